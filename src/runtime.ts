@@ -1,0 +1,313 @@
+// The runtime records kernel dispatches and owns GPU memory.
+//
+// - Pipelines are cached by kernel name + override constants, so each (kernel, config) compiles once.
+// - Dispatches are recorded into one compute pass of one command encoder and submitted in batches (every
+//   `batchSize` dispatches, or when a readback needs the results) instead of one submit per op.
+// - Each dispatch's uniforms live in a 256-byte slot of one per-batch uniform buffer, written with a single
+//   `writeBuffer` just before the batch is submitted.
+// - Freed buffers return to a pool keyed by (bytes, usage), but only once the batch that may still use them has been
+//   submitted: a later `queue.writeBuffer` into a reused buffer is ordered after every command already submitted,
+//   whereas it would overtake commands still sitting in an unsubmitted encoder.
+
+import { KernelError } from './errors';
+import type { AdapterSummary } from './gpu';
+
+// GPUBufferUsage / GPUMapMode values, spelled out so the engine needs no DOM globals.
+export const USAGE = {
+  MAP_READ: 0x0001,
+  COPY_SRC: 0x0004,
+  COPY_DST: 0x0008,
+  UNIFORM: 0x0040,
+  STORAGE: 0x0080,
+  QUERY_RESOLVE: 0x0200,
+} as const;
+const MAP_MODE_READ = 0x0001;
+const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
+
+/** A WGSL kernel: the file it came from (for error messages) and its source. */
+export interface Kernel {
+  readonly name: string;
+  readonly code: string;
+}
+export const kernel = (name: string, code: string): Kernel => ({ name, code });
+
+export interface DispatchSpec {
+  kernel: Kernel;
+  /** WGSL `override` constants: compile-time config, part of the pipeline cache key. */
+  constants?: Record<string, number>;
+  /** 32-bit words for `@binding(0) var<uniform>`; pass floats through `f32bits`. Omit when the kernel has none. */
+  uniforms?: ArrayLike<number>;
+  /** Storage buffers, bound in order after the uniforms. */
+  buffers: GPUBuffer[];
+  /** Workgroup counts. */
+  groups: readonly [number, number?, number?];
+}
+
+export interface Counters {
+  /** Buffers handed out and not yet released (tensors alive). */
+  liveBuffers: number;
+  liveBytes: number;
+  /** Buffers kept in the pool for reuse, and all buffers ever created minus destroyed. */
+  pooledBuffers: number;
+  pooledBytes: number;
+  allocatedBuffers: number;
+  allocatedBytes: number;
+  dispatches: number;
+  submits: number;
+  pipelines: number;
+}
+
+const f32view = new Float32Array(1);
+const u32view = new Uint32Array(f32view.buffer);
+/** The bit pattern of a float32, for packing floats into u32 uniform words. */
+export function f32bits(x: number): number {
+  f32view[0] = x;
+  return u32view[0];
+}
+
+const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment on every adapter
+const MAX_UNIFORM_WORDS = UNIFORM_SLOT / 4;
+const MAX_BATCH = 256; // dispatches per submit at most (the uniform buffer holds one slot each)
+
+export class Runtime {
+  readonly batchSize: number;
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private pool = new Map<string, GPUBuffer[]>();
+  private releasedThisBatch: GPUBuffer[] = [];
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private uniformBuffer: GPUBuffer | null = null;
+  private uniformData = new Uint32Array(MAX_BATCH * MAX_UNIFORM_WORDS);
+  private uniformSlots = 0;
+  private pendingInBatch = 0;
+  private errors: Error[] = [];
+  private pendingChecks: Promise<void>[] = [];
+  private counters: Counters = {
+    liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, allocatedBuffers: 0, allocatedBytes: 0,
+    dispatches: 0, submits: 0, pipelines: 0,
+  };
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterSummary,
+    opts: { batchSize?: number } = {},
+  ) {
+    this.batchSize = Math.min(opts.batchSize ?? 64, MAX_BATCH);
+    device.addEventListener('uncapturederror', (ev) => {
+      this.errors.push(new KernelError('(uncaptured)', (ev as GPUUncapturedErrorEvent).error.message));
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- memory
+
+  /** A storage buffer of at least `bytes` (rounded up to 16 so kernels may read whole vec4s). */
+  acquire(bytes: number, usage: number = STORAGE_USAGE): GPUBuffer {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const key = `${size}:${usage}`;
+    let buf = this.pool.get(key)?.pop();
+    if (buf) {
+      this.counters.pooledBuffers--;
+      this.counters.pooledBytes -= size;
+    } else {
+      buf = this.device.createBuffer({ size, usage });
+      this.counters.allocatedBuffers++;
+      this.counters.allocatedBytes += size;
+    }
+    if (usage & USAGE.STORAGE) {
+      this.counters.liveBuffers++;
+      this.counters.liveBytes += size;
+    }
+    return buf;
+  }
+
+  /** Gives a buffer back; it becomes reusable once every command recorded so far has been submitted. */
+  release(buf: GPUBuffer): void {
+    if (buf.usage & USAGE.STORAGE) {
+      this.counters.liveBuffers--;
+      this.counters.liveBytes -= buf.size;
+    }
+    if (this.encoder) this.releasedThisBatch.push(buf);
+    else this.toPool(buf);
+  }
+
+  private toPool(buf: GPUBuffer): void {
+    const key = `${buf.size}:${buf.usage}`;
+    let list = this.pool.get(key);
+    if (!list) this.pool.set(key, (list = []));
+    list.push(buf);
+    this.counters.pooledBuffers++;
+    this.counters.pooledBytes += buf.size;
+  }
+
+  /** Destroys every pooled buffer (live ones stay). */
+  trimPool(): void {
+    this.flush();
+    for (const list of this.pool.values()) {
+      for (const b of list) {
+        this.counters.allocatedBuffers--;
+        this.counters.allocatedBytes -= b.size;
+        b.destroy();
+      }
+    }
+    this.pool.clear();
+    this.counters.pooledBuffers = 0;
+    this.counters.pooledBytes = 0;
+  }
+
+  /** Uploads `data` into a fresh storage buffer. */
+  upload(data: ArrayBufferView): GPUBuffer {
+    const buf = this.acquire(data.byteLength);
+    if (data.byteLength > 0) {
+      this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+    }
+    return buf;
+  }
+
+  /** Overwrites the start of an existing buffer, ordered after all work recorded so far. */
+  write(buf: GPUBuffer, data: ArrayBufferView): void {
+    this.flush();
+    this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Reads `bytes` bytes of `buf` back to the CPU, after all work recorded so far. */
+  async read(buf: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const staging = this.acquire(size, USAGE.MAP_READ | USAGE.COPY_DST);
+    this.ensureEncoder();
+    this.endPass();
+    this.encoder!.copyBufferToBuffer(buf, 0, staging, 0, size);
+    this.flush();
+    await staging.mapAsync(MAP_MODE_READ, 0, size);
+    const out = staging.getMappedRange(0, size).slice(0, bytes);
+    staging.unmap();
+    this.release(staging);
+    await this.checkErrors();
+    return out;
+  }
+
+  /** Copies `bytes` bytes between buffers, in recording order. */
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    if (bytes === 0) return;
+    this.ensureEncoder();
+    this.endPass();
+    this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, Math.ceil(bytes / 4) * 4);
+  }
+
+  // --------------------------------------------------------------------------------------------- dispatch
+
+  private pipeline(k: Kernel, constants: Record<string, number> = {}): GPUComputePipeline {
+    const key = `${k.name}|${Object.entries(constants).sort().map(([c, v]) => `${c}=${v}`).join(',')}`;
+    let p = this.pipelines.get(key);
+    if (p) return p;
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ label: k.name, code: k.code });
+    p = this.device.createComputePipeline({
+      label: key,
+      layout: 'auto',
+      compute: { module, entryPoint: 'main', constants },
+    });
+    const scope = this.device.popErrorScope();
+    this.pendingChecks.push(
+      (async () => {
+        const err = await scope;
+        if (!err) return;
+        // Compilation messages carry line numbers; they name the file the kernel came from.
+        const info = await module.getCompilationInfo();
+        const lines = info.messages
+          .filter((m) => m.type === 'error')
+          .map((m) => `${k.name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+        this.errors.push(new KernelError(k.name, lines.length ? lines.join('\n') : err.message));
+      })(),
+    );
+    this.pipelines.set(key, p);
+    this.counters.pipelines++;
+    return p;
+  }
+
+  /** Records one dispatch into the current batch. */
+  dispatch(spec: DispatchSpec): void {
+    const [gx, gy = 1, gz = 1] = spec.groups;
+    if (gx === 0 || gy === 0 || gz === 0) return;
+    const pipeline = this.pipeline(spec.kernel, spec.constants);
+    this.ensureEncoder();
+    const entries: GPUBindGroupEntry[] = [];
+    if (spec.uniforms) {
+      const n = spec.uniforms.length;
+      if (n > MAX_UNIFORM_WORDS) throw new KernelError(spec.kernel.name, `more than ${MAX_UNIFORM_WORDS} uniform words`);
+      const slot = this.uniformSlots++;
+      this.uniformData.set(spec.uniforms, slot * MAX_UNIFORM_WORDS);
+      entries.push({ binding: 0, resource: { buffer: this.uniformBuffer!, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT } });
+    }
+    for (const buffer of spec.buffers) entries.push({ binding: entries.length, resource: { buffer } });
+    const bindGroup = this.device.createBindGroup({ label: spec.kernel.name, layout: pipeline.getBindGroupLayout(0), entries });
+    if (!this.pass) this.pass = this.encoder!.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(gx, gy, gz);
+    this.counters.dispatches++;
+    if (++this.pendingInBatch >= this.batchSize) this.flush();
+  }
+
+  private ensureEncoder(): void {
+    if (this.encoder) return;
+    this.device.pushErrorScope('validation');
+    this.encoder = this.device.createCommandEncoder();
+    this.uniformBuffer = this.acquire(MAX_BATCH * UNIFORM_SLOT, USAGE.UNIFORM | USAGE.COPY_DST);
+    this.uniformSlots = 0;
+    this.pendingInBatch = 0;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.uniformSlots > 0) {
+      this.device.queue.writeBuffer(this.uniformBuffer!, 0, this.uniformData.buffer, 0, this.uniformSlots * UNIFORM_SLOT);
+    }
+    this.device.queue.submit([this.encoder.finish()]);
+    this.counters.submits++;
+    const scope = this.device.popErrorScope();
+    this.pendingChecks.push(scope.then((err) => { if (err) this.errors.push(new KernelError('(batch)', err.message)); }));
+    this.encoder = null;
+    this.release(this.uniformBuffer!);
+    this.uniformBuffer = null;
+    for (const b of this.releasedThisBatch) this.toPool(b);
+    this.releasedThisBatch = [];
+  }
+
+  /** Waits for the GPU to finish all submitted work, then throws the first compile/validation error, if any. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  private async checkErrors(): Promise<void> {
+    const checks = this.pendingChecks;
+    this.pendingChecks = [];
+    await Promise.all(checks);
+    // A compile error also invalidates every batch that used the pipeline; report the cause, not the echo.
+    const err = this.errors.find((e) => (e as KernelError).kernel !== '(batch)') ?? this.errors[0];
+    if (err) {
+      this.errors = [];
+      throw err;
+    }
+  }
+
+  stats(): Counters {
+    return { ...this.counters };
+  }
+}
+
+/** Workgroup counts covering `n` invocations of a 1-D kernel with `wg` threads per group, folded into y past 65535. */
+export function grid1d(n: number, wg: number): [number, number] {
+  const groups = Math.ceil(n / wg);
+  if (groups <= 65535) return [groups, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y];
+}

@@ -1,0 +1,270 @@
+// Tensor: a float32 array of some shape, stored contiguously (row-major) in a GPU buffer.
+//
+// Several tensors may share one Storage (reshape and detach are free views); the buffer goes back to the runtime's
+// pool when the last of them is disposed. Every tensor created inside `tidy()` is disposed when the tidy ends unless it
+// is returned or `keep()`-ed, which is how a training loop runs for hours without leaking.
+
+import { runtime } from './engine';
+import { check, fmtShape, WebgradError, type Shape } from './errors';
+
+/** A GPU buffer plus a reference count of the tensors viewing it. */
+export class Storage {
+  private refs = 1;
+  constructor(readonly buffer: GPUBuffer, readonly bytes: number) {}
+  /** True when more than one tensor views this storage (so writing in place would change the others). */
+  get shared(): boolean {
+    return this.refs > 1;
+  }
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+  release(): void {
+    if (--this.refs === 0) runtime().release(this.buffer);
+  }
+}
+
+/** What produced a tensor, for reverse-mode autograd. */
+export interface TapeNode {
+  op: string;
+  inputs: Tensor[];
+  /** Given dL/d(output), returns dL/d(input_i) for each input with needs[i] (null elsewhere). */
+  backward: (gy: Tensor, needs: boolean[]) => (Tensor | null | undefined)[];
+}
+
+// ------------------------------------------------------------------------------------------------- scopes
+
+const scopes: Tensor[][] = [];
+let gradEnabled = true;
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly size: number;
+  requiresGrad = false;
+  /** Accumulated gradient (leaves only). */
+  grad: Tensor | null = null;
+  /** How this tensor was computed; null for leaves and for anything made under noGrad. */
+  node: TapeNode | null = null;
+  /** Set by Module for parameters; used in messages and checkpoints. */
+  name?: string;
+  private storage: Storage | null;
+  private kept = false;
+
+  constructor(shape: Shape, storage: Storage) {
+    this.shape = Object.freeze([...shape]);
+    this.size = shapeSize(shape);
+    this.storage = storage;
+    scopes[scopes.length - 1]?.push(this);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get disposed(): boolean {
+    return this.storage === null;
+  }
+
+  get buffer(): GPUBuffer {
+    if (!this.storage) throw new WebgradError('tensor', `used after dispose()${this.name ? ` (${this.name})` : ''}`, [this.shape]);
+    return this.storage.buffer;
+  }
+
+  /** A tensor of another shape with the same elements, sharing this one's storage (no copy). */
+  view(shape: Shape): Tensor {
+    this.buffer; // throws if disposed
+    return new Tensor(shape, this.storage!.retain());
+  }
+
+  /** True when another live tensor shares this one's storage. */
+  get sharesStorage(): boolean {
+    return this.storage?.shared ?? false;
+  }
+
+  /** Frees the GPU memory (once no other view shares it). Safe to call twice. */
+  dispose(): void {
+    if (!this.storage) return;
+    this.storage.release();
+    this.storage = null;
+    this.node = null;
+  }
+
+  /** Exempts this tensor from the enclosing tidy() scopes. */
+  keep(): this {
+    this.kept = true;
+    return this;
+  }
+  get isKept(): boolean {
+    return this.kept;
+  }
+
+  async toArray(): Promise<Float32Array> {
+    const bytes = await runtime().read(this.buffer, this.size * 4);
+    return new Float32Array(bytes);
+  }
+
+  async item(): Promise<number> {
+    check(this.size === 1, 'item', 'needs a tensor with exactly one element', [this.shape]);
+    return (await this.toArray())[0];
+  }
+
+  /** Same values, cut from the tape: gradients do not flow through. Shares storage. */
+  detach(): Tensor {
+    return this.view(this.shape);
+  }
+
+  /** Reverse-mode autodiff from this tensor; see autograd.ts. */
+  backward(grad?: Tensor): void {
+    backwardImpl(this, grad);
+  }
+
+  toString(): string {
+    return `Tensor${fmtShape(this.shape)}${this.requiresGrad ? ' requiresGrad' : ''}${this.disposed ? ' disposed' : ''}`;
+  }
+}
+
+// Filled in by autograd.ts (kept separate so this file stays about storage and lifetimes).
+let backwardImpl: (t: Tensor, grad?: Tensor) => void = () => {
+  throw new Error('autograd not loaded');
+};
+export function setBackwardImpl(f: typeof backwardImpl): void {
+  backwardImpl = f;
+}
+
+/**
+ * Runs `fn`, then disposes every tensor created during it except those it returns (found in arrays and plain
+ * objects) and those `keep()`-ed. Returned tensors move to the enclosing scope.
+ */
+export function tidy<T>(fn: () => T): T {
+  scopes.push([]);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    for (const t of scopes.pop()!) if (!t.isKept) t.dispose();
+    throw e;
+  }
+  if (result instanceof Promise) {
+    scopes.pop();
+    throw new WebgradError('tidy', 'fn must be synchronous (it returned a Promise); read values after the tidy');
+  }
+  const survivors = new Set<Tensor>();
+  collectTensors(result, survivors);
+  const scope = scopes.pop()!;
+  for (const t of scope) if (!t.isKept && !survivors.has(t)) t.dispose();
+  const parent = scopes[scopes.length - 1];
+  if (parent) for (const t of survivors) parent.push(t);
+  return result;
+}
+
+/**
+ * tidy() for async work, e.g. a training step that awaits a readback. Scopes form one stack, so do not run two
+ * tidyAsync() calls concurrently: tensors made by one would be counted in the other's scope.
+ */
+export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
+  const scope: Tensor[] = [];
+  scopes.push(scope);
+  const popScope = () => {
+    const at = scopes.lastIndexOf(scope);
+    if (at >= 0) scopes.splice(at, 1);
+  };
+  let result: T;
+  try {
+    result = await fn();
+  } catch (e) {
+    popScope();
+    for (const t of scope) if (!t.isKept) t.dispose();
+    throw e;
+  }
+  popScope();
+  const survivors = new Set<Tensor>();
+  collectTensors(result, survivors);
+  for (const t of scope) if (!t.isKept && !survivors.has(t)) t.dispose();
+  const parent = scopes[scopes.length - 1];
+  if (parent) for (const t of survivors) parent.push(t);
+  return result;
+}
+
+function collectTensors(x: unknown, out: Set<Tensor>): void {
+  if (x instanceof Tensor) out.add(x);
+  else if (Array.isArray(x)) for (const v of x) collectTensors(v, out);
+  else if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+    for (const v of Object.values(x)) collectTensors(v, out);
+  } else if (x instanceof Map) for (const v of x.values()) collectTensors(v, out);
+}
+
+/** Disposes every tensor found in `x` (arrays and plain objects are searched). */
+export function dispose(x: unknown): void {
+  const s = new Set<Tensor>();
+  collectTensors(x, s);
+  for (const t of s) t.dispose();
+}
+
+// ------------------------------------------------------------------------------------------------ grad mode
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording the tape (inference, optimizer updates, gradient computations). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/**
+ * Attaches a tape node to `out` when any input requires grad and the tape is on. Ops call this right after computing
+ * their forward result, with the backward closure written next to it.
+ */
+export function record(out: Tensor, op: string, inputs: Tensor[], backward: TapeNode['backward']): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    out.node = { op, inputs, backward };
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------ helpers
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Throws a WebgradError naming `op` if a shape is malformed or a tensor is disposed. */
+export function assertLive(op: string, ...ts: Tensor[]): void {
+  for (const t of ts) {
+    if (!(t instanceof Tensor)) throw new WebgradError(op, `expected a Tensor, got ${describe(t)}`);
+    if (t.disposed) throw new WebgradError(op, `input tensor was disposed${t.name ? ` (${t.name})` : ''}`, [t.shape]);
+  }
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  return typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x;
+}
+
+export function checkShape(op: string, shape: Shape): void {
+  check(Array.isArray(shape) || Object.isFrozen(shape), op, `shape must be an array of integers, got ${String(shape)}`);
+  for (const d of shape) {
+    check(Number.isInteger(d) && d >= 0, op, `shape entries must be non-negative integers, got ${fmtShape(shape)}`);
+  }
+}
+
+/** A new uninitialised tensor of `shape` (every element must then be written by a kernel). */
+export function empty(shape: Shape): Tensor {
+  checkShape('empty', shape);
+  const bytes = shapeSize(shape) * 4;
+  return new Tensor(shape, new Storage(runtime().acquire(bytes), bytes));
+}

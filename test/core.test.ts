@@ -1,0 +1,89 @@
+// The runtime itself: tensors in and out, creation, seeded random numbers, lifetimes, errors and batching.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPage, type TestPage } from './page';
+import { rngFor } from './rng';
+
+let page: TestPage;
+beforeAll(async () => {
+  page = await openPage();
+});
+afterAll(() => page?.close());
+
+const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+
+describe('tensors', () => {
+  it('round-trips float32 data of odd sizes', async () => {
+    const rng = rngFor('roundtrip');
+    for (const n of [1, 3, 17, 129]) {
+      const data = Array.from(new Float32Array(rng.uniform(n, -5, 5)));
+      expect(await run('roundtrip', { data, shape: [n] })).toEqual(data);
+    }
+  });
+
+  it('creates zeros, ones, full and empty-sized tensors', async () => {
+    const r = await run('creation');
+    expect(r.zeros).toEqual(new Array(15).fill(0));
+    expect(r.ones).toEqual(new Array(17).fill(1));
+    expect(r.full).toEqual([-2.5, -2.5, -2.5, -2.5]);
+    expect(r.empty0).toBe(0);
+  });
+
+  it('draws seeded, reproducible random numbers with the right moments', async () => {
+    const r = await run('random', { n: 20000, seed: 1234 });
+    expect(r.reproducible).toBe(true);
+    expect(r.differFraction).toBeGreaterThan(0.99);
+    expect(Math.abs(r.normal.mean)).toBeLessThan(0.03);
+    expect(Math.abs(r.normal.std - 1)).toBeLessThan(0.03);
+    expect(Math.abs(r.shifted.mean - 5)).toBeLessThan(0.02);
+    expect(Math.abs(r.shifted.std - 0.5)).toBeLessThan(0.02);
+    expect(r.uniform.min).toBeGreaterThanOrEqual(-2);
+    expect(r.uniform.max).toBeLessThan(3);
+    expect(Math.abs(r.uniform.mean - 0.5)).toBeLessThan(0.05);
+    expect(Math.abs(r.uniform.std - 5 / Math.sqrt(12))).toBeLessThan(0.05);
+  });
+
+  it('shares storage between views and frees it with the last one', async () => {
+    const r = await run('viewsShareStorage');
+    expect(r.stillReadable).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(r.shape).toEqual([3, 2]);
+    expect(r.freedOnFirstDispose).toBe(0);
+    expect(r.freedOnLastDispose).toBe(1);
+  });
+});
+
+describe('errors', () => {
+  it('rejects bad data and shapes with a WebgradError, and use after dispose', async () => {
+    const r = await run('errors');
+    for (const k of ['nonFinite', 'infinite', 'wrongCount', 'badShape', 'fractional', 'disposedRead', 'itemOfMany']) {
+      expect(r[k], k).not.toBeNull();
+      expect(r[k].name, k).toBe('WebgradError');
+    }
+    expect(r.nonFinite.message).toMatch(/non-finite value NaN at flat index 1/);
+    expect(r.wrongCount.message).toMatch(/\[2, 2\]/);
+    expect(r.disposedRead.message).toMatch(/dispose/);
+  });
+
+  it('names the kernel file and line of a WGSL compile error', async () => {
+    const r = await run('compileError');
+    expect(r).not.toBeNull();
+    expect(r.name).toBe('KernelError');
+    expect(r.message).toMatch(/broken_kernel\.wgsl:3:/);
+  });
+});
+
+describe('runtime', () => {
+  it('tidy disposes what it does not return or keep, and freed buffers are reused', async () => {
+    const r = await run('tidyAndPool');
+    expect(r.liveAfterTidy).toBe(2);
+    expect(r.liveAtEnd).toBe(1);
+    expect(r.newAllocations).toBe(0);
+  });
+
+  it('records many dispatches per submit', async () => {
+    const r = await run('batching', { n: 200, batchSize: 64 });
+    expect(r.dispatches).toBe(200);
+    expect(r.submits).toBeLessThanOrEqual(r.expected + 1);
+    expect(r.submits).toBeGreaterThanOrEqual(r.expected);
+  });
+});

@@ -1,0 +1,47 @@
+// Once per `vitest run`: bundle the test page, serve it from 127.0.0.1, launch one headless Chromium with WebGPU, print
+// the adapter, and hand the browser endpoint and page URL to the test files.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+// @ts-expect-error build.mjs is plain JavaScript
+import { buildPages } from '../build.mjs';
+import { launchBrowser } from '../src/node/browser';
+import { serveDir } from '../src/node/server';
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    wsEndpoint: string;
+    baseUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'webgrad-www-'));
+  await buildPages(out);
+  const server = await serveDir(out);
+  const launched = await launchBrowser({ log: (s) => console.log(s) });
+  try {
+    const page = await launched.browser.newPage();
+    await page.goto(`${server.url}test.html`);
+    await page.waitForFunction('globalThis.harness !== undefined', { timeout: 60_000 });
+    const a = (await page.evaluate('globalThis.harness.ready')) as { vendor: string; architecture: string; isFallbackAdapter: boolean; description: string };
+    console.log(
+      `webgrad tests: WebGPU adapter ${a.vendor}/${a.architecture}${a.description ? ` (${a.description})` : ''}` +
+        `${a.isFallbackAdapter ? ', fallback (CPU-emulated)' : ''}; browser ${launched.executablePath} ${launched.args.join(' ')}`,
+    );
+    await page.close();
+  } catch (e) {
+    await launched.close();
+    await server.close();
+    throw e;
+  }
+  project.provide('wsEndpoint', launched.browser.wsEndpoint());
+  project.provide('baseUrl', server.url);
+  return async () => {
+    await launched.close();
+    await server.close();
+    fs.rmSync(out, { recursive: true, force: true });
+  };
+}

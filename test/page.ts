@@ -1,0 +1,39 @@
+// Node-side handle on a test page: tests call harness functions in the page by name and assert on the results here.
+
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { inject } from 'vitest';
+import type { Harness } from './page/entry';
+
+type Unwrap<T> = T extends Promise<infer U> ? U : T;
+
+export interface TestPage {
+  call<K extends Exclude<keyof Harness, 'ready'>>(name: K, ...args: Parameters<Harness[K]>): Promise<Unwrap<ReturnType<Harness[K]>>>;
+  close(): Promise<void>;
+  page: Page;
+}
+
+export async function openPage(): Promise<TestPage> {
+  const browser: Browser = await puppeteer.connect({ browserWSEndpoint: inject('wsEndpoint'), protocolTimeout: 600_000 });
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(String((e as Error).message ?? e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  await page.goto(`${inject('baseUrl')}test.html`);
+  await page.waitForFunction('globalThis.harness !== undefined');
+  await page.evaluate('globalThis.harness.ready');
+  return {
+    page,
+    async call(name, ...args) {
+      // A string expression keeps the test runner's code transforms out of what the page evaluates.
+      const out = await page.evaluate(`globalThis.harness[${JSON.stringify(name)}](...${JSON.stringify(args)})`);
+      if (pageErrors.length) throw new Error(`page reported errors: ${pageErrors.splice(0).join('\n')}`);
+      return out as never;
+    },
+    async close() {
+      await page.close();
+      browser.disconnect();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// The test page: initialises webgrad on the page's WebGPU device and exposes `harness` for Node-side tests
+// (test/page.ts calls into it by name). Every harness call ends with a sync that throws any WebGPU error raised
+// while it ran, so an uncaptured validation error fails the test that caused it.
+
+import * as wg from '../../src/index';
+import { gradcase, type CaseSpec } from './gradcase';
+import type { OpTable } from './registry';
+import { OPS as elementwise } from './ops-elementwise';
+import { OPS as reduce } from './ops-reduce';
+import { OPS as matmul } from './ops-matmul';
+import { OPS as shape } from './ops-shape';
+import { OPS as nn } from './ops-nn';
+import { SCENARIOS } from './scenarios';
+
+const OPS: OpTable = { ...elementwise, ...reduce, ...matmul, ...shape, ...nn };
+
+/** Runs `fn` and, if it throws, reports the error's class, message and whether any GPU work was recorded first. */
+async function tryOp(name: string, shapes: number[][], attrs: unknown) {
+  const op = OPS[name];
+  if (!op) throw new Error(`no page op named ${name}`);
+  const rt = wg.runtime();
+  return wg.tidyAsync(async () => {
+    const xs = shapes.map((s) => wg.zeros(s));
+    await rt.sync();
+    const before = rt.stats().dispatches;
+    try {
+      op(xs, attrs, wg);
+    } catch (e) {
+      const err = e as Error;
+      return { threw: true, name: err.name, message: err.message, dispatches: rt.stats().dispatches - before };
+    }
+    return { threw: false, name: '', message: '', dispatches: rt.stats().dispatches - before };
+  });
+}
+
+const ready = (async () => {
+  await wg.init();
+  return wg.adapterInfo();
+})();
+
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  await ready;
+  const out = await fn();
+  await wg.runtime().sync();
+  return out;
+}
+
+const harness = {
+  ready,
+  adapter: () => guarded(async () => wg.adapterInfo()),
+  gradcase: (spec: CaseSpec) => guarded(() => gradcase(OPS, spec)),
+  tryOp: (name: string, shapes: number[][], attrs: unknown) => guarded(() => tryOp(name, shapes, attrs)),
+  /** Runs a named scenario (test/page/scenarios.ts): longer in-page programs such as the leak and learning tests. */
+  scenario: (name: string, args: unknown) =>
+    guarded(async () => {
+      const s = SCENARIOS[name];
+      if (!s) throw new Error(`no scenario named ${name}`);
+      return s(args, wg);
+    }),
+  stats: () => guarded(async () => wg.runtime().stats()),
+};
+
+(globalThis as unknown as { harness: typeof harness; wg: typeof wg }).harness = harness;
+(globalThis as unknown as { wg: typeof wg }).wg = wg;
+export type Harness = typeof harness;

@@ -1,0 +1,3 @@
+import type { OpTable } from './registry';
+
+export const OPS: OpTable = {};

@@ -1,0 +1,3 @@
+import type { Scenario } from './scenarios';
+
+export const SCENARIOS: Record<string, Scenario> = {};

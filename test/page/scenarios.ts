@@ -1,0 +1,10 @@
+// Longer in-page programs the Node tests run by name (leak test, learning test, runtime behaviour).
+
+import type * as wgType from '../../src/index';
+
+export type Scenario = (args: any, w: typeof wgType) => Promise<unknown>;
+
+import { SCENARIOS as core } from './scenarios-core';
+import { SCENARIOS as train } from './scenarios-train';
+
+export const SCENARIOS: Record<string, Scenario> = { ...core, ...train };
