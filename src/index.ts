@@ -14,5 +14,6 @@ export * from './ops/layernorm';
 export * from './ops/matmul';
 export * from './ops/shape';
 export * from './ops/loss';
+export * from './ops/dropout';
 export * from './nn/module';
 export * from './optim/index';
