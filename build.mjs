@@ -15,6 +15,12 @@ const common = { bundle: true, format: 'esm', target: 'chrome120', loader: { '.w
 /** Page entry points: each becomes <name>.js with an index page <name>.html that loads it. */
 export const PAGES = {
   test: 'test/page/entry.ts',
+  start: 'src/cli/start-page.ts',
+};
+
+/** Node programs (CLI drivers): bundled for node, dependencies left in node_modules. */
+export const NODE_PROGRAMS = {
+  start: 'src/cli/start.ts',
 };
 
 export async function buildPages(outdir, pages = PAGES) {
@@ -35,8 +41,18 @@ export async function buildLibrary(outfile = path.join(root, 'dist/webgrad.js'))
   await build({ ...common, entryPoints: [path.join(root, 'src/index.ts')], outfile, sourcemap: true });
 }
 
+export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS) {
+  await Promise.all(
+    Object.entries(programs).map(([name, entry]) =>
+      build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.mjs`), platform: 'node',
+        target: 'node20', packages: 'external', sourcemap: 'inline' }),
+    ),
+  );
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   await buildLibrary();
   await buildPages(path.join(root, 'dist/www'));
-  console.log('built dist/webgrad.js and dist/www/');
+  await buildNodePrograms(path.join(root, 'dist'));
+  console.log('built dist/webgrad.js, dist/www/ and dist/*.mjs');
 }

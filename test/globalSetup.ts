@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error build.mjs is plain JavaScript
-import { buildPages } from '../build.mjs';
+import { buildPages, PAGES } from '../build.mjs';
 import { launchBrowser } from '../src/node/browser';
 import { serveDir } from '../src/node/server';
 
@@ -19,7 +19,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'webgrad-www-'));
-  await buildPages(out);
+  await buildPages(out, { test: PAGES.test });
   const server = await serveDir(out);
   const launched = await launchBrowser({ log: (s) => console.log(s) });
   try {

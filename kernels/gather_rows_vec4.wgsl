@@ -1,0 +1,19 @@
+// gather_rows_vec4: gather_rows.wgsl with vec4 elements, used when D is a multiple of 4 (the host passes D / 4).
+//
+// bindings: 0 uniform { n: u32 (= N·D/4), d: u32 (= D/4) }   1 table: array<vec4<f32>> (V, D/4)
+//           2 idx: array<u32> (N), each < V   3 y: array<vec4<f32>> (N, D/4)
+// dispatch: grid1d(n, 64) workgroups of 64.
+
+struct Params { n: u32, d: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> table: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> idx: array<u32>;
+@group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 64u;
+  if (i >= p.n) { return; }
+  let k = i / p.d;
+  y[i] = table[idx[k] * p.d + (i - k * p.d)];
+}

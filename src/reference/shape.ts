@@ -1,0 +1,138 @@
+// float64 CPU references for the shape ops, gatherRows, dropout and gradReverse: obviously-right index arithmetic,
+// one output element at a time. Pure TypeScript (no GPU imports), used by the tests and benchmarks.
+
+export interface Ref {
+  data: Float64Array;
+  shape: number[];
+}
+
+const size = (s: readonly number[]): number => s.reduce((n, d) => n * d, 1);
+
+/** Row-major strides of `shape`. */
+export function strides(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let m = 1;
+  for (let k = shape.length - 1; k >= 0; k--) {
+    st[k] = m;
+    m *= shape[k];
+  }
+  return st;
+}
+
+/** The coordinates of flat index i in `shape`. */
+function unravel(i: number, shape: readonly number[]): number[] {
+  const c = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    c[k] = i % shape[k];
+    i = Math.floor(i / shape[k]);
+  }
+  return c;
+}
+
+const ravel = (c: readonly number[], st: readonly number[]): number => c.reduce((s, v, k) => s + v * st[k], 0);
+const axisOf = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
+
+/** y[c] = x[c with its axes reordered]: y's axis k is x's axis dims[k]. */
+export function permuteRef(x: Float64Array, shape: readonly number[], dims: readonly number[]): Ref {
+  const d = dims.map((a) => axisOf(a, shape.length));
+  const outShape = d.map((a) => shape[a]);
+  const xs = strides(shape);
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < y.length; i++) {
+    const c = unravel(i, outShape);
+    let src = 0;
+    for (let k = 0; k < c.length; k++) src += c[k] * xs[d[k]];
+    y[i] = x[src];
+  }
+  return { data: y, shape: outShape };
+}
+
+export function transposeRef(x: Float64Array, shape: readonly number[], dim0: number, dim1: number): Ref {
+  const a = axisOf(dim0, shape.length);
+  const b = axisOf(dim1, shape.length);
+  return permuteRef(x, shape, shape.map((_, i) => (i === a ? b : i === b ? a : i)));
+}
+
+/** x[..., start:end, ...] along `axis`; negative start/end count from the end, end defaults to the axis length. */
+export function sliceRef(x: Float64Array, shape: readonly number[], axis: number, start: number, end?: number): Ref {
+  const a = axisOf(axis, shape.length);
+  const len = shape[a];
+  const s = start < 0 ? start + len : start;
+  const e = end === undefined ? len : end < 0 ? end + len : end;
+  const outShape = shape.map((d, i) => (i === a ? e - s : d));
+  const xs = strides(shape);
+  const y = new Float64Array(size(outShape));
+  for (let i = 0; i < y.length; i++) {
+    const c = unravel(i, outShape);
+    c[a] += s;
+    y[i] = x[ravel(c, xs)];
+  }
+  return { data: y, shape: outShape };
+}
+
+/** Inputs joined along an existing axis. */
+export function concatRef(xs: Float64Array[], shapes: readonly (readonly number[])[], axis: number): Ref {
+  const a = axisOf(axis, shapes[0].length);
+  const outShape = shapes[0].map((d, i) => (i === a ? shapes.reduce((s, sh) => s + sh[a], 0) : d));
+  const y = new Float64Array(size(outShape));
+  for (let i = 0; i < y.length; i++) {
+    const c = unravel(i, outShape);
+    let k = 0;
+    while (c[a] >= shapes[k][a]) c[a] -= shapes[k++][a]; // which input holds this position along the axis
+    y[i] = xs[k][ravel(c, strides(shapes[k]))];
+  }
+  return { data: y, shape: outShape };
+}
+
+/** Same-shaped inputs joined along a new axis at `axis`. */
+export function stackRef(xs: Float64Array[], shape: readonly number[], axis: number): Ref {
+  const a = axisOf(axis, shape.length + 1);
+  const outShape = [...shape.slice(0, a), xs.length, ...shape.slice(a)];
+  const st = strides(shape);
+  const y = new Float64Array(size(outShape));
+  for (let i = 0; i < y.length; i++) {
+    const c = unravel(i, outShape);
+    const [k] = c.splice(a, 1);
+    y[i] = xs[k][ravel(c, st)];
+  }
+  return { data: y, shape: outShape };
+}
+
+/** out[k…, :] = table[indices[k…], :] for a (V, D) table. */
+export function gatherRowsRef(table: Float64Array, tableShape: readonly number[], indices: readonly number[], idxShape?: readonly number[]): Ref {
+  const D = tableShape[1];
+  const y = new Float64Array(indices.length * D);
+  indices.forEach((v, k) => {
+    for (let j = 0; j < D; j++) y[k * D + j] = table[v * D + j];
+  });
+  return { data: y, shape: [...(idxShape ?? [indices.length]), D] };
+}
+
+// PCG output permutation as a 32-bit hash, exactly as in kernels/dropout.wgsl.
+function pcg(v: number): number {
+  const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
+  const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
+  return ((word >>> 22) ^ word) >>> 0;
+}
+
+/** Which elements dropout keeps for this seed: element i iff the top 24 bits of hash(seed, i) ≥ round(p·2^24). */
+export function dropoutMask(n: number, p: number, seed: number): Uint8Array {
+  const threshold = Math.round(p * 16777216);
+  const base = pcg((seed ^ 0x2545f491) >>> 0);
+  const keep = new Uint8Array(n);
+  for (let i = 0; i < n; i++) keep[i] = pcg((base ^ i) >>> 0) >>> 8 >= threshold ? 1 : 0;
+  return keep;
+}
+
+/** Inverted dropout with the GPU's mask: kept elements scaled by 1/(1 − p), the rest 0. */
+export function dropoutRef(x: Float64Array, shape: readonly number[], p: number, seed: number): Ref {
+  const keep = dropoutMask(x.length, p, seed);
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) y[i] = keep[i] ? x[i] / (1 - p) : 0;
+  return { data: y, shape: [...shape] };
+}
+
+/** Identity forward; gradReverse's −lambda·gy backward is checked against finite differences of −lambda·x·w. */
+export function gradReverseRef(x: Float64Array, shape: readonly number[]): Ref {
+  return { data: x.slice(), shape: [...shape] };
+}

@@ -1,0 +1,268 @@
+// Shape ops, gatherRows, dropout and gradReverse: three-tier gradchecks on odd shapes (each fast path and its plain
+// kernel), dropout's mask statistics and determinism, and typed errors for bad inputs.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectShapeError, gradcheck } from './gradcheck';
+import { openPage, type TestPage } from './page';
+import { rngFor } from './rng';
+import {
+  concatRef, dropoutMask, dropoutRef, gatherRowsRef, permuteRef, sliceRef, stackRef, transposeRef,
+} from '../src/reference/shape';
+
+let page: TestPage;
+beforeAll(async () => {
+  page = await openPage();
+});
+afterAll(() => page?.close());
+
+const size = (s: number[]) => s.reduce((n, d) => n * d, 1);
+
+describe('reshape and flatten', () => {
+  it('are views with the gradient reshaped back', async () => {
+    const cases: [number[], number[]][] = [[[1], [1]], [[3, 17], [17, 3]], [[3, 17], [-1]], [[17, 1, 33], [33, -1, 1]]];
+    for (const [shape, to] of cases) {
+      await gradcheck(page, {
+        op: 'reshape', attrs: { shape: to }, inputs: [{ shape }],
+        ref: (xs) => ({ data: xs[0], shape: to.map((d) => (d === -1 ? size(shape) / -size(to) : d)) }),
+      });
+    }
+    for (const [shape, startAxis] of [[[17, 1, 33], 1], [[3, 17], 0], [[3, 1, 5, 2], -2]] as [number[], number][]) {
+      const a = startAxis < 0 ? startAxis + shape.length : startAxis;
+      await gradcheck(page, {
+        op: 'flatten', attrs: { startAxis }, inputs: [{ shape }],
+        ref: (xs) => ({ data: xs[0], shape: [...shape.slice(0, a), size(shape.slice(a))] }),
+      });
+    }
+  });
+});
+
+describe('permute and transpose', () => {
+  const cases: [number[], number[]][] = [
+    [[3, 1, 5, 2], [2, 0, 3, 1]],
+    [[3, 17], [1, 0]],
+    [[17, 1, 33], [2, 0, 1]],
+    [[1], [0]],
+    [[3, 5, 2, 8], [1, 0, 2, 3]], // innermost axis kept, length % 4 = 0: the vec4 path
+    [[2, 3, 4, 5, 3, 2], [5, 3, 1, 0, 4, 2]], // rank 6, nothing merges
+    [[3, 1, 5], [1, 0, 2]], // only a size-1 axis moves: a view
+    [[2, 3, 4, 5], [2, 3, 0, 1]], // merges into a 2-D transpose
+  ];
+  for (const fast of [true, false]) {
+    it(`match the reference${fast ? '' : ' (plain kernel)'}`, async () => {
+      for (const [shape, dims] of cases) {
+        await gradcheck(page, { op: 'permute', attrs: { dims, fast }, inputs: [{ shape }], ref: (xs) => permuteRef(xs[0], shape, dims) });
+      }
+    });
+  }
+  it('transpose swaps two axes, negative axes allowed', async () => {
+    for (const [shape, dim0, dim1] of [[[3, 17], 0, 1], [[17, 1, 33], -1, 0], [[3, 1, 5, 2], 1, 2], [[3, 5], 1, 1]] as [number[], number, number][]) {
+      await gradcheck(page, { op: 'transpose', attrs: { dim0, dim1 }, inputs: [{ shape }], ref: (xs) => transposeRef(xs[0], shape, dim0, dim1) });
+    }
+  });
+});
+
+describe('slice', () => {
+  const cases: [number[], number, number, number | null][] = [
+    [[3, 17], 1, 0, 1], // first column
+    [[3, 17], 1, 16, 17], // last column
+    [[3, 17], 1, -5, -1],
+    [[3, 17], -1, 0, 17], // the whole axis: a view
+    [[3, 17], 0, 1, 3], // leading axis: one contiguous range
+    [[17, 1, 33], 2, -4, null], // to the end
+    [[17, 1, 33], 0, -1, null],
+    [[17, 1, 33], 1, 0, 1],
+    [[1], 0, 0, 1],
+    [[3, 8, 4], 1, 2, 6], // windows in multiples of 4: the vec4 path
+    [[3, 1, 5, 2], 2, 1, -1],
+  ];
+  for (const fast of [true, false]) {
+    it(`cuts windows at the edges and with negative indices${fast ? '' : ' (plain kernel)'}`, async () => {
+      for (const [shape, axis, start, end] of cases) {
+        await gradcheck(page, {
+          op: 'slice', attrs: { axis, start, end, fast }, inputs: [{ shape }],
+          ref: (xs) => sliceRef(xs[0], shape, axis, start, end ?? undefined),
+        });
+      }
+    });
+  }
+});
+
+describe('concat and stack', () => {
+  it('concat joins 1, 2 and 3 inputs along each axis', async () => {
+    const base = [3, 5, 7];
+    const lens = [2, 1, 4];
+    for (const fast of [true, false]) {
+      for (const axis of [0, 1, 2, -1]) {
+        for (const k of [1, 2, 3]) {
+          const a = axis < 0 ? axis + 3 : axis;
+          const shapes = lens.slice(0, k).map((l) => base.map((d, i) => (i === a ? l : d)));
+          if (!fast && k === 1) continue;
+          await gradcheck(page, {
+            op: 'concat', attrs: { axis, fast }, inputs: shapes.map((shape) => ({ shape })),
+            ref: (xs) => concatRef(xs, shapes, axis),
+          });
+        }
+      }
+    }
+    // Windows in multiples of 4 (the vec4 path) and odd 1-D pieces.
+    for (const shapes of [[[2, 4, 8], [2, 8, 8]], [[17], [1], [33]]]) {
+      await gradcheck(page, { op: 'concat', attrs: { axis: 1 % shapes[0].length }, inputs: shapes.map((shape) => ({ shape })), ref: (xs) => concatRef(xs, shapes, 1 % shapes[0].length) });
+    }
+  });
+
+  it('stack joins 1, 2 and 3 inputs along a new axis at each position', async () => {
+    for (const shape of [[3, 17], [1]]) {
+      for (let axis = -1; axis <= shape.length; axis++) {
+        for (const k of [1, 2, 3]) {
+          await gradcheck(page, {
+            op: 'stack', attrs: { axis }, inputs: Array.from({ length: k }, () => ({ shape })),
+            ref: (xs) => stackRef(xs, shape, axis),
+          });
+        }
+      }
+    }
+  });
+});
+
+describe('gatherRows', () => {
+  it('looks up rows with repeated indices; the table gradient sums them', async () => {
+    const rng = rngFor('gatherRows indices');
+    const draw = (n: number, V: number) => Array.from({ length: n }, () => rng.int(V));
+    const cases: { table: number[]; indices: number[]; shape?: number[]; type?: string; fast?: boolean }[] = [
+      { table: [7, 5], indices: [3, 0, 3, 6, 3, 1], shape: [2, 3] },
+      { table: [7, 5], indices: [3, 0, 3, 6, 3, 1], shape: [3, 1, 2], fast: false },
+      { table: [17, 8], indices: draw(33, 17) }, // D % 4 = 0: the vec4 kernels
+      { table: [17, 8], indices: draw(33, 17), type: 'i32', fast: false },
+      { table: [33, 12], indices: [...draw(40, 5), 32, 32], shape: [6, 7], type: 'u32' }, // many rows never read
+      { table: [1, 1], indices: [0, 0, 0] },
+      { table: [3, 17], indices: [2] },
+    ];
+    for (const c of cases) {
+      await gradcheck(page, {
+        op: 'gatherRows', attrs: { indices: c.indices, shape: c.shape, type: c.type, fast: c.fast ?? true }, inputs: [{ shape: c.table }],
+        ref: (xs) => gatherRowsRef(xs[0], c.table, c.indices, c.shape),
+      });
+    }
+  });
+});
+
+describe('dropout', () => {
+  it('matches the CPU mask bit for bit, with the gradient through the same mask', async () => {
+    for (const [shape, p, seed] of [[[3, 17], 0.5, 1], [[17, 1, 33], 0.1, 77], [[1], 0.3, 5], [[65, 3], 0.9, 123456789]] as [number[], number, number][]) {
+      await gradcheck(page, { op: 'dropout', attrs: { p, seed }, inputs: [{ shape }], ref: (xs) => dropoutRef(xs[0], shape, p, seed) });
+    }
+  });
+
+  const runDropout = async (n: number, attrs: object, data?: number[]) => {
+    const rng = rngFor(`dropout stats ${JSON.stringify(attrs)}`);
+    const x = data ?? Array.from(rng.uniform(n, 0.5, 2));
+    const weights = Array.from(rng.uniform(n, 0.5, 2));
+    const r = await page.call('gradcase', { op: 'dropout', attrs, inputs: [{ shape: [n], data: x }], weights, fdIndices: [[]], fdEps: 1e-2 });
+    return { x: Float32Array.from(x), w: Float32Array.from(weights), out: r.out, grad: r.grads[0]! };
+  };
+
+  it('keeps a fraction 1 − p scaled by 1/(1 − p), and backward uses the same mask', async () => {
+    const n = 100_003;
+    for (const p of [0.25, 0.6]) {
+      const { x, w, out, grad } = await runDropout(n, { p, seed: 2024 });
+      let kept = 0;
+      const bad: number[] = []; // elements whose value or gradient is not the kept/dropped one
+      for (let i = 0; i < n; i++) {
+        if (out[i] !== 0) {
+          kept++;
+          const okOut = Math.abs(out[i] - x[i] / (1 - p)) <= 1e-6 * Math.abs(out[i]);
+          const okGrad = Math.abs(grad[i] - w[i] / (1 - p)) <= 1e-6 * Math.abs(grad[i]);
+          if (!okOut || !okGrad) bad.push(i);
+        } else if (grad[i] !== 0) {
+          bad.push(i);
+        }
+      }
+      expect(bad.slice(0, 5).map((i) => [i, x[i], out[i], w[i], grad[i]])).toEqual([]);
+      const sigma = Math.sqrt((p * (1 - p)) / n);
+      expect(Math.abs(kept / n - (1 - p))).toBeLessThan(5 * sigma);
+      // Neighbouring elements are independent: P(both kept) ≈ (1 − p)².
+      let both = 0;
+      for (let i = 1; i < n; i++) both += out[i] !== 0 && out[i - 1] !== 0 ? 1 : 0;
+      expect(Math.abs(both / (n - 1) - (1 - p) ** 2)).toBeLessThan(0.01);
+      // The CPU mask agrees.
+      const mask = dropoutMask(n, p, 2024);
+      for (let i = 0; i < n; i++) if ((out[i] !== 0) !== (mask[i] === 1)) expect.fail(`mask differs at ${i}`);
+    }
+  });
+
+  it('is deterministic given the seed and draws a fresh mask without one', async () => {
+    const n = 4099;
+    const a = await runDropout(n, { p: 0.5, seed: 9 });
+    const b = await runDropout(n, { p: 0.5, seed: 9 });
+    const c = await runDropout(n, { p: 0.5, seed: 10 });
+    const d = await runDropout(n, { p: 0.5 }, Array.from(a.x));
+    const e = await runDropout(n, { p: 0.5 }, Array.from(a.x));
+    expect(b.out).toEqual(a.out);
+    const differ = (u: number[], v: number[]) => u.filter((_, i) => (u[i] === 0) !== (v[i] === 0)).length / n;
+    expect(differ(a.out, c.out)).toBeGreaterThan(0.4); // ≈ 2p(1 − p) = 0.5 for independent masks
+    expect(differ(d.out, e.out)).toBeGreaterThan(0.4);
+  });
+
+  it('returns x unchanged for p = 0 and when not training', async () => {
+    for (const attrs of [{ p: 0 }, { p: 0.5, training: false }]) {
+      const { x, w, out, grad } = await runDropout(257, attrs);
+      expect(out).toEqual(Array.from(x));
+      expect(grad).toEqual(Array.from(w));
+    }
+  });
+});
+
+describe('gradReverse', () => {
+  it('is the identity forward and −lambda·gy backward', async () => {
+    const rng = rngFor('gradReverse');
+    for (const [shape, lambda] of [[[3, 17], 1], [[17, 1, 33], 0.25], [[1], 3]] as [number[], number][]) {
+      const n = size(shape);
+      const x = Array.from(rng.uniform(n));
+      const weights = Array.from(rng.uniform(n));
+      const r = await page.call('gradcase', { op: 'gradReverse', attrs: { lambda }, inputs: [{ shape, data: x }], weights, fdIndices: [[]], fdEps: 1e-2 });
+      expect(r.outShape).toEqual(shape);
+      expect(r.out).toEqual(Array.from(Float32Array.from(x)));
+      const want = Float32Array.from(weights, (v) => -lambda * Math.fround(v));
+      r.grads[0]!.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThanOrEqual(1e-6 * Math.abs(want[i])));
+    }
+  });
+});
+
+describe('bad inputs', () => {
+  it('throw a WebgradError naming the op before any GPU work', async () => {
+    const cases: [string, number[][], unknown][] = [
+      ['reshape', [[3, 17]], { shape: [5, 10] }],
+      ['reshape', [[3, 17]], { shape: [-1, -1] }],
+      ['reshape', [[3, 17]], { shape: [-1, 5] }],
+      ['flatten', [[3, 17]], { startAxis: 2 }],
+      ['transpose', [[3, 17]], { dim0: 0, dim1: 2 }],
+      ['permute', [[3, 1, 5]], { dims: [0, 1] }],
+      ['permute', [[3, 1, 5]], { dims: [0, 1, 1] }],
+      ['permute', [[3, 1, 5]], { dims: [0, 1, 3] }],
+      ['permute', [[2, 2, 2, 2, 2, 2, 2]], { dims: [6, 5, 4, 3, 2, 1, 0] }], // 7 axes that cannot merge
+      ['slice', [[3, 17]], { axis: 2, start: 0, end: 1 }],
+      ['slice', [[3, 17]], { axis: 1, start: 5, end: 4 }],
+      ['slice', [[3, 17]], { axis: 1, start: 0, end: 18 }],
+      ['slice', [[3, 17]], { axis: 1, start: -18, end: 3 }],
+      ['slice', [[3, 17]], { axis: 0, start: 0.5, end: 2 }],
+      ['concat', [[3, 17], [4, 17]], { axis: 1 }],
+      ['concat', [[3, 17], [3, 17]], { axis: 2 }],
+      ['concat', [[3, 17], [3, 17, 1]], { axis: 0 }],
+      ['concat', [], { axis: 0 }],
+      ['stack', [[3, 17], [3, 16]], { axis: 0 }],
+      ['stack', [[3, 17], [3, 17]], { axis: 3 }],
+      ['gatherRows', [[7, 5]], { indices: [0, 7] }],
+      ['gatherRows', [[7, 5]], { indices: [0, -1] }],
+      ['gatherRows', [[7, 5]], { indices: [0, -1], type: 'i32' }],
+      ['gatherRows', [[7, 5]], { indices: [1.5] }],
+      ['gatherRows', [[7, 5]], { indices: [0, 1, 2], shape: [2, 2] }],
+      ['gatherRows', [[35]], { indices: [0] }],
+      ['dropout', [[3, 17]], { p: 1 }],
+      ['dropout', [[3, 17]], { p: -0.1 }],
+      ['dropout', [[3, 17]], { p: 1.5, training: false }],
+      ['dropout', [[3, 17]], { p: 0.5, seed: 1.5 }],
+      ['gradReverse', [[3, 17]], { lambda: 'a lot' }],
+    ];
+    for (const [op, shapes, attrs] of cases) await expectShapeError(page, op, shapes, attrs);
+  });
+});
