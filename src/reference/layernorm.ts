@@ -1,0 +1,25 @@
+// float64 CPU reference for layer norm over the last axis: (x − mean) / sqrt(var + eps) · gamma + beta, with the
+// biased variance, per row.
+
+import type { RefResult } from './reduce';
+
+export function refLayerNorm(
+  x: ArrayLike<number>, shape: number[], gamma?: ArrayLike<number> | null, beta?: ArrayLike<number> | null, eps = 1e-5,
+): RefResult {
+  if (shape.length === 0) throw new Error('rank 0');
+  const c = shape[shape.length - 1];
+  const rows = c === 0 ? 0 : x.length / c;
+  const data = new Float64Array(x.length);
+  for (let i = 0; i < rows; i++) {
+    let m = 0;
+    for (let j = 0; j < c; j++) m += x[i * c + j];
+    m /= c;
+    let v = 0;
+    for (let j = 0; j < c; j++) v += (x[i * c + j] - m) ** 2;
+    const rstd = 1 / Math.sqrt(v / c + eps);
+    for (let j = 0; j < c; j++) {
+      data[i * c + j] = (x[i * c + j] - m) * rstd * (gamma ? gamma[j] : 1) + (beta ? beta[j] : 0);
+    }
+  }
+  return { data, shape: [...shape] };
+}

@@ -1,0 +1,76 @@
+// softmax, logSoftmax and logsumexp over the last axis: three-tier gradient checks on odd shapes, inputs of large
+// magnitude (±80, and shifted by ±200, where an unshifted exp overflows to ∞ or underflows to 0), and bad input.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPage, type TestPage } from './page';
+import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
+import { refLogSoftmax, refLogsumexp, refSoftmax } from '../src/reference/softmax';
+import type { Rng } from './rng';
+
+let page: TestPage;
+beforeAll(async () => {
+  page = await openPage();
+});
+afterAll(() => page?.close());
+
+const SHAPES = [[1], [3, 17], [17, 33, 5], [2, 129], [4, 1], [2, 3, 33], [3, 16], [5, 4]]; // C % 4 = 0 too: no scalar tail
+
+type Gen = (r: Rng, n: number) => Float64Array;
+
+type Op = 'softmax' | 'logSoftmax' | 'logsumexp';
+
+function check(op: Op, shape: number[], opts: { keepdim?: boolean; gen?: Gen; tol?: Partial<Tolerances> } = {}) {
+  const keepdim = opts.keepdim ?? false;
+  const ref = ([x]: Float64Array[]) =>
+    op === 'softmax' ? refSoftmax(x, shape) : op === 'logSoftmax' ? refLogSoftmax(x, shape) : refLogsumexp(x, shape, keepdim);
+  const attrs = op === 'logsumexp' ? { keepdim } : undefined;
+  return gradcheck(page, { op, attrs, inputs: [{ shape, gen: opts.gen }], ref, tol: opts.tol });
+}
+
+const OPS = ['softmax', 'logSoftmax', 'logsumexp'] as const;
+
+describe.each(OPS)('%s', (op) => {
+  it('matches float64 in all three tiers on odd shapes', async () => {
+    for (const shape of SHAPES) {
+      await check(op, shape);
+      if (op === 'logsumexp') await check(op, shape, { keepdim: true });
+    }
+  });
+
+  it('is stable for inputs of magnitude 80 and rows shifted by ±200', async () => {
+    // Tier-3 steps are relative to |x|: 1e-4·|x| keeps them below the scale on which a softmax of spread-out logits
+    // changes. Float32 spacing near 200 is 1.5e-5, which bounds tier 3's accuracy for the shifted rows.
+    const tol = { fdEps: 1e-4, fdAtol: 5e-3 };
+    for (const shape of [[3, 17], [5, 33]]) {
+      await check(op, shape, { gen: (r, n) => r.uniform(n, -80, 80), tol });
+      await check(op, shape, { gen: (r, n) => r.uniform(n, 195, 205).map(Math.fround), tol });
+      await check(op, shape, { gen: (r, n) => r.uniform(n, -205, -195).map(Math.fround), tol });
+    }
+  });
+});
+
+describe('extreme inputs', () => {
+  it('stays finite where exp overflows float32 (x = 1000) and where every exp underflows (x = −1000)', async () => {
+    const data = [1000, 999, 998, -1000, -1001, -1002];
+    const run = (op: string) =>
+      page.call('gradcase', {
+        op, inputs: [{ shape: [2, 3], data }], weights: new Array(op === 'logsumexp' ? 2 : 6).fill(1), fdIndices: [[]], fdEps: 1e-2,
+      });
+    const p = [1, Math.exp(-1), Math.exp(-2)].map((v, _, a) => v / (a[0] + a[1] + a[2]));
+    const lse0 = Math.log(1 + Math.exp(-1) + Math.exp(-2));
+    const close = (got: number[], want: number[]) =>
+      want.forEach((w, i) => expect(Math.abs(got[i] - w), `[${i}] = ${got[i]}, want ${w}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(w))));
+    close((await run('softmax')).out, [...p, ...p]);
+    close((await run('logSoftmax')).out, [...p, ...p].map(Math.log));
+    const lse = await run('logsumexp');
+    close(lse.out, [1000 + lse0, -1000 + lse0]);
+    close(lse.grads[0]!, [...p, ...p]); // d lse / dx = softmax
+  });
+});
+
+describe('bad input', () => {
+  it('rejects rank-0 tensors and a non-boolean keepdim', async () => {
+    for (const op of OPS) await expectShapeError(page, op, [[]], undefined, 'rank');
+    await expectShapeError(page, 'logsumexp', [[3, 4]], { keepdim: 1 }, 'keepdim');
+  });
+});
