@@ -15,7 +15,8 @@ const ACCUMULATE = kernel('accumulate', accumulateSrc);
 /** y += alpha * x, in place (shapes must match). */
 export function accumulateInto(y: Tensor, x: Tensor, alpha = 1): void {
   check(y.size === x.size, 'accumulate', 'sizes differ', [y.shape, x.shape]);
-  runtime().dispatch({ kernel: ACCUMULATE, uniforms: [y.size, f32bits(alpha)], buffers: [x.buffer, y.buffer], groups: grid1d(y.size, 64) });
+  const n4 = Math.ceil(y.size / 4);
+  runtime().dispatch({ kernel: ACCUMULATE, uniforms: [n4, f32bits(alpha)], buffers: [x.buffer, y.buffer], groups: grid1d(n4, 64) });
 }
 
 /** Tensors reachable from `root` through tape nodes, each after all of its inputs. */

@@ -45,7 +45,8 @@ export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => full(sha
 
 /** Overwrites every element of `y` with `value` (used by optimizers to reset state, by zeroGrad, ...). */
 export function fillInto(y: Tensor, value: number): void {
-  runtime().dispatch({ kernel: FILL, uniforms: [y.size, f32bits(value)], buffers: [y.buffer], groups: grid1d(y.size, 64) });
+  const n4 = Math.ceil(y.size / 4);
+  runtime().dispatch({ kernel: FILL, uniforms: [n4, f32bits(value)], buffers: [y.buffer], groups: grid1d(n4, 64) });
 }
 
 // ----------------------------------------------------------------------------------------------- random

@@ -52,6 +52,21 @@ describe('tensors', () => {
   });
 });
 
+describe('autograd', () => {
+  it('sums gradients over shared inputs and across backward calls; detach, noGrad and seeds behave', async () => {
+    const data = Array.from(new Float32Array(rngFor('autograd').uniform(17, -2, 2)));
+    const r = await run('autogradSemantics', { data });
+    data.forEach((x, i) => {
+      expect(r.once[i]).toBeCloseTo(2 * x + 4, 5);
+      expect(r.twice[i]).toBeCloseTo(2 * (2 * x + 4), 5);
+      expect(r.detached[i]).toBeCloseTo(x, 6);
+      expect(r.seeded[i]).toBeCloseTo(i + 1, 6);
+    });
+    expect(r.noGradTracked).toBe(false);
+    expect(r.implicitNonScalar).toBe('WebgradError');
+  });
+});
+
 describe('errors', () => {
   it('rejects bad data and shapes with a WebgradError, and use after dispose', async () => {
     const r = await run('errors');

@@ -136,4 +136,36 @@ export const SCENARIOS: Record<string, Scenario> = {
     const live2 = rt.stats().liveBuffers;
     return { stillReadable, freedOnFirstDispose: live0 - live1, freedOnLastDispose: live1 - live2, shape: v.shape };
   },
+
+  autogradSemantics: async ({ data }, w) =>
+    w.tidyAsync(async () => {
+      const n = data.length;
+      const x = w.tensor(data, [n], { requiresGrad: true });
+      // A diamond: x feeds three consumers; y = Σ (x·x + x + 3·x) has dy/dx = 2x + 4.
+      const y = () => w.sum(w.add(w.add(w.mul(x, x), x), w.mulScalar(x, 3)));
+      y().backward();
+      const once = Array.from(await x.grad!.toArray());
+      y().backward(); // gradients accumulate across backward() calls
+      const twice = Array.from(await x.grad!.toArray());
+      x.grad!.dispose();
+      x.grad = null;
+      // detach() cuts the tape: z = Σ x·detach(x) has dz/dx = x.
+      w.sum(w.mul(x, x.detach())).backward();
+      const detached = Array.from(await x.grad!.toArray());
+      x.grad!.dispose();
+      x.grad = null;
+      const underNoGrad = w.noGrad(() => w.mul(x, x));
+      // A non-scalar output needs an explicit seed gradient.
+      const seed = w.tensor(data.map((_: number, i: number) => i + 1), [n]);
+      w.mul(x, w.ones([n])).backward(seed);
+      const seeded = Array.from(await x.grad!.toArray());
+      x.grad!.dispose();
+      let implicitNonScalar = null;
+      try {
+        w.mul(x, x).backward();
+      } catch (e) {
+        implicitNonScalar = (e as Error).name;
+      }
+      return { once, twice, detached, seeded, noGradTracked: underNoGrad.requiresGrad || underNoGrad.node !== null, implicitNonScalar };
+    }),
 };
