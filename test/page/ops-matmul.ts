@@ -1,3 +1,21 @@
+// Page-side ops for test/matmul.test.ts. attrs: { transA?, transB?, kernel? } as in matmul()'s options.
+
 import type { OpTable } from './registry';
 
-export const OPS: OpTable = {};
+export const OPS: OpTable = {
+  matmul: ([a, b], attrs, w) => w.matmul(a, b, attrs ?? {}),
+
+  // Not an op: a probe for the memory test (called through tryOp). Runs matmul forward and backward and throws if a
+  // result still shares its storage with a temporary: a reshaped view left undisposed would keep the buffer alive
+  // outside tidy().
+  matmulStorageProbe: ([a, b], attrs, w) => {
+    a.requiresGrad = true;
+    b.requiresGrad = true;
+    const y = w.matmul(a, b, attrs ?? {});
+    w.sum(y).backward();
+    const shared = { y, a, b, 'a.grad': a.grad!, 'b.grad': b.grad! };
+    const bad = Object.entries(shared).filter(([, t]) => t.sharesStorage).map(([k]) => k);
+    if (bad.length) throw new Error(`storage still shared after matmul: ${bad.join(', ')}`);
+    return y;
+  },
+};

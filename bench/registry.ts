@@ -1,0 +1,6 @@
+// Benchmark rows beyond the matmul ladder, in the order `npm run bench` prints them. Each area writes its rows in
+// bench/cases-<area>.ts as `export const BENCHES: KernelBench[]` (see bench/cases.ts) and adds them here.
+
+import type { KernelBench } from './cases';
+
+export const BENCHES: KernelBench[] = [];

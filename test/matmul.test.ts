@@ -1,0 +1,120 @@
+// matmul on every rung of the kernel ladder: three-tier gradchecks on odd shapes (ragged tiles, K % 4 ≠ 0), all
+// four transpose combinations, batched and broadcast operands, a larger forward check, and shape errors.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPage, type TestPage } from './page';
+import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
+import { matmulRef } from '../src/reference/matmul';
+import type { MatmulKernel } from '../src/ops/matmul';
+
+// The ladder (src/ops/matmul.ts MATMUL_KERNELS; that module imports WGSL, so Node takes the names only).
+const KERNELS: MatmulKernel[] = ['naive', 'tiled'];
+
+let page: TestPage;
+beforeAll(async () => {
+  page = await openPage();
+});
+afterAll(() => page?.close());
+
+interface Case {
+  /** op(a) is M×K, op(b) is K×N. */
+  M: number;
+  K: number;
+  N: number;
+  transA?: boolean;
+  transB?: boolean;
+  /** Batch size of a and of b; 0 means 2-D (broadcast when the other is batched). */
+  batchA?: number;
+  batchB?: number;
+}
+
+/** Stored shapes: a is (M,K) or (K,M) with transA, b is (K,N) or (N,K) with transB, each with its batch in front. */
+function shapesOf(c: Case): [number[], number[]] {
+  const a = c.transA ? [c.K, c.M] : [c.M, c.K];
+  const b = c.transB ? [c.N, c.K] : [c.K, c.N];
+  return [c.batchA ? [c.batchA, ...a] : a, c.batchB ? [c.batchB, ...b] : b];
+}
+
+async function check(kernel: MatmulKernel, c: Case, tol?: Partial<Tolerances>): Promise<void> {
+  const [aShape, bShape] = shapesOf(c);
+  const attrs = { transA: c.transA ?? false, transB: c.transB ?? false, kernel };
+  await gradcheck(page, {
+    op: 'matmul',
+    attrs,
+    inputs: [{ shape: aShape }, { shape: bShape }],
+    ref: (xs, at) => matmulRef(xs[0], aShape, xs[1], bShape, at),
+    tol,
+  });
+}
+
+describe.each(KERNELS.map((k) => [k]))('matmul, %s kernel', (kernel) => {
+  it('plain products of odd shapes, K % 4 ≠ 0 and = 0', async () => {
+    await check(kernel, { M: 1, K: 1, N: 1 });
+    await check(kernel, { M: 3, K: 5, N: 7 });
+    await check(kernel, { M: 17, K: 33, N: 65 });
+    await check(kernel, { M: 65, K: 129, N: 3 }); // K % 4 = 1
+    await check(kernel, { M: 33, K: 6, N: 17 }); // K % 4 = 2: one step of four, then two single steps
+    await check(kernel, { M: 17, K: 64, N: 33 }); // K % 4 = 0
+    await check(kernel, { M: 64, K: 32, N: 128 }); // tiles of the tiled kernel fit exactly
+    await check(kernel, { M: 3, K: 0, N: 4 }); // an empty sum: zeros, and empty gradients
+  });
+
+  it('all four transpose combinations', async () => {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        await check(kernel, { M: 17, K: 33, N: 65, transA, transB });
+        await check(kernel, { M: 5, K: 3, N: 1, transA, transB });
+      }
+    }
+  });
+
+  it('batched and broadcast operands', async () => {
+    // One output matrix per batch (ragged 17-row tiles in each).
+    await check(kernel, { M: 17, K: 33, N: 5, batchA: 3, batchB: 3 });
+    await check(kernel, { M: 17, K: 33, N: 5, batchA: 3, batchB: 3, transA: true, transB: true });
+    // (B,M,K)·(K,N), the Linear layer: the batch folds into M, and into the reduction for dB.
+    await check(kernel, { M: 17, K: 33, N: 5, batchA: 3 });
+    await check(kernel, { M: 17, K: 33, N: 5, batchA: 3, transB: true });
+    // No fold possible: the kernel sums the batch for the broadcast operand's gradient (S > 1).
+    await check(kernel, { M: 17, K: 33, N: 5, batchA: 3, transA: true }); // dB
+    await check(kernel, { M: 17, K: 33, N: 5, batchB: 3 }); // dA
+    await check(kernel, { M: 17, K: 33, N: 5, batchB: 3, transA: true, transB: true }); // dA
+    await check(kernel, { M: 1, K: 1, N: 1, batchA: 1 });
+  });
+
+  it('a larger product, 129×257 by 257×65: every output, sampled gradients', async () => {
+    // Every output is compared in tier 1; the gradients are sampled (the float64 finite differences cost a full
+    // reference product each).
+    await check(kernel, { M: 129, K: 257, N: 65 }, { refFdMax: 24, fdCount: 1 });
+  });
+});
+
+describe('matmul memory', () => {
+  it('releases the reshaped views of folded batches, forward and backward', async () => {
+    // (B,M,K)·(K,N) folds the batch into M (forward, dA) and into the reduction (dB); (M,K)·(B,K,N) does not fold.
+    const cases: [number[][], { transB: boolean }][] = [
+      [[[4, 8, 5], [5, 3]], { transB: false }],
+      [[[4, 8, 5], [3, 5]], { transB: true }],
+      [[[8, 5], [4, 5, 3]], { transB: false }],
+    ];
+    for (const [shapes, attrs] of cases) {
+      const r = await page.call('tryOp', 'matmulStorageProbe', shapes, attrs);
+      expect(r.threw, `${JSON.stringify(shapes)}: ${r.message}`).toBe(false);
+    }
+  });
+});
+
+describe('matmul errors', () => {
+  it('rejects bad ranks, inner dimensions, batch sizes and options before any GPU work', async () => {
+    await expectShapeError(page, 'matmul', [[5], [5, 3]], null, 'rank 1');
+    await expectShapeError(page, 'matmul', [[2, 2, 3, 4], [4, 5]], null, 'rank 4');
+    await expectShapeError(page, 'matmul', [[3, 4], [2, 2, 4, 5]], null, 'rank 4');
+    await expectShapeError(page, 'matmul', [[3, 4], [5, 6]], null, '(shapes: [3, 4], [5, 6])');
+    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transA: true }, 'inner dimensions');
+    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transB: true }, 'inner dimensions');
+    await expectShapeError(page, 'matmul', [[2, 3, 4], [3, 4, 5]], null, 'batch sizes differ');
+    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { kernel: 'fast' }, 'kernel');
+    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transA: 'yes' }, 'transA');
+    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transpose: true }, 'unknown option transpose');
+  });
+});
