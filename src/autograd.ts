@@ -96,7 +96,6 @@ function backward(root: Tensor, seed?: Tensor): void {
       });
     }
   });
-  runtime().flush();
 }
 
 function reshaped(g: Tensor, like: Tensor): Tensor {
