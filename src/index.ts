@@ -17,3 +17,7 @@ export * from './ops/loss';
 export * from './ops/dropout';
 export * from './nn/module';
 export * from './optim/index';
+export * from './eval/metrics';
+export * from './eval/report';
+export * from './io/safetensors';
+export * from './io/checkpoint';

@@ -6,5 +6,6 @@ export type Scenario = (args: any, w: typeof wgType) => Promise<unknown>;
 
 import { SCENARIOS as core } from './scenarios-core';
 import { SCENARIOS as train } from './scenarios-train';
+import { SCENARIOS as io } from './scenarios-io';
 
-export const SCENARIOS: Record<string, Scenario> = { ...core, ...train };
+export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io };

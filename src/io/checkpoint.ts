@@ -1,0 +1,247 @@
+// Checkpoints: a module's parameters and, optionally, its optimizer's state in one safetensors file.
+//
+// Keys. Parameter `<name>` (Module.namedParameters(), e.g. `layers.0.weight`), so a PyTorch state_dict with the same
+// names loads directly. Optimizer state tensor `<key>` of parameter `<name>` is `optim.<name>.<key>` (AdamW: expAvg,
+// expAvgSq). Metadata (strings, as the format requires):
+//   webgrad.format     "webgrad-checkpoint/1"
+//   webgrad.optimizer  JSON {kind, hyper: {lr, betas, ...}, steps: {<name>: step count}}   (only with an optimizer)
+//   webgrad.meta       JSON of the caller's `meta` (epoch, config, best loss, ...)
+//
+// Loading validates everything before it writes anything, so a checkpoint that does not fit leaves the model and the
+// optimizer untouched. Values are uploaded into the existing parameter and state buffers, so every reference to them
+// (an optimizer's parameter list, a module shared between models) stays valid.
+
+import { runtime } from '../engine';
+import { Tensor } from '../tensor';
+import type { Optimizer, ParamState } from '../optim/optimizer';
+import { CheckpointError, entryToFloat32, parseSafetensors, writeSafetensors, type F32Tensor } from './safetensors';
+
+export const CHECKPOINT_FORMAT = 'webgrad-checkpoint/1';
+const OPTIM_PREFIX = 'optim.';
+
+/** Anything with named parameters (a Module). */
+export interface HasNamedParameters {
+  namedParameters(): [string, Tensor][];
+}
+
+export interface LoadOptions {
+  /**
+   * Strict (default): every parameter of the module must be in the file and nothing else, and the optimizer's kind
+   * and hyperparameters must match. Non-strict: load what matches by name, report the rest. Shape mismatches are an
+   * error either way.
+   */
+  strict?: boolean;
+}
+
+export interface LoadResult {
+  /** The caller's `meta` as saved. */
+  meta: Record<string, unknown>;
+  /** The raw "__metadata__" map. */
+  metadata: Record<string, string>;
+  /** Module parameters the file did not have (non-strict loads only; strict ones throw). */
+  missing: string[];
+  /** Tensors in the file that the module / optimizer has no place for (non-strict loads only). */
+  unexpected: string[];
+}
+
+interface OptimizerRecord {
+  kind: string;
+  hyper: Record<string, unknown>;
+  steps: Record<string, number>;
+}
+
+/** The optimizer's hyperparameters: its own number, boolean and number-array fields (lr, betas, eps, ...). */
+function hyperparameters(opt: Optimizer): Record<string, unknown> {
+  const out: Record<string, unknown> = { lr: opt.learningRate };
+  for (const [k, v] of Object.entries(opt)) {
+    if (k === 'lr' || k === 'kind' || k === 'params' || k === 'state') continue;
+    const ok = typeof v === 'number' || typeof v === 'boolean' || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
+    if (ok) out[k] = Array.isArray(v) ? [...v] : v;
+  }
+  return out;
+}
+
+/**
+ * Serialises the module's parameters (and the optimizer's state and hyperparameters) into safetensors bytes. Reads
+ * every tensor back from the GPU, so it waits for all work recorded so far.
+ */
+export async function saveCheckpoint(
+  module: HasNamedParameters,
+  optimizer?: Optimizer | null,
+  meta: Record<string, unknown> = {},
+): Promise<Uint8Array> {
+  const tensors: [string, F32Tensor][] = [];
+  const params = module.namedParameters();
+  for (const [name, p] of params) {
+    if (name.startsWith(OPTIM_PREFIX)) throw new CheckpointError('tensor', `parameter name "${name}" collides with the optimizer-state prefix`, undefined, 'saveCheckpoint');
+    tensors.push([name, { shape: p.shape, data: await p.toArray() }]);
+  }
+  const metadata: Record<string, string> = { 'webgrad.format': CHECKPOINT_FORMAT, 'webgrad.meta': JSON.stringify(meta) };
+  if (optimizer) {
+    const rec: OptimizerRecord = { kind: optimizer.kind, hyper: hyperparameters(optimizer), steps: {} };
+    for (const { name, param } of optimizer.params) {
+      const st = optimizer.state[name];
+      if (!st) continue; // never stepped: no state yet
+      rec.steps[name] = st.step;
+      for (const [key, v] of Object.entries(st)) {
+        if (!(v instanceof Tensor)) continue;
+        tensors.push([`${OPTIM_PREFIX}${name}.${key}`, { shape: param.shape, data: await v.toArray() }]);
+      }
+    }
+    metadata['webgrad.optimizer'] = JSON.stringify(rec);
+  }
+  return writeSafetensors(tensors, metadata);
+}
+
+/**
+ * Loads a checkpoint into `module` (and `optimizer`'s state, learning rate and step counts). Throws CheckpointError
+ * listing every missing, unexpected or mis-shaped tensor before changing anything.
+ */
+export function loadCheckpoint(
+  bytes: Uint8Array | ArrayBuffer,
+  module: HasNamedParameters,
+  optimizer?: Optimizer | null,
+  opts: LoadOptions = {},
+): LoadResult {
+  const strict = opts.strict ?? true;
+  const file = parseSafetensors(bytes);
+  const md = file.metadata;
+  const problems: string[] = [];
+  const fail = (msg: string, list = problems) => new CheckpointError('mismatch', msg, list, 'loadCheckpoint');
+  const parseJson = (key: string): unknown => {
+    try {
+      return JSON.parse(md[key]);
+    } catch {
+      throw fail(`metadata "${key}" is not valid JSON`, [`metadata "${key}" is not valid JSON`]);
+    }
+  };
+  const meta = (md['webgrad.meta'] !== undefined ? parseJson('webgrad.meta') : {}) as Record<string, unknown>;
+
+  // 1. Parameters.
+  const writes: { target: Tensor; data: Float32Array }[] = [];
+  const missing: string[] = [];
+  const unexpected: string[] = [];
+  const paramNames = new Set<string>();
+  for (const [name, p] of module.namedParameters()) {
+    paramNames.add(name);
+    const e = file.tensors.get(name);
+    if (!e) {
+      missing.push(name);
+      continue;
+    }
+    if (!sameShape(e.shape, p.shape)) {
+      problems.push(`shape mismatch for "${name}": file has [${e.shape.join(', ')}], module has [${p.shape.join(', ')}]`);
+      continue;
+    }
+    writes.push({ target: p, data: entryToFloat32(e, name) });
+  }
+  for (const name of file.tensors.keys()) {
+    if (!name.startsWith(OPTIM_PREFIX) && !paramNames.has(name)) unexpected.push(name);
+  }
+
+  // 2. Optimizer state: group the file's optim.* tensors by parameter, check them against what the optimizer keeps.
+  const stateFromFile = new Map<string, Map<string, Float32Array>>();
+  let optRec: OptimizerRecord | null = null;
+  const claimed = new Set<string>();
+  if (optimizer) {
+    if (md['webgrad.optimizer'] === undefined) {
+      if (strict) problems.push('the file has no optimizer state ("webgrad.optimizer" metadata), but an optimizer was given');
+    } else {
+      optRec = parseJson('webgrad.optimizer') as OptimizerRecord;
+      if (strict) {
+        if (optRec.kind !== optimizer.kind) problems.push(`optimizer kind: file has ${optRec.kind}, optimizer is ${optimizer.kind}`);
+        const mine = hyperparameters(optimizer);
+        for (const k of new Set([...Object.keys(mine), ...Object.keys(optRec.hyper)])) {
+          if (k === 'lr') continue; // restored from the file, not required to match
+          if (JSON.stringify(mine[k]) !== JSON.stringify(optRec.hyper[k])) {
+            problems.push(`optimizer hyperparameter ${k}: file has ${JSON.stringify(optRec.hyper[k])}, optimizer has ${JSON.stringify(mine[k])}`);
+          }
+        }
+      }
+      const byName = new Map(optimizer.params.map((x) => [x.name, x.param] as const));
+      for (const [pname, step] of Object.entries(optRec.steps)) {
+        const param = byName.get(pname);
+        if (!param) {
+          unexpected.push(`${OPTIM_PREFIX}${pname}.* (optimizer state of a parameter the optimizer does not have)`);
+          continue;
+        }
+        if (!Number.isSafeInteger(step) || step < 0) {
+          problems.push(`optimizer step count of "${pname}" is ${JSON.stringify(step)}`);
+          continue;
+        }
+        // Collect this parameter's state tensors from the file; whether they are the ones the optimizer keeps is
+        // checked in step 3, which may need to allocate.
+        const prefix = `${OPTIM_PREFIX}${pname}.`;
+        const found = new Map<string, Float32Array>();
+        for (const [key, e] of file.tensors) {
+          if (!key.startsWith(prefix) || key.slice(prefix.length).includes('.')) continue;
+          claimed.add(key);
+          if (!sameShape(e.shape, param.shape)) {
+            problems.push(`shape mismatch for "${key}": file has [${e.shape.join(', ')}], parameter has [${param.shape.join(', ')}]`);
+            continue;
+          }
+          found.set(key.slice(prefix.length), entryToFloat32(e, key));
+        }
+        stateFromFile.set(pname, found);
+      }
+    }
+  }
+  for (const name of file.tensors.keys()) {
+    if (name.startsWith(OPTIM_PREFIX) && !claimed.has(name)) unexpected.push(name);
+  }
+
+  if (strict) {
+    for (const m of missing) problems.push(`missing from the file: "${m}"`);
+    for (const u of unexpected) problems.push(`unexpected in the file: "${u}"`);
+  }
+  if (problems.length) throw fail(`checkpoint does not fit (${problems.length} problem${problems.length > 1 ? 's' : ''}): ${problems.join('; ')}`);
+
+  // 3. Which state tensors the optimizer expects for each parameter: the keys of its current state, else those a
+  //    fresh state would have. initState() allocates, so it is only called once everything else has passed.
+  const newStates: [string, ParamState][] = [];
+  const init = (p: Tensor) => (optimizer as unknown as { initState(p: Tensor): Record<string, Tensor> }).initState(p);
+  if (optimizer && optRec) {
+    for (const { name, param } of optimizer.params) {
+      const found = stateFromFile.get(name);
+      if (!found) continue;
+      const existing = optimizer.state[name];
+      const st: ParamState = existing ?? { step: 0, ...init(param) };
+      const want = Object.keys(st).filter((k) => st[k] instanceof Tensor);
+      const have = [...found.keys()];
+      const lacking = want.filter((k) => !found.has(k));
+      const extra = have.filter((k) => !want.includes(k));
+      if (lacking.length || extra.length) {
+        if (!existing) for (const v of Object.values(st)) if (v instanceof Tensor) v.dispose();
+        for (const [, s] of newStates) for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
+        const msg = `optimizer state of "${name}": ${optimizer.kind} keeps [${want.join(', ')}], the file has [${have.join(', ')}]`;
+        throw fail(`checkpoint does not fit: ${msg}`, [msg]);
+      }
+      newStates.push([name, st]);
+      st.step = optRec.steps[name];
+      for (const k of want) writes.push({ target: st[k] as Tensor, data: found.get(k)! });
+    }
+  }
+
+  // 4. Everything fits: write.
+  const rt = runtime();
+  for (const { target, data } of writes) rt.write(target.buffer, data);
+  if (optimizer && optRec) {
+    // Parameters without state in the file had never been stepped when it was saved: they start fresh again.
+    for (const { name } of optimizer.params) {
+      if (stateFromFile.has(name)) continue;
+      const st = optimizer.state[name];
+      if (st) {
+        for (const v of Object.values(st)) if (v instanceof Tensor) v.dispose();
+        delete optimizer.state[name];
+      }
+    }
+    for (const [name, st] of newStates) optimizer.state[name] = st;
+    const lr = optRec.hyper.lr;
+    if (typeof lr === 'number') optimizer.setLr(lr);
+  }
+  return { meta, metadata: md, missing, unexpected };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
