@@ -21,3 +21,4 @@ export * from './eval/metrics';
 export * from './eval/report';
 export * from './io/safetensors';
 export * from './io/checkpoint';
+export * from './data/index';

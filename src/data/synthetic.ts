@@ -1,0 +1,294 @@
+// `synthetic-mosi`: a stand-in for CMU-MOSI with MOSI's exact shapes (text 50×768, audio 375×5, vision 500×20,
+// prefix lengths with zero padding, a BERT-style text mask) and split sizes (1284/229/686), deterministic from a seed,
+// generated lazily per sample (never materialised, never written to disk: full MOSI text alone would be 197 MB).
+//
+// Planted structure (what DAR is meant to find). Per sample:
+//   s ~ N(μ_split, 1)                 shared sentiment factor, seen by every modality
+//   z_t, z_a, z_v ~ N(0, 1)           modality-specific factors, each seen by ONE modality only
+//   y = clip(1.2·s + 0.55·(z_t + z_a + z_v) + 0.3·ε, -3, 3), rounded to a 0.2 grid (≈5% exact zeros, as in MOSI)
+//   frame j of modality m (j < length):
+//     x_j = bias_m + n_m + amp_m(j)·(α_m·s·c_m + β_m·z_m·e_m) + σ_m·noise_j
+//   with c_m ⟂ e_m fixed unit directions per seed, n_m a per-sample nuisance vector (speaker/session effect, does not
+//   average out over time) and amp_m(j) a temporal profile: a few "sentiment tokens" for text ([CLS]/[SEP] carry no
+//   signal, so LNLN's always-kept special tokens leak nothing), one smooth bump for audio/vision.
+// So one modality alone misses the other two specific factors and predicts worse than all three together; text is
+// the most reliable modality (small nuisance), audio and vision are noisy, as in MOSI. μ_split reproduces MOSI's label
+// balance (spec §1: Has0 positive 0.570 train / 0.598 valid / 0.448 test).
+//
+// Determinism: every sample is drawn from its own stream keyed by (seed, split, index), with integer-only hashing
+// and a 32-bit generator; noise and latents use sums of uniforms (Irwin–Hall), not log/sin, so the bytes are
+// identical in every JS engine, whatever the batch composition. No Node or DOM APIs.
+
+import {
+  allocBatch,
+  checkIndices,
+  fillPrefixMask,
+  MOSI_DIMS,
+  MOSI_SPLIT_SIZES,
+  SPLITS,
+  type Batch,
+  type Dataset,
+  type DatasetDims,
+  type Split,
+  type SplitInfo,
+} from './types';
+
+export const TINY_SPLIT_SIZES: Readonly<Record<Split, number>> = { train: 48, valid: 16, test: 32 };
+
+export interface SyntheticOptions {
+  /** Any integer; default 0. */
+  readonly seed?: number;
+  /** 'full' = MOSI's 1284/229/686 (default), 'tiny' = 48/16/32, or explicit sizes (shapes stay MOSI's). */
+  readonly size?: 'full' | 'tiny' | Partial<Record<Split, number>>;
+}
+
+/** Label model and per-modality signal strengths (exported for documentation and tests). */
+export const SYNTHETIC_PARAMS = {
+  shared: 1.2,
+  specific: 0.55,
+  labelNoise: 0.3,
+  /** Mean of the shared factor per split, fitted to MOSI's label balance. */
+  mu: { train: 0.15, valid: 0.24, test: -0.255 } as Record<Split, number>,
+  text: { alpha: 2.5, beta: 2.5, nuisance: 0.35, noise: 0.6, bias: 0.3 },
+  audio: { alpha: 1.5, beta: 2.0, nuisance: 0.6, noise: 1.0, bias: 0.5 },
+  vision: { alpha: 1.5, beta: 2.0, nuisance: 0.6, noise: 1.0, bias: 0.5 },
+} as const;
+
+const SPLIT_CODE: Record<Split, number> = { train: 1, valid: 2, test: 3 };
+const SQRT3 = Math.sqrt(3);
+
+/** murmur3's 32-bit finaliser. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function hashWords(words: number[]): number {
+  let h = 0x9e3779b9;
+  for (const w of words) h = fmix32((h ^ (w >>> 0)) + 0x7f4a7c15);
+  return h;
+}
+
+/** sfc32: small, fast, 128-bit state; seeded by hashing, warmed up. */
+class Stream {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d = 1;
+
+  constructor(key: number[]) {
+    const h = hashWords(key);
+    this.a = fmix32(h ^ 0x243f6a88);
+    this.b = fmix32(h ^ 0x85a308d3);
+    this.c = fmix32(h ^ 0x13198a2e);
+    for (let i = 0; i < 12; i++) this.u32();
+  }
+
+  u32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+
+  /** [0, 1) */
+  uniform(): number {
+    return this.u32() / 4294967296;
+  }
+
+  /** ≈ N(0, 1): Irwin–Hall with 12 terms (exact arithmetic, tails cut at ±6). */
+  normal(): number {
+    let s = 0;
+    for (let i = 0; i < 12; i++) s += this.u32();
+    return s / 4294967296 - 6;
+  }
+
+  /** ≈ N(0, 1) cheaply: four 16-bit uniforms from two outputs, centred and scaled to unit variance. */
+  noise(): number {
+    const p = this.u32();
+    const q = this.u32();
+    return (((p & 0xffff) + (p >>> 16) + (q & 0xffff) + (q >>> 16)) / 65536 - 2) * SQRT3;
+  }
+}
+
+interface Latent {
+  s: number;
+  z: [number, number, number];
+  label: number;
+  lens: [number, number, number];
+}
+
+/** Step 1 of every sample's stream: latents, label and lengths (all the cheap SplitInfo needs). */
+function drawLatent(r: Stream, mu: number, dims: DatasetDims): Latent {
+  const P = SYNTHETIC_PARAMS;
+  const s = mu + r.normal();
+  const z: [number, number, number] = [r.normal(), r.normal(), r.normal()];
+  const eps = r.normal();
+  let y = P.shared * s + P.specific * (z[0] + z[1] + z[2]) + P.labelNoise * eps;
+  y = Math.min(3, Math.max(-3, y));
+  const label = Math.round(y * 5) / 5 + 0; // + 0 turns -0 into 0
+  const dur = 0.15 + 0.85 * r.uniform();
+  const Tt = dims.text.len;
+  const Ta = dims.audio.len;
+  const Tv = dims.vision.len;
+  const lt = Math.min(Tt, 4 + Math.floor((Tt - 6) * dur * (0.5 + 0.5 * r.uniform())));
+  const la = Math.min(Ta, 10 + Math.floor((Ta - 10) * dur * (0.7 + 0.3 * r.uniform())));
+  const lv = Math.min(Tv, 10 + Math.floor((Tv - 10) * dur * (0.7 + 0.3 * r.uniform())));
+  return { s, z, label, lens: [lt, la, lv] };
+}
+
+/** Fixed per-seed "world": unit shared/specific directions (orthogonal) and a bias per modality. */
+interface World {
+  c: Float64Array[];
+  e: Float64Array[];
+  bias: Float64Array[];
+}
+
+function makeWorld(seed: number, dims: DatasetDims): World {
+  const r = new Stream([seed, 0xc0ffee]);
+  const world: World = { c: [], e: [], bias: [] };
+  const mods = ['text', 'audio', 'vision'] as const;
+  for (const m of mods) {
+    const d = dims[m].dim;
+    const unit = (v: Float64Array) => {
+      let n = 0;
+      for (let i = 0; i < d; i++) n += v[i] * v[i];
+      n = Math.sqrt(n);
+      for (let i = 0; i < d; i++) v[i] /= n;
+      return v;
+    };
+    const c = unit(Float64Array.from({ length: d }, () => r.normal()));
+    const e = Float64Array.from({ length: d }, () => r.normal());
+    let dot = 0;
+    for (let i = 0; i < d; i++) dot += e[i] * c[i];
+    for (let i = 0; i < d; i++) e[i] -= dot * c[i];
+    unit(e);
+    const bias = Float64Array.from({ length: d }, () => SYNTHETIC_PARAMS[m].bias * r.normal());
+    world.c.push(c);
+    world.e.push(e);
+    world.bias.push(bias);
+  }
+  return world;
+}
+
+/** The synthetic-mosi dataset. Features are generated per batch from (seed, split, index). */
+export class SyntheticMosi implements Dataset {
+  readonly name: string;
+  readonly dims: DatasetDims = MOSI_DIMS;
+  readonly sizes: Readonly<Record<Split, number>>;
+  private readonly world: World;
+  private readonly infos = new Map<Split, SplitInfo>();
+
+  constructor(readonly seed = 0, size: SyntheticOptions['size'] = 'full') {
+    if (!Number.isInteger(seed)) throw new RangeError(`synthetic-mosi: seed must be an integer, got ${seed}`);
+    const base = size === 'tiny' ? TINY_SPLIT_SIZES : MOSI_SPLIT_SIZES;
+    const sizes = { ...base, ...(typeof size === 'object' ? size : {}) };
+    for (const s of SPLITS) {
+      if (!Number.isInteger(sizes[s]) || sizes[s] < 1) throw new RangeError(`synthetic-mosi: split '${s}' size must be a positive integer, got ${sizes[s]}`);
+    }
+    this.sizes = sizes;
+    this.name = size === 'tiny' ? 'synthetic-mosi-tiny' : 'synthetic-mosi';
+    this.world = makeWorld(seed, this.dims);
+  }
+
+  private stream(split: Split, i: number): Stream {
+    return new Stream([this.seed, SPLIT_CODE[split], i]);
+  }
+
+  split(split: Split): SplitInfo {
+    const cached = this.infos.get(split);
+    if (cached) return cached;
+    const n = this.sizes[split];
+    const Tt = this.dims.text.len;
+    const labels = new Float32Array(n);
+    const textMask = new Uint8Array(n * Tt);
+    const audioLengths = new Int32Array(n);
+    const visionLengths = new Int32Array(n);
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const lat = drawLatent(this.stream(split, i), SYNTHETIC_PARAMS.mu[split], this.dims);
+      labels[i] = lat.label;
+      textMask.fill(1, i * Tt, i * Tt + lat.lens[0]);
+      audioLengths[i] = lat.lens[1];
+      visionLengths[i] = lat.lens[2];
+      ids.push(this.id(split, i));
+    }
+    const info: SplitInfo = { n, labels, ids, textMask, audioLengths, visionLengths };
+    this.infos.set(split, info);
+    return info;
+  }
+
+  private id(split: Split, i: number): string {
+    return `synthetic${this.seed}_${split}$_$${i}`;
+  }
+
+  batch(split: Split, indices: ArrayLike<number>): Batch {
+    checkIndices('SyntheticMosi.batch', split, this.sizes[split], indices);
+    const out = allocBatch(this.dims, indices);
+    const ids: string[] = [];
+    for (let b = 0; b < indices.length; b++) {
+      const lat = this.fill(split, indices[b], b, out);
+      out.labels[b] = lat.label;
+      ids.push(this.id(split, indices[b]));
+    }
+    return { size: indices.length, dims: this.dims, ids, ...out };
+  }
+
+  /** Writes sample i of `split` into row b of the batch arrays; returns its latents. */
+  private fill(split: Split, i: number, b: number, out: ReturnType<typeof allocBatch>): Latent {
+    const r = this.stream(split, i);
+    const lat = drawLatent(r, SYNTHETIC_PARAMS.mu[split], this.dims);
+    const mods = ['text', 'audio', 'vision'] as const;
+    const P = SYNTHETIC_PARAMS;
+
+    // Step 2: per-sample nuisance vectors, then the temporal profile parameters.
+    const nuisance = mods.map((m, k) => Float64Array.from(this.world.bias[k], (bias) => bias + P[m].nuisance * r.normal()));
+    const Lt = lat.lens[0];
+    const ampText = new Float64Array(Lt);
+    ampText.fill(0.3, 1, Lt - 1); // [CLS] (0) and [SEP] (Lt-1) carry no sentiment
+    const hot = Math.max(1, Math.round((Lt - 2) / 6));
+    for (let h = 0; h < hot; h++) ampText[1 + Math.floor(r.uniform() * (Lt - 2))] = 1;
+    const bump = (L: number) => {
+      const centre = L * (0.2 + 0.6 * r.uniform());
+      const width = Math.max(3, L * (0.15 + 0.2 * r.uniform()));
+      return Float64Array.from({ length: L }, (_, j) => Math.max(0.2, 1 - Math.abs(j - centre) / width));
+    };
+    const amps = [ampText, bump(lat.lens[1]), bump(lat.lens[2])];
+
+    // Step 3: frames.
+    const targets = [out.text, out.audio, out.vision];
+    const masks = [out.textMask, out.audioMask, out.visionMask];
+    mods.forEach((m, k) => {
+      const { len: T, dim: d } = this.dims[m];
+      const L = lat.lens[k];
+      const x = targets[k];
+      const c = this.world.c[k];
+      const e = this.world.e[k];
+      const base = nuisance[k];
+      const sa = P[m].alpha * lat.s;
+      const zb = P[m].beta * lat.z[k];
+      const sigma = P[m].noise;
+      for (let j = 0; j < L; j++) {
+        const a = amps[k][j];
+        const off = (b * T + j) * d;
+        for (let q = 0; q < d; q++) x[off + q] = base[q] + a * (sa * c[q] + zb * e[q]) + sigma * r.noise();
+      }
+      fillPrefixMask(masks[k], b, T, L);
+    });
+    out.audioLengths[b] = lat.lens[1];
+    out.visionLengths[b] = lat.lens[2];
+    return lat;
+  }
+}
+
+/** `synthetic-mosi` (or its tiny version) from a seed. */
+export function syntheticMosi(opts: SyntheticOptions = {}): SyntheticMosi {
+  return new SyntheticMosi(opts.seed ?? 0, opts.size ?? 'full');
+}
