@@ -1,0 +1,45 @@
+// The contract between sentiment models (DAR, DERL, the late-fusion baseline) and the trainer/evaluator.
+
+import type { Module } from '../nn/module';
+import type { Tensor } from '../tensor';
+
+/** One batch of one view of the three modalities, as GPU tensors. */
+export interface ModalityInputs {
+  text: Tensor; //   (B, T_l, d_l)   MOSI: (B, 50, 768)
+  audio: Tensor; //  (B, T_a, d_a)   MOSI: (B, 375, 5)
+  vision: Tensor; // (B, T_v, d_v)   MOSI: (B, 500, 20)
+  /** 1 where a text token was dropped by the missing-data protocol (B, T_l); lets a model substitute a learned [UNK]. */
+  textDropped?: Tensor;
+}
+
+export interface TrainingBatch {
+  /** The complete input (training targets for reconstruction); models that do not use it may ignore it. */
+  complete: ModalityInputs;
+  /** The input after the missing-data protocol: what the model sees at test time. */
+  corrupted: ModalityInputs;
+  labels: Tensor; // (B, 1)
+}
+
+export interface LossTerms {
+  /** The scalar the main optimizer minimises (e.g. DAR's L_total). */
+  total: Tensor;
+  /** Named scalar terms for logging (e.g. task, boot, sim, diff, re, recon); each a 1-element tensor. */
+  terms: Record<string, Tensor>;
+  /** Predictions (B, 1) from the corrupted input. */
+  pred: Tensor;
+}
+
+export interface SentimentModel extends Module {
+  readonly kind: string;
+  /** Training-mode forward with every loss term; call backward() on `total`. */
+  losses(batch: TrainingBatch): LossTerms;
+  /** Inference: predictions (B, 1) from (possibly incomplete) inputs only. */
+  predict(x: ModalityInputs): Tensor;
+  /** Parameters the main optimizer updates (DAR leaves out its CLUB estimator, which has its own optimizer). */
+  mainParameters(): [string, Tensor][];
+  /**
+   * Optional extra optimisation run before each main step on the same batch (DAR: the CLUB estimator's inner steps,
+   * with its own optimizer, on detached features). Returns named scalar terms for logging.
+   */
+  auxiliaryStep?(batch: TrainingBatch): Record<string, Tensor>;
+}
