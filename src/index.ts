@@ -22,3 +22,5 @@ export * from './eval/report';
 export * from './io/safetensors';
 export * from './io/checkpoint';
 export * from './data/index';
+export * from './ops/lstm';
+export * from './nn/lstm';

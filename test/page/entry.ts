@@ -10,9 +10,10 @@ import { OPS as reduce } from './ops-reduce';
 import { OPS as matmul } from './ops-matmul';
 import { OPS as shape } from './ops-shape';
 import { OPS as nn } from './ops-nn';
+import { OPS as lstm } from './ops-lstm';
 import { SCENARIOS } from './scenarios';
 
-const OPS: OpTable = { ...elementwise, ...reduce, ...matmul, ...shape, ...nn };
+const OPS: OpTable = { ...elementwise, ...reduce, ...matmul, ...shape, ...nn, ...lstm };
 
 /** Runs `fn` and, if it throws, reports the error's class, message and whether any GPU work was recorded first. */
 async function tryOp(name: string, shapes: number[][], attrs: unknown) {

@@ -1,0 +1,92 @@
+// Benchmark rows for lstm(): the BiLSTM of DAR's CLUB estimator (spec §6.4: B = 64 sequences, T = 8 steps, d = 128
+// features in, hidden d/2 = 64 per direction), forward and forward + backward, on every recurrence kernel; then one
+// longer sequence (T = 128) on the two tiled rungs. Each call is the whole op as a model uses it: the input projection
+// matmul, the recurrence, and for backward BPTT plus the weight-gradient matmuls. Steps per second = T / time.
+
+import type * as wgType from '../src/index';
+import type { LstmKernel } from '../src/ops/lstm';
+import { refLstm } from '../src/reference/lstm';
+import type { KernelBench, KernelBenchInstance } from './cases';
+
+interface Shape {
+  B: number;
+  T: number;
+  I: number;
+  H: number;
+}
+
+/** Deterministic values in [-1, 1) (mulberry32). */
+function randomData(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let t = (s = (s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/**
+ * Multiply-adds ×2 of one bidirectional call: the input projection 2·B·T·I·2·4H and the recurrence 2·B·T·2·4H·H
+ * forward; backward repeats the recurrence (dh = dG·W_hh) and adds three products the size of the projection or the
+ * recurrence (dW_ih, dx; dW_hh).
+ */
+function flops({ B, T, I, H }: Shape, backward: boolean): number {
+  const proj = 2 * B * T * I * 2 * 4 * H;
+  const rec = 2 * B * T * 2 * 4 * H * H;
+  return backward ? 3 * proj + 3 * rec : proj + rec;
+}
+
+function row(s: Shape, kernel: LstmKernel, backward: boolean): KernelBench {
+  const { B, T, I, H } = s;
+  return {
+    group: 'bilstm',
+    label: `BiLSTM B=${B} T=${T} I=${I} H=${H}×2 ${kernel}, ${backward ? 'fwd+bwd' : 'fwd'}`,
+    flops: flops(s, backward),
+    setup(w: typeof wgType): KernelBenchInstance {
+      const xData = randomData(B * T * I, 1);
+      const x = w.tensor(xData, [B, T, I]);
+      const m = new w.BiLSTM(I, H, { seed: 1, kernel });
+      const gOut = w.tensor(randomData(B * T * 2 * H, 2), [B, T, 2 * H]);
+      return {
+        run() {
+          if (!backward) {
+            w.noGrad(() => m.forward(x));
+            return;
+          }
+          m.forward(x).output.backward(gOut); // every weight gets its gradient (x needs none)
+          m.zeroGrad();
+        },
+        async check() {
+          const got = await w.tidyAsync(async () => w.noGrad(() => m.forward(x)).output.toArray());
+          const weights = await Promise.all(m.flatWeights().map((t) => t.toArray()));
+          const want = refLstm(xData, [B, T, I], weights, { hidden: H, bidirectional: true }).output.data;
+          let err = 0;
+          let scale = 0;
+          for (let i = 0; i < want.length; i++) {
+            err = Math.max(err, Math.abs(got[i] - want[i]));
+            scale = Math.max(scale, Math.abs(want[i]));
+          }
+          return err / scale;
+        },
+        dispose() {
+          m.dispose();
+          x.dispose();
+          gOut.dispose();
+        },
+      };
+    },
+  };
+}
+
+const CLUB: Shape = { B: 64, T: 8, I: 128, H: 64 };
+const LONG: Shape = { B: 64, T: 128, I: 128, H: 64 };
+const KERNELS: LstmKernel[] = ['naive', 'tiled', 'looped'];
+
+export const BENCHES: KernelBench[] = [
+  ...KERNELS.map((k) => row(CLUB, k, false)),
+  ...KERNELS.map((k) => row(CLUB, k, true)),
+  ...(['tiled', 'looped'] as const).flatMap((k) => [row(LONG, k, false), row(LONG, k, true)]),
+];
