@@ -24,3 +24,6 @@ export * from './io/checkpoint';
 export * from './data/index';
 export * from './ops/lstm';
 export * from './nn/lstm';
+export * from './ops/infonce';
+export * from './ops/club';
+export * from './nn/club';

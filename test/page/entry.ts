@@ -11,9 +11,10 @@ import { OPS as matmul } from './ops-matmul';
 import { OPS as shape } from './ops-shape';
 import { OPS as nn } from './ops-nn';
 import { OPS as lstm } from './ops-lstm';
+import { OPS as contrastive } from './ops-contrastive';
 import { SCENARIOS } from './scenarios';
 
-const OPS: OpTable = { ...elementwise, ...reduce, ...matmul, ...shape, ...nn, ...lstm };
+const OPS: OpTable = { ...elementwise, ...reduce, ...matmul, ...shape, ...nn, ...lstm, ...contrastive };
 
 /** Runs `fn` and, if it throws, reports the error's class, message and whether any GPU work was recorded first. */
 async function tryOp(name: string, shapes: number[][], attrs: unknown) {
@@ -28,9 +29,9 @@ async function tryOp(name: string, shapes: number[][], attrs: unknown) {
       op(xs, attrs, wg);
     } catch (e) {
       const err = e as Error;
-      return { threw: true, name: err.name, message: err.message, dispatches: rt.stats().dispatches - before };
+      return { threw: true, name: err.name, message: err.message, dispatches: rt.stats().dispatches - before , ...contrastive };
     }
-    return { threw: false, name: '', message: '', dispatches: rt.stats().dispatches - before };
+    return { threw: false, name: '', message: '', dispatches: rt.stats().dispatches - before , ...contrastive };
   });
 }
 

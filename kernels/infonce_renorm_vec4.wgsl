@@ -1,0 +1,39 @@
+// infonce_renorm_vec4: infonce_renorm.wgsl for D divisible by 4, with vec4 loads and stores (array<vec4<f32>>
+// bindings). Same formulas:
+//   ‖x‖ > eps:  dx = (dx̂ − x̂ (x̂ · dx̂)) / ‖x‖;   otherwise dx = dx̂ / eps.
+//
+// bindings: 0 uniform { n, m, d4, ds4: u32, eps: f32 }   1 xhat ((2N + M)·ds4)   2 norm: array<f32> (2N + M)
+//           3 dxhat ((2N + M)·ds4)   4 da (N·d4)   5 dp (N·d4)   6 dneg (M·d4; a spare buffer when M = 0);
+//           all but norm array<vec4<f32>>
+// dispatch: ceil((2N + M) / 16) workgroups of 16.
+
+struct Params { n: u32, m: u32, d4: u32, ds4: u32, eps: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> xhat: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> norm: array<f32>;
+@group(0) @binding(3) var<storage, read> dxhat: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> da: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> dp: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> dneg: array<vec4<f32>>;
+
+@compute @workgroup_size(16)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let r = gid.x;
+  if (r >= 2u * p.n + p.m) { return; }
+  let base = r * p.ds4;
+  var s4 = vec4<f32>(0.0);
+  for (var k = 0u; k < p.d4; k++) { s4 = fma(xhat[base + k], dxhat[base + k], s4); }
+  let nrm = norm[r];
+  let above = nrm > p.eps;
+  let proj = vec4<f32>(select(0.0, (s4.x + s4.y) + (s4.z + s4.w), above));
+  let inv = 1.0 / select(p.eps, nrm, above);
+  if (r < p.n) {
+    for (var k = 0u; k < p.d4; k++) { da[r * p.d4 + k] = (dxhat[base + k] - xhat[base + k] * proj) * inv; }
+  } else if (r < 2u * p.n) {
+    let q = r - p.n;
+    for (var k = 0u; k < p.d4; k++) { dp[q * p.d4 + k] = (dxhat[base + k] - xhat[base + k] * proj) * inv; }
+  } else {
+    let q = r - 2u * p.n;
+    for (var k = 0u; k < p.d4; k++) { dneg[q * p.d4 + k] = (dxhat[base + k] - xhat[base + k] * proj) * inv; }
+  }
+}

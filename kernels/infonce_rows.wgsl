@@ -1,0 +1,77 @@
+// infonce_rows: per anchor row i of the logits (infonce_logits.wgsl), the row's loss and, when the tape records, the
+// gradient of the mean loss with respect to the logits, in place. One invocation per row.
+//
+//   INBATCH 0 first fills column 0, the anchor's own positive: logits[i, 0] = â_i · p̂_i / τ.
+//   rowloss[i] = logsumexp_j(logits[i, j]) − logits[i, pos(i)],   pos(i) = i (INBATCH 1) or 0 (INBATCH 0)
+//   SAVE_GRAD 1: logits[i, j] ← (softmax_j − onehot_j) · gscale, gscale = 1 / (τ·N): d(mean loss)/d(logits) already
+//   divided by τ, which is what the backward (infonce_grad.wgsl) multiplies into the normalised rows.
+//
+// Near convergence the positive holds almost all the probability and the loss, lse − l_pos, is a tiny difference of
+// two numbers of size ~1/τ. Both the loss and the positive's gradient are therefore formed from the *other* columns'
+// exponentials, which are small and accurate, instead of by subtracting from 1 or from lse:
+//   loss = (mx − l_pos) + log1p((e_pos − 1) + rest),  e_pos = exp(l_pos − mx), rest = Σ_{j≠pos} exp(l_j − mx)
+//   G_pos = −Σ_{j≠pos} softmax_j
+// (when the positive is the row maximum, e_pos = 1 exactly and the loss is log1p(rest)).
+//
+// bindings: 0 uniform { n, c, ds4: u32, inv_tau, gscale: f32 }   1 xhat: array<vec4<f32>> ((2N + M)·ds4)
+//           2 logits: array<f32> (N·C)   3 rowloss: array<f32> (N)
+// constants: INBATCH = 0 or 1;  SAVE_GRAD = 0 or 1.
+// dispatch: ceil(N / 16) workgroups of 16 (small groups, so even N = 64 spreads over several CPU threads).
+
+override INBATCH: u32 = 1u;
+override SAVE_GRAD: u32 = 0u;
+
+struct Params { n: u32, c: u32, ds4: u32, inv_tau: f32, gscale: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> xhat: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> logits: array<f32>;
+@group(0) @binding(3) var<storage, read_write> rowloss: array<f32>;
+
+@compute @workgroup_size(16)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= p.n) { return; }
+  let lb = i * p.c;
+  if (INBATCH == 0u) {
+    var s = vec4<f32>(0.0);
+    let ab = i * p.ds4;
+    let pb = (p.n + i) * p.ds4;
+    for (var k = 0u; k < p.ds4; k++) { s = fma(xhat[ab + k], xhat[pb + k], s); }
+    logits[lb] = ((s.x + s.y) + (s.z + s.w)) * p.inv_tau;
+  }
+  var mx = logits[lb];
+  for (var j = 1u; j < p.c; j++) { mx = max(mx, logits[lb + j]); }
+  let posCol = select(0u, i, INBATCH == 1u);
+  let lpos = logits[lb + posCol];
+  var rest = 0.0;
+  for (var j = 0u; j < p.c; j++) {
+    if (j != posCol) { rest += exp(logits[lb + j] - mx); }
+  }
+  let epos = exp(lpos - mx);
+  rowloss[i] = (mx - lpos) + log1p_(epos - 1.0 + rest);
+  if (SAVE_GRAD == 1u) {
+    let lse = mx + log(epos + rest);
+    var others = 0.0;
+    for (var j = 0u; j < p.c; j++) {
+      if (j != posCol) {
+        let pj = exp(logits[lb + j] - lse);
+        others += pj;
+        logits[lb + j] = pj * p.gscale;
+      }
+    }
+    logits[lb + posCol] = -others * p.gscale;
+  }
+}
+
+/**
+ * log(1 + x) to float32 relative accuracy also for tiny x (the loss of a row whose positive dominates). Near 0 it
+ * uses log1p(x) = 2·atanh(s), s = x / (2 + x), as a series (|s| ≤ 0.15, terms to s⁹: error < 1e-9 relative), because
+ * SwiftShader's log() is accurate only in absolute terms around 1, which would quantise a loss of 1e-6 in steps of
+ * ~1e-8.
+ */
+fn log1p_(x: f32) -> f32 {
+  if (abs(x) >= 0.25) { return log(1.0 + x); }
+  let s = x / (2.0 + x);
+  let s2 = s * s;
+  return 2.0 * s * (1.0 + s2 * (1.0 / 3.0 + s2 * (0.2 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0)))));
+}

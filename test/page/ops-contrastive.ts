@@ -1,0 +1,42 @@
+// Page-side entries for the contrastive losses: infoNCE (inputs anchors, positives[, negatives]) and the CLUB losses
+// (inputs mu, logvar, y). attrs carry the options; `impl: 'composite'` selects the generic-op versions.
+//
+// clubEstimator runs a ClubEstimator(dim, { hidden, seed }) on inputs [x, y] (attrs.mode 'll' → logLikelihood,
+// else miUpperBound); clubEstimatorParams returns that estimator's parameters flattened and concatenated (attrs.names
+// lists the expected names and shapes), so the Node side can rebuild the float64 reference. The estimator is kept
+// between calls with the same attrs (its weights depend only on the seed), so a bad-input call that reuses it records
+// no GPU work before the error.
+
+import type { ClubEstimator } from '../../src/index';
+import type { OpTable } from './registry';
+import type * as wgType from '../../src/index';
+
+let cached: { key: string; m: ClubEstimator } | null = null;
+
+function estimator(attrs: { dim: number; hidden?: number; seed: number }, w: typeof wgType): ClubEstimator {
+  const key = JSON.stringify([attrs.dim, attrs.hidden, attrs.seed]);
+  if (cached?.key !== key) {
+    cached?.m.dispose();
+    cached = null;
+    cached = { key, m: new w.ClubEstimator(attrs.dim, { hidden: attrs.hidden, seed: attrs.seed }) };
+  }
+  return cached.m;
+}
+
+export const OPS: OpTable = {
+  // attrs are the options minus the negatives tensor (unknown keys included, so the tests can check they throw).
+  infoNCE: ([a, p, negatives], attrs, w) => w.infoNCE(a, p, { ...attrs, ...(negatives ? { negatives } : {}) }),
+  clubLogLikelihood: ([mu, logvar, y], attrs, w) => w.clubLogLikelihood(mu, logvar, y, attrs ?? {}),
+  clubUpperBound: ([mu, logvar, y], attrs, w) => w.clubUpperBound(mu, logvar, y, attrs ?? {}),
+  clubEstimator: ([x, y], attrs, w) => {
+    const m = estimator(attrs, w);
+    return attrs.mode === 'll' ? m.logLikelihood(x, y) : m.miUpperBound(x, y);
+  },
+  clubEstimatorParams: (_inputs, attrs, w) => {
+    const m = estimator(attrs, w);
+    const named = m.namedParameters();
+    const got = named.map(([n, p]) => `${n}${JSON.stringify(p.shape)}`).join(' ');
+    if (got !== attrs.names) throw new Error(`ClubEstimator parameters are ${got}, expected ${attrs.names}`);
+    return w.concat(named.map(([, p]) => w.flatten(p)), 0);
+  },
+};
