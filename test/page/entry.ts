@@ -29,9 +29,9 @@ async function tryOp(name: string, shapes: number[][], attrs: unknown) {
       op(xs, attrs, wg);
     } catch (e) {
       const err = e as Error;
-      return { threw: true, name: err.name, message: err.message, dispatches: rt.stats().dispatches - before , ...contrastive };
+      return { threw: true, name: err.name, message: err.message, dispatches: rt.stats().dispatches - before };
     }
-    return { threw: false, name: '', message: '', dispatches: rt.stats().dispatches - before , ...contrastive };
+    return { threw: false, name: '', message: '', dispatches: rt.stats().dispatches - before };
   });
 }
 
