@@ -2,5 +2,7 @@
 // bench/cases-<area>.ts as `export const BENCHES: KernelBench[]` (see bench/cases.ts) and adds them here.
 
 import type { KernelBench } from './cases';
+import { BENCHES as lstm } from './cases-lstm';
+import { BENCHES as contrastive } from './cases-contrastive';
 
-export const BENCHES: KernelBench[] = [];
+export const BENCHES: KernelBench[] = [...lstm, ...contrastive];
