@@ -2,7 +2,8 @@
 // bench/cases-<area>.ts as `export const BENCHES: KernelBench[]` (see bench/cases.ts) and adds them here.
 
 import type { KernelBench } from './cases';
+import { BENCHES as conv1d } from './cases-conv1d';
 import { BENCHES as lstm } from './cases-lstm';
 import { BENCHES as contrastive } from './cases-contrastive';
 
-export const BENCHES: KernelBench[] = [...lstm, ...contrastive];
+export const BENCHES: KernelBench[] = [...conv1d, ...lstm, ...contrastive];

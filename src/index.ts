@@ -27,3 +27,5 @@ export * from './nn/lstm';
 export * from './ops/infonce';
 export * from './ops/club';
 export * from './nn/club';
+export * from './ops/conv1d';
+export * from './nn/conv1d';

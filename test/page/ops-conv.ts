@@ -1,0 +1,29 @@
+// Page-side entries for test/conv1d.test.ts and the conv1d torch fixtures. attrs: conv1d()'s options ({ stride,
+// padding, dilation, groups, kernel }); a third input, when present, is the bias.
+
+import type { Module, Tensor } from '../../src/index';
+import type { OpTable } from './registry';
+
+/** The module made by the last conv1dModule call; its parameters outlive tidy(), so the next call frees them. */
+let lastModule: Module | null = null;
+
+export const OPS: OpTable = {
+  conv1d: ([x, weight, bias], attrs, w) => w.conv1d(x, weight, bias ?? null, attrs ?? {}),
+
+  // The Conv1d module. attrs: { inChannels, outChannels, kernelSize, options }. Returns, flattened and concatenated,
+  // forward(x), the weight and the bias (if any), so the test can check the output against the float64 reference
+  // computed from the module's own parameters, and their initial range. Throws if the parameters are misnamed.
+  conv1dModule: ([x], attrs, w) => {
+    lastModule?.dispose();
+    const { inChannels, outChannels, kernelSize, options } = attrs;
+    const m = new w.Conv1d(inChannels, outChannels, kernelSize, options ?? {});
+    lastModule = m;
+    const named = m.namedParameters().map(([n, p]) => `${n}${JSON.stringify(p.shape)}`).join(' ');
+    const want = `weight${JSON.stringify([outChannels, inChannels / (options?.groups ?? 1), kernelSize])}` +
+      (options?.bias === false ? '' : ` bias${JSON.stringify([outChannels])}`);
+    if (named !== want) throw new Error(`Conv1d parameters are ${named}, expected ${want}`);
+    const parts: Tensor[] = [w.flatten(m.forward(x)), w.flatten(m.weight)];
+    if (m.bias) parts.push(m.bias);
+    return w.concat(parts, 0);
+  },
+};
