@@ -3,7 +3,8 @@
 
 import type { KernelBench } from './cases';
 import { BENCHES as conv1d } from './cases-conv1d';
+import { BENCHES as attention } from './cases-attention';
 import { BENCHES as lstm } from './cases-lstm';
 import { BENCHES as contrastive } from './cases-contrastive';
 
-export const BENCHES: KernelBench[] = [...conv1d, ...lstm, ...contrastive];
+export const BENCHES: KernelBench[] = [...conv1d, ...attention, ...lstm, ...contrastive];

@@ -29,3 +29,6 @@ export * from './ops/club';
 export * from './nn/club';
 export * from './ops/conv1d';
 export * from './nn/conv1d';
+export * from './ops/attention';
+export * from './nn/attention';
+export * from './nn/transformer';

@@ -64,7 +64,7 @@ describe('torch fixtures', () => {
       'addScalar', 'mulScalar', 'add', 'sub', 'mul', 'div', 'maximum', 'expand', 'sumToShape',
       'sum', 'mean', 'max', 'variance', 'softmax', 'logSoftmax', 'logsumexp', 'layerNorm', 'matmul',
       'reshape', 'flatten', 'transpose', 'permute', 'slice', 'concat', 'stack', 'gatherRows', 'mseLoss', 'l1Loss', 'linear',
-      'lstm', 'infoNCE', 'clubLogLikelihood', 'clubUpperBound', 'conv1d',
+      'lstm', 'infoNCE', 'clubLogLikelihood', 'clubUpperBound', 'conv1d', 'attention', 'multiheadAttention',
     ];
     expect(wanted.filter((op) => !ops.has(op))).toEqual([]);
     for (const f of families) {

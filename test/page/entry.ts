@@ -13,9 +13,10 @@ import { OPS as nn } from './ops-nn';
 import { OPS as lstm } from './ops-lstm';
 import { OPS as contrastive } from './ops-contrastive';
 import { OPS as conv } from './ops-conv';
+import { OPS as attention } from './ops-attention';
 import { SCENARIOS } from './scenarios';
 
-const OPS: OpTable = { ...elementwise, ...reduce, ...matmul, ...shape, ...nn, ...lstm, ...contrastive, ...conv };
+const OPS: OpTable = { ...elementwise, ...reduce, ...matmul, ...shape, ...nn, ...lstm, ...contrastive, ...conv, ...attention };
 
 /** Runs `fn` and, if it throws, reports the error's class, message and whether any GPU work was recorded first. */
 async function tryOp(name: string, shapes: number[][], attrs: unknown) {

@@ -1,0 +1,80 @@
+// attention_dkv_naive: fused attention backward for the keys and values, scalar loads (any Dh), one invocation per key
+// row (b, h, j) and chunk of dims, in gather form (a loop over the queries; no atomics):
+//   P_ij  = exp(scale · q_i · k_j − lse_i)                 (recomputed from the forward's lse)
+//   dS_ij = P_ij · (go_i · v_j − D_i)                      (D from attention_dq_naive, which runs first)
+//   dk_j  = scale · Σ_i dS_ij q_i,   dv_j = Σ_i P_ij go_i
+// A masked key takes no part in any softmax: dk_j = dv_j = 0.
+// Strides and layout as in attention_fwd_naive.wgsl: q and go share the q strides; k, v, dk and dv the k strides.
+// The obviously-right version of attention_dkv_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
+// other head size: one row per invocation, plain loops.
+//
+// bindings: 0 uniform Params (rows = B·H·Tk here)   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)
+//           5 lse (B·H·Tq)   6 go   7 dsum: D, (B·H·Tq)   8 dk (k's shape)   9 dv (v's shape)
+// dispatch: grid1d(B·H·Tk·nch, 64) workgroups of 64, nch = ceil(DH / CH).
+
+override DH: u32 = 16u;
+override CH: u32 = 16u;
+override MASKED: u32 = 0u;
+
+const MAXCH = 64u;
+
+struct Params {
+  rows: u32, heads: u32, tq: u32, tk: u32,
+  qsb: u32, qsh: u32, qst: u32,
+  ksb: u32, ksh: u32, kst: u32,
+  scale: f32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> mask: array<f32>;
+@group(0) @binding(5) var<storage, read> lse: array<f32>;
+@group(0) @binding(6) var<storage, read> go: array<f32>;
+@group(0) @binding(7) var<storage, read> dsum: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dk: array<f32>;
+@group(0) @binding(9) var<storage, read_write> dv: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = gid.x + gid.y * nwg.x * 64u;
+  let nch = (DH + CH - 1u) / CH;
+  if (g >= p.rows * nch) { return; }
+  let r = g % p.rows;
+  let d0 = (g / p.rows) * CH;
+  let j = r % p.tk;
+  let bh = r / p.tk;
+  let h = bh % p.heads;
+  let b = bh / p.heads;
+  let ko = b * p.ksb + h * p.ksh + j * p.kst;
+  let qb = b * p.qsb + h * p.qsh;
+
+  var ak: array<f32, MAXCH>;
+  var av: array<f32, MAXCH>;
+  if (MASKED == 0u || mask[b * p.tk + j] != 0.0) {
+    for (var i = 0u; i < p.tq; i++) {
+      let qo = qb + i * p.qst;
+      let ri = bh * p.tq + i;
+      var s = 0.0;
+      var dp = 0.0;
+      for (var d = 0u; d < DH; d++) {
+        s += q[qo + d] * k[ko + d];
+        dp += go[qo + d] * v[ko + d];
+      }
+      let pr = exp(s * p.scale - lse[ri]);
+      let ds = pr * (dp - dsum[ri]);
+      for (var e = 0u; e < CH; e++) {
+        if (d0 + e < DH) {
+          ak[e] += ds * q[qo + d0 + e];
+          av[e] += pr * go[qo + d0 + e];
+        }
+      }
+    }
+  }
+  for (var e = 0u; e < CH; e++) {
+    if (d0 + e < DH) {
+      dk[ko + d0 + e] = ak[e] * p.scale;
+      dv[ko + d0 + e] = av[e];
+    }
+  }
+}

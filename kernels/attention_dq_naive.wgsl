@@ -1,0 +1,75 @@
+// attention_dq_naive: fused attention backward for the queries, scalar loads (any Dh), one invocation per query row
+// (b, h, i) and chunk of dims, in gather form (each dq element is written by one invocation; no atomics):
+//   D_i   = Σ_d go_i · o_i                                 (= Σ_j P_ij dP_ij; also saved for attention_dkv_naive)
+//   P_ij  = exp(scale · q_i · k_j − lse_i), 0 for a masked key     (recomputed from the forward's lse)
+//   dS_ij = P_ij · (go_i · v_j − D_i)
+//   dq_i  = scale · Σ_j dS_ij k_j
+// A fully masked row has every P_ij = 0, so dq_i = 0 (and D_i = 0, since its o_i = 0).
+// Strides and layout as in attention_fwd_naive.wgsl: q, o, go and dq share the q strides, k and v the k strides.
+// The obviously-right version of attention_dq_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
+// other head size: one row per invocation, plain loops.
+//
+// bindings: 0 uniform Params   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)   5 o   6 lse (B·H·Tq)
+//           7 go (o's shape)   8 dq (q's shape)   9 dsum: D, (B·H·Tq)
+// dispatch: grid1d(B·H·Tq·nch, 64) workgroups of 64, nch = ceil(DH / CH).
+
+override DH: u32 = 16u;
+override CH: u32 = 16u;
+override MASKED: u32 = 0u;
+
+const MAXCH = 64u;
+
+struct Params {
+  rows: u32, heads: u32, tq: u32, tk: u32,
+  qsb: u32, qsh: u32, qst: u32,
+  ksb: u32, ksh: u32, kst: u32,
+  scale: f32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> mask: array<f32>;
+@group(0) @binding(5) var<storage, read> o: array<f32>;
+@group(0) @binding(6) var<storage, read> lse: array<f32>;
+@group(0) @binding(7) var<storage, read> go: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dq: array<f32>;
+@group(0) @binding(9) var<storage, read_write> dsum: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = gid.x + gid.y * nwg.x * 64u;
+  let nch = (DH + CH - 1u) / CH;
+  if (g >= p.rows * nch) { return; }
+  let r = g % p.rows;
+  let d0 = (g / p.rows) * CH;
+  let i = r % p.tq;
+  let bh = r / p.tq;
+  let h = bh % p.heads;
+  let b = bh / p.heads;
+  let qo = b * p.qsb + h * p.qsh + i * p.qst;
+  let kb = b * p.ksb + h * p.ksh;
+
+  var di = 0.0;
+  for (var d = 0u; d < DH; d++) { di += go[qo + d] * o[qo + d]; }
+  let li = lse[r];
+  var acc: array<f32, MAXCH>;
+  for (var j = 0u; j < p.tk; j++) {
+    if (MASKED != 0u && mask[b * p.tk + j] == 0.0) { continue; }
+    let ko = kb + j * p.kst;
+    var s = 0.0;
+    var dp = 0.0;
+    for (var d = 0u; d < DH; d++) {
+      s += q[qo + d] * k[ko + d];
+      dp += go[qo + d] * v[ko + d];
+    }
+    let ds = exp(s * p.scale - li) * (dp - di);
+    for (var e = 0u; e < CH; e++) {
+      if (d0 + e < DH) { acc[e] += ds * k[ko + d0 + e]; }
+    }
+  }
+  for (var e = 0u; e < CH; e++) {
+    if (d0 + e < DH) { dq[qo + d0 + e] = acc[e] * p.scale; }
+  }
+  if (d0 == 0u) { dsum[r] = di; }
+}

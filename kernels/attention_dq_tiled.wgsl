@@ -1,0 +1,199 @@
+// attention_dq_tiled: fused attention backward for the queries (the maths, masking and layout of
+// attention_dq_naive.wgsl) for Dh = 4·DH4 ≤ 64, one invocation per (b, h) and tile of 4 query rows, held in
+// registers (see attention_fwd_tiled.wgsl for why tiles of 4 and straight-line rows):
+//   D_i  = go_i · o_i  (saved in dsum for attention_dkv_tiled)
+//   for each kept key j:  load k_j and v_j once, then for each of the 4 queries
+//     dS = exp(scale · q_i·k_j − lse_i) · (go_i·v_j − D_i);   acc_i += dS · k_j
+//   dq_i = scale · acc_i
+// A query with no kept key has lse 0 and no terms: dq = 0, D = 0 (its o is 0).
+//
+// bindings: 0 uniform Params (rows = B·H; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
+//           4 mask: array<f32> (bound to q when MASKED = 0)   5 o: array<vec4<f32>>   6 lse: array<f32> (B·H·Tq)
+//           7 go: array<vec4<f32>>   8 dq: array<vec4<f32>>   9 dsum: array<f32> (B·H·Tq)
+// dispatch: grid1d(B·H·ceil(Tq / 4), 64) workgroups of 64.
+
+override DH4: u32 = 4u;
+override MASKED: u32 = 0u;
+override NB: u32 = (DH4 + 3u) / 4u; // 16-float blocks per row
+
+const Z = vec4<f32>(0.0);
+
+struct Params {
+  rows: u32, heads: u32, tq: u32, tk: u32,
+  qsb: u32, qsh: u32, qst: u32,
+  ksb: u32, ksh: u32, kst: u32,
+  scale: f32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> mask: array<f32>;
+@group(0) @binding(5) var<storage, read> o: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> lse: array<f32>;
+@group(0) @binding(7) var<storage, read> go: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> dq: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read_write> dsum: array<f32>;
+
+// ---------------------------------------------------------------------------------------- rows in registers
+
+/** 16 floats of a row; a row is up to 4 blocks (Dh ≤ 64). Vec4s past DH4 are zero. */
+struct D16 { a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32> }
+struct Row { x0: D16, x1: D16, x2: D16, x3: D16 }
+
+fn dot16(x: D16, y: D16) -> vec4<f32> { return x.a * y.a + x.b * y.b + x.c * y.c + x.d * y.d; }
+fn dotRow(x: Row, y: Row) -> f32 {
+  var s = dot16(x.x0, y.x0);
+  if (NB > 1u) { s += dot16(x.x1, y.x1); }
+  if (NB > 2u) { s += dot16(x.x2, y.x2); }
+  if (NB > 3u) { s += dot16(x.x3, y.x3); }
+  return s.x + s.y + s.z + s.w;
+}
+
+/** x + w·y */
+fn axpy16(x: D16, w: f32, y: D16) -> D16 { return D16(x.a + w * y.a, x.b + w * y.b, x.c + w * y.c, x.d + w * y.d); }
+fn axpyRow(x: Row, w: f32, y: Row) -> Row {
+  var r = x;
+  r.x0 = axpy16(x.x0, w, y.x0);
+  if (NB > 1u) { r.x1 = axpy16(x.x1, w, y.x1); }
+  if (NB > 2u) { r.x2 = axpy16(x.x2, w, y.x2); }
+  if (NB > 3u) { r.x3 = axpy16(x.x3, w, y.x3); }
+  return r;
+}
+
+// Loads of the block whose first vec4 is the row's `at`-th (a constant: 0, 4, 8, 12), zero past DH4; stores of
+// x·s to the block's vec4s below DH4.
+fn q16(i: u32, at: u32) -> D16 {
+  return D16(q[i], select(Z, q[i + 1u], at + 1u < DH4), select(Z, q[i + 2u], at + 2u < DH4), select(Z, q[i + 3u], at + 3u < DH4));
+}
+fn k16(i: u32, at: u32) -> D16 {
+  return D16(k[i], select(Z, k[i + 1u], at + 1u < DH4), select(Z, k[i + 2u], at + 2u < DH4), select(Z, k[i + 3u], at + 3u < DH4));
+}
+fn v16(i: u32, at: u32) -> D16 {
+  return D16(v[i], select(Z, v[i + 1u], at + 1u < DH4), select(Z, v[i + 2u], at + 2u < DH4), select(Z, v[i + 3u], at + 3u < DH4));
+}
+fn o16(i: u32, at: u32) -> D16 {
+  return D16(o[i], select(Z, o[i + 1u], at + 1u < DH4), select(Z, o[i + 2u], at + 2u < DH4), select(Z, o[i + 3u], at + 3u < DH4));
+}
+fn go16(i: u32, at: u32) -> D16 {
+  return D16(go[i], select(Z, go[i + 1u], at + 1u < DH4), select(Z, go[i + 2u], at + 2u < DH4), select(Z, go[i + 3u], at + 3u < DH4));
+}
+fn qRow(i: u32) -> Row {
+  var r: Row;
+  r.x0 = q16(i, 0u);
+  if (NB > 1u) { r.x1 = q16(i + 4u, 4u); }
+  if (NB > 2u) { r.x2 = q16(i + 8u, 8u); }
+  if (NB > 3u) { r.x3 = q16(i + 12u, 12u); }
+  return r;
+}
+fn kRow(i: u32) -> Row {
+  var r: Row;
+  r.x0 = k16(i, 0u);
+  if (NB > 1u) { r.x1 = k16(i + 4u, 4u); }
+  if (NB > 2u) { r.x2 = k16(i + 8u, 8u); }
+  if (NB > 3u) { r.x3 = k16(i + 12u, 12u); }
+  return r;
+}
+fn vRow(i: u32) -> Row {
+  var r: Row;
+  r.x0 = v16(i, 0u);
+  if (NB > 1u) { r.x1 = v16(i + 4u, 4u); }
+  if (NB > 2u) { r.x2 = v16(i + 8u, 8u); }
+  if (NB > 3u) { r.x3 = v16(i + 12u, 12u); }
+  return r;
+}
+fn oRow(i: u32) -> Row {
+  var r: Row;
+  r.x0 = o16(i, 0u);
+  if (NB > 1u) { r.x1 = o16(i + 4u, 4u); }
+  if (NB > 2u) { r.x2 = o16(i + 8u, 8u); }
+  if (NB > 3u) { r.x3 = o16(i + 12u, 12u); }
+  return r;
+}
+fn goRow(i: u32) -> Row {
+  var r: Row;
+  r.x0 = go16(i, 0u);
+  if (NB > 1u) { r.x1 = go16(i + 4u, 4u); }
+  if (NB > 2u) { r.x2 = go16(i + 8u, 8u); }
+  if (NB > 3u) { r.x3 = go16(i + 12u, 12u); }
+  return r;
+}
+
+fn dqPut16(i: u32, at: u32, x: D16, s: f32) {
+  dq[i] = x.a * s;
+  if (at + 1u < DH4) { dq[i + 1u] = x.b * s; }
+  if (at + 2u < DH4) { dq[i + 2u] = x.c * s; }
+  if (at + 3u < DH4) { dq[i + 3u] = x.d * s; }
+}
+fn dqPut(i: u32, x: Row, s: f32) {
+  dqPut16(i, 0u, x.x0, s);
+  if (NB > 1u) { dqPut16(i + 4u, 4u, x.x1, s); }
+  if (NB > 2u) { dqPut16(i + 8u, 8u, x.x2, s); }
+  if (NB > 3u) { dqPut16(i + 12u, 12u, x.x3, s); }
+}
+
+// ------------------------------------------------------------------------------------------------- main
+
+/** One query row's state: q, go, lse, D and the dq accumulator. */
+struct Query { q: Row, go: Row, l: f32, d: f32, acc: Row }
+
+fn query(at: u32, lrow: u32) -> Query {
+  let g = goRow(at);
+  var r: Query;
+  r.q = qRow(at);
+  r.go = g;
+  r.l = lse[lrow];
+  r.d = dotRow(g, oRow(at));
+  return r;
+}
+
+/** The key's contribution dS·k_j to one query. */
+fn visit(x: Query, kj: Row, vj: Row) -> Query {
+  var r = x;
+  let ds = exp(dotRow(x.q, kj) * p.scale - x.l) * (dotRow(x.go, vj) - x.d);
+  r.acc = axpyRow(x.acc, ds, kj);
+  return r;
+}
+
+fn finish(i: u32, at: u32, lrow: u32, x: Query) {
+  if (i >= p.tq) { return; }
+  dqPut(at, x.acc, p.scale);
+  dsum[lrow] = x.d;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let tiles = (p.tq + 3u) / 4u;
+  let g = gid.x + gid.y * nwg.x * 64u;
+  if (g >= p.rows * tiles) { return; }
+  let i0 = (g % tiles) * 4u;
+  let bh = g / tiles;
+  let h = bh % p.heads;
+  let b = bh / p.heads;
+  let qb = b * p.qsb + h * p.qsh;
+  let kb = b * p.ksb + h * p.ksh;
+  let last = p.tq - 1u;
+  let lrow = bh * p.tq;
+  let at0 = qb + min(i0, last) * p.qst;
+  let at1 = qb + min(i0 + 1u, last) * p.qst;
+  let at2 = qb + min(i0 + 2u, last) * p.qst;
+  let at3 = qb + min(i0 + 3u, last) * p.qst;
+  var x0 = query(at0, lrow + min(i0, last));
+  var x1 = query(at1, lrow + min(i0 + 1u, last));
+  var x2 = query(at2, lrow + min(i0 + 2u, last));
+  var x3 = query(at3, lrow + min(i0 + 3u, last));
+  for (var j = 0u; j < p.tk; j++) {
+    if (MASKED != 0u && mask[b * p.tk + j] == 0.0) { continue; }
+    let ko = kb + j * p.kst;
+    let kj = kRow(ko);
+    let vj = vRow(ko);
+    x0 = visit(x0, kj, vj);
+    x1 = visit(x1, kj, vj);
+    x2 = visit(x2, kj, vj);
+    x3 = visit(x3, kj, vj);
+  }
+  finish(i0, at0, lrow + i0, x0);
+  finish(i0 + 1u, at1, lrow + i0 + 1u, x1);
+  finish(i0 + 2u, at2, lrow + i0 + 2u, x2);
+  finish(i0 + 3u, at3, lrow + i0 + 3u, x3);
+}

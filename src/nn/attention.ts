@@ -1,0 +1,89 @@
+// MultiheadAttention: LNLN's Attention block (models/basic_layers.py) on the fused attention op.
+//
+//   q = to_q(xq), k = to_k(xk), v = to_v(xv)       Linear(dim → heads·dimHead), no bias by default
+//   o = attention(q, k, v, mask)                   per head, scale = dimHead^-½
+//   y = to_out(o)                                  Linear(heads·dimHead → dim), with bias by default
+//
+// Heads are split and merged with free reshapes: (B, T, heads·dimHead) is (B, T, heads, dimHead) row-major, and the
+// attention op reads and writes that layout directly ('bthd'), so no permute copies run forward or backward.
+//
+// Parameter names (checkpoint keys, and what a PyTorch port must call its fields): to_q.weight, to_k.weight,
+// to_v.weight (+ .bias with qkvBias), to_out.weight, to_out.bias. LNLN's own checkpoints name the output projection
+// `to_out.0.*` (it sits in an nn.Sequential with a Dropout); everything else matches.
+
+import { check, type Shape } from '../errors';
+import { assertLive, Tensor } from '../tensor';
+import { attention, checkAttentionMask, type AttentionOptions } from '../ops/attention';
+import { reshape } from '../ops/shape';
+import { Linear, Module } from './module';
+
+export interface MultiheadAttentionOptions {
+  /** Number of heads (default 8, as LNLN). */
+  heads?: number;
+  /** Size of each head (default 64, as LNLN; the hyper-modality layers use 16). */
+  dimHead?: number;
+  /** Bias on the q/k/v projections (default false, as LNLN). */
+  qkvBias?: boolean;
+  /** Bias on the output projection (default true). */
+  outBias?: boolean;
+  /** Seed for the initial weights (default: the global sequence, see manualSeed). */
+  seed?: number;
+}
+
+/** A seed derived from `seed` for the k-th submodule, or undefined to draw from the global sequence. */
+export function deriveSeed(seed: number | undefined, k: number): number | undefined {
+  if (seed === undefined) return undefined;
+  let h = Math.imul((seed >>> 0) ^ Math.imul(k + 1, 0x9e3779b9), 0x85ebca6b);
+  h ^= h >>> 13;
+  return Math.imul(h, 0xc2b2ae35) >>> 0;
+}
+
+export class MultiheadAttention extends Module {
+  readonly to_q: Linear;
+  readonly to_k: Linear;
+  readonly to_v: Linear;
+  readonly to_out: Linear;
+  readonly heads: number;
+  readonly dimHead: number;
+  readonly scale: number;
+
+  constructor(readonly dim: number, opts: MultiheadAttentionOptions = {}) {
+    super();
+    const { heads = 8, dimHead = 64, qkvBias = false, outBias = true, seed } = opts;
+    for (const [what, n] of [['dim', dim], ['heads', heads], ['dimHead', dimHead]] as const) {
+      check(Number.isInteger(n) && n > 0, 'MultiheadAttention', `${what} must be a positive integer, got ${n}`);
+    }
+    this.heads = heads;
+    this.dimHead = dimHead;
+    this.scale = 1 / Math.sqrt(dimHead);
+    const inner = heads * dimHead;
+    this.to_q = new Linear(dim, inner, { bias: qkvBias, seed: deriveSeed(seed, 0) });
+    this.to_k = new Linear(dim, inner, { bias: qkvBias, seed: deriveSeed(seed, 1) });
+    this.to_v = new Linear(dim, inner, { bias: qkvBias, seed: deriveSeed(seed, 2) });
+    this.to_out = new Linear(inner, dim, { bias: outBias, seed: deriveSeed(seed, 3) });
+  }
+
+  /**
+   * xq (B, Tq, dim) attends over xk, xv (B, Tk, dim) → (B, Tq, dim). Self-attention: pass the same tensor three
+   * times. mask: optional key-padding mask (B, Tk), 1 = keep (see attention()).
+   */
+  forward(xq: Tensor, xk: Tensor, xv: Tensor, mask?: AttentionOptions['mask']): Tensor {
+    const op = 'MultiheadAttention';
+    assertLive(op, xq, xk, xv);
+    const shapes: Shape[] = [xq.shape, xk.shape, xv.shape];
+    for (const [name, x] of [['xq', xq], ['xk', xk], ['xv', xv]] as const) {
+      check(x.rank === 3 && x.shape[2] === this.dim, op, `${name} must be (B, T, ${this.dim})`, shapes);
+    }
+    const [B, Tq] = xq.shape;
+    const [Bk, Tk] = xk.shape;
+    check(B === Bk, op, `xq and xk have different batch sizes (${B} and ${Bk})`, shapes);
+    check(xv.shape[0] === Bk && xv.shape[1] === Tk, op, 'xk and xv must have the same (B, T)', shapes);
+    checkAttentionMask(op, mask, B, Tk, shapes);
+    const { heads: H, dimHead: Dh } = this;
+    const q = reshape(this.to_q.forward(xq), [B, Tq, H, Dh]);
+    const k = reshape(this.to_k.forward(xk), [B, Tk, H, Dh]);
+    const v = reshape(this.to_v.forward(xv), [B, Tk, H, Dh]);
+    const o = attention(q, k, v, { mask, scale: this.scale, layout: 'bthd' }); // (B, Tq, H, Dh)
+    return this.to_out.forward(reshape(o, [B, Tq, H * Dh]));
+  }
+}

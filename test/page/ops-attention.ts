@@ -1,0 +1,84 @@
+// Page-side entries for attention (src/ops/attention.ts) and the modules on it (src/nn/attention.ts,
+// src/nn/transformer.ts). Module entries take the module's parameters as inputs, in namedParameters() order, so the
+// gradient checks reach every weight: the entry builds the module, frees its own initial parameters and puts the
+// input tensors in their place.
+
+import type { Module, Tensor } from '../../src/index';
+import type { OpTable } from './registry';
+
+/**
+ * Replaces `module`'s parameters, in namedParameters() order, with `params` (same shapes). With `names`, first checks
+ * that the module's parameter names are exactly those, in that order (the naming is part of the checkpoint format).
+ */
+function withParams<M extends Module>(module: M, params: Tensor[], names?: string[]): M {
+  const named = module.namedParameters();
+  const got = named.map(([n]) => n);
+  if (names && JSON.stringify(got) !== JSON.stringify(names)) {
+    module.dispose();
+    throw new Error(`parameter names ${JSON.stringify(got)}, expected ${JSON.stringify(names)}`);
+  }
+  if (named.length !== params.length) {
+    module.dispose();
+    throw new Error(`module has ${named.length} parameters, ${params.length} given`);
+  }
+  named.forEach(([path, old], i) => {
+    if (old.shape.join() !== params[i].shape.join()) throw new Error(`${path}: shape [${params[i].shape}], module has [${old.shape}]`);
+    old.dispose();
+    const keys = path.split('.');
+    let obj = module as unknown as Record<string, unknown>;
+    for (const key of keys.slice(0, -1)) obj = obj[key] as Record<string, unknown>;
+    obj[keys[keys.length - 1]] = params[i];
+  });
+  return module;
+}
+
+/** The mask for attrs: the last input (attrs.masked), a JS array (attrs.maskArray), or none. */
+function takeMask(xs: Tensor[], attrs: any): { rest: Tensor[]; mask: Tensor | number[] | boolean[] | undefined } {
+  if (attrs?.masked) return { rest: xs.slice(0, -1), mask: xs[xs.length - 1] };
+  return { rest: xs, mask: attrs?.maskArray };
+}
+
+export const OPS: OpTable = {
+  /** inputs: q, k, v (+ mask with attrs.masked); attrs: scale, layout, kernel, maskArray. */
+  attention: (xs, attrs, w) => {
+    const { rest: [q, k, v], mask } = takeMask(xs, attrs);
+    return w.attention(q, k, v, { mask, scale: attrs?.scale, layout: attrs?.layout, kernel: attrs?.kernel });
+  },
+
+  /** inputs: x (self) | xq, xkv (cross) | xq, xk, xv (attrs.inputs = 1, 2, 3), then parameters (+ mask). */
+  multiheadAttention: (xs, attrs, w) => {
+    const { rest, mask } = takeMask(xs, attrs);
+    const n = attrs.inputs ?? 1;
+    const [xq, xk = xq, xv = xk] = rest.slice(0, n);
+    const m = withParams(new w.MultiheadAttention(attrs.dim, { heads: attrs.heads, dimHead: attrs.dimHead, qkvBias: attrs.qkvBias, outBias: attrs.outBias }), rest.slice(n), attrs.names);
+    return m.forward(xq, xk, xv, mask);
+  },
+
+  /** inputs: x, then parameters (+ mask). */
+  transformerEncoderLayer: (xs, attrs, w) => {
+    const { rest: [x, ...params], mask } = takeMask(xs, attrs);
+    const layer = withParams(new w.TransformerEncoderLayer(attrs.dim, attrs), params, attrs.names);
+    return layer.forward(x, mask);
+  },
+
+  /** inputs: target, source, then parameters (+ mask over the source). */
+  crossTransformerLayer: (xs, attrs, w) => {
+    const { rest: [t, s, ...params], mask } = takeMask(xs, attrs);
+    const layer = withParams(new w.CrossTransformerLayer(attrs.dim, attrs), params, attrs.names);
+    return layer.forward(t, s, mask);
+  },
+
+  /** inputs: x, then parameters; attrs.hidden = i returns forwardHidden(x)[i]. */
+  transformer: (xs, attrs, w) => {
+    const [x, ...params] = xs;
+    const t = withParams(new w.Transformer(attrs.numFrames, attrs.dim, attrs.depth, attrs), params, attrs.names);
+    return attrs.hidden === undefined ? t.forward(x) : t.forwardHidden(x)[attrs.hidden];
+  },
+
+  /** inputs: source, target, then parameters. */
+  crossTransformer: (xs, attrs, w) => {
+    const [s, t, ...params] = xs;
+    const m = withParams(new w.CrossTransformer(attrs.sourceFrames, attrs.targetFrames, attrs.dim, attrs.depth, attrs), params, attrs.names);
+    return m.forward(s, t);
+  },
+};
