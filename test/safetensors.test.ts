@@ -214,6 +214,7 @@ describe('writeFileAtomic', () => {
 
   it('a process killed mid-write leaves the old file intact (only a stray temporary file)', async () => {
     // The writer runs in a child process whose file operations pause after the first chunk; we SIGKILL it there.
+    // (The interval keeps the paused child alive: a bare never-settling await would let Node exit on its own.)
     const bundle = path.join(dir, 'atomic.mjs');
     await build({ entryPoints: [path.resolve('src/io/atomic.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
     const script = path.join(dir, 'child.mjs');
@@ -226,7 +227,7 @@ describe('writeFileAtomic', () => {
           const h = await fsp.open(f, flags, mode);
           return {
             write: async (b, o, l, p) => {
-              if (n++ === 1) { process.stdout.write('mid-write\\n'); await new Promise(() => {}); }
+              if (n++ === 1) { process.stdout.write('mid-write\\n'); setInterval(() => {}, 1 << 30); await new Promise(() => {}); }
               return h.write(b, o, l, p);
             },
             sync: () => h.sync(), close: () => h.close(),
