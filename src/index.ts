@@ -32,3 +32,4 @@ export * from './nn/conv1d';
 export * from './ops/attention';
 export * from './nn/attention';
 export * from './nn/transformer';
+export * from './models/dar/index';

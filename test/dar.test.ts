@@ -1,0 +1,195 @@
+// DAR (src/models/dar): PyTorch parity on a committed fixture, shapes and terms, the ablation switches, predict() on
+// incomplete input, no leaks over tidy training steps, bad input, and the time of one training step.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPage, type TestPage } from './page';
+import { readSafetensors } from '../src/io/safetensors';
+
+let page: TestPage;
+beforeAll(async () => {
+  page = await openPage();
+});
+afterAll(() => page?.close());
+
+const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const MOSI = { text: { len: 50, dim: 768 }, audio: { len: 375, dim: 5 }, vision: { len: 500, dim: 20 } };
+// A tiny config for the behavioural tests (the parity fixture's sizes).
+const TINY = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
+const TINY_OVERRIDES = {
+  d: 8, t: 4, mlpHidden: 6, tau: 0.2,
+  encoder: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 }, recon: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 },
+  fusionSelf: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 }, fusionCross: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 },
+  club: { hidden: 5, lstmHidden: 4, innerSteps: 2, lr: 1e-3 },
+};
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+/**
+ * max |a − b| / max(max |b|, floor): the error relative to the tensor's scale. The floor (a fraction of the largest
+ * gradient of the model) only matters for tensors whose true gradient is (almost) zero, such as norm_k.bias, which
+ * shifts every key of a softmax by the same amount and so has an exactly zero gradient that float32 sees as noise.
+ */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 0): number {
+  expect(a.length).toBe(b.length);
+  let num = 0;
+  for (let i = 0; i < b.length; i++) num = Math.max(num, Math.abs(a[i] - b[i]));
+  const den = Math.max(maxAbs(b), floor);
+  return den === 0 ? num : num / den;
+}
+
+describe('DAR', () => {
+  it('matches the PyTorch reference (test/torch-reference/dar.py): total loss, every term and every gradient at rel. error ≤ 1e-3', async () => {
+    const bytes = readFileSync(join(__dirname, 'fixtures', 'dar_tiny.safetensors'));
+    // A plain Uint8Array: Node's Buffer.slice() is a view, not the copy entryToFloat32 expects.
+    const { tensors, metadata } = readSafetensors(new Uint8Array(bytes));
+    const r = await run('darParity', { b64: bytes.toString('base64') });
+    expect(r.missing).toEqual([]);
+    expect(r.unused).toEqual([]);
+    const terms = JSON.parse(metadata.terms) as Record<string, number>;
+    expect(Object.keys(r.terms).sort()).toEqual(Object.keys(terms).sort());
+    const rows: string[] = [];
+    const scalar = (name: string, got: number, want: number) => {
+      const e = Math.abs(got - want) / Math.max(Math.abs(want), 1e-3);
+      rows.push(`${name.padEnd(10)} ${got.toPrecision(8).padStart(14)} ${want.toPrecision(8).padStart(14)}  ${e.toExponential(2)}`);
+      expect(e, name).toBeLessThanOrEqual(1e-3);
+    };
+    scalar('total', r.total, JSON.parse(metadata.total));
+    for (const [k, v] of Object.entries(terms)) scalar(k, r.terms[k], v);
+    expect(relErr(r.pred, JSON.parse(metadata.pred))).toBeLessThanOrEqual(1e-3);
+
+    const main: string[] = JSON.parse(metadata.main);
+    expect(Object.keys(r.grads).sort()).toEqual([...main].sort());
+    let worst = ['', 0] as [string, number];
+    const bad: string[] = [];
+    const floor = 1e-3 * Math.max(...main.map((n) => maxAbs(tensors.get(`grad.${n}`)!.data)));
+    for (const name of main) {
+      const want = tensors.get(`grad.${name}`)!.data;
+      expect(r.grads[name], `${name} has a gradient`).not.toBeNull();
+      const e = relErr(r.grads[name], want, floor);
+      if (e > worst[1]) worst = [name, e];
+      if (e > 1e-3) bad.push(`${name}: ${e.toExponential(2)}  got ${r.grads[name].slice(0, 6).map((v: number) => v.toPrecision(5))}  want ${Array.from(want.slice(0, 6)).map((v) => v.toPrecision(5))}`);
+    }
+    expect(bad, 'gradients off by more than 1e-3').toEqual([]);
+    // No estimator gradient from L_total (the estimator is held fixed in L_diff) ...
+    expect(r.clubGradsFromMain).toEqual([]);
+    // ... and the estimators' own objective matches, gradients included, touching no main parameter.
+    scalar('club_ll', r.club.ll, JSON.parse(metadata.club_ll));
+    scalar('aux_ll', r.auxLl, JSON.parse(metadata.club_ll));
+    expect(r.club.mainGrads).toEqual([]);
+    const clubFloor = 1e-3 * Math.max(...Object.keys(r.club.grads).map((n) => maxAbs(tensors.get(`clubgrad.${n}`)!.data)));
+    for (const [name, g] of Object.entries(r.club.grads)) {
+      const want = tensors.get(`clubgrad.${name}`)!.data;
+      expect(g, `${name} has a gradient`).not.toBeNull();
+      const e = relErr(g as number[], want, clubFloor);
+      if (e > worst[1]) worst = [name, e];
+      expect(e, `estimator gradient of ${name}`).toBeLessThanOrEqual(1e-3);
+    }
+    console.log(`DAR parity (webgrad vs torch float64):\n${rows.join('\n')}\n${main.length} main + ${Object.keys(r.club.grads).length} estimator gradients, worst rel. error ${worst[1].toExponential(2)} (${worst[0]})`);
+  });
+
+  it('shapes and terms on MOSI shapes; time of one training step (small preset, batch 32 and 64)', async () => {
+    const report: string[] = [];
+    for (const B of [32, 64]) {
+      const r = await run('darStepTime', { preset: 'small', dims: MOSI, B, steps: 4, seed: 1 });
+      expect(r.predShape).toEqual([B, 1]);
+      expect(Object.keys(r.terms).sort()).toEqual(['boot', 'decouple', 'diff', 're', 'recon', 'sim', 'sim_com', 'sim_spec', 'task']);
+      for (const v of [r.total, ...Object.values(r.terms), ...Object.values(r.aux)]) expect(Number.isFinite(v as number)).toBe(true);
+      expect(Object.keys(r.aux)).toEqual(['club_ll']);
+      const m = r.median;
+      report.push(`B = ${B}: step ${m.step.toFixed(0)} ms (aux ${m.aux.toFixed(0)}, forward ${m.forward.toFixed(0)}, backward ${m.backward.toFixed(0)}, AdamW ${m.optim.toFixed(0)}); ` +
+        `dispatches aux ${r.dispatches.aux}, forward ${r.dispatches.forward}, backward ${r.dispatches.backward}, AdamW ${r.dispatches.optim}; ` +
+        `all steps ${r.steps.map((x: number) => x.toFixed(0)).join('/')} ms`);
+      if (B === 32) report.unshift(`DAR small on synthetic MOSI shapes: ${r.mainCount} main + ${r.clubCount} estimator parameters`);
+    }
+    // The paper preset builds and trains too (one step, batch 8, not timed against anything).
+    const p = await run('darStepTime', { preset: 'paper', dims: MOSI, B: 8, steps: 2, seed: 1 });
+    expect(p.predShape).toEqual([8, 1]);
+    for (const v of [p.total, ...Object.values(p.terms)]) expect(Number.isFinite(v as number)).toBe(true);
+    report.push(`paper preset: ${p.mainCount} main + ${p.clubCount} estimator parameters; B = 8: step ${p.median.step.toFixed(0)} ms (5 estimator steps)`);
+    console.log(report.join('\n'));
+  });
+
+  it('each ablation switch removes its term, and the parameters only that term reaches get no gradient', async () => {
+    const r = await run('darAblations', { dims: TINY, overrides: TINY_OVERRIDES, B: 6, seed: 5 });
+    const full = r.full;
+    const { alpha, beta, lambda } = { alpha: 0.1, beta: 0.1, lambda: 0.7 };
+    expect(Object.keys(full.terms).sort()).toEqual(['boot', 'decouple', 'diff', 're', 'recon', 'sim', 'sim_com', 'sim_spec', 'task']);
+    expect(full.auxKeys).toEqual(['club_ll']);
+    const close = (a: number, b: number, what: string) => expect(Math.abs(a - b), what).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b)));
+    const t = full.terms;
+    const expected: Record<string, { gone: string[]; total: number }> = {
+      noSim: { gone: ['sim', 'sim_com', 'sim_spec'], total: full.total - alpha * lambda * t.sim },
+      noDiff: { gone: ['diff'], total: full.total - alpha * lambda * t.diff },
+      noSimDiff: { gone: ['sim', 'sim_com', 'sim_spec', 'diff'], total: full.total - alpha * lambda * (t.sim + t.diff) },
+      noRecon: { gone: ['recon'], total: full.total - beta * t.recon },
+      noBoot: { gone: ['boot'], total: full.total - t.boot },
+    };
+    for (const [name, want] of Object.entries(expected)) {
+      const got = r[name];
+      for (const k of want.gone) expect(got.terms[k], `${name}: term ${k}`).toBeUndefined();
+      for (const [k, v] of Object.entries(t)) {
+        if (!want.gone.includes(k) && k !== 'decouple') close(got.terms[k], v as number, `${name}: term ${k} unchanged`);
+      }
+      close(got.total, want.total, `${name}: total`);
+      expect(got.auxKeys, `${name}: auxiliaryStep`).toEqual(name === 'noDiff' || name === 'noSimDiff' ? [] : ['club_ll']);
+      expect(got.withoutGrad, `${name}: parameters without a gradient`).toEqual([]);
+    }
+    const grads = (name: string, prefix: string) => Object.entries(r[name].exclusive).filter(([n]) => n.startsWith(prefix)).map(([, g]) => g);
+    for (const g of grads('full', 'dec.')) expect(g).toBeGreaterThan(0);
+    for (const g of grads('full', 'boot_head.')) expect(g).toBeGreaterThan(0);
+    for (const g of grads('noRecon', 'dec.')) expect(g ?? 0).toBe(0);
+    for (const g of grads('noBoot', 'boot_head.')) expect(g ?? 0).toBe(0);
+    for (const g of grads('noRecon', 'boot_head.')) expect(g).toBeGreaterThan(0);
+    for (const g of grads('noBoot', 'dec.')) expect(g).toBeGreaterThan(0);
+    // A batch of one keeps the same term names (the trainer requires a constant set), L_sim^spec = 0.
+    expect(r.batchOfOne.names).toEqual(Object.keys(full.terms));
+    expect(r.batchOfOne.simSpec).toBe(0);
+    expect(r.batchOfOne.predShape).toEqual([1, 1]);
+  });
+
+  it('predict() works on incomplete input, matches the training path, records no tape and leaks nothing', async () => {
+    const B = 5;
+    const r = await run('darPredict', { dims: TINY, overrides: TINY_OVERRIDES, B, seed: 9 });
+    for (const name of ['complete', 'corrupted', 'corruptedNoMask', 'textOnly', 'noText', 'allZero']) {
+      const c = r[name];
+      expect(c.shape, name).toEqual([B, 1]);
+      for (const v of c.values) expect(Number.isFinite(v), name).toBe(true);
+      expect(c.requiresGrad, name).toBe(false);
+      expect(c.liveAfter, `${name}: live buffers besides the prediction`).toBe(1);
+    }
+    expect(relErr(r.lossesPred, r.corrupted.values)).toBeLessThanOrEqual(1e-5);
+    // The learned [UNK] is used: the same corrupted text with and without the dropped-token mask predicts differently.
+    expect(relErr(r.corrupted.values, r.corruptedNoMask.values)).toBeGreaterThan(1e-4);
+    // Missing modalities change the prediction (the model reads every modality).
+    expect(relErr(r.textOnly.values, r.complete.values)).toBeGreaterThan(1e-4);
+    expect(relErr(r.noText.values, r.complete.values)).toBeGreaterThan(1e-4);
+  });
+
+  it('does not leak: tidy training steps (auxiliary + main) keep every memory counter flat', async () => {
+    const r = await run('darLeak', { dims: TINY, overrides: TINY_OVERRIDES, B: 6, steps: 6, seed: 3 });
+    const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'];
+    const ref = r.samples[1];
+    for (const s of r.samples.slice(1)) for (const k of keys) expect(s[k], `${k} at step ${s.step}`).toBe(ref[k]);
+    expect(r.leftover).toBe(0);
+    for (const s of r.samples) expect(Number.isFinite(s.loss)).toBe(true);
+    expect(r.samples[r.samples.length - 1].loss).toBeLessThan(r.samples[0].loss); // it trained meanwhile
+  });
+
+  it('rejects bad inputs and configs with a WebgradError naming DAR, before any GPU work', async () => {
+    const r = await run('darBadInput', { dims: TINY, overrides: TINY_OVERRIDES, seed: 2 });
+    for (const [name, c] of Object.entries(r) as [string, any][]) {
+      expect(c.threw, name).toBe(true);
+      expect(c.name, `${name}: ${c.message}`).toBe('WebgradError');
+      expect(c.message, name).toMatch(/DAR/);
+      expect(c.dispatches, `${name}: dispatches before the error`).toBe(0);
+    }
+    expect(r.textWrongDim.message).toMatch(/\(B, 6, 10\)/);
+    expect(r.labelsShape.message).toMatch(/labels/);
+  });
+});

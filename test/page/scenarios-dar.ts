@@ -1,0 +1,382 @@
+// Scenarios for the DAR model (src/models/dar): shapes and terms of a forward pass, PyTorch parity on a fixture's
+// weights and batch, the ablation switches, predict() on incomplete input, a leak check over tidy training steps, bad
+// input, and the time of one training step. The Node side is test/dar.test.ts.
+
+import type { Tensor, DatasetDims, DAR } from '../../src/index';
+import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
+import type * as wgType from '../../src/index';
+import type { Scenario } from './scenarios';
+
+type W = typeof wgType;
+
+const arr = async (t: Tensor) => Array.from(await t.toArray());
+
+/** Random inputs of the dataset's shapes; `zero` lists modalities to zero out (an incomplete input). */
+function inputs(w: W, dims: DatasetDims, B: number, seed: number, zero: string[] = []): ModalityInputs {
+  const make = (f: 'text' | 'audio' | 'vision', k: number) => {
+    const shape = [B, dims[f].len, dims[f].dim];
+    return (zero.includes(f) ? w.zeros(shape) : w.randn(shape, { seed: seed + k })).keep();
+  };
+  return { text: make('text', 0), audio: make('audio', 1), vision: make('vision', 2) };
+}
+
+function disposeBatch(b: TrainingBatch): void {
+  for (const x of [b.complete, b.corrupted]) for (const t of Object.values(x)) (t as Tensor | undefined)?.dispose();
+  b.labels.dispose();
+}
+
+/** A small deterministic generator (mulberry32) for masks made on the CPU. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A complete batch, and a corrupted view of it with about `rate` of every modality's frames zeroed. */
+function randomBatch(w: W, dims: DatasetDims, B: number, seed: number, rate = 0.3): TrainingBatch {
+  const complete = inputs(w, dims, B, seed);
+  const r = rng(seed + 1000);
+  const dropped = new Float32Array(B * dims.text.len);
+  const corrupt = (x: Tensor, isText: boolean) => {
+    const T = x.shape[1];
+    const keep = new Float32Array(B * T);
+    for (let i = 0; i < keep.length; i++) {
+      keep[i] = r() > rate ? 1 : 0;
+      if (isText) dropped[i] = 1 - keep[i];
+    }
+    return w.tidy(() => w.mul(x, w.tensor(keep, [B, T, 1]))).keep();
+  };
+  const corrupted: ModalityInputs = {
+    text: corrupt(complete.text, true), audio: corrupt(complete.audio, false), vision: corrupt(complete.vision, false),
+  };
+  corrupted.textDropped = w.tensor(dropped, [B, dims.text.len]).keep();
+  const labels = w.rand([B, 1], { low: -3, high: 3, seed: seed + 30 }).keep();
+  return { complete, corrupted, labels };
+}
+
+
+/** The parity fixture (test/fixtures/make_dar_fixture.py), decoded: config, weights, batch. */
+function loadFixture(w: W, b64: string) {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const { tensors, metadata } = w.readSafetensors(bytes);
+  const { dims, overrides } = JSON.parse(metadata.config);
+  const get = (name: string) => {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`fixture has no ${name}`);
+    return t;
+  };
+  const gpu = (name: string) => {
+    const t = get(name);
+    return w.tensor(t.data, [...t.shape]).keep();
+  };
+  const view = (v: string): ModalityInputs => {
+    const x: ModalityInputs = { text: gpu(`batch.${v}.text`), audio: gpu(`batch.${v}.audio`), vision: gpu(`batch.${v}.vision`) };
+    if (tensors.has(`batch.${v}.textDropped`)) x.textDropped = gpu(`batch.${v}.textDropped`);
+    return x;
+  };
+  const batch: TrainingBatch = { complete: view('complete'), corrupted: view('corrupted'), labels: gpu('batch.labels') };
+  return { tensors, metadata, dims, overrides, get, batch };
+}
+
+/** Writes the fixture's `param.<name>` into every parameter of `model`; returns the names it had no value for. */
+function loadWeights(w: W, model: DAR, tensors: Map<string, { shape: readonly number[]; data: Float32Array }>): { missing: string[]; unused: string[] } {
+  const missing: string[] = [];
+  const names = new Set<string>();
+  for (const [name, p] of model.namedParameters()) {
+    names.add(name);
+    const t = tensors.get(`param.${name}`);
+    if (!t) {
+      missing.push(name);
+      continue;
+    }
+    if (t.shape.join() !== p.shape.join()) throw new Error(`${name}: fixture shape [${t.shape}] vs model [${p.shape}]`);
+    w.runtime().write(p.buffer, t.data);
+  }
+  const unused = [...tensors.keys()].filter((k) => k.startsWith('param.') && !names.has(k.slice(6)));
+  return { missing, unused };
+}
+
+export const SCENARIOS: Record<string, Scenario> = {
+
+
+  /**
+   * PyTorch parity: builds the fixture's config, loads its weights, runs losses() + backward() on its batch and returns
+   * the loss, the terms, the predictions and every main gradient; then the CLUB estimators' objective and gradients.
+   */
+  darParity: async ({ b64 }, w) => {
+    const fx = loadFixture(w, b64);
+    const model = new w.DAR(w.darConfig('small', fx.dims, fx.overrides));
+    const { missing, unused } = loadWeights(w, model, fx.tensors);
+    const out = await w.tidyAsync(async () => {
+      const { total, terms, pred } = model.losses(fx.batch);
+      total.backward();
+      const termVals: Record<string, number> = {};
+      for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
+      const grads: Record<string, number[] | null> = {};
+      for (const [name, p] of model.mainParameters()) grads[name] = p.grad ? await arr(p.grad) : null;
+      const clubGradsFromMain = model.clubParameters().filter(([, p]) => p.grad !== null).map(([n]) => n);
+      return { total: await total.item(), terms: termVals, pred: await arr(pred), grads, clubGradsFromMain };
+    });
+    model.zeroGrad();
+    // The estimators' objective: −Σ_m loglik_m on detached corrupted-input features (one auxiliary inner step's loss).
+    const club = await w.tidyAsync(async () => {
+      const feats = w.noGrad(() => (model as any).encodeViews([fx.batch.corrupted]).h as Tensor);
+      const part = (k: number) => w.reshape(w.slice(feats, 0, k, k + 1), feats.shape.slice(1));
+      const ll = (['l', 'v', 'a'] as const).map((m, k) => model.club.get(m).logLikelihood(part(3 + k), part(k))).reduce((a, b) => w.add(a, b));
+      w.neg(ll).backward();
+      const grads: Record<string, number[] | null> = {};
+      for (const [name, p] of model.clubParameters()) grads[name] = p.grad ? await arr(p.grad) : null;
+      const mainGrads = model.mainParameters().filter(([, p]) => p.grad !== null).map(([n]) => n);
+      return { ll: await ll.item(), grads, mainGrads };
+    });
+    // auxiliaryStep returns the same log-likelihood (before its Adam step).
+    const aux = await w.tidyAsync(async () => (await model.auxiliaryStep(fx.batch).club_ll?.item()) ?? null);
+    model.dispose();
+    disposeBatch(fx.batch);
+    return { ...out, missing, unused, club, auxLl: aux, predictEqual: null };
+  },
+
+
+  /** Time and dispatch counts of each phase of a training step (aux, forward, backward, optimizer), medians. */
+
+  /**
+   * Builds DAR (preset, dims, overrides), runs `steps` full training steps (auxiliaryStep, losses, backward, AdamW)
+   * on one random batch of size B, and reports the shapes, the terms and the median time per step.
+   */
+
+  /**
+   * Times full training steps (auxiliaryStep, losses, backward, AdamW) of `preset` on one random batch of size B at
+   * the dataset's shapes; each phase is synced and timed. Reports the median of steps 2..n (step 1 compiles), the
+   * terms and shapes of the first step, and the parameter counts.
+   */
+  darStepTime: async ({ preset, dims, overrides, B, steps, seed }, w) => {
+    const rt = w.runtime();
+    const model = new w.DAR(w.darConfig(preset, dims, { seed, ...(overrides ?? {}) }));
+    const opt = new w.AdamW(model.mainParameters(), { lr: 1e-4, weightDecay: 1e-4 });
+    const batch = randomBatch(w, dims, B, seed);
+    const phases: Record<string, number[]> = { aux: [], forward: [], backward: [], optim: [], step: [] };
+    const dispatches: Record<string, number> = {};
+    let first: any = null;
+    for (let s = 0; s < steps; s++) {
+      const out = await w.tidyAsync(async () => {
+        await rt.sync();
+        const t0 = performance.now();
+        let t = t0;
+        let d = rt.stats().dispatches;
+        const lap = async (name: string) => {
+          await rt.sync();
+          const now = performance.now();
+          phases[name].push(now - t);
+          dispatches[name] = rt.stats().dispatches - d;
+          t = now;
+          d = rt.stats().dispatches;
+        };
+        const aux = model.auxiliaryStep(batch);
+        await lap('aux');
+        opt.zeroGrad();
+        const { total, terms, pred } = model.losses(batch);
+        await lap('forward');
+        total.backward();
+        await lap('backward');
+        opt.step();
+        await lap('optim');
+        phases.step.push(performance.now() - t0);
+        if (s > 0) return null;
+        const termVals: Record<string, number> = {};
+        for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
+        const auxVals: Record<string, number> = {};
+        for (const [k, v] of Object.entries(aux)) auxVals[k] = await v.item();
+        return { total: await total.item(), terms: termVals, aux: auxVals, predShape: [...pred.shape] };
+      });
+      if (s === 0) first = out;
+    }
+    const median = (xs: number[]) => {
+      const v = xs.slice(1).sort((a, b) => a - b);
+      return v[Math.floor(v.length / 2)];
+    };
+    const mainCount = model.mainParameters().reduce((a, [, p]) => a + p.size, 0);
+    const clubCount = model.clubParameters().reduce((a, [, p]) => a + p.size, 0);
+    opt.dispose();
+    model.dispose();
+    disposeBatch(batch);
+    return {
+      ...first, mainCount, clubCount, dispatches,
+      median: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
+      steps: phases.step,
+    };
+  },
+
+  /**
+   * Every ablation of DAR_ABLATIONS on the same weights (same seed) and batch: the terms, the total, and for the
+   * parameters only one term reaches (dec.* for L_recon, boot_head.* for L_boot) the largest |gradient| (null when
+   * no gradient was made). Also what auxiliaryStep returns.
+   */
+  darAblations: async ({ dims, overrides, B, seed }, w) => {
+    const batch = randomBatch(w, dims, B, seed);
+    const out: Record<string, any> = {};
+    for (const name of w.DAR_ABLATIONS) {
+      const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, ablation: name }));
+      out[name] = await w.tidyAsync(async () => {
+        const aux = model.auxiliaryStep(batch);
+        model.zeroGrad();
+        const { total, terms } = model.losses(batch);
+        total.backward();
+        const termVals: Record<string, number> = {};
+        for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
+        const exclusive: Record<string, number | null> = {};
+        for (const [n, p] of model.mainParameters()) {
+          if (!n.startsWith('dec.') && !n.startsWith('boot_head.')) continue;
+          exclusive[n] = p.grad ? Math.max(...Array.from(await p.grad.toArray(), Math.abs)) : null;
+        }
+        const others = model.mainParameters().filter(([n, p]) => !n.startsWith('dec.') && !n.startsWith('boot_head.') && p.grad === null).map(([n]) => n);
+        return { total: await total.item(), terms: termVals, exclusive, withoutGrad: others, auxKeys: Object.keys(aux) };
+      });
+      model.dispose();
+    }
+    disposeBatch(batch);
+    // A batch of one: the same term names (L_sim^spec has no pair to make and is 0).
+    const one = randomBatch(w, dims, 1, seed + 1);
+    const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
+    out.batchOfOne = await w.tidyAsync(async () => {
+      const { terms, pred } = model.losses(one);
+      return { names: Object.keys(terms), simSpec: await terms.sim_spec.item(), predShape: [...pred.shape] };
+    });
+    model.dispose();
+    disposeBatch(one);
+    return out;
+  },
+
+  /**
+   * predict() on complete and incomplete inputs (a zeroed modality, two zeroed modalities, dropped text tokens with the
+   * learned [UNK]); it must agree with losses().pred on the same input, record no tape and leave nothing alive.
+   */
+  darPredict: async ({ dims, overrides, B, seed }, w) => {
+    const rt = w.runtime();
+    const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, textUnk: 'learned' }));
+    w.runtime().write(model.text_unk!.buffer, Float32Array.from({ length: dims.text.dim }, (_, i) => Math.sin(i + 1)));
+    const batch = randomBatch(w, dims, B, seed);
+    const cases: Record<string, ModalityInputs> = {
+      complete: batch.complete,
+      corrupted: batch.corrupted,
+      corruptedNoMask: { text: batch.corrupted.text, audio: batch.corrupted.audio, vision: batch.corrupted.vision },
+      textOnly: inputs(w, dims, B, seed, ['audio', 'vision']),
+      noText: inputs(w, dims, B, seed, ['text']),
+      allZero: inputs(w, dims, B, seed, ['text', 'audio', 'vision']),
+    };
+    const out: Record<string, any> = {};
+    for (const [name, x] of Object.entries(cases)) {
+      await rt.sync();
+      const live0 = rt.stats().liveBuffers;
+      const p = model.predict(x);
+      await rt.sync();
+      const liveAfter = rt.stats().liveBuffers - live0; // the prediction itself only
+      out[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter };
+      p.dispose();
+    }
+    // The training path's prediction on the corrupted view equals predict().
+    out.lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
+    for (const name of ['textOnly', 'noText', 'allZero']) for (const t of Object.values(cases[name])) (t as Tensor).dispose();
+    model.dispose();
+    disposeBatch(batch);
+    return out;
+  },
+
+  /**
+   * Training steps in tidy() (auxiliaryStep, losses, backward, AdamW): memory counters after every step from the
+   * second on, and the live buffers left after disposing model, optimizer and batch.
+   */
+  darLeak: async ({ dims, overrides, B, steps, seed }, w) => {
+    const rt = w.runtime();
+    await rt.sync();
+    const live0 = rt.stats().liveBuffers;
+    const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
+    const opt = new w.AdamW(model.mainParameters(), { lr: 1e-3, weightDecay: 1e-4 });
+    const batch = randomBatch(w, dims, B, seed);
+    const samples: any[] = [];
+    for (let s = 0; s < steps; s++) {
+      const loss = await w.tidyAsync(async () => {
+        model.auxiliaryStep(batch);
+        opt.zeroGrad();
+        const { total } = model.losses(batch);
+        total.backward();
+        opt.step();
+        return total.item();
+      });
+      await rt.sync();
+      const st = rt.stats();
+      samples.push({ step: s, loss, liveBuffers: st.liveBuffers, liveBytes: st.liveBytes, allocatedBuffers: st.allocatedBuffers, allocatedBytes: st.allocatedBytes });
+    }
+    opt.dispose();
+    model.dispose();
+    disposeBatch(batch);
+    await rt.sync();
+    return { samples, leftover: rt.stats().liveBuffers - live0 };
+  },
+
+  /** Bad inputs and configs: each must throw a WebgradError naming DAR before any GPU work. */
+  darBadInput: async ({ dims, overrides, seed }, w) => {
+    const rt = w.runtime();
+    const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
+    const B = 3;
+    const ok = () => inputs(w, dims, B, seed);
+    const good = randomBatch(w, dims, B, seed);
+    const T = dims.text.len;
+    const made: Tensor[] = [];
+    const z = (shape: number[]) => {
+      const t = w.zeros(shape).keep();
+      made.push(t);
+      return t;
+    };
+    const x = ok();
+    const bigger = inputs(w, dims, B + 1, seed);
+    // Every tensor is made before the cases run, so any dispatch counted below would be the model's.
+    const bad = {
+      textRank2: z([B, T * dims.text.dim]), textWide: z([B, T, dims.text.dim + 1]), textNarrow: z([B, T, 2]),
+      audioShort: z([B, dims.audio.len - 1, dims.audio.dim]), vision4: z([B, 1, dims.vision.len, dims.vision.dim]),
+      audioBatch: z([B + 1, dims.audio.len, dims.audio.dim]), dropped: z([B, T + 1]), labels1: z([B]), labelsB: z([B + 1, 1]),
+    };
+    const cases: Record<string, () => unknown> = {
+      textRank2: () => model.predict({ ...x, text: bad.textRank2 }),
+      textWrongDim: () => model.predict({ ...x, text: bad.textWide }),
+      audioWrongLen: () => model.predict({ ...x, audio: bad.audioShort }),
+      visionRank4: () => model.predict({ ...x, vision: bad.vision4 }),
+      batchMismatch: () => model.predict({ ...x, audio: bad.audioBatch }),
+      textDroppedShape: () => model.predict({ ...x, textDropped: bad.dropped }),
+      notATensor: () => model.predict({ ...x, vision: [1, 2, 3] as unknown as Tensor }),
+      labelsShape: () => model.losses({ ...good, labels: bad.labels1 }),
+      labelsBatch: () => model.losses({ ...good, labels: bad.labelsB }),
+      completeBatch: () => model.losses({ ...good, complete: bigger }),
+      completeDims: () => model.losses({ ...good, complete: { ...good.complete, text: bad.textNarrow } }),
+      auxBadInput: () => model.auxiliaryStep({ ...good, corrupted: { ...good.corrupted, text: bad.textRank2 } }),
+      configOddLstm: () => w.darConfig('small', dims, { club: { lstmHidden: 3 } }),
+      configPreset: () => w.darConfig('huge' as 'small', dims),
+      configDims: () => w.darConfig('small', { ...dims, audio: { len: 0, dim: 5 } }),
+      configTau: () => w.darConfig('small', dims, { tau: 0 }),
+    };
+    const out: Record<string, any> = {};
+    for (const [name, f] of Object.entries(cases)) {
+      await rt.sync();
+      const d0 = rt.stats().dispatches;
+      try {
+        w.tidy(() => {
+          f();
+        });
+        out[name] = { threw: false };
+      } catch (e) {
+        const err = e as Error;
+        out[name] = { threw: true, name: err.name, message: err.message, dispatches: rt.stats().dispatches - d0 };
+      }
+    }
+    for (const t of made) t.dispose();
+    for (const t of [...Object.values(x), ...Object.values(bigger)]) (t as Tensor).dispose();
+    model.dispose();
+    disposeBatch(good);
+    return out;
+  },
+};
