@@ -159,8 +159,9 @@ export function parseSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsFi
 export function entryToFloat32(e: SafetensorsEntry, name = '?'): Float32Array {
   const b = e.bytes;
   const count = b.length / DTYPE_SIZES[e.dtype];
-  // A copy into a fresh, aligned buffer; views of it read the values on a little-endian host.
-  const aligned = b.slice().buffer;
+  // A copy into a fresh, aligned buffer; views of it read the values on a little-endian host. The prototype's
+  // slice, not b.slice(): a Node Buffer's slice is a view into its shared pool, not a copy.
+  const aligned = Uint8Array.prototype.slice.call(b).buffer;
   if (!littleEndian) return viaDataView(e, count, name);
   switch (e.dtype) {
     case 'F32': return new Float32Array(aligned);
