@@ -33,3 +33,4 @@ export * from './ops/attention';
 export * from './nn/attention';
 export * from './nn/transformer';
 export * from './models/dar/index';
+export type * from './models/types';
