@@ -21,6 +21,7 @@ export const PAGES = {
 /** Node programs (CLI drivers): bundled for node, dependencies left in node_modules. */
 export const NODE_PROGRAMS = {
   start: 'src/cli/start.ts',
+  compare: 'src/cli/compare.ts',
 };
 
 export async function buildPages(outdir, pages = PAGES) {

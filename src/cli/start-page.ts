@@ -1,20 +1,170 @@
-// The page `npm start` opens: trains the toy MLP on WebGPU and reports each step to the Node driver.
+// The page `npm start` opens (src/cli/start.ts drives it): loads the dataset (synthetic-mosi generated here, or an
+// MMSA pickle fetched from the driver's server by URL and parsed here), trains one model per seed with the trainer,
+// evaluates each on the test set at every missing rate, and reports progress, checkpoints and results to Node.
+//
+// Channels to Node: `webgradReport(msg)` (exposed by puppeteer; small JSON messages: progress, epochs, results) and
+// HTTP on the driver's own server for bytes (checkpoints are POSTed to /checkpoint, resume checkpoints are fetched
+// from /resume/<seed>), so megabytes never travel through the DevTools protocol.
 
 import * as wg from '../index';
-import { trainToyMlp } from '../examples/toyMlp';
+import { lateFusion } from '../models/latefusion';
+import { DAR, darConfig, type DarAblationName, type DarPreset } from '../models/dar/index';
+import type { SentimentModel } from '../models/types';
+import {
+  constantPredictorMetrics,
+  evaluateRobustness,
+  trainModel,
+  TrainingDiverged,
+  type EpochSummary,
+  type TrainProgress,
+  type TrainResult,
+} from '../train/index';
+import type { Dataset } from '../data/types';
 
 type Report = (msg: unknown) => Promise<void>;
 
-async function main(opts: { steps: number; seed: number }) {
+export interface StartPageOptions {
+  dataset: 'synthetic-mosi' | 'tiny' | 'mmsa';
+  /** URL of the MMSA pickle on the driver's server (dataset 'mmsa'), and its name for messages. */
+  dataUrl?: string;
+  dataName?: string;
+  model: 'dar' | 'latefusion';
+  preset: DarPreset;
+  ablation: DarAblationName;
+  textUnk: 'zero' | 'learned';
+  seeds: number[];
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  trainMissingRate: number;
+  halfComplete: boolean;
+  missingField: 'fixed' | 'fresh';
+  trainSubset?: number;
+  validSubset?: number;
+  testSubset?: number;
+  patience?: number;
+  rates: number[];
+  maskSeed: number;
+  /** Seeds with a checkpoint to resume from at /resume/<seed> (and /resume-best/<seed> when `resumeBest` lists it). */
+  resume: number[];
+  resumeBest: number[];
+}
+
+export interface SeedOutcome {
+  seed: number;
+  bestEpoch: number;
+  bestValidLoss: number;
+  epochsRun: number;
+  stoppedEarly: boolean;
+  resumedFrom: number;
+  trainSeconds: number;
+  evalSeconds: number;
+  parameters: number;
+  history: EpochSummary[];
+  rates: { rate: number; metrics: wg.RegressionMetrics }[];
+}
+
+async function loadDataset(o: StartPageOptions, report: Report): Promise<Dataset> {
+  if (o.dataset === 'mmsa') {
+    const t0 = performance.now();
+    const res = await fetch(o.dataUrl!);
+    if (!res.ok) throw new Error(`fetching ${o.dataName}: HTTP ${res.status}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const ds = await wg.readMmsaPickle(bytes, { name: o.dataName });
+    await report({ kind: 'dataset', name: ds.name, sizes: ds.sizes, dims: ds.dims, warnings: ds.warnings, knownAs: ds.knownAs,
+      seconds: (performance.now() - t0) / 1000 });
+    return ds;
+  }
+  const ds = wg.syntheticMosi({ seed: 0, size: o.dataset === 'tiny' ? 'tiny' : 'full' });
+  await report({ kind: 'dataset', name: ds.name, sizes: ds.sizes, dims: ds.dims, warnings: [], knownAs: null, seconds: 0 });
+  return ds;
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`fetching ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function main(o: StartPageOptions) {
   const report = (globalThis as unknown as { webgradReport: Report }).webgradReport;
   await wg.init();
   await report({ kind: 'adapter', adapter: wg.adapterInfo() });
-  const result = await trainToyMlp({
-    steps: opts.steps,
-    seed: opts.seed,
-    onStep: (s) => report({ kind: 'step', ...s }),
-  });
-  return { ...result, stats: wg.runtime().stats() };
+  const dataset = await loadDataset(o, report);
+  // DAR's k: 0.3 on MOSI, 0.4 on MOSEI (spec §2.4); -1 = choose by the data's dims.
+  const mosei = dataset.dims.audio.len === 500 && dataset.dims.audio.dim === 74;
+  const trainMissingRate = o.trainMissingRate >= 0 ? o.trainMissingRate : mosei ? 0.4 : 0.3;
+  const factory: (seed: number) => SentimentModel =
+    o.model === 'dar'
+      ? (seed) => new DAR(darConfig(o.preset, dataset.dims, { seed, ablation: o.ablation, textUnk: o.textUnk }))
+      : lateFusion(dataset.dims);
+  const constant = constantPredictorMetrics(dataset, 'test', o.testSubset);
+  const testN = Math.min(o.testSubset ?? dataset.sizes.test, dataset.sizes.test);
+  await report({ kind: 'plan', testN, constant });
+
+  const outcomes: SeedOutcome[] = [];
+  for (let si = 0; si < o.seeds.length; si++) {
+    const seed = o.seeds[si];
+    const resume = o.resume.includes(seed) ? await fetchBytes(`/resume/${seed}`) : undefined;
+    const resumeBest = o.resumeBest.includes(seed) ? await fetchBytes(`/resume-best/${seed}`) : undefined;
+    const t0 = performance.now();
+    let result: TrainResult;
+    try {
+      result = await trainModel(
+        factory,
+        dataset,
+        {
+          seed, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, trainMissingRate, halfComplete: o.halfComplete,
+          missingField: o.missingField, trainSubset: o.trainSubset, validSubset: o.validSubset, patience: o.patience, resume, resumeBest,
+          meta: o.model === 'dar' ? { preset: o.preset, ablation: o.ablation, textUnk: o.textUnk } : {},
+        },
+        {
+          onProgress: (p: TrainProgress) => report({ kind: 'progress', seedIndex: si, ...p }),
+          onEpoch: (e: EpochSummary) => report({ kind: 'epoch', seedIndex: si, ...e }),
+          onCheckpoint: async (c) => {
+            const q = `seed=${c.seed}&kinds=${c.kinds.join(',')}&epoch=${c.epoch}`;
+            const res = await fetch(`/checkpoint?${q}`, { method: 'POST', body: c.bytes as Uint8Array<ArrayBuffer> });
+            if (!res.ok) throw new Error(`storing the checkpoint of seed ${c.seed}, epoch ${c.epoch}: ${await res.text()}`);
+          },
+        },
+      );
+    } catch (e) {
+      if (e instanceof TrainingDiverged) {
+        return { kind: 'diverged' as const, message: e.message, seed: e.seed, epoch: e.epoch, step: e.step, term: e.term,
+          lastGoodEpoch: e.lastGood?.epoch ?? null, outcomes };
+      }
+      throw e;
+    }
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const parameters = result.model.parameters().reduce((s, p) => s + p.size, 0);
+    await report({ kind: 'evaluating', seedIndex: si, seed, rates: o.rates.length, testN, trainSeconds });
+    const t1 = performance.now();
+    let lastEvalReport = 0;
+    const rates = await evaluateRobustness(result.model, dataset, o.rates, o.maskSeed, {
+      subset: o.testSubset,
+      batchSize: Math.max(o.batchSize, 64),
+      onProgress: (done, total) => {
+        const t = performance.now();
+        if (done < total && t - lastEvalReport < 500) return;
+        lastEvalReport = t;
+        return report({ kind: 'evalProgress', seedIndex: si, done, total, elapsedSec: (t - t1) / 1000 });
+      },
+    });
+    const evalSeconds = (performance.now() - t1) / 1000;
+    result.optimizer.dispose();
+    result.model.dispose();
+    const outcome: SeedOutcome = {
+      seed, bestEpoch: result.bestEpoch, bestValidLoss: result.bestValidLoss, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly,
+      resumedFrom: result.resumedFrom, trainSeconds, evalSeconds, parameters, history: result.history,
+      rates: rates.map((r) => ({ rate: r.rate, metrics: r.metrics })),
+    };
+    outcomes.push(outcome);
+    await report({ kind: 'seedDone', seedIndex: si, seed, trainSeconds, evalSeconds, bestEpoch: result.bestEpoch });
+  }
+  await wg.runtime().sync();
+  return { kind: 'done' as const, outcomes, constant, testN, stats: wg.runtime().stats() };
 }
 
 (globalThis as unknown as { webgradMain: typeof main }).webgradMain = main;
+export type StartPageResult = Awaited<ReturnType<typeof main>>;

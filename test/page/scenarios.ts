@@ -7,6 +7,7 @@ export type Scenario = (args: any, w: typeof wgType) => Promise<unknown>;
 import { SCENARIOS as core } from './scenarios-core';
 import { SCENARIOS as train } from './scenarios-train';
 import { SCENARIOS as io } from './scenarios-io';
+import { SCENARIOS as trainer } from './scenarios-trainer';
 import { SCENARIOS as dar } from './scenarios-dar';
 
-export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar };
+export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer };

@@ -1,0 +1,159 @@
+// `node dist/compare.mjs <run> <run> ...`: the issue's quality floor from the results.json of separate `npm start`
+// runs. Each argument is an output directory (or its results.json); roles are read from the runs themselves:
+//   DAR        model dar with a training missing rate k > 0 (the paper's k = 0.3 on MOSI)
+//   late fusion model latefusion
+//   DAR k = 0  model dar trained on complete data
+//   constant   the mean training label, stored in every run (the same at every missing rate)
+// It prints MAE, Acc-2 (Has0) and Corr per missing rate for each, and checks:
+//   1. DAR beats the constant predictor by a clear margin at every rate ≥ 0.3,
+//   2. DAR beats late fusion by a clear margin at every rate ≥ 0.3,
+//   3. DAR trained with k = 0.3 beats DAR trained with k = 0 at every rate ≥ 0.5.
+// "Beats by a clear margin" is judged on MAE (the quantity the models regress): lower by at least
+// max(0.02, 2·SE), SE the standard error of the difference of the two seed means (per-seed standard deviations), so a
+// gap inside the seed-to-seed noise does not count. Exit code 0 when every check that the given runs allow passes.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmtRate, textTable } from '../eval/report';
+
+interface RunJson {
+  method: string;
+  protocol: { rates: number[]; seeds: number[] };
+  perRate: { rate: number; mean: Record<string, number | null>; std: Record<string, number | null> }[];
+  run: { model: string; trainMissingRate: number; dataset: string; testSamples: number; epochs: number };
+  baselines?: { constant?: { value: number; metrics: Record<string, number | null> } };
+}
+
+interface Run {
+  file: string;
+  json: RunJson;
+}
+
+export const MIN_MAE_MARGIN = 0.02;
+
+function load(arg: string): Run {
+  const file = fs.existsSync(arg) && fs.statSync(arg).isDirectory() ? path.join(arg, 'results.json') : arg;
+  if (!fs.existsSync(file)) throw new Error(`${arg}: no results.json there (run npm start -- --out ${arg} first)`);
+  let json: RunJson;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!json.perRate || !json.run) throw new Error(`${file}: not a results.json of npm start`);
+  return { file, json };
+}
+
+const num = (x: number | null | undefined) => (x === null || x === undefined ? NaN : x);
+const rateKey = (r: number) => Math.round(r * 1e6);
+
+/** Per rate: mean and std of MAE (and the other printed metrics) of a run. */
+function at(run: Run, rate: number, key: string): { mean: number; std: number; n: number } {
+  const p = run.json.perRate.find((x) => rateKey(x.rate) === rateKey(rate));
+  if (!p) return { mean: NaN, std: NaN, n: 0 };
+  return { mean: num(p.mean[key]), std: num(p.std[key]), n: run.json.protocol.seeds.length };
+}
+
+export interface Check {
+  name: string;
+  rates: number[];
+  rows: { rate: number; better: number; worse: number; margin: number; needed: number; pass: boolean }[];
+  pass: boolean;
+}
+
+/** `a` beats `b` on MAE at each rate ≥ minRate by max(MIN_MAE_MARGIN, 2·SE). `b` may be a constant (std 0). */
+export function maeCheck(name: string, rates: number[], a: (r: number) => { mean: number; std: number; n: number },
+  b: (r: number) => { mean: number; std: number; n: number }, minRate: number): Check {
+  const rows = rates.filter((r) => r >= minRate - 1e-9).map((rate) => {
+    const x = a(rate);
+    const y = b(rate);
+    const se = Math.sqrt((Number.isFinite(x.std) && x.n > 1 ? x.std ** 2 / x.n : 0) + (Number.isFinite(y.std) && y.n > 1 ? y.std ** 2 / y.n : 0));
+    const needed = Math.max(MIN_MAE_MARGIN, 2 * se);
+    const margin = y.mean - x.mean;
+    return { rate, better: x.mean, worse: y.mean, margin, needed, pass: margin >= needed };
+  });
+  return { name, rates: rows.map((r) => r.rate), rows, pass: rows.length > 0 && rows.every((r) => r.pass) };
+}
+
+function main(argv: string[]): number {
+  if (!argv.length || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`Usage: node dist/compare.mjs <run dir or results.json> ...
+
+Compares npm start runs (DAR at k > 0, late fusion, DAR at k = 0; any subset) with the constant predictor at every
+missing rate and checks the quality floor: DAR beats the constant predictor and late fusion at every rate >= 0.3,
+and DAR at k = 0.3 beats DAR at k = 0 at every rate >= 0.5, each on MAE by at least max(${MIN_MAE_MARGIN}, 2 SE).
+`);
+    return argv.length ? 0 : 2;
+  }
+  const runs = argv.map(load);
+  const dar = runs.filter((r) => r.json.run.model === 'dar' && r.json.run.trainMissingRate > 0);
+  const lf = runs.filter((r) => r.json.run.model === 'latefusion');
+  const dar0 = runs.filter((r) => r.json.run.model === 'dar' && r.json.run.trainMissingRate === 0);
+  for (const [what, list] of [['DAR (k > 0)', dar], ['late fusion', lf], ['DAR (k = 0)', dar0]] as const) {
+    if (list.length > 1) throw new Error(`more than one ${what} run given: ${list.map((r) => r.file).join(', ')}`);
+  }
+  const main = dar[0] ?? null;
+  if (!main) throw new Error('no DAR run with a training missing rate k > 0 among the arguments');
+  const datasets = new Set(runs.map((r) => `${r.json.run.dataset}/${r.json.run.testSamples}`));
+  if (datasets.size > 1) console.log(`warning: the runs differ in dataset or test samples: ${[...datasets].join(', ')}`);
+  const rates = main.json.perRate.map((p) => p.rate);
+  const constant = main.json.baselines?.constant;
+  const columns: { label: string; get: (rate: number, key: string) => { mean: number; std: number; n: number } }[] = [
+    { label: `DAR k=${main.json.run.trainMissingRate}`, get: (r, k) => at(main, r, k) },
+  ];
+  if (lf[0]) columns.push({ label: `late fusion k=${lf[0].json.run.trainMissingRate}`, get: (r, k) => at(lf[0], r, k) });
+  if (dar0[0]) columns.push({ label: 'DAR k=0', get: (r, k) => at(dar0[0], r, k) });
+  if (constant) columns.push({ label: 'constant', get: (_r, k) => ({ mean: num(constant.metrics[k]), std: 0, n: 1 }) });
+
+  for (const r of runs) console.log(`${r.json.method}: ${r.file} (${r.json.run.model}, k = ${r.json.run.trainMissingRate}, ${r.json.run.epochs} epochs, seeds ${r.json.protocol.seeds.join(', ')})`);
+  const metrics: [string, string, (x: number) => string][] = [
+    ['mae', 'MAE (lower is better), mean ± std over seeds', (x) => x.toFixed(3)],
+    ['acc2Has0', 'Acc-2 (Has0) ×100', (x) => (100 * x).toFixed(2)],
+    ['corr', 'Corr', (x) => (Number.isNaN(x) ? 'nan' : x.toFixed(3))],
+  ];
+  for (const [key, title, f] of metrics) {
+    const rows = rates.map((rate) => [fmtRate(rate), ...columns.map((c) => {
+      const v = c.get(rate, key);
+      return key === 'mae' && v.n > 1 && Number.isFinite(v.std) ? `${f(v.mean)} ± ${f(v.std)}` : f(v.mean);
+    })]);
+    const avg = ['avg', ...columns.map((c) => f(rates.reduce((s, r) => s + c.get(r, key).mean, 0) / rates.length))];
+    console.log(`\n${title}:\n${textTable(['Rate', ...columns.map((c) => c.label)], [...rows, avg])}`);
+  }
+
+  const checks: Check[] = [];
+  if (constant) checks.push(maeCheck('DAR beats the constant predictor at rates >= 0.3', rates, (r) => at(main, r, 'mae'),
+    () => ({ mean: num(constant.metrics.mae), std: 0, n: 1 }), 0.3));
+  if (lf[0]) checks.push(maeCheck('DAR beats late fusion at rates >= 0.3', rates, (r) => at(main, r, 'mae'), (r) => at(lf[0], r, 'mae'), 0.3));
+  if (dar0[0]) {
+    checks.push(maeCheck(`DAR k=${main.json.run.trainMissingRate} beats DAR k=0 at rates >= 0.5`, rates, (r) => at(main, r, 'mae'),
+      (r) => at(dar0[0], r, 'mae'), 0.5));
+  }
+  console.log(`\nQuality floor (MAE lower by at least max(${MIN_MAE_MARGIN}, 2·SE of the difference)):`);
+  for (const c of checks) {
+    console.log(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}`);
+    for (const r of c.rows) {
+      console.log(`        rate ${fmtRate(r.rate)}: ${r.better.toFixed(3)} vs ${r.worse.toFixed(3)}, margin ${r.margin.toFixed(3)} (needed ${r.needed.toFixed(3)})${r.pass ? '' : '  ← not clear'}`);
+    }
+  }
+  const missing = [!lf[0] && 'late fusion', !dar0[0] && 'DAR k=0', !constant && 'constant'].filter(Boolean);
+  if (missing.length) console.log(`  (not checked, no run given: ${missing.join(', ')})`);
+  return checks.every((c) => c.pass) ? 0 : 1;
+}
+
+const invokedDirectly = (() => {
+  try {
+    return !!process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  try {
+    process.exit(main(process.argv.slice(2)));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    process.exit(2);
+  }
+}
