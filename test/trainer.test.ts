@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildNodePrograms, NODE_PROGRAMS } from '../build.mjs';
-import { parseStartArgs, UsageError, DEFAULT_EPOCHS, DEFAULT_TRAIN_SUBSET, HELP } from '../src/cli/start';
+import { parseStartArgs, UsageError, DEFAULT_EPOCHS, HELP } from '../src/cli/start';
 import { EVAL_RATES } from '../src/data/missing';
 import { METRIC_KEYS, regressionMetrics } from '../src/eval/metrics';
 
@@ -151,8 +151,9 @@ describe('npm start command line', () => {
   it('parses flags with defaults and rejects bad values with one-line messages', () => {
     const d = parseStartArgs([]);
     expect(d).toMatchObject({ dataset: 'synthetic-mosi', model: 'dar', preset: 'small', seeds: [1111, 1112, 1113], epochs: DEFAULT_EPOCHS,
-      batchSize: 32, trainMissingRate: null, data: null, resume: null, trainSubset: DEFAULT_TRAIN_SUBSET, weightDecay: 1e-4 });
+      batchSize: 32, trainMissingRate: null, data: null, resume: null, trainSubset: null, weightDecay: 1e-4 });
     expect(parseStartArgs(['--train-subset', 'all']).trainSubset).toBeNull();
+    expect(parseStartArgs(['--train-subset', '640']).trainSubset).toBe(640);
     expect(d.out).toMatch(/^runs[/\\]\d{8}-\d{6}$/);
     const o = parseStartArgs(['--model', 'latefusion', '--seeds', '1,2', '--epochs', '3', '--train-missing-rate', '0', '--lr', '1e-3', '--out', 'x',
       '--weight-decay', '0', '--train-subset', '100', '--half-complete', '--missing-field', 'fresh', '--batch-size', '8']);

@@ -46,9 +46,7 @@ Training:
   --lr <x>                    peak AdamW learning rate (default 2e-3 for small / latefusion, 1e-4 for paper)
   --weight-decay <x>          AdamW's decoupled weight decay (default 1e-4)
   --patience <n>              early stop after n epochs without a better validation L_total (default: never)
-  --train-subset <n|all>      train on a fresh random subset of n training samples each epoch (default 1024 for
-                              small and latefusion, which with 4 epochs keeps 3 seeds under 10 minutes on 2 CPU
-                              cores; all for paper)
+  --train-subset <n|all>      train on a fresh random subset of n training samples each epoch (default all)
   --valid-subset <n>          validate on the first n validation samples (default: all)
   --test-subset <n>           evaluate on the first n test samples (default: all)
 
@@ -59,11 +57,11 @@ Output:
   --label <text>              the method's name in the tables (default DAR (small) / late fusion)
   -h, --help                  show this help
 
-The issue's quality floor (DAR vs a constant predictor vs late fusion at every rate, and k = 0.3 vs k = 0) is four
-runs and a comparison, about 35 minutes in all:
+The issue's quality floor (DAR vs a constant predictor vs late fusion at every rate, and k = 0.3 vs k = 0) is three
+runs and a comparison, about 12 minutes in all (the constant predictor is in every run's results.json):
   npm start -- --out runs/dar
-  npm start -- --out runs/dar-k0 --train-missing-rate 0
   npm start -- --out runs/latefusion --model latefusion
+  npm start -- --out runs/dar-k0 --train-missing-rate 0
   node dist/compare.mjs runs/dar runs/latefusion runs/dar-k0
 
 Environment:
@@ -206,7 +204,7 @@ export function parseStartArgs(argv: string[]): StartOptions {
     lr,
     weightDecay: num('weight-decay', (x) => x >= 0, 'a number ≥ 0') ?? 1e-4,
     patience: int('patience', 1),
-    trainSubset: str('train-subset') === 'all' ? null : int('train-subset', 1) ?? (paper ? null : DEFAULT_TRAIN_SUBSET),
+    trainSubset: str('train-subset') === 'all' ? null : int('train-subset', 1),
     validSubset: int('valid-subset', 1),
     testSubset: int('test-subset', 1),
     out: str('out') ?? path.join('runs', timestamp()),
@@ -217,10 +215,13 @@ export function parseStartArgs(argv: string[]): StartOptions {
   };
 }
 
-/** Epochs per seed of the default `npm start` (small DAR on synthetic-mosi, 3 seeds, < 10 minutes on 2 cores). */
+/**
+ * Epochs per seed of the default `npm start`: small DAR on all 1284 synthetic-mosi training samples, 3 seeds and the
+ * evaluation at 10 rates take about 4-5 minutes on 2 CPU cores (SwiftShader), under the 10-minute budget with room for
+ * a busy machine. DAR's model selection (smallest validation L_total) picks epoch 3 of 4 on every seed: the CLUB
+ * bound in L_total grows once the estimator sharpens, so more epochs do not change the selected model much.
+ */
 export const DEFAULT_EPOCHS = 4;
-/** Training samples per epoch of the default `npm start` (a fresh random subset of synthetic-mosi's 1284 each epoch). */
-export const DEFAULT_TRAIN_SUBSET = 1024;
 
 // ------------------------------------------------------------------------------------------- checkpoints
 
