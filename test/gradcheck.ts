@@ -105,6 +105,10 @@ export async function gradcheck(page: TestPage, c: GradCheck): Promise<void> {
     return l;
   };
 
+  // Float32 finite-difference noise is set by the loss's rounding, not by one input's gradient, so tier 3 measures
+  // errors against the largest gradient of any input; tier 2 (float64) keeps each input's own, tighter scale.
+  const fdScale = Math.max(1e-3, ...res.grads.map((g) => (g ? maxAbs(g) : 0)));
+
   for (let i = 0; i < xs.length; i++) {
     if (!wantsGrad[i]) continue;
     const g = res.grads[i]!;
@@ -127,7 +131,7 @@ export async function gradcheck(page: TestPage, c: GradCheck): Promise<void> {
 
     // Tier 3: float32 finite differences on the GPU.
     for (const [j, fd] of res.fd[i]) {
-      if (!closeEnough(g[j], fd, tol.fdRtol, tol.fdAtol * gscale)) {
+      if (!closeEnough(g[j], fd, tol.fdRtol, tol.fdAtol * fdScale)) {
         expect.fail(`${label}: d/dx${i}[${j}] = ${g[j]} on the GPU, float32 GPU finite difference ${fd}`);
       }
     }
