@@ -72,6 +72,8 @@ const MAX_BATCH = 256; // dispatches per submit at most (the uniform buffer hold
 export class Runtime {
   readonly batchSize: number;
   private pipelines = new Map<string, GPUComputePipeline>();
+  /** Names of the kernels dispatched so far (tests check that every kernel file is exercised). */
+  readonly kernelsDispatched = new Set<string>();
   private pool = new Map<string, GPUBuffer[]>();
   private releasedThisBatch: GPUBuffer[] = [];
   private encoder: GPUCommandEncoder | null = null;
@@ -229,6 +231,7 @@ export class Runtime {
     const [gx, gy = 1, gz = 1] = spec.groups;
     if (gx === 0 || gy === 0 || gz === 0) return;
     const pipeline = this.pipeline(spec.kernel, spec.constants);
+    this.kernelsDispatched.add(spec.kernel.name);
     this.ensureEncoder();
     const entries: GPUBindGroupEntry[] = [];
     if (spec.uniforms) {

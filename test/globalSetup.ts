@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildPages, PAGES } from '../build.mjs';
@@ -14,6 +15,7 @@ declare module 'vitest' {
   interface ProvidedContext {
     wsEndpoint: string;
     baseUrl: string;
+    kernelLog: string;
   }
 }
 
@@ -39,7 +41,21 @@ export default async function setup(project: TestProject) {
   }
   project.provide('wsEndpoint', launched.browser.wsEndpoint());
   project.provide('baseUrl', server.url);
+  const kernelLog = path.join(out, 'kernels-dispatched.txt');
+  fs.writeFileSync(kernelLog, '');
+  project.provide('kernelLog', kernelLog);
   return async () => {
+    // When the whole suite ran (no file filter), every kernels/*.wgsl must have been dispatched by some test.
+    const ran = new Set(fs.readFileSync(kernelLog, 'utf8').split('\n').filter(Boolean));
+    const all = fs.readdirSync(fileURLToPath(new URL('../kernels/', import.meta.url))).filter((f) => f.endsWith('.wgsl')).map((f) => f.slice(0, -5));
+    const missing = all.filter((k) => !ran.has(k));
+    if (process.env.WEBGRAD_KERNEL_COVERAGE === '1' && missing.length) {
+      await launched.close();
+      await server.close();
+      throw new Error(`kernels never dispatched by any test: ${missing.join(', ')}`);
+    }
+    console.log(`kernel coverage: ${all.length - missing.length}/${all.length} kernel files dispatched by the tests` +
+      (missing.length ? ` (not run in this selection: ${missing.join(', ')})` : ''));
     await launched.close();
     await server.close();
     fs.rmSync(out, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 // Node-side handle on a test page: tests call harness functions in the page by name and assert on the results here.
 
+import fs from 'node:fs';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { inject } from 'vitest';
 import type { Harness } from './page/entry';
@@ -10,6 +11,12 @@ export interface TestPage {
   call<K extends Exclude<keyof Harness, 'ready'>>(name: K, ...args: Parameters<Harness[K]>): Promise<Unwrap<ReturnType<Harness[K]>>>;
   close(): Promise<void>;
   page: Page;
+}
+
+/** Every test page reports the kernels it dispatched; globalSetup's teardown checks that every kernel file ran. */
+function recordKernels(names: string[]): void {
+  const file = inject('kernelLog');
+  fs.appendFileSync(file, names.map((n) => `${n}\n`).join(''));
 }
 
 export async function openPage(): Promise<TestPage> {
@@ -32,6 +39,7 @@ export async function openPage(): Promise<TestPage> {
       return out as never;
     },
     async close() {
+      recordKernels((await page.evaluate('globalThis.harness.kernelsDispatched()')) as string[]);
       await page.close();
       browser.disconnect();
     },

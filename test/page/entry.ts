@@ -62,6 +62,7 @@ const harness = {
       return s(args, wg);
     }),
   stats: () => guarded(async () => wg.runtime().stats()),
+  kernelsDispatched: () => guarded(async () => [...wg.runtime().kernelsDispatched]),
 };
 
 (globalThis as unknown as { harness: typeof harness; wg: typeof wg }).harness = harness;
