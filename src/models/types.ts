@@ -2,6 +2,7 @@
 
 import type { Module } from '../nn/module';
 import type { Tensor } from '../tensor';
+import type { DatasetDims } from '../data/types';
 
 /** One batch of one view of the three modalities, as GPU tensors. */
 export interface ModalityInputs {
@@ -30,7 +31,13 @@ export interface LossTerms {
 }
 
 export interface SentimentModel extends Module {
+  /** The model's name in checkpoints and the model registry (src/models/registry.ts): 'DAR', 'latefusion', ... */
   readonly kind: string;
+  /**
+   * Everything needed to rebuild the model (plain JSON, stored in every checkpoint's meta as `modelConfig`), including
+   * the (T, d) of each modality the model was built for.
+   */
+  readonly config: { readonly dims: DatasetDims; readonly seed?: number };
   /** Training-mode forward with every loss term; call backward() on `total`. */
   losses(batch: TrainingBatch): LossTerms;
   /** Inference: predictions (B, 1) from (possibly incomplete) inputs only. */

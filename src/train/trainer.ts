@@ -198,6 +198,8 @@ export const CHECKPOINT_META_FORMAT = 'webgrad-train/1';
 export interface TrainCheckpointMeta {
   format: typeof CHECKPOINT_META_FORMAT;
   model: string;
+  /** The model's `config` (enough to rebuild it: see loadModel in src/models/registry.ts). */
+  modelConfig: unknown;
   dataset: string;
   seed: number;
   /** Epochs completed. */
@@ -292,7 +294,8 @@ export async function trainModel(
 
   const optionRecord: Record<string, unknown> = {};
   for (const k of RESUME_KEYS) optionRecord[k] = (o as Record<string, unknown>)[k];
-  const baseMeta = { format: CHECKPOINT_META_FORMAT as typeof CHECKPOINT_META_FORMAT, model: model.kind, dataset: dataset.name, seed: o.seed, options: optionRecord, ...o.meta };
+  const baseMeta = { format: CHECKPOINT_META_FORMAT as typeof CHECKPOINT_META_FORMAT, model: model.kind,
+    modelConfig: model.config, dataset: dataset.name, seed: o.seed, options: optionRecord, ...o.meta };
 
   let startEpoch = 0; // epochs completed
   let globalStep = 0;

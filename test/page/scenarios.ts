@@ -9,5 +9,6 @@ import { SCENARIOS as train } from './scenarios-train';
 import { SCENARIOS as io } from './scenarios-io';
 import { SCENARIOS as trainer } from './scenarios-trainer';
 import { SCENARIOS as dar } from './scenarios-dar';
+import { SCENARIOS as inference } from './scenarios-inference';
 
-export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer };
+export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference };

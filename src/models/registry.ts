@@ -1,0 +1,81 @@
+// Models by kind, so a checkpoint alone is enough to rebuild a trained model: the piece an app embeds.
+//
+// Every trainer checkpoint's meta names the model (`model`, its `kind`) and holds its `config` (`modelConfig`: the
+// sizes, the ablation switches and the (T, d) of each modality). loadModel builds that model and loads the weights
+// into it; optimizer state in the file is ignored. A new model type registers a builder once (registerModel).
+
+import { parseSafetensors, CheckpointError } from '../io/safetensors';
+import { loadCheckpoint } from '../io/checkpoint';
+import { DAR } from './dar/model';
+import type { DarConfig } from './dar/config';
+import { LateFusion, type LateFusionConfig } from './latefusion';
+import type { SentimentModel } from './types';
+
+/** Builds a fresh (randomly initialised) model from its JSON config. */
+export type ModelBuilder = (config: never) => SentimentModel;
+
+const BUILDERS = new Map<string, (config: unknown) => SentimentModel>([
+  ['DAR', (c) => new DAR(c as DarConfig)],
+  ['latefusion', (c) => new LateFusion(c as LateFusionConfig)],
+]);
+
+/** Makes `kind` loadable by createModel / loadModel. Replaces an earlier builder of the same kind. */
+export function registerModel<C>(kind: string, build: (config: C) => SentimentModel): void {
+  BUILDERS.set(kind, build as (config: unknown) => SentimentModel);
+}
+
+/** The kinds loadModel can rebuild. */
+export function modelKinds(): string[] {
+  return [...BUILDERS.keys()];
+}
+
+/** A new model of the given kind from its config (as found in `model.config`). */
+export function createModel(kind: string, config: unknown): SentimentModel {
+  const build = BUILDERS.get(kind);
+  if (!build) {
+    throw new CheckpointError('mismatch', `unknown model kind "${kind}" (known: ${modelKinds().join(', ')})`, undefined, 'createModel');
+  }
+  return build(config);
+}
+
+export interface LoadedModel {
+  model: SentimentModel;
+  /** The checkpoint's meta (for a trainer checkpoint: epoch, validation loss, options, dataset, ...). */
+  meta: Record<string, unknown>;
+}
+
+/**
+ * Rebuilds the model a checkpoint was saved from and loads its weights. The bytes are a safetensors file written by
+ * the trainer (npm start's best-seed<seed>.safetensors) or by saveCheckpoint with `{model: kind, modelConfig: config}`
+ * in its meta. Throws CheckpointError when the file has no model description or its weights do not fit.
+ */
+export function loadModel(bytes: Uint8Array | ArrayBuffer): LoadedModel {
+  const raw = parseSafetensors(bytes).metadata['webgrad.meta'];
+  let meta: Record<string, unknown>;
+  try {
+    meta = raw === undefined ? {} : (JSON.parse(raw) as Record<string, unknown>);
+  } catch {
+    throw new CheckpointError('header', 'metadata "webgrad.meta" is not valid JSON', undefined, 'loadModel');
+  }
+  const kind = meta.model;
+  const config = meta.modelConfig;
+  if (typeof kind !== 'string' || config === null || typeof config !== 'object') {
+    throw new CheckpointError('mismatch',
+      'the checkpoint does not say which model it holds (meta.model and meta.modelConfig); build the model yourself and use loadCheckpoint',
+      undefined, 'loadModel');
+  }
+  const model = createModel(kind, config);
+  try {
+    // Non-strict only so that the optimizer state in a training checkpoint is skipped; every parameter must still fit.
+    const r = loadCheckpoint(bytes, model, null, { strict: false });
+    const extra = r.unexpected.filter((n) => !n.startsWith('optim.'));
+    if (r.missing.length || extra.length) {
+      const problems = [...r.missing.map((n) => `missing from the file: "${n}"`), ...extra.map((n) => `unexpected in the file: "${n}"`)];
+      throw new CheckpointError('mismatch', `the weights do not fit ${kind}: ${problems.join('; ')}`, problems, 'loadModel');
+    }
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { model, meta };
+}

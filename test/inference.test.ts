@@ -1,0 +1,50 @@
+// The inference API an app embeds: loadModel rebuilds a trained model from checkpoint bytes alone (a trainer
+// checkpoint, optimizer state included) and predictSentiment runs it on plain Float32Arrays, with missing modalities
+// as null. Bad arrays and foreign checkpoints fail with typed errors before any GPU work.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPage, type TestPage } from './page';
+
+let page: TestPage;
+beforeAll(async () => {
+  page = await openPage();
+});
+afterAll(() => page?.close());
+
+const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+
+describe('loadModel + predictSentiment', () => {
+  for (const kind of ['latefusion', 'DAR']) {
+    it(`${kind}: a model rebuilt from its checkpoint predicts exactly what the original predicts`, async () => {
+      const r = await run('inferenceRoundTrip', { kind });
+      expect(r.sameKind).toBe(true);
+      expect(r.note).toBe('test');
+      expect(r.n).toBe(5);
+      expect(r.finite).toBe(true);
+      // Same weights, same kernels: bit-identical predictions.
+      expect(r.diff).toBe(0);
+      // The predictions differ between samples (the model is not returning a constant).
+      expect(Math.max(...r.direct) - Math.min(...r.direct)).toBeGreaterThan(1e-6);
+      // A missing modality (null) is exactly an all-zero modality, and it changes the prediction.
+      expect(r.missingDiff).toBe(0);
+      expect(r.missingChanges).toBeGreaterThan(1e-6);
+      expect(r.leaked).toBe(0);
+    });
+  }
+
+  it('refuses bad arrays and foreign checkpoints with typed errors naming what is wrong, before any GPU work', async () => {
+    const r = await run('inferenceErrors');
+    const expectErr = (k: string, name: string, ...parts: (string | RegExp)[]) => {
+      expect(r[k].name, k).toBe(name);
+      for (const p of parts) expect(r[k].message, k).toMatch(p);
+    };
+    expectErr('shortText', 'WebgradError', 'predictSentiment', 'text', /B·T·d = 2·50·768/);
+    expectErr('badSize', 'WebgradError', 'predictSentiment', 'size');
+    expectErr('nonFinite', 'WebgradError', 'vision', 'non-finite', 'sample 0, step 3, feature 7');
+    expectErr('notFloat32', 'WebgradError', 'audio must be a Float32Array');
+    expectErr('noMeta', 'CheckpointError', 'loadModel', 'does not say which model');
+    expectErr('unknownKind', 'CheckpointError', 'unknown model kind "nope"', 'DAR', 'latefusion');
+    expectErr('wrongWeights', 'CheckpointError', 'shape mismatch');
+    for (const k of ['shortText', 'badSize', 'nonFinite', 'notFloat32']) expect(r[k].dispatches, k).toBe(0);
+  });
+});

@@ -1,0 +1,100 @@
+// Scenarios for the inference API (src/models/registry.ts, src/inference.ts): a model rebuilt from checkpoint bytes
+// alone predicts what the original model predicts, missing modalities are zeros, and bad input is refused before any
+// GPU work. The Node side (test/inference.test.ts) asserts on what these return.
+
+import type * as wgType from '../../src/index';
+import type { Scenario } from './scenarios';
+
+type W = typeof wgType;
+
+/** The model of a kind with a tiny config: DAR's small preset on tiny dims, or the late-fusion baseline. */
+function build(w: W, kind: string, seed: number) {
+  const ds = w.syntheticMosi({ seed: 0, size: 'tiny' });
+  const model = kind === 'DAR'
+    ? new w.DAR(w.darConfig('small', ds.dims, { seed, textUnk: 'learned' }))
+    : new w.LateFusion({ dims: ds.dims, seed });
+  return { ds, model };
+}
+
+/** Features of test samples as the arrays an app would hand over. */
+function arrays(w: W, kind: string, n: number) {
+  const ds = w.syntheticMosi({ seed: 0, size: 'tiny' });
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const b = ds.batch('test', idx);
+  return { size: n, text: b.text, audio: b.audio, vision: b.vision, kind };
+}
+
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+export const SCENARIOS: Record<string, Scenario> = {
+  /** Save (as the trainer does: parameters, optimizer state, meta), rebuild from the bytes, predict both ways. */
+  async inferenceRoundTrip({ kind }: { kind: string }, w: W) {
+    const liveBefore = w.runtime().stats().liveBuffers;
+    const { model } = build(w, kind, 7);
+    const x = arrays(w, kind, 5);
+    // One optimizer step so the checkpoint carries optimizer state, which loadModel must skip.
+    const opt = new w.AdamW(model.mainParameters(), { lr: 1e-3 });
+    w.tidy(() => {
+      const y = model.predict(w.featureTensors(model, x));
+      const loss = w.mean(w.mul(y, y));
+      if (kind !== 'DAR') loss.backward(); // DAR's predict runs without a tape; the LF model gets a real step
+    });
+    if (kind !== 'DAR') opt.step();
+    model.zeroGrad();
+    const bytes = await w.saveCheckpoint(model, opt, { model: model.kind, modelConfig: model.config, note: 'test' });
+    const direct = await w.predictSentiment(model, x);
+    const { model: loaded, meta } = w.loadModel(bytes);
+    const viaLoad = await w.predictSentiment(loaded, x);
+    // A whole modality missing: null gives the same as explicit zeros.
+    const noAudio = await w.predictSentiment(loaded, { ...x, audio: null });
+    const zeroAudio = await w.predictSentiment(loaded, { ...x, audio: new Float32Array(x.audio.length) });
+    const sameKind = loaded.kind === model.kind;
+    opt.dispose();
+    model.dispose();
+    loaded.dispose();
+    await w.runtime().sync();
+    return {
+      n: direct.length, direct: Array.from(direct), diff: maxAbsDiff(direct, viaLoad), sameKind, note: meta.note,
+      missingDiff: maxAbsDiff(noAudio, zeroAudio), missingChanges: maxAbsDiff(noAudio, direct),
+      finite: [...direct, ...noAudio].every(Number.isFinite),
+      leaked: w.runtime().stats().liveBuffers - liveBefore,
+    };
+  },
+
+  /** Each bad input: the error's name and message, and how many dispatches it caused. */
+  async inferenceErrors(_args: unknown, w: W) {
+    const { model } = build(w, 'latefusion', 3);
+    const x = arrays(w, 'latefusion', 2);
+    const nan = Float32Array.from(x.vision);
+    nan[20 * 3 + 7] = NaN; // sample 0, step 3, feature 7 (vision is 20 wide)
+    const cases: Record<string, () => unknown> = {
+      shortText: () => w.predictSentiment(model, { ...x, text: x.text.subarray(1) }),
+      badSize: () => w.predictSentiment(model, { ...x, size: 0 }),
+      nonFinite: () => w.predictSentiment(model, { ...x, vision: nan }),
+      notFloat32: () => w.predictSentiment(model, { ...x, audio: Array.from(x.audio) as unknown as Float32Array }),
+      noMeta: async () => w.loadModel(await w.saveCheckpoint(model, null, {})),
+      unknownKind: async () => w.loadModel(await w.saveCheckpoint(model, null, { model: 'nope', modelConfig: model.config })),
+      wrongWeights: async () => {
+        const bytes = await w.saveCheckpoint(model, null, { model: 'latefusion', modelConfig: { ...model.config, d: 16 } });
+        return w.loadModel(bytes);
+      },
+    };
+    const out: Record<string, { name: string; message: string; dispatches: number }> = {};
+    for (const [k, f] of Object.entries(cases)) {
+      await w.runtime().sync();
+      const before = w.runtime().stats().dispatches;
+      try {
+        await f();
+        out[k] = { name: 'none', message: '', dispatches: 0 };
+      } catch (e) {
+        out[k] = { name: (e as Error).name, message: (e as Error).message, dispatches: w.runtime().stats().dispatches - before };
+      }
+    }
+    model.dispose();
+    return out;
+  },
+};
