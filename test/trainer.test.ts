@@ -82,22 +82,25 @@ describe('trainModel (LateFusion on tiny)', () => {
   });
 
   it('resumes from a checkpoint at the saved step with identical optimizer state, reproducing the uninterrupted run', async () => {
-    for (const variant of [{}, { halfComplete: true, missingField: 'fresh' }]) {
+    // DAR (small, tiny data, 2 epochs) also checks its CLUB estimators' Adam state, saved as optim@club.*.
+    for (const variant of [{}, { halfComplete: true, missingField: 'fresh' }, { model: 'dar', epochs: 2, resumeAfter: 1 }]) {
       const r = await run('trainResume', { epochs: 4, resumeAfter: 2, ...variant });
+      const { epochs, resumeAfter } = { epochs: 4, resumeAfter: 2, ...variant };
       console.log(`resume ${JSON.stringify(variant)}: final max |Δ| ${r.final.maxDiff} over ${r.final.tensors} tensors ` +
         `(${r.final.optimizerTensors} optimizer state), best epochs ${r.bestEpochs}`);
-      expect(r.resumedFrom).toBe(2);
-      expect(r.epochsB).toEqual([3, 4]);
-      expect(r.firstGlobalStep).toBe(2 * r.stepsPerEpoch);
+      expect(r.resumedFrom).toBe(resumeAfter);
+      expect(r.epochsB).toEqual(Array.from({ length: epochs - resumeAfter }, (_, i) => resumeAfter + 1 + i));
+      expect(r.firstGlobalStep).toBe(resumeAfter * r.stepsPerEpoch);
       // Every parameter's AdamW step count right after loading is the saved step.
       expect(r.stepsAtResume.length).toBeGreaterThan(0);
-      for (const s of r.stepsAtResume) expect(s).toBe(2 * r.stepsPerEpoch);
-      expect(r.lastEpochs).toEqual([4, 4]);
+      for (const s of r.stepsAtResume) expect(s).toBe(resumeAfter * r.stepsPerEpoch);
+      expect(r.lastEpochs).toEqual([epochs, epochs]);
       expect(r.final.optimizerTensors).toBeGreaterThan(0);
+      if ('model' in variant) expect(r.final.auxiliaryTensors).toBeGreaterThan(0);
       expect(r.final.missing).toBe(0);
       expect(r.final.maxDiff).toBe(0);
       expect(r.final.sameMetadata).toBe(true);
-      expect(r.validB).toEqual(r.validA.slice(2));
+      expect(r.validB).toEqual(r.validA.slice(resumeAfter));
       expect(r.bestEpochs[1]).toBe(r.bestEpochs[0]);
       expect(r.best.maxDiff).toBe(0);
     }

@@ -2,10 +2,12 @@
 //
 // Keys. Parameter `<name>` (Module.namedParameters(), e.g. `layers.0.weight`), so a PyTorch state_dict with the same
 // names loads directly. Optimizer state tensor `<key>` of parameter `<name>` is `optim.<name>.<key>` (AdamW: expAvg,
-// expAvgSq). Metadata (strings, as the format requires):
-//   webgrad.format     "webgrad-checkpoint/1"
-//   webgrad.optimizer  JSON {kind, hyper: {lr, betas, ...}, steps: {<name>: step count}}   (only with an optimizer)
-//   webgrad.meta       JSON of the caller's `meta` (epoch, config, best loss, ...)
+// expAvgSq). A model may have auxiliary optimizers of its own (DAR's CLUB estimators have their Adam): the state of the
+// one named `<aux>` is stored the same way under `optim@<aux>.<name>.<key>`. Metadata (strings, as the format requires):
+//   webgrad.format           "webgrad-checkpoint/1"
+//   webgrad.optimizer        JSON {kind, hyper: {lr, betas, ...}, steps: {<name>: step count}}   (only with an optimizer)
+//   webgrad.optimizer@<aux>  the same for auxiliary optimizer <aux>
+//   webgrad.meta             JSON of the caller's `meta` (epoch, config, best loss, ...)
 //
 // Loading validates everything before it writes anything, so a checkpoint that does not fit leaves the model and the
 // optimizer untouched. Values are uploaded into the existing parameter and state buffers, so every reference to them
@@ -31,6 +33,31 @@ export interface LoadOptions {
    * error either way.
    */
   strict?: boolean;
+  /** Auxiliary optimizers by name, restored from `optim@<name>.*` (see the top of this file). */
+  auxiliary?: Record<string, Optimizer>;
+}
+
+export interface SaveOptions {
+  /** Auxiliary optimizers by name, saved under `optim@<name>.*`. */
+  auxiliary?: Record<string, Optimizer | null>;
+}
+
+/** Where one optimizer's state lives in a file: tensor-name prefix and metadata key. */
+interface OptimizerSlot {
+  optimizer: Optimizer;
+  prefix: string;
+  mdKey: string;
+}
+
+const isOptimizerKey = (name: string): boolean => name.startsWith(OPTIM_PREFIX) || name.startsWith('optim@');
+
+function slots(main: Optimizer | null | undefined, auxiliary: Record<string, Optimizer | null> = {}): OptimizerSlot[] {
+  const out: OptimizerSlot[] = main ? [{ optimizer: main, prefix: OPTIM_PREFIX, mdKey: 'webgrad.optimizer' }] : [];
+  for (const [aux, optimizer] of Object.entries(auxiliary)) {
+    if (!/^[A-Za-z0-9_-]+$/.test(aux)) throw new CheckpointError('tensor', `auxiliary optimizer name "${aux}" must be [A-Za-z0-9_-]+`, undefined, 'checkpoint');
+    if (optimizer) out.push({ optimizer, prefix: `optim@${aux}.`, mdKey: `webgrad.optimizer@${aux}` });
+  }
+  return out;
 }
 
 export interface LoadResult {
@@ -69,26 +96,27 @@ export async function saveCheckpoint(
   module: HasNamedParameters,
   optimizer?: Optimizer | null,
   meta: Record<string, unknown> = {},
+  opts: SaveOptions = {},
 ): Promise<Uint8Array> {
   const tensors: [string, F32Tensor][] = [];
   const params = module.namedParameters();
   for (const [name, p] of params) {
-    if (name.startsWith(OPTIM_PREFIX)) throw new CheckpointError('tensor', `parameter name "${name}" collides with the optimizer-state prefix`, undefined, 'saveCheckpoint');
+    if (isOptimizerKey(name)) throw new CheckpointError('tensor', `parameter name "${name}" collides with the optimizer-state prefix`, undefined, 'saveCheckpoint');
     tensors.push([name, { shape: p.shape, data: await p.toArray() }]);
   }
   const metadata: Record<string, string> = { 'webgrad.format': CHECKPOINT_FORMAT, 'webgrad.meta': JSON.stringify(meta) };
-  if (optimizer) {
-    const rec: OptimizerRecord = { kind: optimizer.kind, hyper: hyperparameters(optimizer), steps: {} };
-    for (const { name, param } of optimizer.params) {
-      const st = optimizer.state[name];
+  for (const { optimizer: opt, prefix, mdKey } of slots(optimizer, opts.auxiliary)) {
+    const rec: OptimizerRecord = { kind: opt.kind, hyper: hyperparameters(opt), steps: {} };
+    for (const { name, param } of opt.params) {
+      const st = opt.state[name];
       if (!st) continue; // never stepped: no state yet
       rec.steps[name] = st.step;
       for (const [key, v] of Object.entries(st)) {
         if (!(v instanceof Tensor)) continue;
-        tensors.push([`${OPTIM_PREFIX}${name}.${key}`, { shape: param.shape, data: await v.toArray() }]);
+        tensors.push([`${prefix}${name}.${key}`, { shape: param.shape, data: await v.toArray() }]);
       }
     }
-    metadata['webgrad.optimizer'] = JSON.stringify(rec);
+    metadata[mdKey] = JSON.stringify(rec);
   }
   return writeSafetensors(tensors, metadata);
 }
@@ -136,58 +164,63 @@ export function loadCheckpoint(
     writes.push({ target: p, data: entryToFloat32(e, name) });
   }
   for (const name of file.tensors.keys()) {
-    if (!name.startsWith(OPTIM_PREFIX) && !paramNames.has(name)) unexpected.push(name);
+    if (!isOptimizerKey(name) && !paramNames.has(name)) unexpected.push(name);
   }
 
-  // 2. Optimizer state: group the file's optim.* tensors by parameter, check them against what the optimizer keeps.
-  const stateFromFile = new Map<string, Map<string, Float32Array>>();
-  let optRec: OptimizerRecord | null = null;
+  // 2. Optimizer state, per optimizer (the main one and any auxiliary ones): group the file's tensors under the
+  //    optimizer's prefix by parameter, check them against what the optimizer keeps.
+  interface SlotLoad { slot: OptimizerSlot; rec: OptimizerRecord | null; stateFromFile: Map<string, Map<string, Float32Array>> }
+  const loads: SlotLoad[] = [];
   const claimed = new Set<string>();
-  if (optimizer) {
-    if (md['webgrad.optimizer'] === undefined) {
-      if (strict) problems.push('the file has no optimizer state ("webgrad.optimizer" metadata), but an optimizer was given');
-    } else {
-      optRec = parseJson('webgrad.optimizer') as OptimizerRecord;
-      if (strict) {
-        if (optRec.kind !== optimizer.kind) problems.push(`optimizer kind: file has ${optRec.kind}, optimizer is ${optimizer.kind}`);
-        const mine = hyperparameters(optimizer);
-        for (const k of new Set([...Object.keys(mine), ...Object.keys(optRec.hyper)])) {
-          if (k === 'lr') continue; // restored from the file, not required to match
-          if (JSON.stringify(mine[k]) !== JSON.stringify(optRec.hyper[k])) {
-            problems.push(`optimizer hyperparameter ${k}: file has ${JSON.stringify(optRec.hyper[k])}, optimizer has ${JSON.stringify(mine[k])}`);
-          }
+  for (const slot of slots(optimizer, opts.auxiliary)) {
+    const { optimizer: opt, prefix, mdKey } = slot;
+    const which = prefix === OPTIM_PREFIX ? '' : ` (${prefix.slice(0, -1)})`;
+    const load: SlotLoad = { slot, rec: null, stateFromFile: new Map() };
+    loads.push(load);
+    if (md[mdKey] === undefined) {
+      if (strict) problems.push(`the file has no optimizer state ("${mdKey}" metadata), but an optimizer was given`);
+      continue;
+    }
+    const rec = (load.rec = parseJson(mdKey) as OptimizerRecord);
+    if (strict) {
+      if (rec.kind !== opt.kind) problems.push(`optimizer kind${which}: file has ${rec.kind}, optimizer is ${opt.kind}`);
+      const mine = hyperparameters(opt);
+      for (const k of new Set([...Object.keys(mine), ...Object.keys(rec.hyper)])) {
+        if (k === 'lr') continue; // restored from the file, not required to match
+        if (JSON.stringify(mine[k]) !== JSON.stringify(rec.hyper[k])) {
+          problems.push(`optimizer hyperparameter ${k}${which}: file has ${JSON.stringify(rec.hyper[k])}, optimizer has ${JSON.stringify(mine[k])}`);
         }
       }
-      const byName = new Map(optimizer.params.map((x) => [x.name, x.param] as const));
-      for (const [pname, step] of Object.entries(optRec.steps)) {
-        const param = byName.get(pname);
-        if (!param) {
-          unexpected.push(`${OPTIM_PREFIX}${pname}.* (optimizer state of a parameter the optimizer does not have)`);
-          continue;
-        }
-        if (!Number.isSafeInteger(step) || step < 0) {
-          problems.push(`optimizer step count of "${pname}" is ${JSON.stringify(step)}`);
-          continue;
-        }
-        // Collect this parameter's state tensors from the file; whether they are the ones the optimizer keeps is
-        // checked in step 3, which may need to allocate.
-        const prefix = `${OPTIM_PREFIX}${pname}.`;
-        const found = new Map<string, Float32Array>();
-        for (const [key, e] of file.tensors) {
-          if (!key.startsWith(prefix) || key.slice(prefix.length).includes('.')) continue;
-          claimed.add(key);
-          if (!sameShape(e.shape, param.shape)) {
-            problems.push(`shape mismatch for "${key}": file has [${e.shape.join(', ')}], parameter has [${param.shape.join(', ')}]`);
-            continue;
-          }
-          found.set(key.slice(prefix.length), entryToFloat32(e, key));
-        }
-        stateFromFile.set(pname, found);
+    }
+    const byName = new Map(opt.params.map((x) => [x.name, x.param] as const));
+    for (const [pname, step] of Object.entries(rec.steps)) {
+      const param = byName.get(pname);
+      if (!param) {
+        unexpected.push(`${prefix}${pname}.* (optimizer state of a parameter the optimizer does not have)`);
+        continue;
       }
+      if (!Number.isSafeInteger(step) || step < 0) {
+        problems.push(`optimizer step count of "${prefix}${pname}" is ${JSON.stringify(step)}`);
+        continue;
+      }
+      // Collect this parameter's state tensors from the file; whether they are the ones the optimizer keeps is
+      // checked in step 3, which may need to allocate.
+      const pre = `${prefix}${pname}.`;
+      const found = new Map<string, Float32Array>();
+      for (const [key, e] of file.tensors) {
+        if (!key.startsWith(pre) || key.slice(pre.length).includes('.')) continue;
+        claimed.add(key);
+        if (!sameShape(e.shape, param.shape)) {
+          problems.push(`shape mismatch for "${key}": file has [${e.shape.join(', ')}], parameter has [${param.shape.join(', ')}]`);
+          continue;
+        }
+        found.set(key.slice(pre.length), entryToFloat32(e, key));
+      }
+      load.stateFromFile.set(pname, found);
     }
   }
   for (const name of file.tensors.keys()) {
-    if (name.startsWith(OPTIM_PREFIX) && !claimed.has(name)) unexpected.push(name);
+    if (isOptimizerKey(name) && !claimed.has(name)) unexpected.push(name);
   }
 
   if (strict) {
@@ -196,15 +229,19 @@ export function loadCheckpoint(
   }
   if (problems.length) throw fail(`checkpoint does not fit (${problems.length} problem${problems.length > 1 ? 's' : ''}): ${problems.join('; ')}`);
 
-  // 3. Which state tensors the optimizer expects for each parameter: the keys of its current state, else those a
+  // 3. Which state tensors each optimizer expects for each parameter: the keys of its current state, else those a
   //    fresh state would have. initState() allocates, so it is only called once everything else has passed.
-  const newStates: [string, ParamState][] = [];
-  const init = (p: Tensor) => (optimizer as unknown as { initState(p: Tensor): Record<string, Tensor> }).initState(p);
-  if (optimizer && optRec) {
-    for (const { name, param } of optimizer.params) {
+  const newStates: [Optimizer, string, ParamState][] = [];
+  const disposeNew = () => {
+    for (const [opt, name, st] of newStates) if (opt.state[name] !== st) for (const v of Object.values(st)) if (v instanceof Tensor) v.dispose();
+  };
+  for (const { slot: { optimizer: opt }, rec, stateFromFile } of loads) {
+    if (!rec) continue;
+    const init = (p: Tensor) => (opt as unknown as { initState(p: Tensor): Record<string, Tensor> }).initState(p);
+    for (const { name, param } of opt.params) {
       const found = stateFromFile.get(name);
       if (!found) continue;
-      const existing = optimizer.state[name];
+      const existing = opt.state[name];
       const st: ParamState = existing ?? { step: 0, ...init(param) };
       const want = Object.keys(st).filter((k) => st[k] instanceof Tensor);
       const have = [...found.keys()];
@@ -212,12 +249,12 @@ export function loadCheckpoint(
       const extra = have.filter((k) => !want.includes(k));
       if (lacking.length || extra.length) {
         if (!existing) for (const v of Object.values(st)) if (v instanceof Tensor) v.dispose();
-        for (const [, s] of newStates) for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
-        const msg = `optimizer state of "${name}": ${optimizer.kind} keeps [${want.join(', ')}], the file has [${have.join(', ')}]`;
+        disposeNew();
+        const msg = `optimizer state of "${name}": ${opt.kind} keeps [${want.join(', ')}], the file has [${have.join(', ')}]`;
         throw fail(`checkpoint does not fit: ${msg}`, [msg]);
       }
-      newStates.push([name, st]);
-      st.step = optRec.steps[name];
+      newStates.push([opt, name, st]);
+      st.step = rec.steps[name];
       for (const k of want) writes.push({ target: st[k] as Tensor, data: found.get(k)! });
     }
   }
@@ -225,20 +262,21 @@ export function loadCheckpoint(
   // 4. Everything fits: write.
   const rt = runtime();
   for (const { target, data } of writes) rt.write(target.buffer, data);
-  if (optimizer && optRec) {
+  for (const { slot: { optimizer: opt }, rec, stateFromFile } of loads) {
+    if (!rec) continue;
     // Parameters without state in the file had never been stepped when it was saved: they start fresh again.
-    for (const { name } of optimizer.params) {
+    for (const { name } of opt.params) {
       if (stateFromFile.has(name)) continue;
-      const st = optimizer.state[name];
+      const st = opt.state[name];
       if (st) {
         for (const v of Object.values(st)) if (v instanceof Tensor) v.dispose();
-        delete optimizer.state[name];
+        delete opt.state[name];
       }
     }
-    for (const [name, st] of newStates) optimizer.state[name] = st;
-    const lr = optRec.hyper.lr;
-    if (typeof lr === 'number') optimizer.setLr(lr);
+    const lr = rec.hyper.lr;
+    if (typeof lr === 'number') opt.setLr(lr);
   }
+  for (const [opt, name, st] of newStates) opt.state[name] = st;
   return { meta, metadata: md, missing, unexpected };
 }
 

@@ -3,6 +3,7 @@
 import type { Module } from '../nn/module';
 import type { Tensor } from '../tensor';
 import type { DatasetDims } from '../data/types';
+import type { Optimizer } from '../optim/optimizer';
 
 /** One batch of one view of the three modalities, as GPU tensors. */
 export interface ModalityInputs {
@@ -49,4 +50,6 @@ export interface SentimentModel extends Module {
    * with its own optimizer, on detached features). Returns named scalar terms for logging.
    */
   auxiliaryStep?(batch: TrainingBatch): Record<string, Tensor>;
+  /** The optimizers auxiliaryStep uses, by name; checkpoints save and restore their state (`optim@<name>.*`). */
+  auxiliaryOptimizers?(): Record<string, Optimizer>;
 }

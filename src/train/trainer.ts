@@ -307,7 +307,7 @@ export async function trainModel(
 
   try {
     if (o.resume) {
-      const { meta } = loadCheckpoint(o.resume, model, optimizer);
+      const { meta } = loadCheckpoint(o.resume, model, optimizer, { auxiliary: model.auxiliaryOptimizers?.() });
       const m = meta as Partial<TrainCheckpointMeta>;
       if (m.format !== CHECKPOINT_META_FORMAT) throw new Error(`resume: not a training checkpoint (meta.format is ${JSON.stringify(m.format)})`);
       if (m.model !== model.kind) throw new Error(`resume: the checkpoint is of model '${m.model}', not '${model.kind}'`);
@@ -457,7 +457,7 @@ export async function trainModel(
       const kinds: ('best' | 'last')[] = improved ? ['best', 'last'] : ['last'];
       if (improved || hooks.onCheckpoint) {
         const meta: TrainCheckpointMeta = { ...baseMeta, epoch: e1, globalStep, validLoss, bestEpoch, bestValidLoss, sinceBest };
-        const bytes = await saveCheckpoint(model, optimizer, meta);
+        const bytes = await saveCheckpoint(model, optimizer, meta, { auxiliary: model.auxiliaryOptimizers?.() });
         if (improved) best = bytes;
         lastGood = { epoch: e1, bytes };
         await hooks.onCheckpoint?.({ seed: o.seed, kinds, epoch: e1, globalStep, validLoss, bytes });
@@ -484,9 +484,9 @@ export async function trainModel(
     const epochsRun = history.length ? history[history.length - 1].epoch : startEpoch;
     if (!best) {
       // Resumed from a 'last' checkpoint without its best one and never improved since: keep the current weights.
-      best = lastGood?.bytes ?? (await saveCheckpoint(model, optimizer, { ...baseMeta, epoch: epochsRun, globalStep }));
+      best = lastGood?.bytes ?? (await saveCheckpoint(model, optimizer, { ...baseMeta, epoch: epochsRun, globalStep }, { auxiliary: model.auxiliaryOptimizers?.() }));
     } else if (bestEpoch !== epochsRun) {
-      loadCheckpoint(best, model, optimizer);
+      loadCheckpoint(best, model, optimizer, { auxiliary: model.auxiliaryOptimizers?.() });
     }
     model.eval();
     return {

@@ -54,6 +54,7 @@ function compareCheckpoints(w: W, a: Uint8Array, b: Uint8Array) {
   return {
     tensors: names.length,
     optimizerTensors: names.filter((n) => n.startsWith('optim.')).length,
+    auxiliaryTensors: names.filter((n) => n.startsWith('optim@')).length,
     missing: missing + [...fb.tensors.keys()].filter((n) => !fa.tensors.has(n)).length,
     maxDiff,
     sameMetadata: JSON.stringify(fa.metadata) === JSON.stringify(fb.metadata),
@@ -170,18 +171,20 @@ export const SCENARIOS: Record<string, Scenario> = {
    * A's best one, when that is earlier) and trains to the end. Compares B's final checkpoint with A's, tensor by
    * tensor (weights and AdamW state), and reports the optimizer's step counts right after the resume.
    */
-  trainResume: async ({ epochs, resumeAfter, seed = 11, lr = 3e-3, halfComplete = false, missingField = 'fixed' }, w) => {
+  trainResume: async ({ epochs, resumeAfter, seed = 11, lr = 3e-3, halfComplete = false, missingField = 'fixed', model = 'latefusion' }, w) => {
     const ds = tiny(w);
     const opts: TrainOptions = { seed, epochs, lr, batchSize: 16, halfComplete, missingField };
+    // DAR also has the CLUB estimators' own Adam, whose state must survive the resume too.
+    const factory = model === 'dar' ? (s: number) => new DAR(darConfig('small', ds.dims, { seed: s })) : lateFusion(ds.dims);
     const cpA: CheckpointInfo[] = [];
-    const a = await trainModel(lateFusion(ds.dims), ds, opts, { onCheckpoint: (c) => void cpA.push(c) });
+    const a = await trainModel(factory, ds, opts, { onCheckpoint: (c) => void cpA.push(c) });
     const stepsPerEpoch = a.history[0].globalStep;
     const from = cpA.find((c) => c.epoch === resumeAfter)!;
     const bestBefore = cpA.filter((c) => c.epoch <= resumeAfter && c.kinds.includes('best')).pop()!;
     const cpB: CheckpointInfo[] = [];
     let stepsAtResume: number[] = [];
     let firstGlobalStep = -1;
-    const b = await trainModel(lateFusion(ds.dims), ds, { ...opts, resume: from.bytes, resumeBest: bestBefore.bytes }, {
+    const b = await trainModel(factory, ds, { ...opts, resume: from.bytes, resumeBest: bestBefore.bytes }, {
       onCheckpoint: (c) => void cpB.push(c),
       beforeStep: (c) => {
         if (firstGlobalStep < 0) {

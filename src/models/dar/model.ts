@@ -42,6 +42,7 @@ import { Module, parameter } from '../../nn/module';
 import { deriveSeed } from '../../nn/attention';
 import { ClubEstimator } from '../../nn/club';
 import { Adam } from '../../optim/adam';
+import type { Optimizer } from '../../optim/optimizer';
 import type { LossTerms, ModalityInputs, SentimentModel, TrainingBatch } from '../types';
 import { type BlockConfig, type DarConfig, validateDarConfig } from './config';
 import {
@@ -128,9 +129,17 @@ export class DAR extends Module implements SentimentModel {
     return this.namedParameters().filter(([n]) => n.startsWith('club.'));
   }
 
-  /** The estimators' optimiser (null until the first auxiliaryStep()); its state is not in the main checkpoint. */
+  /** The estimators' optimiser (null until the first auxiliaryStep() or auxiliaryOptimizers()). */
   get clubOptim(): Adam | null {
     return this.clubOptimizer;
+  }
+
+  /** The CLUB estimators' own Adam (made here if needed), which checkpoints store beside the main optimizer's state. */
+  auxiliaryOptimizers(): Record<string, Optimizer> {
+    const c = this.config;
+    if (c.ablation.noDiff || c.club.innerSteps === 0) return {};
+    this.clubOptimizer ??= new Adam(this.clubParameters(), { lr: c.club.lr });
+    return { club: this.clubOptimizer };
   }
 
   // ------------------------------------------------------------------------------------------ input checks
@@ -318,8 +327,7 @@ export class DAR extends Module implements SentimentModel {
     check(batch !== null && typeof batch === 'object', OP, 'batch must be { complete, corrupted, labels }');
     this.checkInputs(batch.corrupted, 'corrupted');
     if (c.ablation.noDiff || c.club.innerSteps === 0) return {};
-    this.clubOptimizer ??= new Adam(this.clubParameters(), { lr: c.club.lr });
-    const opt = this.clubOptimizer;
+    const opt = this.auxiliaryOptimizers().club;
     return tidy(() => {
       const feats = noGrad(() => {
         const { h } = this.encodeViews([batch.corrupted]);
