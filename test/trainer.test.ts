@@ -107,6 +107,18 @@ describe('trainModel (LateFusion on tiny)', () => {
   });
 });
 
+describe('evaluateModalityDrop', () => {
+  it('scores the six whole-modality-absent conditions exactly as predicting with those modalities as null', async () => {
+    const r = await run('evaluateDropTiny', {});
+    expect(r.labels).toEqual(['L', 'A', 'V', 'L+A', 'L+V', 'A+V']);
+    expect(r.n).toEqual(r.labels.map(() => 32));
+    r.labels.forEach((label: string, i: number) => expect(r.metrics[i], label).toEqual(r.viaApi[label]));
+    // The conditions are really different inputs: not all six MAEs coincide.
+    expect(new Set(r.metrics.map((m: any) => m.mae)).size).toBeGreaterThan(1);
+    expect(r.leaked).toBe(0);
+  });
+});
+
 describe('evaluateRobustness', () => {
   it('scores the test split at the ten LNLN rates with MMSA metrics, leaking nothing', async () => {
     const r = await run('evaluateTiny', {});

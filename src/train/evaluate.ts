@@ -2,11 +2,12 @@
 // r ∈ {0.0, 0.1, …, 0.9} for all three modalities at once, with the masks of one fixed missing seed (1111) for every
 // model, scored with MMSA's regression metrics. The uniform field is drawn once, so the masks are nested across rates
 // and every batch of features is generated once and corrupted ten times.
+// The inter-modality setting (DERL's): whole modalities absent (L, A, V, L+A, L+V, A+V), the others complete.
 
 import { runtime } from '../engine';
 import { noGrad, tidy } from '../tensor';
 import { batchIndices } from '../data/loader';
-import { applyMissing, EVAL_RATES, LNLN_EVAL_SEED, MissingField, type MissingOptions } from '../data/missing';
+import { applyMissing, EVAL_RATES, LNLN_EVAL_SEED, MissingField, type KeepMasks, type MissingOptions } from '../data/missing';
 import type { Dataset, Split } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
 import type { SentimentModel } from '../models/types';
@@ -43,17 +44,70 @@ export async function evaluateRobustness(
   maskSeed: number = LNLN_EVAL_SEED,
   opts: EvaluateOptions = {},
 ): Promise<(RateResult & { preds?: Float32Array; labels?: Float32Array })[]> {
+  if (!rates.length) throw new RangeError('evaluateRobustness: no missing rates given');
+  const field = new MissingField(dataset.split(opts.split ?? 'test'), dataset.dims, maskSeed);
+  const masks = rates.map((r) => field.masks(r, { keepSpecialTokens: opts.keepSpecialTokens }));
+  const scored = await scoreUnderMasks('evaluateRobustness', model, dataset, masks, opts);
+  return rates.map((rate, k) => ({ rate, ...scored[k] }));
+}
+
+/** Which modalities are absent in one condition of the inter-modality setting. */
+export type ModalitySet = readonly ('text' | 'audio' | 'vision')[];
+
+/** The six conditions with one or two whole modalities absent (L, A, V, L+A, L+V, A+V), DERL's inter-modality setting. */
+export const MODALITY_DROPS: readonly ModalitySet[] = [['text'], ['audio'], ['vision'], ['text', 'audio'], ['text', 'vision'], ['audio', 'vision']];
+
+/** "L+A" style label of a set of absent modalities ("none" for the complete input). */
+export function modalitySetLabel(absent: ModalitySet): string {
+  const letter = { text: 'L', audio: 'A', vision: 'V' } as const;
+  return absent.length ? absent.map((m) => letter[m]).join('+') : 'none';
+}
+
+export interface ModalityDropResult {
+  /** The modalities that were absent (every position zero, [CLS]/[SEP] included). */
+  absent: ModalitySet;
+  label: string;
+  metrics: RegressionMetrics;
+  n: number;
+}
+
+/**
+ * The inter-modality setting: predictions with whole modalities absent (all their positions zero, text's special
+ * tokens too, and every text token marked dropped), the others complete, scored per condition.
+ */
+export async function evaluateModalityDrop(
+  model: SentimentModel,
+  dataset: Dataset,
+  conditions: readonly ModalitySet[] = MODALITY_DROPS,
+  opts: Omit<EvaluateOptions, 'keepSpecialTokens'> = {},
+): Promise<ModalityDropResult[]> {
+  if (!conditions.length) throw new RangeError('evaluateModalityDrop: no conditions given');
+  const field = new MissingField(dataset.split(opts.split ?? 'test'), dataset.dims, LNLN_EVAL_SEED);
+  const masks = conditions.map((absent) => {
+    const r = (m: 'text' | 'audio' | 'vision') => (absent.includes(m) ? 1 : 0);
+    // Rate 1 drops every position (keep iff u > r, u < 1); rate 0 keeps every valid one, whatever the field.
+    return field.masks({ text: r('text'), audio: r('audio'), vision: r('vision') }, { keepSpecialTokens: !absent.includes('text') });
+  });
+  const scored = await scoreUnderMasks('evaluateModalityDrop', model, dataset, masks, opts);
+  return conditions.map((absent, k) => ({ absent, label: modalitySetLabel(absent), metrics: scored[k].metrics, n: scored[k].n }));
+}
+
+/** Predictions of `model` on the split under each set of keep masks, scored with MMSA's metrics. */
+async function scoreUnderMasks(
+  op: string,
+  model: SentimentModel,
+  dataset: Dataset,
+  masks: readonly KeepMasks[],
+  opts: Omit<EvaluateOptions, 'keepSpecialTokens'>,
+): Promise<{ metrics: RegressionMetrics; n: number; preds?: Float32Array; labels?: Float32Array }[]> {
   const split = opts.split ?? 'test';
   const info = dataset.split(split);
   const n = Math.min(opts.subset ?? info.n, info.n);
-  if (!rates.length) throw new RangeError('evaluateRobustness: no missing rates given');
-  if (n < 1) throw new RangeError(`evaluateRobustness: split '${split}' has no samples`);
-  const field = new MissingField(info, dataset.dims, maskSeed);
-  const masks = rates.map((r) => field.masks(r, { keepSpecialTokens: opts.keepSpecialTokens }));
-  const preds = rates.map(() => new Float32Array(n));
+  if (n < 1) throw new RangeError(`${op}: split '${split}' has no samples`);
+  const preds = masks.map(() => new Float32Array(n));
   const labels = new Float32Array(n);
   const plan = batchIndices(n, opts.batchSize ?? 64);
-  const total = n * rates.length;
+  const total = n * masks.length;
   let done = 0;
 
   const wasTraining = model.training;
@@ -64,7 +118,7 @@ export async function evaluateRobustness(
     for (const ix of plan) {
       const complete = dataset.batch(split, ix);
       labels.set(complete.labels, at);
-      for (let k = 0; k < rates.length; k++) {
+      for (let k = 0; k < masks.length; k++) {
         const x = lazyInputs(applyMissing(complete, masks[k]));
         const y = tidy(() => noGrad(() => model.predict(x)));
         const offset = at;
@@ -87,8 +141,7 @@ export async function evaluateRobustness(
     model.train(wasTraining);
   }
   await runtime().sync();
-  return rates.map((rate, k) => ({
-    rate,
+  return masks.map((_, k) => ({
     metrics: regressionMetrics(preds[k], labels),
     n,
     ...(opts.returnPredictions ? { preds: preds[k], labels } : {}),

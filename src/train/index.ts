@@ -16,4 +16,7 @@ export {
   type TrainResult,
   type TrainCheckpointMeta,
 } from './trainer';
-export { evaluateRobustness, constantPredictorMetrics, type RateResult, type EvaluateOptions } from './evaluate';
+export {
+  evaluateRobustness, evaluateModalityDrop, constantPredictorMetrics, modalitySetLabel, MODALITY_DROPS, type RateResult, type EvaluateOptions,
+  type ModalitySet, type ModalityDropResult,
+} from './evaluate';
