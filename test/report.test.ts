@@ -5,12 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { METRIC_KEYS, type RegressionMetrics } from '../src/eval/metrics';
 import {
   PAPER_RATES,
+  formatConditionTable,
   formatMetric,
   formatPerRateTable,
   formatRobustnessReport,
   formatTable1,
   formatTable1Row,
   robustnessJson,
+  summarizeConditions,
   summarizeRobustness,
   textTable,
   type RobustnessRecord,
@@ -154,5 +156,27 @@ describe('JSON', () => {
     expect(j.perRate[0].perSeed[0].metrics.corr).toBeNull();
     expect(j.perRate[3].perSeed[2]).toEqual({ seed: 1113, metrics: fake(0.3, 2) });
     expect(j.perRate[3].std.acc5).toBeCloseTo(0.01, 12);
+  });
+});
+
+describe('summarizeConditions', () => {
+  it('means over seeds per named condition, in first-seen order, and prints one row each', () => {
+    const recs = ['L', 'A+V'].flatMap((condition, c) => SEEDS.map((seed, i) => ({ condition, seed, metrics: fake(0.1 * c, i) })));
+    const s = summarizeConditions([...recs].reverse().reverse());
+    expect(s.map((r) => r.condition)).toEqual(['L', 'A+V']);
+    for (const k of METRIC_KEYS) expect(s[1].mean[k]).toBeCloseTo(fake(0.1, 1)[k], 12);
+    expect(s[0].perSeed.map((p) => p.seed)).toEqual(SEEDS);
+    const t = formatConditionTable('Absent modalities', s).split('\n');
+    expect(t[0]).toBe('Absent modalities:');
+    expect(t[1]).toMatch(/^Absent\s+Acc-7/);
+    expect(t[3]).toMatch(/^L\s+40\.00\s/); // acc7 = 0.8 − 0.4 at rate 0, middle seed
+    expect(t[4]).toMatch(/^A\+V\s+37\.00\s/);
+  });
+
+  it('refuses a grid with a missing or repeated seed', () => {
+    const m = fake(0, 0);
+    expect(() => summarizeConditions([{ condition: 'L', seed: 1, metrics: m }, { condition: 'A', seed: 2, metrics: m }])).toThrow(/condition L lacks seed 2/);
+    expect(() => summarizeConditions([{ condition: 'L', seed: 1, metrics: m }, { condition: 'L', seed: 1, metrics: m }])).toThrow(/two records/);
+    expect(() => summarizeConditions([])).toThrow(/no records/);
   });
 });

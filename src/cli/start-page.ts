@@ -12,7 +12,9 @@ import { DAR, darConfig, type DarAblationName, type DarPreset } from '../models/
 import type { SentimentModel } from '../models/types';
 import {
   constantPredictorMetrics,
+  evaluateModalityDrop,
   evaluateRobustness,
+  MODALITY_DROPS,
   trainModel,
   TrainingDiverged,
   type EpochSummary,
@@ -63,6 +65,8 @@ export interface SeedOutcome {
   parameters: number;
   history: EpochSummary[];
   rates: { rate: number; metrics: wg.RegressionMetrics }[];
+  /** The inter-modality setting: whole modalities absent (L, A, V, L+A, L+V, A+V), the others complete. */
+  modalityDrop: { condition: string; absent: readonly string[]; metrics: wg.RegressionMetrics }[];
 }
 
 async function loadDataset(o: StartPageOptions, report: Report): Promise<Dataset> {
@@ -151,6 +155,7 @@ async function main(o: StartPageOptions) {
         return report({ kind: 'evalProgress', seedIndex: si, done, total, elapsedSec: (t - t1) / 1000 });
       },
     });
+    const drops = await evaluateModalityDrop(result.model, dataset, MODALITY_DROPS, { subset: o.testSubset, batchSize: Math.max(o.batchSize, 64) });
     const evalSeconds = (performance.now() - t1) / 1000;
     result.optimizer.dispose();
     result.model.dispose();
@@ -158,6 +163,7 @@ async function main(o: StartPageOptions) {
       seed, bestEpoch: result.bestEpoch, bestValidLoss: result.bestValidLoss, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly,
       resumedFrom: result.resumedFrom, trainSeconds, evalSeconds, parameters, history: result.history,
       rates: rates.map((r) => ({ rate: r.rate, metrics: r.metrics })),
+      modalityDrop: drops.map((d) => ({ condition: d.label, absent: d.absent, metrics: d.metrics })),
     };
     outcomes.push(outcome);
     await report({ kind: 'seedDone', seedIndex: si, seed, trainSeconds, evalSeconds, bestEpoch: result.bestEpoch });

@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { parseSafetensors } from '../io/safetensors';
 import { describeAdapter, type AdapterSummary } from '../gpu';
 import { EVAL_RATES, LNLN_EVAL_SEED } from '../data/missing';
-import { formatRobustnessReport, robustnessJson, summarizeRobustness, type RobustnessRecord } from '../eval/report';
+import { formatConditionTable, formatRobustnessReport, robustnessJson, summarizeConditions, summarizeRobustness, type RobustnessRecord } from '../eval/report';
 import type { RegressionMetrics } from '../eval/metrics';
 import type { StartPageOptions, StartPageResult } from './start-page';
 
@@ -582,6 +582,8 @@ async function main(argv: string[]): Promise<number> {
     const summary = summarizeRobustness(records);
     console.log('');
     console.log(formatRobustnessReport(summary, opts.label));
+    const drops = summarizeConditions(result.outcomes.flatMap((o) => o.modalityDrop.map((d) => ({ condition: d.condition, seed: o.seed, metrics: d.metrics }))));
+    console.log(`\n${formatConditionTable(`Whole modalities absent (L text, A audio, V vision; the others complete; mean over ${opts.seeds.length} seed${opts.seeds.length > 1 ? 's' : ''})`, drops)}`);
     const c = result.constant.metrics;
     console.log(`\nconstant predictor (always ${result.constant.value.toFixed(3)}, the mean training label), every rate: ` +
       `MAE ${c.mae.toFixed(3)}, Acc-2 (Has0) ${(100 * c.acc2Has0).toFixed(2)}, Acc-2 (Non0) ${(100 * c.acc2Non0).toFixed(2)}, Acc-7 ${(100 * c.acc7).toFixed(2)}`);
@@ -610,6 +612,7 @@ async function main(argv: string[]): Promise<number> {
         wallSeconds: wall,
         browser: launched.executablePath,
       },
+      modalityDrop: drops.map((d) => ({ absent: d.condition, mean: d.mean, perSeed: d.perSeed })),
       baselines: { constant: { value: result.constant.value, metrics: result.constant.metrics } },
       training: result.outcomes.map((o) => ({
         seed: o.seed, parameters: o.parameters, bestEpoch: o.bestEpoch, bestValidLoss: o.bestValidLoss, epochsRun: o.epochsRun,

@@ -185,3 +185,44 @@ export function robustnessJson(summary: RobustnessSummary, label: string) {
     perRate: summary.perRate.map((p) => ({ rate: p.rate, mean: p.mean, std: p.std, perSeed: p.perSeed })),
   };
 }
+
+// ----------------------------------------------------------------------------- named conditions (modalities absent)
+
+/** One seed's metrics under one named condition (e.g. "L+A" = text and audio absent). */
+export interface ConditionRecord {
+  condition: string;
+  seed: number;
+  metrics: RegressionMetrics;
+}
+
+export interface ConditionSummary {
+  condition: string;
+  mean: RegressionMetrics;
+  perSeed: { seed: number; metrics: RegressionMetrics }[];
+}
+
+/** Means over seeds per condition, in the order conditions first appear; every condition must have the same seeds. */
+export function summarizeConditions(records: readonly ConditionRecord[]): ConditionSummary[] {
+  const op = 'summarizeConditions';
+  if (!records.length) throw new WebgradError(op, 'no records');
+  const groups = new Map<string, Map<number, RegressionMetrics>>();
+  for (const r of records) {
+    let g = groups.get(r.condition);
+    if (!g) groups.set(r.condition, (g = new Map()));
+    if (g.has(r.seed)) throw new WebgradError(op, `two records for condition ${r.condition}, seed ${r.seed}`);
+    g.set(r.seed, r.metrics);
+  }
+  const seeds = [...new Set(records.map((r) => r.seed))].sort((a, b) => a - b);
+  return [...groups].map(([condition, cells]) => {
+    const lacking = seeds.filter((s) => !cells.has(s));
+    if (lacking.length) throw new WebgradError(op, `condition ${condition} lacks seed${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}`);
+    const perSeed = seeds.map((seed) => ({ seed, metrics: cells.get(seed)! }));
+    return { condition, mean: meanOf(perSeed.map((p) => p.metrics)), perSeed };
+  });
+}
+
+/** One row per condition (means over seeds), under a caption. */
+export function formatConditionTable(caption: string, rows: readonly ConditionSummary[], firstColumn = 'Absent'): string {
+  const body = rows.map((r) => [r.condition, ...METRIC_KEYS.map((k) => formatMetric(k, r.mean[k]))]);
+  return `${caption}:\n${textTable([firstColumn, ...metricHeader], body)}`;
+}
