@@ -7,7 +7,7 @@ checkpoint keys, and the other way round. test/fixtures/make_dar_fixture.py uses
 Layout (see the top of src/models/dar/model.ts): networks of one shape are grouped, their parameters stacked on a
 leading group axis G; group g of a grouped module is the ordinary LNLN block with the g-th slice of each parameter.
 Modalities are ordered l, v, a. The config is the JSON of webgrad's DarConfig (dims, d, t, encoder, recon, fusionSelf,
-fusionCross, mlpHidden, club, tau, lambda, alpha, beta, reReduction, detachReTarget, textUnk, ablation).
+fusionCross, mlpHidden, club, tau, lambda, alpha, beta, reReduction, detachReTarget, textUnk, alignNorm, ablation).
 
     model = DAR(config).double()
     out = model.losses(batch)        # {'total', 'terms': {...}, 'pred'}; batch as in webgrad's TrainingBatch
@@ -170,15 +170,20 @@ class GroupedCrossEncoder(nn.Module):
 
 
 class Alignment(nn.Module):
-    """(B, T_m, d_m) -> GELU(proj(conv(x))) (B, t, d); conv is Conv1d(T_m -> t, kernel 1) with time as channels."""
+    """(B, T_m, d_m) -> GELU(proj([LayerNorm](conv(x)))) (B, t, d); conv is Conv1d(T_m -> t, kernel 1) with time as
+    channels; the LayerNorm over d_m is there when the config's alignNorm is true."""
 
-    def __init__(self, length, in_dim, t, d):
+    def __init__(self, length, in_dim, t, d, norm=False):
         super().__init__()
         self.conv = nn.Conv1d(length, t, 1)
+        self.norm = nn.LayerNorm(in_dim, eps=1e-5) if norm else None
         self.proj = nn.Linear(in_dim, d)
 
     def forward(self, x):
-        return F.gelu(self.proj(self.conv(x)))
+        u = self.conv(x)
+        if self.norm is not None:
+            u = self.norm(u)
+        return F.gelu(self.proj(u))
 
 
 class Seq(nn.Module):
@@ -246,7 +251,8 @@ class DAR(nn.Module):
         self.c = c
         d, t, h, dims = c["d"], c["t"], c["mlpHidden"], c["dims"]
         self.text_unk = nn.Parameter(torch.zeros(dims["text"]["dim"])) if c["textUnk"] == "learned" else None
-        self.align = nn.ModuleDict({m: Alignment(dims[INPUT_FIELD[m]]["len"], dims[INPUT_FIELD[m]]["dim"], t, d) for m in MODALITIES})
+        self.align = nn.ModuleDict({m: Alignment(dims[INPUT_FIELD[m]]["len"], dims[INPUT_FIELD[m]]["dim"], t, d,
+                                                   c.get("alignNorm", False)) for m in MODALITIES})
         self.enc = GroupedTransformer(6, t, d, c["encoder"])
         self.dec_re = GroupedMLP(3, 3 * d, h, d, "gelu")
         self.rec_com_proj = GroupedLinear(3, 3 * d, d)

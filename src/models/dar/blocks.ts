@@ -25,6 +25,7 @@ import { lstmOp } from '../../ops/lstm';
 import { clubUpperBound } from '../../ops/club';
 import { Linear, linear, Module, parameter, type Sequential } from '../../nn/module';
 import { Conv1d } from '../../nn/conv1d';
+import { LayerNorm } from '../../nn/transformer';
 import { deriveSeed } from '../../nn/attention';
 import type { ClubEstimator } from '../../nn/club';
 
@@ -276,19 +277,26 @@ export class GroupedCrossEncoder extends Module {
 /**
  * Spec §6.2: (B, T_m, d_m) → GELU(proj(conv(x))) (B, t, d). `conv` is Conv1d(T_m → t, kernel 1) applied with the time
  * steps as channels (a learned linear mix over time, resampling the length to t); `proj` is Linear(d_m → d).
+ * With `norm` (config.alignNorm), a LayerNorm over d_m sits between them: GELU(proj(LN(conv(x)))). Missing frames
+ * are zero vectors, so the mix over time shrinks with the share of frames dropped; the norm takes that scale out.
  */
 export class Alignment extends Module {
   readonly conv: Conv1d;
+  /** LayerNorm over the features of each resampled step (config.alignNorm), else null. */
+  readonly norm: LayerNorm | null;
   readonly proj: Linear;
 
-  constructor(readonly len: number, readonly inDim: number, readonly t: number, readonly d: number, seed?: number) {
+  constructor(readonly len: number, readonly inDim: number, readonly t: number, readonly d: number, seed?: number, norm = false) {
     super();
     this.conv = new Conv1d(len, t, 1, { seed: deriveSeed(seed, 0) });
+    this.norm = norm ? new LayerNorm(inDim) : null;
     this.proj = new Linear(inDim, d, { seed: deriveSeed(seed, 1) });
   }
 
+  /** x (B, T_m, d_m) → (B, t, d). */
   forward(x: Tensor): Tensor {
-    return gelu(this.proj.forward(this.conv.forward(x)));
+    const u = this.conv.forward(x); //            (B, t, d_m): a learned mix of the T_m steps
+    return gelu(this.proj.forward(this.norm ? this.norm.forward(u) : u));
   }
 }
 

@@ -9,6 +9,10 @@
 //   small: d = 32, t = 8, every block depth 1, 2 heads of 16, FFN 32; CLUB LSTM 16 per direction, one estimator step
 //          per batch at lr 1e-3. Meant for training on a CPU-emulated GPU (SwiftShader) in minutes.
 //
+// Both presets put a LayerNorm after the alignment's mix over time (alignNorm): with missing frames as zero vectors the
+// mix shrinks with the share dropped, and without the norm a model trained at k = 0.3 extrapolates badly to 0.8-0.9
+// (measured on synthetic-mosi, small preset, 3 seeds: MAE at rate 0.9 1.088 without, 0.963 with).
+//
 // Dataset dims (T_m, d_m) are parameters: `darConfig('small', MOSI_DIMS)`.
 
 import { check } from '../../errors';
@@ -83,6 +87,12 @@ export interface DarConfig {
    * produced; 'learned' replaces them with a learned vector `text_unk` (d_l), where `textDropped` marks them.
    */
   readonly textUnk: 'zero' | 'learned';
+  /**
+   * A LayerNorm over the features after the alignment's mix over time (spec §6.2 says only "1D convolutions followed
+   * by simple nonlinear layers"). Missing frames are zero vectors, so the mix shrinks with the share dropped; the norm
+   * makes the aligned features independent of that scale.
+   */
+  readonly alignNorm: boolean;
   readonly ablation: DarAblation;
   /** Seed of the initial weights (default: the global sequence, see manualSeed). */
   readonly seed?: number;
@@ -123,6 +133,7 @@ const COMMON = {
   reReduction: 'mean' as const,
   detachReTarget: false,
   textUnk: 'zero' as const,
+  alignNorm: true,
 };
 
 function presetValues(preset: DarPreset): Omit<DarConfig, 'dims' | 'ablation' | 'seed'> {
@@ -152,7 +163,7 @@ export function darConfig(preset: DarPreset, dims: DatasetDims, overrides: DarOv
   const base = presetValues(preset);
   const o = overrides;
   const ablation = typeof o.ablation === 'string' ? darAblation(o.ablation) : { ...FULL, ...(o.ablation ?? {}) };
-  const custom = Object.keys(o).some((k) => k !== 'ablation' && k !== 'seed' && k !== 'textUnk');
+  const custom = Object.keys(o).some((k) => k !== 'ablation' && k !== 'seed' && k !== 'textUnk' && !(k === 'alignNorm' && o.alignNorm === base.alignNorm));
   const cfg: DarConfig = {
     ...base,
     ...o,
@@ -197,6 +208,7 @@ export function validateDarConfig(c: DarConfig): void {
   }
   check(c.reReduction === 'mean' || c.reReduction === 'sum', op, `reReduction must be 'mean' or 'sum', got ${String(c.reReduction)}`);
   check(typeof c.detachReTarget === 'boolean', op, 'detachReTarget must be a boolean');
+  check(typeof c.alignNorm === 'boolean', op, 'alignNorm must be a boolean');
   check(c.textUnk === 'zero' || c.textUnk === 'learned', op, `textUnk must be 'zero' or 'learned', got ${String(c.textUnk)}`);
   for (const k of ['noSim', 'noDiff', 'noRecon', 'noBoot'] as const) {
     check(typeof c.ablation[k] === 'boolean', op, `ablation.${k} must be a boolean`);

@@ -104,7 +104,7 @@ export class DAR extends Module implements SentimentModel {
     this.text_unk = config.textUnk === 'learned' ? parameter(zeros([dims.text.dim])) : null;
     this.align = perModality((m) => {
       const md = dims[INPUT_FIELD[m]];
-      return new Alignment(md.len, md.dim, t, d, s());
+      return new Alignment(md.len, md.dim, t, d, s(), config.alignNorm);
     });
     this.enc = transformer(6, config.encoder);
     this.dec_re = new GroupedMLP(3, 3 * d, h, d, 'gelu', s());
