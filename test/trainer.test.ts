@@ -159,6 +159,13 @@ describe('trainModel with DAR (small preset)', () => {
     expect(r.meta.model).toBe('DAR');
     expect(r.hasClubParams).toBe(true);
     expect(r.hasOptimizerState).toBe(true);
+    // Model selection compares L_total without the CLUB term α·λ·L_diff (DarConfig.selection), and keeps its argmin.
+    const sel = r.validTerms.map((v: Record<string, number>) => v.selection);
+    r.validTerms.forEach((v: Record<string, number>) => {
+      expect(Number.isFinite(v.diff)).toBe(true);
+      expect(Math.abs(v.selection - (v.total - r.weights.alpha * r.weights.lambda * v.diff))).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v.total)));
+    });
+    expect(r.bestEpoch).toBe(argmin(sel) + 1);
   });
 });
 

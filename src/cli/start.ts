@@ -491,7 +491,7 @@ async function main(argv: string[]): Promise<number> {
               `${nTrain} training samples${subset} = ${steps} steps of ${opts.batchSize} (${opts.epochs * steps} steps per seed), ` +
               `validation ${nValid} samples per epoch, evaluation ${EVAL_RATES.length} rates × ${testN} test samples per seed\n` +
               `training: ${opts.label}, k = ${trainMissingRate}${opts.halfComplete ? ' (half-complete per-sample rates)' : ''}, ` +
-              `AdamW lr ${opts.lr}, weight decay ${opts.weightDecay} (10% warm-up, cosine), model selection by the smallest validation L_total; output ${opts.out}`,
+              `AdamW lr ${opts.lr}, weight decay ${opts.weightDecay} (10% warm-up, cosine), model selection by the smallest validation L_total${opts.model === 'dar' ? ' without its CLUB term' : ''}; output ${opts.out}`,
           );
           break;
         }
@@ -509,6 +509,7 @@ async function main(argv: string[]): Promise<number> {
           const v = m.validMetrics as RegressionMetrics;
           status.print(
             `seed ${m.seed} epoch ${m.epoch}/${m.epochs}: train ${fmtTerms(m.train)} | valid L_total ${fmtLoss(m.valid.total)} ` +
+              (m.valid.selection !== undefined ? `(without CLUB ${fmtLoss(m.valid.selection)}) ` : '') +
               `MAE ${v.mae.toFixed(3)} Corr ${Number.isNaN(v.corr) ? 'nan' : v.corr.toFixed(3)} Acc-2(Has0) ${(100 * v.acc2Has0).toFixed(1)}` +
               `${m.improved ? '  * best' : ''} | ${m.trainSeconds.toFixed(1)} s + valid ${m.validSeconds.toFixed(1)} s, ${m.samplesPerSec.toFixed(1)} samples/s`,
           );

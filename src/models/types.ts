@@ -50,6 +50,11 @@ export interface SentimentModel extends Module {
    * with its own optimizer, on detached features). Returns named scalar terms for logging.
    */
   auxiliaryStep?(batch: TrainingBatch): Record<string, Tensor>;
+  /**
+   * What model selection minimises, from the mean validation terms (`total` and the model's terms); default `total`.
+   * DAR leaves its CLUB term out (see DarConfig.selection).
+   */
+  selectionLoss?(validTerms: Readonly<Record<string, number>>): number;
   /** The optimizers auxiliaryStep uses, by name; checkpoints save and restore their state (`optim@<name>.*`). */
   auxiliaryOptimizers?(): Record<string, Optimizer>;
 }

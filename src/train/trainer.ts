@@ -8,7 +8,8 @@
 //               backward of `total`, optional gradient clipping, AdamW on mainParameters() with warm-up + cosine
 //   after each epoch: L_total on the validation split corrupted at k with a fixed mask seed (eval mode, no tape);
 //               the epoch with the smallest validation L_total is the model kept (spec §3.2: "the same model with
-//               the smallest overall loss"); early stop after `patience` epochs without improvement.
+//               the smallest overall loss"; a model may define the quantity compared, `selectionLoss`, as DAR does to
+//               leave out its CLUB estimate); early stop after `patience` epochs without improvement.
 //
 // Every step runs inside tidy(), so the batch tensors, activations and gradients are freed with it; all model
 // gradients are dropped after each step (DAR's CLUB estimator gets gradients from L_total that the main optimizer
@@ -446,7 +447,8 @@ export async function trainModel(
       for (const [name, v] of Object.entries(valid.terms)) {
         if (!Number.isFinite(v)) throw new TrainingDiverged(o.seed, e1, plan.length, globalStep, `valid ${name}`, v, lastGood, 'validation');
       }
-      const validLoss = valid.terms.total;
+      const validLoss = model.selectionLoss?.(valid.terms) ?? valid.terms.total;
+      if (validLoss !== valid.terms.total) valid.terms.selection = validLoss;
       const improved = validLoss < bestValidLoss;
       if (improved) {
         bestValidLoss = validLoss;

@@ -294,6 +294,9 @@ export const SCENARIOS: Record<string, Scenario> = {
       meta: { model: meta.model, epoch: meta.epoch, bestEpoch: meta.bestEpoch },
       hasClubParams: [...names.keys()].some((n) => n.startsWith('club.')),
       hasOptimizerState: [...names.keys()].some((n) => n.startsWith('optim.')),
+      validTerms: res.history.map((h) => h.valid),
+      bestEpoch: res.bestEpoch,
+      weights: { alpha: (res.model as DAR).config.alpha, lambda: (res.model as DAR).config.lambda },
     };
     res.optimizer.dispose();
     res.model.dispose();

@@ -93,6 +93,13 @@ export interface DarConfig {
    * makes the aligned features independent of that scale.
    */
   readonly alignNorm: boolean;
+  /**
+   * Model selection's validation quantity. 'total': L_total, literally (spec §3.2). 'totalWithoutClub' (default):
+   * L_total without its α·λ·L_diff term, because L_diff is measured by the CLUB estimator as trained so far, which
+   * sharpens every epoch: its value rises (0.03 → 4.8 over 4 epochs of the small preset) even when the features do
+   * not change, so comparing it across epochs picks early epochs for the wrong reason.
+   */
+  readonly selection: 'total' | 'totalWithoutClub';
   readonly ablation: DarAblation;
   /** Seed of the initial weights (default: the global sequence, see manualSeed). */
   readonly seed?: number;
@@ -134,6 +141,7 @@ const COMMON = {
   detachReTarget: false,
   textUnk: 'zero' as const,
   alignNorm: true,
+  selection: 'totalWithoutClub' as const,
 };
 
 function presetValues(preset: DarPreset): Omit<DarConfig, 'dims' | 'ablation' | 'seed'> {
@@ -163,7 +171,7 @@ export function darConfig(preset: DarPreset, dims: DatasetDims, overrides: DarOv
   const base = presetValues(preset);
   const o = overrides;
   const ablation = typeof o.ablation === 'string' ? darAblation(o.ablation) : { ...FULL, ...(o.ablation ?? {}) };
-  const custom = Object.keys(o).some((k) => k !== 'ablation' && k !== 'seed' && k !== 'textUnk' && !(k === 'alignNorm' && o.alignNorm === base.alignNorm));
+  const custom = Object.keys(o).some((k) => k !== 'ablation' && k !== 'seed' && k !== 'textUnk' && k !== 'selection' && !(k === 'alignNorm' && o.alignNorm === base.alignNorm));
   const cfg: DarConfig = {
     ...base,
     ...o,
@@ -209,6 +217,7 @@ export function validateDarConfig(c: DarConfig): void {
   check(c.reReduction === 'mean' || c.reReduction === 'sum', op, `reReduction must be 'mean' or 'sum', got ${String(c.reReduction)}`);
   check(typeof c.detachReTarget === 'boolean', op, 'detachReTarget must be a boolean');
   check(typeof c.alignNorm === 'boolean', op, 'alignNorm must be a boolean');
+  check(c.selection === 'total' || c.selection === 'totalWithoutClub', op, `selection must be 'total' or 'totalWithoutClub', got ${String(c.selection)}`);
   check(c.textUnk === 'zero' || c.textUnk === 'learned', op, `textUnk must be 'zero' or 'learned', got ${String(c.textUnk)}`);
   for (const k of ['noSim', 'noDiff', 'noRecon', 'noBoot'] as const) {
     check(typeof c.ablation[k] === 'boolean', op, `ablation.${k} must be a boolean`);

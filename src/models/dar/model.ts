@@ -134,6 +134,13 @@ export class DAR extends Module implements SentimentModel {
     return this.clubOptimizer;
   }
 
+  /** Model selection's validation quantity (config.selection): L_total, or L_total without α·λ·L_diff. */
+  selectionLoss(validTerms: Readonly<Record<string, number>>): number {
+    const c = this.config;
+    if (c.selection === 'total' || validTerms.diff === undefined) return validTerms.total;
+    return validTerms.total - c.alpha * c.lambda * validTerms.diff;
+  }
+
   /** The CLUB estimators' own Adam (made here if needed), which checkpoints store beside the main optimizer's state. */
   auxiliaryOptimizers(): Record<string, Optimizer> {
     const c = this.config;
