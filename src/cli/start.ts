@@ -465,8 +465,18 @@ async function main(argv: string[]): Promise<number> {
     const evalEta = (seedIndex: number, left: number, samplesPerSec: number) =>
       left * (evalSecPerPrediction ?? 0) + (opts.seeds.length - seedIndex - 1) * perSeed(trainSecThisSeed, samplesPerSec);
 
+    // The run's outcome arrives as a report message, not as page.evaluate's result: a training run takes as long as
+    // it takes (hours for the paper preset on MOSEI), far beyond any DevTools-protocol call timeout.
+    let settle!: { resolve: (r: StartPageResult) => void; reject: (e: Error) => void };
+    const outcome = new Promise<StartPageResult>((resolve, reject) => (settle = { resolve, reject }));
     await page.exposeFunction('webgradReport', (m: any) => {
       switch (m.kind) {
+        case 'finished':
+          settle.resolve(m.result as StartPageResult);
+          break;
+        case 'failed':
+          settle.reject(new Error(String(m.message)));
+          break;
         case 'adapter':
           status.print(`WebGPU adapter: ${describeAdapter(m.adapter as AdapterSummary)}\nbrowser: ${launched.executablePath}`);
           break;
@@ -563,7 +573,19 @@ async function main(argv: string[]): Promise<number> {
     for (const [seed, r] of resumePlan) status.print(`resuming seed ${seed} from ${r.from}${r.best ? ` (best so far: ${r.best})` : ''}`);
     let result: StartPageResult;
     try {
-      result = (await page.evaluate(`globalThis.webgradMain(${JSON.stringify(pageOpts)})`)) as StartPageResult;
+      await page.evaluate(
+        `globalThis.webgradMain(${JSON.stringify(pageOpts)}).then(` +
+          `(result) => globalThis.webgradReport({ kind: 'finished', result }), ` +
+          `(e) => globalThis.webgradReport({ kind: 'failed', message: e && e.stack ? String(e.stack) : String(e) })); 0`,
+      );
+      result = await Promise.race([
+        outcome,
+        new Promise<never>((_, reject) => {
+          page.once('close', () => reject(new Error('the browser page closed during the run')));
+          page.once('error', (e) => reject(new Error(`the browser page crashed: ${(e as Error).message}`)));
+          launched.browser.once('disconnected', () => reject(new Error('the browser exited during the run')));
+        }),
+      ]);
     } catch (e) {
       status.clear();
       const lines = String((e as Error).message ?? e).split('\n');
