@@ -33,6 +33,7 @@ export * from './eval/report';
 export * from './io/safetensors';
 export * from './io/checkpoint';
 export * from './models/dar/index';
+export * from './models/derl/index';
 export * from './models/latefusion';
 export type * from './models/types';
 export * from './models/registry';

@@ -14,7 +14,7 @@ afterAll(() => page?.close());
 const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
 
 describe('loadModel + predictSentiment', () => {
-  for (const kind of ['latefusion', 'DAR']) {
+  for (const kind of ['latefusion', 'DAR', 'derl']) {
     it(`${kind}: a model rebuilt from its checkpoint predicts exactly what the original predicts`, async () => {
       const r = await run('inferenceRoundTrip', { kind });
       expect(r.sameKind).toBe(true);
@@ -43,7 +43,7 @@ describe('loadModel + predictSentiment', () => {
     expectErr('nonFinite', 'WebgradError', 'vision', 'non-finite', 'sample 0, step 3, feature 7');
     expectErr('notFloat32', 'WebgradError', 'audio must be a Float32Array');
     expectErr('noMeta', 'CheckpointError', 'loadModel', 'does not say which model');
-    expectErr('unknownKind', 'CheckpointError', 'unknown model kind "nope"', 'DAR', 'latefusion');
+    expectErr('unknownKind', 'CheckpointError', 'unknown model kind "nope"', 'DAR', 'latefusion', 'derl');
     expectErr('wrongWeights', 'CheckpointError', 'shape mismatch');
     for (const k of ['shortText', 'badSize', 'nonFinite', 'notFloat32']) expect(r[k].dispatches, k).toBe(0);
   });

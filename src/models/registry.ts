@@ -9,6 +9,8 @@ import { loadCheckpoint } from '../io/checkpoint';
 import { DAR } from './dar/model';
 import type { DarConfig } from './dar/config';
 import { LateFusion, type LateFusionConfig } from './latefusion';
+import { DERL } from './derl/model';
+import type { DerlConfig } from './derl/config';
 import type { SentimentModel } from './types';
 
 /** Builds a fresh (randomly initialised) model from its JSON config. */
@@ -17,6 +19,7 @@ export type ModelBuilder = (config: never) => SentimentModel;
 const BUILDERS = new Map<string, (config: unknown) => SentimentModel>([
   ['DAR', (c) => new DAR(c as DarConfig)],
   ['latefusion', (c) => new LateFusion(c as LateFusionConfig)],
+  ['derl', (c) => new DERL(c as DerlConfig)],
 ]);
 
 /** Makes `kind` loadable by createModel / loadModel. Replaces an earlier builder of the same kind. */

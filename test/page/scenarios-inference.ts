@@ -12,7 +12,9 @@ function build(w: W, kind: string, seed: number) {
   const ds = w.syntheticMosi({ seed: 0, size: 'tiny' });
   const model = kind === 'DAR'
     ? new w.DAR(w.darConfig('small', ds.dims, { seed, textUnk: 'learned' }))
-    : new w.LateFusion({ dims: ds.dims, seed });
+    : kind === 'derl'
+      ? new w.DERL(w.derlConfig('small', ds.dims, { seed }))
+      : new w.LateFusion({ dims: ds.dims, seed });
   return { ds, model };
 }
 
@@ -41,9 +43,9 @@ export const SCENARIOS: Record<string, Scenario> = {
     w.tidy(() => {
       const y = model.predict(w.featureTensors(model, x));
       const loss = w.mean(w.mul(y, y));
-      if (kind !== 'DAR') loss.backward(); // DAR's predict runs without a tape; the LF model gets a real step
+      if (kind === 'latefusion') loss.backward(); // DAR's predict runs without a tape; the LF model gets a real step
     });
-    if (kind !== 'DAR') opt.step();
+    if (kind === 'latefusion') opt.step();
     model.zeroGrad();
     const bytes = await w.saveCheckpoint(model, opt, { model: model.kind, modelConfig: model.config, note: 'test' });
     const direct = await w.predictSentiment(model, x);

@@ -10,5 +10,6 @@ import { SCENARIOS as io } from './scenarios-io';
 import { SCENARIOS as trainer } from './scenarios-trainer';
 import { SCENARIOS as dar } from './scenarios-dar';
 import { SCENARIOS as inference } from './scenarios-inference';
+import { SCENARIOS as derl } from './scenarios-derl';
 
-export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference };
+export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl };

@@ -1,0 +1,472 @@
+// Scenarios for the DERL model (src/models/derl): PyTorch parity on a fixture's weights and batch, predict() on
+// incomplete input, a checkpoint round trip, router statistics, a leak check, bad input, the time of one training
+// step, a short training on the tiny synthetic data, and the page half of topkSoftmax's gradient checks. The Node side
+// is test/derl.test.ts (and test/derl-ops.test.ts for derlGradcase).
+
+import type { Tensor, DatasetDims, DERL } from '../../src/index';
+import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
+import type * as wgType from '../../src/index';
+import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/train/index';
+import { gradcase, type CaseSpec } from './gradcase';
+import type { OpTable } from './registry';
+import type { Scenario } from './scenarios';
+
+type W = typeof wgType;
+
+const arr = async (t: Tensor) => Array.from(await t.toArray());
+
+/** The page ops of test/derl-ops.test.ts (run through the derlGradcase scenario). */
+const OPS: OpTable = {
+  topkSoftmax: ([x], { k }, w) => w.topkSoftmax(x, k),
+};
+
+/** Random inputs of the dataset's shapes; `zero` lists modalities to zero out (a whole modality missing). */
+function inputs(w: W, dims: DatasetDims, B: number, seed: number, zero: string[] = []): ModalityInputs {
+  const make = (f: 'text' | 'audio' | 'vision', k: number) => {
+    const shape = [B, dims[f].len, dims[f].dim];
+    return (zero.includes(f) ? w.zeros(shape) : w.randn(shape, { seed: seed + k })).keep();
+  };
+  return { text: make('text', 0), audio: make('audio', 1), vision: make('vision', 2) };
+}
+
+function disposeInputs(x: ModalityInputs): void {
+  for (const t of Object.values(x)) (t as Tensor | undefined)?.dispose();
+}
+
+function disposeBatch(b: TrainingBatch): void {
+  disposeInputs(b.complete);
+  disposeInputs(b.corrupted);
+  b.labels.dispose();
+}
+
+/** A small deterministic generator (mulberry32) for masks made on the CPU. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A complete batch, and a corrupted view of it with about `rate` of every modality's frames zeroed. */
+function randomBatch(w: W, dims: DatasetDims, B: number, seed: number, rate = 0.3): TrainingBatch {
+  const complete = inputs(w, dims, B, seed);
+  const r = rng(seed + 1000);
+  const dropped = new Float32Array(B * dims.text.len);
+  const corrupt = (x: Tensor, isText: boolean) => {
+    const T = x.shape[1];
+    const keep = new Float32Array(B * T);
+    for (let i = 0; i < keep.length; i++) {
+      keep[i] = r() > rate ? 1 : 0;
+      if (isText) dropped[i] = 1 - keep[i];
+    }
+    return w.tidy(() => w.mul(x, w.tensor(keep, [B, T, 1]))).keep();
+  };
+  const corrupted: ModalityInputs = {
+    text: corrupt(complete.text, true), audio: corrupt(complete.audio, false), vision: corrupt(complete.vision, false),
+  };
+  corrupted.textDropped = w.tensor(dropped, [B, dims.text.len]).keep();
+  const labels = w.rand([B, 1], { low: -3, high: 3, seed: seed + 30 }).keep();
+  return { complete, corrupted, labels };
+}
+
+/** The parity fixture (test/fixtures/make_derl_fixture.py), decoded: cases, dims, tensors, the batch on the GPU. */
+function loadFixture(w: W, b64: string) {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const { tensors, metadata } = w.readSafetensors(bytes);
+  const dims = JSON.parse(metadata.dims) as DatasetDims;
+  const cases = JSON.parse(metadata.cases) as { name: string; overrides: any }[];
+  const gpu = (name: string) => {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`fixture has no ${name}`);
+    return w.tensor(t.data, [...t.shape]).keep();
+  };
+  const view = (v: string): ModalityInputs => {
+    const x: ModalityInputs = { text: gpu(`batch.${v}.text`), audio: gpu(`batch.${v}.audio`), vision: gpu(`batch.${v}.vision`) };
+    if (tensors.has(`batch.${v}.textDropped`)) x.textDropped = gpu(`batch.${v}.textDropped`);
+    return x;
+  };
+  const batch: TrainingBatch = { complete: view('complete'), corrupted: view('corrupted'), labels: gpu('batch.labels') };
+  return { tensors, dims, cases, batch };
+}
+
+/** Writes `<prefix>param.<name>` into every parameter; returns the names without a value and the unused values. */
+function loadWeights(w: W, model: DERL, tensors: Map<string, { shape: readonly number[]; data: Float32Array }>, prefix: string) {
+  const missing: string[] = [];
+  const names = new Set<string>();
+  for (const [name, p] of model.namedParameters()) {
+    names.add(name);
+    const t = tensors.get(`${prefix}param.${name}`);
+    if (!t) {
+      missing.push(name);
+      continue;
+    }
+    if (t.shape.join() !== p.shape.join()) throw new Error(`${name}: fixture shape [${t.shape}] vs model [${p.shape}]`);
+    w.runtime().write(p.buffer, t.data);
+  }
+  const unused = [...tensors.keys()].filter((k) => k.startsWith(`${prefix}param.`) && !names.has(k.slice(prefix.length + 6)));
+  return { missing, unused };
+}
+
+/** The router gates and fusion importance of the corrupted-input path (the model's private path, for parity). */
+function internals(model: DERL, x: ModalityInputs): { gp: Tensor; gs: Tensor; a: Tensor } {
+  const m = model as any;
+  return m.path(m.embedViews([x]));
+}
+
+/** Runs `f` and reports whether it threw a WebgradError before recording any GPU work. */
+async function expectThrow(w: W, f: () => unknown) {
+  const rt = w.runtime();
+  await rt.sync();
+  const d0 = rt.stats().dispatches;
+  try {
+    w.tidy(() => {
+      f();
+    });
+    return { threw: false };
+  } catch (e) {
+    const err = e as Error;
+    return { threw: true, name: err.name, message: err.message, dispatches: rt.stats().dispatches - d0 };
+  }
+}
+
+export const SCENARIOS: Record<string, Scenario> = {
+  /** One case of test/derl-ops.test.ts's gradient checks, against this file's op table. */
+  derlGradcase: async (spec: CaseSpec) => gradcase(OPS, spec),
+
+  /** topkSoftmax's argument checks: each must throw a WebgradError before any GPU work. */
+  derlTopkBad: async (_args, w) => {
+    const x = w.zeros([2, 3]).keep();
+    const s = w.zeros([]).keep();
+    const out = {
+      kZero: await expectThrow(w, () => w.topkSoftmax(x, 0)),
+      kFraction: await expectThrow(w, () => w.topkSoftmax(x, 1.5)),
+      scalar: await expectThrow(w, () => w.topkSoftmax(s, 1)),
+    };
+    x.dispose();
+    s.dispose();
+    return out;
+  },
+
+  /**
+   * PyTorch parity for one fixture case: builds its config, loads its weights, runs losses() + backward() on the
+   * fixture's batch and returns the loss, the terms, the predictions, the gates, the importance and every gradient;
+   * also predict() on the corrupted view.
+   */
+  derlParity: async ({ b64, name }, w) => {
+    const fx = loadFixture(w, b64);
+    const c = fx.cases.find((x) => x.name === name);
+    if (!c) throw new Error(`fixture has no case ${name}`);
+    const model = new w.DERL(w.derlConfig('tiny', fx.dims, c.overrides));
+    const { missing, unused } = loadWeights(w, model, fx.tensors, `${name}.`);
+    const out = await w.tidyAsync(async () => {
+      const { total, terms, pred } = model.losses(fx.batch);
+      total.backward();
+      const termVals: Record<string, number> = {};
+      for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
+      const grads: Record<string, number[] | null> = {};
+      for (const [n, p] of model.mainParameters()) grads[n] = p.grad ? await arr(p.grad) : null;
+      return { total: await total.item(), terms: termVals, pred: await arr(pred), grads };
+    });
+    model.zeroGrad();
+    const inner = await w.tidyAsync(async () => w.noGrad(async () => {
+      const r = internals(model, fx.batch.corrupted);
+      return { gatesP: await arr(r.gp), gatesS: await arr(r.gs), importance: await arr(r.a) };
+    }));
+    const p = model.predict(fx.batch.corrupted);
+    const predicted = await arr(p);
+    p.dispose();
+    model.dispose();
+    disposeBatch(fx.batch);
+    return { ...out, ...inner, predicted, missing, unused, kind: model.kind };
+  },
+
+  /**
+   * Times full training steps (losses, backward, AdamW) of `preset` on one random batch of size B at the dataset's
+   * shapes; each phase synced and timed. Median of steps 2..n (step 1 compiles), the first step's terms, parameters.
+   */
+  derlStepTime: async ({ preset, dims, overrides, B, steps, seed }, w) => {
+    const rt = w.runtime();
+    const model = new w.DERL(w.derlConfig(preset, dims, { seed, ...(overrides ?? {}) }));
+    const opt = new w.AdamW(model.mainParameters(), { lr: 1e-4, weightDecay: 1e-4 });
+    const batch = randomBatch(w, dims, B, seed);
+    const phases: Record<string, number[]> = { forward: [], backward: [], optim: [], step: [], predict: [] };
+    const dispatches: Record<string, number> = {};
+    let first: any = null;
+    for (let s = 0; s < steps; s++) {
+      const out = await w.tidyAsync(async () => {
+        await rt.sync();
+        const t0 = performance.now();
+        let t = t0;
+        let d = rt.stats().dispatches;
+        const lap = async (name: string) => {
+          await rt.sync();
+          const now = performance.now();
+          phases[name].push(now - t);
+          dispatches[name] = rt.stats().dispatches - d;
+          t = now;
+          d = rt.stats().dispatches;
+        };
+        opt.zeroGrad();
+        const { total, terms, pred } = model.losses(batch);
+        await lap('forward');
+        total.backward();
+        await lap('backward');
+        opt.step();
+        await lap('optim');
+        phases.step.push(performance.now() - t0);
+        model.predict(batch.corrupted);
+        await lap('predict');
+        if (s > 0) return null;
+        const termVals: Record<string, number> = {};
+        for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
+        return { total: await total.item(), terms: termVals, predShape: [...pred.shape] };
+      });
+      if (s === 0) first = out;
+    }
+    const median = (xs: number[]) => {
+      const v = xs.slice(1).sort((a, b) => a - b);
+      return v[Math.floor(v.length / 2)];
+    };
+    const parameters = model.mainParameters().reduce((a, [, p]) => a + p.size, 0);
+    opt.dispose();
+    model.dispose();
+    disposeBatch(batch);
+    return {
+      ...first, parameters, dispatches,
+      median: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
+      steps: phases.step,
+    };
+  },
+
+  /**
+   * predict() on complete and incomplete inputs (dropped tokens/frames, each single modality or pair of modalities
+   * missing, everything missing); it must agree with losses().pred, record no tape and leave nothing alive but the
+   * prediction.
+   */
+  derlPredict: async ({ dims, B, seed }, w) => {
+    const rt = w.runtime();
+    const model = new w.DERL(w.derlConfig('tiny', dims, { seed, textUnk: 'learned' }));
+    w.runtime().write(model.text_unk!.buffer, Float32Array.from({ length: dims.text.dim }, (_, i) => Math.sin(i + 1)));
+    const batch = randomBatch(w, dims, B, seed);
+    const made: ModalityInputs[] = [];
+    const drop = (zero: string[]) => {
+      const x = inputs(w, dims, B, seed, zero);
+      made.push(x);
+      return x;
+    };
+    const cases: Record<string, ModalityInputs> = {
+      complete: batch.complete,
+      corrupted: batch.corrupted,
+      corruptedNoMask: { text: batch.corrupted.text, audio: batch.corrupted.audio, vision: batch.corrupted.vision },
+      noText: drop(['text']), noAudio: drop(['audio']), noVision: drop(['vision']),
+      textOnly: drop(['audio', 'vision']), audioOnly: drop(['text', 'vision']), visionOnly: drop(['text', 'audio']),
+      allZero: drop(['text', 'audio', 'vision']),
+    };
+    const out: Record<string, any> = {};
+    for (const [name, x] of Object.entries(cases)) {
+      await rt.sync();
+      const live0 = rt.stats().liveBuffers;
+      const p = model.predict(x);
+      await rt.sync();
+      out[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter: rt.stats().liveBuffers - live0 };
+      p.dispose();
+    }
+    out.lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
+    for (const x of made) disposeInputs(x);
+    model.dispose();
+    disposeBatch(batch);
+    return out;
+  },
+
+  /**
+   * Checkpoint round trip: train a few steps, save (parameters + AdamW state), load into a model built with another
+   * seed, and predict again; also a strict load into a model of another architecture must fail.
+   */
+  derlCheckpoint: async ({ dims, B, seed }, w) => {
+    const model = new w.DERL(w.derlConfig('tiny', dims, { seed }));
+    const opt = new w.AdamW(model.mainParameters(), { lr: 3e-3, weightDecay: 1e-4 });
+    const batch = randomBatch(w, dims, B, seed);
+    for (let s = 0; s < 3; s++) {
+      w.tidy(() => {
+        opt.zeroGrad();
+        model.losses(batch).total.backward();
+        opt.step();
+      });
+    }
+    const p0 = model.predict(batch.corrupted);
+    const before = await arr(p0);
+    p0.dispose();
+    const bytes = await w.saveCheckpoint(model, opt, { kind: model.kind });
+    const other = new w.DERL(w.derlConfig('tiny', dims, { seed: seed + 1 }));
+    const p1 = other.predict(batch.corrupted);
+    const otherBefore = await arr(p1);
+    p1.dispose();
+    const opt2 = new w.AdamW(other.mainParameters(), { lr: 3e-3, weightDecay: 1e-4 });
+    const res = w.loadCheckpoint(bytes, other, opt2);
+    const p2 = other.predict(batch.corrupted);
+    const after = await arr(p2);
+    p2.dispose();
+    // One more identical step on both keeps them equal (the optimizer state came along).
+    for (const [m, o] of [[model, opt], [other, opt2]] as const) {
+      w.tidy(() => {
+        o.zeroGrad();
+        m.losses(batch).total.backward();
+        o.step();
+      });
+    }
+    const q1 = model.predict(batch.corrupted);
+    const q2 = other.predict(batch.corrupted);
+    const stepA = await arr(q1);
+    const stepB = await arr(q2);
+    q1.dispose();
+    q2.dispose();
+    const wrong = new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { shared: 5 } }));
+    let wrongError = '';
+    try {
+      w.loadCheckpoint(bytes, wrong);
+    } catch (e) {
+      wrongError = `${(e as Error).name}: ${(e as Error).message}`;
+    }
+    const names = model.namedParameters().map(([n]) => n);
+    for (const x of [opt, opt2]) x.dispose();
+    for (const m of [model, other, wrong]) m.dispose();
+    disposeBatch(batch);
+    return { before, otherBefore, after, stepA, stepB, meta: res.meta, wrongError, bytes: bytes.length, names };
+  },
+
+  /**
+   * Router statistics: after predict() on a few batches, expertUsage() (also after resetUsage() and after more
+   * predictions), for a soft-routed and a top-k model.
+   */
+  derlUsage: async ({ dims, B, seed }, w) => {
+    const out: Record<string, any> = {};
+    for (const [name, topK] of [['soft', 0], ['topk', 1]] as const) {
+      const model = new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK } }));
+      const fresh = await model.expertUsage();
+      const sizes = [B, 3, B + 2];
+      for (let i = 0; i < sizes.length; i++) {
+        const x = inputs(w, dims, sizes[i], seed + 10 * i);
+        model.predict(x).dispose();
+        disposeInputs(x);
+      }
+      const usage = await model.expertUsage();
+      model.resetUsage();
+      const reset = await model.expertUsage();
+      const x = inputs(w, dims, B, seed);
+      model.predict(x).dispose();
+      // losses() does not count.
+      const batch = randomBatch(w, dims, B, seed);
+      w.tidy(() => void model.losses(batch));
+      const again = await model.expertUsage();
+      disposeInputs(x);
+      disposeBatch(batch);
+      model.dispose();
+      out[name] = { fresh, usage, reset, again, samples: sizes.reduce((a, b) => a + b, 0) };
+    }
+    return out;
+  },
+
+  /** Training steps in tidy(): memory counters after every step, and what is left after disposing everything. */
+  derlLeak: async ({ dims, B, steps, seed }, w) => {
+    const rt = w.runtime();
+    await rt.sync();
+    const live0 = rt.stats().liveBuffers;
+    const model = new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK: 2 } }));
+    const opt = new w.AdamW(model.mainParameters(), { lr: 3e-3, weightDecay: 1e-4 });
+    const batch = randomBatch(w, dims, B, seed);
+    const samples: any[] = [];
+    for (let s = 0; s < steps; s++) {
+      const loss = await w.tidyAsync(async () => {
+        opt.zeroGrad();
+        const { total } = model.losses(batch);
+        total.backward();
+        opt.step();
+        return total.item();
+      });
+      model.predict(batch.corrupted).dispose();
+      await rt.sync();
+      const st = rt.stats();
+      samples.push({ step: s, loss, liveBuffers: st.liveBuffers, liveBytes: st.liveBytes, allocatedBuffers: st.allocatedBuffers, allocatedBytes: st.allocatedBytes });
+    }
+    opt.dispose();
+    model.dispose();
+    disposeBatch(batch);
+    await rt.sync();
+    return { samples, leftover: rt.stats().liveBuffers - live0 };
+  },
+
+  /** Bad inputs and configs: each must throw a WebgradError naming DERL before any GPU work. */
+  derlBadInput: async ({ dims, seed }, w) => {
+    const model = new w.DERL(w.derlConfig('tiny', dims, { seed }));
+    const B = 3;
+    const T = dims.text.len;
+    const made: Tensor[] = [];
+    const z = (shape: number[]) => {
+      const t = w.zeros(shape).keep();
+      made.push(t);
+      return t;
+    };
+    const x = inputs(w, dims, B, seed);
+    const good = randomBatch(w, dims, B, seed);
+    const bigger = inputs(w, dims, B + 1, seed);
+    const bad = {
+      textRank2: z([B, T * dims.text.dim]), textWide: z([B, T, dims.text.dim + 1]), audioShort: z([B, dims.audio.len - 1, dims.audio.dim]),
+      audioBatch: z([B + 1, dims.audio.len, dims.audio.dim]), dropped: z([B, T + 1]), labels1: z([B]), labelsB: z([B + 1, 1]),
+    };
+    const cases: Record<string, () => unknown> = {
+      textRank2: () => model.predict({ ...x, text: bad.textRank2 }),
+      textWrongDim: () => model.predict({ ...x, text: bad.textWide }),
+      audioWrongLen: () => model.predict({ ...x, audio: bad.audioShort }),
+      batchMismatch: () => model.predict({ ...x, audio: bad.audioBatch }),
+      textDroppedShape: () => model.predict({ ...x, textDropped: bad.dropped }),
+      notATensor: () => model.predict({ ...x, vision: [1, 2, 3] as unknown as Tensor }),
+      labelsShape: () => model.losses({ ...good, labels: bad.labels1 }),
+      labelsBatch: () => model.losses({ ...good, labels: bad.labelsB }),
+      completeBatch: () => model.losses({ ...good, complete: bigger }),
+      configPreset: () => w.derlConfig('huge' as 'small', dims),
+      configDims: () => w.derlConfig('small', { ...dims, audio: { len: 0, dim: 5 } }),
+      configExperts: () => w.derlConfig('small', dims, { experts: { shared: 0 } }),
+      configTopK: () => w.derlConfig('small', dims, { experts: { topK: -1 } }),
+      configWeight: () => w.derlConfig('small', dims, { weights: { orth: -0.1 } }),
+      configWeightName: () => w.derlConfig('small', dims, { weights: { ortho: 0.1 } as any }),
+      configConsistency: () => w.derlConfig('small', dims, { consistency: 'mmd' as 'cmd' }),
+    };
+    const out: Record<string, any> = {};
+    for (const [name, f] of Object.entries(cases)) out[name] = await expectThrow(w, f);
+    for (const t of made) t.dispose();
+    disposeInputs(x);
+    disposeInputs(bigger);
+    disposeBatch(good);
+    model.dispose();
+    return out;
+  },
+
+  /**
+   * A short training with the trainer on synthetic MOSI (`size` 'tiny' or 'full', optionally a subset per epoch),
+   * then the robustness evaluation at `rates` with the router statistics of each rate; the term names of every
+   * weight-0 variant are checked elsewhere. Returns the epoch history and the usage per rate.
+   */
+  derlTrain: async ({ size, preset, overrides, epochs, lr, batchSize, seed, trainSubset, rates, testSubset }, w) => {
+    const ds = w.syntheticMosi({ seed: 0, size });
+    const t0 = performance.now();
+    const res = await trainModel((s) => new w.DERL(w.derlConfig(preset, ds.dims, { seed: s, ...(overrides ?? {}) })), ds,
+      { seed, epochs, lr, batchSize, trainSubset });
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const model = res.model as DERL;
+    const perRate: any[] = [];
+    for (const rate of rates) {
+      model.resetUsage();
+      const [r] = await evaluateRobustness(model, ds, [rate], w.LNLN_EVAL_SEED, { batchSize: 64, subset: testSubset });
+      perRate.push({ rate, metrics: r.metrics, usage: await model.expertUsage() });
+    }
+    const history = res.history.map((e: EpochSummary) => ({ epoch: e.epoch, train: e.train, valid: e.valid.total, mae: e.validMetrics.mae, seconds: e.seconds }));
+    res.optimizer.dispose();
+    model.dispose();
+    return { history, bestEpoch: res.bestEpoch, trainSeconds, perRate };
+  },
+};
