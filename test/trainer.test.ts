@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildNodePrograms, NODE_PROGRAMS } from '../build.mjs';
-import { parseStartArgs, UsageError, DEFAULT_EPOCHS, HELP } from '../src/cli/start';
+import { parseStartArgs, UsageError, DEFAULT_EPOCHS, DERL_EPOCHS, HELP } from '../src/cli/start';
 import { EVAL_RATES } from '../src/data/missing';
 import { METRIC_KEYS, regressionMetrics } from '../src/eval/metrics';
 
@@ -183,6 +183,8 @@ describe('npm start command line', () => {
       trainSubset: 100, halfComplete: true, missingField: 'fresh', batchSize: 8 });
     expect(parseStartArgs(['--preset', 'paper'])).toMatchObject({ epochs: 200, trainSubset: null, lr: 1e-4 });
     expect(parseStartArgs(['--ablation', 'noRecon', '--text-unk', 'learned']).label).toBe('DAR (small, noRecon, learned [UNK])');
+    expect(parseStartArgs(['--model', 'derl'])).toMatchObject({ model: 'derl', preset: 'small', epochs: DERL_EPOCHS, label: 'DERL (small)' });
+    expect(parseStartArgs(['--model', 'derl', '--preset', 'paper'])).toMatchObject({ epochs: 200, lr: 1e-4, label: 'DERL (paper)' });
     const bad: [string[], RegExp][] = [
       [['--epochs', '0'], /--epochs must be an integer ≥ 1; got '0'/],
       [['--epochs', 'ten'], /--epochs must be an integer/],
@@ -190,7 +192,7 @@ describe('npm start command line', () => {
       [['--seeds', '1,1'], /repeated seed/],
       [['--train-missing-rate', '1'], /--train-missing-rate must be a number in \[0, 1\); got '1'/],
       [['--train-missing-rate', '-0.1'], /--train-missing-rate/],
-      [['--model', 'lnln'], /--model must be one of dar, latefusion; got 'lnln'/],
+      [['--model', 'lnln'], /--model must be one of dar, latefusion, derl; got 'lnln'/],
       [['--dataset', 'mosi'], /--dataset must be one of synthetic-mosi, tiny/],
       [['--preset', 'big'], /--preset must be one of small, paper/],
       [['--lr', '0'], /--lr must be a number > 0/],
@@ -202,7 +204,8 @@ describe('npm start command line', () => {
       [['--resume', '/nonexistent/ckpt'], /--resume: no such file or directory/],
       [['--bogus'], /Unknown option '--bogus'/],
       [['--ablation', 'noFoo'], /--ablation must be one of full, noSim, noDiff, noSimDiff, noRecon, noBoot/],
-      [['--model', 'latefusion', '--text-unk', 'learned'], /apply to --model dar only/],
+      [['--model', 'latefusion', '--text-unk', 'learned'], /apply to --model dar and derl only/],
+      [['--model', 'derl', '--ablation', 'noSim'], /--ablation applies to --model dar only/],
       [['extra'], /positional/],
       [['--epochs'], /^--epochs needs a value$/],
       [['--epochs', '-3'], /^--epochs: write a value starting with '-' as --epochs=<value>$/],

@@ -9,6 +9,7 @@
 import * as wg from '../index';
 import { lateFusion } from '../models/latefusion';
 import { DAR, darConfig, type DarAblationName, type DarPreset } from '../models/dar/index';
+import { DERL, derlConfig, type DerlExpertUsage } from '../models/derl/index';
 import type { SentimentModel } from '../models/types';
 import {
   constantPredictorMetrics,
@@ -30,7 +31,7 @@ export interface StartPageOptions {
   /** URL of the MMSA pickle on the driver's server (dataset 'mmsa'), and its name for messages. */
   dataUrl?: string;
   dataName?: string;
-  model: 'dar' | 'latefusion';
+  model: 'dar' | 'latefusion' | 'derl';
   preset: DarPreset;
   ablation: DarAblationName;
   textUnk: 'zero' | 'learned';
@@ -67,7 +68,12 @@ export interface SeedOutcome {
   rates: { rate: number; metrics: wg.RegressionMetrics }[];
   /** The inter-modality setting: whole modalities absent (L, A, V, L+A, L+V, A+V), the others complete. */
   modalityDrop: { condition: string; absent: readonly string[]; metrics: wg.RegressionMetrics }[];
+  /** DERL only: router statistics on the test set at EXPERT_USAGE_RATES. */
+  experts: { rate: number; usage: DerlExpertUsage }[];
 }
+
+/** The missing rates at which DERL's expert usage is reported. */
+export const EXPERT_USAGE_RATES = [0, 0.5, 0.9];
 
 async function loadDataset(o: StartPageOptions, report: Report): Promise<Dataset> {
   if (o.dataset === 'mmsa') {
@@ -102,7 +108,9 @@ async function main(o: StartPageOptions) {
   const factory: (seed: number) => SentimentModel =
     o.model === 'dar'
       ? (seed) => new DAR(darConfig(o.preset, dataset.dims, { seed, ablation: o.ablation, textUnk: o.textUnk }))
-      : lateFusion(dataset.dims);
+      : o.model === 'derl'
+        ? (seed) => new DERL(derlConfig(o.preset, dataset.dims, { seed, textUnk: o.textUnk }))
+        : lateFusion(dataset.dims);
   const constant = constantPredictorMetrics(dataset, 'test', o.testSubset);
   const testN = Math.min(o.testSubset ?? dataset.sizes.test, dataset.sizes.test);
   await report({ kind: 'plan', testN, constant });
@@ -121,7 +129,7 @@ async function main(o: StartPageOptions) {
         {
           seed, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, trainMissingRate, halfComplete: o.halfComplete,
           missingField: o.missingField, trainSubset: o.trainSubset, validSubset: o.validSubset, patience: o.patience, resume, resumeBest,
-          meta: o.model === 'dar' ? { preset: o.preset, ablation: o.ablation, textUnk: o.textUnk } : {},
+          meta: o.model === 'dar' ? { preset: o.preset, ablation: o.ablation, textUnk: o.textUnk } : o.model === 'derl' ? { preset: o.preset, textUnk: o.textUnk } : {},
         },
         {
           onProgress: (p: TrainProgress) => report({ kind: 'progress', seedIndex: si, ...p }),
@@ -156,6 +164,15 @@ async function main(o: StartPageOptions) {
       },
     });
     const drops = await evaluateModalityDrop(result.model, dataset, MODALITY_DROPS, { subset: o.testSubset, batchSize: Math.max(o.batchSize, 64) });
+    // DERL: which experts the routers pick, per modality, on the test set at a few missing rates.
+    const experts: { rate: number; usage: DerlExpertUsage }[] = [];
+    if (result.model instanceof DERL) {
+      for (const rate of EXPERT_USAGE_RATES) {
+        result.model.resetUsage();
+        await evaluateRobustness(result.model, dataset, [rate], o.maskSeed, { subset: o.testSubset, batchSize: Math.max(o.batchSize, 64) });
+        experts.push({ rate, usage: await result.model.expertUsage() });
+      }
+    }
     const evalSeconds = (performance.now() - t1) / 1000;
     result.optimizer.dispose();
     result.model.dispose();
@@ -164,6 +181,7 @@ async function main(o: StartPageOptions) {
       resumedFrom: result.resumedFrom, trainSeconds, evalSeconds, parameters, history: result.history,
       rates: rates.map((r) => ({ rate: r.rate, metrics: r.metrics })),
       modalityDrop: drops.map((d) => ({ condition: d.label, absent: d.absent, metrics: d.metrics })),
+      experts,
     };
     outcomes.push(outcome);
     await report({ kind: 'seedDone', seedIndex: si, seed, trainSeconds, evalSeconds, bestEpoch: result.bestEpoch });

@@ -16,9 +16,10 @@ import { writeFileAtomic } from '../io/atomic';
 import { parseSafetensors } from '../io/safetensors';
 import { describeAdapter, type AdapterSummary } from '../gpu';
 import { EVAL_RATES, LNLN_EVAL_SEED } from '../data/missing';
-import { formatConditionTable, formatRobustnessReport, robustnessJson, summarizeConditions, summarizeRobustness, type RobustnessRecord } from '../eval/report';
+import { fmtRate, formatConditionTable, formatRobustnessReport, robustnessJson, summarizeConditions, summarizeRobustness, textTable, type RobustnessRecord } from '../eval/report';
 import type { RegressionMetrics } from '../eval/metrics';
 import type { StartPageOptions, StartPageResult } from './start-page';
+import type { DerlExpertUsage } from '../models/derl/model';
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -30,14 +31,16 @@ results.json and the checkpoints (safetensors) into the output directory.
 Data and model:
   --data <path>               an MMSA feature file (unaligned_50.pkl of MOSI or MOSEI) instead of synthetic data
   --dataset <name>            synthetic-mosi (default; MOSI's shapes and split sizes) or tiny (48/16/32 samples)
-  --model <name>              dar (default) or latefusion (the plain late-fusion baseline)
-  --preset <name>             DAR size: small (default; d = 32, depth 1) or paper (d = 128, LNLN-sized blocks)
+  --model <name>              dar (default), derl (mixture of disentangled experts) or latefusion (the plain
+                              late-fusion baseline)
+  --preset <name>             DAR/DERL size: small (default; d = 32, depth 1) or paper (d = 128, LNLN-sized blocks)
   --ablation <name>           DAR's Table 2 variants: full (default), noSim, noDiff, noSimDiff, noRecon, noBoot
-  --text-unk <mode>           DAR's dropped text tokens: zero (default; the zeroed feature vectors) or learned (a
+  --text-unk <mode>           DAR/DERL's dropped text tokens: zero (default; the zeroed feature vectors) or learned (a
                               learned [UNK] vector where a token was dropped)
 
 Training:
-  --epochs <n>                epochs per seed (default 4 for small and latefusion, 200 for paper)
+  --epochs <n>                epochs per seed (default 4 for DAR small and latefusion, 8 for DERL small, 200 for
+                              paper)
   --seeds <list>              training seeds, comma-separated (default 1111,1112,1113)
   --train-missing-rate <k>    constant training missing rate in [0, 1) (default 0.3; 0.4 for MOSEI-shaped data)
   --half-complete             LNLN's training corruption instead: per-sample rates ~ U(0,1), half the samples complete
@@ -75,7 +78,7 @@ export class UsageError extends Error {
 export interface StartOptions {
   data: string | null;
   dataset: 'synthetic-mosi' | 'tiny' | 'mmsa';
-  model: 'dar' | 'latefusion';
+  model: 'dar' | 'latefusion' | 'derl';
   preset: 'small' | 'paper';
   ablation: 'full' | 'noSim' | 'noDiff' | 'noSimDiff' | 'noRecon' | 'noBoot';
   textUnk: 'zero' | 'learned';
@@ -169,13 +172,14 @@ export function parseStartArgs(argv: string[]): StartOptions {
     if (!fs.statSync(data).isFile()) throw new UsageError(`--data: not a file: ${data}`);
   }
   const dataset = data !== null ? 'mmsa' : choice('dataset', ['synthetic-mosi', 'tiny'] as const, 'synthetic-mosi');
-  const model = choice('model', ['dar', 'latefusion'] as const, 'dar');
+  const model = choice('model', ['dar', 'latefusion', 'derl'] as const, 'dar');
   const preset = choice('preset', ['small', 'paper'] as const, 'small');
   const ablation = choice('ablation', ['full', 'noSim', 'noDiff', 'noSimDiff', 'noRecon', 'noBoot'] as const, 'full');
   const textUnk = choice('text-unk', ['zero', 'learned'] as const, 'zero');
-  if (model !== 'dar' && (ablation !== 'full' || textUnk !== 'zero' || str('preset') !== undefined)) {
-    throw new UsageError('--preset, --ablation and --text-unk apply to --model dar only');
+  if (model === 'latefusion' && (ablation !== 'full' || textUnk !== 'zero' || str('preset') !== undefined)) {
+    throw new UsageError('--preset, --ablation and --text-unk apply to --model dar and derl only');
   }
+  if (model === 'derl' && ablation !== 'full') throw new UsageError('--ablation applies to --model dar only');
   const seedsText = str('seeds') ?? '1111,1112,1113';
   const seeds = seedsText.split(',').map((s) => s.trim());
   for (const s of seeds) {
@@ -183,8 +187,8 @@ export function parseStartArgs(argv: string[]): StartOptions {
   }
   const seedNums = seeds.map(Number);
   if (new Set(seedNums).size !== seedNums.length) throw new UsageError(`--seeds has a repeated seed: '${seedsText}'`);
-  const paper = model === 'dar' && preset === 'paper';
-  const epochs = int('epochs', 1) ?? (paper ? 200 : DEFAULT_EPOCHS);
+  const paper = model !== 'latefusion' && preset === 'paper';
+  const epochs = int('epochs', 1) ?? (paper ? 200 : model === 'derl' ? DERL_EPOCHS : DEFAULT_EPOCHS);
   const lr = num('lr', (x) => x > 0, 'a number > 0') ?? (paper ? 1e-4 : 2e-3);
   const resume = str('resume') ?? null;
   if (resume !== null && !fs.existsSync(resume)) throw new UsageError(`--resume: no such file or directory: ${resume}`);
@@ -210,7 +214,8 @@ export function parseStartArgs(argv: string[]): StartOptions {
     out: str('out') ?? path.join('runs', timestamp()),
     resume,
     label: str('label') ??
-      (model === 'dar' ? `DAR (${preset}${ablation !== 'full' ? `, ${ablation}` : ''}${textUnk !== 'zero' ? ', learned [UNK]' : ''})` : 'late fusion'),
+      (model === 'dar' ? `DAR (${preset}${ablation !== 'full' ? `, ${ablation}` : ''}${textUnk !== 'zero' ? ', learned [UNK]' : ''})`
+        : model === 'derl' ? `DERL (${preset}${textUnk !== 'zero' ? ', learned [UNK]' : ''})` : 'late fusion'),
     help: values.help === true,
   };
 }
@@ -222,6 +227,9 @@ export function parseStartArgs(argv: string[]): StartOptions {
  * bound in L_total grows once the estimator sharpens, so more epochs do not change the selected model much.
  */
 export const DEFAULT_EPOCHS = 4;
+
+/** DERL's default epochs: its routers and fusion leave the predict-the-mean plateau only after ~4 epochs. */
+export const DERL_EPOCHS = 8;
 
 // ------------------------------------------------------------------------------------------- checkpoints
 
@@ -252,7 +260,7 @@ export interface ResumeEntry {
 /** Options of the command line that a resumed run must share with the checkpoint (the trainer checks them all). */
 function resumeMismatches(meta: Record<string, unknown>, o: StartOptions): string[] {
   const saved = (meta.options ?? {}) as Record<string, unknown>;
-  const kind = o.model === 'dar' ? 'DAR' : 'latefusion';
+  const kind = { dar: 'DAR', latefusion: 'latefusion', derl: 'derl' }[o.model];
   const out: string[] = [];
   if (meta.model !== kind) out.push(`model: checkpoint ${String(meta.model)}, now ${kind}`);
   const want: Record<string, unknown> = { batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, halfComplete: o.halfComplete, missingField: o.missingField,
@@ -404,6 +412,29 @@ class StatusLine {
     if (this.shown) process.stdout.write('\r\x1b[K');
     this.shown = false;
   }
+}
+
+/** DERL's routers: per modality, the mean gate of each shared and private expert (mean over seeds) at each rate. */
+export function formatExpertUsage(rows: readonly { seed: number; rate: number; usage: DerlExpertUsage }[]): string {
+  const rates = [...new Set(rows.map((r) => r.rate))];
+  const seeds = new Set(rows.map((r) => r.seed)).size;
+  const f = (x: number) => x.toFixed(2);
+  const mean = (xs: number[][]) => xs[0].map((_, i) => xs.reduce((s, x) => s + x[i], 0) / xs.length);
+  const table: string[][] = [];
+  for (const rate of rates) {
+    const at = rows.filter((r) => r.rate === rate).map((r) => r.usage);
+    for (const [k, m] of at[0].modalities.entries()) {
+      const shared = mean(at.map((u) => u.modalities[k].shared));
+      const priv = mean(at.map((u) => u.modalities[k].private));
+      const sampleMax = at.reduce((s, u) => s + u.modalities[k].sharedSampleMax, 0) / at.length;
+      table.push([fmtRate(rate), m.modality, shared.map(f).join(' '), priv.map(f).join(' '), f(Math.max(...shared)), f(sampleMax)]);
+    }
+    const pooled = mean(at.map((u) => u.pooledShared));
+    const imp = Object.keys(at[0].importance).map((key) => `${key} ${f(at.reduce((s, u) => s + u.importance[key as keyof typeof u.importance], 0) / at.length)}`);
+    table.push([fmtRate(rate), 'all', pooled.map(f).join(' '), '', f(Math.max(...pooled)), `fusion: ${imp.join(', ')}`]);
+  }
+  return `DERL expert usage on the test set (mean gate per expert, mean over ${seeds} seed${seeds > 1 ? 's' : ''}):\n` +
+    textTable(['Rate', 'Modality', 'Shared experts', 'Private experts', 'Top shared', 'Per-sample max / fusion'], table);
 }
 
 // -------------------------------------------------------------------------------------------------- main
@@ -607,6 +638,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(formatRobustnessReport(summary, opts.label));
     const drops = summarizeConditions(result.outcomes.flatMap((o) => o.modalityDrop.map((d) => ({ condition: d.condition, seed: o.seed, metrics: d.metrics }))));
     console.log(`\n${formatConditionTable(`Whole modalities absent (L text, A audio, V vision; the others complete; mean over ${opts.seeds.length} seed${opts.seeds.length > 1 ? 's' : ''})`, drops)}`);
+    const experts = result.outcomes.flatMap((o) => o.experts.map((e) => ({ seed: o.seed, ...e })));
+    if (experts.length) console.log(`\n${formatExpertUsage(experts)}`);
     const c = result.constant.metrics;
     console.log(`\nconstant predictor (always ${result.constant.value.toFixed(3)}, the mean training label), every rate: ` +
       `MAE ${c.mae.toFixed(3)}, Acc-2 (Has0) ${(100 * c.acc2Has0).toFixed(2)}, Acc-2 (Non0) ${(100 * c.acc2Non0).toFixed(2)}, Acc-7 ${(100 * c.acc7).toFixed(2)}`);
@@ -615,9 +648,9 @@ async function main(argv: string[]): Promise<number> {
       ...robustnessJson(summary, opts.label),
       run: {
         model: opts.model,
-        preset: opts.model === 'dar' ? opts.preset : null,
+        preset: opts.model !== 'latefusion' ? opts.preset : null,
         ablation: opts.model === 'dar' ? opts.ablation : null,
-        textUnk: opts.model === 'dar' ? opts.textUnk : null,
+        textUnk: opts.model !== 'latefusion' ? opts.textUnk : null,
         dataset: opts.data ? path.resolve(opts.data) : opts.dataset,
         seeds: opts.seeds,
         epochs: opts.epochs,
@@ -636,6 +669,7 @@ async function main(argv: string[]): Promise<number> {
         browser: launched.executablePath,
       },
       modalityDrop: drops.map((d) => ({ absent: d.condition, mean: d.mean, perSeed: d.perSeed })),
+      ...(experts.length ? { experts } : {}),
       baselines: { constant: { value: result.constant.value, metrics: result.constant.metrics } },
       training: result.outcomes.map((o) => ({
         seed: o.seed, parameters: o.parameters, bestEpoch: o.bestEpoch, bestValidLoss: o.bestValidLoss, epochsRun: o.epochsRun,
