@@ -20,6 +20,7 @@ import { fmtRate, formatConditionTable, formatRobustnessReport, robustnessJson, 
 import type { RegressionMetrics } from '../eval/metrics';
 import type { StartPageOptions, StartPageResult } from './start-page';
 import type { DerlExpertUsage } from '../models/derl/model';
+import { htmlReport } from '../report/html';
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -680,8 +681,10 @@ async function main(argv: string[]): Promise<number> {
     };
     const jsonFile = path.join(opts.out, 'results.json');
     await writeFileAtomic(jsonFile, new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`));
+    const reportFile = path.join(opts.out, 'report.html');
+    await writeFileAtomic(reportFile, new TextEncoder().encode(htmlReport(json)));
     const params = result.outcomes[0]?.parameters;
-    console.log(`\nwrote ${jsonFile} and best-seed<seed>.safetensors for seeds ${opts.seeds.join(', ')}` +
+    console.log(`\nwrote ${jsonFile}, ${reportFile} (charts and tables) and best-seed<seed>.safetensors for seeds ${opts.seeds.join(', ')}` +
       `${params ? ` (${params.toLocaleString('en-US')} parameters)` : ''}`);
     console.log(`total wall time ${fmtDuration(wall)} (${wall.toFixed(1)} s)`);
     return 0;
