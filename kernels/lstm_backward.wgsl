@@ -9,11 +9,15 @@
 // step 0 is dL/dc0. Nothing is atomic: each invocation gathers the 4H gate gradients of its rows (a small matmul,
 // dh_prev = dG·W_hh) and writes only its own units.
 //
-// Tiles: one workgroup per 16 rows of one direction, holding every unit of them; each invocation takes blocks of 16
-// rows × 16 units (per m of the hot loop: 16 loads of dG and 16 of W_hh for 256 multiply-adds, as in
-// matmul_tiled.wgsl; 16 rows × 4 units measured the same), then runs the per-unit update on 4 units at a time. A
-// storage barrier separates steps when a dispatch runs several (dG of step s+1 must be complete before step s reads
-// it). The dc carried between steps lives in the dc0 half of dInit, which ends up holding dL/dc0.
+// Tiles: one workgroup per 16 rows of one direction, holding every unit of them; each invocation takes blocks of RB
+// rows × 16 units (per m of the hot loop: RB loads of dG and 16 of W_hh for 16·RB multiply-adds, as in
+// matmul_tiled.wgsl; 16 rows × 4 units measured the same), then runs the per-unit update on 4 units at a time.
+//   RB = 16: invocation l takes unit blocks l, l + WG, … of all 16 rows. A storage barrier separates steps when a
+//            dispatch runs several (dG of step s+1, written by every invocation, must be complete before step s).
+//   RB = 4:  for H ≤ 48 (fewer unit blocks than 4): invocation l takes rows 4l … 4l+3 of the workgroup's 16 and every
+//            unit block of them, so 4 invocations (one SIMD group on SwiftShader) are busy rather than 1–3, and no
+//            barrier is needed: a row's step s reads only the dG its own invocation wrote for step s+1.
+// The dc carried between steps lives in the dc0 half of dInit, which ends up holding dL/dc0.
 //
 // bindings: 0 uniform Params
 //           1 rec: array<f32>    [W_hh (D,4H,H) | biases] (only W_hh is read)
@@ -23,9 +27,11 @@
 //           5 gState: array<f32> dL/d[h_N | c_N] at gsOff, each (L·D, B, H); this layer's rows at lOff
 //           6 dG: array<f32>     (D, B, T, 4H) dL/d(gate pre-activations), written
 //           7 dInit: array<f32>  [dh0 | dc0], each (L·D, B, H), same offsets as gState
-// dispatch: (ceil(B/16), D) workgroups of WG invocations; invocation l takes unit blocks l, l + WG, … of ceil(H/16).
+// dispatch: (ceil(B/16), D) workgroups of WG invocations; RB = 16: any WG, invocation l takes unit blocks l, l + WG,
+// … of ceil(H/16); RB = 4: WG = 4.
 
 override WG: u32 = 16;
+override RB: u32 = 16;
 
 struct Params {
   B: u32, T: u32, H: u32, D: u32,
@@ -137,13 +143,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let d = wid.y;
   let H = p.H;
   let T = p.T;
-  let b0 = wid.x * 16u;
+  let quarter = RB < 16u;
+  let b0 = wid.x * 16u + select(0u, lid.x * RB, quarter); // this invocation's first row
   let first = vec4<u32>(b0) + vec4<u32>(0u, 1u, 2u, 3u);
   let blocks = (H + 15u) / 16u;
-  let rowsHere = min(16u, p.B - b0); // rows of this workgroup that exist
+  let rowsHere = select(0u, min(RB, p.B - b0), b0 < p.B); // rows of this invocation that exist
+  let jFirst = select(lid.x, 0u, quarter);
+  let jStep = select(WG, 1u, quarter);
   for (var n = 0u; n < p.steps; n++) {
     let q = p.q0 - n; // s + 1
-    for (var jb = lid.x; jb < blocks; jb += WG) {
+    for (var jb = jFirst; jb < blocks && rowsHere > 0u; jb += jStep) {
       let j0 = jb * 16u;
       let j = min(vec4<u32>(j0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(H - 1u)); // first 4 of the 16 units
       // dL/dh of rows b0 .. b0+15, units j0 .. j0+15, from the later steps; an array so the per-row code below
@@ -185,18 +194,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
           r1 = fmaU(r1, dG[src.a.y + m], w);
           r2 = fmaU(r2, dG[src.a.z + m], w);
           r3 = fmaU(r3, dG[src.a.w + m], w);
-          r4 = fmaU(r4, dG[src.b.x + m], w);
-          r5 = fmaU(r5, dG[src.b.y + m], w);
-          r6 = fmaU(r6, dG[src.b.z + m], w);
-          r7 = fmaU(r7, dG[src.b.w + m], w);
-          r8 = fmaU(r8, dG[src.c.x + m], w);
-          r9 = fmaU(r9, dG[src.c.y + m], w);
-          r10 = fmaU(r10, dG[src.c.z + m], w);
-          r11 = fmaU(r11, dG[src.c.w + m], w);
-          r12 = fmaU(r12, dG[src.d.x + m], w);
-          r13 = fmaU(r13, dG[src.d.y + m], w);
-          r14 = fmaU(r14, dG[src.d.z + m], w);
-          r15 = fmaU(r15, dG[src.d.w + m], w);
+          if (RB == 16u) { // a pipeline constant: the RB = 4 build has no code here
+            r4 = fmaU(r4, dG[src.b.x + m], w);
+            r5 = fmaU(r5, dG[src.b.y + m], w);
+            r6 = fmaU(r6, dG[src.b.z + m], w);
+            r7 = fmaU(r7, dG[src.b.w + m], w);
+            r8 = fmaU(r8, dG[src.c.x + m], w);
+            r9 = fmaU(r9, dG[src.c.y + m], w);
+            r10 = fmaU(r10, dG[src.c.z + m], w);
+            r11 = fmaU(r11, dG[src.c.w + m], w);
+            r12 = fmaU(r12, dG[src.d.x + m], w);
+            r13 = fmaU(r13, dG[src.d.y + m], w);
+            r14 = fmaU(r14, dG[src.d.z + m], w);
+            r15 = fmaU(r15, dG[src.d.w + m], w);
+          }
         }
         acc[0u] = r0;
         acc[1u] = r1;
@@ -229,7 +240,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         }
       }
     }
-    // Step s − 1 reads dG of step s for every unit of these rows (uniform: p.steps is).
-    if (p.steps > 1u) { storageBarrier(); }
+    // Step s − 1 reads dG of step s for every unit of these rows (uniform: p.steps and RB are).
+    if (p.steps > 1u && RB == 16u) { storageBarrier(); }
   }
 }

@@ -1,7 +1,8 @@
-// matmul_tiled: the register-tiled rung of the matmul ladder. Same contract and uniforms as matmul_naive:
+// matmul_tiled: the register-tiled rung of the matmul ladder. Same contract and uniforms as matmul_naive, plus Z:
 //   C[z][m, n] = Σ_{s < S} Σ_k A_g[m, k] · B_g[k, n],   g = z·S + s
 //   A_g[m, k] = a[g·batchA + m·sAm + k·sAk]      B_g[k, n] = b[g·batchB + k·sBk + n·sBn]
-// (strides express the transposes; batchA/B = 0 broadcasts; S > 1 sums S batches into one output matrix).
+// (strides express the transposes; batchA/B = 0 broadcasts; S > 1 sums S batches into one output matrix; Z output
+// matrices). HAS_BIAS: C[z][m, n] += bias[z·biasZ + n], the tile's 16 bias values loaded once (a fused Linear).
 //
 // Each invocation computes a 16×16 tile of C held in registers (16 rows × 4 vec4). Per 4 steps of k it loads 4×16
 // values of A and 4×16 of B and does 1024 multiply-adds. On SwiftShader (WebGPU on the CPU) a load from a storage
@@ -13,19 +14,28 @@
 // component by component anyway, and measured no faster.
 // Edges: rows and columns past the edge of C read the last valid row/column (their results are never stored), so
 // the hot loop has no bounds checks; k runs four at a time, then the K % 4 rest one at a time.
+// Tiles are numbered flat over (z, m-tile, n-tile), n-tile fastest, and invocation i takes tile i, so lanes are
+// packed densely whatever N is (a 2-D grid of 4×4 workgroups over (n, m) left half of every group idle at N = 32;
+// SwiftShader runs an invocation per SIMD lane and an idle lane costs as much as a busy one). Measured on DAR's
+// grouped Linear 6 × (256×32)·(32×32): 1.6 ms with the 2-D grid, 0.77 ms flat.
 //
 // bindings: 0 uniform Params   1 a: array<f32>   2 b: array<f32>   3 c: array<f32> (Z·M·N)
-// dispatch: (ceil(N/64), ceil(M/64), Z) workgroups of 4×4 invocations (64×64 outputs each).
+//           4 bias: array<f32> (N or Z·N; bound to a when HAS_BIAS = 0)
+// dispatch: grid1d(Z·ceil(M/16)·ceil(N/16), WG) workgroups of WG invocations (override, default 16), one tile each.
+
+override WG: u32 = 16u;
+override HAS_BIAS: bool = false;
 
 struct Params {
   M: u32, N: u32, K: u32, S: u32,
   sAm: u32, sAk: u32, sBk: u32, sBn: u32,
-  batchA: u32, batchB: u32,
+  batchA: u32, batchB: u32, Z: u32, biasZ: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 /** 16 values along n: one row of the tile, or one k-row of the B panel. */
 struct Row16 { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }
@@ -84,27 +94,44 @@ fn put4(at: u32, n: u32, v: vec4<f32>) {
   if (n + 3u < p.N) { c[at + 3u] = v.w; }
 }
 
-/** Row m of the tile (columns n0 .. n0+15) into output matrix z, if it lies inside C. */
-fn store(z: u32, m: u32, n0: u32, acc: Row16) {
+/** Row m of the tile (columns n0 .. n0+15) plus the bias row bb into output matrix z, if it lies inside C. */
+fn store(z: u32, m: u32, n0: u32, acc: Row16, bb: Row16) {
   if (m >= p.M) { return; }
   let at = (z * p.M + m) * p.N + n0;
-  put4(at, n0, acc.c0);
-  put4(at + 4u, n0 + 4u, acc.c1);
-  put4(at + 8u, n0 + 8u, acc.c2);
-  put4(at + 12u, n0 + 12u, acc.c3);
+  put4(at, n0, acc.c0 + bb.c0);
+  put4(at + 4u, n0 + 4u, acc.c1 + bb.c1);
+  put4(at + 8u, n0 + 8u, acc.c2 + bb.c2);
+  put4(at + 12u, n0 + 12u, acc.c3 + bb.c3);
 }
 
-@compute @workgroup_size(4, 4)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let n0 = gid.x * 16u;
-  let m0 = gid.y * 16u;
-  let z = gid.z;
-  if (m0 >= p.M || n0 >= p.N) { return; }
+fn gatherBias(i: vec4<u32>) -> vec4<f32> {
+  return vec4<f32>(bias[i.x], bias[i.y], bias[i.z], bias[i.w]);
+}
+
+/** bias[z·biasZ + n] for the tile's columns n0 .. n0+15 (clamped to N − 1; those past it are never stored). */
+fn biasRow(z: u32, n0: u32) -> Row16 {
+  let o = offs16(n0, p.N - 1u, 1u, z * p.biasZ);
+  return Row16(gatherBias(o.o0), gatherBias(o.o1), gatherBias(o.o2), gatherBias(o.o3));
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let tilesN = (p.N + 15u) / 16u;
+  let tilesM = (p.M + 15u) / 16u;
+  let tile = gid.x + gid.y * nwg.x * WG;
+  if (tile >= p.Z * tilesM * tilesN) { return; }
+  let z = tile / (tilesM * tilesN);
+  let r = tile - z * tilesM * tilesN;
+  let m0 = (r / tilesN) * 16u;
+  let n0 = (r % tilesN) * 16u;
   let K4 = p.K & ~3u; // k < K4 goes four at a time
-  var acc0: Row16; var acc1: Row16; var acc2: Row16; var acc3: Row16;
-  var acc4: Row16; var acc5: Row16; var acc6: Row16; var acc7: Row16;
-  var acc8: Row16; var acc9: Row16; var acc10: Row16; var acc11: Row16;
-  var acc12: Row16; var acc13: Row16; var acc14: Row16; var acc15: Row16;
+  // Accumulators start at zero explicitly (declared once, outside every loop).
+  let zero = vec4<f32>(0.0);
+  var acc0 = Row16(zero, zero, zero, zero);
+  var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+  var acc4 = acc0; var acc5 = acc0; var acc6 = acc0; var acc7 = acc0;
+  var acc8 = acc0; var acc9 = acc0; var acc10 = acc0; var acc11 = acc0;
+  var acc12 = acc0; var acc13 = acc0; var acc14 = acc0; var acc15 = acc0;
   for (var s = 0u; s < p.S; s++) {
     let g = z * p.S + s;
     let rows = offs16(m0, p.M - 1u, p.sAm, g * p.batchA); // where rows m0 .. m0+15 of A_g start
@@ -152,20 +179,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       acc15 = fma1(acc15, a[rows.o3.w + ks], b0);
     }
   }
-  store(z, m0, n0, acc0);
-  store(z, m0 + 1u, n0, acc1);
-  store(z, m0 + 2u, n0, acc2);
-  store(z, m0 + 3u, n0, acc3);
-  store(z, m0 + 4u, n0, acc4);
-  store(z, m0 + 5u, n0, acc5);
-  store(z, m0 + 6u, n0, acc6);
-  store(z, m0 + 7u, n0, acc7);
-  store(z, m0 + 8u, n0, acc8);
-  store(z, m0 + 9u, n0, acc9);
-  store(z, m0 + 10u, n0, acc10);
-  store(z, m0 + 11u, n0, acc11);
-  store(z, m0 + 12u, n0, acc12);
-  store(z, m0 + 13u, n0, acc13);
-  store(z, m0 + 14u, n0, acc14);
-  store(z, m0 + 15u, n0, acc15);
+  var bb = Row16(zero, zero, zero, zero);
+  if (HAS_BIAS) { bb = biasRow(z, n0); }
+  store(z, m0, n0, acc0, bb);
+  store(z, m0 + 1u, n0, acc1, bb);
+  store(z, m0 + 2u, n0, acc2, bb);
+  store(z, m0 + 3u, n0, acc3, bb);
+  store(z, m0 + 4u, n0, acc4, bb);
+  store(z, m0 + 5u, n0, acc5, bb);
+  store(z, m0 + 6u, n0, acc6, bb);
+  store(z, m0 + 7u, n0, acc7, bb);
+  store(z, m0 + 8u, n0, acc8, bb);
+  store(z, m0 + 9u, n0, acc9, bb);
+  store(z, m0 + 10u, n0, acc10, bb);
+  store(z, m0 + 11u, n0, acc11, bb);
+  store(z, m0 + 12u, n0, acc12, bb);
+  store(z, m0 + 13u, n0, acc13, bb);
+  store(z, m0 + 14u, n0, acc14, bb);
+  store(z, m0 + 15u, n0, acc15, bb);
 }

@@ -8,9 +8,11 @@
 // - Freed buffers return to a pool keyed by (bytes, usage), but only once the batch that may still use them has been
 //   submitted: a later `queue.writeBuffer` into a reused buffer is ordered after every command already submitted,
 //   whereas it would overtake commands still sitting in an unsubmitted encoder.
+// - startProfile()/stopProfile() time every dispatch in between (src/profile.ts); off, they cost one null check.
 
 import { KernelError } from './errors';
 import type { AdapterSummary } from './gpu';
+import { Profiler, type Profile, type ProfileOptions } from './profile';
 
 // GPUBufferUsage / GPUMapMode values, spelled out so the engine needs no DOM globals.
 export const USAGE = {
@@ -55,6 +57,8 @@ export interface Counters {
   dispatches: number;
   submits: number;
   pipelines: number;
+  /** Timestamp query sets alive (only while profiling; their buffers count in allocatedBuffers). */
+  querySets: number;
 }
 
 const f32view = new Float32Array(1);
@@ -84,9 +88,10 @@ export class Runtime {
   private pendingInBatch = 0;
   private errors: Error[] = [];
   private pendingChecks: Promise<void>[] = [];
+  private profiler: Profiler | null = null;
   private counters: Counters = {
     liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, allocatedBuffers: 0, allocatedBytes: 0,
-    dispatches: 0, submits: 0, pipelines: 0,
+    dispatches: 0, submits: 0, pipelines: 0, querySets: 0,
   };
 
   constructor(
@@ -243,12 +248,77 @@ export class Runtime {
     }
     for (const buffer of spec.buffers) entries.push({ binding: entries.length, resource: { buffer } });
     const bindGroup = this.device.createBindGroup({ label: spec.kernel.name, layout: pipeline.getBindGroupLayout(0), entries });
+    if (this.profiler) return this.profiledDispatch(spec.kernel.name, pipeline, bindGroup, gx, gy, gz);
     if (!this.pass) this.pass = this.encoder!.beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(gx, gy, gz);
     this.counters.dispatches++;
     if (++this.pendingInBatch >= this.batchSize) this.flush();
+  }
+
+  /** dispatch() while profiling: a pass of its own with timestamps, or (wall clock) a submit of its own. */
+  private profiledDispatch(name: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, gx: number, gy: number, gz: number): void {
+    this.endPass();
+    const timestampWrites = this.profiler!.nextDispatch(name);
+    const pass = this.encoder!.beginComputePass(timestampWrites ? { timestampWrites } : {});
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(gx, gy, gz);
+    pass.end();
+    this.counters.dispatches++;
+    if (++this.pendingInBatch >= this.batchSize || !timestampWrites) this.flush();
+  }
+
+  // ---------------------------------------------------------------------------------------------- profile
+
+  /**
+   * Starts timing every dispatch per kernel (see src/profile.ts), until stopProfile(). Work recorded before this call
+   * is submitted first and is not counted.
+   */
+  startProfile(opts: ProfileOptions = {}): void {
+    if (this.profiler) throw new KernelError('(profile)', 'a profile is already running: call stopProfile() first');
+    const mode = opts.mode ?? 'auto';
+    const hasTimestamps = this.device.features.has('timestamp-query');
+    if (mode === 'timestamp' && !hasTimestamps) {
+      throw new KernelError('(profile)', "mode 'timestamp' needs the device feature timestamp-query, which this device lacks");
+    }
+    this.flush();
+    this.profiler = new Profiler(this.device, mode === 'wall' || !hasTimestamps ? 'wall' : 'timestamp', MAX_BATCH, (sets, buffers, bytes) => {
+      this.counters.querySets += sets;
+      this.counters.allocatedBuffers += buffers;
+      this.counters.allocatedBytes += bytes;
+    });
+  }
+
+  /** Ends the profile started by startProfile(): submits, waits for the GPU, and returns the per-kernel table. */
+  async stopProfile(): Promise<Profile> {
+    const p = this.profiler;
+    if (!p) throw new KernelError('(profile)', 'no profile is running: call startProfile() first');
+    this.flush();
+    this.profiler = null;
+    await this.device.queue.onSubmittedWorkDone();
+    const profile = await p.finish();
+    await this.checkErrors();
+    return profile;
+  }
+
+  /** Profiles everything `fn` records (awaited if it returns a promise): startProfile(), fn, stopProfile(). */
+  async profile<T>(fn: () => T | Promise<T>, opts: ProfileOptions = {}): Promise<{ result: T; profile: Profile }> {
+    this.startProfile(opts);
+    let result: T;
+    try {
+      result = await fn();
+    } catch (e) {
+      await this.stopProfile().catch(() => undefined);
+      throw e;
+    }
+    return { result, profile: await this.stopProfile() };
+  }
+
+  /** Whether a profile is running (stats().querySets counts what it holds). */
+  get profiling(): boolean {
+    return this.profiler !== null;
   }
 
   private ensureEncoder(): void {
@@ -272,8 +342,10 @@ export class Runtime {
     if (this.uniformSlots > 0) {
       this.device.queue.writeBuffer(this.uniformBuffer!, 0, this.uniformData.buffer, 0, this.uniformSlots * UNIFORM_SLOT);
     }
+    this.profiler?.beforeSubmit(this.encoder);
     this.device.queue.submit([this.encoder.finish()]);
     this.counters.submits++;
+    this.profiler?.afterSubmit(this.device.queue);
     const scope = this.device.popErrorScope();
     this.pendingChecks.push(scope.then((err) => { if (err) this.errors.push(new KernelError('(batch)', err.message)); }));
     this.encoder = null;

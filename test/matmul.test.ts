@@ -35,6 +35,30 @@ function shapesOf(c: Case): [number[], number[]] {
   return [c.batchA ? [c.batchA, ...a] : a, c.batchB ? [c.batchB, ...b] : b];
 }
 
+/** op(a)·op(b) + bias in float64: bias (N) on every row, or (Z,N) row z on output matrix z. */
+function matmulBiasRef(xs: Float64Array[], aShape: number[], bShape: number[], biasShape: number[], attrs: { transA: boolean; transB: boolean }) {
+  const r = matmulRef(xs[0], aShape, xs[1], bShape, attrs);
+  const N = r.shape[r.shape.length - 1];
+  const perMatrix = biasShape.length === 2;
+  for (let i = 0; i < r.data.length; i++) {
+    const n = i % N;
+    const z = Math.floor(i / (r.data.length / (r.shape.length === 3 ? r.shape[0] : 1)));
+    r.data[i] += xs[2][(perMatrix ? z * N : 0) + n];
+  }
+  return r;
+}
+
+async function checkBias(kernel: MatmulKernel, c: Case, biasShape: number[]): Promise<void> {
+  const [aShape, bShape] = shapesOf(c);
+  const attrs = { transA: c.transA ?? false, transB: c.transB ?? false, kernel };
+  await gradcheck(page, {
+    op: 'matmulBias',
+    attrs,
+    inputs: [{ shape: aShape }, { shape: bShape }, { shape: biasShape }],
+    ref: (xs, at) => matmulBiasRef(xs, aShape, bShape, biasShape, at),
+  });
+}
+
 async function check(kernel: MatmulKernel, c: Case, tol?: Partial<Tolerances>): Promise<void> {
   const [aShape, bShape] = shapesOf(c);
   const attrs = { transA: c.transA ?? false, transB: c.transB ?? false, kernel };
@@ -82,6 +106,23 @@ describe.each(KERNELS.map((k) => [k]))('matmul, %s kernel', (kernel) => {
     await check(kernel, { M: 1, K: 1, N: 1, batchA: 1 });
   });
 
+  it('flat tile numbering: N = 32 over many batches (4-wide workgroups), ragged tiles past 256 of them (16-wide)', async () => {
+    // 6·3·2 = 36 tiles of 16×16: DAR's grouped 32-wide Linear layers (K % 4 = 3, transposed weight).
+    await check(kernel, { M: 33, K: 7, N: 32, batchA: 6, batchB: 6, transB: true });
+    // 2·17·9 = 306 tiles, the last row and column of tiles ragged in every batch, K % 4 = 1.
+    await check(kernel, { M: 257, K: 5, N: 129, batchA: 2, batchB: 2 }, { refFdMax: 24, fdCount: 1 });
+  });
+
+  it('fused bias: shared (N) and one row per output matrix, plain, folded Linear and batched', async () => {
+    await checkBias(kernel, { M: 17, K: 33, N: 65 }, [65]);
+    await checkBias(kernel, { M: 3, K: 6, N: 5, transA: true, transB: true }, [5]);
+    // (B,M,K)·(K,N) + (N): folded into one 2-D product with the bias on every row.
+    await checkBias(kernel, { M: 17, K: 33, N: 5, batchA: 3, transB: true }, [5]);
+    // One bias row per output matrix: DAR's grouped Linear (G,n,in)·(G,out,in)ᵀ + (G,out), and with a shared weight.
+    await checkBias(kernel, { M: 33, K: 7, N: 32, batchA: 6, batchB: 6, transB: true }, [6, 32]);
+    await checkBias(kernel, { M: 17, K: 5, N: 3, batchA: 3 }, [3, 3]);
+  });
+
   it('a larger product, 129×257 by 257×65: every output, sampled gradients', async () => {
     // Every output is compared in tier 1; the gradients are sampled (the float64 finite differences cost a full
     // reference product each).
@@ -116,5 +157,8 @@ describe('matmul errors', () => {
     await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { kernel: 'fast' }, 'kernel');
     await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transA: 'yes' }, 'transA');
     await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transpose: true }, 'unknown option transpose');
+    await expectShapeError(page, 'matmulBias', [[3, 4], [4, 5], [4]], null, 'bias must be (5)');
+    await expectShapeError(page, 'matmulBias', [[3, 4], [4, 5], [3, 5]], null, 'bias must be (5)');
+    await expectShapeError(page, 'matmulBias', [[2, 3, 4], [2, 4, 5], [3, 5]], null, 'or (2, 5)');
   });
 });

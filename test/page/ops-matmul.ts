@@ -4,6 +4,8 @@ import type { OpTable } from './registry';
 
 export const OPS: OpTable = {
   matmul: ([a, b], attrs, w) => w.matmul(a, b, attrs ?? {}),
+  /** matmul with its fused bias: inputs a, b, bias. */
+  matmulBias: ([a, b, bias], attrs, w) => w.matmul(a, b, { ...(attrs ?? {}), bias }),
 
   // Not an op: a probe for the memory test (called through tryOp). Runs matmul forward and backward and throws if a
   // result still shares its storage with a temporary: a reshaped view left undisposed would keep the buffer alive
