@@ -16,19 +16,26 @@ const common = { bundle: true, format: 'esm', target: 'chrome120', loader: { '.w
 export const PAGES = {
   test: 'test/page/entry.ts',
   start: 'src/cli/start-page.ts',
+  demo: 'src/demo/main.ts',
+};
+
+/** Pages that people load (not tests): minified, with the source map in a separate file so the page loads fast. */
+const PAGE_OPTIONS = {
+  demo: { minify: true, sourcemap: 'linked' },
 };
 
 /** Node programs (CLI drivers): bundled for node, dependencies left in node_modules. */
 export const NODE_PROGRAMS = {
   start: 'src/cli/start.ts',
   compare: 'src/cli/compare.ts',
+  demo: 'src/node/demo.ts',
 };
 
 export async function buildPages(outdir, pages = PAGES) {
   fs.mkdirSync(outdir, { recursive: true });
   await Promise.all(
     Object.entries(pages).map(async ([name, entry]) => {
-      await build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), sourcemap: 'inline' });
+      await build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), sourcemap: 'inline', ...PAGE_OPTIONS[name] });
       fs.writeFileSync(
         path.join(outdir, `${name}.html`),
         `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>webgrad ${name}</title>` +

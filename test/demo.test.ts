@@ -1,0 +1,251 @@
+// The demo page (`npm run demo`) in the real browser: built into a temp dir, served by the demo server
+// (src/node/demo.ts), opened in the test run's Chromium. Bad files must give messages on the page, not exceptions; a
+// short DAR training on the tiny dataset must draw its charts and tables, pause and resume, probe, profile, and
+// round-trip through a downloaded safetensors file. A screenshot goes to test/artifacts/demo.png.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+// @ts-expect-error build.mjs is plain JavaScript
+import { buildPages, PAGES } from '../build.mjs';
+import { serveDemo, type DemoServer } from '../src/node/demo';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixture = (name: string) => path.join(here, 'fixtures', name);
+const ARTIFACTS = path.join(here, 'artifacts');
+/** About 40 s for the whole file on a quiet 2-core machine; generous limits for a machine shared with other test runs. */
+const SLOW = 360_000;
+
+let tmp: string;
+let server: DemoServer;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+const text = (sel: string) => page.$eval(sel, (e) => (e as HTMLElement).innerText);
+const cls = (sel: string) => page.$eval(sel, (e) => e.className);
+
+async function upload(sel: string, file: string) {
+  const input = (await page.$(sel)) as ElementHandle<HTMLInputElement>;
+  await input.uploadFile(file);
+}
+
+/** Waits until the element's text matches `re` (and returns it). */
+async function waitText(sel: string, re: RegExp, timeout = 30_000): Promise<string> {
+  await page.waitForFunction(
+    (s: string, src: string, flags: string) => new RegExp(src, flags).test((document.querySelector(s) as HTMLElement | null)?.innerText ?? ''),
+    { timeout, polling: 100 }, sel, re.source, re.flags,
+  );
+  return text(sel);
+}
+
+const waitState = (states: string[], timeout = 240_000) =>
+  page.waitForFunction((s: string[]) => s.includes(document.body.dataset.state ?? ''), { timeout, polling: 200 }, states);
+
+/** Predictions shown in the probe table (the column at the slider's rate). */
+const probePreds = () => page.$$eval('#probe-table td[data-pred]', (tds) => tds.map((td) => Number((td as HTMLElement).dataset.pred)));
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'webgrad-demo-'));
+  await buildPages(path.join(tmp, 'www'), { demo: PAGES.demo });
+  server = await serveDemo(path.join(tmp, 'www'), { port: 0 });
+  browser = await puppeteer.connect({ browserWSEndpoint: inject('wsEndpoint'), protocolTimeout: 600_000 });
+  page = await browser.newPage();
+  await page.setViewport({ width: 1300, height: 900 });
+  page.on('pageerror', (e) => pageErrors.push(String((e as Error).message ?? e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  await page.goto(server.url);
+  await page.waitForFunction('document.body.dataset.ready === "1"', { timeout: 60_000 });
+});
+
+afterAll(async () => {
+  await page?.close();
+  browser?.disconnect();
+  await server?.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('demo page', () => {
+  it('is served at / by the demo server and shows the WebGPU adapter and its limits', async () => {
+    expect(await page.title()).toMatch(/webgrad demo/);
+    expect(await cls('#adapter')).not.toMatch(/error/);
+    expect(await text('#adapter')).toMatch(/\S+ \/ \S+/);
+    // (Inside a closed <details>: textContent, since nothing there is rendered.)
+    const limits = await page.$$eval('#limits-table tbody tr', (rows) => rows.map((r) => Array.from(r.children).map((c) => c.textContent).join('|')));
+    expect(limits.some((r) => /^maxStorageBufferBindingSize\|[\d,]+$/.test(r))).toBe(true);
+    // The default dataset is loaded and described.
+    expect(await text('#data-status')).toMatch(/synthetic-mosi-tiny: train\/valid\/test 48\/16\/32/);
+  });
+
+  it('says clearly what is wrong with a bad data or model file, without page errors', async () => {
+    const junk = path.join(tmp, 'notes.txt');
+    fs.writeFileSync(junk, 'these are notes, not a pickle\n');
+    await upload('#pickle', junk);
+    expect(await waitText('#data-status', /notes\.txt/)).toMatch(/notes\.txt is not a pickle file/);
+    expect(await cls('#data-status')).toMatch(/error/);
+
+    await upload('#pickle', fixture('mmsa_foreign.pkl'));
+    expect(await waitText('#data-status', /mmsa_foreign/)).toMatch(/mmsa_foreign\.pkl cannot be used: .*not an MMSA feature file/);
+    expect(await cls('#data-status')).toMatch(/error/);
+
+    await upload('#pickle', fixture('mmsa_badshape.pkl'));
+    expect(await waitText('#data-status', /mmsa_badshape/)).toMatch(/valid\['audio'\] has shape \(2, 45\), expected 3 dimensions/);
+
+    const truncated = path.join(tmp, 'truncated.pkl');
+    fs.writeFileSync(truncated, fs.readFileSync(fixture('mmsa_tiny.pkl')).subarray(0, 300));
+    await upload('#pickle', truncated);
+    expect(await waitText('#data-status', /truncated\.pkl/)).toMatch(/truncated\.pkl cannot be (used|read)/);
+    expect(await cls('#data-status')).toMatch(/error/);
+
+    // Training without a usable dataset is refused with a message.
+    await page.click('#train');
+    await waitState(['error'], 10_000);
+    expect(await text('#train-status')).toMatch(/load a dataset first/);
+
+    // A good pickle loads.
+    await upload('#pickle', fixture('mmsa_tiny.pkl'));
+    expect(await waitText('#data-status', /mmsa_tiny/)).toMatch(/mmsa_tiny\.pkl \(mmsa\): train\/valid\/test 4\/\d+\/\d+ samples; text \d+×\d+/);
+    expect(await cls('#data-status')).not.toMatch(/error/);
+
+    // A file that is not a model.
+    await upload('#load-model', junk);
+    expect(await waitText('#model-status', /notes\.txt/)).toMatch(/notes\.txt is not a safetensors model file/);
+    expect(await cls('#model-status')).toMatch(/error/);
+
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('trains DAR on tiny data (pausing and resuming), draws the curves and tables, probes, profiles, saves and reloads', async () => {
+    await page.select('#dataset', 'tiny');
+    await waitText('#data-status', /synthetic-mosi-tiny/);
+    await page.select('#model', 'dar');
+    const set = (sel: string, v: string) => page.$eval(sel, (e, v) => ((e as HTMLInputElement).value = v), v);
+    await set('#epochs', '1');
+    await set('#batch', '16');
+    await set('#rates', '0, 0.5, 0.9');
+    await set('#test-subset', '');
+
+    await page.click('#train');
+    // Pause after the first step; the step counter must not move while paused.
+    await page.waitForFunction('Number(document.getElementById("progress").dataset.step) >= 1', { timeout: 180_000, polling: 50 });
+    await page.click('#pause');
+    // A pause takes effect at the next step boundary; the page says when training actually holds.
+    await page.waitForFunction('document.body.dataset.held === "1"', { timeout: 60_000 });
+    const stepAtPause = await page.$eval('#progress', (e) => Number((e as HTMLElement).dataset.step));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await page.$eval('#progress', (e) => Number((e as HTMLElement).dataset.step))).toBe(stepAtPause);
+    expect(await text('#train-status')).toMatch(new RegExp(`^paused after step ${stepAtPause}`));
+    // The page stays responsive while paused (and training): a script round-trip is prompt.
+    const t0 = Date.now();
+    await page.evaluate('1');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await page.click('#resume');
+    await waitState(['done', 'error', 'stopped']);
+    expect(await page.evaluate('document.body.dataset.state')).toBe('done');
+    expect(await text('#train-status')).toMatch(/^done: 1 epochs/);
+
+    // Live loss charts: one per term (total first), each with the 3 steps of the epoch.
+    const loss = await page.$$eval('#loss-charts svg', (svgs) => svgs.map((s) => ({
+      chart: s.getAttribute('data-chart'),
+      points: Number(s.querySelector('path.series')?.getAttribute('data-points')),
+    })));
+    expect(loss.length).toBeGreaterThanOrEqual(4);
+    expect(loss[0].chart).toBe('live-total');
+    for (const l of loss) expect(l.points).toBe(3);
+
+    // Robustness curves: Acc-2, Acc-7 and MAE at the 3 rates.
+    const rob = await page.$$eval('#robustness svg', (svgs) => svgs.map((s) => ({
+      chart: s.getAttribute('data-chart'),
+      points: Array.from(s.querySelectorAll('path.series')).map((p) => Number(p.getAttribute('data-points'))),
+    })));
+    expect(rob.map((r) => r.chart)).toEqual(['robustness-acc2', 'robustness-acc7', 'robustness-mae']);
+    for (const r of rob) expect(r.points[0]).toBe(3);
+
+    // Table 1's row and the per-rate table: numbers in every cell; Table 1 is the per-rate table's average row.
+    const t1 = await page.$$eval('#table1 tbody tr:first-child td', (tds) => tds.map((t) => (t as HTMLElement).innerText));
+    expect(t1.length).toBe(8);
+    for (const c of t1.slice(0, 7)) expect(c).toMatch(/^\d+\.\d{2,3}$/);
+    const perRate = await page.$$eval('#per-rate tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => (c as HTMLElement).innerText)));
+    expect(perRate.map((r) => r[0])).toEqual(['0.0', '0.5', '0.9', 'avg']);
+    expect(perRate[3].slice(1)).toEqual(t1);
+
+    // Probe: 6 test samples; predictions change when most of every modality goes missing.
+    expect((await probePreds()).length).toBe(6);
+    const at0 = await probePreds();
+    await page.$eval('#rate', (e) => {
+      (e as HTMLInputElement).value = '0.9';
+      e.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction('document.getElementById("probe").dataset.rate === "0.9"', { timeout: 30_000 });
+    const at9 = await probePreds();
+    expect(at9.length).toBe(6);
+    expect(at9.some((v, i) => Math.abs(v - at0[i]) > 1e-6)).toBe(true);
+
+    // Profile of one step: many kernels, matmuls among them, dispatch counts and shares that add up.
+    await waitText('#profile-status', /kernels$/, 60_000);
+    const prof = await page.$$eval('#profile-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => (c as HTMLElement).innerText)));
+    expect(prof.length).toBeGreaterThan(5);
+    expect(prof.some((r) => /matmul/.test(r[0]))).toBe(true);
+    for (const r of prof) expect(Number(r[1])).toBeGreaterThan(0);
+    const caption = await text('#profile-table caption');
+    const total = Number(/(\d+) dispatches/.exec(caption)![1]);
+    expect(prof.reduce((s, r) => s + Number(r[1]), 0)).toBeLessThanOrEqual(total);
+
+    // Download the model, load it back: the same predictions.
+    const dl = path.join(tmp, 'downloads');
+    fs.mkdirSync(dl);
+    const cdp = await browser.target().createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dl });
+    await page.click('#download-model');
+    const deadline = Date.now() + 30_000;
+    let file: string | undefined;
+    while (!file && Date.now() < deadline) {
+      file = fs.readdirSync(dl).find((f) => f.endsWith('.safetensors'));
+      if (!file) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(file).toBe('dar-seed1111.safetensors');
+    // The HTML report of this run, as the page offers it.
+    await page.click('#download-report');
+    const reportFile = path.join(dl, 'report.html');
+    while (!fs.existsSync(reportFile) && Date.now() < deadline + 30_000) await new Promise((r) => setTimeout(r, 100));
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'default' });
+    await cdp.detach();
+    const report = fs.readFileSync(reportFile, 'utf8');
+    expect(report).toContain('<table id="table1">');
+    expect(report).toContain(`<td class="num">${t1[6]}</td>`);
+    expect((report.match(/data-chart="robustness-/g) ?? []).length).toBe(3);
+    expect(report).toContain('data-chart="loss-total"');
+    await upload('#load-model', path.join(dl, file!));
+    await waitText('#model-status', /loaded/);
+    await page.waitForFunction('document.body.dataset.state === "done"', { timeout: 30_000 });
+    expect(await probePreds()).toEqual(at9);
+    // Evaluating the reloaded model gives the trained model's tables again.
+    await page.click('#evaluate');
+    await waitState(['done', 'error']);
+    expect(await text('#eval-status')).toMatch(/^evaluated DAR \(small\) on 32 test samples/);
+    expect(await page.$$eval('#per-rate tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => (c as HTMLElement).innerText)))).toEqual(perRate);
+
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, SLOW);
+
+  it('stops training on request, with a message', async () => {
+    await page.$eval('#epochs', (e) => ((e as HTMLInputElement).value = '3'));
+    await page.select('#model', 'latefusion');
+    await page.click('#train');
+    await page.waitForFunction('Number(document.getElementById("progress").dataset.step) >= 1', { timeout: 180_000, polling: 50 });
+    await page.click('#stop');
+    await waitState(['stopped', 'done', 'error']);
+    expect(await page.evaluate('document.body.dataset.state')).toBe('stopped');
+    expect(await text('#train-status')).toMatch(/stopped/);
+    // The buttons are usable again.
+    expect(await page.$eval('#train', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+    expect(pageErrors).toEqual([]);
+  }, SLOW);
+});
