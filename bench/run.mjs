@@ -1,8 +1,11 @@
-// `npm run bench`: bundles the benchmark's browser page (bench/page.ts) and its Node driver (bench/main.ts) into a
-// fresh directory under dist/, then runs the driver. Arguments after `--` go to the driver (`npm run bench -- -h`).
+// `npm run bench`: bundles the benchmark's browser pages (bench/page.ts: kernels and peers; bench/dar-page.ts: the DAR
+// training step) and its Node driver (bench/main.ts) into a fresh directory under dist/, then runs the driver.
+// Arguments after `--` go to the driver (`npm run bench -- -h`).
 //
 // The Node bundle keeps packages external and lives inside the repository, so `puppeteer` resolves from
 // node_modules; each run gets its own directory, so concurrent runs never overwrite each other's bundle.
+// onnxruntime-web loads its .mjs/.wasm at run time: they are linked into the page directory under ort/ from
+// node_modules/onnxruntime-web/dist and served by the bench's own 127.0.0.1 server (no CDN, works offline).
 
 import { build } from 'esbuild';
 import fs from 'node:fs';
@@ -14,7 +17,17 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
 const out = fs.mkdtempSync(path.join(root, 'dist', 'bench-'));
 try {
-  await buildPages(path.join(out, 'www'), { bench: 'bench/page.ts' });
+  const www = path.join(out, 'www');
+  await buildPages(www, { bench: 'bench/page.ts', dar: 'bench/dar-page.ts' });
+  const ortDist = path.join(root, 'node_modules/onnxruntime-web/dist');
+  if (fs.existsSync(ortDist)) {
+    fs.mkdirSync(path.join(www, 'ort'));
+    for (const f of fs.readdirSync(ortDist)) {
+      if (/^ort\.webgpu\.min\.mjs$|^ort-wasm-simd-threaded\.(jsep|asyncify)\.(mjs|wasm)$/.test(f)) {
+        fs.symlinkSync(path.join(ortDist, f), path.join(www, 'ort', f));
+      }
+    }
+  }
   const driver = path.join(out, 'main.mjs');
   await build({
     entryPoints: [path.join(root, 'bench/main.ts')],
@@ -27,7 +40,7 @@ try {
     logLevel: 'warning',
   });
   const { main } = await import(pathToFileURL(driver).href);
-  process.exitCode = await main(path.join(out, 'www'), process.argv.slice(2));
+  process.exitCode = await main(www, process.argv.slice(2), root);
 } finally {
   fs.rmSync(out, { recursive: true, force: true });
 }

@@ -113,7 +113,7 @@ describe('DAR', () => {
     for (const v of [p.total, ...Object.values(p.terms)]) expect(Number.isFinite(v as number)).toBe(true);
     report.push(`paper preset: ${p.mainCount} main + ${p.clubCount} estimator parameters; B = 8: step ${p.median.step.toFixed(0)} ms (5 estimator steps)`);
     console.log(report.join('\n'));
-  });
+  }, 360_000); // ten full-size training steps: about 30 s on an idle 2-core machine, several minutes when it is shared
 
   it('each ablation switch removes its term, and the parameters only that term reaches get no gradient', async () => {
     const r = await run('darAblations', { dims: TINY, overrides: TINY_OVERRIDES, B: 6, seed: 5 });
