@@ -120,8 +120,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   // Any leading dimensions fold into the matmul's rows (x is contiguous, so this is a free view).
   const rows = x.size / inF;
   const x2 = x.rank === 2 ? x : reshape(x, [rows, inF]);
-  let y = matmul(x2, weight, { transB: true }); // (rows, out)
-  if (bias) y = add(y, bias); // bias broadcasts over the rows
+  const y = matmul(x2, weight, { transB: true, bias }); // (rows, out); the bias is added in the kernel's store
   return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), outF]);
 }
 

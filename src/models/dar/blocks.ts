@@ -86,8 +86,8 @@ export class GroupedLinear extends Module {
   forward(x: Tensor): Tensor {
     const G = this.groups;
     const n = groupRows('GroupedLinear', x, G, this.inFeatures);
-    let y = matmul(reshape(x, [G, n, this.inFeatures]), this.weight, { transB: true }); //  (G, n, out)
-    if (this.bias) y = add(y, reshape(this.bias, [G, 1, this.outFeatures]));
+    // (G, n, out); group g's bias row is added in the kernel's store
+    const y = matmul(reshape(x, [G, n, this.inFeatures]), this.weight, { transB: true, bias: this.bias });
     return reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 
@@ -96,8 +96,7 @@ export class GroupedLinear extends Module {
     const G = this.groups;
     check(x.rank >= 1 && x.shape[x.rank - 1] === this.inFeatures, 'GroupedLinear', `input must be (..., ${this.inFeatures})`, [x.shape]);
     const n = x.size / this.inFeatures;
-    let y = matmul(reshape(x, [n, this.inFeatures]), this.weight, { transB: true }); //     (G, n, out)
-    if (this.bias) y = add(y, reshape(this.bias, [G, 1, this.outFeatures]));
+    const y = matmul(reshape(x, [n, this.inFeatures]), this.weight, { transB: true, bias: this.bias }); // (G, n, out)
     return reshape(y, [G, ...x.shape.slice(0, -1), this.outFeatures]);
   }
 }
