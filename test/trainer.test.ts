@@ -173,14 +173,14 @@ describe('npm start command line', () => {
   it('parses flags with defaults and rejects bad values with one-line messages', () => {
     const d = parseStartArgs([]);
     expect(d).toMatchObject({ dataset: 'synthetic-mosi', model: 'dar', preset: 'small', seeds: [1111, 1112, 1113], epochs: DEFAULT_EPOCHS,
-      batchSize: 32, trainMissingRate: null, data: null, resume: null, trainSubset: null, weightDecay: 1e-4 });
+      batchSize: 32, trainMissingRate: null, data: null, resume: null, trainSubset: null, weightDecay: 1e-4, missingField: 'fresh' });
     expect(parseStartArgs(['--train-subset', 'all']).trainSubset).toBeNull();
     expect(parseStartArgs(['--train-subset', '640']).trainSubset).toBe(640);
     expect(d.out).toMatch(/^runs[/\\]\d{8}-\d{6}$/);
     const o = parseStartArgs(['--model', 'latefusion', '--seeds', '1,2', '--epochs', '3', '--train-missing-rate', '0', '--lr', '1e-3', '--out', 'x',
-      '--weight-decay', '0', '--train-subset', '100', '--half-complete', '--missing-field', 'fresh', '--batch-size', '8']);
+      '--weight-decay', '0', '--train-subset', '100', '--half-complete', '--missing-field', 'fixed', '--batch-size', '8']);
     expect(o).toMatchObject({ model: 'latefusion', seeds: [1, 2], epochs: 3, trainMissingRate: 0, lr: 1e-3, out: 'x', weightDecay: 0,
-      trainSubset: 100, halfComplete: true, missingField: 'fresh', batchSize: 8 });
+      trainSubset: 100, halfComplete: true, missingField: 'fixed', batchSize: 8 });
     expect(parseStartArgs(['--preset', 'paper'])).toMatchObject({ epochs: 200, trainSubset: null, lr: 1e-4 });
     expect(parseStartArgs(['--ablation', 'noRecon', '--text-unk', 'learned']).label).toBe('DAR (small, noRecon, learned [UNK])');
     expect(parseStartArgs(['--model', 'derl'])).toMatchObject({ model: 'derl', preset: 'small', epochs: DERL_EPOCHS, label: 'DERL (small)' });

@@ -45,7 +45,8 @@ Training:
   --seeds <list>              training seeds, comma-separated (default 1111,1112,1113)
   --train-missing-rate <k>    constant training missing rate in [0, 1) (default 0.3; 0.4 for MOSEI-shaped data)
   --half-complete             LNLN's training corruption instead: per-sample rates ~ U(0,1), half the samples complete
-  --missing-field <mode>      fixed (default, LNLN: the same uniform field every epoch) or fresh (new field per epoch)
+  --missing-field <mode>      fresh (default: a new uniform field, so new dropped positions, every epoch) or fixed
+                              (LNLN: the same field, so the same positions dropped, every epoch)
   --batch-size <n>            default 32
   --lr <x>                    peak AdamW learning rate (default 2e-3 for small / latefusion, 1e-4 for paper)
   --weight-decay <x>          AdamW's decoupled weight decay (default 1e-4)
@@ -204,7 +205,10 @@ export function parseStartArgs(argv: string[]): StartOptions {
     seeds: seedNums,
     trainMissingRate: num('train-missing-rate', (x) => x >= 0 && x < 1, 'a number in [0, 1)'),
     halfComplete: values['half-complete'] === true,
-    missingField: choice('missing-field', ['fixed', 'fresh'] as const, 'fixed'),
+    // 'fresh' rather than LNLN's 'fixed': with a constant rate k, a fixed field drops the same positions of a sample in
+    // every epoch, which a model can memorise; fresh positions act as augmentation (synthetic-mosi, DAR small, 3 seeds:
+    // MAE 0.674 → 0.669 at rate 0.3, 0.848 → 0.826 at 0.8, 0.963 → 0.941 at 0.9).
+    missingField: choice('missing-field', ['fixed', 'fresh'] as const, 'fresh'),
     batchSize: int('batch-size', 1) ?? 32,
     lr,
     weightDecay: num('weight-decay', (x) => x >= 0, 'a number ≥ 0') ?? 1e-4,
@@ -532,7 +536,8 @@ async function main(argv: string[]): Promise<number> {
             `budget: ${opts.seeds.length} seed${opts.seeds.length > 1 ? 's' : ''} (${opts.seeds.join(', ')}) × ${opts.epochs} epochs × ` +
               `${nTrain} training samples${subset} = ${steps} steps of ${opts.batchSize} (${opts.epochs * steps} steps per seed), ` +
               `validation ${nValid} samples per epoch, evaluation ${EVAL_RATES.length} rates × ${testN} test samples per seed\n` +
-              `training: ${opts.label}, k = ${trainMissingRate}${opts.halfComplete ? ' (half-complete per-sample rates)' : ''}, ` +
+              `training: ${opts.label}, k = ${trainMissingRate}${opts.halfComplete ? ' (half-complete per-sample rates)' : ''} ` +
+              `(${opts.missingField === 'fresh' ? 'new dropped positions every epoch' : 'the same dropped positions every epoch'}), ` +
               `AdamW lr ${opts.lr}, weight decay ${opts.weightDecay} (10% warm-up, cosine), model selection by the smallest validation L_total${opts.model === 'dar' ? ' without its CLUB term' : ''}; output ${opts.out}`,
           );
           break;
