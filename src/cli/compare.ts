@@ -23,6 +23,7 @@ interface RunJson {
   perRate: { rate: number; mean: Record<string, number | null>; std: Record<string, number | null> }[];
   run: { model: string; trainMissingRate: number; dataset: string; testSamples: number; epochs: number };
   baselines?: { constant?: { value: number; metrics: Record<string, number | null> } };
+  modalityDrop?: { absent: string; mean: Record<string, number | null> }[];
 }
 
 interface Run {
@@ -90,7 +91,8 @@ and DAR at k = 0.3 beats DAR at k = 0 at every rate >= 0.5, each on MAE by at le
   const dar = runs.filter((r) => r.json.run.model === 'dar' && r.json.run.trainMissingRate > 0);
   const lf = runs.filter((r) => r.json.run.model === 'latefusion');
   const dar0 = runs.filter((r) => r.json.run.model === 'dar' && r.json.run.trainMissingRate === 0);
-  for (const [what, list] of [['DAR (k > 0)', dar], ['late fusion', lf], ['DAR (k = 0)', dar0]] as const) {
+  const derl = runs.filter((r) => r.json.run.model === 'derl');
+  for (const [what, list] of [['DAR (k > 0)', dar], ['late fusion', lf], ['DAR (k = 0)', dar0], ['DERL', derl]] as const) {
     if (list.length > 1) throw new Error(`more than one ${what} run given: ${list.map((r) => r.file).join(', ')}`);
   }
   const main = dar[0] ?? null;
@@ -104,6 +106,7 @@ and DAR at k = 0.3 beats DAR at k = 0 at every rate >= 0.5, each on MAE by at le
   ];
   if (lf[0]) columns.push({ label: `late fusion k=${lf[0].json.run.trainMissingRate}`, get: (r, k) => at(lf[0], r, k) });
   if (dar0[0]) columns.push({ label: 'DAR k=0', get: (r, k) => at(dar0[0], r, k) });
+  if (derl[0]) columns.push({ label: `DERL k=${derl[0].json.run.trainMissingRate}`, get: (r, k) => at(derl[0], r, k) });
   if (constant) columns.push({ label: 'constant', get: (_r, k) => ({ mean: num(constant.metrics[k]), std: 0, n: 1 }) });
 
   for (const r of runs) console.log(`${r.json.method}: ${r.file} (${r.json.run.model}, k = ${r.json.run.trainMissingRate}, ${r.json.run.epochs} epochs, seeds ${r.json.protocol.seeds.join(', ')})`);
@@ -119,6 +122,20 @@ and DAR at k = 0.3 beats DAR at k = 0 at every rate >= 0.5, each on MAE by at le
     })]);
     const avg = ['avg', ...columns.map((c) => f(rates.reduce((s, r) => s + c.get(r, key).mean, 0) / rates.length))];
     console.log(`\n${title}:\n${textTable(['Rate', ...columns.map((c) => c.label)], [...rows, avg])}`);
+  }
+
+  // The inter-modality setting, for every run that has it.
+  const withDrop = runs.filter((r) => r.json.modalityDrop?.length);
+  if (withDrop.length) {
+    const conditions = withDrop[0].json.modalityDrop!.map((d) => d.absent);
+    const label = (r: Run) => `${r.json.method}${r.json.run.model === 'dar' && r.json.run.trainMissingRate === 0 ? ' k=0' : ''}`;
+    for (const [key, title, f] of metrics) {
+      const rows = conditions.map((c) => [c, ...withDrop.map((r) => {
+        const d = r.json.modalityDrop!.find((x) => x.absent === c);
+        return d ? f(num(d.mean[key])) : '–';
+      })]);
+      console.log(`\nWhole modalities absent, ${title.replace(', mean ± std over seeds', '')}:\n${textTable(['Absent', ...withDrop.map(label)], rows)}`);
+    }
   }
 
   const checks: Check[] = [];
