@@ -19,6 +19,9 @@ declare module 'vitest' {
   }
 }
 
+/** Kernels of things without a gradient (each tested against its reference by its own tests). */
+const NOT_DIFFERENTIABLE = new Set<string>(['adam', 'sgd', 'clip_norm', 'clip_scale', 'sumsq']);
+
 export default async function setup(project: TestProject) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'webgrad-www-'));
   await buildPages(out, { test: PAGES.test });
@@ -45,21 +48,32 @@ export default async function setup(project: TestProject) {
   fs.writeFileSync(kernelLog, '');
   project.provide('kernelLog', kernelLog);
   return async () => {
-    // When the whole suite ran (no file filter), every kernels/*.wgsl must have been dispatched by some test.
-    const ran = new Set(fs.readFileSync(kernelLog, 'utf8').split('\n').filter(Boolean));
+    // When the whole suite ran (no file filter): every kernels/*.wgsl must have been dispatched by some test, and every
+    // kernel of a differentiable op inside a gradient check (test/page/gradcase.ts: forward and backward of the op
+    // alone); the kernels of what has no gradient (optimizers, clipping, filling, random numbers) are listed below.
+    const lines = fs.readFileSync(kernelLog, 'utf8').split('\n').filter(Boolean);
+    const ran = new Set(lines.filter((l) => l.startsWith('ran ')).map((l) => l.slice(4)));
+    const grad = new Set(lines.filter((l) => l.startsWith('grad ')).map((l) => l.slice(5)));
     const all = fs.readdirSync(fileURLToPath(new URL('../kernels/', import.meta.url))).filter((f) => f.endsWith('.wgsl')).map((f) => f.slice(0, -5));
     const missing = all.filter((k) => !ran.has(k));
+    const differentiable = all.filter((k) => !NOT_DIFFERENTIABLE.has(k));
+    const unchecked = differentiable.filter((k) => !grad.has(k));
     // Enforced (npm test sets WEBGRAD_KERNEL_COVERAGE=1) only for a plain `vitest run`, not a selection of files/tests.
     const selection = process.argv.slice(2).filter((a) => a !== 'run');
-    if (process.env.WEBGRAD_KERNEL_COVERAGE === '1' && selection.length === 0 && missing.length) {
+    if (process.env.WEBGRAD_KERNEL_COVERAGE === '1' && selection.length === 0 && (missing.length || unchecked.length)) {
       await launched.close();
       await server.close();
       // vitest reports an error thrown here ("error during close") but still exits 0, so set the exit code too.
       process.exitCode = 1;
-      throw new Error(`kernels never dispatched by any test: ${missing.join(', ')}`);
+      throw new Error([
+        missing.length ? `kernels never dispatched by any test: ${missing.join(', ')}` : '',
+        unchecked.length ? `kernels of differentiable ops never dispatched by a gradient check: ${unchecked.join(', ')}` : '',
+      ].filter(Boolean).join('; '));
     }
-    console.log(`kernel coverage: ${all.length - missing.length}/${all.length} kernel files dispatched by the tests` +
-      (missing.length ? ` (not run in this selection: ${missing.join(', ')})` : ''));
+    console.log(`kernel coverage: ${all.length - missing.length}/${all.length} kernel files dispatched by the tests, ` +
+      `${differentiable.length - unchecked.length}/${differentiable.length} differentiable ones inside gradient checks` +
+      (missing.length ? ` (not run in this selection: ${missing.join(', ')})` : '') +
+      (unchecked.length ? ` (not gradient-checked in this selection: ${unchecked.join(', ')})` : ''));
     await launched.close();
     await server.close();
     fs.rmSync(out, { recursive: true, force: true });

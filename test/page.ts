@@ -13,10 +13,13 @@ export interface TestPage {
   page: Page;
 }
 
-/** Every test page reports the kernels it dispatched; globalSetup's teardown checks that every kernel file ran. */
-function recordKernels(names: string[]): void {
+/**
+ * Every test page reports the kernels it dispatched ("ran <name>") and those a gradient check dispatched ("grad <name>");
+ * globalSetup's teardown checks that every kernel file ran and every differentiable one was gradient-checked.
+ */
+function recordKernels(k: { all: string[]; gradChecked: string[] }): void {
   const file = inject('kernelLog');
-  fs.appendFileSync(file, names.map((n) => `${n}\n`).join(''));
+  fs.appendFileSync(file, [...k.all.map((n) => `ran ${n}\n`), ...k.gradChecked.map((n) => `grad ${n}\n`)].join(''));
 }
 
 export async function openPage(): Promise<TestPage> {
@@ -39,7 +42,7 @@ export async function openPage(): Promise<TestPage> {
       return out as never;
     },
     async close() {
-      recordKernels((await page.evaluate('globalThis.harness.kernelsDispatched()')) as string[]);
+      recordKernels((await page.evaluate('globalThis.harness.kernelsDispatched()')) as { all: string[]; gradChecked: string[] });
       await page.close();
       browser.disconnect();
     },

@@ -3,7 +3,7 @@
 // while it ran, so an uncaptured validation error fails the test that caused it.
 
 import * as wg from '../../src/index';
-import { gradcase, type CaseSpec } from './gradcase';
+import { gradcase, gradChecked, type CaseSpec } from './gradcase';
 import type { OpTable } from './registry';
 import { OPS as elementwise } from './ops-elementwise';
 import { OPS as reduce } from './ops-reduce';
@@ -62,7 +62,8 @@ const harness = {
       return s(args, wg);
     }),
   stats: () => guarded(async () => wg.runtime().stats()),
-  kernelsDispatched: () => guarded(async () => [...wg.runtime().kernelsDispatched]),
+  /** Every kernel the page dispatched, and those dispatched inside a gradient check. */
+  kernelsDispatched: () => guarded(async () => ({ all: [...wg.runtime().kernelsDispatched], gradChecked: [...gradChecked] })),
 };
 
 (globalThis as unknown as { harness: typeof harness; wg: typeof wg }).harness = harness;

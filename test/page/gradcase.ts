@@ -38,23 +38,34 @@ export interface CaseResult {
   dispatches: number;
 }
 
+/**
+ * Kernels dispatched by the forward and backward pass of some gradcase: the Node side (test/page.ts, then
+ * test/globalSetup.ts) checks that every differentiable kernel is among them.
+ */
+export const gradChecked = new Set<string>();
+
 export async function gradcase(ops: OpTable, spec: CaseSpec): Promise<CaseResult> {
   const op = ops[spec.op];
   if (!op) throw new Error(`no page op named ${spec.op}`);
   const rt = wg.runtime();
   const before = rt.stats().dispatches;
 
-  // Forward + backward with gradients.
+  // Forward + backward with gradients of L = Σ w·y: backward from y with w as its seed gradient, so that only the
+  // op's own kernels run here, and the kernels that did are recorded as gradient-checked (see gradChecked).
+  const outside = new Set(rt.kernelsDispatched);
+  rt.kernelsDispatched.clear();
   const { outShape, out, grads } = await wg.tidyAsync(async () => {
     const xs = spec.inputs.map((x) => wg.tensor(x.data, x.shape, { requiresGrad: x.grad !== false }));
     const y = op(xs, spec.attrs, wg);
     if (y.size !== spec.weights.length) throw new Error(`weights have ${spec.weights.length} entries, output ${y.size}`);
-    const loss = wg.sum(wg.mul(y, wg.tensor(spec.weights, y.shape)));
-    loss.backward();
+    y.backward(wg.tensor(spec.weights, y.shape));
     const out = Array.from(await y.toArray());
     const grads = await Promise.all(xs.map(async (x, i) => (spec.inputs[i].grad === false ? null : Array.from(await x.grad!.toArray()))));
     for (const x of xs) x.grad?.dispose();
     return { outShape: [...y.shape], out, grads };
+  }).finally(() => {
+    for (const k of rt.kernelsDispatched) gradChecked.add(k);
+    for (const k of outside) rt.kernelsDispatched.add(k);
   });
 
   // Float32 finite differences, forward only.
