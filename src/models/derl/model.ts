@@ -29,7 +29,7 @@
 // read-back, no tape); expertUsage() reads them back as plain numbers, resetUsage() clears them. losses() does not
 // count (it is the training and validation forward).
 
-import { check, type Shape } from '../../errors';
+import { check } from '../../errors';
 import { zeros } from '../../creation';
 import { accumulateInto } from '../../autograd';
 import { noGrad, tidy, Tensor } from '../../tensor';
@@ -42,6 +42,7 @@ import { mseLoss } from '../../ops/loss';
 import { infoNCE } from '../../ops/infonce';
 import { Module, parameter } from '../../nn/module';
 import { deriveSeed } from '../../nn/attention';
+import { checkModalityInputs, checkTrainingBatch } from '../inputs';
 import type { LossTerms, ModalityInputs, SentimentModel, TrainingBatch } from '../types';
 import { type DerlConfig, validateDerlConfig } from './config';
 import {
@@ -170,40 +171,11 @@ export class DERL extends Module implements SentimentModel {
 
   /** Validates one view of the inputs against the config; returns the batch size. */
   private checkInputs(x: ModalityInputs, what: string): number {
-    check(x !== null && typeof x === 'object', OP, `${what} must be an object { text, audio, vision }`);
-    const fields = ['text', 'audio', 'vision'] as const;
-    for (const f of fields) check(x[f] instanceof Tensor, OP, `${what}.${f} must be a Tensor`);
-    const shapes: Shape[] = fields.map((f) => x[f].shape);
-    for (const f of fields) {
-      check(!x[f].disposed, OP, `${what}.${f} was disposed`, shapes);
-      const { len, dim } = this.config.dims[f];
-      check(x[f].rank === 3, OP, `${what}.${f} must be (B, ${len}, ${dim}), got rank ${x[f].rank}`, shapes);
-      check(x[f].shape[1] === len && x[f].shape[2] === dim, OP, `${what}.${f} must be (B, ${len}, ${dim}) for this config`, shapes);
-    }
-    const B = x.text.shape[0];
-    check(B > 0, OP, `${what} has an empty batch`, shapes);
-    check(x.audio.shape[0] === B && x.vision.shape[0] === B, OP, `${what}: text, audio and vision have different batch sizes`, shapes);
-    if (x.textDropped !== undefined && x.textDropped !== null) {
-      check(x.textDropped instanceof Tensor && !x.textDropped.disposed, OP, `${what}.textDropped must be a live Tensor`, shapes);
-      const T = this.config.dims.text.len;
-      check(x.textDropped.rank === 2 && x.textDropped.shape[0] === B && x.textDropped.shape[1] === T, OP,
-        `${what}.textDropped must be (B, T_l) = (${B}, ${T})`, [...shapes, x.textDropped.shape]);
-    }
-    return B;
+    return checkModalityInputs(OP, this.config.dims, x, what);
   }
 
   private checkBatch(batch: TrainingBatch): number {
-    check(batch !== null && typeof batch === 'object', OP, 'batch must be { complete, corrupted, labels }');
-    const B = this.checkInputs(batch.corrupted, 'corrupted');
-    check(batch.labels instanceof Tensor && !batch.labels.disposed, OP, 'labels must be a live Tensor');
-    check(batch.labels.rank === 2 && batch.labels.shape[0] === B && batch.labels.shape[1] === 1, OP,
-      `labels must be (B, 1) = (${B}, 1)`, [batch.corrupted.text.shape, batch.labels.shape]);
-    if (this.dec_feat || this.dec_input) {
-      const Bc = this.checkInputs(batch.complete, 'complete');
-      check(Bc === B, OP, `complete and corrupted inputs have different batch sizes (${Bc} and ${B})`,
-        [batch.complete.text.shape, batch.corrupted.text.shape]);
-    }
-    return B;
+    return checkTrainingBatch(OP, this.config.dims, batch, this.dec_feat !== null || this.dec_input !== null);
   }
 
   // ------------------------------------------------------------------------------------------- the network
