@@ -6,100 +6,22 @@ import type { Tensor, DatasetDims, DAR } from '../../src/index';
 import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
 import type * as wgType from '../../src/index';
 import type { Scenario } from './scenarios';
+import { decodeFixture, disposeBatch, inputs, loadFixtureWeights, randomBatch } from './model-batches';
 
 type W = typeof wgType;
 
 const arr = async (t: Tensor) => Array.from(await t.toArray());
 
-/** Random inputs of the dataset's shapes; `zero` lists modalities to zero out (an incomplete input). */
-function inputs(w: W, dims: DatasetDims, B: number, seed: number, zero: string[] = []): ModalityInputs {
-  const make = (f: 'text' | 'audio' | 'vision', k: number) => {
-    const shape = [B, dims[f].len, dims[f].dim];
-    return (zero.includes(f) ? w.zeros(shape) : w.randn(shape, { seed: seed + k })).keep();
-  };
-  return { text: make('text', 0), audio: make('audio', 1), vision: make('vision', 2) };
-}
-
-function disposeBatch(b: TrainingBatch): void {
-  for (const x of [b.complete, b.corrupted]) for (const t of Object.values(x)) (t as Tensor | undefined)?.dispose();
-  b.labels.dispose();
-}
-
-/** A small deterministic generator (mulberry32) for masks made on the CPU. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A complete batch, and a corrupted view of it with about `rate` of every modality's frames zeroed. */
-function randomBatch(w: W, dims: DatasetDims, B: number, seed: number, rate = 0.3): TrainingBatch {
-  const complete = inputs(w, dims, B, seed);
-  const r = rng(seed + 1000);
-  const dropped = new Float32Array(B * dims.text.len);
-  const corrupt = (x: Tensor, isText: boolean) => {
-    const T = x.shape[1];
-    const keep = new Float32Array(B * T);
-    for (let i = 0; i < keep.length; i++) {
-      keep[i] = r() > rate ? 1 : 0;
-      if (isText) dropped[i] = 1 - keep[i];
-    }
-    return w.tidy(() => w.mul(x, w.tensor(keep, [B, T, 1]))).keep();
-  };
-  const corrupted: ModalityInputs = {
-    text: corrupt(complete.text, true), audio: corrupt(complete.audio, false), vision: corrupt(complete.vision, false),
-  };
-  corrupted.textDropped = w.tensor(dropped, [B, dims.text.len]).keep();
-  const labels = w.rand([B, 1], { low: -3, high: 3, seed: seed + 30 }).keep();
-  return { complete, corrupted, labels };
-}
-
-
-/** The parity fixture (test/fixtures/make_dar_fixture.py), decoded: config, weights, batch. */
+/** The DAR parity fixture (test/fixtures/make_dar_fixture.py): its config, tensors and batch. */
 function loadFixture(w: W, b64: string) {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const { tensors, metadata } = w.readSafetensors(bytes);
-  const { dims, overrides } = JSON.parse(metadata.config);
+  const fx = decodeFixture(w, b64);
+  const { dims, overrides } = JSON.parse(fx.metadata.config);
   const get = (name: string) => {
-    const t = tensors.get(name);
+    const t = fx.tensors.get(name);
     if (!t) throw new Error(`fixture has no ${name}`);
     return t;
   };
-  const gpu = (name: string) => {
-    const t = get(name);
-    return w.tensor(t.data, [...t.shape]).keep();
-  };
-  const view = (v: string): ModalityInputs => {
-    const x: ModalityInputs = { text: gpu(`batch.${v}.text`), audio: gpu(`batch.${v}.audio`), vision: gpu(`batch.${v}.vision`) };
-    if (tensors.has(`batch.${v}.textDropped`)) x.textDropped = gpu(`batch.${v}.textDropped`);
-    return x;
-  };
-  const batch: TrainingBatch = { complete: view('complete'), corrupted: view('corrupted'), labels: gpu('batch.labels') };
-  return { tensors, metadata, dims, overrides, get, batch };
-}
-
-/** Writes the fixture's `param.<name>` into every parameter of `model`; returns the names it had no value for. */
-function loadWeights(w: W, model: DAR, tensors: Map<string, { shape: readonly number[]; data: Float32Array }>): { missing: string[]; unused: string[] } {
-  const missing: string[] = [];
-  const names = new Set<string>();
-  for (const [name, p] of model.namedParameters()) {
-    names.add(name);
-    const t = tensors.get(`param.${name}`);
-    if (!t) {
-      missing.push(name);
-      continue;
-    }
-    if (t.shape.join() !== p.shape.join()) throw new Error(`${name}: fixture shape [${t.shape}] vs model [${p.shape}]`);
-    w.runtime().write(p.buffer, t.data);
-  }
-  const unused = [...tensors.keys()].filter((k) => k.startsWith('param.') && !names.has(k.slice(6)));
-  return { missing, unused };
+  return { ...fx, dims, overrides, get };
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
@@ -112,7 +34,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   darParity: async ({ b64 }, w) => {
     const fx = loadFixture(w, b64);
     const model = new w.DAR(w.darConfig('small', fx.dims, fx.overrides));
-    const { missing, unused } = loadWeights(w, model, fx.tensors);
+    const { missing, unused } = loadFixtureWeights(w, model, fx.tensors);
     const out = await w.tidyAsync(async () => {
       const { total, terms, pred } = model.losses(fx.batch);
       total.backward();

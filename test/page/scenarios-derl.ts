@@ -10,6 +10,7 @@ import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/tra
 import { gradcase, type CaseSpec } from './gradcase';
 import type { OpTable } from './registry';
 import type { Scenario } from './scenarios';
+import { decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, randomBatch } from './model-batches';
 
 type W = typeof wgType;
 
@@ -20,96 +21,12 @@ const OPS: OpTable = {
   topkSoftmax: ([x], { k }, w) => w.topkSoftmax(x, k),
 };
 
-/** Random inputs of the dataset's shapes; `zero` lists modalities to zero out (a whole modality missing). */
-function inputs(w: W, dims: DatasetDims, B: number, seed: number, zero: string[] = []): ModalityInputs {
-  const make = (f: 'text' | 'audio' | 'vision', k: number) => {
-    const shape = [B, dims[f].len, dims[f].dim];
-    return (zero.includes(f) ? w.zeros(shape) : w.randn(shape, { seed: seed + k })).keep();
-  };
-  return { text: make('text', 0), audio: make('audio', 1), vision: make('vision', 2) };
-}
-
-function disposeInputs(x: ModalityInputs): void {
-  for (const t of Object.values(x)) (t as Tensor | undefined)?.dispose();
-}
-
-function disposeBatch(b: TrainingBatch): void {
-  disposeInputs(b.complete);
-  disposeInputs(b.corrupted);
-  b.labels.dispose();
-}
-
-/** A small deterministic generator (mulberry32) for masks made on the CPU. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A complete batch, and a corrupted view of it with about `rate` of every modality's frames zeroed. */
-function randomBatch(w: W, dims: DatasetDims, B: number, seed: number, rate = 0.3): TrainingBatch {
-  const complete = inputs(w, dims, B, seed);
-  const r = rng(seed + 1000);
-  const dropped = new Float32Array(B * dims.text.len);
-  const corrupt = (x: Tensor, isText: boolean) => {
-    const T = x.shape[1];
-    const keep = new Float32Array(B * T);
-    for (let i = 0; i < keep.length; i++) {
-      keep[i] = r() > rate ? 1 : 0;
-      if (isText) dropped[i] = 1 - keep[i];
-    }
-    return w.tidy(() => w.mul(x, w.tensor(keep, [B, T, 1]))).keep();
-  };
-  const corrupted: ModalityInputs = {
-    text: corrupt(complete.text, true), audio: corrupt(complete.audio, false), vision: corrupt(complete.vision, false),
-  };
-  corrupted.textDropped = w.tensor(dropped, [B, dims.text.len]).keep();
-  const labels = w.rand([B, 1], { low: -3, high: 3, seed: seed + 30 }).keep();
-  return { complete, corrupted, labels };
-}
-
-/** The parity fixture (test/fixtures/make_derl_fixture.py), decoded: cases, dims, tensors, the batch on the GPU. */
+/** The DERL parity fixture (test/fixtures/make_derl_fixture.py): dims, cases, tensors, the batch on the GPU. */
 function loadFixture(w: W, b64: string) {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const { tensors, metadata } = w.readSafetensors(bytes);
-  const dims = JSON.parse(metadata.dims) as DatasetDims;
-  const cases = JSON.parse(metadata.cases) as { name: string; overrides: any }[];
-  const gpu = (name: string) => {
-    const t = tensors.get(name);
-    if (!t) throw new Error(`fixture has no ${name}`);
-    return w.tensor(t.data, [...t.shape]).keep();
-  };
-  const view = (v: string): ModalityInputs => {
-    const x: ModalityInputs = { text: gpu(`batch.${v}.text`), audio: gpu(`batch.${v}.audio`), vision: gpu(`batch.${v}.vision`) };
-    if (tensors.has(`batch.${v}.textDropped`)) x.textDropped = gpu(`batch.${v}.textDropped`);
-    return x;
-  };
-  const batch: TrainingBatch = { complete: view('complete'), corrupted: view('corrupted'), labels: gpu('batch.labels') };
-  return { tensors, dims, cases, batch };
-}
-
-/** Writes `<prefix>param.<name>` into every parameter; returns the names without a value and the unused values. */
-function loadWeights(w: W, model: DERL, tensors: Map<string, { shape: readonly number[]; data: Float32Array }>, prefix: string) {
-  const missing: string[] = [];
-  const names = new Set<string>();
-  for (const [name, p] of model.namedParameters()) {
-    names.add(name);
-    const t = tensors.get(`${prefix}param.${name}`);
-    if (!t) {
-      missing.push(name);
-      continue;
-    }
-    if (t.shape.join() !== p.shape.join()) throw new Error(`${name}: fixture shape [${t.shape}] vs model [${p.shape}]`);
-    w.runtime().write(p.buffer, t.data);
-  }
-  const unused = [...tensors.keys()].filter((k) => k.startsWith(`${prefix}param.`) && !names.has(k.slice(prefix.length + 6)));
-  return { missing, unused };
+  const fx = decodeFixture(w, b64);
+  const dims = JSON.parse(fx.metadata.dims) as DatasetDims;
+  const cases = JSON.parse(fx.metadata.cases) as { name: string; overrides: any }[];
+  return { tensors: fx.tensors, dims, cases, batch: fx.batch };
 }
 
 /** The router gates and fusion importance of the corrupted-input path (the model's private path, for parity). */
@@ -162,7 +79,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     const c = fx.cases.find((x) => x.name === name);
     if (!c) throw new Error(`fixture has no case ${name}`);
     const model = new w.DERL(w.derlConfig('tiny', fx.dims, c.overrides));
-    const { missing, unused } = loadWeights(w, model, fx.tensors, `${name}.`);
+    const { missing, unused } = loadFixtureWeights(w, model, fx.tensors, `${name}.`);
     const out = await w.tidyAsync(async () => {
       const { total, terms, pred } = model.losses(fx.batch);
       total.backward();

@@ -1,0 +1,101 @@
+// Batches and parity fixtures for the model scenarios (scenarios-dar.ts, scenarios-derl.ts): random inputs of a
+// dataset's shapes, a corrupted view of them, and the decoding of a PyTorch parity fixture (batch and weights).
+
+import type { Tensor, DatasetDims } from '../../src/index';
+import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
+import type { Module } from '../../src/nn/module';
+import type * as wgType from '../../src/index';
+
+type W = typeof wgType;
+
+/** Random inputs of the dataset's shapes; `zero` lists modalities to zero out (a whole modality missing). */
+export function inputs(w: W, dims: DatasetDims, B: number, seed: number, zero: string[] = []): ModalityInputs {
+  const make = (f: 'text' | 'audio' | 'vision', k: number) => {
+    const shape = [B, dims[f].len, dims[f].dim];
+    return (zero.includes(f) ? w.zeros(shape) : w.randn(shape, { seed: seed + k })).keep();
+  };
+  return { text: make('text', 0), audio: make('audio', 1), vision: make('vision', 2) };
+}
+
+export function disposeInputs(x: ModalityInputs): void {
+  for (const t of Object.values(x)) (t as Tensor | undefined)?.dispose();
+}
+
+export function disposeBatch(b: TrainingBatch): void {
+  disposeInputs(b.complete);
+  disposeInputs(b.corrupted);
+  b.labels.dispose();
+}
+
+/** A small deterministic generator (mulberry32) for masks made on the CPU. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A complete batch, and a corrupted view of it with about `rate` of every modality's frames zeroed. */
+export function randomBatch(w: W, dims: DatasetDims, B: number, seed: number, rate = 0.3): TrainingBatch {
+  const complete = inputs(w, dims, B, seed);
+  const r = rng(seed + 1000);
+  const dropped = new Float32Array(B * dims.text.len);
+  const corrupt = (x: Tensor, isText: boolean) => {
+    const T = x.shape[1];
+    const keep = new Float32Array(B * T);
+    for (let i = 0; i < keep.length; i++) {
+      keep[i] = r() > rate ? 1 : 0;
+      if (isText) dropped[i] = 1 - keep[i];
+    }
+    return w.tidy(() => w.mul(x, w.tensor(keep, [B, T, 1]))).keep();
+  };
+  const corrupted: ModalityInputs = {
+    text: corrupt(complete.text, true), audio: corrupt(complete.audio, false), vision: corrupt(complete.vision, false),
+  };
+  corrupted.textDropped = w.tensor(dropped, [B, dims.text.len]).keep();
+  const labels = w.rand([B, 1], { low: -3, high: 3, seed: seed + 30 }).keep();
+  return { complete, corrupted, labels };
+}
+
+type FixtureTensors = Map<string, { shape: readonly number[]; data: Float32Array }>;
+
+/** A parity fixture (base64 safetensors) decoded: its tensors, metadata, and its batch (`batch.*`) on the GPU. */
+export function decodeFixture(w: W, b64: string): { tensors: FixtureTensors; metadata: Record<string, string>; batch: TrainingBatch } {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const { tensors, metadata } = w.readSafetensors(bytes);
+  const gpu = (name: string) => {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`fixture has no ${name}`);
+    return w.tensor(t.data, [...t.shape]).keep();
+  };
+  const view = (v: string): ModalityInputs => {
+    const x: ModalityInputs = { text: gpu(`batch.${v}.text`), audio: gpu(`batch.${v}.audio`), vision: gpu(`batch.${v}.vision`) };
+    if (tensors.has(`batch.${v}.textDropped`)) x.textDropped = gpu(`batch.${v}.textDropped`);
+    return x;
+  };
+  const batch: TrainingBatch = { complete: view('complete'), corrupted: view('corrupted'), labels: gpu('batch.labels') };
+  return { tensors, metadata, batch };
+}
+
+/** Writes `<prefix>param.<name>` into every parameter of `model`; returns the names without a value and the unused values. */
+export function loadFixtureWeights(w: W, model: Module, tensors: FixtureTensors, prefix = ''): { missing: string[]; unused: string[] } {
+  const missing: string[] = [];
+  const names = new Set<string>();
+  for (const [name, p] of model.namedParameters()) {
+    names.add(name);
+    const t = tensors.get(`${prefix}param.${name}`);
+    if (!t) {
+      missing.push(name);
+      continue;
+    }
+    if (t.shape.join() !== p.shape.join()) throw new Error(`${name}: fixture shape [${t.shape}] vs model [${p.shape}]`);
+    w.runtime().write(p.buffer, t.data);
+  }
+  const unused = [...tensors.keys()].filter((k) => k.startsWith(`${prefix}param.`) && !names.has(k.slice(prefix.length + 6)));
+  return { missing, unused };
+}
