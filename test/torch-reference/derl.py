@@ -4,8 +4,8 @@
 As for DAR (dar.py, whose grouped layers this file reuses): a state_dict saved here loads into webgrad under the same
 keys and shapes, and the other way round. test/fixtures/make_derl_fixture.py uses it to write the parity fixture.
 The config is the JSON of webgrad's DerlConfig (dims, d, t, embed, experts, mlpHidden, importanceHidden, consistency,
-tau, cmdMoments, orthPrivatePairs, weights, detachFeatTarget, textUnk). See the top of src/models/derl/model.ts for
-the maths and the layout.
+tau, cmdMoments, orthPrivatePairs, orthGradient, weights, detachFeatTarget, textUnk). See the top of
+src/models/derl/model.ts for the maths and the layout.
 
     model = DERL(config).double()
     out = model.losses(batch)        # {'total', 'terms': {...}, 'pred'}; batch as in webgrad's TrainingBatch
@@ -161,7 +161,11 @@ class DERL(nn.Module):
         if w["orth"] > 0 or w["consist"] > 0:
             sbar = o["s"].mean(2)
             if w["orth"] > 0:
-                zz = torch.cat([o["e"][:3], sbar], 0)
+                if c["orthGradient"] == "experts":  # a second pass on detached X: the gradient stops at the experts
+                    own = self.path(x.detach())
+                    zz = torch.cat([own["p"].mean(2), own["s"].mean(2)], 0)
+                else:
+                    zz = torch.cat([o["e"][:3], sbar], 0)
                 left, right = ORTH_PS
                 if c["orthPrivatePairs"]:
                     left, right = left + ORTH_PP[0], right + ORTH_PP[1]

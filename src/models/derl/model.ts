@@ -9,6 +9,8 @@
 //   a     = softmax_i(vᵀ tanh(W e_i));  ŷ = head(Σ_i a_i e_i)                 importance-aware fusion
 //   L_total = MSE(ŷ, y) + λ_bal·L_balance + λ_orth·L_orth + λ_cons·L_consist + λ_rf·L_recon_feat
 //           + λ_ri·L_recon_input + λ_aux·L_aux                                   (terms: see config.ts)
+//   L_orth's gradient stops at X̃ by default (orthGradient 'experts'): it is computed from a second pass of the
+//   routers and experts over X̃ detached, which costs one more expert forward and backward per training step.
 //
 // Layout. Networks of one shape run grouped (DAR's blocks): features are stacked (G, B, t, d). Parameter names
 // (checkpoint keys; test/torch-reference/derl.py uses the same), group order in brackets:
@@ -203,6 +205,21 @@ export class DERL extends Module implements SentimentModel {
 
   /** The corrupted-input path from X̃ (3, B, t, d): routers, experts, fusion, ŷ. */
   private path(x: Tensor): Path {
+    const { d } = this.config;
+    const B = x.shape[1];
+    const { p, s, gp, pp, gs, ps } = this.experts(x);
+    // Fusion over [P̄_l, P̄_v, P̄_a, S̄].
+    const sbar = mean(mean(s, 2), 0, true); //                                              (1, B, d)
+    const e = concat([mean(p, 2), sbar], 0); //                                             (4, B, d)
+    const eb = permute(e, [1, 0, 2]); //                                                    (B, 4, d)
+    const a = softmax(reshape(this.importance.forward(eb), [B, 4])); //                     (B, 4)
+    const fusedVec = reshape(matmul(reshape(a, [B, 1, 4]), eb), [B, d]);
+    const pred = this.head.forward(fusedVec); //                                            (B, 1)
+    return { p, s, gp, pp, gs, ps, e, a, pred };
+  }
+
+  /** Routers and experts on X (3, B, t, d): P and S (3, B, t, d) with their gates and router probabilities. */
+  private experts(x: Tensor): Omit<Path, 'e' | 'a' | 'pred'> {
     const { t, d, experts: ex } = this.config;
     const B = x.shape[1];
     const Kp = ex.private;
@@ -219,14 +236,7 @@ export class DERL extends Module implements SentimentModel {
     const hs = gelu(this.shared_experts.fc1.forwardShared(x)); //                                    (K_s, 3, B, t, h_e)
     const es = permute(reshape(this.shared_experts.fc2.forward(hs), [Ks, 3 * B, t * d]), [1, 0, 2]);
     const s = this.mix(gs, es, B);
-    // Fusion over [P̄_l, P̄_v, P̄_a, S̄].
-    const sbar = mean(mean(s, 2), 0, true); //                                              (1, B, d)
-    const e = concat([mean(p, 2), sbar], 0); //                                             (4, B, d)
-    const eb = permute(e, [1, 0, 2]); //                                                    (B, 4, d)
-    const a = softmax(reshape(this.importance.forward(eb), [B, 4])); //                     (B, 4)
-    const fusedVec = reshape(matmul(reshape(a, [B, 1, 4]), eb), [B, d]);
-    const pred = this.head.forward(fusedVec); //                                            (B, 1)
-    return { p, s, gp, pp, gs, ps, e, a, pred };
+    return { p, s, gp, pp, gs, ps };
   }
 
   /** Predictions (B, 1) from (possibly incomplete) inputs, without the tape; adds the batch to the router statistics. */
@@ -264,7 +274,10 @@ export class DERL extends Module implements SentimentModel {
     if (w.orth > 0 || w.consist > 0) {
       const sbar = mean(path.s, 2); //                                                      (3, B, d)
       if (w.orth > 0) {
-        const zz = concat([slice(path.e, 0, 0, 3), sbar], 0); //                           [P̄_l, P̄_v, P̄_a, S̄_l, S̄_v, S̄_a]
+        // [P̄_l, P̄_v, P̄_a, S̄_l, S̄_v, S̄_a]; with orthGradient 'experts' the experts run again on X̃ detached, so the
+        // term shapes the experts and routers and never the embedding (config.ts says why).
+        const own = c.orthGradient === 'experts' ? this.experts(x.detach()) : null;
+        const zz = own ? concat([mean(own.p, 2), mean(own.s, 2)], 0) : concat([slice(path.e, 0, 0, 3), sbar], 0);
         const [left, right] = c.orthPrivatePairs ? [[...ORTH_PS[0], ...ORTH_PP[0]], [...ORTH_PS[1], ...ORTH_PP[1]]] : ORTH_PS;
         terms.orth = softOrthogonality(zz, left, right);
       }
