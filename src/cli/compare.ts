@@ -9,8 +9,11 @@
 //   2. DAR beats late fusion by a clear margin at every rate ≥ 0.3,
 //   3. DAR trained with k = 0.3 beats DAR trained with k = 0 at every rate ≥ 0.5.
 // "Beats by a clear margin" is judged on MAE (the quantity the models regress): lower by at least
-// max(0.02, 2·SE), SE the standard error of the difference of the two seed means (per-seed standard deviations), so a
-// gap inside the seed-to-seed noise does not count. Exit code 0 when every check that the given runs allow passes.
+// max(0.02, 2·SE), SE the standard error of the difference of the two seed means, so a gap inside the seed-to-seed
+// noise does not count. When both runs trained the same seeds, the seeds are matched pairs (the same initial weights,
+// batch order and evaluation masks, only the model or k differs) and SE is the paired one, sd(per-seed difference)/√n;
+// otherwise it comes from the two per-run standard deviations. Exit code 0 when every check that the given runs allow
+// passes.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +23,12 @@ import { fmtRate, textTable } from '../eval/report';
 interface RunJson {
   method: string;
   protocol: { rates: number[]; seeds: number[] };
-  perRate: { rate: number; mean: Record<string, number | null>; std: Record<string, number | null> }[];
+  perRate: {
+    rate: number;
+    mean: Record<string, number | null>;
+    std: Record<string, number | null>;
+    perSeed?: { seed: number; metrics: Record<string, number | null> }[];
+  }[];
   run: { model: string; trainMissingRate: number; dataset: string; testSamples: number; epochs: number };
   baselines?: { constant?: { value: number; metrics: Record<string, number | null> } };
   modalityDrop?: { absent: string; mean: Record<string, number | null> }[];
@@ -49,30 +57,58 @@ function load(arg: string): Run {
 const num = (x: number | null | undefined) => (x === null || x === undefined ? NaN : x);
 const rateKey = (r: number) => Math.round(r * 1e6);
 
+/** One run's value of a metric at one rate: mean and std over seeds, and each seed's value when stored. */
+export interface SeedStats {
+  mean: number;
+  std: number;
+  n: number;
+  perSeed?: Map<number, number>;
+}
+
 /** Per rate: mean and std of MAE (and the other printed metrics) of a run. */
-function at(run: Run, rate: number, key: string): { mean: number; std: number; n: number } {
+function at(run: Run, rate: number, key: string): SeedStats {
   const p = run.json.perRate.find((x) => rateKey(x.rate) === rateKey(rate));
   if (!p) return { mean: NaN, std: NaN, n: 0 };
-  return { mean: num(p.mean[key]), std: num(p.std[key]), n: run.json.protocol.seeds.length };
+  const perSeed = p.perSeed ? new Map(p.perSeed.map((s) => [s.seed, num(s.metrics[key])])) : undefined;
+  return { mean: num(p.mean[key]), std: num(p.std[key]), n: run.json.protocol.seeds.length, perSeed };
 }
 
 export interface Check {
   name: string;
   rates: number[];
-  rows: { rate: number; better: number; worse: number; margin: number; needed: number; pass: boolean }[];
+  rows: { rate: number; better: number; worse: number; margin: number; needed: number; paired: boolean; pass: boolean }[];
   pass: boolean;
 }
 
+/**
+ * The standard error of mean(y) − mean(x): paired over the seeds when both have the same seeds (≥ 2) with a value
+ * each, else from the two standard deviations (a constant has std 0).
+ */
+export function differenceSE(x: SeedStats, y: SeedStats): { se: number; paired: boolean } {
+  const seeds = x.perSeed && y.perSeed && x.perSeed.size === y.perSeed.size && x.perSeed.size > 1
+    && [...x.perSeed.keys()].every((s) => y.perSeed!.has(s)) ? [...x.perSeed.keys()] : null;
+  if (seeds) {
+    const d = seeds.map((s) => y.perSeed!.get(s)! - x.perSeed!.get(s)!);
+    if (d.every(Number.isFinite)) {
+      const m = d.reduce((a, b) => a + b, 0) / d.length;
+      const sd = Math.sqrt(d.reduce((a, b) => a + (b - m) ** 2, 0) / (d.length - 1));
+      return { se: sd / Math.sqrt(d.length), paired: true };
+    }
+  }
+  const part = (v: SeedStats) => (Number.isFinite(v.std) && v.n > 1 ? v.std ** 2 / v.n : 0);
+  return { se: Math.sqrt(part(x) + part(y)), paired: false };
+}
+
 /** `a` beats `b` on MAE at each rate ≥ minRate by max(MIN_MAE_MARGIN, 2·SE). `b` may be a constant (std 0). */
-export function maeCheck(name: string, rates: number[], a: (r: number) => { mean: number; std: number; n: number },
-  b: (r: number) => { mean: number; std: number; n: number }, minRate: number): Check {
+export function maeCheck(name: string, rates: number[], a: (r: number) => SeedStats, b: (r: number) => SeedStats,
+  minRate: number): Check {
   const rows = rates.filter((r) => r >= minRate - 1e-9).map((rate) => {
     const x = a(rate);
     const y = b(rate);
-    const se = Math.sqrt((Number.isFinite(x.std) && x.n > 1 ? x.std ** 2 / x.n : 0) + (Number.isFinite(y.std) && y.n > 1 ? y.std ** 2 / y.n : 0));
+    const { se, paired } = differenceSE(x, y);
     const needed = Math.max(MIN_MAE_MARGIN, 2 * se);
     const margin = y.mean - x.mean;
-    return { rate, better: x.mean, worse: y.mean, margin, needed, pass: margin >= needed };
+    return { rate, better: x.mean, worse: y.mean, margin, needed, paired, pass: margin >= needed };
   });
   return { name, rates: rows.map((r) => r.rate), rows, pass: rows.length > 0 && rows.every((r) => r.pass) };
 }
@@ -83,7 +119,8 @@ function main(argv: string[]): number {
 
 Compares npm start runs (DAR at k > 0, late fusion, DAR at k = 0; any subset) with the constant predictor at every
 missing rate and checks the quality floor: DAR beats the constant predictor and late fusion at every rate >= 0.3,
-and DAR at k = 0.3 beats DAR at k = 0 at every rate >= 0.5, each on MAE by at least max(${MIN_MAE_MARGIN}, 2 SE).
+and DAR at k = 0.3 beats DAR at k = 0 at every rate >= 0.5, each on MAE by at least max(${MIN_MAE_MARGIN}, 2 SE);
+the SE is paired by seed when both runs trained the same seeds.
 `);
     return argv.length ? 0 : 2;
   }
@@ -101,7 +138,7 @@ and DAR at k = 0.3 beats DAR at k = 0 at every rate >= 0.5, each on MAE by at le
   if (datasets.size > 1) console.log(`warning: the runs differ in dataset or test samples: ${[...datasets].join(', ')}`);
   const rates = main.json.perRate.map((p) => p.rate);
   const constant = main.json.baselines?.constant;
-  const columns: { label: string; get: (rate: number, key: string) => { mean: number; std: number; n: number } }[] = [
+  const columns: { label: string; get: (rate: number, key: string) => SeedStats }[] = [
     { label: `DAR k=${main.json.run.trainMissingRate}`, get: (r, k) => at(main, r, k) },
   ];
   if (lf[0]) columns.push({ label: `late fusion k=${lf[0].json.run.trainMissingRate}`, get: (r, k) => at(lf[0], r, k) });
@@ -150,7 +187,8 @@ and DAR at k = 0.3 beats DAR at k = 0 at every rate >= 0.5, each on MAE by at le
   for (const c of checks) {
     console.log(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}`);
     for (const r of c.rows) {
-      console.log(`        rate ${fmtRate(r.rate)}: ${r.better.toFixed(3)} vs ${r.worse.toFixed(3)}, margin ${r.margin.toFixed(3)} (needed ${r.needed.toFixed(3)})${r.pass ? '' : '  ← not clear'}`);
+      const se = r.paired ? ', SE paired by seed' : '';
+      console.log(`        rate ${fmtRate(r.rate)}: ${r.better.toFixed(3)} vs ${r.worse.toFixed(3)}, margin ${r.margin.toFixed(3)} (needed ${r.needed.toFixed(3)}${se})${r.pass ? '' : '  ← not clear'}`);
     }
   }
   const missing = [!lf[0] && 'late fusion', !dar0[0] && 'DAR k=0', !constant && 'constant'].filter(Boolean);
