@@ -187,6 +187,19 @@ describe('DERL', () => {
     expect(r.samples[r.samples.length - 1].loss).toBeLessThan(r.samples[0].loss);
   });
 
+  it("L_orth's gradient stops at the embedding with orthGradient 'experts' and reaches it with 'full'", async () => {
+    const r = await run('derlOrthGradient', { dims: TINY, B: 7, seed: 5 });
+    for (const group of ['router_p', 'router_s', 'private_experts', 'shared_experts']) {
+      expect(r.experts[group], `experts mode: ${group}`).toBeGreaterThan(1e-6);
+      expect(r.full[group], `full mode: ${group}`).toBeGreaterThan(1e-6);
+    }
+    for (const group of ['align', 'embed']) {
+      expect(r.experts[group], `experts mode: ${group}`).toBe(0);
+      expect(r.full[group], `full mode: ${group}`).toBeGreaterThan(1e-6);
+    }
+    expect(r.experts.other).toBe(0); // the fusion and the heads are not in L_orth
+  });
+
   it('rejects bad inputs and configs with a WebgradError naming DERL, before any GPU work', async () => {
     const r = await run('derlBadInput', { dims: TINY, seed: 2 });
     for (const [name, c] of Object.entries(r) as [string, any][]) {

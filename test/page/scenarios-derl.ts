@@ -103,6 +103,29 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /**
+   * Where L_orth's gradient goes, per orthGradient mode: backward() of the orth term alone, then the gradient norm of
+   * each parameter group (alignment, embedding, routers, experts, everything else).
+   */
+  derlOrthGradient: async ({ dims, B, seed }, w) => {
+    const batch = randomBatch(w, dims, B, seed);
+    const out: Record<string, Record<string, number>> = {};
+    for (const mode of ['experts', 'full'] as const) {
+      const model = new w.DERL(w.derlConfig('tiny', dims, { seed, orthGradient: mode }));
+      w.tidy(() => model.losses(batch).terms.orth.backward());
+      const groups: Record<string, number> = {};
+      for (const [name, p] of model.namedParameters()) {
+        const group = /^(align|embed|router_p|router_s|private_experts|shared_experts)\./.exec(name)?.[1] ?? 'other';
+        const g = p.grad ? await p.grad.toArray() : new Float32Array(0);
+        groups[group] = (groups[group] ?? 0) + g.reduce((a, x) => a + x * x, 0);
+      }
+      out[mode] = Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, Math.sqrt(v)]));
+      model.dispose();
+    }
+    disposeBatch(batch);
+    return out;
+  },
+
+  /**
    * Times full training steps (losses, backward, AdamW) of `preset` on one random batch of size B at the dataset's
    * shapes; each phase synced and timed. Median of steps 2..n (step 1 compiles), the first step's terms, parameters.
    */
@@ -352,6 +375,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       configWeight: () => w.derlConfig('small', dims, { weights: { orth: -0.1 } }),
       configWeightName: () => w.derlConfig('small', dims, { weights: { ortho: 0.1 } as any }),
       configConsistency: () => w.derlConfig('small', dims, { consistency: 'mmd' as 'cmd' }),
+      configOrthGradient: () => w.derlConfig('small', dims, { orthGradient: 'embedding' as 'full' }),
     };
     const out: Record<string, any> = {};
     for (const [name, f] of Object.entries(cases)) out[name] = await expectThrow(w, f);
