@@ -68,6 +68,8 @@ runs and a comparison, about 12 minutes in all (the constant predictor is in eve
   npm start -- --out runs/latefusion --model latefusion
   npm start -- --out runs/dar-k0 --train-missing-rate 0
   node dist/compare.mjs runs/dar runs/latefusion runs/dar-k0
+Add DERL's column (and its whole-modality tables) with npm start -- --out runs/derl --model derl (about 6 minutes)
+and runs/derl as one more argument to compare.mjs.
 
 Environment:
   WEBGRAD_CHROME              path to a Chrome/Chromium executable (otherwise the system one is used)
