@@ -47,7 +47,8 @@ export interface SentimentModel extends Module {
   mainParameters(): [string, Tensor][];
   /**
    * Optional extra optimisation run before each main step on the same batch (DAR: the CLUB estimator's inner steps,
-   * with its own optimizer, on detached features). Returns named scalar terms for logging.
+   * with its own optimizer, on detached features). Returns named scalar terms for logging. Called inside the training
+   * step's tidy() like losses(), which may reuse what it computed on the same batch (DAR reuses its encodings).
    */
   auxiliaryStep?(batch: TrainingBatch): Record<string, Tensor>;
   /**

@@ -135,6 +135,45 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /**
+   * losses() right after auxiliaryStep() on the same batch reuses the encodings the step made; on a copy of the batch
+   * object (or with no step before) it computes them again. Returns both totals, the largest |difference| over every
+   * main gradient, and the dispatches each losses() recorded.
+   */
+  darStepEncoding: async ({ dims, overrides, B, seed }, w) => {
+    const rt = w.runtime();
+    const batch = randomBatch(w, dims, B, seed);
+    // Two models of the same seed (same weights, fresh estimator optimisers): one reuses, one recomputes.
+    const run = async (same: boolean) => {
+      const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
+      const out = await w.tidyAsync(async () => {
+        model.auxiliaryStep(batch);
+        model.zeroGrad();
+        await rt.sync();
+        const d0 = rt.stats().dispatches;
+        const { total } = model.losses(same ? batch : { ...batch });
+        const dispatches = rt.stats().dispatches - d0;
+        total.backward();
+        const grads = new Map<string, Float32Array>();
+        for (const [n, p] of model.mainParameters()) if (p.grad) grads.set(n, await p.grad.toArray());
+        return { total: await total.item(), grads, dispatches };
+      });
+      model.dispose();
+      return out;
+    };
+    const reused = await run(true);
+    const fresh = await run(false);
+    let maxDiff = 0;
+    for (const [n, g] of fresh.grads) {
+      const h = reused.grads.get(n)!;
+      for (let i = 0; i < g.length; i++) maxDiff = Math.max(maxDiff, Math.abs(g[i] - h[i]));
+    }
+    const sameKeys = [...fresh.grads.keys()].join() === [...reused.grads.keys()].join();
+    disposeBatch(batch);
+    return { reused: reused.total, fresh: fresh.total, maxDiff, sameKeys, grads: fresh.grads.size,
+      dispatches: { reused: reused.dispatches, fresh: fresh.dispatches } };
+  },
+
+  /**
    * Every ablation of DAR_ABLATIONS on the same weights (same seed) and batch: the terms, the total, and for the
    * parameters only one term reaches (dec.* for L_recon, boot_head.* for L_boot) the largest |gradient| (null when
    * no gradient was made). Also what auxiliaryStep returns.

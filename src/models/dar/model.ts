@@ -91,6 +91,12 @@ export class DAR extends Module implements SentimentModel {
   readonly club: ModuleDict<ClubEstimator>;
   /** The CLUB estimators' own Adam, made on the first auxiliaryStep(). */
   private clubOptimizer: Adam | null = null;
+  /**
+   * The encodings auxiliaryStep() made of its batch, on the tape, for the losses() call on the same batch that follows
+   * it in a training step: the estimators train on them detached, and L_total's forward starts from them instead of
+   * running the alignment and the encoders again (the weights have not changed in between).
+   */
+  private stepEncoding: { batch: TrainingBatch; enc: { u: Tensor; h: Tensor } } | null = null;
 
   constructor(config: DarConfig) {
     super();
@@ -223,7 +229,7 @@ export class DAR extends Module implements SentimentModel {
     const { noSim, noDiff, noRecon, noBoot } = c.ablation;
     const withComplete = this.needsComplete();
     // Corrupted and complete views go through alignment and encoders together: batch rows [0, B) and [B, 2B).
-    const enc = this.encodeViews(withComplete ? [batch.corrupted, batch.complete] : [batch.corrupted]);
+    const enc = this.takeStepEncoding(batch) ?? this.encodeViews(withComplete ? [batch.corrupted, batch.complete] : [batch.corrupted]);
     const view = (x: Tensor, k: number) => (withComplete ? slice(x, 1, k * B, (k + 1) * B) : x);
     const u = view(enc.u, 0);
     const h = view(enc.h, 0); //                                                             [H̃c; H̃s] (6, B, t, d)
@@ -303,16 +309,17 @@ export class DAR extends Module implements SentimentModel {
    */
   auxiliaryStep(batch: TrainingBatch): Record<string, Tensor> {
     const c = this.config;
-    check(batch !== null && typeof batch === 'object', OP, 'batch must be { complete, corrupted, labels }');
-    this.checkInputs(batch.corrupted, 'corrupted');
+    const B = this.checkBatch(batch);
+    this.stepEncoding = null;
     if (c.ablation.noDiff || c.club.innerSteps === 0) return {};
     const opt = this.auxiliaryOptimizers().club;
+    // Made in the caller's scope (the training step's tidy), so that it lives until losses() takes it.
+    const enc = this.encodeViews(this.needsComplete() ? [batch.corrupted, batch.complete] : [batch.corrupted]);
+    this.stepEncoding = { batch, enc };
     return tidy(() => {
-      const feats = noGrad(() => {
-        const { h } = this.encodeViews([batch.corrupted]);
-        const modality = (k: number) => reshape(slice(h, 0, k, k + 1), h.shape.slice(1));
-        return MODALITIES.map((_, k) => ({ x: modality(3 + k), y: modality(k) }));
-      });
+      const h = slice(enc.h, 1, 0, B).detach(); //                                          [H̃c; H̃s] (6, B, t, d)
+      const modality = (k: number) => reshape(slice(h, 0, k, k + 1), h.shape.slice(1));
+      const feats = MODALITIES.map((_, k) => ({ x: modality(3 + k), y: modality(k) }));
       let ll: Tensor | null = null;
       for (let k = 0; k < c.club.innerSteps; k++) {
         ll?.dispose();
@@ -329,7 +336,15 @@ export class DAR extends Module implements SentimentModel {
     });
   }
 
+  /** auxiliaryStep()'s encodings of `batch` if they are still there (each is used once), else null. */
+  private takeStepEncoding(batch: TrainingBatch): { u: Tensor; h: Tensor } | null {
+    const s = this.stepEncoding;
+    this.stepEncoding = null;
+    return s && s.batch === batch && !s.enc.u.disposed && !s.enc.h.disposed ? s.enc : null;
+  }
+
   override dispose(): void {
+    this.stepEncoding = null;
     this.clubOptimizer?.dispose();
     this.clubOptimizer = null;
     super.dispose();
