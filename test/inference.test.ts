@@ -32,6 +32,15 @@ describe('loadModel + predictSentiment', () => {
     });
   }
 
+  it('loads checkpoints written before a config field existed, with the value the model had then', async () => {
+    const dar = await run('inferenceOlderCheckpoint', { kind: 'DAR', fields: ['alignNorm', 'selection'] });
+    expect(dar.values).toEqual({ alignNorm: false, selection: 'total' });
+    expect(dar.diff).toBe(0);
+    const derl = await run('inferenceOlderCheckpoint', { kind: 'derl', fields: ['orthGradient'] });
+    expect(derl.values).toEqual({ orthGradient: 'full' });
+    expect(derl.diff).toBe(0);
+  });
+
   it('refuses bad arrays and foreign checkpoints with typed errors naming what is wrong, before any GPU work', async () => {
     const r = await run('inferenceErrors');
     const expectErr = (k: string, name: string, ...parts: (string | RegExp)[]) => {

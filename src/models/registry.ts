@@ -32,13 +32,30 @@ export function modelKinds(): string[] {
   return [...BUILDERS.keys()];
 }
 
-/** A new model of the given kind from its config (as found in `model.config`). */
+/**
+ * Config fields added after checkpoints of a kind were already being written, each with the value that describes the
+ * model such a checkpoint holds (what the code did before the field existed), so every saved model stays loadable:
+ *   DAR   alignNorm (no LayerNorm in the alignment before it), selection (model selection compared L_total)
+ *   derl  orthGradient (L_orth's gradient reached the embedding)
+ */
+const ADDED_FIELDS: Record<string, Record<string, unknown>> = {
+  DAR: { alignNorm: false, selection: 'total' },
+  derl: { orthGradient: 'full' },
+};
+
+/** `config` with the fields it predates filled in (see ADDED_FIELDS); a field present in `config` is kept. */
+export function upgradeConfig(kind: string, config: unknown): unknown {
+  const added = ADDED_FIELDS[kind];
+  return added && config !== null && typeof config === 'object' ? { ...added, ...config } : config;
+}
+
+/** A new model of the given kind from its config (as found in `model.config`, or in an older checkpoint). */
 export function createModel(kind: string, config: unknown): SentimentModel {
   const build = BUILDERS.get(kind);
   if (!build) {
     throw new CheckpointError('mismatch', `unknown model kind "${kind}" (known: ${modelKinds().join(', ')})`, undefined, 'createModel');
   }
-  return build(config);
+  return build(upgradeConfig(kind, config));
 }
 
 export interface LoadedModel {

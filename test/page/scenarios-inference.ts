@@ -67,6 +67,29 @@ export const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
+  /**
+   * A checkpoint written before a config field existed (the field deleted from its modelConfig) still loads, and
+   * predicts what the model predicts; returns the rebuilt config's values of the fields and the largest difference.
+   */
+  async inferenceOlderCheckpoint({ kind, fields }: { kind: string; fields: string[] }, w: W) {
+    // A DAR from before alignNorm had no LayerNorm in its alignment.
+    const model = kind === 'DAR'
+      ? new w.DAR(w.darConfig('small', w.syntheticMosi({ seed: 0, size: 'tiny' }).dims, { seed: 5, alignNorm: false }))
+      : build(w, kind, 5).model;
+    const x = arrays(w, kind, 4);
+    const older: Record<string, unknown> = { ...(model.config as unknown as Record<string, unknown>) };
+    for (const f of fields) delete older[f];
+    const bytes = await w.saveCheckpoint(model, null, { model: model.kind, modelConfig: older });
+    const direct = await w.predictSentiment(model, x);
+    const { model: loaded } = w.loadModel(bytes);
+    const viaLoad = await w.predictSentiment(loaded, x);
+    const cfg = loaded.config as unknown as Record<string, unknown>;
+    const out = { values: Object.fromEntries(fields.map((f) => [f, cfg[f]])), diff: maxAbsDiff(direct, viaLoad) };
+    model.dispose();
+    loaded.dispose();
+    return out;
+  },
+
   /** Each bad input: the error's name and message, and how many dispatches it caused. */
   async inferenceErrors(_args: unknown, w: W) {
     const { model } = build(w, 'latefusion', 3);
