@@ -29,6 +29,8 @@ describe('loadModel + predictSentiment', () => {
       expect(r.missingDiff).toBe(0);
       expect(r.missingChanges).toBeGreaterThan(1e-6);
       expect(r.leaked).toBe(0);
+      // DAR's checkpoint carries its CLUB estimators' optimizer too (as npm start's do), which loadModel skips.
+      expect(r.auxiliary).toEqual(kind === 'DAR' ? ['club'] : []);
     });
   }
 

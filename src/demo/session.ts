@@ -5,7 +5,7 @@ import '../autograd'; // installs Tensor.backward
 import { runtime } from '../engine';
 import { tidy, noGrad } from '../tensor';
 import { AdamW } from '../optim/adam';
-import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint';
+import { isOptimizerKey, loadCheckpoint, saveCheckpoint } from '../io/checkpoint';
 import { CheckpointError } from '../io/safetensors';
 import { applyMissing, EVAL_RATES, LNLN_EVAL_SEED, MissingField } from '../data/missing';
 import { readMmsaPickle } from '../data/mmsa';
@@ -309,7 +309,7 @@ export function loadModelFile(bytes: Uint8Array, fileName: string, dataset: Data
     if (r.missing.length) {
       throw new Error(`${fileName} does not fit ${entry.describe(options)}: ${r.missing.length} parameters missing (${r.missing.slice(0, 3).join(', ')}${r.missing.length > 3 ? ', …' : ''})`);
     }
-    const extra = r.unexpected.filter((n) => !n.startsWith('optim.'));
+    const extra = r.unexpected.filter((n) => !isOptimizerKey(n));
     if (extra.length) throw new Error(`${fileName} does not fit ${entry.describe(options)}: unexpected tensors ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''}`);
   } catch (e) {
     model.dispose();

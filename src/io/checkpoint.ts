@@ -49,7 +49,8 @@ interface OptimizerSlot {
   mdKey: string;
 }
 
-const isOptimizerKey = (name: string): boolean => name.startsWith(OPTIM_PREFIX) || name.startsWith('optim@');
+/** True for a tensor of optimizer state (the main optimizer's or an auxiliary one's), not a parameter. */
+export const isOptimizerKey = (name: string): boolean => name.startsWith(OPTIM_PREFIX) || name.startsWith('optim@');
 
 function slots(main: Optimizer | null | undefined, auxiliary: Record<string, Optimizer | null> = {}): OptimizerSlot[] {
   const out: OptimizerSlot[] = main ? [{ optimizer: main, prefix: OPTIM_PREFIX, mdKey: 'webgrad.optimizer' }] : [];

@@ -5,7 +5,7 @@
 // into it; optimizer state in the file is ignored. A new model type registers a builder once (registerModel).
 
 import { parseSafetensors, CheckpointError } from '../io/safetensors';
-import { loadCheckpoint } from '../io/checkpoint';
+import { isOptimizerKey, loadCheckpoint } from '../io/checkpoint';
 import { DAR } from './dar/model';
 import type { DarConfig } from './dar/config';
 import { LateFusion, type LateFusionConfig } from './latefusion';
@@ -88,7 +88,7 @@ export function loadModel(bytes: Uint8Array | ArrayBuffer): LoadedModel {
   try {
     // Non-strict only so that the optimizer state in a training checkpoint is skipped; every parameter must still fit.
     const r = loadCheckpoint(bytes, model, null, { strict: false });
-    const extra = r.unexpected.filter((n) => !n.startsWith('optim.'));
+    const extra = r.unexpected.filter((n) => !isOptimizerKey(n));
     if (r.missing.length || extra.length) {
       const problems = [...r.missing.map((n) => `missing from the file: "${n}"`), ...extra.map((n) => `unexpected in the file: "${n}"`)];
       throw new CheckpointError('mismatch', `the weights do not fit ${kind}: ${problems.join('; ')}`, problems, 'loadModel');

@@ -4,6 +4,8 @@
 
 import type * as wgType from '../../src/index';
 import type { Scenario } from './scenarios';
+import type { SentimentModel } from '../../src/models/types';
+import { disposeBatch, randomBatch } from './model-batches';
 
 type W = typeof wgType;
 
@@ -47,7 +49,18 @@ export const SCENARIOS: Record<string, Scenario> = {
     });
     if (kind === 'latefusion') opt.step();
     model.zeroGrad();
-    const bytes = await w.saveCheckpoint(model, opt, { model: model.kind, modelConfig: model.config, note: 'test' });
+    // As the trainer saves: DAR's checkpoint also holds its CLUB estimators' optimizer (optim@club.*), after one step.
+    const sm: SentimentModel = model;
+    if (sm.auxiliaryStep) {
+      const batch = randomBatch(w, model.config.dims, 3, 11);
+      w.tidy(() => {
+        sm.auxiliaryStep!(batch);
+      });
+      disposeBatch(batch);
+    }
+    const auxiliary = Object.keys(sm.auxiliaryOptimizers?.() ?? {});
+    const bytes = await w.saveCheckpoint(model, opt, { model: model.kind, modelConfig: model.config, note: 'test' },
+      { auxiliary: sm.auxiliaryOptimizers?.() });
     const direct = await w.predictSentiment(model, x);
     const { model: loaded, meta } = w.loadModel(bytes);
     const viaLoad = await w.predictSentiment(loaded, x);
@@ -62,7 +75,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     return {
       n: direct.length, direct: Array.from(direct), diff: maxAbsDiff(direct, viaLoad), sameKind, note: meta.note,
       missingDiff: maxAbsDiff(noAudio, zeroAudio), missingChanges: maxAbsDiff(noAudio, direct),
-      finite: [...direct, ...noAudio].every(Number.isFinite),
+      finite: [...direct, ...noAudio].every(Number.isFinite), auxiliary,
       leaked: w.runtime().stats().liveBuffers - liveBefore,
     };
   },
