@@ -1,8 +1,9 @@
 // Batches and parity fixtures for the model scenarios (scenarios-dar.ts, scenarios-derl.ts): random inputs of a
-// dataset's shapes, a corrupted view of them, and the decoding of a PyTorch parity fixture (batch and weights).
+// dataset's shapes, a corrupted view of them, the decoding of a PyTorch parity fixture (batch and weights), and the
+// timing of training steps.
 
 import type { Tensor, DatasetDims } from '../../src/index';
-import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
+import type { ModalityInputs, SentimentModel, TrainingBatch } from '../../src/models/types';
 import type { Module } from '../../src/nn/module';
 import type * as wgType from '../../src/index';
 
@@ -98,4 +99,64 @@ export function loadFixtureWeights(w: W, model: Module, tensors: FixtureTensors,
   }
   const unused = [...tensors.keys()].filter((k) => k.startsWith(`${prefix}param.`) && !names.has(k.slice(prefix.length + 6)));
   return { missing, unused };
+}
+
+/**
+ * Times `steps` full training steps of `model` on one batch (auxiliaryStep when the model has one, losses, backward,
+ * AdamW, then predict() when asked), each phase synced and timed. Returns the median of steps 2..n per phase (step 1
+ * compiles the pipelines), every step's time, the dispatches per phase, and the first step's terms and shapes.
+ */
+export async function timeTrainingSteps(w: W, model: SentimentModel, batch: TrainingBatch, steps: number, opts: { predict?: boolean } = {}) {
+  const rt = w.runtime();
+  const opt = new w.AdamW(model.mainParameters(), { lr: 1e-4, weightDecay: 1e-4 });
+  const phases: Record<string, number[]> = { forward: [], backward: [], optim: [], step: [] };
+  if (model.auxiliaryStep) phases.aux = [];
+  if (opts.predict) phases.predict = [];
+  const dispatches: Record<string, number> = {};
+  let first: { total: number; terms: Record<string, number>; aux: Record<string, number>; predShape: number[] } | null = null;
+  for (let s = 0; s < steps; s++) {
+    const out = await w.tidyAsync(async () => {
+      await rt.sync();
+      const t0 = performance.now();
+      let t = t0;
+      let d = rt.stats().dispatches;
+      const lap = async (name: string) => {
+        await rt.sync();
+        const now = performance.now();
+        phases[name].push(now - t);
+        dispatches[name] = rt.stats().dispatches - d;
+        t = now;
+        d = rt.stats().dispatches;
+      };
+      const aux = model.auxiliaryStep?.(batch) ?? {};
+      if (model.auxiliaryStep) await lap('aux');
+      opt.zeroGrad();
+      const { total, terms, pred } = model.losses(batch);
+      await lap('forward');
+      total.backward();
+      await lap('backward');
+      opt.step();
+      await lap('optim');
+      phases.step.push(performance.now() - t0);
+      if (opts.predict) {
+        model.predict(batch.corrupted);
+        await lap('predict');
+      }
+      if (s > 0) return null;
+      const values = async (xs: Record<string, Tensor>) =>
+        Object.fromEntries(await Promise.all(Object.entries(xs).map(async ([k, v]) => [k, await v.item()] as const)));
+      return { total: await total.item(), terms: await values(terms), aux: await values(aux), predShape: [...pred.shape] };
+    });
+    if (s === 0) first = out;
+  }
+  opt.dispose();
+  const median = (xs: number[]) => {
+    const v = xs.slice(1).sort((a, b) => a - b);
+    return v[Math.floor(v.length / 2)];
+  };
+  return {
+    ...first!, dispatches,
+    median: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
+    steps: phases.step,
+  };
 }

@@ -6,7 +6,7 @@ import type { Tensor, DatasetDims, DAR } from '../../src/index';
 import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
 import type * as wgType from '../../src/index';
 import type { Scenario } from './scenarios';
-import { decodeFixture, disposeBatch, inputs, loadFixtureWeights, randomBatch } from './model-batches';
+import { decodeFixture, disposeBatch, inputs, loadFixtureWeights, randomBatch, timeTrainingSteps } from './model-batches';
 
 type W = typeof wgType;
 
@@ -68,70 +68,18 @@ export const SCENARIOS: Record<string, Scenario> = {
   /** Time and dispatch counts of each phase of a training step (aux, forward, backward, optimizer), medians. */
 
   /**
-   * Builds DAR (preset, dims, overrides), runs `steps` full training steps (auxiliaryStep, losses, backward, AdamW)
-   * on one random batch of size B, and reports the shapes, the terms and the median time per step.
-   */
-
-  /**
    * Times full training steps (auxiliaryStep, losses, backward, AdamW) of `preset` on one random batch of size B at
-   * the dataset's shapes; each phase is synced and timed. Reports the median of steps 2..n (step 1 compiles), the
-   * terms and shapes of the first step, and the parameter counts.
+   * the dataset's shapes (timeTrainingSteps), with the parameter counts.
    */
   darStepTime: async ({ preset, dims, overrides, B, steps, seed }, w) => {
-    const rt = w.runtime();
     const model = new w.DAR(w.darConfig(preset, dims, { seed, ...(overrides ?? {}) }));
-    const opt = new w.AdamW(model.mainParameters(), { lr: 1e-4, weightDecay: 1e-4 });
     const batch = randomBatch(w, dims, B, seed);
-    const phases: Record<string, number[]> = { aux: [], forward: [], backward: [], optim: [], step: [] };
-    const dispatches: Record<string, number> = {};
-    let first: any = null;
-    for (let s = 0; s < steps; s++) {
-      const out = await w.tidyAsync(async () => {
-        await rt.sync();
-        const t0 = performance.now();
-        let t = t0;
-        let d = rt.stats().dispatches;
-        const lap = async (name: string) => {
-          await rt.sync();
-          const now = performance.now();
-          phases[name].push(now - t);
-          dispatches[name] = rt.stats().dispatches - d;
-          t = now;
-          d = rt.stats().dispatches;
-        };
-        const aux = model.auxiliaryStep(batch);
-        await lap('aux');
-        opt.zeroGrad();
-        const { total, terms, pred } = model.losses(batch);
-        await lap('forward');
-        total.backward();
-        await lap('backward');
-        opt.step();
-        await lap('optim');
-        phases.step.push(performance.now() - t0);
-        if (s > 0) return null;
-        const termVals: Record<string, number> = {};
-        for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
-        const auxVals: Record<string, number> = {};
-        for (const [k, v] of Object.entries(aux)) auxVals[k] = await v.item();
-        return { total: await total.item(), terms: termVals, aux: auxVals, predShape: [...pred.shape] };
-      });
-      if (s === 0) first = out;
-    }
-    const median = (xs: number[]) => {
-      const v = xs.slice(1).sort((a, b) => a - b);
-      return v[Math.floor(v.length / 2)];
-    };
+    const r = await timeTrainingSteps(w, model, batch, steps);
     const mainCount = model.mainParameters().reduce((a, [, p]) => a + p.size, 0);
     const clubCount = model.clubParameters().reduce((a, [, p]) => a + p.size, 0);
-    opt.dispose();
     model.dispose();
     disposeBatch(batch);
-    return {
-      ...first, mainCount, clubCount, dispatches,
-      median: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
-      steps: phases.step,
-    };
+    return { ...r, mainCount, clubCount };
   },
 
   /**

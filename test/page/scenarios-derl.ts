@@ -10,7 +10,7 @@ import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/tra
 import { gradcase, type CaseSpec } from './gradcase';
 import type { OpTable } from './registry';
 import type { Scenario } from './scenarios';
-import { decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, randomBatch } from './model-batches';
+import { decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, randomBatch, timeTrainingSteps } from './model-batches';
 
 type W = typeof wgType;
 
@@ -126,61 +126,17 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /**
-   * Times full training steps (losses, backward, AdamW) of `preset` on one random batch of size B at the dataset's
-   * shapes; each phase synced and timed. Median of steps 2..n (step 1 compiles), the first step's terms, parameters.
+   * Times full training steps (losses, backward, AdamW) and predict() of `preset` on one random batch of size B at the
+   * dataset's shapes (timeTrainingSteps), with the parameter count.
    */
   derlStepTime: async ({ preset, dims, overrides, B, steps, seed }, w) => {
-    const rt = w.runtime();
     const model = new w.DERL(w.derlConfig(preset, dims, { seed, ...(overrides ?? {}) }));
-    const opt = new w.AdamW(model.mainParameters(), { lr: 1e-4, weightDecay: 1e-4 });
     const batch = randomBatch(w, dims, B, seed);
-    const phases: Record<string, number[]> = { forward: [], backward: [], optim: [], step: [], predict: [] };
-    const dispatches: Record<string, number> = {};
-    let first: any = null;
-    for (let s = 0; s < steps; s++) {
-      const out = await w.tidyAsync(async () => {
-        await rt.sync();
-        const t0 = performance.now();
-        let t = t0;
-        let d = rt.stats().dispatches;
-        const lap = async (name: string) => {
-          await rt.sync();
-          const now = performance.now();
-          phases[name].push(now - t);
-          dispatches[name] = rt.stats().dispatches - d;
-          t = now;
-          d = rt.stats().dispatches;
-        };
-        opt.zeroGrad();
-        const { total, terms, pred } = model.losses(batch);
-        await lap('forward');
-        total.backward();
-        await lap('backward');
-        opt.step();
-        await lap('optim');
-        phases.step.push(performance.now() - t0);
-        model.predict(batch.corrupted);
-        await lap('predict');
-        if (s > 0) return null;
-        const termVals: Record<string, number> = {};
-        for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
-        return { total: await total.item(), terms: termVals, predShape: [...pred.shape] };
-      });
-      if (s === 0) first = out;
-    }
-    const median = (xs: number[]) => {
-      const v = xs.slice(1).sort((a, b) => a - b);
-      return v[Math.floor(v.length / 2)];
-    };
+    const r = await timeTrainingSteps(w, model, batch, steps, { predict: true });
     const parameters = model.mainParameters().reduce((a, [, p]) => a + p.size, 0);
-    opt.dispose();
     model.dispose();
     disposeBatch(batch);
-    return {
-      ...first, parameters, dispatches,
-      median: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
-      steps: phases.step,
-    };
+    return { ...r, parameters };
   },
 
   /**
