@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { maxAbs, relErr } from './model-parity';
 import { readSafetensors } from '../src/io/safetensors';
 
 let page: TestPage;
@@ -24,24 +25,6 @@ const TINY_OVERRIDES = {
   club: { hidden: 5, lstmHidden: 4, innerSteps: 2, lr: 1e-3 },
 };
 
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-/**
- * max |a − b| / max(max |b|, floor): the error relative to the tensor's scale. The floor (a fraction of the largest
- * gradient of the model) only matters for tensors whose true gradient is (almost) zero, such as norm_k.bias, which
- * shifts every key of a softmax by the same amount and so has an exactly zero gradient that float32 sees as noise.
- */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 0): number {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  for (let i = 0; i < b.length; i++) num = Math.max(num, Math.abs(a[i] - b[i]));
-  const den = Math.max(maxAbs(b), floor);
-  return den === 0 ? num : num / den;
-}
 
 describe('DAR', () => {
   it('matches the PyTorch reference (test/torch-reference/dar.py): total loss, every term and every gradient at rel. error ≤ 1e-3', async () => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { maxAbs, relErr } from './model-parity';
 import { readSafetensors } from '../src/io/safetensors';
 
 let page: TestPage;
@@ -19,20 +20,6 @@ const MOSI = { text: { len: 50, dim: 768 }, audio: { len: 375, dim: 5 }, vision:
 const TINY = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
 const ALL_TERMS = ['aux', 'balance', 'consist', 'orth', 'recon_feat', 'recon_input', 'task'];
 
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-/** max |a − b| / max(max |b|, floor): the error relative to the tensor's scale (see test/dar.test.ts). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 0): number {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  for (let i = 0; i < b.length; i++) num = Math.max(num, Math.abs(a[i] - b[i]));
-  const den = Math.max(maxAbs(b), floor);
-  return den === 0 ? num : num / den;
-}
 
 const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
