@@ -160,3 +160,63 @@ export async function timeTrainingSteps(w: W, model: SentimentModel, batch: Trai
     steps: phases.step,
   };
 }
+
+/** Runs `f` in a tidy() and reports whether it threw, with the error's name and message and the dispatches it made. */
+export async function tryBeforeGpu(w: W, f: () => unknown) {
+  const rt = w.runtime();
+  await rt.sync();
+  const d0 = rt.stats().dispatches;
+  try {
+    w.tidy(() => {
+      f();
+    });
+    return { threw: false };
+  } catch (e) {
+    const err = e as Error;
+    return { threw: true, name: err.name, message: err.message, dispatches: rt.stats().dispatches - d0 };
+  }
+}
+
+/**
+ * The bad inputs every model must refuse with a WebgradError before any GPU work: wrong ranks, widths, lengths and
+ * batch sizes, a text mask of the wrong length, a non-tensor, bad labels, a complete view that does not match. Every
+ * tensor is made here, before any case runs, so a dispatch counted while one runs is the model's. Also returns the
+ * good batch and the bad tensors for model-specific cases, and dispose() for all of it.
+ */
+export function badInputCases(w: W, model: SentimentModel, dims: DatasetDims, B: number, seed: number) {
+  const T = dims.text.len;
+  const made: Tensor[] = [];
+  const z = (shape: number[]) => {
+    const t = w.zeros(shape).keep();
+    made.push(t);
+    return t;
+  };
+  const x = inputs(w, dims, B, seed);
+  const good = randomBatch(w, dims, B, seed);
+  const bigger = inputs(w, dims, B + 1, seed);
+  const bad = {
+    textRank2: z([B, T * dims.text.dim]), textWide: z([B, T, dims.text.dim + 1]), textNarrow: z([B, T, 2]),
+    audioShort: z([B, dims.audio.len - 1, dims.audio.dim]), vision4: z([B, 1, dims.vision.len, dims.vision.dim]),
+    audioBatch: z([B + 1, dims.audio.len, dims.audio.dim]), dropped: z([B, T + 1]), labels1: z([B]), labelsB: z([B + 1, 1]),
+  };
+  const cases: Record<string, () => unknown> = {
+    textRank2: () => model.predict({ ...x, text: bad.textRank2 }),
+    textWrongDim: () => model.predict({ ...x, text: bad.textWide }),
+    audioWrongLen: () => model.predict({ ...x, audio: bad.audioShort }),
+    visionRank4: () => model.predict({ ...x, vision: bad.vision4 }),
+    batchMismatch: () => model.predict({ ...x, audio: bad.audioBatch }),
+    textDroppedShape: () => model.predict({ ...x, textDropped: bad.dropped }),
+    notATensor: () => model.predict({ ...x, vision: [1, 2, 3] as unknown as Tensor }),
+    labelsShape: () => model.losses({ ...good, labels: bad.labels1 }),
+    labelsBatch: () => model.losses({ ...good, labels: bad.labelsB }),
+    completeBatch: () => model.losses({ ...good, complete: bigger }),
+    completeDims: () => model.losses({ ...good, complete: { ...good.complete, text: bad.textNarrow } }),
+  };
+  const dispose = () => {
+    for (const t of made) t.dispose();
+    disposeInputs(x);
+    disposeInputs(bigger);
+    disposeBatch(good);
+  };
+  return { cases, good, bad, dispose };
+}

@@ -6,7 +6,9 @@ import type { Tensor, DatasetDims, DAR } from '../../src/index';
 import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
 import type * as wgType from '../../src/index';
 import type { Scenario } from './scenarios';
-import { decodeFixture, disposeBatch, inputs, loadFixtureWeights, randomBatch, timeTrainingSteps } from './model-batches';
+import {
+  badInputCases, decodeFixture, disposeBatch, inputs, loadFixtureWeights, randomBatch, timeTrainingSteps, tryBeforeGpu,
+} from './model-batches';
 
 type W = typeof wgType;
 
@@ -230,38 +232,10 @@ export const SCENARIOS: Record<string, Scenario> = {
 
   /** Bad inputs and configs: each must throw a WebgradError naming DAR before any GPU work. */
   darBadInput: async ({ dims, overrides, seed }, w) => {
-    const rt = w.runtime();
     const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
-    const B = 3;
-    const ok = () => inputs(w, dims, B, seed);
-    const good = randomBatch(w, dims, B, seed);
-    const T = dims.text.len;
-    const made: Tensor[] = [];
-    const z = (shape: number[]) => {
-      const t = w.zeros(shape).keep();
-      made.push(t);
-      return t;
-    };
-    const x = ok();
-    const bigger = inputs(w, dims, B + 1, seed);
-    // Every tensor is made before the cases run, so any dispatch counted below would be the model's.
-    const bad = {
-      textRank2: z([B, T * dims.text.dim]), textWide: z([B, T, dims.text.dim + 1]), textNarrow: z([B, T, 2]),
-      audioShort: z([B, dims.audio.len - 1, dims.audio.dim]), vision4: z([B, 1, dims.vision.len, dims.vision.dim]),
-      audioBatch: z([B + 1, dims.audio.len, dims.audio.dim]), dropped: z([B, T + 1]), labels1: z([B]), labelsB: z([B + 1, 1]),
-    };
-    const cases: Record<string, () => unknown> = {
-      textRank2: () => model.predict({ ...x, text: bad.textRank2 }),
-      textWrongDim: () => model.predict({ ...x, text: bad.textWide }),
-      audioWrongLen: () => model.predict({ ...x, audio: bad.audioShort }),
-      visionRank4: () => model.predict({ ...x, vision: bad.vision4 }),
-      batchMismatch: () => model.predict({ ...x, audio: bad.audioBatch }),
-      textDroppedShape: () => model.predict({ ...x, textDropped: bad.dropped }),
-      notATensor: () => model.predict({ ...x, vision: [1, 2, 3] as unknown as Tensor }),
-      labelsShape: () => model.losses({ ...good, labels: bad.labels1 }),
-      labelsBatch: () => model.losses({ ...good, labels: bad.labelsB }),
-      completeBatch: () => model.losses({ ...good, complete: bigger }),
-      completeDims: () => model.losses({ ...good, complete: { ...good.complete, text: bad.textNarrow } }),
+    const { cases, good, bad, dispose } = badInputCases(w, model, dims, 3, seed);
+    const all: Record<string, () => unknown> = {
+      ...cases,
       auxBadInput: () => model.auxiliaryStep({ ...good, corrupted: { ...good.corrupted, text: bad.textRank2 } }),
       configOddLstm: () => w.darConfig('small', dims, { club: { lstmHidden: 3 } }),
       configPreset: () => w.darConfig('huge' as 'small', dims),
@@ -269,23 +243,9 @@ export const SCENARIOS: Record<string, Scenario> = {
       configTau: () => w.darConfig('small', dims, { tau: 0 }),
     };
     const out: Record<string, any> = {};
-    for (const [name, f] of Object.entries(cases)) {
-      await rt.sync();
-      const d0 = rt.stats().dispatches;
-      try {
-        w.tidy(() => {
-          f();
-        });
-        out[name] = { threw: false };
-      } catch (e) {
-        const err = e as Error;
-        out[name] = { threw: true, name: err.name, message: err.message, dispatches: rt.stats().dispatches - d0 };
-      }
-    }
-    for (const t of made) t.dispose();
-    for (const t of [...Object.values(x), ...Object.values(bigger)]) (t as Tensor).dispose();
+    for (const [name, f] of Object.entries(all)) out[name] = await tryBeforeGpu(w, f);
+    dispose();
     model.dispose();
-    disposeBatch(good);
     return out;
   },
 };

@@ -10,7 +10,10 @@ import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/tra
 import { gradcase, type CaseSpec } from './gradcase';
 import type { OpTable } from './registry';
 import type { Scenario } from './scenarios';
-import { decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, randomBatch, timeTrainingSteps } from './model-batches';
+import {
+  badInputCases, decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, randomBatch, timeTrainingSteps,
+  tryBeforeGpu,
+} from './model-batches';
 
 type W = typeof wgType;
 
@@ -35,22 +38,6 @@ function internals(model: DERL, x: ModalityInputs): { gp: Tensor; gs: Tensor; a:
   return m.path(m.embedViews([x]));
 }
 
-/** Runs `f` and reports whether it threw a WebgradError before recording any GPU work. */
-async function expectThrow(w: W, f: () => unknown) {
-  const rt = w.runtime();
-  await rt.sync();
-  const d0 = rt.stats().dispatches;
-  try {
-    w.tidy(() => {
-      f();
-    });
-    return { threw: false };
-  } catch (e) {
-    const err = e as Error;
-    return { threw: true, name: err.name, message: err.message, dispatches: rt.stats().dispatches - d0 };
-  }
-}
-
 export const SCENARIOS: Record<string, Scenario> = {
   /** One case of test/derl-ops.test.ts's gradient checks, against this file's op table. */
   derlGradcase: async (spec: CaseSpec) => gradcase(OPS, spec),
@@ -60,9 +47,9 @@ export const SCENARIOS: Record<string, Scenario> = {
     const x = w.zeros([2, 3]).keep();
     const s = w.zeros([]).keep();
     const out = {
-      kZero: await expectThrow(w, () => w.topkSoftmax(x, 0)),
-      kFraction: await expectThrow(w, () => w.topkSoftmax(x, 1.5)),
-      scalar: await expectThrow(w, () => w.topkSoftmax(s, 1)),
+      kZero: await tryBeforeGpu(w, () => w.topkSoftmax(x, 0)),
+      kFraction: await tryBeforeGpu(w, () => w.topkSoftmax(x, 1.5)),
+      scalar: await tryBeforeGpu(w, () => w.topkSoftmax(s, 1)),
     };
     x.dispose();
     s.dispose();
@@ -299,31 +286,9 @@ export const SCENARIOS: Record<string, Scenario> = {
   /** Bad inputs and configs: each must throw a WebgradError naming DERL before any GPU work. */
   derlBadInput: async ({ dims, seed }, w) => {
     const model = new w.DERL(w.derlConfig('tiny', dims, { seed }));
-    const B = 3;
-    const T = dims.text.len;
-    const made: Tensor[] = [];
-    const z = (shape: number[]) => {
-      const t = w.zeros(shape).keep();
-      made.push(t);
-      return t;
-    };
-    const x = inputs(w, dims, B, seed);
-    const good = randomBatch(w, dims, B, seed);
-    const bigger = inputs(w, dims, B + 1, seed);
-    const bad = {
-      textRank2: z([B, T * dims.text.dim]), textWide: z([B, T, dims.text.dim + 1]), audioShort: z([B, dims.audio.len - 1, dims.audio.dim]),
-      audioBatch: z([B + 1, dims.audio.len, dims.audio.dim]), dropped: z([B, T + 1]), labels1: z([B]), labelsB: z([B + 1, 1]),
-    };
-    const cases: Record<string, () => unknown> = {
-      textRank2: () => model.predict({ ...x, text: bad.textRank2 }),
-      textWrongDim: () => model.predict({ ...x, text: bad.textWide }),
-      audioWrongLen: () => model.predict({ ...x, audio: bad.audioShort }),
-      batchMismatch: () => model.predict({ ...x, audio: bad.audioBatch }),
-      textDroppedShape: () => model.predict({ ...x, textDropped: bad.dropped }),
-      notATensor: () => model.predict({ ...x, vision: [1, 2, 3] as unknown as Tensor }),
-      labelsShape: () => model.losses({ ...good, labels: bad.labels1 }),
-      labelsBatch: () => model.losses({ ...good, labels: bad.labelsB }),
-      completeBatch: () => model.losses({ ...good, complete: bigger }),
+    const { cases, dispose } = badInputCases(w, model, dims, 3, seed);
+    const all: Record<string, () => unknown> = {
+      ...cases,
       configPreset: () => w.derlConfig('huge' as 'small', dims),
       configDims: () => w.derlConfig('small', { ...dims, audio: { len: 0, dim: 5 } }),
       configExperts: () => w.derlConfig('small', dims, { experts: { shared: 0 } }),
@@ -334,11 +299,8 @@ export const SCENARIOS: Record<string, Scenario> = {
       configOrthGradient: () => w.derlConfig('small', dims, { orthGradient: 'embedding' as 'full' }),
     };
     const out: Record<string, any> = {};
-    for (const [name, f] of Object.entries(cases)) out[name] = await expectThrow(w, f);
-    for (const t of made) t.dispose();
-    disposeInputs(x);
-    disposeInputs(bigger);
-    disposeBatch(good);
+    for (const [name, f] of Object.entries(all)) out[name] = await tryBeforeGpu(w, f);
+    dispose();
     model.dispose();
     return out;
   },
