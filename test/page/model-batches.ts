@@ -220,3 +220,38 @@ export function badInputCases(w: W, model: SentimentModel, dims: DatasetDims, B:
   };
   return { cases, good, bad, dispose };
 }
+
+/**
+ * `steps` training steps in tidy() on one random batch (auxiliaryStep when the model has one, losses, backward, AdamW,
+ * then predict() when asked): the loss and memory counters after every step, and the live buffers left once model,
+ * optimizer and batch are disposed, counted from before the model was made.
+ */
+export async function memoryOverSteps(w: W, make: () => SentimentModel, dims: DatasetDims,
+  { B, steps, seed, lr, predict = false }: { B: number; steps: number; seed: number; lr: number; predict?: boolean }) {
+  const rt = w.runtime();
+  await rt.sync();
+  const live0 = rt.stats().liveBuffers;
+  const model = make();
+  const opt = new w.AdamW(model.mainParameters(), { lr, weightDecay: 1e-4 });
+  const batch = randomBatch(w, dims, B, seed);
+  const samples: { step: number; loss: number; liveBuffers: number; liveBytes: number; allocatedBuffers: number; allocatedBytes: number }[] = [];
+  for (let s = 0; s < steps; s++) {
+    const loss = await w.tidyAsync(async () => {
+      model.auxiliaryStep?.(batch);
+      opt.zeroGrad();
+      const { total } = model.losses(batch);
+      total.backward();
+      opt.step();
+      return total.item();
+    });
+    if (predict) model.predict(batch.corrupted).dispose();
+    await rt.sync();
+    const st = rt.stats();
+    samples.push({ step: s, loss, liveBuffers: st.liveBuffers, liveBytes: st.liveBytes, allocatedBuffers: st.allocatedBuffers, allocatedBytes: st.allocatedBytes });
+  }
+  opt.dispose();
+  model.dispose();
+  disposeBatch(batch);
+  await rt.sync();
+  return { samples, leftover: rt.stats().liveBuffers - live0 };
+}

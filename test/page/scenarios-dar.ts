@@ -7,7 +7,8 @@ import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
 import type * as wgType from '../../src/index';
 import type { Scenario } from './scenarios';
 import {
-  badInputCases, decodeFixture, disposeBatch, inputs, loadFixtureWeights, randomBatch, timeTrainingSteps, tryBeforeGpu,
+  badInputCases, decodeFixture, disposeBatch, inputs, loadFixtureWeights, memoryOverSteps, randomBatch, timeTrainingSteps,
+  tryBeforeGpu,
 } from './model-batches';
 
 type W = typeof wgType;
@@ -202,33 +203,8 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Training steps in tidy() (auxiliaryStep, losses, backward, AdamW): memory counters after every step from the
    * second on, and the live buffers left after disposing model, optimizer and batch.
    */
-  darLeak: async ({ dims, overrides, B, steps, seed }, w) => {
-    const rt = w.runtime();
-    await rt.sync();
-    const live0 = rt.stats().liveBuffers;
-    const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
-    const opt = new w.AdamW(model.mainParameters(), { lr: 1e-3, weightDecay: 1e-4 });
-    const batch = randomBatch(w, dims, B, seed);
-    const samples: any[] = [];
-    for (let s = 0; s < steps; s++) {
-      const loss = await w.tidyAsync(async () => {
-        model.auxiliaryStep(batch);
-        opt.zeroGrad();
-        const { total } = model.losses(batch);
-        total.backward();
-        opt.step();
-        return total.item();
-      });
-      await rt.sync();
-      const st = rt.stats();
-      samples.push({ step: s, loss, liveBuffers: st.liveBuffers, liveBytes: st.liveBytes, allocatedBuffers: st.allocatedBuffers, allocatedBytes: st.allocatedBytes });
-    }
-    opt.dispose();
-    model.dispose();
-    disposeBatch(batch);
-    await rt.sync();
-    return { samples, leftover: rt.stats().liveBuffers - live0 };
-  },
+  darLeak: async ({ dims, overrides, B, steps, seed }, w) =>
+    memoryOverSteps(w, () => new w.DAR(w.darConfig('small', dims, { ...overrides, seed })), dims, { B, steps, seed, lr: 1e-3 }),
 
   /** Bad inputs and configs: each must throw a WebgradError naming DAR before any GPU work. */
   darBadInput: async ({ dims, overrides, seed }, w) => {

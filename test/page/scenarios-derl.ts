@@ -11,8 +11,8 @@ import { gradcase, type CaseSpec } from './gradcase';
 import type { OpTable } from './registry';
 import type { Scenario } from './scenarios';
 import {
-  badInputCases, decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, randomBatch, timeTrainingSteps,
-  tryBeforeGpu,
+  badInputCases, decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, memoryOverSteps, randomBatch,
+  timeTrainingSteps, tryBeforeGpu,
 } from './model-batches';
 
 type W = typeof wgType;
@@ -255,33 +255,9 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /** Training steps in tidy(): memory counters after every step, and what is left after disposing everything. */
-  derlLeak: async ({ dims, B, steps, seed }, w) => {
-    const rt = w.runtime();
-    await rt.sync();
-    const live0 = rt.stats().liveBuffers;
-    const model = new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK: 2 } }));
-    const opt = new w.AdamW(model.mainParameters(), { lr: 3e-3, weightDecay: 1e-4 });
-    const batch = randomBatch(w, dims, B, seed);
-    const samples: any[] = [];
-    for (let s = 0; s < steps; s++) {
-      const loss = await w.tidyAsync(async () => {
-        opt.zeroGrad();
-        const { total } = model.losses(batch);
-        total.backward();
-        opt.step();
-        return total.item();
-      });
-      model.predict(batch.corrupted).dispose();
-      await rt.sync();
-      const st = rt.stats();
-      samples.push({ step: s, loss, liveBuffers: st.liveBuffers, liveBytes: st.liveBytes, allocatedBuffers: st.allocatedBuffers, allocatedBytes: st.allocatedBytes });
-    }
-    opt.dispose();
-    model.dispose();
-    disposeBatch(batch);
-    await rt.sync();
-    return { samples, leftover: rt.stats().liveBuffers - live0 };
-  },
+  derlLeak: async ({ dims, B, steps, seed }, w) =>
+    memoryOverSteps(w, () => new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK: 2 } })), dims,
+      { B, steps, seed, lr: 3e-3, predict: true }),
 
   /** Bad inputs and configs: each must throw a WebgradError naming DERL before any GPU work. */
   derlBadInput: async ({ dims, seed }, w) => {
