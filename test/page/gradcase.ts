@@ -33,8 +33,8 @@ export interface CaseResult {
   outShape: number[];
   out: number[];
   grads: (number[] | null)[];
-  /** Per input: [index, float32 finite-difference derivative] pairs. */
-  fd: [number, number][][];
+  /** Per input: [index, central difference with step h, with step h/2] (float32, on the GPU). */
+  fd: [number, number, number][][];
   dispatches: number;
 }
 
@@ -77,21 +77,25 @@ export async function gradcase(ops: OpTable, spec: CaseSpec): Promise<CaseResult
     return l;
   };
   const base = spec.inputs.map((x) => Float32Array.from(x.data));
-  const fd: [number, number][][] = [];
+  // The central difference at step h and at h/2: how far apart they are tells the Node side how much to trust them.
+  const central = async (i: number, j: number, h: number) => {
+    const x0 = base[i][j];
+    const plus = base.map((d) => d.slice());
+    const minus = base.map((d) => d.slice());
+    plus[i][j] = x0 + h;
+    minus[i][j] = x0 - h;
+    const lp = await wg.tidyAsync(() => lossAt(plus));
+    const lm = await wg.tidyAsync(() => lossAt(minus));
+    return (lp - lm) / (plus[i][j] - minus[i][j]); // the float32-rounded step actually taken
+  };
+  const fd: [number, number, number][][] = [];
   for (let i = 0; i < spec.inputs.length; i++) {
-    const pairs: [number, number][] = [];
+    const rows: [number, number, number][] = [];
     for (const j of spec.fdIndices[i] ?? []) {
-      const x0 = base[i][j];
-      const h = spec.fdEps * Math.max(1, Math.abs(x0));
-      const plus = base.map((d) => d.slice());
-      const minus = base.map((d) => d.slice());
-      plus[i][j] = x0 + h;
-      minus[i][j] = x0 - h;
-      const lp = await wg.tidyAsync(() => lossAt(plus));
-      const lm = await wg.tidyAsync(() => lossAt(minus));
-      pairs.push([j, (lp - lm) / (plus[i][j] - minus[i][j])]); // the float32-rounded step actually taken
+      const h = spec.fdEps * Math.max(1, Math.abs(base[i][j]));
+      rows.push([j, await central(i, j, h), await central(i, j, h / 2)]);
     }
-    fd.push(pairs);
+    fd.push(rows);
   }
   return { outShape, out, grads, fd, dispatches: rt.stats().dispatches - before };
 }
