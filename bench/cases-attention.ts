@@ -14,19 +14,8 @@ import type * as wgType from '../src/index';
 import type { AttentionKernel } from '../src/ops/attention';
 import { attentionBackwardRef, attentionRef, encoderLayerRef, layerParamShapes, mhaParamShapes, mhaRef, type Params } from '../src/reference/attention';
 import type { KernelBench, KernelBenchInstance } from './cases';
+import { randomData } from './random-data';
 
-/** Deterministic values in [-1, 1) (mulberry32). */
-function randomData(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 function maxRelErr(got: Float32Array, want: Float64Array): number {
   let err = 0;

@@ -26,7 +26,8 @@ import { node } from './peers/onnx-graph';
 import { ortInstance } from './peers/ort';
 import { tfInstance, type Tf } from './peers/tfjs';
 import type { CompareRow } from './peers/types';
-import { maxRelErr, permute, randomData } from './peers/types';
+import { maxRelErr, permute } from './peers/types';
+import { randomData } from './random-data';
 
 type Wg = typeof wgType;
 type T = wgType.Tensor;

@@ -8,22 +8,11 @@ import type * as wgType from '../src/index';
 import type { KernelBench, KernelBenchInstance } from './cases';
 import { infoNCERef } from '../src/reference/infonce';
 import { clubLogLikelihoodRef, clubUpperBoundRef } from '../src/reference/club';
+import { randomData } from './random-data';
 
 type Wg = typeof wgType;
 type Impl = 'fused' | 'composite';
 
-/** Deterministic inputs in [lo, hi) (mulberry32), so every run and every row sees the same data. */
-function data(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 
 const relErr = (got: number, want: number) => Math.abs(got - want) / Math.max(Math.abs(want), 1e-30);
 
@@ -65,7 +54,7 @@ function infoNCEBench(n: number, d: number, m: number, backward: boolean, impl: 
     // The similarity matrix (2·N·C·D) forward; backward adds dÂ = G·Ĉ and dĈ = Gᵀ·Â (2·N·C·D each).
     flops: (backward ? 6 : 2) * n * c * d,
     setup(w) {
-      const arrays = [data(n * d, 1), data(n * d, 2), data(m * d, 3)];
+      const arrays = [randomData(n * d, 1), randomData(n * d, 2), randomData(m * d, 3)];
       const shapes = [[n, d], [n, d], [m, d]];
       return instance(w, arrays, shapes, backward,
         ([a, p, neg]) => w.infoNCE(a, p, { temperature, negatives: neg, inBatchNegatives: inBatch, impl }),
@@ -84,7 +73,7 @@ function clubBench(kind: 'upper' | 'loglik', n: number, t: number, d: number, ba
     bytes: (backward ? 9 : 3) * 4 * elems,
     setup(w) {
       const shape = [n, t, d];
-      const arrays = [data(elems, 4), data(elems, 5), data(elems, 6)]; // logvar in [−1, 1), as tanh gives
+      const arrays = [randomData(elems, 4), randomData(elems, 5), randomData(elems, 6)]; // logvar in [−1, 1), as tanh gives
       const op = kind === 'upper' ? w.clubUpperBound : w.clubLogLikelihood;
       const ref = kind === 'upper' ? clubUpperBoundRef : clubLogLikelihoodRef;
       return instance(w, arrays, [shape, shape, shape], backward, ([mu, lv, y]) => op(mu, lv, y, { impl }),

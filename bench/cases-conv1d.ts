@@ -15,6 +15,7 @@ import type * as wgType from '../src/index';
 import type { Conv1dKernel } from '../src/ops/conv1d';
 import { conv1dRef, conv1dRefGeometry, conv1dRefGrads } from '../src/reference/conv1d';
 import type { KernelBench, KernelBenchInstance } from './cases';
+import { randomData } from './random-data';
 
 interface Shape {
   B: number;
@@ -26,18 +27,6 @@ interface Shape {
   what: string;
 }
 
-/** Deterministic values in [-1, 1) (mulberry32). */
-function randomData(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 interface Data {
   x: Float32Array;

@@ -5,21 +5,10 @@
 import type * as wgType from '../src/index';
 import type { KernelBench } from './cases';
 import { refTopkSoftmax } from '../src/reference/topk';
+import { randomData } from './random-data';
 
 type Wg = typeof wgType;
 
-/** Deterministic logits in [-2, 2) (mulberry32). */
-function data(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = -2 + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 4;
-  }
-  return out;
-}
 
 function topkBench(rows: number, C: number, k: number, backward: boolean): KernelBench {
   const n = rows * C;
@@ -28,7 +17,7 @@ function topkBench(rows: number, C: number, k: number, backward: boolean): Kerne
     label: `rows=${rows} C=${C} k=${k}, ${backward ? 'fwd+bwd' : 'fwd'}`,
     bytes: (backward ? 5 : 2) * 4 * n, //   fwd: x, y; bwd: y, gy, gx
     setup(w: Wg) {
-      const host = data(n, 7 + C);
+      const host = randomData(n, 7 + C, -2, 2);
       const x = w.tensor(host, [rows, C], { requiresGrad: backward }).keep();
       return {
         run() {

@@ -7,6 +7,7 @@ import type * as wgType from '../src/index';
 import type { LstmKernel } from '../src/ops/lstm';
 import { refLstm } from '../src/reference/lstm';
 import type { KernelBench, KernelBenchInstance } from './cases';
+import { randomData } from './random-data';
 
 interface Shape {
   B: number;
@@ -15,18 +16,6 @@ interface Shape {
   H: number;
 }
 
-/** Deterministic values in [-1, 1) (mulberry32). */
-function randomData(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 /**
  * Multiply-adds ×2 of one bidirectional call: the input projection 2·B·T·I·2·4H and the recurrence 2·B·T·2·4H·H

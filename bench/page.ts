@@ -15,6 +15,7 @@ import type { KernelBenchInstance } from './cases';
 import { initOrt, type OrtRuntime } from './peers/ort';
 import { initTfjs, type TfjsRuntime } from './peers/tfjs';
 import type { ImplName, PeerInstance, PeerName } from './peers/types';
+import { randomData } from './random-data';
 
 export interface BenchCase {
   label: string;
@@ -82,18 +83,6 @@ class GpuTimer {
   }
 }
 
-/** Deterministic inputs in [-1, 1) (mulberry32), so every kernel sees the same data. */
-function randomData(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 interface Inputs {
   a: Float32Array;

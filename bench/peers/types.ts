@@ -56,18 +56,6 @@ export function maxRelErr(got: ArrayLike<number>[], want: ArrayLike<number>[]): 
   return worst;
 }
 
-/** Deterministic values in [lo, hi) (mulberry32), the same generator as the other bench files. */
-export function randomData(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 
 /** Row-major transpose of `data` (shape `shape`) by `perm`: out.shape[i] = shape[perm[i]]. */
 export function permute(data: ArrayLike<number>, shape: readonly number[], perm: readonly number[]): Float32Array {
