@@ -6,5 +6,6 @@ import { BENCHES as conv1d } from './cases-conv1d';
 import { BENCHES as attention } from './cases-attention';
 import { BENCHES as lstm } from './cases-lstm';
 import { BENCHES as contrastive } from './cases-contrastive';
+import { BENCHES as derl } from './cases-derl';
 
-export const BENCHES: KernelBench[] = [...conv1d, ...attention, ...lstm, ...contrastive];
+export const BENCHES: KernelBench[] = [...conv1d, ...attention, ...lstm, ...contrastive, ...derl];
