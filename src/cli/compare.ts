@@ -17,8 +17,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fmtRate, textTable } from '../eval/report';
+import { isMainModule } from '../node/main-module';
 
 interface RunJson {
   method: string;
@@ -196,15 +196,7 @@ the SE is paired by seed when both runs trained the same seeds.
   return checks.every((c) => c.pass) ? 0 : 1;
 }
 
-const invokedDirectly = (() => {
-  try {
-    return !!process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
-  } catch {
-    return false;
-  }
-})();
-
-if (invokedDirectly) {
+if (isMainModule(import.meta.url)) {
   try {
     process.exit(main(process.argv.slice(2)));
   } catch (e) {

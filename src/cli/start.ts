@@ -21,6 +21,7 @@ import type { RegressionMetrics } from '../eval/metrics';
 import type { StartPageOptions, StartPageResult } from './start-page';
 import type { DerlExpertUsage } from '../models/derl/model';
 import { htmlReport } from '../report/html';
+import { isMainModule } from '../node/main-module';
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -701,15 +702,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = (() => {
-  try {
-    return !!process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
-  } catch {
-    return false;
-  }
-})();
-
-if (invokedDirectly) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
