@@ -255,3 +255,14 @@ export async function memoryOverSteps(w: W, make: () => SentimentModel, dims: Da
   await rt.sync();
   return { samples, leftover: rt.stats().liveBuffers - live0 };
 }
+
+/** losses() and backward() on `batch` (inside the caller's tidy): the total, the terms, ŷ and every main gradient. */
+export async function lossesAndGrads(model: SentimentModel, batch: TrainingBatch) {
+  const { total, terms, pred } = model.losses(batch);
+  total.backward();
+  const termVals: Record<string, number> = {};
+  for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
+  const grads: Record<string, number[] | null> = {};
+  for (const [n, p] of model.mainParameters()) grads[n] = p.grad ? Array.from(await p.grad.toArray()) : null;
+  return { total: await total.item(), terms: termVals, pred: Array.from(await pred.toArray()), grads };
+}

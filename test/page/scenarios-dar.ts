@@ -7,8 +7,8 @@ import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
 import type * as wgType from '../../src/index';
 import type { Scenario } from './scenarios';
 import {
-  badInputCases, decodeFixture, disposeBatch, inputs, loadFixtureWeights, memoryOverSteps, randomBatch, timeTrainingSteps,
-  tryBeforeGpu,
+  badInputCases, decodeFixture, disposeBatch, inputs, loadFixtureWeights, lossesAndGrads, memoryOverSteps,
+  randomBatch, timeTrainingSteps, tryBeforeGpu,
 } from './model-batches';
 
 type W = typeof wgType;
@@ -39,14 +39,9 @@ export const SCENARIOS: Record<string, Scenario> = {
     const model = new w.DAR(w.darConfig('small', fx.dims, fx.overrides));
     const { missing, unused } = loadFixtureWeights(w, model, fx.tensors);
     const out = await w.tidyAsync(async () => {
-      const { total, terms, pred } = model.losses(fx.batch);
-      total.backward();
-      const termVals: Record<string, number> = {};
-      for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
-      const grads: Record<string, number[] | null> = {};
-      for (const [name, p] of model.mainParameters()) grads[name] = p.grad ? await arr(p.grad) : null;
+      const r = await lossesAndGrads(model, fx.batch);
       const clubGradsFromMain = model.clubParameters().filter(([, p]) => p.grad !== null).map(([n]) => n);
-      return { total: await total.item(), terms: termVals, pred: await arr(pred), grads, clubGradsFromMain };
+      return { ...r, clubGradsFromMain };
     });
     model.zeroGrad();
     // The estimators' objective: −Σ_m loglik_m on detached corrupted-input features (one auxiliary inner step's loss).

@@ -11,8 +11,8 @@ import { gradcase, type CaseSpec } from './gradcase';
 import type { OpTable } from './registry';
 import type { Scenario } from './scenarios';
 import {
-  badInputCases, decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, memoryOverSteps, randomBatch,
-  timeTrainingSteps, tryBeforeGpu,
+  badInputCases, decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, lossesAndGrads,
+  memoryOverSteps, randomBatch, timeTrainingSteps, tryBeforeGpu,
 } from './model-batches';
 
 type W = typeof wgType;
@@ -67,15 +67,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     if (!c) throw new Error(`fixture has no case ${name}`);
     const model = new w.DERL(w.derlConfig('tiny', fx.dims, c.overrides));
     const { missing, unused } = loadFixtureWeights(w, model, fx.tensors, `${name}.`);
-    const out = await w.tidyAsync(async () => {
-      const { total, terms, pred } = model.losses(fx.batch);
-      total.backward();
-      const termVals: Record<string, number> = {};
-      for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
-      const grads: Record<string, number[] | null> = {};
-      for (const [n, p] of model.mainParameters()) grads[n] = p.grad ? await arr(p.grad) : null;
-      return { total: await total.item(), terms: termVals, pred: await arr(pred), grads };
-    });
+    const out = await w.tidyAsync(() => lossesAndGrads(model, fx.batch));
     model.zeroGrad();
     const inner = await w.tidyAsync(async () => w.noGrad(async () => {
       const r = internals(model, fx.batch.corrupted);
