@@ -4,7 +4,7 @@
 //
 // The Node bundle keeps packages external and lives inside the repository, so `puppeteer` resolves from
 // node_modules; each run gets its own directory, so concurrent runs never overwrite each other's bundle.
-// onnxruntime-web loads its .mjs/.wasm at run time: they are linked into the page directory under ort/ from
+// onnxruntime-web loads its .mjs/.wasm at run time: they are hard-linked into the page directory under ort/ from
 // node_modules/onnxruntime-web/dist and served by the bench's own 127.0.0.1 server (no CDN, works offline).
 
 import { build } from 'esbuild';
@@ -12,6 +12,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildPages } from '../build.mjs';
+
+// A hard link (or a copy across file systems), not a symlink: the server refuses symlinks that leave its root.
+function linkOrCopy(from, to) {
+  try {
+    fs.linkSync(from, to);
+  } catch {
+    fs.copyFileSync(from, to);
+  }
+}
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
@@ -24,7 +33,7 @@ try {
     fs.mkdirSync(path.join(www, 'ort'));
     for (const f of fs.readdirSync(ortDist)) {
       if (/^ort\.webgpu\.min\.mjs$|^ort-wasm-simd-threaded\.(jsep|asyncify)\.(mjs|wasm)$/.test(f)) {
-        fs.symlinkSync(path.join(ortDist, f), path.join(www, 'ort', f));
+        linkOrCopy(path.join(ortDist, f), path.join(www, 'ort', f));
       }
     }
   }

@@ -6,21 +6,11 @@
 //   npm run demo -- --port 9000
 
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { AddressInfo } from 'node:net';
 import { isMainModule } from './main-module';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.map': 'application/json',
-  '.json': 'application/json',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-};
+import { startServer } from './server';
 
 export const DEFAULT_PORT = 8787;
 
@@ -35,53 +25,9 @@ export interface DemoServer {
 export async function serveDemo(dir: string, opts: { port?: number } = {}): Promise<DemoServer> {
   const root = path.resolve(dir);
   if (!fs.existsSync(path.join(root, 'demo.html'))) throw new Error(`${root}/demo.html does not exist: run node build.mjs first`);
-  const server = http.createServer((req, res) => {
-    let rel: string;
-    try {
-      rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    } catch {
-      res.writeHead(400).end('bad request');
-      return;
-    }
-    const file = path.join(root, rel === '/' ? 'demo.html' : rel);
-    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
-    fs.createReadStream(file).pipe(res);
-  });
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) => {
-        server.off('listening', onListening);
-        reject(e);
-      };
-      const onListening = () => {
-        server.off('error', onError);
-        resolve();
-      };
-      server.once('error', onError);
-      server.once('listening', onListening);
-      server.listen(port, '127.0.0.1');
-    });
-  const wanted = opts.port ?? DEFAULT_PORT;
-  try {
-    await listen(wanted);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || wanted === 0) throw e;
-    await listen(0);
-  }
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  // The demo has no API routes: training runs in the tab, and files are read there and saved by the browser.
+  const server = await startServer(root, { index: 'demo.html', port: opts.port ?? DEFAULT_PORT, fallbackPort: true });
+  return { url: server.url, port: server.port, close: server.close };
 }
 
 async function main(argv: string[]): Promise<void> {
