@@ -3,36 +3,12 @@
 // rebinding). Plain Node requests; no page needed.
 
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDir, type StaticServer } from '../src/node/server';
 import { serveDemo } from '../src/node/demo';
-
-export interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/**
- * One raw request: the path goes on the request line exactly as given (fetch would normalise `/%` or `/../`), and any
- * Host header can be sent.
- */
-export function request(base: string, target: string, opts: { method?: string; headers?: Record<string, string | number>; body?: Uint8Array } = {}): Promise<Reply> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: target, method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
+import { request } from './http';
 
 let root: string;
 let outside: string;

@@ -4,7 +4,9 @@
 //
 // Channels to Node: `webgradReport(msg)` (exposed by puppeteer; small JSON messages: progress, epochs, results) and
 // HTTP on the driver's own server for bytes (checkpoints are POSTed to /checkpoint, resume checkpoints are fetched
-// from /resume/<seed>), so megabytes never travel through the DevTools protocol.
+// from /resume/<seed>), so megabytes never travel through the DevTools protocol. Every such request carries the
+// server's secret, which Node passes in the options (`token`); before a seed's first checkpoint the page tells Node
+// which parameters it holds, and the server refuses any upload that does not fit (src/cli/start-server.ts).
 
 import * as wg from '../index';
 import { lateFusion } from '../models/latefusion';
@@ -23,10 +25,13 @@ import {
   type TrainResult,
 } from '../train/index';
 import type { Dataset } from '../data/types';
+import type { ExpectedCheckpoint } from './start-server';
 
 type Report = (msg: unknown) => Promise<void>;
 
 export interface StartPageOptions {
+  /** The driver server's secret, sent with every request to its API (see src/node/server.ts). */
+  token: string;
   dataset: 'synthetic-mosi' | 'tiny' | 'mmsa';
   /** URL of the MMSA pickle on the driver's server (dataset 'mmsa'), and its name for messages. */
   dataUrl?: string;
@@ -75,12 +80,18 @@ export interface SeedOutcome {
 /** The missing rates at which DERL's expert usage is reported. */
 export const EXPERT_USAGE_RATES = [0, 0.5, 0.9];
 
+/** src/node/server.ts's SECRET_HEADER (that module is Node-only). */
+const SECRET_HEADER = 'X-Webgrad-Token';
+
+/** A request to the driver's API, with its secret. */
+function apiFetch(token: string, url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { [SECRET_HEADER]: token } });
+}
+
 async function loadDataset(o: StartPageOptions, report: Report): Promise<Dataset> {
   if (o.dataset === 'mmsa') {
     const t0 = performance.now();
-    const res = await fetch(o.dataUrl!);
-    if (!res.ok) throw new Error(`fetching ${o.dataName}: HTTP ${res.status}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const bytes = await fetchBytes(o.token, o.dataUrl!, o.dataName);
     const ds = await wg.readMmsaPickle(bytes, { name: o.dataName });
     await report({ kind: 'dataset', name: ds.name, sizes: ds.sizes, dims: ds.dims, warnings: ds.warnings, knownAs: ds.knownAs,
       seconds: (performance.now() - t0) / 1000 });
@@ -91,9 +102,9 @@ async function loadDataset(o: StartPageOptions, report: Report): Promise<Dataset
   return ds;
 }
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`fetching ${url}: HTTP ${res.status}`);
+async function fetchBytes(token: string, url: string, what = url): Promise<Uint8Array> {
+  const res = await apiFetch(token, url);
+  if (!res.ok) throw new Error(`fetching ${what}: HTTP ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());
 }
 
@@ -111,6 +122,21 @@ async function main(o: StartPageOptions) {
       : o.model === 'derl'
         ? (seed) => new DERL(derlConfig(o.preset, dataset.dims, { seed, textUnk: o.textUnk }))
         : lateFusion(dataset.dims);
+  // The parameters of the model each seed trains: the server accepts only checkpoints that hold exactly these.
+  const expected = new Map<number, ExpectedCheckpoint>();
+  const trackedFactory = (seed: number) => {
+    const m = factory(seed);
+    expected.set(seed, { seed, model: m.kind, tensors: m.namedParameters().map(([name, p]) => [name, [...p.shape]]) });
+    return m;
+  };
+  const postCheckpoint = async (c: { seed: number; kinds: string[]; epoch: number; bytes: Uint8Array }) => {
+    const e = expected.get(c.seed);
+    if (!e) throw new Error(`checkpoint of seed ${c.seed} before its model was built`);
+    await report({ kind: 'expect', expected: e }); // awaited: Node knows it before the upload arrives
+    const q = `seed=${c.seed}&kinds=${c.kinds.join(',')}&epoch=${c.epoch}`;
+    const res = await apiFetch(o.token, `/checkpoint?${q}`, { method: 'POST', body: c.bytes as Uint8Array<ArrayBuffer> });
+    if (!res.ok) throw new Error(`storing the checkpoint of seed ${c.seed}, epoch ${c.epoch}: HTTP ${res.status} ${await res.text()}`);
+  };
   const constant = constantPredictorMetrics(dataset, 'test', o.testSubset);
   const testN = Math.min(o.testSubset ?? dataset.sizes.test, dataset.sizes.test);
   await report({ kind: 'plan', testN, constant });
@@ -118,13 +144,13 @@ async function main(o: StartPageOptions) {
   const outcomes: SeedOutcome[] = [];
   for (let si = 0; si < o.seeds.length; si++) {
     const seed = o.seeds[si];
-    const resume = o.resume.includes(seed) ? await fetchBytes(`/resume/${seed}`) : undefined;
-    const resumeBest = o.resumeBest.includes(seed) ? await fetchBytes(`/resume-best/${seed}`) : undefined;
+    const resume = o.resume.includes(seed) ? await fetchBytes(o.token, `/resume/${seed}`) : undefined;
+    const resumeBest = o.resumeBest.includes(seed) ? await fetchBytes(o.token, `/resume-best/${seed}`) : undefined;
     const t0 = performance.now();
     let result: TrainResult;
     try {
       result = await trainModel(
-        factory,
+        trackedFactory,
         dataset,
         {
           seed, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, trainMissingRate, halfComplete: o.halfComplete,
@@ -134,11 +160,7 @@ async function main(o: StartPageOptions) {
         {
           onProgress: (p: TrainProgress) => report({ kind: 'progress', seedIndex: si, ...p }),
           onEpoch: (e: EpochSummary) => report({ kind: 'epoch', seedIndex: si, ...e }),
-          onCheckpoint: async (c) => {
-            const q = `seed=${c.seed}&kinds=${c.kinds.join(',')}&epoch=${c.epoch}`;
-            const res = await fetch(`/checkpoint?${q}`, { method: 'POST', body: c.bytes as Uint8Array<ArrayBuffer> });
-            if (!res.ok) throw new Error(`storing the checkpoint of seed ${c.seed}, epoch ${c.epoch}: ${await res.text()}`);
-          },
+          onCheckpoint: postCheckpoint,
         },
       );
     } catch (e) {

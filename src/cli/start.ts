@@ -6,11 +6,9 @@
 // page (src/cli/start-page.ts). Bytes (the MMSA pickle, checkpoints) go over HTTP, never through the DevTools protocol.
 
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { AddressInfo } from 'node:net';
 import { BrowserNotFoundError, launchBrowser } from '../node/browser';
 import { writeFileAtomic } from '../io/atomic';
 import { parseSafetensors } from '../io/safetensors';
@@ -22,6 +20,7 @@ import type { StartPageOptions, StartPageResult } from './start-page';
 import type { DerlExpertUsage } from '../models/derl/model';
 import { htmlReport } from '../report/html';
 import { isMainModule } from '../node/main-module';
+import { serveStart } from './start-server';
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -310,81 +309,6 @@ export function planResume(resume: string, seeds: number[], opts?: StartOptions)
   return plan;
 }
 
-// ------------------------------------------------------------------------------------------------ server
-
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
-
-interface DriverServer {
-  url: string;
-  close(): Promise<void>;
-}
-
-/**
- * 127.0.0.1 only: GET the page files from `www`, GET /data (the MMSA file), GET /resume/<seed> and /resume-best/<seed>,
- * POST /checkpoint?seed=&kinds=best,last&epoch= (written atomically into `out`).
- */
-async function serve(www: string, opts: { data: string | null; out: string; resume: Map<number, ResumeEntry>;
-  onCheckpoint(seed: number, kinds: string[], epoch: number, bytes: number, ms: number): void }): Promise<DriverServer> {
-  const root = path.resolve(www);
-  const sendFile = (res: http.ServerResponse, file: string, type: string) => {
-    res.writeHead(200, {
-      'Content-Type': type,
-      'Content-Length': fs.statSync(file).size,
-      'Cache-Control': 'no-store',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-    });
-    fs.createReadStream(file).pipe(res);
-  };
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const fail = (code: number, msg: string) => res.writeHead(code, { 'Content-Type': 'text/plain' }).end(msg);
-    try {
-      if (req.method === 'POST' && url.pathname === '/checkpoint') {
-        const seed = Number(url.searchParams.get('seed'));
-        const epoch = Number(url.searchParams.get('epoch'));
-        const kinds = (url.searchParams.get('kinds') ?? '').split(',').filter((k) => k === 'best' || k === 'last') as ('best' | 'last')[];
-        if (!Number.isInteger(seed) || !kinds.length) return fail(400, 'bad checkpoint query');
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', async () => {
-          try {
-            const t0 = performance.now();
-            const bytes = new Uint8Array(Buffer.concat(chunks));
-            for (const k of kinds) await writeFileAtomic(path.join(opts.out, ckptName(k, seed)), bytes);
-            opts.onCheckpoint(seed, kinds, epoch, bytes.length, performance.now() - t0);
-            res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
-          } catch (e) {
-            fail(500, (e as Error).message);
-          }
-        });
-        return;
-      }
-      if (req.method !== 'GET') return fail(405, 'method not allowed');
-      const m = /^\/(resume|resume-best)\/(-?\d+)$/.exec(url.pathname);
-      if (m) {
-        const r = opts.resume.get(Number(m[2]));
-        const file = m[1] === 'resume' ? r?.from : r?.best;
-        if (!file) return fail(404, 'no such checkpoint');
-        return sendFile(res, file, 'application/octet-stream');
-      }
-      if (url.pathname === '/data') {
-        if (!opts.data) return fail(404, 'no data file');
-        return sendFile(res, opts.data, 'application/octet-stream');
-      }
-      const rel = decodeURIComponent(url.pathname);
-      const file = path.join(root, rel === '/' ? 'start.html' : rel);
-      if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return fail(404, 'not found');
-      sendFile(res, file, TYPES[path.extname(file)] ?? 'application/octet-stream');
-    } catch (e) {
-      fail(500, (e as Error).message);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 // ---------------------------------------------------------------------------------------------- printing
 
 export function fmtDuration(sec: number): string {
@@ -467,12 +391,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const status = new StatusLine(!!process.stdout.isTTY);
 
-  const server = await serve(www, {
-    data: opts.data,
-    out: opts.out,
-    resume: resumePlan,
-    onCheckpoint: () => undefined,
-  });
+  const server = await serveStart(www, { data: opts.data, resume: resumePlan, checkpointPath: (kind, seed) => path.join(opts.out, ckptName(kind, seed)) });
   const launched = await launchBrowser();
   try {
     const page = await launched.browser.newPage();
@@ -515,6 +434,10 @@ async function main(argv: string[]): Promise<number> {
           break;
         case 'failed':
           settle.reject(new Error(String(m.message)));
+          break;
+        case 'expect':
+          // What this seed's checkpoints must hold: the server refuses any other upload.
+          server.expect(m.expected);
           break;
         case 'adapter':
           status.print(`WebGPU adapter: ${describeAdapter(m.adapter as AdapterSummary)}\nbrowser: ${launched.executablePath}`);
@@ -586,6 +509,7 @@ async function main(argv: string[]): Promise<number> {
     await page.goto(`${server.url}start.html`);
     await page.waitForFunction('globalThis.webgradMain !== undefined');
     const pageOpts: StartPageOptions = {
+      token: server.secret,
       dataset: opts.dataset,
       dataUrl: opts.data ? '/data' : undefined,
       dataName: opts.data ? path.basename(opts.data) : undefined,
