@@ -69,7 +69,7 @@ beforeAll(async () => {
     resume: new Map([[SEED, { from: path.join(tmp, 'data.pkl'), best: null }]]),
     checkpointPath: (kind, seed) => path.join(out, `${kind}-seed${seed}.safetensors`),
   });
-  server.expect(EXPECTED);
+  server.expectCheckpoint(EXPECTED);
 });
 
 afterAll(async () => {
@@ -189,7 +189,7 @@ describe('npm start server in the browser', () => {
       browser = await puppeteer.connect({ browserWSEndpoint: inject('wsEndpoint'), protocolTimeout: 600_000 });
       page = await browser.newPage();
       await page.exposeFunction('webgradReport', (m: { kind: string; expected?: ExpectedCheckpoint; message?: string }) => {
-        if (m.kind === 'expect') server.expect(m.expected!); // as src/cli/start.ts does
+        if (m.kind === 'expect') server.expectCheckpoint(m.expected!); // as src/cli/start.ts does
         if (m.kind === 'finished' || m.kind === 'failed') settle(m);
       });
       await page.goto(`${server.url}start.html`);

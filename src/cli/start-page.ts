@@ -5,8 +5,8 @@
 // Channels to Node: `webgradReport(msg)` (exposed by puppeteer; small JSON messages: progress, epochs, results) and
 // HTTP on the driver's own server for bytes (checkpoints are POSTed to /checkpoint, resume checkpoints are fetched
 // from /resume/<seed>), so megabytes never travel through the DevTools protocol. Every such request carries the
-// server's secret, which Node passes in the options (`token`); before a seed's first checkpoint the page tells Node
-// which parameters it holds, and the server refuses any upload that does not fit (src/cli/start-server.ts).
+// server's secret, which Node passes in the options (`token`); with each checkpoint the page first tells Node which
+// parameters the model holds, and the server refuses any upload that does not fit (src/cli/start-server.ts).
 
 import * as wg from '../index';
 import { lateFusion } from '../models/latefusion';

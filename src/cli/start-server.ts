@@ -2,7 +2,7 @@
 // data file, the checkpoints to resume from, and POST /checkpoint, which replaces the run's checkpoint files.
 //
 // Everything but the page files needs the server's secret (src/node/server.ts), which Node hands to its page only.
-// A POSTed checkpoint must also be what the run is training: before the first checkpoint of a seed, the page tells
+// A POSTed checkpoint must also be what the run is training: before each checkpoint of a seed, the page tells
 // Node (over the DevTools channel, which no other page can use) the names and shapes of that seed's model parameters;
 // a body that is larger than such a checkpoint can be, is not a safetensors file, or holds another model, another seed
 // or another epoch is refused with 4xx and nothing on disk changes. The page treats any refusal as a failed run.
@@ -31,7 +31,7 @@ export interface StartServerOptions {
 
 export interface StartServer extends LocalServer {
   /** Records what the run trains for a seed; POST /checkpoint accepts only checkpoints that fit it. */
-  expect(e: ExpectedCheckpoint): void;
+  expectCheckpoint(e: ExpectedCheckpoint): void;
 }
 
 /** Header and metadata (tensor names and offsets, model config, options) take far less than this. */
@@ -145,5 +145,5 @@ export async function serveStart(www: string, opts: StartServerOptions): Promise
   };
 
   const server = await startServer(www, { index: 'start.html', routes: [checkpoint, resume, data] });
-  return { ...server, expect: (e) => void expected.set(e.seed, e) };
+  return { ...server, expectCheckpoint: (e) => void expected.set(e.seed, e) };
 }

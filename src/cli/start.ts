@@ -437,7 +437,7 @@ async function main(argv: string[]): Promise<number> {
           break;
         case 'expect':
           // What this seed's checkpoints must hold: the server refuses any other upload.
-          server.expect(m.expected);
+          server.expectCheckpoint(m.expected);
           break;
         case 'adapter':
           status.print(`WebGPU adapter: ${describeAdapter(m.adapter as AdapterSummary)}\nbrowser: ${launched.executablePath}`);
