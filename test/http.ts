@@ -29,6 +29,7 @@ export function request(base: string, target: string, opts: RequestOptions = {})
       res.on('error', reject);
     });
     req.on('error', reject);
+    req.setTimeout(20_000, () => req.destroy(new Error(`${opts.method ?? 'GET'} ${target}: no answer in 20 s`))); // a hang fails fast
     if (opts.body === 'none') {
       // Headers only (say, a huge Content-Length): the answer must come without the body; then hang up.
       req.flushHeaders();
