@@ -6,11 +6,16 @@
 
 import { runtime } from './engine';
 import { check, fmtShape, WebgradError, type Shape } from './errors';
+import type { Runtime } from './runtime';
 
 /** A GPU buffer plus a reference count of the tensors viewing it. */
 export class Storage {
   private refs = 1;
-  constructor(readonly buffer: GPUBuffer, readonly bytes: number) {}
+  /** The runtime that allocated the buffer: after init() again (a lost device), it must not go to the new one's pool. */
+  private readonly owner: Runtime;
+  constructor(readonly buffer: GPUBuffer, readonly bytes: number) {
+    this.owner = runtime();
+  }
   /** True when more than one tensor views this storage (so writing in place would change the others). */
   get shared(): boolean {
     return this.refs > 1;
@@ -20,7 +25,7 @@ export class Storage {
     return this;
   }
   release(): void {
-    if (--this.refs === 0) runtime().release(this.buffer);
+    if (--this.refs === 0) this.owner.release(this.buffer);
   }
 }
 
@@ -256,15 +261,18 @@ function describe(x: unknown): string {
 }
 
 export function checkShape(op: string, shape: Shape): void {
-  check(Array.isArray(shape) || Object.isFrozen(shape), op, `shape must be an array of integers, got ${String(shape)}`);
+  check(Array.isArray(shape), op, `shape must be an array of integers, got ${describe(shape)} ${String(shape)}`);
   for (const d of shape) {
     check(Number.isInteger(d) && d >= 0, op, `shape entries must be non-negative integers, got ${fmtShape(shape)}`);
   }
 }
 
-/** A new uninitialised tensor of `shape` (every element must then be written by a kernel). */
-export function empty(shape: Shape): Tensor {
-  checkShape('empty', shape);
+/**
+ * A new uninitialised tensor of `shape` (every element must then be written by a kernel). `op` names the caller in
+ * the error thrown when the device cannot hold a tensor that large.
+ */
+export function empty(shape: Shape, op = 'empty'): Tensor {
+  checkShape(op, shape);
   const bytes = shapeSize(shape) * 4;
-  return new Tensor(shape, new Storage(runtime().acquire(bytes), bytes));
+  return new Tensor(shape, new Storage(runtime().acquire(bytes, undefined, { op, shape }), bytes));
 }

@@ -1,0 +1,94 @@
+// Scenarios for the runtime's failure modes: device limits, the pool's byte cap, autograd after a tidy, overlapping
+// tidyAsync calls, and a lost device. test/runtime.test.ts asserts on what these return.
+
+import type * as wgType from '../../src/index';
+import type { Scenario } from './scenarios';
+
+type W = typeof wgType;
+
+/** The error `f` throws (awaited), as name and message, or null. */
+async function caught(f: () => unknown): Promise<{ name: string; message: string } | null> {
+  try {
+    await f();
+    return null;
+  } catch (e) {
+    return { name: (e as Error).name, message: (e as Error).message };
+  }
+}
+
+/** The counters an error must leave alone, and whether the next sync is clean. */
+async function aftermath(w: W, before: wgType.Counters) {
+  const s = w.runtime().stats();
+  const syncError = await caught(() => w.runtime().sync());
+  return {
+    liveBytes: s.liveBytes - before.liveBytes,
+    allocatedBytes: s.allocatedBytes - before.allocatedBytes,
+    dispatches: s.dispatches - before.dispatches,
+    syncError,
+  };
+}
+
+/** A device with WebGPU's default limits (maxBufferSize 256 MiB, 128 MiB per storage binding) made the engine's. */
+async function initDefaultLimits(w: W) {
+  const adapter = await navigator.gpu.requestAdapter();
+  const device = await adapter!.requestDevice();
+  return w.init({ device, adapter: adapter! });
+}
+
+export const SCENARIOS: Record<string, Scenario> = {
+  /** Creation refuses shapes that are not arrays and values that are not finite. */
+  async creationArgs(_args, w: W) {
+    return {
+      zerosString: await caught(() => w.zeros('abc' as unknown as number[])),
+      zerosNumber: await caught(() => w.zeros(5 as unknown as number[])),
+      onesNull: await caught(() => w.ones(null as unknown as number[])),
+      fullNaN: await caught(() => w.full([2, 3], NaN)),
+      fullInfinity: await caught(() => w.full([2], -Infinity)),
+      fullString: await caught(() => w.full([2], '1' as unknown as number)),
+    };
+  },
+
+  /** A tensor one element larger than this device can allocate and bind: refused before createBuffer. */
+  async tooLargeTensor(_args, w: W) {
+    const rt = w.runtime();
+    await rt.sync();
+    const lim = rt.device.limits;
+    const elements = Math.min(lim.maxBufferSize, lim.maxStorageBufferBindingSize) / 4 + 1;
+    const before = rt.stats();
+    const error = await caught(() => w.zeros([elements]));
+    return { elements, error, ...(await aftermath(w, before)) };
+  },
+
+  /**
+   * infoNCE over 2·N > 65535·16 rows: its first kernel would need more than 65535 workgroups along x. Refused at the
+   * dispatch, naming the kernel and the shapes it binds.
+   */
+  async tooManyWorkgroups({ n }: { n: number }, w: W) {
+    const rt = w.runtime();
+    return w.tidyAsync(async () => {
+      const a = w.zeros([n, 4]);
+      const p = w.zeros([n, 4]);
+      await rt.sync();
+      const before = rt.stats();
+      const error = await caught(() => w.infoNCE(a, p, { temperature: 0.1, inBatchNegatives: false }));
+      return { error, limit: rt.device.limits.maxComputeWorkgroupsPerDimension, ...(await aftermath(w, before)) };
+    });
+  },
+
+  /**
+   * On a device with the default limits (binding 128 MiB < buffer 256 MiB) a 160 MB tensor could be allocated but
+   * never bound by a kernel: refused when it is made.
+   */
+  async bindingLimit(_args, w: W) {
+    const rt = await initDefaultLimits(w);
+    try {
+      const before = rt.stats();
+      const error = await caught(() => w.zeros([40_000_000]));
+      return { error, limits: { binding: rt.device.limits.maxStorageBufferBindingSize, buffer: rt.device.limits.maxBufferSize },
+        ...(await aftermath(w, before)) };
+    } finally {
+      rt.device.destroy();
+      await w.init();
+    }
+  },
+};

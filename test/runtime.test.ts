@@ -1,0 +1,64 @@
+// The runtime's failure modes (issue #13): device limits are checked before any GPU work, the buffer pool is bounded,
+// backward() after a tidy and overlapping tidyAsync() calls fail with a WebgradError and leak nothing, and a lost
+// device turns every later call into a DeviceLostError.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPage, type TestPage } from './page';
+
+let page: TestPage;
+beforeAll(async () => {
+  page = await openPage();
+});
+afterAll(() => page?.close());
+
+const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+
+/** Nothing counted, nothing recorded, and the next sync raises nothing left over. */
+function expectNoTrace(r: { liveBytes: number; allocatedBytes: number; dispatches: number; syncError: unknown }) {
+  expect(r.liveBytes).toBe(0);
+  expect(r.allocatedBytes).toBe(0);
+  expect(r.dispatches).toBe(0);
+  expect(r.syncError).toBeNull();
+}
+
+describe('device limits', () => {
+  it('refuses shapes that are not arrays and fill values that are not finite', async () => {
+    const r = await run('creationArgs');
+    for (const [k, op] of [['zerosString', 'zeros'], ['zerosNumber', 'zeros'], ['onesNull', 'ones'], ['fullNaN', 'full'],
+      ['fullInfinity', 'full'], ['fullString', 'full']]) {
+      expect(r[k], k).not.toBeNull();
+      expect(r[k].name, k).toBe('WebgradError');
+      expect(r[k].message, k).toMatch(new RegExp(`^${op}: `));
+    }
+    expect(r.zerosString.message).toMatch(/shape must be an array/);
+    expect(r.fullNaN.message).toMatch(/finite.*NaN.*\[2, 3\]/);
+  });
+
+  it('refuses a tensor larger than the device allows when it is made, and counts nothing', async () => {
+    const r = await run('tooLargeTensor');
+    expect(r.error?.name).toBe('WebgradError');
+    expect(r.error.message).toContain(`zeros: a tensor of shape [${r.elements}] needs`);
+    expect(r.error.message).toMatch(/maxBufferSize|maxStorageBufferBindingSize/);
+    expectNoTrace(r);
+  });
+
+  it('refuses a dispatch over maxComputeWorkgroupsPerDimension at the op, naming the kernel and shapes', async () => {
+    const n = 524_281; // 2n rows, 16 per workgroup: 65,536 workgroups along x
+    const r = await run('tooManyWorkgroups', { n });
+    expect(r.limit).toBe(65535);
+    expect(r.error?.name).toBe('WebgradError');
+    expect(r.error.message).toMatch(/^infonce_normalize_vec4: needs 65536×1×1 workgroups.*at most 65535/);
+    expect(r.error.message).toContain(`[${n}, 4]`);
+    expect(r.dispatches).toBe(0);
+    expect(r.syncError).toBeNull();
+  });
+
+  it('refuses a tensor that fits maxBufferSize but not maxStorageBufferBindingSize', async () => {
+    const r = await run('bindingLimit');
+    expect(r.limits.binding).toBeLessThan(160_000_000);
+    expect(r.limits.buffer).toBeGreaterThan(160_000_000);
+    expect(r.error?.name).toBe('WebgradError');
+    expect(r.error.message).toMatch(/^zeros: a tensor of shape \[40000000\] needs 160000000 bytes.*maxStorageBufferBindingSize/);
+    expectNoTrace(r);
+  });
+});
