@@ -62,3 +62,24 @@ describe('device limits', () => {
     expectNoTrace(r);
   });
 });
+
+describe('buffer pool', () => {
+  it('keeps at most its byte cap, destroying the least recently freed buffers first', async () => {
+    const cap = 3 * 65536 + 3 * 256 + 1024; // room for three of the four raw buffers
+    const r = await run('poolCap', { cap });
+    expect(r.afterFour).toEqual({ pooledBuffers: 3, pooledBytes: 3 * 65536 + (1 + 2 + 3) * 256 });
+    expect(r.reused).toBe(0);
+    expect(r.remade).toBe(1);
+    expect(r.highWater).toBeGreaterThan(0);
+    expect(r.highWater).toBeLessThanOrEqual(cap);
+    expect(r.unaccounted).toBe(0);
+  });
+
+  it('defaults to a 256 MiB cap, configurable through init options and setPoolLimit', async () => {
+    const r = await run('poolDefaults');
+    expect(r.defaultLimit).toBe(256 * 1024 * 1024);
+    expect(r.constant).toBe(256 * 1024 * 1024);
+    expect(r.optionLimit).toBe(1 << 20);
+    expect(r.badLimit?.name).toBe('WebgradError');
+  });
+});

@@ -91,4 +91,85 @@ export const SCENARIOS: Record<string, Scenario> = {
       await w.init();
     }
   },
+
+  /**
+   * The pool under a byte cap: four raw buffers of distinct sizes freed in order leave the three most recent pooled;
+   * a pooled one is reused, an evicted one is made anew; and tensors of 40 distinct sizes keep it under the cap.
+   */
+  async poolCap({ cap }: { cap: number }, w: W) {
+    const rt = w.runtime();
+    await rt.sync();
+    const limitBefore = rt.poolLimit;
+    rt.trimPool();
+    rt.setPoolLimit(cap);
+    const size = (i: number) => 65536 + 256 * i;
+    try {
+      const bufs = [0, 1, 2, 3].map((i) => rt.acquire(size(i)));
+      for (const b of bufs) rt.release(b);
+      const afterFour = rt.stats();
+      // Buffer 0 was freed longest ago: it must be the one destroyed.
+      const reuse1 = rt.acquire(size(1));
+      const reused = rt.stats().allocatedBuffers - afterFour.allocatedBuffers;
+      const reuse0 = rt.acquire(size(0));
+      const remade = rt.stats().allocatedBuffers - afterFour.allocatedBuffers;
+      rt.release(reuse1);
+      rt.release(reuse0);
+      rt.trimPool();
+      // Forward passes over 40 batch sizes, as predictSentiment on growing batches does.
+      let highWater = 0;
+      const weight = w.randn([64, 64], { seed: 1 });
+      for (let b = 1; b <= 40; b++) {
+        const y = w.tidy(() => w.relu(w.matmul(w.randn([b, 64], { seed: b }), weight)));
+        await y.toArray();
+        y.dispose();
+        highWater = Math.max(highWater, rt.stats().pooledBytes);
+      }
+      weight.dispose();
+      const end = rt.stats();
+      return {
+        afterFour: { pooledBuffers: afterFour.pooledBuffers, pooledBytes: afterFour.pooledBytes }, reused, remade, highWater,
+        // Evicted buffers are destroyed: what is allocated is what is live or pooled.
+        unaccounted: end.allocatedBytes - end.liveBytes - end.pooledBytes,
+      };
+    } finally {
+      rt.setPoolLimit(limitBefore);
+    }
+  },
+
+  /** The default cap, and the cap init() passes through. */
+  async poolDefaults(_args, w: W) {
+    const rt = w.runtime();
+    const other = new w.Runtime(rt.device, rt.adapter, { poolBytes: 1 << 20 });
+    return {
+      defaultLimit: rt.poolLimit,
+      constant: w.DEFAULT_POOL_BYTES,
+      optionLimit: other.poolLimit,
+      badLimit: await caught(() => rt.setPoolLimit(-1)),
+    };
+  },
+
+  /** The pool's high-water mark (bytes) over predictSentiment on batch sizes 1..maxB of DAR small (MOSI shapes). */
+  async predictPoolHighWater({ maxB }: { maxB: number }, w: W) {
+    const rt = w.runtime();
+    await rt.sync();
+    rt.trimPool();
+    const dims = w.syntheticMosi({ seed: 0, size: 'tiny' }).dims;
+    const model = new w.DAR(w.darConfig('small', dims, { seed: 3 }));
+    const fill = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+    let pooled = 0;
+    let allocated = 0;
+    const t0 = performance.now();
+    for (let b = 1; b <= maxB; b++) {
+      await w.predictSentiment(model, {
+        size: b, text: fill(b * dims.text.len * dims.text.dim), audio: fill(b * dims.audio.len * dims.audio.dim),
+        vision: fill(b * dims.vision.len * dims.vision.dim),
+      });
+      const s = rt.stats();
+      pooled = Math.max(pooled, s.pooledBytes);
+      allocated = Math.max(allocated, s.allocatedBytes);
+    }
+    model.dispose();
+    const s = rt.stats();
+    return { pooledHighWater: pooled, allocatedHighWater: allocated, liveBytes: s.liveBytes, ms: performance.now() - t0 };
+  },
 };
