@@ -71,7 +71,7 @@ export class Tensor {
   }
 
   get buffer(): GPUBuffer {
-    if (!this.storage) throw new WebgradError('tensor', `used after dispose()${this.name ? ` (${this.name})` : ''}`, [this.shape]);
+    if (!this.storage) throw new WebgradError('tensor', `used after dispose()${disposedNote(this)}`, [this.shape]);
     return this.storage.buffer;
   }
 
@@ -162,32 +162,57 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
+/** Tensors disposed when a tidyAsync() ended: a later use of one may be the mark of two overlapping calls. */
+const disposedByAsyncScope = new WeakSet<Tensor>();
+
+const OVERLAP_ADVICE = 'tidyAsync() scopes form one stack, so two calls may not overlap (e.g. under Promise.all): ' +
+  'tensors made by one are counted in the other. Await one before starting the next; nesting one inside another is fine';
+
 /**
- * tidy() for async work, e.g. a training step that awaits a readback. Scopes form one stack, so do not run two
- * tidyAsync() calls concurrently: tensors made by one would be counted in the other's scope.
+ * tidy() for async work, e.g. a training step that awaits a readback. Calls may nest but must not overlap: a call
+ * that ends while one started after it is still running, or whose result an overlapping call already disposed, is
+ * refused with a WebgradError (its tensors are disposed).
  */
 export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
   const scope: Tensor[] = [];
   scopes.push(scope);
-  const popScope = () => {
+  const endScope = (keep: Set<Tensor>) => {
     const at = scopes.lastIndexOf(scope);
     if (at >= 0) scopes.splice(at, 1);
+    for (const t of scope) {
+      if (t.isKept || keep.has(t)) continue;
+      t.dispose();
+      disposedByAsyncScope.add(t);
+    }
   };
   let result: T;
   try {
     result = await fn();
   } catch (e) {
-    popScope();
-    for (const t of scope) if (!t.isKept) t.dispose();
+    endScope(new Set());
     throw e;
   }
-  popScope();
   const survivors = new Set<Tensor>();
   collectTensors(result, survivors);
-  for (const t of scope) if (!t.isKept && !survivors.has(t)) t.dispose();
+  // A nested call always ends before the call around it, so this scope is on top unless another call overlaps it.
+  const overlapped = scopes[scopes.length - 1] !== scope || [...survivors].some((t) => t.disposed);
+  if (overlapped) {
+    endScope(new Set());
+    for (const t of survivors) t.dispose();
+    throw new WebgradError('tidyAsync', `this call overlapped another tidyAsync() and was refused. ${OVERLAP_ADVICE}`);
+  }
+  endScope(survivors);
   const parent = scopes[scopes.length - 1];
   if (parent) for (const t of survivors) parent.push(t);
   return result;
+}
+
+/** The end of a use-after-dispose message: why the tensor may have been disposed without the caller knowing. */
+function disposedNote(t: Tensor): string {
+  return `${t.name ? ` (${t.name})` : ''}${disposedByAsyncScope.has(t)
+    ? '; it was disposed when a tidyAsync() ended: the one it was made in or, if two calls overlapped (e.g. under ' +
+      'Promise.all), the other one (tidyAsync() calls may nest but must not overlap)'
+    : ''}`;
 }
 
 function collectTensors(x: unknown, out: Set<Tensor>): void {
@@ -250,7 +275,7 @@ export function sameShape(a: Shape, b: Shape): boolean {
 export function assertLive(op: string, ...ts: Tensor[]): void {
   for (const t of ts) {
     if (!(t instanceof Tensor)) throw new WebgradError(op, `expected a Tensor, got ${describe(t)}`);
-    if (t.disposed) throw new WebgradError(op, `input tensor was disposed${t.name ? ` (${t.name})` : ''}`, [t.shape]);
+    if (t.disposed) throw new WebgradError(op, `input tensor was disposed${disposedNote(t)}`, [t.shape]);
   }
 }
 

@@ -83,3 +83,39 @@ describe('buffer pool', () => {
     expect(r.badLimit?.name).toBe('WebgradError');
   });
 });
+
+describe('autograd and scopes', () => {
+  it('backward() through a tensor a tidy() disposed is a WebgradError before any gradient is made', async () => {
+    const r = await run('backwardAfterTidy');
+    expect(r.error?.name).toBe('WebgradError');
+    expect(r.error.message).toMatch(/^backward: an input of relu was disposed before backward\(\).*tidy\(\).*\[4\]/);
+    expect(r.leaked).toBe(0);
+    expect(r.gradMade).toBe(false);
+  });
+
+  it('refuses a tidyAsync() that ends while an overlapping one is open, and leaks nothing', async () => {
+    const r = await run('overlappingTidyAsync', { firstEndsFirst: true });
+    expect(r.first?.name).toBe('WebgradError');
+    expect(r.first.message).toMatch(/^tidyAsync: this call overlapped another tidyAsync\(\)/);
+    expect(r.second).toBeNull();
+    expect(r.useSecond).toBeNull();
+    expect(r.leaked).toBe(0);
+  });
+
+  it('an overlapping tidyAsync() that ends first: using its disposed result names the overlap', async () => {
+    const r = await run('overlappingTidyAsync', { firstEndsFirst: false });
+    expect(r.first).toBeNull();
+    expect(r.second).toBeNull();
+    expect(r.useFirst).toBeNull();
+    // The second call's result was adopted by the first call's scope (as if nested) and disposed when it ended.
+    expect(r.useSecond?.name).toBe('WebgradError');
+    expect(r.useSecond.message).toMatch(/disposed when a tidyAsync\(\) ended.*overlapped/);
+    expect(r.leaked).toBe(0);
+  });
+
+  it('a tidyAsync() nested in another is fine', async () => {
+    const r = await run('nestedTidyAsync');
+    expect(r.values).toEqual([10, 10, 10]);
+    expect(r.leaked).toBe(0);
+  });
+});

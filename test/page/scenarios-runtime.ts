@@ -172,4 +172,69 @@ export const SCENARIOS: Record<string, Scenario> = {
     const s = rt.stats();
     return { pooledHighWater: pooled, allocatedHighWater: allocated, liveBytes: s.liveBytes, ms: performance.now() - t0 };
   },
+
+  /** backward() through an intermediate that a tidy() already disposed: the error, and the buffers it leaves. */
+  async backwardAfterTidy(_args, w: W) {
+    const rt = w.runtime();
+    const x = w.tensor([0.5, -1, 2, 3], [4], { requiresGrad: true });
+    const h = w.tidy(() => w.relu(w.mul(x, x))); // the product is disposed; h's tape still points at it
+    const loss = w.sum(w.mulScalar(h, 3));
+    await rt.sync();
+    const live = rt.stats().liveBuffers;
+    const error = await caught(() => loss.backward());
+    const leaked = rt.stats().liveBuffers - live;
+    const gradMade = x.grad !== null;
+    w.dispose([x, h, loss]);
+    return { error, leaked, gradMade };
+  },
+
+  /**
+   * Two tidyAsync() calls under Promise.all. `firstEndsFirst`: the first returns a tensor made while the second is
+   * open, and ends first. Otherwise the second returns a tensor and ends first, while the first is still open.
+   * Returns how each call ended, whether a result the caller got is disposed once both ended, and the live buffers.
+   */
+  async overlappingTidyAsync({ firstEndsFirst }: { firstEndsFirst: boolean }, w: W) {
+    const rt = w.runtime();
+    await rt.sync();
+    const live = rt.stats().liveBuffers;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const [short, long] = [5, 60];
+    const settle = (p: Promise<wgType.Tensor>) => p.then((t) => ({ t, error: null }), (e: Error) => ({ t: null, error: { name: e.name, message: e.message } }));
+    const [a, b] = await Promise.all([
+      settle(w.tidyAsync(async () => {
+        w.ones([8]);
+        await sleep(firstEndsFirst ? short : long);
+        return w.full([4], 1);
+      })),
+      settle(w.tidyAsync(async () => {
+        w.ones([8]);
+        await sleep(firstEndsFirst ? long : short);
+        return w.full([4], 2);
+      })),
+    ]);
+    // What the caller of each call can do with its result once both have ended.
+    const use = async (r: { t: wgType.Tensor | null }) => (r.t ? caught(() => r.t!.toArray()) : null);
+    const out = { first: a.error, second: b.error, useFirst: await use(a), useSecond: await use(b) };
+    a.t?.dispose();
+    b.t?.dispose();
+    return { ...out, leaked: rt.stats().liveBuffers - live };
+  },
+
+  /** A tidyAsync() nested in another (awaited inside it) is not an overlap. */
+  async nestedTidyAsync(_args, w: W) {
+    const rt = w.runtime();
+    await rt.sync();
+    const live = rt.stats().liveBuffers;
+    const outer = await w.tidyAsync(async () => {
+      const inner = await w.tidyAsync(async () => {
+        await rt.sync();
+        return w.full([3], 5);
+      });
+      w.ones([16]);
+      return w.mulScalar(inner, 2);
+    });
+    const values = Array.from(await outer.toArray());
+    outer.dispose();
+    return { values, leaked: rt.stats().liveBuffers - live };
+  },
 };
