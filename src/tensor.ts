@@ -6,13 +6,13 @@
 
 import { runtime } from './engine';
 import { check, fmtShape, WebgradError, type Shape } from './errors';
-import type { Runtime } from './runtime';
+import { DeviceLostError, type DeviceLossInfo, type Runtime } from './runtime';
 
 /** A GPU buffer plus a reference count of the tensors viewing it. */
 export class Storage {
   private refs = 1;
   /** The runtime that allocated the buffer: after init() again (a lost device), it must not go to the new one's pool. */
-  private readonly owner: Runtime;
+  readonly owner: Runtime;
   constructor(readonly buffer: GPUBuffer, readonly bytes: number) {
     this.owner = runtime();
   }
@@ -75,6 +75,11 @@ export class Tensor {
     return this.storage.buffer;
   }
 
+  /** How the device this tensor lives on was lost, or null while it works (or once disposed). */
+  get deviceLoss(): DeviceLossInfo | null {
+    return this.storage?.owner.deviceLost ?? null;
+  }
+
   /** A tensor of another shape with the same elements, sharing this one's storage (no copy). */
   view(shape: Shape): Tensor {
     this.buffer; // throws if disposed
@@ -104,7 +109,9 @@ export class Tensor {
   }
 
   async toArray(): Promise<Float32Array> {
-    const bytes = await runtime().read(this.buffer, this.size * 4);
+    // Read through the runtime that made the buffer: after a lost device and init() again, that one says so.
+    const buffer = this.buffer;
+    const bytes = await this.storage!.owner.read(buffer, this.size * 4);
     return new Float32Array(bytes);
   }
 
@@ -276,6 +283,8 @@ export function assertLive(op: string, ...ts: Tensor[]): void {
   for (const t of ts) {
     if (!(t instanceof Tensor)) throw new WebgradError(op, `expected a Tensor, got ${describe(t)}`);
     if (t.disposed) throw new WebgradError(op, `input tensor was disposed${disposedNote(t)}`, [t.shape]);
+    const loss = t.deviceLoss;
+    if (loss) throw new DeviceLostError(op, loss);
   }
 }
 

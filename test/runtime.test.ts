@@ -119,3 +119,28 @@ describe('autograd and scopes', () => {
     expect(r.leaked).toBe(0);
   });
 });
+
+describe('device loss', () => {
+  it('turns every call after device.lost into a DeviceLostError naming the reason, and init() starts again', async () => {
+    const r = await run('deviceLoss');
+    expect(r.lostBefore).toBeNull();
+    for (const [k, op] of [['readInFlight', 'read'], ['op', 'mul'], ['create', 'zeros'], ['upload', 'tensor'], ['read', 'read'],
+      ['sync', 'sync']]) {
+      const e = k === 'readInFlight' ? r.readInFlight : r.calls[k];
+      expect(e?.name, k).toBe('DeviceLostError');
+      expect(e.message, k).toMatch(new RegExp(`^${op}: the GPU device was lost \\(destroyed.*init\\(\\) again`));
+    }
+    expect(r.dispose).toBeNull();
+    expect(r.heard).toHaveLength(1);
+    expect(r.heard[0].reason).toBe('destroyed');
+    expect(r.lateListener).toEqual(r.heard[0]);
+    expect(r.lostAfter).toEqual(r.heard[0]);
+    expect(r.restartedLost).toBeNull();
+    expect(r.values).toEqual([1, 1, 1]);
+    expect(r.staleUse.op?.name).toBe('DeviceLostError');
+    expect(r.staleUse.op.message).toMatch(/^add: the GPU device was lost/);
+    expect(r.staleUse.read?.name).toBe('DeviceLostError');
+    expect(r.syncAfter).toBeNull();
+    expect(r.liveAfter).toBe(0);
+  });
+});

@@ -237,4 +237,49 @@ export const SCENARIOS: Record<string, Scenario> = {
     outer.dispose();
     return { values, leaked: rt.stats().liveBuffers - live };
   },
+
+  /**
+   * device.destroy() on the engine's device (as a driver reset would lose it): a read in flight, then every kind of
+   * engine call, fail with a DeviceLostError; the loss is reported to onDeviceLost listeners and deviceLost(); disposing
+   * still works; and init() again gives a working engine.
+   */
+  async deviceLoss(_args, w: W) {
+    const rt = await initDefaultLimits(w);
+    try {
+      const heard: wgType.DeviceLossInfo[] = [];
+      rt.onDeviceLost((loss) => heard.push(loss));
+      const x = w.ones([16]);
+      const y = w.add(x, x);
+      const stale = w.ones([3]); // still held when the engine starts again
+      await rt.sync();
+      const lostBefore = w.deviceLost();
+      const inFlight = caught(() => y.toArray());
+      rt.device.destroy();
+      const readInFlight = await inFlight;
+      await rt.device.lost;
+      const calls = {
+        op: await caught(() => w.mul(x, y)),
+        create: await caught(() => w.zeros([4])),
+        upload: await caught(() => w.tensor([1, 2], [2])),
+        read: await caught(() => x.toArray()),
+        sync: await caught(() => rt.sync()),
+      };
+      const dispose = await caught(() => w.dispose([x, y]));
+      let lateListener: wgType.DeviceLossInfo | null = null;
+      rt.onDeviceLost((loss) => (lateListener = loss));
+      const lostAfter = w.deviceLost();
+      const restarted = await w.init();
+      const again = w.ones([3]);
+      const values = Array.from(await again.toArray());
+      // A tensor of the lost device handed to the new engine: refused by name, not a validation error at a later sync.
+      const staleUse = { op: await caught(() => w.add(stale, again)), read: await caught(() => stale.toArray()) };
+      stale.dispose();
+      again.dispose();
+      const syncAfter = await caught(() => w.runtime().sync());
+      return { lostBefore, readInFlight, calls, dispose, heard, lateListener, lostAfter, restartedLost: restarted.deviceLost, values,
+        staleUse, syncAfter, liveAfter: w.runtime().stats().liveBuffers };
+    } finally {
+      if (w.runtime() === rt) await w.init();
+    }
+  },
 };
