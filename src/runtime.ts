@@ -300,7 +300,7 @@ export class Runtime {
     try {
       await staging.mapAsync(MAP_MODE_READ, 0, size);
     } catch (e) {
-      // A device lost mid-read fails the map with a bare OperationError; name the loss instead.
+      // A device lost mid-read fails the map with a bare AbortError; name the loss instead (device.lost may come later).
       await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
       this.assertDevice('read');
       throw e;
@@ -383,8 +383,10 @@ export class Runtime {
   /** Refuses, before anything is recorded, a grid or a binding that this device's limits do not allow. */
   private checkDispatch(spec: DispatchSpec, groups: number[]): void {
     const lim = this.device.limits;
-    const shapes = [...new Set(spec.buffers)].map((b) => this.shapes.get(b)).filter((sh): sh is Shape => sh !== undefined);
-    const fail = (msg: string) => new WebgradError(spec.kernel.name, msg, shapes);
+    const fail = (msg: string) => {
+      const shapes = [...new Set(spec.buffers)].map((b) => this.shapes.get(b)).filter((sh): sh is Shape => sh !== undefined);
+      return new WebgradError(spec.kernel.name, msg, shapes);
+    };
     if (!groups.every((g) => Number.isInteger(g) && g >= 0)) throw fail(`workgroup counts must be non-negative integers, got ${groups.join('×')}`);
     const maxGroups = lim.maxComputeWorkgroupsPerDimension;
     if (groups.some((g) => g > maxGroups)) {
