@@ -60,6 +60,9 @@ describe('device limits', () => {
     expect(r.error?.name).toBe('WebgradError');
     expect(r.error.message).toMatch(/^zeros: a tensor of shape \[40000000\] needs 160000000 bytes.*maxStorageBufferBindingSize/);
     expectNoTrace(r);
+    expect(r.dispatchError?.name).toBe('WebgradError');
+    expect(r.dispatchError.message).toMatch(/^poke: storage buffer 0 holds 160000000 bytes.*maxStorageBufferBindingSize/);
+    expect(r.dispatchSync).toBeNull();
   });
 });
 
