@@ -202,11 +202,15 @@ export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
   const survivors = new Set<Tensor>();
   collectTensors(result, survivors);
   // A nested call always ends before the call around it, so this scope is on top unless another call overlaps it.
-  const overlapped = scopes[scopes.length - 1] !== scope || [...survivors].some((t) => t.disposed);
-  if (overlapped) {
+  const overlap = scopes[scopes.length - 1] !== scope
+    ? 'it ended while a tidyAsync() started after it was still running'
+    : [...survivors].some((t) => t.disposed)
+      ? 'its result holds a tensor already disposed (by an overlapping tidyAsync() that ended first, or by fn itself)'
+      : null;
+  if (overlap) {
     endScope(new Set());
     for (const t of survivors) t.dispose();
-    throw new WebgradError('tidyAsync', `this call overlapped another tidyAsync() and was refused. ${OVERLAP_ADVICE}`);
+    throw new WebgradError('tidyAsync', `this call overlapped another tidyAsync() and was refused: ${overlap}. ${OVERLAP_ADVICE}`);
   }
   endScope(survivors);
   const parent = scopes[scopes.length - 1];

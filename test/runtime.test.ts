@@ -97,20 +97,32 @@ describe('autograd and scopes', () => {
   });
 
   it('refuses a tidyAsync() that ends while an overlapping one is open, and leaks nothing', async () => {
-    const r = await run('overlappingTidyAsync', { firstEndsFirst: true });
+    // The first call's result is made inside the second call's scope, and the first call ends first.
+    const r = await run('overlappingTidyAsync', { first: [5, 0], second: 60 });
     expect(r.first?.name).toBe('WebgradError');
-    expect(r.first.message).toMatch(/^tidyAsync: this call overlapped another tidyAsync\(\)/);
+    expect(r.first.message).toMatch(/^tidyAsync: this call overlapped another tidyAsync\(\) and was refused: it ended while/);
     expect(r.second).toBeNull();
     expect(r.useSecond).toBeNull();
     expect(r.leaked).toBe(0);
   });
 
+  it('refuses a tidyAsync() whose result an overlapping call disposed when it ended first', async () => {
+    // The first call's result is made inside the second call's scope, which ends (disposing it) before the first.
+    const r = await run('overlappingTidyAsync', { first: [5, 60], second: 30 });
+    expect(r.first?.name).toBe('WebgradError');
+    expect(r.first.message).toMatch(/refused: its result holds a tensor already disposed/);
+    expect(r.second).toBeNull();
+    // The second call's result went to the first call's scope (as if nested), so it went with it; a use says why.
+    expect(r.useSecond?.message).toMatch(/disposed when a tidyAsync\(\) ended.*overlapped/);
+    expect(r.leaked).toBe(0);
+  });
+
   it('an overlapping tidyAsync() that ends first: using its disposed result names the overlap', async () => {
-    const r = await run('overlappingTidyAsync', { firstEndsFirst: false });
+    // The second call's result goes to the first call's scope (as if nested) and is disposed when the first ends.
+    const r = await run('overlappingTidyAsync', { first: [60, 0], second: 5 });
     expect(r.first).toBeNull();
     expect(r.second).toBeNull();
     expect(r.useFirst).toBeNull();
-    // The second call's result was adopted by the first call's scope (as if nested) and disposed when it ended.
     expect(r.useSecond?.name).toBe('WebgradError');
     expect(r.useSecond.message).toMatch(/disposed when a tidyAsync\(\) ended.*overlapped/);
     expect(r.leaked).toBe(0);

@@ -197,26 +197,27 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /**
-   * Two tidyAsync() calls under Promise.all. `firstEndsFirst`: the first returns a tensor made while the second is
-   * open, and ends first. Otherwise the second returns a tensor and ends first, while the first is still open.
-   * Returns how each call ended, whether a result the caller got is disposed once both ended, and the live buffers.
+   * Two tidyAsync() calls under Promise.all, each returning a tensor. The first makes its result after `first[0]` ms
+   * and returns it `first[1]` ms later; the second makes and returns its result after `second` ms. Returns how each
+   * call ended, what its caller can do with its result once both ended, and the live buffers left.
    */
-  async overlappingTidyAsync({ firstEndsFirst }: { firstEndsFirst: boolean }, w: W) {
+  async overlappingTidyAsync({ first, second }: { first: [number, number]; second: number }, w: W) {
     const rt = w.runtime();
     await rt.sync();
     const live = rt.stats().liveBuffers;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const [short, long] = [5, 60];
     const settle = (p: Promise<wgType.Tensor>) => p.then((t) => ({ t, error: null }), (e: Error) => ({ t: null, error: { name: e.name, message: e.message } }));
     const [a, b] = await Promise.all([
       settle(w.tidyAsync(async () => {
         w.ones([8]);
-        await sleep(firstEndsFirst ? short : long);
-        return w.full([4], 1);
+        await sleep(first[0]);
+        const r = w.full([4], 1);
+        await sleep(first[1]);
+        return r;
       })),
       settle(w.tidyAsync(async () => {
         w.ones([8]);
-        await sleep(firstEndsFirst ? long : short);
+        await sleep(second);
         return w.full([4], 2);
       })),
     ]);
