@@ -28,11 +28,22 @@ async function aftermath(w: W, before: wgType.Counters) {
   };
 }
 
-/** A device with WebGPU's default limits (maxBufferSize 256 MiB, 128 MiB per storage binding) made the engine's. */
-async function initDefaultLimits(w: W) {
+/**
+ * Runs `fn` with a device of WebGPU's default limits (maxBufferSize 256 MiB, 128 MiB per storage binding) as the
+ * engine's, then leaves the page a working engine that remembers the kernels dispatched so far (for the coverage check).
+ */
+async function withOwnDevice<T>(w: W, fn: (rt: wgType.Runtime) => Promise<T>): Promise<T> {
+  const ran = new Set(w.runtime().kernelsDispatched);
   const adapter = await navigator.gpu.requestAdapter();
-  const device = await adapter!.requestDevice();
-  return w.init({ device, adapter: adapter! });
+  const rt = await w.init({ device: await adapter!.requestDevice(), adapter: adapter! });
+  try {
+    return await fn(rt);
+  } finally {
+    rt.device.destroy();
+    // fn may already have started a fresh engine (after a device loss): keep that one.
+    const next = w.runtime() !== rt ? w.runtime() : await w.init();
+    for (const k of [...ran, ...rt.kernelsDispatched]) next.kernelsDispatched.add(k);
+  }
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
@@ -80,8 +91,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * never bound by a kernel: refused when it is made.
    */
   async bindingLimit(_args, w: W) {
-    const rt = await initDefaultLimits(w);
-    try {
+    return withOwnDevice(w, async (rt) => {
       const before = rt.stats();
       const error = await caught(() => w.zeros([40_000_000]));
       const counters = await aftermath(w, before);
@@ -94,10 +104,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       big.destroy();
       return { error, dispatchError, dispatchSync, limits: { binding: rt.device.limits.maxStorageBufferBindingSize, buffer: rt.device.limits.maxBufferSize },
         ...counters };
-    } finally {
-      rt.device.destroy();
-      await w.init();
-    }
+    });
   },
 
   /**
@@ -253,8 +260,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * still works; and init() again gives a working engine.
    */
   async deviceLoss(_args, w: W) {
-    const rt = await initDefaultLimits(w);
-    try {
+    return withOwnDevice(w, async (rt) => {
       const heard: wgType.DeviceLossInfo[] = [];
       rt.onDeviceLost((loss) => heard.push(loss));
       const x = w.ones([16]);
@@ -287,8 +293,6 @@ export const SCENARIOS: Record<string, Scenario> = {
       const syncAfter = await caught(() => w.runtime().sync());
       return { lostBefore, readInFlight, calls, dispose, heard, lateListener, lostAfter, restartedLost: restarted.deviceLost, values,
         staleUse, syncAfter, liveAfter: w.runtime().stats().liveBuffers };
-    } finally {
-      if (w.runtime() === rt) await w.init();
-    }
+    });
   },
 };
