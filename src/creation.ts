@@ -23,7 +23,7 @@ export function tensor(data: ArrayLike<number>, shape: Shape = [data.length], op
   for (let i = 0; i < f.length; i++) {
     if (!Number.isFinite(f[i])) throw new WebgradError('tensor', `non-finite value ${f[i]} at flat index ${i}`, [shape]);
   }
-  const t = new Tensor(shape, new Storage(runtime().upload(f), f.byteLength));
+  const t = new Tensor(shape, new Storage(runtime().upload(f, { op: 'tensor', shape }), f.byteLength));
   return withOptions(t, opts);
 }
 
@@ -33,15 +33,21 @@ function withOptions(t: Tensor, opts: TensorOptions): Tensor {
   return t;
 }
 
+/** A tensor with every element `value`; like tensor(), a non-finite value is refused. */
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  checkShape('full', shape);
-  const y = empty(shape);
+  return filled('full', shape, value, opts);
+}
+
+export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('zeros', shape, 0, opts);
+export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('ones', shape, 1, opts);
+
+function filled(op: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
+  checkShape(op, shape);
+  check(typeof value === 'number' && Number.isFinite(value), op, `value must be a finite number, got ${String(value)}`, [shape]);
+  const y = empty(shape, op);
   fillInto(y, value);
   return withOptions(y, opts);
 }
-
-export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
-export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
 
 /** Overwrites every element of `y` with `value` (used by optimizers to reset state, by zeroGrad, ...). */
 export function fillInto(y: Tensor, value: number): void {
@@ -82,7 +88,7 @@ function random(op: string, shape: Shape, normal: number, a: number, b: number, 
   checkShape(op, shape);
   check(Number.isFinite(a) && Number.isFinite(b), op, `parameters must be finite, got ${a}, ${b}`, [shape]);
   const seed = (opts.seed ?? nextSeed()) >>> 0;
-  const y = empty(shape);
+  const y = empty(shape, op);
   runtime().dispatch({
     kernel: RANDOM,
     constants: { NORMAL: normal },

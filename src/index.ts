@@ -1,9 +1,9 @@
 // webgrad: tensors on WebGPU buffers, reverse-mode autograd, hand-written WGSL kernels.
 
 export { WebgradError, KernelError, type Shape } from './errors';
-export { init, runtime, adapterInfo, describeAdapter, type EngineOptions } from './engine';
+export { init, runtime, adapterInfo, deviceLost, describeAdapter, type EngineOptions } from './engine';
 export type { AdapterSummary, InitOptions } from './gpu';
-export { Runtime, kernel, f32bits, grid1d, type Kernel, type DispatchSpec, type Counters } from './runtime';
+export { Runtime, DeviceLostError, DEFAULT_POOL_BYTES, kernel, f32bits, grid1d, type Kernel, type DispatchSpec, type Counters, type DeviceLossInfo } from './runtime';
 export { formatProfile, type Profile, type KernelProfile, type ProfileOptions } from './profile';
 export { Tensor, tidy, tidyAsync, dispose, noGrad, isGradEnabled, record, empty, sameShape, shapeSize } from './tensor';
 export { tensor, zeros, ones, full, rand, randn, manualSeed, nextSeed, fillInto } from './creation';

@@ -7,10 +7,13 @@
 //   `writeBuffer` just before the batch is submitted.
 // - Freed buffers return to a pool keyed by (bytes, usage), but only once the batch that may still use them has been
 //   submitted: a later `queue.writeBuffer` into a reused buffer is ordered after every command already submitted,
-//   whereas it would overtake commands still sitting in an unsubmitted encoder.
+//   whereas it would overtake commands still sitting in an unsubmitted encoder. The pool holds at most `poolLimit`
+//   bytes (256 MiB by default): past that, the buffers pooled longest ago are destroyed.
+// - Allocations and dispatches are checked against the device's limits before anything is recorded, and every call
+//   after the device is lost throws a DeviceLostError: a WebGPU validation error would only surface at a later sync.
 // - startProfile()/stopProfile() time every dispatch in between (src/profile.ts); off, they cost one null check.
 
-import { KernelError } from './errors';
+import { fmtShape, KernelError, WebgradError, type Shape } from './errors';
 import type { AdapterSummary } from './gpu';
 import { Profiler, type Profile, type ProfileOptions } from './profile';
 
@@ -69,6 +72,31 @@ export function f32bits(x: number): number {
   return u32view[0];
 }
 
+/** How the device was lost (GPUDeviceLostInfo, copied so it outlives the device). */
+export interface DeviceLossInfo {
+  /** 'destroyed' when device.destroy() was called, else 'unknown' (driver reset, GPU removed, ...). */
+  reason: string;
+  message: string;
+}
+
+/** Every engine call after the GPU device was lost: tensors made on it are gone; init() again and rebuild them. */
+export class DeviceLostError extends WebgradError {
+  override name = 'DeviceLostError';
+  constructor(op: string, readonly loss: DeviceLossInfo) {
+    super(op, `the GPU device was lost (${loss.reason}${loss.message ? `: ${loss.message}` : ''}); ` +
+      'await init() again and rebuild the model and its tensors');
+  }
+}
+
+/** What an allocation is for, so that an error names the op and the tensor's shape. */
+export interface AllocationLabel {
+  op: string;
+  shape?: Shape;
+}
+
+/** Bytes of freed buffers the pool keeps by default. */
+export const DEFAULT_POOL_BYTES = 256 * 1024 * 1024;
+
 const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment on every adapter
 const MAX_UNIFORM_WORDS = UNIFORM_SLOT / 4;
 const MAX_BATCH = 256; // dispatches per submit at most (the uniform buffer holds one slot each)
@@ -79,6 +107,13 @@ export class Runtime {
   /** Names of the kernels dispatched so far (tests check that every kernel file is exercised). */
   readonly kernelsDispatched = new Set<string>();
   private pool = new Map<string, GPUBuffer[]>();
+  /** Pooled buffers, least recently freed first (a Map iterates in insertion order), with their pool keys. */
+  private poolOrder = new Map<GPUBuffer, string>();
+  private poolBytesLimit: number;
+  /** The shape each storage buffer was last acquired for, named by limit errors. */
+  private shapes = new WeakMap<GPUBuffer, Shape>();
+  private loss: DeviceLossInfo | null = null;
+  private lossListeners: ((loss: DeviceLossInfo) => void)[] = [];
   private releasedThisBatch: GPUBuffer[] = [];
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -97,22 +132,65 @@ export class Runtime {
   constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterSummary,
-    opts: { batchSize?: number } = {},
+    opts: { batchSize?: number; poolBytes?: number } = {},
   ) {
     this.batchSize = Math.min(opts.batchSize ?? 64, MAX_BATCH);
+    this.poolBytesLimit = checkPoolBytes(opts.poolBytes ?? DEFAULT_POOL_BYTES);
     device.addEventListener('uncapturederror', (ev) => {
       this.errors.push(new KernelError('(uncaptured)', (ev as GPUUncapturedErrorEvent).error.message));
     });
+    void device.lost.then((info) => this.onLost({ reason: String(info.reason ?? 'unknown'), message: info.message ?? '' }));
+  }
+
+  // ------------------------------------------------------------------------------------------- device loss
+
+  /** How the device was lost, or null while it works. */
+  get deviceLost(): DeviceLossInfo | null {
+    return this.loss;
+  }
+
+  /** Calls `fn` once when the device is lost (at once if it already was); returns a function that unsubscribes. */
+  onDeviceLost(fn: (loss: DeviceLossInfo) => void): () => void {
+    if (this.loss) {
+      fn(this.loss);
+      return () => undefined;
+    }
+    this.lossListeners.push(fn);
+    return () => {
+      this.lossListeners = this.lossListeners.filter((f) => f !== fn);
+    };
+  }
+
+  private onLost(loss: DeviceLossInfo): void {
+    this.loss = loss;
+    // Nothing recorded can run any more: drop the batch so later calls do not try to submit it.
+    this.encoder = null;
+    this.pass = null;
+    this.releasedThisBatch = [];
+    const listeners = this.lossListeners;
+    this.lossListeners = [];
+    for (const fn of listeners) fn(loss);
+  }
+
+  /** Throws a DeviceLostError naming `op` once the device is lost. */
+  private assertDevice(op: string): void {
+    if (this.loss) throw new DeviceLostError(op, this.loss);
   }
 
   // ---------------------------------------------------------------------------------------------- memory
 
-  /** A storage buffer of at least `bytes` (rounded up to 16 so kernels may read whole vec4s). */
-  acquire(bytes: number, usage: number = STORAGE_USAGE): GPUBuffer {
+  /**
+   * A storage buffer of at least `bytes` (rounded up to 16 so kernels may read whole vec4s). Throws a WebgradError
+   * naming `label` when the device cannot allocate it or, for storage, bind it whole (every kernel binds whole buffers).
+   */
+  acquire(bytes: number, usage: number = STORAGE_USAGE, label: AllocationLabel = { op: 'allocate' }): GPUBuffer {
+    this.assertDevice(label.op);
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    this.checkSize(size, usage, label);
     const key = `${size}:${usage}`;
     let buf = this.pool.get(key)?.pop();
     if (buf) {
+      this.poolOrder.delete(buf);
       this.counters.pooledBuffers--;
       this.counters.pooledBytes -= size;
     } else {
@@ -123,8 +201,22 @@ export class Runtime {
     if (usage & USAGE.STORAGE) {
       this.counters.liveBuffers++;
       this.counters.liveBytes += size;
+      if (label.shape) this.shapes.set(buf, label.shape);
+      else this.shapes.delete(buf);
     }
     return buf;
+  }
+
+  private checkSize(size: number, usage: number, label: AllocationLabel): void {
+    const lim = this.device.limits;
+    const [limit, name] = usage & USAGE.STORAGE && lim.maxStorageBufferBindingSize < lim.maxBufferSize
+      ? [lim.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize']
+      : [lim.maxBufferSize, 'maxBufferSize'];
+    if (!(size <= limit)) {
+      const what = label.shape ? `a tensor of shape ${fmtShape(label.shape)}` : 'a buffer';
+      throw new WebgradError(label.op, `${what} needs ${size} bytes; this device allows at most ${limit} (${name})`,
+        label.shape ? [label.shape] : []);
+    }
   }
 
   /** Gives a buffer back; it becomes reusable once every command recorded so far has been submitted. */
@@ -142,28 +234,48 @@ export class Runtime {
     let list = this.pool.get(key);
     if (!list) this.pool.set(key, (list = []));
     list.push(buf);
+    this.poolOrder.set(buf, key);
     this.counters.pooledBuffers++;
     this.counters.pooledBytes += buf.size;
+    this.evictTo(this.poolBytesLimit);
   }
 
-  /** Destroys every pooled buffer (live ones stay). */
-  trimPool(): void {
-    this.flush();
-    for (const list of this.pool.values()) {
-      for (const b of list) {
-        this.counters.allocatedBuffers--;
-        this.counters.allocatedBytes -= b.size;
-        b.destroy();
-      }
+  /** Destroys pooled buffers, least recently freed first, until the pool holds at most `bytes`. */
+  private evictTo(bytes: number): void {
+    for (const [buf, key] of this.poolOrder) {
+      if (this.counters.pooledBytes <= bytes) return;
+      this.poolOrder.delete(buf);
+      const list = this.pool.get(key)!;
+      list.splice(list.indexOf(buf), 1);
+      if (list.length === 0) this.pool.delete(key);
+      this.counters.pooledBuffers--;
+      this.counters.pooledBytes -= buf.size;
+      this.counters.allocatedBuffers--;
+      this.counters.allocatedBytes -= buf.size;
+      buf.destroy();
     }
-    this.pool.clear();
-    this.counters.pooledBuffers = 0;
-    this.counters.pooledBytes = 0;
+  }
+
+  /** Most bytes of freed buffers kept for reuse (init's `poolBytes`, 256 MiB by default). */
+  get poolLimit(): number {
+    return this.poolBytesLimit;
+  }
+
+  /** Changes the pool's byte cap (Infinity: unbounded), destroying the least recently freed buffers above it. */
+  setPoolLimit(bytes: number): void {
+    this.poolBytesLimit = checkPoolBytes(bytes);
+    this.evictTo(this.poolBytesLimit);
+  }
+
+  /** Destroys every pooled buffer (live ones stay), e.g. after inference on a batch size that will not come again. */
+  trimPool(): void {
+    if (!this.loss) this.flush();
+    this.evictTo(0);
   }
 
   /** Uploads `data` into a fresh storage buffer. */
-  upload(data: ArrayBufferView): GPUBuffer {
-    const buf = this.acquire(data.byteLength);
+  upload(data: ArrayBufferView, label: AllocationLabel = { op: 'upload' }): GPUBuffer {
+    const buf = this.acquire(data.byteLength, STORAGE_USAGE, label);
     if (data.byteLength > 0) {
       this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
     }
@@ -172,6 +284,7 @@ export class Runtime {
 
   /** Overwrites the start of an existing buffer, ordered after all work recorded so far. */
   write(buf: GPUBuffer, data: ArrayBufferView): void {
+    this.assertDevice('write');
     this.flush();
     this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
   }
@@ -179,12 +292,19 @@ export class Runtime {
   /** Reads `bytes` bytes of `buf` back to the CPU, after all work recorded so far. */
   async read(buf: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
-    const staging = this.acquire(size, USAGE.MAP_READ | USAGE.COPY_DST);
+    const staging = this.acquire(size, USAGE.MAP_READ | USAGE.COPY_DST, { op: 'read' });
     this.ensureEncoder();
     this.endPass();
     this.encoder!.copyBufferToBuffer(buf, 0, staging, 0, size);
     this.flush();
-    await staging.mapAsync(MAP_MODE_READ, 0, size);
+    try {
+      await staging.mapAsync(MAP_MODE_READ, 0, size);
+    } catch (e) {
+      // A device lost mid-read fails the map with a bare AbortError; name the loss instead (device.lost may come later).
+      await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
+      this.assertDevice('read');
+      throw e;
+    }
     const out = staging.getMappedRange(0, size).slice(0, bytes);
     staging.unmap();
     this.release(staging);
@@ -195,6 +315,7 @@ export class Runtime {
   /** Copies `bytes` bytes between buffers, in recording order. */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
     if (bytes === 0) return;
+    this.assertDevice('copy');
     this.ensureEncoder();
     this.endPass();
     this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, Math.ceil(bytes / 4) * 4);
@@ -233,7 +354,9 @@ export class Runtime {
 
   /** Records one dispatch into the current batch. */
   dispatch(spec: DispatchSpec): void {
+    this.assertDevice(spec.kernel.name);
     const [gx, gy = 1, gz = 1] = spec.groups;
+    this.checkDispatch(spec, [gx, gy, gz]);
     if (gx === 0 || gy === 0 || gz === 0) return;
     const pipeline = this.pipeline(spec.kernel, spec.constants);
     this.kernelsDispatched.add(spec.kernel.name);
@@ -257,6 +380,27 @@ export class Runtime {
     if (++this.pendingInBatch >= this.batchSize) this.flush();
   }
 
+  /** Refuses, before anything is recorded, a grid or a binding that this device's limits do not allow. */
+  private checkDispatch(spec: DispatchSpec, groups: number[]): void {
+    const lim = this.device.limits;
+    const fail = (msg: string) => {
+      const shapes = [...new Set(spec.buffers)].map((b) => this.shapes.get(b)).filter((sh): sh is Shape => sh !== undefined);
+      return new WebgradError(spec.kernel.name, msg, shapes);
+    };
+    if (!groups.every((g) => Number.isInteger(g) && g >= 0)) throw fail(`workgroup counts must be non-negative integers, got ${groups.join('×')}`);
+    const maxGroups = lim.maxComputeWorkgroupsPerDimension;
+    if (groups.some((g) => g > maxGroups)) {
+      throw fail(`needs ${groups.join('×')} workgroups; this device allows at most ${maxGroups} per dimension ` +
+        '(maxComputeWorkgroupsPerDimension)');
+    }
+    spec.buffers.forEach((b, i) => {
+      if (b.size > lim.maxStorageBufferBindingSize) {
+        throw fail(`storage buffer ${i} holds ${b.size} bytes; this device binds at most ${lim.maxStorageBufferBindingSize} ` +
+          '(maxStorageBufferBindingSize)');
+      }
+    });
+  }
+
   /** dispatch() while profiling: a pass of its own with timestamps, or (wall clock) a submit of its own. */
   private profiledDispatch(name: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, gx: number, gy: number, gz: number): void {
     this.endPass();
@@ -277,6 +421,7 @@ export class Runtime {
    * is submitted first and is not counted.
    */
   startProfile(opts: ProfileOptions = {}): void {
+    this.assertDevice('startProfile');
     if (this.profiler) throw new KernelError('(profile)', 'a profile is already running: call stopProfile() first');
     const mode = opts.mode ?? 'auto';
     const hasTimestamps = this.device.features.has('timestamp-query');
@@ -338,6 +483,7 @@ export class Runtime {
   /** Submits everything recorded so far. */
   flush(): void {
     if (!this.encoder) return;
+    this.assertDevice('flush');
     this.endPass();
     if (this.uniformSlots > 0) {
       this.device.queue.writeBuffer(this.uniformBuffer!, 0, this.uniformData.buffer, 0, this.uniformSlots * UNIFORM_SLOT);
@@ -357,6 +503,7 @@ export class Runtime {
 
   /** Waits for the GPU to finish all submitted work, then throws the first compile/validation error, if any. */
   async sync(): Promise<void> {
+    this.assertDevice('sync');
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
     await this.checkErrors();
@@ -377,6 +524,11 @@ export class Runtime {
   stats(): Counters {
     return { ...this.counters };
   }
+}
+
+function checkPoolBytes(bytes: number): number {
+  if (typeof bytes !== 'number' || !(bytes >= 0)) throw new WebgradError('poolLimit', `must be a number of bytes >= 0 (or Infinity), got ${String(bytes)}`);
+  return bytes;
 }
 
 /** Workgroup counts covering `n` invocations of a 1-D kernel with `wg` threads per group, folded into y past 65535. */

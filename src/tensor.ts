@@ -6,11 +6,16 @@
 
 import { runtime } from './engine';
 import { check, fmtShape, WebgradError, type Shape } from './errors';
+import { DeviceLostError, type DeviceLossInfo, type Runtime } from './runtime';
 
 /** A GPU buffer plus a reference count of the tensors viewing it. */
 export class Storage {
   private refs = 1;
-  constructor(readonly buffer: GPUBuffer, readonly bytes: number) {}
+  /** The runtime that allocated the buffer: after init() again (a lost device), it must not go to the new one's pool. */
+  readonly owner: Runtime;
+  constructor(readonly buffer: GPUBuffer, readonly bytes: number) {
+    this.owner = runtime();
+  }
   /** True when more than one tensor views this storage (so writing in place would change the others). */
   get shared(): boolean {
     return this.refs > 1;
@@ -20,7 +25,7 @@ export class Storage {
     return this;
   }
   release(): void {
-    if (--this.refs === 0) runtime().release(this.buffer);
+    if (--this.refs === 0) this.owner.release(this.buffer);
   }
 }
 
@@ -66,8 +71,13 @@ export class Tensor {
   }
 
   get buffer(): GPUBuffer {
-    if (!this.storage) throw new WebgradError('tensor', `used after dispose()${this.name ? ` (${this.name})` : ''}`, [this.shape]);
+    if (!this.storage) throw new WebgradError('tensor', `used after dispose()${disposedNote(this)}`, [this.shape]);
     return this.storage.buffer;
+  }
+
+  /** How the device this tensor lives on was lost, or null while it works (or once disposed). */
+  get deviceLoss(): DeviceLossInfo | null {
+    return this.storage?.owner.deviceLost ?? null;
   }
 
   /** A tensor of another shape with the same elements, sharing this one's storage (no copy). */
@@ -99,7 +109,9 @@ export class Tensor {
   }
 
   async toArray(): Promise<Float32Array> {
-    const bytes = await runtime().read(this.buffer, this.size * 4);
+    // Read through the runtime that made the buffer: after a lost device and init() again, that one says so.
+    const buffer = this.buffer;
+    const bytes = await this.storage!.owner.read(buffer, this.size * 4);
     return new Float32Array(bytes);
   }
 
@@ -157,32 +169,61 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
+/** Tensors disposed when a tidyAsync() ended: a later use of one may be the mark of two overlapping calls. */
+const disposedByAsyncScope = new WeakSet<Tensor>();
+
+const OVERLAP_ADVICE = 'tidyAsync() scopes form one stack, so two calls may not overlap (e.g. under Promise.all): ' +
+  'tensors made by one are counted in the other. Await one before starting the next; nesting one inside another is fine';
+
 /**
- * tidy() for async work, e.g. a training step that awaits a readback. Scopes form one stack, so do not run two
- * tidyAsync() calls concurrently: tensors made by one would be counted in the other's scope.
+ * tidy() for async work, e.g. a training step that awaits a readback. Calls may nest but must not overlap: a call
+ * that ends while one started after it is still running, or whose result an overlapping call already disposed, is
+ * refused with a WebgradError (its tensors are disposed).
  */
 export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
   const scope: Tensor[] = [];
   scopes.push(scope);
-  const popScope = () => {
+  const endScope = (keep: Set<Tensor>) => {
     const at = scopes.lastIndexOf(scope);
     if (at >= 0) scopes.splice(at, 1);
+    for (const t of scope) {
+      if (t.isKept || keep.has(t)) continue;
+      t.dispose();
+      disposedByAsyncScope.add(t);
+    }
   };
   let result: T;
   try {
     result = await fn();
   } catch (e) {
-    popScope();
-    for (const t of scope) if (!t.isKept) t.dispose();
+    endScope(new Set());
     throw e;
   }
-  popScope();
   const survivors = new Set<Tensor>();
   collectTensors(result, survivors);
-  for (const t of scope) if (!t.isKept && !survivors.has(t)) t.dispose();
+  // A nested call always ends before the call around it, so this scope is on top unless another call overlaps it.
+  const overlap = scopes[scopes.length - 1] !== scope
+    ? 'it ended while a tidyAsync() started after it was still running'
+    : [...survivors].some((t) => t.disposed)
+      ? 'its result holds a tensor already disposed (by an overlapping tidyAsync() that ended first, or by fn itself)'
+      : null;
+  if (overlap) {
+    endScope(new Set());
+    for (const t of survivors) t.dispose();
+    throw new WebgradError('tidyAsync', `this call overlapped another tidyAsync() and was refused: ${overlap}. ${OVERLAP_ADVICE}`);
+  }
+  endScope(survivors);
   const parent = scopes[scopes.length - 1];
   if (parent) for (const t of survivors) parent.push(t);
   return result;
+}
+
+/** The end of a use-after-dispose message: why the tensor may have been disposed without the caller knowing. */
+function disposedNote(t: Tensor): string {
+  return `${t.name ? ` (${t.name})` : ''}${disposedByAsyncScope.has(t)
+    ? '; it was disposed when a tidyAsync() ended: the one it was made in or, if two calls overlapped (e.g. under ' +
+      'Promise.all), the other one (tidyAsync() calls may nest but must not overlap)'
+    : ''}`;
 }
 
 function collectTensors(x: unknown, out: Set<Tensor>): void {
@@ -245,7 +286,9 @@ export function sameShape(a: Shape, b: Shape): boolean {
 export function assertLive(op: string, ...ts: Tensor[]): void {
   for (const t of ts) {
     if (!(t instanceof Tensor)) throw new WebgradError(op, `expected a Tensor, got ${describe(t)}`);
-    if (t.disposed) throw new WebgradError(op, `input tensor was disposed${t.name ? ` (${t.name})` : ''}`, [t.shape]);
+    if (t.disposed) throw new WebgradError(op, `input tensor was disposed${disposedNote(t)}`, [t.shape]);
+    const loss = t.deviceLoss;
+    if (loss) throw new DeviceLostError(op, loss);
   }
 }
 
@@ -256,15 +299,18 @@ function describe(x: unknown): string {
 }
 
 export function checkShape(op: string, shape: Shape): void {
-  check(Array.isArray(shape) || Object.isFrozen(shape), op, `shape must be an array of integers, got ${String(shape)}`);
+  check(Array.isArray(shape), op, `shape must be an array of integers, got ${describe(shape)} ${String(shape)}`);
   for (const d of shape) {
     check(Number.isInteger(d) && d >= 0, op, `shape entries must be non-negative integers, got ${fmtShape(shape)}`);
   }
 }
 
-/** A new uninitialised tensor of `shape` (every element must then be written by a kernel). */
-export function empty(shape: Shape): Tensor {
-  checkShape('empty', shape);
+/**
+ * A new uninitialised tensor of `shape` (every element must then be written by a kernel). `op` names the caller in
+ * the error thrown when the device cannot hold a tensor that large.
+ */
+export function empty(shape: Shape, op = 'empty'): Tensor {
+  checkShape(op, shape);
   const bytes = shapeSize(shape) * 4;
-  return new Tensor(shape, new Storage(runtime().acquire(bytes), bytes));
+  return new Tensor(shape, new Storage(runtime().acquire(bytes, undefined, { op, shape }), bytes));
 }

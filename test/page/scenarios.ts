@@ -11,5 +11,6 @@ import { SCENARIOS as trainer } from './scenarios-trainer';
 import { SCENARIOS as dar } from './scenarios-dar';
 import { SCENARIOS as inference } from './scenarios-inference';
 import { SCENARIOS as derl } from './scenarios-derl';
+import { SCENARIOS as runtime } from './scenarios-runtime';
 
-export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl };
+export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl, ...runtime };
