@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { rngFor } from './rng';
 
 let page: TestPage;
 beforeAll(async () => {
@@ -41,6 +42,20 @@ describe('loadModel + predictSentiment', () => {
     const derl = await run('inferenceOlderCheckpoint', { kind: 'derl', fields: ['orthGradient'] });
     expect(derl.values).toEqual({ orthGradient: 'full' });
     expect(derl.diff).toBe(0);
+  });
+
+  it('refuses a checkpoint with a NaN weight or infinite optimizer state unless allowNonFinite, changing nothing', async () => {
+    const index = rngFor('inference non-finite').int(1e6);
+    const r = await run('inferenceNonFinite', { index });
+    const at = `"${r.weight}"[${r.index}] is NaN`;
+    expect(r.loadModel).toMatchObject({ name: 'CheckpointError', code: 'nonfinite' });
+    expect(r.loadModel.message).toContain(at);
+    expect(r.loadCheckpoint).toMatchObject({ name: 'CheckpointError', code: 'nonfinite' });
+    expect(r.loadCheckpoint.message).toContain(at);
+    expect(r.optimizerState).toMatchObject({ name: 'CheckpointError', code: 'nonfinite' });
+    expect(r.optimizerState.message).toMatch(/"optim\..*\.expAvgSq"\[\d+\] is Infinity/);
+    expect(r.untouched).toBe(true);
+    expect(r.allowedNaN).toBe(true); // loaded as it is when asked for
   });
 
   it('refuses bad arrays and foreign checkpoints with typed errors naming what is wrong, before any GPU work', async () => {

@@ -67,9 +67,10 @@ export interface LoadedModel {
 /**
  * Rebuilds the model a checkpoint was saved from and loads its weights. The bytes are a safetensors file written by
  * the trainer (npm start's best-seed<seed>.safetensors) or by saveCheckpoint with `{model: kind, modelConfig: config}`
- * in its meta. Throws CheckpointError when the file has no model description or its weights do not fit.
+ * in its meta. Throws CheckpointError when the file has no model description or its weights do not fit, or hold
+ * NaN / ±Infinity (unless `allowNonFinite`).
  */
-export function loadModel(bytes: Uint8Array | ArrayBuffer): LoadedModel {
+export function loadModel(bytes: Uint8Array | ArrayBuffer, opts: { allowNonFinite?: boolean } = {}): LoadedModel {
   const raw = parseSafetensors(bytes).metadata['webgrad.meta'];
   let meta: Record<string, unknown>;
   try {
@@ -87,7 +88,7 @@ export function loadModel(bytes: Uint8Array | ArrayBuffer): LoadedModel {
   const model = createModel(kind, config);
   try {
     // Non-strict only so that the optimizer state in a training checkpoint is skipped; every parameter must still fit.
-    const r = loadCheckpoint(bytes, model, null, { strict: false });
+    const r = loadCheckpoint(bytes, model, null, { strict: false, allowNonFinite: opts.allowNonFinite });
     const extra = r.unexpected.filter((n) => !isOptimizerKey(n));
     if (r.missing.length || extra.length) {
       const problems = [...r.missing.map((n) => `missing from the file: "${n}"`), ...extra.map((n) => `unexpected in the file: "${n}"`)];

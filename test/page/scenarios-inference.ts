@@ -103,6 +103,56 @@ export const SCENARIOS: Record<string, Scenario> = {
     return out;
   },
 
+  /**
+   * One weight (and, separately, one optimizer-state value) set to NaN / Infinity in a saved checkpoint: the default
+   * load refuses it and leaves the model as it was; allowNonFinite loads it.
+   */
+  async inferenceNonFinite({ index }: { index: number }, w: W) {
+    const { model } = build(w, 'latefusion', 3);
+    const x = arrays(w, 'latefusion', 2);
+    const opt = new w.AdamW(model.mainParameters(), { lr: 1e-3 });
+    w.tidy(() => {
+      w.mean(w.mul(model.predict(w.featureTensors(model, x)), model.predict(w.featureTensors(model, x)))).backward();
+    });
+    opt.step();
+    const good = await w.saveCheckpoint(model, opt, { model: model.kind, modelConfig: model.config });
+    const before = await w.predictSentiment(model, x);
+    // The same file with one value replaced.
+    const poisoned = (name: string, value: number) => {
+      const f = w.readSafetensors(good);
+      const t = f.tensors.get(name)!;
+      t.data[index % t.data.length] = value;
+      return w.writeSafetensors([...f.tensors].map(([k, v]) => [k, { shape: v.shape, data: v.data }] as const), f.metadata);
+    };
+    const weight = model.namedParameters()[0][0];
+    const caught = (f: () => unknown) => {
+      try {
+        f();
+        return null;
+      } catch (e) {
+        const err = e as { name: string; code?: string; message: string };
+        return { name: err.name, code: err.code, message: err.message };
+      }
+    };
+    const nanWeight = poisoned(weight, NaN);
+    const out = {
+      weight,
+      index: index % model.namedParameters()[0][1].size,
+      loadModel: caught(() => w.loadModel(nanWeight).model.dispose()),
+      loadCheckpoint: caught(() => w.loadCheckpoint(nanWeight, model, opt)),
+      optimizerState: caught(() => w.loadCheckpoint(poisoned(`optim.${weight}.expAvgSq`, Infinity), model, opt)),
+      untouched: false,
+      allowedNaN: false,
+    };
+    out.untouched = (await w.predictSentiment(model, x)).every((v, i) => v === before[i]);
+    const { model: allowed } = w.loadModel(nanWeight, { allowNonFinite: true });
+    out.allowedNaN = Number.isNaN((await allowed.namedParameters()[0][1].toArray())[out.index]);
+    allowed.dispose();
+    opt.dispose();
+    model.dispose();
+    return out;
+  },
+
   /** Each bad input: the error's name and message, and how many dispatches it caused. */
   async inferenceErrors(_args: unknown, w: W) {
     const { model } = build(w, 'latefusion', 3);
