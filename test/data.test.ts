@@ -186,6 +186,14 @@ describe('MMSA pickle reader: crafted files numpy would never write', () => {
     dataError(parse(labels), /valid\['regression_labels'\] has shape \(-1, -2\).*non-negative integers/);
   });
 
+  it('a dtype of zero-byte items with a huge shape is refused before allocating for it', () => {
+    // '<f0' items take no bytes, so 2^27 of them match an empty buffer; they were read into a 1 GiB array first.
+    const labels = pickle(mmsaDict(2, () => ({ regression_labels: ndarray([2 ** 27], 0, 'f') })));
+    const before = process.memoryUsage().arrayBuffers;
+    dataError(parse(labels), /train\['regression_labels'\].*<f0/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+  });
+
   it("a BUILD whose state sets '__proto__' is a DataError naming the field, not a TypeError", () => {
     // An object (an unknown global) made to look like a dict: its prototype becomes a dict (a Map).
     const fakeDict = { call: ['builtins', 'object'] as [string, string], args: [], state: new Map([['__proto__', new Map()]]) };

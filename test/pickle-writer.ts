@@ -71,9 +71,9 @@ export function pickle(x: Py): Uint8Array {
   return Uint8Array.from(o.bytes);
 }
 
-/** A float32 ndarray as numpy ≤ 1.x pickles it (_reconstruct + BUILD); `shape` is written as given, even if nonsense. */
-export function ndarray(shape: number[], values: number): Py {
-  const dtype: Py = { call: ['numpy', 'dtype'], args: ['f4', false, true], state: { tuple: [3, '<', null, null, null, -1, -1, 0] } };
+/** An ndarray (float32 unless `dtypeSpec` says otherwise) as numpy ≤ 1.x pickles it; `shape` is written as given, even if nonsense. */
+export function ndarray(shape: number[], values: number, dtypeSpec = 'f4'): Py {
+  const dtype: Py = { call: ['numpy', 'dtype'], args: [dtypeSpec, false, true], state: { tuple: [3, '<', null, null, null, -1, -1, 0] } };
   return {
     call: ['numpy.core.multiarray', '_reconstruct'],
     args: [{ call: ['numpy', 'ndarray'], args: [] }, { tuple: [0] }, new Uint8Array([0x62])],

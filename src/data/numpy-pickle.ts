@@ -168,6 +168,8 @@ function readNumbers(a: NpArray): Float64Array | Float32Array | Int32Array {
   const { kind, itemsize, byteorder } = a.dtype;
   const n = a.size;
   if (!(a.data instanceof Uint8Array)) throw new TypeError(`dtype ${a.dtype.str} array holds Python objects, not numbers`);
+  // Zero-byte items would let any element count match an empty buffer, and the count is allocated below.
+  if (!(itemsize > 0)) throw new TypeError(`unsupported numeric dtype ${a.dtype.str}`);
   if (a.data.byteLength !== n * itemsize) {
     throw new TypeError(`data has ${a.data.byteLength} bytes, expected ${n} × ${itemsize} for shape (${a.shape.join(', ')}) ${a.dtype.str}`);
   }
