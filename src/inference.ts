@@ -9,6 +9,7 @@
 // validated (length, finiteness) before anything reaches the GPU.
 
 import { check, WebgradError } from './errors';
+import { runtime } from './engine';
 import { tensor, zeros } from './creation';
 import { noGrad, tidy, type Tensor } from './tensor';
 import type { ModalityInputs, SentimentModel } from './models/types';
@@ -40,9 +41,19 @@ export function missingModalities(x: FeatureBatch): Modality[] {
 /** Checks a batch against the model's dims; throws WebgradError('predictSentiment', ...) naming what is wrong. */
 export function checkFeatureBatch(model: SentimentModel, x: FeatureBatch): void {
   const op = 'predictSentiment';
+  check(x !== null && typeof x === 'object', op, `the batch must be an object { size, text, audio, vision }, got ${x === null ? 'null' : typeof x}`);
+  check(!!model?.config?.dims, op, 'model must be a SentimentModel (from loadModel or a constructor)');
   const B = x.size;
   check(Number.isInteger(B) && B > 0, op, `size must be a positive integer, got ${String(B)}`);
   const dims = model.config.dims;
+  // An absent modality becomes a zero tensor of B·T·d values: bound it (and every input) by what one GPU buffer
+  // binding may hold, so a huge `size` is refused here instead of attempting the allocation.
+  const limit = runtime().device.limits.maxStorageBufferBindingSize;
+  for (const m of MODALITIES) {
+    const { len, dim } = dims[m];
+    check(B * len * dim * 4 <= limit, op, `size ${B} makes ${m} B·T·d = ${B}·${len}·${dim} values, more than one GPU buffer binding ` +
+      `holds (${limit} bytes); predict in smaller batches`, [[B, len, dim]]);
+  }
   for (const m of MODALITIES) {
     const a = x[m];
     if (a === null || a === undefined) continue;

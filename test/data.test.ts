@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readMmsaFile } from '../src/data/node';
+import { mmsaDict, ndarray, pickle } from './pickle-writer';
 import {
   batchIndices,
   DataError,
@@ -152,6 +153,56 @@ describe('MMSA pickle reader', () => {
     const ds: MmsaDataset = parseMmsaPickle(file('mmsa_tiny.pkl'), { name: 't.pkl' });
     expect(ds.sha256).toBeNull();
     expect(ds.sizes.test).toBe(3);
+  });
+});
+
+describe('MMSA pickle reader: crafted files numpy would never write', () => {
+  const parse = (bytes: Uint8Array) => () => parseMmsaPickle(bytes, { name: 'crafted.pkl' });
+  const dataError = (f: () => unknown, pattern: RegExp) => {
+    let err: unknown = null;
+    try {
+      f();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as DataError).file).toBe('crafted.pkl');
+    expect((err as DataError).message).toMatch(pattern);
+  };
+
+  it('the crafted layout itself reads (so the failures below are the shapes, not the writer)', () => {
+    const ds = parseMmsaPickle(pickle(mmsaDict(2)), { name: 'crafted.pkl' });
+    expect(ds.dims).toEqual({ text: { len: 3, dim: 4 }, audio: { len: 5, dim: 2 }, vision: { len: 4, dim: 2 } });
+    expect(ds.sizes).toEqual({ train: 2, valid: 2, test: 2 });
+  });
+
+  it('negative or fractional dims whose product matches the data are DataErrors naming the field', () => {
+    // (2, -5, -2) holds 20 values like (2, 5, 2); before, it loaded and failed later with a RangeError.
+    const negative = pickle(mmsaDict(2, () => ({ audio: ndarray([2, -5, -2], 20) })));
+    dataError(parse(negative), /train\['audio'\] has shape \(2, -5, -2\).*non-negative integers/);
+    const fractional = pickle(mmsaDict(2, () => ({ vision: ndarray([2, 0.5, 16], 16) })));
+    dataError(parse(fractional), /train\['vision'\] has shape \(2, 0.5, 16\).*non-negative integers/);
+    const labels = pickle(mmsaDict(2, (s) => (s === 'valid' ? { regression_labels: ndarray([-1, -2], 2) } : {})));
+    dataError(parse(labels), /valid\['regression_labels'\] has shape \(-1, -2\).*non-negative integers/);
+  });
+
+  it('a dtype of zero-byte items with a huge shape is refused before allocating for it', () => {
+    // '<f0' items take no bytes, so 2^27 of them match an empty buffer; they were read into a 1 GiB array first.
+    const labels = pickle(mmsaDict(2, () => ({ regression_labels: ndarray([2 ** 27], 0, 'f') })));
+    const before = process.memoryUsage().arrayBuffers;
+    dataError(parse(labels), /train\['regression_labels'\].*<f0/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+  });
+
+  it("a BUILD whose state sets '__proto__' is a DataError naming the field, not a TypeError", () => {
+    // An object (an unknown global) made to look like a dict: its prototype becomes a dict (a Map).
+    const fakeDict = { call: ['builtins', 'object'] as [string, string], args: [], state: new Map([['__proto__', new Map()]]) };
+    const top = mmsaDict(2);
+    top.set('train', fakeDict);
+    dataError(parse(pickle(top)), /__proto__.*\['train'\]/);
+    // A list made to inherit from a dict, where the reader expects the ids.
+    const badIds = pickle(mmsaDict(2, (s) => (s === 'test' ? { id: { call: ['builtins', 'list'], args: [], state: new Map([['__proto__', new Map()]]) } } : {})));
+    dataError(parse(badIds), /__proto__.*\['test'\]\['id'\]/);
   });
 });
 

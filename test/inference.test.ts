@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { rngFor } from './rng';
 
 let page: TestPage;
 beforeAll(async () => {
@@ -43,6 +44,44 @@ describe('loadModel + predictSentiment', () => {
     expect(derl.diff).toBe(0);
   });
 
+  it('refuses a checkpoint with a NaN weight or infinite optimizer state unless allowNonFinite, changing nothing', async () => {
+    const index = rngFor('inference non-finite').int(1e6);
+    const r = await run('inferenceNonFinite', { index });
+    const at = `"${r.weight}"[${r.index}] is NaN`;
+    expect(r.loadModel).toMatchObject({ name: 'CheckpointError', code: 'nonfinite' });
+    expect(r.loadModel.message).toContain(at);
+    expect(r.loadCheckpoint).toMatchObject({ name: 'CheckpointError', code: 'nonfinite' });
+    expect(r.loadCheckpoint.message).toContain(at);
+    expect(r.optimizerState).toMatchObject({ name: 'CheckpointError', code: 'nonfinite' });
+    expect(r.optimizerState.message).toMatch(/"optim\..*\.expAvgSq"\[\d+\] is Infinity/);
+    expect(r.untouched).toBe(true);
+    expect(r.allowedNaN).toBe(true); // loaded as it is when asked for
+  });
+
+  it('the parameter shapes loadModel computes from a config are exactly those of the model built from it', async () => {
+    const r = await run('inferenceShapes');
+    expect(r.diffs).toEqual([]);
+    expect(r.compared).toBeGreaterThan(500);
+  });
+
+  it('a crafted config is refused, naming the field, before any GPU allocation or dispatch; good loads still work', async () => {
+    const r = await run('inferenceCraftedConfig');
+    const o = r.out;
+    for (const k of Object.keys(o)) expect(o[k].name, k).toBe('CheckpointError');
+    expect(o.hugeHeads.message).toMatch(/meta\.modelConfig\.encoder\.heads is 1000000000; expected an integer in \[1, \d+\]/);
+    expect(o.otherHeads.message).toMatch(/shape mismatch for "enc\.layers\.0\.attn\.to_q\.weight": file has \[6, 32, 32\], the config implies \[6, 64, 32\]/);
+    expect(o.fractionalD.message).toMatch(/meta\.modelConfig\.d is 32\.5/);
+    expect(o.stringDepth.message).toMatch(/meta\.modelConfig\.recon\.depth is "1"/);
+    expect(o.noDims.message).toMatch(/meta\.modelConfig\.dims\.text\.len is undefined/);
+    expect(o.badTau.message).toMatch(/not a valid DAR config.*tau/);
+    for (const k of Object.keys(o)) {
+      expect(o[k].dispatches, k).toBe(0);
+      expect(o[k].liveBuffers, k).toBe(0);
+      if (k !== 'badTau') expect(o[k].allocatedBytes, k).toBe(0); // refused before the model existed
+    }
+    expect(r.sameAfter).toBe(true);
+  });
+
   it('refuses bad arrays and foreign checkpoints with typed errors naming what is wrong, before any GPU work', async () => {
     const r = await run('inferenceErrors');
     const expectErr = (k: string, name: string, ...parts: (string | RegExp)[]) => {
@@ -56,6 +95,8 @@ describe('loadModel + predictSentiment', () => {
     expectErr('noMeta', 'CheckpointError', 'loadModel', 'does not say which model');
     expectErr('unknownKind', 'CheckpointError', 'unknown model kind "nope"', 'DAR', 'latefusion', 'derl');
     expectErr('wrongWeights', 'CheckpointError', 'shape mismatch');
-    for (const k of ['shortText', 'badSize', 'nonFinite', 'notFloat32']) expect(r[k].dispatches, k).toBe(0);
+    expectErr('nullBatch', 'WebgradError', 'predictSentiment', 'must be an object', 'null');
+    expectErr('hugeAbsent', 'WebgradError', 'predictSentiment', 'text', /10000000·50·768/, 'smaller batches');
+    for (const k of ['shortText', 'badSize', 'nonFinite', 'notFloat32', 'nullBatch', 'hugeAbsent']) expect(r[k].dispatches, k).toBe(0);
   });
 });

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BrowserNotFoundError, launchBrowser } from '../node/browser';
-import { writeFileAtomic } from '../io/atomic';
-import { parseSafetensors } from '../io/safetensors';
+import { removeStaleTemps, writeFileAtomic } from '../io/atomic';
+import { describeNonFinite, entryToFloat32, parseSafetensors } from '../io/safetensors';
 import { describeAdapter, type AdapterSummary } from '../gpu';
 import { EVAL_RATES, LNLN_EVAL_SEED } from '../data/missing';
 import { fmtRate, formatConditionTable, formatRobustnessReport, robustnessJson, summarizeConditions, summarizeRobustness, textTable, type RobustnessRecord } from '../eval/report';
@@ -243,12 +243,18 @@ export const DERL_EPOCHS = 8;
 const ckptName = (kind: 'best' | 'last', seed: number) => `${kind}-seed${seed}.safetensors`;
 
 function readMeta(file: string): Record<string, unknown> {
-  let md: Record<string, string>;
+  let parsed: ReturnType<typeof parseSafetensors>;
   try {
-    md = parseSafetensors(new Uint8Array(fs.readFileSync(file))).metadata;
+    parsed = parseSafetensors(new Uint8Array(fs.readFileSync(file)));
   } catch (e) {
     throw new UsageError(`--resume: ${file} is not a readable checkpoint: ${(e as Error).message}`);
   }
+  // Training on from NaN/Inf weights only produces more of them: refuse before the browser starts.
+  for (const [name, e] of parsed.tensors) {
+    const bad = describeNonFinite(name, entryToFloat32(e, name));
+    if (bad) throw new UsageError(`--resume: ${file} holds non-finite values: ${bad}; resume from an earlier checkpoint`);
+  }
+  const md = parsed.metadata;
   try {
     return JSON.parse(md['webgrad.meta'] ?? '{}');
   } catch {
@@ -307,6 +313,25 @@ export function planResume(resume: string, seeds: number[], opts?: StartOptions)
   if (!seeds.includes(seed)) throw new UsageError(`--resume: ${resume} is seed ${seed}, which is not in --seeds ${seeds.join(',')}`);
   add(seed, resume, sibling(path.dirname(resume), seed, resume));
   return plan;
+}
+
+/** The epoch saved in a checkpoint's meta, or null when the file is missing or unreadable. */
+function savedEpoch(file: string): number | null {
+  try {
+    const epoch: unknown = JSON.parse(parseSafetensors(new Uint8Array(fs.readFileSync(file))).metadata['webgrad.meta'] ?? '{}').epoch;
+    return typeof epoch === 'number' ? epoch : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The file holding a diverged seed's last good epoch: this run's last-seed<seed> checkpoint, or the one it resumed
+ * from (a run that diverges before its first checkpoint has written none). Null when neither exists with that epoch.
+ */
+export function lastGoodFile(out: string, seed: number, epoch: number, resume: ReadonlyMap<number, ResumeEntry>): string | null {
+  const candidates = [path.join(out, ckptName('last', seed)), resume.get(seed)?.from];
+  return candidates.find((f): f is string => f !== undefined && savedEpoch(f) === epoch) ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------- printing
@@ -389,6 +414,9 @@ async function main(argv: string[]): Promise<number> {
     const dest = path.join(opts.out, ckptName('best', seed));
     if (best && path.resolve(best) !== path.resolve(dest)) await writeFileAtomic(dest, new Uint8Array(fs.readFileSync(best)));
   }
+  // Temporary files of checkpoints and results that a killed run left behind (see removeStaleTemps).
+  const stale = await removeStaleTemps(opts.out, (n) => /^(best|last)-seed-?\d+\.safetensors$|^results\.json$|^report\.html$/.test(n));
+  if (stale.length) console.log(`removed ${stale.length} temporary file${stale.length > 1 ? 's' : ''} left by a killed run in ${opts.out}`);
   const status = new StatusLine(!!process.stdout.isTTY);
 
   const server = await serveStart(www, { data: opts.data, resume: resumePlan, checkpointPath: (kind, seed) => path.join(opts.out, ckptName(kind, seed)) });
@@ -560,7 +588,9 @@ async function main(argv: string[]): Promise<number> {
     const wall = (performance.now() - tStart) / 1000;
 
     if (result.kind === 'diverged') {
-      const ck = result.lastGoodEpoch !== null ? ` Last good checkpoint (epoch ${result.lastGoodEpoch}): ${path.join(opts.out, ckptName('last', result.seed))}` : '';
+      const good = result.lastGoodEpoch !== null ? lastGoodFile(opts.out, result.seed, result.lastGoodEpoch, resumePlan) : null;
+      const ck = result.lastGoodEpoch === null ? '' : good ? ` Last good checkpoint (epoch ${result.lastGoodEpoch}): ${good}` :
+        ` No checkpoint file of the last good epoch (${result.lastGoodEpoch}) exists.`;
       console.error(`error: ${result.message}${ck}`);
       return 1;
     }

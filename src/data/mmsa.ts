@@ -229,10 +229,17 @@ function readSplit(
     if (!d.has(key)) fail(`${split} has no '${key}' (keys: ${[...d.keys()].map(String).join(', ')})`);
     return d.get(key);
   };
+  // numpy never writes a negative or fractional dim, but a crafted file can, with a product that matches the data.
+  const checkDims = (a: NpArray, key: string): void => {
+    if (!a.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      fail(`${at(split, key)} has shape (${a.shape.join(', ')}): dimensions must be non-negative integers`);
+    }
+  };
   const nd = (key: string, rank: number, kinds: string): NpArray => {
     const x = get(key);
     if (!(x instanceof NpArray) || !x.ok) fail(`${at(split, key)} is ${describe(x)}, expected a ${rank}-d numpy array`);
     const a = x as NpArray;
+    checkDims(a, key);
     if (a.dtype.structured || !kinds.includes(a.dtype.kind)) fail(`${at(split, key)} has dtype ${a.dtype.str}, expected kind ${kinds.split('').join('/')}`);
     if (a.shape.length !== rank) fail(`${at(split, key)} has shape (${a.shape.join(', ')}), expected ${rank} dimensions`);
     return a;
@@ -253,6 +260,7 @@ function readSplit(
     }
     if (!(x instanceof NpArray) || !x.ok) fail(`${at(split, key)} is ${describe(x)}, expected a 1-d numpy array`);
     const a = x as NpArray;
+    checkDims(a, key);
     if (a.dtype.structured || !kinds.includes(a.dtype.kind)) fail(`${at(split, key)} has dtype ${a.dtype.str}, expected kind ${kinds.split('').join('/')}`);
     if (!(a.shape.length === 1 || (a.shape.length === 2 && a.shape[1] === 1))) fail(`${at(split, key)} has shape (${a.shape.join(', ')}), expected (N,) or (N, 1)`);
     try {
@@ -265,7 +273,7 @@ function readSplit(
     const x = get(key);
     try {
       if (Array.isArray(x)) return x.map((v) => (typeof v === 'string' ? v : v instanceof Uint8Array ? new TextDecoder().decode(v) : fail(`${at(split, key)} holds ${describe(v)}, expected str`)));
-      if (x instanceof NpArray && x.ok && x.shape.length === 1) return toStrings(x);
+      if (x instanceof NpArray && x.ok && x.shape.length === 1) return (checkDims(x, key), toStrings(x));
     } catch (e) {
       if (e instanceof DataError) throw e;
       fail(`${at(split, key)}: ${(e as Error).message}`);

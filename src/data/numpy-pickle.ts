@@ -103,13 +103,17 @@ function scalar(dtype: unknown, raw: unknown): unknown {
   return dtype.kind === 'U' || dtype.kind === 'S' || dtype.kind === 'O' ? toStrings(a)[0] : toFloat64(a)[0];
 }
 
-/** Parses pickle bytes with numpy support. Throws pickleparser's plain Errors on malformed input. */
+/**
+ * Parses pickle bytes with numpy support. Throws pickleparser's plain Errors on malformed input, and an Error naming
+ * where when a BUILD opcode changed an object's prototype (see checkPrototypes).
+ */
 export function unpickle(bytes: Uint8Array): unknown {
   const names = new NameRegistry();
+  // Fresh closures per parse: a BUILD on a GLOBAL can assign properties to the callable, which must not outlive it.
   for (const core of ['numpy.core', 'numpy._core']) {
     names.register(`${core}.multiarray`, '_reconstruct', () => new NpArray());
-    names.register(`${core}.numeric`, '_frombuffer', frombuffer);
-    names.register(`${core}.multiarray`, 'scalar', scalar);
+    names.register(`${core}.numeric`, '_frombuffer', (...a: Parameters<typeof frombuffer>) => frombuffer(...a));
+    names.register(`${core}.multiarray`, 'scalar', (...a: Parameters<typeof scalar>) => scalar(...a));
   }
   names.register('numpy', 'dtype', (spec: unknown) => new NpDtype(spec));
   names.register('_codecs', 'encode', (s: unknown) => (typeof s === 'string' ? latin1(s) : bytesOf(s)));
@@ -119,7 +123,37 @@ export function unpickle(bytes: Uint8Array): unknown {
   }
   names.register('collections', 'OrderedDict', () => new Map());
   const parser = new Parser({ nameResolver: names, unpicklingTypeOfDictionary: 'Map' });
-  return parser.parse(bytes);
+  const root: unknown = parser.parse(bytes);
+  checkPrototypes(root);
+  return root;
+}
+
+/**
+ * pickleparser applies a BUILD state without `__setstate__` with Object.assign, so a state key '__proto__' replaces
+ * the object's prototype: a list or a placeholder object can then pass `instanceof Map` and throw a TypeError when
+ * used. Walks everything reachable through dicts, lists and object arrays and throws if any object's prototype is
+ * not one the parser itself gives.
+ */
+function checkPrototypes(root: unknown): void {
+  const honest = new Set<unknown>([Array.prototype, Map.prototype, Uint8Array.prototype, NpArray.prototype, NpDtype.prototype]);
+  const nodeBuffer = (globalThis as { Buffer?: { prototype: unknown } }).Buffer;
+  if (nodeBuffer) honest.add(nodeBuffer.prototype); // slices of a Node Buffer input are Buffers
+  // Placeholders for unknown globals: pickleparser's per-name prototype, a plain object carrying __module__/__name__.
+  const placeholder = (p: object) => Object.getPrototypeOf(p) === Object.prototype && Object.hasOwn(p, '__name__');
+  const seen = new Set<object>();
+  const todo: [unknown, string][] = [[root, '']];
+  while (todo.length) {
+    const [x, where] = todo.pop()!;
+    if (typeof x !== 'object' || x === null || seen.has(x)) continue;
+    seen.add(x);
+    const proto = Object.getPrototypeOf(x) as object | null;
+    if (!honest.has(proto) && !(proto && placeholder(proto))) {
+      throw new Error(`a BUILD opcode set '__proto__' of the object at ${where || 'the top level'}`);
+    }
+    if (x instanceof Map) for (const [k, v] of x) todo.push([v, `${where}['${String(k)}']`]);
+    else if (Array.isArray(x)) x.forEach((v, i) => todo.push([v, `${where}[${i}]`]));
+    else if (x instanceof NpArray && Array.isArray(x.data)) todo.push([x.data, where]);
+  }
 }
 
 /** Copies `bytes` into a fresh, aligned ArrayBuffer (typed-array views need alignment; the input is a file slice). */
@@ -134,6 +168,8 @@ function readNumbers(a: NpArray): Float64Array | Float32Array | Int32Array {
   const { kind, itemsize, byteorder } = a.dtype;
   const n = a.size;
   if (!(a.data instanceof Uint8Array)) throw new TypeError(`dtype ${a.dtype.str} array holds Python objects, not numbers`);
+  // Zero-byte items would let any element count match an empty buffer, and the count is allocated below.
+  if (!(itemsize > 0)) throw new TypeError(`unsupported numeric dtype ${a.dtype.str}`);
   if (a.data.byteLength !== n * itemsize) {
     throw new TypeError(`data has ${a.data.byteLength} bytes, expected ${n} × ${itemsize} for shape (${a.shape.join(', ')}) ${a.dtype.str}`);
   }

@@ -16,7 +16,7 @@
 import { runtime } from '../engine';
 import { Tensor } from '../tensor';
 import type { Optimizer, ParamState } from '../optim/optimizer';
-import { CheckpointError, entryToFloat32, parseSafetensors, writeSafetensors, type F32Tensor } from './safetensors';
+import { CheckpointError, describeNonFinite, entryToFloat32, parseSafetensors, writeSafetensors, type F32Tensor } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'webgrad-checkpoint/1';
 const OPTIM_PREFIX = 'optim.';
@@ -35,6 +35,11 @@ export interface LoadOptions {
   strict?: boolean;
   /** Auxiliary optimizers by name, restored from `optim@<name>.*` (see the top of this file). */
   auxiliary?: Record<string, Optimizer>;
+  /**
+   * Load NaN / ±Infinity values (default false: a CheckpointError 'nonfinite' naming the tensor and index). A model
+   * with one NaN weight still predicts plausible-looking numbers, so such a file is refused unless asked for.
+   */
+  allowNonFinite?: boolean;
 }
 
 export interface SaveOptions {
@@ -147,7 +152,7 @@ export function loadCheckpoint(
   const meta = (md['webgrad.meta'] !== undefined ? parseJson('webgrad.meta') : {}) as Record<string, unknown>;
 
   // 1. Parameters.
-  const writes: { target: Tensor; data: Float32Array }[] = [];
+  const writes: { name: string; target: Tensor; data: Float32Array }[] = [];
   const missing: string[] = [];
   const unexpected: string[] = [];
   const paramNames = new Set<string>();
@@ -162,7 +167,7 @@ export function loadCheckpoint(
       problems.push(`shape mismatch for "${name}": file has [${e.shape.join(', ')}], module has [${p.shape.join(', ')}]`);
       continue;
     }
-    writes.push({ target: p, data: entryToFloat32(e, name) });
+    writes.push({ name, target: p, data: entryToFloat32(e, name) });
   }
   for (const name of file.tensors.keys()) {
     if (!isOptimizerKey(name) && !paramNames.has(name)) unexpected.push(name);
@@ -229,6 +234,18 @@ export function loadCheckpoint(
     for (const u of unexpected) problems.push(`unexpected in the file: "${u}"`);
   }
   if (problems.length) throw fail(`checkpoint does not fit (${problems.length} problem${problems.length > 1 ? 's' : ''}): ${problems.join('; ')}`);
+  if (!opts.allowNonFinite) {
+    // Every tensor about to be written, by its name in the file: the parameters, then each optimizer's state.
+    const named: [string, Float32Array][] = writes.map((w) => [w.name, w.data]);
+    for (const { slot, stateFromFile } of loads) {
+      for (const [pname, found] of stateFromFile) for (const [key, data] of found) named.push([`${slot.prefix}${pname}.${key}`, data]);
+    }
+    const bad = named.map(([name, data]) => describeNonFinite(name, data)).filter((d): d is string => d !== null);
+    if (bad.length) {
+      throw new CheckpointError('nonfinite', `the checkpoint holds non-finite values: ${bad.join('; ')} (pass allowNonFinite to load them anyway)`,
+        bad, 'loadCheckpoint');
+    }
+  }
 
   // 3. Which state tensors each optimizer expects for each parameter: the keys of its current state, else those a
   //    fresh state would have. initState() allocates, so it is only called once everything else has passed.
@@ -256,7 +273,7 @@ export function loadCheckpoint(
       }
       newStates.push([opt, name, st]);
       st.step = rec.steps[name];
-      for (const k of want) writes.push({ target: st[k] as Tensor, data: found.get(k)! });
+      for (const k of want) writes.push({ name: `${k} of ${name}`, target: st[k] as Tensor, data: found.get(k)! });
     }
   }
 

@@ -27,6 +27,7 @@ export type CheckpointErrorCode =
   | 'dtype' // unknown dtype, or one we cannot convert to float32
   | 'offsets' // a byte range out of the data section, of the wrong size, overlapping or leaving a gap
   | 'mismatch' // a checkpoint does not fit the module / optimizer it is loaded into
+  | 'nonfinite' // a tensor loaded as weights or optimizer state holds NaN or ±Infinity
   | 'tensor'; // a tensor handed to the writer is invalid
 
 /** Any failure reading or writing a safetensors file or checkpoint; `problems` lists each thing found wrong. */
@@ -219,6 +220,18 @@ export function f16ToNumber(h: number): number {
   if (exp === 0) return sign * frac * 2 ** -24; // zero and subnormals
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Where `data` first holds NaN or ±Infinity, as `"name"[i] is NaN`; null when every value is finite. */
+export function describeNonFinite(name: string, data: Float32Array): string | null {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      let count = 0;
+      for (let j = i; j < data.length; j++) if (!Number.isFinite(data[j])) count++;
+      return `"${name}"[${i}] is ${data[i]}${count > 1 ? ` (${count} non-finite values in all)` : ''}`;
+    }
+  }
+  return null;
 }
 
 /** Parses a file and converts every tensor to float32. */

@@ -6,6 +6,7 @@ import type * as wgType from '../../src/index';
 import type { Scenario } from './scenarios';
 import type { SentimentModel } from '../../src/models/types';
 import { disposeBatch, randomBatch } from './model-batches';
+import { PARAMETER_SHAPES } from '../../src/models/shapes';
 
 type W = typeof wgType;
 
@@ -103,6 +104,128 @@ export const SCENARIOS: Record<string, Scenario> = {
     return out;
   },
 
+  /**
+   * One weight (and, separately, one optimizer-state value) set to NaN / Infinity in a saved checkpoint: the default
+   * load refuses it and leaves the model as it was; allowNonFinite loads it.
+   */
+  async inferenceNonFinite({ index }: { index: number }, w: W) {
+    const { model } = build(w, 'latefusion', 3);
+    const x = arrays(w, 'latefusion', 2);
+    const opt = new w.AdamW(model.mainParameters(), { lr: 1e-3 });
+    w.tidy(() => {
+      w.mean(w.mul(model.predict(w.featureTensors(model, x)), model.predict(w.featureTensors(model, x)))).backward();
+    });
+    opt.step();
+    const good = await w.saveCheckpoint(model, opt, { model: model.kind, modelConfig: model.config });
+    const before = await w.predictSentiment(model, x);
+    // The same file with one value replaced.
+    const poisoned = (name: string, value: number) => {
+      const f = w.readSafetensors(good);
+      const t = f.tensors.get(name)!;
+      t.data[index % t.data.length] = value;
+      return w.writeSafetensors([...f.tensors].map(([k, v]) => [k, { shape: v.shape, data: v.data }] as const), f.metadata);
+    };
+    const weight = model.namedParameters()[0][0];
+    const caught = (f: () => unknown) => {
+      try {
+        f();
+        return null;
+      } catch (e) {
+        const err = e as { name: string; code?: string; message: string };
+        return { name: err.name, code: err.code, message: err.message };
+      }
+    };
+    const nanWeight = poisoned(weight, NaN);
+    const out = {
+      weight,
+      index: index % model.namedParameters()[0][1].size,
+      loadModel: caught(() => w.loadModel(nanWeight).model.dispose()),
+      loadCheckpoint: caught(() => w.loadCheckpoint(nanWeight, model, opt)),
+      optimizerState: caught(() => w.loadCheckpoint(poisoned(`optim.${weight}.expAvgSq`, Infinity), model, opt)),
+      untouched: false,
+      allowedNaN: false,
+    };
+    out.untouched = (await w.predictSentiment(model, x)).every((v, i) => v === before[i]);
+    const { model: allowed } = w.loadModel(nanWeight, { allowNonFinite: true });
+    out.allowedNaN = Number.isNaN((await allowed.namedParameters()[0][1].toArray())[out.index]);
+    allowed.dispose();
+    opt.dispose();
+    model.dispose();
+    return out;
+  },
+
+  /**
+   * Models of each kind in several configs: the parameter names and shapes computed from the config alone (what
+   * loadModel compares with a file before building) against those of the model built; returns every difference.
+   */
+  async inferenceShapes(_args: unknown, w: W) {
+    const dims = w.syntheticMosi({ seed: 0, size: 'tiny' }).dims;
+    const odd = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
+    const models: SentimentModel[] = [
+      new w.DAR(w.darConfig('small', odd, { seed: 1, textUnk: 'learned' })),
+      new w.DAR(w.darConfig('small', odd, { seed: 1, alignNorm: false, encoder: { depth: 2, heads: 3, dimHead: 5 }, fusionCross: { depth: 0 }, mlpHidden: 7 })),
+      new w.DERL(w.derlConfig('tiny', odd, { seed: 2, textUnk: 'learned' })),
+      new w.DERL(w.derlConfig('tiny', odd, { seed: 2, weights: { aux: 0, reconInput: 0 }, experts: { private: 3, shared: 5, hidden: 6 } })),
+      new w.DERL(w.derlConfig('tiny', odd, { seed: 2, weights: { reconFeat: 0 }, embed: { depth: 0 } })),
+      new w.LateFusion({ dims, seed: 3 }),
+      new w.LateFusion({ dims: odd, seed: 3, t: 5, d: 6, hidden: 7 }),
+    ];
+    const diffs: string[] = [];
+    let compared = 0;
+    for (const m of models) {
+      const want = PARAMETER_SHAPES.get(m.kind)!(JSON.parse(JSON.stringify(m.config)));
+      const have = new Map(m.namedParameters().map(([n, p]) => [n, [...p.shape]] as const));
+      for (const [n, s] of have) if (JSON.stringify(want.get(n)) !== JSON.stringify(s)) diffs.push(`${m.kind} ${n}: model [${s}], computed [${want.get(n) ?? 'none'}]`);
+      for (const n of want.keys()) if (!have.has(n)) diffs.push(`${m.kind} ${n}: computed but not in the model`);
+      compared += have.size;
+      m.dispose();
+    }
+    return { diffs, compared };
+  },
+
+  /**
+   * Crafted configs in otherwise good checkpoints: each load's error, and what it allocated or dispatched; then a
+   * good checkpoint still loads and predicts.
+   */
+  async inferenceCraftedConfig(_args: unknown, w: W) {
+    const { model } = build(w, 'DAR', 4);
+    const x = arrays(w, 'DAR', 2);
+    const good = await w.saveCheckpoint(model, null, { model: model.kind, modelConfig: model.config });
+    const before = await w.predictSentiment(model, x);
+    const cfg = model.config as unknown as Record<string, Record<string, unknown>>;
+    const crafted: Record<string, unknown> = {
+      hugeHeads: { ...cfg, encoder: { ...cfg.encoder, heads: 1e9 } },
+      otherHeads: { ...cfg, encoder: { ...cfg.encoder, heads: 4 } },
+      fractionalD: { ...cfg, d: 32.5 },
+      stringDepth: { ...cfg, recon: { ...cfg.recon, depth: '1' } },
+      noDims: { ...cfg, dims: null },
+      badTau: { ...cfg, tau: -1 },
+    };
+    const out: Record<string, { name: string; message: string; dispatches: number; liveBuffers: number; allocatedBytes: number }> = {};
+    for (const [k, modelConfig] of Object.entries(crafted)) {
+      const bytes = w.writeSafetensors([...w.readSafetensors(good).tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data }] as const),
+        { 'webgrad.format': 'webgrad-checkpoint/1', 'webgrad.meta': JSON.stringify({ model: 'DAR', modelConfig }) });
+      await w.runtime().sync();
+      const s0 = w.runtime().stats();
+      let name = 'none';
+      let message = '';
+      try {
+        w.loadModel(bytes).model.dispose();
+      } catch (e) {
+        name = (e as Error).name;
+        message = (e as Error).message;
+      }
+      const s1 = w.runtime().stats();
+      out[k] = { name, message, dispatches: s1.dispatches - s0.dispatches, liveBuffers: s1.liveBuffers - s0.liveBuffers,
+        allocatedBytes: s1.allocatedBytes - s0.allocatedBytes };
+    }
+    const { model: loaded } = w.loadModel(good);
+    const after = await w.predictSentiment(loaded, x);
+    loaded.dispose();
+    model.dispose();
+    return { out, sameAfter: after.every((v, i) => v === before[i]) };
+  },
+
   /** Each bad input: the error's name and message, and how many dispatches it caused. */
   async inferenceErrors(_args: unknown, w: W) {
     const { model } = build(w, 'latefusion', 3);
@@ -114,6 +237,8 @@ export const SCENARIOS: Record<string, Scenario> = {
       badSize: () => w.predictSentiment(model, { ...x, size: 0 }),
       nonFinite: () => w.predictSentiment(model, { ...x, vision: nan }),
       notFloat32: () => w.predictSentiment(model, { ...x, audio: Array.from(x.audio) as unknown as Float32Array }),
+      nullBatch: () => w.predictSentiment(model, null as never),
+      hugeAbsent: () => w.predictSentiment(model, { size: 1e7 }),
       noMeta: async () => w.loadModel(await w.saveCheckpoint(model, null, {})),
       unknownKind: async () => w.loadModel(await w.saveCheckpoint(model, null, { model: 'nope', modelConfig: model.config })),
       wrongWeights: async () => {
