@@ -22,6 +22,7 @@ import type { StartPageOptions, StartPageResult } from './start-page';
 import type { DerlExpertUsage } from '../models/derl/model';
 import { htmlReport } from '../report/html';
 import { isMainModule } from '../node/main-module';
+import { OutDirError, prepareOutDir } from '../node/out-dir';
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -447,6 +448,16 @@ export function formatExpertUsage(rows: readonly { seed: number; rate: number; u
 
 // -------------------------------------------------------------------------------------------------- main
 
+/** --out is checked and created before anything else starts, so a path that cannot hold files fails at once. */
+function makeOutDir(out: string): void {
+  try {
+    prepareOutDir(out);
+  } catch (e) {
+    if (e instanceof OutDirError) throw new UsageError(`--out ${e.message}`);
+    throw e;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const opts = parseStartArgs(argv);
   if (opts.help) {
@@ -458,7 +469,7 @@ async function main(argv: string[]): Promise<number> {
   const www = path.join(here, 'www');
   if (!fs.existsSync(path.join(www, 'start.html'))) throw new Error(`missing ${www}/start.html: run node build.mjs first`);
   const resumePlan = opts.resume ? planResume(opts.resume, opts.seeds, opts) : new Map<number, ResumeEntry>();
-  fs.mkdirSync(opts.out, { recursive: true });
+  makeOutDir(opts.out);
   // A resumed seed's best checkpoint so far belongs in the new output directory too (it is replaced on improvement).
   for (const [seed, r] of resumePlan) {
     const best = r.best ?? (r.meta.epoch === r.meta.bestEpoch ? r.from : null);
