@@ -248,4 +248,37 @@ describe('demo page', () => {
     expect(await page.$eval('#train', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
     expect(pageErrors).toEqual([]);
   }, SLOW);
+
+  it('Stop after an epoch has finished keeps the best epoch, evaluates it and ends cleanly', async () => {
+    // Unhandled rejections are caught by the page (and shown as an error): count them here too.
+    await page.evaluate(`(globalThis.__rejections = [], addEventListener('unhandledrejection', (e) => globalThis.__rejections.push(String(e.reason))))`);
+    await page.select('#dataset', 'tiny');
+    await waitText('#data-status', /synthetic-mosi-tiny/);
+    await page.select('#model', 'latefusion');
+    const set = (sel: string, v: string) => page.$eval(sel, (e, v) => ((e as HTMLInputElement).value = v), v);
+    await set('#epochs', '40');
+    await set('#rates', '0, 0.5');
+    await set('#test-subset', '16');
+    await page.click('#train');
+    // The status names each finished epoch; stop once one has.
+    await waitText('#train-status', /^epoch \d+:/, 180_000);
+    await page.click('#stop');
+    await waitState(['stopped', 'done', 'error']);
+    const status = await text('#train-status');
+    expect(status).toMatch(/^stopped after epoch \d+; best epoch \d+ kept: \d+ epochs in [\d.]+ s \(best epoch \d+\), evaluated in/);
+    const [, n, m] = /^stopped after epoch (\d+); best epoch (\d+)/.exec(status)!.map(Number);
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(n).toBeLessThan(40);
+    expect(m).toBeGreaterThanOrEqual(1);
+    expect(m).toBeLessThanOrEqual(n);
+    expect(await page.evaluate('document.body.dataset.state')).toBe('stopped');
+    // The kept model was evaluated at both rates, is probed and can be downloaded.
+    const perRate = await page.$$eval('#per-rate tbody tr', (trs) => trs.map((tr) => (tr.children[0] as HTMLElement).innerText));
+    expect(perRate).toEqual(['0.0', '0.5', 'avg']);
+    expect((await probePreds()).length).toBe(6);
+    expect(await page.$eval('#download-model', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+    expect(await text('#model-status')).toMatch(/^current model: late fusion/);
+    expect(await page.evaluate('globalThis.__rejections')).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, SLOW);
 });

@@ -27,7 +27,8 @@ import {
   readPickleFile,
   robustness,
   syntheticDataset,
-  trainAndEvaluate,
+  trainRun,
+  evaluateRun,
   type DatasetChoice,
   type TrainedModel,
 } from './session';
@@ -130,8 +131,11 @@ function onHold(held: boolean) {
   } else delete document.body.dataset.held;
 }
 
-/** Runs an action of the page: busy while it runs, errors shown as a message (never a stack trace in the console). */
-async function guarded(statusId: string, fn: () => Promise<void>) {
+/**
+ * Runs an action of the page: busy while it runs, errors shown as a message (never a stack trace in the console).
+ * `stoppedText` is what a Stop that ended the action leaves nothing of says.
+ */
+async function guarded(statusId: string, fn: () => Promise<void>, stoppedText = 'stopped') {
   setBusy(true);
   setPageState('busy');
   try {
@@ -139,7 +143,7 @@ async function guarded(statusId: string, fn: () => Promise<void>) {
     setPageState(document.body.dataset.state === 'stopped' ? 'stopped' : 'done');
   } catch (e) {
     if (e instanceof StopRequested) {
-      setStatus(statusId, 'stopped before anything could be evaluated (no epoch had finished)', 'warn');
+      setStatus(statusId, stoppedText, 'warn');
       setPageState('stopped');
     } else {
       setStatus(statusId, errorText(e), 'error');
@@ -150,6 +154,13 @@ async function guarded(statusId: string, fn: () => Promise<void>) {
     delete document.body.dataset.run;
     setBusy(false);
   }
+}
+
+/** A fresh pause/stop control for the next piece of work, wired to the buttons. */
+function newControl(): RunControl {
+  const control = (state.control = new RunControl(onControl, onHold));
+  onControl('running');
+  return control;
 }
 
 // ------------------------------------------------------------------------------------------------------ layout
@@ -394,29 +405,37 @@ async function train() {
   delete $('progress').dataset.step;
   live.totalSteps = s.epochs * Math.ceil(ds.sizes.train / s.batchSize);
   renderLossCharts();
-  const control = (state.control = new RunControl(onControl, onHold));
-  onControl('running');
   setStatus('train-status', `training ${s.model.describe(s.options)} on ${ds.name}…`);
-  const out = await trainAndEvaluate(ds, s, control, {
-    onProgress: showProgress,
-    onEpoch: showEpoch,
-    onPhase: (phase) => phase === 'evaluating' && setStatus('train-status', `evaluating at ${s.rates.length} missing rates…`),
-    onEvalProgress: (done, total) => {
-      ($('progress-bar') as HTMLProgressElement).value = done / total;
-      $('progress').textContent = `evaluating: ${done}/${total} predictions`;
-    },
-  });
-  replaceTrained(out.trained);
-  renderLossCharts();
-  showResults(out.results);
-  const tr = out.results.training?.[0];
-  setStatus('train-status', `${out.stoppedEarly ? 'stopped by the user; evaluated the best epoch so far' : 'done'}: ` +
-    `${tr?.epochsRun} epochs in ${tr?.trainSeconds?.toFixed(1)} s (best epoch ${tr?.bestEpoch}), evaluated in ${tr?.evalSeconds?.toFixed(1)} s`, out.stoppedEarly ? 'warn' : 'info');
+  const run = await trainRun(ds, s, newControl(), { onProgress: showProgress, onEpoch: showEpoch });
+  // The model is the page's from here on: a stop or failure of the evaluation leaves it loaded.
+  replaceTrained(run.trained);
   setModelStatus();
-  await renderProbe();
+  renderLossCharts();
+  const stopped = run.stoppedByUser ? `stopped after epoch ${run.epochsRun}; best epoch ${run.bestEpoch} kept` : '';
+  setStatus('train-status', `${stopped ? `${stopped}; ` : ''}evaluating at ${s.rates.length} missing rates…`, stopped ? 'warn' : 'info');
+  let results: RunResults;
+  try {
+    results = await evaluateRun(run, ds, s, newControl(), showEvalProgress);
+  } catch (e) {
+    if (!(e instanceof StopRequested)) throw e;
+    setStatus('train-status', `${stopped || `trained ${run.epochsRun} epochs (best epoch ${run.bestEpoch} kept)`}; evaluation stopped, so no tables`, 'warn');
+    setPageState('stopped');
+    await renderProbe();
+    return;
+  }
   state.control = null;
+  showResults(results);
+  const tr = results.training?.[0];
+  setStatus('train-status', `${stopped || 'done'}: ${run.epochsRun} epochs in ${run.trainSeconds.toFixed(1)} s (best epoch ${run.bestEpoch}), ` +
+    `evaluated in ${tr?.evalSeconds?.toFixed(1)} s`, stopped ? 'warn' : 'info');
+  await renderProbe();
   await runProfile();
-  if (out.stoppedEarly) setPageState('stopped');
+  if (stopped) setPageState('stopped');
+}
+
+function showEvalProgress(done: number, total: number) {
+  ($('progress-bar') as HTMLProgressElement).value = done / total;
+  $('progress').textContent = `evaluating: ${done}/${total} predictions`;
 }
 
 async function evaluateCurrent() {
@@ -424,13 +443,8 @@ async function evaluateCurrent() {
   const ds = state.dataset;
   if (!t || !ds) throw new Error('train or load a model, and load a dataset, first');
   const s = readSettings();
-  const control = (state.control = new RunControl(onControl, onHold));
-  onControl('running');
   setStatus('eval-status', `evaluating ${t.label} on ${ds.name} at ${s.rates.length} missing rates…`);
-  const r = await robustness(t, ds, s.rates, control, (done, total) => {
-    ($('progress-bar') as HTMLProgressElement).value = done / total;
-    $('progress').textContent = `evaluating: ${done}/${total} predictions`;
-  }, s.testSubset);
+  const r = await robustness(t, ds, s.rates, newControl(), showEvalProgress, s.testSubset);
   showResults(r);
   setStatus('eval-status', `evaluated ${t.label} on ${r.run?.testSamples} test samples of ${ds.name}`);
 }
@@ -574,11 +588,11 @@ async function main() {
     const f = ($('pickle') as HTMLInputElement).files?.[0];
     if (f) void loadPickle(f);
   });
-  $('train').addEventListener('click', () => void guarded('train-status', train));
+  $('train').addEventListener('click', () => void guarded('train-status', train, 'stopped before the first epoch had finished: no model was kept'));
   $('pause').addEventListener('click', () => state.control?.pause());
   $('resume').addEventListener('click', () => state.control?.resume());
   $('stop').addEventListener('click', () => state.control?.stop());
-  $('evaluate').addEventListener('click', () => void guarded('eval-status', evaluateCurrent));
+  $('evaluate').addEventListener('click', () => void guarded('eval-status', evaluateCurrent, 'evaluation stopped: the model is unchanged'));
   $('download-report').addEventListener('click', () => {
     if (state.results) download(htmlReport(state.results), 'report.html', 'text/html');
   });
