@@ -23,6 +23,7 @@ import type { DerlExpertUsage } from '../models/derl/model';
 import { htmlReport } from '../report/html';
 import { isMainModule } from '../node/main-module';
 import { OutDirError, prepareOutDir } from '../node/out-dir';
+import { INTERRUPTED_EXIT_CODE, onInterrupt } from '../node/interrupt';
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -458,6 +459,12 @@ function makeOutDir(out: string): void {
   }
 }
 
+/** What a Ctrl-C left of the run, in one line (printed, and in results.json's run). */
+function interruptedText(s: { seed: number; epochsRun: number; bestEpoch: number | null }, seeds: number[]): string {
+  return `interrupted (Ctrl-C) during seed ${s.seed} after epoch ${s.epochsRun}` +
+    `${s.bestEpoch !== null ? `; best epoch ${s.bestEpoch} kept (${ckptName('best', s.seed)})` : ''}; seeds evaluated: ${seeds.join(', ')}`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const opts = parseStartArgs(argv);
   if (opts.help) {
@@ -484,9 +491,21 @@ async function main(argv: string[]): Promise<number> {
     resume: resumePlan,
     onCheckpoint: () => undefined,
   });
-  const launched = await launchBrowser();
+  const launched = await launchBrowser({ handleSIGINT: false });
+  let removeInterrupt = () => {};
   try {
     const page = await launched.browser.newPage();
+    // Ctrl-C: the page ends training at its next step and reports the best epoch so far (src/cli/start-page.ts).
+    let interruptRequested = false;
+    const askPageToStop = () => void page.evaluate('globalThis.webgradInterrupt?.()').catch(() => undefined);
+    removeInterrupt = onInterrupt({
+      stop: () => {
+        interruptRequested = true;
+        askPageToStop();
+      },
+      abort: () => launched.kill(),
+      say: (text) => status.print(text),
+    });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String((e as Error).message ?? e)));
     page.on('console', (m) => {
@@ -596,6 +615,7 @@ async function main(argv: string[]): Promise<number> {
 
     await page.goto(`${server.url}start.html`);
     await page.waitForFunction('globalThis.webgradMain !== undefined');
+    if (interruptRequested) askPageToStop();
     const pageOpts: StartPageOptions = {
       dataset: opts.dataset,
       dataUrl: opts.data ? '/data' : undefined,
@@ -652,12 +672,17 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
 
+    const stopped = result.interrupted;
+    if (stopped && !result.outcomes.length) {
+      console.error(`interrupted (Ctrl-C) before the first epoch of seed ${stopped.seed} had finished: no checkpoint and nothing to report`);
+      return INTERRUPTED_EXIT_CODE;
+    }
     const records: RobustnessRecord[] = result.outcomes.flatMap((o) => o.rates.map((r) => ({ rate: r.rate, seed: o.seed, metrics: r.metrics })));
     const summary = summarizeRobustness(records);
     console.log('');
     console.log(formatRobustnessReport(summary, opts.label));
     const drops = summarizeConditions(result.outcomes.flatMap((o) => o.modalityDrop.map((d) => ({ condition: d.condition, seed: o.seed, metrics: d.metrics }))));
-    console.log(`\n${formatConditionTable(`Whole modalities absent (L text, A audio, V vision; the others complete; mean over ${opts.seeds.length} seed${opts.seeds.length > 1 ? 's' : ''})`, drops)}`);
+    console.log(`\n${formatConditionTable(`Whole modalities absent (L text, A audio, V vision; the others complete; mean over ${result.outcomes.length} seed${result.outcomes.length > 1 ? 's' : ''})`, drops)}`);
     const experts = result.outcomes.flatMap((o) => o.experts.map((e) => ({ seed: o.seed, ...e })));
     if (experts.length) console.log(`\n${formatExpertUsage(experts)}`);
     const c = result.constant.metrics;
@@ -687,6 +712,7 @@ async function main(argv: string[]): Promise<number> {
         maskSeed: LNLN_EVAL_SEED,
         wallSeconds: wall,
         browser: launched.executablePath,
+        ...(stopped ? { interrupted: interruptedText(stopped, result.outcomes.map((o) => o.seed)) } : {}),
       },
       modalityDrop: drops.map((d) => ({ absent: d.condition, mean: d.mean, perSeed: d.perSeed })),
       ...(experts.length ? { experts } : {}),
@@ -703,11 +729,16 @@ async function main(argv: string[]): Promise<number> {
     const reportFile = path.join(opts.out, 'report.html');
     await writeFileAtomic(reportFile, new TextEncoder().encode(htmlReport(json)));
     const params = result.outcomes[0]?.parameters;
-    console.log(`\nwrote ${jsonFile}, ${reportFile} (charts and tables) and best-seed<seed>.safetensors for seeds ${opts.seeds.join(', ')}` +
+    console.log(`\nwrote ${jsonFile}, ${reportFile} (charts and tables) and best-seed<seed>.safetensors for seeds ${result.outcomes.map((o) => o.seed).join(', ')}` +
       `${params ? ` (${params.toLocaleString('en-US')} parameters)` : ''}`);
     console.log(`total wall time ${fmtDuration(wall)} (${wall.toFixed(1)} s)`);
+    if (stopped) {
+      console.log(`${interruptedText(stopped, result.outcomes.map((o) => o.seed))}: the report above is partial`);
+      return INTERRUPTED_EXIT_CODE;
+    }
     return 0;
   } finally {
+    removeInterrupt();
     await launched.close();
     await server.close();
   }
