@@ -14,6 +14,7 @@ import { htmlReport, lossCharts, perRateHtml, REPORT_CSS, robustnessCharts, tabl
 import { downsample, esc, lineChart, PALETTE, type Series } from '../report/svg';
 import { DEMO_MODELS, type DemoModel } from './models';
 import { RunControl, StopRequested, yieldToPage, type RunState } from './control';
+import { deviceLost, lostMessage, lostWithin, watchDevice } from './device-lost';
 import {
   checkDims,
   EVAL_RATES,
@@ -111,6 +112,7 @@ function setBusy(busy: boolean) {
   ($('evaluate') as HTMLButtonElement).disabled = !haveModel || !state.dataset;
   ($('download-report') as HTMLButtonElement).disabled = busy || !state.results;
   ($('rate') as HTMLInputElement).disabled = !state.trained;
+  ($('restart-gpu') as HTMLButtonElement).disabled = busy;
 }
 
 function onControl(s: RunState) {
@@ -142,7 +144,11 @@ async function guarded(statusId: string, fn: () => Promise<void>, stoppedText = 
     await fn();
     setPageState(document.body.dataset.state === 'stopped' ? 'stopped' : 'done');
   } catch (e) {
-    if (e instanceof StopRequested) {
+    const lost = await lostWithin(250);
+    if (lost) {
+      setStatus(statusId, lostMessage(lost), 'error');
+      setPageState('error');
+    } else if (e instanceof StopRequested) {
       setStatus(statusId, stoppedText, 'warn');
       setPageState('stopped');
     } else {
@@ -175,7 +181,9 @@ function buildPage() {
     el('p', { class: 'sub' }, 'Every kernel runs as hand-written WGSL in this tab. Nothing is uploaded: data files are read locally.'),
 
     el('h2', {}, 'WebGPU adapter'),
-    el('section', { id: 'adapter-section' }, el('div', { id: 'adapter', class: 'status' }, 'requesting a WebGPU device…'), el('div', { id: 'limits' })),
+    el('section', { id: 'adapter-section' }, el('div', { id: 'adapter', class: 'status' }, 'requesting a WebGPU device…'), el('div', { id: 'limits' }),
+      el('div', { id: 'device-lost', class: 'status error', hidden: '' }, el('span', { id: 'device-lost-text' }), ' ',
+        el('button', { id: 'restart-gpu' }, 'Start again'))),
 
     el('h2', {}, 'Data'),
     el('section', {},
@@ -561,26 +569,59 @@ function showAdapter() {
   $('limits').innerHTML = `<details><summary>${keys.length} device limits</summary>${htmlTable(['limit', 'value'], rows, { id: 'limits-table' })}</details>`;
 }
 
-async function main() {
-  buildPage();
-  setBusy(true);
-  // Errors nobody caught still end up on the page, as a message.
-  window.addEventListener('error', (ev) => {
-    setStatus('train-status', errorText(ev.error ?? ev.message), 'error');
-    ev.preventDefault();
-  });
-  window.addEventListener('unhandledrejection', (ev) => {
-    setStatus('train-status', errorText(ev.reason), 'error');
-    ev.preventDefault();
-  });
+/** Gets a WebGPU device for the page and watches it for loss. */
+async function startGpu() {
   try {
-    await init();
+    const rt = await init();
+    watchDevice(rt.device, onDeviceLost);
     state.gpu = true;
+    document.body.dataset.gpu = 'ready';
     showAdapter();
   } catch (e) {
     setStatus('adapter', `WebGPU is not available: ${errorText(e)}`, 'error');
   }
+}
+
+/** The device is gone: say so, drop what lived on it, and offer a new one. A paused run is stopped so it can end. */
+function onDeviceLost(info: GPUDeviceLostInfo) {
+  state.gpu = false;
+  document.body.dataset.gpu = 'lost';
+  state.trained = null; // its buffers went with the device
+  state.control?.stop();
+  $('device-lost-text').textContent = lostMessage(info);
+  $('device-lost').hidden = false;
+  setStatus('adapter', 'no WebGPU device: it was lost', 'error');
+  setModelStatus();
+  setBusy(state.busy);
+}
+
+/** "Start again": a new device and runtime; the data, settings and results shown stay. */
+async function restartGpu() {
+  setBusy(true);
+  setStatus('adapter', 'requesting a new WebGPU device…');
+  await startGpu();
+  if (state.gpu) $('device-lost').hidden = true;
+  $('probe').replaceChildren(el('p', { class: 'note' }, 'Train or load a model to probe it.'));
   setBusy(false);
+  setPageState('idle');
+}
+
+async function main() {
+  buildPage();
+  setBusy(true);
+  // Errors nobody caught still end up on the page, as a message.
+  // (Once the device is lost, the loss is the message, not the failures that follow from it.)
+  window.addEventListener('error', (ev) => {
+    if (!deviceLost()) setStatus('train-status', errorText(ev.error ?? ev.message), 'error');
+    ev.preventDefault();
+  });
+  window.addEventListener('unhandledrejection', (ev) => {
+    if (!deviceLost()) setStatus('train-status', errorText(ev.reason), 'error');
+    ev.preventDefault();
+  });
+  await startGpu();
+  setBusy(false);
+  $('restart-gpu').addEventListener('click', () => void restartGpu());
 
   $('model').addEventListener('change', renderModelOptions);
   $('dataset').addEventListener('change', () => void loadChosenDataset());
