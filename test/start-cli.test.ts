@@ -103,10 +103,13 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
-/** Starts a small run (late fusion on tiny data, 2 seeds) and sends SIGINT `times` times once seed 7's first epoch is printed. */
-async function interruptedRun(out: string, times: number) {
+/**
+ * Starts a small run (late fusion on tiny data, 2 seeds, one step per epoch) and sends SIGINT `times` times, 200 ms
+ * apart, once its output matches `when`.
+ */
+async function interruptedRun(out: string, times: number, when: RegExp) {
   const child: ChildProcess = spawn(process.execPath, [startMjs(), '--out', out, '--dataset', 'tiny', '--model', 'latefusion', '--seeds', '7,8',
-    '--epochs', '30', '--batch-size', '16', '--test-subset', '8'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--epochs', '30', '--batch-size', '16', '--train-subset', '16', '--valid-subset', '8', '--test-subset', '8'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let browser: { browserPid: number; profile: string } | null = null;
@@ -114,7 +117,7 @@ async function interruptedRun(out: string, times: number) {
   child.stderr!.on('data', (d) => (stderr += d));
   child.stdout!.on('data', (d) => {
     stdout += d;
-    if (!signalledAt && /seed 7 epoch 1\/30:/.test(stdout)) {
+    if (!signalledAt && when.test(stdout)) {
       browser = browserOf(child.pid!);
       signalledAt = performance.now();
       for (let i = 0; i < times; i++) setTimeout(() => child.kill('SIGINT'), 200 * i);
@@ -127,7 +130,7 @@ async function interruptedRun(out: string, times: number) {
 describe('npm start, Ctrl-C', () => {
   it('keeps the best checkpoint, evaluates it, writes a partial results.json and report.html, closes the browser and exits 130', async () => {
     const out = path.join(tmp, 'interrupted');
-    const r = await interruptedRun(out, 1);
+    const r = await interruptedRun(out, 1, /seed 7 epoch 1\/30:/);
     console.log(`Ctrl-C run: exit ${r.code} ${r.secondsAfterSignal.toFixed(1)} s after the signal\n${r.stdout}${r.stderr}`);
     expect(r.code).toBe(130);
     expect(r.stdout).toMatch(/Ctrl-C: stopping after this step/);
@@ -156,7 +159,8 @@ describe('npm start, Ctrl-C', () => {
   }, 120_000);
 
   it('a second Ctrl-C quits at once, leaving no browser behind', async () => {
-    const r = await interruptedRun(path.join(tmp, 'quit'), 2);
+    // As soon as the page runs (the browser is up, training starting): no need to wait for an epoch.
+    const r = await interruptedRun(path.join(tmp, 'quit'), 2, /^budget:/m);
     expect(r.code).toBe(130);
     expect(r.stdout).toMatch(/Ctrl-C again: quitting now/);
     expect(r.secondsAfterSignal).toBeLessThan(3);
