@@ -17,6 +17,7 @@ import {
   evaluateModalityDrop,
   evaluateRobustness,
   MODALITY_DROPS,
+  restoreCheckpoint,
   trainModel,
   TrainingDiverged,
   type EpochSummary,
@@ -89,18 +90,10 @@ class Interrupted extends Error {
 /** What the evaluation needs of a training run: the trainer's result, or the best epoch rebuilt after an interrupt. */
 type TrainedSeed = Pick<TrainResult, 'model' | 'bestEpoch' | 'bestValidLoss' | 'epochsRun' | 'stoppedEarly' | 'resumedFrom' | 'history'>;
 
-/** The model of a trainer checkpoint (the best epoch so far), for a run interrupted after it was written. */
+/** The best epoch so far rebuilt from its checkpoint, for a run interrupted after it was written. */
 function restoreBest(factory: (seed: number) => SentimentModel, seed: number, best: Uint8Array, history: EpochSummary[], resumedFrom: number): TrainedSeed {
-  const model = factory(seed);
-  try {
-    wg.loadCheckpoint(best, model, null, { strict: false });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  model.eval();
-  const m = checkpointMeta(best) as { epoch: number; validLoss: number };
-  return { model, bestEpoch: m.epoch, bestValidLoss: m.validLoss, epochsRun: history.at(-1)?.epoch ?? resumedFrom, stoppedEarly: true, resumedFrom, history };
+  const { model, epoch, validLoss } = restoreCheckpoint(factory, seed, best);
+  return { model, bestEpoch: epoch, bestValidLoss: validLoss, epochsRun: history.at(-1)?.epoch ?? resumedFrom, stoppedEarly: true, resumedFrom, history };
 }
 
 /** The missing rates at which DERL's expert usage is reported. */

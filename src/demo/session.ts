@@ -19,6 +19,7 @@ import {
   evaluateRobustness,
   lazyInputs,
   lazyTrainingBatch,
+  restoreCheckpoint,
   trainModel,
   type EpochSummary,
   type TrainProgress,
@@ -147,27 +148,13 @@ export async function trainRun(dataset: Dataset, s: TrainSettings, control: RunC
   } catch (e) {
     if (!(e instanceof StopRequested) || !best) throw e;
     stoppedByUser = true;
-    ({ model, bestEpoch, bestValidLoss } = restoreBest(factory, s.seed, best));
+    ({ model, epoch: bestEpoch, validLoss: bestValidLoss } = restoreCheckpoint(factory, s.seed, best));
   }
   const label = s.model.describe(options);
   return {
     trained: { model, entry: s.model, options, seed: s.seed, dims: dataset.dims, datasetName: dataset.name, label },
     history, bestEpoch, bestValidLoss, epochsRun: history.length, stoppedByUser, trainSeconds: (performance.now() - t0) / 1000,
   };
-}
-
-/** A fresh model with the weights of a trainer checkpoint, in eval mode, and the epoch the checkpoint records. */
-function restoreBest(factory: (seed: number) => SentimentModel, seed: number, bytes: Uint8Array) {
-  const model = factory(seed);
-  try {
-    loadCheckpoint(bytes, model, null, { strict: false });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  model.eval();
-  const m = checkpointMeta(bytes) as { epoch?: number; validLoss?: number };
-  return { model, bestEpoch: m.epoch ?? 0, bestValidLoss: m.validLoss ?? NaN };
 }
 
 /**
