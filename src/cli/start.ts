@@ -74,6 +74,10 @@ runs and a comparison, about 12 minutes in all (the constant predictor is in eve
 Add DERL's column (and its whole-modality tables) with npm start -- --out runs/derl --model derl (about 6 minutes)
 and runs/derl as one more argument to compare.mjs.
 
+Ctrl-C stops training after the current step: the best epoch so far (its checkpoint is kept) is evaluated, a partial
+results.json and report.html are written, the browser is closed, and the exit code is 130. A second Ctrl-C quits at
+once.
+
 Environment:
   WEBGRAD_CHROME              path to a Chrome/Chromium executable (otherwise the system one is used)
 `;
