@@ -11,7 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import { BrowserNotFoundError, launchBrowser } from '../node/browser';
+import { BrowserNotFoundError, launchBrowser, type LaunchedBrowser } from '../node/browser';
+import type { Page } from 'puppeteer';
 import { writeFileAtomic } from '../io/atomic';
 import { parseSafetensors } from '../io/safetensors';
 import { describeAdapter, type AdapterSummary } from '../gpu';
@@ -495,21 +496,21 @@ async function main(argv: string[]): Promise<number> {
     resume: resumePlan,
     onCheckpoint: () => undefined,
   });
-  const launched = await launchBrowser({ handleSIGINT: false });
-  let removeInterrupt = () => {};
+  // Ctrl-C from here on (the launch included, so no browser is left behind): the page ends training at its next step
+  // and reports the best epoch so far (src/cli/start-page.ts).
+  const ctrlC = { requested: false, page: null as Page | null, browser: null as LaunchedBrowser | null };
+  const askPageToStop = () => void ctrlC.page?.evaluate('globalThis.webgradInterrupt?.()').catch(() => undefined);
+  const removeInterrupt = onInterrupt({
+    stop: () => {
+      ctrlC.requested = true;
+      askPageToStop();
+    },
+    abort: () => ctrlC.browser?.kill(),
+    say: (text) => status.print(text),
+  });
+  const launched = (ctrlC.browser = await launchBrowser({ handleSIGINT: false }));
   try {
-    const page = await launched.browser.newPage();
-    // Ctrl-C: the page ends training at its next step and reports the best epoch so far (src/cli/start-page.ts).
-    let interruptRequested = false;
-    const askPageToStop = () => void page.evaluate('globalThis.webgradInterrupt?.()').catch(() => undefined);
-    removeInterrupt = onInterrupt({
-      stop: () => {
-        interruptRequested = true;
-        askPageToStop();
-      },
-      abort: () => launched.kill(),
-      say: (text) => status.print(text),
-    });
+    const page = (ctrlC.page = await launched.browser.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String((e as Error).message ?? e)));
     page.on('console', (m) => {
@@ -619,7 +620,7 @@ async function main(argv: string[]): Promise<number> {
 
     await page.goto(`${server.url}start.html`);
     await page.waitForFunction('globalThis.webgradMain !== undefined');
-    if (interruptRequested) askPageToStop();
+    if (ctrlC.requested) askPageToStop();
     const pageOpts: StartPageOptions = {
       dataset: opts.dataset,
       dataUrl: opts.data ? '/data' : undefined,
