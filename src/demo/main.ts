@@ -135,7 +135,7 @@ function onHold(held: boolean) {
 
 /**
  * Runs an action of the page: busy while it runs, errors shown as a message (never a stack trace in the console).
- * `stoppedText` is what a Stop that ended the action leaves nothing of says.
+ * `stoppedText` is the message when a Stop ended the action before it had anything to show.
  */
 async function guarded(statusId: string, fn: () => Promise<void>, stoppedText = 'stopped') {
   setBusy(true);
@@ -601,6 +601,8 @@ async function restartGpu() {
   setStatus('adapter', 'requesting a new WebGPU device…');
   await startGpu();
   if (state.gpu) $('device-lost').hidden = true;
+  state.trained = null; // (a run that ended as the device went may have left a model on it)
+  setModelStatus();
   $('probe').replaceChildren(el('p', { class: 'note' }, 'Train or load a model to probe it.'));
   setBusy(false);
   setPageState('idle');
