@@ -248,4 +248,91 @@ describe('demo page', () => {
     expect(await page.$eval('#train', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
     expect(pageErrors).toEqual([]);
   }, SLOW);
+
+  it('Stop after an epoch has finished keeps the best epoch, evaluates it and ends cleanly', async () => {
+    // Unhandled rejections are caught by the page (and shown as an error): count them here too.
+    await page.evaluate(`(globalThis.__rejections = [], addEventListener('unhandledrejection', (e) => globalThis.__rejections.push(String(e.reason))))`);
+    await page.select('#dataset', 'tiny');
+    await waitText('#data-status', /synthetic-mosi-tiny/);
+    await page.select('#model', 'latefusion');
+    const set = (sel: string, v: string) => page.$eval(sel, (e, v) => ((e as HTMLInputElement).value = v), v);
+    await set('#epochs', '40');
+    await set('#rates', '0, 0.5');
+    await set('#test-subset', '16');
+    await page.click('#train');
+    // The status names each finished epoch; stop once one has.
+    await waitText('#train-status', /^epoch \d+:/, 180_000);
+    await page.click('#stop');
+    await waitState(['stopped', 'done', 'error']);
+    const status = await text('#train-status');
+    expect(status).toMatch(/^stopped after epoch \d+; best epoch \d+ kept: \d+ epochs in [\d.]+ s \(best epoch \d+\), evaluated in/);
+    const [, n, m] = /^stopped after epoch (\d+); best epoch (\d+)/.exec(status)!.map(Number);
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(n).toBeLessThan(40);
+    expect(m).toBeGreaterThanOrEqual(1);
+    expect(m).toBeLessThanOrEqual(n);
+    expect(await page.evaluate('document.body.dataset.state')).toBe('stopped');
+    // The kept model was evaluated at both rates, is probed and can be downloaded.
+    const perRate = await page.$$eval('#per-rate tbody tr', (trs) => trs.map((tr) => (tr.children[0] as HTMLElement).innerText));
+    expect(perRate).toEqual(['0.0', '0.5', 'avg']);
+    expect((await probePreds()).length).toBe(6);
+    expect(await page.$eval('#download-model', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+    expect(await text('#model-status')).toMatch(/^current model: late fusion/);
+    expect(await page.evaluate('globalThis.__rejections')).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, SLOW);
+
+  it('says plainly on the next call that the GPU device was lost, and "Start again" gives a page that trains again', async () => {
+    // A page of its own that keeps every GPUDevice it creates, so the test can lose one (destroy() is the loss a test
+    // can cause; the page treats every reason alike).
+    const p = await browser.newPage();
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(String((e as Error).message ?? e)));
+    await p.evaluateOnNewDocument(`{
+      const request = GPUAdapter.prototype.requestDevice;
+      GPUAdapter.prototype.requestDevice = async function (...args) {
+        const device = await request.apply(this, args);
+        (globalThis.__devices ??= []).push(device);
+        return device;
+      };
+    }`);
+    try {
+      await p.goto(server.url);
+      await p.waitForFunction('document.body.dataset.ready === "1"', { timeout: 60_000 });
+      const txt = (sel: string) => p.$eval(sel, (e) => (e as HTMLElement).innerText);
+      const disabled = (sel: string) => p.$eval(sel, (b) => (b as HTMLButtonElement).disabled);
+      expect(await p.$eval('#device-lost', (e) => (e as HTMLElement).hidden)).toBe(true);
+      await p.select('#model', 'latefusion');
+      await p.$eval('#epochs', (e) => ((e as HTMLInputElement).value = '40'));
+      await p.evaluate('globalThis.__devices.at(-1).destroy()');
+      await p.waitForFunction('document.body.dataset.gpu === "lost"', { timeout: 10_000, polling: 50 });
+      // The page offers to start again at once, and the next GPU call (training) names the cause, not a failed readback.
+      // (Clicked programmatically: the Train button is disabled now, as it should be.)
+      await p.evaluate('document.getElementById("train").disabled = false; document.getElementById("train").click()');
+      await p.waitForFunction('["error", "stopped", "done"].includes(document.body.dataset.state)', { timeout: 60_000, polling: 100 });
+      expect(await p.evaluate('document.body.dataset.state')).toBe('error');
+      expect(await txt('#train-status')).toMatch(/^The GPU device was lost \(it was destroyed/);
+      expect(await p.$eval('#device-lost', (e) => (e as HTMLElement).hidden)).toBe(false);
+      expect(await txt('#device-lost')).toMatch(/The GPU device was lost .*Start again/);
+      expect(await p.evaluate('document.body.dataset.gpu')).toBe('lost');
+      expect(await disabled('#train')).toBe(true);
+      expect(await disabled('#restart-gpu')).toBe(false);
+
+      await p.click('#restart-gpu');
+      await p.waitForFunction('document.body.dataset.gpu === "ready" && document.body.dataset.state === "idle"', { timeout: 60_000 });
+      expect(await p.evaluate('globalThis.__devices.length')).toBe(2);
+      expect(await p.$eval('#device-lost', (e) => (e as HTMLElement).hidden)).toBe(true);
+      expect(await p.$eval('#adapter', (e) => e.className)).not.toMatch(/error/);
+      expect(await disabled('#train')).toBe(false);
+      // The new device works: a training step reads its loss back (then Stop).
+      await p.click('#train');
+      await p.waitForFunction('Number(document.getElementById("progress").dataset.step) >= 1', { timeout: 180_000, polling: 50 });
+      await p.click('#stop');
+      await p.waitForFunction('["error", "stopped", "done"].includes(document.body.dataset.state)', { timeout: 60_000, polling: 100 });
+      expect(await p.evaluate('document.body.dataset.state')).toBe('stopped');
+      expect(errors).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  }, SLOW);
 });

@@ -141,6 +141,15 @@ describe('evaluateRobustness', () => {
     expect(r.constant.metrics.corr ?? NaN).toBeNaN(); // NaN arrives as null through the page boundary
     expect(r.constant.metrics.mae).toBeGreaterThan(0);
   });
+
+  it('ends with the error of a progress hook that throws (the demo\'s Stop), leaving no rejection unhandled', async () => {
+    const r = await run('evaluateHookThrows', {});
+    expect(r.error).toBe('stop requested by the hook');
+    // The readback in flight when the hook first threw still finishes (and calls the hook) before the evaluation ends.
+    expect(r.calls).toBeGreaterThanOrEqual(1);
+    expect(r.calls).toBeLessThanOrEqual(2);
+    expect(r.rejections).toEqual([]);
+  });
 });
 
 describe('trainModel with DAR (small preset)', () => {

@@ -14,10 +14,12 @@ import { DAR, darConfig, type DarAblationName, type DarPreset } from '../models/
 import { DERL, derlConfig, type DerlExpertUsage } from '../models/derl/index';
 import type { SentimentModel } from '../models/types';
 import {
+  checkpointMeta,
   constantPredictorMetrics,
   evaluateModalityDrop,
   evaluateRobustness,
   MODALITY_DROPS,
+  restoreCheckpoint,
   trainModel,
   TrainingDiverged,
   type EpochSummary,
@@ -75,6 +77,28 @@ export interface SeedOutcome {
   modalityDrop: { condition: string; absent: readonly string[]; metrics: wg.RegressionMetrics }[];
   /** DERL only: router statistics on the test set at EXPERT_USAGE_RATES. */
   experts: { rate: number; usage: DerlExpertUsage }[];
+}
+
+/**
+ * Ctrl-C in `npm start`: Node calls globalThis.webgradInterrupt(). Training then ends at its next step, the seed's best
+ * epoch so far is evaluated and reported as usual, and no further seed starts (a seed being evaluated is finished).
+ */
+let interruptRequested = false;
+(globalThis as unknown as { webgradInterrupt: () => void }).webgradInterrupt = () => {
+  interruptRequested = true;
+};
+
+class Interrupted extends Error {
+  override name = 'Interrupted';
+}
+
+/** What the evaluation needs of a training run: the trainer's result, or the best epoch rebuilt after an interrupt. */
+type TrainedSeed = Pick<TrainResult, 'model' | 'bestEpoch' | 'bestValidLoss' | 'epochsRun' | 'stoppedEarly' | 'resumedFrom' | 'history'>;
+
+/** The best epoch so far rebuilt from its checkpoint, for a run interrupted after it was written. */
+function restoreBest(factory: (seed: number) => SentimentModel, seed: number, best: Uint8Array, history: EpochSummary[], resumedFrom: number): TrainedSeed {
+  const { model, epoch, validLoss } = restoreCheckpoint(factory, seed, best);
+  return { model, bestEpoch: epoch, bestValidLoss: validLoss, epochsRun: history.at(-1)?.epoch ?? resumedFrom, stoppedEarly: true, resumedFrom, history };
 }
 
 /** The missing rates at which DERL's expert usage is reported. */
@@ -142,14 +166,19 @@ async function main(o: StartPageOptions) {
   await report({ kind: 'plan', testN, constant });
 
   const outcomes: SeedOutcome[] = [];
-  for (let si = 0; si < o.seeds.length; si++) {
+  let interrupted: { seed: number; epochsRun: number; bestEpoch: number | null } | null = null;
+  for (let si = 0; si < o.seeds.length && !interrupted; si++) {
     const seed = o.seeds[si];
     const resume = o.resume.includes(seed) ? await fetchBytes(o.token, `/resume/${seed}`) : undefined;
     const resumeBest = o.resumeBest.includes(seed) ? await fetchBytes(o.token, `/resume-best/${seed}`) : undefined;
     const t0 = performance.now();
-    let result: TrainResult;
+    // The best checkpoint so far (a resumed run's too) and the epochs run, for an interrupt.
+    const resumedFrom = resume ? (checkpointMeta(resume).epoch as number) : 0;
+    let best = resumeBest ?? (resume && checkpointMeta(resume).bestEpoch === resumedFrom ? resume : null);
+    const history: EpochSummary[] = [];
+    let result: TrainedSeed;
     try {
-      result = await trainModel(
+      const r = await trainModel(
         trackedFactory,
         dataset,
         {
@@ -158,17 +187,31 @@ async function main(o: StartPageOptions) {
           meta: o.model === 'dar' ? { preset: o.preset, ablation: o.ablation, textUnk: o.textUnk } : o.model === 'derl' ? { preset: o.preset, textUnk: o.textUnk } : {},
         },
         {
-          onProgress: (p: TrainProgress) => report({ kind: 'progress', seedIndex: si, ...p }),
-          onEpoch: (e: EpochSummary) => report({ kind: 'epoch', seedIndex: si, ...e }),
-          onCheckpoint: postCheckpoint,
+          onProgress: async (p: TrainProgress) => {
+            await report({ kind: 'progress', seedIndex: si, ...p });
+            if (interruptRequested) throw new Interrupted();
+          },
+          onEpoch: (e: EpochSummary) => {
+            history.push(e);
+            return report({ kind: 'epoch', seedIndex: si, ...e });
+          },
+          onCheckpoint: async (c) => {
+            if (c.kinds.includes('best')) best = c.bytes;
+            await postCheckpoint(c);
+          },
         },
       );
+      r.optimizer.dispose();
+      result = r;
     } catch (e) {
-      if (e instanceof TrainingDiverged) {
+      if (e instanceof Interrupted) {
+        interrupted = { seed, epochsRun: history.at(-1)?.epoch ?? resumedFrom, bestEpoch: best ? (checkpointMeta(best).epoch as number) : null };
+        if (!best) break; // no epoch of this seed has finished: nothing of it to evaluate
+        result = restoreBest(factory, seed, best, history, resumedFrom);
+      } else if (e instanceof TrainingDiverged) {
         return { kind: 'diverged' as const, message: e.message, seed: e.seed, epoch: e.epoch, step: e.step, term: e.term,
           lastGoodEpoch: e.lastGood?.epoch ?? null, outcomes };
-      }
-      throw e;
+      } else throw e;
     }
     const trainSeconds = (performance.now() - t0) / 1000;
     const parameters = result.model.parameters().reduce((s, p) => s + p.size, 0);
@@ -196,7 +239,6 @@ async function main(o: StartPageOptions) {
       }
     }
     const evalSeconds = (performance.now() - t1) / 1000;
-    result.optimizer.dispose();
     result.model.dispose();
     const outcome: SeedOutcome = {
       seed, bestEpoch: result.bestEpoch, bestValidLoss: result.bestValidLoss, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly,
@@ -207,9 +249,10 @@ async function main(o: StartPageOptions) {
     };
     outcomes.push(outcome);
     await report({ kind: 'seedDone', seedIndex: si, seed, trainSeconds, evalSeconds, bestEpoch: result.bestEpoch });
+    if (interruptRequested && !interrupted) interrupted = { seed, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch };
   }
   await wg.runtime().sync();
-  return { kind: 'done' as const, outcomes, constant, testN, stats: wg.runtime().stats() };
+  return { kind: 'done' as const, outcomes, constant, testN, stats: wg.runtime().stats(), interrupted };
 }
 
 (globalThis as unknown as { webgradMain: typeof main }).webgradMain = main;

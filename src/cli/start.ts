@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BrowserNotFoundError, launchBrowser } from '../node/browser';
+import { BrowserNotFoundError, launchBrowser, type LaunchedBrowser } from '../node/browser';
+import type { Page } from 'puppeteer';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic';
 import { describeNonFinite, entryToFloat32, parseSafetensors } from '../io/safetensors';
 import { describeAdapter, type AdapterSummary } from '../gpu';
@@ -21,6 +22,8 @@ import type { DerlExpertUsage } from '../models/derl/model';
 import { htmlReport } from '../report/html';
 import { isMainModule } from '../node/main-module';
 import { serveStart } from './start-server';
+import { OutDirError, prepareOutDir } from '../node/out-dir';
+import { INTERRUPTED_EXIT_CODE, onInterrupt } from '../node/interrupt';
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -70,6 +73,10 @@ runs and a comparison, about 12 minutes in all (the constant predictor is in eve
   node dist/compare.mjs runs/dar runs/latefusion runs/dar-k0
 Add DERL's column (and its whole-modality tables) with npm start -- --out runs/derl --model derl (about 6 minutes)
 and runs/derl as one more argument to compare.mjs.
+
+Ctrl-C stops training after the current step: the best epoch so far (its checkpoint is kept) is evaluated, a partial
+results.json and report.html are written, the browser is closed, and the exit code is 130. A second Ctrl-C quits at
+once.
 
 Environment:
   WEBGRAD_CHROME              path to a Chrome/Chromium executable (otherwise the system one is used)
@@ -396,6 +403,22 @@ export function formatExpertUsage(rows: readonly { seed: number; rate: number; u
 
 // -------------------------------------------------------------------------------------------------- main
 
+/** --out is checked and created before anything else starts, so a path that cannot hold files fails at once. */
+function makeOutDir(out: string): void {
+  try {
+    prepareOutDir(out);
+  } catch (e) {
+    if (e instanceof OutDirError) throw new UsageError(`--out ${e.message}`);
+    throw e;
+  }
+}
+
+/** What a Ctrl-C left of the run, in one line (printed, and in results.json's run). */
+function interruptedText(s: { seed: number; epochsRun: number; bestEpoch: number | null }, seeds: number[]): string {
+  return `interrupted (Ctrl-C) during seed ${s.seed} after epoch ${s.epochsRun}` +
+    `${s.bestEpoch !== null ? `; best epoch ${s.bestEpoch} kept (${ckptName('best', s.seed)})` : ''}; seeds evaluated: ${seeds.join(', ')}`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const opts = parseStartArgs(argv);
   if (opts.help) {
@@ -407,7 +430,7 @@ async function main(argv: string[]): Promise<number> {
   const www = path.join(here, 'www');
   if (!fs.existsSync(path.join(www, 'start.html'))) throw new Error(`missing ${www}/start.html: run node build.mjs first`);
   const resumePlan = opts.resume ? planResume(opts.resume, opts.seeds, opts) : new Map<number, ResumeEntry>();
-  fs.mkdirSync(opts.out, { recursive: true });
+  makeOutDir(opts.out);
   // A resumed seed's best checkpoint so far belongs in the new output directory too (it is replaced on improvement).
   for (const [seed, r] of resumePlan) {
     const best = r.best ?? (r.meta.epoch === r.meta.bestEpoch ? r.from : null);
@@ -420,9 +443,21 @@ async function main(argv: string[]): Promise<number> {
   const status = new StatusLine(!!process.stdout.isTTY);
 
   const server = await serveStart(www, { data: opts.data, resume: resumePlan, checkpointPath: (kind, seed) => path.join(opts.out, ckptName(kind, seed)) });
-  const launched = await launchBrowser();
+  // Ctrl-C from here on (the launch included, so no browser is left behind): the page ends training at its next step
+  // and reports the best epoch so far (src/cli/start-page.ts).
+  const ctrlC = { requested: false, page: null as Page | null, browser: null as LaunchedBrowser | null };
+  const askPageToStop = () => void ctrlC.page?.evaluate('globalThis.webgradInterrupt?.()').catch(() => undefined);
+  const removeInterrupt = onInterrupt({
+    stop: () => {
+      ctrlC.requested = true;
+      askPageToStop();
+    },
+    abort: () => ctrlC.browser?.kill(),
+    say: (text) => status.print(text),
+  });
+  const launched = (ctrlC.browser = await launchBrowser({ handleSIGINT: false }));
   try {
-    const page = await launched.browser.newPage();
+    const page = (ctrlC.page = await launched.browser.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String((e as Error).message ?? e)));
     page.on('console', (m) => {
@@ -536,6 +571,7 @@ async function main(argv: string[]): Promise<number> {
 
     await page.goto(`${server.url}start.html`);
     await page.waitForFunction('globalThis.webgradMain !== undefined');
+    if (ctrlC.requested) askPageToStop();
     const pageOpts: StartPageOptions = {
       token: server.secret,
       dataset: opts.dataset,
@@ -595,12 +631,17 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
 
+    const stopped = result.interrupted;
+    if (stopped && !result.outcomes.length) {
+      console.error(`interrupted (Ctrl-C) before the first epoch of seed ${stopped.seed} had finished: no checkpoint and nothing to report`);
+      return INTERRUPTED_EXIT_CODE;
+    }
     const records: RobustnessRecord[] = result.outcomes.flatMap((o) => o.rates.map((r) => ({ rate: r.rate, seed: o.seed, metrics: r.metrics })));
     const summary = summarizeRobustness(records);
     console.log('');
     console.log(formatRobustnessReport(summary, opts.label));
     const drops = summarizeConditions(result.outcomes.flatMap((o) => o.modalityDrop.map((d) => ({ condition: d.condition, seed: o.seed, metrics: d.metrics }))));
-    console.log(`\n${formatConditionTable(`Whole modalities absent (L text, A audio, V vision; the others complete; mean over ${opts.seeds.length} seed${opts.seeds.length > 1 ? 's' : ''})`, drops)}`);
+    console.log(`\n${formatConditionTable(`Whole modalities absent (L text, A audio, V vision; the others complete; mean over ${result.outcomes.length} seed${result.outcomes.length > 1 ? 's' : ''})`, drops)}`);
     const experts = result.outcomes.flatMap((o) => o.experts.map((e) => ({ seed: o.seed, ...e })));
     if (experts.length) console.log(`\n${formatExpertUsage(experts)}`);
     const c = result.constant.metrics;
@@ -630,6 +671,7 @@ async function main(argv: string[]): Promise<number> {
         maskSeed: LNLN_EVAL_SEED,
         wallSeconds: wall,
         browser: launched.executablePath,
+        ...(stopped ? { interrupted: interruptedText(stopped, result.outcomes.map((o) => o.seed)) } : {}),
       },
       modalityDrop: drops.map((d) => ({ absent: d.condition, mean: d.mean, perSeed: d.perSeed })),
       ...(experts.length ? { experts } : {}),
@@ -646,11 +688,16 @@ async function main(argv: string[]): Promise<number> {
     const reportFile = path.join(opts.out, 'report.html');
     await writeFileAtomic(reportFile, new TextEncoder().encode(htmlReport(json)));
     const params = result.outcomes[0]?.parameters;
-    console.log(`\nwrote ${jsonFile}, ${reportFile} (charts and tables) and best-seed<seed>.safetensors for seeds ${opts.seeds.join(', ')}` +
+    console.log(`\nwrote ${jsonFile}, ${reportFile} (charts and tables) and best-seed<seed>.safetensors for seeds ${result.outcomes.map((o) => o.seed).join(', ')}` +
       `${params ? ` (${params.toLocaleString('en-US')} parameters)` : ''}`);
     console.log(`total wall time ${fmtDuration(wall)} (${wall.toFixed(1)} s)`);
+    if (stopped) {
+      console.log(`${interruptedText(stopped, result.outcomes.map((o) => o.seed))}: the report above is partial`);
+      return INTERRUPTED_EXIT_CODE;
+    }
     return 0;
   } finally {
+    removeInterrupt();
     await launched.close();
     await server.close();
   }

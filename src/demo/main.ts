@@ -14,6 +14,7 @@ import { htmlReport, lossCharts, perRateHtml, REPORT_CSS, robustnessCharts, tabl
 import { downsample, esc, lineChart, PALETTE, type Series } from '../report/svg';
 import { DEMO_MODELS, type DemoModel } from './models';
 import { RunControl, StopRequested, yieldToPage, type RunState } from './control';
+import { deviceLost, lostMessage, lostWithin, watchDevice } from './device-lost';
 import {
   checkDims,
   EVAL_RATES,
@@ -27,7 +28,8 @@ import {
   readPickleFile,
   robustness,
   syntheticDataset,
-  trainAndEvaluate,
+  trainRun,
+  evaluateRun,
   type DatasetChoice,
   type TrainedModel,
 } from './session';
@@ -110,6 +112,7 @@ function setBusy(busy: boolean) {
   ($('evaluate') as HTMLButtonElement).disabled = !haveModel || !state.dataset;
   ($('download-report') as HTMLButtonElement).disabled = busy || !state.results;
   ($('rate') as HTMLInputElement).disabled = !state.trained;
+  ($('restart-gpu') as HTMLButtonElement).disabled = busy;
 }
 
 function onControl(s: RunState) {
@@ -130,16 +133,23 @@ function onHold(held: boolean) {
   } else delete document.body.dataset.held;
 }
 
-/** Runs an action of the page: busy while it runs, errors shown as a message (never a stack trace in the console). */
-async function guarded(statusId: string, fn: () => Promise<void>) {
+/**
+ * Runs an action of the page: busy while it runs, errors shown as a message (never a stack trace in the console).
+ * `stoppedText` is the message when a Stop ended the action before it had anything to show.
+ */
+async function guarded(statusId: string, fn: () => Promise<void>, stoppedText = 'stopped') {
   setBusy(true);
   setPageState('busy');
   try {
     await fn();
     setPageState(document.body.dataset.state === 'stopped' ? 'stopped' : 'done');
   } catch (e) {
-    if (e instanceof StopRequested) {
-      setStatus(statusId, 'stopped before anything could be evaluated (no epoch had finished)', 'warn');
+    const lost = await lostWithin(250);
+    if (lost) {
+      setStatus(statusId, lostMessage(lost), 'error');
+      setPageState('error');
+    } else if (e instanceof StopRequested) {
+      setStatus(statusId, stoppedText, 'warn');
       setPageState('stopped');
     } else {
       setStatus(statusId, errorText(e), 'error');
@@ -150,6 +160,13 @@ async function guarded(statusId: string, fn: () => Promise<void>) {
     delete document.body.dataset.run;
     setBusy(false);
   }
+}
+
+/** A fresh pause/stop control for the next piece of work, wired to the buttons. */
+function newControl(): RunControl {
+  const control = (state.control = new RunControl(onControl, onHold));
+  onControl('running');
+  return control;
 }
 
 // ------------------------------------------------------------------------------------------------------ layout
@@ -164,7 +181,9 @@ function buildPage() {
     el('p', { class: 'sub' }, 'Every kernel runs as hand-written WGSL in this tab. Nothing is uploaded: data files are read locally.'),
 
     el('h2', {}, 'WebGPU adapter'),
-    el('section', { id: 'adapter-section' }, el('div', { id: 'adapter', class: 'status' }, 'requesting a WebGPU device…'), el('div', { id: 'limits' })),
+    el('section', { id: 'adapter-section' }, el('div', { id: 'adapter', class: 'status' }, 'requesting a WebGPU device…'), el('div', { id: 'limits' }),
+      el('div', { id: 'device-lost', class: 'status error', hidden: '' }, el('span', { id: 'device-lost-text' }), ' ',
+        el('button', { id: 'restart-gpu' }, 'Start again'))),
 
     el('h2', {}, 'Data'),
     el('section', {},
@@ -394,29 +413,37 @@ async function train() {
   delete $('progress').dataset.step;
   live.totalSteps = s.epochs * Math.ceil(ds.sizes.train / s.batchSize);
   renderLossCharts();
-  const control = (state.control = new RunControl(onControl, onHold));
-  onControl('running');
   setStatus('train-status', `training ${s.model.describe(s.options)} on ${ds.name}…`);
-  const out = await trainAndEvaluate(ds, s, control, {
-    onProgress: showProgress,
-    onEpoch: showEpoch,
-    onPhase: (phase) => phase === 'evaluating' && setStatus('train-status', `evaluating at ${s.rates.length} missing rates…`),
-    onEvalProgress: (done, total) => {
-      ($('progress-bar') as HTMLProgressElement).value = done / total;
-      $('progress').textContent = `evaluating: ${done}/${total} predictions`;
-    },
-  });
-  replaceTrained(out.trained);
-  renderLossCharts();
-  showResults(out.results);
-  const tr = out.results.training?.[0];
-  setStatus('train-status', `${out.stoppedEarly ? 'stopped by the user; evaluated the best epoch so far' : 'done'}: ` +
-    `${tr?.epochsRun} epochs in ${tr?.trainSeconds?.toFixed(1)} s (best epoch ${tr?.bestEpoch}), evaluated in ${tr?.evalSeconds?.toFixed(1)} s`, out.stoppedEarly ? 'warn' : 'info');
+  const run = await trainRun(ds, s, newControl(), { onProgress: showProgress, onEpoch: showEpoch });
+  // The model is the page's from here on: a stop or failure of the evaluation leaves it loaded.
+  replaceTrained(run.trained);
   setModelStatus();
-  await renderProbe();
+  renderLossCharts();
+  const stopped = run.stoppedByUser ? `stopped after epoch ${run.epochsRun}; best epoch ${run.bestEpoch} kept` : '';
+  setStatus('train-status', `${stopped ? `${stopped}; ` : ''}evaluating at ${s.rates.length} missing rates…`, stopped ? 'warn' : 'info');
+  let results: RunResults;
+  try {
+    results = await evaluateRun(run, ds, s, newControl(), showEvalProgress);
+  } catch (e) {
+    if (!(e instanceof StopRequested)) throw e;
+    setStatus('train-status', `${stopped || `trained ${run.epochsRun} epochs (best epoch ${run.bestEpoch} kept)`}; evaluation stopped, so no tables`, 'warn');
+    setPageState('stopped');
+    await renderProbe();
+    return;
+  }
   state.control = null;
+  showResults(results);
+  const tr = results.training?.[0];
+  setStatus('train-status', `${stopped || 'done'}: ${run.epochsRun} epochs in ${run.trainSeconds.toFixed(1)} s (best epoch ${run.bestEpoch}), ` +
+    `evaluated in ${tr?.evalSeconds?.toFixed(1)} s`, stopped ? 'warn' : 'info');
+  await renderProbe();
   await runProfile();
-  if (out.stoppedEarly) setPageState('stopped');
+  if (stopped) setPageState('stopped');
+}
+
+function showEvalProgress(done: number, total: number) {
+  ($('progress-bar') as HTMLProgressElement).value = done / total;
+  $('progress').textContent = `evaluating: ${done}/${total} predictions`;
 }
 
 async function evaluateCurrent() {
@@ -424,13 +451,8 @@ async function evaluateCurrent() {
   const ds = state.dataset;
   if (!t || !ds) throw new Error('train or load a model, and load a dataset, first');
   const s = readSettings();
-  const control = (state.control = new RunControl(onControl, onHold));
-  onControl('running');
   setStatus('eval-status', `evaluating ${t.label} on ${ds.name} at ${s.rates.length} missing rates…`);
-  const r = await robustness(t, ds, s.rates, control, (done, total) => {
-    ($('progress-bar') as HTMLProgressElement).value = done / total;
-    $('progress').textContent = `evaluating: ${done}/${total} predictions`;
-  }, s.testSubset);
+  const r = await robustness(t, ds, s.rates, newControl(), showEvalProgress, s.testSubset);
   showResults(r);
   setStatus('eval-status', `evaluated ${t.label} on ${r.run?.testSamples} test samples of ${ds.name}`);
 }
@@ -547,26 +569,61 @@ function showAdapter() {
   $('limits').innerHTML = `<details><summary>${keys.length} device limits</summary>${htmlTable(['limit', 'value'], rows, { id: 'limits-table' })}</details>`;
 }
 
-async function main() {
-  buildPage();
-  setBusy(true);
-  // Errors nobody caught still end up on the page, as a message.
-  window.addEventListener('error', (ev) => {
-    setStatus('train-status', errorText(ev.error ?? ev.message), 'error');
-    ev.preventDefault();
-  });
-  window.addEventListener('unhandledrejection', (ev) => {
-    setStatus('train-status', errorText(ev.reason), 'error');
-    ev.preventDefault();
-  });
+/** Gets a WebGPU device for the page and watches it for loss. */
+async function startGpu() {
   try {
-    await init();
+    const rt = await init();
+    watchDevice(rt.device, onDeviceLost);
     state.gpu = true;
+    document.body.dataset.gpu = 'ready';
     showAdapter();
   } catch (e) {
     setStatus('adapter', `WebGPU is not available: ${errorText(e)}`, 'error');
   }
+}
+
+/** The device is gone: say so, drop what lived on it, and offer a new one. A paused run is stopped so it can end. */
+function onDeviceLost(info: GPUDeviceLostInfo) {
+  state.gpu = false;
+  document.body.dataset.gpu = 'lost';
+  state.trained = null; // its buffers went with the device
+  state.control?.stop();
+  $('device-lost-text').textContent = lostMessage(info);
+  $('device-lost').hidden = false;
+  setStatus('adapter', 'no WebGPU device: it was lost', 'error');
+  setModelStatus();
+  setBusy(state.busy);
+}
+
+/** "Start again": a new device and runtime; the data, settings and results shown stay. */
+async function restartGpu() {
+  setBusy(true);
+  setStatus('adapter', 'requesting a new WebGPU device…');
+  await startGpu();
+  if (state.gpu) $('device-lost').hidden = true;
+  state.trained = null; // (a run that ended as the device went may have left a model on it)
+  setModelStatus();
+  $('probe').replaceChildren(el('p', { class: 'note' }, 'Train or load a model to probe it.'));
   setBusy(false);
+  setPageState('idle');
+}
+
+async function main() {
+  buildPage();
+  setBusy(true);
+  // Errors nobody caught still end up on the page, as a message.
+  // (Once the device is lost, the loss is the message, not the failures that follow from it.)
+  window.addEventListener('error', (ev) => {
+    if (!deviceLost()) setStatus('train-status', errorText(ev.error ?? ev.message), 'error');
+    ev.preventDefault();
+  });
+  window.addEventListener('unhandledrejection', (ev) => {
+    if (!deviceLost()) setStatus('train-status', errorText(ev.reason), 'error');
+    ev.preventDefault();
+  });
+  await startGpu();
+  setBusy(false);
+  $('restart-gpu').addEventListener('click', () => void restartGpu());
 
   $('model').addEventListener('change', renderModelOptions);
   $('dataset').addEventListener('change', () => void loadChosenDataset());
@@ -574,11 +631,11 @@ async function main() {
     const f = ($('pickle') as HTMLInputElement).files?.[0];
     if (f) void loadPickle(f);
   });
-  $('train').addEventListener('click', () => void guarded('train-status', train));
+  $('train').addEventListener('click', () => void guarded('train-status', train, 'stopped before the first epoch had finished: no model was kept'));
   $('pause').addEventListener('click', () => state.control?.pause());
   $('resume').addEventListener('click', () => state.control?.resume());
   $('stop').addEventListener('click', () => state.control?.stop());
-  $('evaluate').addEventListener('click', () => void guarded('eval-status', evaluateCurrent));
+  $('evaluate').addEventListener('click', () => void guarded('eval-status', evaluateCurrent, 'evaluation stopped: the model is unchanged'));
   $('download-report').addEventListener('click', () => {
     if (state.results) download(htmlReport(state.results), 'report.html', 'text/html');
   });

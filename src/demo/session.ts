@@ -19,6 +19,7 @@ import {
   evaluateRobustness,
   lazyInputs,
   lazyTrainingBatch,
+  restoreCheckpoint,
   trainModel,
   type EpochSummary,
   type TrainProgress,
@@ -26,7 +27,7 @@ import {
 import type { Profile } from '../profile';
 import type { RunResults } from '../report/html';
 import { findModel, resolveOptions, type DemoModel } from './models';
-import { RunControl } from './control';
+import { RunControl, StopRequested } from './control';
 
 export type DatasetChoice = 'synthetic-mosi' | 'tiny';
 
@@ -79,8 +80,6 @@ export interface TrainedModel {
 export interface TrainCallbacks {
   onProgress(p: TrainProgress): void;
   onEpoch(e: EpochSummary): void;
-  onPhase(text: string): void;
-  onEvalProgress(done: number, total: number): void;
 }
 
 /** Parses "0, 0.3, 0.9" or "0:0.9:0.1" into sorted distinct rates in [0, 1). */
@@ -101,27 +100,34 @@ export function parseRates(text: string): number[] {
   return [...new Set(rates)].sort((a, b) => a - b);
 }
 
+/** One training run of the page: the model kept (the best epoch's weights) and how training went. */
+export interface TrainedRun {
+  trained: TrainedModel;
+  history: EpochSummary[];
+  bestEpoch: number;
+  bestValidLoss: number;
+  /** Epochs that finished. */
+  epochsRun: number;
+  /** The user pressed Stop after at least one epoch had finished. */
+  stoppedByUser: boolean;
+  trainSeconds: number;
+}
+
 /**
- * Trains one model (one seed), then evaluates it at every rate. Pausing and stopping go through `control`. Returns the
- * trained model (the caller owns it) and a results object in results.json's format. A stop during training loads the
- * best epoch so far when there is one (and then still evaluates), else rethrows StopRequested.
+ * Trains one model (one seed); pausing and stopping go through `control`, which belongs to training alone. A stop
+ * after an epoch has finished rebuilds the model from the best checkpoint so far and returns it (`stoppedByUser`); a
+ * stop before that rethrows StopRequested (the trainer has freed its model). The caller owns the returned model.
  */
-export async function trainAndEvaluate(
-  dataset: Dataset,
-  s: TrainSettings,
-  control: RunControl,
-  cb: TrainCallbacks,
-): Promise<{ trained: TrainedModel; results: RunResults; stoppedEarly: boolean }> {
+export async function trainRun(dataset: Dataset, s: TrainSettings, control: RunControl, cb: TrainCallbacks): Promise<TrainedRun> {
   const options = resolveOptions(s.model, s.options);
   const factory = (seed: number) => s.model.create(dataset.dims, seed, options);
   const history: EpochSummary[] = [];
   let best: Uint8Array | null = null;
-  let model: SentimentModel;
-  let stoppedEarly = false;
-  let bestEpoch = 0;
-  let bestValidLoss = NaN;
   const t0 = performance.now();
-  cb.onPhase('training');
+  let model: SentimentModel;
+  let bestEpoch: number;
+  let bestValidLoss: number;
+  let stoppedByUser = false;
   try {
     const r = await trainModel(factory, dataset, { seed: s.seed, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, trainMissingRate: s.trainMissingRate,
       meta: { ...options } }, {
@@ -138,37 +144,39 @@ export async function trainAndEvaluate(
       },
     });
     r.optimizer.dispose();
-    model = r.model;
-    bestEpoch = r.bestEpoch;
-    bestValidLoss = r.bestValidLoss;
+    ({ model, bestEpoch, bestValidLoss } = r);
   } catch (e) {
-    if (control.state !== 'stopping' || !best) throw e;
-    // Stopped after at least one epoch: carry on with the best epoch's weights.
-    stoppedEarly = true;
-    model = factory(s.seed);
-    loadCheckpoint(best, model, null, { strict: false });
-    const m = checkpointMeta(best) as { epoch?: number; validLoss?: number };
-    bestEpoch = m.epoch ?? 0;
-    bestValidLoss = m.validLoss ?? NaN;
+    if (!(e instanceof StopRequested) || !best) throw e;
+    stoppedByUser = true;
+    ({ model, epoch: bestEpoch, validLoss: bestValidLoss } = restoreCheckpoint(factory, s.seed, best));
   }
-  const trainSeconds = (performance.now() - t0) / 1000;
   const label = s.model.describe(options);
-  const trained: TrainedModel = { model, entry: s.model, options, seed: s.seed, dims: dataset.dims, datasetName: dataset.name, label };
-  try {
-    cb.onPhase('evaluating');
-    const t1 = performance.now();
-    const results = await robustness(trained, dataset, s.rates, control, cb.onEvalProgress, s.testSubset);
-    results.run = { ...results.run, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, trainMissingRate: s.trainMissingRate, stoppedByUser: stoppedEarly };
-    results.training = [{
-      seed: s.seed, parameters: model.parameters().reduce((n, p) => n + p.size, 0), bestEpoch, bestValidLoss, epochsRun: history.length,
-      stoppedEarly, trainSeconds, evalSeconds: (performance.now() - t1) / 1000,
-      history: history.map((h) => ({ epoch: h.epoch, train: h.train, valid: h.valid, validMetrics: h.validMetrics, improved: h.improved, lr: h.lr, seconds: h.seconds })),
-    }];
-    return { trained, results, stoppedEarly };
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
+  return {
+    trained: { model, entry: s.model, options, seed: s.seed, dims: dataset.dims, datasetName: dataset.name, label },
+    history, bestEpoch, bestValidLoss, epochsRun: history.length, stoppedByUser, trainSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * Robustness of a trained run at `s.rates` with its training record, in results.json's format. `control` is the
+ * evaluation's own (a fresh one: the training's may already be stopped). The model stays the caller's.
+ */
+export async function evaluateRun(
+  run: TrainedRun,
+  dataset: Dataset,
+  s: TrainSettings,
+  control: RunControl,
+  onProgress: (done: number, total: number) => void,
+): Promise<RunResults> {
+  const t1 = performance.now();
+  const results = await robustness(run.trained, dataset, s.rates, control, onProgress, s.testSubset);
+  results.run = { ...results.run, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, trainMissingRate: s.trainMissingRate, stoppedByUser: run.stoppedByUser };
+  results.training = [{
+    seed: s.seed, parameters: run.trained.model.parameters().reduce((n, p) => n + p.size, 0), bestEpoch: run.bestEpoch, bestValidLoss: run.bestValidLoss,
+    epochsRun: run.epochsRun, stoppedEarly: run.stoppedByUser, trainSeconds: run.trainSeconds, evalSeconds: (performance.now() - t1) / 1000,
+    history: run.history.map((h) => ({ epoch: h.epoch, train: h.train, valid: h.valid, validMetrics: h.validMetrics, improved: h.improved, lr: h.lr, seconds: h.seconds })),
+  }];
+  return results;
 }
 
 /** Robustness of a model on the test split at `rates` (LNLN's mask seed), as a results object. */

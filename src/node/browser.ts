@@ -103,6 +103,18 @@ function alive(pid: number): boolean {
   }
 }
 
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // raced with its exit
+    }
+  }
+}
+
 /** Kills browsers left behind by runs that died without closing them. */
 export function cleanStaleBrowsers(log: (s: string) => void = () => {}): void {
   if (!fs.existsSync(REGISTRY)) return;
@@ -124,15 +136,7 @@ export function cleanStaleBrowsers(log: (s: string) => void = () => {}): void {
     }
     // Only kill the pid if it is still that browser (pids get reused).
     if (cmd.includes(rec.profile) && alive(rec.browserPid)) {
-      try {
-        process.kill(-rec.browserPid, 'SIGKILL');
-      } catch {
-        try {
-          process.kill(rec.browserPid, 'SIGKILL');
-        } catch {
-          // raced with its exit
-        }
-      }
+      killGroup(rec.browserPid);
       log(`killed stale chromium ${rec.browserPid}`);
     }
     fs.rmSync(rec.profile, { recursive: true, force: true });
@@ -145,9 +149,15 @@ export interface LaunchedBrowser {
   executablePath: string;
   args: string[];
   close(): Promise<void>;
+  /** Kills the browser and its helper processes at once and removes its profile (a second Ctrl-C); synchronous. */
+  kill(): void;
 }
 
-export async function launchBrowser(opts: { extraArgs?: string[]; log?: (s: string) => void } = {}): Promise<LaunchedBrowser> {
+/**
+ * `handleSIGINT: false` leaves Ctrl-C to the caller (npm start stops training cleanly first); by default puppeteer kills
+ * the browser and exits on SIGINT.
+ */
+export async function launchBrowser(opts: { extraArgs?: string[]; log?: (s: string) => void; handleSIGINT?: boolean } = {}): Promise<LaunchedBrowser> {
   cleanStaleBrowsers(opts.log);
   const executablePath = findChrome();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'webgrad-chrome-'));
@@ -160,6 +170,7 @@ export async function launchBrowser(opts: { extraArgs?: string[]; log?: (s: stri
     // Chrome's singleton sockets go to $TMPDIR: keep them inside the profile so a killed run leaks nothing in /tmp.
     env: { ...process.env, TMPDIR: profile },
     protocolTimeout: 600_000,
+    handleSIGINT: opts.handleSIGINT ?? true,
   });
   fs.mkdirSync(REGISTRY, { recursive: true });
   const recFile = path.join(REGISTRY, `${process.pid}-${path.basename(profile)}.json`);
@@ -171,6 +182,12 @@ export async function launchBrowser(opts: { extraArgs?: string[]; log?: (s: stri
     args,
     async close() {
       await browser.close().catch(() => {});
+      fs.rmSync(profile, { recursive: true, force: true });
+      fs.rmSync(recFile, { force: true });
+    },
+    kill() {
+      // The browser leads its own process group (puppeteer launches it detached): kill the group, helpers included.
+      if (rec.browserPid > 0) killGroup(rec.browserPid);
       fs.rmSync(profile, { recursive: true, force: true });
       fs.rmSync(recFile, { force: true });
     },

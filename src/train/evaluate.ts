@@ -129,9 +129,11 @@ async function scoreUnderMasks(
           done += B;
           await opts.onProgress?.(done, total);
         });
-        // One prediction in flight while the next is recorded.
-        if (pending) await pending;
+        // One prediction in flight while the next is recorded. The newest job is `pending` before the previous one is
+        // awaited, so when that one throws (a hook's StopRequested) the finally below still catches the newest.
+        const prev = pending;
         pending = job;
+        if (prev) await prev;
       }
       at += ix.length;
     }

@@ -16,6 +16,7 @@ export {
   type TrainResult,
   type TrainCheckpointMeta,
 } from './trainer';
+export { restoreCheckpoint, type RestoredModel } from './restore';
 export {
   evaluateRobustness, evaluateModalityDrop, constantPredictorMetrics, modalitySetLabel, MODALITY_DROPS, type RateResult, type EvaluateOptions,
   type ModalitySet, type ModalityDropResult,

@@ -303,4 +303,32 @@ export const SCENARIOS: Record<string, Scenario> = {
     await rt.sync();
     return out;
   },
+  /** A progress hook that throws (the demo's Stop) ends the evaluation with that error and leaves no promise unhandled. */
+  evaluateHookThrows: async (_args, w) => {
+    const rt = w.runtime();
+    const ds = tiny(w);
+    const model = lateFusion(ds.dims)(1);
+    const rejections: string[] = [];
+    const onRejection = (e: PromiseRejectionEvent) => {
+      rejections.push(String(e.reason));
+      e.preventDefault();
+    };
+    addEventListener('unhandledrejection', onRejection);
+    let calls = 0;
+    let error = '';
+    try {
+      await evaluateRobustness(model, ds, [0, 0.5, 0.9], 1111, { batchSize: 8, onProgress: () => {
+        calls++;
+        throw new Error('stop requested by the hook');
+      } });
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    // Let every readback still in flight settle, and the browser report what was left unhandled.
+    await rt.sync();
+    await new Promise((r) => setTimeout(r, 100));
+    removeEventListener('unhandledrejection', onRejection);
+    model.dispose();
+    return { error, calls, rejections };
+  },
 };
