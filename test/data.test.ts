@@ -194,6 +194,12 @@ describe('MMSA pickle reader: crafted files numpy would never write', () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
   });
 
+  it('a label finite in float64 but beyond float32 is a DataError, not an Infinity label', () => {
+    // Found by the fuzz test (WEBGRAD_SEED=617041827, case 5093): 1e300 passed the float64 check, became Infinity.
+    const huge = pickle(mmsaDict(2, (s) => (s === 'valid' ? { regression_labels: [0.5, 1e300] } : {})));
+    dataError(parse(huge), /valid\['regression_labels'\]\[1\] is 1e\+300.*float32/);
+  });
+
   it("a BUILD whose state sets '__proto__' is a DataError naming the field, not a TypeError", () => {
     // An object (an unknown global) made to look like a dict: its prototype becomes a dict (a Map).
     const fakeDict = { call: ['builtins', 'object'] as [string, string], args: [], state: new Map([['__proto__', new Map()]]) };

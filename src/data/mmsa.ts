@@ -316,7 +316,10 @@ function readSplit(
     if (len !== n) fail(`${at(split, key)} has ${len} entries but ${at(split, 'text')} has ${n} samples`);
   }
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(labels64[i])) fail(`${at(split, 'regression_labels')}[${i}] is ${labels64[i]}`);
+    // Labels are stored as float32: a float64 beyond its range (±3.4e38) would become ±Infinity there.
+    if (!Number.isFinite(Math.fround(labels64[i]))) {
+      fail(`${at(split, 'regression_labels')}[${i}] is ${labels64[i]}${Number.isFinite(labels64[i]) ? ', beyond float32' : ''}`);
+    }
   }
   const outside = labels64.filter((y) => y < -3 || y > 3).length;
   if (outside) warnings.push(`${at(split, 'regression_labels')}: ${outside} labels outside [-3, 3]`);
