@@ -8,7 +8,10 @@
 // - Freed buffers return to a pool keyed by (bytes, usage), but only once the batch that may still use them has been
 //   submitted: a later `queue.writeBuffer` into a reused buffer is ordered after every command already submitted,
 //   whereas it would overtake commands still sitting in an unsubmitted encoder. The pool holds at most `poolLimit`
-//   bytes (256 MiB by default): past that, the buffers pooled longest ago are destroyed.
+//   bytes (256 MiB by default), or the largest working set (live bytes) since the last trimPool()/setPoolLimit() if
+//   that is larger: a training step that frees more than the cap then still finds its buffers next step instead of
+//   remaking them, while batch sizes that come and go (inference) are capped. Past that, the buffers pooled longest
+//   ago are destroyed.
 // - Allocations and dispatches are checked against the device's limits before anything is recorded, and every call
 //   after the device is lost throws a DeviceLostError: a WebGPU validation error would only surface at a later sync.
 // - startProfile()/stopProfile() time every dispatch in between (src/profile.ts); off, they cost one null check.
@@ -110,6 +113,10 @@ export class Runtime {
   /** Pooled buffers, least recently freed first (a Map iterates in insertion order), with their pool keys. */
   private poolOrder = new Map<GPUBuffer, string>();
   private poolBytesLimit: number;
+  /** The most live bytes since the last trimPool()/setPoolLimit(): the pool may keep this much even above its cap. */
+  private workingSetBytes = 0;
+  /** The device's limits, read once (each read of device.limits crosses into the browser). */
+  private readonly limits: GPUSupportedLimits;
   /** The shape each storage buffer was last acquired for, named by limit errors. */
   private shapes = new WeakMap<GPUBuffer, Shape>();
   private loss: DeviceLossInfo | null = null;
@@ -136,6 +143,7 @@ export class Runtime {
   ) {
     this.batchSize = Math.min(opts.batchSize ?? 64, MAX_BATCH);
     this.poolBytesLimit = checkPoolBytes(opts.poolBytes ?? DEFAULT_POOL_BYTES);
+    this.limits = device.limits;
     device.addEventListener('uncapturederror', (ev) => {
       this.errors.push(new KernelError('(uncaptured)', (ev as GPUUncapturedErrorEvent).error.message));
     });
@@ -201,6 +209,7 @@ export class Runtime {
     if (usage & USAGE.STORAGE) {
       this.counters.liveBuffers++;
       this.counters.liveBytes += size;
+      this.workingSetBytes = Math.max(this.workingSetBytes, this.counters.liveBytes);
       if (label.shape) this.shapes.set(buf, label.shape);
       else this.shapes.delete(buf);
     }
@@ -208,7 +217,7 @@ export class Runtime {
   }
 
   private checkSize(size: number, usage: number, label: AllocationLabel): void {
-    const lim = this.device.limits;
+    const lim = this.limits;
     const [limit, name] = usage & USAGE.STORAGE && lim.maxStorageBufferBindingSize < lim.maxBufferSize
       ? [lim.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize']
       : [lim.maxBufferSize, 'maxBufferSize'];
@@ -237,7 +246,7 @@ export class Runtime {
     this.poolOrder.set(buf, key);
     this.counters.pooledBuffers++;
     this.counters.pooledBytes += buf.size;
-    this.evictTo(this.poolBytesLimit);
+    this.evictTo(Math.max(this.poolBytesLimit, this.workingSetBytes));
   }
 
   /** Destroys pooled buffers, least recently freed first, until the pool holds at most `bytes`. */
@@ -256,7 +265,10 @@ export class Runtime {
     }
   }
 
-  /** Most bytes of freed buffers kept for reuse (init's `poolBytes`, 256 MiB by default). */
+  /**
+   * Bytes of freed buffers kept for reuse (init's `poolBytes`, 256 MiB by default); the pool may keep up to the largest
+   * working set since the last trimPool()/setPoolLimit() when that is larger.
+   */
   get poolLimit(): number {
     return this.poolBytesLimit;
   }
@@ -264,12 +276,14 @@ export class Runtime {
   /** Changes the pool's byte cap (Infinity: unbounded), destroying the least recently freed buffers above it. */
   setPoolLimit(bytes: number): void {
     this.poolBytesLimit = checkPoolBytes(bytes);
+    this.workingSetBytes = this.counters.liveBytes;
     this.evictTo(this.poolBytesLimit);
   }
 
   /** Destroys every pooled buffer (live ones stay), e.g. after inference on a batch size that will not come again. */
   trimPool(): void {
     if (!this.loss) this.flush();
+    this.workingSetBytes = this.counters.liveBytes;
     this.evictTo(0);
   }
 
@@ -382,7 +396,7 @@ export class Runtime {
 
   /** Refuses, before anything is recorded, a grid or a binding that this device's limits do not allow. */
   private checkDispatch(spec: DispatchSpec, groups: number[]): void {
-    const lim = this.device.limits;
+    const lim = this.limits;
     const fail = (msg: string) => {
       const shapes = [...new Set(spec.buffers)].map((b) => this.shapes.get(b)).filter((sh): sh is Shape => sh !== undefined);
       return new WebgradError(spec.kernel.name, msg, shapes);

@@ -70,12 +70,22 @@ describe('buffer pool', () => {
   it('keeps at most its byte cap, destroying the least recently freed buffers first', async () => {
     const cap = 3 * 65536 + 3 * 256 + 1024; // room for three of the four raw buffers
     const r = await run('poolCap', { cap });
+    expect(r.liveAtStart).toBe(0);
     expect(r.afterFour).toEqual({ pooledBuffers: 3, pooledBytes: 3 * 65536 + (1 + 2 + 3) * 256 });
     expect(r.reused).toBe(0);
     expect(r.remade).toBe(1);
     expect(r.highWater).toBeGreaterThan(0);
     expect(r.highWater).toBeLessThanOrEqual(cap);
     expect(r.unaccounted).toBe(0);
+  });
+
+  it('keeps a working set larger than its cap, so a training step does not remake its buffers every step', async () => {
+    const r = await run('poolWorkingSet', { cap: 65536, bytes: 65536 });
+    // Four buffers live at once, freed together: all four stay pooled (the cap alone would keep one) and are reused.
+    expect(r.steps.map((s: { pooledBuffers: number }) => s.pooledBuffers)).toEqual([4, 4, 4]);
+    expect(r.steps[2].allocatedBuffers).toBe(r.steps[0].allocatedBuffers);
+    expect(r.afterTrim).toBe(0);
+    expect(r.afterSmallStep).toBe(1); // 64 KiB then 128 KiB, one at a time: only the 128 KiB one stays
   });
 
   it('defaults to a 256 MiB cap, configurable through init options and setPoolLimit', async () => {

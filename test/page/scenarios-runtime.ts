@@ -119,8 +119,9 @@ export const SCENARIOS: Record<string, Scenario> = {
     rt.setPoolLimit(cap);
     const size = (i: number) => 65536 + 256 * i;
     try {
-      const bufs = [0, 1, 2, 3].map((i) => rt.acquire(size(i)));
-      for (const b of bufs) rt.release(b);
+      // One at a time, so the working set (which the pool may keep above its cap) stays one buffer.
+      const liveAtStart = rt.stats().liveBytes;
+      for (const i of [0, 1, 2, 3]) rt.release(rt.acquire(size(i)));
       const afterFour = rt.stats();
       // Buffer 0 was freed longest ago: it must be the one destroyed.
       const reuse1 = rt.acquire(size(1));
@@ -142,10 +143,37 @@ export const SCENARIOS: Record<string, Scenario> = {
       weight.dispose();
       const end = rt.stats();
       return {
-        afterFour: { pooledBuffers: afterFour.pooledBuffers, pooledBytes: afterFour.pooledBytes }, reused, remade, highWater,
+        afterFour: { pooledBuffers: afterFour.pooledBuffers, pooledBytes: afterFour.pooledBytes }, reused, remade, highWater, liveAtStart,
         // Evicted buffers are destroyed: what is allocated is what is live or pooled.
         unaccounted: end.allocatedBytes - end.liveBytes - end.pooledBytes,
       };
+    } finally {
+      rt.setPoolLimit(limitBefore);
+    }
+  },
+
+  /** A working set above the cap: freed together, it stays pooled, and the next "step" remakes nothing. */
+  async poolWorkingSet({ cap, bytes }: { cap: number; bytes: number }, w: W) {
+    const rt = w.runtime();
+    await rt.sync();
+    const limitBefore = rt.poolLimit;
+    rt.trimPool();
+    rt.setPoolLimit(cap);
+    try {
+      const steps: { pooledBuffers: number; allocatedBuffers: number }[] = [];
+      for (let step = 0; step < 3; step++) {
+        const bufs = [0, 1, 2, 3].map(() => rt.acquire(bytes));
+        for (const b of bufs) rt.release(b);
+        const s = rt.stats();
+        steps.push({ pooledBuffers: s.pooledBuffers, allocatedBuffers: s.allocatedBuffers });
+      }
+      rt.trimPool();
+      const afterTrim = rt.stats().pooledBuffers;
+      // After trimPool() the working set starts again from what is live (nothing): two buffers used one after the other
+      // make a working set of the larger one, so the older is destroyed when the second is freed.
+      rt.release(rt.acquire(bytes));
+      rt.release(rt.acquire(bytes * 2));
+      return { steps, afterTrim, afterSmallStep: rt.stats().pooledBuffers };
     } finally {
       rt.setPoolLimit(limitBefore);
     }
