@@ -42,6 +42,15 @@ describe('device limits', () => {
     expectNoTrace(r);
   });
 
+  it("refuses an op's output over the limit naming the op (matmul), not an internal allocation", async () => {
+    const r = await run('tooLargeOutput');
+    expect(r.error?.name).toBe('WebgradError');
+    expect(r.error.message).toMatch(new RegExp(`^matmul: a tensor of shape \\[${r.n}, ${r.n}\\] needs`));
+    expect(r.dispatches).toBe(0);
+    expect(r.liveBytes).toBe(0);
+    expect(r.syncError).toBeNull();
+  });
+
   it('refuses a dispatch over maxComputeWorkgroupsPerDimension at the op, naming the kernel and shapes', async () => {
     const n = 524_281; // 2n rows, 16 per workgroup: 65,536 workgroups along x
     const r = await run('tooManyWorkgroups', { n });

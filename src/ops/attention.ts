@@ -178,14 +178,14 @@ function fused(
   const maskBuf = (mask?.t ?? q).buffer;
   const qRows = B * H * Tq;
 
-  const o = empty(q.shape); // o: q's shape (B, H, Tq, Dh) or (B, Tq, H, Dh)
-  const lse = empty([qRows]); // per query row, (b·H + h)·Tq + i
+  const o = empty(q.shape, 'attention'); // o: q's shape (B, H, Tq, Dh) or (B, Tq, H, Dh)
+  const lse = empty([qRows], 'attention'); // per query row, (b·H + h)·Tq + i
   rt.dispatch({ kernel: K.fwd, constants, ...pass(Tq), buffers: [q.buffer, k.buffer, v.buffer, maskBuf, o.buffer, lse.buffer] });
 
   const saved = o.view(o.shape); // the backward reads o (for D = Σ go·o); a view survives the caller disposing o
   record(o, 'attention', [q, k, v], (gy, needs) => {
-    const dq = empty(q.shape);
-    const dsum = empty([qRows]);
+    const dq = empty(q.shape, 'attention');
+    const dsum = empty([qRows], 'attention');
     rt.dispatch({
       kernel: K.dq, constants, ...pass(Tq),
       buffers: [q.buffer, k.buffer, v.buffer, maskBuf, saved.buffer, lse.buffer, gy.buffer, dq.buffer, dsum.buffer],
@@ -193,8 +193,8 @@ function fused(
     let dk: Tensor | null = null;
     let dv: Tensor | null = null;
     if (needs[1] || needs[2]) {
-      dk = empty(k.shape);
-      dv = empty(v.shape);
+      dk = empty(k.shape, 'attention');
+      dv = empty(v.shape, 'attention');
       rt.dispatch({
         kernel: K.dkv, constants, ...pass(Tk),
         buffers: [q.buffer, k.buffer, v.buffer, maskBuf, lse.buffer, gy.buffer, dsum.buffer, dk.buffer, dv.buffer],

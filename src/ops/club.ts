@@ -83,8 +83,8 @@ function fused(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, n:
   const cols = mu.size / n; //                                       (N, T, D) viewed as (N, cols)
   const scale = 1 / (n * t);
   const save = mode === Mode.UpperBound && isGradEnabled() && [mu, logvar, y].some((x) => x.requiresGrad);
-  const part = empty([cols]);
-  const stats = empty(save ? [4, cols] : [4]); //                     [E y; Var y; E w; E wμ] per column, or a spare
+  const part = empty([cols], op);
+  const stats = empty(save ? [4, cols] : [4], op); //                     [E y; Var y; E w; E wμ] per column, or a spare
   rt.dispatch({
     kernel: vec4 ? CLUB_FORWARD_VEC4 : CLUB_FORWARD,
     constants: { MODE: mode, SAVE: save ? 1 : 0 },
@@ -92,12 +92,12 @@ function fused(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, n:
     buffers: [mu.buffer, logvar.buffer, y.buffer, part.buffer, stats.buffer],
     groups: vec4 ? grid1d(cols / 4, 16) : grid1d(cols, 64),
   });
-  const out = empty([]);
+  const out = empty([], op);
   rt.dispatch({ kernel: CLUB_SUM, uniforms: [cols, f32bits(scale)], buffers: [part.buffer, out.buffer], groups: [1] });
   part.dispose();
 
   record(out, op, [mu, logvar, y], (gy, needs) => {
-    const grads = [mu, logvar, y].map((x) => empty(x.shape)); //     dmu, dlogvar, dy: one pass writes all three
+    const grads = [mu, logvar, y].map((x) => empty(x.shape, op)); //     dmu, dlogvar, dy: one pass writes all three
     rt.dispatch({
       kernel: vec4 ? CLUB_BACKWARD_VEC4 : CLUB_BACKWARD,
       constants: { MODE: mode },

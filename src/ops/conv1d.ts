@@ -169,7 +169,7 @@ function tiledConv(g: Conv1dGeometry, inp: Tensor, weight: Tensor, bias: Tensor 
   const [outC, outG, outT, inC, inG, inT] = transposed
     ? [Cin, CinG, g.T, Cout, CoutG, g.Tout]
     : [Cout, CoutG, g.Tout, Cin, CinG, g.T];
-  const out = empty([B, outC, outT]);
+  const out = empty([B, outC, outT], 'conv1d');
   const N = B * outT;
   const rows = rowsFor(outG);
   const tilesPerGroup = Math.ceil(outG / rows);
@@ -195,7 +195,7 @@ function windowConv(g: Conv1dGeometry, inp: Tensor, weight: Tensor, bias: Tensor
   const [outC, outG, outT, inC, inG, inT] = transposed
     ? [Cin, CinG, g.T, Cout, CoutG, g.Tout]
     : [Cout, CoutG, g.Tout, Cin, CinG, g.T];
-  const out = empty([B, outC, outT]);
+  const out = empty([B, outC, outT], 'conv1d');
   const rows = rowsFor(outG);
   const tilesPerGroup = Math.ceil(outG / rows);
   const tilesT = Math.ceil(outT / TILE_COLS);
@@ -229,9 +229,9 @@ function tiledWeightGrad(g: Conv1dGeometry, x: Tensor, gy: Tensor, withBias: boo
   const want = Math.min(Math.ceil(WGRAD_TARGET_INVOCATIONS / tiles), Math.ceil(N / WGRAD_MIN_CHUNK));
   const chunk = Math.ceil(N / Math.max(1, want));
   const Z = Math.ceil(N / chunk);
-  const dw = empty([Cout, CinG, K]);
+  const dw = empty([Cout, CinG, K], 'conv1d');
   const direct = Z === 1 && !withBias; // the one partial is dw itself
-  const part = direct ? dw : empty([Z, Cout, J1]);
+  const part = direct ? dw : empty([Z, Cout, J1], 'conv1d');
   const rt = runtime();
   rt.dispatch({
     kernel: WGRAD,
@@ -242,7 +242,7 @@ function tiledWeightGrad(g: Conv1dGeometry, x: Tensor, gy: Tensor, withBias: boo
     groups: grid1d(tiles * Z, WG),
   });
   if (direct) return [dw, null];
-  const db = empty(withBias ? [Cout] : [1]); // without a bias, a scratch target for the unused binding
+  const db = empty(withBias ? [Cout] : [1], 'conv1d'); // without a bias, a scratch target for the unused binding
   rt.dispatch({
     kernel: COMBINE,
     uniforms: [Cout * J1, J1, Z, withBias ? 1 : 0],
@@ -261,7 +261,7 @@ function naiveUniforms(g: Conv1dGeometry): number[] {
 }
 
 function naiveForward(g: Conv1dGeometry, x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  const y = empty([g.B, g.Cout, g.Tout]);
+  const y = empty([g.B, g.Cout, g.Tout], 'conv1d');
   runtime().dispatch({
     kernel: NAIVE,
     uniforms: [y.size, ...naiveUniforms(g), bias ? 1 : 0],
@@ -272,7 +272,7 @@ function naiveForward(g: Conv1dGeometry, x: Tensor, weight: Tensor, bias: Tensor
 }
 
 function naiveDx(g: Conv1dGeometry, gy: Tensor, weight: Tensor): Tensor {
-  const dx = empty([g.B, g.Cin, g.T]);
+  const dx = empty([g.B, g.Cin, g.T], 'conv1d');
   runtime().dispatch({
     kernel: NAIVE_DX,
     uniforms: [dx.size, ...naiveUniforms(g)],
@@ -283,7 +283,7 @@ function naiveDx(g: Conv1dGeometry, gy: Tensor, weight: Tensor): Tensor {
 }
 
 function naiveDw(g: Conv1dGeometry, x: Tensor, gy: Tensor): Tensor {
-  const dw = empty([g.Cout, g.Cin / g.groups, g.K]);
+  const dw = empty([g.Cout, g.Cin / g.groups, g.K], 'conv1d');
   runtime().dispatch({
     kernel: NAIVE_DW,
     uniforms: [dw.size, g.B, ...naiveUniforms(g)],

@@ -33,7 +33,7 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor
 export const dropoutThreshold = (p: number): number => Math.round(p * 16777216);
 
 function applyMask(x: Tensor, p: number, seed: number): Tensor {
-  const y = empty(x.shape);
+  const y = empty(x.shape, 'dropout');
   const n4 = Math.ceil(x.size / 4); // whole vec4s: buffers are allocated in 16-byte units
   runtime().dispatch({
     kernel: DROPOUT,

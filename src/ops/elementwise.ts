@@ -30,7 +30,7 @@ const enum U {
 
 /** y = f(x) for the op `op` (scalar parameter `s` where the op has one). */
 function unary(op: U, x: Tensor, s = 0): Tensor {
-  const y = empty(x.shape);
+  const y = empty(x.shape, 'unary');
   runtime().dispatch({
     kernel: UNARY,
     constants: { OP: op },
@@ -43,7 +43,7 @@ function unary(op: U, x: Tensor, s = 0): Tensor {
 
 /** gx = gy · f'(x), fused. */
 function unaryGrad(op: U, x: Tensor, gy: Tensor, s = 0): Tensor {
-  const gx = empty(x.shape);
+  const gx = empty(x.shape, 'unary backward');
   runtime().dispatch({
     kernel: UNARY_GRAD,
     constants: { OP: op },
@@ -169,7 +169,7 @@ function shapeSizeOf(s: Shape): number {
 /** y = a ⊙ b with broadcasting, no tape. `shape` is the broadcast shape (already checked by the caller, `name`). */
 function binaryKernel(op: B, a: Tensor, b: Tensor, shape: Shape, name = 'binary'): Tensor {
   const cfg = broadcastConfig(name, shape, [a.shape, b.shape]);
-  const y = empty(shape);
+  const y = empty(shape, name);
   runtime().dispatch({
     kernel: BINARY,
     constants: { OP: op, ...cfg.constants },
@@ -183,7 +183,7 @@ function binaryKernel(op: B, a: Tensor, b: Tensor, shape: Shape, name = 'binary'
 /** gy · ∂(a ⊙ b)/∂(input `which`) at y's shape, for div and maximum (binary_grad.wgsl). */
 function binaryGradKernel(op: B, which: 0 | 1, gy: Tensor, a: Tensor, b: Tensor): Tensor {
   const cfg = broadcastConfig('binary', gy.shape, [a.shape, b.shape]);
-  const g = empty(gy.shape);
+  const g = empty(gy.shape, 'binary backward');
   runtime().dispatch({
     kernel: BINARY_GRAD,
     constants: { OP: op, WHICH: which, ...cfg.constants },
@@ -263,7 +263,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
     y = x.view(shape); // only unit axes added or renamed: nothing to repeat
   } else {
     const cfg = broadcastConfig('expand', shape, [x.shape, x.shape]);
-    y = empty(shape);
+    y = empty(shape, 'expand');
     runtime().dispatch({
       kernel: BINARY,
       constants: { OP: B.CopyA, ...cfg.constants },

@@ -126,22 +126,22 @@ function fused(
   const vec4 = d % 4 === 0;
   const rowDims = vec4 ? [d / 4, ds4] : [d, ds];
 
-  const xhat = empty([rows, ds]); //                   x̂, zero-padded to ds
-  const norm = empty([rows]); //                       ‖x‖
+  const xhat = empty([rows, ds], 'infoNCE'); //                   x̂, zero-padded to ds
+  const norm = empty([rows], 'infoNCE'); //                       ‖x‖
   rt.dispatch({
     kernel: vec4 ? INFONCE_NORMALIZE_VEC4 : INFONCE_NORMALIZE,
     uniforms: [n, m, ...rowDims, f32bits(eps)],
     buffers: [a.buffer, p.buffer, (neg ?? a).buffer, xhat.buffer, norm.buffer],
     groups: [Math.ceil(rows / 16)],
   });
-  const g = empty([n, c]); //                          logits, then (softmax − onehot)/(τN) when recording
+  const g = empty([n, c], 'infoNCE'); //                          logits, then (softmax − onehot)/(τN) when recording
   rt.dispatch({
     kernel: INFONCE_LOGITS,
     uniforms: [n, q, c, ds, d, cbase, off, tilesQ, f32bits(1 / tau)],
     buffers: [xhat.buffer, g.buffer],
     groups: grid1d(tilesN * tilesQ, 16),
   });
-  const rowloss = empty([n]);
+  const rowloss = empty([n], 'infoNCE');
   rt.dispatch({
     kernel: INFONCE_ROWS,
     constants: { INBATCH: inBatch ? 1 : 0, SAVE_GRAD: grad ? 1 : 0 },
@@ -149,12 +149,12 @@ function fused(
     buffers: [xhat.buffer, g.buffer, rowloss.buffer],
     groups: [Math.ceil(n / 16)],
   });
-  const y = empty([]);
+  const y = empty([], 'infoNCE');
   rt.dispatch({ kernel: INFONCE_MEAN, uniforms: [n, f32bits(1 / n)], buffers: [rowloss.buffer, y.buffer], groups: [1] });
   rowloss.dispose();
 
   record(y, 'infoNCE', inputs, (gy, needs) => {
-    const dxhat = empty([rows, ds]);
+    const dxhat = empty([rows, ds], 'infoNCE');
     const chunks = ds4 / 2; //                          8 floats per invocation
     const tiles = tilesN + tilesQ + (inBatch ? 0 : tilesN);
     rt.dispatch({
@@ -164,8 +164,8 @@ function fused(
       buffers: [xhat.buffer, g.buffer, gy.buffer, dxhat.buffer],
       groups: grid1d(tiles * chunks, 16),
     });
-    const grads = inputs.map((t) => empty(t.shape));
-    const spare = neg ? null : empty([4]); //           stands in for dneg when there are no negatives
+    const grads = inputs.map((t) => empty(t.shape, 'infoNCE'));
+    const spare = neg ? null : empty([4], 'infoNCE'); //           stands in for dneg when there are no negatives
     rt.dispatch({
       kernel: vec4 ? INFONCE_RENORM_VEC4 : INFONCE_RENORM,
       uniforms: [n, m, ...rowDims, f32bits(eps)],

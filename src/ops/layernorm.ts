@@ -38,9 +38,9 @@ export function layerNorm(x: Tensor, gamma?: Tensor | null, beta?: Tensor | null
 
   const rt = runtime();
   const rows = shapeSize(x.shape.slice(0, -1));
-  const y = empty(x.shape); // y: x.shape
-  const mean = empty([rows]);
-  const rstd = empty([rows]);
+  const y = empty(x.shape, 'layerNorm'); // y: x.shape
+  const mean = empty([rows], 'layerNorm');
+  const rstd = empty([rows], 'layerNorm');
   rt.dispatch({
     kernel: LAYERNORM,
     constants: { HAS_GAMMA: gamma ? 1 : 0, HAS_BETA: beta ? 1 : 0 },
@@ -56,7 +56,7 @@ export function layerNorm(x: Tensor, gamma?: Tensor | null, beta?: Tensor | null
     const needBeta = beta ? needP.shift()! : false;
     let dx: Tensor | null = null;
     if (needX) {
-      dx = empty(x.shape);
+      dx = empty(x.shape, 'layerNorm');
       rt.dispatch({
         kernel: LAYERNORM_GRAD_X,
         constants: { HAS_GAMMA: gamma ? 1 : 0 },
@@ -85,8 +85,8 @@ function paramGrads(x: Tensor, gy: Tensor, mean: Tensor, rstd: Tensor, rows: num
   if (parts < 2) parts = 1;
   const chunk = Math.max(1, Math.ceil(rows / parts));
   parts = Math.max(1, Math.ceil(rows / chunk));
-  const dg = empty(parts === 1 ? [c] : [parts, c]);
-  const db = empty(parts === 1 ? [c] : [parts, c]);
+  const dg = empty(parts === 1 ? [c] : [parts, c], 'layerNorm');
+  const db = empty(parts === 1 ? [c] : [parts, c], 'layerNorm');
   runtime().dispatch({
     kernel: LAYERNORM_GRAD_PARAMS,
     uniforms: [rows, c, chunk, parts],

@@ -48,7 +48,7 @@ function pointwiseLoss(op: string, kind: Kind, pred: Tensor, target: Tensor, red
   let y: Tensor;
 
   if (reduction === 'none') {
-    y = empty(pred.shape);
+    y = empty(pred.shape, op);
     rt.dispatch({
       kernel: LOSS_ELEMENTWISE,
       constants: { KIND: kind },
@@ -57,7 +57,7 @@ function pointwiseLoss(op: string, kind: Kind, pred: Tensor, target: Tensor, red
       groups: grid1d(n, 64),
     });
   } else {
-    y = empty([]);
+    y = empty([], op);
     const parts = n <= SERIAL_MAX ? 1 : Math.min(MAX_PARTS, Math.ceil(n / SERIAL_MAX));
     const partial = parts === 1 ? y.buffer : rt.acquire(parts * 4);
     rt.dispatch({
@@ -75,7 +75,7 @@ function pointwiseLoss(op: string, kind: Kind, pred: Tensor, target: Tensor, red
 
   return record(y, op, [pred, target], (gy, needs) => {
     const grad = (sign: number): Tensor => {
-      const dx = empty(pred.shape);
+      const dx = empty(pred.shape, op);
       rt.dispatch({
         kernel: LOSS_BACKWARD,
         constants: { KIND: kind, BROADCAST: reduction === 'none' ? 0 : 1 },

@@ -119,11 +119,11 @@ export function lstmOp(op: string, x: Tensor, weights: readonly Tensor[], opts: 
   const rt = runtime();
 
   // packed = [output (B, T, D·H) | h (L·D, B, H) | c (L·D, B, H)]: the one tensor the tape node sits on.
-  const packed = empty([nOut + 2 * half]);
+  const packed = empty([nOut + 2 * half], 'lstm');
   const saved: Saved[] = [];
   noGrad(() => {
     const init = packInit(h0, c0, half); // [h0 | c0]
-    const state = empty([2 * half]); // [h | c], written by each layer's last step
+    const state = empty([2 * half], 'lstm'); // [h | c], written by each layer's last step
     let input = x;
     for (let l = 0; l < L; l++) {
       const per = bias ? 4 : 2;
@@ -134,9 +134,9 @@ export function lstmOp(op: string, x: Tensor, weights: readonly Tensor[], opts: 
       const x2 = input.view([B * T, inL]);
       const gates = matmul(x2, wIh, { transB: true }); // (D, B·T, 4H) = x·W_ihᵀ, both directions
       x2.dispose();
-      const cs = empty([D, B, T + 1, H]);
-      const hprev = empty([D, B * T, H]);
-      const out = l === L - 1 ? packed : empty([B, T, D * H]);
+      const cs = empty([D, B, T + 1, H], 'lstm');
+      const hprev = empty([D, B * T, H], 'lstm');
+      const out = l === L - 1 ? packed : empty([B, T, D * H], 'lstm');
       recurrence(kind, dims, l, [rec, init, gates, cs, hprev, out, state]);
       saved.push({ input, wIh, rec, gates, cs, hprev });
       input = out;
@@ -154,13 +154,13 @@ export function lstmOp(op: string, x: Tensor, weights: readonly Tensor[], opts: 
     const needW = rest; // per weight, flat order
     const per = bias ? 4 : 2;
     const gW: (Tensor | null)[] = weights.map(() => null);
-    const dInit = empty([2 * half]); // [dh0 | dc0]
+    const dInit = empty([2 * half], 'lstm'); // [dh0 | dc0]
     let gOut: Tensor = gy; // dL/d(layer output): the head of gy for the last layer
     let gX: Tensor | null = null;
     for (let l = L - 1; l >= 0; l--) {
       const s = saved[l];
       const needs = (k: number) => [0, 1].slice(0, D).some((d) => needW[(l * D + d) * per + k]);
-      const dG = empty([D, B * T, 4 * H]);
+      const dG = empty([D, B * T, 4 * H], 'lstm');
       bptt(kind, dims, l, nOut, [s.rec, s.gates, s.cs, gOut, gy, dG, dInit]);
       const inL = s.input.shape[2];
       const put = (k: number, grads: Tensor[]) => grads.forEach((g, d) => (gW[(l * D + d) * per + k] = g));
@@ -333,7 +333,7 @@ function bptt(kind: LstmKernel, n: Dims, l: number, gsOff: number, bufs: Tensor[
 
 /** [h0 | c0] (each L·D·B·H), zeros where absent. */
 function packInit(h0: Tensor | null, c0: Tensor | null, half: number): Tensor {
-  const init = h0 && c0 ? empty([2 * half]) : zeros([2 * half]);
+  const init = h0 && c0 ? empty([2 * half], 'lstm') : zeros([2 * half]);
   if (h0) runtime().copy(h0.buffer, init.buffer, half * 4, 0, 0);
   if (c0) runtime().copy(c0.buffer, init.buffer, half * 4, 0, half * 4);
   return init;
@@ -342,7 +342,7 @@ function packInit(h0: Tensor | null, c0: Tensor | null, half: number): Tensor {
 /** The D directions' tensors of one shape stacked on a new leading axis (a view when D = 1). */
 function stackDirs(D: number, at: (d: number) => Tensor, shape: number[]): Tensor {
   if (D === 1) return at(0).view(shape);
-  const y = empty(shape);
+  const y = empty(shape, 'lstm');
   const n = shapeSize(shape) / D;
   for (let d = 0; d < D; d++) runtime().copy(at(d).buffer, y.buffer, n * 4, 0, d * n * 4);
   return y;
@@ -354,7 +354,7 @@ function packRec(n: Dims, whh: (d: number) => Tensor, bih: ((d: number) => Tenso
   const nW = 4 * H * H;
   const nB = 4 * H;
   const size = D * (nW + 2 * nB);
-  const rec = bih ? empty([size]) : zeros([size]);
+  const rec = bih ? empty([size], 'lstm') : zeros([size]);
   const rt = runtime();
   for (let d = 0; d < D; d++) {
     rt.copy(whh(d).buffer, rec.buffer, nW * 4, 0, d * nW * 4);
@@ -382,7 +382,7 @@ function splitDirs(t: Tensor, shape: number[]): Tensor[] {
 
 /** A copy of t's elements [start, start + size(shape)) as a new tensor. */
 function part(t: Tensor, start: number, shape: number[]): Tensor {
-  const y = empty(shape);
+  const y = empty(shape, 'lstm');
   runtime().copy(t.buffer, y.buffer, y.size * 4, start * 4, 0);
   return y;
 }

@@ -110,7 +110,7 @@ function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, rung: Matm
   const batched = a.rank === 3 || b.rank === 3;
   const batch = Math.max(batchOf(a), batchOf(b));
   const [Z, S] = sumBatch ? [1, batch] : [batch, 1];
-  const c = empty(batched && !sumBatch ? [batch, M, N] : [M, N]);
+  const c = empty(batched && !sumBatch ? [batch, M, N] : [M, N], 'matmul');
   if (c.size === 0) return c;
   // Element strides of op(A) along m and k and of op(B) along k and n (row-major storage, swapped by a transpose).
   const [sAm, sAk] = transA ? [1, M] : [K, 1];

@@ -119,7 +119,7 @@ function sumPass(
   src: Tensor, m: Tensor | null, outer: number, len: number, inner: number, chunkLen: number, nChunks: number,
   scale: number, shape: number[],
 ): Tensor {
-  const y = empty(shape);
+  const y = empty(shape, 'sum');
   const n = outer * nChunks * inner;
   // Contiguous rows a multiple of 4 long are read as vec4s (about 20% faster on SwiftShader than 4 scalar loads).
   const vec4 = inner === 1 && len % 4 === 0 && chunkLen % 4 === 0;
@@ -138,8 +138,8 @@ function maxPass(
   src: Tensor, srcIdx: Tensor | null, outer: number, len: number, inner: number, chunkLen: number, nChunks: number,
   shape: number[],
 ): { y: Tensor; idx: Tensor } {
-  const y = empty(shape);
-  const idx = empty(shape);
+  const y = empty(shape, 'max');
+  const idx = empty(shape, 'max');
   const n = outer * nChunks * inner;
   runtime().dispatch({
     kernel: REDUCE_MAX,
@@ -191,7 +191,7 @@ function permuteKeptFirst(x: Tensor, plan: Plan): Tensor {
     s *= groups[g].size;
   }
   const order = [...groups.keys()].sort((a, b) => Number(groups[a].reduced) - Number(groups[b].reduced) || a - b);
-  const y = empty([plan.nOut * plan.n]);
+  const y = empty([plan.nOut * plan.n], 'reduce');
   const run = runLength(y.size);
   const uniforms = [y.size, order.length, run, 0, ...order.flatMap((g) => [groups[g].size, xstride[g], 0, 0])];
   const groupCount = grid1d(Math.ceil(y.size / run), 64);
@@ -207,7 +207,7 @@ function asRows(x: Tensor, plan: Plan): { src: Tensor; outer: number; r: number;
 
 /** Runs one reduction of x as planned. */
 function reduceForward(x: Tensor, plan: Plan, kind: Kind, scale: number): { y: Tensor; idx?: Tensor } {
-  if (plan.nOut === 0) return { y: empty(plan.outShape), idx: kind === 'max' ? empty(plan.outShape) : undefined };
+  if (plan.nOut === 0) return { y: empty(plan.outShape, 'reduce'), idx: kind === 'max' ? empty(plan.outShape, 'reduce') : undefined };
   const v = asRows(x, plan);
   const out = reduceRows(kind, v.src, plan.outShape, v.outer, v.r, v.inner, scale);
   if (v.copied) v.src.dispose();
@@ -221,7 +221,7 @@ function reduceForward(x: Tensor, plan: Plan, kind: Kind, scale: number): { y: T
  * mode 0: scale·gy;  1: gy at the saved arg-max only;  2: 2·scale·gy·(x − m).
  */
 function reduceGrad(gy: Tensor, x: Tensor, plan: Plan, mode: 0 | 1 | 2, scale: number, saved?: Tensor): Tensor {
-  const gx = empty(x.shape);
+  const gx = empty(x.shape, 'reduce');
   // x as groups; a tensor of all size-1 axes is one group of size 1.
   const groups = plan.groups.length ? plan.groups : [{ size: 1, reduced: false }];
   const quads: number[][] = [];
@@ -253,7 +253,7 @@ export function sum(x: Tensor, axes?: number | number[], keepdim = false): Tenso
   assertLive('sum', x);
   const plan = planReduce('sum', x.shape, axes, keepdim);
   let y: Tensor;
-  if (plan.n === 0) fillInto((y = empty(plan.outShape)), 0);
+  if (plan.n === 0) fillInto((y = empty(plan.outShape, 'sum')), 0);
   else y = reduceForward(x, plan, 'sum', 1).y; // y: outShape
   return record(y, 'sum', [x], (gy) => [reduceGrad(gy, x, plan, 0, 1)]);
 }
@@ -292,7 +292,7 @@ export function variance(x: Tensor, axes?: number | number[], keepdim = false, {
   check(plan.n > 0 || plan.nOut === 0, 'variance', 'cannot take the variance over an empty axis', [x.shape]);
   const scale = 1 / (plan.n - (unbiased ? 1 : 0)); // unbiased with n = 1 divides by zero, as in PyTorch (NaN)
   let m: Tensor, y: Tensor; // m, y: outShape
-  if (plan.nOut === 0) [m, y] = [empty(plan.outShape), empty(plan.outShape)];
+  if (plan.nOut === 0) [m, y] = [empty(plan.outShape, 'variance'), empty(plan.outShape, 'variance')];
   else {
     const v = asRows(x, plan); // permuted once, read by both passes
     m = reduceRows('sum', v.src, plan.outShape, v.outer, v.r, v.inner, 1 / plan.n).y;

@@ -109,7 +109,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
   let y: Tensor;
   if (x.size > 0 && plan.moves) {
-    y = empty(outShape);
+    y = empty(outShape, 'permute');
     permuteInto(x, y, plan.shape, plan.stride);
   } else {
     y = x.view(outShape); // only size-1 axes moved: the element order is unchanged
@@ -185,11 +185,11 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
     const y = x.view(outShape); // the whole axis: nothing to copy
     return record(y, 'slice', [x], (gy) => [gy.view(xShape)]);
   }
-  const y = empty(outShape);
+  const y = empty(outShape, 'slice');
   windowInto(x, y, outer, yb, xb, off);
   return record(y, 'slice', [x], (gy) => {
     // dx: gy placed into a zero tensor of x's shape, each dx element reading gy or writing 0.
-    const dx = empty(xShape);
+    const dx = empty(xShape, 'slice');
     windowInto(gy, dx, outer, xb, yb, -off);
     return [dx];
   });
@@ -256,7 +256,7 @@ function joinWindows(op: string, xs: readonly Tensor[], outShape: number[], oute
   const yb = blocks.reduce((s, b) => s + b, 0);
   const offs = blocks.map((_, k) => blocks.slice(0, k).reduce((s, b) => s + b, 0));
   const shapes = xs.map((x) => x.shape);
-  const y = empty(outShape);
+  const y = empty(outShape, op);
   const rt = runtime();
   xs.forEach((x, k) => {
     const xb = blocks[k];
@@ -278,7 +278,7 @@ function joinWindows(op: string, xs: readonly Tensor[], outShape: number[], oute
   return record(y, op, [...xs], (gy, needs) =>
     shapes.map((s, k) => {
       if (!needs[k]) return null;
-      const g = empty(s);
+      const g = empty(s, op);
       windowInto(gy, g, outer, blocks[k], yb, offs[k]);
       return g;
     }),
@@ -307,7 +307,7 @@ export function gatherRows(table: Tensor, indices: ArrayLike<number>, shape?: Sh
     idx[k] = v;
   }
 
-  const y = empty([...idxShape, D]);
+  const y = empty([...idxShape, D], 'gatherRows');
   const rt = runtime();
   if (y.size > 0) {
     const vec = fastPaths && D % 4 === 0;
@@ -338,7 +338,7 @@ export function rowPlan(idx: Uint32Array, V: number): Uint32Array {
 }
 
 function gatherRowsBackward(gy: Tensor, idx: Uint32Array, V: number, D: number): Tensor {
-  const dt = empty([V, D]);
+  const dt = empty([V, D], 'gatherRows backward');
   if (dt.size === 0) return dt;
   const rt = runtime();
   const vec = fastPaths && D % 4 === 0;

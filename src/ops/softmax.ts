@@ -26,7 +26,7 @@ function rowsOf(op: string, x: Tensor): { rows: number; c: number } {
 }
 
 function forward(mode: Mode, x: Tensor, rows: number, c: number, outShape: readonly number[]): Tensor {
-  const y = empty(outShape);
+  const y = empty(outShape, 'softmax');
   // An empty row has no maximum: nothing to write for softmax; logsumexp of nothing is −∞, which we do not invent.
   if (c > 0) {
     runtime().dispatch({
@@ -38,7 +38,7 @@ function forward(mode: Mode, x: Tensor, rows: number, c: number, outShape: reado
 
 /** Backward of softmax / logSoftmax from the saved output y. */
 function rowGrad(mode: Mode, y: Tensor, gy: Tensor, rows: number, c: number): Tensor {
-  const gx = empty(y.shape);
+  const gx = empty(y.shape, 'softmax backward');
   runtime().dispatch({
     kernel: SOFTMAX_GRAD, constants: { MODE: mode }, uniforms: [rows, c], buffers: [y.buffer, gy.buffer, gx.buffer],
     groups: grid1d(rows, 64),
@@ -80,7 +80,7 @@ export function logsumexp(x: Tensor, keepdim = false): Tensor {
   const y = forward(Mode.Logsumexp, x, rows, c, outShape); // y: (...) or (..., 1)
   return recordWithOutput(y, 'logsumexp', x, (lse, gy) => {
     // gx = gy · softmax(x) = gy · exp(x − lse): elementwise.
-    const gx = empty(x.shape);
+    const gx = empty(x.shape, 'logsumexp');
     const run = Math.max(1, Math.min(64, Math.floor(x.size / 1024))); // ~1024+ invocations, ≤ 64 elements each
     runtime().dispatch({
       kernel: SOFTMAX_LSE_GRAD, uniforms: [x.size, c, run], buffers: [x.buffer, lse.buffer, gy.buffer, gx.buffer],

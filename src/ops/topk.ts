@@ -23,7 +23,7 @@ export function topkSoftmax(x: Tensor, k: number): Tensor {
   const c = x.shape[x.rank - 1];
   check(c > 0 || x.size === 0, 'topkSoftmax', 'the last axis is empty', [x.shape]);
   const rows = shapeSize(x.shape.slice(0, -1));
-  const y = empty(x.shape); //                                                  y: same shape as x
+  const y = empty(x.shape, 'topkSoftmax'); //                                                  y: same shape as x
   if (x.size > 0) {
     runtime().dispatch({
       kernel: TOPK_SOFTMAX, uniforms: [rows, c, Math.min(k, c)], buffers: [x.buffer, y.buffer], groups: grid1d(rows, 64),
@@ -32,7 +32,7 @@ export function topkSoftmax(x: Tensor, k: number): Tensor {
   // The backward reads y: keep a view of it, so a caller disposing y does not free what backward() needs.
   const saved = y.view(y.shape);
   record(y, 'topkSoftmax', [x], (gy) => {
-    const gx = empty(x.shape);
+    const gx = empty(x.shape, 'topkSoftmax');
     if (x.size > 0) {
       runtime().dispatch({
         kernel: SOFTMAX_GRAD, constants: { MODE: 0 }, uniforms: [rows, c], buffers: [saved.buffer, gy.buffer, gx.buffer],

@@ -41,8 +41,8 @@ export function clipGradNorm(params: Params, maxNorm: number): Tensor {
 
   const rt = runtime();
   const count = grads.reduce((c, g) => c + Math.ceil(g.size / CHUNK), 0);
-  const partials = empty([Math.max(1, count)]);
-  const norm = empty([1]);
+  const partials = empty([Math.max(1, count)], 'clipGradNorm');
+  const norm = empty([1], 'clipGradNorm');
   let base = 0;
   for (const g of grads) {
     const parts = Math.ceil(g.size / CHUNK);

@@ -70,6 +70,22 @@ export const SCENARIOS: Record<string, Scenario> = {
     return { elements, error, ...(await aftermath(w, before)) };
   },
 
+  /** An op whose output alone is over the limit (an outer product): refused naming the op, before any dispatch. */
+  async tooLargeOutput(_args, w: W) {
+    const rt = w.runtime();
+    const lim = rt.device.limits;
+    const n = Math.ceil(Math.sqrt(Math.min(lim.maxBufferSize, lim.maxStorageBufferBindingSize) / 4)) + 1;
+    return w.tidyAsync(async () => {
+      const a = w.zeros([n, 1]);
+      const b = w.zeros([1, n]);
+      await rt.sync();
+      const before = rt.stats();
+      const error = await caught(() => w.matmul(a, b));
+      const after = await aftermath(w, before);
+      return { n, error, dispatches: after.dispatches, liveBytes: after.liveBytes, syncError: after.syncError };
+    });
+  },
+
   /**
    * infoNCE over 2·N > 65535·16 rows: its first kernel would need more than 65535 workgroups along x. Refused at the
    * dispatch, naming the kernel and the shapes it binds.
