@@ -97,6 +97,19 @@ describe('buffer pool', () => {
     expect(r.afterSmallStep).toBe(1); // 64 KiB then 128 KiB, one at a time: only the 128 KiB one stays
   });
 
+  // The issue's case: predictSentiment on growing batch sizes pooled 582 MB for B = 1..40 with 1 MB live. Here B = 1..10
+  // under a 16 MiB cap (it pools more than that uncapped); WEBGRAD_POOL_MAXB=40 WEBGRAD_POOL_CAP=default measures the
+  // issue's case under the default cap.
+  it('keeps predictSentiment over many batch sizes under the cap', async () => {
+    const maxB = Number(process.env.WEBGRAD_POOL_MAXB ?? 10);
+    const cap = process.env.WEBGRAD_POOL_CAP === 'default' ? undefined : 16 << 20;
+    const r = await run('predictPoolHighWater', { maxB, cap });
+    console.log(`predictSentiment, DAR small, B = 1..${maxB}: pool high-water ${r.pooledHighWater} bytes under a cap of ` +
+      `${r.cap}; allocated high-water ${r.allocatedHighWater}; ${(r.ms / 1000).toFixed(1)} s`);
+    expect(r.pooledHighWater).toBeLessThanOrEqual(r.cap);
+    expect(r.liveBytes).toBe(0);
+  });
+
   it('defaults to a 256 MiB cap, configurable through init options and setPoolLimit', async () => {
     const r = await run('poolDefaults');
     expect(r.defaultLimit).toBe(256 * 1024 * 1024);

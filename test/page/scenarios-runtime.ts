@@ -207,11 +207,16 @@ export const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
-  /** The pool's high-water mark (bytes) over predictSentiment on batch sizes 1..maxB of DAR small (MOSI shapes). */
-  async predictPoolHighWater({ maxB }: { maxB: number }, w: W) {
+  /**
+   * The pool's high-water mark (bytes) over predictSentiment on batch sizes 1..maxB of DAR small (MOSI shapes), under
+   * `cap` (the runtime's own cap when not given).
+   */
+  async predictPoolHighWater({ maxB, cap }: { maxB: number; cap?: number }, w: W) {
     const rt = w.runtime();
     await rt.sync();
+    const limitBefore = rt.poolLimit;
     rt.trimPool();
+    if (cap !== undefined) rt.setPoolLimit(cap);
     const dims = w.syntheticMosi({ seed: 0, size: 'tiny' }).dims;
     const model = new w.DAR(w.darConfig('small', dims, { seed: 3 }));
     const fill = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i));
@@ -229,7 +234,8 @@ export const SCENARIOS: Record<string, Scenario> = {
     }
     model.dispose();
     const s = rt.stats();
-    return { pooledHighWater: pooled, allocatedHighWater: allocated, liveBytes: s.liveBytes, ms: performance.now() - t0 };
+    rt.setPoolLimit(limitBefore);
+    return { pooledHighWater: pooled, allocatedHighWater: allocated, liveBytes: s.liveBytes, cap: cap ?? limitBefore, ms: performance.now() - t0 };
   },
 
   /** backward() through an intermediate that a tidy() already disposed: the error, and the buffers it leaves. */
