@@ -99,10 +99,12 @@ describe('buffer pool', () => {
 
   // The issue's case: predictSentiment on growing batch sizes pooled 582 MB for B = 1..40 with 1 MB live. Here B = 1..10
   // under a 16 MiB cap (it pools more than that uncapped); WEBGRAD_POOL_MAXB=40 WEBGRAD_POOL_CAP=default measures the
-  // issue's case under the default cap.
+  // issue's case under the default cap, WEBGRAD_POOL_CAP=Infinity without one.
   it('keeps predictSentiment over many batch sizes under the cap', async () => {
     const maxB = Number(process.env.WEBGRAD_POOL_MAXB ?? 10);
-    const cap = process.env.WEBGRAD_POOL_CAP === 'default' ? undefined : 16 << 20;
+    const capEnv = process.env.WEBGRAD_POOL_CAP; // 'default', or bytes ('Infinity': uncapped, as before the fix)
+    // (Infinity does not survive the JSON trip into the page; the largest double stands for it.)
+    const cap = capEnv === undefined ? 16 << 20 : capEnv === 'default' ? undefined : Math.min(Number(capEnv), Number.MAX_VALUE);
     const r = await run('predictPoolHighWater', { maxB, cap });
     console.log(`predictSentiment, DAR small, B = 1..${maxB}: pool high-water ${r.pooledHighWater} bytes under a cap of ` +
       `${r.cap}; allocated high-water ${r.allocatedHighWater}; ${(r.ms / 1000).toFixed(1)} s`);
