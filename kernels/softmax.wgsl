@@ -1,7 +1,7 @@
 // softmax: the softmax family over the last axis of x, viewed as (rows, C), one invocation per row.
 //   m = max_j x[j],  s = Σ_j exp(x[j] − m)            (shifting by the row maximum keeps exp() from overflowing)
 //   MODE 0 softmax:     y[j] = exp(x[j] − m) / s       y: (rows, C)
-//   MODE 1 logSoftmax:  y[j] = x[j] − m − log(s)       y: (rows, C)
+//   MODE 1 logSoftmax:  y[j] = (x[j] − m) − log(s)     y: (rows, C)
 //   MODE 2 logsumexp:   y    = m + log(s)              y: (rows)
 // A row is read two or three times by one invocation; rows of up to a few thousand stay in cache. The max and sum
 // loops keep four independent chains (vec4) and softmax stores exp() once and rescales it in place, which measured
@@ -54,8 +54,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   s = (s4.x + s4.y) + (s4.z + s4.w);
   for (var j = c4; j < p.c; j++) { s += exp(x[base + j] - m); }
   if (MODE == 1u) {
-    let shift = m + log(s);
-    for (var j = 0u; j < p.c; j++) { y[base + j] = x[base + j] - shift; }
+    // (x − m) − log(s), not x − (m + log(s)): near |x| = 1e4 a float32 step is 1e-3, which m + log(s) would round to.
+    let ls = log(s);
+    for (var j = 0u; j < p.c; j++) { y[base + j] = (x[base + j] - m) - ls; }
   } else {
     y[row] = m + log(s);
   }

@@ -68,6 +68,23 @@ describe('extreme inputs', () => {
   });
 });
 
+describe('large magnitudes', () => {
+  it('keeps float32 accuracy on rows near ±1e4 and 1e5 (logSoftmax subtracts the maximum before the log-sum)', async () => {
+    // [10000, 10001, 10002, 10003] gave −0.44043 for −0.44019 when m + log(s) was formed first: near 1e4 a float32 step
+    // is 1e-3. Each value here is exact in float32, so (x − m) is exact and every output should be good to ~1e-6.
+    const rows = [[10000, 10001, 10002, 10003], [-10003, -10002, -10001, -10000], [100000, 99999.5, 100001, 99998]];
+    const data = rows.flat();
+    const run = (op: string) =>
+      page.call('gradcase', { op, inputs: [{ shape: [3, 4], data }], weights: new Array(op === 'logsumexp' ? 3 : 12).fill(1), fdIndices: [[]], fdEps: 1e-2 });
+    const x64 = Float64Array.from(data);
+    const close = (what: string, got: number[], want: Float64Array) =>
+      want.forEach((w, i) => expect(Math.abs(got[i] - w), `${what}[${i}] = ${got[i]}, want ${w}`).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(w))));
+    close('logSoftmax', (await run('logSoftmax')).out, refLogSoftmax(x64, [3, 4]).data);
+    close('softmax', (await run('softmax')).out, refSoftmax(x64, [3, 4]).data);
+    close('logsumexp', (await run('logsumexp')).out, refLogsumexp(x64, [3, 4], false).data);
+  });
+});
+
 describe('bad input', () => {
   it('rejects rank-0 tensors and a non-boolean keepdim', async () => {
     for (const op of OPS) await expectShapeError(page, op, [[]], undefined, 'rank');
