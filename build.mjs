@@ -1,6 +1,7 @@
 // Bundles webgrad with esbuild. WGSL kernels are inlined as strings (loader: text).
 //
-//   node build.mjs            → dist/webgrad.js (the library, ESM for browsers) and dist/www/ (test + app pages)
+//   node build.mjs            → dist/webgrad.js (the engine, ESM for browsers), dist/webgrad-models.js (the models and
+//                               their training) and dist/www/ (test + app pages)
 //   import { buildPages } ... → the same, into a directory of the caller's choosing (tests build into a temp dir so
 //                               concurrent runs never overwrite each other's bundle)
 
@@ -15,8 +16,8 @@ const common = { bundle: true, format: 'esm', target: 'chrome120', loader: { '.w
 /** Page entry points: each becomes <name>.js with an index page <name>.html that loads it. */
 export const PAGES = {
   test: 'test/page/entry.ts',
-  start: 'src/cli/start-page.ts',
-  demo: 'src/demo/main.ts',
+  start: 'src/app/cli/start-page.ts',
+  demo: 'src/app/demo/main.ts',
 };
 
 /** Pages that people load (not tests): minified, with the source map in a separate file so the page loads fast. */
@@ -26,9 +27,9 @@ const PAGE_OPTIONS = {
 
 /** Node programs (CLI drivers): bundled for node, dependencies left in node_modules. */
 export const NODE_PROGRAMS = {
-  start: 'src/cli/start.ts',
-  compare: 'src/cli/compare.ts',
-  demo: 'src/node/demo.ts',
+  start: 'src/app/cli/start.ts',
+  compare: 'src/app/cli/compare.ts',
+  demo: 'src/app/node/demo.ts',
 };
 
 export async function buildPages(outdir, pages = PAGES) {
@@ -45,8 +46,18 @@ export async function buildPages(outdir, pages = PAGES) {
   );
 }
 
-export async function buildLibrary(outfile = path.join(root, 'dist/webgrad.js')) {
-  await build({ ...common, entryPoints: [path.join(root, 'src/index.ts')], outfile, sourcemap: true });
+/** The engine (the package entry) and, apart from it, the models and their training (the application's entry). */
+export const LIBRARIES = {
+  webgrad: 'src/index.ts',
+  'webgrad-models': 'src/app/index.ts',
+};
+
+export async function buildLibrary(outdir = path.join(root, 'dist'), libraries = LIBRARIES) {
+  await Promise.all(
+    Object.entries(libraries).map(([name, entry]) =>
+      build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), sourcemap: true }),
+    ),
+  );
 }
 
 export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS) {
@@ -62,5 +73,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   await buildLibrary();
   await buildPages(path.join(root, 'dist/www'));
   await buildNodePrograms(path.join(root, 'dist'));
-  console.log('built dist/webgrad.js, dist/www/ and dist/*.mjs');
+  console.log('built dist/webgrad.js, dist/webgrad-models.js, dist/www/ and dist/*.mjs');
 }

@@ -11,8 +11,8 @@
 // dV = Pᵀ·dO, dP = dO·Vᵀ, dQ = dS·K and dK = dSᵀ·Q (4 more products), not the fused kernels' recomputation of Q·Kᵀ.
 
 import type * as wgType from '../src/index';
-import type { AttentionKernel } from '../src/ops/attention';
-import { attentionBackwardRef, attentionRef, encoderLayerRef, layerParamShapes, mhaParamShapes, mhaRef, type Params } from '../src/reference/attention';
+import type { AttentionKernel } from '../src/engine/ops/attention';
+import { attentionBackwardRef, attentionRef, encoderLayerRef, layerParamShapes, mhaParamShapes, mhaRef, type Params } from '../src/engine/reference/attention';
 import type { KernelBench, KernelBenchInstance } from './cases';
 import { randomData } from './random-data';
 

@@ -12,8 +12,8 @@
 // for dweight and for dx when they are computed (dbias is not counted).
 
 import type * as wgType from '../src/index';
-import type { Conv1dKernel } from '../src/ops/conv1d';
-import { conv1dRef, conv1dRefGeometry, conv1dRefGrads } from '../src/reference/conv1d';
+import type { Conv1dKernel } from '../src/engine/ops/conv1d';
+import { conv1dRef, conv1dRefGeometry, conv1dRefGrads } from '../src/engine/reference/conv1d';
 import type { KernelBench, KernelBenchInstance } from './cases';
 import { randomData } from './random-data';
 

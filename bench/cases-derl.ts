@@ -1,10 +1,10 @@
-// Benchmark rows for DERL's top-k router gate (src/ops/topk.ts) at router shapes: DERL small routes 3 modalities × a
+// Benchmark rows for DERL's top-k router gate (src/engine/ops/topk.ts) at router shapes: DERL small routes 3 modalities × a
 // batch of 64 over a pool of 4 shared experts (top-2), and a wider pool (16 experts, top-4) at a larger batch, forward
 // and forward + backward (backward = softmax's kernel on the saved gates). Memory-bound: reported in GB/s.
 
 import type * as wgType from '../src/index';
 import type { KernelBench } from './cases';
-import { refTopkSoftmax } from '../src/reference/topk';
+import { refTopkSoftmax } from '../src/engine/reference/topk';
 import { randomData } from './random-data';
 
 type Wg = typeof wgType;

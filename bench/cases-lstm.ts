@@ -4,8 +4,8 @@
 // matmul, the recurrence, and for backward BPTT plus the weight-gradient matmuls. Steps per second = T / time.
 
 import type * as wgType from '../src/index';
-import type { LstmKernel } from '../src/ops/lstm';
-import { refLstm } from '../src/reference/lstm';
+import type { LstmKernel } from '../src/engine/ops/lstm';
+import { refLstm } from '../src/engine/reference/lstm';
 import type { KernelBench, KernelBenchInstance } from './cases';
 import { randomData } from './random-data';
 

@@ -1,17 +1,17 @@
 // The DAR training-step benchmark (page side): ms per full training step of DAR on synthetic-mosi shapes, and the
 // per-kernel profile of one step.
 //
-// A step is exactly the trainer's (src/train/trainer.ts): inside one tidy(), the batch's lazy uploads, the CLUB
+// A step is exactly the trainer's (src/app/train/trainer.ts): inside one tidy(), the batch's lazy uploads, the CLUB
 // estimators' auxiliaryStep, losses, backward of L_total and AdamW on mainParameters(), gradients dropped. The CPU
 // batches (synthetic features + LNLN missing masks at rate 0.3) are prepared before timing and cycled, so the timing
 // covers uploads, recording and GPU work, not the synthetic data generator. Steps are recorded back to back with one
 // wait for the GPU at the end (the trainer never waits between steps either), after `warmup` untimed steps that also
 // compile every pipeline.
 
-import * as wg from '../src/index';
-import { createDar, darConfig, type DarPreset } from '../src/models/dar/index';
-import { lazyTrainingBatch } from '../src/train/batches';
-import type { TrainingBatch } from '../src/models/types';
+import * as wg from '../src/app/all';
+import { createDar, darConfig, type DarPreset } from '../src/app/models/dar/index';
+import { lazyTrainingBatch } from '../src/app/train/batches';
+import type { TrainingBatch } from '../src/app/models/types';
 
 export interface DarStepOptions {
   preset: DarPreset;

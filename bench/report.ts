@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Profile } from '../src/profile';
+import type { Profile } from '../src/engine/profile';
 
 export interface Stats {
   median: number;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BrowserNotFoundError, chromeArgs, cleanStaleBrowsers, findChrome } from '../src/node/browser';
+import { BrowserNotFoundError, chromeArgs, cleanStaleBrowsers, findChrome } from '../src/app/node/browser';
 
 const alive = (pid: number) => {
   try {

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastGoodFile, planResume, UsageError, type ResumeEntry } from '../src/cli/start';
-import { removeStaleTemps, writeFileAtomic, type AtomicFs } from '../src/io/atomic';
-import { writeSafetensors } from '../src/io/safetensors';
+import { lastGoodFile, planResume, UsageError, type ResumeEntry } from '../src/app/cli/start';
+import { removeStaleTemps, writeFileAtomic, type AtomicFs } from '../src/app/io/atomic';
+import { writeSafetensors } from '../src/engine/io/safetensors';
 import { rngFor } from './rng';
 
 let dir: string;

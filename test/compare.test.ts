@@ -1,8 +1,8 @@
-// The quality-floor arithmetic of `node dist/compare.mjs` (src/cli/compare.ts): the standard error of a difference of
+// The quality-floor arithmetic of `node dist/compare.mjs` (src/app/cli/compare.ts): the standard error of a difference of
 // seed means, paired by seed when both runs trained the same seeds, and the margin check built on it. Node only.
 
 import { describe, expect, it } from 'vitest';
-import { differenceSE, maeCheck, MIN_MAE_MARGIN, type SeedStats } from '../src/cli/compare';
+import { differenceSE, maeCheck, MIN_MAE_MARGIN, type SeedStats } from '../src/app/cli/compare';
 
 const stats = (values: number[], seeds = values.map((_, i) => 1111 + i)): SeedStats => {
   const n = values.length;

@@ -1,4 +1,4 @@
-// DAR (src/models/dar): PyTorch parity on a committed fixture, shapes and terms, the ablation switches, predict() on
+// DAR (src/app/models/dar): PyTorch parity on a committed fixture, shapes and terms, the ablation switches, predict() on
 // incomplete input, no leaks over tidy training steps, bad input, and the time of one training step.
 
 import { readFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { maxAbs, relErr } from './model-parity';
-import { readSafetensors } from '../src/io/safetensors';
+import { readSafetensors } from '../src/engine/io/safetensors';
 
 let page: TestPage;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-// Data sources (src/data): the MMSA pickle reader against fixtures written by numpy (test/fixtures/
+// Data sources (src/app/data): the MMSA pickle reader against fixtures written by numpy (test/fixtures/
 // make_mmsa_fixture.py), its errors, and synthetic-mosi (shapes, determinism, label balance, planted structure).
 // Pure TypeScript: no GPU work.
 
@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readMmsaFile } from '../src/data/node';
+import { readMmsaFile } from '../src/app/data/node';
 import { mmsaDict, ndarray, pickle } from './pickle-writer';
 import {
   batchIndices,
@@ -21,7 +21,7 @@ import {
   type Dataset,
   type MmsaDataset,
   type Split,
-} from '../src/data/index';
+} from '../src/app/data/index';
 
 const FIX = path.join(__dirname, 'fixtures');
 const file = (name: string) => new Uint8Array(fs.readFileSync(path.join(FIX, name)));

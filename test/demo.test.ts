@@ -1,5 +1,5 @@
 // The demo page (`npm run demo`) in the real browser: built into a temp dir, served by the demo server
-// (src/node/demo.ts), opened in the test run's Chromium. Bad files must give messages on the page, not exceptions; a
+// (src/app/node/demo.ts), opened in the test run's Chromium. Bad files must give messages on the page, not exceptions; a
 // short DAR training on the tiny dataset must draw its charts and tables, pause and resume, probe, profile, and
 // round-trip through a downloaded safetensors file. A screenshot goes to test/artifacts/demo.png.
 
@@ -11,7 +11,7 @@ import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppetee
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildPages, PAGES } from '../build.mjs';
-import { serveDemo, type DemoServer } from '../src/node/demo';
+import { serveDemo, type DemoServer } from '../src/app/node/demo';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string) => path.join(here, 'fixtures', name);

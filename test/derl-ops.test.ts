@@ -1,12 +1,12 @@
-// topkSoftmax (src/ops/topk.ts, DERL's top-k router gate): three-tier gradient checks on odd shapes and k, ties, k ≥ C
+// topkSoftmax (src/engine/ops/topk.ts, DERL's top-k router gate): three-tier gradient checks on odd shapes and k, ties, k ≥ C
 // (the plain softmax), large logits, and bad arguments. The page side is the derlGradcase scenario
 // (test/page/scenarios-derl.ts), reached through a page handle whose 'gradcase' calls go there.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { gradcheck } from './gradcheck';
-import { refTopkSoftmax } from '../src/reference/topk';
-import { refSoftmax } from '../src/reference/softmax';
+import { refTopkSoftmax } from '../src/engine/reference/topk';
+import { refSoftmax } from '../src/engine/reference/softmax';
 import type { Rng } from './rng';
 
 let page: TestPage;

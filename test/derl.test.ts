@@ -1,4 +1,4 @@
-// DERL (src/models/derl): PyTorch parity on a committed fixture (two configs), the step time of the small preset,
+// DERL (src/app/models/derl): PyTorch parity on a committed fixture (two configs), the step time of the small preset,
 // predict() on incomplete input, a checkpoint round trip, router statistics, no leaks, bad input, and a short training
 // on the tiny synthetic data that lowers the loss without collapsing the routers.
 
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { maxAbs, relErr } from './model-parity';
-import { readSafetensors } from '../src/io/safetensors';
+import { readSafetensors } from '../src/engine/io/safetensors';
 
 let page: TestPage;
 beforeAll(async () => {
@@ -108,7 +108,7 @@ describe('DERL', () => {
     for (const name of names.slice(3)) expect(relErr(r[name].values, r.complete.values), name).toBeGreaterThan(1e-4);
   });
 
-  it('a checkpoint round trip (src/io/checkpoint.ts) reproduces predictions and the next training step exactly', async () => {
+  it('a checkpoint round trip (src/app/io/checkpoint.ts) reproduces predictions and the next training step exactly', async () => {
     const r = await run('derlCheckpoint', { dims: TINY, B: 6, seed: 4 });
     expect(relErr(r.otherBefore, r.before)).toBeGreaterThan(1e-3); //   a different seed predicts differently ...
     expect(r.after).toEqual(r.before); //                                 ... until the checkpoint is loaded

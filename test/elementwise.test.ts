@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { expectShapeError, gradcheck, type InputSpec } from './gradcheck';
 import { rngFor, type Rng } from './rng';
-import * as R from '../src/reference/elementwise';
+import * as R from '../src/engine/reference/elementwise';
 
 let page: TestPage;
 beforeAll(async () => {

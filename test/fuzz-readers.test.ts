@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { CheckpointError, readSafetensors } from '../src/io/safetensors';
-import { DataError, parseMmsaPickle, SPLITS, type MmsaDataset } from '../src/data/index';
+import { CheckpointError, readSafetensors } from '../src/engine/io/safetensors';
+import { DataError, parseMmsaPickle, SPLITS, type MmsaDataset } from '../src/app/data/index';
 import { RUN_SEED, rngFor, type Rng } from './rng';
 
 const FIX = path.join(__dirname, 'fixtures');

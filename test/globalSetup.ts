@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildPages, PAGES } from '../build.mjs';
-import { launchBrowser } from '../src/node/browser';
-import { serveDir } from '../src/node/server';
+import { launchBrowser } from '../src/app/node/browser';
+import { serveDir } from '../src/app/node/server';
 
 declare module 'vitest' {
   interface ProvidedContext {

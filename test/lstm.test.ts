@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { openPage, type TestPage } from './page';
 import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
 import { FIXTURE_DIR, relErr, type TorchFamily } from './torch';
-import { refLstm } from '../src/reference/lstm';
-import type { LstmKernel } from '../src/ops/lstm';
+import { refLstm } from '../src/engine/reference/lstm';
+import type { LstmKernel } from '../src/engine/ops/lstm';
 import type { Rng } from './rng';
 
 let page: TestPage;

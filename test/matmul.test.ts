@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { matmulRef } from '../src/reference/matmul';
-import type { MatmulKernel } from '../src/ops/matmul';
+import { matmulRef } from '../src/engine/reference/matmul';
+import type { MatmulKernel } from '../src/engine/ops/matmul';
 
-// The ladder (src/ops/matmul.ts MATMUL_KERNELS; that module imports WGSL, so Node takes the names only).
+// The ladder (src/engine/ops/matmul.ts MATMUL_KERNELS; that module imports WGSL, so Node takes the names only).
 const KERNELS: MatmulKernel[] = ['naive', 'tiled'];
 
 let page: TestPage;

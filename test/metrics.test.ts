@@ -1,4 +1,4 @@
-// MMSA regression metrics (src/eval/metrics.ts): hand-checked cases, then exact agreement with MMSA's own code run by
+// MMSA regression metrics (src/app/eval/metrics.ts): hand-checked cases, then exact agreement with MMSA's own code run by
 // numpy + scikit-learn (test/fixtures/metrics.json, made by test/fixtures/make_metrics_fixture.py). Pure TypeScript.
 
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import {
   regressionMetrics,
   roundHalfEven,
   weightedF1,
-} from '../src/eval/metrics';
+} from '../src/app/eval/metrics';
 
 const fixture = JSON.parse(fs.readFileSync(new URL('./fixtures/metrics.json', import.meta.url), 'utf8'));
 

@@ -1,4 +1,4 @@
-// LNLN missing-data protocol (src/data/missing.ts) and the generators behind it (src/data/mt19937.ts), checked against
+// LNLN missing-data protocol (src/app/data/missing.ts) and the generators behind it (src/app/data/mt19937.ts), checked against
 // numpy / CPython reference values written by test/fixtures/make_mmsa_fixture.py, plus the protocol's invariants.
 // Pure TypeScript: no GPU work.
 
@@ -23,7 +23,7 @@ import {
   uniformField,
   validFromLengths,
   type KeepMasks,
-} from '../src/data/index';
+} from '../src/app/data/index';
 
 const FIX = path.join(__dirname, 'fixtures');
 const ref = JSON.parse(fs.readFileSync(path.join(FIX, 'mmsa_missing_expected.json'), 'utf8'));

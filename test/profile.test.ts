@@ -1,4 +1,4 @@
-// The runtime's per-kernel profile (src/profile.ts, Runtime.startProfile / stopProfile / profile): exact dispatch
+// The runtime's per-kernel profile (src/engine/profile.ts, Runtime.startProfile / stopProfile / profile): exact dispatch
 // counts per kernel for a known op sequence, finite non-negative times whose shares sum to 1, both time sources
 // (GPU timestamps and the wall-clock fallback), batches of more dispatches than one submit holds, and nothing left
 // alive or changed on the hot path when profiling is off.

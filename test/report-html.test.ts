@@ -1,11 +1,11 @@
-// The HTML report (src/report/html.ts) and its SVG charts (src/report/svg.ts): pure functions, checked in Node on a
+// The HTML report (src/app/report/html.ts) and its SVG charts (src/app/report/svg.ts): pure functions, checked in Node on a
 // results object built the way `npm start` builds results.json.
 
 import { describe, expect, it } from 'vitest';
-import { METRIC_KEYS, type RegressionMetrics } from '../src/eval/metrics';
-import { formatMetric, robustnessJson, summarizeRobustness } from '../src/eval/report';
-import { htmlReport, lossTerms, type RunResults } from '../src/report/html';
-import { downsample, esc, lineChart, niceTicks } from '../src/report/svg';
+import { METRIC_KEYS, type RegressionMetrics } from '../src/app/eval/metrics';
+import { formatMetric, robustnessJson, summarizeRobustness } from '../src/app/eval/report';
+import { htmlReport, lossTerms, type RunResults } from '../src/app/report/html';
+import { downsample, esc, lineChart, niceTicks } from '../src/app/report/svg';
 
 const RATES = [0, 0.3, 0.6, 0.9];
 const SEEDS = [1111, 1112];

@@ -1,8 +1,8 @@
-// The robustness report (src/eval/report.ts): aggregation over seeds then rates, Table 1 / per-rate text tables and
+// The robustness report (src/app/eval/report.ts): aggregation over seeds then rates, Table 1 / per-rate text tables and
 // the JSON object. Pure TypeScript.
 
 import { describe, expect, it } from 'vitest';
-import { METRIC_KEYS, type RegressionMetrics } from '../src/eval/metrics';
+import { METRIC_KEYS, type RegressionMetrics } from '../src/app/eval/metrics';
 import {
   PAPER_RATES,
   formatConditionTable,
@@ -16,7 +16,7 @@ import {
   summarizeRobustness,
   textTable,
   type RobustnessRecord,
-} from '../src/eval/report';
+} from '../src/app/eval/report';
 
 const SEEDS = [1111, 1112, 1113];
 

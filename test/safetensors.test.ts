@@ -1,6 +1,6 @@
-// safetensors (src/io/safetensors.ts): the byte format against files written by Python (test/fixtures/
+// safetensors (src/engine/io/safetensors.ts): the byte format against files written by Python (test/fixtures/
 // make_safetensors_fixture.py, read back there by torch), strict validation of broken files; checkpoints
-// (src/io/checkpoint.ts) round-tripped on the GPU in the browser; atomic file writes (src/io/atomic.ts).
+// (src/app/io/checkpoint.ts) round-tripped on the GPU in the browser; atomic file writes (src/app/io/atomic.ts).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,8 +16,8 @@ import {
   readSafetensors,
   writeSafetensors,
   type CheckpointErrorCode,
-} from '../src/io/safetensors';
-import { writeFileAtomic, type AtomicFs } from '../src/io/atomic';
+} from '../src/engine/io/safetensors';
+import { writeFileAtomic, type AtomicFs } from '../src/app/io/atomic';
 import { openPage, type TestPage } from './page';
 
 const fixture = (name: string) => new Uint8Array(fs.readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
@@ -216,7 +216,7 @@ describe('writeFileAtomic', () => {
     // The writer runs in a child process whose file operations pause after the first chunk; we SIGKILL it there.
     // (The interval keeps the paused child alive: a bare never-settling await would let Node exit on its own.)
     const bundle = path.join(dir, 'atomic.mjs');
-    await build({ entryPoints: [path.resolve('src/io/atomic.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
+    await build({ entryPoints: [path.resolve('src/app/io/atomic.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
     const script = path.join(dir, 'child.mjs');
     fs.writeFileSync(script, `
       import { promises as fsp } from 'node:fs';

@@ -1,4 +1,4 @@
-// The local HTTP servers (src/node/server.ts: tests, bench, demo and `npm start` all use it), attacked as a user of
+// The local HTTP servers (src/app/node/server.ts: tests, bench, demo and `npm start` all use it), attacked as a user of
 // the machine could: malformed URLs, directory escapes, symlinks out of the root, foreign Host headers (DNS
 // rebinding). Plain Node requests; no page needed.
 
@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveDir, type StaticServer } from '../src/node/server';
-import { serveDemo } from '../src/node/demo';
+import { serveDir, type StaticServer } from '../src/app/node/server';
+import { serveDemo } from '../src/app/node/demo';
 import { request } from './http';
 
 let root: string;

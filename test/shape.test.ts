@@ -7,7 +7,7 @@ import { openPage, type TestPage } from './page';
 import { rngFor } from './rng';
 import {
   concatRef, dropoutMask, dropoutRef, gatherRowsRef, permuteRef, sliceRef, stackRef, transposeRef,
-} from '../src/reference/shape';
+} from '../src/engine/reference/shape';
 
 let page: TestPage;
 beforeAll(async () => {

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildNodePrograms, buildPages, NODE_PROGRAMS, PAGES } from '../build.mjs';
-import { OutDirError, prepareOutDir } from '../src/node/out-dir';
-import { parseSafetensors } from '../src/io/safetensors';
+import { OutDirError, prepareOutDir } from '../src/app/node/out-dir';
+import { parseSafetensors } from '../src/engine/io/safetensors';
 
 let dir: string;
 let tmp: string;
@@ -75,7 +75,7 @@ describe('npm start --out', () => {
   });
 });
 
-/** The browser a run launched, from src/node/browser.ts's registry of {browser pid, owner pid, profile}. */
+/** The browser a run launched, from src/app/node/browser.ts's registry of {browser pid, owner pid, profile}. */
 function browserOf(ownerPid: number): { browserPid: number; profile: string } | null {
   const dir = path.join(os.tmpdir(), 'webgrad-browsers');
   const f = fs.existsSync(dir) ? fs.readdirSync(dir).find((n) => n.startsWith(`${ownerPid}-`)) : undefined;

@@ -1,7 +1,7 @@
-// `npm start`'s server (src/cli/start-server.ts) under attack: only its own page, with the run's secret, may replace a
+// `npm start`'s server (src/app/cli/start-server.ts) under attack: only its own page, with the run's secret, may replace a
 // checkpoint, and only with a checkpoint of the model, seed and epoch being trained. Every refused write must leave the
 // file on disk as it was. Then the same from a page of another local origin in the real browser (the issue's no-cors
-// fetch), and the start page itself (src/cli/start-page.ts) training a tiny model through the server: with the secret
+// fetch), and the start page itself (src/app/cli/start-page.ts) training a tiny model through the server: with the secret
 // its checkpoints are written; with a wrong one the run fails instead of reporting success.
 
 import fs from 'node:fs';
@@ -11,10 +11,10 @@ import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildPages, PAGES } from '../build.mjs';
-import { maxCheckpointBytes, serveStart, type ExpectedCheckpoint, type StartServer } from '../src/cli/start-server';
-import type { StartPageOptions } from '../src/cli/start-page';
-import { parseSafetensors, writeSafetensors, type F32Tensor } from '../src/io/safetensors';
-import { SECRET_HEADER } from '../src/node/server';
+import { maxCheckpointBytes, serveStart, type ExpectedCheckpoint, type StartServer } from '../src/app/cli/start-server';
+import type { StartPageOptions } from '../src/app/cli/start-page';
+import { parseSafetensors, writeSafetensors, type F32Tensor } from '../src/engine/io/safetensors';
+import { SECRET_HEADER } from '../src/app/node/server';
 import { request, type RequestOptions } from './http';
 import { openPage } from './page';
 
@@ -189,7 +189,7 @@ describe('npm start server in the browser', () => {
       browser = await puppeteer.connect({ browserWSEndpoint: inject('wsEndpoint'), protocolTimeout: 600_000 });
       page = await browser.newPage();
       await page.exposeFunction('webgradReport', (m: { kind: string; expected?: ExpectedCheckpoint; message?: string }) => {
-        if (m.kind === 'expect') server.expectCheckpoint(m.expected!); // as src/cli/start.ts does
+        if (m.kind === 'expect') server.expectCheckpoint(m.expected!); // as src/app/cli/start.ts does
         if (m.kind === 'finished' || m.kind === 'failed') settle(m);
       });
       await page.goto(`${server.url}start.html`);

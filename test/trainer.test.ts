@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildNodePrograms, NODE_PROGRAMS } from '../build.mjs';
-import { parseStartArgs, UsageError, DEFAULT_EPOCHS, DERL_EPOCHS, HELP } from '../src/cli/start';
-import { EVAL_RATES } from '../src/data/missing';
-import { METRIC_KEYS, regressionMetrics } from '../src/eval/metrics';
+import { parseStartArgs, UsageError, DEFAULT_EPOCHS, DERL_EPOCHS, HELP } from '../src/app/cli/start';
+import { EVAL_RATES } from '../src/app/data/missing';
+import { METRIC_KEYS, regressionMetrics } from '../src/app/eval/metrics';
 
 let page: TestPage;
 beforeAll(async () => {

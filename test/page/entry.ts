@@ -2,7 +2,7 @@
 // (test/page.ts calls into it by name). Every harness call ends with a sync that throws any WebGPU error raised
 // while it ran, so an uncaptured validation error fails the test that caused it.
 
-import * as wg from '../../src/index';
+import * as wg from '../../src/app/all';
 import { gradcase, gradChecked, type CaseSpec } from './gradcase';
 import type { OpTable } from './registry';
 import { OPS as elementwise } from './ops-elementwise';

@@ -2,10 +2,10 @@
 // dataset's shapes, a corrupted view of them, the decoding of a PyTorch parity fixture (batch and weights), and the
 // timing of training steps.
 
-import type { Tensor, DatasetDims } from '../../src/index';
-import type { ModalityInputs, SentimentModel, TrainingBatch } from '../../src/models/types';
-import type { Module } from '../../src/nn/module';
-import type * as wgType from '../../src/index';
+import type { Tensor, DatasetDims } from '../../src/app/all';
+import type { ModalityInputs, SentimentModel, TrainingBatch } from '../../src/app/models/types';
+import type { Module } from '../../src/engine/nn/module';
+import type * as wgType from '../../src/app/all';
 
 type W = typeof wgType;
 

@@ -1,5 +1,5 @@
-// Page-side entries for attention (src/ops/attention.ts) and the modules on it (src/nn/attention.ts,
-// src/nn/transformer.ts). Module entries take the module's parameters as inputs, in namedParameters() order, so the
+// Page-side entries for attention (src/engine/ops/attention.ts) and the modules on it (src/engine/nn/attention.ts,
+// src/engine/nn/transformer.ts). Module entries take the module's parameters as inputs, in namedParameters() order, so the
 // gradient checks reach every weight: the entry builds the module, frees its own initial parameters and puts the
 // input tensors in their place.
 

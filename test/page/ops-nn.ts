@@ -1,4 +1,4 @@
-// Page-side entries for src/nn: the functional linear (what Linear.forward runs), with the weight and bias as inputs
+// Page-side entries for src/engine/nn: the functional linear (what Linear.forward runs), with the weight and bias as inputs
 // so the gradient checks reach them.
 
 import type { OpTable } from './registry';

@@ -1,10 +1,10 @@
-// Scenarios for the DAR model (src/models/dar): shapes and terms of a forward pass, PyTorch parity on a fixture's
+// Scenarios for the DAR model (src/app/models/dar): shapes and terms of a forward pass, PyTorch parity on a fixture's
 // weights and batch, the ablation switches, predict() on incomplete input, a leak check over tidy training steps, bad
 // input, and the time of one training step. The Node side is test/dar.test.ts.
 
-import type { Tensor, DatasetDims, DAR } from '../../src/index';
-import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
-import type * as wgType from '../../src/index';
+import type { Tensor, DatasetDims, DAR } from '../../src/app/all';
+import type { ModalityInputs, TrainingBatch } from '../../src/app/models/types';
+import type * as wgType from '../../src/app/all';
 import type { Scenario } from './scenarios';
 import {
   badInputCases, decodeFixture, disposeBatch, inputs, loadFixtureWeights, lossesAndGrads, memoryOverSteps,

@@ -1,12 +1,12 @@
-// Scenarios for the DERL model (src/models/derl): PyTorch parity on a fixture's weights and batch, predict() on
+// Scenarios for the DERL model (src/app/models/derl): PyTorch parity on a fixture's weights and batch, predict() on
 // incomplete input, a checkpoint round trip, router statistics, a leak check, bad input, the time of one training
 // step, a short training on the tiny synthetic data, and the page half of topkSoftmax's gradient checks. The Node side
 // is test/derl.test.ts (and test/derl-ops.test.ts for derlGradcase).
 
-import type { Tensor, DatasetDims, DERL } from '../../src/index';
-import type { ModalityInputs, TrainingBatch } from '../../src/models/types';
-import type * as wgType from '../../src/index';
-import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/train/index';
+import type { Tensor, DatasetDims, DERL } from '../../src/app/all';
+import type { ModalityInputs, TrainingBatch } from '../../src/app/models/types';
+import type * as wgType from '../../src/app/all';
+import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/app/train/index';
 import { gradcase, type CaseSpec } from './gradcase';
 import type { OpTable } from './registry';
 import type { Scenario } from './scenarios';

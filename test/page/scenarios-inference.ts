@@ -1,12 +1,12 @@
-// Scenarios for the inference API (src/models/registry.ts, src/inference.ts): a model rebuilt from checkpoint bytes
+// Scenarios for the inference API (src/app/models/registry.ts, src/app/inference.ts): a model rebuilt from checkpoint bytes
 // alone predicts what the original model predicts, missing modalities are zeros, and bad input is refused before any
 // GPU work. The Node side (test/inference.test.ts) asserts on what these return.
 
-import type * as wgType from '../../src/index';
+import type * as wgType from '../../src/app/all';
 import type { Scenario } from './scenarios';
-import type { SentimentModel } from '../../src/models/types';
+import type { SentimentModel } from '../../src/app/models/types';
 import { disposeBatch, randomBatch } from './model-batches';
-import { PARAMETER_SHAPES } from '../../src/models/shapes';
+import { PARAMETER_SHAPES } from '../../src/app/models/shapes';
 
 type W = typeof wgType;
 

@@ -1,8 +1,8 @@
-// Scenarios for checkpoints (src/io/checkpoint.ts) on the GPU: a save/load round trip of a model and its AdamW state,
+// Scenarios for checkpoints (src/app/io/checkpoint.ts) on the GPU: a save/load round trip of a model and its AdamW state,
 // and loads that must fail without touching anything. The Node side (test/safetensors.test.ts) compares the arrays.
 
-import type { Optimizer, Tensor } from '../../src/index';
-import type * as wgType from '../../src/index';
+import type { Optimizer, Tensor } from '../../src/app/all';
+import type * as wgType from '../../src/app/all';
 import type { Scenario } from './scenarios';
 
 type W = typeof wgType;

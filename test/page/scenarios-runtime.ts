@@ -1,7 +1,7 @@
 // Scenarios for the runtime's failure modes: device limits, the pool's byte cap, autograd after a tidy, overlapping
 // tidyAsync calls, and a lost device. test/runtime.test.ts asserts on what these return.
 
-import type * as wgType from '../../src/index';
+import type * as wgType from '../../src/app/all';
 import type { Scenario } from './scenarios';
 
 type W = typeof wgType;

@@ -1,10 +1,10 @@
 // Scenarios for modules, optimizers, gradient clipping and training: optimizer steps on given parameters and
-// gradients (checked in Node against src/reference/optim.ts), module naming, bad input, the leak test and the
+// gradients (checked in Node against src/engine/reference/optim.ts), module naming, bad input, the leak test and the
 // learning test.
 
-import type { Tensor } from '../../src/index';
-import type * as wgType from '../../src/index';
-import { trainToyMlp } from '../../src/examples/toyMlp';
+import type { Tensor } from '../../src/app/all';
+import type * as wgType from '../../src/app/all';
+import { trainToyMlp } from '../../src/app/examples/toyMlp';
 import type { Scenario } from './scenarios';
 
 type W = typeof wgType;
@@ -238,7 +238,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     return samples;
   },
 
-  /** The learning test: the toy MLP of src/examples/toyMlp.ts. */
+  /** The learning test: the toy MLP of src/app/examples/toyMlp.ts. */
   toyMlp: async ({ steps, seed }, w) => {
     const rt = w.runtime();
     await rt.sync();

@@ -1,10 +1,10 @@
-// Scenarios for the trainer and the robustness evaluation (src/train/), run on the `tiny` synthetic dataset with the
+// Scenarios for the trainer and the robustness evaluation (src/app/train/), run on the `tiny` synthetic dataset with the
 // late-fusion baseline (fast) and, once, DAR's small preset. The Node side (test/trainer.test.ts) asserts on what
 // these return.
 
-import type * as wgType from '../../src/index';
-import { DAR, darConfig } from '../../src/models/dar/index';
-import { LateFusion, lateFusion } from '../../src/models/latefusion';
+import type * as wgType from '../../src/app/all';
+import { DAR, darConfig } from '../../src/app/models/dar/index';
+import { LateFusion, lateFusion } from '../../src/app/models/latefusion';
 import {
   checkpointMeta,
   evaluateRobustness,
@@ -16,7 +16,7 @@ import {
   type CheckpointInfo,
   type EpochSummary,
   type TrainOptions,
-} from '../../src/train/index';
+} from '../../src/app/train/index';
 import type { Scenario } from './scenarios';
 
 type W = typeof wgType;

@@ -1,6 +1,6 @@
 // Longer in-page programs the Node tests run by name (leak test, learning test, runtime behaviour).
 
-import type * as wgType from '../../src/index';
+import type * as wgType from '../../src/app/all';
 
 export type Scenario = (args: any, w: typeof wgType) => Promise<unknown>;
 

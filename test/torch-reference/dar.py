@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""PyTorch reference of webgrad's DAR (src/models/dar), with the same parameter names and the same config.
+"""PyTorch reference of webgrad's DAR (src/app/models/dar), with the same parameter names and the same config.
 
 The point is interchange: a model trained here (multi-GPU) saves a state_dict whose keys and shapes are webgrad's
 checkpoint keys, and the other way round. test/fixtures/make_dar_fixture.py uses it to write the parity fixture.
 
-Layout (see the top of src/models/dar/model.ts): networks of one shape are grouped, their parameters stacked on a
+Layout (see the top of src/app/models/dar/model.ts): networks of one shape are grouped, their parameters stacked on a
 leading group axis G; group g of a grouped module is the ordinary LNLN block with the g-th slice of each parameter.
 Modalities are ordered l, v, a. The config is the JSON of webgrad's DarConfig (dims, d, t, encoder, recon, fusionSelf,
 fusionCross, mlpHidden, club, tau, lambda, alpha, beta, reReduction, detachReTarget, textUnk, alignNorm, ablation).
@@ -198,7 +198,7 @@ class Seq(nn.Module):
 
 
 class ClubEstimator(nn.Module):
-    """webgrad's ClubEstimator (src/nn/club.ts): BiLSTM, then μ and logvar heads."""
+    """webgrad's ClubEstimator (src/engine/nn/club.ts): BiLSTM, then μ and logvar heads."""
 
     def __init__(self, dim, hidden, lstm_hidden):
         super().__init__()

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""PyTorch reference of webgrad's DERL (src/models/derl), with the same parameter names and the same config.
+"""PyTorch reference of webgrad's DERL (src/app/models/derl), with the same parameter names and the same config.
 
 As for DAR (dar.py, whose grouped layers this file reuses): a state_dict saved here loads into webgrad under the same
 keys and shapes, and the other way round. test/fixtures/make_derl_fixture.py uses it to write the parity fixture.
 The config is the JSON of webgrad's DerlConfig (dims, d, t, embed, experts, mlpHidden, importanceHidden, consistency,
 tau, cmdMoments, orthPrivatePairs, orthGradient, weights, detachFeatTarget, textUnk). See the top of
-src/models/derl/model.ts for the maths and the layout.
+src/app/models/derl/model.ts for the maths and the layout.
 
     model = DERL(config).double()
     out = model.losses(batch)        # {'total', 'terms': {...}, 'pred'}; batch as in webgrad's TrainingBatch

@@ -1,0 +1,259 @@
+// The page `npm start` opens (src/app/cli/start.ts drives it): loads the dataset (synthetic-mosi generated here, or an
+// MMSA pickle fetched from the driver's server by URL and parsed here), trains one model per seed with the trainer,
+// evaluates each on the test set at every missing rate, and reports progress, checkpoints and results to Node.
+//
+// Channels to Node: `webgradReport(msg)` (exposed by puppeteer; small JSON messages: progress, epochs, results) and
+// HTTP on the driver's own server for bytes (checkpoints are POSTed to /checkpoint, resume checkpoints are fetched
+// from /resume/<seed>), so megabytes never travel through the DevTools protocol. Every such request carries the
+// server's secret, which Node passes in the options (`token`); with each checkpoint the page first tells Node which
+// parameters the model holds, and the server refuses any upload that does not fit (src/app/cli/start-server.ts).
+
+import * as wg from '../all';
+import { lateFusion } from '../models/latefusion';
+import { DAR, darConfig, type DarAblationName, type DarPreset } from '../models/dar/index';
+import { DERL, derlConfig, type DerlExpertUsage } from '../models/derl/index';
+import type { SentimentModel } from '../models/types';
+import {
+  checkpointMeta,
+  constantPredictorMetrics,
+  evaluateModalityDrop,
+  evaluateRobustness,
+  MODALITY_DROPS,
+  restoreCheckpoint,
+  trainModel,
+  TrainingDiverged,
+  type EpochSummary,
+  type TrainProgress,
+  type TrainResult,
+} from '../train/index';
+import type { Dataset } from '../data/types';
+import type { ExpectedCheckpoint } from './start-server';
+
+type Report = (msg: unknown) => Promise<void>;
+
+export interface StartPageOptions {
+  /** The driver server's secret, sent with every request to its API (see src/app/node/server.ts). */
+  token: string;
+  dataset: 'synthetic-mosi' | 'tiny' | 'mmsa';
+  /** URL of the MMSA pickle on the driver's server (dataset 'mmsa'), and its name for messages. */
+  dataUrl?: string;
+  dataName?: string;
+  model: 'dar' | 'latefusion' | 'derl';
+  preset: DarPreset;
+  ablation: DarAblationName;
+  textUnk: 'zero' | 'learned';
+  seeds: number[];
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  trainMissingRate: number;
+  halfComplete: boolean;
+  missingField: 'fixed' | 'fresh';
+  trainSubset?: number;
+  validSubset?: number;
+  testSubset?: number;
+  patience?: number;
+  rates: number[];
+  maskSeed: number;
+  /** Seeds with a checkpoint to resume from at /resume/<seed> (and /resume-best/<seed> when `resumeBest` lists it). */
+  resume: number[];
+  resumeBest: number[];
+}
+
+export interface SeedOutcome {
+  seed: number;
+  bestEpoch: number;
+  bestValidLoss: number;
+  epochsRun: number;
+  stoppedEarly: boolean;
+  resumedFrom: number;
+  trainSeconds: number;
+  evalSeconds: number;
+  parameters: number;
+  history: EpochSummary[];
+  rates: { rate: number; metrics: wg.RegressionMetrics }[];
+  /** The inter-modality setting: whole modalities absent (L, A, V, L+A, L+V, A+V), the others complete. */
+  modalityDrop: { condition: string; absent: readonly string[]; metrics: wg.RegressionMetrics }[];
+  /** DERL only: router statistics on the test set at EXPERT_USAGE_RATES. */
+  experts: { rate: number; usage: DerlExpertUsage }[];
+}
+
+/**
+ * Ctrl-C in `npm start`: Node calls globalThis.webgradInterrupt(). Training then ends at its next step, the seed's best
+ * epoch so far is evaluated and reported as usual, and no further seed starts (a seed being evaluated is finished).
+ */
+let interruptRequested = false;
+(globalThis as unknown as { webgradInterrupt: () => void }).webgradInterrupt = () => {
+  interruptRequested = true;
+};
+
+class Interrupted extends Error {
+  override name = 'Interrupted';
+}
+
+/** What the evaluation needs of a training run: the trainer's result, or the best epoch rebuilt after an interrupt. */
+type TrainedSeed = Pick<TrainResult, 'model' | 'bestEpoch' | 'bestValidLoss' | 'epochsRun' | 'stoppedEarly' | 'resumedFrom' | 'history'>;
+
+/** The best epoch so far rebuilt from its checkpoint, for a run interrupted after it was written. */
+function restoreBest(factory: (seed: number) => SentimentModel, seed: number, best: Uint8Array, history: EpochSummary[], resumedFrom: number): TrainedSeed {
+  const { model, epoch, validLoss } = restoreCheckpoint(factory, seed, best);
+  return { model, bestEpoch: epoch, bestValidLoss: validLoss, epochsRun: history.at(-1)?.epoch ?? resumedFrom, stoppedEarly: true, resumedFrom, history };
+}
+
+/** The missing rates at which DERL's expert usage is reported. */
+export const EXPERT_USAGE_RATES = [0, 0.5, 0.9];
+
+/** src/app/node/server.ts's SECRET_HEADER (that module is Node-only). */
+const SECRET_HEADER = 'X-Webgrad-Token';
+
+/** A request to the driver's API, with its secret. */
+function apiFetch(token: string, url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { [SECRET_HEADER]: token } });
+}
+
+async function loadDataset(o: StartPageOptions, report: Report): Promise<Dataset> {
+  if (o.dataset === 'mmsa') {
+    const t0 = performance.now();
+    const bytes = await fetchBytes(o.token, o.dataUrl!, o.dataName);
+    const ds = await wg.readMmsaPickle(bytes, { name: o.dataName });
+    await report({ kind: 'dataset', name: ds.name, sizes: ds.sizes, dims: ds.dims, warnings: ds.warnings, knownAs: ds.knownAs,
+      seconds: (performance.now() - t0) / 1000 });
+    return ds;
+  }
+  const ds = wg.syntheticMosi({ seed: 0, size: o.dataset === 'tiny' ? 'tiny' : 'full' });
+  await report({ kind: 'dataset', name: ds.name, sizes: ds.sizes, dims: ds.dims, warnings: [], knownAs: null, seconds: 0 });
+  return ds;
+}
+
+async function fetchBytes(token: string, url: string, what = url): Promise<Uint8Array> {
+  const res = await apiFetch(token, url);
+  if (!res.ok) throw new Error(`fetching ${what}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function main(o: StartPageOptions) {
+  const report = (globalThis as unknown as { webgradReport: Report }).webgradReport;
+  await wg.init();
+  await report({ kind: 'adapter', adapter: wg.adapterInfo() });
+  const dataset = await loadDataset(o, report);
+  // DAR's k: 0.3 on MOSI, 0.4 on MOSEI (spec §2.4); -1 = choose by the data's dims.
+  const mosei = dataset.dims.audio.len === 500 && dataset.dims.audio.dim === 74;
+  const trainMissingRate = o.trainMissingRate >= 0 ? o.trainMissingRate : mosei ? 0.4 : 0.3;
+  const factory: (seed: number) => SentimentModel =
+    o.model === 'dar'
+      ? (seed) => new DAR(darConfig(o.preset, dataset.dims, { seed, ablation: o.ablation, textUnk: o.textUnk }))
+      : o.model === 'derl'
+        ? (seed) => new DERL(derlConfig(o.preset, dataset.dims, { seed, textUnk: o.textUnk }))
+        : lateFusion(dataset.dims);
+  // The parameters of the model each seed trains: the server accepts only checkpoints that hold exactly these.
+  const expected = new Map<number, ExpectedCheckpoint>();
+  const trackedFactory = (seed: number) => {
+    const m = factory(seed);
+    expected.set(seed, { seed, model: m.kind, tensors: m.namedParameters().map(([name, p]) => [name, [...p.shape]]) });
+    return m;
+  };
+  const postCheckpoint = async (c: { seed: number; kinds: string[]; epoch: number; bytes: Uint8Array }) => {
+    const e = expected.get(c.seed);
+    if (!e) throw new Error(`checkpoint of seed ${c.seed} before its model was built`);
+    await report({ kind: 'expect', expected: e }); // awaited: Node knows it before the upload arrives
+    const q = `seed=${c.seed}&kinds=${c.kinds.join(',')}&epoch=${c.epoch}`;
+    const res = await apiFetch(o.token, `/checkpoint?${q}`, { method: 'POST', body: c.bytes as Uint8Array<ArrayBuffer> });
+    if (!res.ok) throw new Error(`storing the checkpoint of seed ${c.seed}, epoch ${c.epoch}: HTTP ${res.status} ${await res.text()}`);
+  };
+  const constant = constantPredictorMetrics(dataset, 'test', o.testSubset);
+  const testN = Math.min(o.testSubset ?? dataset.sizes.test, dataset.sizes.test);
+  await report({ kind: 'plan', testN, constant });
+
+  const outcomes: SeedOutcome[] = [];
+  let interrupted: { seed: number; epochsRun: number; bestEpoch: number | null } | null = null;
+  for (let si = 0; si < o.seeds.length && !interrupted; si++) {
+    const seed = o.seeds[si];
+    const resume = o.resume.includes(seed) ? await fetchBytes(o.token, `/resume/${seed}`) : undefined;
+    const resumeBest = o.resumeBest.includes(seed) ? await fetchBytes(o.token, `/resume-best/${seed}`) : undefined;
+    const t0 = performance.now();
+    // The best checkpoint so far (a resumed run's too) and the epochs run, for an interrupt.
+    const resumedFrom = resume ? (checkpointMeta(resume).epoch as number) : 0;
+    let best = resumeBest ?? (resume && checkpointMeta(resume).bestEpoch === resumedFrom ? resume : null);
+    const history: EpochSummary[] = [];
+    let result: TrainedSeed;
+    try {
+      const r = await trainModel(
+        trackedFactory,
+        dataset,
+        {
+          seed, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, trainMissingRate, halfComplete: o.halfComplete,
+          missingField: o.missingField, trainSubset: o.trainSubset, validSubset: o.validSubset, patience: o.patience, resume, resumeBest,
+          meta: o.model === 'dar' ? { preset: o.preset, ablation: o.ablation, textUnk: o.textUnk } : o.model === 'derl' ? { preset: o.preset, textUnk: o.textUnk } : {},
+        },
+        {
+          onProgress: async (p: TrainProgress) => {
+            await report({ kind: 'progress', seedIndex: si, ...p });
+            if (interruptRequested) throw new Interrupted();
+          },
+          onEpoch: (e: EpochSummary) => {
+            history.push(e);
+            return report({ kind: 'epoch', seedIndex: si, ...e });
+          },
+          onCheckpoint: async (c) => {
+            if (c.kinds.includes('best')) best = c.bytes;
+            await postCheckpoint(c);
+          },
+        },
+      );
+      r.optimizer.dispose();
+      result = r;
+    } catch (e) {
+      if (e instanceof Interrupted) {
+        interrupted = { seed, epochsRun: history.at(-1)?.epoch ?? resumedFrom, bestEpoch: best ? (checkpointMeta(best).epoch as number) : null };
+        if (!best) break; // no epoch of this seed has finished: nothing of it to evaluate
+        result = restoreBest(factory, seed, best, history, resumedFrom);
+      } else if (e instanceof TrainingDiverged) {
+        return { kind: 'diverged' as const, message: e.message, seed: e.seed, epoch: e.epoch, step: e.step, term: e.term,
+          lastGoodEpoch: e.lastGood?.epoch ?? null, outcomes };
+      } else throw e;
+    }
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const parameters = result.model.parameters().reduce((s, p) => s + p.size, 0);
+    await report({ kind: 'evaluating', seedIndex: si, seed, rates: o.rates.length, testN, trainSeconds });
+    const t1 = performance.now();
+    let lastEvalReport = 0;
+    const rates = await evaluateRobustness(result.model, dataset, o.rates, o.maskSeed, {
+      subset: o.testSubset,
+      batchSize: Math.max(o.batchSize, 64),
+      onProgress: (done, total) => {
+        const t = performance.now();
+        if (done < total && t - lastEvalReport < 500) return;
+        lastEvalReport = t;
+        return report({ kind: 'evalProgress', seedIndex: si, done, total, elapsedSec: (t - t1) / 1000 });
+      },
+    });
+    const drops = await evaluateModalityDrop(result.model, dataset, MODALITY_DROPS, { subset: o.testSubset, batchSize: Math.max(o.batchSize, 64) });
+    // DERL: which experts the routers pick, per modality, on the test set at a few missing rates.
+    const experts: { rate: number; usage: DerlExpertUsage }[] = [];
+    if (result.model instanceof DERL) {
+      for (const rate of EXPERT_USAGE_RATES) {
+        result.model.resetUsage();
+        await evaluateRobustness(result.model, dataset, [rate], o.maskSeed, { subset: o.testSubset, batchSize: Math.max(o.batchSize, 64) });
+        experts.push({ rate, usage: await result.model.expertUsage() });
+      }
+    }
+    const evalSeconds = (performance.now() - t1) / 1000;
+    result.model.dispose();
+    const outcome: SeedOutcome = {
+      seed, bestEpoch: result.bestEpoch, bestValidLoss: result.bestValidLoss, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly,
+      resumedFrom: result.resumedFrom, trainSeconds, evalSeconds, parameters, history: result.history,
+      rates: rates.map((r) => ({ rate: r.rate, metrics: r.metrics })),
+      modalityDrop: drops.map((d) => ({ condition: d.label, absent: d.absent, metrics: d.metrics })),
+      experts,
+    };
+    outcomes.push(outcome);
+    await report({ kind: 'seedDone', seedIndex: si, seed, trainSeconds, evalSeconds, bestEpoch: result.bestEpoch });
+    if (interruptRequested && !interrupted) interrupted = { seed, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch };
+  }
+  await wg.runtime().sync();
+  return { kind: 'done' as const, outcomes, constant, testN, stats: wg.runtime().stats(), interrupted };
+}
+
+(globalThis as unknown as { webgradMain: typeof main }).webgradMain = main;
+export type StartPageResult = Awaited<ReturnType<typeof main>>;

@@ -1,0 +1,61 @@
+// The contract between sentiment models (DAR, DERL, the late-fusion baseline) and the trainer/evaluator.
+
+import type { Module } from '../../engine/nn/module';
+import type { Tensor } from '../../engine/tensor';
+import type { DatasetDims } from '../data/types';
+import type { Optimizer } from '../../engine/optim/optimizer';
+
+/** One batch of one view of the three modalities, as GPU tensors. */
+export interface ModalityInputs {
+  text: Tensor; //   (B, T_l, d_l)   MOSI: (B, 50, 768)
+  audio: Tensor; //  (B, T_a, d_a)   MOSI: (B, 375, 5)
+  vision: Tensor; // (B, T_v, d_v)   MOSI: (B, 500, 20)
+  /** 1 where a text token was dropped by the missing-data protocol (B, T_l); lets a model substitute a learned [UNK]. */
+  textDropped?: Tensor;
+}
+
+export interface TrainingBatch {
+  /** The complete input (training targets for reconstruction); models that do not use it may ignore it. */
+  complete: ModalityInputs;
+  /** The input after the missing-data protocol: what the model sees at test time. */
+  corrupted: ModalityInputs;
+  labels: Tensor; // (B, 1)
+}
+
+export interface LossTerms {
+  /** The scalar the main optimizer minimises (e.g. DAR's L_total). */
+  total: Tensor;
+  /** Named scalar terms for logging (e.g. task, boot, sim, diff, re, recon); each a 1-element tensor. */
+  terms: Record<string, Tensor>;
+  /** Predictions (B, 1) from the corrupted input. */
+  pred: Tensor;
+}
+
+export interface SentimentModel extends Module {
+  /** The model's name in checkpoints and the model registry (src/app/models/registry.ts): 'DAR', 'latefusion', ... */
+  readonly kind: string;
+  /**
+   * Everything needed to rebuild the model (plain JSON, stored in every checkpoint's meta as `modelConfig`), including
+   * the (T, d) of each modality the model was built for.
+   */
+  readonly config: { readonly dims: DatasetDims; readonly seed?: number };
+  /** Training-mode forward with every loss term; call backward() on `total`. */
+  losses(batch: TrainingBatch): LossTerms;
+  /** Inference: predictions (B, 1) from (possibly incomplete) inputs only. */
+  predict(x: ModalityInputs): Tensor;
+  /** Parameters the main optimizer updates (DAR leaves out its CLUB estimator, which has its own optimizer). */
+  mainParameters(): [string, Tensor][];
+  /**
+   * Optional extra optimisation run before each main step on the same batch (DAR: the CLUB estimator's inner steps,
+   * with its own optimizer, on detached features). Returns named scalar terms for logging. Called inside the training
+   * step's tidy() like losses(), which may reuse what it computed on the same batch (DAR reuses its encodings).
+   */
+  auxiliaryStep?(batch: TrainingBatch): Record<string, Tensor>;
+  /**
+   * What model selection minimises, from the mean validation terms (`total` and the model's terms); default `total`.
+   * DAR leaves its CLUB term out (see DarConfig.selection).
+   */
+  selectionLoss?(validTerms: Readonly<Record<string, number>>): number;
+  /** The optimizers auxiliaryStep uses, by name; checkpoints save and restore their state (`optim@<name>.*`). */
+  auxiliaryOptimizers?(): Record<string, Optimizer>;
+}

@@ -1,0 +1,165 @@
+// Robustness evaluation as in LNLN and DAR (spec §2.3, §3): the test split corrupted at each missing rate
+// r ∈ {0.0, 0.1, …, 0.9} for all three modalities at once, with the masks of one fixed missing seed (1111) for every
+// model, scored with MMSA's regression metrics. The uniform field is drawn once, so the masks are nested across rates
+// and every batch of features is generated once and corrupted ten times.
+// The inter-modality setting (DERL's): whole modalities absent (L, A, V, L+A, L+V, A+V), the others complete.
+
+import { runtime } from '../../engine/engine';
+import { noGrad, tidy } from '../../engine/tensor';
+import { batchIndices } from '../data/loader';
+import { applyMissing, EVAL_RATES, LNLN_EVAL_SEED, MissingField, type KeepMasks, type MissingOptions } from '../data/missing';
+import type { Dataset, Split } from '../data/types';
+import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
+import type { SentimentModel } from '../models/types';
+import { lazyInputs } from './batches';
+
+export interface RateResult {
+  rate: number;
+  metrics: RegressionMetrics;
+  /** Samples scored. */
+  n: number;
+}
+
+export interface EvaluateOptions extends MissingOptions {
+  /** Default 'test'. */
+  split?: Split;
+  /** Default 64. */
+  batchSize?: number;
+  /** Score only the first this-many samples of the split (default: all). */
+  subset?: number;
+  /** Called after each batch with the number of predictions done and planned (rates × samples). */
+  onProgress?(done: number, total: number): void | Promise<void>;
+  /** Also return the raw predictions per rate. */
+  returnPredictions?: boolean;
+}
+
+/**
+ * Predictions of `model` on the split corrupted at each rate (masks from `maskSeed`), scored per rate. The model is
+ * put in eval mode and left in the mode it was in.
+ */
+export async function evaluateRobustness(
+  model: SentimentModel,
+  dataset: Dataset,
+  rates: readonly number[] = EVAL_RATES,
+  maskSeed: number = LNLN_EVAL_SEED,
+  opts: EvaluateOptions = {},
+): Promise<(RateResult & { preds?: Float32Array; labels?: Float32Array })[]> {
+  if (!rates.length) throw new RangeError('evaluateRobustness: no missing rates given');
+  const field = new MissingField(dataset.split(opts.split ?? 'test'), dataset.dims, maskSeed);
+  const masks = rates.map((r) => field.masks(r, { keepSpecialTokens: opts.keepSpecialTokens }));
+  const scored = await scoreUnderMasks('evaluateRobustness', model, dataset, masks, opts);
+  return rates.map((rate, k) => ({ rate, ...scored[k] }));
+}
+
+/** Which modalities are absent in one condition of the inter-modality setting. */
+export type ModalitySet = readonly ('text' | 'audio' | 'vision')[];
+
+/** The six conditions with one or two whole modalities absent (L, A, V, L+A, L+V, A+V), DERL's inter-modality setting. */
+export const MODALITY_DROPS: readonly ModalitySet[] = [['text'], ['audio'], ['vision'], ['text', 'audio'], ['text', 'vision'], ['audio', 'vision']];
+
+/** "L+A" style label of a set of absent modalities ("none" for the complete input). */
+export function modalitySetLabel(absent: ModalitySet): string {
+  const letter = { text: 'L', audio: 'A', vision: 'V' } as const;
+  return absent.length ? absent.map((m) => letter[m]).join('+') : 'none';
+}
+
+export interface ModalityDropResult {
+  /** The modalities that were absent (every position zero, [CLS]/[SEP] included). */
+  absent: ModalitySet;
+  label: string;
+  metrics: RegressionMetrics;
+  n: number;
+}
+
+/**
+ * The inter-modality setting: predictions with whole modalities absent (all their positions zero, text's special
+ * tokens too, and every text token marked dropped), the others complete, scored per condition.
+ */
+export async function evaluateModalityDrop(
+  model: SentimentModel,
+  dataset: Dataset,
+  conditions: readonly ModalitySet[] = MODALITY_DROPS,
+  opts: Omit<EvaluateOptions, 'keepSpecialTokens'> = {},
+): Promise<ModalityDropResult[]> {
+  if (!conditions.length) throw new RangeError('evaluateModalityDrop: no conditions given');
+  const field = new MissingField(dataset.split(opts.split ?? 'test'), dataset.dims, LNLN_EVAL_SEED);
+  const masks = conditions.map((absent) => {
+    const r = (m: 'text' | 'audio' | 'vision') => (absent.includes(m) ? 1 : 0);
+    // Rate 1 drops every position (keep iff u > r, u < 1); rate 0 keeps every valid one, whatever the field.
+    return field.masks({ text: r('text'), audio: r('audio'), vision: r('vision') }, { keepSpecialTokens: !absent.includes('text') });
+  });
+  const scored = await scoreUnderMasks('evaluateModalityDrop', model, dataset, masks, opts);
+  return conditions.map((absent, k) => ({ absent, label: modalitySetLabel(absent), metrics: scored[k].metrics, n: scored[k].n }));
+}
+
+/** Predictions of `model` on the split under each set of keep masks, scored with MMSA's metrics. */
+async function scoreUnderMasks(
+  op: string,
+  model: SentimentModel,
+  dataset: Dataset,
+  masks: readonly KeepMasks[],
+  opts: Omit<EvaluateOptions, 'keepSpecialTokens'>,
+): Promise<{ metrics: RegressionMetrics; n: number; preds?: Float32Array; labels?: Float32Array }[]> {
+  const split = opts.split ?? 'test';
+  const info = dataset.split(split);
+  const n = Math.min(opts.subset ?? info.n, info.n);
+  if (n < 1) throw new RangeError(`${op}: split '${split}' has no samples`);
+  const preds = masks.map(() => new Float32Array(n));
+  const labels = new Float32Array(n);
+  const plan = batchIndices(n, opts.batchSize ?? 64);
+  const total = n * masks.length;
+  let done = 0;
+
+  const wasTraining = model.training;
+  model.eval();
+  let pending: Promise<void> | null = null;
+  try {
+    let at = 0;
+    for (const ix of plan) {
+      const complete = dataset.batch(split, ix);
+      labels.set(complete.labels, at);
+      for (let k = 0; k < masks.length; k++) {
+        const x = lazyInputs(applyMissing(complete, masks[k]));
+        const y = tidy(() => noGrad(() => model.predict(x)));
+        const offset = at;
+        const B = ix.length;
+        const job = y.toArray().then(async (p) => {
+          y.dispose();
+          preds[k].set(p.subarray(0, B), offset);
+          done += B;
+          await opts.onProgress?.(done, total);
+        });
+        // One prediction in flight while the next is recorded. The newest job is `pending` before the previous one is
+        // awaited, so when that one throws (a hook's StopRequested) the finally below still catches the newest.
+        const prev = pending;
+        pending = job;
+        if (prev) await prev;
+      }
+      at += ix.length;
+    }
+    if (pending) await pending;
+  } finally {
+    if (pending) await (pending as Promise<void>).catch(() => undefined);
+    model.train(wasTraining);
+  }
+  await runtime().sync();
+  return masks.map((_, k) => ({
+    metrics: regressionMetrics(preds[k], labels),
+    n,
+    ...(opts.returnPredictions ? { preds: preds[k], labels } : {}),
+  }));
+}
+
+/**
+ * The constant predictor of the quality floor: always the mean training label (the best constant under MSE). Missing
+ * data cannot affect it, so its metrics are the same at every rate (its Corr is NaN: a constant has no correlation).
+ */
+export function constantPredictorMetrics(dataset: Dataset, split: Split = 'test', subset?: number): { value: number; metrics: RegressionMetrics } {
+  const train = dataset.split('train').labels;
+  let s = 0;
+  for (let i = 0; i < train.length; i++) s += train[i];
+  const value = s / train.length;
+  const truth = dataset.split(split).labels;
+  const n = Math.min(subset ?? truth.length, truth.length);
+  return { value, metrics: regressionMetrics(new Float32Array(n).fill(value), truth.subarray(0, n)) };
+}

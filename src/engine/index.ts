@@ -1,0 +1,33 @@
+// The engine's entry: tensors on WebGPU buffers, reverse-mode autograd, hand-written WGSL kernels, modules,
+// optimizers and tensor I/O. Nothing here imports the application (src/app/); test/boundary.test.ts checks it.
+
+export { WebgradError, KernelError, type Shape } from './errors';
+export { init, runtime, adapterInfo, deviceLost, describeAdapter, type EngineOptions } from './engine';
+export type { AdapterSummary, InitOptions } from './gpu';
+export { Runtime, DeviceLostError, DEFAULT_POOL_BYTES, kernel, f32bits, grid1d, type Kernel, type DispatchSpec, type Counters, type DeviceLossInfo } from './runtime';
+export { formatProfile, type Profile, type KernelProfile, type ProfileOptions } from './profile';
+export { Tensor, tidy, tidyAsync, dispose, noGrad, isGradEnabled, record, empty, sameShape, shapeSize } from './tensor';
+export { tensor, zeros, ones, full, rand, randn, manualSeed, nextSeed, fillInto } from './creation';
+export { accumulateInto } from './autograd';
+export * from './ops/elementwise';
+export * from './ops/reduce';
+export * from './ops/softmax';
+export * from './ops/layernorm';
+export * from './ops/matmul';
+export * from './ops/shape';
+export * from './ops/loss';
+export * from './ops/dropout';
+export * from './nn/module';
+export * from './optim/index';
+export * from './ops/conv1d';
+export * from './nn/conv1d';
+export * from './ops/attention';
+export * from './nn/attention';
+export * from './nn/transformer';
+export * from './ops/infonce';
+export * from './ops/club';
+export * from './nn/club';
+export * from './ops/lstm';
+export * from './nn/lstm';
+export * from './io/safetensors';
+export * from './ops/topk';

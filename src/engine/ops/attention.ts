@@ -1,0 +1,242 @@
+// Scaled dot-product attention, fused: softmax(scale · Q·Kᵀ, masked)·V in one kernel launch forward (which also saves
+// each query row's logsumexp) and two backward (dQ per query row, then dK and dV per key row, both recomputing the
+// probabilities from the saved logsumexp; no float atomics, no N×N matrix in memory).
+//
+// Shapes: q (B, H, Tq, Dh), k and v (B, H, Tk, Dh) -> o (B, H, Tq, Dh), the layout of PyTorch's
+// scaled_dot_product_attention. With `layout: 'bthd'` the same op reads q (B, Tq, H, Dh), k and v (B, Tk, H, Dh) and
+// writes o (B, Tq, H, Dh): that is the layout a Linear's output (B, T, H·Dh) already has, so a multi-head layer splits
+// and merges heads with free reshapes instead of four permute copies forward and four backward. The kernels address
+// every tensor through (b, h, t) strides, so both layouts run the same code.
+//
+// Key-padding mask (B, Tk): 1 / true keeps a key, 0 / false drops it from every query's softmax (note: the opposite
+// convention of PyTorch's key_padding_mask, where True means "ignore"). A batch element whose keys are ALL masked has
+// no softmax at all; we define its output as 0 and its gradients (to q, k and v) as 0, never NaN.
+
+import { runtime } from '../engine';
+import { check, type Shape } from '../errors';
+import { f32bits, grid1d, kernel } from '../runtime';
+import { assertLive, empty, noGrad, record, Tensor } from '../tensor';
+import { tensor } from '../creation';
+import { addScalar, mul, mulScalar, add } from './elementwise';
+import { max } from './reduce';
+import { softmax } from './softmax';
+import { matmul } from './matmul';
+import { permute, reshape } from './shape';
+import fwdNaiveSrc from '../../../kernels/attention_fwd_naive.wgsl';
+import dqNaiveSrc from '../../../kernels/attention_dq_naive.wgsl';
+import dkvNaiveSrc from '../../../kernels/attention_dkv_naive.wgsl';
+import fwdTiledSrc from '../../../kernels/attention_fwd_tiled.wgsl';
+import dqTiledSrc from '../../../kernels/attention_dq_tiled.wgsl';
+import dkvTiledSrc from '../../../kernels/attention_dkv_tiled.wgsl';
+
+const NAIVE = {
+  fwd: kernel('attention_fwd_naive', fwdNaiveSrc),
+  dq: kernel('attention_dq_naive', dqNaiveSrc),
+  dkv: kernel('attention_dkv_naive', dkvNaiveSrc),
+};
+const TILED = {
+  fwd: kernel('attention_fwd_tiled', fwdTiledSrc),
+  dq: kernel('attention_dq_tiled', dqTiledSrc),
+  dkv: kernel('attention_dkv_tiled', dkvTiledSrc),
+};
+
+/** Rows (queries or keys) per invocation of the tiled kernels, and the largest head size they hold in registers. */
+const TILE = 4;
+const TILED_MAX_DH = 64;
+
+/** Most dims one invocation of the naive kernels accumulates in registers: a larger Dh is split into chunks, each
+ * invocation recomputing the scores for its chunk of the output. */
+const MAX_CHUNK = 64;
+
+export type AttentionLayout = 'bhtd' | 'bthd';
+/**
+ * Which implementation runs:
+ *   'tiled' (the default where it applies: Dh a multiple of 4, at most 64): fused kernels holding 4 query (or key)
+ *           rows per invocation in registers, so each load of a key (or query) row serves 4 rows;
+ *   'naive' (any Dh): the same fused maths, one row per invocation, plain loops: the obviously-right version;
+ *   'unfused': matmul → softmax → matmul of existing ops, materialising the (B, H, Tq, Tk) scores (assumes a 0/1 mask).
+ */
+export type AttentionKernel = 'tiled' | 'naive' | 'unfused';
+export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['tiled', 'naive', 'unfused'];
+
+export interface AttentionOptions {
+  /** Key-padding mask (B, Tk): a tensor of 0/1 (nonzero keeps the key), or B·Tk booleans / 0-1 numbers, row-major. */
+  mask?: Tensor | ArrayLike<number | boolean> | null;
+  /** Multiplies the scores; default 1/√Dh. */
+  scale?: number;
+  /** 'bhtd' (default): (B, H, T, Dh). 'bthd': (B, T, H, Dh). Applies to q, k, v and the output alike. */
+  layout?: AttentionLayout;
+  kernel?: AttentionKernel;
+}
+
+const OPTION_KEYS = ['mask', 'scale', 'layout', 'kernel'];
+
+interface Dims {
+  B: number;
+  H: number;
+  Tq: number;
+  Tk: number;
+  Dh: number;
+}
+
+/** (b, h, t) element strides of a contiguous (B, H, T, Dh) or (B, T, H, Dh) tensor. */
+function strides(layout: AttentionLayout, H: number, T: number, Dh: number): [number, number, number] {
+  return layout === 'bhtd' ? [H * T * Dh, T * Dh, Dh] : [T * H * Dh, Dh, H * Dh];
+}
+
+/**
+ * Attention over heads: softmax(scale · q·kᵀ + mask)·v per (batch, head), with separate query and key lengths
+ * (self- and cross-attention). See the top of this file for shapes, layout and the mask.
+ */
+export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
+  const op = 'attention';
+  assertLive(op, q, k, v);
+  const shapes: Shape[] = [q.shape, k.shape, v.shape];
+  check(opts !== null && typeof opts === 'object', op, `options must be an object, got ${String(opts)}`, shapes);
+  for (const key of Object.keys(opts)) {
+    check(OPTION_KEYS.includes(key), op, `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`, shapes);
+  }
+  const { layout = 'bhtd', mask = null } = opts;
+  check(layout === 'bhtd' || layout === 'bthd', op, `layout must be 'bhtd' or 'bthd', got ${String(layout)}`, shapes);
+  const want = layout === 'bhtd' ? '(B, H, T, Dh)' : '(B, T, H, Dh)';
+  for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
+    check(t.rank === 4, op, `${name} must be 4-D ${want}, got rank ${t.rank}`, shapes);
+  }
+  const split = (t: Tensor) => (layout === 'bhtd' ? t.shape : [t.shape[0], t.shape[2], t.shape[1], t.shape[3]]);
+  const [B, H, Tq, Dh] = split(q);
+  const [Bk, Hk, Tk, Dk] = split(k);
+  check(B === Bk, op, `q and k have different batch sizes (${B} and ${Bk})`, shapes);
+  check(H === Hk, op, `q and k have different numbers of heads (${H} and ${Hk})`, shapes);
+  check(Dh === Dk, op, `q and k have different head sizes (${Dh} and ${Dk})`, shapes);
+  check(k.shape.every((d, i) => d === v.shape[i]), op, 'k and v must have the same shape', shapes);
+  check([B, H, Tq, Tk, Dh].every((d) => d > 0), op, 'every dimension must be at least 1', shapes);
+  check(B * H * Math.max(Tq, Tk) * Dh < 2 ** 31, op, 'tensors above 2^31 elements are not supported', shapes);
+  const scale = opts.scale ?? 1 / Math.sqrt(Dh);
+  check(typeof scale === 'number' && Number.isFinite(scale), op, `scale must be a finite number, got ${String(scale)}`, shapes);
+  const tileable = Dh % 4 === 0 && Dh <= TILED_MAX_DH;
+  const impl = opts.kernel ?? (tileable ? 'tiled' : 'naive');
+  check(ATTENTION_KERNELS.includes(impl), op, `kernel must be one of ${ATTENTION_KERNELS.join(', ')}, got ${String(impl)}`, shapes);
+  check(impl !== 'tiled' || tileable, op, `the tiled kernels need a head size divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh}`, shapes);
+  checkAttentionMask(op, mask, B, Tk, shapes);
+  const maskT = maskTensor(mask, B, Tk);
+  const dims: Dims = { B, H, Tq, Tk, Dh };
+
+  if (impl === 'unfused') return unfused(q, k, v, maskT, dims, scale, layout);
+  return fused(q, k, v, maskT, dims, scale, layout, impl === 'tiled');
+}
+
+/**
+ * Throws a WebgradError naming `op` unless `mask` is absent, a live (B, Tk) tensor, or B·Tk booleans / 0-1 numbers.
+ * Modules call it before their first dispatch.
+ */
+export function checkAttentionMask(op: string, mask: AttentionOptions['mask'], B: number, Tk: number, shapes: readonly Shape[] = []): void {
+  if (mask === null || mask === undefined) return;
+  if (mask instanceof Tensor) {
+    assertLive(op, mask);
+    const ok = mask.rank === 2 && mask.shape[0] === B && mask.shape[1] === Tk;
+    check(ok, op, `mask must be (B, Tk) = (${B}, ${Tk}), got [${mask.shape.join(', ')}]`, [...shapes, mask.shape]);
+    return;
+  }
+  check(typeof mask === 'object' && typeof (mask as ArrayLike<unknown>).length === 'number', op,
+    'mask must be a tensor or an array of booleans / 0-1 numbers', shapes);
+  check(mask.length === B * Tk, op, `mask has ${mask.length} entries, expected B·Tk = ${B}·${Tk} = ${B * Tk}`, shapes);
+  for (let i = 0; i < mask.length; i++) {
+    const m = mask[i];
+    check(m === true || m === false || m === 0 || m === 1, op, `mask entries must be booleans or 0/1, got ${String(m)} at ${i}`, shapes);
+  }
+}
+
+/** The validated mask as a (B, Tk) tensor; an array is uploaded into a new one (no dispatch), which the op owns. */
+function maskTensor(mask: AttentionOptions['mask'], B: number, Tk: number): { t: Tensor; owned: boolean } | null {
+  if (mask === null || mask === undefined) return null;
+  if (mask instanceof Tensor) return { t: mask, owned: false };
+  return { t: tensor(Float32Array.from(mask as ArrayLike<number | boolean>, (m) => (m ? 1 : 0)), [B, Tk]), owned: true };
+}
+
+function fused(
+  q: Tensor, k: Tensor, v: Tensor, mask: { t: Tensor; owned: boolean } | null, d: Dims, scale: number,
+  layout: AttentionLayout, tiled: boolean,
+): Tensor {
+  const rt = runtime();
+  const { B, H, Tq, Tk, Dh } = d;
+  const K = tiled ? TILED : NAIVE;
+  const masked = mask ? 1 : 0;
+  // Tiled: strides in vec4s, one invocation per (b, h) and tile of rows. Naive: strides in floats, one invocation per
+  // row and chunk of dims, the dims split evenly into as few chunks as fit its registers.
+  const unit = tiled ? 4 : 1;
+  const nch = tiled ? 1 : Math.ceil(Dh / MAX_CHUNK);
+  const constants: Record<string, number> = tiled
+    ? { DH4: Dh / 4, MASKED: masked }
+    : { DH: Dh, CH: Math.ceil(Dh / nch), MASKED: masked };
+  const qs = strides(layout, H, Tq, Dh).map((s) => s / unit);
+  const ks = strides(layout, H, Tk, Dh).map((s) => s / unit);
+  /** Uniforms and workgroups of a pass over the query rows (fwd, dq) or the key rows (dkv). */
+  const pass = (T: number) => ({
+    uniforms: [tiled ? B * H : B * H * T, H, Tq, Tk, ...qs, ...ks, f32bits(scale)],
+    groups: grid1d(tiled ? B * H * Math.ceil(T / TILE) : B * H * T * nch, 64),
+  });
+  const maskBuf = (mask?.t ?? q).buffer;
+  const qRows = B * H * Tq;
+
+  const o = empty(q.shape, 'attention'); // o: q's shape (B, H, Tq, Dh) or (B, Tq, H, Dh)
+  const lse = empty([qRows], 'attention'); // per query row, (b·H + h)·Tq + i
+  rt.dispatch({ kernel: K.fwd, constants, ...pass(Tq), buffers: [q.buffer, k.buffer, v.buffer, maskBuf, o.buffer, lse.buffer] });
+
+  const saved = o.view(o.shape); // the backward reads o (for D = Σ go·o); a view survives the caller disposing o
+  record(o, 'attention', [q, k, v], (gy, needs) => {
+    const dq = empty(q.shape, 'attention');
+    const dsum = empty([qRows], 'attention');
+    rt.dispatch({
+      kernel: K.dq, constants, ...pass(Tq),
+      buffers: [q.buffer, k.buffer, v.buffer, maskBuf, saved.buffer, lse.buffer, gy.buffer, dq.buffer, dsum.buffer],
+    });
+    let dk: Tensor | null = null;
+    let dv: Tensor | null = null;
+    if (needs[1] || needs[2]) {
+      dk = empty(k.shape, 'attention');
+      dv = empty(v.shape, 'attention');
+      rt.dispatch({
+        kernel: K.dkv, constants, ...pass(Tk),
+        buffers: [q.buffer, k.buffer, v.buffer, maskBuf, lse.buffer, gy.buffer, dsum.buffer, dk.buffer, dv.buffer],
+      });
+    }
+    dsum.dispose();
+    if (!needs[0]) dq.dispose();
+    if (!needs[1]) dk?.dispose();
+    if (!needs[2]) dv?.dispose();
+    return [needs[0] ? dq : null, needs[1] ? dk : null, needs[2] ? dv : null];
+  });
+  if (!o.node) {
+    saved.dispose();
+    lse.dispose();
+    if (mask?.owned) mask.t.dispose();
+  }
+  return o;
+}
+
+/**
+ * The same attention from existing ops: S = scale·Q·Kᵀ (B·H, Tq, Tk), + (mask − 1)·1e30 (which drops a masked key to
+ * exp(−1e30 − max) = 0), softmax, ·V, then × 0 for batch elements with no kept key. Autograd comes from the ops.
+ */
+function unfused(
+  q: Tensor, k: Tensor, v: Tensor, mask: { t: Tensor; owned: boolean } | null, d: Dims, scale: number,
+  layout: AttentionLayout,
+): Tensor {
+  const { B, H, Tq, Tk, Dh } = d;
+  const toBhtd = (t: Tensor) => (layout === 'bhtd' ? t : permute(t, [0, 2, 1, 3]));
+  const q3 = reshape(toBhtd(q), [B * H, Tq, Dh]);
+  const k3 = reshape(toBhtd(k), [B * H, Tk, Dh]);
+  const v3 = reshape(toBhtd(v), [B * H, Tk, Dh]);
+  let s = reshape(mulScalar(matmul(q3, k3, { transB: true }), scale), [B, H, Tq, Tk]);
+  let valid: Tensor | null = null;
+  if (mask) {
+    const m = mask.t;
+    const bias = noGrad(() => reshape(mulScalar(addScalar(m, -1), 1e30), [B, 1, 1, Tk]));
+    s = add(s, bias);
+    valid = noGrad(() => reshape(max(m, 1, true), [B, 1, 1, 1])); // 1 if any key is kept, else 0
+  }
+  const pr = reshape(softmax(s), [B * H, Tq, Tk]);
+  let o = reshape(matmul(pr, v3), [B, H, Tq, Dh]);
+  if (valid) o = mul(o, valid);
+  return layout === 'bhtd' ? o : permute(o, [0, 2, 1, 3]);
+}

@@ -1,0 +1,320 @@
+// Elementwise ops: unary maps, scalar arithmetic, and binary ops with NumPy broadcasting, each with its backward.
+//
+// Four kernels do all the work: unary.wgsl (y = f(x)), unary_grad.wgsl (gx = gy·f'(x) in one launch), binary.wgsl
+// (y = a ⊙ b, broadcast through per-input strides, with a vec4 fast path when no input is broadcast) and
+// binary_grad.wgsl (the gradients of div and maximum, which need both inputs). The gradient of a broadcast input is
+// summed back to its shape with sum() from reduce.ts (sumToShape below).
+
+import { runtime } from '../engine';
+import { check, fmtShape, type Shape } from '../errors';
+import { f32bits, grid1d, kernel } from '../runtime';
+import { assertLive, checkShape, empty, noGrad, record, sameShape, Tensor } from '../tensor';
+import { broadcastAxes, broadcastShapes, broadcastStrides, collapseAxes } from '../broadcast';
+import { sum } from './reduce';
+import unarySrc from '../../../kernels/unary.wgsl';
+import unaryGradSrc from '../../../kernels/unary_grad.wgsl';
+import binarySrc from '../../../kernels/binary.wgsl';
+import binaryGradSrc from '../../../kernels/binary_grad.wgsl';
+
+const UNARY = kernel('unary', unarySrc);
+const UNARY_GRAD = kernel('unary_grad', unaryGradSrc);
+const BINARY = kernel('binary', binarySrc);
+const BINARY_GRAD = kernel('binary_grad', binaryGradSrc);
+
+// ------------------------------------------------------------------------------------------------ unary
+
+/** Op numbers shared with unary.wgsl / unary_grad.wgsl. */
+const enum U {
+  Neg = 0, Abs, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Relu, Gelu, LeakyRelu, Pow, AddScalar, MulScalar,
+}
+
+/** y = f(x) for the op `op` (scalar parameter `s` where the op has one). */
+function unary(op: U, x: Tensor, s = 0): Tensor {
+  const y = empty(x.shape, 'unary');
+  runtime().dispatch({
+    kernel: UNARY,
+    constants: { OP: op },
+    uniforms: [x.size, f32bits(s)],
+    buffers: [x.buffer, y.buffer],
+    groups: grid1d(Math.ceil(x.size / 4), 64),
+  });
+  return y;
+}
+
+/** gx = gy · f'(x), fused. */
+function unaryGrad(op: U, x: Tensor, gy: Tensor, s = 0): Tensor {
+  const gx = empty(x.shape, 'unary backward');
+  runtime().dispatch({
+    kernel: UNARY_GRAD,
+    constants: { OP: op },
+    uniforms: [x.size, f32bits(s)],
+    buffers: [x.buffer, gy.buffer, gx.buffer],
+    groups: grid1d(Math.ceil(x.size / 4), 64),
+  });
+  return gx;
+}
+
+/** A unary op whose derivative is computed from its input x by unary_grad.wgsl. */
+function mapWithGrad(name: string, op: U, x: Tensor, s = 0): Tensor {
+  assertLive(name, x);
+  const y = unary(op, x, s); //                                               y: x's shape
+  return record(y, name, [x], (gy) => [unaryGrad(op, x, gy, s)]);
+}
+
+function checkScalar(op: string, name: string, v: unknown, x: Tensor): asserts v is number {
+  check(typeof v === 'number' && Number.isFinite(v), op, `${name} must be a finite number, got ${String(v)}`, [x.shape]);
+}
+
+/** y = -x. */
+export function neg(x: Tensor): Tensor {
+  assertLive('neg', x);
+  const y = unary(U.Neg, x);
+  return record(y, 'neg', [x], (gy) => [unary(U.Neg, gy)]);
+}
+
+/** y = |x|; the gradient at 0 is 0. */
+export const abs = (x: Tensor): Tensor => mapWithGrad('abs', U.Abs, x);
+/** y = eˣ. */
+export const exp = (x: Tensor): Tensor => mapWithGrad('exp', U.Exp, x);
+/** Natural log (NaN below 0, -∞ at 0). */
+export const log = (x: Tensor): Tensor => mapWithGrad('log', U.Log, x);
+export const sqrt = (x: Tensor): Tensor => mapWithGrad('sqrt', U.Sqrt, x);
+/** y = 1/√x. */
+export const rsqrt = (x: Tensor): Tensor => mapWithGrad('rsqrt', U.Rsqrt, x);
+export const tanh = (x: Tensor): Tensor => mapWithGrad('tanh', U.Tanh, x);
+/** y = 1 / (1 + e⁻ˣ). */
+export const sigmoid = (x: Tensor): Tensor => mapWithGrad('sigmoid', U.Sigmoid, x);
+/** y = max(x, 0); the gradient at 0 is 0. */
+export const relu = (x: Tensor): Tensor => mapWithGrad('relu', U.Relu, x);
+/**
+ * Exact (erf) GELU, y = x·Φ(x) with Φ the standard normal CDF, not the tanh approximation. Φ comes from an erf
+ * approximation in unary.wgsl (series near 0, Abramowitz & Stegun 7.1.26 beyond) with absolute error ≲ 2e-7.
+ */
+export const gelu = (x: Tensor): Tensor => mapWithGrad('gelu', U.Gelu, x);
+
+/** y = x for x > 0, slope·x otherwise (the gradient at 0 is `slope`). */
+export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  assertLive('leakyRelu', x);
+  checkScalar('leakyRelu', 'slope', slope, x);
+  return mapWithGrad('leakyRelu', U.LeakyRelu, x, slope);
+}
+
+/**
+ * y = x^p for a scalar exponent. Integer p accepts negative x (odd powers keep the sign); non-integer p gives NaN
+ * for negative x. p = 0 gives 1 everywhere.
+ */
+export function pow(x: Tensor, p: number): Tensor {
+  assertLive('pow', x);
+  checkScalar('pow', 'exponent', p, x);
+  return mapWithGrad('pow', U.Pow, x, p);
+}
+
+/** y = x + s. */
+export function addScalar(x: Tensor, s: number): Tensor {
+  assertLive('addScalar', x);
+  checkScalar('addScalar', 'scalar', s, x);
+  const y = unary(U.AddScalar, x, s);
+  return record(y, 'addScalar', [x], (gy) => [gy]);
+}
+
+/** y = s·x. */
+export function mulScalar(x: Tensor, s: number): Tensor {
+  assertLive('mulScalar', x);
+  checkScalar('mulScalar', 'scalar', s, x);
+  const y = unary(U.MulScalar, x, s);
+  return record(y, 'mulScalar', [x], (gy) => [unary(U.MulScalar, gy, s)]);
+}
+
+// ----------------------------------------------------------------------------------------------- binary
+
+/** Op numbers shared with binary.wgsl / binary_grad.wgsl. */
+const enum B {
+  Add = 0, Sub, Mul, Div, Maximum, CopyA,
+}
+
+/** Most axes the broadcasting kernels take after collapseAxes (one vec4<u32> of uniforms each). */
+const MAX_RANK = 8;
+
+/**
+ * How binary.wgsl / binary_grad.wgsl read inputs a and b (shapes `inputs`) broadcast to `shape`: pipeline constants
+ * (SAME when nothing is repeated, so no index math; else RANK, ALIGNED when the innermost collapsed axis holds whole
+ * vec4s, and A_ROW / B_ROW when an input runs along that axis rather than repeating one element) and uniforms
+ * (n, then length and both strides per collapsed axis, innermost first). Throws WebgradError(op) past MAX_RANK axes.
+ */
+function broadcastConfig(op: string, shape: Shape, inputs: [Shape, Shape]): { constants: Record<string, number>; uniforms: number[] } {
+  const n = shapeSizeOf(shape);
+  if (inputs.every((s) => shapeSizeOf(s) === n)) return { constants: { SAME: 1 }, uniforms: [n, 0, 0, 0] };
+  const { shape: dims, strides } = collapseAxes(shape, inputs.map((s) => broadcastStrides(s, shape)));
+  const r = dims.length;
+  check(r <= MAX_RANK, op, `broadcast needs ${r} separate axes; at most ${MAX_RANK} are supported`, [...inputs, shape]);
+  const uniforms = [n, 0, 0, 0];
+  for (let k = 0; k < MAX_RANK; k++) {
+    const d = r - 1 - k;
+    uniforms.push(...(d >= 0 ? [dims[d], strides[0][d], strides[1][d], 0] : [0, 0, 0, 0]));
+  }
+  const constants = {
+    SAME: 0,
+    RANK: r,
+    ALIGNED: dims[r - 1] % 4 === 0 ? 1 : 0,
+    A_ROW: strides[0][r - 1] === 1 ? 1 : 0,
+    B_ROW: strides[1][r - 1] === 1 ? 1 : 0,
+  };
+  return { constants, uniforms };
+}
+
+function shapeSizeOf(s: Shape): number {
+  return s.reduce((n, d) => n * d, 1);
+}
+
+/** y = a ⊙ b with broadcasting, no tape. `shape` is the broadcast shape (already checked by the caller, `name`). */
+function binaryKernel(op: B, a: Tensor, b: Tensor, shape: Shape, name = 'binary'): Tensor {
+  const cfg = broadcastConfig(name, shape, [a.shape, b.shape]);
+  const y = empty(shape, name);
+  runtime().dispatch({
+    kernel: BINARY,
+    constants: { OP: op, ...cfg.constants },
+    uniforms: cfg.uniforms,
+    buffers: [a.buffer, b.buffer, y.buffer],
+    groups: grid1d(Math.ceil(y.size / 4), 64),
+  });
+  return y;
+}
+
+/** gy · ∂(a ⊙ b)/∂(input `which`) at y's shape, for div and maximum (binary_grad.wgsl). */
+function binaryGradKernel(op: B, which: 0 | 1, gy: Tensor, a: Tensor, b: Tensor): Tensor {
+  const cfg = broadcastConfig('binary', gy.shape, [a.shape, b.shape]);
+  const g = empty(gy.shape, 'binary backward');
+  runtime().dispatch({
+    kernel: BINARY_GRAD,
+    constants: { OP: op, WHICH: which, ...cfg.constants },
+    uniforms: cfg.uniforms,
+    buffers: [gy.buffer, a.buffer, b.buffer, g.buffer],
+    groups: grid1d(Math.ceil(g.size / 4), 64),
+  });
+  return g;
+}
+
+/** y = a + b (broadcasting). */
+export function add(a: Tensor, b: Tensor): Tensor {
+  assertLive('add', a, b);
+  const shape = broadcastShapes('add', a.shape, b.shape);
+  const y = binaryKernel(B.Add, a, b, shape, 'add');
+  return record(y, 'add', [a, b], (gy, needs) => [
+    needs[0] ? sumToShape(gy, a.shape) : null,
+    needs[1] ? sumToShape(gy, b.shape) : null,
+  ]);
+}
+
+/** y = a - b (broadcasting). */
+export function sub(a: Tensor, b: Tensor): Tensor {
+  assertLive('sub', a, b);
+  const shape = broadcastShapes('sub', a.shape, b.shape);
+  const y = binaryKernel(B.Sub, a, b, shape, 'sub');
+  return record(y, 'sub', [a, b], (gy, needs) => [
+    needs[0] ? sumToShape(gy, a.shape) : null,
+    needs[1] ? sumToShape(gy, b.shape, -1) : null,
+  ]);
+}
+
+/** y = a · b (broadcasting). */
+export function mul(a: Tensor, b: Tensor): Tensor {
+  assertLive('mul', a, b);
+  const shape = broadcastShapes('mul', a.shape, b.shape); //                   y: broadcast(a, b)
+  const y = binaryKernel(B.Mul, a, b, shape, 'mul');
+  return record(y, 'mul', [a, b], (gy, needs) => [
+    needs[0] ? reduceOwned(binaryKernel(B.Mul, gy, b, shape), a.shape) : null, // Σ over a's broadcast axes of gy·b
+    needs[1] ? reduceOwned(binaryKernel(B.Mul, gy, a, shape), b.shape) : null,
+  ]);
+}
+
+/** y = a / b (broadcasting). */
+export function div(a: Tensor, b: Tensor): Tensor {
+  assertLive('div', a, b);
+  const shape = broadcastShapes('div', a.shape, b.shape);
+  const y = binaryKernel(B.Div, a, b, shape, 'div');
+  return record(y, 'div', [a, b], (gy, needs) => [
+    needs[0] ? reduceOwned(binaryKernel(B.Div, gy, b, shape), a.shape) : null, // gy / b
+    needs[1] ? reduceOwned(binaryGradKernel(B.Div, 1, gy, a, b), b.shape) : null, // -gy·a / b²
+  ]);
+}
+
+/**
+ * Elementwise max(a, b) (broadcasting). The gradient goes to the larger input; at a tie (a = b) it is split, 1/2 to
+ * each, as in PyTorch, so the sum of the two gradients is always gy.
+ */
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  assertLive('maximum', a, b);
+  const shape = broadcastShapes('maximum', a.shape, b.shape);
+  const y = binaryKernel(B.Maximum, a, b, shape, 'maximum');
+  return record(y, 'maximum', [a, b], (gy, needs) => [
+    needs[0] ? reduceOwned(binaryGradKernel(B.Maximum, 0, gy, a, b), a.shape) : null,
+    needs[1] ? reduceOwned(binaryGradKernel(B.Maximum, 1, gy, a, b), b.shape) : null,
+  ]);
+}
+
+/** x repeated along broadcast axes to `shape` (NumPy broadcast_to); the backward sums over those axes. */
+export function expand(x: Tensor, shape: Shape): Tensor {
+  assertLive('expand', x);
+  checkShape('expand', shape);
+  const out = broadcastShapes('expand', x.shape, shape);
+  check(sameShape(out, shape), 'expand', `cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}`, [x.shape, shape]);
+  let y: Tensor;
+  if (x.size === shapeSizeOf(shape)) {
+    y = x.view(shape); // only unit axes added or renamed: nothing to repeat
+  } else {
+    const cfg = broadcastConfig('expand', shape, [x.shape, x.shape]);
+    y = empty(shape, 'expand');
+    runtime().dispatch({
+      kernel: BINARY,
+      constants: { OP: B.CopyA, ...cfg.constants },
+      uniforms: cfg.uniforms,
+      buffers: [x.buffer, x.buffer, y.buffer],
+      groups: grid1d(Math.ceil(y.size / 4), 64),
+    });
+  }
+  return record(y, 'expand', [x], (gy) => [sumToShape(gy, x.shape)]);
+}
+
+// ------------------------------------------------------------------------------------------ sum to shape
+
+/** sumToShape, disposing `g` when a new tensor was made from it. */
+function reduceOwned(g: Tensor, shape: Shape): Tensor {
+  const r = sumToShape(g, shape);
+  if (r !== g) g.dispose();
+  return r;
+}
+
+/**
+ * alpha · (g summed over the axes along which `shape` broadcasts to g's shape), shaped as `shape`: the gradient of a
+ * broadcast input (PyTorch's sum_to_size). Returns `g` itself when nothing is summed and alpha is 1 (no copy), a view
+ * when only unit axes differ. The sum is reduce.ts's sum(), which reads (outer, R, inner) runs in place.
+ * Differentiable: its backward is expand.
+ */
+export function sumToShape(g: Tensor, shape: Shape, alpha = 1): Tensor {
+  assertLive('sumToShape', g);
+  checkShape('sumToShape', shape);
+  checkScalar('sumToShape', 'alpha', alpha, g);
+  const full = broadcastShapes('sumToShape', shape, g.shape);
+  check(sameShape(full, g.shape), 'sumToShape', `${fmtShape(shape)} does not broadcast to the gradient's shape`, [shape, g.shape]);
+  const axes = broadcastAxes(shape, g.shape).filter((d) => g.shape[d] !== 1);
+  if (axes.length === 0 && alpha === 1 && sameShape(g.shape, shape)) return g;
+  const r = noGrad(() => {
+    let v: Tensor;
+    if (axes.length === 0) v = g.view(shape); // the same elements, unit axes aside
+    else {
+      const s = sum(g, axes); //                                                g's shape without the summed axes
+      v = s.view(shape);
+      s.dispose();
+    }
+    if (alpha === 1) return v;
+    const scaled = unary(U.MulScalar, v, alpha); // scale the summed (smaller) tensor
+    v.dispose();
+    return scaled;
+  });
+  return record(r, 'sumToShape', [g], (gy) => {
+    const scaled = alpha === 1 ? gy : unary(U.MulScalar, gy, alpha);
+    const gx = expand(scaled, g.shape); //                                     gy repeated over the summed axes
+    if (scaled !== gy) scaled.dispose(); // (a view made by expand keeps the storage alive)
+    return [gx];
+  });
+}

@@ -1,0 +1,209 @@
+// Cosine-similarity InfoNCE, fused: four launches forward (normalise every row; the similarity logits as register
+// tiles; per anchor row the log-sum-exp, the loss and, when the tape records, the softmax − onehot matrix the backward
+// needs; the mean) and two backward (both gradient products, G·Ĉ for the anchors and Gᵀ·Â for the candidates, in one
+// tiled launch; then back through the normalisation). The normalisation and its backward have vec4 variants, taken
+// when D is divisible by 4.
+//
+// The loss, for anchors a (N, D), positives p (N, D) and optional extra negatives neg (M, D):
+//   x̂ = x / max(‖x‖, eps) per row (eps = 1e-8, as in torch.nn.functional.cosine_similarity / F.normalize);
+//   logits_i = [â_i·p̂_j for every j] ++ [â_i·n̂_k for every k]  / τ         (inBatchNegatives: true, the default)
+//            = [â_i·p̂_i]            ++ [â_i·n̂_k for every k]  / τ         (inBatchNegatives: false)
+//   loss = mean_i [ logsumexp(logits_i) − logits_i[positive] ]
+// i.e. cross-entropy over [positive, negatives]: the positive is in the denominator (standard InfoNCE; the DAR paper's
+// Eq. 6 prints only negatives there, see the spec §6.4).
+//
+// DAR's two uses (spec §6.4), with z = mean over time of the encoder output, one call per ordered modality pair:
+//   L_sim^com:  infoNCE(zcom_m, zcom_m′, { temperature })
+//               anchor sample i of modality m, positive the same sample of modality m′, negatives the other samples
+//               of m′: exactly the in-batch negatives, no extra ones.
+//   L_sim^spec: infoNCE(zspec_m[first half], zspec_m[second half], { negatives: concat(zspec_m′, zspec_m″),
+//               inBatchNegatives: false, temperature })
+//               the positive is another sample of the same modality (paired by the caller), the negatives are the
+//               specific vectors of the other modalities. inBatchNegatives is off because the other rows' positives
+//               are samples of the *same* modality, which L_sim^spec wants close, not apart.
+//
+// A slow, obviously-right version built from the engine's generic ops (`impl: 'composite'`) sits beside the fused one;
+// the tests check one against the other and the benchmarks time both.
+
+import { runtime } from '../engine';
+import { check, type Shape } from '../errors';
+import { f32bits, grid1d, kernel } from '../runtime';
+import { full } from '../creation';
+import { assertLive, empty, isGradEnabled, record, Tensor } from '../tensor';
+import { div, maximum, mul, mulScalar, sqrt, sub } from './elementwise';
+import { mean, sum } from './reduce';
+import { logsumexp } from './softmax';
+import { matmul } from './matmul';
+import { concat, reshape } from './shape';
+import normalizeSrc from '../../../kernels/infonce_normalize.wgsl';
+import normalizeVec4Src from '../../../kernels/infonce_normalize_vec4.wgsl';
+import logitsSrc from '../../../kernels/infonce_logits.wgsl';
+import rowsSrc from '../../../kernels/infonce_rows.wgsl';
+import meanSrc from '../../../kernels/infonce_mean.wgsl';
+import gradSrc from '../../../kernels/infonce_grad.wgsl';
+import renormSrc from '../../../kernels/infonce_renorm.wgsl';
+import renormVec4Src from '../../../kernels/infonce_renorm_vec4.wgsl';
+
+const INFONCE_NORMALIZE = kernel('infonce_normalize', normalizeSrc);
+const INFONCE_NORMALIZE_VEC4 = kernel('infonce_normalize_vec4', normalizeVec4Src);
+const INFONCE_LOGITS = kernel('infonce_logits', logitsSrc);
+const INFONCE_ROWS = kernel('infonce_rows', rowsSrc);
+const INFONCE_MEAN = kernel('infonce_mean', meanSrc);
+const INFONCE_GRAD = kernel('infonce_grad', gradSrc);
+const INFONCE_RENORM = kernel('infonce_renorm', renormSrc);
+const INFONCE_RENORM_VEC4 = kernel('infonce_renorm_vec4', renormVec4Src);
+
+export interface InfoNCEOptions {
+  /** τ > 0: the logits are cosine similarities divided by τ. */
+  temperature: number;
+  /** Extra negatives (M, D), shared by every anchor. */
+  negatives?: Tensor | null;
+  /** Whether every other row's positive p_j (j ≠ i) is also a negative of anchor i (default true). */
+  inBatchNegatives?: boolean;
+  /** Norm floor of the row normalisation x / max(‖x‖, eps) (default 1e-8). */
+  eps?: number;
+  /** 'fused' (default): the kernels of this file; 'composite': the same maths from generic ops (slow, for checks). */
+  impl?: 'fused' | 'composite';
+}
+
+const OPTION_KEYS = ['temperature', 'negatives', 'inBatchNegatives', 'eps', 'impl'];
+
+/**
+ * Mean InfoNCE loss over the N anchors with cosine similarities at temperature τ; see the top of this file.
+ * anchors and positives are (N, D), `negatives` (M, D); returns a scalar (shape []).
+ */
+export function infoNCE(anchors: Tensor, positives: Tensor, opts: InfoNCEOptions): Tensor {
+  const op = 'infoNCE';
+  assertLive(op, anchors, positives);
+  const shapes: Shape[] = [anchors.shape, positives.shape];
+  check(opts !== null && typeof opts === 'object', op, 'needs an options object with a temperature', shapes);
+  for (const key of Object.keys(opts)) {
+    check(OPTION_KEYS.includes(key), op, `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`, shapes);
+  }
+  const { temperature: tau, negatives = null, inBatchNegatives = true, eps = 1e-8, impl = 'fused' } = opts;
+  if (negatives !== null) {
+    assertLive(op, negatives);
+    shapes.push(negatives.shape);
+  }
+  check(typeof tau === 'number' && Number.isFinite(tau) && tau > 0, op, `temperature must be a finite number > 0, got ${String(tau)}`, shapes);
+  check(typeof eps === 'number' && Number.isFinite(eps) && eps > 0, op, `eps must be a finite number > 0, got ${String(eps)}`, shapes);
+  check(typeof inBatchNegatives === 'boolean', op, `inBatchNegatives must be a boolean, got ${String(inBatchNegatives)}`, shapes);
+  check(impl === 'fused' || impl === 'composite', op, `impl must be 'fused' or 'composite', got ${String(impl)}`, shapes);
+  check(anchors.rank === 2, op, `anchors must be (N, D), got rank ${anchors.rank}`, shapes);
+  check(positives.rank === 2, op, `positives must be (N, D), got rank ${positives.rank}`, shapes);
+  const [n, d] = anchors.shape;
+  check(positives.shape[0] === n, op, `anchors and positives must have the same number of rows N (${n} vs ${positives.shape[0]})`, shapes);
+  check(positives.shape[1] === d, op, `anchors and positives must have the same width D (${d} vs ${positives.shape[1]})`, shapes);
+  check(n > 0 && d > 0, op, 'needs at least one row and one column', shapes);
+  if (negatives) {
+    check(negatives.rank === 2, op, `negatives must be (M, D), got rank ${negatives.rank}`, shapes);
+    check(negatives.shape[1] === d, op, `negatives must have the anchors' width D = ${d}, got ${negatives.shape[1]}`, shapes);
+  }
+  const m = negatives ? negatives.shape[0] : 0;
+  return impl === 'fused'
+    ? fused(anchors, positives, negatives, n, d, m, tau, inBatchNegatives, eps)
+    : composite(anchors, positives, negatives, n, tau, inBatchNegatives, eps);
+}
+
+function fused(
+  a: Tensor, p: Tensor, neg: Tensor | null, n: number, d: number, m: number, tau: number, inBatch: boolean, eps: number,
+): Tensor {
+  const rt = runtime();
+  const inputs = neg ? [a, p, neg] : [a, p];
+  const rows = 2 * n + m; //                          [a; p; neg] stacked
+  const ds = Math.ceil(d / 16) * 16; //                row stride of the normalised copy: whole 4×vec4 chunks
+  const ds4 = ds / 4;
+  const c = inBatch ? n + m : 1 + m; //                 logit columns per anchor
+  // The candidates every anchor shares: [p̂; n̂] in columns 0.. (in-batch), or n̂ alone in columns 1.. (column 0 is
+  // then each anchor's own positive).
+  const q = inBatch ? n + m : m;
+  const cbase = inBatch ? n : 2 * n; //                  xhat row of shared candidate 0
+  const off = inBatch ? 0 : 1; //                        its logit column
+  const tilesN = Math.ceil(n / 8);
+  const tilesQ = Math.ceil(q / 8);
+  const grad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  // The row normalisation and its backward read and write the inputs' own layout: as vec4s when D allows.
+  const vec4 = d % 4 === 0;
+  const rowDims = vec4 ? [d / 4, ds4] : [d, ds];
+
+  const xhat = empty([rows, ds], 'infoNCE'); //                   x̂, zero-padded to ds
+  const norm = empty([rows], 'infoNCE'); //                       ‖x‖
+  rt.dispatch({
+    kernel: vec4 ? INFONCE_NORMALIZE_VEC4 : INFONCE_NORMALIZE,
+    uniforms: [n, m, ...rowDims, f32bits(eps)],
+    buffers: [a.buffer, p.buffer, (neg ?? a).buffer, xhat.buffer, norm.buffer],
+    groups: [Math.ceil(rows / 16)],
+  });
+  const g = empty([n, c], 'infoNCE'); //                          logits, then (softmax − onehot)/(τN) when recording
+  rt.dispatch({
+    kernel: INFONCE_LOGITS,
+    uniforms: [n, q, c, ds, d, cbase, off, tilesQ, f32bits(1 / tau)],
+    buffers: [xhat.buffer, g.buffer],
+    groups: grid1d(tilesN * tilesQ, 16),
+  });
+  const rowloss = empty([n], 'infoNCE');
+  rt.dispatch({
+    kernel: INFONCE_ROWS,
+    constants: { INBATCH: inBatch ? 1 : 0, SAVE_GRAD: grad ? 1 : 0 },
+    uniforms: [n, c, ds4, f32bits(1 / tau), f32bits(1 / (tau * n))],
+    buffers: [xhat.buffer, g.buffer, rowloss.buffer],
+    groups: [Math.ceil(n / 16)],
+  });
+  const y = empty([], 'infoNCE');
+  rt.dispatch({ kernel: INFONCE_MEAN, uniforms: [n, f32bits(1 / n)], buffers: [rowloss.buffer, y.buffer], groups: [1] });
+  rowloss.dispose();
+
+  record(y, 'infoNCE', inputs, (gy, needs) => {
+    const dxhat = empty([rows, ds], 'infoNCE');
+    const chunks = ds4 / 2; //                          8 floats per invocation
+    const tiles = tilesN + tilesQ + (inBatch ? 0 : tilesN);
+    rt.dispatch({
+      kernel: INFONCE_GRAD,
+      constants: { INBATCH: inBatch ? 1 : 0 },
+      uniforms: [n, q, c, ds4, cbase, off, chunks, tilesN, tilesQ],
+      buffers: [xhat.buffer, g.buffer, gy.buffer, dxhat.buffer],
+      groups: grid1d(tiles * chunks, 16),
+    });
+    const grads = inputs.map((t) => empty(t.shape, 'infoNCE'));
+    const spare = neg ? null : empty([4], 'infoNCE'); //           stands in for dneg when there are no negatives
+    rt.dispatch({
+      kernel: vec4 ? INFONCE_RENORM_VEC4 : INFONCE_RENORM,
+      uniforms: [n, m, ...rowDims, f32bits(eps)],
+      buffers: [xhat.buffer, norm.buffer, dxhat.buffer, grads[0].buffer, grads[1].buffer, (grads[2] ?? spare!).buffer],
+      groups: [Math.ceil(rows / 16)],
+    });
+    dxhat.dispose();
+    spare?.dispose();
+    return grads.map((gi, i) => {
+      if (needs[i]) return gi;
+      gi.dispose();
+      return null;
+    });
+  });
+  if (!y.node) {
+    xhat.dispose();
+    norm.dispose();
+    g.dispose();
+  }
+  return y;
+}
+
+/** The same loss from generic ops (normalise, matmul, logsumexp, mean): slow, obviously right. */
+function composite(a: Tensor, p: Tensor, neg: Tensor | null, n: number, tau: number, inBatch: boolean, eps: number): Tensor {
+  const floor = full([1], eps * eps);
+  // x / max(‖x‖, eps) = x / sqrt(max(‖x‖², eps²)).
+  const normalize = (x: Tensor) => div(x, sqrt(maximum(sum(mul(x, x), -1, true), floor)));
+  const an = normalize(a);
+  const pn = normalize(p);
+  const nn = neg ? normalize(neg) : null;
+  const pos = mulScalar(sum(mul(an, pn), -1), 1 / tau); //                         (N)
+  let logits: Tensor; //                                                               (N, C)
+  if (inBatch) {
+    logits = mulScalar(matmul(an, nn ? concat([pn, nn], 0) : pn, { transB: true }), 1 / tau);
+  } else {
+    const cols = [reshape(pos, [n, 1])];
+    if (nn) cols.push(mulScalar(matmul(an, nn, { transB: true }), 1 / tau));
+    logits = cols.length > 1 ? concat(cols, 1) : cols[0];
+  }
+  return mean(sub(logsumexp(logits), pos));
+}

@@ -1,0 +1,185 @@
+// matmul: C = op(A)·op(B), plain or batched, where op() optionally transposes the last two axes.
+//
+//   a: (M,K) or (B,M,K)   — (K,M) or (B,K,M) with transA
+//   b: (K,N) or (B,K,N)   — (N,K) or (B,N,K) with transB
+//   C: (M,N) if both are 2-D, else (B,M,N); a 2-D operand is shared by every batch ((B,M,K)·(K,N) is a Linear layer).
+//   bias (optional): (N), added to every row, or (B,N) for a batched C, row b added to C_b (G Linear layers side by
+//   side): fused into the kernel's store, so a Linear layer is one dispatch instead of a matmul plus a broadcast add.
+//
+// The kernels (kernels/matmul_naive.wgsl, kernels/matmul_tiled.wgsl) address each operand through element strides,
+// so a transposed operand costs nothing: it is a different pair of strides. Backward therefore needs no transposes,
+// only the same kernel with other flags (dA = dC·op(B)ᵀ, dB = op(A)ᵀ·dC, re-transposed for a transposed operand),
+// and the gradient of a broadcast 2-D operand sums over the batch inside the kernel (its S uniform).
+// The tiled rung numbers its 16×16 output tiles flat over (batch, m, n) so that SIMD lanes stay busy whatever N is
+// (DAR's 32-wide layers left half of them idle with a 2-D grid of 4×4 workgroups: ~2× slower per product).
+
+import { runtime } from '../engine';
+import { check, type Shape } from '../errors';
+import { grid1d, kernel, type Kernel } from '../runtime';
+import { assertLive, empty, record, Tensor } from '../tensor';
+import { sum } from './reduce';
+import naiveSrc from '../../../kernels/matmul_naive.wgsl';
+import tiledSrc from '../../../kernels/matmul_tiled.wgsl';
+
+/** The rungs of the kernel ladder, slowest first. */
+export type MatmulKernel = 'naive' | 'tiled';
+export const MATMUL_KERNELS: readonly MatmulKernel[] = ['naive', 'tiled'];
+
+interface Rung {
+  kernel: Kernel;
+  /** Outputs per invocation along m and n. */
+  tileM: number;
+  tileN: number;
+  /**
+   * Flat rungs number the tiles over (z, m, n) and take a 1-D grid (grid1d) of WG-wide groups, WG an override; the
+   * naive rung takes a 2-D grid of 8×8 groups over (n, m) and z.
+   */
+  flat: boolean;
+}
+const RUNGS: Record<MatmulKernel, Rung> = {
+  naive: { kernel: kernel('matmul_naive', naiveSrc), tileM: 1, tileN: 1, flat: false },
+  tiled: { kernel: kernel('matmul_tiled', tiledSrc), tileM: 16, tileN: 16, flat: true },
+};
+const NAIVE_WG = 8;
+/**
+ * Invocations per workgroup of a flat rung: 16 (four SIMD groups on SwiftShader), or 4 when there are fewer than 256
+ * tiles, so that even a product of a few dozen tiles spreads over several workgroups and so over every core
+ * (measured: six 32×32 products with K = 256 or 512, 24 tiles, ran 1.3× faster with 4 than with 16).
+ */
+const flatWg = (tiles: number): number => (tiles < 256 ? 4 : 16);
+
+/** Largest M, N or K: keeps the naive rung's 2-D grid under 65535 workgroups per dimension (8 outputs each). */
+const MAX_DIM = 65535 * 8;
+const MAX_BATCH = 65535;
+
+export interface MatmulOptions {
+  /** Use a's last two axes transposed: a is (K,M) or (B,K,M). */
+  transA?: boolean;
+  /** Use b's last two axes transposed: b is (N,K) or (B,N,K). */
+  transB?: boolean;
+  /** Which rung of the kernel ladder runs, forward and backward (tests and the benchmark compare them). */
+  kernel?: MatmulKernel;
+  /** Added to C: (N) to every row, or (B,N) to each batch's rows when C is (B,M,N); gets its gradient. */
+  bias?: Tensor | null;
+}
+
+const OPTION_KEYS = ['transA', 'transB', 'kernel', 'bias'];
+
+/** op(t) as a matrix: [rows, cols] of its last two axes, swapped when transposed. */
+function opDims(t: Tensor, trans: boolean): [number, number] {
+  const r = t.shape[t.rank - 2];
+  const c = t.shape[t.rank - 1];
+  return trans ? [c, r] : [r, c];
+}
+
+const batchOf = (t: Tensor): number => (t.rank === 3 ? t.shape[0] : 1);
+
+/** fn on reshaped views, which are released afterwards (the dispatch already holds their buffers); out reshapes C. */
+function withViews(views: Tensor[], fn: (v: Tensor[]) => Tensor, out?: (c: Tensor) => number[]): Tensor {
+  const c = fn(views);
+  for (const v of views) v.dispose();
+  if (!out) return c;
+  const y = c.view(out(c));
+  c.dispose();
+  return y;
+}
+
+/**
+ * Records C = Σ_s op(A_g)·op(B_g), g = z·S + s, on one rung of the ladder. Shapes were validated by the caller.
+ * sumBatch: S = batch and one (M,N) output (the gradient of a broadcast operand); otherwise S = 1 and one output
+ * matrix per batch.
+ */
+function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, rung: MatmulKernel, sumBatch = false,
+  bias: Tensor | null = null): Tensor {
+  // Where the batch axis sits next to M, or next to K in both operands, fold it in and run one 2-D product: a batch
+  // of short matrices (8 rows each in the model) would otherwise leave most of every 16-row tile idle, and a short
+  // K per batch runs the kernel's batch loop for little work (measured 2× slower for K = 8).
+  if (a.rank === 3 && b.rank === 2 && !transA && !sumBatch && a.shape[0] * a.shape[1] <= MAX_DIM && (!bias || bias.rank === 1)) {
+    // (B,M,K)·op(B) = ((B·M),K)·op(B), viewed back as (B,M,N): the Linear layer.
+    const [batch, m, k] = a.shape;
+    return withViews([a.view([batch * m, k])], ([a2]) => gemm(a2, b, false, transB, rung, false, bias), (c) => [batch, m, c.shape[1]]);
+  }
+  if (sumBatch && transA && !transB && a.rank === 3 && b.rank === 3) {
+    // Σ_g A_gᵀ·B_g with A_g (K,M) and B_g (K,N) = Aᵀ·B over the stacked ((B·K),M) and ((B·K),N): a Linear's dW.
+    const [batch, k, m] = a.shape;
+    const n = b.shape[2];
+    return withViews([a.view([batch * k, m]), b.view([batch * k, n])], ([a2, b2]) => gemm(a2, b2, true, false, rung));
+  }
+  const [M, K] = opDims(a, transA);
+  const [, N] = opDims(b, transB);
+  const batched = a.rank === 3 || b.rank === 3;
+  const batch = Math.max(batchOf(a), batchOf(b));
+  const [Z, S] = sumBatch ? [1, batch] : [batch, 1];
+  const c = empty(batched && !sumBatch ? [batch, M, N] : [M, N], 'matmul');
+  if (c.size === 0) return c;
+  // Element strides of op(A) along m and k and of op(B) along k and n (row-major storage, swapped by a transpose).
+  const [sAm, sAk] = transA ? [1, M] : [K, 1];
+  const [sBk, sBn] = transB ? [1, K] : [N, 1];
+  const batchA = a.rank === 3 ? M * K : 0;
+  const batchB = b.rank === 3 ? K * N : 0;
+  const { kernel: k, tileM, tileN, flat } = RUNGS[rung];
+  const tiles = Z * Math.ceil(M / tileM) * Math.ceil(N / tileN);
+  runtime().dispatch({
+    kernel: k,
+    constants: flat ? { WG: flatWg(tiles), HAS_BIAS: bias ? 1 : 0 } : { HAS_BIAS: bias ? 1 : 0 },
+    uniforms: [M, N, K, S, sAm, sAk, sBk, sBn, batchA, batchB, Z, bias?.rank === 2 ? N : 0],
+    buffers: [a.buffer, b.buffer, c.buffer, (bias ?? a).buffer],
+    groups: flat ? grid1d(tiles, flatWg(tiles)) : [Math.ceil(N / NAIVE_WG), Math.ceil(M / NAIVE_WG), Z],
+  });
+  return c;
+}
+
+/**
+ * Matrix product op(a)·op(b), plain or batched; see the top of this file for the shapes. Throws a WebgradError
+ * naming both shapes for ranks other than 2 and 3, mismatched inner dimensions or batch sizes.
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  assertLive('matmul', a, b);
+  const bias = opts?.bias ?? null;
+  const shapes: Shape[] = bias instanceof Tensor ? [a.shape, b.shape, bias.shape] : [a.shape, b.shape];
+  check(opts !== null && typeof opts === 'object', 'matmul', `options must be an object, got ${String(opts)}`, shapes);
+  for (const key of Object.keys(opts)) {
+    check(OPTION_KEYS.includes(key), 'matmul', `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`, shapes);
+  }
+  const { transA = false, transB = false, kernel: rung = 'tiled' } = opts;
+  check(typeof transA === 'boolean' && typeof transB === 'boolean', 'matmul',
+    `transA and transB must be booleans, got ${String(transA)} and ${String(transB)}`, shapes);
+  check(MATMUL_KERNELS.includes(rung), 'matmul', `kernel must be one of ${MATMUL_KERNELS.join(', ')}, got ${String(rung)}`, shapes);
+  for (const [name, t, want] of [['a', a, transA ? '(K,M) or (B,K,M)' : '(M,K) or (B,M,K)'], ['b', b, transB ? '(N,K) or (B,N,K)' : '(K,N) or (B,K,N)']] as const) {
+    check(t.rank === 2 || t.rank === 3, 'matmul',
+      `${name} must be 2-D or 3-D ${want}, got rank ${t.rank}${t.rank === 1 ? ' (view a vector as a 1-row or 1-column matrix)' : ''}`, shapes);
+  }
+  const [M, K] = opDims(a, transA);
+  const [Kb, N] = opDims(b, transB);
+  const desc = (name: string, trans: boolean, r: number, c: number) => `${name}${trans ? 'ᵀ' : ''} is ${r}×${c}`;
+  check(K === Kb, 'matmul', `inner dimensions differ: ${desc('a', transA, M, K)}, ${desc('b', transB, Kb, N)}`, shapes);
+  check(a.rank !== 3 || b.rank !== 3 || a.shape[0] === b.shape[0], 'matmul',
+    `batch sizes differ: ${a.shape[0]} and ${b.shape[0]} (a 2-D operand is broadcast, a 3-D one must match)`, shapes);
+  check(Math.max(M, N, K) <= MAX_DIM && Math.max(batchOf(a), batchOf(b)) <= MAX_BATCH, 'matmul',
+    `dimensions above ${MAX_DIM} or batches above ${MAX_BATCH} are not supported`, shapes);
+  const batched = a.rank === 3 || b.rank === 3;
+  const batch = Math.max(batchOf(a), batchOf(b));
+  if (bias !== null) {
+    check(bias instanceof Tensor, 'matmul', 'bias must be a Tensor or null', shapes);
+    assertLive('matmul', bias);
+    const fits = (bias.rank === 1 && bias.shape[0] === N) || (batched && bias.rank === 2 && bias.shape[0] === batch && bias.shape[1] === N);
+    check(fits, 'matmul', `bias must be (${N})${batched ? ` or (${batch}, ${N})` : ''} for a product with N = ${N}`, shapes);
+  }
+
+  const y = gemm(a, b, transA, transB, rung, false, bias); // y: (M,N) or (B,M,N)
+  return record(y, 'matmul', bias ? [a, b, bias] : [a, b], (gy, needs) => {
+    // dop(A) = dC·op(B)ᵀ and dop(B) = op(A)ᵀ·dC; a transposed operand takes the transpose of its dop, which swaps
+    // the factors. A 2-D operand of a batched product gets the sum over the batch.
+    const sumA = a.rank === 2 && b.rank === 3;
+    const sumB = b.rank === 2 && a.rank === 3;
+    const ga = !needs[0] ? null
+      : transA ? gemm(b, gy, transB, true, rung, sumA) // dA = op(B)·dCᵀ      (K,M)
+      : gemm(gy, b, false, !transB, rung, sumA);        // dA = dC·op(B)ᵀ      (M,K)
+    const gb = !needs[1] ? null
+      : transB ? gemm(gy, a, true, transA, rung, sumB)  // dB = dCᵀ·op(A)      (N,K)
+      : gemm(a, gy, !transA, false, rung, sumB);        // dB = op(A)ᵀ·dC      (K,N)
+    // dbias: gy summed over its rows (and over the batch for a shared (N) bias).
+    const gbias = !bias || !needs[2] ? null : sum(gy, bias.rank === 2 ? [1] : gy.rank === 3 ? [0, 1] : [0]);
+    return bias ? [ga, gb, gbias] : [ga, gb];
+  });
+}

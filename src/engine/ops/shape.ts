@@ -1,0 +1,368 @@
+// Shape ops: reshape, flatten, transpose/permute, slice, concat/stack, gatherRows (embedding lookup) and gradReverse.
+//
+// reshape, flatten and gradReverse are free views of x's storage; permute copies through a strided kernel (or is a
+// view when only size-1 axes move); slice, concat and stack copy contiguous windows. Every backward is written in
+// gather form: each gradient element is computed by one invocation that reads what it needs, so no float atomics.
+
+import { runtime } from '../engine';
+import { check, fmtShape, type Shape } from '../errors';
+import { grid1d, kernel } from '../runtime';
+import { assertLive, empty, record, sameShape, shapeSize, Tensor } from '../tensor';
+import { mulScalar } from './elementwise';
+import permuteSrc from '../../../kernels/permute.wgsl';
+import sliceSrc from '../../../kernels/slice.wgsl';
+import sliceVec4Src from '../../../kernels/slice_vec4.wgsl';
+import concatSrc from '../../../kernels/concat.wgsl';
+import concatVec4Src from '../../../kernels/concat_vec4.wgsl';
+import gatherRowsSrc from '../../../kernels/gather_rows.wgsl';
+import gatherRowsVec4Src from '../../../kernels/gather_rows_vec4.wgsl';
+import gatherRowsBackwardSrc from '../../../kernels/gather_rows_backward.wgsl';
+import gatherRowsBackwardVec4Src from '../../../kernels/gather_rows_backward_vec4.wgsl';
+
+const PERMUTE = kernel('permute', permuteSrc);
+const SLICE = kernel('slice', sliceSrc);
+const SLICE_VEC4 = kernel('slice_vec4', sliceVec4Src);
+const CONCAT = kernel('concat', concatSrc);
+const CONCAT_VEC4 = kernel('concat_vec4', concatVec4Src);
+const GATHER_ROWS = kernel('gather_rows', gatherRowsSrc);
+const GATHER_ROWS_VEC4 = kernel('gather_rows_vec4', gatherRowsVec4Src);
+const GATHER_ROWS_BACKWARD = kernel('gather_rows_backward', gatherRowsBackwardSrc);
+const GATHER_ROWS_BACKWARD_VEC4 = kernel('gather_rows_backward_vec4', gatherRowsBackwardVec4Src);
+
+/** The largest rank permute's kernel handles (after merging axes that move together). */
+export const MAX_PERMUTE_RANK = 6;
+const PERMUTE_RUN = 8;
+
+// ------------------------------------------------------------------------------------------------- helpers
+
+/** `axis` as an index in [0, rank), accepting negative axes counted from the end. */
+function normAxis(op: string, axis: number, rank: number, shapes: Shape[]): number {
+  check(Number.isInteger(axis) && axis >= -rank && axis < rank, op, `axis ${axis} is out of range for rank ${rank}`, shapes);
+  return axis < 0 ? axis + rank : axis;
+}
+
+const prod = (s: Shape, from = 0, to = s.length): number => shapeSize(s.slice(from, to));
+
+// Fast-path switches, so tests can run the plain kernels on shapes the fast ones would take.
+let fastPaths = true;
+/** Turns the vec4 / buffer-copy / view fast paths of the shape ops on or off (for tests and benchmarks). */
+export function setShapeFastPaths(on: boolean): void {
+  fastPaths = on;
+}
+
+// ------------------------------------------------------------------------------------------------- reshape
+
+/** x with a new shape of the same size; one entry may be -1 (inferred). A free view: no copy. */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  assertLive('reshape', x);
+  const s = resolveShape(x, shape);
+  const y = x.view(s);
+  const xShape = x.shape;
+  return record(y, 'reshape', [x], (gy) => [gy.view(xShape)]);
+}
+
+function resolveShape(x: Tensor, shape: Shape): number[] {
+  check(Array.isArray(shape), 'reshape', `shape must be an array, got ${String(shape)}`, [x.shape]);
+  const bad = shape.some((d) => !Number.isInteger(d) || d < -1);
+  check(!bad, 'reshape', `shape entries must be non-negative integers or -1, got ${fmtShape(shape)}`, [x.shape]);
+  const free = shape.filter((d) => d === -1).length;
+  check(free <= 1, 'reshape', `at most one -1 allowed, got ${fmtShape(shape)}`, [x.shape]);
+  const known = shapeSize(shape.filter((d) => d !== -1));
+  if (free === 0) {
+    check(known === x.size, 'reshape', `cannot view ${x.size} elements as ${fmtShape(shape)}`, [x.shape]);
+    return [...shape];
+  }
+  check(known > 0 && x.size % known === 0, 'reshape', `cannot infer the -1 in ${fmtShape(shape)} from ${x.size} elements`, [x.shape]);
+  return shape.map((d) => (d === -1 ? x.size / known : d));
+}
+
+/** Merges axes startAxis.. into one: (a, b, c, d) with startAxis 1 → (a, b·c·d). A free view. */
+export function flatten(x: Tensor, startAxis = 0): Tensor {
+  assertLive('flatten', x);
+  check(x.rank >= 1, 'flatten', 'needs a tensor of rank ≥ 1', [x.shape]);
+  const a = normAxis('flatten', startAxis, x.rank, [x.shape]);
+  return reshape(x, [...x.shape.slice(0, a), prod(x.shape, a)]);
+}
+
+// ------------------------------------------------------------------------------------------------- permute
+
+/** Swaps two axes (a permute). */
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  assertLive('transpose', x);
+  const a = normAxis('transpose', dim0, x.rank, [x.shape]);
+  const b = normAxis('transpose', dim1, x.rank, [x.shape]);
+  const dims = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));
+  return permute(x, dims);
+}
+
+/** y's axis k is x's axis dims[k]; y is contiguous (a copy), unless only size-1 axes move (then a view). */
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  assertLive('permute', x);
+  check(Array.isArray(dims) && dims.length === x.rank, 'permute', `dims must list all ${x.rank} axes, got ${JSON.stringify(dims)}`, [x.shape]);
+  const d = dims.map((a) => normAxis('permute', a, x.rank, [x.shape]));
+  check(new Set(d).size === d.length, 'permute', `dims ${JSON.stringify(dims)} repeat an axis`, [x.shape]);
+  const outShape = d.map((a) => x.shape[a]);
+  const plan = permutePlan(x.shape, d);
+  check(plan.shape.length <= MAX_PERMUTE_RANK, 'permute',
+    `needs ${plan.shape.length} separate axes after merging, more than ${MAX_PERMUTE_RANK}`, [x.shape]);
+  const inverse = d.map((_, i) => d.indexOf(i));
+
+  let y: Tensor;
+  if (x.size > 0 && plan.moves) {
+    y = empty(outShape, 'permute');
+    permuteInto(x, y, plan.shape, plan.stride);
+  } else {
+    y = x.view(outShape); // only size-1 axes moved: the element order is unchanged
+  }
+  return record(y, 'permute', [x], (gy) => [permute(gy, inverse)]);
+}
+
+/**
+ * Reduces a permute to the fewest axes: size-1 axes are dropped, and axes that are adjacent in x and stay adjacent
+ * and in order in y are merged. Returns y's merged shape, x's stride for each of those axes, and whether any element
+ * actually moves.
+ */
+export function permutePlan(shape: Shape, dims: readonly number[]): { shape: number[]; stride: number[]; moves: boolean } {
+  const kept = dims.filter((a) => shape[a] !== 1); // x's axes in y's order, without size-1 axes
+  // Runs of consecutive x axes (skipping size-1 ones, which hold no extent) become one axis each.
+  const nextKept = (a: number): number => {
+    let b = a + 1;
+    while (b < shape.length && shape[b] === 1) b++;
+    return b;
+  };
+  const runs: number[][] = [];
+  for (const a of kept) {
+    const last = runs[runs.length - 1];
+    if (last && nextKept(last[last.length - 1]) === a) last.push(a);
+    else runs.push([a]);
+  }
+  // Stride of each run in x: the product of the sizes of every x axis after the run's last axis.
+  const stride = runs.map((r) => prod(shape, r[r.length - 1] + 1));
+  const size = runs.map((r) => r.reduce((n, a) => n * shape[a], 1));
+  const moves = runs.some((r, i) => i > 0 && runs[i - 1][0] > r[0]);
+  return { shape: size, stride, moves };
+}
+
+function permuteInto(x: Tensor, y: Tensor, shape: number[], stride: number[]): void {
+  const r = shape.length;
+  const run = fastPaths ? PERMUTE_RUN : 1; // several elements per invocation share one index computation
+  const chunks = Math.ceil(shape[r - 1] / run);
+  const n = (y.size / shape[r - 1]) * chunks;
+  const pad = (a: number[]) => [...a, ...new Array(8 - a.length).fill(0)];
+  runtime().dispatch({
+    kernel: PERMUTE,
+    constants: { RANK: r, RUN: run },
+    uniforms: [n, chunks, 0, 0, ...pad(shape), ...pad(stride)],
+    buffers: [x.buffer, y.buffer],
+    groups: grid1d(n, 64),
+  });
+}
+
+// ------------------------------------------------------------------------------------------------- slice
+
+/**
+ * x[..., start:end, ...] along one axis (a copy). Negative start/end count from the end of the axis; end defaults to
+ * the axis length. Needs 0 ≤ start ≤ end ≤ length after that (no silent clamping).
+ */
+export function slice(x: Tensor, axis: number, start: number, end?: number): Tensor {
+  assertLive('slice', x);
+  const a = normAxis('slice', axis, x.rank, [x.shape]);
+  const len = x.shape[a];
+  check(Number.isInteger(start) && (end === undefined || Number.isInteger(end)), 'slice',
+    `start and end must be integers, got ${start}, ${end}`, [x.shape]);
+  const s = start < 0 ? start + len : start;
+  const e = end === undefined ? len : end < 0 ? end + len : end;
+  check(s >= 0 && s <= e && e <= len, 'slice', `range ${start}:${end ?? ''} is outside axis ${a} of length ${len}`, [x.shape]);
+
+  const outShape = x.shape.map((d, i) => (i === a ? e - s : d));
+  const xShape = x.shape;
+  const outer = prod(x.shape, 0, a);
+  const inner = prod(x.shape, a + 1);
+  const xb = len * inner;
+  const yb = (e - s) * inner;
+  const off = s * inner;
+  if (yb === xb && fastPaths) {
+    const y = x.view(outShape); // the whole axis: nothing to copy
+    return record(y, 'slice', [x], (gy) => [gy.view(xShape)]);
+  }
+  const y = empty(outShape, 'slice');
+  windowInto(x, y, outer, yb, xb, off);
+  return record(y, 'slice', [x], (gy) => {
+    // dx: gy placed into a zero tensor of x's shape, each dx element reading gy or writing 0.
+    const dx = empty(xShape, 'slice');
+    windowInto(gy, dx, outer, xb, yb, -off);
+    return [dx];
+  });
+}
+
+/**
+ * y viewed as (outer, yb) gets y[o, r] = x[o, r + off] where 0 ≤ r + off < xb (x viewed as (outer, xb)), else 0.
+ * Forward slices take a window inside x (off ≥ 0); their backward pads gy with zeros back to x's extent (off ≤ 0).
+ */
+function windowInto(x: Tensor, y: Tensor, outer: number, yb: number, xb: number, off: number): void {
+  if (y.size === 0) return;
+  const rt = runtime();
+  if (fastPaths && outer === 1 && off >= 0 && off + yb <= xb) {
+    rt.copy(x.buffer, y.buffer, yb * 4, off * 4, 0); // one contiguous range
+    return;
+  }
+  const vec = fastPaths && yb % 4 === 0 && xb % 4 === 0 && off % 4 === 0;
+  const q = vec ? 4 : 1;
+  const n = (outer * yb) / q;
+  rt.dispatch({
+    kernel: vec ? SLICE_VEC4 : SLICE,
+    uniforms: [n, yb / q, xb / q, off / q], // off is an i32 in the kernel: negative values pass through as two's complement
+    buffers: [x.buffer, y.buffer],
+    groups: grid1d(n, 64),
+  });
+}
+
+// ------------------------------------------------------------------------------------------------- concat / stack
+
+/** Joins tensors along an existing axis; all other axes must match. */
+export function concat(xs: readonly Tensor[], axis: number): Tensor {
+  check(xs != null && typeof xs.length === 'number' && xs.length > 0, 'concat', 'needs a non-empty array of tensors');
+  assertLive('concat', ...xs);
+  const shapes = xs.map((x) => x.shape);
+  const rank = xs[0].rank;
+  check(xs.every((x) => x.rank === rank), 'concat', 'all inputs must have the same rank', shapes);
+  const a = normAxis('concat', axis, rank, shapes);
+  const same = xs.every((x) => x.shape.every((d, i) => i === a || d === xs[0].shape[i]));
+  check(same, 'concat', `inputs differ outside axis ${a}`, shapes);
+  const lens = xs.map((x) => x.shape[a]);
+  const outShape = xs[0].shape.map((d, i) => (i === a ? lens.reduce((s, l) => s + l, 0) : d));
+  const inner = prod(xs[0].shape, a + 1);
+  return joinWindows('concat', xs, outShape, prod(xs[0].shape, 0, a), lens.map((l) => l * inner));
+}
+
+/** Joins same-shaped tensors along a new axis at position `axis` (0 ≤ axis ≤ rank). */
+export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  check(xs != null && typeof xs.length === 'number' && xs.length > 0, 'stack', 'needs a non-empty array of tensors');
+  assertLive('stack', ...xs);
+  const shapes = xs.map((x) => x.shape);
+  check(xs.every((x) => sameShape(x.shape, xs[0].shape)), 'stack', 'all inputs must have the same shape', shapes);
+  const a = normAxis('stack', axis, xs[0].rank + 1, shapes);
+  const s = xs[0].shape;
+  const outShape = [...s.slice(0, a), xs.length, ...s.slice(a)];
+  const block = prod(s, a); // stacking at `a` puts each input's trailing block side by side
+  return joinWindows('stack', xs, outShape, prod(s, 0, a), xs.map(() => block));
+}
+
+/**
+ * y viewed as (outer, Σ blocks) holds input k in columns [Σ_{j<k} blocks[j], + blocks[k]) of every row; input k is
+ * viewed as (outer, blocks[k]). Backward cuts the same windows out of gy.
+ */
+function joinWindows(op: string, xs: readonly Tensor[], outShape: number[], outer: number, blocks: number[]): Tensor {
+  const yb = blocks.reduce((s, b) => s + b, 0);
+  const offs = blocks.map((_, k) => blocks.slice(0, k).reduce((s, b) => s + b, 0));
+  const shapes = xs.map((x) => x.shape);
+  const y = empty(outShape, op);
+  const rt = runtime();
+  xs.forEach((x, k) => {
+    const xb = blocks[k];
+    if (x.size === 0) return;
+    if (fastPaths && outer === 1) {
+      rt.copy(x.buffer, y.buffer, xb * 4, 0, offs[k] * 4);
+      return;
+    }
+    const vec = fastPaths && xb % 4 === 0 && yb % 4 === 0 && offs[k] % 4 === 0;
+    const q = vec ? 4 : 1;
+    const n = (outer * xb) / q;
+    rt.dispatch({
+      kernel: vec ? CONCAT_VEC4 : CONCAT,
+      uniforms: [n, xb / q, yb / q, offs[k] / q],
+      buffers: [x.buffer, y.buffer],
+      groups: grid1d(n, 64),
+    });
+  });
+  return record(y, op, [...xs], (gy, needs) =>
+    shapes.map((s, k) => {
+      if (!needs[k]) return null;
+      const g = empty(s, op);
+      windowInto(gy, g, outer, blocks[k], yb, offs[k]);
+      return g;
+    }),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------- gatherRows
+
+/**
+ * Embedding lookup: out[k…, :] = table[indices[k…], :]. table is (V, D); indices are integers in [0, V), uploaded as
+ * u32; `shape` gives their shape (default [indices.length]); the output is (...shape, D). Only table gets a gradient.
+ */
+export function gatherRows(table: Tensor, indices: ArrayLike<number>, shape?: Shape): Tensor {
+  assertLive('gatherRows', table);
+  check(table.rank === 2, 'gatherRows', 'table must be (V, D)', [table.shape]);
+  check(indices != null && typeof indices.length === 'number', 'gatherRows', 'indices must be an array of integers', [table.shape]);
+  const [V, D] = table.shape;
+  const n = indices.length;
+  const idxShape = shape ? [...shape] : [n];
+  check(idxShape.every((d) => Number.isInteger(d) && d >= 0) && shapeSize(idxShape) === n, 'gatherRows',
+    `indices shape ${fmtShape(idxShape)} does not hold ${n} indices`, [table.shape]);
+  const idx = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const v = indices[k];
+    check(Number.isInteger(v) && v >= 0 && v < V, 'gatherRows', `index ${v} at position ${k} is outside [0, ${V})`, [table.shape, idxShape]);
+    idx[k] = v;
+  }
+
+  const y = empty([...idxShape, D], 'gatherRows');
+  const rt = runtime();
+  if (y.size > 0) {
+    const vec = fastPaths && D % 4 === 0;
+    const q = vec ? 4 : 1;
+    const idxBuf = rt.upload(idx);
+    rt.dispatch({
+      kernel: vec ? GATHER_ROWS_VEC4 : GATHER_ROWS,
+      uniforms: [y.size / q, D / q],
+      buffers: [table.buffer, idxBuf, y.buffer],
+      groups: grid1d(y.size / q, 64),
+    });
+    rt.release(idxBuf); // reusable only after the batch that reads it has been submitted
+  }
+  return record(y, 'gatherRows', [table], (gy) => [gatherRowsBackward(gy, idx, V, D)]);
+}
+
+/**
+ * The positions that read each row, grouped by row (a counting sort): [start[0..V], pos[0..N)], where
+ * pos[start[v] .. start[v+1]) lists, in increasing order, the k with idx[k] = v.
+ */
+export function rowPlan(idx: Uint32Array, V: number): Uint32Array {
+  const plan = new Uint32Array(V + 1 + idx.length);
+  for (const v of idx) plan[v + 1]++;
+  for (let v = 0; v < V; v++) plan[v + 1] += plan[v];
+  const next = plan.slice(0, V);
+  for (let k = 0; k < idx.length; k++) plan[V + 1 + next[idx[k]]++] = k;
+  return plan;
+}
+
+function gatherRowsBackward(gy: Tensor, idx: Uint32Array, V: number, D: number): Tensor {
+  const dt = empty([V, D], 'gatherRows backward');
+  if (dt.size === 0) return dt;
+  const rt = runtime();
+  const vec = fastPaths && D % 4 === 0;
+  const q = vec ? 4 : 1;
+  const planBuf = rt.upload(rowPlan(idx, V));
+  rt.dispatch({
+    kernel: vec ? GATHER_ROWS_BACKWARD_VEC4 : GATHER_ROWS_BACKWARD,
+    uniforms: [dt.size / q, D / q, V],
+    buffers: [planBuf, gy.buffer, dt.buffer],
+    groups: grid1d(dt.size / q, 64),
+  });
+  rt.release(planBuf);
+  return dt;
+}
+
+// ------------------------------------------------------------------------------------------------- gradReverse
+
+/**
+ * The gradient reversal layer of domain-adversarial training (DANN): identity forward (a view), −lambda·gy backward,
+ * so the layers before it learn to defeat the classifier after it.
+ */
+export function gradReverse(x: Tensor, lambda = 1): Tensor {
+  assertLive('gradReverse', x);
+  check(typeof lambda === 'number' && Number.isFinite(lambda), 'gradReverse', `lambda must be a finite number, got ${lambda}`, [x.shape]);
+  const y = x.view(x.shape);
+  return record(y, 'gradReverse', [x], (gy) => [mulScalar(gy, -lambda)]);
+}

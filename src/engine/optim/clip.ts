@@ -1,0 +1,59 @@
+// Gradient clipping by global L2 norm (torch.nn.utils.clip_grad_norm_), entirely on the GPU: the norm never visits
+// the CPU, so a training loop that clips every step still never waits on a readback.
+//
+//   sumsq.wgsl       per gradient: partial sums of squares, one per 1024 elements, into one shared partials buffer
+//   clip_norm.wgsl   one invocation: norm = √(Σ partials)
+//   clip_scale.wgsl  per gradient: g ← g · min(1, maxNorm / (norm + 1e-6)), reading the norm from its buffer
+
+import { runtime } from '../engine';
+import { check } from '../errors';
+import { zeros } from '../creation';
+import { f32bits, grid1d, kernel } from '../runtime';
+import { assertLive, empty, Tensor } from '../tensor';
+import sumsqSrc from '../../../kernels/sumsq.wgsl';
+import clipNormSrc from '../../../kernels/clip_norm.wgsl';
+import clipScaleSrc from '../../../kernels/clip_scale.wgsl';
+
+const SUMSQ = kernel('sumsq', sumsqSrc);
+const CLIP_NORM = kernel('clip_norm', clipNormSrc);
+const CLIP_SCALE = kernel('clip_scale', clipScaleSrc);
+const CHUNK4 = 256; // vec4s per partial sum: 1024 elements
+const CHUNK = 4 * CHUNK4;
+
+type Params = Iterable<Tensor> | { parameters(): Tensor[] };
+
+/**
+ * Scales all gradients in place so that their global L2 norm is at most `maxNorm`, and returns that norm as measured
+ * before clipping (a 1-element tensor: read it with `await norm.item()`, or ignore it). Parameters without a gradient
+ * are skipped.
+ */
+export function clipGradNorm(params: Params, maxNorm: number): Tensor {
+  check(Number.isFinite(maxNorm) && maxNorm > 0, 'clipGradNorm', `maxNorm must be a finite number > 0, got ${maxNorm}`);
+  const list = 'parameters' in params ? params.parameters() : [...params];
+  const grads: Tensor[] = [];
+  for (const p of list) {
+    assertLive('clipGradNorm', p);
+    if (!p.grad) continue;
+    assertLive('clipGradNorm', p.grad);
+    grads.push(p.grad);
+  }
+  if (grads.length === 0) return zeros([1]);
+
+  const rt = runtime();
+  const count = grads.reduce((c, g) => c + Math.ceil(g.size / CHUNK), 0);
+  const partials = empty([Math.max(1, count)], 'clipGradNorm');
+  const norm = empty([1], 'clipGradNorm');
+  let base = 0;
+  for (const g of grads) {
+    const parts = Math.ceil(g.size / CHUNK);
+    rt.dispatch({ kernel: SUMSQ, constants: { CHUNK4 }, uniforms: [g.size, base], buffers: [g.buffer, partials.buffer], groups: grid1d(parts, 64) });
+    base += parts;
+  }
+  rt.dispatch({ kernel: CLIP_NORM, uniforms: [count], buffers: [partials.buffer, norm.buffer], groups: [1] });
+  for (const g of grads) {
+    const n4 = Math.ceil(g.size / 4);
+    rt.dispatch({ kernel: CLIP_SCALE, uniforms: [n4, f32bits(maxNorm)], buffers: [norm.buffer, g.buffer], groups: grid1d(n4, 64) });
+  }
+  partials.dispose(); // its buffer returns to the pool only after this batch is submitted
+  return norm;
+}

@@ -1,0 +1,554 @@
+// The runtime records kernel dispatches and owns GPU memory.
+//
+// - Pipelines are cached by kernel name + override constants, so each (kernel, config) compiles once.
+// - Dispatches are recorded into one compute pass of one command encoder and submitted in batches (every
+//   `batchSize` dispatches, or when a readback needs the results) instead of one submit per op.
+// - Each dispatch's uniforms live in a 256-byte slot of one per-batch uniform buffer, written with a single
+//   `writeBuffer` just before the batch is submitted.
+// - Freed buffers return to a pool keyed by (bytes, usage), but only once the batch that may still use them has been
+//   submitted: a later `queue.writeBuffer` into a reused buffer is ordered after every command already submitted,
+//   whereas it would overtake commands still sitting in an unsubmitted encoder. The pool holds at most `poolLimit`
+//   bytes (256 MiB by default), or the largest working set (live bytes) since the last trimPool()/setPoolLimit() if
+//   that is larger: a training step that frees more than the cap then still finds its buffers next step instead of
+//   remaking them, while batch sizes that come and go (inference) are capped. Past that, the buffers pooled longest
+//   ago are destroyed.
+// - Allocations and dispatches are checked against the device's limits before anything is recorded, and every call
+//   after the device is lost throws a DeviceLostError: a WebGPU validation error would only surface at a later sync.
+// - startProfile()/stopProfile() time every dispatch in between (src/engine/profile.ts); off, they cost one null check.
+
+import { fmtShape, KernelError, WebgradError, type Shape } from './errors';
+import type { AdapterSummary } from './gpu';
+import { Profiler, type Profile, type ProfileOptions } from './profile';
+
+// GPUBufferUsage / GPUMapMode values, spelled out so the engine needs no DOM globals.
+export const USAGE = {
+  MAP_READ: 0x0001,
+  COPY_SRC: 0x0004,
+  COPY_DST: 0x0008,
+  UNIFORM: 0x0040,
+  STORAGE: 0x0080,
+  QUERY_RESOLVE: 0x0200,
+} as const;
+const MAP_MODE_READ = 0x0001;
+const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
+
+/** A WGSL kernel: the file it came from (for error messages) and its source. */
+export interface Kernel {
+  readonly name: string;
+  readonly code: string;
+}
+export const kernel = (name: string, code: string): Kernel => ({ name, code });
+
+export interface DispatchSpec {
+  kernel: Kernel;
+  /** WGSL `override` constants: compile-time config, part of the pipeline cache key. */
+  constants?: Record<string, number>;
+  /** 32-bit words for `@binding(0) var<uniform>`; pass floats through `f32bits`. Omit when the kernel has none. */
+  uniforms?: ArrayLike<number>;
+  /** Storage buffers, bound in order after the uniforms. */
+  buffers: GPUBuffer[];
+  /** Workgroup counts. */
+  groups: readonly [number, number?, number?];
+}
+
+export interface Counters {
+  /** Buffers handed out and not yet released (tensors alive). */
+  liveBuffers: number;
+  liveBytes: number;
+  /** Buffers kept in the pool for reuse, and all buffers ever created minus destroyed. */
+  pooledBuffers: number;
+  pooledBytes: number;
+  allocatedBuffers: number;
+  allocatedBytes: number;
+  dispatches: number;
+  submits: number;
+  pipelines: number;
+  /** Timestamp query sets alive (only while profiling; their buffers count in allocatedBuffers). */
+  querySets: number;
+}
+
+const f32view = new Float32Array(1);
+const u32view = new Uint32Array(f32view.buffer);
+/** The bit pattern of a float32, for packing floats into u32 uniform words. */
+export function f32bits(x: number): number {
+  f32view[0] = x;
+  return u32view[0];
+}
+
+/** How the device was lost (GPUDeviceLostInfo, copied so it outlives the device). */
+export interface DeviceLossInfo {
+  /** 'destroyed' when device.destroy() was called, else 'unknown' (driver reset, GPU removed, ...). */
+  reason: string;
+  message: string;
+}
+
+/** Every engine call after the GPU device was lost: tensors made on it are gone; init() again and rebuild them. */
+export class DeviceLostError extends WebgradError {
+  override name = 'DeviceLostError';
+  constructor(op: string, readonly loss: DeviceLossInfo) {
+    super(op, `the GPU device was lost (${loss.reason}${loss.message ? `: ${loss.message}` : ''}); ` +
+      'await init() again and rebuild the model and its tensors');
+  }
+}
+
+/** What an allocation is for, so that an error names the op and the tensor's shape. */
+export interface AllocationLabel {
+  op: string;
+  shape?: Shape;
+}
+
+/** Bytes of freed buffers the pool keeps by default. */
+export const DEFAULT_POOL_BYTES = 256 * 1024 * 1024;
+
+const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment on every adapter
+const MAX_UNIFORM_WORDS = UNIFORM_SLOT / 4;
+const MAX_BATCH = 256; // dispatches per submit at most (the uniform buffer holds one slot each)
+
+export class Runtime {
+  readonly batchSize: number;
+  private pipelines = new Map<string, GPUComputePipeline>();
+  /** Names of the kernels dispatched so far (tests check that every kernel file is exercised). */
+  readonly kernelsDispatched = new Set<string>();
+  private pool = new Map<string, GPUBuffer[]>();
+  /** Pooled buffers, least recently freed first (a Map iterates in insertion order), with their pool keys. */
+  private poolOrder = new Map<GPUBuffer, string>();
+  private poolBytesLimit: number;
+  /** The most live bytes since the last trimPool()/setPoolLimit(): the pool may keep this much even above its cap. */
+  private workingSetBytes = 0;
+  /** The device's limits, read once (each read of device.limits crosses into the browser). */
+  private readonly limits: GPUSupportedLimits;
+  /** The shape each storage buffer was last acquired for, named by limit errors. */
+  private shapes = new WeakMap<GPUBuffer, Shape>();
+  private loss: DeviceLossInfo | null = null;
+  private lossListeners: ((loss: DeviceLossInfo) => void)[] = [];
+  private releasedThisBatch: GPUBuffer[] = [];
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private uniformBuffer: GPUBuffer | null = null;
+  private uniformData = new Uint32Array(MAX_BATCH * MAX_UNIFORM_WORDS);
+  private uniformSlots = 0;
+  private pendingInBatch = 0;
+  private errors: Error[] = [];
+  private pendingChecks: Promise<void>[] = [];
+  private profiler: Profiler | null = null;
+  private counters: Counters = {
+    liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, allocatedBuffers: 0, allocatedBytes: 0,
+    dispatches: 0, submits: 0, pipelines: 0, querySets: 0,
+  };
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterSummary,
+    opts: { batchSize?: number; poolBytes?: number } = {},
+  ) {
+    this.batchSize = Math.min(opts.batchSize ?? 64, MAX_BATCH);
+    this.poolBytesLimit = checkPoolBytes(opts.poolBytes ?? DEFAULT_POOL_BYTES);
+    this.limits = device.limits;
+    device.addEventListener('uncapturederror', (ev) => {
+      this.errors.push(new KernelError('(uncaptured)', (ev as GPUUncapturedErrorEvent).error.message));
+    });
+    void device.lost.then((info) => this.onLost({ reason: String(info.reason ?? 'unknown'), message: info.message ?? '' }));
+  }
+
+  // ------------------------------------------------------------------------------------------- device loss
+
+  /** How the device was lost, or null while it works. */
+  get deviceLost(): DeviceLossInfo | null {
+    return this.loss;
+  }
+
+  /** Calls `fn` once when the device is lost (at once if it already was); returns a function that unsubscribes. */
+  onDeviceLost(fn: (loss: DeviceLossInfo) => void): () => void {
+    if (this.loss) {
+      fn(this.loss);
+      return () => undefined;
+    }
+    this.lossListeners.push(fn);
+    return () => {
+      this.lossListeners = this.lossListeners.filter((f) => f !== fn);
+    };
+  }
+
+  private onLost(loss: DeviceLossInfo): void {
+    this.loss = loss;
+    // Nothing recorded can run any more: drop the batch so later calls do not try to submit it.
+    this.encoder = null;
+    this.pass = null;
+    this.releasedThisBatch = [];
+    const listeners = this.lossListeners;
+    this.lossListeners = [];
+    for (const fn of listeners) fn(loss);
+  }
+
+  /** Throws a DeviceLostError naming `op` once the device is lost. */
+  private assertDevice(op: string): void {
+    if (this.loss) throw new DeviceLostError(op, this.loss);
+  }
+
+  // ---------------------------------------------------------------------------------------------- memory
+
+  /**
+   * A storage buffer of at least `bytes` (rounded up to 16 so kernels may read whole vec4s). Throws a WebgradError
+   * naming `label` when the device cannot allocate it or, for storage, bind it whole (every kernel binds whole buffers).
+   */
+  acquire(bytes: number, usage: number = STORAGE_USAGE, label: AllocationLabel = { op: 'allocate' }): GPUBuffer {
+    this.assertDevice(label.op);
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    this.checkSize(size, usage, label);
+    const key = `${size}:${usage}`;
+    let buf = this.pool.get(key)?.pop();
+    if (buf) {
+      this.poolOrder.delete(buf);
+      this.counters.pooledBuffers--;
+      this.counters.pooledBytes -= size;
+    } else {
+      buf = this.device.createBuffer({ size, usage });
+      this.counters.allocatedBuffers++;
+      this.counters.allocatedBytes += size;
+    }
+    if (usage & USAGE.STORAGE) {
+      this.counters.liveBuffers++;
+      this.counters.liveBytes += size;
+      this.workingSetBytes = Math.max(this.workingSetBytes, this.counters.liveBytes);
+      if (label.shape) this.shapes.set(buf, label.shape);
+      else this.shapes.delete(buf);
+    }
+    return buf;
+  }
+
+  private checkSize(size: number, usage: number, label: AllocationLabel): void {
+    const lim = this.limits;
+    const [limit, name] = usage & USAGE.STORAGE && lim.maxStorageBufferBindingSize < lim.maxBufferSize
+      ? [lim.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize']
+      : [lim.maxBufferSize, 'maxBufferSize'];
+    if (!(size <= limit)) {
+      const what = label.shape ? `a tensor of shape ${fmtShape(label.shape)}` : 'a buffer';
+      throw new WebgradError(label.op, `${what} needs ${size} bytes; this device allows at most ${limit} (${name})`,
+        label.shape ? [label.shape] : []);
+    }
+  }
+
+  /** Gives a buffer back; it becomes reusable once every command recorded so far has been submitted. */
+  release(buf: GPUBuffer): void {
+    if (buf.usage & USAGE.STORAGE) {
+      this.counters.liveBuffers--;
+      this.counters.liveBytes -= buf.size;
+    }
+    if (this.encoder) this.releasedThisBatch.push(buf);
+    else this.toPool(buf);
+  }
+
+  private toPool(buf: GPUBuffer): void {
+    const key = `${buf.size}:${buf.usage}`;
+    let list = this.pool.get(key);
+    if (!list) this.pool.set(key, (list = []));
+    list.push(buf);
+    this.poolOrder.set(buf, key);
+    this.counters.pooledBuffers++;
+    this.counters.pooledBytes += buf.size;
+    this.evictTo(Math.max(this.poolBytesLimit, this.workingSetBytes));
+  }
+
+  /** Destroys pooled buffers, least recently freed first, until the pool holds at most `bytes`. */
+  private evictTo(bytes: number): void {
+    for (const [buf, key] of this.poolOrder) {
+      if (this.counters.pooledBytes <= bytes) return;
+      this.poolOrder.delete(buf);
+      const list = this.pool.get(key)!;
+      list.splice(list.indexOf(buf), 1);
+      if (list.length === 0) this.pool.delete(key);
+      this.counters.pooledBuffers--;
+      this.counters.pooledBytes -= buf.size;
+      this.counters.allocatedBuffers--;
+      this.counters.allocatedBytes -= buf.size;
+      buf.destroy();
+    }
+  }
+
+  /**
+   * Bytes of freed buffers kept for reuse (init's `poolBytes`, 256 MiB by default); the pool may keep up to the largest
+   * working set since the last trimPool()/setPoolLimit() when that is larger.
+   */
+  get poolLimit(): number {
+    return this.poolBytesLimit;
+  }
+
+  /** Changes the pool's byte cap (Infinity: unbounded), destroying the least recently freed buffers above it. */
+  setPoolLimit(bytes: number): void {
+    this.poolBytesLimit = checkPoolBytes(bytes);
+    this.workingSetBytes = this.counters.liveBytes;
+    this.evictTo(this.poolBytesLimit);
+  }
+
+  /** Destroys every pooled buffer (live ones stay), e.g. after inference on a batch size that will not come again. */
+  trimPool(): void {
+    if (!this.loss) this.flush();
+    this.workingSetBytes = this.counters.liveBytes;
+    this.evictTo(0);
+  }
+
+  /** Uploads `data` into a fresh storage buffer. */
+  upload(data: ArrayBufferView, label: AllocationLabel = { op: 'upload' }): GPUBuffer {
+    const buf = this.acquire(data.byteLength, STORAGE_USAGE, label);
+    if (data.byteLength > 0) {
+      this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+    }
+    return buf;
+  }
+
+  /** Overwrites the start of an existing buffer, ordered after all work recorded so far. */
+  write(buf: GPUBuffer, data: ArrayBufferView): void {
+    this.assertDevice('write');
+    this.flush();
+    this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Reads `bytes` bytes of `buf` back to the CPU, after all work recorded so far. */
+  async read(buf: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const staging = this.acquire(size, USAGE.MAP_READ | USAGE.COPY_DST, { op: 'read' });
+    this.ensureEncoder();
+    this.endPass();
+    this.encoder!.copyBufferToBuffer(buf, 0, staging, 0, size);
+    this.flush();
+    try {
+      await staging.mapAsync(MAP_MODE_READ, 0, size);
+    } catch (e) {
+      // A device lost mid-read fails the map with a bare AbortError; name the loss instead (device.lost may come later).
+      await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
+      this.assertDevice('read');
+      throw e;
+    }
+    const out = staging.getMappedRange(0, size).slice(0, bytes);
+    staging.unmap();
+    this.release(staging);
+    await this.checkErrors();
+    return out;
+  }
+
+  /** Copies `bytes` bytes between buffers, in recording order. */
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    if (bytes === 0) return;
+    this.assertDevice('copy');
+    this.ensureEncoder();
+    this.endPass();
+    this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, Math.ceil(bytes / 4) * 4);
+  }
+
+  // --------------------------------------------------------------------------------------------- dispatch
+
+  private pipeline(k: Kernel, constants: Record<string, number> = {}): GPUComputePipeline {
+    const key = `${k.name}|${Object.entries(constants).sort().map(([c, v]) => `${c}=${v}`).join(',')}`;
+    let p = this.pipelines.get(key);
+    if (p) return p;
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ label: k.name, code: k.code });
+    p = this.device.createComputePipeline({
+      label: key,
+      layout: 'auto',
+      compute: { module, entryPoint: 'main', constants },
+    });
+    const scope = this.device.popErrorScope();
+    this.pendingChecks.push(
+      (async () => {
+        const err = await scope;
+        if (!err) return;
+        // Compilation messages carry line numbers; they name the file the kernel came from.
+        const info = await module.getCompilationInfo();
+        const lines = info.messages
+          .filter((m) => m.type === 'error')
+          .map((m) => `${k.name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+        this.errors.push(new KernelError(k.name, lines.length ? lines.join('\n') : err.message));
+      })(),
+    );
+    this.pipelines.set(key, p);
+    this.counters.pipelines++;
+    return p;
+  }
+
+  /** Records one dispatch into the current batch. */
+  dispatch(spec: DispatchSpec): void {
+    this.assertDevice(spec.kernel.name);
+    const [gx, gy = 1, gz = 1] = spec.groups;
+    this.checkDispatch(spec, [gx, gy, gz]);
+    if (gx === 0 || gy === 0 || gz === 0) return;
+    const pipeline = this.pipeline(spec.kernel, spec.constants);
+    this.kernelsDispatched.add(spec.kernel.name);
+    this.ensureEncoder();
+    const entries: GPUBindGroupEntry[] = [];
+    if (spec.uniforms) {
+      const n = spec.uniforms.length;
+      if (n > MAX_UNIFORM_WORDS) throw new KernelError(spec.kernel.name, `more than ${MAX_UNIFORM_WORDS} uniform words`);
+      const slot = this.uniformSlots++;
+      this.uniformData.set(spec.uniforms, slot * MAX_UNIFORM_WORDS);
+      entries.push({ binding: 0, resource: { buffer: this.uniformBuffer!, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT } });
+    }
+    for (const buffer of spec.buffers) entries.push({ binding: entries.length, resource: { buffer } });
+    const bindGroup = this.device.createBindGroup({ label: spec.kernel.name, layout: pipeline.getBindGroupLayout(0), entries });
+    if (this.profiler) return this.profiledDispatch(spec.kernel.name, pipeline, bindGroup, gx, gy, gz);
+    if (!this.pass) this.pass = this.encoder!.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(gx, gy, gz);
+    this.counters.dispatches++;
+    if (++this.pendingInBatch >= this.batchSize) this.flush();
+  }
+
+  /** Refuses, before anything is recorded, a grid or a binding that this device's limits do not allow. */
+  private checkDispatch(spec: DispatchSpec, groups: number[]): void {
+    const lim = this.limits;
+    const fail = (msg: string) => {
+      const shapes = [...new Set(spec.buffers)].map((b) => this.shapes.get(b)).filter((sh): sh is Shape => sh !== undefined);
+      return new WebgradError(spec.kernel.name, msg, shapes);
+    };
+    if (!groups.every((g) => Number.isInteger(g) && g >= 0)) throw fail(`workgroup counts must be non-negative integers, got ${groups.join('×')}`);
+    const maxGroups = lim.maxComputeWorkgroupsPerDimension;
+    if (groups.some((g) => g > maxGroups)) {
+      throw fail(`needs ${groups.join('×')} workgroups; this device allows at most ${maxGroups} per dimension ` +
+        '(maxComputeWorkgroupsPerDimension)');
+    }
+    spec.buffers.forEach((b, i) => {
+      if (b.size > lim.maxStorageBufferBindingSize) {
+        throw fail(`storage buffer ${i} holds ${b.size} bytes; this device binds at most ${lim.maxStorageBufferBindingSize} ` +
+          '(maxStorageBufferBindingSize)');
+      }
+    });
+  }
+
+  /** dispatch() while profiling: a pass of its own with timestamps, or (wall clock) a submit of its own. */
+  private profiledDispatch(name: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, gx: number, gy: number, gz: number): void {
+    this.endPass();
+    const timestampWrites = this.profiler!.nextDispatch(name);
+    const pass = this.encoder!.beginComputePass(timestampWrites ? { timestampWrites } : {});
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(gx, gy, gz);
+    pass.end();
+    this.counters.dispatches++;
+    if (++this.pendingInBatch >= this.batchSize || !timestampWrites) this.flush();
+  }
+
+  // ---------------------------------------------------------------------------------------------- profile
+
+  /**
+   * Starts timing every dispatch per kernel (see src/engine/profile.ts), until stopProfile(). Work recorded before this call
+   * is submitted first and is not counted.
+   */
+  startProfile(opts: ProfileOptions = {}): void {
+    this.assertDevice('startProfile');
+    if (this.profiler) throw new KernelError('(profile)', 'a profile is already running: call stopProfile() first');
+    const mode = opts.mode ?? 'auto';
+    const hasTimestamps = this.device.features.has('timestamp-query');
+    if (mode === 'timestamp' && !hasTimestamps) {
+      throw new KernelError('(profile)', "mode 'timestamp' needs the device feature timestamp-query, which this device lacks");
+    }
+    this.flush();
+    this.profiler = new Profiler(this.device, mode === 'wall' || !hasTimestamps ? 'wall' : 'timestamp', MAX_BATCH, (sets, buffers, bytes) => {
+      this.counters.querySets += sets;
+      this.counters.allocatedBuffers += buffers;
+      this.counters.allocatedBytes += bytes;
+    });
+  }
+
+  /** Ends the profile started by startProfile(): submits, waits for the GPU, and returns the per-kernel table. */
+  async stopProfile(): Promise<Profile> {
+    const p = this.profiler;
+    if (!p) throw new KernelError('(profile)', 'no profile is running: call startProfile() first');
+    this.flush();
+    this.profiler = null;
+    await this.device.queue.onSubmittedWorkDone();
+    const profile = await p.finish();
+    await this.checkErrors();
+    return profile;
+  }
+
+  /** Profiles everything `fn` records (awaited if it returns a promise): startProfile(), fn, stopProfile(). */
+  async profile<T>(fn: () => T | Promise<T>, opts: ProfileOptions = {}): Promise<{ result: T; profile: Profile }> {
+    this.startProfile(opts);
+    let result: T;
+    try {
+      result = await fn();
+    } catch (e) {
+      await this.stopProfile().catch(() => undefined);
+      throw e;
+    }
+    return { result, profile: await this.stopProfile() };
+  }
+
+  /** Whether a profile is running (stats().querySets counts what it holds). */
+  get profiling(): boolean {
+    return this.profiler !== null;
+  }
+
+  private ensureEncoder(): void {
+    if (this.encoder) return;
+    this.device.pushErrorScope('validation');
+    this.encoder = this.device.createCommandEncoder();
+    this.uniformBuffer = this.acquire(MAX_BATCH * UNIFORM_SLOT, USAGE.UNIFORM | USAGE.COPY_DST);
+    this.uniformSlots = 0;
+    this.pendingInBatch = 0;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.assertDevice('flush');
+    this.endPass();
+    if (this.uniformSlots > 0) {
+      this.device.queue.writeBuffer(this.uniformBuffer!, 0, this.uniformData.buffer, 0, this.uniformSlots * UNIFORM_SLOT);
+    }
+    this.profiler?.beforeSubmit(this.encoder);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.counters.submits++;
+    this.profiler?.afterSubmit(this.device.queue);
+    const scope = this.device.popErrorScope();
+    this.pendingChecks.push(scope.then((err) => { if (err) this.errors.push(new KernelError('(batch)', err.message)); }));
+    this.encoder = null;
+    this.release(this.uniformBuffer!);
+    this.uniformBuffer = null;
+    for (const b of this.releasedThisBatch) this.toPool(b);
+    this.releasedThisBatch = [];
+  }
+
+  /** Waits for the GPU to finish all submitted work, then throws the first compile/validation error, if any. */
+  async sync(): Promise<void> {
+    this.assertDevice('sync');
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  private async checkErrors(): Promise<void> {
+    const checks = this.pendingChecks;
+    this.pendingChecks = [];
+    await Promise.all(checks);
+    // A compile error also invalidates every batch that used the pipeline; report the cause, not the echo.
+    const err = this.errors.find((e) => (e as KernelError).kernel !== '(batch)') ?? this.errors[0];
+    if (err) {
+      this.errors = [];
+      throw err;
+    }
+  }
+
+  stats(): Counters {
+    return { ...this.counters };
+  }
+}
+
+function checkPoolBytes(bytes: number): number {
+  if (typeof bytes !== 'number' || !(bytes >= 0)) throw new WebgradError('poolLimit', `must be a number of bytes >= 0 (or Infinity), got ${String(bytes)}`);
+  return bytes;
+}
+
+/** Workgroup counts covering `n` invocations of a 1-D kernel with `wg` threads per group, folded into y past 65535. */
+export function grid1d(n: number, wg: number): [number, number] {
+  const groups = Math.ceil(n / wg);
+  if (groups <= 65535) return [groups, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y];
+}
