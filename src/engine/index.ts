@@ -24,6 +24,7 @@ export * from './nn/conv1d';
 export * from './ops/attention';
 export * from './nn/attention';
 export * from './nn/transformer';
+export * from './nn/grouped';
 export * from './ops/infonce';
 export * from './ops/club';
 export * from './nn/club';

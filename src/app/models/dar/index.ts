@@ -1,8 +1,5 @@
 // DAR: config, model and building blocks.
 export * from './config';
 export * from './model';
-export {
-  Alignment, GroupedAttention, GroupedAttentionLayer, GroupedCrossEncoder, GroupedLayerNorm, GroupedLinear, GroupedMLP,
-  GroupedTransformer, MLP, ModuleDict, perModality, clubUpperBoundFixed, MODALITIES, INPUT_FIELD, type Modality,
-  type GroupedBlockOptions,
-} from './blocks';
+// The grouped layers it is built from are the engine's (src/engine/nn/grouped.ts, exported by the engine's entry).
+export { Alignment, perModality, clubUpperBoundFixed, MODALITIES, INPUT_FIELD, type Modality } from './blocks';

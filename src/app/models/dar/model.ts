@@ -46,10 +46,8 @@ import type { Optimizer } from '../../../engine/optim/optimizer';
 import { checkModalityInputs, checkTrainingBatch } from '../inputs';
 import type { LossTerms, ModalityInputs, SentimentModel, TrainingBatch } from '../types';
 import { type BlockConfig, type DarConfig, validateDarConfig } from './config';
-import {
-  Alignment, clubUpperBoundFixed, GroupedCrossEncoder, GroupedLinear, GroupedMLP, GroupedTransformer, INPUT_FIELD,
-  MLP, MODALITIES, type Modality, ModuleDict, perModality,
-} from './blocks';
+import { GroupedCrossEncoder, GroupedLinear, GroupedMLP, GroupedTransformer, MLP, ModuleDict } from '../../../engine/nn/grouped';
+import { Alignment, clubUpperBoundFixed, INPUT_FIELD, MODALITIES, type Modality, perModality } from './blocks';
 
 const OP = 'DAR';
 

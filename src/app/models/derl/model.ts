@@ -47,10 +47,8 @@ import { deriveSeed } from '../../../engine/nn/attention';
 import { checkModalityInputs, checkTrainingBatch } from '../inputs';
 import type { LossTerms, ModalityInputs, SentimentModel, TrainingBatch } from '../types';
 import { type DerlConfig, validateDerlConfig } from './config';
-import {
-  Alignment, GroupedLinear, GroupedMLP, GroupedTransformer, INPUT_FIELD, MLP, MODALITIES, type Modality, ModuleDict,
-  perModality,
-} from '../dar/blocks';
+import { GroupedLinear, GroupedMLP, GroupedTransformer, MLP, ModuleDict } from '../../../engine/nn/grouped';
+import { Alignment, INPUT_FIELD, MODALITIES, type Modality, perModality } from '../dar/blocks';
 import {
   centralMomentDiscrepancy, ImportanceScorer, InputDecoder, routerGates, softOrthogonality, switchBalance,
 } from './blocks';
