@@ -12,5 +12,6 @@ import { SCENARIOS as dar } from './scenarios-dar';
 import { SCENARIOS as inference } from './scenarios-inference';
 import { SCENARIOS as derl } from './scenarios-derl';
 import { SCENARIOS as runtime } from './scenarios-runtime';
+import { SCENARIOS as grouped } from './scenarios-grouped';
 
-export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl, ...runtime };
+export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl, ...runtime, ...grouped };

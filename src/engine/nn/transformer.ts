@@ -1,4 +1,6 @@
 // LNLN's pre-norm Transformer blocks (spec §5.1; LNLN models/basic_layers.py), on MultiheadAttention.
+// The models run the grouped versions (./grouped.ts); these one-network layers stay as their reference: group g of a
+// grouped layer must equal the layer here with the g-th parameters (test/grouped.test.ts).
 //
 //   TransformerEncoderLayer:  x = attn(LN_q(x), LN_k(x), LN_v(x)) + x;   x = FF(LN(x)) + x
 //   CrossTransformerLayer:    t = attn(LN_q(t), LN_k(s), LN_v(s)) + t;   t = FF(LN(t)) + t
