@@ -52,10 +52,27 @@ export const LIBRARIES = {
   'webgrad-models': 'src/app/index.ts',
 };
 
+/**
+ * The models' bundle imports the engine from ./webgrad.js instead of carrying a copy: one copy means one runtime, so
+ * `init()` from webgrad.js serves the models too. Every engine name the application imports is exported by the
+ * engine's entry (src/engine/index.ts).
+ */
+const engineExternal = {
+  name: 'engine-external',
+  setup(b) {
+    const engine = path.join(root, 'src/engine') + path.sep;
+    b.onResolve({ filter: /^\./ }, (args) => {
+      const target = path.resolve(args.resolveDir, args.path);
+      return args.importer.startsWith(engine) || !target.startsWith(engine) ? undefined : { path: './webgrad.js', external: true };
+    });
+  },
+};
+
 export async function buildLibrary(outdir = path.join(root, 'dist'), libraries = LIBRARIES) {
   await Promise.all(
     Object.entries(libraries).map(([name, entry]) =>
-      build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), sourcemap: true }),
+      build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), sourcemap: true,
+        plugins: name === 'webgrad' ? [] : [engineExternal] }),
     ),
   );
 }

@@ -1,7 +1,7 @@
 // The engine's entry: tensors on WebGPU buffers, reverse-mode autograd, hand-written WGSL kernels, modules,
 // optimizers and tensor I/O. Nothing here imports the application (src/app/); test/boundary.test.ts checks it.
 
-export { WebgradError, KernelError, type Shape } from './errors';
+export { WebgradError, KernelError, check, type Shape } from './errors';
 export { init, runtime, adapterInfo, deviceLost, describeAdapter, type EngineOptions } from './engine';
 export type { AdapterSummary, InitOptions } from './gpu';
 export { Runtime, DeviceLostError, DEFAULT_POOL_BYTES, kernel, f32bits, grid1d, type Kernel, type DispatchSpec, type Counters, type DeviceLossInfo } from './runtime';
