@@ -22,7 +22,8 @@ describe('grouped layers', () => {
       expect(groups, name).toHaveLength(args.G);
       for (const [g, { diff, scale }] of groups.entries()) {
         expect(scale, `${name}, group ${g}`).toBeGreaterThan(0.1);
-        expect(diff, `${name}, group ${g}: max |grouped − ungrouped| of outputs up to ${scale}`).toBeLessThan(2e-5 * Math.max(1, scale));
+        const what = `${name}, group ${g}: max |grouped − ungrouped| of outputs up to ${scale}`;
+        expect(diff, what).toBeLessThan(2e-5 * Math.max(1, scale));
       }
     }
   });

@@ -15,7 +15,7 @@
 //   L_recon = Σ_m MSE(Ĥc_m, Hc_m) + MSE(Ĥs_m, Hs_m) + MSE(Û¹_m, U¹_m)           targets not detached (spec §6.5)
 //   L_total = MSE(ŷ, y) + MSE(ŷ_b, y) + α·(λ·(L_sim + L_diff) + L_re) + β·L_recon
 //
-// Layout. Networks of one shape run grouped (src/engine/nn/grouped.ts): features are stacked (G, B, t, d). Parameter names
+// Layout. Networks of one shape run grouped (engine nn/grouped.ts): features are stacked (G, B, t, d). Parameter names
 // (checkpoint keys; test/torch-reference/dar.py uses the same), group order in brackets:
 //   text_unk (d_l)                      only with textUnk 'learned'
 //   align.<m>.conv.*, align.<m>.proj.*  per modality (input shapes differ)

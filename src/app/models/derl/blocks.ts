@@ -1,5 +1,5 @@
-// DERL's own building blocks (spec §7); the grouped layers and the MLP head are the engine's (src/engine/nn/grouped.ts)
-// and the alignment layer is DAR's (src/app/models/dar/blocks.ts), so a group of a DERL module is the same
+// DERL's own building blocks (spec §7); the grouped layers and the MLP head are the engine's
+// (src/engine/nn/grouped.ts) and the alignment layer is DAR's (src/app/models/dar/blocks.ts), so a group of a DERL module is the same
 // PyTorch-shaped block as in DAR.
 //
 //   InputDecoder        Dec^u_m: per-step MLP 2d → h → d_m (GELU), then Conv1d(t → T_m, kernel 1) with the t steps as
