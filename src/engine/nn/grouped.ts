@@ -4,8 +4,8 @@
 // and kind (E_c^l, E_c^v, E_c^a, E_s^l, ...), a reconstruction encoder per modality and kind, a fusion block per
 // modality or per ordered pair. On a CPU-emulated GPU the cost of such tiny layers is the number of kernel launches,
 // not arithmetic, so G networks of one shape are stored as G-stacked parameters and run as one: inputs are
-// (G, B, T, ·), every Linear is one batched matmul (G, B·T, in)·(G, in, out)ᵀ, LayerNorm is one normalisation plus a per-group
-// affine, attention folds G into its batch. Group g of a grouped module is exactly the ungrouped LNLN block
+// (G, B, T, ·), every Linear is one batched matmul (G, B·T, in)·(G, in, out)ᵀ, LayerNorm is one normalisation plus a
+// per-group affine, attention folds G into its batch. Group g of a grouped module is exactly the ungrouped LNLN block
 // (./transformer.ts) with the g-th slice of every parameter, under the same field names with a leading G axis:
 //   GroupedLinear:          weight (G, out, in), bias (G, out)
 //   GroupedLayerNorm:       weight (G, C) ones, bias (G, C) zeros, eps 1e-5
