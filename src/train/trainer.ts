@@ -4,7 +4,8 @@
 //   per epoch:  shuffle the training split (seeded by seed and epoch; optionally a random subset of it)
 //               corrupt it with LNLN's protocol at a constant rate k for every sample and modality (MOSI 0.3), the
 //               missing seed being the training seed — or LNLN's half-complete per-sample rates, redrawn each epoch
-//   per step:   model.auxiliaryStep(batch) (DAR's CLUB estimator, its own optimizer), then model.losses(batch),
+//   per step:   model.auxiliaryStep(batch, cache) (DAR's CLUB estimator, its own optimizer), then model.losses(batch, cache)
+//               (the cache carries what both need: DAR's encodings),
 //               backward of `total`, optional gradient clipping, AdamW on mainParameters() with warm-up + cosine
 //   after each epoch: L_total on the validation split corrupted at k with a fixed mask seed (eval mode, no tape);
 //               the epoch with the smallest validation L_total is the model kept (spec §3.2: "the same model with
@@ -33,7 +34,7 @@ import { batchIndices } from '../data/loader';
 import { applyMissing, epochMissingSeed, HalfCompleteRates, MissingField, type KeepMasks } from '../data/missing';
 import type { Dataset } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
-import type { SentimentModel } from '../models/types';
+import type { SentimentModel, StepCache } from '../models/types';
 import { lazyTrainingBatch } from './batches';
 
 export interface TrainOptions {
@@ -403,9 +404,10 @@ export async function trainModel(
           const row = tidy(() => {
             optimizer.setLr(lr);
             hooks.beforeStep?.({ epoch: e1, step: s + 1, globalStep, model, optimizer });
-            const aux = model.auxiliaryStep?.(batch) ?? {};
+            const cache: StepCache = {};
+            const aux = model.auxiliaryStep?.(batch, cache) ?? {};
             model.zeroGrad();
-            const out = model.losses(batch);
+            const out = model.losses(batch, cache);
             out.total.backward();
             if (o.clipNorm) clipGradNorm(model.mainParameters().map(([, p]) => p), o.clipNorm);
             optimizer.step();
