@@ -9,9 +9,9 @@
 // parameters the model holds, and the server refuses any upload that does not fit (src/cli/start-server.ts).
 
 import * as wg from '../index';
-import { lateFusion } from '../models/latefusion';
-import { DAR, darConfig, type DarAblationName, type DarPreset } from '../models/dar/index';
-import { DERL, derlConfig, type DerlExpertUsage } from '../models/derl/index';
+import { DERL, type DerlExpertUsage } from '../models/derl/index';
+import { modelSpec, takenChoices, type ModelName, type RunChoices } from '../models/catalog';
+import { buildModel } from '../models/build';
 import type { SentimentModel } from '../models/types';
 import {
   checkpointMeta,
@@ -38,10 +38,10 @@ export interface StartPageOptions {
   /** URL of the MMSA pickle on the driver's server (dataset 'mmsa'), and its name for messages. */
   dataUrl?: string;
   dataName?: string;
-  model: 'dar' | 'latefusion' | 'derl';
-  preset: DarPreset;
-  ablation: DarAblationName;
-  textUnk: 'zero' | 'learned';
+  model: ModelName;
+  preset: RunChoices['preset'];
+  ablation: RunChoices['ablation'];
+  textUnk: RunChoices['textUnk'];
   seeds: number[];
   epochs: number;
   batchSize: number;
@@ -140,12 +140,7 @@ async function main(o: StartPageOptions) {
   // DAR's k: 0.3 on MOSI, 0.4 on MOSEI (spec §2.4); -1 = choose by the data's dims.
   const mosei = dataset.dims.audio.len === 500 && dataset.dims.audio.dim === 74;
   const trainMissingRate = o.trainMissingRate >= 0 ? o.trainMissingRate : mosei ? 0.4 : 0.3;
-  const factory: (seed: number) => SentimentModel =
-    o.model === 'dar'
-      ? (seed) => new DAR(darConfig(o.preset, dataset.dims, { seed, ablation: o.ablation, textUnk: o.textUnk }))
-      : o.model === 'derl'
-        ? (seed) => new DERL(derlConfig(o.preset, dataset.dims, { seed, textUnk: o.textUnk }))
-        : lateFusion(dataset.dims);
+  const factory = (seed: number) => buildModel(o.model, dataset.dims, seed, o);
   // The parameters of the model each seed trains: the server accepts only checkpoints that hold exactly these.
   const expected = new Map<number, ExpectedCheckpoint>();
   const trackedFactory = (seed: number) => {
@@ -184,7 +179,7 @@ async function main(o: StartPageOptions) {
         {
           seed, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, trainMissingRate, halfComplete: o.halfComplete,
           missingField: o.missingField, trainSubset: o.trainSubset, validSubset: o.validSubset, patience: o.patience, resume, resumeBest,
-          meta: o.model === 'dar' ? { preset: o.preset, ablation: o.ablation, textUnk: o.textUnk } : o.model === 'derl' ? { preset: o.preset, textUnk: o.textUnk } : {},
+          meta: takenChoices(modelSpec(o.model), o),
         },
         {
           onProgress: async (p: TrainProgress) => {

@@ -24,6 +24,8 @@ import { isMainModule } from '../node/main-module';
 import { serveStart } from './start-server';
 import { OutDirError, prepareOutDir } from '../node/out-dir';
 import { INTERRUPTED_EXIT_CODE, onInterrupt } from '../node/interrupt';
+import { MODEL_NAMES, MODELS, modelSpec, type ModelName, type ModelSpec, type RunChoices } from '../models/catalog';
+import { DAR_ABLATIONS } from '../models/dar/config';
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -89,10 +91,10 @@ export class UsageError extends Error {
 export interface StartOptions {
   data: string | null;
   dataset: 'synthetic-mosi' | 'tiny' | 'mmsa';
-  model: 'dar' | 'latefusion' | 'derl';
-  preset: 'small' | 'paper';
-  ablation: 'full' | 'noSim' | 'noDiff' | 'noSimDiff' | 'noRecon' | 'noBoot';
-  textUnk: 'zero' | 'learned';
+  model: ModelName;
+  preset: RunChoices['preset'];
+  ablation: RunChoices['ablation'];
+  textUnk: RunChoices['textUnk'];
   epochs: number;
   seeds: number[];
   trainMissingRate: number | null; // null: by dataset (0.3 MOSI, 0.4 MOSEI)
@@ -183,14 +185,13 @@ export function parseStartArgs(argv: string[]): StartOptions {
     if (!fs.statSync(data).isFile()) throw new UsageError(`--data: not a file: ${data}`);
   }
   const dataset = data !== null ? 'mmsa' : choice('dataset', ['synthetic-mosi', 'tiny'] as const, 'synthetic-mosi');
-  const model = choice('model', ['dar', 'latefusion', 'derl'] as const, 'dar');
+  const model = choice('model', MODEL_NAMES, 'dar');
+  const spec = modelSpec(model);
   const preset = choice('preset', ['small', 'paper'] as const, 'small');
-  const ablation = choice('ablation', ['full', 'noSim', 'noDiff', 'noSimDiff', 'noRecon', 'noBoot'] as const, 'full');
+  const ablation = choice('ablation', DAR_ABLATIONS, 'full');
   const textUnk = choice('text-unk', ['zero', 'learned'] as const, 'zero');
-  if (model === 'latefusion' && (ablation !== 'full' || textUnk !== 'zero' || str('preset') !== undefined)) {
-    throw new UsageError('--preset, --ablation and --text-unk apply to --model dar and derl only');
-  }
-  if (model === 'derl' && ablation !== 'full') throw new UsageError('--ablation applies to --model dar only');
+  // --preset counts as set when given at all (it sizes the model); the others when they differ from their default.
+  checkChoicesApply(spec, { preset: str('preset') !== undefined, ablation: ablation !== 'full', textUnk: textUnk !== 'zero' });
   const seedsText = str('seeds') ?? '1111,1112,1113';
   const seeds = seedsText.split(',').map((s) => s.trim());
   for (const s of seeds) {
@@ -198,9 +199,9 @@ export function parseStartArgs(argv: string[]): StartOptions {
   }
   const seedNums = seeds.map(Number);
   if (new Set(seedNums).size !== seedNums.length) throw new UsageError(`--seeds has a repeated seed: '${seedsText}'`);
-  const paper = model !== 'latefusion' && preset === 'paper';
-  const epochs = int('epochs', 1) ?? (paper ? 200 : model === 'derl' ? DERL_EPOCHS : DEFAULT_EPOCHS);
-  const lr = num('lr', (x) => x > 0, 'a number > 0') ?? (paper ? 1e-4 : 2e-3);
+  const size = spec.takes.includes('preset') ? preset : 'small';
+  const epochs = int('epochs', 1) ?? spec.epochs(size);
+  const lr = num('lr', (x) => x > 0, 'a number > 0') ?? spec.lr(size);
   const resume = str('resume') ?? null;
   if (resume !== null && !fs.existsSync(resume)) throw new UsageError(`--resume: no such file or directory: ${resume}`);
   return {
@@ -227,23 +228,26 @@ export function parseStartArgs(argv: string[]): StartOptions {
     testSubset: int('test-subset', 1),
     out: str('out') ?? path.join('runs', timestamp()),
     resume,
-    label: str('label') ??
-      (model === 'dar' ? `DAR (${preset}${ablation !== 'full' ? `, ${ablation}` : ''}${textUnk !== 'zero' ? ', learned [UNK]' : ''})`
-        : model === 'derl' ? `DERL (${preset}${textUnk !== 'zero' ? ', learned [UNK]' : ''})` : 'late fusion'),
+    label: str('label') ?? spec.label({ preset, ablation, textUnk }),
     help: values.help === true,
   };
 }
 
-/**
- * Epochs per seed of the default `npm start`: small DAR on all 1284 synthetic-mosi training samples, 3 seeds and the
- * evaluation at 10 rates take about 5 minutes on 2 idle CPU cores (SwiftShader), under the 10-minute budget with room
- * for a busy machine. Model selection picks epoch 3 or 4: DAR overfits this training set after that (a 6-epoch run
- * still selected epoch 3 on seed 1111).
- */
-export const DEFAULT_EPOCHS = 4;
+export { DEFAULT_EPOCHS, DERL_EPOCHS } from '../models/catalog';
 
-/** DERL's default epochs: its routers and fusion leave the predict-the-mean plateau only after ~4 epochs. */
-export const DERL_EPOCHS = 8;
+const FLAGS: Record<keyof RunChoices, string> = { preset: '--preset', ablation: '--ablation', textUnk: '--text-unk' };
+
+/** "a", "a and b", "a, b and c". */
+const joinAnd = (xs: string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`);
+
+/** Refuses a choice the model does not take (`set`: which choices the command line set). */
+function checkChoicesApply(spec: ModelSpec, set: Record<keyof RunChoices, boolean>): void {
+  const others = (Object.keys(FLAGS) as (keyof RunChoices)[]).filter((k) => !spec.takes.includes(k));
+  if (!others.some((k) => set[k])) return;
+  const takers = MODELS.filter((m) => others.some((k) => m.takes.includes(k))).map((m) => m.name);
+  const flags = others.map((k) => FLAGS[k]);
+  throw new UsageError(`${joinAnd(flags)} appl${flags.length > 1 ? 'y' : 'ies'} to --model ${joinAnd(takers)} only`);
+}
 
 // ------------------------------------------------------------------------------------------- checkpoints
 
@@ -280,7 +284,7 @@ export interface ResumeEntry {
 /** Options of the command line that a resumed run must share with the checkpoint (the trainer checks them all). */
 function resumeMismatches(meta: Record<string, unknown>, o: StartOptions): string[] {
   const saved = (meta.options ?? {}) as Record<string, unknown>;
-  const kind = { dar: 'DAR', latefusion: 'latefusion', derl: 'derl' }[o.model];
+  const kind = modelSpec(o.model).kind;
   const out: string[] = [];
   if (meta.model !== kind) out.push(`model: checkpoint ${String(meta.model)}, now ${kind}`);
   const want: Record<string, unknown> = { batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, halfComplete: o.halfComplete, missingField: o.missingField,
@@ -413,6 +417,15 @@ function makeOutDir(out: string): void {
   }
 }
 
+/** The run choices in results.json: each one the model does not take is null. */
+function runChoicesJson(o: StartOptions): Record<keyof RunChoices, string | null> {
+  const takes = modelSpec(o.model).takes;
+  const pick = <K extends keyof RunChoices>(k: K) => (takes.includes(k) ? o[k] : null);
+  return { preset: pick('preset'), ablation: pick('ablation'), textUnk: pick('textUnk') };
+}
+
+const selectionNote = (m: ModelName) => (modelSpec(m).selection ? ` ${modelSpec(m).selection}` : '');
+
 /** What a Ctrl-C left of the run, in one line (printed, and in results.json's run). */
 function interruptedText(s: { seed: number; epochsRun: number; bestEpoch: number | null }, seeds: number[]): string {
   return `interrupted (Ctrl-C) during seed ${s.seed} after epoch ${s.epochsRun}` +
@@ -527,7 +540,7 @@ async function main(argv: string[]): Promise<number> {
               `validation ${nValid} samples per epoch, evaluation ${EVAL_RATES.length} rates × ${testN} test samples per seed\n` +
               `training: ${opts.label}, k = ${trainMissingRate}${opts.halfComplete ? ' (half-complete per-sample rates)' : ''} ` +
               `(${opts.missingField === 'fresh' ? 'new dropped positions every epoch' : 'the same dropped positions every epoch'}), ` +
-              `AdamW lr ${opts.lr}, weight decay ${opts.weightDecay} (10% warm-up, cosine), model selection by the smallest validation L_total${opts.model === 'dar' ? ' without its CLUB term' : ''}; output ${opts.out}`,
+              `AdamW lr ${opts.lr}, weight decay ${opts.weightDecay} (10% warm-up, cosine), model selection by the smallest validation L_total${selectionNote(opts.model)}; output ${opts.out}`,
           );
           break;
         }
@@ -652,9 +665,7 @@ async function main(argv: string[]): Promise<number> {
       ...robustnessJson(summary, opts.label),
       run: {
         model: opts.model,
-        preset: opts.model !== 'latefusion' ? opts.preset : null,
-        ablation: opts.model === 'dar' ? opts.ablation : null,
-        textUnk: opts.model !== 'latefusion' ? opts.textUnk : null,
+        ...runChoicesJson(opts),
         dataset: opts.data ? path.resolve(opts.data) : opts.dataset,
         seeds: opts.seeds,
         epochs: opts.epochs,
