@@ -28,8 +28,8 @@ import {
 } from '../train/index';
 import type { Dataset } from '../data/types';
 import type { ExpectedCheckpoint } from './start-server';
+import type { Report, StartPageGlobals } from './start-messages';
 
-type Report = (msg: unknown) => Promise<void>;
 
 export interface StartPageOptions {
   /** The driver server's secret, sent with every request to its API (see src/node/server.ts). */
@@ -84,7 +84,7 @@ export interface SeedOutcome {
  * epoch so far is evaluated and reported as usual, and no further seed starts (a seed being evaluated is finished).
  */
 let interruptRequested = false;
-(globalThis as unknown as { webgradInterrupt: () => void }).webgradInterrupt = () => {
+(globalThis as unknown as StartPageGlobals).webgradInterrupt = () => {
   interruptRequested = true;
 };
 
@@ -133,7 +133,7 @@ async function fetchBytes(token: string, url: string, what = url): Promise<Uint8
 }
 
 async function main(o: StartPageOptions) {
-  const report = (globalThis as unknown as { webgradReport: Report }).webgradReport;
+  const report = (globalThis as unknown as StartPageGlobals).webgradReport;
   await wg.init();
   await report({ kind: 'adapter', adapter: wg.adapterInfo() });
   const dataset = await loadDataset(o, report);
@@ -250,5 +250,5 @@ async function main(o: StartPageOptions) {
   return { kind: 'done' as const, outcomes, constant, testN, stats: wg.runtime().stats(), interrupted };
 }
 
-(globalThis as unknown as { webgradMain: typeof main }).webgradMain = main;
 export type StartPageResult = Awaited<ReturnType<typeof main>>;
+(globalThis as unknown as StartPageGlobals).webgradMain = main;

@@ -13,11 +13,11 @@ import { BrowserNotFoundError, launchBrowser, type LaunchedBrowser } from '../no
 import type { Page } from 'puppeteer';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic';
 import { describeNonFinite, entryToFloat32, parseSafetensors } from '../io/safetensors';
-import { describeAdapter, type AdapterSummary } from '../gpu';
+import { describeAdapter } from '../gpu';
 import { EVAL_RATES, LNLN_EVAL_SEED } from '../data/missing';
 import { fmtRate, formatConditionTable, formatRobustnessReport, robustnessJson, summarizeConditions, summarizeRobustness, textTable, type RobustnessRecord } from '../eval/report';
-import type { RegressionMetrics } from '../eval/metrics';
 import type { StartPageOptions, StartPageResult } from './start-page';
+import { startRunExpression, type StartMessage } from './start-messages';
 import type { DerlExpertUsage } from '../models/derl/model';
 import { htmlReport } from '../report/html';
 import { isMainModule } from '../node/main-module';
@@ -503,20 +503,20 @@ async function main(argv: string[]): Promise<number> {
     // it takes (hours for the paper preset on MOSEI), far beyond any DevTools-protocol call timeout.
     let settle!: { resolve: (r: StartPageResult) => void; reject: (e: Error) => void };
     const outcome = new Promise<StartPageResult>((resolve, reject) => (settle = { resolve, reject }));
-    await page.exposeFunction('webgradReport', (m: any) => {
+    await page.exposeFunction('webgradReport', (m: StartMessage) => {
       switch (m.kind) {
         case 'finished':
-          settle.resolve(m.result as StartPageResult);
+          settle.resolve(m.result);
           break;
         case 'failed':
-          settle.reject(new Error(String(m.message)));
+          settle.reject(new Error(m.message));
           break;
         case 'expect':
           // What this seed's checkpoints must hold: the server refuses any other upload.
           server.expectCheckpoint(m.expected);
           break;
         case 'adapter':
-          status.print(`WebGPU adapter: ${describeAdapter(m.adapter as AdapterSummary)}\nbrowser: ${launched.executablePath}`);
+          status.print(`WebGPU adapter: ${describeAdapter(m.adapter)}\nbrowser: ${launched.executablePath}`);
           break;
         case 'dataset': {
           sizes = m.sizes;
@@ -555,7 +555,7 @@ async function main(argv: string[]): Promise<number> {
           break;
         }
         case 'epoch': {
-          const v = m.validMetrics as RegressionMetrics;
+          const v = m.validMetrics;
           status.print(
             `seed ${m.seed} epoch ${m.epoch}/${m.epochs}: train ${fmtTerms(m.train)} | valid L_total ${fmtLoss(m.valid.total)} ` +
               (m.valid.selection !== undefined ? `(without CLUB ${fmtLoss(m.valid.selection)}) ` : '') +
@@ -614,11 +614,7 @@ async function main(argv: string[]): Promise<number> {
     for (const [seed, r] of resumePlan) status.print(`resuming seed ${seed} from ${r.from}${r.best ? ` (best so far: ${r.best})` : ''}`);
     let result: StartPageResult;
     try {
-      await page.evaluate(
-        `globalThis.webgradMain(${JSON.stringify(pageOpts)}).then(` +
-          `(result) => globalThis.webgradReport({ kind: 'finished', result }), ` +
-          `(e) => globalThis.webgradReport({ kind: 'failed', message: e && e.stack ? String(e.stack) : String(e) })); 0`,
-      );
+      await page.evaluate(startRunExpression(pageOpts));
       result = await Promise.race([
         outcome,
         new Promise<never>((_, reject) => {
