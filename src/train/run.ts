@@ -19,9 +19,12 @@ import {
   type EpochSummary, type TrainCheckpointMeta, type TrainHooks, type TrainOptions, type TrainResult,
 } from './trainer';
 
+/** The options trainModel gives a default. */
+type Defaulted = 'batchSize' | 'lr' | 'weightDecay' | 'warmupFraction' | 'minLrFraction' | 'clipNorm' | 'trainMissingRate' | 'halfComplete' |
+  'missingField' | 'keepSpecialTokens' | 'patience' | 'progressEvery';
+
 /** TrainOptions with every default filled in. */
-export type ResolvedOptions = Required<Omit<TrainOptions, 'validMissingRate' | 'validMaskSeed' | 'trainSubset' | 'validSubset' | 'resume' | 'resumeBest' | 'meta'>> &
-  Pick<TrainOptions, 'validMissingRate' | 'validMaskSeed' | 'trainSubset' | 'validSubset' | 'resume' | 'resumeBest' | 'meta'>;
+export type ResolvedOptions = TrainOptions & Required<Pick<TrainOptions, Defaulted>>;
 
 /** The options that must not change across a resume (they define the schedule, the data order or the masks). */
 export const RESUME_KEYS = ['seed', 'epochs', 'batchSize', 'lr', 'weightDecay', 'warmupFraction', 'minLrFraction', 'trainMissingRate',
@@ -102,7 +105,7 @@ export class TrainingRun {
     this.nValid = Math.min(o.validSubset ?? dataset.sizes.valid, dataset.sizes.valid);
     this.stepsPerEpoch = Math.ceil(this.nTrain / o.batchSize);
     this.totalSteps = o.epochs * this.stepsPerEpoch;
-    for (const k of RESUME_KEYS) this.optionRecord[k] = (o as Record<string, unknown>)[k];
+    for (const k of RESUME_KEYS) this.optionRecord[k] = o[k];
     this.baseMeta = { format: CHECKPOINT_META_FORMAT, model: model.kind, modelConfig: model.config, dataset: dataset.name, seed: o.seed,
       options: this.optionRecord, ...o.meta };
   }

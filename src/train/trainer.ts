@@ -278,7 +278,7 @@ function withDefaults(opts: TrainOptions): ResolvedOptions {
     patience: Infinity,
     progressEvery: 1,
     ...opts,
-  } as ResolvedOptions;
+  };
 }
 
 /** The caller's meta of a checkpoint (for a trainer checkpoint: TrainCheckpointMeta), without loading it. */
