@@ -133,9 +133,10 @@ export const SCENARIOS: Record<string, Scenario> = {
     for (const name of w.DAR_ABLATIONS) {
       const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, ablation: name }));
       out[name] = await w.tidyAsync(async () => {
-        const aux = model.auxiliaryStep(batch);
+        const cache = {}; // a training step's: losses() starts from the step's encodings
+        const aux = model.auxiliaryStep(batch, cache);
         model.zeroGrad();
-        const { total, terms } = model.losses(batch);
+        const { total, terms } = model.losses(batch, cache);
         total.backward();
         const termVals: Record<string, number> = {};
         for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();
