@@ -11,7 +11,7 @@
 import * as wg from '../src/app/all';
 import { createDar, darConfig, type DarPreset } from '../src/app/models/dar/index';
 import { lazyTrainingBatch } from '../src/app/train/batches';
-import type { TrainingBatch } from '../src/app/models/types';
+import type { StepCache, TrainingBatch } from '../src/app/models/types';
 
 export interface DarStepOptions {
   preset: DarPreset;
@@ -68,9 +68,10 @@ export async function darStepBench(opts: DarStepOptions): Promise<DarStepResult>
     const { complete, corrupted } = cpu[k++ % cpu.length];
     const batch: TrainingBatch = lazyTrainingBatch(complete, corrupted);
     wg.tidy(() => {
-      model.auxiliaryStep(batch);
+      const cache: StepCache = {}; // as the trainer does: losses() reuses the step's encodings
+      model.auxiliaryStep(batch, cache);
       model.zeroGrad();
-      const out = model.losses(batch);
+      const out = model.losses(batch, cache);
       out.total.backward();
       optimizer.step();
       model.zeroGrad();

@@ -98,13 +98,14 @@ describe('DAR', () => {
     console.log(report.join('\n'));
   }, 360_000); // ten full-size training steps: about 30 s on an idle 2-core machine, several minutes when it is shared
 
-  it('losses() after auxiliaryStep() on the same batch reuses its encodings, with the same loss and gradients', async () => {
+  it('losses() given the StepCache auxiliaryStep() filled on the same batch reuses its encodings, with the same loss and gradients', async () => {
     const r = await run('darStepEncoding', { dims: TINY, overrides: TINY_OVERRIDES, B: 5, seed: 7 });
     expect(r.sameKeys).toBe(true);
     expect(r.grads).toBeGreaterThan(10);
     expect(r.reused).toBe(r.fresh);
     expect(r.maxDiff).toBe(0);
     expect(r.dispatches.reused, 'the reused forward skips the alignment and the encoders').toBeLessThan(r.dispatches.fresh);
+    expect(r.dispatches.copy, 'a cache of another batch is not used').toBe(r.dispatches.fresh);
   });
 
   it('each ablation switch removes its term, and the parameters only that term reaches get no gradient', async () => {

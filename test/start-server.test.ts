@@ -13,10 +13,20 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildPages, PAGES } from '../build.mjs';
 import { maxCheckpointBytes, serveStart, type ExpectedCheckpoint, type StartServer } from '../src/app/cli/start-server';
 import type { StartPageOptions } from '../src/app/cli/start-page';
+import { startRunExpression, type StartMessage } from '../src/app/cli/start-messages';
 import { parseSafetensors, writeSafetensors, type F32Tensor } from '../src/engine/io/safetensors';
 import { SECRET_HEADER } from '../src/app/node/server';
 import { request, type RequestOptions } from './http';
 import { openPage } from './page';
+
+// The page and Node share one message union (src/app/cli/start-messages.ts): a field it does not have, or a wrong type, is
+// an error of `npm test`'s type check.
+export const typedMessages: StartMessage[] = [
+  // @ts-expect-error 'bestEpochs' is not a field of 'seedDone'
+  { kind: 'seedDone', seedIndex: 0, seed: 1, trainSeconds: 0, evalSeconds: 0, bestEpochs: 1 },
+  // @ts-expect-error a 'failed' message's text is a string
+  { kind: 'failed', message: 1 },
+];
 
 const SEED = 1111;
 const EXPECTED: ExpectedCheckpoint = { seed: SEED, model: 'DAR', tensors: [['enc.weight', [4, 3]], ['enc.bias', [3]]] };
@@ -188,9 +198,10 @@ describe('npm start server in the browser', () => {
     beforeAll(async () => {
       browser = await puppeteer.connect({ browserWSEndpoint: inject('wsEndpoint'), protocolTimeout: 600_000 });
       page = await browser.newPage();
-      await page.exposeFunction('webgradReport', (m: { kind: string; expected?: ExpectedCheckpoint; message?: string }) => {
-        if (m.kind === 'expect') server.expectCheckpoint(m.expected!); // as src/app/cli/start.ts does
-        if (m.kind === 'finished' || m.kind === 'failed') settle(m);
+      await page.exposeFunction('webgradReport', (m: StartMessage) => {
+        if (m.kind === 'expect') server.expectCheckpoint(m.expected); // as src/app/cli/start.ts does
+        if (m.kind === 'finished') settle({ kind: m.kind });
+        if (m.kind === 'failed') settle(m);
       });
       await page.goto(`${server.url}start.html`);
       await page.waitForFunction('globalThis.webgradMain !== undefined');
@@ -209,8 +220,7 @@ describe('npm start server in the browser', () => {
         batchSize: 4, lr: 1e-3, weightDecay: 0, trainMissingRate: 0.3, halfComplete: false, missingField: 'fresh', trainSubset: 4,
         validSubset: 4, testSubset: 4, rates: [0], maskSeed: 1111, resume: [], resumeBest: [],
       };
-      await page.evaluate(`globalThis.webgradMain(${JSON.stringify(o)}).then(() => globalThis.webgradReport({ kind: 'finished' }), ` +
-        `(e) => globalThis.webgradReport({ kind: 'failed', message: String(e && e.message) })); 0`);
+      await page.evaluate(startRunExpression(o));
       return done;
     }
 

@@ -11,6 +11,7 @@ import { openPage, type TestPage } from './page';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildNodePrograms, NODE_PROGRAMS } from '../build.mjs';
 import { parseStartArgs, UsageError, DEFAULT_EPOCHS, DERL_EPOCHS, HELP } from '../src/app/cli/start';
+import { findModelSpec, MODEL_NAMES, MODELS } from '../src/app/models/catalog';
 import { EVAL_RATES } from '../src/app/data/missing';
 import { METRIC_KEYS, regressionMetrics } from '../src/app/eval/metrics';
 
@@ -231,6 +232,21 @@ describe('npm start command line', () => {
       expect((err as Error).message, argv.join(' ')).toMatch(msg);
       expect((err as Error).message.includes('\n'), argv.join(' ')).toBe(false);
     }
+  });
+
+  it('takes every model of the catalog by its name, with the catalog\'s defaults and label, and only the choices it takes', () => {
+    const defaults = { preset: 'small', ablation: 'full', textUnk: 'zero' } as const;
+    for (const spec of MODELS) {
+      const o = parseStartArgs(['--model', spec.name]);
+      expect(o, spec.name).toMatchObject({ model: spec.name, epochs: spec.epochs('small'), lr: spec.lr('small'), label: spec.label(defaults) });
+      expect(findModelSpec(spec.kind), `${spec.kind} finds its entry`).toBe(spec);
+      const flags = { preset: ['--preset', 'paper'], ablation: ['--ablation', 'noSim'], textUnk: ['--text-unk', 'learned'] } as const;
+      for (const [choice, argv] of Object.entries(flags)) {
+        if (spec.takes.includes(choice as keyof typeof flags)) expect(() => parseStartArgs(['--model', spec.name, ...argv])).not.toThrow();
+        else expect(() => parseStartArgs(['--model', spec.name, ...argv]), `${spec.name} ${argv[0]}`).toThrow(/appl(y|ies) to --model/);
+      }
+    }
+    expect(new Set(MODEL_NAMES).size).toBe(MODELS.length);
   });
 
   it('the built program prints --help and exits 2 with one line on a bad flag', async () => {

@@ -3,7 +3,7 @@
 // timing of training steps.
 
 import type { Tensor, DatasetDims } from '../../src/app/all';
-import type { ModalityInputs, SentimentModel, TrainingBatch } from '../../src/app/models/types';
+import type { ModalityInputs, SentimentModel, StepCache, TrainingBatch } from '../../src/app/models/types';
 import type { Module } from '../../src/engine/nn/module';
 import type * as wgType from '../../src/app/all';
 
@@ -128,10 +128,11 @@ export async function timeTrainingSteps(w: W, model: SentimentModel, batch: Trai
         t = now;
         d = rt.stats().dispatches;
       };
-      const aux = model.auxiliaryStep?.(batch) ?? {};
+      const cache: StepCache = {};
+      const aux = model.auxiliaryStep?.(batch, cache) ?? {};
       if (model.auxiliaryStep) await lap('aux');
       opt.zeroGrad();
-      const { total, terms, pred } = model.losses(batch);
+      const { total, terms, pred } = model.losses(batch, cache);
       await lap('forward');
       total.backward();
       await lap('backward');
@@ -237,9 +238,10 @@ export async function memoryOverSteps(w: W, make: () => SentimentModel, dims: Da
   const samples: { step: number; loss: number; liveBuffers: number; liveBytes: number; allocatedBuffers: number; allocatedBytes: number }[] = [];
   for (let s = 0; s < steps; s++) {
     const loss = await w.tidyAsync(async () => {
-      model.auxiliaryStep?.(batch);
+      const cache: StepCache = {};
+      model.auxiliaryStep?.(batch, cache);
       opt.zeroGrad();
-      const { total } = model.losses(batch);
+      const { total } = model.losses(batch, cache);
       total.backward();
       opt.step();
       return total.item();

@@ -81,22 +81,24 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /**
-   * losses() right after auxiliaryStep() on the same batch reuses the encodings the step made; on a copy of the batch
-   * object (or with no step before) it computes them again. Returns both totals, the largest |difference| over every
-   * main gradient, and the dispatches each losses() recorded.
+   * losses() given the StepCache that auxiliaryStep() filled on the same batch reuses the encodings the step made;
+   * without it (or with the cache but a copy of the batch object) it computes them again. Returns both totals, the
+   * largest |difference| over every main gradient, the dispatches each losses() recorded, and the dispatches of
+   * losses() given the cache but a copy of the batch.
    */
   darStepEncoding: async ({ dims, overrides, B, seed }, w) => {
     const rt = w.runtime();
     const batch = randomBatch(w, dims, B, seed);
     // Two models of the same seed (same weights, fresh estimator optimisers): one reuses, one recomputes.
-    const run = async (same: boolean) => {
+    const run = async (mode: 'cache' | 'none' | 'copy') => {
       const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
       const out = await w.tidyAsync(async () => {
-        model.auxiliaryStep(batch);
+        const cache = mode === 'none' ? undefined : {};
+        model.auxiliaryStep(batch, cache);
         model.zeroGrad();
         await rt.sync();
         const d0 = rt.stats().dispatches;
-        const { total } = model.losses(same ? batch : { ...batch });
+        const { total } = model.losses(mode === 'copy' ? { ...batch } : batch, cache);
         const dispatches = rt.stats().dispatches - d0;
         total.backward();
         const grads = new Map<string, Float32Array>();
@@ -106,8 +108,9 @@ export const SCENARIOS: Record<string, Scenario> = {
       model.dispose();
       return out;
     };
-    const reused = await run(true);
-    const fresh = await run(false);
+    const reused = await run('cache');
+    const fresh = await run('none');
+    const copy = await run('copy');
     let maxDiff = 0;
     for (const [n, g] of fresh.grads) {
       const h = reused.grads.get(n)!;
@@ -116,7 +119,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     const sameKeys = [...fresh.grads.keys()].join() === [...reused.grads.keys()].join();
     disposeBatch(batch);
     return { reused: reused.total, fresh: fresh.total, maxDiff, sameKeys, grads: fresh.grads.size,
-      dispatches: { reused: reused.dispatches, fresh: fresh.dispatches } };
+      dispatches: { reused: reused.dispatches, fresh: fresh.dispatches, copy: copy.dispatches } };
   },
 
   /**
@@ -130,9 +133,10 @@ export const SCENARIOS: Record<string, Scenario> = {
     for (const name of w.DAR_ABLATIONS) {
       const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, ablation: name }));
       out[name] = await w.tidyAsync(async () => {
-        const aux = model.auxiliaryStep(batch);
+        const cache = {}; // a training step's: losses() starts from the step's encodings
+        const aux = model.auxiliaryStep(batch, cache);
         model.zeroGrad();
-        const { total, terms } = model.losses(batch);
+        const { total, terms } = model.losses(batch, cache);
         total.backward();
         const termVals: Record<string, number> = {};
         for (const [k, v] of Object.entries(terms)) termVals[k] = await v.item();

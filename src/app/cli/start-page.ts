@@ -9,9 +9,9 @@
 // parameters the model holds, and the server refuses any upload that does not fit (src/app/cli/start-server.ts).
 
 import * as wg from '../all';
-import { lateFusion } from '../models/latefusion';
-import { DAR, darConfig, type DarAblationName, type DarPreset } from '../models/dar/index';
-import { DERL, derlConfig, type DerlExpertUsage } from '../models/derl/index';
+import { DERL, type DerlExpertUsage } from '../models/derl/index';
+import { modelSpec, takenChoices, type ModelName, type RunChoices } from '../models/catalog';
+import { buildModel } from '../models/build';
 import type { SentimentModel } from '../models/types';
 import {
   checkpointMeta,
@@ -28,8 +28,8 @@ import {
 } from '../train/index';
 import type { Dataset } from '../data/types';
 import type { ExpectedCheckpoint } from './start-server';
+import type { Report, StartPageGlobals } from './start-messages';
 
-type Report = (msg: unknown) => Promise<void>;
 
 export interface StartPageOptions {
   /** The driver server's secret, sent with every request to its API (see src/app/node/server.ts). */
@@ -38,10 +38,10 @@ export interface StartPageOptions {
   /** URL of the MMSA pickle on the driver's server (dataset 'mmsa'), and its name for messages. */
   dataUrl?: string;
   dataName?: string;
-  model: 'dar' | 'latefusion' | 'derl';
-  preset: DarPreset;
-  ablation: DarAblationName;
-  textUnk: 'zero' | 'learned';
+  model: ModelName;
+  preset: RunChoices['preset'];
+  ablation: RunChoices['ablation'];
+  textUnk: RunChoices['textUnk'];
   seeds: number[];
   epochs: number;
   batchSize: number;
@@ -84,7 +84,7 @@ export interface SeedOutcome {
  * epoch so far is evaluated and reported as usual, and no further seed starts (a seed being evaluated is finished).
  */
 let interruptRequested = false;
-(globalThis as unknown as { webgradInterrupt: () => void }).webgradInterrupt = () => {
+(globalThis as unknown as StartPageGlobals).webgradInterrupt = () => {
   interruptRequested = true;
 };
 
@@ -132,128 +132,180 @@ async function fetchBytes(token: string, url: string, what = url): Promise<Uint8
   return new Uint8Array(await res.arrayBuffer());
 }
 
+/** What every seed of the run shares. */
+interface Run {
+  o: StartPageOptions;
+  report: Report;
+  dataset: Dataset;
+  trainMissingRate: number;
+  /** A fresh model for a seed. */
+  factory: (seed: number) => SentimentModel;
+  /** The test samples evaluated per rate. */
+  testN: number;
+  checkpoints: CheckpointChannel;
+}
+
+/**
+ * Checkpoints to Node: the parameters of the model each seed trains are recorded when it is built, and told to Node
+ * before each upload, so that the server accepts only checkpoints that hold exactly these.
+ */
+class CheckpointChannel {
+  private readonly expected = new Map<number, ExpectedCheckpoint>();
+
+  constructor(private readonly token: string, private readonly report: Report) {}
+
+  /** `factory`, recording what each model it builds holds. */
+  tracked(factory: (seed: number) => SentimentModel): (seed: number) => SentimentModel {
+    return (seed) => {
+      const m = factory(seed);
+      this.expected.set(seed, { seed, model: m.kind, tensors: m.namedParameters().map(([name, p]) => [name, [...p.shape]]) });
+      return m;
+    };
+  }
+
+  async post(c: { seed: number; kinds: string[]; epoch: number; bytes: Uint8Array }): Promise<void> {
+    const e = this.expected.get(c.seed);
+    if (!e) throw new Error(`checkpoint of seed ${c.seed} before its model was built`);
+    await this.report({ kind: 'expect', expected: e }); // awaited: Node knows it before the upload arrives
+    const q = `seed=${c.seed}&kinds=${c.kinds.join(',')}&epoch=${c.epoch}`;
+    const res = await apiFetch(this.token, `/checkpoint?${q}`, { method: 'POST', body: c.bytes as Uint8Array<ArrayBuffer> });
+    if (!res.ok) throw new Error(`storing the checkpoint of seed ${c.seed}, epoch ${c.epoch}: HTTP ${res.status} ${await res.text()}`);
+  }
+}
+
+/** Where a Ctrl-C left the run. */
+type InterruptedAt = { seed: number; epochsRun: number; bestEpoch: number | null };
+
+/**
+ * How training one seed ended: a model to evaluate (null: interrupted before its first epoch) and where a Ctrl-C
+ * during training left it, or divergence.
+ */
+type SeedTraining =
+  | { kind: 'trained'; result: TrainedSeed | null; interrupted: InterruptedAt | null; trainSeconds: number }
+  | { kind: 'diverged'; error: TrainingDiverged };
+
+/** Trains seed number `si`, resuming when Node has a checkpoint of it; an interrupt keeps the best epoch so far. */
+async function trainSeed(run: Run, si: number): Promise<SeedTraining> {
+  const { o, report } = run;
+  const seed = o.seeds[si];
+  const resume = o.resume.includes(seed) ? await fetchBytes(o.token, `/resume/${seed}`) : undefined;
+  const resumeBest = o.resumeBest.includes(seed) ? await fetchBytes(o.token, `/resume-best/${seed}`) : undefined;
+  const t0 = performance.now();
+  // The best checkpoint so far (a resumed run's too) and the epochs run, for an interrupt.
+  const resumedFrom = resume ? (checkpointMeta(resume).epoch as number) : 0;
+  let best = resumeBest ?? (resume && checkpointMeta(resume).bestEpoch === resumedFrom ? resume : null);
+  const history: EpochSummary[] = [];
+  const seconds = () => (performance.now() - t0) / 1000;
+  try {
+    const r = await trainModel(
+      run.checkpoints.tracked(run.factory),
+      run.dataset,
+      {
+        seed, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, trainMissingRate: run.trainMissingRate,
+        halfComplete: o.halfComplete, missingField: o.missingField, trainSubset: o.trainSubset, validSubset: o.validSubset, patience: o.patience,
+        resume, resumeBest, meta: takenChoices(modelSpec(o.model), o),
+      },
+      {
+        onProgress: async (p: TrainProgress) => {
+          await report({ kind: 'progress', seedIndex: si, ...p });
+          if (interruptRequested) throw new Interrupted();
+        },
+        onEpoch: (e: EpochSummary) => {
+          history.push(e);
+          return report({ kind: 'epoch', seedIndex: si, ...e });
+        },
+        onCheckpoint: async (c) => {
+          if (c.kinds.includes('best')) best = c.bytes;
+          await run.checkpoints.post(c);
+        },
+      },
+    );
+    r.optimizer.dispose();
+    return { kind: 'trained', result: r, interrupted: null, trainSeconds: seconds() };
+  } catch (e) {
+    if (e instanceof TrainingDiverged) return { kind: 'diverged', error: e };
+    if (!(e instanceof Interrupted)) throw e;
+    const interrupted = { seed, epochsRun: history.at(-1)?.epoch ?? resumedFrom, bestEpoch: best ? (checkpointMeta(best).epoch as number) : null };
+    // With no finished epoch of this seed there is nothing of it to evaluate.
+    const result = best ? restoreBest(run.factory, seed, best, history, resumedFrom) : null;
+    return { kind: 'trained', result, interrupted, trainSeconds: seconds() };
+  }
+}
+
+/** Evaluates a trained seed: every missing rate, whole modalities absent, and DERL's expert usage. Disposes the model. */
+async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSeconds: number): Promise<SeedOutcome> {
+  const { o, report, dataset, testN } = run;
+  const seed = o.seeds[si];
+  const model = trained.model;
+  const parameters = model.parameters().reduce((s, p) => s + p.size, 0);
+  await report({ kind: 'evaluating', seedIndex: si, seed, rates: o.rates.length, testN, trainSeconds });
+  const t1 = performance.now();
+  let lastEvalReport = 0;
+  const batchSize = Math.max(o.batchSize, 64);
+  const rates = await evaluateRobustness(model, dataset, o.rates, o.maskSeed, {
+    subset: o.testSubset,
+    batchSize,
+    onProgress: (done, total) => {
+      const t = performance.now();
+      if (done < total && t - lastEvalReport < 500) return;
+      lastEvalReport = t;
+      return report({ kind: 'evalProgress', seedIndex: si, done, total, elapsedSec: (t - t1) / 1000 });
+    },
+  });
+  const drops = await evaluateModalityDrop(model, dataset, MODALITY_DROPS, { subset: o.testSubset, batchSize });
+  // DERL: which experts the routers pick, per modality, on the test set at a few missing rates.
+  const experts: { rate: number; usage: DerlExpertUsage }[] = [];
+  if (model instanceof DERL) {
+    for (const rate of EXPERT_USAGE_RATES) {
+      model.resetUsage();
+      await evaluateRobustness(model, dataset, [rate], o.maskSeed, { subset: o.testSubset, batchSize });
+      experts.push({ rate, usage: await model.expertUsage() });
+    }
+  }
+  const evalSeconds = (performance.now() - t1) / 1000;
+  model.dispose();
+  await report({ kind: 'seedDone', seedIndex: si, seed, trainSeconds, evalSeconds, bestEpoch: trained.bestEpoch });
+  return {
+    seed, bestEpoch: trained.bestEpoch, bestValidLoss: trained.bestValidLoss, epochsRun: trained.epochsRun, stoppedEarly: trained.stoppedEarly,
+    resumedFrom: trained.resumedFrom, trainSeconds, evalSeconds, parameters, history: trained.history,
+    rates: rates.map((r) => ({ rate: r.rate, metrics: r.metrics })),
+    modalityDrop: drops.map((d) => ({ condition: d.label, absent: d.absent, metrics: d.metrics })),
+    experts,
+  };
+}
+
 async function main(o: StartPageOptions) {
-  const report = (globalThis as unknown as { webgradReport: Report }).webgradReport;
+  const report = (globalThis as unknown as StartPageGlobals).webgradReport;
   await wg.init();
   await report({ kind: 'adapter', adapter: wg.adapterInfo() });
   const dataset = await loadDataset(o, report);
   // DAR's k: 0.3 on MOSI, 0.4 on MOSEI (spec §2.4); -1 = choose by the data's dims.
   const mosei = dataset.dims.audio.len === 500 && dataset.dims.audio.dim === 74;
   const trainMissingRate = o.trainMissingRate >= 0 ? o.trainMissingRate : mosei ? 0.4 : 0.3;
-  const factory: (seed: number) => SentimentModel =
-    o.model === 'dar'
-      ? (seed) => new DAR(darConfig(o.preset, dataset.dims, { seed, ablation: o.ablation, textUnk: o.textUnk }))
-      : o.model === 'derl'
-        ? (seed) => new DERL(derlConfig(o.preset, dataset.dims, { seed, textUnk: o.textUnk }))
-        : lateFusion(dataset.dims);
-  // The parameters of the model each seed trains: the server accepts only checkpoints that hold exactly these.
-  const expected = new Map<number, ExpectedCheckpoint>();
-  const trackedFactory = (seed: number) => {
-    const m = factory(seed);
-    expected.set(seed, { seed, model: m.kind, tensors: m.namedParameters().map(([name, p]) => [name, [...p.shape]]) });
-    return m;
-  };
-  const postCheckpoint = async (c: { seed: number; kinds: string[]; epoch: number; bytes: Uint8Array }) => {
-    const e = expected.get(c.seed);
-    if (!e) throw new Error(`checkpoint of seed ${c.seed} before its model was built`);
-    await report({ kind: 'expect', expected: e }); // awaited: Node knows it before the upload arrives
-    const q = `seed=${c.seed}&kinds=${c.kinds.join(',')}&epoch=${c.epoch}`;
-    const res = await apiFetch(o.token, `/checkpoint?${q}`, { method: 'POST', body: c.bytes as Uint8Array<ArrayBuffer> });
-    if (!res.ok) throw new Error(`storing the checkpoint of seed ${c.seed}, epoch ${c.epoch}: HTTP ${res.status} ${await res.text()}`);
-  };
   const constant = constantPredictorMetrics(dataset, 'test', o.testSubset);
   const testN = Math.min(o.testSubset ?? dataset.sizes.test, dataset.sizes.test);
+  const run: Run = { o, report, dataset, trainMissingRate, testN, factory: (seed) => buildModel(o.model, dataset.dims, seed, o),
+    checkpoints: new CheckpointChannel(o.token, report) };
   await report({ kind: 'plan', testN, constant });
 
   const outcomes: SeedOutcome[] = [];
-  let interrupted: { seed: number; epochsRun: number; bestEpoch: number | null } | null = null;
+  let interrupted: InterruptedAt | null = null;
   for (let si = 0; si < o.seeds.length && !interrupted; si++) {
-    const seed = o.seeds[si];
-    const resume = o.resume.includes(seed) ? await fetchBytes(o.token, `/resume/${seed}`) : undefined;
-    const resumeBest = o.resumeBest.includes(seed) ? await fetchBytes(o.token, `/resume-best/${seed}`) : undefined;
-    const t0 = performance.now();
-    // The best checkpoint so far (a resumed run's too) and the epochs run, for an interrupt.
-    const resumedFrom = resume ? (checkpointMeta(resume).epoch as number) : 0;
-    let best = resumeBest ?? (resume && checkpointMeta(resume).bestEpoch === resumedFrom ? resume : null);
-    const history: EpochSummary[] = [];
-    let result: TrainedSeed;
-    try {
-      const r = await trainModel(
-        trackedFactory,
-        dataset,
-        {
-          seed, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, trainMissingRate, halfComplete: o.halfComplete,
-          missingField: o.missingField, trainSubset: o.trainSubset, validSubset: o.validSubset, patience: o.patience, resume, resumeBest,
-          meta: o.model === 'dar' ? { preset: o.preset, ablation: o.ablation, textUnk: o.textUnk } : o.model === 'derl' ? { preset: o.preset, textUnk: o.textUnk } : {},
-        },
-        {
-          onProgress: async (p: TrainProgress) => {
-            await report({ kind: 'progress', seedIndex: si, ...p });
-            if (interruptRequested) throw new Interrupted();
-          },
-          onEpoch: (e: EpochSummary) => {
-            history.push(e);
-            return report({ kind: 'epoch', seedIndex: si, ...e });
-          },
-          onCheckpoint: async (c) => {
-            if (c.kinds.includes('best')) best = c.bytes;
-            await postCheckpoint(c);
-          },
-        },
-      );
-      r.optimizer.dispose();
-      result = r;
-    } catch (e) {
-      if (e instanceof Interrupted) {
-        interrupted = { seed, epochsRun: history.at(-1)?.epoch ?? resumedFrom, bestEpoch: best ? (checkpointMeta(best).epoch as number) : null };
-        if (!best) break; // no epoch of this seed has finished: nothing of it to evaluate
-        result = restoreBest(factory, seed, best, history, resumedFrom);
-      } else if (e instanceof TrainingDiverged) {
-        return { kind: 'diverged' as const, message: e.message, seed: e.seed, epoch: e.epoch, step: e.step, term: e.term,
-          lastGoodEpoch: e.lastGood?.epoch ?? null, outcomes };
-      } else throw e;
+    const t = await trainSeed(run, si);
+    if (t.kind === 'diverged') {
+      const e = t.error;
+      return { kind: 'diverged' as const, message: e.message, seed: e.seed, epoch: e.epoch, step: e.step, term: e.term,
+        lastGoodEpoch: e.lastGood?.epoch ?? null, outcomes };
     }
-    const trainSeconds = (performance.now() - t0) / 1000;
-    const parameters = result.model.parameters().reduce((s, p) => s + p.size, 0);
-    await report({ kind: 'evaluating', seedIndex: si, seed, rates: o.rates.length, testN, trainSeconds });
-    const t1 = performance.now();
-    let lastEvalReport = 0;
-    const rates = await evaluateRobustness(result.model, dataset, o.rates, o.maskSeed, {
-      subset: o.testSubset,
-      batchSize: Math.max(o.batchSize, 64),
-      onProgress: (done, total) => {
-        const t = performance.now();
-        if (done < total && t - lastEvalReport < 500) return;
-        lastEvalReport = t;
-        return report({ kind: 'evalProgress', seedIndex: si, done, total, elapsedSec: (t - t1) / 1000 });
-      },
-    });
-    const drops = await evaluateModalityDrop(result.model, dataset, MODALITY_DROPS, { subset: o.testSubset, batchSize: Math.max(o.batchSize, 64) });
-    // DERL: which experts the routers pick, per modality, on the test set at a few missing rates.
-    const experts: { rate: number; usage: DerlExpertUsage }[] = [];
-    if (result.model instanceof DERL) {
-      for (const rate of EXPERT_USAGE_RATES) {
-        result.model.resetUsage();
-        await evaluateRobustness(result.model, dataset, [rate], o.maskSeed, { subset: o.testSubset, batchSize: Math.max(o.batchSize, 64) });
-        experts.push({ rate, usage: await result.model.expertUsage() });
-      }
-    }
-    const evalSeconds = (performance.now() - t1) / 1000;
-    result.model.dispose();
-    const outcome: SeedOutcome = {
-      seed, bestEpoch: result.bestEpoch, bestValidLoss: result.bestValidLoss, epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly,
-      resumedFrom: result.resumedFrom, trainSeconds, evalSeconds, parameters, history: result.history,
-      rates: rates.map((r) => ({ rate: r.rate, metrics: r.metrics })),
-      modalityDrop: drops.map((d) => ({ condition: d.label, absent: d.absent, metrics: d.metrics })),
-      experts,
-    };
-    outcomes.push(outcome);
-    await report({ kind: 'seedDone', seedIndex: si, seed, trainSeconds, evalSeconds, bestEpoch: result.bestEpoch });
-    if (interruptRequested && !interrupted) interrupted = { seed, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch };
+    interrupted = t.interrupted;
+    if (!t.result) break;
+    outcomes.push(await evaluateSeed(run, si, t.result, t.trainSeconds));
+    // A Ctrl-C that training did not see (after its last step, or during evaluation) ends the run after this seed.
+    if (interruptRequested && !interrupted) interrupted = { seed: o.seeds[si], epochsRun: t.result.epochsRun, bestEpoch: t.result.bestEpoch };
   }
   await wg.runtime().sync();
   return { kind: 'done' as const, outcomes, constant, testN, stats: wg.runtime().stats(), interrupted };
 }
 
-(globalThis as unknown as { webgradMain: typeof main }).webgradMain = main;
 export type StartPageResult = Awaited<ReturnType<typeof main>>;
+(globalThis as unknown as StartPageGlobals).webgradMain = main;

@@ -1,10 +1,10 @@
 // The models the demo page can train, as a list: each entry says how to build the model for a dataset's dims, which
-// options the form shows for it, and its training defaults. DAR, DERL and the late-fusion baseline are here; any other
-// SentimentModel plugs in by adding one entry to DEMO_MODELS.
+// options the form shows for it, and its training defaults, all read from the model catalog (src/app/models/catalog.ts):
+// a model added there appears here by adding its name to DEMO_MODELS.
 
-import { DAR, DAR_ABLATIONS, darConfig, type DarAblationName, type DarPreset } from '../models/dar/index';
-import { LateFusion } from '../models/latefusion';
-import { DERL, derlConfig, type DerlPreset } from '../models/derl/index';
+import { DAR_ABLATIONS } from '../models/dar/config';
+import { modelSpec, type ModelSpec, type RunChoices } from '../models/catalog';
+import { buildModel } from '../models/build';
 import type { DatasetDims } from '../data/types';
 import type { SentimentModel } from '../models/types';
 
@@ -29,50 +29,34 @@ export interface DemoModel {
   describe(options: Record<string, string>): string;
 }
 
-const dar: DemoModel = {
-  id: 'dar',
-  label: 'DAR',
-  kind: 'DAR',
-  options: [
-    { key: 'preset', label: 'size', choices: ['small', 'paper'], default: 'small' },
-    { key: 'ablation', label: 'ablation', choices: DAR_ABLATIONS, default: 'full' },
-    { key: 'textUnk', label: 'dropped text', choices: ['zero', 'learned'], default: 'zero' },
-  ],
-  defaults: { lr: 2e-3, epochs: 4, batchSize: 32 },
-  create: (dims, seed, o) =>
-    new DAR(darConfig((o.preset ?? 'small') as DarPreset, dims, {
-      seed, ablation: (o.ablation ?? 'full') as DarAblationName, textUnk: (o.textUnk ?? 'zero') as 'zero' | 'learned',
-    })),
-  describe: (o) => `DAR (${o.preset ?? 'small'}${o.ablation && o.ablation !== 'full' ? `, ${o.ablation}` : ''})`,
+/** The form's control of each run choice a model may take. */
+const CHOICE_OPTIONS: Record<keyof RunChoices, Omit<ModelOption, 'key'>> = {
+  preset: { label: 'size', choices: ['small', 'paper'], default: 'small' },
+  ablation: { label: 'ablation', choices: DAR_ABLATIONS, default: 'full' },
+  textUnk: { label: 'dropped text', choices: ['zero', 'learned'], default: 'zero' },
 };
 
-const derl: DemoModel = {
-  id: 'derl',
-  label: 'DERL',
-  kind: 'derl',
-  options: [
-    { key: 'preset', label: 'size', choices: ['small', 'paper'], default: 'small' },
-    { key: 'textUnk', label: 'dropped text', choices: ['zero', 'learned'], default: 'zero' },
-  ],
-  // DERL's routers and fusion leave the predict-the-mean plateau only after ~4 epochs (npm start uses 8).
-  defaults: { lr: 2e-3, epochs: 8, batchSize: 32 },
-  create: (dims, seed, o) =>
-    new DERL(derlConfig((o.preset ?? 'small') as DerlPreset, dims, { seed, textUnk: (o.textUnk ?? 'zero') as 'zero' | 'learned' })),
-  describe: (o) => `DERL (${o.preset ?? 'small'})`,
-};
+/** The form's choices with the defaults of those it does not show. */
+function runChoices(o: Record<string, string>): RunChoices {
+  const pick = (k: keyof RunChoices) => o[k] ?? CHOICE_OPTIONS[k].default;
+  return { preset: pick('preset'), ablation: pick('ablation'), textUnk: pick('textUnk') } as RunChoices;
+}
 
-const lateFusion: DemoModel = {
-  id: 'latefusion',
-  label: 'late fusion (baseline)',
-  kind: 'latefusion',
-  options: [],
-  defaults: { lr: 2e-3, epochs: 4, batchSize: 32 },
-  create: (dims, seed) => new LateFusion({ dims, seed }),
-  describe: () => 'late fusion',
-};
+/** The demo's entry of a catalog model. */
+function demoModel(spec: ModelSpec): DemoModel {
+  return {
+    id: spec.name,
+    label: spec.title,
+    kind: spec.kind,
+    options: spec.takes.map((key) => ({ key, ...CHOICE_OPTIONS[key] })),
+    defaults: { lr: spec.lr('small'), epochs: spec.epochs('small'), batchSize: 32 },
+    create: (dims, seed, o) => buildModel(spec.name, dims, seed, runChoices(o)),
+    describe: (o) => spec.label(runChoices(o)),
+  };
+}
 
 /** Every model the page offers, in the order of its menu. */
-export const DEMO_MODELS: DemoModel[] = [dar, derl, lateFusion];
+export const DEMO_MODELS: DemoModel[] = (['dar', 'derl', 'latefusion'] as const).map((name) => demoModel(modelSpec(name)));
 
 export function findModel(idOrKind: string): DemoModel | undefined {
   return DEMO_MODELS.find((m) => m.id === idOrKind || m.kind === idOrKind);

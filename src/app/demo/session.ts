@@ -12,7 +12,7 @@ import { readMmsaPickle } from '../data/mmsa';
 import { syntheticMosi } from '../data/synthetic';
 import { DataError, type Dataset, type DatasetDims } from '../data/types';
 import { robustnessJson, summarizeRobustness } from '../eval/report';
-import type { SentimentModel } from '../models/types';
+import type { SentimentModel, StepCache } from '../models/types';
 import {
   checkpointMeta,
   constantPredictorMetrics,
@@ -265,9 +265,10 @@ export async function profileTrainingStep(entry: DemoModel, options: Record<stri
     const batch = lazyTrainingBatch(complete, corrupted);
     const step = () =>
       tidy(() => {
-        model.auxiliaryStep?.(batch);
+        const cache: StepCache = {};
+        model.auxiliaryStep?.(batch, cache);
         model.zeroGrad();
-        model.losses(batch).total.backward();
+        model.losses(batch, cache).total.backward();
         opt.step();
         model.zeroGrad();
       });

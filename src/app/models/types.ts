@@ -31,6 +31,19 @@ export interface LossTerms {
   pred: Tensor;
 }
 
+/**
+ * One training step's scratch space, passed by the caller to auxiliaryStep() and then to losses() on the same batch:
+ * the work both need is done once (DAR: the alignment and encoders, about a third of its forward). Make a fresh one
+ * per step, inside the step's tidy(): its tensors live in that scope. Without it, losses() computes everything itself,
+ * with identical results.
+ */
+export interface StepCache {
+  /** The batch `value` was computed from; losses() on another batch ignores it. */
+  batch?: TrainingBatch;
+  /** The model's own record (DAR: its encodings, still on the tape). */
+  value?: unknown;
+}
+
 export interface SentimentModel extends Module {
   /** The model's name in checkpoints and the model registry (src/app/models/registry.ts): 'DAR', 'latefusion', ... */
   readonly kind: string;
@@ -39,8 +52,11 @@ export interface SentimentModel extends Module {
    * the (T, d) of each modality the model was built for.
    */
   readonly config: { readonly dims: DatasetDims; readonly seed?: number };
-  /** Training-mode forward with every loss term; call backward() on `total`. */
-  losses(batch: TrainingBatch): LossTerms;
+  /**
+   * Training-mode forward with every loss term; call backward() on `total`. With the `cache` that auxiliaryStep() filled
+   * on the same batch, the model may start from what that step computed instead of computing it again.
+   */
+  losses(batch: TrainingBatch, cache?: StepCache): LossTerms;
   /** Inference: predictions (B, 1) from (possibly incomplete) inputs only. */
   predict(x: ModalityInputs): Tensor;
   /** Parameters the main optimizer updates (DAR leaves out its CLUB estimator, which has its own optimizer). */
@@ -48,9 +64,9 @@ export interface SentimentModel extends Module {
   /**
    * Optional extra optimisation run before each main step on the same batch (DAR: the CLUB estimator's inner steps,
    * with its own optimizer, on detached features). Returns named scalar terms for logging. Called inside the training
-   * step's tidy() like losses(), which may reuse what it computed on the same batch (DAR reuses its encodings).
+   * step's tidy() like losses(); given a `cache`, it leaves there what losses() on the same batch can reuse.
    */
-  auxiliaryStep?(batch: TrainingBatch): Record<string, Tensor>;
+  auxiliaryStep?(batch: TrainingBatch, cache?: StepCache): Record<string, Tensor>;
   /**
    * What model selection minimises, from the mean validation terms (`total` and the model's terms); default `total`.
    * DAR leaves its CLUB term out (see DarConfig.selection).

@@ -4,7 +4,8 @@
 //   per epoch:  shuffle the training split (seeded by seed and epoch; optionally a random subset of it)
 //               corrupt it with LNLN's protocol at a constant rate k for every sample and modality (MOSI 0.3), the
 //               missing seed being the training seed — or LNLN's half-complete per-sample rates, redrawn each epoch
-//   per step:   model.auxiliaryStep(batch) (DAR's CLUB estimator, its own optimizer), then model.losses(batch),
+//   per step:   model.auxiliaryStep(batch, cache) (DAR's CLUB estimator, its own optimizer), then model.losses(batch, cache)
+//               (the cache carries what both need: DAR's encodings),
 //               backward of `total`, optional gradient clipping, AdamW on mainParameters() with warm-up + cosine
 //   after each epoch: L_total on the validation split corrupted at k with a fixed mask seed (eval mode, no tape);
 //               the epoch with the smallest validation L_total is the model kept (spec §3.2: "the same model with
@@ -20,21 +21,21 @@
 // `meta` with the position in training) are handed to `hooks.onCheckpoint`: 'best' on every improvement, 'last' after
 // every epoch; resuming from one continues at the next epoch with the same step count, learning rate schedule,
 // shuffling, masks and optimizer state.
+//
+// This file holds the API (options, hooks, results, errors) and trainModel's outline; the run itself, step by step,
+// is ./run.ts (TrainingRun), and its missing-data masks ./masks.ts.
 
 import { runtime } from '../../engine/engine';
 import { noGrad, tidy, empty, type Tensor } from '../../engine/tensor';
 import { AdamW } from '../../engine/optim/adam';
-import { clipGradNorm } from '../../engine/optim/clip';
-import { cosineSchedule } from '../../engine/optim/schedule';
 import type { Optimizer } from '../../engine/optim/optimizer';
-import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint';
 import { parseSafetensors } from '../../engine/io/safetensors';
-import { batchIndices } from '../data/loader';
-import { applyMissing, epochMissingSeed, HalfCompleteRates, MissingField, type KeepMasks } from '../data/missing';
+import { applyMissing, type KeepMasks } from '../data/missing';
 import type { Dataset } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
 import type { SentimentModel } from '../models/types';
 import { lazyTrainingBatch } from './batches';
+import { TrainingRun, type ResolvedOptions } from './run';
 
 export interface TrainOptions {
   /** Training seed (1111, 1112, 1113 in the papers): model initialisation (via the factory), shuffling, masks. */
@@ -214,20 +215,6 @@ export interface TrainCheckpointMeta {
   [k: string]: unknown;
 }
 
-/** The options that must not change across a resume (they define the schedule, the data order or the masks). */
-const RESUME_KEYS = ['seed', 'epochs', 'batchSize', 'lr', 'weightDecay', 'warmupFraction', 'minLrFraction', 'trainMissingRate',
-  'halfComplete', 'missingField', 'trainSubset'] as const;
-
-const now = () => performance.now();
-
-/** splitmix-style hash of (seed, epoch) → the shuffle seed of that epoch. */
-function epochShuffleSeed(seed: number, epoch: number): number {
-  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 0x632be5ab, 0x85ebca6b)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
 function checkOptions(o: TrainOptions, ds: Dataset) {
   const bad = (what: string, v: unknown) => {
     throw new RangeError(`trainModel: ${what}, got ${JSON.stringify(v)}`);
@@ -247,7 +234,7 @@ function checkOptions(o: TrainOptions, ds: Dataset) {
 
 /**
  * Trains a fresh model from `factory(seed)` on `dataset` and returns it with the weights of its best epoch. Throws
- * TrainingDiverged on a NaN/Inf loss (after freeing the model and optimizer).
+ * TrainingDiverged on a NaN/Inf loss (after freeing the model and optimizer). The steps are in ./run.ts.
  */
 export async function trainModel(
   factory: (seed: number) => SentimentModel,
@@ -256,249 +243,42 @@ export async function trainModel(
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
   checkOptions(opts, dataset);
-  const o = {
+  const o = withDefaults(opts);
+  const t0 = performance.now();
+  const model = factory(o.seed);
+  const optimizer = new AdamW(model.mainParameters(), { lr: o.lr, weightDecay: o.weightDecay });
+  try {
+    const run = new TrainingRun(o, dataset, model, optimizer, hooks);
+    if (o.resume) run.resume(o.resume, o.resumeBest);
+    run.start();
+    let stoppedEarly = false;
+    for (let epoch = run.startEpoch; epoch < o.epochs && !stoppedEarly; epoch++) stoppedEarly = !(await run.epoch(epoch));
+    return await run.finish(stoppedEarly, t0);
+  } catch (e) {
+    model.zeroGrad();
+    optimizer.dispose();
+    model.dispose();
+    throw e;
+  }
+}
+
+/** The options with their defaults. */
+function withDefaults(opts: TrainOptions): ResolvedOptions {
+  return {
     batchSize: 32,
     lr: 1e-4,
     weightDecay: 1e-4,
     warmupFraction: 0.1,
     minLrFraction: 0.01,
-    clipNorm: null as number | null,
+    clipNorm: null,
     trainMissingRate: 0.3,
     halfComplete: false,
-    missingField: 'fixed' as 'fixed' | 'fresh',
+    missingField: 'fixed',
     keepSpecialTokens: true,
     patience: Infinity,
     progressEvery: 1,
     ...opts,
   };
-  const validRate = o.validMissingRate ?? o.trainMissingRate;
-  const validSeed = o.validMaskSeed ?? o.seed;
-  const rt = runtime();
-  const t0 = now();
-
-  const trainInfo = dataset.split('train');
-  const nTrain = Math.min(o.trainSubset ?? trainInfo.n, trainInfo.n);
-  const nValid = Math.min(o.validSubset ?? dataset.sizes.valid, dataset.sizes.valid);
-  const stepsPerEpoch = Math.ceil(nTrain / o.batchSize);
-  const totalSteps = o.epochs * stepsPerEpoch;
-  const warmupSteps = Math.min(totalSteps - 1, Math.round(o.warmupFraction * totalSteps));
-  const schedule = { baseLr: o.lr, warmupSteps, minLr: o.lr * o.minLrFraction };
-  const lrAt = (step: number) => (totalSteps > 1 ? cosineSchedule(step, totalSteps, schedule) : o.lr);
-
-  const model = factory(o.seed);
-  const optimizer = new AdamW(model.mainParameters(), { lr: o.lr, weightDecay: o.weightDecay });
-  const cleanup = () => {
-    model.zeroGrad();
-    optimizer.dispose();
-    model.dispose();
-  };
-
-  const optionRecord: Record<string, unknown> = {};
-  for (const k of RESUME_KEYS) optionRecord[k] = (o as Record<string, unknown>)[k];
-  const baseMeta = { format: CHECKPOINT_META_FORMAT as typeof CHECKPOINT_META_FORMAT, model: model.kind,
-    modelConfig: model.config, dataset: dataset.name, seed: o.seed, options: optionRecord, ...o.meta };
-
-  let startEpoch = 0; // epochs completed
-  let globalStep = 0;
-  let bestEpoch = 0;
-  let bestValidLoss = Infinity;
-  let sinceBest = 0;
-  let best: Uint8Array | null = null;
-  let lastGood: { epoch: number; bytes: Uint8Array } | null = null;
-
-  try {
-    if (o.resume) {
-      const { meta } = loadCheckpoint(o.resume, model, optimizer, { auxiliary: model.auxiliaryOptimizers?.() });
-      const m = meta as Partial<TrainCheckpointMeta>;
-      if (m.format !== CHECKPOINT_META_FORMAT) throw new Error(`resume: not a training checkpoint (meta.format is ${JSON.stringify(m.format)})`);
-      if (m.model !== model.kind) throw new Error(`resume: the checkpoint is of model '${m.model}', not '${model.kind}'`);
-      const diffs = RESUME_KEYS.filter((k) => k !== 'epochs' && JSON.stringify(m.options?.[k]) !== JSON.stringify(optionRecord[k]))
-        .map((k) => `${k}: checkpoint ${JSON.stringify(m.options?.[k])}, now ${JSON.stringify(optionRecord[k])}`);
-      if (diffs.length) throw new Error(`resume: options differ from the checkpoint's (${diffs.join('; ')})`);
-      startEpoch = m.epoch!;
-      globalStep = m.globalStep!;
-      bestEpoch = m.bestEpoch!;
-      bestValidLoss = m.bestValidLoss!;
-      sinceBest = m.sinceBest ?? 0;
-      lastGood = { epoch: startEpoch, bytes: o.resume };
-      if (bestEpoch === startEpoch) best = o.resume;
-      else if (o.resumeBest) {
-        const bm = checkpointMeta(o.resumeBest) as Partial<TrainCheckpointMeta>;
-        if (bm.epoch !== bestEpoch || bm.seed !== o.seed) {
-          throw new Error(`resume: the best checkpoint given is epoch ${bm.epoch} of seed ${bm.seed}, expected epoch ${bestEpoch} of seed ${o.seed}`);
-        }
-        best = o.resumeBest;
-      }
-      if (globalStep !== startEpoch * stepsPerEpoch) {
-        throw new Error(`resume: ${globalStep} steps after ${startEpoch} epochs does not fit ${stepsPerEpoch} steps per epoch`);
-      }
-    }
-
-    // Training masks. Constant rate with a fixed field: one set of masks for the whole run.
-    const fieldFor = (epoch: number) => new MissingField(trainInfo, dataset.dims, epochMissingSeed(o.seed, epoch, o.missingField));
-    const halfRates = o.halfComplete ? new HalfCompleteRates(trainInfo.n, o.seed) : null;
-    for (let e = 0; e < startEpoch && halfRates; e++) halfRates.next(); // the same rate draws as an uninterrupted run
-    let fixedField: MissingField | null = null;
-    const maskOpts = { keepSpecialTokens: o.keepSpecialTokens };
-    const trainMasks = (epoch: number): KeepMasks => {
-      const field = o.missingField === 'fixed' ? (fixedField ??= fieldFor(epoch)) : fieldFor(epoch);
-      return field.masks(halfRates ? halfRates.next() : o.trainMissingRate, maskOpts);
-    };
-    const validMasks = new MissingField(dataset.split('valid'), dataset.dims, validSeed).masks(validRate, maskOpts);
-    const validPlan = batchIndices(nValid, o.batchSize);
-
-    const history: EpochSummary[] = [];
-    let termNames: string[] | null = null;
-    let trainSeconds = 0;
-    let validSeconds = 0;
-    let samplesDone = 0;
-    let stoppedEarly = false;
-    const runStart = now();
-
-    for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
-      const e1 = epoch + 1;
-      const tEpoch = now();
-      model.train();
-      const masks = trainMasks(epoch);
-      const order = batchIndices(trainInfo.n, trainInfo.n, { shuffleSeed: epochShuffleSeed(o.seed, epoch) })[0].subarray(0, nTrain);
-      const plan = batchIndices(nTrain, o.batchSize).map((ix) => Int32Array.from(ix, (i) => order[i]));
-      const sums = new Map<string, number>();
-      let pending: { row: Tensor; values: Promise<Float32Array>; step: number; globalStep: number; size: number } | null = null;
-
-      const settle = async (p: NonNullable<typeof pending>) => {
-        let v: Float32Array;
-        try {
-          v = await p.values;
-        } finally {
-          p.row.dispose();
-        }
-        const names = termNames!;
-        for (let i = 0; i < names.length; i++) {
-          if (!Number.isFinite(v[i])) throw new TrainingDiverged(o.seed, e1, p.step, p.globalStep, names[i], v[i], lastGood);
-          sums.set(names[i], (sums.get(names[i]) ?? 0) + v[i] * p.size);
-        }
-        samplesDone += p.size;
-        if (hooks.onProgress && (p.step % o.progressEvery === 0 || p.step === plan.length)) {
-          const elapsed = (now() - runStart) / 1000;
-          const stepsDoneHere = p.globalStep - startEpoch * stepsPerEpoch;
-          const perStep = (trainSeconds + (now() - tEpoch) / 1000) / Math.max(1, stepsDoneHere);
-          const epochsLeft = o.epochs - e1;
-          const perValid = history.length ? validSeconds / history.length : perStep * Math.ceil(nValid / o.batchSize) * 0.5;
-          const terms: Record<string, number> = {};
-          names.forEach((n, i) => (terms[n] = v[i]));
-          await hooks.onProgress({
-            seed: o.seed, epoch: e1, epochs: o.epochs, step: p.step, stepsPerEpoch: plan.length, globalStep: p.globalStep, totalSteps,
-            terms, lr: lrAt(p.globalStep - 1), samplesPerSec: samplesDone / Math.max(elapsed, 1e-9),
-            etaSec: (totalSteps - p.globalStep) * perStep + (epochsLeft + 1) * perValid, elapsedSec: elapsed,
-          });
-        }
-      };
-
-      try {
-        for (let s = 0; s < plan.length; s++) {
-          const complete = dataset.batch('train', plan[s]);
-          const corrupted = applyMissing(complete, masks);
-          const batch = lazyTrainingBatch(complete, corrupted);
-          const lr = lrAt(globalStep);
-          const row = tidy(() => {
-            optimizer.setLr(lr);
-            hooks.beforeStep?.({ epoch: e1, step: s + 1, globalStep, model, optimizer });
-            const aux = model.auxiliaryStep?.(batch) ?? {};
-            model.zeroGrad();
-            const out = model.losses(batch);
-            out.total.backward();
-            if (o.clipNorm) clipGradNorm(model.mainParameters().map(([, p]) => p), o.clipNorm);
-            optimizer.step();
-            model.zeroGrad();
-            const scalars: [string, Tensor][] = [['total', out.total], ...Object.entries(out.terms), ...Object.entries(aux)];
-            const names = scalars.map(([n]) => n);
-            if (!termNames) termNames = names;
-            else if (names.join() !== termNames.join()) throw new Error(`the model's loss terms changed from [${termNames}] to [${names}]`);
-            const r = empty([scalars.length]).keep();
-            scalars.forEach(([, t], i) => rt.copy(t.buffer, r.buffer, 4, 0, 4 * i));
-            return r;
-          });
-          globalStep++;
-          // Read this step's terms while the next step is recorded; check the previous step's now.
-          const prev = pending;
-          pending = { row, values: row.toArray(), step: s + 1, globalStep, size: plan[s].length };
-          if (prev) await settle(prev);
-        }
-        const last = pending;
-        pending = null;
-        if (last) await settle(last);
-      } catch (e) {
-        // Let the in-flight readback finish before its tensor goes.
-        const p = pending as { row: Tensor; values: Promise<Float32Array> } | null;
-        if (p) {
-          await p.values.catch(() => undefined);
-          p.row.dispose();
-        }
-        throw e;
-      }
-      const epochTrainSeconds = (now() - tEpoch) / 1000;
-      trainSeconds += epochTrainSeconds;
-
-      // Validation: L_total and its terms on the corrupted validation split, eval mode, no tape.
-      const tValid = now();
-      const valid = await validate(model, dataset, validMasks, validPlan);
-      const epochValidSeconds = (now() - tValid) / 1000;
-      validSeconds += epochValidSeconds;
-      for (const [name, v] of Object.entries(valid.terms)) {
-        if (!Number.isFinite(v)) throw new TrainingDiverged(o.seed, e1, plan.length, globalStep, `valid ${name}`, v, lastGood, 'validation');
-      }
-      const validLoss = model.selectionLoss?.(valid.terms) ?? valid.terms.total;
-      if (validLoss !== valid.terms.total) valid.terms.selection = validLoss;
-      const improved = validLoss < bestValidLoss;
-      if (improved) {
-        bestValidLoss = validLoss;
-        bestEpoch = e1;
-        sinceBest = 0;
-      } else sinceBest++;
-
-      const kinds: ('best' | 'last')[] = improved ? ['best', 'last'] : ['last'];
-      if (improved || hooks.onCheckpoint) {
-        const meta: TrainCheckpointMeta = { ...baseMeta, epoch: e1, globalStep, validLoss, bestEpoch, bestValidLoss, sinceBest };
-        const bytes = await saveCheckpoint(model, optimizer, meta, { auxiliary: model.auxiliaryOptimizers?.() });
-        if (improved) best = bytes;
-        lastGood = { epoch: e1, bytes };
-        await hooks.onCheckpoint?.({ seed: o.seed, kinds, epoch: e1, globalStep, validLoss, bytes });
-      }
-
-      const train: Record<string, number> = {};
-      const nSeen = plan.reduce((s, b) => s + b.length, 0);
-      for (const [k, v] of sums) train[k] = v / nSeen;
-      await rt.sync();
-      const mem = rt.stats();
-      const summary: EpochSummary = {
-        seed: o.seed, epoch: e1, epochs: o.epochs, globalStep, train, valid: valid.terms, validMetrics: valid.metrics, improved,
-        bestEpoch, bestValidLoss, lr: lrAt(Math.max(0, globalStep - 1)), seconds: (now() - tEpoch) / 1000,
-        trainSeconds: epochTrainSeconds, validSeconds: epochValidSeconds, samplesPerSec: nSeen / epochTrainSeconds, memory: { liveBuffers: mem.liveBuffers, liveBytes: mem.liveBytes },
-      };
-      history.push(summary);
-      await hooks.onEpoch?.(summary);
-      if (sinceBest >= o.patience && e1 < o.epochs) {
-        stoppedEarly = true;
-        break;
-      }
-    }
-
-    const epochsRun = history.length ? history[history.length - 1].epoch : startEpoch;
-    if (!best) {
-      // Resumed from a 'last' checkpoint without its best one and never improved since: keep the current weights.
-      best = lastGood?.bytes ?? (await saveCheckpoint(model, optimizer, { ...baseMeta, epoch: epochsRun, globalStep }, { auxiliary: model.auxiliaryOptimizers?.() }));
-    } else if (bestEpoch !== epochsRun) {
-      loadCheckpoint(best, model, optimizer, { auxiliary: model.auxiliaryOptimizers?.() });
-    }
-    model.eval();
-    return {
-      model, optimizer, seed: o.seed, bestEpoch, bestValidLoss, best, epochsRun, globalStep, stoppedEarly,
-      resumedFrom: startEpoch, history, seconds: (now() - t0) / 1000,
-    };
-  } catch (e) {
-    cleanup();
-    throw e;
-  }
 }
 
 /** The caller's meta of a checkpoint (for a trainer checkpoint: TrainCheckpointMeta), without loading it. */

@@ -44,7 +44,7 @@ import { ClubEstimator } from '../../../engine/nn/club';
 import { Adam } from '../../../engine/optim/adam';
 import type { Optimizer } from '../../../engine/optim/optimizer';
 import { checkModalityInputs, checkTrainingBatch } from '../inputs';
-import type { LossTerms, ModalityInputs, SentimentModel, TrainingBatch } from '../types';
+import type { LossTerms, ModalityInputs, SentimentModel, StepCache, TrainingBatch } from '../types';
 import { type BlockConfig, type DarConfig, validateDarConfig } from './config';
 import { GroupedCrossEncoder, GroupedLinear, GroupedMLP, GroupedTransformer, MLP, ModuleDict } from '../../../engine/nn/grouped';
 import { Alignment, clubUpperBoundFixed, INPUT_FIELD, MODALITIES, type Modality, perModality } from './blocks';
@@ -89,12 +89,6 @@ export class DAR extends Module implements SentimentModel {
   readonly club: ModuleDict<ClubEstimator>;
   /** The CLUB estimators' own Adam, made on the first auxiliaryStep(). */
   private clubOptimizer: Adam | null = null;
-  /**
-   * The encodings auxiliaryStep() made of its batch, on the tape, for the losses() call on the same batch that follows
-   * it in a training step: the estimators train on them detached, and L_total's forward starts from them instead of
-   * running the alignment and the encoders again (the weights have not changed in between).
-   */
-  private stepEncoding: { batch: TrainingBatch; enc: { u: Tensor; h: Tensor } } | null = null;
 
   constructor(config: DarConfig) {
     super();
@@ -220,14 +214,14 @@ export class DAR extends Module implements SentimentModel {
   }
 
   /** L_total and its terms on one training batch (call backward() on `total`); see the top of this file. */
-  losses(batch: TrainingBatch): LossTerms {
+  losses(batch: TrainingBatch, cache?: StepCache): LossTerms {
     const B = this.checkBatch(batch);
     const c = this.config;
     const { t, d } = c;
     const { noSim, noDiff, noRecon, noBoot } = c.ablation;
     const withComplete = this.needsComplete();
     // Corrupted and complete views go through alignment and encoders together: batch rows [0, B) and [B, 2B).
-    const enc = this.takeStepEncoding(batch) ?? this.encodeViews(withComplete ? [batch.corrupted, batch.complete] : [batch.corrupted]);
+    const enc = cachedEncoding(cache, batch) ?? this.encodeViews(withComplete ? [batch.corrupted, batch.complete] : [batch.corrupted]);
     const view = (x: Tensor, k: number) => (withComplete ? slice(x, 1, k * B, (k + 1) * B) : x);
     const u = view(enc.u, 0);
     const h = view(enc.h, 0); //                                                             [H̃c; H̃s] (6, B, t, d)
@@ -303,17 +297,19 @@ export class DAR extends Module implements SentimentModel {
   /**
    * The CLUB estimators' inner loop (spec §6.4, CMG's pattern): on the corrupted batch's features, computed without
    * the tape (so detached), `club.innerSteps` steps of the estimators' own Adam maximising Σ_m logLikelihood_m.
-   * Returns { club_ll } (the summed log-likelihood before the last step), or {} when L_diff is ablated.
+   * Returns { club_ll } (the summed log-likelihood before the last step), or {} when L_diff is ablated. The encodings
+   * it makes (on the tape) go into `cache`: losses() on the same batch starts from them instead of running the
+   * alignment and the encoders again (the weights have not changed in between).
    */
-  auxiliaryStep(batch: TrainingBatch): Record<string, Tensor> {
+  auxiliaryStep(batch: TrainingBatch, cache?: StepCache): Record<string, Tensor> {
     const c = this.config;
     const B = this.checkBatch(batch);
-    this.stepEncoding = null;
+    if (cache) cache.batch = cache.value = undefined;
     if (c.ablation.noDiff || c.club.innerSteps === 0) return {};
     const opt = this.auxiliaryOptimizers().club;
     // Made in the caller's scope (the training step's tidy), so that it lives until losses() takes it.
     const enc = this.encodeViews(this.needsComplete() ? [batch.corrupted, batch.complete] : [batch.corrupted]);
-    this.stepEncoding = { batch, enc };
+    if (cache) Object.assign(cache, { batch, value: enc });
     return tidy(() => {
       const h = slice(enc.h, 1, 0, B).detach(); //                                          [H̃c; H̃s] (6, B, t, d)
       const modality = (k: number) => reshape(slice(h, 0, k, k + 1), h.shape.slice(1));
@@ -334,19 +330,18 @@ export class DAR extends Module implements SentimentModel {
     });
   }
 
-  /** auxiliaryStep()'s encodings of `batch` if they are still there (each is used once), else null. */
-  private takeStepEncoding(batch: TrainingBatch): { u: Tensor; h: Tensor } | null {
-    const s = this.stepEncoding;
-    this.stepEncoding = null;
-    return s && s.batch === batch && !s.enc.u.disposed && !s.enc.h.disposed ? s.enc : null;
-  }
-
   override dispose(): void {
-    this.stepEncoding = null;
     this.clubOptimizer?.dispose();
     this.clubOptimizer = null;
     super.dispose();
   }
+}
+
+/** auxiliaryStep()'s encodings of `batch` in `cache`, if they are still there, else null. Each is used once. */
+function cachedEncoding(cache: StepCache | undefined, batch: TrainingBatch): { u: Tensor; h: Tensor } | null {
+  const enc = cache?.batch === batch ? (cache.value as { u: Tensor; h: Tensor } | undefined) : undefined;
+  if (cache) cache.batch = cache.value = undefined;
+  return enc && !enc.u.disposed && !enc.h.disposed ? enc : null;
 }
 
 /** A DAR model for `config`. */

@@ -1,0 +1,179 @@
+// What `npm start` prints while the page runs: one status line that rewrites itself on a terminal, and a permanent line
+// for each thing worth keeping (the adapter, the data, the plan, every epoch, every seed), from the page's messages.
+
+import path from 'node:path';
+import { describeAdapter } from '../../engine/gpu';
+import { EVAL_RATES } from '../data/missing';
+import { modelSpec } from '../models/catalog';
+import type { StartMessage } from './start-messages';
+import type { StartOptions } from './start-options';
+import { ckptName } from './start-resume';
+
+export function fmtDuration(sec: number): string {
+  if (!Number.isFinite(sec) || sec < 0) return '?';
+  const s = Math.round(sec);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+const fmtLoss = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
+const fmtTerms = (t: Record<string, number>, keys?: string[]) =>
+  (keys ?? Object.keys(t)).filter((k) => k in t).map((k) => `${k} ${fmtLoss(t[k])}`).join(' ');
+
+/** One status line that rewrites itself on a TTY; permanent lines print above it. */
+export class StatusLine {
+  private shown = false;
+  constructor(private readonly tty: boolean) {}
+  update(text: string) {
+    if (!this.tty) return;
+    const cols = process.stdout.columns || 120;
+    const line = text.length > cols - 1 ? `${text.slice(0, cols - 2)}…` : text;
+    process.stdout.write(`\r${line}\x1b[K`);
+    this.shown = true;
+  }
+  print(text: string) {
+    if (this.shown) process.stdout.write('\r\x1b[K');
+    this.shown = false;
+    process.stdout.write(`${text}\n`);
+  }
+  clear() {
+    if (this.shown) process.stdout.write('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
+
+/** The messages that are progress (the others end the run or concern the server). */
+export type ProgressMessage = Exclude<StartMessage, { kind: 'finished' | 'failed' | 'expect' }>;
+type Of<K extends ProgressMessage['kind']> = Extract<ProgressMessage, { kind: K }>;
+
+/** Prints the page's progress messages, and estimates the time left from the speed so far. */
+export class ProgressPrinter {
+  /** The training missing rate the run uses: the option's, else by the data (0.4 on MOSEI-shaped data, else 0.3). */
+  trainMissingRate: number;
+  private sizes = { train: 0, valid: 0, test: 0 };
+  private testN = 0;
+  private readonly seedTimes: number[] = [];
+  private readonly seedStart: number[] = [];
+  private evalSecPerPrediction: number | null = null;
+  private lastSamplesPerSec: number | null = null;
+  private trainSecThisSeed = 0;
+
+  constructor(
+    private readonly opts: StartOptions,
+    private readonly status: StatusLine,
+    private readonly tStart: number,
+    private readonly browserPath: string,
+  ) {
+    this.trainMissingRate = opts.trainMissingRate ?? 0.3;
+  }
+
+  handle(m: ProgressMessage): void {
+    switch (m.kind) {
+      case 'adapter':
+        return this.status.print(`WebGPU adapter: ${describeAdapter(m.adapter)}\nbrowser: ${this.browserPath}`);
+      case 'dataset':
+        return this.dataset(m);
+      case 'plan':
+        return this.plan(m);
+      case 'progress':
+        return this.progress(m);
+      case 'epoch':
+        return this.epoch(m);
+      case 'evaluating':
+        this.trainSecThisSeed = m.trainSeconds;
+        return this.status.update(`seed ${m.seed}: evaluating ${m.rates} missing rates × ${m.testN} test samples…`);
+      case 'evalProgress':
+        return this.evalProgress(m);
+      case 'seedDone':
+        return this.seedDone(m);
+    }
+  }
+
+  private dataset(m: Of<'dataset'>): void {
+    const { opts, status } = this;
+    this.sizes = { ...m.sizes };
+    const dims = m.dims;
+    if (opts.trainMissingRate === null && dims.audio.len === 500 && dims.audio.dim === 74) this.trainMissingRate = 0.4;
+    status.print(`dataset: ${m.name}${opts.data ? ` (${opts.data})` : ''}${m.knownAs ? ` (${m.knownAs})` : ''}, train/valid/test ${m.sizes.train}/${m.sizes.valid}/${m.sizes.test}; ` +
+      `text ${dims.text.len}×${dims.text.dim}, audio ${dims.audio.len}×${dims.audio.dim}, vision ${dims.vision.len}×${dims.vision.dim}` +
+      (m.seconds ? ` (read in ${m.seconds.toFixed(1)} s)` : ''));
+    for (const w of m.warnings) status.print(`warning: ${w}`);
+  }
+
+  /** What this run will do, in samples. */
+  private plan(m: Of<'plan'>): void {
+    const { opts, sizes } = this;
+    this.testN = m.testN;
+    const nTrain = Math.min(opts.trainSubset ?? sizes.train, sizes.train);
+    const subset = nTrain < sizes.train ? ` (a fresh random ${nTrain} of ${sizes.train} each epoch)` : '';
+    const nValid = Math.min(opts.validSubset ?? sizes.valid, sizes.valid);
+    const steps = Math.ceil(nTrain / opts.batchSize);
+    const selection = modelSpec(opts.model).selection;
+    this.status.print(
+      `budget: ${opts.seeds.length} seed${opts.seeds.length > 1 ? 's' : ''} (${opts.seeds.join(', ')}) × ${opts.epochs} epochs × ` +
+        `${nTrain} training samples${subset} = ${steps} steps of ${opts.batchSize} (${opts.epochs * steps} steps per seed), ` +
+        `validation ${nValid} samples per epoch, evaluation ${EVAL_RATES.length} rates × ${m.testN} test samples per seed\n` +
+        `training: ${opts.label}, k = ${this.trainMissingRate}${opts.halfComplete ? ' (half-complete per-sample rates)' : ''} ` +
+        `(${opts.missingField === 'fresh' ? 'new dropped positions every epoch' : 'the same dropped positions every epoch'}), ` +
+        `AdamW lr ${opts.lr}, weight decay ${opts.weightDecay} (10% warm-up, cosine), model selection by the smallest validation L_total` +
+        `${selection ? ` ${selection}` : ''}; output ${opts.out}`,
+    );
+  }
+
+  private progress(m: Of<'progress'>): void {
+    if (this.seedStart[m.seedIndex] === undefined) this.seedStart[m.seedIndex] = performance.now();
+    this.lastSamplesPerSec = m.samplesPerSec;
+    const eta = this.trainingEta(m.seedIndex, m.etaSec, m.samplesPerSec);
+    this.status.update(
+      `seed ${m.seed} (${m.seedIndex + 1}/${this.opts.seeds.length})  epoch ${m.epoch}/${m.epochs}  step ${m.step}/${m.stepsPerEpoch}  ` +
+        `${fmtTerms(m.terms)}  lr ${m.lr.toExponential(1)}  ${m.samplesPerSec.toFixed(1)} samples/s  ETA ${fmtDuration(eta)}`,
+    );
+  }
+
+  private epoch(m: Of<'epoch'>): void {
+    const v = m.validMetrics;
+    this.status.print(
+      `seed ${m.seed} epoch ${m.epoch}/${m.epochs}: train ${fmtTerms(m.train)} | valid L_total ${fmtLoss(m.valid.total)} ` +
+        (m.valid.selection !== undefined ? `(without CLUB ${fmtLoss(m.valid.selection)}) ` : '') +
+        `MAE ${v.mae.toFixed(3)} Corr ${Number.isNaN(v.corr) ? 'nan' : v.corr.toFixed(3)} Acc-2(Has0) ${(100 * v.acc2Has0).toFixed(1)}` +
+        `${m.improved ? '  * best' : ''} | ${m.trainSeconds.toFixed(1)} s + valid ${m.validSeconds.toFixed(1)} s, ${m.samplesPerSec.toFixed(1)} samples/s`,
+    );
+  }
+
+  private evalProgress(m: Of<'evalProgress'>): void {
+    const seeds = this.opts.seeds;
+    if (m.done > 0) this.evalSecPerPrediction = m.elapsedSec / m.done;
+    this.status.update(`seed ${seeds[m.seedIndex]} (${m.seedIndex + 1}/${seeds.length})  evaluating: ${m.done}/${m.total} predictions  ` +
+      `ETA ${fmtDuration(this.evalEta(m.seedIndex, m.total - m.done, this.lastSamplesPerSec ?? 1))}`);
+  }
+
+  private seedDone(m: Of<'seedDone'>): void {
+    this.seedTimes.push(m.trainSeconds + m.evalSeconds);
+    this.status.print(`seed ${m.seed}: trained in ${fmtDuration(m.trainSeconds)} (best epoch ${m.bestEpoch}), evaluated in ${fmtDuration(m.evalSeconds)}; ` +
+      `best checkpoint ${path.join(this.opts.out, ckptName('best', m.seed))}`);
+  }
+
+  // The ETA: until the page has timed a prediction, evaluation is guessed at a third of a training sample.
+  private evalOneSeed(samplesPerSec: number): number {
+    return (this.evalSecPerPrediction ?? 1 / Math.max(1e-9, 3 * samplesPerSec)) * this.testN * EVAL_RATES.length;
+  }
+
+  /** Seconds per seed: measured once a seed is done, else this seed's training plus its evaluation's estimate. */
+  private perSeed(trainSec: number, samplesPerSec: number): number {
+    const t = this.seedTimes;
+    return t.length ? t.reduce((a, b) => a + b, 0) / t.length : trainSec + this.evalOneSeed(samplesPerSec);
+  }
+
+  /** Seconds left in the whole run: this seed's training and evaluation, then the seeds after it. */
+  private trainingEta(seedIndex: number, seedEta: number, samplesPerSec: number): number {
+    const trainSec = (performance.now() - (this.seedStart[seedIndex] ?? this.tStart)) / 1000 + seedEta;
+    return seedEta + this.evalOneSeed(samplesPerSec) + (this.opts.seeds.length - seedIndex - 1) * this.perSeed(trainSec, samplesPerSec);
+  }
+
+  private evalEta(seedIndex: number, left: number, samplesPerSec: number): number {
+    return left * (this.evalSecPerPrediction ?? 0) + (this.opts.seeds.length - seedIndex - 1) * this.perSeed(this.trainSecThisSeed, samplesPerSec);
+  }
+}
