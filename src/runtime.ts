@@ -16,6 +16,7 @@
 //   after the device is lost throws a DeviceLostError: a WebGPU validation error would only surface at a later sync.
 // - startProfile()/stopProfile() time every dispatch in between (src/profile.ts); off, they cost one null check.
 
+import { checkContract, orderBuffers, packParams, type Contract, type ContractDecl } from './contract';
 import { fmtShape, KernelError, WebgradError, type Shape } from './errors';
 import type { AdapterSummary } from './gpu';
 import { Profiler, type Profile, type ProfileOptions } from './profile';
@@ -32,21 +33,33 @@ export const USAGE = {
 const MAP_MODE_READ = 0x0001;
 const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 
-/** A WGSL kernel: the file it came from (for error messages) and its source. */
+export { f32bits, type ContractDecl, type ParamType, type Access } from './contract';
+
+/** A WGSL kernel: the file it came from (for error messages), its source and its checked contract. */
 export interface Kernel {
   readonly name: string;
   readonly code: string;
+  /** Names of its params and buffers in binding order; null for a kernel declared without one (positional). */
+  readonly contract: Contract | null;
 }
-export const kernel = (name: string, code: string): Kernel => ({ name, code });
+
+/**
+ * A kernel from its WGSL and what it declares, e.g. `{ params: { rows: 'u32', c: 'u32' }, buffers: { x: 'read',
+ * y: 'read_write' } }`; throws a KernelError naming the kernel and the field where the declaration and the WGSL differ.
+ */
+export const kernel = (name: string, code: string, decl?: ContractDecl): Kernel =>
+  ({ name, code, contract: decl ? checkContract(name, code, decl) : null });
 
 export interface DispatchSpec {
   kernel: Kernel;
   /** WGSL `override` constants: compile-time config, part of the pipeline cache key. */
   constants?: Record<string, number>;
-  /** 32-bit words for `@binding(0) var<uniform>`; pass floats through `f32bits`. Omit when the kernel has none. */
+  /** The fields of `struct Params` by name, for a kernel with a contract (floats are packed as f32 by it). */
+  params?: Readonly<Record<string, number>>;
+  /** Positional form: 32-bit words for `@binding(0) var<uniform>`; pass floats through `f32bits`. */
   uniforms?: ArrayLike<number>;
-  /** Storage buffers, bound in order after the uniforms. */
-  buffers: GPUBuffer[];
+  /** Storage buffers by name (kernel with a contract), or in binding order after the uniforms. */
+  buffers: GPUBuffer[] | Readonly<Record<string, GPUBuffer>>;
   /** Workgroup counts. */
   groups: readonly [number, number?, number?];
 }
@@ -65,14 +78,6 @@ export interface Counters {
   pipelines: number;
   /** Timestamp query sets alive (only while profiling; their buffers count in allocatedBuffers). */
   querySets: number;
-}
-
-const f32view = new Float32Array(1);
-const u32view = new Uint32Array(f32view.buffer);
-/** The bit pattern of a float32, for packing floats into u32 uniform words. */
-export function f32bits(x: number): number {
-  f32view[0] = x;
-  return u32view[0];
 }
 
 /** How the device was lost (GPUDeviceLostInfo, copied so it outlives the device). */
@@ -368,24 +373,25 @@ export class Runtime {
 
   /** Records one dispatch into the current batch. */
   dispatch(spec: DispatchSpec): void {
-    this.assertDevice(spec.kernel.name);
+    const k = spec.kernel;
+    this.assertDevice(k.name);
     const [gx, gy = 1, gz = 1] = spec.groups;
-    this.checkDispatch(spec, [gx, gy, gz]);
+    const buffers = this.buffersOf(spec);
+    this.checkDispatch(k.name, buffers, [gx, gy, gz]);
     if (gx === 0 || gy === 0 || gz === 0) return;
-    const pipeline = this.pipeline(spec.kernel, spec.constants);
-    this.kernelsDispatched.add(spec.kernel.name);
+    const pipeline = this.pipeline(k, spec.constants);
+    this.kernelsDispatched.add(k.name);
     this.ensureEncoder();
     const entries: GPUBindGroupEntry[] = [];
-    if (spec.uniforms) {
-      const n = spec.uniforms.length;
-      if (n > MAX_UNIFORM_WORDS) throw new KernelError(spec.kernel.name, `more than ${MAX_UNIFORM_WORDS} uniform words`);
-      const slot = this.uniformSlots++;
-      this.uniformData.set(spec.uniforms, slot * MAX_UNIFORM_WORDS);
+    if (spec.params || spec.uniforms) {
+      const slot = this.uniformSlots;
+      this.writeUniforms(spec, slot * MAX_UNIFORM_WORDS);
+      this.uniformSlots++;
       entries.push({ binding: 0, resource: { buffer: this.uniformBuffer!, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT } });
     }
-    for (const buffer of spec.buffers) entries.push({ binding: entries.length, resource: { buffer } });
-    const bindGroup = this.device.createBindGroup({ label: spec.kernel.name, layout: pipeline.getBindGroupLayout(0), entries });
-    if (this.profiler) return this.profiledDispatch(spec.kernel.name, pipeline, bindGroup, gx, gy, gz);
+    for (const buffer of buffers) entries.push({ binding: entries.length, resource: { buffer } });
+    const bindGroup = this.device.createBindGroup({ label: k.name, layout: pipeline.getBindGroupLayout(0), entries });
+    if (this.profiler) return this.profiledDispatch(k.name, pipeline, bindGroup, gx, gy, gz);
     if (!this.pass) this.pass = this.encoder!.beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
@@ -394,12 +400,38 @@ export class Runtime {
     if (++this.pendingInBatch >= this.batchSize) this.flush();
   }
 
+  /** A dispatch's storage buffers in binding order: named ones through the kernel's contract. */
+  private buffersOf(spec: DispatchSpec): GPUBuffer[] {
+    const k = spec.kernel;
+    if (Array.isArray(spec.buffers)) {
+      if (k.contract && spec.buffers.length !== k.contract.buffers.length) {
+        throw new KernelError(k.name, `dispatch passes ${spec.buffers.length} buffers; the kernel declares ${k.contract.buffers.length}`);
+      }
+      return spec.buffers;
+    }
+    if (!k.contract) throw new KernelError(k.name, 'named buffers need a kernel declared with a contract');
+    return orderBuffers(k.name, k.contract, spec.buffers as Readonly<Record<string, GPUBuffer>>);
+  }
+
+  /** Packs a dispatch's uniforms into its slot of the batch's uniform buffer. */
+  private writeUniforms(spec: DispatchSpec, at: number): void {
+    const k = spec.kernel;
+    if (spec.params) {
+      if (!k.contract) throw new KernelError(k.name, 'named params need a kernel declared with a contract');
+      packParams(k.name, k.contract, spec.params, this.uniformData, at);
+      return;
+    }
+    const n = spec.uniforms!.length;
+    if (n > MAX_UNIFORM_WORDS) throw new KernelError(k.name, `more than ${MAX_UNIFORM_WORDS} uniform words`);
+    this.uniformData.set(spec.uniforms!, at);
+  }
+
   /** Refuses, before anything is recorded, a grid or a binding that this device's limits do not allow. */
-  private checkDispatch(spec: DispatchSpec, groups: number[]): void {
+  private checkDispatch(kernel: string, buffers: GPUBuffer[], groups: number[]): void {
     const lim = this.limits;
     const fail = (msg: string) => {
-      const shapes = [...new Set(spec.buffers)].map((b) => this.shapes.get(b)).filter((sh): sh is Shape => sh !== undefined);
-      return new WebgradError(spec.kernel.name, msg, shapes);
+      const shapes = [...new Set(buffers)].map((b) => this.shapes.get(b)).filter((sh): sh is Shape => sh !== undefined);
+      return new WebgradError(kernel, msg, shapes);
     };
     if (!groups.every((g) => Number.isInteger(g) && g >= 0)) throw fail(`workgroup counts must be non-negative integers, got ${groups.join('×')}`);
     const maxGroups = lim.maxComputeWorkgroupsPerDimension;
@@ -407,7 +439,7 @@ export class Runtime {
       throw fail(`needs ${groups.join('×')} workgroups; this device allows at most ${maxGroups} per dimension ` +
         '(maxComputeWorkgroupsPerDimension)');
     }
-    spec.buffers.forEach((b, i) => {
+    buffers.forEach((b, i) => {
       if (b.size > lim.maxStorageBufferBindingSize) {
         throw fail(`storage buffer ${i} holds ${b.size} bytes; this device binds at most ${lim.maxStorageBufferBindingSize} ` +
           '(maxStorageBufferBindingSize)');
