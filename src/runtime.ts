@@ -16,7 +16,7 @@
 //   after the device is lost throws a DeviceLostError: a WebGPU validation error would only surface at a later sync.
 // - startProfile()/stopProfile() time every dispatch in between (src/profile.ts); off, they cost one null check.
 
-import { checkContract, orderBuffers, packParams, type Contract, type ContractDecl } from './contract';
+import { checkContract, orderBuffers, packParams, type Contract, type ContractDecl, type ParamValue } from './contract';
 import { fmtShape, KernelError, WebgradError, type Shape } from './errors';
 import type { AdapterSummary } from './gpu';
 import { Profiler, type Profile, type ProfileOptions } from './profile';
@@ -33,7 +33,7 @@ export const USAGE = {
 const MAP_MODE_READ = 0x0001;
 const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 
-export { f32bits, type ContractDecl, type ParamType, type Access } from './contract';
+export { f32bits, type ContractDecl, type ParamType, type ParamValue, type Access } from './contract';
 
 /** A WGSL kernel: the file it came from (for error messages), its source and its checked contract. */
 export interface Kernel {
@@ -55,7 +55,7 @@ export interface DispatchSpec {
   /** WGSL `override` constants: compile-time config, part of the pipeline cache key. */
   constants?: Record<string, number>;
   /** The fields of `struct Params` by name, for a kernel with a contract (floats are packed as f32 by it). */
-  params?: Readonly<Record<string, number>>;
+  params?: Readonly<Record<string, ParamValue>>;
   /** Positional form: 32-bit words for `@binding(0) var<uniform>`; pass floats through `f32bits`. */
   uniforms?: ArrayLike<number>;
   /** Storage buffers by name (kernel with a contract), or in binding order after the uniforms. */

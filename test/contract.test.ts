@@ -26,7 +26,7 @@ describe('kernel contracts', () => {
   it('accepts a declaration that matches the WGSL and orders names as bound', () => {
     const c = checkContract('softmax', SRC, DECL);
     expect(c.params).toEqual(['rows', 'c', 'eps']);
-    expect(c.floats).toEqual([false, false, true]);
+    expect(c.offsets).toEqual([0, 1, 2]);
     expect(c.buffers).toEqual(['x', 'y']);
   });
 
@@ -63,6 +63,21 @@ describe('kernel contracts', () => {
     packParams('softmax', c, { eps: 1e-5, c: 7, rows: 3 }, out, 2);
     expect([...out.slice(2, 5)]).toEqual([3, 7, f32bits(1e-5)]);
     expect(orderBuffers('softmax', c, { y: 'Y', x: 'X' })).toEqual(['X', 'Y']);
+  });
+
+  it('lays out padding and vec4 arrays, packing i32 as two\'s complement', () => {
+    const src = `struct Params {
+      n: u32, _pad0: u32, off: i32,
+      axes: array<vec4<u32>, 2>,
+    }
+    @group(0) @binding(0) var<uniform> p: Params;`;
+    const c = checkContract('binary', src, { params: { n: 'u32', off: 'i32', axes: 'array<vec4<u32>, 2>' } });
+    expect(c.offsets).toEqual([0, 2, 4]);
+    const out = new Uint32Array(12).fill(9);
+    packParams('binary', c, { n: 5, off: -1, axes: [1, 2, 3, 4, 5] }, out, 0);
+    expect([...out.slice(0, 10)]).toEqual([5, 0, 0xffffffff, 9, 1, 2, 3, 4, 5, 9]);
+    expect(() => packParams('binary', c, { n: 5, off: 0, axes: new Array(9).fill(0) }, out, 0)).toThrow(/binary: param 'axes' takes at most 8/);
+    expect(() => checkContract('binary', src, { params: { n: 'u32', off: 'u32', axes: 'array<vec4<u32>, 2>' } })).toThrow(/kernel binary: uniform field 'off' is i32/);
   });
 
   it('refuses a dispatch with a missing or an extra name, naming it', () => {
