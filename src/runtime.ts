@@ -39,27 +39,25 @@ export { f32bits, type ContractDecl, type ParamType, type ParamValue, type Acces
 export interface Kernel {
   readonly name: string;
   readonly code: string;
-  /** Names of its params and buffers in binding order; null for a kernel declared without one (positional). */
-  readonly contract: Contract | null;
+  /** Names of its params and buffers in binding order, checked against the WGSL. */
+  readonly contract: Contract;
 }
 
 /**
  * A kernel from its WGSL and what it declares, e.g. `{ params: { rows: 'u32', c: 'u32' }, buffers: { x: 'read',
  * y: 'read_write' } }`; throws a KernelError naming the kernel and the field where the declaration and the WGSL differ.
  */
-export const kernel = (name: string, code: string, decl?: ContractDecl): Kernel =>
-  ({ name, code, contract: decl ? checkContract(name, code, decl) : null });
+export const kernel = (name: string, code: string, decl: ContractDecl): Kernel =>
+  ({ name, code, contract: checkContract(name, code, decl) });
 
 export interface DispatchSpec {
   kernel: Kernel;
   /** WGSL `override` constants: compile-time config, part of the pipeline cache key. */
   constants?: Record<string, number>;
-  /** The fields of `struct Params` by name, for a kernel with a contract (floats are packed as f32 by it). */
+  /** The fields of `struct Params` by name, packed as the kernel declares them (floats as f32). Omit when it has none. */
   params?: Readonly<Record<string, ParamValue>>;
-  /** Positional form: 32-bit words for `@binding(0) var<uniform>`; pass floats through `f32bits`. */
-  uniforms?: ArrayLike<number>;
-  /** Storage buffers by name (kernel with a contract), or in binding order after the uniforms. */
-  buffers: GPUBuffer[] | Readonly<Record<string, GPUBuffer>>;
+  /** Storage buffers by name, bound in the kernel's declared order after the uniforms. */
+  buffers: Readonly<Record<string, GPUBuffer>>;
   /** Workgroup counts. */
   groups: readonly [number, number?, number?];
 }
@@ -376,16 +374,17 @@ export class Runtime {
     const k = spec.kernel;
     this.assertDevice(k.name);
     const [gx, gy = 1, gz = 1] = spec.groups;
-    const buffers = this.buffersOf(spec);
+    const buffers = orderBuffers(k.name, k.contract, spec.buffers);
+    if (k.contract.params.length === 0 && spec.params) packParams(k.name, k.contract, spec.params, this.uniformData, 0); // throws on any name
     this.checkDispatch(k.name, buffers, [gx, gy, gz]);
     if (gx === 0 || gy === 0 || gz === 0) return;
     const pipeline = this.pipeline(k, spec.constants);
     this.kernelsDispatched.add(k.name);
     this.ensureEncoder();
     const entries: GPUBindGroupEntry[] = [];
-    if (spec.params || spec.uniforms) {
+    if (k.contract.params.length > 0) {
       const slot = this.uniformSlots;
-      this.writeUniforms(spec, slot * MAX_UNIFORM_WORDS);
+      packParams(k.name, k.contract, spec.params ?? {}, this.uniformData, slot * MAX_UNIFORM_WORDS);
       this.uniformSlots++;
       entries.push({ binding: 0, resource: { buffer: this.uniformBuffer!, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT } });
     }
@@ -398,32 +397,6 @@ export class Runtime {
     this.pass.dispatchWorkgroups(gx, gy, gz);
     this.counters.dispatches++;
     if (++this.pendingInBatch >= this.batchSize) this.flush();
-  }
-
-  /** A dispatch's storage buffers in binding order: named ones through the kernel's contract. */
-  private buffersOf(spec: DispatchSpec): GPUBuffer[] {
-    const k = spec.kernel;
-    if (Array.isArray(spec.buffers)) {
-      if (k.contract && spec.buffers.length !== k.contract.buffers.length) {
-        throw new KernelError(k.name, `dispatch passes ${spec.buffers.length} buffers; the kernel declares ${k.contract.buffers.length}`);
-      }
-      return spec.buffers;
-    }
-    if (!k.contract) throw new KernelError(k.name, 'named buffers need a kernel declared with a contract');
-    return orderBuffers(k.name, k.contract, spec.buffers as Readonly<Record<string, GPUBuffer>>);
-  }
-
-  /** Packs a dispatch's uniforms into its slot of the batch's uniform buffer. */
-  private writeUniforms(spec: DispatchSpec, at: number): void {
-    const k = spec.kernel;
-    if (spec.params) {
-      if (!k.contract) throw new KernelError(k.name, 'named params need a kernel declared with a contract');
-      packParams(k.name, k.contract, spec.params, this.uniformData, at);
-      return;
-    }
-    const n = spec.uniforms!.length;
-    if (n > MAX_UNIFORM_WORDS) throw new KernelError(k.name, `more than ${MAX_UNIFORM_WORDS} uniform words`);
-    this.uniformData.set(spec.uniforms!, at);
   }
 
   /** Refuses, before anything is recorded, a grid or a binding that this device's limits do not allow. */

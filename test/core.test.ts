@@ -87,6 +87,17 @@ describe('errors', () => {
   });
 });
 
+describe('kernel contracts', () => {
+  it('refuses a declaration or a dispatch that disagrees with the kernel, naming it; named values reach the kernel', async () => {
+    const r = await run('contractErrors');
+    expect(r.swapped).toMatch(/^KernelError: kernel scale_probe: @binding\(1\) is 'x' .* declared 'y'/);
+    expect(r.missingParam).toMatch(/^KernelError: kernel scale_probe: dispatch lacks param 's'/);
+    expect(r.extraBuffer).toMatch(/^KernelError: kernel scale_probe: dispatch passes buffer 'z'/);
+    expect(r.recorded).toBe(0);
+    expect(r.y).toEqual([7]); // 2·3 + 1: s as a float, n as a u32
+  });
+});
+
 describe('runtime', () => {
   it('tidy disposes what it does not return or keep, and freed buffers are reused', async () => {
     const r = await run('tidyAndPool');
