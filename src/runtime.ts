@@ -18,6 +18,8 @@
 
 import { checkContract, orderBuffers, packParams, type Contract, type ContractDecl, type ParamValue } from './contract';
 import { fmtShape, KernelError, WebgradError, type Shape } from './errors';
+import { assemble, sourceOf, type Assembled } from './include';
+import { COMMON_WGSL } from './kernels-common';
 import type { AdapterSummary } from './gpu';
 import { Profiler, type Profile, type ProfileOptions } from './profile';
 
@@ -38,7 +40,10 @@ export { f32bits, type ContractDecl, type ParamType, type ParamValue, type Acces
 /** A WGSL kernel: the file it came from (for error messages), its source and its checked contract. */
 export interface Kernel {
   readonly name: string;
+  /** The source with its `//#include`s expanded. */
   readonly code: string;
+  /** Which file and line each line of `code` came from. */
+  readonly source: Assembled;
   /** Names of its params and buffers in binding order, checked against the WGSL. */
   readonly contract: Contract;
 }
@@ -46,9 +51,17 @@ export interface Kernel {
 /**
  * A kernel from its WGSL and what it declares, e.g. `{ params: { rows: 'u32', c: 'u32' }, buffers: { x: 'read',
  * y: 'read_write' } }`; throws a KernelError naming the kernel and the field where the declaration and the WGSL differ.
+ * `//#include "common/…"` lines are expanded from `library` (kernels/common by default).
  */
-export const kernel = (name: string, code: string, decl: ContractDecl): Kernel =>
-  ({ name, code, contract: checkContract(name, code, decl) });
+export function kernel(name: string, code: string, decl: ContractDecl, library = COMMON_WGSL): Kernel {
+  let source: Assembled;
+  try {
+    source = assemble(`${name}.wgsl`, code, library);
+  } catch (e) {
+    throw new KernelError(name, (e as Error).message);
+  }
+  return { name, code: source.code, source, contract: checkContract(name, source.code, decl) };
+}
 
 export interface DispatchSpec {
   kernel: Kernel;
@@ -356,11 +369,11 @@ export class Runtime {
       (async () => {
         const err = await scope;
         if (!err) return;
-        // Compilation messages carry line numbers; they name the file the kernel came from.
+        // Compilation messages carry line numbers of the assembled source; name the file (kernel or include) and line.
         const info = await module.getCompilationInfo();
         const lines = info.messages
           .filter((m) => m.type === 'error')
-          .map((m) => `${k.name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+          .map((m) => `${sourceOf(k.source, m.lineNum)}:${m.linePos}: ${m.message}`);
         this.errors.push(new KernelError(k.name, lines.length ? lines.join('\n') : err.message));
       })(),
     );

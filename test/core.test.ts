@@ -98,6 +98,14 @@ describe('kernel contracts', () => {
   });
 });
 
+describe('kernel includes', () => {
+  it('names the included file and its line for a compile error inside an include', async () => {
+    const r = await run('includeCompileError');
+    expect(r?.name).toBe('KernelError');
+    expect(r.message).toMatch(/^kernel includes_broken: test\/broken\.wgsl:3:/);
+  });
+});
+
 describe('runtime', () => {
   it('tidy disposes what it does not return or keep, and freed buffers are reused', async () => {
     const r = await run('tidyAndPool');

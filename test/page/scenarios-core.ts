@@ -85,6 +85,19 @@ export const SCENARIOS: Record<string, Scenario> = {
     }
   },
 
+  includeCompileError: async (_args, w) => {
+    const library = { 'test/broken.wgsl': '// a helper with a type error on its line 3\nfn helper() -> f32 {\n  return 1u;\n}\n' };
+    const src = '//#include "test/broken.wgsl"\n@compute @workgroup_size(1)\nfn main() {\n  _ = helper();\n}\n';
+    const bad = w.kernel('includes_broken', src, {}, library);
+    w.runtime().dispatch({ kernel: bad, buffers: {}, groups: [1] });
+    try {
+      await w.runtime().sync();
+      return null;
+    } catch (e) {
+      return { name: (e as Error).name, message: (e as Error).message };
+    }
+  },
+
   contractErrors: async (_args, w) => {
     const src = 'struct Params { n: u32, s: f32 }\n@group(0) @binding(0) var<uniform> p: Params;\n' +
       '@group(0) @binding(1) var<storage, read> x: array<f32>;\n@group(0) @binding(2) var<storage, read_write> y: array<f32>;\n' +
