@@ -6,6 +6,7 @@ import attentionRows from '../kernels/common/attention_rows.wgsl';
 import broadcast from '../kernels/common/broadcast.wgsl';
 import erf from '../kernels/common/erf.wgsl';
 import pow from '../kernels/common/pow.wgsl';
+import row16 from '../kernels/common/row16.wgsl';
 import tanh from '../kernels/common/tanh.wgsl';
 
 export const COMMON_WGSL: Readonly<Record<string, string>> = {
@@ -14,5 +15,6 @@ export const COMMON_WGSL: Readonly<Record<string, string>> = {
   'common/broadcast.wgsl': broadcast,
   'common/erf.wgsl': erf,
   'common/pow.wgsl': pow,
+  'common/row16.wgsl': row16,
   'common/tanh.wgsl': tanh,
 };
