@@ -388,7 +388,8 @@ export class Runtime {
     this.assertDevice(k.name);
     const [gx, gy = 1, gz = 1] = spec.groups;
     const buffers = orderBuffers(k.name, k.contract, spec.buffers);
-    if (k.contract.params.length === 0 && spec.params) packParams(k.name, k.contract, spec.params, this.uniformData, 0); // throws on any name
+    // Names are checked before anything is recorded: a kernel without uniforms refuses any param (writing nothing).
+    if (spec.params && k.contract.params.length === 0) packParams(k.name, k.contract, spec.params, this.uniformData, 0);
     this.checkDispatch(k.name, buffers, [gx, gy, gz]);
     if (gx === 0 || gy === 0 || gz === 0) return;
     const pipeline = this.pipeline(k, spec.constants);
