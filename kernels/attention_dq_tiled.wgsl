@@ -37,29 +37,9 @@ struct Params {
 
 // ---------------------------------------------------------------------------------------- rows in registers
 
-/** 16 floats of a row; a row is up to 4 blocks (Dh ≤ 64). Vec4s past DH4 are zero. */
-struct D16 { a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32> }
-struct Row { x0: D16, x1: D16, x2: D16, x3: D16 }
+//#include "common/attention_rows.wgsl"
 
-fn dot16(x: D16, y: D16) -> vec4<f32> { return x.a * y.a + x.b * y.b + x.c * y.c + x.d * y.d; }
-fn dotRow(x: Row, y: Row) -> f32 {
-  var s = dot16(x.x0, y.x0);
-  if (NB > 1u) { s += dot16(x.x1, y.x1); }
-  if (NB > 2u) { s += dot16(x.x2, y.x2); }
-  if (NB > 3u) { s += dot16(x.x3, y.x3); }
-  return s.x + s.y + s.z + s.w;
-}
-
-/** x + w·y */
-fn axpy16(x: D16, w: f32, y: D16) -> D16 { return D16(x.a + w * y.a, x.b + w * y.b, x.c + w * y.c, x.d + w * y.d); }
-fn axpyRow(x: Row, w: f32, y: Row) -> Row {
-  var r = x;
-  r.x0 = axpy16(x.x0, w, y.x0);
-  if (NB > 1u) { r.x1 = axpy16(x.x1, w, y.x1); }
-  if (NB > 2u) { r.x2 = axpy16(x.x2, w, y.x2); }
-  if (NB > 3u) { r.x3 = axpy16(x.x3, w, y.x3); }
-  return r;
-}
+//#include "common/attention_axpy.wgsl"
 
 // Loads of the block whose first vec4 is the row's `at`-th (a constant: 0, 4, 8, 12), zero past DH4; stores of
 // x·s to the block's vec4s below DH4.

@@ -48,14 +48,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-/** 16 values along the columns of the tile. */
-struct Row16 { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }
-
-/** acc + s·x. */
-fn fmaRow(acc: Row16, s: f32, x: Row16) -> Row16 {
-  let v = vec4<f32>(s);
-  return Row16(fma(v, x.c0, acc.c0), fma(v, x.c1, acc.c1), fma(v, x.c2, acc.c2), fma(v, x.c3, acc.c3));
-}
+//#include "common/row16.wgsl"
 
 /** Where four columns read at tap k: input element offsets (without the r·Tin term) and whether the tap is real. */
 struct Taps { at: vec4<u32>, ok: vec4<bool> }

@@ -42,12 +42,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> gy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> part: array<f32>;
 
-struct Row16 { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }
-
-fn fmaRow(acc: Row16, s: f32, xs: Row16) -> Row16 {
-  let v = vec4<f32>(s);
-  return Row16(fma(v, xs.c0, acc.c0), fma(v, xs.c1, acc.c1), fma(v, xs.c2, acc.c2), fma(v, xs.c3, acc.c3));
-}
+//#include "common/row16.wgsl"
 
 /** Four columns j: where input channel r starts (for channel g·CinG + r), tap offset k·dil − padLeft, bias flag. */
 struct Cols { chan: vec4<u32>, tap: vec4<i32>, one: vec4<bool> }

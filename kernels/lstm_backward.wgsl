@@ -47,14 +47,8 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> dG: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dInit: array<f32>;
 
-// tanh without the builtin (see lstm_forward.wgsl).
-fn tanh4(v: vec4<f32>) -> vec4<f32> {
-  let v2 = v * v;
-  let series = v * (1.0 + v2 * (-1.0 / 3.0 + v2 * (2.0 / 15.0 + v2 * (-17.0 / 315.0 + v2 * (62.0 / 2835.0
-             + v2 * (-1382.0 / 155925.0))))));
-  let e = exp(-2.0 * abs(v));
-  return select(sign(v) * (1.0 - e) / (1.0 + e), series, abs(v) < vec4<f32>(0.3));
-}
+// tanh without the builtin (SwiftShader's overflows to NaN for large |x|): tanhAccurate.
+//#include "common/tanh.wgsl"
 
 fn recAt(o: vec4<u32>) -> vec4<f32> { return vec4<f32>(rec[o.x], rec[o.y], rec[o.z], rec[o.w]); }
 fn gatesAt(o: vec4<u32>) -> vec4<f32> { return vec4<f32>(gates[o.x], gates[o.y], gates[o.z], gates[o.w]); }
@@ -92,7 +86,7 @@ fn step(d: u32, s: u32, t: u32, b: u32, j: vec4<u32>, dhRec: vec4<f32>) {
   let cRow = vec4<u32>((d * p.B + b) * (T + 1u) * H) + j;
   let c = csAt(cRow + vec4<u32>((s + 1u) * H));
   let cp = csAt(cRow + vec4<u32>(s * H));
-  let tc = tanh4(c);
+  let tc = tanhAccurate(c);
   let dc = dcIn + dh * og * (1.0 - tc * tc);
   putDG(x, dc * gg * ig * (1.0 - ig));
   putDG(x + q, dc * cp * fg * (1.0 - fg));

@@ -51,15 +51,8 @@ fn sigmoid4(v: vec4<f32>) -> vec4<f32> {
   return 1.0 / (1.0 + exp(-v));
 }
 
-// tanh without the builtin, which overflows to NaN for large |x| on SwiftShader: (1 − e^(−2|x|)) / (1 + e^(−2|x|))
-// with the sign put back saturates cleanly; below |x| = 0.3 the odd series through x¹¹ keeps the relative accuracy.
-fn tanh4(v: vec4<f32>) -> vec4<f32> {
-  let v2 = v * v;
-  let series = v * (1.0 + v2 * (-1.0 / 3.0 + v2 * (2.0 / 15.0 + v2 * (-17.0 / 315.0 + v2 * (62.0 / 2835.0
-             + v2 * (-1382.0 / 155925.0))))));
-  let e = exp(-2.0 * abs(v));
-  return select(sign(v) * (1.0 - e) / (1.0 + e), series, abs(v) < vec4<f32>(0.3));
-}
+// tanh without the builtin (SwiftShader's overflows to NaN for large |x|): tanhAccurate.
+//#include "common/tanh.wgsl"
 
 fn fmaG(acc: G4, h: f32, w: G4) -> G4 {
   let x = vec4<f32>(h);
@@ -114,7 +107,7 @@ fn finish(d: u32, s: u32, t: u32, b: u32, j: vec4<u32>, a: G4) {
   let T = p.T;
   let ig = sigmoid4(a.i);
   let fg = sigmoid4(a.f);
-  let gg = tanh4(a.g);
+  let gg = tanhAccurate(a.g);
   let og = sigmoid4(a.o);
   let row = vec4<u32>((d * p.B + b) * H) + j;               // (d, b, j) in the (D, B, H) blocks of init and state
   let cRow = vec4<u32>((d * p.B + b) * (T + 1u) * H) + j;   // cs[d, b, 0, j]
@@ -128,7 +121,7 @@ fn finish(d: u32, s: u32, t: u32, b: u32, j: vec4<u32>, a: G4) {
     cp = csAt(cRow + vec4<u32>(s * H));
   }
   let c = fg * cp + ig * gg;
-  let h = og * tanh4(c);
+  let h = og * tanhAccurate(c);
   let g = vec4<u32>(((d * p.B + b) * T + t) * 4u * H) + j;
   let q = vec4<u32>(H);
   putGates(g, ig);

@@ -87,6 +87,25 @@ describe('errors', () => {
   });
 });
 
+describe('kernel contracts', () => {
+  it('refuses a declaration or a dispatch that disagrees with the kernel, naming it; named values reach the kernel', async () => {
+    const r = await run('contractErrors');
+    expect(r.swapped).toMatch(/^KernelError: kernel scale_probe: @binding\(1\) is 'x' .* declared 'y'/);
+    expect(r.missingParam).toMatch(/^KernelError: kernel scale_probe: dispatch lacks param 's'/);
+    expect(r.extraBuffer).toMatch(/^KernelError: kernel scale_probe: dispatch passes buffer 'z'/);
+    expect(r.recorded).toBe(0);
+    expect(r.y).toEqual([7]); // 2·3 + 1: s as a float, n as a u32
+  });
+});
+
+describe('kernel includes', () => {
+  it('names the included file and its line for a compile error inside an include', async () => {
+    const r = await run('includeCompileError');
+    expect(r?.name).toBe('KernelError');
+    expect(r.message).toMatch(/^kernel includes_broken: test\/broken\.wgsl:3:/);
+  });
+});
+
 describe('runtime', () => {
   it('tidy disposes what it does not return or keep, and freed buffers are reused', async () => {
     const r = await run('tidyAndPool');

@@ -5,18 +5,18 @@
 
 import { runtime } from './engine';
 import { check, WebgradError } from './errors';
-import { f32bits, grid1d, kernel } from './runtime';
+import { grid1d, kernel } from './runtime';
 import { ones } from './creation';
 import { empty, noGrad, sameShape, setBackwardImpl, Tensor } from './tensor';
 import accumulateSrc from '../../kernels/accumulate.wgsl';
 
-const ACCUMULATE = kernel('accumulate', accumulateSrc);
+const ACCUMULATE = kernel('accumulate', accumulateSrc, { params: { n4: 'u32', alpha: 'f32' }, buffers: { x: 'read', y: 'read_write' } });
 
 /** y += alpha * x, in place (shapes must match). */
 export function accumulateInto(y: Tensor, x: Tensor, alpha = 1): void {
   check(y.size === x.size, 'accumulate', 'sizes differ', [y.shape, x.shape]);
   const n4 = Math.ceil(y.size / 4);
-  runtime().dispatch({ kernel: ACCUMULATE, uniforms: [n4, f32bits(alpha)], buffers: [x.buffer, y.buffer], groups: grid1d(n4, 64) });
+  runtime().dispatch({ kernel: ACCUMULATE, params: { n4, alpha }, buffers: { x: x.buffer, y: y.buffer }, groups: grid1d(n4, 64) });
 }
 
 /** Tensors reachable from `root` through tape nodes, each after all of its inputs. */

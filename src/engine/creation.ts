@@ -2,13 +2,13 @@
 
 import { runtime } from './engine';
 import { check, WebgradError, type Shape } from './errors';
-import { f32bits, grid1d, kernel } from './runtime';
+import { grid1d, kernel } from './runtime';
 import { checkShape, empty, shapeSize, Storage, Tensor } from './tensor';
 import fillSrc from '../../kernels/fill.wgsl';
 import randomSrc from '../../kernels/random.wgsl';
 
-const FILL = kernel('fill', fillSrc);
-const RANDOM = kernel('random', randomSrc);
+const FILL = kernel('fill', fillSrc, { params: { n4: 'u32', value: 'f32' }, buffers: { y: 'read_write' } });
+const RANDOM = kernel('random', randomSrc, { params: { n: 'u32', seed: 'u32', a: 'f32', b: 'f32' }, buffers: { y: 'read_write' } });
 
 export interface TensorOptions {
   requiresGrad?: boolean;
@@ -52,7 +52,7 @@ function filled(op: string, shape: Shape, value: number, opts: TensorOptions): T
 /** Overwrites every element of `y` with `value` (used by optimizers to reset state, by zeroGrad, ...). */
 export function fillInto(y: Tensor, value: number): void {
   const n4 = Math.ceil(y.size / 4);
-  runtime().dispatch({ kernel: FILL, uniforms: [n4, f32bits(value)], buffers: [y.buffer], groups: grid1d(n4, 64) });
+  runtime().dispatch({ kernel: FILL, params: { n4, value }, buffers: { y: y.buffer }, groups: grid1d(n4, 64) });
 }
 
 // ----------------------------------------------------------------------------------------------- random
@@ -92,8 +92,8 @@ function random(op: string, shape: Shape, normal: number, a: number, b: number, 
   runtime().dispatch({
     kernel: RANDOM,
     constants: { NORMAL: normal },
-    uniforms: [y.size, seed, f32bits(a), f32bits(b)],
-    buffers: [y.buffer],
+    params: { n: y.size, seed, a, b },
+    buffers: { y: y.buffer },
     groups: grid1d(y.size, 64),
   });
   return withOptions(y, opts);

@@ -16,7 +16,10 @@
 //   after the device is lost throws a DeviceLostError: a WebGPU validation error would only surface at a later sync.
 // - startProfile()/stopProfile() time every dispatch in between (src/engine/profile.ts); off, they cost one null check.
 
+import { checkContract, orderBuffers, packParams, type Contract, type ContractDecl, type ParamValue } from './contract';
 import { fmtShape, KernelError, WebgradError, type Shape } from './errors';
+import { assemble, sourceOf, type Assembled } from './include';
+import { COMMON_WGSL } from './kernels-common';
 import type { AdapterSummary } from './gpu';
 import { Profiler, type Profile, type ProfileOptions } from './profile';
 
@@ -32,21 +35,42 @@ export const USAGE = {
 const MAP_MODE_READ = 0x0001;
 const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 
-/** A WGSL kernel: the file it came from (for error messages) and its source. */
+export { f32bits, type ContractDecl, type ParamType, type ParamValue, type Access } from './contract';
+
+/** A WGSL kernel: the file it came from (for error messages), its source and its checked contract. */
 export interface Kernel {
   readonly name: string;
+  /** The source with its `//#include`s expanded. */
   readonly code: string;
+  /** Which file and line each line of `code` came from. */
+  readonly source: Assembled;
+  /** Names of its params and buffers in binding order, checked against the WGSL. */
+  readonly contract: Contract;
 }
-export const kernel = (name: string, code: string): Kernel => ({ name, code });
+
+/**
+ * A kernel from its WGSL and what it declares, e.g. `{ params: { rows: 'u32', c: 'u32' }, buffers: { x: 'read',
+ * y: 'read_write' } }`; throws a KernelError naming the kernel and the field where the declaration and the WGSL differ.
+ * `//#include "common/…"` lines are expanded from `library` (kernels/common by default).
+ */
+export function kernel(name: string, code: string, decl: ContractDecl, library = COMMON_WGSL): Kernel {
+  let source: Assembled;
+  try {
+    source = assemble(`${name}.wgsl`, code, library);
+  } catch (e) {
+    throw new KernelError(name, (e as Error).message);
+  }
+  return { name, code: source.code, source, contract: checkContract(name, source.code, decl) };
+}
 
 export interface DispatchSpec {
   kernel: Kernel;
   /** WGSL `override` constants: compile-time config, part of the pipeline cache key. */
   constants?: Record<string, number>;
-  /** 32-bit words for `@binding(0) var<uniform>`; pass floats through `f32bits`. Omit when the kernel has none. */
-  uniforms?: ArrayLike<number>;
-  /** Storage buffers, bound in order after the uniforms. */
-  buffers: GPUBuffer[];
+  /** The fields of `struct Params` by name, packed as the kernel declares them (floats as f32). Omit when it has none. */
+  params?: Readonly<Record<string, ParamValue>>;
+  /** Storage buffers by name, bound in the kernel's declared order after the uniforms. */
+  buffers: Readonly<Record<string, GPUBuffer>>;
   /** Workgroup counts. */
   groups: readonly [number, number?, number?];
 }
@@ -65,14 +89,6 @@ export interface Counters {
   pipelines: number;
   /** Timestamp query sets alive (only while profiling; their buffers count in allocatedBuffers). */
   querySets: number;
-}
-
-const f32view = new Float32Array(1);
-const u32view = new Uint32Array(f32view.buffer);
-/** The bit pattern of a float32, for packing floats into u32 uniform words. */
-export function f32bits(x: number): number {
-  f32view[0] = x;
-  return u32view[0];
 }
 
 /** How the device was lost (GPUDeviceLostInfo, copied so it outlives the device). */
@@ -353,11 +369,11 @@ export class Runtime {
       (async () => {
         const err = await scope;
         if (!err) return;
-        // Compilation messages carry line numbers; they name the file the kernel came from.
+        // Compilation messages carry line numbers of the assembled source; name the file (kernel or include) and line.
         const info = await module.getCompilationInfo();
         const lines = info.messages
           .filter((m) => m.type === 'error')
-          .map((m) => `${k.name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+          .map((m) => `${sourceOf(k.source, m.lineNum)}:${m.linePos}: ${m.message}`);
         this.errors.push(new KernelError(k.name, lines.length ? lines.join('\n') : err.message));
       })(),
     );
@@ -368,24 +384,27 @@ export class Runtime {
 
   /** Records one dispatch into the current batch. */
   dispatch(spec: DispatchSpec): void {
-    this.assertDevice(spec.kernel.name);
+    const k = spec.kernel;
+    this.assertDevice(k.name);
     const [gx, gy = 1, gz = 1] = spec.groups;
-    this.checkDispatch(spec, [gx, gy, gz]);
+    const buffers = orderBuffers(k.name, k.contract, spec.buffers);
+    // Names are checked before anything is recorded: a kernel without uniforms refuses any param (writing nothing).
+    if (spec.params && k.contract.params.length === 0) packParams(k.name, k.contract, spec.params, this.uniformData, 0);
+    this.checkDispatch(k.name, buffers, [gx, gy, gz]);
     if (gx === 0 || gy === 0 || gz === 0) return;
-    const pipeline = this.pipeline(spec.kernel, spec.constants);
-    this.kernelsDispatched.add(spec.kernel.name);
+    const pipeline = this.pipeline(k, spec.constants);
+    this.kernelsDispatched.add(k.name);
     this.ensureEncoder();
     const entries: GPUBindGroupEntry[] = [];
-    if (spec.uniforms) {
-      const n = spec.uniforms.length;
-      if (n > MAX_UNIFORM_WORDS) throw new KernelError(spec.kernel.name, `more than ${MAX_UNIFORM_WORDS} uniform words`);
-      const slot = this.uniformSlots++;
-      this.uniformData.set(spec.uniforms, slot * MAX_UNIFORM_WORDS);
+    if (k.contract.params.length > 0) {
+      const slot = this.uniformSlots;
+      packParams(k.name, k.contract, spec.params ?? {}, this.uniformData, slot * MAX_UNIFORM_WORDS);
+      this.uniformSlots++;
       entries.push({ binding: 0, resource: { buffer: this.uniformBuffer!, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT } });
     }
-    for (const buffer of spec.buffers) entries.push({ binding: entries.length, resource: { buffer } });
-    const bindGroup = this.device.createBindGroup({ label: spec.kernel.name, layout: pipeline.getBindGroupLayout(0), entries });
-    if (this.profiler) return this.profiledDispatch(spec.kernel.name, pipeline, bindGroup, gx, gy, gz);
+    for (const buffer of buffers) entries.push({ binding: entries.length, resource: { buffer } });
+    const bindGroup = this.device.createBindGroup({ label: k.name, layout: pipeline.getBindGroupLayout(0), entries });
+    if (this.profiler) return this.profiledDispatch(k.name, pipeline, bindGroup, gx, gy, gz);
     if (!this.pass) this.pass = this.encoder!.beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
@@ -395,11 +414,11 @@ export class Runtime {
   }
 
   /** Refuses, before anything is recorded, a grid or a binding that this device's limits do not allow. */
-  private checkDispatch(spec: DispatchSpec, groups: number[]): void {
+  private checkDispatch(kernel: string, buffers: GPUBuffer[], groups: number[]): void {
     const lim = this.limits;
     const fail = (msg: string) => {
-      const shapes = [...new Set(spec.buffers)].map((b) => this.shapes.get(b)).filter((sh): sh is Shape => sh !== undefined);
-      return new WebgradError(spec.kernel.name, msg, shapes);
+      const shapes = [...new Set(buffers)].map((b) => this.shapes.get(b)).filter((sh): sh is Shape => sh !== undefined);
+      return new WebgradError(kernel, msg, shapes);
     };
     if (!groups.every((g) => Number.isInteger(g) && g >= 0)) throw fail(`workgroup counts must be non-negative integers, got ${groups.join('×')}`);
     const maxGroups = lim.maxComputeWorkgroupsPerDimension;
@@ -407,7 +426,7 @@ export class Runtime {
       throw fail(`needs ${groups.join('×')} workgroups; this device allows at most ${maxGroups} per dimension ` +
         '(maxComputeWorkgroupsPerDimension)');
     }
-    spec.buffers.forEach((b, i) => {
+    buffers.forEach((b, i) => {
       if (b.size > lim.maxStorageBufferBindingSize) {
         throw fail(`storage buffer ${i} holds ${b.size} bytes; this device binds at most ${lim.maxStorageBufferBindingSize} ` +
           '(maxStorageBufferBindingSize)');

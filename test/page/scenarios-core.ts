@@ -75,14 +75,54 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   compileError: async (_args, w) => {
-    const bad = w.kernel('broken_kernel', '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = 1u;\n}\n');
-    w.runtime().dispatch({ kernel: bad, buffers: [], groups: [1] });
+    const bad = w.kernel('broken_kernel', '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = 1u;\n}\n', {});
+    w.runtime().dispatch({ kernel: bad, buffers: {}, groups: [1] });
     try {
       await w.runtime().sync();
       return null;
     } catch (e) {
       return { name: (e as Error).name, message: (e as Error).message };
     }
+  },
+
+  includeCompileError: async (_args, w) => {
+    const library = { 'test/broken.wgsl': '// a helper with a type error on its line 3\nfn helper() -> f32 {\n  return 1u;\n}\n' };
+    const src = '//#include "test/broken.wgsl"\n@compute @workgroup_size(1)\nfn main() {\n  _ = helper();\n}\n';
+    const bad = w.kernel('includes_broken', src, {}, library);
+    w.runtime().dispatch({ kernel: bad, buffers: {}, groups: [1] });
+    try {
+      await w.runtime().sync();
+      return null;
+    } catch (e) {
+      return { name: (e as Error).name, message: (e as Error).message };
+    }
+  },
+
+  contractErrors: async (_args, w) => {
+    const src = 'struct Params { n: u32, s: f32 }\n@group(0) @binding(0) var<uniform> p: Params;\n' +
+      '@group(0) @binding(1) var<storage, read> x: array<f32>;\n@group(0) @binding(2) var<storage, read_write> y: array<f32>;\n' +
+      '@compute @workgroup_size(1)\nfn main() {\n  y[0] = x[0] * p.s + f32(p.n);\n}\n';
+    const message = (f: () => unknown) => {
+      try {
+        f();
+        return null;
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    };
+    const rt = w.runtime();
+    const scale = w.kernel('scale_probe', src, { params: { n: 'u32', s: 'f32' }, buffers: { x: 'read', y: 'read_write' } });
+    const x = w.tensor([2], [1]);
+    const y = w.zeros([1]);
+    const before = rt.stats().dispatches;
+    const errors = {
+      swapped: message(() => w.kernel('scale_probe', src, { params: { n: 'u32', s: 'f32' }, buffers: { y: 'read_write', x: 'read' } })),
+      missingParam: message(() => rt.dispatch({ kernel: scale, params: { n: 1 }, buffers: { x: x.buffer, y: y.buffer }, groups: [1] })),
+      extraBuffer: message(() => rt.dispatch({ kernel: scale, params: { n: 1, s: 3 }, buffers: { x: x.buffer, y: y.buffer, z: y.buffer }, groups: [1] })),
+    };
+    const recorded = rt.stats().dispatches - before;
+    rt.dispatch({ kernel: scale, params: { s: 3, n: 1 }, buffers: { y: y.buffer, x: x.buffer }, groups: [1] });
+    return { ...errors, recorded, y: [...(await y.toArray())] };
   },
 
   tidyAndPool: async (_args, w) => {

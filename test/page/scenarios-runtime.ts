@@ -114,8 +114,8 @@ export const SCENARIOS: Record<string, Scenario> = {
       // A buffer made outside the engine is checked when a dispatch binds it.
       const big = rt.device.createBuffer({ size: 160_000_000, usage: GPUBufferUsage.STORAGE });
       const poke = w.kernel('poke', '@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n' +
-        '@compute @workgroup_size(1)\nfn main() {\n  x[0] = 1.0;\n}\n');
-      const dispatchError = await caught(() => rt.dispatch({ kernel: poke, buffers: [big], groups: [1] }));
+        '@compute @workgroup_size(1)\nfn main() {\n  x[0] = 1.0;\n}\n', { buffers: { x: 'read_write' } });
+      const dispatchError = await caught(() => rt.dispatch({ kernel: poke, buffers: { x: big }, groups: [1] }));
       const dispatchSync = await caught(() => rt.sync());
       big.destroy();
       return { error, dispatchError, dispatchSync, limits: { binding: rt.device.limits.maxStorageBufferBindingSize, buffer: rt.device.limits.maxBufferSize },

@@ -14,7 +14,7 @@
 
 import { runtime } from '../engine';
 import { check, type Shape } from '../errors';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, noGrad, record, Tensor } from '../tensor';
 import { tensor } from '../creation';
 import { addScalar, mul, mulScalar, add } from './elementwise';
@@ -29,15 +29,31 @@ import fwdTiledSrc from '../../../kernels/attention_fwd_tiled.wgsl';
 import dqTiledSrc from '../../../kernels/attention_dq_tiled.wgsl';
 import dkvTiledSrc from '../../../kernels/attention_dkv_tiled.wgsl';
 
+// Both rungs share each pass's contract: rows, heads, lengths, q/k strides (batch, head, step) and the scale.
+const PARAMS = {
+  rows: 'u32', heads: 'u32', tq: 'u32', tk: 'u32', qsb: 'u32', qsh: 'u32', qst: 'u32', ksb: 'u32', ksh: 'u32', kst: 'u32',
+  scale: 'f32',
+} as const;
+const FWD: ContractDecl = {
+  params: PARAMS, buffers: { q: 'read', k: 'read', v: 'read', mask: 'read', o: 'read_write', lse: 'read_write' },
+};
+const DQ: ContractDecl = {
+  params: PARAMS,
+  buffers: { q: 'read', k: 'read', v: 'read', mask: 'read', o: 'read', lse: 'read', go: 'read', dq: 'read_write', dsum: 'read_write' },
+};
+const DKV: ContractDecl = {
+  params: PARAMS,
+  buffers: { q: 'read', k: 'read', v: 'read', mask: 'read', lse: 'read', go: 'read', dsum: 'read', dk: 'read_write', dv: 'read_write' },
+};
 const NAIVE = {
-  fwd: kernel('attention_fwd_naive', fwdNaiveSrc),
-  dq: kernel('attention_dq_naive', dqNaiveSrc),
-  dkv: kernel('attention_dkv_naive', dkvNaiveSrc),
+  fwd: kernel('attention_fwd_naive', fwdNaiveSrc, FWD),
+  dq: kernel('attention_dq_naive', dqNaiveSrc, DQ),
+  dkv: kernel('attention_dkv_naive', dkvNaiveSrc, DKV),
 };
 const TILED = {
-  fwd: kernel('attention_fwd_tiled', fwdTiledSrc),
-  dq: kernel('attention_dq_tiled', dqTiledSrc),
-  dkv: kernel('attention_dkv_tiled', dkvTiledSrc),
+  fwd: kernel('attention_fwd_tiled', fwdTiledSrc, FWD),
+  dq: kernel('attention_dq_tiled', dqTiledSrc, DQ),
+  dkv: kernel('attention_dkv_tiled', dkvTiledSrc, DKV),
 };
 
 /** Rows (queries or keys) per invocation of the tiled kernels, and the largest head size they hold in registers. */
@@ -170,9 +186,12 @@ function fused(
     : { DH: Dh, CH: Math.ceil(Dh / nch), MASKED: masked };
   const qs = strides(layout, H, Tq, Dh).map((s) => s / unit);
   const ks = strides(layout, H, Tk, Dh).map((s) => s / unit);
-  /** Uniforms and workgroups of a pass over the query rows (fwd, dq) or the key rows (dkv). */
+  /** Params and workgroups of a pass over the query rows (fwd, dq) or the key rows (dkv). */
   const pass = (T: number) => ({
-    uniforms: [tiled ? B * H : B * H * T, H, Tq, Tk, ...qs, ...ks, f32bits(scale)],
+    params: {
+      rows: tiled ? B * H : B * H * T, heads: H, tq: Tq, tk: Tk,
+      qsb: qs[0], qsh: qs[1], qst: qs[2], ksb: ks[0], ksh: ks[1], kst: ks[2], scale,
+    },
     groups: grid1d(tiled ? B * H * Math.ceil(T / TILE) : B * H * T * nch, 64),
   });
   const maskBuf = (mask?.t ?? q).buffer;
@@ -180,7 +199,8 @@ function fused(
 
   const o = empty(q.shape, 'attention'); // o: q's shape (B, H, Tq, Dh) or (B, Tq, H, Dh)
   const lse = empty([qRows], 'attention'); // per query row, (b·H + h)·Tq + i
-  rt.dispatch({ kernel: K.fwd, constants, ...pass(Tq), buffers: [q.buffer, k.buffer, v.buffer, maskBuf, o.buffer, lse.buffer] });
+  const qkv = { q: q.buffer, k: k.buffer, v: v.buffer, mask: maskBuf };
+  rt.dispatch({ kernel: K.fwd, constants, ...pass(Tq), buffers: { ...qkv, o: o.buffer, lse: lse.buffer } });
 
   const saved = o.view(o.shape); // the backward reads o (for D = Σ go·o); a view survives the caller disposing o
   record(o, 'attention', [q, k, v], (gy, needs) => {
@@ -188,7 +208,7 @@ function fused(
     const dsum = empty([qRows], 'attention');
     rt.dispatch({
       kernel: K.dq, constants, ...pass(Tq),
-      buffers: [q.buffer, k.buffer, v.buffer, maskBuf, saved.buffer, lse.buffer, gy.buffer, dq.buffer, dsum.buffer],
+      buffers: { ...qkv, o: saved.buffer, lse: lse.buffer, go: gy.buffer, dq: dq.buffer, dsum: dsum.buffer },
     });
     let dk: Tensor | null = null;
     let dv: Tensor | null = null;
@@ -197,7 +217,7 @@ function fused(
       dv = empty(v.shape, 'attention');
       rt.dispatch({
         kernel: K.dkv, constants, ...pass(Tk),
-        buffers: [q.buffer, k.buffer, v.buffer, maskBuf, lse.buffer, gy.buffer, dsum.buffer, dk.buffer, dv.buffer],
+        buffers: { ...qkv, lse: lse.buffer, go: gy.buffer, dsum: dsum.buffer, dk: dk.buffer, dv: dv.buffer },
       });
     }
     dsum.dispose();

@@ -19,7 +19,7 @@
 
 import { runtime } from '../engine';
 import { check, type Shape } from '../errors';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, isGradEnabled, record, sameShape, Tensor } from '../tensor';
 import { exp, mul, mulScalar, neg, sub } from './elementwise';
 import { mean, sum } from './reduce';
@@ -30,11 +30,20 @@ import sumSrc from '../../../kernels/club_sum.wgsl';
 import backwardSrc from '../../../kernels/club_backward.wgsl';
 import backwardVec4Src from '../../../kernels/club_backward_vec4.wgsl';
 
-const CLUB_FORWARD = kernel('club_forward', forwardSrc);
-const CLUB_FORWARD_VEC4 = kernel('club_forward_vec4', forwardVec4Src);
-const CLUB_SUM = kernel('club_sum', sumSrc);
-const CLUB_BACKWARD = kernel('club_backward', backwardSrc);
-const CLUB_BACKWARD_VEC4 = kernel('club_backward_vec4', backwardVec4Src);
+// Each vec4 rung keeps its scalar rung's contract.
+const FORWARD: ContractDecl = {
+  params: { n: 'u32', cols: 'u32' },
+  buffers: { mu: 'read', logvar: 'read', y: 'read', part: 'read_write', stats: 'read_write' },
+};
+const BACKWARD: ContractDecl = {
+  params: { total: 'u32', cols: 'u32', scale: 'f32' },
+  buffers: { mu: 'read', logvar: 'read', y: 'read', stats: 'read', gy: 'read', dmu: 'read_write', dlogvar: 'read_write', dy: 'read_write' },
+};
+const CLUB_FORWARD = kernel('club_forward', forwardSrc, FORWARD);
+const CLUB_FORWARD_VEC4 = kernel('club_forward_vec4', forwardVec4Src, FORWARD);
+const CLUB_SUM = kernel('club_sum', sumSrc, { params: { cols: 'u32', scale: 'f32' }, buffers: { part: 'read', y: 'read_write' } });
+const CLUB_BACKWARD = kernel('club_backward', backwardSrc, BACKWARD);
+const CLUB_BACKWARD_VEC4 = kernel('club_backward_vec4', backwardVec4Src, BACKWARD);
 
 export interface ClubOptions {
   /**
@@ -88,21 +97,25 @@ function fused(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, n:
   rt.dispatch({
     kernel: vec4 ? CLUB_FORWARD_VEC4 : CLUB_FORWARD,
     constants: { MODE: mode, SAVE: save ? 1 : 0 },
-    uniforms: [n, cols],
-    buffers: [mu.buffer, logvar.buffer, y.buffer, part.buffer, stats.buffer],
+    params: { n, cols },
+    buffers: { mu: mu.buffer, logvar: logvar.buffer, y: y.buffer, part: part.buffer, stats: stats.buffer },
     groups: vec4 ? grid1d(cols / 4, 16) : grid1d(cols, 64),
   });
   const out = empty([], op);
-  rt.dispatch({ kernel: CLUB_SUM, uniforms: [cols, f32bits(scale)], buffers: [part.buffer, out.buffer], groups: [1] });
+  rt.dispatch({ kernel: CLUB_SUM, params: { cols, scale }, buffers: { part: part.buffer, y: out.buffer }, groups: [1] });
   part.dispose();
 
   record(out, op, [mu, logvar, y], (gy, needs) => {
     const grads = [mu, logvar, y].map((x) => empty(x.shape, op)); //     dmu, dlogvar, dy: one pass writes all three
+    const [dmu, dlogvar, dy] = grads;
     rt.dispatch({
       kernel: vec4 ? CLUB_BACKWARD_VEC4 : CLUB_BACKWARD,
       constants: { MODE: mode },
-      uniforms: [mu.size, cols, f32bits(scale)],
-      buffers: [mu.buffer, logvar.buffer, y.buffer, stats.buffer, gy.buffer, ...grads.map((g) => g.buffer)],
+      params: { total: mu.size, cols, scale },
+      buffers: {
+        mu: mu.buffer, logvar: logvar.buffer, y: y.buffer, stats: stats.buffer, gy: gy.buffer,
+        dmu: dmu.buffer, dlogvar: dlogvar.buffer, dy: dy.buffer,
+      },
       groups: grid1d(vec4 ? mu.size / 4 : mu.size, 64),
     });
     return grads.map((g, i) => {

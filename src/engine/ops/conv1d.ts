@@ -37,13 +37,45 @@ import naiveSrc from '../../../kernels/conv1d_naive.wgsl';
 import naiveDxSrc from '../../../kernels/conv1d_naive_dx.wgsl';
 import naiveDwSrc from '../../../kernels/conv1d_naive_dw.wgsl';
 
-const TILED = kernel('conv1d_tiled', tiledSrc);
-const WINDOW = kernel('conv1d_window', windowSrc);
-const WGRAD = kernel('conv1d_wgrad', wgradSrc);
-const COMBINE = kernel('conv1d_wgrad_combine', combineSrc);
-const NAIVE = kernel('conv1d_naive', naiveSrc);
-const NAIVE_DX = kernel('conv1d_naive_dx', naiveDxSrc);
-const NAIVE_DW = kernel('conv1d_naive_dw', naiveDwSrc);
+const CONV_BUFFERS = { inp: 'read', w: 'read', bias: 'read', out: 'read_write' } as const;
+const TILED = kernel('conv1d_tiled', tiledSrc, {
+  params: {
+    N: 'u32', Tout: 'u32', Tin: 'u32', CoutTot: 'u32', CoutG: 'u32', CinG: 'u32', CinTot: 'u32', K: 'u32', wG: 'u32',
+    wC: 'u32', wR: 'u32', A: 'i32', Dk: 'i32', off: 'i32', tilesPerGroup: 'u32', hasBias: 'u32',
+  },
+  buffers: CONV_BUFFERS,
+});
+const WINDOW = kernel('conv1d_window', windowSrc, {
+  params: {
+    B: 'u32', Tout: 'u32', Tin: 'u32', CoutTot: 'u32', CoutG: 'u32', CinG: 'u32', CinTot: 'u32', K: 'u32', wG: 'u32',
+    wC: 'u32', wR: 'u32', off: 'i32', kw0: 'u32', kwStep: 'u32', tilesT: 'u32', tilesPerGroup: 'u32', hasBias: 'u32',
+  },
+  buffers: CONV_BUFFERS,
+});
+const WGRAD = kernel('conv1d_wgrad', wgradSrc, {
+  params: {
+    N: 'u32', Tout: 'u32', T: 'u32', Cout: 'u32', CoutG: 'u32', CinG: 'u32', Cin: 'u32', K: 'u32', J1: 'u32',
+    stride: 'u32', dil: 'u32', padLeft: 'u32', chunk: 'u32', tilesPerGroup: 'u32', hasBias: 'u32', colTiles: 'u32',
+    tiles: 'u32',
+  },
+  buffers: { x: 'read', gy: 'read', part: 'read_write' },
+});
+const COMBINE = kernel('conv1d_wgrad_combine', combineSrc, {
+  params: { n: 'u32', J1: 'u32', Z: 'u32', hasBias: 'u32' }, buffers: { part: 'read', dw: 'read_write', db: 'read_write' },
+});
+// The naive rungs share their geometry params (naiveParams).
+const NAIVE_GEOMETRY = {
+  T: 'u32', Tout: 'u32', Cin: 'u32', Cout: 'u32', CinG: 'u32', CoutG: 'u32', K: 'u32', stride: 'u32', dil: 'u32', padLeft: 'u32',
+} as const;
+const NAIVE = kernel('conv1d_naive', naiveSrc, {
+  params: { total: 'u32', ...NAIVE_GEOMETRY, hasBias: 'u32' }, buffers: { x: 'read', w: 'read', bias: 'read', y: 'read_write' },
+});
+const NAIVE_DX = kernel('conv1d_naive_dx', naiveDxSrc, {
+  params: { total: 'u32', ...NAIVE_GEOMETRY }, buffers: { gy: 'read', w: 'read', dx: 'read_write' },
+});
+const NAIVE_DW = kernel('conv1d_naive_dw', naiveDwSrc, {
+  params: { total: 'u32', B: 'u32', ...NAIVE_GEOMETRY }, buffers: { x: 'read', gy: 'read', dw: 'read_write' },
+});
 
 export type Conv1dKernel = 'naive' | 'tiled' | 'window' | 'matmul';
 export const CONV1D_KERNELS: readonly Conv1dKernel[] = ['naive', 'tiled', 'window', 'matmul'];
@@ -179,9 +211,11 @@ function tiledConv(g: Conv1dGeometry, inp: Tensor, weight: Tensor, bias: Tensor 
   runtime().dispatch({
     kernel: TILED,
     constants: { ROWS: rows, DIV: transposed ? stride : 1 },
-    // i32 uniforms go in as their two's-complement bit patterns (>>> 0).
-    uniforms: [N, outT, inT, outC, outG, inG, inC, K, wG, wC, wR, A >>> 0, Dk >>> 0, off >>> 0, tilesPerGroup, bias ? 1 : 0],
-    buffers: [inp.buffer, weight.buffer, (bias ?? weight).buffer, out.buffer],
+    params: {
+      N, Tout: outT, Tin: inT, CoutTot: outC, CoutG: outG, CinG: inG, CinTot: inC, K, wG, wC, wR, A, Dk, off, tilesPerGroup,
+      hasBias: bias ? 1 : 0,
+    },
+    buffers: { inp: inp.buffer, w: weight.buffer, bias: (bias ?? weight).buffer, out: out.buffer },
     groups: [Math.ceil(N / (TILE_COLS * WG)), groups * tilesPerGroup],
   });
   return out;
@@ -206,8 +240,12 @@ function windowConv(g: Conv1dGeometry, inp: Tensor, weight: Tensor, bias: Tensor
   runtime().dispatch({
     kernel: WINDOW,
     constants: { ROWS: rows, KS: K },
-    uniforms: [B, outT, inT, outC, outG, inG, inC, K, wG, wC, wR, off >>> 0, kw0, kwStep >>> 0, tilesT, tilesPerGroup, bias ? 1 : 0],
-    buffers: [inp.buffer, weight.buffer, (bias ?? weight).buffer, out.buffer],
+    params: {
+      B, Tout: outT, Tin: inT, CoutTot: outC, CoutG: outG, CinG: inG, CinTot: inC, K, wG, wC, wR, off, kw0,
+      kwStep: kwStep >>> 0, // a u32 in the kernel: −1 wraps, and so does its index arithmetic
+      tilesT, tilesPerGroup, hasBias: bias ? 1 : 0,
+    },
+    buffers: { inp: inp.buffer, w: weight.buffer, bias: (bias ?? weight).buffer, out: out.buffer },
     groups: [Math.ceil((B * tilesT) / WG), groups * tilesPerGroup],
   });
   return out;
@@ -236,17 +274,19 @@ function tiledWeightGrad(g: Conv1dGeometry, x: Tensor, gy: Tensor, withBias: boo
   rt.dispatch({
     kernel: WGRAD,
     constants: { ROWS: rows },
-    uniforms: [N, Tout, T, Cout, CoutG, CinG, Cin, K, J1, stride, dilation, padLeft, chunk, tilesPerGroup, withBias ? 1 : 0,
-      colTiles, tiles * Z],
-    buffers: [x.buffer, gy.buffer, part.buffer],
+    params: {
+      N, Tout, T, Cout, CoutG, CinG, Cin, K, J1, stride, dil: dilation, padLeft, chunk, tilesPerGroup,
+      hasBias: withBias ? 1 : 0, colTiles, tiles: tiles * Z,
+    },
+    buffers: { x: x.buffer, gy: gy.buffer, part: part.buffer },
     groups: grid1d(tiles * Z, WG),
   });
   if (direct) return [dw, null];
   const db = empty(withBias ? [Cout] : [1], 'conv1d'); // without a bias, a scratch target for the unused binding
   rt.dispatch({
     kernel: COMBINE,
-    uniforms: [Cout * J1, J1, Z, withBias ? 1 : 0],
-    buffers: [part.buffer, dw.buffer, db.buffer],
+    params: { n: Cout * J1, J1, Z, hasBias: withBias ? 1 : 0 },
+    buffers: { part: part.buffer, dw: dw.buffer, db: db.buffer },
     groups: grid1d(Cout * J1, 64),
   });
   part.dispose();
@@ -255,17 +295,17 @@ function tiledWeightGrad(g: Conv1dGeometry, x: Tensor, gy: Tensor, withBias: boo
   return [dw, null];
 }
 
-function naiveUniforms(g: Conv1dGeometry): number[] {
+function naiveParams(g: Conv1dGeometry): Record<keyof typeof NAIVE_GEOMETRY, number> {
   const { T, Tout, Cin, Cout, groups, K, stride, dilation, padLeft } = g;
-  return [T, Tout, Cin, Cout, Cin / groups, Cout / groups, K, stride, dilation, padLeft];
+  return { T, Tout, Cin, Cout, CinG: Cin / groups, CoutG: Cout / groups, K, stride, dil: dilation, padLeft };
 }
 
 function naiveForward(g: Conv1dGeometry, x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const y = empty([g.B, g.Cout, g.Tout], 'conv1d');
   runtime().dispatch({
     kernel: NAIVE,
-    uniforms: [y.size, ...naiveUniforms(g), bias ? 1 : 0],
-    buffers: [x.buffer, weight.buffer, (bias ?? weight).buffer, y.buffer],
+    params: { total: y.size, ...naiveParams(g), hasBias: bias ? 1 : 0 },
+    buffers: { x: x.buffer, w: weight.buffer, bias: (bias ?? weight).buffer, y: y.buffer },
     groups: grid1d(y.size, 64),
   });
   return y;
@@ -275,8 +315,8 @@ function naiveDx(g: Conv1dGeometry, gy: Tensor, weight: Tensor): Tensor {
   const dx = empty([g.B, g.Cin, g.T], 'conv1d');
   runtime().dispatch({
     kernel: NAIVE_DX,
-    uniforms: [dx.size, ...naiveUniforms(g)],
-    buffers: [gy.buffer, weight.buffer, dx.buffer],
+    params: { total: dx.size, ...naiveParams(g) },
+    buffers: { gy: gy.buffer, w: weight.buffer, dx: dx.buffer },
     groups: grid1d(dx.size, 64),
   });
   return dx;
@@ -286,8 +326,8 @@ function naiveDw(g: Conv1dGeometry, x: Tensor, gy: Tensor): Tensor {
   const dw = empty([g.Cout, g.Cin / g.groups, g.K], 'conv1d');
   runtime().dispatch({
     kernel: NAIVE_DW,
-    uniforms: [dw.size, g.B, ...naiveUniforms(g)],
-    buffers: [x.buffer, gy.buffer, dw.buffer],
+    params: { total: dw.size, B: g.B, ...naiveParams(g) },
+    buffers: { x: x.buffer, gy: gy.buffer, dw: dw.buffer },
     groups: grid1d(dw.size, 64),
   });
   return dw;

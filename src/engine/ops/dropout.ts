@@ -3,12 +3,14 @@
 
 import { runtime } from '../engine';
 import { check } from '../errors';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel } from '../runtime';
 import { nextSeed } from '../creation';
 import { assertLive, empty, record, Tensor } from '../tensor';
 import dropoutSrc from '../../../kernels/dropout.wgsl';
 
-const DROPOUT = kernel('dropout', dropoutSrc);
+const DROPOUT = kernel('dropout', dropoutSrc, {
+  params: { n4: 'u32', seed: 'u32', threshold: 'u32', scale: 'f32' }, buffers: { x: 'read', y: 'read_write' },
+});
 
 export interface DropoutOptions {
   /** Fixes the mask (the op is deterministic given it); default: the next seed of the global sequence (manualSeed). */
@@ -37,8 +39,8 @@ function applyMask(x: Tensor, p: number, seed: number): Tensor {
   const n4 = Math.ceil(x.size / 4); // whole vec4s: buffers are allocated in 16-byte units
   runtime().dispatch({
     kernel: DROPOUT,
-    uniforms: [n4, seed, dropoutThreshold(p), f32bits(1 / (1 - p))],
-    buffers: [x.buffer, y.buffer],
+    params: { n4, seed, threshold: dropoutThreshold(p), scale: 1 / (1 - p) },
+    buffers: { x: x.buffer, y: y.buffer },
     groups: grid1d(n4, 64),
   });
   return y;

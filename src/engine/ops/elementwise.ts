@@ -7,7 +7,7 @@
 
 import { runtime } from '../engine';
 import { check, fmtShape, type Shape } from '../errors';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel } from '../runtime';
 import { assertLive, checkShape, empty, noGrad, record, sameShape, Tensor } from '../tensor';
 import { broadcastAxes, broadcastShapes, broadcastStrides, collapseAxes } from '../broadcast';
 import { sum } from './reduce';
@@ -16,10 +16,13 @@ import unaryGradSrc from '../../../kernels/unary_grad.wgsl';
 import binarySrc from '../../../kernels/binary.wgsl';
 import binaryGradSrc from '../../../kernels/binary_grad.wgsl';
 
-const UNARY = kernel('unary', unarySrc);
-const UNARY_GRAD = kernel('unary_grad', unaryGradSrc);
-const BINARY = kernel('binary', binarySrc);
-const BINARY_GRAD = kernel('binary_grad', binaryGradSrc);
+const UNARY = kernel('unary', unarySrc, { params: { n: 'u32', s: 'f32' }, buffers: { x: 'read', y: 'read_write' } });
+const UNARY_GRAD = kernel('unary_grad', unaryGradSrc, { params: { n: 'u32', s: 'f32' }, buffers: { x: 'read', gy: 'read', gx: 'read_write' } });
+const BROADCAST_PARAMS = { n: 'u32', axes: 'array<vec4<u32>, 8>' } as const;
+const BINARY = kernel('binary', binarySrc, { params: BROADCAST_PARAMS, buffers: { a: 'read', b: 'read', y: 'read_write' } });
+const BINARY_GRAD = kernel('binary_grad', binaryGradSrc, {
+  params: BROADCAST_PARAMS, buffers: { gy: 'read', a: 'read', b: 'read', g: 'read_write' },
+});
 
 // ------------------------------------------------------------------------------------------------ unary
 
@@ -34,8 +37,8 @@ function unary(op: U, x: Tensor, s = 0): Tensor {
   runtime().dispatch({
     kernel: UNARY,
     constants: { OP: op },
-    uniforms: [x.size, f32bits(s)],
-    buffers: [x.buffer, y.buffer],
+    params: { n: x.size, s },
+    buffers: { x: x.buffer, y: y.buffer },
     groups: grid1d(Math.ceil(x.size / 4), 64),
   });
   return y;
@@ -47,8 +50,8 @@ function unaryGrad(op: U, x: Tensor, gy: Tensor, s = 0): Tensor {
   runtime().dispatch({
     kernel: UNARY_GRAD,
     constants: { OP: op },
-    uniforms: [x.size, f32bits(s)],
-    buffers: [x.buffer, gy.buffer, gx.buffer],
+    params: { n: x.size, s },
+    buffers: { x: x.buffer, gy: gy.buffer, gx: gx.buffer },
     groups: grid1d(Math.ceil(x.size / 4), 64),
   });
   return gx;
@@ -132,25 +135,26 @@ const enum B {
   Add = 0, Sub, Mul, Div, Maximum, CopyA,
 }
 
-/** Most axes the broadcasting kernels take after collapseAxes (one vec4<u32> of uniforms each). */
+/** Most axes the broadcasting kernels take after collapseAxes (one vec4<u32> of `axes` each). */
 const MAX_RANK = 8;
 
 /**
  * How binary.wgsl / binary_grad.wgsl read inputs a and b (shapes `inputs`) broadcast to `shape`: pipeline constants
  * (SAME when nothing is repeated, so no index math; else RANK, ALIGNED when the innermost collapsed axis holds whole
- * vec4s, and A_ROW / B_ROW when an input runs along that axis rather than repeating one element) and uniforms
- * (n, then length and both strides per collapsed axis, innermost first). Throws WebgradError(op) past MAX_RANK axes.
+ * vec4s, and A_ROW / B_ROW when an input runs along that axis rather than repeating one element) and params
+ * (n, and `axes`: length and both strides per collapsed axis, innermost first). Throws WebgradError(op) past MAX_RANK
+ * axes.
  */
-function broadcastConfig(op: string, shape: Shape, inputs: [Shape, Shape]): { constants: Record<string, number>; uniforms: number[] } {
+function broadcastConfig(op: string, shape: Shape, inputs: [Shape, Shape]): { constants: Record<string, number>; params: { n: number; axes: number[] } } {
   const n = shapeSizeOf(shape);
-  if (inputs.every((s) => shapeSizeOf(s) === n)) return { constants: { SAME: 1 }, uniforms: [n, 0, 0, 0] };
+  if (inputs.every((s) => shapeSizeOf(s) === n)) return { constants: { SAME: 1 }, params: { n, axes: [] } };
   const { shape: dims, strides } = collapseAxes(shape, inputs.map((s) => broadcastStrides(s, shape)));
   const r = dims.length;
   check(r <= MAX_RANK, op, `broadcast needs ${r} separate axes; at most ${MAX_RANK} are supported`, [...inputs, shape]);
-  const uniforms = [n, 0, 0, 0];
+  const axes: number[] = [];
   for (let k = 0; k < MAX_RANK; k++) {
     const d = r - 1 - k;
-    uniforms.push(...(d >= 0 ? [dims[d], strides[0][d], strides[1][d], 0] : [0, 0, 0, 0]));
+    axes.push(...(d >= 0 ? [dims[d], strides[0][d], strides[1][d], 0] : [0, 0, 0, 0]));
   }
   const constants = {
     SAME: 0,
@@ -159,7 +163,7 @@ function broadcastConfig(op: string, shape: Shape, inputs: [Shape, Shape]): { co
     A_ROW: strides[0][r - 1] === 1 ? 1 : 0,
     B_ROW: strides[1][r - 1] === 1 ? 1 : 0,
   };
-  return { constants, uniforms };
+  return { constants, params: { n, axes } };
 }
 
 function shapeSizeOf(s: Shape): number {
@@ -173,8 +177,8 @@ function binaryKernel(op: B, a: Tensor, b: Tensor, shape: Shape, name = 'binary'
   runtime().dispatch({
     kernel: BINARY,
     constants: { OP: op, ...cfg.constants },
-    uniforms: cfg.uniforms,
-    buffers: [a.buffer, b.buffer, y.buffer],
+    params: cfg.params,
+    buffers: { a: a.buffer, b: b.buffer, y: y.buffer },
     groups: grid1d(Math.ceil(y.size / 4), 64),
   });
   return y;
@@ -187,8 +191,8 @@ function binaryGradKernel(op: B, which: 0 | 1, gy: Tensor, a: Tensor, b: Tensor)
   runtime().dispatch({
     kernel: BINARY_GRAD,
     constants: { OP: op, WHICH: which, ...cfg.constants },
-    uniforms: cfg.uniforms,
-    buffers: [gy.buffer, a.buffer, b.buffer, g.buffer],
+    params: cfg.params,
+    buffers: { gy: gy.buffer, a: a.buffer, b: b.buffer, g: g.buffer },
     groups: grid1d(Math.ceil(g.size / 4), 64),
   });
   return g;
@@ -267,8 +271,8 @@ export function expand(x: Tensor, shape: Shape): Tensor {
     runtime().dispatch({
       kernel: BINARY,
       constants: { OP: B.CopyA, ...cfg.constants },
-      uniforms: cfg.uniforms,
-      buffers: [x.buffer, x.buffer, y.buffer],
+      params: cfg.params,
+      buffers: { a: x.buffer, b: x.buffer, y: y.buffer },
       groups: grid1d(Math.ceil(y.size / 4), 64),
     });
   }

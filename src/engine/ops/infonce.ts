@@ -27,7 +27,7 @@
 
 import { runtime } from '../engine';
 import { check, type Shape } from '../errors';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel } from '../runtime';
 import { full } from '../creation';
 import { assertLive, empty, isGradEnabled, record, Tensor } from '../tensor';
 import { div, maximum, mul, mulScalar, sqrt, sub } from './elementwise';
@@ -44,14 +44,28 @@ import gradSrc from '../../../kernels/infonce_grad.wgsl';
 import renormSrc from '../../../kernels/infonce_renorm.wgsl';
 import renormVec4Src from '../../../kernels/infonce_renorm_vec4.wgsl';
 
-const INFONCE_NORMALIZE = kernel('infonce_normalize', normalizeSrc);
-const INFONCE_NORMALIZE_VEC4 = kernel('infonce_normalize_vec4', normalizeVec4Src);
-const INFONCE_LOGITS = kernel('infonce_logits', logitsSrc);
-const INFONCE_ROWS = kernel('infonce_rows', rowsSrc);
-const INFONCE_MEAN = kernel('infonce_mean', meanSrc);
-const INFONCE_GRAD = kernel('infonce_grad', gradSrc);
-const INFONCE_RENORM = kernel('infonce_renorm', renormSrc);
-const INFONCE_RENORM_VEC4 = kernel('infonce_renorm_vec4', renormVec4Src);
+// The row kernels' params: counts in floats, or in vec4s (d4, ds4) for the vec4 rungs.
+const ROW_PARAMS = { n: 'u32', m: 'u32', d: 'u32', ds: 'u32', eps: 'f32' } as const;
+const ROW_PARAMS_VEC4 = { n: 'u32', m: 'u32', d4: 'u32', ds4: 'u32', eps: 'f32' } as const;
+const NORMALIZE_BUFFERS = { a: 'read', pos: 'read', neg: 'read', xhat: 'read_write', norm: 'read_write' } as const;
+const RENORM_BUFFERS = { xhat: 'read', norm: 'read', dxhat: 'read', da: 'read_write', dp: 'read_write', dneg: 'read_write' } as const;
+const INFONCE_NORMALIZE = kernel('infonce_normalize', normalizeSrc, { params: ROW_PARAMS, buffers: NORMALIZE_BUFFERS });
+const INFONCE_NORMALIZE_VEC4 = kernel('infonce_normalize_vec4', normalizeVec4Src, { params: ROW_PARAMS_VEC4, buffers: NORMALIZE_BUFFERS });
+const INFONCE_LOGITS = kernel('infonce_logits', logitsSrc, {
+  params: { n: 'u32', q: 'u32', c: 'u32', ds: 'u32', d: 'u32', cbase: 'u32', off: 'u32', tilesQ: 'u32', inv_tau: 'f32' },
+  buffers: { xhat: 'read', logits: 'read_write' },
+});
+const INFONCE_ROWS = kernel('infonce_rows', rowsSrc, {
+  params: { n: 'u32', c: 'u32', ds4: 'u32', inv_tau: 'f32', gscale: 'f32' },
+  buffers: { xhat: 'read', logits: 'read_write', rowloss: 'read_write' },
+});
+const INFONCE_MEAN = kernel('infonce_mean', meanSrc, { params: { n: 'u32', scale: 'f32' }, buffers: { rowloss: 'read', y: 'read_write' } });
+const INFONCE_GRAD = kernel('infonce_grad', gradSrc, {
+  params: { n: 'u32', q: 'u32', c: 'u32', ds4: 'u32', cbase: 'u32', off: 'u32', chunks: 'u32', tilesN: 'u32', tilesQ: 'u32' },
+  buffers: { xhat: 'read', g: 'read', gy: 'read', dxhat: 'read_write' },
+});
+const INFONCE_RENORM = kernel('infonce_renorm', renormSrc, { params: ROW_PARAMS, buffers: RENORM_BUFFERS });
+const INFONCE_RENORM_VEC4 = kernel('infonce_renorm_vec4', renormVec4Src, { params: ROW_PARAMS_VEC4, buffers: RENORM_BUFFERS });
 
 export interface InfoNCEOptions {
   /** τ > 0: the logits are cosine similarities divided by τ. */
@@ -124,33 +138,33 @@ function fused(
   const grad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
   // The row normalisation and its backward read and write the inputs' own layout: as vec4s when D allows.
   const vec4 = d % 4 === 0;
-  const rowDims = vec4 ? [d / 4, ds4] : [d, ds];
+  const rowParams: Record<string, number> = vec4 ? { n, m, d4: d / 4, ds4, eps } : { n, m, d, ds, eps };
 
   const xhat = empty([rows, ds], 'infoNCE'); //                   x̂, zero-padded to ds
   const norm = empty([rows], 'infoNCE'); //                       ‖x‖
   rt.dispatch({
     kernel: vec4 ? INFONCE_NORMALIZE_VEC4 : INFONCE_NORMALIZE,
-    uniforms: [n, m, ...rowDims, f32bits(eps)],
-    buffers: [a.buffer, p.buffer, (neg ?? a).buffer, xhat.buffer, norm.buffer],
+    params: rowParams,
+    buffers: { a: a.buffer, pos: p.buffer, neg: (neg ?? a).buffer, xhat: xhat.buffer, norm: norm.buffer },
     groups: [Math.ceil(rows / 16)],
   });
   const g = empty([n, c], 'infoNCE'); //                          logits, then (softmax − onehot)/(τN) when recording
   rt.dispatch({
     kernel: INFONCE_LOGITS,
-    uniforms: [n, q, c, ds, d, cbase, off, tilesQ, f32bits(1 / tau)],
-    buffers: [xhat.buffer, g.buffer],
+    params: { n, q, c, ds, d, cbase, off, tilesQ, inv_tau: 1 / tau },
+    buffers: { xhat: xhat.buffer, logits: g.buffer },
     groups: grid1d(tilesN * tilesQ, 16),
   });
   const rowloss = empty([n], 'infoNCE');
   rt.dispatch({
     kernel: INFONCE_ROWS,
     constants: { INBATCH: inBatch ? 1 : 0, SAVE_GRAD: grad ? 1 : 0 },
-    uniforms: [n, c, ds4, f32bits(1 / tau), f32bits(1 / (tau * n))],
-    buffers: [xhat.buffer, g.buffer, rowloss.buffer],
+    params: { n, c, ds4, inv_tau: 1 / tau, gscale: 1 / (tau * n) },
+    buffers: { xhat: xhat.buffer, logits: g.buffer, rowloss: rowloss.buffer },
     groups: [Math.ceil(n / 16)],
   });
   const y = empty([], 'infoNCE');
-  rt.dispatch({ kernel: INFONCE_MEAN, uniforms: [n, f32bits(1 / n)], buffers: [rowloss.buffer, y.buffer], groups: [1] });
+  rt.dispatch({ kernel: INFONCE_MEAN, params: { n, scale: 1 / n }, buffers: { rowloss: rowloss.buffer, y: y.buffer }, groups: [1] });
   rowloss.dispose();
 
   record(y, 'infoNCE', inputs, (gy, needs) => {
@@ -160,16 +174,19 @@ function fused(
     rt.dispatch({
       kernel: INFONCE_GRAD,
       constants: { INBATCH: inBatch ? 1 : 0 },
-      uniforms: [n, q, c, ds4, cbase, off, chunks, tilesN, tilesQ],
-      buffers: [xhat.buffer, g.buffer, gy.buffer, dxhat.buffer],
+      params: { n, q, c, ds4, cbase, off, chunks, tilesN, tilesQ },
+      buffers: { xhat: xhat.buffer, g: g.buffer, gy: gy.buffer, dxhat: dxhat.buffer },
       groups: grid1d(tiles * chunks, 16),
     });
     const grads = inputs.map((t) => empty(t.shape, 'infoNCE'));
     const spare = neg ? null : empty([4], 'infoNCE'); //           stands in for dneg when there are no negatives
     rt.dispatch({
       kernel: vec4 ? INFONCE_RENORM_VEC4 : INFONCE_RENORM,
-      uniforms: [n, m, ...rowDims, f32bits(eps)],
-      buffers: [xhat.buffer, norm.buffer, dxhat.buffer, grads[0].buffer, grads[1].buffer, (grads[2] ?? spare!).buffer],
+      params: rowParams,
+      buffers: {
+        xhat: xhat.buffer, norm: norm.buffer, dxhat: dxhat.buffer,
+        da: grads[0].buffer, dp: grads[1].buffer, dneg: (grads[2] ?? spare!).buffer,
+      },
       groups: [Math.ceil(rows / 16)],
     });
     dxhat.dispose();

@@ -3,16 +3,25 @@
 
 import { runtime } from '../engine';
 import { check, fmtShape } from '../errors';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, shapeSize, Tensor } from '../tensor';
 import { sum } from './reduce';
 import fwdSrc from '../../../kernels/layernorm.wgsl';
 import gradXSrc from '../../../kernels/layernorm_grad_x.wgsl';
 import gradParamsSrc from '../../../kernels/layernorm_grad_params.wgsl';
 
-const LAYERNORM = kernel('layernorm', fwdSrc);
-const LAYERNORM_GRAD_X = kernel('layernorm_grad_x', gradXSrc);
-const LAYERNORM_GRAD_PARAMS = kernel('layernorm_grad_params', gradParamsSrc);
+const LAYERNORM = kernel('layernorm', fwdSrc, {
+  params: { rows: 'u32', c: 'u32', eps: 'f32' },
+  buffers: { x: 'read', gamma: 'read', beta: 'read', y: 'read_write', mean: 'read_write', rstd: 'read_write' },
+});
+const LAYERNORM_GRAD_X = kernel('layernorm_grad_x', gradXSrc, {
+  params: { rows: 'u32', c: 'u32' },
+  buffers: { x: 'read', gamma: 'read', mean: 'read', rstd: 'read', gy: 'read', dx: 'read_write' },
+});
+const LAYERNORM_GRAD_PARAMS = kernel('layernorm_grad_params', gradParamsSrc, {
+  params: { rows: 'u32', c: 'u32', chunk: 'u32', nchunks: 'u32' },
+  buffers: { x: 'read', mean: 'read', rstd: 'read', gy: 'read', dgamma: 'read_write', dbeta: 'read_write' },
+});
 
 /** dgamma/dbeta chunking: about this many invocations in total, each looping over at least MIN_ROWS rows. */
 const TARGET_INVOCATIONS = 1024;
@@ -44,8 +53,9 @@ export function layerNorm(x: Tensor, gamma?: Tensor | null, beta?: Tensor | null
   rt.dispatch({
     kernel: LAYERNORM,
     constants: { HAS_GAMMA: gamma ? 1 : 0, HAS_BETA: beta ? 1 : 0 },
-    uniforms: [rows, c, f32bits(eps)],
-    buffers: [x.buffer, (gamma ?? x).buffer, (beta ?? x).buffer, y.buffer, mean.buffer, rstd.buffer],
+    params: { rows, c, eps },
+    // Without gamma or beta, x stands in for the binding (HAS_GAMMA / HAS_BETA = 0: never read).
+    buffers: { x: x.buffer, gamma: (gamma ?? x).buffer, beta: (beta ?? x).buffer, y: y.buffer, mean: mean.buffer, rstd: rstd.buffer },
     groups: grid1d(c > 0 ? rows : 0, 64),
   });
 
@@ -60,8 +70,8 @@ export function layerNorm(x: Tensor, gamma?: Tensor | null, beta?: Tensor | null
       rt.dispatch({
         kernel: LAYERNORM_GRAD_X,
         constants: { HAS_GAMMA: gamma ? 1 : 0 },
-        uniforms: [rows, c],
-        buffers: [x.buffer, (gamma ?? x).buffer, mean.buffer, rstd.buffer, gy.buffer, dx.buffer],
+        params: { rows, c },
+        buffers: { x: x.buffer, gamma: (gamma ?? x).buffer, mean: mean.buffer, rstd: rstd.buffer, gy: gy.buffer, dx: dx.buffer },
         groups: grid1d(rows, 64),
       });
     }
@@ -89,8 +99,8 @@ function paramGrads(x: Tensor, gy: Tensor, mean: Tensor, rstd: Tensor, rows: num
   const db = empty(parts === 1 ? [c] : [parts, c], 'layerNorm');
   runtime().dispatch({
     kernel: LAYERNORM_GRAD_PARAMS,
-    uniforms: [rows, c, chunk, parts],
-    buffers: [x.buffer, mean.buffer, rstd.buffer, gy.buffer, dg.buffer, db.buffer],
+    params: { rows, c, chunk, nchunks: parts },
+    buffers: { x: x.buffer, mean: mean.buffer, rstd: rstd.buffer, gy: gy.buffer, dgamma: dg.buffer, dbeta: db.buffer },
     groups: grid1d(parts * c, 64),
   });
   if (parts === 1) return [dg, db];

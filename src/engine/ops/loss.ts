@@ -3,17 +3,25 @@
 
 import { runtime } from '../engine';
 import { check } from '../errors';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, sameShape, Tensor } from '../tensor';
 import elementwiseSrc from '../../../kernels/loss_elementwise.wgsl';
 import partialSrc from '../../../kernels/loss_partial.wgsl';
 import combineSrc from '../../../kernels/loss_combine.wgsl';
 import backwardSrc from '../../../kernels/loss_backward.wgsl';
 
-const LOSS_ELEMENTWISE = kernel('loss_elementwise', elementwiseSrc);
-const LOSS_PARTIAL = kernel('loss_partial', partialSrc);
-const LOSS_COMBINE = kernel('loss_combine', combineSrc);
-const LOSS_BACKWARD = kernel('loss_backward', backwardSrc);
+const LOSS_ELEMENTWISE = kernel('loss_elementwise', elementwiseSrc, {
+  params: { n: 'u32' }, buffers: { pred: 'read', tgt: 'read', y: 'read_write' },
+});
+const LOSS_PARTIAL = kernel('loss_partial', partialSrc, {
+  params: { n: 'u32', parts: 'u32', scale: 'f32' }, buffers: { pred: 'read', tgt: 'read', part: 'read_write' },
+});
+const LOSS_COMBINE = kernel('loss_combine', combineSrc, {
+  params: { parts: 'u32', scale: 'f32' }, buffers: { partials: 'read', y: 'read_write' },
+});
+const LOSS_BACKWARD = kernel('loss_backward', backwardSrc, {
+  params: { n: 'u32', scale: 'f32' }, buffers: { pred: 'read', tgt: 'read', gy: 'read', dx: 'read_write' },
+});
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -52,8 +60,8 @@ function pointwiseLoss(op: string, kind: Kind, pred: Tensor, target: Tensor, red
     rt.dispatch({
       kernel: LOSS_ELEMENTWISE,
       constants: { KIND: kind },
-      uniforms: [n],
-      buffers: [pred.buffer, target.buffer, y.buffer],
+      params: { n },
+      buffers: { pred: pred.buffer, tgt: target.buffer, y: y.buffer },
       groups: grid1d(n, 64),
     });
   } else {
@@ -63,12 +71,12 @@ function pointwiseLoss(op: string, kind: Kind, pred: Tensor, target: Tensor, red
     rt.dispatch({
       kernel: LOSS_PARTIAL,
       constants: { KIND: kind },
-      uniforms: [n, parts, f32bits(parts === 1 ? scale : 1)],
-      buffers: [pred.buffer, target.buffer, partial],
+      params: { n, parts, scale: parts === 1 ? scale : 1 },
+      buffers: { pred: pred.buffer, tgt: target.buffer, part: partial },
       groups: [Math.ceil(parts / 64)],
     });
     if (parts > 1) {
-      rt.dispatch({ kernel: LOSS_COMBINE, uniforms: [parts, f32bits(scale)], buffers: [partial, y.buffer], groups: [1] });
+      rt.dispatch({ kernel: LOSS_COMBINE, params: { parts, scale }, buffers: { partials: partial, y: y.buffer }, groups: [1] });
       rt.release(partial);
     }
   }
@@ -79,8 +87,8 @@ function pointwiseLoss(op: string, kind: Kind, pred: Tensor, target: Tensor, red
       rt.dispatch({
         kernel: LOSS_BACKWARD,
         constants: { KIND: kind, BROADCAST: reduction === 'none' ? 0 : 1 },
-        uniforms: [n, f32bits(sign * scale)],
-        buffers: [pred.buffer, target.buffer, gy.buffer, dx.buffer],
+        params: { n, scale: sign * scale },
+        buffers: { pred: pred.buffer, tgt: target.buffer, gy: gy.buffer, dx: dx.buffer },
         groups: grid1d(n, 64),
       });
       return dx;

@@ -23,7 +23,7 @@
 
 import { runtime } from '../engine';
 import { check, fmtShape, type Shape } from '../errors';
-import { kernel } from '../runtime';
+import { kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, noGrad, record, shapeSize, Tensor } from '../tensor';
 import { zeros } from '../creation';
 import { matmul } from './matmul';
@@ -34,10 +34,19 @@ import forwardNaiveSrc from '../../../kernels/lstm_forward_naive.wgsl';
 import backwardSrc from '../../../kernels/lstm_backward.wgsl';
 import backwardNaiveSrc from '../../../kernels/lstm_backward_naive.wgsl';
 
-const FORWARD = kernel('lstm_forward', forwardSrc);
-const FORWARD_NAIVE = kernel('lstm_forward_naive', forwardNaiveSrc);
-const BACKWARD = kernel('lstm_backward', backwardSrc);
-const BACKWARD_NAIVE = kernel('lstm_backward_naive', backwardNaiveSrc);
+// Each rung of a direction keeps the same contract.
+const FORWARD_DECL: ContractDecl = {
+  params: { B: 'u32', T: 'u32', H: 'u32', D: 'u32', s0: 'u32', steps: 'u32', lOff: 'u32', half: 'u32' },
+  buffers: { rec: 'read', init: 'read', gates: 'read_write', cs: 'read_write', hprev: 'read_write', out: 'read_write', state: 'read_write' },
+};
+const BACKWARD_DECL: ContractDecl = {
+  params: { B: 'u32', T: 'u32', H: 'u32', D: 'u32', q0: 'u32', steps: 'u32', lOff: 'u32', half: 'u32', gsOff: 'u32' },
+  buffers: { rec: 'read', gates: 'read', cs: 'read', gOut: 'read', gState: 'read', dG: 'read_write', dInit: 'read_write' },
+};
+const FORWARD = kernel('lstm_forward', forwardSrc, FORWARD_DECL);
+const FORWARD_NAIVE = kernel('lstm_forward_naive', forwardNaiveSrc, FORWARD_DECL);
+const BACKWARD = kernel('lstm_backward', backwardSrc, BACKWARD_DECL);
+const BACKWARD_NAIVE = kernel('lstm_backward_naive', backwardNaiveSrc, BACKWARD_DECL);
 
 /** The rungs of the recurrence kernels, slowest first (tests and benchmarks compare them). */
 export type LstmKernel = 'naive' | 'tiled' | 'looped';
@@ -284,22 +293,23 @@ const backConfig = (H: number): Record<string, number> =>
 function recurrence(kind: LstmKernel, n: Dims, l: number, bufs: Tensor[]): void {
   const { B, T, H, D, half } = n;
   const rt = runtime();
-  const buffers = bufs.map((t) => t.buffer);
+  const [rec, init, gates, cs, hprev, out, state] = bufs.map((t) => t.buffer);
+  const buffers = { rec, init, gates, cs, hprev, out, state };
   const lOff = l * D * B * H;
   if (kind === 'looped') {
     for (let s0 = 0; s0 < T; s0 += MAX_LOOP_STEPS) {
       const steps = Math.min(MAX_LOOP_STEPS, T - s0);
       rt.dispatch({
-        kernel: FORWARD, constants: { WG: wgFor(H) }, uniforms: [B, T, H, D, s0, steps, lOff, half], buffers,
+        kernel: FORWARD, constants: { WG: wgFor(H) }, params: { B, T, H, D, s0, steps, lOff, half }, buffers,
         groups: [Math.ceil(B / FWD_ROWS), D],
       });
     }
     return;
   }
   for (let s = 0; s < T; s++) {
-    const uniforms = [B, T, H, D, s, 1, lOff, half];
-    if (kind === 'naive') rt.dispatch({ kernel: FORWARD_NAIVE, uniforms, buffers, groups: [Math.ceil((B * H) / 64), D] });
-    else rt.dispatch({ kernel: FORWARD, constants: { WG: wgFor(H) }, uniforms, buffers, groups: [Math.ceil(B / FWD_ROWS), D] });
+    const params = { B, T, H, D, s0: s, steps: 1, lOff, half };
+    if (kind === 'naive') rt.dispatch({ kernel: FORWARD_NAIVE, params, buffers, groups: [Math.ceil((B * H) / 64), D] });
+    else rt.dispatch({ kernel: FORWARD, constants: { WG: wgFor(H) }, params, buffers, groups: [Math.ceil(B / FWD_ROWS), D] });
   }
 }
 
@@ -310,22 +320,23 @@ function recurrence(kind: LstmKernel, n: Dims, l: number, bufs: Tensor[]): void 
 function bptt(kind: LstmKernel, n: Dims, l: number, gsOff: number, bufs: Tensor[]): void {
   const { B, T, H, D, half } = n;
   const rt = runtime();
-  const buffers = bufs.map((t) => t.buffer);
+  const [rec, gates, cs, gOut, gState, dG, dInit] = bufs.map((t) => t.buffer);
+  const buffers = { rec, gates, cs, gOut, gState, dG, dInit };
   const lOff = l * D * B * H;
   if (kind === 'looped') {
     for (let q0 = T; q0 >= 0; q0 -= MAX_LOOP_STEPS) {
       const steps = Math.min(MAX_LOOP_STEPS, q0 + 1);
       rt.dispatch({
-        kernel: BACKWARD, constants: backConfig(H), uniforms: [B, T, H, D, q0, steps, lOff, half, gsOff], buffers,
+        kernel: BACKWARD, constants: backConfig(H), params: { B, T, H, D, q0, steps, lOff, half, gsOff }, buffers,
         groups: [Math.ceil(B / BWD_ROWS), D],
       });
     }
     return;
   }
   for (let q = T; q >= 0; q--) {
-    const uniforms = [B, T, H, D, q, 1, lOff, half, gsOff];
-    if (kind === 'naive') rt.dispatch({ kernel: BACKWARD_NAIVE, uniforms, buffers, groups: [Math.ceil((B * H) / 64), D] });
-    else rt.dispatch({ kernel: BACKWARD, constants: backConfig(H), uniforms, buffers, groups: [Math.ceil(B / BWD_ROWS), D] });
+    const params = { B, T, H, D, q0: q, steps: 1, lOff, half, gsOff };
+    if (kind === 'naive') rt.dispatch({ kernel: BACKWARD_NAIVE, params, buffers, groups: [Math.ceil((B * H) / 64), D] });
+    else rt.dispatch({ kernel: BACKWARD, constants: backConfig(H), params, buffers, groups: [Math.ceil(B / BWD_ROWS), D] });
   }
 }
 

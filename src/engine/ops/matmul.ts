@@ -15,7 +15,7 @@
 
 import { runtime } from '../engine';
 import { check, type Shape } from '../errors';
-import { grid1d, kernel, type Kernel } from '../runtime';
+import { grid1d, kernel, type ContractDecl, type Kernel } from '../runtime';
 import { assertLive, empty, record, Tensor } from '../tensor';
 import { sum } from './reduce';
 import naiveSrc from '../../../kernels/matmul_naive.wgsl';
@@ -36,9 +36,17 @@ interface Rung {
    */
   flat: boolean;
 }
+/** Every rung's contract: C = op(A)·op(B) (+ bias), strides and batch sizes as uniforms. */
+const MATMUL: ContractDecl = {
+  params: {
+    M: 'u32', N: 'u32', K: 'u32', S: 'u32', sAm: 'u32', sAk: 'u32', sBk: 'u32', sBn: 'u32', batchA: 'u32', batchB: 'u32',
+    Z: 'u32', biasZ: 'u32',
+  },
+  buffers: { a: 'read', b: 'read', c: 'read_write', bias: 'read' },
+};
 const RUNGS: Record<MatmulKernel, Rung> = {
-  naive: { kernel: kernel('matmul_naive', naiveSrc), tileM: 1, tileN: 1, flat: false },
-  tiled: { kernel: kernel('matmul_tiled', tiledSrc), tileM: 16, tileN: 16, flat: true },
+  naive: { kernel: kernel('matmul_naive', naiveSrc, MATMUL), tileM: 1, tileN: 1, flat: false },
+  tiled: { kernel: kernel('matmul_tiled', tiledSrc, MATMUL), tileM: 16, tileN: 16, flat: true },
 };
 const NAIVE_WG = 8;
 /**
@@ -122,8 +130,8 @@ function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, rung: Matm
   runtime().dispatch({
     kernel: k,
     constants: flat ? { WG: flatWg(tiles), HAS_BIAS: bias ? 1 : 0 } : { HAS_BIAS: bias ? 1 : 0 },
-    uniforms: [M, N, K, S, sAm, sAk, sBk, sBn, batchA, batchB, Z, bias?.rank === 2 ? N : 0],
-    buffers: [a.buffer, b.buffer, c.buffer, (bias ?? a).buffer],
+    params: { M, N, K, S, sAm, sAk, sBk, sBn, batchA, batchB, Z, biasZ: bias?.rank === 2 ? N : 0 },
+    buffers: { a: a.buffer, b: b.buffer, c: c.buffer, bias: (bias ?? a).buffer }, // a stands in: HAS_BIAS = 0 never reads it
     groups: flat ? grid1d(tiles, flatWg(tiles)) : [Math.ceil(N / NAIVE_WG), Math.ceil(M / NAIVE_WG), Z],
   });
   return c;

@@ -12,7 +12,7 @@
 
 import { runtime } from '../engine';
 import { check, fmtShape, type Shape } from '../errors';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, shapeSize, Tensor } from '../tensor';
 import { fillInto } from '../creation';
 import sumSrc from '../../../kernels/reduce_sum.wgsl';
@@ -21,11 +21,25 @@ import permuteSrc from '../../../kernels/reduce_permute.wgsl';
 import gradSrc from '../../../kernels/reduce_grad.wgsl';
 import sumVec4Src from '../../../kernels/reduce_sum_vec4.wgsl';
 
-const REDUCE_SUM = kernel('reduce_sum', sumSrc);
-const REDUCE_MAX = kernel('reduce_max', maxSrc);
-const REDUCE_PERMUTE = kernel('reduce_permute', permuteSrc);
-const REDUCE_GRAD = kernel('reduce_grad', gradSrc);
-const REDUCE_SUM_VEC4 = kernel('reduce_sum_vec4', sumVec4Src);
+const REDUCE_SUM = kernel('reduce_sum', sumSrc, {
+  params: { n: 'u32', rlen: 'u32', inner: 'u32', chunk: 'u32', nchunks: 'u32', scale: 'f32' },
+  buffers: { x: 'read', m: 'read', y: 'read_write' },
+});
+const REDUCE_MAX = kernel('reduce_max', maxSrc, {
+  params: { n: 'u32', rlen: 'u32', inner: 'u32', chunk: 'u32', nchunks: 'u32' },
+  buffers: { x: 'read', xi: 'read', y: 'read_write', yi: 'read_write' },
+});
+const REDUCE_PERMUTE = kernel('reduce_permute', permuteSrc, {
+  params: { n: 'u32', ng: 'u32', run: 'u32', g: 'array<vec4<u32>, 15>' }, buffers: { x: 'read', y: 'read_write' },
+});
+const REDUCE_GRAD = kernel('reduce_grad', gradSrc, {
+  params: { n: 'u32', ng: 'u32', scale: 'f32', run: 'u32', g: 'array<vec4<u32>, 15>' },
+  buffers: { gy: 'read', a: 'read', b: 'read', gx: 'read_write' },
+});
+const REDUCE_SUM_VEC4 = kernel('reduce_sum_vec4', sumVec4Src, {
+  params: { n: 'u32', rlen4: 'u32', chunk4: 'u32', nchunks: 'u32', scale: 'f32' },
+  buffers: { x: 'read', m: 'read', y: 'read_write' },
+});
 
 /** Most groups of merged axes the permute and gradient kernels take (a header and 15 vec4s fill 256 uniform bytes). */
 const MAX_GROUPS = 15;
@@ -126,8 +140,10 @@ function sumPass(
   runtime().dispatch({
     kernel: vec4 ? REDUCE_SUM_VEC4 : REDUCE_SUM,
     constants: { SQDEV: m ? 1 : 0 },
-    uniforms: vec4 ? [n, len / 4, 0, chunkLen / 4, nChunks, f32bits(scale)] : [n, len, inner, chunkLen, nChunks, f32bits(scale)],
-    buffers: [src.buffer, (m ?? src).buffer, y.buffer],
+    params: vec4
+      ? { n, rlen4: len / 4, chunk4: chunkLen / 4, nchunks: nChunks, scale }
+      : { n, rlen: len, inner, chunk: chunkLen, nchunks: nChunks, scale },
+    buffers: { x: src.buffer, m: (m ?? src).buffer, y: y.buffer }, // m: never read without SQDEV
     groups: grid1d(n, 64),
   });
   return y;
@@ -144,8 +160,8 @@ function maxPass(
   runtime().dispatch({
     kernel: REDUCE_MAX,
     constants: { COMBINE: srcIdx ? 1 : 0 },
-    uniforms: [n, len, inner, chunkLen, nChunks],
-    buffers: [src.buffer, (srcIdx ?? src).buffer, y.buffer, idx.buffer],
+    params: { n, rlen: len, inner, chunk: chunkLen, nchunks: nChunks },
+    buffers: { x: src.buffer, xi: (srcIdx ?? src).buffer, y: y.buffer, yi: idx.buffer },
     groups: grid1d(n, 64),
   });
   return { y, idx };
@@ -193,9 +209,9 @@ function permuteKeptFirst(x: Tensor, plan: Plan): Tensor {
   const order = [...groups.keys()].sort((a, b) => Number(groups[a].reduced) - Number(groups[b].reduced) || a - b);
   const y = empty([plan.nOut * plan.n], 'reduce');
   const run = runLength(y.size);
-  const uniforms = [y.size, order.length, run, 0, ...order.flatMap((g) => [groups[g].size, xstride[g], 0, 0])];
+  const params = { n: y.size, ng: order.length, run, g: order.flatMap((g) => [groups[g].size, xstride[g], 0, 0]) };
   const groupCount = grid1d(Math.ceil(y.size / run), 64);
-  runtime().dispatch({ kernel: REDUCE_PERMUTE, uniforms, buffers: [x.buffer, y.buffer], groups: groupCount });
+  runtime().dispatch({ kernel: REDUCE_PERMUTE, params, buffers: { x: x.buffer, y: y.buffer }, groups: groupCount });
   return y;
 }
 
@@ -236,8 +252,8 @@ function reduceGrad(gy: Tensor, x: Tensor, plan: Plan, mode: 0 | 1 | 2, scale: n
   const run = runLength(x.size);
   runtime().dispatch({
     kernel: REDUCE_GRAD, constants: { MODE: mode },
-    uniforms: [x.size, groups.length, f32bits(scale), run, ...quads.flat()],
-    buffers: [gy.buffer, (mode === 2 ? x : gy).buffer, (saved ?? gy).buffer, gx.buffer],
+    params: { n: x.size, ng: groups.length, scale, run, g: quads.flat() },
+    buffers: { gy: gy.buffer, a: (mode === 2 ? x : gy).buffer, b: (saved ?? gy).buffer, gx: gx.buffer },
     groups: grid1d(Math.ceil(x.size / run), 64),
   });
   return gx;

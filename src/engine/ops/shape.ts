@@ -6,7 +6,7 @@
 
 import { runtime } from '../engine';
 import { check, fmtShape, type Shape } from '../errors';
-import { grid1d, kernel } from '../runtime';
+import { grid1d, kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, record, sameShape, shapeSize, Tensor } from '../tensor';
 import { mulScalar } from './elementwise';
 import permuteSrc from '../../../kernels/permute.wgsl';
@@ -19,15 +19,26 @@ import gatherRowsVec4Src from '../../../kernels/gather_rows_vec4.wgsl';
 import gatherRowsBackwardSrc from '../../../kernels/gather_rows_backward.wgsl';
 import gatherRowsBackwardVec4Src from '../../../kernels/gather_rows_backward_vec4.wgsl';
 
-const PERMUTE = kernel('permute', permuteSrc);
-const SLICE = kernel('slice', sliceSrc);
-const SLICE_VEC4 = kernel('slice_vec4', sliceVec4Src);
-const CONCAT = kernel('concat', concatSrc);
-const CONCAT_VEC4 = kernel('concat_vec4', concatVec4Src);
-const GATHER_ROWS = kernel('gather_rows', gatherRowsSrc);
-const GATHER_ROWS_VEC4 = kernel('gather_rows_vec4', gatherRowsVec4Src);
-const GATHER_ROWS_BACKWARD = kernel('gather_rows_backward', gatherRowsBackwardSrc);
-const GATHER_ROWS_BACKWARD_VEC4 = kernel('gather_rows_backward_vec4', gatherRowsBackwardVec4Src);
+const PERMUTE = kernel('permute', permuteSrc, {
+  params: { n: 'u32', chunks: 'u32', shape: 'array<vec4<u32>, 2>', stride: 'array<vec4<u32>, 2>' },
+  buffers: { x: 'read', y: 'read_write' },
+});
+// Each vec4 rung keeps its scalar rung's contract (counts in vec4s).
+const COPY_BUFFERS = { x: 'read', y: 'read_write' } as const;
+const SLICE_DECL: ContractDecl = { params: { n: 'u32', yb: 'u32', xb: 'u32', off: 'i32' }, buffers: COPY_BUFFERS };
+const CONCAT_DECL: ContractDecl = { params: { n: 'u32', xb: 'u32', yb: 'u32', off: 'u32' }, buffers: COPY_BUFFERS };
+const GATHER_DECL: ContractDecl = { params: { n: 'u32', d: 'u32' }, buffers: { table: 'read', idx: 'read', y: 'read_write' } };
+const GATHER_BACKWARD_DECL: ContractDecl = {
+  params: { n: 'u32', d: 'u32', v: 'u32' }, buffers: { plan: 'read', gy: 'read', dtable: 'read_write' },
+};
+const SLICE = kernel('slice', sliceSrc, SLICE_DECL);
+const SLICE_VEC4 = kernel('slice_vec4', sliceVec4Src, SLICE_DECL);
+const CONCAT = kernel('concat', concatSrc, CONCAT_DECL);
+const CONCAT_VEC4 = kernel('concat_vec4', concatVec4Src, CONCAT_DECL);
+const GATHER_ROWS = kernel('gather_rows', gatherRowsSrc, GATHER_DECL);
+const GATHER_ROWS_VEC4 = kernel('gather_rows_vec4', gatherRowsVec4Src, GATHER_DECL);
+const GATHER_ROWS_BACKWARD = kernel('gather_rows_backward', gatherRowsBackwardSrc, GATHER_BACKWARD_DECL);
+const GATHER_ROWS_BACKWARD_VEC4 = kernel('gather_rows_backward_vec4', gatherRowsBackwardVec4Src, GATHER_BACKWARD_DECL);
 
 /** The largest rank permute's kernel handles (after merging axes that move together). */
 export const MAX_PERMUTE_RANK = 6;
@@ -152,8 +163,8 @@ function permuteInto(x: Tensor, y: Tensor, shape: number[], stride: number[]): v
   runtime().dispatch({
     kernel: PERMUTE,
     constants: { RANK: r, RUN: run },
-    uniforms: [n, chunks, 0, 0, ...pad(shape), ...pad(stride)],
-    buffers: [x.buffer, y.buffer],
+    params: { n, chunks, shape: pad(shape), stride: pad(stride) },
+    buffers: { x: x.buffer, y: y.buffer },
     groups: grid1d(n, 64),
   });
 }
@@ -211,8 +222,8 @@ function windowInto(x: Tensor, y: Tensor, outer: number, yb: number, xb: number,
   const n = (outer * yb) / q;
   rt.dispatch({
     kernel: vec ? SLICE_VEC4 : SLICE,
-    uniforms: [n, yb / q, xb / q, off / q], // off is an i32 in the kernel: negative values pass through as two's complement
-    buffers: [x.buffer, y.buffer],
+    params: { n, yb: yb / q, xb: xb / q, off: off / q }, // off may be negative: an i32
+    buffers: { x: x.buffer, y: y.buffer },
     groups: grid1d(n, 64),
   });
 }
@@ -270,8 +281,8 @@ function joinWindows(op: string, xs: readonly Tensor[], outShape: number[], oute
     const n = (outer * xb) / q;
     rt.dispatch({
       kernel: vec ? CONCAT_VEC4 : CONCAT,
-      uniforms: [n, xb / q, yb / q, offs[k] / q],
-      buffers: [x.buffer, y.buffer],
+      params: { n, xb: xb / q, yb: yb / q, off: offs[k] / q },
+      buffers: { x: x.buffer, y: y.buffer },
       groups: grid1d(n, 64),
     });
   });
@@ -315,8 +326,8 @@ export function gatherRows(table: Tensor, indices: ArrayLike<number>, shape?: Sh
     const idxBuf = rt.upload(idx);
     rt.dispatch({
       kernel: vec ? GATHER_ROWS_VEC4 : GATHER_ROWS,
-      uniforms: [y.size / q, D / q],
-      buffers: [table.buffer, idxBuf, y.buffer],
+      params: { n: y.size / q, d: D / q },
+      buffers: { table: table.buffer, idx: idxBuf, y: y.buffer },
       groups: grid1d(y.size / q, 64),
     });
     rt.release(idxBuf); // reusable only after the batch that reads it has been submitted
@@ -346,8 +357,8 @@ function gatherRowsBackward(gy: Tensor, idx: Uint32Array, V: number, D: number):
   const planBuf = rt.upload(rowPlan(idx, V));
   rt.dispatch({
     kernel: vec ? GATHER_ROWS_BACKWARD_VEC4 : GATHER_ROWS_BACKWARD,
-    uniforms: [dt.size / q, D / q, V],
-    buffers: [planBuf, gy.buffer, dt.buffer],
+    params: { n: dt.size / q, d: D / q, v: V },
+    buffers: { plan: planBuf, gy: gy.buffer, dtable: dt.buffer },
     groups: grid1d(dt.size / q, 64),
   });
   rt.release(planBuf);

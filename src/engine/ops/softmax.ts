@@ -9,9 +9,13 @@ import softmaxSrc from '../../../kernels/softmax.wgsl';
 import gradSrc from '../../../kernels/softmax_grad.wgsl';
 import lseGradSrc from '../../../kernels/softmax_lse_grad.wgsl';
 
-const SOFTMAX = kernel('softmax', softmaxSrc);
-const SOFTMAX_GRAD = kernel('softmax_grad', gradSrc);
-const SOFTMAX_LSE_GRAD = kernel('softmax_lse_grad', lseGradSrc);
+const SOFTMAX = kernel('softmax', softmaxSrc, { params: { rows: 'u32', c: 'u32' }, buffers: { x: 'read', y: 'read_write' } });
+export const SOFTMAX_GRAD = kernel('softmax_grad', gradSrc, {
+  params: { rows: 'u32', c: 'u32' }, buffers: { y: 'read', gy: 'read', gx: 'read_write' },
+});
+const SOFTMAX_LSE_GRAD = kernel('softmax_lse_grad', lseGradSrc, {
+  params: { n: 'u32', c: 'u32', run: 'u32' }, buffers: { x: 'read', lse: 'read', gy: 'read', gx: 'read_write' },
+});
 
 /** The kernels' MODE constant. */
 const Mode = { Softmax: 0, LogSoftmax: 1, Logsumexp: 2 } as const;
@@ -30,7 +34,8 @@ function forward(mode: Mode, x: Tensor, rows: number, c: number, outShape: reado
   // An empty row has no maximum: nothing to write for softmax; logsumexp of nothing is −∞, which we do not invent.
   if (c > 0) {
     runtime().dispatch({
-      kernel: SOFTMAX, constants: { MODE: mode }, uniforms: [rows, c], buffers: [x.buffer, y.buffer], groups: grid1d(rows, 64),
+      kernel: SOFTMAX, constants: { MODE: mode }, params: { rows, c }, buffers: { x: x.buffer, y: y.buffer },
+      groups: grid1d(rows, 64),
     });
   }
   return y;
@@ -40,7 +45,7 @@ function forward(mode: Mode, x: Tensor, rows: number, c: number, outShape: reado
 function rowGrad(mode: Mode, y: Tensor, gy: Tensor, rows: number, c: number): Tensor {
   const gx = empty(y.shape, 'softmax backward');
   runtime().dispatch({
-    kernel: SOFTMAX_GRAD, constants: { MODE: mode }, uniforms: [rows, c], buffers: [y.buffer, gy.buffer, gx.buffer],
+    kernel: SOFTMAX_GRAD, constants: { MODE: mode }, params: { rows, c }, buffers: { y: y.buffer, gy: gy.buffer, gx: gx.buffer },
     groups: grid1d(rows, 64),
   });
   return gx;
@@ -83,7 +88,7 @@ export function logsumexp(x: Tensor, keepdim = false): Tensor {
     const gx = empty(x.shape, 'logsumexp');
     const run = Math.max(1, Math.min(64, Math.floor(x.size / 1024))); // ~1024+ invocations, ≤ 64 elements each
     runtime().dispatch({
-      kernel: SOFTMAX_LSE_GRAD, uniforms: [x.size, c, run], buffers: [x.buffer, lse.buffer, gy.buffer, gx.buffer],
+      kernel: SOFTMAX_LSE_GRAD, params: { n: x.size, c, run }, buffers: { x: x.buffer, lse: lse.buffer, gy: gy.buffer, gx: gx.buffer },
       groups: grid1d(Math.ceil(x.size / run), 64),
     });
     return gx;

@@ -9,11 +9,10 @@ import { runtime } from '../engine';
 import { check } from '../errors';
 import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, shapeSize, Tensor } from '../tensor';
+import { SOFTMAX_GRAD } from './softmax';
 import topkSrc from '../../../kernels/topk_softmax.wgsl';
-import softmaxGradSrc from '../../../kernels/softmax_grad.wgsl';
 
-const TOPK_SOFTMAX = kernel('topk_softmax', topkSrc);
-const SOFTMAX_GRAD = kernel('softmax_grad', softmaxGradSrc); // the same kernel as src/engine/ops/softmax.ts (cached by name)
+const TOPK_SOFTMAX = kernel('topk_softmax', topkSrc, { params: { rows: 'u32', c: 'u32', k: 'u32' }, buffers: { x: 'read', y: 'read_write' } });
 
 /** Softmax over the k largest entries of each last-axis row, 0 elsewhere: x (..., C) → (..., C); k ≥ 1. */
 export function topkSoftmax(x: Tensor, k: number): Tensor {
@@ -26,7 +25,7 @@ export function topkSoftmax(x: Tensor, k: number): Tensor {
   const y = empty(x.shape, 'topkSoftmax'); //                                                  y: same shape as x
   if (x.size > 0) {
     runtime().dispatch({
-      kernel: TOPK_SOFTMAX, uniforms: [rows, c, Math.min(k, c)], buffers: [x.buffer, y.buffer], groups: grid1d(rows, 64),
+      kernel: TOPK_SOFTMAX, params: { rows, c, k: Math.min(k, c) }, buffers: { x: x.buffer, y: y.buffer }, groups: grid1d(rows, 64),
     });
   }
   // The backward reads y: keep a view of it, so a caller disposing y does not free what backward() needs.
@@ -35,7 +34,7 @@ export function topkSoftmax(x: Tensor, k: number): Tensor {
     const gx = empty(x.shape, 'topkSoftmax');
     if (x.size > 0) {
       runtime().dispatch({
-        kernel: SOFTMAX_GRAD, constants: { MODE: 0 }, uniforms: [rows, c], buffers: [saved.buffer, gy.buffer, gx.buffer],
+        kernel: SOFTMAX_GRAD, constants: { MODE: 0 }, params: { rows, c }, buffers: { y: saved.buffer, gy: gy.buffer, gx: gx.buffer },
         groups: grid1d(rows, 64),
       });
     }

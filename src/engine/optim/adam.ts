@@ -4,12 +4,18 @@
 
 import { runtime } from '../engine';
 import { zeros } from '../creation';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel } from '../runtime';
 import type { Tensor } from '../tensor';
 import { checkRange, Optimizer, type ParamState, type ParamsInput } from './optimizer';
 import adamSrc from '../../../kernels/adam.wgsl';
 
-const ADAM_KERNEL = kernel('adam', adamSrc);
+const ADAM_KERNEL = kernel('adam', adamSrc, {
+  params: {
+    n4: 'u32', lr: 'f32', stepSize: 'f32', invSqrtBc2: 'f32', beta1: 'f32', oneMinusBeta1: 'f32', beta2: 'f32',
+    oneMinusBeta2: 'f32', eps: 'f32', weightDecay: 'f32',
+  },
+  buffers: { grad: 'read', p: 'read_write', m: 'read_write', v: 'read_write' },
+});
 
 export interface AdamOptions {
   lr: number;
@@ -45,19 +51,19 @@ class AdamBase extends Optimizer {
     runtime().dispatch({
       kernel: ADAM_KERNEL,
       constants: { DECOUPLED: this.decoupled ? 1 : 0 },
-      uniforms: [
+      params: {
         n4,
-        f32bits(this.lr),
-        f32bits(this.lr / (1 - b1 ** t)),
-        f32bits(1 / Math.sqrt(1 - b2 ** t)),
-        f32bits(b1),
-        f32bits(1 - b1),
-        f32bits(b2),
-        f32bits(1 - b2),
-        f32bits(this.eps),
-        f32bits(this.weightDecay),
-      ],
-      buffers: [grad.buffer, param.buffer, (state.expAvg as Tensor).buffer, (state.expAvgSq as Tensor).buffer],
+        lr: this.lr,
+        stepSize: this.lr / (1 - b1 ** t),
+        invSqrtBc2: 1 / Math.sqrt(1 - b2 ** t),
+        beta1: b1,
+        oneMinusBeta1: 1 - b1,
+        beta2: b2,
+        oneMinusBeta2: 1 - b2,
+        eps: this.eps,
+        weightDecay: this.weightDecay,
+      },
+      buffers: { grad: grad.buffer, p: param.buffer, m: (state.expAvg as Tensor).buffer, v: (state.expAvgSq as Tensor).buffer },
       groups: grid1d(n4, 64),
     });
   }

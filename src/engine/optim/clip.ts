@@ -8,15 +8,15 @@
 import { runtime } from '../engine';
 import { check } from '../errors';
 import { zeros } from '../creation';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, Tensor } from '../tensor';
 import sumsqSrc from '../../../kernels/sumsq.wgsl';
 import clipNormSrc from '../../../kernels/clip_norm.wgsl';
 import clipScaleSrc from '../../../kernels/clip_scale.wgsl';
 
-const SUMSQ = kernel('sumsq', sumsqSrc);
-const CLIP_NORM = kernel('clip_norm', clipNormSrc);
-const CLIP_SCALE = kernel('clip_scale', clipScaleSrc);
+const SUMSQ = kernel('sumsq', sumsqSrc, { params: { n: 'u32', base: 'u32' }, buffers: { x: 'read', partials: 'read_write' } });
+const CLIP_NORM = kernel('clip_norm', clipNormSrc, { params: { count: 'u32' }, buffers: { partials: 'read', norm: 'read_write' } });
+const CLIP_SCALE = kernel('clip_scale', clipScaleSrc, { params: { n4: 'u32', maxNorm: 'f32' }, buffers: { norm: 'read', g: 'read_write' } });
 const CHUNK4 = 256; // vec4s per partial sum: 1024 elements
 const CHUNK = 4 * CHUNK4;
 
@@ -46,13 +46,16 @@ export function clipGradNorm(params: Params, maxNorm: number): Tensor {
   let base = 0;
   for (const g of grads) {
     const parts = Math.ceil(g.size / CHUNK);
-    rt.dispatch({ kernel: SUMSQ, constants: { CHUNK4 }, uniforms: [g.size, base], buffers: [g.buffer, partials.buffer], groups: grid1d(parts, 64) });
+    rt.dispatch({
+      kernel: SUMSQ, constants: { CHUNK4 }, params: { n: g.size, base }, buffers: { x: g.buffer, partials: partials.buffer },
+      groups: grid1d(parts, 64),
+    });
     base += parts;
   }
-  rt.dispatch({ kernel: CLIP_NORM, uniforms: [count], buffers: [partials.buffer, norm.buffer], groups: [1] });
+  rt.dispatch({ kernel: CLIP_NORM, params: { count }, buffers: { partials: partials.buffer, norm: norm.buffer }, groups: [1] });
   for (const g of grads) {
     const n4 = Math.ceil(g.size / 4);
-    rt.dispatch({ kernel: CLIP_SCALE, uniforms: [n4, f32bits(maxNorm)], buffers: [norm.buffer, g.buffer], groups: grid1d(n4, 64) });
+    rt.dispatch({ kernel: CLIP_SCALE, params: { n4, maxNorm }, buffers: { norm: norm.buffer, g: g.buffer }, groups: grid1d(n4, 64) });
   }
   partials.dispose(); // its buffer returns to the pool only after this batch is submitted
   return norm;

@@ -4,12 +4,14 @@
 import { runtime } from '../engine';
 import { check } from '../errors';
 import { zeros } from '../creation';
-import { f32bits, grid1d, kernel } from '../runtime';
+import { grid1d, kernel } from '../runtime';
 import type { Tensor } from '../tensor';
 import { checkRange, Optimizer, type ParamState, type ParamsInput } from './optimizer';
 import sgdSrc from '../../../kernels/sgd.wgsl';
 
-const SGD_KERNEL = kernel('sgd', sgdSrc);
+const SGD_KERNEL = kernel('sgd', sgdSrc, {
+  params: { n4: 'u32', lr: 'f32', momentum: 'f32', weightDecay: 'f32' }, buffers: { grad: 'read', p: 'read_write', buf: 'read_write' },
+});
 
 export interface SGDOptions {
   lr: number;
@@ -45,8 +47,8 @@ export class SGD extends Optimizer {
     runtime().dispatch({
       kernel: SGD_KERNEL,
       constants: { MOMENTUM: this.momentum > 0 ? 1 : 0, NESTEROV: this.nesterov ? 1 : 0 },
-      uniforms: [n4, f32bits(this.lr), f32bits(this.momentum), f32bits(this.weightDecay)],
-      buffers: [grad.buffer, param.buffer, buf.buffer],
+      params: { n4, lr: this.lr, momentum: this.momentum, weightDecay: this.weightDecay },
+      buffers: { grad: grad.buffer, p: param.buffer, buf: buf.buffer },
       groups: grid1d(n4, 64),
     });
   }

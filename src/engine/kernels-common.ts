@@ -1,0 +1,20 @@
+// The WGSL that kernels may `//#include` (see src/include.ts), by its path under kernels/. Adding a shared piece is a
+// file in kernels/common/ and a line here.
+
+import attentionAxpy from '../../kernels/common/attention_axpy.wgsl';
+import attentionRows from '../../kernels/common/attention_rows.wgsl';
+import broadcast from '../../kernels/common/broadcast.wgsl';
+import erf from '../../kernels/common/erf.wgsl';
+import pow from '../../kernels/common/pow.wgsl';
+import row16 from '../../kernels/common/row16.wgsl';
+import tanh from '../../kernels/common/tanh.wgsl';
+
+export const COMMON_WGSL: Readonly<Record<string, string>> = {
+  'common/attention_axpy.wgsl': attentionAxpy,
+  'common/attention_rows.wgsl': attentionRows,
+  'common/broadcast.wgsl': broadcast,
+  'common/erf.wgsl': erf,
+  'common/pow.wgsl': pow,
+  'common/row16.wgsl': row16,
+  'common/tanh.wgsl': tanh,
+};
