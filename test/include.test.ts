@@ -31,8 +31,10 @@ describe('WGSL includes', () => {
   });
 
   it('every include a kernel names exists under kernels/', () => {
+    // Include paths are relative to kernels/ itself ("common/x.wgsl"), whichever family folder the kernel sits in.
     const dir = new URL('../kernels/', import.meta.url);
-    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.wgsl'))) {
+    const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith('.wgsl'));
+    for (const f of files) {
       for (const [, path] of fs.readFileSync(new URL(f, dir), 'utf8').matchAll(/^\s*\/\/#include\s+"([^"]+)"/gm)) {
         expect(fs.existsSync(new URL(path, dir)), `${f} includes ${path}`).toBe(true);
       }

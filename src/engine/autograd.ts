@@ -8,7 +8,7 @@ import { check, WebgradError } from './errors';
 import { grid1d, kernel } from './runtime';
 import { ones } from './creation';
 import { empty, noGrad, sameShape, setBackwardImpl, Tensor } from './tensor';
-import accumulateSrc from '../../kernels/accumulate.wgsl';
+import accumulateSrc from '../../kernels/autograd/accumulate.wgsl';
 
 const ACCUMULATE = kernel('accumulate', accumulateSrc, { params: { n4: 'u32', alpha: 'f32' }, buffers: { x: 'read', y: 'read_write' } });
 

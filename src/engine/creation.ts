@@ -4,8 +4,8 @@ import { runtime } from './engine';
 import { check, WebgradError, type Shape } from './errors';
 import { grid1d, kernel } from './runtime';
 import { checkShape, empty, shapeSize, Storage, Tensor } from './tensor';
-import fillSrc from '../../kernels/fill.wgsl';
-import randomSrc from '../../kernels/random.wgsl';
+import fillSrc from '../../kernels/creation/fill.wgsl';
+import randomSrc from '../../kernels/creation/random.wgsl';
 
 const FILL = kernel('fill', fillSrc, { params: { n4: 'u32', value: 'f32' }, buffers: { y: 'read_write' } });
 const RANDOM = kernel('random', randomSrc, { params: { n: 'u32', seed: 'u32', a: 'f32', b: 'f32' }, buffers: { y: 'read_write' } });

@@ -22,12 +22,12 @@ import { max } from './reduce';
 import { softmax } from './softmax';
 import { matmul } from './matmul';
 import { permute, reshape } from './shape';
-import fwdNaiveSrc from '../../../kernels/attention_fwd_naive.wgsl';
-import dqNaiveSrc from '../../../kernels/attention_dq_naive.wgsl';
-import dkvNaiveSrc from '../../../kernels/attention_dkv_naive.wgsl';
-import fwdTiledSrc from '../../../kernels/attention_fwd_tiled.wgsl';
-import dqTiledSrc from '../../../kernels/attention_dq_tiled.wgsl';
-import dkvTiledSrc from '../../../kernels/attention_dkv_tiled.wgsl';
+import fwdNaiveSrc from '../../../kernels/attention/attention_fwd_naive.wgsl';
+import dqNaiveSrc from '../../../kernels/attention/attention_dq_naive.wgsl';
+import dkvNaiveSrc from '../../../kernels/attention/attention_dkv_naive.wgsl';
+import fwdTiledSrc from '../../../kernels/attention/attention_fwd_tiled.wgsl';
+import dqTiledSrc from '../../../kernels/attention/attention_dq_tiled.wgsl';
+import dkvTiledSrc from '../../../kernels/attention/attention_dkv_tiled.wgsl';
 
 // Both rungs share each pass's contract: rows, heads, lengths, q/k strides (batch, head, step) and the scale.
 const PARAMS = {

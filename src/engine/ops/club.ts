@@ -24,11 +24,11 @@ import { assertLive, empty, isGradEnabled, record, sameShape, Tensor } from '../
 import { exp, mul, mulScalar, neg, sub } from './elementwise';
 import { mean, sum } from './reduce';
 import { reshape } from './shape';
-import forwardSrc from '../../../kernels/club_forward.wgsl';
-import forwardVec4Src from '../../../kernels/club_forward_vec4.wgsl';
-import sumSrc from '../../../kernels/club_sum.wgsl';
-import backwardSrc from '../../../kernels/club_backward.wgsl';
-import backwardVec4Src from '../../../kernels/club_backward_vec4.wgsl';
+import forwardSrc from '../../../kernels/club/club_forward.wgsl';
+import forwardVec4Src from '../../../kernels/club/club_forward_vec4.wgsl';
+import sumSrc from '../../../kernels/club/club_sum.wgsl';
+import backwardSrc from '../../../kernels/club/club_backward.wgsl';
+import backwardVec4Src from '../../../kernels/club/club_backward_vec4.wgsl';
 
 // Each vec4 rung keeps its scalar rung's contract.
 const FORWARD: ContractDecl = {

@@ -29,13 +29,13 @@ import { add } from './elementwise';
 import { matmul } from './matmul';
 import { sum } from './reduce';
 import { reshape } from './shape';
-import tiledSrc from '../../../kernels/conv1d_tiled.wgsl';
-import windowSrc from '../../../kernels/conv1d_window.wgsl';
-import wgradSrc from '../../../kernels/conv1d_wgrad.wgsl';
-import combineSrc from '../../../kernels/conv1d_wgrad_combine.wgsl';
-import naiveSrc from '../../../kernels/conv1d_naive.wgsl';
-import naiveDxSrc from '../../../kernels/conv1d_naive_dx.wgsl';
-import naiveDwSrc from '../../../kernels/conv1d_naive_dw.wgsl';
+import tiledSrc from '../../../kernels/conv1d/conv1d_tiled.wgsl';
+import windowSrc from '../../../kernels/conv1d/conv1d_window.wgsl';
+import wgradSrc from '../../../kernels/conv1d/conv1d_wgrad.wgsl';
+import combineSrc from '../../../kernels/conv1d/conv1d_wgrad_combine.wgsl';
+import naiveSrc from '../../../kernels/conv1d/conv1d_naive.wgsl';
+import naiveDxSrc from '../../../kernels/conv1d/conv1d_naive_dx.wgsl';
+import naiveDwSrc from '../../../kernels/conv1d/conv1d_naive_dw.wgsl';
 
 const CONV_BUFFERS = { inp: 'read', w: 'read', bias: 'read', out: 'read_write' } as const;
 const TILED = kernel('conv1d_tiled', tiledSrc, {

@@ -6,7 +6,7 @@ import { check } from '../errors';
 import { grid1d, kernel } from '../runtime';
 import { nextSeed } from '../creation';
 import { assertLive, empty, record, Tensor } from '../tensor';
-import dropoutSrc from '../../../kernels/dropout.wgsl';
+import dropoutSrc from '../../../kernels/dropout/dropout.wgsl';
 
 const DROPOUT = kernel('dropout', dropoutSrc, {
   params: { n4: 'u32', seed: 'u32', threshold: 'u32', scale: 'f32' }, buffers: { x: 'read', y: 'read_write' },

@@ -11,10 +11,10 @@ import { grid1d, kernel } from '../runtime';
 import { assertLive, checkShape, empty, noGrad, record, sameShape, Tensor } from '../tensor';
 import { broadcastAxes, broadcastShapes, broadcastStrides, collapseAxes } from '../broadcast';
 import { sum } from './reduce';
-import unarySrc from '../../../kernels/unary.wgsl';
-import unaryGradSrc from '../../../kernels/unary_grad.wgsl';
-import binarySrc from '../../../kernels/binary.wgsl';
-import binaryGradSrc from '../../../kernels/binary_grad.wgsl';
+import unarySrc from '../../../kernels/elementwise/unary.wgsl';
+import unaryGradSrc from '../../../kernels/elementwise/unary_grad.wgsl';
+import binarySrc from '../../../kernels/elementwise/binary.wgsl';
+import binaryGradSrc from '../../../kernels/elementwise/binary_grad.wgsl';
 
 const UNARY = kernel('unary', unarySrc, { params: { n: 'u32', s: 'f32' }, buffers: { x: 'read', y: 'read_write' } });
 const UNARY_GRAD = kernel('unary_grad', unaryGradSrc, { params: { n: 'u32', s: 'f32' }, buffers: { x: 'read', gy: 'read', gx: 'read_write' } });

@@ -35,14 +35,14 @@ import { mean, sum } from './reduce';
 import { logsumexp } from './softmax';
 import { matmul } from './matmul';
 import { concat, reshape } from './shape';
-import normalizeSrc from '../../../kernels/infonce_normalize.wgsl';
-import normalizeVec4Src from '../../../kernels/infonce_normalize_vec4.wgsl';
-import logitsSrc from '../../../kernels/infonce_logits.wgsl';
-import rowsSrc from '../../../kernels/infonce_rows.wgsl';
-import meanSrc from '../../../kernels/infonce_mean.wgsl';
-import gradSrc from '../../../kernels/infonce_grad.wgsl';
-import renormSrc from '../../../kernels/infonce_renorm.wgsl';
-import renormVec4Src from '../../../kernels/infonce_renorm_vec4.wgsl';
+import normalizeSrc from '../../../kernels/infonce/infonce_normalize.wgsl';
+import normalizeVec4Src from '../../../kernels/infonce/infonce_normalize_vec4.wgsl';
+import logitsSrc from '../../../kernels/infonce/infonce_logits.wgsl';
+import rowsSrc from '../../../kernels/infonce/infonce_rows.wgsl';
+import meanSrc from '../../../kernels/infonce/infonce_mean.wgsl';
+import gradSrc from '../../../kernels/infonce/infonce_grad.wgsl';
+import renormSrc from '../../../kernels/infonce/infonce_renorm.wgsl';
+import renormVec4Src from '../../../kernels/infonce/infonce_renorm_vec4.wgsl';
 
 // The row kernels' params: counts in floats, or in vec4s (d4, ds4) for the vec4 rungs.
 const ROW_PARAMS = { n: 'u32', m: 'u32', d: 'u32', ds: 'u32', eps: 'f32' } as const;

@@ -6,9 +6,9 @@ import { check, fmtShape } from '../errors';
 import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, shapeSize, Tensor } from '../tensor';
 import { sum } from './reduce';
-import fwdSrc from '../../../kernels/layernorm.wgsl';
-import gradXSrc from '../../../kernels/layernorm_grad_x.wgsl';
-import gradParamsSrc from '../../../kernels/layernorm_grad_params.wgsl';
+import fwdSrc from '../../../kernels/layernorm/layernorm.wgsl';
+import gradXSrc from '../../../kernels/layernorm/layernorm_grad_x.wgsl';
+import gradParamsSrc from '../../../kernels/layernorm/layernorm_grad_params.wgsl';
 
 const LAYERNORM = kernel('layernorm', fwdSrc, {
   params: { rows: 'u32', c: 'u32', eps: 'f32' },

@@ -5,10 +5,10 @@ import { runtime } from '../engine';
 import { check } from '../errors';
 import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, sameShape, Tensor } from '../tensor';
-import elementwiseSrc from '../../../kernels/loss_elementwise.wgsl';
-import partialSrc from '../../../kernels/loss_partial.wgsl';
-import combineSrc from '../../../kernels/loss_combine.wgsl';
-import backwardSrc from '../../../kernels/loss_backward.wgsl';
+import elementwiseSrc from '../../../kernels/loss/loss_elementwise.wgsl';
+import partialSrc from '../../../kernels/loss/loss_partial.wgsl';
+import combineSrc from '../../../kernels/loss/loss_combine.wgsl';
+import backwardSrc from '../../../kernels/loss/loss_backward.wgsl';
 
 const LOSS_ELEMENTWISE = kernel('loss_elementwise', elementwiseSrc, {
   params: { n: 'u32' }, buffers: { pred: 'read', tgt: 'read', y: 'read_write' },

@@ -7,13 +7,13 @@
 // Per layer:
 //   1. x·W_ihᵀ for every time step and both directions: ONE matmul, (B·T, I) × (D, I, 4H)ᵀ → (D, B·T, 4H).
 //   2. The recurrence: both directions in the same dispatch (direction = workgroup y). Kernels
-//      (kernels/lstm_forward*.wgsl) add W_hh·h_{t−1} and the biases to the projection, apply the gates and save the
+//      (kernels/lstm/lstm_forward*.wgsl) add W_hh·h_{t−1} and the biases to the projection, apply the gates and save the
 //      activated gates (over the projection, in place), every cell state and the h each step started from.
 //      Rungs: 'naive' (one invocation per unit, one dispatch per step), 'tiled' (16 rows × 4 units × 4 gates per
 //      invocation, one dispatch per step) and 'looped' (the tiled kernel running all T steps in one dispatch: one
 //      workgroup per 16 rows of a direction holds every unit of them, with a storage barrier per step). At DAR's
 //      shape (B = 64, T = 8, I = 128, H = 64 × 2) looped measured about 5 % faster than tiled, naive 4-5× slower.
-//   3. Backward, BPTT in reverse processing order in gather form (kernels/lstm_backward*.wgsl, same rungs, tiles of
+//   3. Backward, BPTT in reverse processing order in gather form (kernels/lstm/lstm_backward*.wgsl, same rungs, tiles of
 //      16 rows × 16 units): per step the gate gradients dG, with dh_{t−1} = dG·W_hh gathered by each unit (no
 //      atomics); then every weight gradient over all steps at once as matmuls: dW_ih = dGᵀ·x, dW_hh = dGᵀ·h_prev,
 //      db = Σ dG, dx = Σ_d dG_d·W_ih,d.
@@ -29,10 +29,10 @@ import { zeros } from '../creation';
 import { matmul } from './matmul';
 import { sum } from './reduce';
 import { reshape, slice } from './shape';
-import forwardSrc from '../../../kernels/lstm_forward.wgsl';
-import forwardNaiveSrc from '../../../kernels/lstm_forward_naive.wgsl';
-import backwardSrc from '../../../kernels/lstm_backward.wgsl';
-import backwardNaiveSrc from '../../../kernels/lstm_backward_naive.wgsl';
+import forwardSrc from '../../../kernels/lstm/lstm_forward.wgsl';
+import forwardNaiveSrc from '../../../kernels/lstm/lstm_forward_naive.wgsl';
+import backwardSrc from '../../../kernels/lstm/lstm_backward.wgsl';
+import backwardNaiveSrc from '../../../kernels/lstm/lstm_backward_naive.wgsl';
 
 // Each rung of a direction keeps the same contract.
 const FORWARD_DECL: ContractDecl = {
@@ -288,7 +288,7 @@ const backConfig = (H: number): Record<string, number> =>
 
 /**
  * The forward recurrence of layer l, all T steps, both directions.
- * bufs: rec, init, gates (in: x·W_ihᵀ, out: activated), cs, hprev, out, state (see kernels/lstm_forward.wgsl).
+ * bufs: rec, init, gates (in: x·W_ihᵀ, out: activated), cs, hprev, out, state (see kernels/lstm/lstm_forward.wgsl).
  */
 function recurrence(kind: LstmKernel, n: Dims, l: number, bufs: Tensor[]): void {
   const { B, T, H, D, half } = n;

@@ -6,7 +6,7 @@
 //   bias (optional): (N), added to every row, or (B,N) for a batched C, row b added to C_b (G Linear layers side by
 //   side): fused into the kernel's store, so a Linear layer is one dispatch instead of a matmul plus a broadcast add.
 //
-// The kernels (kernels/matmul_naive.wgsl, kernels/matmul_tiled.wgsl) address each operand through element strides,
+// The kernels (kernels/matmul/matmul_{naive,tiled}.wgsl) address each operand through element strides,
 // so a transposed operand costs nothing: it is a different pair of strides. Backward therefore needs no transposes,
 // only the same kernel with other flags (dA = dC·op(B)ᵀ, dB = op(A)ᵀ·dC, re-transposed for a transposed operand),
 // and the gradient of a broadcast 2-D operand sums over the batch inside the kernel (its S uniform).
@@ -18,8 +18,8 @@ import { check, type Shape } from '../errors';
 import { grid1d, kernel, type ContractDecl, type Kernel } from '../runtime';
 import { assertLive, empty, record, Tensor } from '../tensor';
 import { sum } from './reduce';
-import naiveSrc from '../../../kernels/matmul_naive.wgsl';
-import tiledSrc from '../../../kernels/matmul_tiled.wgsl';
+import naiveSrc from '../../../kernels/matmul/matmul_naive.wgsl';
+import tiledSrc from '../../../kernels/matmul/matmul_tiled.wgsl';
 
 /** The rungs of the kernel ladder, slowest first. */
 export type MatmulKernel = 'naive' | 'tiled';

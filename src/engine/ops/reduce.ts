@@ -15,11 +15,11 @@ import { check, fmtShape, type Shape } from '../errors';
 import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, shapeSize, Tensor } from '../tensor';
 import { fillInto } from '../creation';
-import sumSrc from '../../../kernels/reduce_sum.wgsl';
-import maxSrc from '../../../kernels/reduce_max.wgsl';
-import permuteSrc from '../../../kernels/reduce_permute.wgsl';
-import gradSrc from '../../../kernels/reduce_grad.wgsl';
-import sumVec4Src from '../../../kernels/reduce_sum_vec4.wgsl';
+import sumSrc from '../../../kernels/reduce/reduce_sum.wgsl';
+import maxSrc from '../../../kernels/reduce/reduce_max.wgsl';
+import permuteSrc from '../../../kernels/reduce/reduce_permute.wgsl';
+import gradSrc from '../../../kernels/reduce/reduce_grad.wgsl';
+import sumVec4Src from '../../../kernels/reduce/reduce_sum_vec4.wgsl';
 
 const REDUCE_SUM = kernel('reduce_sum', sumSrc, {
   params: { n: 'u32', rlen: 'u32', inner: 'u32', chunk: 'u32', nchunks: 'u32', scale: 'f32' },

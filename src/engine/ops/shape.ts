@@ -9,15 +9,15 @@ import { check, fmtShape, type Shape } from '../errors';
 import { grid1d, kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, record, sameShape, shapeSize, Tensor } from '../tensor';
 import { mulScalar } from './elementwise';
-import permuteSrc from '../../../kernels/permute.wgsl';
-import sliceSrc from '../../../kernels/slice.wgsl';
-import sliceVec4Src from '../../../kernels/slice_vec4.wgsl';
-import concatSrc from '../../../kernels/concat.wgsl';
-import concatVec4Src from '../../../kernels/concat_vec4.wgsl';
-import gatherRowsSrc from '../../../kernels/gather_rows.wgsl';
-import gatherRowsVec4Src from '../../../kernels/gather_rows_vec4.wgsl';
-import gatherRowsBackwardSrc from '../../../kernels/gather_rows_backward.wgsl';
-import gatherRowsBackwardVec4Src from '../../../kernels/gather_rows_backward_vec4.wgsl';
+import permuteSrc from '../../../kernels/shape/permute.wgsl';
+import sliceSrc from '../../../kernels/shape/slice.wgsl';
+import sliceVec4Src from '../../../kernels/shape/slice_vec4.wgsl';
+import concatSrc from '../../../kernels/shape/concat.wgsl';
+import concatVec4Src from '../../../kernels/shape/concat_vec4.wgsl';
+import gatherRowsSrc from '../../../kernels/shape/gather_rows.wgsl';
+import gatherRowsVec4Src from '../../../kernels/shape/gather_rows_vec4.wgsl';
+import gatherRowsBackwardSrc from '../../../kernels/shape/gather_rows_backward.wgsl';
+import gatherRowsBackwardVec4Src from '../../../kernels/shape/gather_rows_backward_vec4.wgsl';
 
 const PERMUTE = kernel('permute', permuteSrc, {
   params: { n: 'u32', chunks: 'u32', shape: 'array<vec4<u32>, 2>', stride: 'array<vec4<u32>, 2>' },

@@ -5,9 +5,9 @@ import { runtime } from '../engine';
 import { check } from '../errors';
 import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, shapeSize, Tensor } from '../tensor';
-import softmaxSrc from '../../../kernels/softmax.wgsl';
-import gradSrc from '../../../kernels/softmax_grad.wgsl';
-import lseGradSrc from '../../../kernels/softmax_lse_grad.wgsl';
+import softmaxSrc from '../../../kernels/softmax/softmax.wgsl';
+import gradSrc from '../../../kernels/softmax/softmax_grad.wgsl';
+import lseGradSrc from '../../../kernels/softmax/softmax_lse_grad.wgsl';
 
 const SOFTMAX = kernel('softmax', softmaxSrc, { params: { rows: 'u32', c: 'u32' }, buffers: { x: 'read', y: 'read_write' } });
 export const SOFTMAX_GRAD = kernel('softmax_grad', gradSrc, {

@@ -1,5 +1,5 @@
 // Adam (L2 penalty added to the gradient, like torch.optim.Adam) and AdamW (decoupled weight decay, like
-// torch.optim.AdamW). Both run the same fused kernel, kernels/adam.wgsl, selected by its DECOUPLED override; lr and
+// torch.optim.AdamW). Both run the same fused kernel, kernels/optim/adam.wgsl, selected by its DECOUPLED override; lr and
 // the step's bias corrections are uniforms.
 
 import { runtime } from '../engine';
@@ -7,7 +7,7 @@ import { zeros } from '../creation';
 import { grid1d, kernel } from '../runtime';
 import type { Tensor } from '../tensor';
 import { checkRange, Optimizer, type ParamState, type ParamsInput } from './optimizer';
-import adamSrc from '../../../kernels/adam.wgsl';
+import adamSrc from '../../../kernels/optim/adam.wgsl';
 
 const ADAM_KERNEL = kernel('adam', adamSrc, {
   params: {

@@ -10,9 +10,9 @@ import { check } from '../errors';
 import { zeros } from '../creation';
 import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, Tensor } from '../tensor';
-import sumsqSrc from '../../../kernels/sumsq.wgsl';
-import clipNormSrc from '../../../kernels/clip_norm.wgsl';
-import clipScaleSrc from '../../../kernels/clip_scale.wgsl';
+import sumsqSrc from '../../../kernels/optim/sumsq.wgsl';
+import clipNormSrc from '../../../kernels/optim/clip_norm.wgsl';
+import clipScaleSrc from '../../../kernels/optim/clip_scale.wgsl';
 
 const SUMSQ = kernel('sumsq', sumsqSrc, { params: { n: 'u32', base: 'u32' }, buffers: { x: 'read', partials: 'read_write' } });
 const CLIP_NORM = kernel('clip_norm', clipNormSrc, { params: { count: 'u32' }, buffers: { partials: 'read', norm: 'read_write' } });

@@ -1,5 +1,5 @@
 // Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay (torch.optim.SGD with
-// dampening 0). One fused kernel dispatch per parameter: kernels/sgd.wgsl.
+// dampening 0). One fused kernel dispatch per parameter: kernels/optim/sgd.wgsl.
 
 import { runtime } from '../engine';
 import { check } from '../errors';
@@ -7,7 +7,7 @@ import { zeros } from '../creation';
 import { grid1d, kernel } from '../runtime';
 import type { Tensor } from '../tensor';
 import { checkRange, Optimizer, type ParamState, type ParamsInput } from './optimizer';
-import sgdSrc from '../../../kernels/sgd.wgsl';
+import sgdSrc from '../../../kernels/optim/sgd.wgsl';
 
 const SGD_KERNEL = kernel('sgd', sgdSrc, {
   params: { n4: 'u32', lr: 'f32', momentum: 'f32', weightDecay: 'f32' }, buffers: { grad: 'read', p: 'read_write', buf: 'read_write' },

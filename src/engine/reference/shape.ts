@@ -108,7 +108,7 @@ export function gatherRowsRef(table: Float64Array, tableShape: readonly number[]
   return { data: y, shape: [...(idxShape ?? [indices.length]), D] };
 }
 
-// PCG output permutation as a 32-bit hash, exactly as in kernels/dropout.wgsl.
+// PCG output permutation as a 32-bit hash, exactly as in kernels/dropout/dropout.wgsl.
 function pcg(v: number): number {
   const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
   const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;

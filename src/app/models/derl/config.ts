@@ -10,7 +10,7 @@
 //   §7.2 hybrid experts: K_p private experts per modality and a pool of K_s shared experts, all 2-layer MLPs
 //        d → h_e → d with GELU, applied per time step. Per-modality routers read mean_t X_m: g^p_m = softmax(W^p_m z_m),
 //        g^s_m = softmax(W^s_m z_m) (Linear with bias). Routing is per sample. `topK` = k ≥ 1 keeps the k largest
-//        logits of each router and renormalises over them (Mixtral-style top-k softmax, kernels/topk_softmax.wgsl);
+//        logits of each router and renormalises over them (Mixtral-style top-k softmax, kernels/topk/topk_softmax.wgsl);
 //        a pool of ≤ k experts (K_p = 2 here) is routed softly. Every preset uses top-2 (the sketch's "soft routing,
 //        or top-2"). Measured on synthetic MOSI (small, seed 1111, 4 epochs, test set at rate 0): top-2 MAE 0.789,
 //        each modality on its own shared experts (per-sample gate entropy 0.15–0.59 nats); soft routing MAE 0.796,

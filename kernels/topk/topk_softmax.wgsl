@@ -3,7 +3,7 @@
 //   selected j  ⇔  rank(j) < k,  rank(j) = #{i : x[i] > x[j]} + #{i < j : x[i] = x[j]}   (ties go to the lower index)
 //   m = max_j x[j] (always selected),  y[j] = selected ? exp(x[j] − m) / Σ_{selected i} exp(x[i] − m) : 0
 // The rank is counted directly (C² comparisons): router rows are a few experts wide, where this beats any sort and
-// needs no scratch memory. The backward is softmax's (kernels/softmax_grad.wgsl, MODE 0) on the saved y: with y = 0
+// needs no scratch memory. The backward is softmax's (kernels/softmax/softmax_grad.wgsl, MODE 0) on the saved y: with y = 0
 // off the selection, gx[j] = y[j]·(gy[j] − Σ gy·y) is exactly the gradient of the top-k softmax.
 //
 // bindings: 0 uniform { rows, C, k }   1 x: array<f32> (rows·C)   2 y: array<f32> (rows·C)
