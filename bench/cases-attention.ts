@@ -12,7 +12,7 @@
 
 import type * as wgType from '../src/index';
 import type { AttentionKernel } from '../src/engine/ops/attention';
-import { attentionBackwardRef, attentionRef, encoderLayerRef, layerParamShapes, mhaParamShapes, mhaRef, type Params } from '../src/engine/reference/attention';
+import { attentionBackwardRef, attentionRef, encoderLayerRef, layerParamShapes, mhaParamShapes, mhaRef, type Params } from '../src/engine/ops/attention.reference';
 import type { KernelBench, KernelBenchInstance } from './cases';
 import { randomData } from './random-data';
 

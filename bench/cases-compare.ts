@@ -1,5 +1,5 @@
 // Side-by-side rows: each computation on webgrad, on tfjs (WebGPU backend) and on onnxruntime-web (WebGPU provider),
-// from the same input data, each checked against the float64 CPU reference of src/engine/reference/*.
+// from the same input data, each checked against the float64 CPU reference of src/engine/ops/*.reference.ts.
 //
 //   matmul    the ladder's shapes (512³ and DAR's Linear shapes, 64·8 rows × 128/512), forward; forward + backward
 //             (dX and dW) at three of them
@@ -16,11 +16,11 @@
 // ORT-web has no training API, so its rows are forward only).
 
 import type * as wgType from '../src/index';
-import { attentionBackwardRef, attentionRef } from '../src/engine/reference/attention';
-import { conv1dRef, conv1dRefGeometry, conv1dRefGrads } from '../src/engine/reference/conv1d';
-import { infoNCERef } from '../src/engine/reference/infonce';
-import { refLstm } from '../src/engine/reference/lstm';
-import { matmulRef } from '../src/engine/reference/matmul';
+import { attentionBackwardRef, attentionRef } from '../src/engine/ops/attention.reference';
+import { conv1dRef, conv1dRefGeometry, conv1dRefGrads } from '../src/engine/ops/conv1d.reference';
+import { infoNCERef } from '../src/engine/ops/infonce.reference';
+import { refLstm } from '../src/engine/ops/lstm.reference';
+import { matmulRef } from '../src/engine/ops/matmul.reference';
 import type { KernelBenchInstance } from './cases';
 import { node } from './peers/onnx-graph';
 import { ortInstance } from './peers/ort';

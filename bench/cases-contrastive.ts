@@ -6,8 +6,8 @@
 
 import type * as wgType from '../src/index';
 import type { KernelBench, KernelBenchInstance } from './cases';
-import { infoNCERef } from '../src/engine/reference/infonce';
-import { clubLogLikelihoodRef, clubUpperBoundRef } from '../src/engine/reference/club';
+import { infoNCERef } from '../src/engine/ops/infonce.reference';
+import { clubLogLikelihoodRef, clubUpperBoundRef } from '../src/engine/ops/club.reference';
 import { randomData } from './random-data';
 
 type Wg = typeof wgType;

@@ -13,7 +13,7 @@
 
 import type * as wgType from '../src/index';
 import type { Conv1dKernel } from '../src/engine/ops/conv1d';
-import { conv1dRef, conv1dRefGeometry, conv1dRefGrads } from '../src/engine/reference/conv1d';
+import { conv1dRef, conv1dRefGeometry, conv1dRefGrads } from '../src/engine/ops/conv1d.reference';
 import type { KernelBench, KernelBenchInstance } from './cases';
 import { randomData } from './random-data';
 

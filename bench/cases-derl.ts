@@ -4,7 +4,7 @@
 
 import type * as wgType from '../src/index';
 import type { KernelBench } from './cases';
-import { refTopkSoftmax } from '../src/engine/reference/topk';
+import { refTopkSoftmax } from '../src/engine/ops/topk.reference';
 import { randomData } from './random-data';
 
 type Wg = typeof wgType;

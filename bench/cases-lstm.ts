@@ -5,7 +5,7 @@
 
 import type * as wgType from '../src/index';
 import type { LstmKernel } from '../src/engine/ops/lstm';
-import { refLstm } from '../src/engine/reference/lstm';
+import { refLstm } from '../src/engine/ops/lstm.reference';
 import type { KernelBench, KernelBenchInstance } from './cases';
 import { randomData } from './random-data';
 

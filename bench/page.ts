@@ -8,7 +8,7 @@
 // pass before and after the run writes GPU timestamps, so the GPU time of the same span is reported alongside.
 
 import * as wg from '../src/index';
-import { matmulRef } from '../src/engine/reference/matmul';
+import { matmulRef } from '../src/engine/ops/matmul.reference';
 import { BENCHES } from './registry';
 import { COMPARE } from './cases-compare';
 import type { KernelBenchInstance } from './cases';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { attentionBackwardRef, attentionRef, type Layout } from '../src/engine/reference/attention';
+import { attentionBackwardRef, attentionRef, type Layout } from '../src/engine/ops/attention.reference';
 import { rngFor, type Rng } from './rng';
 
 let page: TestPage;

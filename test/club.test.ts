@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
 import { openPage, type TestPage } from './page';
 import type { Rng } from './rng';
-import { clubLogLikelihoodRef, clubUpperBoundRef } from '../src/engine/reference/club';
-import { refLstm } from '../src/engine/reference/lstm';
+import { clubLogLikelihoodRef, clubUpperBoundRef } from '../src/engine/ops/club.reference';
+import { refLstm } from '../src/engine/ops/lstm.reference';
 
 let page: TestPage;
 beforeAll(async () => {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { conv1dRef, type Conv1dRefOptions } from '../src/engine/reference/conv1d';
+import { conv1dRef, type Conv1dRefOptions } from '../src/engine/ops/conv1d.reference';
 import { rngFor } from './rng';
 
 // The rungs that take any convolution (src/engine/ops/conv1d.ts CONV1D_KERNELS; that module imports WGSL, so Node names

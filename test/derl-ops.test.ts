@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { gradcheck } from './gradcheck';
-import { refTopkSoftmax } from '../src/engine/reference/topk';
-import { refSoftmax } from '../src/engine/reference/softmax';
+import { refTopkSoftmax } from '../src/engine/ops/topk.reference';
+import { refSoftmax } from '../src/engine/ops/softmax.reference';
 import type { Rng } from './rng';
 
 let page: TestPage;

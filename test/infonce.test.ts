@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectShapeError, gradcheck, type InputSpec, type Tolerances } from './gradcheck';
 import { openPage, type TestPage } from './page';
 import { rngFor, type Rng } from './rng';
-import { infoNCERef } from '../src/engine/reference/infonce';
+import { infoNCERef } from '../src/engine/ops/infonce.reference';
 
 let page: TestPage;
 beforeAll(async () => {

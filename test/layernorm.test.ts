@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { refLayerNorm } from '../src/engine/reference/layernorm';
+import { refLayerNorm } from '../src/engine/ops/layernorm.reference';
 import type { Rng } from './rng';
 
 let page: TestPage;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectShapeError, gradcheck } from './gradcheck';
 import { openPage, type TestPage } from './page';
 import { rngFor, type Rng } from './rng';
-import { l1LossRef, mseLossRef, type Reduction } from '../src/engine/reference/loss';
+import { l1LossRef, mseLossRef, type Reduction } from '../src/engine/ops/loss.reference';
 
 let page: TestPage;
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { openPage, type TestPage } from './page';
 import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
 import { FIXTURE_DIR, relErr, type TorchFamily } from './torch';
-import { refLstm } from '../src/engine/reference/lstm';
+import { refLstm } from '../src/engine/ops/lstm.reference';
 import type { LstmKernel } from '../src/engine/ops/lstm';
 import type { Rng } from './rng';
 

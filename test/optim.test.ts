@@ -1,12 +1,12 @@
 // Optimizers, gradient clipping, LR schedules, modules and Linear.
-// Every optimizer update is checked against the float64 reference (src/engine/reference/optim.ts) over several steps, on
+// Every optimizer update is checked against the float64 reference (src/engine/optim/optim.reference.ts) over several steps, on
 // odd-sized parameters with random gradients set directly on p.grad.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { expectShapeError, gradcheck } from './gradcheck';
 import { RUN_SEED, rngFor } from './rng';
-import { adamStepRef, clipGradNormRef, cosineScheduleRef, linearWarmupRef, sgdStepRef } from '../src/engine/reference/optim';
+import { adamStepRef, clipGradNormRef, cosineScheduleRef, linearWarmupRef, sgdStepRef } from '../src/engine/optim/optim.reference';
 import { cosineSchedule, linearWarmup } from '../src/engine/optim/schedule';
 
 let page: TestPage;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { expectShapeError, gradcheck } from './gradcheck';
-import { refMax, refMean, refSum, refVariance } from '../src/engine/reference/reduce';
+import { refMax, refMean, refSum, refVariance } from '../src/engine/ops/reduce.reference';
 import type { Rng } from './rng';
 
 let page: TestPage;

@@ -7,7 +7,7 @@ import { openPage, type TestPage } from './page';
 import { rngFor } from './rng';
 import {
   concatRef, dropoutMask, dropoutRef, gatherRowsRef, permuteRef, sliceRef, stackRef, transposeRef,
-} from '../src/engine/reference/shape';
+} from '../src/engine/ops/shape.reference';
 
 let page: TestPage;
 beforeAll(async () => {

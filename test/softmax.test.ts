@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { refLogSoftmax, refLogsumexp, refSoftmax } from '../src/engine/reference/softmax';
+import { refLogSoftmax, refLogsumexp, refSoftmax } from '../src/engine/ops/softmax.reference';
 import type { Rng } from './rng';
 
 let page: TestPage;

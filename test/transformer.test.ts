@@ -1,7 +1,7 @@
 // MultiheadAttention, the LNLN pre-norm TransformerEncoderLayer and CrossTransformerLayer, Transformer and
 // CrossTransformer: three-tier gradient checks with respect to the inputs AND every parameter (the page entries take the
 // parameters as inputs, test/page/ops-attention.ts), against the float64 module references in
-// src/engine/reference/attention.ts; parameter names, shapes and initial values; seeding; bad input.
+// src/engine/ops/attention.reference.ts; parameter names, shapes and initial values; seeding; bad input.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
@@ -9,7 +9,7 @@ import { gradcheck, type InputSpec, type Tolerances } from './gradcheck';
 import {
   crossLayerRef, crossTransformerParamShapes, crossTransformerRef, encoderLayerRef, layerParamShapes, mhaParamShapes,
   mhaRef, transformerParamShapes, transformerRef, type LayerConfig, type MhaConfig, type Params,
-} from '../src/engine/reference/attention';
+} from '../src/engine/ops/attention.reference';
 import { rngFor, type Rng } from './rng';
 
 let page: TestPage;

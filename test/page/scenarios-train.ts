@@ -1,5 +1,5 @@
 // Scenarios for modules, optimizers, gradient clipping and training: optimizer steps on given parameters and
-// gradients (checked in Node against src/engine/reference/optim.ts), module naming, bad input, the leak test and the
+// gradients (checked in Node against src/engine/optim/optim.reference.ts), module naming, bad input, the leak test and the
 // learning test.
 
 import type { Tensor } from '../../src/app/all';

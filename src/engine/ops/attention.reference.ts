@@ -5,8 +5,8 @@
 // Module references take their parameters as a record keyed by the modules' parameter names (`to_q.weight`,
 // `layers.0.norm_q.bias`, ...), the same names namedParameters() gives, so a test can feed one list to both.
 
-import { normalCdf } from './elementwise';
-import { refLayerNorm } from './layernorm';
+import { normalCdf } from './elementwise.reference';
+import { refLayerNorm } from './layernorm.reference';
 
 export interface Ref {
   data: Float64Array;

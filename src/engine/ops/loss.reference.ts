@@ -1,6 +1,6 @@
 // float64 CPU references for the pointwise losses. Pure TypeScript (no GPU imports).
 
-import type { Ref } from './shape';
+import type { Ref } from './shape.reference';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 

@@ -1,7 +1,7 @@
 // float64 CPU reference for layer norm over the last axis: (x − mean) / sqrt(var + eps) · gamma + beta, with the
 // biased variance, per row.
 
-import type { RefResult } from './reduce';
+import type { RefResult } from './reduce.reference';
 
 export function refLayerNorm(
   x: ArrayLike<number>, shape: number[], gamma?: ArrayLike<number> | null, beta?: ArrayLike<number> | null, eps = 1e-5,

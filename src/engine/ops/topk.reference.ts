@@ -1,7 +1,7 @@
 // float64 CPU reference for topkSoftmax (src/engine/ops/topk.ts): softmax over the k largest entries of each last-axis row,
 // 0 elsewhere, ties to the lower index.
 
-import type { RefResult } from './reduce';
+import type { RefResult } from './reduce.reference';
 
 export function refTopkSoftmax(x: ArrayLike<number>, shape: number[], k: number): RefResult {
   const c = shape[shape.length - 1];

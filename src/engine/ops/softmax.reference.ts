@@ -1,6 +1,6 @@
 // float64 CPU references for softmax, logSoftmax and logsumexp over the last axis (max-shifted, like the kernels).
 
-import type { RefResult } from './reduce';
+import type { RefResult } from './reduce.reference';
 
 function rowsOf(shape: number[]): [number, number] {
   if (shape.length === 0) throw new Error('rank 0');
