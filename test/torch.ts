@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 export interface TorchCase {
   name: string;
-  /** The op's name in the test page's tables (test/page/ops-*.ts). */
+  /** The op's name in the test page's tables (test/ops/*.page.ts, test/page/ops-nn.ts). */
   op: string;
   attrs?: Record<string, unknown>;
   inputs: { shape: number[]; data: number[]; grad?: boolean }[];

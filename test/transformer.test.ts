@@ -1,6 +1,6 @@
 // MultiheadAttention, the LNLN pre-norm TransformerEncoderLayer and CrossTransformerLayer, Transformer and
 // CrossTransformer: three-tier gradient checks with respect to the inputs AND every parameter (the page entries take the
-// parameters as inputs, test/page/ops-attention.ts), against the float64 module references in
+// parameters as inputs, test/ops/attention.page.ts), against the float64 module references in
 // src/engine/ops/attention.reference.ts; parameter names, shapes and initial values; seeding; bad input.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -5,18 +5,11 @@
 import * as wg from '../../src/app/all';
 import { gradcase, gradChecked, type CaseSpec } from './gradcase';
 import type { OpTable } from './registry';
-import { OPS as elementwise } from './ops-elementwise';
-import { OPS as reduce } from './ops-reduce';
-import { OPS as matmul } from './ops-matmul';
-import { OPS as shape } from './ops-shape';
 import { OPS as nn } from './ops-nn';
-import { OPS as lstm } from './ops-lstm';
-import { OPS as contrastive } from './ops-contrastive';
-import { OPS as conv } from './ops-conv';
-import { OPS as attention } from './ops-attention';
+import { OP_PAGES } from '../ops/pages';
 import { SCENARIOS } from './scenarios';
 
-const OPS: OpTable = { ...elementwise, ...reduce, ...matmul, ...shape, ...nn, ...lstm, ...contrastive, ...conv, ...attention };
+const OPS: OpTable = { ...OP_PAGES, ...nn };
 
 /** Runs `fn` and, if it throws, reports the error's class, message and whether any GPU work was recorded first. */
 async function tryOp(name: string, shapes: number[][], attrs: unknown) {

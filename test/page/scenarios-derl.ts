@@ -1,7 +1,7 @@
 // Scenarios for the DERL model (src/app/models/derl): PyTorch parity on a fixture's weights and batch, predict() on
 // incomplete input, a checkpoint round trip, router statistics, a leak check, bad input, the time of one training
 // step, a short training on the tiny synthetic data, and the page half of topkSoftmax's gradient checks. The Node side
-// is test/derl.test.ts (and test/derl-ops.test.ts for derlGradcase).
+// is test/derl.test.ts (and test/ops/topk.test.ts for derlGradcase).
 
 import type { Tensor, DatasetDims, DERL } from '../../src/app/all';
 import type { ModalityInputs, TrainingBatch } from '../../src/app/models/types';
@@ -19,7 +19,7 @@ type W = typeof wgType;
 
 const arr = async (t: Tensor) => Array.from(await t.toArray());
 
-/** The page ops of test/derl-ops.test.ts (run through the derlGradcase scenario). */
+/** The page ops of test/ops/topk.test.ts (run through the derlGradcase scenario). */
 const OPS: OpTable = {
   topkSoftmax: ([x], { k }, w) => w.topkSoftmax(x, k),
 };
@@ -39,7 +39,7 @@ function internals(model: DERL, x: ModalityInputs): { gp: Tensor; gs: Tensor; a:
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
-  /** One case of test/derl-ops.test.ts's gradient checks, against this file's op table. */
+  /** One case of test/ops/topk.test.ts's gradient checks, against this file's op table. */
   derlGradcase: async (spec: CaseSpec) => gradcase(OPS, spec),
 
   /** topkSoftmax's argument checks: each must throw a WebgradError before any GPU work. */

@@ -3,11 +3,11 @@
 // (test/page/scenarios-derl.ts), reached through a page handle whose 'gradcase' calls go there.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, type TestPage } from './page';
-import { gradcheck } from './gradcheck';
-import { refTopkSoftmax } from '../src/engine/ops/topk.reference';
-import { refSoftmax } from '../src/engine/ops/softmax.reference';
-import type { Rng } from './rng';
+import { openPage, type TestPage } from '../page';
+import { gradcheck } from '../gradcheck';
+import { refTopkSoftmax } from '../../src/engine/ops/topk.reference';
+import { refSoftmax } from '../../src/engine/ops/softmax.reference';
+import type { Rng } from '../rng';
 
 let page: TestPage;
 let derlPage: TestPage;

@@ -2,10 +2,10 @@
 // rows far from zero, many rows (dgamma/dbeta summed over chunks of rows), and bad input.
 
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { openPage, type TestPage } from './page';
-import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { refLayerNorm } from '../src/engine/ops/layernorm.reference';
-import type { Rng } from './rng';
+import { openPage, type TestPage } from '../page';
+import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { refLayerNorm } from '../../src/engine/ops/layernorm.reference';
+import type { Rng } from '../rng';
 
 let page: TestPage;
 beforeAll(async () => {

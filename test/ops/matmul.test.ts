@@ -2,10 +2,10 @@
 // four transpose combinations, batched and broadcast operands, a larger forward check, and shape errors.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, type TestPage } from './page';
-import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { matmulRef } from '../src/engine/ops/matmul.reference';
-import type { MatmulKernel } from '../src/engine/ops/matmul';
+import { openPage, type TestPage } from '../page';
+import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { matmulRef } from '../../src/engine/ops/matmul.reference';
+import type { MatmulKernel } from '../../src/engine/ops/matmul';
 
 // The ladder (src/engine/ops/matmul.ts MATMUL_KERNELS; that module imports WGSL, so Node takes the names only).
 const KERNELS: MatmulKernel[] = ['naive', 'tiled'];

@@ -1,6 +1,6 @@
-// Page-side ops for test/matmul.test.ts. attrs: { transA?, transB?, kernel? } as in matmul()'s options.
+// Page-side ops for test/ops/matmul.test.ts. attrs: { transA?, transB?, kernel? } as in matmul()'s options.
 
-import type { OpTable } from './registry';
+import type { OpTable } from '../page/registry';
 
 export const OPS: OpTable = {
   matmul: ([a, b], attrs, w) => w.matmul(a, b, attrs ?? {}),

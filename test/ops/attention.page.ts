@@ -4,7 +4,7 @@
 // input tensors in their place.
 
 import type { Module, Tensor } from '../../src/index';
-import type { OpTable } from './registry';
+import type { OpTable } from '../page/registry';
 
 /**
  * Replaces `module`'s parameters, in namedParameters() order, with `params` (same shapes). With `names`, first checks

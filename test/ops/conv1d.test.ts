@@ -5,10 +5,10 @@
 // (B, T_m, d_m)), the Conv1d module, and bad input.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, type TestPage } from './page';
-import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { conv1dRef, type Conv1dRefOptions } from '../src/engine/ops/conv1d.reference';
-import { rngFor } from './rng';
+import { openPage, type TestPage } from '../page';
+import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { conv1dRef, type Conv1dRefOptions } from '../../src/engine/ops/conv1d.reference';
+import { rngFor } from '../rng';
 
 // The rungs that take any convolution (src/engine/ops/conv1d.ts CONV1D_KERNELS; that module imports WGSL, so Node names
 // them here). 'default' passes no kernel option: the op picks the window kernel for each pass where it applies.

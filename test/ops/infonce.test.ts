@@ -14,10 +14,10 @@
 // The tolerances are the defaults, except at DAR's size (see there).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectShapeError, gradcheck, type InputSpec, type Tolerances } from './gradcheck';
-import { openPage, type TestPage } from './page';
-import { rngFor, type Rng } from './rng';
-import { infoNCERef } from '../src/engine/ops/infonce.reference';
+import { expectShapeError, gradcheck, type InputSpec, type Tolerances } from '../gradcheck';
+import { openPage, type TestPage } from '../page';
+import { rngFor, type Rng } from '../rng';
+import { infoNCERef } from '../../src/engine/ops/infonce.reference';
 
 let page: TestPage;
 beforeAll(async () => {

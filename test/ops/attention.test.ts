@@ -4,10 +4,10 @@
 // and backward; and bad input.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, type TestPage } from './page';
-import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { attentionBackwardRef, attentionRef, type Layout } from '../src/engine/ops/attention.reference';
-import { rngFor, type Rng } from './rng';
+import { openPage, type TestPage } from '../page';
+import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { attentionBackwardRef, attentionRef, type Layout } from '../../src/engine/ops/attention.reference';
+import { rngFor, type Rng } from '../rng';
 
 let page: TestPage;
 beforeAll(async () => {

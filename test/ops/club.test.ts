@@ -5,11 +5,11 @@
 // heads) end to end against a float64 rebuild from its own weights; and typed errors for bad input.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { openPage, type TestPage } from './page';
-import type { Rng } from './rng';
-import { clubLogLikelihoodRef, clubUpperBoundRef } from '../src/engine/ops/club.reference';
-import { refLstm } from '../src/engine/ops/lstm.reference';
+import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { openPage, type TestPage } from '../page';
+import type { Rng } from '../rng';
+import { clubLogLikelihoodRef, clubUpperBoundRef } from '../../src/engine/ops/club.reference';
+import { refLstm } from '../../src/engine/ops/lstm.reference';
 
 let page: TestPage;
 beforeAll(async () => {

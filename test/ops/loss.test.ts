@@ -2,10 +2,10 @@
 // on long inputs, l1's zero gradient at pred = target, and typed errors for bad inputs.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectShapeError, gradcheck } from './gradcheck';
-import { openPage, type TestPage } from './page';
-import { rngFor, type Rng } from './rng';
-import { l1LossRef, mseLossRef, type Reduction } from '../src/engine/ops/loss.reference';
+import { expectShapeError, gradcheck } from '../gradcheck';
+import { openPage, type TestPage } from '../page';
+import { rngFor, type Rng } from '../rng';
+import { l1LossRef, mseLossRef, type Reduction } from '../../src/engine/ops/loss.reference';
 
 let page: TestPage;
 beforeAll(async () => {

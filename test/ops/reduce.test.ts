@@ -3,10 +3,10 @@
 // reduction; arg-max tie-breaking; and rejection of bad axes.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, type TestPage } from './page';
-import { expectShapeError, gradcheck } from './gradcheck';
-import { refMax, refMean, refSum, refVariance } from '../src/engine/ops/reduce.reference';
-import type { Rng } from './rng';
+import { openPage, type TestPage } from '../page';
+import { expectShapeError, gradcheck } from '../gradcheck';
+import { refMax, refMean, refSum, refVariance } from '../../src/engine/ops/reduce.reference';
+import type { Rng } from '../rng';
 
 let page: TestPage;
 beforeAll(async () => {

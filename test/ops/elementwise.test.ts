@@ -2,10 +2,10 @@
 // (three-tier gradchecks, test/gradcheck.ts), plus the erf accuracy behind gelu and input validation.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, type TestPage } from './page';
-import { expectShapeError, gradcheck, type InputSpec } from './gradcheck';
-import { rngFor, type Rng } from './rng';
-import * as R from '../src/engine/ops/elementwise.reference';
+import { openPage, type TestPage } from '../page';
+import { expectShapeError, gradcheck, type InputSpec } from '../gradcheck';
+import { rngFor, type Rng } from '../rng';
+import * as R from '../../src/engine/ops/elementwise.reference';
 
 let page: TestPage;
 beforeAll(async () => {

@@ -5,12 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openPage, type TestPage } from './page';
-import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { FIXTURE_DIR, relErr, type TorchFamily } from './torch';
-import { refLstm } from '../src/engine/ops/lstm.reference';
-import type { LstmKernel } from '../src/engine/ops/lstm';
-import type { Rng } from './rng';
+import { openPage, type TestPage } from '../page';
+import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { FIXTURE_DIR, relErr, type TorchFamily } from '../torch';
+import { refLstm } from '../../src/engine/ops/lstm.reference';
+import type { LstmKernel } from '../../src/engine/ops/lstm';
+import type { Rng } from '../rng';
 
 let page: TestPage;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
-// Page-side entries for test/conv1d.test.ts and the conv1d torch fixtures. attrs: conv1d()'s options ({ stride,
+// Page-side entries for test/ops/conv1d.test.ts and the conv1d torch fixtures. attrs: conv1d()'s options ({ stride,
 // padding, dilation, groups, kernel }); a third input, when present, is the bias.
 
 import type { Module, Tensor } from '../../src/index';
-import type { OpTable } from './registry';
+import type { OpTable } from '../page/registry';
 
 /** The module made by the last conv1dModule call; its parameters outlive tidy(), so the next call frees them. */
 let lastModule: Module | null = null;

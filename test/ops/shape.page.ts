@@ -2,7 +2,7 @@
 // the plain kernels where a vec4, buffer-copy or view fast path would apply (set on every call, so it also holds for
 // the backward pass that gradcase runs right after the op).
 
-import type { OpTable } from './registry';
+import type { OpTable } from '../page/registry';
 
 const fast = (a: any, w: any) => w.setShapeFastPaths(a?.fast !== false);
 

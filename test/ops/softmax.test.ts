@@ -2,10 +2,10 @@
 // magnitude (±80, and shifted by ±200, where an unshifted exp overflows to ∞ or underflows to 0), and bad input.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, type TestPage } from './page';
-import { expectShapeError, gradcheck, type Tolerances } from './gradcheck';
-import { refLogSoftmax, refLogsumexp, refSoftmax } from '../src/engine/ops/softmax.reference';
-import type { Rng } from './rng';
+import { openPage, type TestPage } from '../page';
+import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { refLogSoftmax, refLogsumexp, refSoftmax } from '../../src/engine/ops/softmax.reference';
+import type { Rng } from '../rng';
 
 let page: TestPage;
 beforeAll(async () => {

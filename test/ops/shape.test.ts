@@ -2,12 +2,12 @@
 // kernel), dropout's mask statistics and determinism, and typed errors for bad inputs.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectShapeError, gradcheck } from './gradcheck';
-import { openPage, type TestPage } from './page';
-import { rngFor } from './rng';
+import { expectShapeError, gradcheck } from '../gradcheck';
+import { openPage, type TestPage } from '../page';
+import { rngFor } from '../rng';
 import {
   concatRef, dropoutMask, dropoutRef, gatherRowsRef, permuteRef, sliceRef, stackRef, transposeRef,
-} from '../src/engine/ops/shape.reference';
+} from '../../src/engine/ops/shape.reference';
 
 let page: TestPage;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
-// Page-side entries for the contrastive losses: infoNCE (inputs anchors, positives[, negatives]) and the CLUB losses
-// (inputs mu, logvar, y). attrs carry the options; `impl: 'composite'` selects the generic-op versions.
+// Page-side entries for the CLUB losses (inputs mu, logvar, y). attrs carry the options; `impl: 'composite'` selects
+// the generic-op versions.
 //
 // clubEstimator runs a ClubEstimator(dim, { hidden, seed }) on inputs [x, y] (attrs.mode 'll' → logLikelihood,
 // else miUpperBound); clubEstimatorParams returns that estimator's parameters flattened and concatenated (attrs.names
@@ -8,7 +8,7 @@
 // no GPU work before the error.
 
 import type { ClubEstimator } from '../../src/index';
-import type { OpTable } from './registry';
+import type { OpTable } from '../page/registry';
 import type * as wgType from '../../src/index';
 
 let cached: { key: string; m: ClubEstimator } | null = null;
@@ -24,8 +24,6 @@ function estimator(attrs: { dim: number; hidden?: number; seed: number }, w: typ
 }
 
 export const OPS: OpTable = {
-  // attrs are the options minus the negatives tensor (unknown keys included, so the tests can check they throw).
-  infoNCE: ([a, p, negatives], attrs, w) => w.infoNCE(a, p, { ...attrs, ...(negatives ? { negatives } : {}) }),
   clubLogLikelihood: ([mu, logvar, y], attrs, w) => w.clubLogLikelihood(mu, logvar, y, attrs ?? {}),
   clubUpperBound: ([mu, logvar, y], attrs, w) => w.clubUpperBound(mu, logvar, y, attrs ?? {}),
   clubEstimator: ([x, y], attrs, w) => {

@@ -1,8 +1,8 @@
-// Page-side ops for the elementwise tests (test/elementwise.test.ts).
+// Page-side ops for the elementwise tests (test/ops/elementwise.test.ts).
 // attrs: { slope? } for leakyRelu, { p } for pow, { s } for addScalar/mulScalar (a number, or the string 'NaN' /
 // 'Infinity' to test rejection: JSON has no NaN), { shape } for expand.
 
-import type { OpTable } from './registry';
+import type { OpTable } from '../page/registry';
 
 const num = (v: unknown): number => (typeof v === 'string' ? Number(v) : (v as number));
 

@@ -1,11 +1,11 @@
-// Page-side entries for test/lstm.test.ts and the LSTM torch fixtures.
+// Page-side entries for test/ops/lstm.test.ts and the LSTM torch fixtures.
 //
 // lstm: inputs [x, h0?, c0?, ...weights in PyTorch's flat order]; attrs { numLayers?, bidirectional?, h0?, c0?
 // (booleans: whether those inputs are present), kernel?, use? }. Returns output, h and c flattened and concatenated,
 // so one weighted sum checks all three (use: 'output' returns the output alone, leaving h and c without gradient).
 
 import type { Module, Tensor } from '../../src/index';
-import type { OpTable } from './registry';
+import type { OpTable } from '../page/registry';
 
 /** The module made by the last lstmModule call; its parameters outlive tidy(), so the next call frees them. */
 let lastModule: Module | null = null;

@@ -1,0 +1,13 @@
+// Page-side ops for test/ops/layernorm.test.ts. attrs: { gamma?: boolean, beta?: boolean, eps? }; the inputs are
+// [x, gamma if present, beta if present].
+
+import type { OpTable } from '../page/registry';
+
+export const OPS: OpTable = {
+  layerNorm: (xs, a, w) => {
+    let k = 1;
+    const gamma = a?.gamma ? xs[k++] : undefined;
+    const beta = a?.beta ? xs[k++] : undefined;
+    return w.layerNorm(xs[0], gamma, beta, a?.eps ?? 1e-5);
+  },
+};
