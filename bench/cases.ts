@@ -1,5 +1,5 @@
 // The shape of a kernel benchmark row beyond the matmul ladder (conv1d, attention, LSTM, losses, ...).
-// Each area lists its rows in bench/cases-<area>.ts as `export const BENCHES: KernelBench[]`; the bench page runs
+// Each area lists its rows in bench/ops/<family>.ts as `export const BENCHES: KernelBench[]`; the bench page runs
 // every row the same way: setup once, check once against the float64 CPU reference, warm up, then time runs of
 // `inner` back-to-back calls of `run` ending in onSubmittedWorkDone.
 

@@ -4,7 +4,7 @@
 // bench/run.mjs bundles this file for Node and the pages for the browser (bench/page.ts, bench/dar-page.ts), then
 // calls main(). Sections, in order (see HELP):
 //   ladder   webgrad's matmul kernel ladder at 512³ and DAR's Linear shapes, GFLOP/s (wall and timestamp-query)
-//   compare  bench/cases-compare.ts: each row on webgrad, tfjs (WebGPU backend) and onnxruntime-web (WebGPU
+//   compare  bench/ops/*.compare.ts: each row on webgrad, tfjs (WebGPU backend) and onnxruntime-web (WebGPU
 //            provider), checked against the float64 CPU reference, timed in interleaved rounds; ratio peer/webgrad.
 //            Rows where the fastest peer is within the floor (3×) get a per-kernel profile of webgrad's call.
 //   dar      one DAR training step (bench/dar-step.ts) per preset, with its per-kernel profile, beside the repo's

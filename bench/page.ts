@@ -1,5 +1,5 @@
 // The in-browser half of the benchmark (bench/main.ts drives it through `globalThis.bench`): the matmul ladder, the
-// side-by-side rows against the peers (bench/cases-compare.ts: tfjs on WebGPU, onnxruntime-web on WebGPU), and the
+// side-by-side rows against the peers (bench/ops/*.compare.ts: tfjs on WebGPU, onnxruntime-web on WebGPU), and the
 // webgrad-only rows of the other areas listed in bench/registry.ts.
 //
 // For one kernel and one shape: check the result once against the float64 CPU reference, warm up, then time several
@@ -9,8 +9,7 @@
 
 import * as wg from '../src/index';
 import { matmulRef } from '../src/engine/ops/matmul.reference';
-import { BENCHES } from './registry';
-import { COMPARE } from './cases-compare';
+import { BENCHES, COMPARE } from './registry';
 import type { KernelBenchInstance } from './cases';
 import { initOrt, type OrtRuntime } from './peers/ort';
 import { initTfjs, type TfjsRuntime } from './peers/tfjs';

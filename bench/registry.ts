@@ -1,11 +1,21 @@
-// Benchmark rows beyond the matmul ladder, in the order `npm run bench` prints them. Each area writes its rows in
-// bench/cases-<area>.ts as `export const BENCHES: KernelBench[]` (see bench/cases.ts) and adds them here.
+// Benchmark rows beyond the matmul ladder, in the order `npm run bench` prints them. Each op family writes its rows in
+// bench/ops/<family>.ts as `export const BENCHES: KernelBench[]` (see bench/cases.ts) and its side-by-side rows
+// against the peers in bench/ops/<family>.compare.ts as `export const COMPARE: CompareRow[]`, and adds them here.
 
 import type { KernelBench } from './cases';
-import { BENCHES as conv1d } from './cases-conv1d';
-import { BENCHES as attention } from './cases-attention';
-import { BENCHES as lstm } from './cases-lstm';
-import { BENCHES as contrastive } from './cases-contrastive';
-import { BENCHES as derl } from './cases-derl';
+import type { CompareRow } from './peers/types';
+import { BENCHES as conv1d } from './ops/conv1d';
+import { BENCHES as attention } from './ops/attention';
+import { BENCHES as lstm } from './ops/lstm';
+import { BENCHES as infonce } from './ops/infonce';
+import { BENCHES as club } from './ops/club';
+import { BENCHES as topk } from './ops/topk';
+import { COMPARE as matmulCompare } from './ops/matmul.compare';
+import { COMPARE as conv1dCompare } from './ops/conv1d.compare';
+import { COMPARE as attentionCompare } from './ops/attention.compare';
+import { COMPARE as lstmCompare } from './ops/lstm.compare';
+import { COMPARE as infonceCompare } from './ops/infonce.compare';
 
-export const BENCHES: KernelBench[] = [...conv1d, ...attention, ...lstm, ...contrastive, ...derl];
+export const BENCHES: KernelBench[] = [...conv1d, ...attention, ...lstm, ...infonce, ...club, ...topk];
+
+export const COMPARE: CompareRow[] = [...matmulCompare, ...conv1dCompare, ...attentionCompare, ...lstmCompare, ...infonceCompare];

@@ -1,4 +1,4 @@
-// Shared shapes of the side-by-side benchmark (bench/cases-compare.ts): one row = one computation timed on webgrad
+// Shared shapes of the side-by-side benchmark (bench/ops/*.compare.ts): one row = one computation timed on webgrad
 // and on the peers (tfjs on its WebGPU backend, onnxruntime-web on its WebGPU provider), on identical inputs, each
 // checked against the float64 CPU reference of src/engine/ops/*.reference.ts.
 

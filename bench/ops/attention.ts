@@ -10,11 +10,11 @@
 // GFLOP/s counts the algorithmic flops: forward 2·B·H·Tq·Tk·Dh for Q·Kᵀ and as many for P·V; the backward adds
 // dV = Pᵀ·dO, dP = dO·Vᵀ, dQ = dS·K and dK = dSᵀ·Q (4 more products), not the fused kernels' recomputation of Q·Kᵀ.
 
-import type * as wgType from '../src/index';
-import type { AttentionKernel } from '../src/engine/ops/attention';
-import { attentionBackwardRef, attentionRef, encoderLayerRef, layerParamShapes, mhaParamShapes, mhaRef, type Params } from '../src/engine/ops/attention.reference';
-import type { KernelBench, KernelBenchInstance } from './cases';
-import { randomData } from './random-data';
+import type * as wgType from '../../src/index';
+import type { AttentionKernel } from '../../src/engine/ops/attention';
+import { attentionBackwardRef, attentionRef, encoderLayerRef, layerParamShapes, mhaParamShapes, mhaRef, type Params } from '../../src/engine/ops/attention.reference';
+import type { KernelBench, KernelBenchInstance } from '../cases';
+import { randomData } from '../random-data';
 
 
 function maxRelErr(got: Float32Array, want: Float64Array): number {

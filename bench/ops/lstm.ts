@@ -3,11 +3,11 @@
 // longer sequence (T = 128) on the two tiled rungs. Each call is the whole op as a model uses it: the input projection
 // matmul, the recurrence, and for backward BPTT plus the weight-gradient matmuls. Steps per second = T / time.
 
-import type * as wgType from '../src/index';
-import type { LstmKernel } from '../src/engine/ops/lstm';
-import { refLstm } from '../src/engine/ops/lstm.reference';
-import type { KernelBench, KernelBenchInstance } from './cases';
-import { randomData } from './random-data';
+import type * as wgType from '../../src/index';
+import type { LstmKernel } from '../../src/engine/ops/lstm';
+import { refLstm } from '../../src/engine/ops/lstm.reference';
+import type { KernelBench, KernelBenchInstance } from '../cases';
+import { randomData } from '../random-data';
 
 interface Shape {
   B: number;

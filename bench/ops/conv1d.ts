@@ -11,11 +11,11 @@
 // GFLOP/s counts 2 flops per multiply-add of the forward sum (B·C_out·T_out·C_in/groups·K of them), and the same again
 // for dweight and for dx when they are computed (dbias is not counted).
 
-import type * as wgType from '../src/index';
-import type { Conv1dKernel } from '../src/engine/ops/conv1d';
-import { conv1dRef, conv1dRefGeometry, conv1dRefGrads } from '../src/engine/ops/conv1d.reference';
-import type { KernelBench, KernelBenchInstance } from './cases';
-import { randomData } from './random-data';
+import type * as wgType from '../../src/index';
+import type { Conv1dKernel } from '../../src/engine/ops/conv1d';
+import { conv1dRef, conv1dRefGeometry, conv1dRefGrads } from '../../src/engine/ops/conv1d.reference';
+import type { KernelBench, KernelBenchInstance } from '../cases';
+import { randomData } from '../random-data';
 
 interface Shape {
   B: number;

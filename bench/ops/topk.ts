@@ -2,10 +2,10 @@
 // batch of 64 over a pool of 4 shared experts (top-2), and a wider pool (16 experts, top-4) at a larger batch, forward
 // and forward + backward (backward = softmax's kernel on the saved gates). Memory-bound: reported in GB/s.
 
-import type * as wgType from '../src/index';
-import type { KernelBench } from './cases';
-import { refTopkSoftmax } from '../src/engine/ops/topk.reference';
-import { randomData } from './random-data';
+import type * as wgType from '../../src/index';
+import type { KernelBench } from '../cases';
+import { refTopkSoftmax } from '../../src/engine/ops/topk.reference';
+import { randomData } from '../random-data';
 
 type Wg = typeof wgType;
 
