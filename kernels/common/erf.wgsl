@@ -6,7 +6,7 @@
 //            absolute error ≤ 1.5e-7 for z ≥ 0. Φ uses this tail directly for x < 0 instead of 1 + erf(x/√2),
 //            so gelu of a negative x does not lose its digits to cancellation (its relative error still grows in
 //            the far tail: 3.6e-3 at x = -6, where gelu(x) = -5.9e-9 and the absolute error is 2e-11).
-// Measured on SwiftShader against a float64 erf at 1001 points in [-6, 6] (test/elementwise.test.ts): |Φ error|
+// Measured on SwiftShader against a float64 erf at 1001 points in [-6, 6] (test/ops/elementwise.test.ts): |Φ error|
 // ≤ 1.3e-7, |gelu error| ≤ 3.8e-7 (mostly the float32 rounding of outputs up to 6), |gelu' error| ≤ 1.6e-7.
 fn erfSeries(z: vec4<f32>) -> vec4<f32> {
   let z2 = z * z;

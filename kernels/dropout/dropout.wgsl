@@ -3,8 +3,8 @@
 // stored.
 //
 // Element i is kept when the top 24 bits of hash(seed, i) are ≥ threshold = round(p · 2^24), i.e. with probability
-// 1 − p; scale = 1 / (1 − p) (inverted dropout: the expected value of y is x). src/engine/reference/shape.ts repeats the
-// hash on the CPU, so tests compare masks bit for bit.
+// 1 − p; scale = 1 / (1 − p) (inverted dropout: the expected value of y is x). The CPU reference repeats the hash
+// (src/engine/ops/shape.reference.ts), so tests compare masks bit for bit.
 //
 // Each invocation handles 4 consecutive elements as a vec4. Buffers are allocated in whole 16-byte units, so the
 // last vec4 stays inside both buffers even when n % 4 ≠ 0 (its extra lanes land in y's padding).

@@ -19,7 +19,7 @@
 // The default runs 'window' for each of the forward pass and dL/dx where it applies, K > 1 and the pass's output is
 // at least 16 steps long, and 'tiled' otherwise. 'matmul' is never the default: at DAR's pointwise shapes (8 output
 // channels, sequences of 5 or 20) most of its 16×16 tiles are empty and it measured 3–16× slower than 'tiled'
-// (bench/cases-conv1d.ts times the rungs).
+// (bench/ops/conv1d.ts times the rungs).
 
 import { runtime } from '../engine';
 import { check, type Shape } from '../errors';
