@@ -48,9 +48,9 @@ export default async function setup(project: TestProject) {
   fs.writeFileSync(kernelLog, '');
   project.provide('kernelLog', kernelLog);
   return async () => {
-    // When the whole suite ran (no file filter): every kernels/<family>/*.wgsl must have been dispatched by some test, and every
-    // kernel of a differentiable op inside a gradient check (test/page/gradcase.ts: forward and backward of the op
-    // alone); the kernels of what has no gradient (optimizers, clipping, filling, random numbers) are listed below.
+    // When the whole suite ran (no file filter): every kernels/<family>/*.wgsl must have been dispatched by some test,
+    // and every kernel of a differentiable op inside a gradient check (test/page/gradcase.ts: forward and backward of
+    // the op alone); the kernels of what has no gradient (optimizers, clipping, filling, random numbers) are listed below.
     const lines = fs.readFileSync(kernelLog, 'utf8').split('\n').filter(Boolean);
     const ran = new Set(lines.filter((l) => l.startsWith('ran ')).map((l) => l.slice(4)));
     const grad = new Set(lines.filter((l) => l.startsWith('grad ')).map((l) => l.slice(5)));
