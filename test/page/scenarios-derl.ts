@@ -8,7 +8,7 @@ import type { ModalityInputs, TrainingBatch } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
 import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/app/train/index';
 import { gradcase, type CaseSpec } from './gradcase';
-import type { OpTable } from './registry';
+import { OPS } from '../ops/topk.page';
 import type { Scenario } from './scenarios';
 import {
   badInputCases, decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, lossesAndGrads,
@@ -18,11 +18,6 @@ import {
 type W = typeof wgType;
 
 const arr = async (t: Tensor) => Array.from(await t.toArray());
-
-/** The page ops of test/ops/topk.test.ts (run through the derlGradcase scenario). */
-const OPS: OpTable = {
-  topkSoftmax: ([x], { k }, w) => w.topkSoftmax(x, k),
-};
 
 /** The DERL parity fixture (test/fixtures/make_derl_fixture.py): dims, cases, tensors, the batch on the GPU. */
 function loadFixture(w: W, b64: string) {
