@@ -8,6 +8,7 @@ import { OPS as conv1d } from './conv1d.page';
 import { OPS as elementwise } from './elementwise.page';
 import { OPS as infonce } from './infonce.page';
 import { OPS as layernorm } from './layernorm.page';
+import { OPS as loss } from './loss.page';
 import { OPS as lstm } from './lstm.page';
 import { OPS as matmul } from './matmul.page';
 import { OPS as reduce } from './reduce.page';
@@ -15,6 +16,6 @@ import { OPS as shape } from './shape.page';
 import { OPS as softmax } from './softmax.page';
 
 export const OP_PAGES: OpTable = {
-  ...attention, ...club, ...conv1d, ...elementwise, ...infonce, ...layernorm, ...lstm, ...matmul, ...reduce, ...shape,
-  ...softmax,
+  ...attention, ...club, ...conv1d, ...elementwise, ...infonce, ...layernorm, ...loss, ...lstm, ...matmul, ...reduce,
+  ...shape, ...softmax,
 };

@@ -1,6 +1,6 @@
-// Page-side entries for the shape ops, gatherRows, dropout, the losses and gradReverse. `fast: false` in attrs runs
-// the plain kernels where a vec4, buffer-copy or view fast path would apply (set on every call, so it also holds for
-// the backward pass that gradcase runs right after the op).
+// Page-side entries for the shape ops, gatherRows, dropout and gradReverse (test/ops/shape.test.ts). `fast: false` in
+// attrs runs the plain kernels where a vec4, buffer-copy or view fast path would apply (set on every call, so it also
+// holds for the backward pass that gradcase runs right after the op).
 
 import type { OpTable } from '../page/registry';
 
@@ -20,7 +20,5 @@ export const OPS: OpTable = {
     return w.gatherRows(xs[0], idx, a.shape);
   },
   dropout: (xs, a, w) => w.dropout(xs[0], a.p, { seed: a.seed ?? undefined, training: a.training ?? undefined }),
-  mseLoss: (xs, a, w) => w.mseLoss(xs[0], xs[1], a?.reduction),
-  l1Loss: (xs, a, w) => w.l1Loss(xs[0], xs[1], a?.reduction),
   gradReverse: (xs, a, w) => w.gradReverse(xs[0], a?.lambda),
 };
