@@ -1,8 +1,8 @@
-// Benchmark rows for the contrastive losses at DAR's shapes (spec §6.4: batch 64, t = 8, d = 128; L_sim^spec draws
-// its negatives from two other modalities, 2·64 rows) and at a larger batch (512), forward and forward + backward.
-// The generic-op ('composite') versions are timed at DAR's shape beside the fused ones, as the baseline the fusion
-// is measured against. InfoNCE is reported in GFLOP/s (its cost is the N × (N + M) × D similarity matrix and its two
-// backward products); CLUB is memory-bound (O(N·T·D) with no pairwise tensor) and reported in GB/s.
+// Benchmark rows for the contrastive losses at DAR's shapes (docs/models.md §6.4: batch 64, t = 8, d = 128; L_sim^spec
+// draws its negatives from two other modalities, 2·64 rows) and at a larger batch (512), forward and forward +
+// backward. The generic-op ('composite') versions are timed at DAR's shape beside the fused ones, as the baseline the
+// fusion is measured against. InfoNCE is reported in GFLOP/s (its cost is the N × (N + M) × D similarity matrix and its
+// two backward products); CLUB is memory-bound (O(N·T·D) with no pairwise tensor) and reported in GB/s.
 
 import type * as wgType from '../src/index';
 import type { KernelBench, KernelBenchInstance } from './cases';

@@ -29,7 +29,7 @@ const FIX = path.join(__dirname, 'fixtures');
 const ref = JSON.parse(fs.readFileSync(path.join(FIX, 'mmsa_missing_expected.json'), 'utf8'));
 
 describe('MT19937 (numpy legacy RandomState)', () => {
-  // spec §2.2 test vectors, exact equality
+  // docs/models.md §2.2 test vectors, exact equality
   const SPEC: Record<number, number[]> = {
     1111: [0.095549199208762037, 0.92500370186163272, 0.34357342320721895, 0.31047694186984409, 0.002009839949097536, 0.23559472439157547, 0.23779172015837957, 0.73591587324070928],
     1112: [0.079140426488631621, 0.2175226924677246, 0.35855647307607297, 0.87967963603765109],

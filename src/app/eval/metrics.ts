@@ -1,6 +1,6 @@
 // Regression metrics of MMSA / LNLN (`__eval_mosei_regression`), reproduced to the last bit where that is possible.
 //
-// What MMSA computes, on float32 numpy arrays of predictions and labels (spec §4):
+// What MMSA computes, on float32 numpy arrays of predictions and labels (docs/models.md §4):
 //   Acc-7 / Acc-5   np.round(np.clip(x, ±3 or ±2)) equal for prediction and truth; np.round is half-to-EVEN.
 //   Acc-2 (Has0)    truth >= 0 vs pred >= 0 over all samples (zero labels count as non-negative).
 //   Acc-2 (Non0)    samples with truth != 0 only (exact float32 comparison; -0 is zero), then > 0.

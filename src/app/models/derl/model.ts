@@ -1,6 +1,6 @@
 // DERL (Disentangled Expert Representation Learning for robust multimodal sentiment analysis) on webgrad, as sketched
-// in spec §7 (the paper's full text is unavailable: every choice is in config.ts). Tilde = from the corrupted input;
-// m ∈ {l, v, a} in that order everywhere.
+// in docs/models.md §7 (the paper's full text is unavailable: every choice is in config.ts). Tilde = from the corrupted
+// input; m ∈ {l, v, a} in that order everywhere.
 //
 //   X̃_m  = embed_m(align_m(x̃_m))                           (B, t, d)   DAR's alignment, then a Transformer
 //   z_m   = mean_t X̃_m;  g^p_m = gate(router_p_m(z_m)) (K_p);  g^s_m = gate(router_s_m(z_m)) (K_s)   soft or top-k
