@@ -271,7 +271,7 @@ describe('synthetic-mosi', () => {
     }
   });
 
-  it('labels lie in [-3, 3] with MOSI-like balance (spec §1: 57% / 60% / 45% non-negative), some exactly 0', () => {
+  it('labels lie in [-3, 3] with MOSI-like balance (docs/models.md §1: 57% / 60% / 45% non-negative), some exactly 0', () => {
     const want: Record<Split, number> = { train: 0.5701, valid: 0.5983, test: 0.4475 };
     for (const seed of [0, 1, 2]) {
       const ds = syntheticMosi({ seed });

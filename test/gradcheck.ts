@@ -1,4 +1,4 @@
-// The three-tier gradient check (DEVELOPERS.md):
+// The three-tier gradient check (docs/ARCHITECTURE.md, "How to add an op"):
 //   1. GPU forward            vs the float64 CPU reference;
 //   2. GPU gradient           vs central finite differences of the float64 reference (h = 1e-6);
 //   3. GPU gradient           vs float32 finite differences on the GPU, end to end.

@@ -42,7 +42,7 @@ describe('rounding', () => {
 });
 
 describe('hand-checked metrics', () => {
-  it("spec's half-even case: [0.5, 1.5, 2.5, -0.5] vs [0, 2, 2, 0] → Acc-7 = 1 (Math.round would give 0.5)", () => {
+  it("the half-even case: [0.5, 1.5, 2.5, -0.5] vs [0, 2, 2, 0] → Acc-7 = 1 (Math.round would give 0.5)", () => {
     const m = regressionMetrics([0.5, 1.5, 2.5, -0.5], [0, 2, 2, 0]);
     expect(m.acc7).toBe(1);
     expect(m.acc5).toBe(1); // 2.5 clips to 2

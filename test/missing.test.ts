@@ -29,14 +29,14 @@ const FIX = path.join(__dirname, 'fixtures');
 const ref = JSON.parse(fs.readFileSync(path.join(FIX, 'mmsa_missing_expected.json'), 'utf8'));
 
 describe('MT19937 (numpy legacy RandomState)', () => {
-  // spec §2.2 test vectors, exact equality
+  // numpy's own values for these seeds (docs/models.md §2.2), exact equality
   const SPEC: Record<number, number[]> = {
     1111: [0.095549199208762037, 0.92500370186163272, 0.34357342320721895, 0.31047694186984409, 0.002009839949097536, 0.23559472439157547, 0.23779172015837957, 0.73591587324070928],
     1112: [0.079140426488631621, 0.2175226924677246, 0.35855647307607297, 0.87967963603765109],
     1113: [0.98103566258465724, 0.82124784958249541, 0.6458936137686927, 0.42368801363797037],
   };
   for (const [seed, want] of Object.entries(SPEC)) {
-    it(`np.random.seed(${seed}); uniform() matches the spec vectors bit for bit`, () => {
+    it(`np.random.seed(${seed}); uniform() matches numpy's values bit for bit`, () => {
       const rng = new MT19937(Number(seed));
       expect(want.map(() => rng.uniform())).toEqual(want);
     });

@@ -1,4 +1,4 @@
-// Attention benchmark rows at DAR's shapes (spec §6: B = 64, t = 8, d = 128, 8 heads) and at T = 500.
+// Attention benchmark rows at DAR's shapes (docs/models.md §6: B = 64, t = 8, d = 128, 8 heads) and at T = 500.
 //
 //   - the op at B = 64, 8 heads, dimHead 16 (DAR's encoders) and 64 (LNLN's default), self-attention (Tq = Tk = 8) and
 //     cross-attention (Tq = 9, Tk = 8: a target with LNLN's prepended token), forward and forward + backward, on the

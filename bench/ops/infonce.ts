@@ -1,4 +1,4 @@
-// Benchmark rows for InfoNCE at DAR's shapes (spec §6.4: batch 64, d = 128; L_sim^spec draws its negatives from two
+// Benchmark rows for InfoNCE at DAR's shapes (docs/models.md §6.4: batch 64, d = 128; L_sim^spec draws its negatives from two
 // other modalities, 2·64 rows) and at a larger batch (512), forward and forward + backward. The generic-op
 // ('composite') version is timed at DAR's shape beside the fused one, as the baseline the fusion is measured against.
 // Reported in GFLOP/s: the cost is the N × (N + M) × D similarity matrix and its two backward products.

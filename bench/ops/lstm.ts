@@ -1,7 +1,8 @@
-// Benchmark rows for lstm(): the BiLSTM of DAR's CLUB estimator (spec §6.4: B = 64 sequences, T = 8 steps, d = 128
-// features in, hidden d/2 = 64 per direction), forward and forward + backward, on every recurrence kernel; then one
-// longer sequence (T = 128) on the two tiled rungs. Each call is the whole op as a model uses it: the input projection
-// matmul, the recurrence, and for backward BPTT plus the weight-gradient matmuls. Steps per second = T / time.
+// Benchmark rows for lstm(): the BiLSTM of DAR's CLUB estimator (docs/models.md §6.4: B = 64 sequences, T = 8 steps,
+// d = 128 features in, hidden d/2 = 64 per direction), forward and forward + backward, on every recurrence kernel; then
+// one longer sequence (T = 128) on the two tiled rungs. Each call is the whole op as a model uses it: the input
+// projection matmul, the recurrence, and for backward BPTT plus the weight-gradient matmuls. Steps per second = T /
+// time.
 
 import type * as wgType from '../../src/index';
 import type { LstmKernel } from '../../src/engine/ops/lstm';

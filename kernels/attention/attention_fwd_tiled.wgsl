@@ -3,10 +3,10 @@
 //   for each kept key j:   load k_j and v_j once, then for each of the 4 queries
 //     s = scale · q·k_j;  m' = max(m, s);  l = l·e^(m − m') + e^(s − m');  acc = acc·e^(m − m') + e^(s − m')·v_j
 //   o = acc / l,  lse = m + log l   (a query with no kept key: o = 0, lse = 0)
-// On SwiftShader a storage load costs as much as dozens of multiply-adds, so each k_j and v_j load serving 4 queries
-// instead of 1 is what makes this fast (measured 4-10× over one query per invocation); 8 queries per tile gained
-// nothing more. Rows are straight-line code on structs, never arrays indexed in loops: SwiftShader keeps those in
-// memory (measured 5-10× slower). Blocks past Dh (NB, DH4 are override constants) fold away at pipeline creation.
+// Differs from attention_fwd_naive by tiles of 4 query rows: each k_j and v_j load serves 4 queries, not 1, which
+// measured 4-10× faster (docs/decisions/attention.md). Rows are straight-line code on structs, never arrays indexed in
+// loops (SwiftShader keeps those in memory). Blocks past Dh (NB, DH4 are override constants) fold away at pipeline
+// creation.
 // Query rows past Tq in the last tile repeat the last row and are not stored.
 //
 // bindings: 0 uniform Params (rows = B·H; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>

@@ -1,5 +1,6 @@
-// conv1d_tiled: the register-tiled 1-D convolution, used for the forward pass and for dL/dx (the same sum with the
-// roles of the channels swapped and the taps running backwards). As an implicit GEMM:
+// conv1d_tiled: the register-tiled 1-D convolution (conv1d_naive computes one output per invocation), used for the
+// forward pass and for dL/dx (the same sum with the roles of the channels swapped and the taps running backwards).
+// As an implicit GEMM:
 //   out[b, c, t] = bias[c] + Σ_{r < CinG} Σ_{k < K} W[c, r, k] · in[b, g·CinG + r, q(t, k)]
 //   q(t, k) = (t·A + k·Dk + off) / DIV, where that is a whole number in [0, Tin); otherwise the tap reads zero
 // with g = c / CoutG the group of output channel c and W[c, r, k] = w[g·wG + (c % CoutG)·wC + r·wR + k].
@@ -13,12 +14,10 @@
 // B·Tout outputs. Flattening b into the columns keeps short sequences (DAR resamples 375 steps to length 5) from
 // leaving most of a time tile idle. Per (r, k) step it loads ROWS weights and 16 inputs and does ROWS·16 fma. The
 // taps' positions and validity depend on k and the column only, so k runs outside r and the masks are computed once
-// per k; that also puts the long loop inside (SwiftShader pays for every entry into a loop about as much as for a
-// step of it: the other order ran at half speed in conv1d_window's measurements). On SwiftShader a storage load is a
-// per-lane gather that costs as much as dozens of fma, so the tile is as large as pays (see matmul_tiled.wgsl); the
-// accumulators are named, not an array, because SwiftShader keeps a dynamically indexed array in memory. Rows past
-// the group's last channel and columns past N compute on clamped indices and are not stored; padding and stride gaps
-// read zero through a select, never out of bounds.
+// per k, which also puts the long loop inside. The tile is as large as pays and its accumulators are named, not an
+// array: on SwiftShader loads and loop entries are what costs (docs/decisions/conv1d.md). Rows past the group's last
+// channel and columns past N compute on clamped indices and are not stored; padding and stride gaps read zero through
+// a select, never out of bounds.
 //
 // bindings: 0 uniform Params   1 inp: array<f32>   2 w: array<f32>   3 bias: array<f32> (Cout; any buffer when
 //           hasBias = 0)   4 out: array<f32> (B·CoutTot·Tout)

@@ -4,13 +4,10 @@
 //   INBATCH 1: the candidates are [p̂; n̂] (xhat rows N .. 2N + M), Q = N + M, off = 0 (C = N + M columns);
 //   INBATCH 0: the candidates are n̂ (rows 2N ..), Q = M, off = 1; column 0, each anchor's own positive, is filled
 //              in by infonce_rows.wgsl.
-// Each invocation computes an 8 × 8 tile (8 anchors × 8 candidates) held in 16 vec4 registers (Row8 per anchor):
-// per element k it loads 8 anchor and 8 candidate values and does 64 multiply-adds. On SwiftShader every storage
-// load is a per-lane gather costing as much as many fma, so loads per fma is what counts: one anchor row against 4
-// candidates at a time loads 5 values per 4 fma. The registers are named, not a private array: SwiftShader keeps a
-// dynamically indexed array in memory, and its accesses cost like the loads they were meant to save (measured 3×
-// slower). 8 × 8 rather than larger keeps DAR's N = 64 spread over a dozen workgroups. Anchors and candidates past
-// the edge repeat the last valid row and are not stored, so the loop has no bounds checks.
+// Each invocation computes an 8 × 8 tile (8 anchors × 8 candidates) held in 16 named vec4 registers (Row8 per
+// anchor): per element k it loads 8 anchor and 8 candidate values for 64 multiply-adds, since on SwiftShader loads,
+// not fma, are what costs (docs/decisions/contrastive.md). Anchors and candidates past the edge repeat the last valid
+// row and are not stored, so the loop has no bounds checks.
 //
 // bindings: 0 uniform { n, q, c, ds, d, cbase, off, tilesQ: u32, inv_tau: f32 }   1 xhat: array<f32>
 //           2 logits: array<f32> (N·C)

@@ -9,9 +9,10 @@
 // step 0 is dL/dc0. Nothing is atomic: each invocation gathers the 4H gate gradients of its rows (a small matmul,
 // dh_prev = dG·W_hh) and writes only its own units.
 //
-// Tiles: one workgroup per 16 rows of one direction, holding every unit of them; each invocation takes blocks of RB
-// rows × 16 units (per m of the hot loop: RB loads of dG and 16 of W_hh for 16·RB multiply-adds, as in
-// matmul_tiled.wgsl; 16 rows × 4 units measured the same), then runs the per-unit update on 4 units at a time.
+// Tiles (differing from lstm_backward_naive's one invocation per unit; docs/decisions/lstm.md): one workgroup per 16
+// rows of one direction, holding every unit of them; each invocation takes blocks of RB rows × 16 units (per m of
+// the hot loop: RB loads of dG and 16 of W_hh for 16·RB multiply-adds, as in matmul_tiled.wgsl; 16 rows × 4 units
+// measured the same), then runs the per-unit update on 4 units at a time.
 //   RB = 16: invocation l takes unit blocks l, l + WG, … of all 16 rows. A storage barrier separates steps when a
 //            dispatch runs several (dG of step s+1, written by every invocation, must be complete before step s).
 //   RB = 4:  for H ≤ 48 (fewer unit blocks than 4): invocation l takes rows 4l … 4l+3 of the workgroup's 16 and every

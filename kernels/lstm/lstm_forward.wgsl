@@ -6,14 +6,15 @@
 // where `gates` holds x·W_ihᵀ on entry (one matmul over all steps) and the activated i, f, g, o on exit, for the
 // backward pass. h_prev and c_prev are h0 and c0 at s = 0.
 //
-// One workgroup owns 16 batch rows of one direction and every hidden unit of them; each invocation computes blocks of
-// 16 rows × 4 units × 4 gates (256 accumulators, as in matmul_tiled.wgsl) per step, so one k step costs 16 loads of
-// h and 16 of W_hh for 256 multiply-adds (4 rows per invocation measured 1.5× slower at B = 64, H = 64). A
-// dispatch runs `steps` steps from s0: with steps = 1 it is one dispatch per time step; with steps = T the whole
-// sequence runs in one dispatch and the workgroup waits at a storage barrier after each step, since the next step
-// reads every unit's h. Rows past B repeat row B−1 in the hot loop and are skipped after it; units past H repeat unit
-// H−1 and are stored again with the same value (no per-element branches). The per-row work around the hot loop goes
-// through a private array in a loop: unrolled 16 times, its code made SwiftShader's compile hang.
+// Differs from lstm_forward_naive (one invocation per unit) by register tiles: one workgroup owns 16 batch rows of one
+// direction and every hidden unit of them; each invocation computes blocks of 16 rows × 4 units × 4 gates (256
+// accumulators, as in matmul_tiled.wgsl) per step, so one k step costs 16 loads of h and 16 of W_hh for 256
+// multiply-adds; 4-5× faster than naive at DAR's shape (docs/decisions/lstm.md). A dispatch runs `steps` steps from
+// s0: steps = 1 is the 'tiled' rung, one dispatch per time step; steps = T is 'looped', the whole sequence in one
+// dispatch with a storage barrier after each step, since the next step reads every unit's h. Rows past B repeat row
+// B−1 in the hot loop and are skipped after it; units past H repeat unit H−1 and are stored again with the same value
+// (no per-element branches). The per-row work around the hot loop goes through a private array in a loop: unrolled
+// 16 times, its code made SwiftShader's compile hang.
 //
 // Every write is to elements the invocation owns, except hprev's next slot, which the barrier (or the next dispatch)
 // orders before anyone reads it. The state other layers and the backward pass need:

@@ -4,20 +4,12 @@
 // (strides express the transposes; batchA/B = 0 broadcasts; S > 1 sums S batches into one output matrix; Z output
 // matrices). HAS_BIAS: C[z][m, n] += bias[z·biasZ + n], the tile's 16 bias values loaded once (a fused Linear).
 //
-// Each invocation computes a 16×16 tile of C held in registers (16 rows × 4 vec4). Per 4 steps of k it loads 4×16
-// values of A and 4×16 of B and does 1024 multiply-adds. On SwiftShader (WebGPU on the CPU) a load from a storage
-// buffer is a masked per-lane gather that costs as much as dozens of fma, so the tile is as large as pays off: the
-// accumulators spill to the stack, which is still far cheaper than the loads they save. Measured at 768³ on a quiet
-// 2-core machine: 4×4 per invocation ≈ 4 GFLOP/s, 8×8 ≈ 5, 16×16 ≈ 8; 24×24 and 32×16 gained under 10 % more for
-// much more code. There is no workgroup memory and no barrier, which SwiftShader emulates worst.
-// Loads are scalar and strided, so any layout and any K works; SwiftShader gathers a vec4 from an array<vec4<f32>>
-// component by component anyway, and measured no faster.
-// Edges: rows and columns past the edge of C read the last valid row/column (their results are never stored), so
-// the hot loop has no bounds checks; k runs four at a time, then the K % 4 rest one at a time.
-// Tiles are numbered flat over (z, m-tile, n-tile), n-tile fastest, and invocation i takes tile i, so lanes are
-// packed densely whatever N is (a 2-D grid of 4×4 workgroups over (n, m) left half of every group idle at N = 32;
-// SwiftShader runs an invocation per SIMD lane and an idle lane costs as much as a busy one). Measured on DAR's
-// grouped Linear 6 × (256×32)·(32×32): 1.6 ms with the 2-D grid, 0.77 ms flat.
+// Differs from matmul_naive by computing a 16×16 tile of C per invocation in registers (16 rows × 4 vec4): 4 steps
+// of k load 4×16 values of A and 4×16 of B for 1024 multiply-adds, because on SwiftShader a storage load costs as
+// much as dozens of fma. Measured at 768³: ≈ 8 GFLOP/s against 4 for 4×4 tiles. Tiles are numbered flat over
+// (z, m-tile, n-tile), n fastest, one per invocation, so no lane idles at small N (DAR's 32-wide layers: 2× faster
+// than a 2-D grid). Edge rows and columns read the last valid one and are not stored: no bounds checks in the loop.
+// Why each choice, with its measurements: docs/decisions/matmul.md.
 //
 // bindings: 0 uniform Params   1 a: array<f32>   2 b: array<f32>   3 c: array<f32> (Z·M·N)
 //           4 bias: array<f32> (N or Z·N; bound to a when HAS_BIAS = 0)

@@ -99,7 +99,7 @@ describe('conv1d, pointwise (kernel size 1) on every rung, including window and 
   it.each([...KERNELS, 'window', 'matmul'].map((k) => [k]))('%s: plain and DAR time-axis resampling (B, T_m, d_m) → (B, t, d_m)', async (kernel) => {
     await check(kernel, { B: 3, Cin: 5, T: 17, Cout: 3, K: 1 });
     await check(kernel, { B: 3, Cin: 5, T: 17, Cout: 3, K: 1, bias: false });
-    // Conv1d(T_m → t, kernel 1) on a (B, T_m, d_m) sequence: the T_m steps are the channels (spec §6.2).
+    // Conv1d(T_m → t, kernel 1) on a (B, T_m, d_m) sequence: the T_m steps are the channels (docs/models.md §6.2).
     await check(kernel, { B: 3, Cin: 37, T: 5, Cout: 8, K: 1 });
   });
 });

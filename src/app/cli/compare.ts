@@ -118,8 +118,8 @@ function main(argv: string[]): number {
     process.stdout.write(`Usage: node dist/compare.mjs <run dir or results.json> ...
 
 Compares npm start runs (DAR at k > 0, late fusion, DAR at k = 0; any subset) with the constant predictor at every
-missing rate and checks the quality floor: DAR beats the constant predictor and late fusion at every rate >= 0.3,
-and DAR at k = 0.3 beats DAR at k = 0 at every rate >= 0.5, each on MAE by at least max(${MIN_MAE_MARGIN}, 2 SE);
+missing rate, and checks that DAR beats the constant predictor and late fusion at every rate >= 0.3, and that DAR
+at k = 0.3 beats DAR at k = 0 at every rate >= 0.5, each on MAE by at least max(${MIN_MAE_MARGIN}, 2 SE);
 the SE is paired by seed when both runs trained the same seeds.
 `);
     return argv.length ? 0 : 2;

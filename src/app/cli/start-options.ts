@@ -35,7 +35,7 @@ Training:
   --batch-size <n>            default 32
   --lr <x>                    peak AdamW learning rate (default 2e-3 for small / latefusion, 1e-4 for paper)
   --weight-decay <x>          AdamW's decoupled weight decay (default 1e-4)
-  --patience <n>              early stop after n epochs without a better validation L_total (default: never)
+  --patience <n>              early stop after n epochs without a better validation loss (default: never)
   --train-subset <n|all>      train on a fresh random subset of n training samples each epoch (default all)
   --valid-subset <n>          validate on the first n validation samples (default: all)
   --test-subset <n>           evaluate on the first n test samples (default: all)
@@ -47,8 +47,9 @@ Output:
   --label <text>              the method's name in the tables (default DAR (small) / late fusion)
   -h, --help                  show this help
 
-The issue's quality floor (DAR vs a constant predictor vs late fusion at every rate, and k = 0.3 vs k = 0) is three
-runs and a comparison, about 12 minutes in all (the constant predictor is in every run's results.json):
+To check that DAR beats a constant predictor and late fusion at every missing rate, and beats DAR trained on
+complete data (k = 0), run three trainings and compare them, about 12 minutes in all (the constant predictor is in
+every run's results.json):
   npm start -- --out runs/dar
   npm start -- --out runs/latefusion --model latefusion
   npm start -- --out runs/dar-k0 --train-missing-rate 0

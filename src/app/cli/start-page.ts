@@ -279,7 +279,7 @@ async function main(o: StartPageOptions) {
   await wg.init();
   await report({ kind: 'adapter', adapter: wg.adapterInfo() });
   const dataset = await loadDataset(o, report);
-  // DAR's k: 0.3 on MOSI, 0.4 on MOSEI (spec §2.4); -1 = choose by the data's dims.
+  // DAR's k: 0.3 on MOSI, 0.4 on MOSEI (docs/models.md §2.4); -1 = choose by the data's dims.
   const mosei = dataset.dims.audio.len === 500 && dataset.dims.audio.dim === 74;
   const trainMissingRate = o.trainMissingRate >= 0 ? o.trainMissingRate : mosei ? 0.4 : 0.3;
   const constant = constantPredictorMetrics(dataset, 'test', o.testSubset);

@@ -118,7 +118,7 @@ export class ProgressPrinter {
         `validation ${nValid} samples per epoch, evaluation ${EVAL_RATES.length} rates × ${m.testN} test samples per seed\n` +
         `training: ${opts.label}, k = ${this.trainMissingRate}${opts.halfComplete ? ' (half-complete per-sample rates)' : ''} ` +
         `(${opts.missingField === 'fresh' ? 'new dropped positions every epoch' : 'the same dropped positions every epoch'}), ` +
-        `AdamW lr ${opts.lr}, weight decay ${opts.weightDecay} (10% warm-up, cosine), model selection by the smallest validation L_total` +
+        `AdamW lr ${opts.lr}, weight decay ${opts.weightDecay} (10% warm-up, cosine), model selection by the smallest validation loss` +
         `${selection ? ` ${selection}` : ''}; output ${opts.out}`,
     );
   }

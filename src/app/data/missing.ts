@@ -1,4 +1,4 @@
-// LNLN's missing-data protocol (spec §2), reproduced bit for bit where the inputs allow it.
+// LNLN's missing-data protocol (docs/models.md §2), reproduced bit for bit where the inputs allow it.
 //
 // LNLN `generate_m`, per modality:  np.random.seed(missing_seed); u = np.random.uniform(size=(N, T));
 //                                   keep[i, j] = (u[i, j] > r_i) * valid[i, j]
@@ -8,9 +8,9 @@
 //   token; position T-1 when the sentence fills every slot) are always kept;
 // - audio/vision: valid = j < length; dropped frames are multiplied by 0 (so is padding, which is zero anyway).
 //
-// Deviation (spec §2.5): LNLN corrupts token IDS (dropped token → [UNK] = 100) and runs BERT on the corrupted ids. We
-// train on the precomputed `text` FEATURES (N, 50, 768) of the complete sentence, so a dropped token's feature vector
-// is zeroed instead, and `textDropped` (B, T_t) marks those positions so a model may add a learned [UNK] vector
+// Deviation (docs/models.md §2.5): LNLN corrupts token IDS (dropped token → [UNK] = 100) and runs BERT on the corrupted
+// ids. We train on the precomputed `text` FEATURES (N, 50, 768) of the complete sentence, so a dropped token's feature
+// vector is zeroed instead, and `textDropped` (B, T_t) marks those positions so a model may add a learned [UNK] vector
 // there (text_m = zeroed + textDropped ⊗ unk). The masks themselves are LNLN's exactly; `lnlnTextIds` gives LNLN's
 // corrupted ids for anyone who has BERT. Caveat: precomputed [CLS]/[SEP] vectors summarise the COMPLETE sentence, and
 // LNLN never drops them, so on real MMSA features they leak text information at every rate; `keepSpecialTokens:
@@ -241,8 +241,8 @@ export function applyMissing(batch: Batch, masks: KeepMasks): MissingBatch {
  * The first `next()` is bit-exact with LNLN's dataset construction given `setup_seed(seed)` and nothing else drawing
  * from numpy's or Python's global RNG before it (true for LNLN's train.py). Later calls continue both streams, i.e. a
  * fresh draw every epoch, the evident intent of LNLN's `__getitem__(0)` (which under multi-worker loading does not
- * actually take effect, spec §2.3); LNLN re-seeds numpy inside generate_m in between, so epochs ≥ 2 differ from any
- * LNLN run.
+ * actually take effect, docs/models.md §2.3); LNLN re-seeds numpy inside generate_m in between, so epochs ≥ 2 differ
+ * from any LNLN run.
  */
 export class HalfCompleteRates {
   private readonly np: MT19937;

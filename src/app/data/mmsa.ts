@@ -1,4 +1,5 @@
-// MMSA `unaligned_50.pkl` (CMU-MOSI / CMU-MOSEI features, spec §1) read directly in TypeScript, browser or Node.
+// MMSA `unaligned_50.pkl` (CMU-MOSI / CMU-MOSEI features, docs/models.md §1) read directly in TypeScript, browser or
+// Node.
 //
 // The file is a pickle of {'train' | 'valid' | 'test': {key: ndarray | list}}. We keep what the models use, cast
 // to float32 as LNLN does, replace -inf audio with 0 (LNLN `dataset.py`), and check every shape and dtype; anything

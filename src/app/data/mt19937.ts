@@ -1,5 +1,5 @@
 // The Mersenne Twister (MT19937) exactly as numpy's legacy RandomState and CPython's `random` use it, so that the
-// LNLN missing-data masks (spec §2.2) come out bit-identical to the Python code that defined the benchmark.
+// LNLN missing-data masks (docs/models.md §2.2) come out bit-identical to the Python code that defined the benchmark.
 //
 //   numpy:  np.random.seed(s)  = init_genrand(s)         np.random.uniform() = 53-bit double from two outputs
 //   Python: random.seed(s)     = init_by_array(words(s)) random.sample(range(n), k) via getrandbits/_randbelow

@@ -13,7 +13,7 @@
 //   signal, so LNLN's always-kept special tokens leak nothing), one smooth bump for audio/vision.
 // So one modality alone misses the other two specific factors and predicts worse than all three together; text is
 // the most reliable modality (small nuisance), audio and vision are noisy, as in MOSI. μ_split reproduces MOSI's label
-// balance (spec §1: Has0 positive 0.570 train / 0.598 valid / 0.448 test).
+// balance (docs/models.md §1: Has0 positive 0.570 train / 0.598 valid / 0.448 test).
 //
 // Determinism: every sample is drawn from its own stream keyed by (seed, split, index), with integer-only hashing
 // and a 32-bit generator; noise and latents use sums of uniforms (Irwin–Hall), not log/sin, so the bytes are

@@ -384,7 +384,7 @@ function showEpoch(e: EpochSummary) {
   }
   renderLossCharts();
   const v = e.validMetrics;
-  setStatus('train-status', `epoch ${e.epoch}: valid L_total ${e.valid.total.toFixed(4)}, MAE ${v.mae.toFixed(3)}, Acc-2 (Has0) ${(100 * v.acc2Has0).toFixed(1)}` +
+  setStatus('train-status', `epoch ${e.epoch}: validation loss ${e.valid.total.toFixed(4)}, MAE ${v.mae.toFixed(3)}, Acc-2 (Has0) ${(100 * v.acc2Has0).toFixed(1)}` +
     `${e.improved ? ' (best so far)' : ''}; ${e.seconds.toFixed(1)} s`);
 }
 

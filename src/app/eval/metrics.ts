@@ -1,6 +1,6 @@
 // Regression metrics of MMSA / LNLN (`__eval_mosei_regression`), reproduced to the last bit where that is possible.
 //
-// What MMSA computes, on float32 numpy arrays of predictions and labels (spec §4):
+// What MMSA computes, on float32 numpy arrays of predictions and labels (docs/models.md §4):
 //   Acc-7 / Acc-5   np.round(np.clip(x, ±3 or ±2)) equal for prediction and truth; np.round is half-to-EVEN.
 //   Acc-2 (Has0)    truth >= 0 vs pred >= 0 over all samples (zero labels count as non-negative).
 //   Acc-2 (Non0)    samples with truth != 0 only (exact float32 comparison; -0 is zero), then > 0.
@@ -10,28 +10,10 @@
 //   Corr            np.corrcoef(pred, truth)[0][1] in float64, unclipped; NaN for a constant input.
 //   every value     round(x, 4).
 //
-// Rounding to 4 decimals. The values MMSA rounds are numpy scalars (np.float64, and np.float32 for the MAE), and
-// Python's round() on a numpy scalar is numpy's: rint(x·10⁴)/10⁴ computed in the scalar's own precision, half-to-even
-// on the product. That is NOT Python's float rounding, which decides on the exact binary value: 0.00025 is
-// 0.000250000000000000005… in binary, so Python gives round(0.00025, 4) = 0.0003, while numpy computes 0.00025·10⁴ =
-// 2.5 exactly and rounds it to even, 0.0002. And the float32 MAE rounds in float32: float32(0.12345) =
-// 0.123450003…, times 10⁴ in float32 is exactly 1234.5, so 0.1234 (Python's rule on the same number gives 0.1235).
-// We follow numpy, since that is what MMSA's numbers went through (sklearn ≥ 1.6 returns Python floats for Acc-2 and
-// F1; for accuracies k/n the two rules only differ at exact decimal ties, which need n with no factor but 2 and 5).
-// A float32-rounded value is returned as the double nearest its 4-decimal value (0.1234, not float32(0.1234) =
-// 0.12340000271…), which is what numpy prints for it.
-//
-// Weighted F1 follows sklearn 1.2 (what the committed fixture was made with): per class, precision p = TP/(TP+FP) and
-// recall r = TP/(TP+FN) (0 when the denominator is 0), F1 = 2·p·r/(p+r) (0 when p+r = 0), then the support-weighted
-// mean over the classes present in truth ∪ prediction. sklearn ≥ 1.3 evaluates 2·TP/(2·TP+FP+FN) instead: the same
-// number up to the last bit, so the two only disagree when the rounding to 4 decimals sits on that bit.
-//
-// Pearson r follows np.cov: means by pairwise summation, centred dot products (numpy hands these to BLAS, whose
-// summation order we cannot see; we sum pairwise), scaled by 1/(n−1), divided by each standard deviation in turn,
-// clipped to [−1, 1]. Identical to numpy up to an ulp or so before rounding.
-//
-// Where MMSA has no answer we return NaN: Non0 metrics when every label is exactly zero (MMSA raises an IndexError
-// there), and Corr when either input is constant (numpy divides 0 by 0).
+// Rounding follows numpy's rule for numpy scalars (rint(x·10⁴)/10⁴ in the scalar's own precision), not Python's,
+// since that is what MMSA's numbers went through; weighted F1 follows sklearn 1.2 and Pearson r np.cov. Where MMSA
+// has no answer (Non0 with every label 0, Corr of a constant) the result is NaN. Why each, with the cases where the
+// rules differ: docs/decisions/metrics.md.
 
 import { WebgradError } from '../../engine/errors';
 

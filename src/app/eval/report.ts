@@ -1,11 +1,11 @@
 // The robustness report: metrics measured at several missing rates with several training seeds, aggregated the way
-// LNLN and DAR report them (spec §3), and printed as plain fixed-width text that a terminal and a web page can both
-// show, plus a JSON object.
+// LNLN and DAR report them (docs/models.md §3), and printed as plain fixed-width text that a terminal and a web page
+// can both show, plus a JSON object.
 //
 // Aggregation: at each missing rate, the mean over seeds of each metric (the per-seed values as given, normally
 // already rounded to 4 decimals as MMSA does); the paper's number is the mean over the rates of those means. Table 1
 // prints accuracy and F1 ×100 with 2 decimals and MAE / Corr with 3, and always spells out Has0 / Non0 (the papers
-// disagree on the order of their `x / y` pairs, spec §3.3).
+// disagree on the order of their `x / y` pairs, docs/models.md §3.3).
 
 import { WebgradError } from '../../engine/errors';
 import { METRIC_KEYS, METRIC_LABELS, type MetricKey, type RegressionMetrics } from './metrics';

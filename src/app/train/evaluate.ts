@@ -1,4 +1,4 @@
-// Robustness evaluation as in LNLN and DAR (spec §2.3, §3): the test split corrupted at each missing rate
+// Robustness evaluation as in LNLN and DAR (docs/models.md §2.3, §3): the test split corrupted at each missing rate
 // r ∈ {0.0, 0.1, …, 0.9} for all three modalities at once, with the masks of one fixed missing seed (1111) for every
 // model, scored with MMSA's regression metrics. The uniform field is drawn once, so the masks are nested across rates
 // and every batch of features is generated once and corrupted ten times.

@@ -1,5 +1,5 @@
 // The training loop for sentiment models (DAR, the late-fusion baseline, anything implementing SentimentModel), run in
-// the page on WebGPU. It follows spec §2.4, §3.2 and §6.7:
+// the page on WebGPU. It follows docs/models.md §2.4, §3.2 and §6.7:
 //
 //   per epoch:  shuffle the training split (seeded by seed and epoch; optionally a random subset of it)
 //               corrupt it with LNLN's protocol at a constant rate k for every sample and modality (MOSI 0.3), the
@@ -8,9 +8,9 @@
 //               (the cache carries what both need: DAR's encodings),
 //               backward of `total`, optional gradient clipping, AdamW on mainParameters() with warm-up + cosine
 //   after each epoch: L_total on the validation split corrupted at k with a fixed mask seed (eval mode, no tape);
-//               the epoch with the smallest validation L_total is the model kept (spec §3.2: "the same model with
-//               the smallest overall loss"; a model may define the quantity compared, `selectionLoss`, as DAR does to
-//               leave out its CLUB estimate); early stop after `patience` epochs without improvement.
+//               the epoch with the smallest validation L_total is the model kept (docs/models.md §3.2: "the same model
+//               with the smallest overall loss"; a model may define the quantity compared, `selectionLoss`, as DAR does
+//               to leave out its CLUB estimate); early stop after `patience` epochs without improvement.
 //
 // Every step runs inside tidy(), so the batch tensors, activations and gradients are freed with it; all model
 // gradients are dropped after each step (DAR's CLUB estimator gets gradients from L_total that the main optimizer

@@ -1,13 +1,13 @@
-// The CLUB estimator of DAR's L_diff (spec §6.4): a variational network q(y | x) = N(μ(x), exp(logvar(x))) over
-// sequences, and the two losses of src/engine/ops/club.ts evaluated on its output.
+// The CLUB estimator of DAR's L_diff (docs/models.md §6.4): a variational network q(y | x) = N(μ(x), exp(logvar(x)))
+// over sequences, and the two losses of src/engine/ops/club.ts evaluated on its output.
 //
 //   h      = BiLSTM(dim → dim/2 per direction)(x)                    (N, T, dim)
 //   μ      = Linear(hidden → dim)(ReLU(Linear(dim → hidden)(h)))
 //   logvar = Tanh(Linear(hidden → dim)(ReLU(Linear(dim → hidden)(h))))   bounded to (−1, 1), the CLUB convention
 //
-// Training alternates (spec §6.4, CMG's pattern): with x and y detached, a few steps of the estimator's own optimiser
-// maximise logLikelihood(x, y) (minimise its negative); then miUpperBound(x, y), not detached, joins the main loss,
-// and only the encoders producing x and y take its gradient (keep the estimator's parameters out of the main
+// Training alternates (docs/models.md §6.4, CMG's pattern): with x and y detached, a few steps of the estimator's own
+// optimiser maximise logLikelihood(x, y) (minimise its negative); then miUpperBound(x, y), not detached, joins the main
+// loss, and only the encoders producing x and y take its gradient (keep the estimator's parameters out of the main
 // optimiser, or zero their gradients).
 
 import { check } from '../errors';

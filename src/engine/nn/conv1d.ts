@@ -1,8 +1,8 @@
 // Conv1d: a 1-D convolution layer over (B, C_in, T), as torch.nn.Conv1d (zero padding only).
 //
-// DAR's alignment layer (spec §6.2) uses it two ways: Conv1d(T_m → t, kernel 1) applied to a (B, T_m, d_m) sequence
-// treats the T_m time steps as channels and resamples the length to t (a learned linear mix over time), and the
-// MulT-style alternative Conv1d(d_m → d, k, padding 'same') runs over time with the features as channels.
+// DAR's alignment layer (docs/models.md §6.2) uses it two ways: Conv1d(T_m → t, kernel 1) applied to a (B, T_m, d_m)
+// sequence treats the T_m time steps as channels and resamples the length to t (a learned linear mix over time), and
+// the MulT-style alternative Conv1d(d_m → d, k, padding 'same') runs over time with the features as channels.
 
 import { check } from '../errors';
 import { nextSeed, rand } from '../creation';

@@ -85,7 +85,7 @@ export class LSTM extends Module {
   }
 }
 
-/** A bidirectional LSTM (LSTM with bidirectional: true), as in the CLUB estimator (spec §6.4). */
+/** A bidirectional LSTM (LSTM with bidirectional: true), as in the CLUB estimator (docs/models.md §6.4). */
 export class BiLSTM extends LSTM {
   constructor(inputSize: number, hiddenSize: number, opts: Omit<LSTMOptions, 'bidirectional'> = {}) {
     super(inputSize, hiddenSize, { ...opts, bidirectional: true });

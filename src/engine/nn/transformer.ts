@@ -1,4 +1,4 @@
-// LNLN's pre-norm Transformer blocks (spec §5.1; LNLN models/basic_layers.py), on MultiheadAttention.
+// LNLN's pre-norm Transformer blocks (docs/models.md §5.1; LNLN models/basic_layers.py), on MultiheadAttention.
 // The models run the grouped versions (./grouped.ts); these one-network layers stay as their reference: group g of a
 // grouped layer must equal the layer here with the g-th parameters (test/grouped.test.ts).
 //

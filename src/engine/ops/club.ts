@@ -1,18 +1,19 @@
 // CLUB (Cheng et al. 2020, "CLUB: A Contrastive Log-ratio Upper Bound of Mutual Information"), the two losses DAR's
-// L_diff needs (spec §6.4), fused: two launches forward (per-column partial sums over the batch, then their total)
-// and one elementwise launch backward that writes the gradients to mu, logvar and y together. When T·D is divisible
-// by 4 (DAR's 8·128) the kernels take four columns per invocation with vec4 loads (1.7-1.9× faster on SwiftShader).
+// L_diff needs (docs/models.md §6.4), fused: two launches forward (per-column partial sums over the batch, then their
+// total) and one elementwise launch backward that writes the gradients to mu, logvar and y together. When T·D is
+// divisible by 4 (DAR's 8·128) the kernels take four columns per invocation with vec4 loads (1.7-1.9× faster on
+// SwiftShader).
 //
 // mu and logvar come from the variational network q(y|x) = N(μ(x), exp(logvar(x))); y is the other variable. All three
 // are (N, D), or (N, T, D) for sequences, where everything is averaged over time as well as over the batch.
 //
 //   clubLogLikelihood = (1/(N·T)) Σ_{i,t} Σ_d [ −(μ − y)² / exp(logvar) − logvar ]
 //     what the estimator maximises. This is CLUB's `loglikeli` convention: the Gaussian log-density times 2, without
-//     log 2π. CMG's CLUBSample_group (the pattern the spec follows) divides the same expression by 2; the factor moves
+//     log 2π. CMG's CLUBSample_group (the pattern we follow) divides the same expression by 2; the factor moves
 //     neither the maximiser nor (under Adam) the training, so it is left to the caller (mulScalar(ll, 0.5)).
 //   clubUpperBound = (1/N) Σ_i [ ℓ(i,i) − (1/N) Σ_j ℓ(i,j) ],  ℓ(i,j) = mean_t Σ_d −(y_j − μ_i)² / (2·exp(logvar_i))
-//     spec §6.4 / CLUB's `mi_est` (the logvar term cancels in the difference). The all-pairs term is never formed:
-//     (1/N) Σ_j (y_j − μ_i)² = Var_j[y] + (E_j[y] − μ_i)² per (t, d), so the work is O(N·T·D) (see club_forward.wgsl).
+//     (docs/models.md §6.4; CLUB's `mi_est`; the logvar term cancels in the difference). The all-pairs term is never
+//     formed, as (1/N) Σ_j (y_j − μ_i)² = Var_j[y] + (E_j[y] − μ_i)² per (t, d): O(N·T·D) work (club_forward.wgsl).
 //
 // `impl: 'composite'` computes the same losses from generic ops, the upper bound by materialising the (N, N, T·D)
 // tensor of pairs: slow and obviously right, for the tests and the benchmarks.

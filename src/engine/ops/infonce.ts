@@ -10,9 +10,10 @@
 //            = [â_i·p̂_i]            ++ [â_i·n̂_k for every k]  / τ         (inBatchNegatives: false)
 //   loss = mean_i [ logsumexp(logits_i) − logits_i[positive] ]
 // i.e. cross-entropy over [positive, negatives]: the positive is in the denominator (standard InfoNCE; the DAR paper's
-// Eq. 6 prints only negatives there, see the spec §6.4).
+// Eq. 6 prints only negatives there, see docs/models.md §6.4).
 //
-// DAR's two uses (spec §6.4), with z = mean over time of the encoder output, one call per ordered modality pair:
+// DAR's two uses (docs/models.md §6.4), with z = mean over time of the encoder output, one call per ordered
+// modality pair:
 //   L_sim^com:  infoNCE(zcom_m, zcom_m′, { temperature })
 //               anchor sample i of modality m, positive the same sample of modality m′, negatives the other samples
 //               of m′: exactly the in-batch negatives, no extra ones.

@@ -11,7 +11,8 @@
 // only the same kernel with other flags (dA = dC·op(B)ᵀ, dB = op(A)ᵀ·dC, re-transposed for a transposed operand),
 // and the gradient of a broadcast 2-D operand sums over the batch inside the kernel (its S uniform).
 // The tiled rung numbers its 16×16 output tiles flat over (batch, m, n) so that SIMD lanes stay busy whatever N is
-// (DAR's 32-wide layers left half of them idle with a 2-D grid of 4×4 workgroups: ~2× slower per product).
+// (DAR's 32-wide layers left half of them idle with a 2-D grid of 4×4 workgroups: ~2× slower per product;
+// docs/decisions/matmul.md).
 
 import { runtime } from '../engine';
 import { check, type Shape } from '../errors';

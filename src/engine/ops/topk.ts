@@ -1,7 +1,7 @@
-// topkSoftmax: the top-k gate of a Mixture-of-Experts router (DERL's optional top-k routing, spec §7.2). Over the last
-// axis, the k largest entries get softmax weights renormalised among themselves and every other entry gets 0; ties go
-// to the lower index. k ≥ C is the plain softmax. One launch forward (kernels/topk/topk_softmax.wgsl), one backward: the
-// softmax backward on the saved output (kernels/softmax/softmax_grad.wgsl), which is exact here because the unselected
+// topkSoftmax: the top-k gate of a Mixture-of-Experts router (DERL's optional top-k routing, docs/models.md §7.2). Over
+// the last axis, the k largest entries get softmax weights renormalised among themselves and every other entry gets 0;
+// ties go to the lower index. k ≥ C is the plain softmax. One launch forward (kernels/topk/topk_softmax.wgsl), one backward:
+// the softmax backward on the saved output (kernels/softmax/softmax_grad.wgsl), which is exact here because the unselected
 // outputs are 0 and so receive no gradient. The selection itself is piecewise constant, so the gradient is that of
 // the softmax over the selected logits (as in Mixtral / Switch: unselected experts learn only through other terms).
 

@@ -1,6 +1,6 @@
-// DAR's building blocks (spec §6): the modalities, the alignment layer and CLUB's upper bound with the estimator held
-// fixed. The grouped layers DAR and DERL are built from (GroupedLinear, GroupedTransformer, ...) are the engine's
-// (src/engine/nn/grouped.ts).
+// DAR's building blocks (docs/models.md §6): the modalities, the alignment layer and CLUB's upper bound with the
+// estimator held fixed. The grouped layers DAR and DERL are built from (GroupedLinear, GroupedTransformer, ...) are the
+// engine's (src/engine/nn/grouped.ts).
 
 import type { Tensor } from '../../../engine/tensor';
 import { gelu } from '../../../engine/ops/elementwise';
@@ -53,9 +53,9 @@ export class Alignment extends Module {
 }
 
 /**
- * CLUB's upper bound (spec §6.4) with the estimator's weights held fixed: the estimator's forward pass on detached
- * views of its parameters, so the gradient reaches x and y (the encoders) and never the estimator, which is trained
- * only by its own optimiser on its log-likelihood (the alternating scheme). No estimator gradient is computed.
+ * CLUB's upper bound (docs/models.md §6.4) with the estimator's weights held fixed: the estimator's forward pass on
+ * detached views of its parameters, so the gradient reaches x and y (the encoders) and never the estimator, which is
+ * trained only by its own optimiser on its log-likelihood (the alternating scheme). No estimator gradient is computed.
  */
 export function clubUpperBoundFixed(est: ClubEstimator, x: Tensor, y: Tensor): Tensor {
   const lstm = est.lstm;

@@ -1,11 +1,11 @@
-// DAR's configuration: every size the paper leaves open (spec §6, all [INFERRED] unless marked [PAPER]) in one typed
-// object, two presets, and the ablation switches of the paper's Table 2.
+// DAR's configuration: every size the paper leaves open (docs/models.md §6: our choices unless marked [paper]) in one
+// typed object, two presets, and the ablation switches of the paper's Table 2.
 //
 // Presets.
 //   paper: d = 128, t = 8 (LNLN's "vector length 8, dim 128"). Every attention block is LNLN-sized: depth 2, 8 heads,
-//          FFN width 128. Head size: 16 for the decoupling encoders E_c, E_s (spec §6.3 says so explicitly); 64, the
-//          default of LNLN's Transformer / CrossTransformerEncoder, for the blocks the spec describes as "LNLN-style"
-//          without a head size (reconstruction encoders E_com, E_spec; fusion self- and cross-attention).
+//          FFN width 128. Head size: 16 for the decoupling encoders E_c, E_s (docs/models.md §6.3); 64, the
+//          default of LNLN's Transformer / CrossTransformerEncoder, for the other LNLN-style blocks (reconstruction
+//          encoders E_com, E_spec; fusion self- and cross-attention).
 //   small: d = 32, t = 8, every block depth 1, 2 heads of 16, FFN 32; CLUB LSTM 16 per direction, one estimator step
 //          per batch at lr 1e-3. Meant for training on a CPU-emulated GPU (SwiftShader) in minutes.
 //
@@ -88,16 +88,16 @@ export interface DarConfig {
    */
   readonly textUnk: 'zero' | 'learned';
   /**
-   * A LayerNorm over the features after the alignment's mix over time (spec §6.2 says only "1D convolutions followed
-   * by simple nonlinear layers"). Missing frames are zero vectors, so the mix shrinks with the share dropped; the norm
-   * makes the aligned features independent of that scale.
+   * A LayerNorm over the features after the alignment's mix over time (docs/models.md §6.2 says only "1D convolutions
+   * followed by simple nonlinear layers"). Missing frames are zero vectors, so the mix shrinks with the share dropped;
+   * the norm makes the aligned features independent of that scale.
    */
   readonly alignNorm: boolean;
   /**
-   * Model selection's validation quantity. 'total': L_total, literally (spec §3.2). 'totalWithoutClub' (default):
-   * L_total without its α·λ·L_diff term, because L_diff is measured by the CLUB estimator as trained so far, which
-   * sharpens every epoch: its value rises (0.03 → 4.8 over 4 epochs of the small preset) even when the features do
-   * not change, so comparing it across epochs picks early epochs for the wrong reason.
+   * Model selection's validation quantity. 'total': L_total, literally (docs/models.md §3.2). 'totalWithoutClub'
+   * (default): L_total without its α·λ·L_diff term, because L_diff is measured by the CLUB estimator as trained so far,
+   * which sharpens every epoch: its value rises (0.03 → 4.8 over 4 epochs of the small preset) even when the features
+   * do not change, so comparing it across epochs picks early epochs for the wrong reason.
    */
   readonly selection: 'total' | 'totalWithoutClub';
   readonly ablation: DarAblation;

@@ -1,6 +1,6 @@
 // DAR (Decoupling, Alignment and Reconstruction for incomplete multimodal sentiment analysis; IJCAI-25) on webgrad,
-// as reconstructed in spec §6. Tilde = from the corrupted input, plain = from the complete input, hat = reconstructed;
-// m ∈ {l, v, a} in that order everywhere.
+// as reconstructed in docs/models.md §6. Tilde = from the corrupted input, plain = from the complete input, hat =
+// reconstructed; m ∈ {l, v, a} in that order everywhere.
 //
 //   U¹_m  = align_m(X_m)                                   (B, t, d)   Conv1d(T_m → t, k 1) over time, Linear, GELU
 //   Hc_m  = E_c^m(U¹_m),  Hs_m = E_s^m(U¹_m)               (B, t, d)   Transformers; same weights for both inputs
@@ -12,7 +12,7 @@
 //   F_m   = H̃ + σ(gate([Ĥ, H̃]))⊙(Ĥ − H̃)             = g⊙Ĥ + (1 − g)⊙H̃, for com and spec
 //   ŷ     = head([fuse_com_m(Fc_m)[t−1] for m] ++ [fuse_spec_{s→m}(Fs_m ← Fs_s)[t−1] for m, s ≠ m])   9d → 1
 //   ŷ_b   = boot_head([mean_t Hc_m for m])                                                  3d → 1
-//   L_recon = Σ_m MSE(Ĥc_m, Hc_m) + MSE(Ĥs_m, Hs_m) + MSE(Û¹_m, U¹_m)           targets not detached (spec §6.5)
+//   L_recon = Σ_m MSE(Ĥc_m, Hc_m) + MSE(Ĥs_m, Hs_m) + MSE(Û¹_m, U¹_m)           targets not detached (models.md §6.5)
 //   L_total = MSE(ŷ, y) + MSE(ŷ_b, y) + α·(λ·(L_sim + L_diff) + L_re) + β·L_recon
 //
 // Layout. Networks of one shape run grouped (engine nn/grouped.ts): features are stacked (G, B, t, d). Parameter names
@@ -295,8 +295,8 @@ export class DAR extends Module implements SentimentModel {
   }
 
   /**
-   * The CLUB estimators' inner loop (spec §6.4, CMG's pattern): on the corrupted batch's features, computed without
-   * the tape (so detached), `club.innerSteps` steps of the estimators' own Adam maximising Σ_m logLikelihood_m.
+   * The CLUB estimators' inner loop (docs/models.md §6.4, CMG's pattern): on the corrupted batch's features, computed
+   * without the tape (so detached), `club.innerSteps` steps of the estimators' own Adam maximising Σ_m logLikelihood_m.
    * Returns { club_ll } (the summed log-likelihood before the last step), or {} when L_diff is ablated. The encodings
    * it makes (on the tape) go into `cache`: losses() on the same batch starts from them instead of running the
    * alignment and the encoders again (the weights have not changed in between).

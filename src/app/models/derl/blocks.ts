@@ -1,4 +1,4 @@
-// DERL's own building blocks (spec §7); the grouped layers and the MLP head are the engine's
+// DERL's own building blocks (docs/models.md §7); the grouped layers and the MLP head are the engine's
 // (src/engine/nn/grouped.ts) and the alignment layer is DAR's (src/app/models/dar/blocks.ts), so a group of a DERL module is the same
 // PyTorch-shaped block as in DAR.
 //

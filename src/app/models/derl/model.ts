@@ -1,6 +1,6 @@
 // DERL (Disentangled Expert Representation Learning for robust multimodal sentiment analysis) on webgrad, as sketched
-// in spec §7 (the paper's full text is unavailable: every choice is in config.ts). Tilde = from the corrupted input;
-// m ∈ {l, v, a} in that order everywhere.
+// in docs/models.md §7 (the paper's full text is unavailable: every choice is in config.ts). Tilde = from the corrupted
+// input; m ∈ {l, v, a} in that order everywhere.
 //
 //   X̃_m  = embed_m(align_m(x̃_m))                           (B, t, d)   DAR's alignment, then a Transformer
 //   z_m   = mean_t X̃_m;  g^p_m = gate(router_p_m(z_m)) (K_p);  g^s_m = gate(router_s_m(z_m)) (K_s)   soft or top-k
@@ -8,7 +8,7 @@
 //   e     = [mean_t P_l, mean_t P_v, mean_t P_a, mean_m mean_t S_m]          (B, 4, d)   the four fusion experts
 //   a     = softmax_i(vᵀ tanh(W e_i));  ŷ = head(Σ_i a_i e_i)                 importance-aware fusion
 //   L_total = MSE(ŷ, y) + λ_bal·L_balance + λ_orth·L_orth + λ_cons·L_consist + λ_rf·L_recon_feat
-//           + λ_ri·L_recon_input + λ_aux·L_aux                                   (terms: see config.ts)
+//           + λ_ri·L_recon_input + λ_aux·L_aux                                   (docs/models.md §7.6)
 //   L_orth's gradient stops at X̃ by default (orthGradient 'experts'): it is computed from a second pass of the
 //   routers and experts over X̃ detached, which costs one more expert forward and backward per training step.
 //
@@ -273,7 +273,7 @@ export class DERL extends Module implements SentimentModel {
       const sbar = mean(path.s, 2); //                                                      (3, B, d)
       if (w.orth > 0) {
         // [P̄_l, P̄_v, P̄_a, S̄_l, S̄_v, S̄_a]; with orthGradient 'experts' the experts run again on X̃ detached, so the
-        // term shapes the experts and routers and never the embedding (config.ts says why).
+        // term shapes the experts and routers and never the embedding (docs/decisions/derl-config.md says why).
         const own = c.orthGradient === 'experts' ? this.experts(x.detach()) : null;
         const zz = own ? concat([mean(own.p, 2), mean(own.s, 2)], 0) : concat([slice(path.e, 0, 0, 3), sbar], 0);
         const [left, right] = c.orthPrivatePairs ? [[...ORTH_PS[0], ...ORTH_PP[0]], [...ORTH_PS[1], ...ORTH_PP[1]]] : ORTH_PS;
