@@ -7,6 +7,7 @@
 import { expect } from 'vitest';
 import type { TestPage } from './page';
 import { RUN_SEED, rngFor, type Rng } from './rng';
+import type { CaseSpec } from './page/gradcase';
 
 /** A float64 reference: the op's output (flat, row-major) and its shape. */
 export type Reference = (xs: Float64Array[], attrs: any) => { data: Float64Array; shape: number[] };
@@ -151,6 +152,15 @@ export async function gradcheck(page: TestPage, c: GradCheck): Promise<void> {
       }
     }
   }
+}
+
+/**
+ * gradcase, with the outputs as strings: NaN and ±Infinity do not survive the JSON trip out of the page (they arrive as
+ * null), so tests of non-finite results read them as text. Gradients come back as their lengths.
+ */
+export async function gradcaseAsText(page: TestPage, spec: CaseSpec): Promise<{ out: string[]; gradLengths: (number | null)[] }> {
+  return page.page.evaluate(`globalThis.harness.gradcase(${JSON.stringify(spec)})
+    .then((r) => ({ out: Array.from(r.out, String), gradLengths: r.grads.map((g) => (g === null ? null : g.length)) }))`) as never;
 }
 
 /** Asserts that calling `op` on these shapes throws a WebgradError naming the op, before any GPU work. */

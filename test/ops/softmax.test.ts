@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
-import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { expectShapeError, gradcaseAsText, gradcheck, type Tolerances } from '../gradcheck';
 import { refLogSoftmax, refLogsumexp, refSoftmax } from '../../src/engine/ops/softmax.reference';
 import type { Rng } from '../rng';
 
@@ -82,6 +82,18 @@ describe('large magnitudes', () => {
     close('logSoftmax', (await run('logSoftmax')).out, refLogSoftmax(x64, [3, 4]).data);
     close('softmax', (await run('softmax')).out, refSoftmax(x64, [3, 4]).data);
     close('logsumexp', (await run('logsumexp')).out, refLogsumexp(x64, [3, 4], false).data);
+  });
+});
+
+describe('an empty last axis', () => {
+  it('logsumexp gives −∞ (the log of an empty sum, as in PyTorch), with and without keepdim', async () => {
+    for (const keepdim of [false, true]) {
+      const res = await gradcaseAsText(page, {
+        op: 'logsumexp', attrs: { keepdim }, inputs: [{ shape: [3, 0], data: [] }], weights: [1, 1, 1], fdIndices: [[]], fdEps: 1e-2,
+      });
+      expect(res.out).toEqual(['-Infinity', '-Infinity', '-Infinity']);
+      expect(res.gradLengths).toEqual([0]);
+    }
   });
 });
 

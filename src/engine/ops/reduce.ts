@@ -259,18 +259,28 @@ function reduceGrad(gy: Tensor, x: Tensor, plan: Plan, mode: 0 | 1 | 2, scale: n
   return gx;
 }
 
+/**
+ * A reduction over an empty axis: every output is the reduction's value for no elements, as NumPy, PyTorch and ONNX
+ * define it (sum 0, mean and variance NaN, max −∞ as ONNX's ReduceMax; NumPy and PyTorch raise there instead). x holds
+ * no elements, so its gradient is empty too.
+ */
+function reduceOverEmpty(op: string, x: Tensor, outShape: number[], value: number): Tensor {
+  const y = empty(outShape, op);
+  fillInto(y, value);
+  return record(y, op, [x], () => [empty(x.shape, op)]);
+}
+
 // ---------------------------------------------------------------------------------------------------- ops
 
 /**
  * Sum over `axes` (default: all; negative axes count from the end). keepdim leaves the reduced axes as size 1.
- * Summing over an empty axis gives zeros.
+ * Over an empty axis: zeros (see reduceOverEmpty for mean, max and variance).
  */
 export function sum(x: Tensor, axes?: number | number[], keepdim = false): Tensor {
   assertLive('sum', x);
   const plan = planReduce('sum', x.shape, axes, keepdim);
-  let y: Tensor;
-  if (plan.n === 0) fillInto((y = empty(plan.outShape, 'sum')), 0);
-  else y = reduceForward(x, plan, 'sum', 1).y; // y: outShape
+  if (plan.n === 0) return reduceOverEmpty('sum', x, plan.outShape, 0);
+  const y = reduceForward(x, plan, 'sum', 1).y; // y: outShape
   return record(y, 'sum', [x], (gy) => [reduceGrad(gy, x, plan, 0, 1)]);
 }
 
@@ -278,7 +288,7 @@ export function sum(x: Tensor, axes?: number | number[], keepdim = false): Tenso
 export function mean(x: Tensor, axes?: number | number[], keepdim = false): Tensor {
   assertLive('mean', x);
   const plan = planReduce('mean', x.shape, axes, keepdim);
-  check(plan.n > 0 || plan.nOut === 0, 'mean', 'cannot average over an empty axis', [x.shape]);
+  if (plan.n === 0) return reduceOverEmpty('mean', x, plan.outShape, NaN); // 0 / 0
   const y = reduceForward(x, plan, 'sum', 1 / plan.n).y;
   return record(y, 'mean', [x], (gy) => [reduceGrad(gy, x, plan, 0, 1 / plan.n)]);
 }
@@ -290,7 +300,7 @@ export function mean(x: Tensor, axes?: number | number[], keepdim = false): Tens
 export function max(x: Tensor, axes?: number | number[], keepdim = false): Tensor {
   assertLive('max', x);
   const plan = planReduce('max', x.shape, axes, keepdim);
-  check(plan.n > 0 || plan.nOut === 0, 'max', 'cannot take the maximum over an empty axis', [x.shape]);
+  if (plan.n === 0) return reduceOverEmpty('max', x, plan.outShape, -Infinity);
   check(plan.n <= MAX_INDEX, 'max', `reduces ${plan.n} elements per output; at most 2^24 are supported`, [x.shape]);
   const { y, idx } = reduceForward(x, plan, 'max', 1); // y, idx: outShape
   record(y, 'max', [x], (gy) => [reduceGrad(gy, x, plan, 1, 1, idx)]);
@@ -305,7 +315,7 @@ export function max(x: Tensor, axes?: number | number[], keepdim = false): Tenso
 export function variance(x: Tensor, axes?: number | number[], keepdim = false, { unbiased = false } = {}): Tensor {
   assertLive('variance', x);
   const plan = planReduce('variance', x.shape, axes, keepdim);
-  check(plan.n > 0 || plan.nOut === 0, 'variance', 'cannot take the variance over an empty axis', [x.shape]);
+  if (plan.n === 0) return reduceOverEmpty('variance', x, plan.outShape, NaN);
   const scale = 1 / (plan.n - (unbiased ? 1 : 0)); // unbiased with n = 1 divides by zero, as in PyTorch (NaN)
   let m: Tensor, y: Tensor; // m, y: outShape
   if (plan.nOut === 0) [m, y] = [empty(plan.outShape, 'variance'), empty(plan.outShape, 'variance')];

@@ -5,6 +5,7 @@ import { runtime } from '../engine';
 import { check } from '../errors';
 import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, shapeSize, Tensor } from '../tensor';
+import { fillInto } from '../creation';
 import softmaxSrc from '../../../kernels/softmax/softmax.wgsl';
 import gradSrc from '../../../kernels/softmax/softmax_grad.wgsl';
 import lseGradSrc from '../../../kernels/softmax/softmax_lse_grad.wgsl';
@@ -76,12 +77,17 @@ export function logSoftmax(x: Tensor): Tensor {
   return recordWithOutput(y, 'logSoftmax', x, (yv, gy) => rowGrad(Mode.LogSoftmax, yv, gy, rows, c));
 }
 
-/** log Σ exp(x) over the last axis; the axis is removed, or kept as size 1 with keepdim. */
+/** log Σ exp(x) over the last axis; the axis is removed, or kept as size 1 with keepdim. An empty axis gives −∞. */
 export function logsumexp(x: Tensor, keepdim = false): Tensor {
   const { rows, c } = rowsOf('logsumexp', x);
   check(typeof keepdim === 'boolean', 'logsumexp', `keepdim must be a boolean, got ${String(keepdim)}`, [x.shape]);
-  check(c > 0 || rows === 0, 'logsumexp', 'cannot reduce an empty last axis', [x.shape]);
   const outShape = keepdim ? [...x.shape.slice(0, -1), 1] : x.shape.slice(0, -1);
+  if (c === 0) {
+    // The log of an empty sum, as in PyTorch; x holds no elements, so its gradient is empty too.
+    const y = empty(outShape, 'logsumexp');
+    fillInto(y, -Infinity);
+    return record(y, 'logsumexp', [x], () => [empty(x.shape, 'logsumexp')]);
+  }
   const y = forward(Mode.Logsumexp, x, rows, c, outShape); // y: (...) or (..., 1)
   return recordWithOutput(y, 'logsumexp', x, (lse, gy) => {
     // gx = gy · softmax(x) = gy · exp(x − lse): elementwise.
