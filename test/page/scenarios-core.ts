@@ -1,6 +1,18 @@
 // Scenarios exercising the runtime itself: creation, random numbers, lifetimes, errors, batching.
 
+import type * as wgType from '../../src/app/all';
 import type { Scenario } from './scenarios';
+
+/** Dispatches `k` once and returns the error the next sync raises (name and message), or null. */
+async function syncErrorOf(w: typeof wgType, k: wgType.Kernel): Promise<{ name: string; message: string } | null> {
+  w.runtime().dispatch({ kernel: k, buffers: {}, groups: [1] });
+  try {
+    await w.runtime().sync();
+    return null;
+  } catch (e) {
+    return { name: (e as Error).name, message: (e as Error).message };
+  }
+}
 
 export const SCENARIOS: Record<string, Scenario> = {
   roundtrip: async ({ data, shape }, w) => {
@@ -74,28 +86,13 @@ export const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
-  compileError: async (_args, w) => {
-    const bad = w.kernel('broken_kernel', '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = 1u;\n}\n', {});
-    w.runtime().dispatch({ kernel: bad, buffers: {}, groups: [1] });
-    try {
-      await w.runtime().sync();
-      return null;
-    } catch (e) {
-      return { name: (e as Error).name, message: (e as Error).message };
-    }
-  },
+  compileError: async (_args, w) =>
+    syncErrorOf(w, w.kernel('broken_kernel', '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = 1u;\n}\n', {})),
 
   includeCompileError: async (_args, w) => {
     const library = { 'test/broken.wgsl': '// a helper with a type error on its line 3\nfn helper() -> f32 {\n  return 1u;\n}\n' };
     const src = '//#include "test/broken.wgsl"\n@compute @workgroup_size(1)\nfn main() {\n  _ = helper();\n}\n';
-    const bad = w.kernel('includes_broken', src, {}, library);
-    w.runtime().dispatch({ kernel: bad, buffers: {}, groups: [1] });
-    try {
-      await w.runtime().sync();
-      return null;
-    } catch (e) {
-      return { name: (e as Error).name, message: (e as Error).message };
-    }
+    return syncErrorOf(w, w.kernel('includes_broken', src, {}, library));
   },
 
   contractErrors: async (_args, w) => {
