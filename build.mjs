@@ -1,7 +1,9 @@
 // Bundles webgrad with esbuild. WGSL kernels are inlined as strings (loader: text).
 //
 //   node build.mjs            → dist/webgrad.js (the engine, ESM for browsers), dist/webgrad-models.js (the models and
-//                               their training) and dist/www/ (test + app pages)
+//                               their training), dist/www/ (test + app pages) and dist/*.mjs (the CLI and its programs)
+//   node build.mjs --package  → the same plus dist/types/ (the .d.ts of every entry in package.json's exports); what
+//                               `npm pack` runs first (prepack)
 //   import { buildPages } ... → the same, into a directory of the caller's choosing (tests build into a temp dir so
 //                               concurrent runs never overwrite each other's bundle)
 
@@ -23,20 +25,45 @@ export const PAGES = {
 /** Pages that people load (not tests): minified, with the source map in a separate file so the page loads fast. */
 const PAGE_OPTIONS = {
   demo: { minify: true, sourcemap: 'linked' },
+  start: { minify: true, sourcemap: 'linked' },
+  bench: { minify: true, sourcemap: 'linked' },
+  dar: { minify: true, sourcemap: 'linked' },
 };
 
-/** Node programs (CLI drivers): bundled for node, dependencies left in node_modules. */
+/**
+ * Node programs: the CLI (`webgrad-gpu train|demo|bench|compare`, bin of the package) and the programs it runs. Each
+ * is bundled whole except the packages in NODE_EXTERNALS, which are the package's runtime dependencies, so an install
+ * runs them without our dev dependencies.
+ */
 export const NODE_PROGRAMS = {
   start: 'src/app/cli/start.ts',
   compare: 'src/app/cli/compare.ts',
   demo: 'src/app/node/demo.ts',
+  cli: 'src/app/cli/package-cli.ts',
+  bench: 'bench/installed.ts',
+};
+const NODE_EXTERNALS = ['puppeteer-core', '@puppeteer/browsers', 'webgpu'];
+
+/**
+ * The benchmark's pages as an install ships them: webgrad only. The peers (tfjs, onnxruntime-web; dev dependencies,
+ * megabytes) are replaced by empty modules; the installed CLI refuses `--peers` (bench/installed.ts).
+ */
+export const INSTALLED_BENCH_PAGES = { bench: 'bench/page.ts', dar: 'bench/dar-page.ts' };
+const withoutPeers = {
+  name: 'without-peers',
+  setup(b) {
+    b.onResolve({ filter: /^(@tensorflow\/tfjs|@tensorflow\/tfjs-backend-webgpu|onnx-proto|onnxruntime-web.*)$/ }, (args) => ({ path: args.path, namespace: 'no-peer' }));
+    // CommonJS, so that esbuild does not check the names the peers' adapters import.
+    b.onLoad({ filter: /.*/, namespace: 'no-peer' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
 };
 
-export async function buildPages(outdir, pages = PAGES) {
+export async function buildPages(outdir, pages = PAGES, plugins = []) {
   fs.mkdirSync(outdir, { recursive: true });
   await Promise.all(
     Object.entries(pages).map(async ([name, entry]) => {
-      await build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), sourcemap: 'inline', ...PAGE_OPTIONS[name] });
+      await build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), sourcemap: 'inline',
+        plugins, ...PAGE_OPTIONS[name] });
       fs.writeFileSync(
         path.join(outdir, `${name}.html`),
         `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>webgrad ${name}</title>` +
@@ -81,14 +108,59 @@ export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS) {
   await Promise.all(
     Object.entries(programs).map(([name, entry]) =>
       build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.mjs`), platform: 'node',
-        target: 'node20', packages: 'external', sourcemap: 'inline' }),
+        target: 'node20', external: NODE_EXTERNALS, sourcemap: 'inline',
+        ...(name === 'cli' ? { banner: { js: '#!/usr/bin/env node' } } : {}) }),
     ),
   );
+}
+
+/**
+ * The declarations of every entry of package.json's exports (types ./dist/types/X.d.ts come from src/X.ts), emitted
+ * by TypeScript. The .wgsl imports stay inside the JavaScript bundles: no declaration mentions them.
+ */
+export async function buildTypes(outdir = path.join(root, 'dist/types')) {
+  const ts = (await import('typescript')).default;
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const entries = Object.values(pkg.exports)
+    .map((e) => (typeof e === 'object' ? e.types : undefined))
+    .filter(Boolean)
+    .map((t) => path.join(root, t.replace(/^\.\/dist\/types\//, 'src/').replace(/\.d\.ts$/, '.ts')));
+  const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  const options = { ...config.options, noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: outdir, rootDir: path.join(root, 'src') };
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const program = ts.createProgram([...entries, path.join(root, 'src/engine/wgsl.d.ts')], options);
+  const result = program.emit();
+  const errors = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
+  if (errors.length) {
+    const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
+    throw new Error(`declarations:\n${ts.formatDiagnostics(errors, host)}`);
+  }
+  for (const f of declarationFiles(outdir)) fs.writeFileSync(f, withJsExtensions(f, fs.readFileSync(f, 'utf8')));
+}
+
+function declarationFiles(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? declarationFiles(path.join(dir, e.name)) : e.name.endsWith('.d.ts') ? [path.join(dir, e.name)] : []);
+}
+
+/**
+ * Our sources import `./x` without an extension (Bundler resolution); a consumer on Node16/NodeNext resolution needs
+ * `./x.js` or `./x/index.js` in an ESM package, so the declarations spell them out.
+ */
+function withJsExtensions(file, text) {
+  return text.replace(/(from\s+|import\(\s*)(['"])(\.{1,2}(?:\/[^'"]*)?)\2/g, (m, lead, q, spec) => {
+    const base = path.resolve(path.dirname(file), spec);
+    if (fs.existsSync(`${base}.d.ts`)) return `${lead}${q}${spec}.js${q}`;
+    if (fs.existsSync(path.join(base, 'index.d.ts'))) return `${lead}${q}${spec}/index.js${q}`;
+    throw new Error(`${file}: cannot resolve ${spec}`);
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   await buildLibrary();
   await buildPages(path.join(root, 'dist/www'));
+  await buildPages(path.join(root, 'dist/www'), INSTALLED_BENCH_PAGES, [withoutPeers]);
   await buildNodePrograms(path.join(root, 'dist'));
-  console.log('built dist/webgrad.js, dist/webgrad-models.js, dist/www/ and dist/*.mjs');
+  if (process.argv.includes('--package')) await buildTypes();
+  console.log(`built dist/webgrad.js, dist/webgrad-models.js, dist/www/, dist/*.mjs${process.argv.includes('--package') ? ' and dist/types/' : ''}`);
 }

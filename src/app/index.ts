@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // The application's entry: the datasets, the sentiment models (DAR, DERL, late fusion) and their registry,
 // training and evaluation, metrics and reports, checkpoints and inference, all built on the engine (src/engine/).
 

@@ -1,9 +1,11 @@
 // Finding and launching a Chrome/Chromium with WebGPU, for tests, benchmarks and `npm start`.
 //
-// puppeteer never downloads anything here (.puppeteerrc.cjs sets skipDownload). We look for, in order:
+// We drive the browser with puppeteer-core, which never downloads one (so installing the package never does). We look
+// for, in order:
 //   1. $WEBGRAD_CHROME (or $PUPPETEER_EXECUTABLE_PATH, $CHROME_PATH),
 //   2. a system Chrome/Chromium at the usual paths,
-//   3. a browser previously installed into puppeteer's cache (`npx puppeteer browsers install chrome`),
+//   3. a browser previously installed into puppeteer's cache ($PUPPETEER_CACHE_DIR or ~/.cache/puppeteer, filled by
+//      `npx @puppeteer/browsers install chrome@stable`),
 // and otherwise fail with the one command to run.
 //
 // A run killed with SIGKILL leaves its Chromium orphaned. Every launch records {browser pid, profile dir, owner pid} in
@@ -13,7 +15,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer';
+import { Cache } from '@puppeteer/browsers';
+import puppeteer, { type Browser } from 'puppeteer-core';
 
 const SYSTEM_PATHS = [
   '/usr/bin/chromium',
@@ -40,20 +43,31 @@ export function findChrome(): string {
     }
   }
   for (const p of SYSTEM_PATHS) if (fs.existsSync(p)) return p;
-  try {
-    const p = puppeteer.executablePath();
-    if (p && fs.existsSync(p)) return p;
-  } catch {
-    // no browser in puppeteer's cache
-  }
+  const cached = cachedChrome();
+  if (cached) return cached;
   const install =
     process.platform === 'linux' && fs.existsSync('/usr/bin/apt-get')
       ? 'sudo apt-get install -y chromium'
-      : 'npx puppeteer browsers install chrome';
+      : 'npx @puppeteer/browsers install chrome@stable --path ~/.cache/puppeteer';
   throw new BrowserNotFoundError(
     `No Chrome or Chromium found. Install one with:\n\n    ${install}\n\n` +
       'or point $WEBGRAD_CHROME at a Chrome/Chromium executable (WebGPU needs version 113 or newer).',
   );
+}
+
+/** The newest Chrome in puppeteer's cache, or null (an empty or unreadable cache is no browser). */
+function cachedChrome(): string | null {
+  const dir = process.env['PUPPETEER_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'puppeteer');
+  try {
+    const found = new Cache(dir)
+      .getInstalledBrowsers()
+      .filter((b) => b.browser === 'chrome' || b.browser === 'chromium')
+      .map((b) => b.executablePath)
+      .filter((p) => fs.existsSync(p));
+    return found.at(-1) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** True when the machine exposes a GPU render node (Linux) or is not Linux (Chrome then picks the platform GPU). */
