@@ -32,3 +32,10 @@ export * from './ops/lstm';
 export * from './nn/lstm';
 export * from './io/safetensors';
 export * from './ops/topk';
+// Types that appear in the signatures above (options, the tape, storage, kernel contracts), so users can name them.
+export type { TensorOptions, RandomOptions } from './creation';
+export type { Storage, TapeNode } from './tensor';
+export type { Access, Contract, ContractDecl, ParamType, ParamValue } from './contract';
+export type { Assembled, SourceLine } from './include';
+export type { AllocationLabel } from './runtime';
+export type { Params as ParameterSource } from './optim/clip';

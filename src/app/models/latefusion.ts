@@ -64,6 +64,9 @@ class Branch extends Module {
   }
 }
 
+/** A late-fusion model's per-modality branch (LateFusion.text, .audio, .vision). */
+export type { Branch as LateFusionBranch };
+
 export class LateFusion extends Module implements SentimentModel {
   readonly kind = 'latefusion';
   readonly text: Branch;

@@ -20,7 +20,7 @@ const CLIP_SCALE = kernel('clip_scale', clipScaleSrc, { params: { n4: 'u32', max
 const CHUNK4 = 256; // vec4s per partial sum: 1024 elements
 const CHUNK = 4 * CHUNK4;
 
-type Params = Iterable<Tensor> | { parameters(): Tensor[] };
+export type Params = Iterable<Tensor> | { parameters(): Tensor[] };
 
 /**
  * Scales all gradients in place so that their global L2 norm is at most `maxNorm`, and returns that norm as measured
