@@ -53,8 +53,19 @@ const withoutPeers = {
   name: 'without-peers',
   setup(b) {
     b.onResolve({ filter: /^(@tensorflow\/tfjs|@tensorflow\/tfjs-backend-webgpu|onnx-proto|onnxruntime-web.*)$/ }, (args) => ({ path: args.path, namespace: 'no-peer' }));
-    // CommonJS, so that esbuild does not check the names the peers' adapters import.
-    b.onLoad({ filter: /.*/, namespace: 'no-peer' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    // Any property of the stand-in (at any depth) is the stand-in, so the adapters' module-level constants evaluate;
+    // calling it throws. CommonJS, so that esbuild does not check the names the adapters import.
+    b.onLoad({ filter: /.*/, namespace: 'no-peer' }, (args) => ({
+      loader: 'js',
+      contents: `const why = ${JSON.stringify(`${args.path} is not part of the installed package; the benchmark's peers need a clone`)};
+        const peer = new Proxy(function () {}, {
+          get: (t, k) => (k === Symbol.toPrimitive ? () => '' : k === '__esModule' ? false : peer),
+          getPrototypeOf: () => peer,
+          apply() { throw new Error(why); },
+          construct() { throw new Error(why); },
+        });
+        module.exports = peer;`,
+    }));
   },
 };
 

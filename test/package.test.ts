@@ -66,14 +66,14 @@ async function bundle(entry: string, outfile: string): Promise<void> {
 }
 
 /** Opens `page` of the app and waits for `globalThis[flag]` (or a page error); returns it with the console and errors. */
-async function openAndWait(page: string, flag: string, timeoutMs = 240_000): Promise<{ value: unknown; logs: string[]; errors: string[] }> {
+async function openAndWait(page: string, flag: string, timeoutMs = 240_000, base = server.url): Promise<{ value: unknown; logs: string[]; errors: string[] }> {
   const p = await browser.newPage();
   const logs: string[] = [];
   const errors: string[] = [];
   p.on('console', (m) => (m.type() === 'error' ? errors : logs).push(m.text()));
   p.on('pageerror', (e) => errors.push(String((e as Error).message ?? e)));
   try {
-    await p.goto(`${server.url}${page}`);
+    await p.goto(`${base}${page}`);
     const t0 = performance.now();
     for (;;) {
       const value = await p.evaluate(`globalThis.${flag}`);
@@ -117,6 +117,19 @@ describe('the packed package', () => {
     expect(trainHelp.stdout).toContain('--dataset');
     await expect(run(bin, ['bench', '--peers', 'tfjs'], { cwd: app })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('clone') });
   });
+
+  it("the CLI's pages load from the install (the bench's without its peers)", async () => {
+    const www = await serveDir(path.join(app, 'node_modules', NAME, 'dist', 'www'));
+    try {
+      for (const [page, flag] of [['start.html', "webgradMain && 'loaded'"], ['bench.html', "bench && 'loaded'"], ['dar.html', "darBench && 'loaded'"]] as const) {
+        const r = await openAndWait(page, flag, 60_000, www.url);
+        expect(r.errors, page).toEqual([]);
+        expect(r.value, page).toBe('loaded');
+      }
+    } finally {
+      await www.close();
+    }
+  }, 240_000);
 
   it.runIf(HAS_NODE_ENTRY)('(iii) examples/node-train trains the tiny model in Node, predicts and writes the model file', async () => {
     const out = path.join(app, 'model-node.safetensors');
