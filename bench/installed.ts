@@ -17,10 +17,11 @@ const CLONE_ONLY: Record<string, string> = {
 
 /** The arguments the benchmark gets from an install, or the reason it refuses them. */
 export function installedBenchArgs(argv: readonly string[]): { args: string[] } | { error: string } {
-  for (const a of argv) {
-    const name = a.split('=')[0]!;
+  for (const [i, a] of argv.entries()) {
+    const [name, inline] = a.split('=', 2) as [string, string | undefined];
     const why = CLONE_ONLY[name];
-    if (why && !(name === '--peers' && /^--peers=none$/.test(a))) {
+    const value = inline ?? argv[i + 1];
+    if (why && !(name === '--peers' && value === 'none')) {
       return { error: `${name} needs a clone of the repository (npm run bench there): ${why}` };
     }
   }
