@@ -56,8 +56,7 @@ export function findChrome(): string {
 }
 
 /** The newest Chrome in puppeteer's cache, or null (an empty or unreadable cache is no browser). */
-function cachedChrome(): string | null {
-  const dir = process.env['PUPPETEER_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'puppeteer');
+export function cachedChrome(dir = process.env['PUPPETEER_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'puppeteer')): string | null {
   try {
     const found = new Cache(dir)
       .getInstalledBrowsers()
