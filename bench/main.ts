@@ -24,7 +24,8 @@ import { darConfig } from '../src/app/models/dar/config';
 import { MOSI_DIMS } from '../src/app/data/types';
 import type { Page } from 'puppeteer';
 import type { AdapterSummary } from '../src/engine/gpu';
-import type { BenchCase, BenchResult, CompareInfo, ImplResult, KernelBenchInfo, KernelBenchResult, PeerInfo } from './page';
+import type { CompareInfo, ImplResult, KernelBenchInfo, KernelBenchResult, PeerInfo } from './page';
+import type { BenchCase, BenchResult } from './ops/matmul';
 import type { PeerName } from './peers/types';
 import type { DarStepResult } from './dar-step';
 import {
@@ -69,17 +70,6 @@ Environment:
   WEBGRAD_CHROME      path to a Chrome/Chromium executable (otherwise the system one is used)
   WEBGRAD_PYTHON      Python for the torch side (default /usr/bin/python3); TORCH_THREADS (default: all cores)
 `;
-
-// The model's Linear layers see 64 sequences × 8 steps = 512 rows; hidden sizes 128 and 512.
-const CASES: BenchCase[] = [
-  { label: '512×512 · 512×512', M: 512, K: 512, N: 512 },
-  { label: 'Linear 128→512  Y  = X·W     512×128 · 128×512', M: 512, K: 128, N: 512 },
-  { label: 'Linear 128→512  dX = dY·Wᵀ   512×512 · (128×512)ᵀ', M: 512, K: 512, N: 128, transB: true },
-  { label: 'Linear 128→512  dW = Xᵀ·dY   (512×128)ᵀ · 512×512', M: 128, K: 512, N: 512, transA: true },
-  { label: 'Linear 512→128  Y  = X·W     512×512 · 512×128', M: 512, K: 512, N: 128 },
-  { label: 'Linear 512→128  dX = dY·Wᵀ   512×128 · (512×128)ᵀ', M: 512, K: 128, N: 512, transB: true },
-  { label: 'Linear 512→128  dW = Xᵀ·dY   (512×512)ᵀ · 512×128', M: 512, K: 512, N: 128, transA: true },
-];
 
 /** A result is right when every element is within 1e-4 of the largest reference magnitude (float32, K ≤ 512). */
 const TOLERANCE = 1e-4;
@@ -217,7 +207,9 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
     };
     await page.goto(`${server.url}bench.html`);
     await page.waitForFunction('globalThis.bench !== undefined', { timeout: 60_000 });
-    const info = (await page.evaluate('globalThis.bench.ready')) as { adapter: AdapterSummary; description: string; kernels: string[] };
+    const info = (await page.evaluate('globalThis.bench.ready')) as {
+      adapter: AdapterSummary; description: string; kernels: string[]; ladder: BenchCase[];
+    };
     results.adapter = info.description;
     const kernels = list(values.kernels) ?? (quick ? ['tiled'] : info.kernels.filter((k) => k !== 'naive'));
     for (const k of kernels) if (!info.kernels.includes(k)) throw new UsageError(`unknown kernel ${k}; the ladder is ${info.kernels.join(', ')}`);
@@ -235,7 +227,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
     log(`sections: ${sections.join(', ')}${filters ? `; rows matching ${filters.join(' | ')}` : ''}`);
 
     if (sections.includes('ladder')) {
-      const r = await matmulTable(page, kernels, runs, targetMs, checkPage);
+      const r = await matmulTable(page, info.ladder, kernels, runs, targetMs, checkPage);
       results.ladder = r.records;
       failures += r.failures;
     }
@@ -292,7 +284,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
 
 // ------------------------------------------------------------------------------------------------------------ ladder
 
-async function matmulTable(page: Page, kernels: string[], runs: number, targetMs: number, checkPage: () => void):
+async function matmulTable(page: Page, ladder: BenchCase[], kernels: string[], runs: number, targetMs: number, checkPage: () => void):
   Promise<{ failures: number; records: LadderRecord[] }> {
   let failures = 0;
   const records: LadderRecord[] = [];
@@ -301,10 +293,10 @@ async function matmulTable(page: Page, kernels: string[], runs: number, targetMs
   const header = `${'shape'.padEnd(52)} ${'kernel'.padEnd(7)} ${'wall GFLOP/s'.padEnd(22)} ${'gpu GFLOP/s'.padEnd(22)} ${'ms/op'.padStart(8)}  check`;
   log(header);
   log('-'.repeat(header.length + 12));
-  for (const c of CASES) {
+  for (const [index, c] of ladder.entries()) {
     for (const kernel of kernels) {
       const r = (await page.evaluate(
-        `globalThis.bench.run(${JSON.stringify(kernel)}, ${JSON.stringify(c)}, ${runs}, ${targetMs})`,
+        `globalThis.bench.runLadder(${JSON.stringify(kernel)}, ${index}, ${runs}, ${targetMs})`,
       )) as BenchResult;
       checkPage();
       const ok = r.maxErr <= TOLERANCE * Math.max(1, r.scale);

@@ -1,176 +1,16 @@
-// The in-browser half of the benchmark (bench/main.ts drives it through `globalThis.bench`): the matmul ladder, the
-// side-by-side rows against the peers (bench/ops/*.compare.ts: tfjs on WebGPU, onnxruntime-web on WebGPU), and the
-// webgrad-only rows of the other areas listed in bench/registry.ts.
-//
-// For one kernel and one shape: check the result once against the float64 CPU reference, warm up, then time several
-// runs. A run records `inner` back-to-back matmuls through the engine (batched into one submit as usual) and waits
-// for onSubmittedWorkDone; wall clock covers the whole run. When the adapter has timestamp-query, an empty compute
-// pass before and after the run writes GPU timestamps, so the GPU time of the same span is reported alongside.
+// The in-browser half of the benchmark (bench/main.ts drives it through `globalThis.bench`): the matmul ladder
+// (bench/ops/matmul.ts), the side-by-side rows against the peers (bench/ops/*.compare.ts: tfjs on WebGPU,
+// onnxruntime-web on WebGPU), and the webgrad-only rows of the other areas listed in bench/registry.ts. Each is
+// checked once against its float64 CPU reference, warmed up, then timed (bench/timing.ts).
 
 import * as wg from '../src/index';
-import { matmulRef } from '../src/engine/ops/matmul.reference';
 import { BENCHES, COMPARE } from './registry';
 import type { KernelBenchInstance } from './cases';
 import { initOrt, type OrtRuntime } from './peers/ort';
 import { initTfjs, type TfjsRuntime } from './peers/tfjs';
 import type { ImplName, PeerInstance, PeerName } from './peers/types';
-import { randomData } from './random-data';
-
-export interface BenchCase {
-  label: string;
-  /** op(a) is M×K, op(b) is K×N; a is stored (K,M) with transA, b (N,K) with transB. */
-  M: number;
-  K: number;
-  N: number;
-  transA?: boolean;
-  transB?: boolean;
-}
-
-export interface BenchResult {
-  /** Max |gpu − reference| and max |reference| over the whole output. */
-  maxErr: number;
-  scale: number;
-  /** First call, including pipeline creation. */
-  firstMs: number;
-  inner: number;
-  /** Per matmul, one entry per timed run. */
-  wallMs: number[];
-  gpuMs: number[] | null;
-}
-
-const MAP_READ = 0x0001;
-const COPY_DST = 0x0008;
-const COPY_SRC = 0x0004;
-const QUERY_RESOLVE = 0x0200;
-
-/** Two GPU timestamps around a span of submitted work, written by empty compute passes. */
-class GpuTimer {
-  private querySet: GPUQuerySet;
-  private resolve: GPUBuffer;
-  private read: GPUBuffer;
-  constructor(private device: GPUDevice) {
-    this.querySet = device.createQuerySet({ type: 'timestamp', count: 2 });
-    this.resolve = device.createBuffer({ size: 16, usage: QUERY_RESOLVE | COPY_SRC });
-    this.read = device.createBuffer({ size: 16, usage: MAP_READ | COPY_DST });
-  }
-  private mark(index: number, last: boolean): void {
-    const enc = this.device.createCommandEncoder();
-    enc.beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: index } }).end();
-    if (last) {
-      enc.resolveQuerySet(this.querySet, 0, 2, this.resolve, 0);
-      enc.copyBufferToBuffer(this.resolve, 0, this.read, 0, 16);
-    }
-    this.device.queue.submit([enc.finish()]);
-  }
-  start(): void {
-    this.mark(0, false);
-  }
-  stop(): void {
-    this.mark(1, true);
-  }
-  /** Milliseconds between start() and stop(); call after the work has completed. */
-  async elapsedMs(): Promise<number> {
-    await this.read.mapAsync(MAP_READ);
-    const t = new BigUint64Array(this.read.getMappedRange().slice(0));
-    this.read.unmap();
-    return Number(t[1] - t[0]) / 1e6;
-  }
-  destroy(): void {
-    this.querySet.destroy();
-    this.resolve.destroy();
-    this.read.destroy();
-  }
-}
-
-
-interface Inputs {
-  a: Float32Array;
-  b: Float32Array;
-  aShape: number[];
-  bShape: number[];
-  ref: Float64Array;
-}
-const inputs = new Map<string, Inputs>();
-
-/** Inputs and float64 reference for a case, computed once and shared by every kernel. */
-function inputsFor(c: BenchCase): Inputs {
-  const key = JSON.stringify([c.M, c.K, c.N, !!c.transA, !!c.transB]);
-  let x = inputs.get(key);
-  if (!x) {
-    const aShape = c.transA ? [c.K, c.M] : [c.M, c.K];
-    const bShape = c.transB ? [c.N, c.K] : [c.K, c.N];
-    const a = randomData(c.M * c.K, 1);
-    const b = randomData(c.K * c.N, 2);
-    const ref = matmulRef(a, aShape, b, bShape, { transA: c.transA, transB: c.transB }).data;
-    inputs.set(key, (x = { a, b, aShape, bShape, ref }));
-  }
-  return x;
-}
-
-interface Timing {
-  inner: number;
-  /** Per call, one entry per timed run. */
-  wallMs: number[];
-  gpuMs: number[] | null;
-}
-
-/**
- * Times `record`, which records one call into the engine (tensors it makes are disposed here): a warm-up sizes the
- * runs so that `inner` calls take about targetMs, then `runs` timed runs of `inner` back-to-back calls.
- */
-async function timeRuns(record: () => void, runs: number, targetMs: number): Promise<Timing> {
-  const rt = wg.runtime();
-  const batch = async (inner: number, timer?: GpuTimer): Promise<number> => {
-    await rt.sync();
-    const t0 = performance.now();
-    timer?.start();
-    wg.tidy(() => {
-      for (let i = 0; i < inner; i++) record();
-    });
-    rt.flush();
-    timer?.stop();
-    await rt.sync();
-    return performance.now() - t0;
-  };
-  const once = await batch(1);
-  const inner = Math.max(1, Math.min(64, Math.round(targetMs / once)));
-  await batch(inner);
-
-  const timer = rt.adapter.features.includes('timestamp-query') ? new GpuTimer(rt.device) : undefined;
-  const wallMs: number[] = [];
-  const gpuMs: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    wallMs.push((await batch(inner, timer)) / inner);
-    if (timer) gpuMs.push((await timer.elapsedMs()) / inner);
-  }
-  timer?.destroy();
-  return { inner, wallMs, gpuMs: timer ? gpuMs : null };
-}
-
-async function run(kernel: wg.MatmulKernel, c: BenchCase, runs: number, targetMs: number): Promise<BenchResult> {
-  const x = inputsFor(c);
-  const opts: wg.MatmulOptions = { transA: c.transA, transB: c.transB, kernel };
-  return wg.tidyAsync(async () => {
-    const a = wg.tensor(x.a, x.aShape);
-    const b = wg.tensor(x.b, x.bShape);
-    await wg.runtime().sync();
-
-    // Check once (this first call also creates the pipeline).
-    const t0 = performance.now();
-    const y = wg.matmul(a, b, opts);
-    const got = await y.toArray();
-    const firstMs = performance.now() - t0;
-    y.dispose();
-    let maxErr = 0;
-    let scale = 0;
-    for (let i = 0; i < x.ref.length; i++) {
-      maxErr = Math.max(maxErr, Math.abs(got[i] - x.ref[i]));
-      scale = Math.max(scale, Math.abs(x.ref[i]));
-    }
-    const timing = await timeRuns(() => void wg.matmul(a, b, opts), runs, targetMs);
-    return { maxErr, scale, firstMs, ...timing };
-  });
-}
+import { LADDER, runLadder } from './ops/matmul';
+import { GpuTimer, timeRuns, type Timing } from './timing';
 
 export interface KernelBenchInfo {
   group: string;
@@ -409,9 +249,9 @@ const rows = (): KernelBenchInfo[] => BENCHES.map(({ group, label, flops, bytes 
 const ready = (async () => {
   await wg.init();
   const adapter = wg.adapterInfo();
-  return { adapter, description: wg.describeAdapter(adapter), kernels: [...wg.MATMUL_KERNELS] };
+  return { adapter, description: wg.describeAdapter(adapter), kernels: [...wg.MATMUL_KERNELS], ladder: LADDER };
 })();
 
-const bench = { ready, run, rows, runRow, initPeers, compareRows, compareSetup, compareCheck, compareWarm, compareRound, compareEnd, profileCompare };
+const bench = { ready, runLadder, rows, runRow, initPeers, compareRows, compareSetup, compareCheck, compareWarm, compareRound, compareEnd, profileCompare };
 (globalThis as unknown as { bench: typeof bench }).bench = bench;
 export type Bench = typeof bench;

@@ -20,7 +20,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A file shaped like a trainer checkpoint of `seed` at `epoch`, with weights `w`. */
 function trainCheckpoint(file: string, seed: number, epoch: number, w: Float32Array): string {
-  const meta = { format: 'webgrad-train/1', model: 'DAR', seed, epoch, bestEpoch: epoch, options: {} };
+  const meta = { format: 'webgrad-train/1', model: 'dar', seed, epoch, bestEpoch: epoch, options: {} };
   fs.writeFileSync(file, writeSafetensors({ 'head.weight': { shape: [w.length], data: w } }, { 'webgrad.meta': JSON.stringify(meta) }));
   return file;
 }

@@ -1,8 +1,9 @@
 // The quality-floor arithmetic of `node dist/compare.mjs` (src/app/cli/compare.ts): the standard error of a difference of
-// seed means, paired by seed when both runs trained the same seeds, and the margin check built on it. Node only.
+// seed means, paired by seed when both runs trained the same seeds, and the margin check built on it; the runs' roles,
+// found through the model catalog. Node only.
 
 import { describe, expect, it } from 'vitest';
-import { differenceSE, maeCheck, MIN_MAE_MARGIN, type SeedStats } from '../src/app/cli/compare';
+import { differenceSE, maeCheck, MIN_MAE_MARGIN, roles, type Run, type SeedStats } from '../src/app/cli/compare';
 
 const stats = (values: number[], seeds = values.map((_, i) => 1111 + i)): SeedStats => {
   const n = values.length;
@@ -55,5 +56,20 @@ describe('compare: standard error of a difference', () => {
     expect(c.rates).toEqual([0.3, 0.5]);
     expect(c.rows[0].needed).toBe(MIN_MAE_MARGIN);
     expect(c.pass).toBe(false);
+  });
+});
+
+describe('compare: roles of the runs', () => {
+  const run = (file: string, model: string, k: number) => ({ file, json: { run: { model, trainMissingRate: k } } }) as unknown as Run;
+
+  it('finds each role through the model catalog, old checkpoint spellings included', () => {
+    const r = roles([run('a', 'latefusion', 0.3), run('b', 'DAR', 0), run('c', 'dar', 0.3), run('d', 'derl', 0.3)]);
+    expect([r.dar?.file, r.dar0?.file, r.lf?.file, r.derl?.file]).toEqual(['c', 'b', 'a', 'd']);
+    expect(roles([run('a', 'dar', 0.3)]).lf).toBeNull();
+  });
+
+  it('refuses a model the catalog does not know, and two runs of one role', () => {
+    expect(() => roles([run('x/results.json', 'bert', 0.3)])).toThrow('x/results.json: model "bert" is none of dar, latefusion, derl');
+    expect(() => roles([run('a', 'dar', 0.3), run('b', 'dar', 0.5)])).toThrow('more than one DAR (k > 0) run given: a, b');
   });
 });

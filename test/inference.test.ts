@@ -15,7 +15,7 @@ afterAll(() => page?.close());
 const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
 
 describe('loadModel + predictSentiment', () => {
-  for (const kind of ['latefusion', 'DAR', 'derl']) {
+  for (const kind of ['latefusion', 'dar', 'derl']) {
     it(`${kind}: a model rebuilt from its checkpoint predicts exactly what the original predicts`, async () => {
       const r = await run('inferenceRoundTrip', { kind });
       expect(r.sameKind).toBe(true);
@@ -31,12 +31,14 @@ describe('loadModel + predictSentiment', () => {
       expect(r.missingChanges).toBeGreaterThan(1e-6);
       expect(r.leaked).toBe(0);
       // DAR's checkpoint carries its CLUB estimators' optimizer too (as npm start's do), which loadModel skips.
-      expect(r.auxiliary).toEqual(kind === 'DAR' ? ['club'] : []);
+      expect(r.auxiliary).toEqual(kind === 'dar' ? ['club'] : []);
     });
   }
 
   it('loads checkpoints written before a config field existed, with the value the model had then', async () => {
-    const dar = await run('inferenceOlderCheckpoint', { kind: 'DAR', fields: ['alignNorm', 'selection'] });
+    // Such a DAR checkpoint also names its model 'DAR', as the trainer did before the kinds took the CLI names.
+    const dar = await run('inferenceOlderCheckpoint', { kind: 'dar', savedAs: 'DAR', fields: ['alignNorm', 'selection'] });
+    expect(dar.loadedKind).toBe('dar');
     expect(dar.values).toEqual({ alignNorm: false, selection: 'total' });
     expect(dar.diff).toBe(0);
     const derl = await run('inferenceOlderCheckpoint', { kind: 'derl', fields: ['orthGradient'] });
@@ -73,7 +75,7 @@ describe('loadModel + predictSentiment', () => {
     expect(o.fractionalD.message).toMatch(/meta\.modelConfig\.d is 32\.5/);
     expect(o.stringDepth.message).toMatch(/meta\.modelConfig\.recon\.depth is "1"/);
     expect(o.noDims.message).toMatch(/meta\.modelConfig\.dims\.text\.len is undefined/);
-    expect(o.badTau.message).toMatch(/not a valid DAR config.*tau/);
+    expect(o.badTau.message).toMatch(/not a valid dar config.*tau/);
     for (const k of Object.keys(o)) {
       expect(o[k].dispatches, k).toBe(0);
       expect(o[k].liveBuffers, k).toBe(0);
@@ -93,7 +95,7 @@ describe('loadModel + predictSentiment', () => {
     expectErr('nonFinite', 'WebgradError', 'vision', 'non-finite', 'sample 0, step 3, feature 7');
     expectErr('notFloat32', 'WebgradError', 'audio must be a Float32Array');
     expectErr('noMeta', 'CheckpointError', 'loadModel', 'does not say which model');
-    expectErr('unknownKind', 'CheckpointError', 'unknown model kind "nope"', 'DAR', 'latefusion', 'derl');
+    expectErr('unknownKind', 'CheckpointError', 'unknown model kind "nope"', 'dar', 'latefusion', 'derl');
     expectErr('wrongWeights', 'CheckpointError', 'shape mismatch');
     expectErr('nullBatch', 'WebgradError', 'predictSentiment', 'must be an object', 'null');
     expectErr('hugeAbsent', 'WebgradError', 'predictSentiment', 'text', /10000000·50·768/, 'smaller batches');

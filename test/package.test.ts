@@ -171,7 +171,7 @@ describe('the packed package', () => {
     const r = await openAndWait('examples/web-app/index.html?model=../../model.safetensors', 'exampleResult');
     expect(r.errors).toEqual([]);
     const v = r.value as { kind: string; predictions: number[]; labels: number[]; mae: number };
-    expect(v.kind).toBe('DAR');
+    expect(v.kind).toBe('dar');
     expect(v.predictions).toHaveLength(8);
     for (const p of v.predictions) expect(Math.abs(p)).toBeLessThanOrEqual(3);
     expect(Number.isFinite(v.mae)).toBe(true);

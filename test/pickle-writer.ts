@@ -47,7 +47,10 @@ function write(o: Out, x: Py): void {
   }
   if (x instanceof Map) {
     o.op(0x7d, 0x28); // EMPTY_DICT, MARK
-    for (const [k, v] of x) (write(o, k), write(o, v));
+    for (const [k, v] of x) {
+      write(o, k);
+      write(o, v);
+    }
     return o.op(0x75); // SETITEMS
   }
   if ('tuple' in x) {
@@ -59,7 +62,10 @@ function write(o: Out, x: Py): void {
   o.ascii(`${x.call[0]}\n${x.call[1]}\n`);
   write(o, { tuple: x.args });
   o.op(0x52); // REDUCE
-  if (x.state !== undefined) (write(o, x.state), o.op(0x62)); // BUILD
+  if (x.state !== undefined) {
+    write(o, x.state);
+    o.op(0x62); // BUILD
+  }
 }
 
 /** The pickle bytes of `x`. */

@@ -1,16 +1,15 @@
 // Seeded random inputs for tests. Each run draws a fresh seed (printed on failure) unless WEBGRAD_SEED pins one.
 
+import { hashString, mulberry32 } from '../src/engine/seed';
+
 export class Rng {
-  private s: number;
+  private readonly gen: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
+    this.gen = mulberry32(seed >>> 0 || 1);
   }
   /** mulberry32: small, fast, good enough for test inputs. */
   next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.gen();
   }
   uniform(n: number, lo = -1, hi = 1): Float64Array {
     const a = new Float64Array(n);
@@ -47,7 +46,5 @@ export const RUN_SEED = process.env.WEBGRAD_SEED ? Number(process.env.WEBGRAD_SE
 
 /** A generator for one test, derived from the run seed and the test's name, so every test gets fresh but reproducible inputs. */
 export function rngFor(name: string): Rng {
-  let h = RUN_SEED ^ 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return new Rng(h >>> 0);
+  return new Rng(hashString(name, RUN_SEED ^ 0x811c9dc5));
 }

@@ -29,7 +29,7 @@ export const typedMessages: StartMessage[] = [
 ];
 
 const SEED = 1111;
-const EXPECTED: ExpectedCheckpoint = { seed: SEED, model: 'DAR', tensors: [['enc.weight', [4, 3]], ['enc.bias', [3]]] };
+const EXPECTED: ExpectedCheckpoint = { seed: SEED, model: 'dar', tensors: [['enc.weight', [4, 3]], ['enc.bias', [3]]] };
 
 /** A checkpoint as the trainer writes it: parameters, AdamW moments, the format and training meta. */
 function checkpoint(o: { tensors?: [string, number[]][]; model?: string; seed?: number; epoch?: number; format?: string } = {}): Uint8Array {
@@ -38,7 +38,7 @@ function checkpoint(o: { tensors?: [string, number[]][]; model?: string; seed?: 
     const data = () => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i / 7);
     tensors.push([name, { shape, data: data() }], [`optim.${name}.expAvg`, { shape, data: data() }], [`optim.${name}.expAvgSq`, { shape, data: data() }]);
   }
-  const meta = { format: o.format ?? 'webgrad-train/1', model: o.model ?? 'DAR', seed: o.seed ?? SEED, epoch: o.epoch ?? 2, modelConfig: {}, options: {} };
+  const meta = { format: o.format ?? 'webgrad-train/1', model: o.model ?? 'dar', seed: o.seed ?? SEED, epoch: o.epoch ?? 2, modelConfig: {}, options: {} };
   return writeSafetensors(tensors, { 'webgrad.format': 'webgrad-checkpoint/1', 'webgrad.meta': JSON.stringify(meta) });
 }
 

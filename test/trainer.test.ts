@@ -166,7 +166,7 @@ describe('trainModel with DAR (small preset)', () => {
     expect(h[2].memory.liveBytes).toBe(h[1].memory.liveBytes);
     expect(h[0].memory.liveBuffers).toBe(h[1].memory.liveBuffers);
     expect(r.evals.every(Number.isFinite)).toBe(true);
-    expect(r.meta.model).toBe('DAR');
+    expect(r.meta.model).toBe('dar');
     expect(r.hasClubParams).toBe(true);
     expect(r.hasOptimizerState).toBe(true);
     // Model selection compares L_total without the CLUB term α·λ·L_diff (DarConfig.selection), and keeps its argmin.
@@ -239,7 +239,7 @@ describe('npm start command line', () => {
     for (const spec of MODELS) {
       const o = parseStartArgs(['--model', spec.name]);
       expect(o, spec.name).toMatchObject({ model: spec.name, epochs: spec.epochs('small'), lr: spec.lr('small'), label: spec.label(defaults) });
-      expect(findModelSpec(spec.kind), `${spec.kind} finds its entry`).toBe(spec);
+      expect(findModelSpec(spec.name), `${spec.name} finds its entry`).toBe(spec);
       const flags = { preset: ['--preset', 'paper'], ablation: ['--ablation', 'noSim'], textUnk: ['--text-unk', 'learned'] } as const;
       for (const [choice, argv] of Object.entries(flags)) {
         if (spec.takes.includes(choice as keyof typeof flags)) expect(() => parseStartArgs(['--model', spec.name, ...argv])).not.toThrow();

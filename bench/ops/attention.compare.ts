@@ -7,7 +7,7 @@ import { ortInstance } from '../peers/ort';
 import { tfInstance, type Tf } from '../peers/tfjs';
 import type { CompareRow } from '../peers/types';
 import { randomData } from '../random-data';
-import { wgInstance, lazy, NO_ORT_BACKWARD, type T } from '../compare';
+import { wgInstance, lazy, NO_ORT_BACKWARD } from '../compare';
 
 interface AttnCase {
   what: string;

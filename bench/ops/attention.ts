@@ -2,9 +2,9 @@
 //
 //   - the op at B = 64, 8 heads, dimHead 16 (DAR's encoders) and 64 (LNLN's default), self-attention (Tq = Tk = 8) and
 //     cross-attention (Tq = 9, Tk = 8: a target with LNLN's prepended token), forward and forward + backward, on the
-//     fused tiled kernels; at dimHead 16 also the fused naive kernels (one row per invocation) and the unfused
+//     fused tiled kernels; at dimHead 16 also the fused naive kernels (one row per invocation) and the composite
 //     composition (matmul → softmax → matmul, which materialises the scores) for comparison;
-//   - T = 500 (B = 8, 8 heads, dimHead 16): tiled and unfused forward and forward + backward, naive forward;
+//   - T = 500 (B = 8, 8 heads, dimHead 16): tiled and composite forward and forward + backward, naive forward;
 //   - whole layers at DAR's shape: MultiheadAttention(128, 8 heads × 16) and TransformerEncoderLayer(128, 8 × 16,
 //     mlp 128), forward + backward (their check compares the forward output with the float64 module reference).
 // GFLOP/s counts the algorithmic flops: forward 2·B·H·Tq·Tk·Dh for Q·Kᵀ and as many for P·V; the backward adds
@@ -176,8 +176,8 @@ const LONG: Shape = { what: 'T=500', B: 8, H: 8, Tq: 500, Tk: 500, Dh: 16 };
 
 export const BENCHES: KernelBench[] = [
   ...[16, 64].flatMap((Dh) => [dar(Dh, 8, 8), dar(Dh, 9, 8)].flatMap((s) => [false, true].map((bwd) => opRow(s, 'tiled', bwd)))),
-  ...[false, true].flatMap((bwd) => (['naive', 'unfused'] as const).map((k) => opRow(dar(16, 8, 8), k, bwd))),
-  ...[false, true].flatMap((bwd) => (['tiled', 'unfused'] as const).map((k) => opRow(LONG, k, bwd))),
+  ...[false, true].flatMap((bwd) => (['naive', 'composite'] as const).map((k) => opRow(dar(16, 8, 8), k, bwd))),
+  ...[false, true].flatMap((bwd) => (['tiled', 'composite'] as const).map((k) => opRow(LONG, k, bwd))),
   opRow(LONG, 'naive', false), // its backward takes ~15 s a call here: timed once by hand, not in every bench run
   moduleRow('mha', 64, 8, 128, 8, 16),
   moduleRow('layer', 64, 8, 128, 8, 16),

@@ -5,14 +5,14 @@
 import type { KernelBench } from '../cases';
 import { clubLogLikelihoodRef, clubUpperBoundRef } from '../../src/engine/ops/club.reference';
 import { randomData } from '../random-data';
-import { instance, type Impl } from './scalar-loss';
+import { instance, type Rung } from './scalar-loss';
 
-function clubBench(kind: 'upper' | 'loglik', n: number, t: number, d: number, backward: boolean, impl: Impl = 'fused'): KernelBench {
+function clubBench(kind: 'upper' | 'loglik', n: number, t: number, d: number, backward: boolean, kernel: Rung = 'fused'): KernelBench {
   const elems = n * t * d;
   const name = kind === 'upper' ? 'clubUpperBound' : 'clubLogLikelihood';
   return {
     group: 'club',
-    label: `${name} N=${n} T=${t} D=${d}, ${backward ? 'fwd+bwd' : 'fwd'}${impl === 'composite' ? ' (composite ops, N×N×T·D pairs)' : ''}`,
+    label: `${name} N=${n} T=${t} D=${d}, ${backward ? 'fwd+bwd' : 'fwd'}${kernel === 'composite' ? ' (composite ops, N×N×T·D pairs)' : ''}`,
     // Forward reads μ, logvar, y; backward reads them again and writes three gradients.
     bytes: (backward ? 9 : 3) * 4 * elems,
     setup(w) {
@@ -20,7 +20,7 @@ function clubBench(kind: 'upper' | 'loglik', n: number, t: number, d: number, ba
       const arrays = [randomData(elems, 4), randomData(elems, 5), randomData(elems, 6)]; // logvar in [−1, 1), as tanh gives
       const op = kind === 'upper' ? w.clubUpperBound : w.clubLogLikelihood;
       const ref = kind === 'upper' ? clubUpperBoundRef : clubLogLikelihoodRef;
-      return instance(w, arrays, [shape, shape, shape], backward, ([mu, lv, y]) => op(mu, lv, y, { impl }),
+      return instance(w, arrays, [shape, shape, shape], backward, ([mu, lv, y]) => op(mu, lv, y, { kernel }),
         () => ref(arrays[0], arrays[1], arrays[2], shape));
     },
   };

@@ -1,7 +1,7 @@
 // conv1d benchmark rows at DAR's alignment-layer shapes (docs/models.md §6.2) and one larger shape: forward; forward +
 // backward with gradients for weight and bias (DAR's case: the alignment layer's input is data); and forward + backward
 // with dx too. '[default]' is what conv1d() runs without a kernel option: 'window' for the forward pass and dx of the
-// 'same' convolutions below, 'tiled' for the pointwise ones; dweight and dbias always come from conv1d_wgrad.
+// 'same' convolutions below, 'tiled' for the pointwise ones; dweight and dbias always come from conv1d_grad_w_tiled.
 //
 //   - time-axis resampling: Conv1d(T_m → 8, kernel 1) over (B, T_m, d_m) = (64, 375, 5) and (64, 500, 20): a
 //     pointwise conv, so the matmul rung is timed beside the tiled one;

@@ -6,21 +6,21 @@
 import type { KernelBench } from '../cases';
 import { infoNCERef } from '../../src/engine/ops/infonce.reference';
 import { randomData } from '../random-data';
-import { instance, type Impl } from './scalar-loss';
+import { instance, type Rung } from './scalar-loss';
 
-function infoNCEBench(n: number, d: number, m: number, backward: boolean, impl: Impl = 'fused', inBatch = true): KernelBench {
+function infoNCEBench(n: number, d: number, m: number, backward: boolean, kernel: Rung = 'fused', inBatch = true): KernelBench {
   const temperature = 0.1;
   const c = inBatch ? n + m : 1 + m;
   return {
     group: 'infonce',
-    label: `N=${n} D=${d} M=${m}${inBatch ? '' : ' no in-batch'} τ=0.1, ${backward ? 'fwd+bwd' : 'fwd'}${impl === 'composite' ? ' (composite ops)' : ''}`,
+    label: `N=${n} D=${d} M=${m}${inBatch ? '' : ' no in-batch'} τ=0.1, ${backward ? 'fwd+bwd' : 'fwd'}${kernel === 'composite' ? ' (composite ops)' : ''}`,
     // The similarity matrix (2·N·C·D) forward; backward adds dÂ = G·Ĉ and dĈ = Gᵀ·Â (2·N·C·D each).
     flops: (backward ? 6 : 2) * n * c * d,
     setup(w) {
       const arrays = [randomData(n * d, 1), randomData(n * d, 2), randomData(m * d, 3)];
       const shapes = [[n, d], [n, d], [m, d]];
       return instance(w, arrays, shapes, backward,
-        ([a, p, neg]) => w.infoNCE(a, p, { temperature, negatives: neg, inBatchNegatives: inBatch, impl }),
+        ([a, p, neg]) => w.infoNCE(a, p, { temperature, negatives: neg, inBatchNegatives: inBatch, kernel }),
         () => infoNCERef(arrays[0], arrays[1], arrays[2], n, d, m, { temperature, inBatchNegatives: inBatch }));
     },
   };

@@ -6,7 +6,7 @@ import type { KernelBenchInstance } from '../cases';
 
 type Wg = typeof wgType;
 /** 'composite' runs the generic-op version of a loss, the baseline its fused kernels are measured against. */
-export type Impl = 'fused' | 'composite';
+export type Rung = 'fused' | 'composite';
 
 const relErr = (got: number, want: number) => Math.abs(got - want) / Math.max(Math.abs(want), 1e-30);
 

@@ -11,7 +11,7 @@ const outFile = process.argv[3] ?? 'model-tiny.safetensors';
 
 await init();
 const data = syntheticMosi({ size: 'tiny' });
-const factory = (seed) => createModel('DAR', darConfig('small', data.dims, { seed }));
+const factory = (seed) => createModel('dar', darConfig('small', data.dims, { seed }));
 const result = await trainModel(factory, data, { seed: 1111, epochs, batchSize: 16, lr: 2e-3 }, {
   onEpoch: (e) => console.log(`epoch ${e.epoch}: train loss ${e.train.total.toFixed(4)}, valid loss ${e.valid.total.toFixed(4)}`),
 });

@@ -1,4 +1,4 @@
-// club_sum: the CLUB loss from club_forward.wgsl's column partials, y[0] = scale · Σ_c part[c] with scale = 1/(N·T)
+// club_sum: the CLUB loss from club.wgsl's column partials, y[0] = scale · Σ_c part[c] with scale = 1/(N·T)
 // (one invocation, a serial loop with four chains: cols = T·D is a few thousand at most in DAR).
 //
 // bindings: 0 uniform { cols: u32, scale: f32 }   1 part: array<f32> (cols)   2 y: array<f32> (1)

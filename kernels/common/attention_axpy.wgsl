@@ -1,4 +1,4 @@
-// x + w·y on rows of common/attention_rows.wgsl; included by attention_dq_tiled and attention_dkv_tiled.
+// x + w·y on rows of common/attention_rows.wgsl; included by attention_grad_q_tiled and attention_grad_kv_tiled.
 /** x + w·y */
 fn axpy16(x: D16, w: f32, y: D16) -> D16 { return D16(x.a + w * y.a, x.b + w * y.b, x.c + w * y.c, x.d + w * y.d); }
 fn axpyRow(x: Row, w: f32, y: Row) -> Row {

@@ -4,6 +4,7 @@ import { runtime } from './engine';
 import { check, WebgradError, type Shape } from './errors';
 import { grid1d, kernel } from './runtime';
 import { checkShape, empty, shapeSize, Storage, Tensor } from './tensor';
+import { nextSeed } from './seed';
 import fillSrc from '../../kernels/creation/fill.wgsl';
 import randomSrc from '../../kernels/creation/random.wgsl';
 
@@ -57,18 +58,8 @@ export function fillInto(y: Tensor, value: number): void {
 
 // ----------------------------------------------------------------------------------------------- random
 
-let seedCounter = 0x5eed;
-
-/** Sets the seed that random tensors made without an explicit seed draw from. */
-export function manualSeed(seed: number): void {
-  seedCounter = seed >>> 0;
-}
-
-/** The next seed of the global sequence (a 32-bit LCG step, so seeds never repeat within 2^32 draws). */
-export function nextSeed(): number {
-  seedCounter = (Math.imul(seedCounter, 1664525) + 1013904223) >>> 0;
-  return seedCounter;
-}
+// The global seed sequence lives with the other seed mixers (seed.ts); re-exported here, beside rand and randn.
+export { manualSeed, nextSeed } from './seed';
 
 export interface RandomOptions extends TensorOptions {
   seed?: number;

@@ -82,7 +82,7 @@ export class Tensor {
 
   /** A tensor of another shape with the same elements, sharing this one's storage (no copy). */
   view(shape: Shape): Tensor {
-    this.buffer; // throws if disposed
+    void this.buffer; // throws if disposed
     return new Tensor(shape, this.storage!.retain());
   }
 

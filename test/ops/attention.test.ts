@@ -1,5 +1,5 @@
 // attention(q, k, v, {mask, scale, layout}): three-tier gradient checks of the fused kernels (tiled and naive, one and
-// several head-dim chunks, both layouts) and of the unfused composition, on odd shapes with Tq ≠ Tk; key-padding masks
+// several head-dim chunks, both layouts) and of the composite rung, on odd shapes with Tq ≠ Tk; key-padding masks
 // including batch elements with every key masked (zeros out, zero gradients, no NaN); T = 500 against float64, forward
 // and backward; and bad input.
 
@@ -22,7 +22,7 @@ interface Case {
   Tk: number;
   Dh: number;
   layout?: Layout;
-  kernel?: 'tiled' | 'naive' | 'unfused';
+  kernel?: 'tiled' | 'naive' | 'composite';
   scale?: number;
   /** Key-padding mask: 'random' keeps each key with probability 0.6; 'allMaskedFirst' also drops every key of b = 0. */
   mask?: 'random' | 'allMaskedFirst';
@@ -150,10 +150,10 @@ describe('attention (fused)', () => {
   });
 });
 
-describe('attention (unfused reference composition)', () => {
+describe('attention (composite rung: the reference composition from generic ops)', () => {
   it('matches float64 in all three tiers, with masks and both layouts', async () => {
-    await check({ B: 2, H: 3, Tq: 3, Tk: 17, Dh: 16, kernel: 'unfused' });
-    await check({ B: 2, H: 1, Tq: 17, Tk: 3, Dh: 3, kernel: 'unfused', layout: 'bthd', mask: 'allMaskedFirst' });
+    await check({ B: 2, H: 3, Tq: 3, Tk: 17, Dh: 16, kernel: 'composite' });
+    await check({ B: 2, H: 1, Tq: 17, Tk: 3, Dh: 3, kernel: 'composite', layout: 'bthd', mask: 'allMaskedFirst' });
   });
 });
 

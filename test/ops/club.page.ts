@@ -1,4 +1,4 @@
-// Page-side entries for the CLUB losses (inputs mu, logvar, y). attrs carry the options; `impl: 'composite'` selects
+// Page-side entries for the CLUB losses (inputs mu, logvar, y). attrs carry the options; `kernel: 'composite'` selects
 // the generic-op versions.
 //
 // clubEstimator runs a ClubEstimator(dim, { hidden, seed }) on inputs [x, y] (attrs.mode 'll' → logLikelihood,

@@ -22,13 +22,13 @@ type Gen = (r: Rng, n: number) => Float64Array;
 
 const REFS = { clubLogLikelihood: clubLogLikelihoodRef, clubUpperBound: clubUpperBoundRef };
 
-type Impl = 'fused' | 'scalar' | 'composite';
+type Rung = 'fused' | 'scalar' | 'composite';
 
-function check(op: Op, shape: number[], opts: { impl?: Impl; gen?: [Gen?, Gen?, Gen?]; tol?: Partial<Tolerances> } = {}) {
+function check(op: Op, shape: number[], opts: { kernel?: Rung; gen?: [Gen?, Gen?, Gen?]; tol?: Partial<Tolerances> } = {}) {
   const [gMu, gLv, gY] = opts.gen ?? [];
   return gradcheck(page, {
     op,
-    attrs: opts.impl ? { impl: opts.impl } : undefined,
+    attrs: opts.kernel ? { kernel: opts.kernel } : undefined,
     inputs: [{ shape, gen: gMu }, { shape, gen: gLv }, { shape, gen: gY }],
     ref: (xs) => ({ data: Float64Array.of(REFS[op](xs[0], xs[1], xs[2], shape)), shape: [] }),
     tol: opts.tol,
@@ -40,7 +40,7 @@ const SHAPES = [
   [2, 3], [17, 33], [2, 65], [17, 3],
   [2, 1, 3], [17, 1, 65], [2, 3, 33], [17, 3, 3], [17, 3, 65],
 ];
-// ... and divisible by 4 (four columns per invocation with vec4 loads unless impl is 'scalar').
+// ... and divisible by 4 (four columns per invocation with vec4 loads unless kernel is 'scalar').
 const VEC4_SHAPES = [[2, 12], [17, 1, 4], [17, 3, 20], [2, 3, 44]];
 
 describe.each(['clubLogLikelihood', 'clubUpperBound'] as const)('%s', (op) => {
@@ -51,7 +51,7 @@ describe.each(['clubLogLikelihood', 'clubUpperBound'] as const)('%s', (op) => {
   it('matches float64 on the vec4 path (T·D divisible by 4), and so does the scalar path there', async () => {
     for (const shape of VEC4_SHAPES) {
       await check(op, shape);
-      await check(op, shape, { impl: 'scalar' });
+      await check(op, shape, { kernel: 'scalar' });
     }
   });
 
@@ -62,8 +62,8 @@ describe.each(['clubLogLikelihood', 'clubUpperBound'] as const)('%s', (op) => {
     // so the central difference is exact there, and for logvar it is accurate to h²/6 ≈ 2e-3. The float64 reference
     // of the upper bound visits all 64² pairs, so tier 2 samples 8 elements per input.
     const near: Gen = (r, n) => r.uniform(n, -0.3, 0.3);
-    for (const impl of ['fused', 'scalar'] as const) {
-      await check(op, [64, 8, 128], { impl, gen: [near, undefined, near], tol: { refFdMax: 8, fdEps: 0.1 } });
+    for (const kernel of ['fused', 'scalar'] as const) {
+      await check(op, [64, 8, 128], { kernel, gen: [near, undefined, near], tol: { refFdMax: 8, fdEps: 0.1 } });
     }
   });
 
@@ -77,7 +77,7 @@ describe.each(['clubLogLikelihood', 'clubUpperBound'] as const)('%s', (op) => {
   });
 
   it('the composite (generic-op) version matches the same reference', async () => {
-    for (const shape of [[17, 33], [2, 3, 65], [17, 3, 3]]) await check(op, shape, { impl: 'composite' });
+    for (const shape of [[17, 33], [2, 3, 65], [17, 3, 3]]) await check(op, shape, { kernel: 'composite' });
   });
 });
 
@@ -193,8 +193,8 @@ describe('CLUB bad inputs', () => {
       await expectShapeError(page, op, [[15], [15], [15]], undefined, 'rank');
       await expectShapeError(page, op, [[3, 2, 5, 1], [3, 2, 5, 1], [3, 2, 5, 1]], undefined, 'rank');
       await expectShapeError(page, op, [[0, 5], [0, 5], [0, 5]]);
-      await expectShapeError(page, op, [[3, 5], [3, 5], [3, 5]], { impl: 'fast' }, 'impl');
-      await expectShapeError(page, op, [[3, 8], [3, 8], [3, 8]], { impl: 'vec4' }, 'impl');
+      await expectShapeError(page, op, [[3, 5], [3, 5], [3, 5]], { kernel: 'fast' }, 'kernel must be one of');
+      await expectShapeError(page, op, [[3, 8], [3, 8], [3, 8]], { kernel: 'vec4' }, 'kernel must be one of');
       await expectShapeError(page, op, [[3, 5], [3, 5], [3, 5]], { half: true }, 'unknown option');
     }
   });

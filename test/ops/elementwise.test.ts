@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
-import { expectShapeError, gradcheck, type InputSpec } from '../gradcheck';
+import { expectShapeError, gradcheck } from '../gradcheck';
 import { rngFor, type Rng } from '../rng';
 import * as R from '../../src/engine/ops/elementwise.reference';
 

@@ -1,4 +1,4 @@
-// Page-side entry for infoNCE (inputs anchors, positives[, negatives]). attrs carry the options; `impl: 'composite'`
+// Page-side entry for infoNCE (inputs anchors, positives[, negatives]). attrs carry the options; `kernel: 'composite'`
 // selects the generic-op version.
 
 import type { OpTable } from '../page/registry';

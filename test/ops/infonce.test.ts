@@ -34,7 +34,7 @@ interface Case {
   temperature: number;
   data: Data;
   inBatchNegatives?: boolean;
-  impl?: 'fused' | 'composite';
+  kernel?: 'fused' | 'composite';
   tol?: Partial<Tolerances>;
 }
 
@@ -48,10 +48,10 @@ function generator(data: Data, d: number, label: string): (r: Rng, n: number) =>
   return (r, n) => r.uniform(n, -0.3, 0.3).map((v, i) => v + dir[i % d]);
 }
 
-function check({ n, d, m, temperature, data, inBatchNegatives, impl, tol }: Case) {
+function check({ n, d, m, temperature, data, inBatchNegatives, kernel, tol }: Case) {
   const attrs: Record<string, unknown> = { temperature };
   if (inBatchNegatives !== undefined) attrs.inBatchNegatives = inBatchNegatives;
-  if (impl) attrs.impl = impl;
+  if (kernel) attrs.kernel = kernel;
   const gen = generator(data, d, `${JSON.stringify(attrs)} ${n} ${d} ${m}`);
   const inputs: InputSpec[] = [{ shape: [n, d], gen }, { shape: [n, d], gen }];
   if (m > 0) inputs.push({ shape: [m, d], gen });
@@ -113,9 +113,9 @@ describe('infoNCE', () => {
   // The composite forms lse − l_pos by subtraction, which loses relative accuracy once a row's positive dominates
   // (loss ≲ 1e-3); clustered inputs keep these cases away from that regime.
   it('the composite (generic-op) version matches the same reference', async () => {
-    await check({ n: 17, d: 33, m: 5, temperature: 0.05, data: 'clustered', impl: 'composite' });
-    await check({ n: 17, d: 33, m: 5, temperature: 0.1, data: 'clustered', inBatchNegatives: false, impl: 'composite' });
-    await check({ n: 2, d: 3, m: 0, temperature: 0.1, data: 'clustered', impl: 'composite' });
+    await check({ n: 17, d: 33, m: 5, temperature: 0.05, data: 'clustered', kernel: 'composite' });
+    await check({ n: 17, d: 33, m: 5, temperature: 0.1, data: 'clustered', inBatchNegatives: false, kernel: 'composite' });
+    await check({ n: 2, d: 3, m: 0, temperature: 0.1, data: 'clustered', kernel: 'composite' });
   });
 
   it('keeps full relative accuracy when the positive dominates (loss ~1e-6)', async () => {

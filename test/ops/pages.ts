@@ -5,6 +5,7 @@ import type { OpTable } from '../page/registry';
 import { OPS as attention } from './attention.page';
 import { OPS as club } from './club.page';
 import { OPS as conv1d } from './conv1d.page';
+import { OPS as dropout } from './dropout.page';
 import { OPS as elementwise } from './elementwise.page';
 import { OPS as infonce } from './infonce.page';
 import { OPS as layernorm } from './layernorm.page';
@@ -16,6 +17,6 @@ import { OPS as shape } from './shape.page';
 import { OPS as softmax } from './softmax.page';
 
 export const OP_PAGES: OpTable = {
-  ...attention, ...club, ...conv1d, ...elementwise, ...infonce, ...layernorm, ...loss, ...lstm, ...matmul, ...reduce,
-  ...shape, ...softmax,
+  ...attention, ...club, ...conv1d, ...dropout, ...elementwise, ...infonce, ...layernorm, ...loss, ...lstm, ...matmul,
+  ...reduce, ...shape, ...softmax,
 };

@@ -1,4 +1,4 @@
-// Page-side entries for the shape ops, gatherRows, dropout and gradReverse (test/ops/shape.test.ts). `fast: false` in
+// Page-side entries for the shape ops, gatherRows and gradReverse (test/ops/shape.test.ts). `fast: false` in
 // attrs runs the plain kernels where a vec4, buffer-copy or view fast path would apply (set on every call, so it also
 // holds for the backward pass that gradcase runs right after the op).
 
@@ -19,6 +19,5 @@ export const OPS: OpTable = {
     const idx = a.type === 'i32' ? Int32Array.from(a.indices) : a.type === 'u32' ? Uint32Array.from(a.indices) : a.indices;
     return w.gatherRows(xs[0], idx, a.shape);
   },
-  dropout: (xs, a, w) => w.dropout(xs[0], a.p, { seed: a.seed ?? undefined, training: a.training ?? undefined }),
   gradReverse: (xs, a, w) => w.gradReverse(xs[0], a?.lambda),
 };

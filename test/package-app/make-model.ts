@@ -3,7 +3,7 @@ import * as wg from 'webgrad-gpu';
 import { createModel, darConfig, saveCheckpoint, syntheticMosi } from 'webgrad-gpu/models';
 
 await wg.init();
-const model = createModel('DAR', darConfig('small', syntheticMosi({ size: 'tiny' }).dims, { seed: 1111 }));
+const model = createModel('dar', darConfig('small', syntheticMosi({ size: 'tiny' }).dims, { seed: 1111 }));
 const bytes = await saveCheckpoint(model, null, { model: model.kind, modelConfig: model.config });
 model.dispose();
 let text = '';

@@ -2,8 +2,8 @@
 // weights and batch, the ablation switches, predict() on incomplete input, a leak check over tidy training steps, bad
 // input, and the time of one training step. The Node side is test/dar.test.ts.
 
-import type { Tensor, DatasetDims, DAR } from '../../src/app/all';
-import type { ModalityInputs, TrainingBatch } from '../../src/app/models/types';
+import type { Tensor } from '../../src/app/all';
+import type { ModalityInputs } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
 import type { Scenario } from './scenarios';
 import {

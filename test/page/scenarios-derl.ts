@@ -4,7 +4,7 @@
 // is test/derl.test.ts (and test/ops/topk.test.ts for derlGradcase).
 
 import type { Tensor, DatasetDims, DERL } from '../../src/app/all';
-import type { ModalityInputs, TrainingBatch } from '../../src/app/models/types';
+import type { ModalityInputs } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
 import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/app/train/index';
 import { gradcase, type CaseSpec } from './gradcase';

@@ -13,7 +13,7 @@ type W = typeof wgType;
 /** The model of a kind with a tiny config: DAR's small preset on tiny dims, or the late-fusion baseline. */
 function build(w: W, kind: string, seed: number) {
   const ds = w.syntheticMosi({ seed: 0, size: 'tiny' });
-  const model = kind === 'DAR'
+  const model = kind === 'dar'
     ? new w.DAR(w.darConfig('small', ds.dims, { seed, textUnk: 'learned' }))
     : kind === 'derl'
       ? new w.DERL(w.derlConfig('small', ds.dims, { seed }))
@@ -85,20 +85,20 @@ export const SCENARIOS: Record<string, Scenario> = {
    * A checkpoint written before a config field existed (the field deleted from its modelConfig) still loads, and
    * predicts what the model predicts; returns the rebuilt config's values of the fields and the largest difference.
    */
-  async inferenceOlderCheckpoint({ kind, fields }: { kind: string; fields: string[] }, w: W) {
+  async inferenceOlderCheckpoint({ kind, savedAs, fields }: { kind: string; savedAs?: string; fields: string[] }, w: W) {
     // A DAR from before alignNorm had no LayerNorm in its alignment.
-    const model = kind === 'DAR'
+    const model = kind === 'dar'
       ? new w.DAR(w.darConfig('small', w.syntheticMosi({ seed: 0, size: 'tiny' }).dims, { seed: 5, alignNorm: false }))
       : build(w, kind, 5).model;
     const x = arrays(w, kind, 4);
     const older: Record<string, unknown> = { ...(model.config as unknown as Record<string, unknown>) };
     for (const f of fields) delete older[f];
-    const bytes = await w.saveCheckpoint(model, null, { model: model.kind, modelConfig: older });
+    const bytes = await w.saveCheckpoint(model, null, { model: savedAs ?? model.kind, modelConfig: older });
     const direct = await w.predictSentiment(model, x);
     const { model: loaded } = w.loadModel(bytes);
     const viaLoad = await w.predictSentiment(loaded, x);
     const cfg = loaded.config as unknown as Record<string, unknown>;
-    const out = { values: Object.fromEntries(fields.map((f) => [f, cfg[f]])), diff: maxAbsDiff(direct, viaLoad) };
+    const out = { values: Object.fromEntries(fields.map((f) => [f, cfg[f]])), diff: maxAbsDiff(direct, viaLoad), loadedKind: loaded.kind };
     model.dispose();
     loaded.dispose();
     return out;
@@ -188,8 +188,8 @@ export const SCENARIOS: Record<string, Scenario> = {
    * good checkpoint still loads and predicts.
    */
   async inferenceCraftedConfig(_args: unknown, w: W) {
-    const { model } = build(w, 'DAR', 4);
-    const x = arrays(w, 'DAR', 2);
+    const { model } = build(w, 'dar', 4);
+    const x = arrays(w, 'dar', 2);
     const good = await w.saveCheckpoint(model, null, { model: model.kind, modelConfig: model.config });
     const before = await w.predictSentiment(model, x);
     const cfg = model.config as unknown as Record<string, Record<string, unknown>>;
@@ -204,7 +204,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     const out: Record<string, { name: string; message: string; dispatches: number; liveBuffers: number; allocatedBytes: number }> = {};
     for (const [k, modelConfig] of Object.entries(crafted)) {
       const bytes = w.writeSafetensors([...w.readSafetensors(good).tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data }] as const),
-        { 'webgrad.format': 'webgrad-checkpoint/1', 'webgrad.meta': JSON.stringify({ model: 'DAR', modelConfig }) });
+        { 'webgrad.format': 'webgrad-checkpoint/1', 'webgrad.meta': JSON.stringify({ model: model.kind, modelConfig }) });
       await w.runtime().sync();
       const s0 = w.runtime().stats();
       let name = 'none';

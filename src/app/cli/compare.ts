@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fmtRate, textTable } from '../eval/report';
+import { findModelSpec, MODEL_NAMES, type ModelName } from '../models/catalog';
 import { isMainModule } from '../node/main-module';
 
 interface RunJson {
@@ -34,7 +35,7 @@ interface RunJson {
   modalityDrop?: { absent: string; mean: Record<string, number | null> }[];
 }
 
-interface Run {
+export interface Run {
   file: string;
   json: RunJson;
 }
@@ -113,6 +114,26 @@ export function maeCheck(name: string, rates: number[], a: (r: number) => SeedSt
   return { name, rates: rows.map((r) => r.rate), rows, pass: rows.length > 0 && rows.every((r) => r.pass) };
 }
 
+/** The runs in each role, found through the model catalog (so a model's old checkpoint spelling counts too). */
+export function roles(runs: Run[]): { dar: Run | null; lf: Run | null; dar0: Run | null; derl: Run | null } {
+  const model = (r: Run): ModelName => {
+    const spec = findModelSpec(r.json.run.model);
+    if (!spec) throw new Error(`${r.file}: model ${JSON.stringify(r.json.run.model)} is none of ${MODEL_NAMES.join(', ')}`);
+    return spec.name;
+  };
+  const pick = (what: string, keep: (r: Run) => boolean): Run | null => {
+    const list = runs.filter(keep);
+    if (list.length > 1) throw new Error(`more than one ${what} run given: ${list.map((r) => r.file).join(', ')}`);
+    return list[0] ?? null;
+  };
+  return {
+    dar: pick('DAR (k > 0)', (r) => model(r) === 'dar' && r.json.run.trainMissingRate > 0),
+    lf: pick('late fusion', (r) => model(r) === 'latefusion'),
+    dar0: pick('DAR (k = 0)', (r) => model(r) === 'dar' && r.json.run.trainMissingRate === 0),
+    derl: pick('DERL', (r) => model(r) === 'derl'),
+  };
+}
+
 function main(argv: string[]): number {
   if (!argv.length || argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`Usage: node dist/compare.mjs <run dir or results.json> ...
@@ -125,14 +146,8 @@ the SE is paired by seed when both runs trained the same seeds.
     return argv.length ? 0 : 2;
   }
   const runs = argv.map(load);
-  const dar = runs.filter((r) => r.json.run.model === 'dar' && r.json.run.trainMissingRate > 0);
-  const lf = runs.filter((r) => r.json.run.model === 'latefusion');
-  const dar0 = runs.filter((r) => r.json.run.model === 'dar' && r.json.run.trainMissingRate === 0);
-  const derl = runs.filter((r) => r.json.run.model === 'derl');
-  for (const [what, list] of [['DAR (k > 0)', dar], ['late fusion', lf], ['DAR (k = 0)', dar0], ['DERL', derl]] as const) {
-    if (list.length > 1) throw new Error(`more than one ${what} run given: ${list.map((r) => r.file).join(', ')}`);
-  }
-  const main = dar[0] ?? null;
+  const { dar, lf, dar0, derl } = roles(runs);
+  const main = dar;
   if (!main) throw new Error('no DAR run with a training missing rate k > 0 among the arguments');
   const datasets = new Set(runs.map((r) => `${r.json.run.dataset}/${r.json.run.testSamples}`));
   if (datasets.size > 1) console.log(`warning: the runs differ in dataset or test samples: ${[...datasets].join(', ')}`);
@@ -141,9 +156,9 @@ the SE is paired by seed when both runs trained the same seeds.
   const columns: { label: string; get: (rate: number, key: string) => SeedStats }[] = [
     { label: `DAR k=${main.json.run.trainMissingRate}`, get: (r, k) => at(main, r, k) },
   ];
-  if (lf[0]) columns.push({ label: `late fusion k=${lf[0].json.run.trainMissingRate}`, get: (r, k) => at(lf[0], r, k) });
-  if (dar0[0]) columns.push({ label: 'DAR k=0', get: (r, k) => at(dar0[0], r, k) });
-  if (derl[0]) columns.push({ label: `DERL k=${derl[0].json.run.trainMissingRate}`, get: (r, k) => at(derl[0], r, k) });
+  if (lf) columns.push({ label: `late fusion k=${lf.json.run.trainMissingRate}`, get: (r, k) => at(lf, r, k) });
+  if (dar0) columns.push({ label: 'DAR k=0', get: (r, k) => at(dar0, r, k) });
+  if (derl) columns.push({ label: `DERL k=${derl.json.run.trainMissingRate}`, get: (r, k) => at(derl, r, k) });
   if (constant) columns.push({ label: 'constant', get: (_r, k) => ({ mean: num(constant.metrics[k]), std: 0, n: 1 }) });
 
   for (const r of runs) console.log(`${r.json.method}: ${r.file} (${r.json.run.model}, k = ${r.json.run.trainMissingRate}, ${r.json.run.epochs} epochs, seeds ${r.json.protocol.seeds.join(', ')})`);
@@ -165,7 +180,7 @@ the SE is paired by seed when both runs trained the same seeds.
   const withDrop = runs.filter((r) => r.json.modalityDrop?.length);
   if (withDrop.length) {
     const conditions = withDrop[0].json.modalityDrop!.map((d) => d.absent);
-    const label = (r: Run) => `${r.json.method}${r.json.run.model === 'dar' && r.json.run.trainMissingRate === 0 ? ' k=0' : ''}`;
+    const label = (r: Run) => `${r.json.method}${r === dar0 ? ' k=0' : ''}`;
     for (const [key, title, f] of metrics) {
       const rows = conditions.map((c) => [c, ...withDrop.map((r) => {
         const d = r.json.modalityDrop!.find((x) => x.absent === c);
@@ -178,10 +193,10 @@ the SE is paired by seed when both runs trained the same seeds.
   const checks: Check[] = [];
   if (constant) checks.push(maeCheck('DAR beats the constant predictor at rates >= 0.3', rates, (r) => at(main, r, 'mae'),
     () => ({ mean: num(constant.metrics.mae), std: 0, n: 1 }), 0.3));
-  if (lf[0]) checks.push(maeCheck('DAR beats late fusion at rates >= 0.3', rates, (r) => at(main, r, 'mae'), (r) => at(lf[0], r, 'mae'), 0.3));
-  if (dar0[0]) {
+  if (lf) checks.push(maeCheck('DAR beats late fusion at rates >= 0.3', rates, (r) => at(main, r, 'mae'), (r) => at(lf, r, 'mae'), 0.3));
+  if (dar0) {
     checks.push(maeCheck(`DAR k=${main.json.run.trainMissingRate} beats DAR k=0 at rates >= 0.5`, rates, (r) => at(main, r, 'mae'),
-      (r) => at(dar0[0], r, 'mae'), 0.5));
+      (r) => at(dar0, r, 'mae'), 0.5));
   }
   console.log(`\nQuality floor (MAE lower by at least max(${MIN_MAE_MARGIN}, 2·SE of the difference)):`);
   for (const c of checks) {
@@ -191,7 +206,7 @@ the SE is paired by seed when both runs trained the same seeds.
       console.log(`        rate ${fmtRate(r.rate)}: ${r.better.toFixed(3)} vs ${r.worse.toFixed(3)}, margin ${r.margin.toFixed(3)} (needed ${r.needed.toFixed(3)}${se})${r.pass ? '' : '  ← not clear'}`);
     }
   }
-  const missing = [!lf[0] && 'late fusion', !dar0[0] && 'DAR k=0', !constant && 'constant'].filter(Boolean);
+  const missing = [!lf && 'late fusion', !dar0 && 'DAR k=0', !constant && 'constant'].filter(Boolean);
   if (missing.length) console.log(`  (not checked, no run given: ${missing.join(', ')})`);
   return checks.every((c) => c.pass) ? 0 : 1;
 }

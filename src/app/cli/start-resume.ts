@@ -6,7 +6,7 @@ import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic';
 import { describeNonFinite, entryToFloat32, parseSafetensors } from '../../engine/io/safetensors';
 import { OutDirError, prepareOutDir } from '../node/out-dir';
-import { modelSpec } from '../models/catalog';
+import { canonicalKind, modelSpec } from '../models/catalog';
 import { UsageError, type StartOptions } from './start-options';
 
 /** The name of a seed's checkpoint file in the output directory. */
@@ -43,9 +43,9 @@ export interface ResumeEntry {
 /** Options of the command line that a resumed run must share with the checkpoint (the trainer checks them all). */
 function resumeMismatches(meta: Record<string, unknown>, o: StartOptions): string[] {
   const saved = (meta.options ?? {}) as Record<string, unknown>;
-  const kind = modelSpec(o.model).kind;
+  const kind = modelSpec(o.model).name;
   const out: string[] = [];
-  if (meta.model !== kind) out.push(`model: checkpoint ${String(meta.model)}, now ${kind}`);
+  if (canonicalKind(String(meta.model)) !== kind) out.push(`model: checkpoint ${String(meta.model)}, now ${kind}`);
   const want: Record<string, unknown> = { batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, halfComplete: o.halfComplete, missingField: o.missingField,
     trainSubset: o.trainSubset ?? undefined };
   if (o.trainMissingRate !== null) want.trainMissingRate = o.trainMissingRate;

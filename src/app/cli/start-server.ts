@@ -15,7 +15,7 @@ import { startServer, type LocalServer, type Route, type RouteReply } from '../n
 /** What the run trains for one seed: the model's kind and its parameters' names and shapes. */
 export interface ExpectedCheckpoint {
   seed: number;
-  /** The model's `kind` (the checkpoint meta's `model`): 'DAR', 'derl', 'latefusion'. */
+  /** The model's `kind` (the checkpoint meta's `model`): 'dar', 'derl', 'latefusion'. */
   model: string;
   tensors: [name: string, shape: number[]][];
 }

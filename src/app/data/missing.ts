@@ -16,6 +16,7 @@
 // LNLN never drops them, so on real MMSA features they leak text information at every rate; `keepSpecialTokens:
 // false` drops them like any other token (then the masks are no longer LNLN's at those two positions).
 
+import { freshMissingSeed } from '../../engine/seed';
 import { MT19937, PythonRandom } from './mt19937';
 import type { Batch, DatasetDims, SplitInfo } from './types';
 
@@ -269,6 +270,5 @@ export class HalfCompleteRates {
  * positions are dropped in every epoch); 'fresh' = a new u per epoch (more corruption patterns seen in training).
  */
 export function epochMissingSeed(seed: number, epoch: number, mode: 'fixed' | 'fresh'): number {
-  if (mode === 'fixed') return seed >>> 0;
-  return (Math.imul(epoch + 1, 0x9e3779b1) ^ seed) >>> 0;
+  return mode === 'fixed' ? seed >>> 0 : freshMissingSeed(seed, epoch);
 }

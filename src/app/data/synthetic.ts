@@ -19,6 +19,7 @@
 // and a 32-bit generator; noise and latents use sums of uniforms (Irwin–Hall), not log/sin, so the bytes are
 // identical in every JS engine, whatever the batch composition. No Node or DOM APIs.
 
+import { fmix32, hashWords } from '../../engine/seed';
 import {
   allocBatch,
   checkIndices,
@@ -57,21 +58,6 @@ export const SYNTHETIC_PARAMS = {
 const SPLIT_CODE: Record<Split, number> = { train: 1, valid: 2, test: 3 };
 const SQRT3 = Math.sqrt(3);
 
-/** murmur3's 32-bit finaliser. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-function hashWords(words: number[]): number {
-  let h = 0x9e3779b9;
-  for (const w of words) h = fmix32((h ^ (w >>> 0)) + 0x7f4a7c15);
-  return h;
-}
 
 /** sfc32: small, fast, 128-bit state; seeded by hashing, warmed up. */
 class Stream {

@@ -10,7 +10,7 @@ import { describeAdapter } from '../../engine/gpu';
 import type { Dataset } from '../data/types';
 import type { EpochSummary, TrainProgress } from '../train/index';
 import type { Profile } from '../../engine/profile';
-import { htmlReport, lossCharts, perRateHtml, REPORT_CSS, robustnessCharts, table1Html, htmlTable, type RunResults } from '../report/html';
+import { htmlReport, perRateHtml, REPORT_CSS, robustnessCharts, table1Html, htmlTable, type RunResults } from '../report/html';
 import { downsample, esc, lineChart, PALETTE, type Series } from '../report/svg';
 import { DEMO_MODELS, type DemoModel } from './models';
 import { RunControl, StopRequested, yieldToPage, type RunState } from './control';

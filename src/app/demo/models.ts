@@ -3,7 +3,7 @@
 // a model added there appears here by adding its name to DEMO_MODELS.
 
 import { DAR_ABLATIONS } from '../models/dar/config';
-import { modelSpec, type ModelSpec, type RunChoices } from '../models/catalog';
+import { findModelSpec, modelSpec, type ModelSpec, type RunChoices } from '../models/catalog';
 import { buildModel } from '../models/build';
 import type { DatasetDims } from '../data/types';
 import type { SentimentModel } from '../models/types';
@@ -17,11 +17,9 @@ export interface ModelOption {
 }
 
 export interface DemoModel {
-  /** Stable id, stored in the checkpoints the page writes. */
+  /** The model's name (catalog.ts): `model.kind` of the instances, stored in the checkpoints the page writes. */
   id: string;
   label: string;
-  /** `model.kind` of the instances (how trainer checkpoints name the model). */
-  kind: string;
   options: readonly ModelOption[];
   defaults: { lr: number; epochs: number; batchSize: number };
   create(dims: DatasetDims, seed: number, options: Record<string, string>): SentimentModel;
@@ -47,7 +45,6 @@ function demoModel(spec: ModelSpec): DemoModel {
   return {
     id: spec.name,
     label: spec.title,
-    kind: spec.kind,
     options: spec.takes.map((key) => ({ key, ...CHOICE_OPTIONS[key] })),
     defaults: { lr: spec.lr('small'), epochs: spec.epochs('small'), batchSize: 32 },
     create: (dims, seed, o) => buildModel(spec.name, dims, seed, runChoices(o)),
@@ -58,8 +55,10 @@ function demoModel(spec: ModelSpec): DemoModel {
 /** Every model the page offers, in the order of its menu. */
 export const DEMO_MODELS: DemoModel[] = (['dar', 'derl', 'latefusion'] as const).map((name) => demoModel(modelSpec(name)));
 
-export function findModel(idOrKind: string): DemoModel | undefined {
-  return DEMO_MODELS.find((m) => m.id === idOrKind || m.kind === idOrKind);
+/** The entry of a checkpoint's meta.model (old spellings included, see LEGACY_KINDS). */
+export function findModel(kind: string): DemoModel | undefined {
+  const spec = findModelSpec(kind);
+  return DEMO_MODELS.find((m) => m.id === spec?.name);
 }
 
 /** The option values with defaults filled in and unknown values rejected. */

@@ -4,6 +4,7 @@
 // reports progress.
 
 import { AdamW, clipGradNorm, cosineSchedule, empty, Linear, mseLoss, runtime, Sequential, Tanh, tensor, tidy } from '../../engine/index';
+import { mulberry32 } from '../../engine/seed';
 
 export interface ToyMlpOptions {
   steps?: number;
@@ -35,14 +36,9 @@ export interface ToyMlpResult {
 
 /** Uniform numbers in [-1, 1) from a seeded mulberry32 generator, so the data set is the same on every machine. */
 function seededUniform(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
+  const next = mulberry32(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+  for (let i = 0; i < n; i++) out[i] = next() * 2 - 1;
   return out;
 }
 

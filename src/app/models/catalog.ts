@@ -1,5 +1,5 @@
-// The models a driver can train (npm start's --model, the demo's menu), each described once: its name on the command
-// line, its `kind` in checkpoints, the run choices it takes, its training defaults and its label in tables. Pure data,
+// The models a driver can train (npm start's --model, the demo's menu), each described once: its name (on the command
+// line, as `model.kind`, in checkpoints), the run choices it takes, its training defaults and its label in tables. Pure data,
 // so Node's CLI reads it without loading any GPU code; ./build.ts makes the models in the page. Adding a model here is
 // one entry (and one builder in ./build.ts, which the type checker asks for).
 
@@ -16,9 +16,8 @@ export interface RunChoices {
 
 /** What a driver needs to know of a model. */
 export interface ModelSpec {
+  /** Its one name: npm start's --model, `model.kind` of its instances, checkpoints' meta.model. */
   name: ModelName;
-  /** `model.kind` of its instances: how trainer checkpoints name it. */
-  kind: string;
   /** Its name in the demo's menu. */
   title: string;
   /** The run choices it takes, in checkpoint-meta order; the others must stay at their defaults. */
@@ -51,7 +50,6 @@ const unk = (c: RunChoices) => (c.textUnk !== 'zero' ? ', learned [UNK]' : '');
 export const MODELS: readonly ModelSpec[] = [
   {
     name: 'dar',
-    kind: 'DAR',
     title: 'DAR',
     takes: ['preset', 'ablation', 'textUnk'],
     epochs: (p) => (p === 'paper' ? PAPER_EPOCHS : DEFAULT_EPOCHS),
@@ -61,7 +59,6 @@ export const MODELS: readonly ModelSpec[] = [
   },
   {
     name: 'latefusion',
-    kind: 'latefusion',
     title: 'late fusion (baseline)',
     takes: [],
     epochs: () => DEFAULT_EPOCHS,
@@ -70,7 +67,6 @@ export const MODELS: readonly ModelSpec[] = [
   },
   {
     name: 'derl',
-    kind: 'derl',
     title: 'DERL',
     takes: ['preset', 'textUnk'],
     epochs: (p) => (p === 'paper' ? PAPER_EPOCHS : DERL_EPOCHS),
@@ -81,9 +77,21 @@ export const MODELS: readonly ModelSpec[] = [
 
 export const MODEL_NAMES = MODELS.map((m) => m.name);
 
-/** The entry of `name` (a CLI name or a checkpoint kind), or undefined. */
+/**
+ * Kinds that checkpoints written before the names were unified carry, and the name they mean now: the trainer saved
+ * DAR as 'DAR' while the CLI and the demo called it 'dar'. Reading them keeps every saved model loadable.
+ */
+export const LEGACY_KINDS: Readonly<Record<string, ModelName>> = { DAR: 'dar' };
+
+/** The current name of a model kind read from a checkpoint (old spellings mapped, anything else as it is). */
+export function canonicalKind(kind: string): string {
+  return Object.hasOwn(LEGACY_KINDS, kind) ? LEGACY_KINDS[kind] : kind;
+}
+
+/** The entry of `name` (a CLI name or a checkpoint kind, old spellings included), or undefined. */
 export function findModelSpec(name: string): ModelSpec | undefined {
-  return MODELS.find((m) => m.name === name || m.kind === name);
+  const current = canonicalKind(name);
+  return MODELS.find((m) => m.name === current);
 }
 
 /** The entry of a known name. */

@@ -7,6 +7,7 @@
 import { parseSafetensors, CheckpointError, type SafetensorsFile } from '../../engine/io/safetensors';
 import { WebgradError } from '../../engine/errors';
 import { PARAMETER_SHAPES } from './shapes';
+import { canonicalKind } from './catalog';
 import { isOptimizerKey, loadCheckpoint } from '../io/checkpoint';
 import { DAR } from './dar/model';
 import type { DarConfig } from './dar/config';
@@ -19,7 +20,7 @@ import type { SentimentModel } from './types';
 export type ModelBuilder = (config: never) => SentimentModel;
 
 const BUILTIN = new Map<string, (config: unknown) => SentimentModel>([
-  ['DAR', (c) => new DAR(c as DarConfig)],
+  ['dar', (c) => new DAR(c as DarConfig)],
   ['latefusion', (c) => new LateFusion(c as LateFusionConfig)],
   ['derl', (c) => new DERL(c as DerlConfig)],
 ]);
@@ -38,23 +39,23 @@ export function modelKinds(): string[] {
 /**
  * Config fields added after checkpoints of a kind were already being written, each with the value that describes the
  * model such a checkpoint holds (what the code did before the field existed), so every saved model stays loadable:
- *   DAR   alignNorm (no LayerNorm in the alignment before it), selection (model selection compared L_total)
+ *   dar   alignNorm (no LayerNorm in the alignment before it), selection (model selection compared L_total)
  *   derl  orthGradient (L_orth's gradient reached the embedding)
  */
 const ADDED_FIELDS: Record<string, Record<string, unknown>> = {
-  DAR: { alignNorm: false, selection: 'total' },
+  dar: { alignNorm: false, selection: 'total' },
   derl: { orthGradient: 'full' },
 };
 
 /** `config` with the fields it predates filled in (see ADDED_FIELDS); a field present in `config` is kept. */
 export function upgradeConfig(kind: string, config: unknown): unknown {
-  const added = ADDED_FIELDS[kind];
+  const added = ADDED_FIELDS[canonicalKind(kind)];
   return added && config !== null && typeof config === 'object' ? { ...added, ...config } : config;
 }
 
 /** A new model of the given kind from its config (as found in `model.config`, or in an older checkpoint). */
 export function createModel(kind: string, config: unknown): SentimentModel {
-  const build = BUILDERS.get(kind);
+  const build = BUILDERS.get(canonicalKind(kind));
   if (!build) {
     throw new CheckpointError('mismatch', `unknown model kind "${kind}" (known: ${modelKinds().join(', ')})`, undefined, 'createModel');
   }
@@ -82,13 +83,14 @@ export function loadModel(bytes: Uint8Array | ArrayBuffer, opts: { allowNonFinit
   } catch {
     throw new CheckpointError('header', 'metadata "webgrad.meta" is not valid JSON', undefined, 'loadModel');
   }
-  const kind = meta.model;
+  const saved = meta.model;
   const config = meta.modelConfig;
-  if (typeof kind !== 'string' || config === null || typeof config !== 'object') {
+  if (typeof saved !== 'string' || config === null || typeof config !== 'object') {
     throw new CheckpointError('mismatch',
       'the checkpoint does not say which model it holds (meta.model and meta.modelConfig); build the model yourself and use loadCheckpoint',
       undefined, 'loadModel');
   }
+  const kind = canonicalKind(saved); // a checkpoint of before the names were unified says 'DAR'
   checkShapes(kind, upgradeConfig(kind, config), file);
   let model: SentimentModel;
   try {

@@ -191,7 +191,7 @@ function lateFusionShapes(c: unknown): ParameterShapes {
 
 /** The built-in kinds' shape functions (a kind registered later has none: loadModel then builds to compare). */
 export const PARAMETER_SHAPES: ReadonlyMap<string, (config: unknown) => ParameterShapes> = new Map([
-  ['DAR', darShapes],
+  ['dar', darShapes],
   ['derl', derlShapes],
   ['latefusion', lateFusionShapes],
 ]);

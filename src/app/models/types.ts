@@ -45,7 +45,7 @@ export interface StepCache {
 }
 
 export interface SentimentModel extends Module {
-  /** The model's name in checkpoints and the model registry (src/app/models/registry.ts): 'DAR', 'latefusion', ... */
+  /** The model's name in checkpoints and the model registry (src/app/models/registry.ts): 'dar', 'latefusion', ... (catalog.ts) */
   readonly kind: string;
   /**
    * Everything needed to rebuild the model (plain JSON, stored in every checkpoint's meta as `modelConfig`), including

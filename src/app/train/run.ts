@@ -12,6 +12,8 @@ import { batchIndices } from '../data/loader';
 import { applyMissing, type KeepMasks } from '../data/missing';
 import type { Dataset, SplitInfo } from '../data/types';
 import type { SentimentModel, StepCache, TrainingBatch } from '../models/types';
+import { canonicalKind } from '../models/catalog';
+import { epochShuffleSeed } from '../../engine/seed';
 import { lazyTrainingBatch } from './batches';
 import { TrainingMasks, validationMasks } from './masks';
 import {
@@ -32,13 +34,6 @@ export const RESUME_KEYS = ['seed', 'epochs', 'batchSize', 'lr', 'weightDecay', 
 
 const now = () => performance.now();
 
-/** splitmix-style hash of (seed, epoch) → the shuffle seed of that epoch. */
-function epochShuffleSeed(seed: number, epoch: number): number {
-  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 0x632be5ab, 0x85ebca6b)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 /** Where training stands: what a checkpoint's meta records and a resume restores. */
 interface Position {
@@ -124,7 +119,7 @@ export class TrainingRun {
     const { meta } = loadCheckpoint(bytes, model, optimizer, { auxiliary: model.auxiliaryOptimizers?.() });
     const m = meta as Partial<TrainCheckpointMeta>;
     if (m.format !== CHECKPOINT_META_FORMAT) throw new Error(`resume: not a training checkpoint (meta.format is ${JSON.stringify(m.format)})`);
-    if (m.model !== model.kind) throw new Error(`resume: the checkpoint is of model '${m.model}', not '${model.kind}'`);
+    if (canonicalKind(String(m.model)) !== model.kind) throw new Error(`resume: the checkpoint is of model '${m.model}', not '${model.kind}'`);
     const diffs = RESUME_KEYS.filter((k) => k !== 'epochs' && JSON.stringify(m.options?.[k]) !== JSON.stringify(this.optionRecord[k]))
       .map((k) => `${k}: checkpoint ${JSON.stringify(m.options?.[k])}, now ${JSON.stringify(this.optionRecord[k])}`);
     if (diffs.length) throw new Error(`resume: options differ from the checkpoint's (${diffs.join('; ')})`);

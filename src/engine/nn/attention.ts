@@ -16,6 +16,7 @@ import { assertLive, Tensor } from '../tensor';
 import { attention, checkAttentionMask, type AttentionOptions } from '../ops/attention';
 import { reshape } from '../ops/shape';
 import { Linear, Module } from './module';
+import { deriveSeed } from '../seed';
 
 export interface MultiheadAttentionOptions {
   /** Number of heads (default 8, as LNLN). */
@@ -30,13 +31,6 @@ export interface MultiheadAttentionOptions {
   seed?: number;
 }
 
-/** A seed derived from `seed` for the k-th submodule, or undefined to draw from the global sequence. */
-export function deriveSeed(seed: number | undefined, k: number): number | undefined {
-  if (seed === undefined) return undefined;
-  let h = Math.imul((seed >>> 0) ^ Math.imul(k + 1, 0x9e3779b9), 0x85ebca6b);
-  h ^= h >>> 13;
-  return Math.imul(h, 0xc2b2ae35) >>> 0;
-}
 
 export class MultiheadAttention extends Module {
   readonly to_q: Linear;

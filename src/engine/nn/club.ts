@@ -11,7 +11,7 @@
 // optimiser, or zero their gradients).
 
 import { check } from '../errors';
-import { nextSeed } from '../creation';
+import { nextSeed, subSeed } from '../seed';
 import { assertLive, Tensor } from '../tensor';
 import { reshape } from '../ops/shape';
 import { clubLogLikelihood, clubUpperBound } from '../ops/club';
@@ -46,7 +46,7 @@ export class ClubEstimator extends Module {
     this.lstmHidden = lstmHidden;
     // One seed per submodule, derived from the estimator's, so every layer starts from different values.
     const seed = opts.seed ?? nextSeed();
-    const sub = (k: number) => Math.imul((seed ^ Math.imul(k, 0x9e3779b9)) >>> 0, 0x85ebca6b) >>> 0;
+    const sub = (k: number) => subSeed(seed, k);
     const width = 2 * lstmHidden;
     this.lstm = new BiLSTM(dim, lstmHidden, { seed: sub(1) });
     this.muHead = new Sequential(new Linear(width, hidden, { seed: sub(2) }), new ReLU(), new Linear(hidden, dim, { seed: sub(3) }));

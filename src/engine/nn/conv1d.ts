@@ -5,7 +5,8 @@
 // the MulT-style alternative Conv1d(d_m → d, k, padding 'same') runs over time with the features as channels.
 
 import { check } from '../errors';
-import { nextSeed, rand } from '../creation';
+import { rand } from '../creation';
+import { nextSeed, subSeed } from '../seed';
 import type { Tensor } from '../tensor';
 import { conv1d, conv1dGeometry, type Conv1dKernel } from '../ops/conv1d';
 import { Module, parameter, type UnaryModule } from './module';
@@ -58,7 +59,7 @@ export class Conv1d extends Module implements UnaryModule {
     const seed = opts.seed ?? nextSeed();
     this.weight = parameter(rand([outChannels, inChannels / groups, kernelSize], { low: -bound, high: bound, seed }));
     // A seed derived from the weight's (as Linear does), so one layer's bias does not repeat another's weights.
-    const biasSeed = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+    const biasSeed = subSeed(seed, 1);
     this.bias = opts.bias === false ? null : parameter(rand([outChannels], { low: -bound, high: bound, seed: biasSeed }));
   }
 

@@ -16,7 +16,8 @@
 // each grouped layer is checked against (test/grouped.test.ts), and are checked against PyTorch themselves.
 
 import { check } from '../errors';
-import { nextSeed, ones, rand, randn, zeros } from '../creation';
+import { ones, rand, randn, zeros } from '../creation';
+import { deriveSeed, nextSeed } from '../seed';
 import type { Tensor } from '../tensor';
 import { add, gelu, mul, relu } from '../ops/elementwise';
 import { layerNorm } from '../ops/layernorm';
@@ -24,7 +25,6 @@ import { matmul } from '../ops/matmul';
 import { attention } from '../ops/attention';
 import { reshape, slice } from '../ops/shape';
 import { Linear, Module, parameter } from './module';
-import { deriveSeed } from './attention';
 
 const OP = 'GroupedTransformer';
 

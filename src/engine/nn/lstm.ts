@@ -2,7 +2,8 @@
 // so a PyTorch state dict maps one to one. The maths is lstm() in src/engine/ops/lstm.ts.
 
 import { check } from '../errors';
-import { nextSeed, rand } from '../creation';
+import { rand } from '../creation';
+import { nextSeed, subSeed } from '../seed';
 import { Tensor } from '../tensor';
 import { lstmOp, lstmWeightNames, type LstmKernel, type LstmResult } from '../ops/lstm';
 import { Module, parameter } from './module';
@@ -61,7 +62,7 @@ export class LSTM extends Module {
       const shape = name.startsWith('weight_ih') ? [4 * H, layer === 0 ? inputSize : D * H]
         : name.startsWith('weight_hh') ? [4 * H, H] : [4 * H];
       // One seed per parameter, mixed from the module's, so no two parameters repeat each other's values.
-      const s = Math.imul((seed ^ Math.imul(k + 1, 0x9e3779b9)) >>> 0, 0x85ebca6b) >>> 0;
+      const s = subSeed(seed, k + 1);
       (this as unknown as Record<string, Tensor>)[name] = parameter(rand(shape, { low: -bound, high: bound, seed: s }));
     });
   }

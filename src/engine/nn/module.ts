@@ -4,9 +4,10 @@
 // checkpoint keys and the optimizer state keys.
 
 import { check } from '../errors';
-import { nextSeed, rand } from '../creation';
+import { rand } from '../creation';
+import { nextSeed, subSeed } from '../seed';
 import { assertLive, Tensor } from '../tensor';
-import { add, relu, tanh } from '../ops/elementwise';
+import { relu, tanh } from '../ops/elementwise';
 import { reshape } from '../ops/shape';
 import { matmul } from '../ops/matmul';
 
@@ -146,7 +147,7 @@ export class Linear extends Module implements UnaryModule {
     const seed = opts.seed ?? nextSeed();
     this.weight = parameter(rand([outFeatures, inFeatures], { low: -bound, high: bound, seed }));
     // A seed derived from the weight's, so Linear(seed 1)'s bias does not repeat Linear(seed 2)'s weights.
-    const biasSeed = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+    const biasSeed = subSeed(seed, 1);
     this.bias = opts.bias === false ? null : parameter(rand([outFeatures], { low: -bound, high: bound, seed: biasSeed }));
   }
 

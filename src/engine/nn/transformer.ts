@@ -29,7 +29,8 @@ import { add, expand, gelu } from '../ops/elementwise';
 import { concat, slice } from '../ops/shape';
 import { checkAttentionMask, type AttentionOptions } from '../ops/attention';
 import { Linear, Module, parameter, type UnaryModule } from './module';
-import { deriveSeed, MultiheadAttention } from './attention';
+import { MultiheadAttention } from './attention';
+import { deriveSeed } from '../seed';
 
 type Mask = AttentionOptions['mask'];
 

@@ -22,12 +22,12 @@ import { max } from './reduce';
 import { softmax } from './softmax';
 import { matmul } from './matmul';
 import { permute, reshape } from './shape';
-import fwdNaiveSrc from '../../../kernels/attention/attention_fwd_naive.wgsl';
-import dqNaiveSrc from '../../../kernels/attention/attention_dq_naive.wgsl';
-import dkvNaiveSrc from '../../../kernels/attention/attention_dkv_naive.wgsl';
-import fwdTiledSrc from '../../../kernels/attention/attention_fwd_tiled.wgsl';
-import dqTiledSrc from '../../../kernels/attention/attention_dq_tiled.wgsl';
-import dkvTiledSrc from '../../../kernels/attention/attention_dkv_tiled.wgsl';
+import fwdNaiveSrc from '../../../kernels/attention/attention_naive.wgsl';
+import dqNaiveSrc from '../../../kernels/attention/attention_grad_q_naive.wgsl';
+import dkvNaiveSrc from '../../../kernels/attention/attention_grad_kv_naive.wgsl';
+import fwdTiledSrc from '../../../kernels/attention/attention_tiled.wgsl';
+import dqTiledSrc from '../../../kernels/attention/attention_grad_q_tiled.wgsl';
+import dkvTiledSrc from '../../../kernels/attention/attention_grad_kv_tiled.wgsl';
 
 // Both rungs share each pass's contract: rows, heads, lengths, q/k strides (batch, head, step) and the scale.
 const PARAMS = {
@@ -46,14 +46,14 @@ const DKV: ContractDecl = {
   buffers: { q: 'read', k: 'read', v: 'read', mask: 'read', lse: 'read', go: 'read', dsum: 'read', dk: 'read_write', dv: 'read_write' },
 };
 const NAIVE = {
-  fwd: kernel('attention_fwd_naive', fwdNaiveSrc, FWD),
-  dq: kernel('attention_dq_naive', dqNaiveSrc, DQ),
-  dkv: kernel('attention_dkv_naive', dkvNaiveSrc, DKV),
+  fwd: kernel('attention_naive', fwdNaiveSrc, FWD),
+  dq: kernel('attention_grad_q_naive', dqNaiveSrc, DQ),
+  dkv: kernel('attention_grad_kv_naive', dkvNaiveSrc, DKV),
 };
 const TILED = {
-  fwd: kernel('attention_fwd_tiled', fwdTiledSrc, FWD),
-  dq: kernel('attention_dq_tiled', dqTiledSrc, DQ),
-  dkv: kernel('attention_dkv_tiled', dkvTiledSrc, DKV),
+  fwd: kernel('attention_tiled', fwdTiledSrc, FWD),
+  dq: kernel('attention_grad_q_tiled', dqTiledSrc, DQ),
+  dkv: kernel('attention_grad_kv_tiled', dkvTiledSrc, DKV),
 };
 
 /** Rows (queries or keys) per invocation of the tiled kernels, and the largest head size they hold in registers. */
@@ -70,10 +70,10 @@ export type AttentionLayout = 'bhtd' | 'bthd';
  *   'tiled' (the default where it applies: Dh a multiple of 4, at most 64): fused kernels holding 4 query (or key)
  *           rows per invocation in registers, so each load of a key (or query) row serves 4 rows;
  *   'naive' (any Dh): the same fused maths, one row per invocation, plain loops: the obviously-right version;
- *   'unfused': matmul → softmax → matmul of existing ops, materialising the (B, H, Tq, Tk) scores (assumes a 0/1 mask).
+ *   'composite': matmul → softmax → matmul of existing ops, materialising the (B, H, Tq, Tk) scores (assumes a 0/1 mask).
  */
-export type AttentionKernel = 'tiled' | 'naive' | 'unfused';
-export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['tiled', 'naive', 'unfused'];
+export type AttentionKernel = 'tiled' | 'naive' | 'composite';
+export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['tiled', 'naive', 'composite'];
 
 export interface AttentionOptions {
   /** Key-padding mask (B, Tk): a tensor of 0/1 (nonzero keeps the key), or B·Tk booleans / 0-1 numbers, row-major. */
@@ -130,15 +130,15 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const scale = opts.scale ?? 1 / Math.sqrt(Dh);
   check(typeof scale === 'number' && Number.isFinite(scale), op, `scale must be a finite number, got ${String(scale)}`, shapes);
   const tileable = Dh % 4 === 0 && Dh <= TILED_MAX_DH;
-  const impl = opts.kernel ?? (tileable ? 'tiled' : 'naive');
-  check(ATTENTION_KERNELS.includes(impl), op, `kernel must be one of ${ATTENTION_KERNELS.join(', ')}, got ${String(impl)}`, shapes);
-  check(impl !== 'tiled' || tileable, op, `the tiled kernels need a head size divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh}`, shapes);
+  const rung = opts.kernel ?? (tileable ? 'tiled' : 'naive');
+  check(ATTENTION_KERNELS.includes(rung), op, `kernel must be one of ${ATTENTION_KERNELS.join(', ')}, got ${String(rung)}`, shapes);
+  check(rung !== 'tiled' || tileable, op, `the tiled kernels need a head size divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh}`, shapes);
   checkAttentionMask(op, mask, B, Tk, shapes);
   const maskT = maskTensor(mask, B, Tk);
   const dims: Dims = { B, H, Tq, Tk, Dh };
 
-  if (impl === 'unfused') return unfused(q, k, v, maskT, dims, scale, layout);
-  return fused(q, k, v, maskT, dims, scale, layout, impl === 'tiled');
+  if (rung === 'composite') return composite(q, k, v, maskT, dims, scale, layout);
+  return fused(q, k, v, maskT, dims, scale, layout, rung === 'tiled');
 }
 
 /**
@@ -238,7 +238,7 @@ function fused(
  * The same attention from existing ops: S = scale·Q·Kᵀ (B·H, Tq, Tk), + (mask − 1)·1e30 (which drops a masked key to
  * exp(−1e30 − max) = 0), softmax, ·V, then × 0 for batch elements with no kept key. Autograd comes from the ops.
  */
-function unfused(
+function composite(
   q: Tensor, k: Tensor, v: Tensor, mask: { t: Tensor; owned: boolean } | null, d: Dims, scale: number,
   layout: AttentionLayout,
 ): Tensor {

@@ -13,9 +13,9 @@
 //     neither the maximiser nor (under Adam) the training, so it is left to the caller (mulScalar(ll, 0.5)).
 //   clubUpperBound = (1/N) Σ_i [ ℓ(i,i) − (1/N) Σ_j ℓ(i,j) ],  ℓ(i,j) = mean_t Σ_d −(y_j − μ_i)² / (2·exp(logvar_i))
 //     (docs/models.md §6.4; CLUB's `mi_est`; the logvar term cancels in the difference). The all-pairs term is never
-//     formed, as (1/N) Σ_j (y_j − μ_i)² = Var_j[y] + (E_j[y] − μ_i)² per (t, d): O(N·T·D) work (club_forward.wgsl).
+//     formed, as (1/N) Σ_j (y_j − μ_i)² = Var_j[y] + (E_j[y] − μ_i)² per (t, d): O(N·T·D) work (club.wgsl).
 //
-// `impl: 'composite'` computes the same losses from generic ops, the upper bound by materialising the (N, N, T·D)
+// `kernel: 'composite'` computes the same losses from generic ops, the upper bound by materialising the (N, N, T·D)
 // tensor of pairs: slow and obviously right, for the tests and the benchmarks.
 
 import { runtime } from '../engine';
@@ -25,11 +25,11 @@ import { assertLive, empty, isGradEnabled, record, sameShape, Tensor } from '../
 import { exp, mul, mulScalar, neg, sub } from './elementwise';
 import { mean, sum } from './reduce';
 import { reshape } from './shape';
-import forwardSrc from '../../../kernels/club/club_forward.wgsl';
-import forwardVec4Src from '../../../kernels/club/club_forward_vec4.wgsl';
+import clubSrc from '../../../kernels/club/club.wgsl';
+import clubVec4Src from '../../../kernels/club/club_vec4.wgsl';
 import sumSrc from '../../../kernels/club/club_sum.wgsl';
-import backwardSrc from '../../../kernels/club/club_backward.wgsl';
-import backwardVec4Src from '../../../kernels/club/club_backward_vec4.wgsl';
+import gradSrc from '../../../kernels/club/club_grad.wgsl';
+import gradVec4Src from '../../../kernels/club/club_grad_vec4.wgsl';
 
 // Each vec4 rung keeps its scalar rung's contract.
 const FORWARD: ContractDecl = {
@@ -40,19 +40,23 @@ const BACKWARD: ContractDecl = {
   params: { total: 'u32', cols: 'u32', scale: 'f32' },
   buffers: { mu: 'read', logvar: 'read', y: 'read', stats: 'read', gy: 'read', dmu: 'read_write', dlogvar: 'read_write', dy: 'read_write' },
 };
-const CLUB_FORWARD = kernel('club_forward', forwardSrc, FORWARD);
-const CLUB_FORWARD_VEC4 = kernel('club_forward_vec4', forwardVec4Src, FORWARD);
+const CLUB = kernel('club', clubSrc, FORWARD);
+const CLUB_VEC4 = kernel('club_vec4', clubVec4Src, FORWARD);
 const CLUB_SUM = kernel('club_sum', sumSrc, { params: { cols: 'u32', scale: 'f32' }, buffers: { part: 'read', y: 'read_write' } });
-const CLUB_BACKWARD = kernel('club_backward', backwardSrc, BACKWARD);
-const CLUB_BACKWARD_VEC4 = kernel('club_backward_vec4', backwardVec4Src, BACKWARD);
+const CLUB_GRAD = kernel('club_grad', gradSrc, BACKWARD);
+const CLUB_GRAD_VEC4 = kernel('club_grad_vec4', gradVec4Src, BACKWARD);
+
+/**
+ * 'fused': this file's kernels, four columns per invocation when T·D is divisible by 4; 'scalar': the same kernels
+ * one column per invocation (what the vec4 ones reproduce bit for bit; every shape takes it); 'composite': the same
+ * maths from generic ops, all pairs materialised (slow, for checks).
+ */
+export type ClubKernel = 'fused' | 'scalar' | 'composite';
+export const CLUB_KERNELS: readonly ClubKernel[] = ['fused', 'scalar', 'composite'];
 
 export interface ClubOptions {
-  /**
-   * 'fused' (default): this file's kernels, four columns per invocation when T·D is divisible by 4; 'scalar': the
-   * same kernels one column per invocation (what the vec4 ones reproduce bit for bit; every shape takes it);
-   * 'composite': the same maths from generic ops, all pairs materialised (slow, for checks).
-   */
-  impl?: 'fused' | 'scalar' | 'composite';
+  /** Which rung runs (default 'fused'). */
+  kernel?: ClubKernel;
 }
 
 const enum Mode {
@@ -74,18 +78,17 @@ function club(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, opt
   assertLive(op, mu, logvar, y);
   const shapes: Shape[] = [mu.shape, logvar.shape, y.shape];
   check(opts !== null && typeof opts === 'object', op, `options must be an object, got ${String(opts)}`, shapes);
-  for (const key of Object.keys(opts)) check(key === 'impl', op, `unknown option ${key} (the only option is impl)`, shapes);
-  const impl = opts.impl ?? 'fused';
-  check(impl === 'fused' || impl === 'scalar' || impl === 'composite', op,
-    `impl must be 'fused', 'scalar' or 'composite', got ${String(impl)}`, shapes);
+  for (const key of Object.keys(opts)) check(key === 'kernel', op, `unknown option ${key} (the only option is kernel)`, shapes);
+  const rung = opts.kernel ?? 'fused';
+  check(CLUB_KERNELS.includes(rung), op, `kernel must be one of ${CLUB_KERNELS.join(', ')}, got ${String(rung)}`, shapes);
   check(mu.rank === 2 || mu.rank === 3, op, `mu must be (N, D) or (N, T, D), got rank ${mu.rank}`, shapes);
   check(sameShape(logvar.shape, mu.shape), op, 'logvar must have the shape of mu', shapes);
   check(sameShape(y.shape, mu.shape), op, 'y must have the shape of mu (same N, T and D)', shapes);
   check(mu.size > 0, op, 'needs at least one sample, time step and dimension', shapes);
   const n = mu.shape[0];
   const t = mu.rank === 3 ? mu.shape[1] : 1;
-  if (impl === 'composite') return composite(mode, mu, logvar, y, n, t);
-  return fused(op, mode, mu, logvar, y, n, t, impl === 'fused' && (mu.size / n) % 4 === 0);
+  if (rung === 'composite') return composite(mode, mu, logvar, y, n, t);
+  return fused(op, mode, mu, logvar, y, n, t, rung === 'fused' && (mu.size / n) % 4 === 0);
 }
 
 function fused(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, n: number, t: number, vec4: boolean): Tensor {
@@ -96,7 +99,7 @@ function fused(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, n:
   const part = empty([cols], op);
   const stats = empty(save ? [4, cols] : [4], op); //                     [E y; Var y; E w; E wμ] per column, or a spare
   rt.dispatch({
-    kernel: vec4 ? CLUB_FORWARD_VEC4 : CLUB_FORWARD,
+    kernel: vec4 ? CLUB_VEC4 : CLUB,
     constants: { MODE: mode, SAVE: save ? 1 : 0 },
     params: { n, cols },
     buffers: { mu: mu.buffer, logvar: logvar.buffer, y: y.buffer, part: part.buffer, stats: stats.buffer },
@@ -110,7 +113,7 @@ function fused(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, n:
     const grads = [mu, logvar, y].map((x) => empty(x.shape, op)); //     dmu, dlogvar, dy: one pass writes all three
     const [dmu, dlogvar, dy] = grads;
     rt.dispatch({
-      kernel: vec4 ? CLUB_BACKWARD_VEC4 : CLUB_BACKWARD,
+      kernel: vec4 ? CLUB_GRAD_VEC4 : CLUB_GRAD,
       constants: { MODE: mode },
       params: { total: mu.size, cols, scale },
       buffers: {

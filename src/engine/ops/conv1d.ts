@@ -11,7 +11,7 @@
 //   'tiled'  register-tiled implicit GEMM (conv1d_tiled.wgsl) for the forward pass and for dL/dx, which is the same
 //            sum with the channels' roles swapped and the taps reversed; its columns are the flattened (b, t), so short
 //            sequences fill the tiles too. dL/dweight and dL/dbias come from one gather kernel over chunks of the
-//            B·T_out outputs (conv1d_wgrad.wgsl) plus a combine pass, on this rung and the next;
+//            B·T_out outputs (conv1d_grad_w_tiled.wgsl) plus a combine pass, on this rung and the next;
 //   'window' stride 1, dilation 1 and K ≤ 7 only: 'tiled' with a tile's columns 16 steps of one sequence, so the
 //            inputs of the K taps are one sliding window (conv1d_window.wgsl), 16 + K − 1 loads per channel, not 16·K;
 //   'matmul' a pointwise conv (K = 1, stride 1, no padding, one group) as the batched matmul weight·x_b, bias added
@@ -31,11 +31,11 @@ import { sum } from './reduce';
 import { reshape } from './shape';
 import tiledSrc from '../../../kernels/conv1d/conv1d_tiled.wgsl';
 import windowSrc from '../../../kernels/conv1d/conv1d_window.wgsl';
-import wgradSrc from '../../../kernels/conv1d/conv1d_wgrad.wgsl';
-import combineSrc from '../../../kernels/conv1d/conv1d_wgrad_combine.wgsl';
+import gradWSrc from '../../../kernels/conv1d/conv1d_grad_w_tiled.wgsl';
+import combineSrc from '../../../kernels/conv1d/conv1d_grad_w_combine.wgsl';
 import naiveSrc from '../../../kernels/conv1d/conv1d_naive.wgsl';
-import naiveDxSrc from '../../../kernels/conv1d/conv1d_naive_dx.wgsl';
-import naiveDwSrc from '../../../kernels/conv1d/conv1d_naive_dw.wgsl';
+import naiveGradXSrc from '../../../kernels/conv1d/conv1d_grad_x_naive.wgsl';
+import naiveGradWSrc from '../../../kernels/conv1d/conv1d_grad_w_naive.wgsl';
 
 const CONV_BUFFERS = { inp: 'read', w: 'read', bias: 'read', out: 'read_write' } as const;
 const TILED = kernel('conv1d_tiled', tiledSrc, {
@@ -52,7 +52,7 @@ const WINDOW = kernel('conv1d_window', windowSrc, {
   },
   buffers: CONV_BUFFERS,
 });
-const WGRAD = kernel('conv1d_wgrad', wgradSrc, {
+const GRAD_W = kernel('conv1d_grad_w_tiled', gradWSrc, {
   params: {
     N: 'u32', Tout: 'u32', T: 'u32', Cout: 'u32', CoutG: 'u32', CinG: 'u32', Cin: 'u32', K: 'u32', J1: 'u32',
     stride: 'u32', dil: 'u32', padLeft: 'u32', chunk: 'u32', tilesPerGroup: 'u32', hasBias: 'u32', colTiles: 'u32',
@@ -60,7 +60,7 @@ const WGRAD = kernel('conv1d_wgrad', wgradSrc, {
   },
   buffers: { x: 'read', gy: 'read', part: 'read_write' },
 });
-const COMBINE = kernel('conv1d_wgrad_combine', combineSrc, {
+const COMBINE = kernel('conv1d_grad_w_combine', combineSrc, {
   params: { n: 'u32', J1: 'u32', Z: 'u32', hasBias: 'u32' }, buffers: { part: 'read', dw: 'read_write', db: 'read_write' },
 });
 // The naive rungs share their geometry params (naiveParams).
@@ -70,10 +70,10 @@ const NAIVE_GEOMETRY = {
 const NAIVE = kernel('conv1d_naive', naiveSrc, {
   params: { total: 'u32', ...NAIVE_GEOMETRY, hasBias: 'u32' }, buffers: { x: 'read', w: 'read', bias: 'read', y: 'read_write' },
 });
-const NAIVE_DX = kernel('conv1d_naive_dx', naiveDxSrc, {
+const NAIVE_GRAD_X = kernel('conv1d_grad_x_naive', naiveGradXSrc, {
   params: { total: 'u32', ...NAIVE_GEOMETRY }, buffers: { gy: 'read', w: 'read', dx: 'read_write' },
 });
-const NAIVE_DW = kernel('conv1d_naive_dw', naiveDwSrc, {
+const NAIVE_GRAD_W = kernel('conv1d_grad_w_naive', naiveGradWSrc, {
   params: { total: 'u32', B: 'u32', ...NAIVE_GEOMETRY }, buffers: { x: 'read', gy: 'read', dw: 'read_write' },
 });
 
@@ -251,7 +251,7 @@ function windowConv(g: Conv1dGeometry, inp: Tensor, weight: Tensor, bias: Tensor
   return out;
 }
 
-/** dL/dweight (Cout, CinG, K) and, with `withBias`, dL/dbias (Cout), from conv1d_wgrad (+ combine). */
+/** dL/dweight (Cout, CinG, K) and, with `withBias`, dL/dbias (Cout), from conv1d_grad_w_tiled (+ combine). */
 function tiledWeightGrad(g: Conv1dGeometry, x: Tensor, gy: Tensor, withBias: boolean): [Tensor, Tensor | null] {
   const { B, Cin, Cout, K, groups, stride, dilation, padLeft, T, Tout } = g;
   const CinG = Cin / groups;
@@ -272,7 +272,7 @@ function tiledWeightGrad(g: Conv1dGeometry, x: Tensor, gy: Tensor, withBias: boo
   const part = direct ? dw : empty([Z, Cout, J1], 'conv1d');
   const rt = runtime();
   rt.dispatch({
-    kernel: WGRAD,
+    kernel: GRAD_W,
     constants: { ROWS: rows },
     params: {
       N, Tout, T, Cout, CoutG, CinG, Cin, K, J1, stride, dil: dilation, padLeft, chunk, tilesPerGroup,
@@ -314,7 +314,7 @@ function naiveForward(g: Conv1dGeometry, x: Tensor, weight: Tensor, bias: Tensor
 function naiveDx(g: Conv1dGeometry, gy: Tensor, weight: Tensor): Tensor {
   const dx = empty([g.B, g.Cin, g.T], 'conv1d');
   runtime().dispatch({
-    kernel: NAIVE_DX,
+    kernel: NAIVE_GRAD_X,
     params: { total: dx.size, ...naiveParams(g) },
     buffers: { gy: gy.buffer, w: weight.buffer, dx: dx.buffer },
     groups: grid1d(dx.size, 64),
@@ -325,7 +325,7 @@ function naiveDx(g: Conv1dGeometry, gy: Tensor, weight: Tensor): Tensor {
 function naiveDw(g: Conv1dGeometry, x: Tensor, gy: Tensor): Tensor {
   const dw = empty([g.Cout, g.Cin / g.groups, g.K], 'conv1d');
   runtime().dispatch({
-    kernel: NAIVE_DW,
+    kernel: NAIVE_GRAD_W,
     params: { total: dw.size, B: g.B, ...naiveParams(g) },
     buffers: { x: x.buffer, gy: gy.buffer, dw: dw.buffer },
     groups: grid1d(dw.size, 64),

@@ -4,7 +4,7 @@
 import { runtime } from '../engine';
 import { check } from '../errors';
 import { grid1d, kernel } from '../runtime';
-import { nextSeed } from '../creation';
+import { nextSeed } from '../seed';
 import { assertLive, empty, record, Tensor } from '../tensor';
 import dropoutSrc from '../../../kernels/dropout/dropout.wgsl';
 

@@ -23,7 +23,7 @@
 //               specific vectors of the other modalities. inBatchNegatives is off because the other rows' positives
 //               are samples of the *same* modality, which L_sim^spec wants close, not apart.
 //
-// A slow, obviously-right version built from the engine's generic ops (`impl: 'composite'`) sits beside the fused one;
+// A slow, obviously-right version built from the engine's generic ops (`kernel: 'composite'`) sits beside the fused one;
 // the tests check one against the other and the benchmarks time both.
 
 import { runtime } from '../engine';
@@ -77,11 +77,15 @@ export interface InfoNCEOptions {
   inBatchNegatives?: boolean;
   /** Norm floor of the row normalisation x / max(‖x‖, eps) (default 1e-8). */
   eps?: number;
-  /** 'fused' (default): the kernels of this file; 'composite': the same maths from generic ops (slow, for checks). */
-  impl?: 'fused' | 'composite';
+  /** Which rung runs (default 'fused'). */
+  kernel?: InfoNCEKernel;
 }
 
-const OPTION_KEYS = ['temperature', 'negatives', 'inBatchNegatives', 'eps', 'impl'];
+/** 'fused': the kernels of this file; 'composite': the same maths from generic ops (slow, for checks). */
+export type InfoNCEKernel = 'fused' | 'composite';
+export const INFONCE_KERNELS: readonly InfoNCEKernel[] = ['fused', 'composite'];
+
+const OPTION_KEYS = ['temperature', 'negatives', 'inBatchNegatives', 'eps', 'kernel'];
 
 /**
  * Mean InfoNCE loss over the N anchors with cosine similarities at temperature τ; see the top of this file.
@@ -95,7 +99,7 @@ export function infoNCE(anchors: Tensor, positives: Tensor, opts: InfoNCEOptions
   for (const key of Object.keys(opts)) {
     check(OPTION_KEYS.includes(key), op, `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`, shapes);
   }
-  const { temperature: tau, negatives = null, inBatchNegatives = true, eps = 1e-8, impl = 'fused' } = opts;
+  const { temperature: tau, negatives = null, inBatchNegatives = true, eps = 1e-8, kernel: rung = 'fused' } = opts;
   if (negatives !== null) {
     assertLive(op, negatives);
     shapes.push(negatives.shape);
@@ -103,7 +107,7 @@ export function infoNCE(anchors: Tensor, positives: Tensor, opts: InfoNCEOptions
   check(typeof tau === 'number' && Number.isFinite(tau) && tau > 0, op, `temperature must be a finite number > 0, got ${String(tau)}`, shapes);
   check(typeof eps === 'number' && Number.isFinite(eps) && eps > 0, op, `eps must be a finite number > 0, got ${String(eps)}`, shapes);
   check(typeof inBatchNegatives === 'boolean', op, `inBatchNegatives must be a boolean, got ${String(inBatchNegatives)}`, shapes);
-  check(impl === 'fused' || impl === 'composite', op, `impl must be 'fused' or 'composite', got ${String(impl)}`, shapes);
+  check(INFONCE_KERNELS.includes(rung), op, `kernel must be one of ${INFONCE_KERNELS.join(', ')}, got ${String(rung)}`, shapes);
   check(anchors.rank === 2, op, `anchors must be (N, D), got rank ${anchors.rank}`, shapes);
   check(positives.rank === 2, op, `positives must be (N, D), got rank ${positives.rank}`, shapes);
   const [n, d] = anchors.shape;
@@ -115,7 +119,7 @@ export function infoNCE(anchors: Tensor, positives: Tensor, opts: InfoNCEOptions
     check(negatives.shape[1] === d, op, `negatives must have the anchors' width D = ${d}, got ${negatives.shape[1]}`, shapes);
   }
   const m = negatives ? negatives.shape[0] : 0;
-  return impl === 'fused'
+  return rung === 'fused'
     ? fused(anchors, positives, negatives, n, d, m, tau, inBatchNegatives, eps)
     : composite(anchors, positives, negatives, n, tau, inBatchNegatives, eps);
 }

@@ -8,7 +8,7 @@ import { assertLive, empty, record, sameShape, Tensor } from '../tensor';
 import elementwiseSrc from '../../../kernels/loss/loss_elementwise.wgsl';
 import partialSrc from '../../../kernels/loss/loss_partial.wgsl';
 import combineSrc from '../../../kernels/loss/loss_combine.wgsl';
-import backwardSrc from '../../../kernels/loss/loss_backward.wgsl';
+import gradSrc from '../../../kernels/loss/loss_grad.wgsl';
 
 const LOSS_ELEMENTWISE = kernel('loss_elementwise', elementwiseSrc, {
   params: { n: 'u32' }, buffers: { pred: 'read', tgt: 'read', y: 'read_write' },
@@ -19,7 +19,7 @@ const LOSS_PARTIAL = kernel('loss_partial', partialSrc, {
 const LOSS_COMBINE = kernel('loss_combine', combineSrc, {
   params: { parts: 'u32', scale: 'f32' }, buffers: { partials: 'read', y: 'read_write' },
 });
-const LOSS_BACKWARD = kernel('loss_backward', backwardSrc, {
+const LOSS_GRAD = kernel('loss_grad', gradSrc, {
   params: { n: 'u32', scale: 'f32' }, buffers: { pred: 'read', tgt: 'read', gy: 'read', dx: 'read_write' },
 });
 
@@ -85,7 +85,7 @@ function pointwiseLoss(op: string, kind: Kind, pred: Tensor, target: Tensor, red
     const grad = (sign: number): Tensor => {
       const dx = empty(pred.shape, op);
       rt.dispatch({
-        kernel: LOSS_BACKWARD,
+        kernel: LOSS_GRAD,
         constants: { KIND: kind, BROADCAST: reduction === 'none' ? 0 : 1 },
         params: { n, scale: sign * scale },
         buffers: { pred: pred.buffer, tgt: target.buffer, gy: gy.buffer, dx: dx.buffer },

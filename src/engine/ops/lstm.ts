@@ -7,13 +7,13 @@
 // Per layer:
 //   1. x·W_ihᵀ for every time step and both directions: ONE matmul, (B·T, I) × (D, I, 4H)ᵀ → (D, B·T, 4H).
 //   2. The recurrence: both directions in the same dispatch (direction = workgroup y). Kernels
-//      (kernels/lstm/lstm_forward*.wgsl) add W_hh·h_{t−1} and the biases to the projection, apply the gates and save the
+//      (kernels/lstm/lstm_tiled*.wgsl) add W_hh·h_{t−1} and the biases to the projection, apply the gates and save the
 //      activated gates (over the projection, in place), every cell state and the h each step started from.
 //      Rungs: 'naive' (one invocation per unit, one dispatch per step), 'tiled' (16 rows × 4 units × 4 gates per
 //      invocation, one dispatch per step) and 'looped' (the tiled kernel running all T steps in one dispatch: one
 //      workgroup per 16 rows of a direction holds every unit of them, with a storage barrier per step). At DAR's
 //      shape (B = 64, T = 8, I = 128, H = 64 × 2) looped measured about 5 % faster than tiled, naive 4-5× slower.
-//   3. Backward, BPTT in reverse processing order in gather form (kernels/lstm/lstm_backward*.wgsl, same rungs, tiles of
+//   3. Backward, BPTT in reverse processing order in gather form (kernels/lstm/lstm_grad_tiled*.wgsl, same rungs, tiles of
 //      16 rows × 16 units): per step the gate gradients dG, with dh_{t−1} = dG·W_hh gathered by each unit (no
 //      atomics); then every weight gradient over all steps at once as matmuls: dW_ih = dGᵀ·x, dW_hh = dGᵀ·h_prev,
 //      db = Σ dG, dx = Σ_d dG_d·W_ih,d.
@@ -29,10 +29,10 @@ import { zeros } from '../creation';
 import { matmul } from './matmul';
 import { sum } from './reduce';
 import { reshape, slice } from './shape';
-import forwardSrc from '../../../kernels/lstm/lstm_forward.wgsl';
-import forwardNaiveSrc from '../../../kernels/lstm/lstm_forward_naive.wgsl';
-import backwardSrc from '../../../kernels/lstm/lstm_backward.wgsl';
-import backwardNaiveSrc from '../../../kernels/lstm/lstm_backward_naive.wgsl';
+import forwardSrc from '../../../kernels/lstm/lstm_tiled.wgsl';
+import forwardNaiveSrc from '../../../kernels/lstm/lstm_naive.wgsl';
+import backwardSrc from '../../../kernels/lstm/lstm_grad_tiled.wgsl';
+import backwardNaiveSrc from '../../../kernels/lstm/lstm_grad_naive.wgsl';
 
 // Each rung of a direction keeps the same contract.
 const FORWARD_DECL: ContractDecl = {
@@ -43,10 +43,10 @@ const BACKWARD_DECL: ContractDecl = {
   params: { B: 'u32', T: 'u32', H: 'u32', D: 'u32', q0: 'u32', steps: 'u32', lOff: 'u32', half: 'u32', gsOff: 'u32' },
   buffers: { rec: 'read', gates: 'read', cs: 'read', gOut: 'read', gState: 'read', dG: 'read_write', dInit: 'read_write' },
 };
-const FORWARD = kernel('lstm_forward', forwardSrc, FORWARD_DECL);
-const FORWARD_NAIVE = kernel('lstm_forward_naive', forwardNaiveSrc, FORWARD_DECL);
-const BACKWARD = kernel('lstm_backward', backwardSrc, BACKWARD_DECL);
-const BACKWARD_NAIVE = kernel('lstm_backward_naive', backwardNaiveSrc, BACKWARD_DECL);
+const FORWARD = kernel('lstm_tiled', forwardSrc, FORWARD_DECL);
+const FORWARD_NAIVE = kernel('lstm_naive', forwardNaiveSrc, FORWARD_DECL);
+const BACKWARD = kernel('lstm_grad_tiled', backwardSrc, BACKWARD_DECL);
+const BACKWARD_NAIVE = kernel('lstm_grad_naive', backwardNaiveSrc, BACKWARD_DECL);
 
 /** The rungs of the recurrence kernels, slowest first (tests and benchmarks compare them). */
 export type LstmKernel = 'naive' | 'tiled' | 'looped';
@@ -122,7 +122,7 @@ interface Saved {
 
 /** lstm() under another op name (the LSTM module's errors name the module). */
 export function lstmOp(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmOptions = {}): LstmResult {
-  const { dims, bias, kind, h0, c0 } = validate(op, x, weights, opts);
+  const { dims, bias, rung, h0, c0 } = validate(op, x, weights, opts);
   const { B, T, H, L, D, half } = dims;
   const nOut = B * T * D * H;
   const rt = runtime();
@@ -146,7 +146,7 @@ export function lstmOp(op: string, x: Tensor, weights: readonly Tensor[], opts: 
       const cs = empty([D, B, T + 1, H], 'lstm');
       const hprev = empty([D, B * T, H], 'lstm');
       const out = l === L - 1 ? packed : empty([B, T, D * H], 'lstm');
-      recurrence(kind, dims, l, [rec, init, gates, cs, hprev, out, state]);
+      recurrence(rung, dims, l, [rec, init, gates, cs, hprev, out, state]);
       saved.push({ input, wIh, rec, gates, cs, hprev });
       input = out;
     }
@@ -170,7 +170,7 @@ export function lstmOp(op: string, x: Tensor, weights: readonly Tensor[], opts: 
       const s = saved[l];
       const needs = (k: number) => [0, 1].slice(0, D).some((d) => needW[(l * D + d) * per + k]);
       const dG = empty([D, B * T, 4 * H], 'lstm');
-      bptt(kind, dims, l, nOut, [s.rec, s.gates, s.cs, gOut, gy, dG, dInit]);
+      bptt(rung, dims, l, nOut, [s.rec, s.gates, s.cs, gOut, gy, dG, dInit]);
       const inL = s.input.shape[2];
       const put = (k: number, grads: Tensor[]) => grads.forEach((g, d) => (gW[(l * D + d) * per + k] = g));
       if (needs(0)) {
@@ -224,10 +224,10 @@ function validate(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmO
   for (const key of Object.keys(opts)) {
     check(OPTION_KEYS.includes(key), op, `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`);
   }
-  const { numLayers: L = 1, bidirectional = false, h0 = null, c0 = null, kernel: kind = 'looped' } = opts;
+  const { numLayers: L = 1, bidirectional = false, h0 = null, c0 = null, kernel: rung = 'looped' } = opts;
   check(Number.isInteger(L) && L >= 1, op, `numLayers must be a positive integer, got ${String(L)}`);
   check(typeof bidirectional === 'boolean', op, `bidirectional must be a boolean, got ${String(bidirectional)}`);
-  check(LSTM_KERNELS.includes(kind), op, `kernel must be one of ${LSTM_KERNELS.join(', ')}, got ${String(kind)}`);
+  check(LSTM_KERNELS.includes(rung), op, `kernel must be one of ${LSTM_KERNELS.join(', ')}, got ${String(rung)}`);
   check(Array.isArray(weights), op, 'weights must be an array of tensors (PyTorch flat order)');
   assertLive(op, x, ...weights, ...(h0 ? [h0] : []), ...(c0 ? [c0] : []));
   const D = bidirectional ? 2 : 1;
@@ -262,7 +262,7 @@ function validate(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmO
   }
   check(B * H <= MAX_ROWS_UNITS, op, `batch·hidden above ${MAX_ROWS_UNITS} is not supported`, [x.shape]);
   const dims: Dims = { B, T, H, L, D, half: L * D * B * H };
-  return { dims, bias, kind, h0, c0 };
+  return { dims, bias, rung, h0, c0 };
 }
 
 // ------------------------------------------------------------------------------------------------ kernels
@@ -288,15 +288,15 @@ const backConfig = (H: number): Record<string, number> =>
 
 /**
  * The forward recurrence of layer l, all T steps, both directions.
- * bufs: rec, init, gates (in: x·W_ihᵀ, out: activated), cs, hprev, out, state (see kernels/lstm/lstm_forward.wgsl).
+ * bufs: rec, init, gates (in: x·W_ihᵀ, out: activated), cs, hprev, out, state (see kernels/lstm/lstm_tiled.wgsl).
  */
-function recurrence(kind: LstmKernel, n: Dims, l: number, bufs: Tensor[]): void {
+function recurrence(rung: LstmKernel, n: Dims, l: number, bufs: Tensor[]): void {
   const { B, T, H, D, half } = n;
   const rt = runtime();
   const [rec, init, gates, cs, hprev, out, state] = bufs.map((t) => t.buffer);
   const buffers = { rec, init, gates, cs, hprev, out, state };
   const lOff = l * D * B * H;
-  if (kind === 'looped') {
+  if (rung === 'looped') {
     for (let s0 = 0; s0 < T; s0 += MAX_LOOP_STEPS) {
       const steps = Math.min(MAX_LOOP_STEPS, T - s0);
       rt.dispatch({
@@ -308,22 +308,22 @@ function recurrence(kind: LstmKernel, n: Dims, l: number, bufs: Tensor[]): void 
   }
   for (let s = 0; s < T; s++) {
     const params = { B, T, H, D, s0: s, steps: 1, lOff, half };
-    if (kind === 'naive') rt.dispatch({ kernel: FORWARD_NAIVE, params, buffers, groups: [Math.ceil((B * H) / 64), D] });
+    if (rung === 'naive') rt.dispatch({ kernel: FORWARD_NAIVE, params, buffers, groups: [Math.ceil((B * H) / 64), D] });
     else rt.dispatch({ kernel: FORWARD, constants: { WG: wgFor(H) }, params, buffers, groups: [Math.ceil(B / FWD_ROWS), D] });
   }
 }
 
 /**
  * Backpropagation through time for layer l: steps s = T−1 … 0, then dL/dh0 (q = s + 1 runs T … 0).
- * bufs: rec, gates, cs, gOut, gState (gy, whose [dh_N | dc_N] start at gsOff), dG, dInit (see lstm_backward.wgsl).
+ * bufs: rec, gates, cs, gOut, gState (gy, whose [dh_N | dc_N] start at gsOff), dG, dInit (see lstm_grad_tiled.wgsl).
  */
-function bptt(kind: LstmKernel, n: Dims, l: number, gsOff: number, bufs: Tensor[]): void {
+function bptt(rung: LstmKernel, n: Dims, l: number, gsOff: number, bufs: Tensor[]): void {
   const { B, T, H, D, half } = n;
   const rt = runtime();
   const [rec, gates, cs, gOut, gState, dG, dInit] = bufs.map((t) => t.buffer);
   const buffers = { rec, gates, cs, gOut, gState, dG, dInit };
   const lOff = l * D * B * H;
-  if (kind === 'looped') {
+  if (rung === 'looped') {
     for (let q0 = T; q0 >= 0; q0 -= MAX_LOOP_STEPS) {
       const steps = Math.min(MAX_LOOP_STEPS, q0 + 1);
       rt.dispatch({
@@ -335,7 +335,7 @@ function bptt(kind: LstmKernel, n: Dims, l: number, gsOff: number, bufs: Tensor[
   }
   for (let q = T; q >= 0; q--) {
     const params = { B, T, H, D, q0: q, steps: 1, lOff, half, gsOff };
-    if (kind === 'naive') rt.dispatch({ kernel: BACKWARD_NAIVE, params, buffers, groups: [Math.ceil((B * H) / 64), D] });
+    if (rung === 'naive') rt.dispatch({ kernel: BACKWARD_NAIVE, params, buffers, groups: [Math.ceil((B * H) / 64), D] });
     else rt.dispatch({ kernel: BACKWARD, constants: backConfig(H), params, buffers, groups: [Math.ceil(B / BWD_ROWS), D] });
   }
 }

@@ -16,8 +16,8 @@ import concatSrc from '../../../kernels/shape/concat.wgsl';
 import concatVec4Src from '../../../kernels/shape/concat_vec4.wgsl';
 import gatherRowsSrc from '../../../kernels/shape/gather_rows.wgsl';
 import gatherRowsVec4Src from '../../../kernels/shape/gather_rows_vec4.wgsl';
-import gatherRowsBackwardSrc from '../../../kernels/shape/gather_rows_backward.wgsl';
-import gatherRowsBackwardVec4Src from '../../../kernels/shape/gather_rows_backward_vec4.wgsl';
+import gatherRowsGradSrc from '../../../kernels/shape/gather_rows_grad.wgsl';
+import gatherRowsGradVec4Src from '../../../kernels/shape/gather_rows_grad_vec4.wgsl';
 
 const PERMUTE = kernel('permute', permuteSrc, {
   params: { n: 'u32', chunks: 'u32', shape: 'array<vec4<u32>, 2>', stride: 'array<vec4<u32>, 2>' },
@@ -37,8 +37,8 @@ const CONCAT = kernel('concat', concatSrc, CONCAT_DECL);
 const CONCAT_VEC4 = kernel('concat_vec4', concatVec4Src, CONCAT_DECL);
 const GATHER_ROWS = kernel('gather_rows', gatherRowsSrc, GATHER_DECL);
 const GATHER_ROWS_VEC4 = kernel('gather_rows_vec4', gatherRowsVec4Src, GATHER_DECL);
-const GATHER_ROWS_BACKWARD = kernel('gather_rows_backward', gatherRowsBackwardSrc, GATHER_BACKWARD_DECL);
-const GATHER_ROWS_BACKWARD_VEC4 = kernel('gather_rows_backward_vec4', gatherRowsBackwardVec4Src, GATHER_BACKWARD_DECL);
+const GATHER_ROWS_GRAD = kernel('gather_rows_grad', gatherRowsGradSrc, GATHER_BACKWARD_DECL);
+const GATHER_ROWS_GRAD_VEC4 = kernel('gather_rows_grad_vec4', gatherRowsGradVec4Src, GATHER_BACKWARD_DECL);
 
 /** The largest rank permute's kernel handles (after merging axes that move together). */
 export const MAX_PERMUTE_RANK = 6;
@@ -356,7 +356,7 @@ function gatherRowsBackward(gy: Tensor, idx: Uint32Array, V: number, D: number):
   const q = vec ? 4 : 1;
   const planBuf = rt.upload(rowPlan(idx, V));
   rt.dispatch({
-    kernel: vec ? GATHER_ROWS_BACKWARD_VEC4 : GATHER_ROWS_BACKWARD,
+    kernel: vec ? GATHER_ROWS_GRAD_VEC4 : GATHER_ROWS_GRAD,
     params: { n: dt.size / q, d: D / q, v: V },
     buffers: { plan: planBuf, gy: gy.buffer, dtable: dt.buffer },
     groups: grid1d(dt.size / q, 64),

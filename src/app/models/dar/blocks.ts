@@ -9,7 +9,7 @@ import { clubUpperBound } from '../../../engine/ops/club';
 import { Linear, linear, Module, type Sequential } from '../../../engine/nn/module';
 import { Conv1d } from '../../../engine/nn/conv1d';
 import { LayerNorm } from '../../../engine/nn/transformer';
-import { deriveSeed } from '../../../engine/nn/attention';
+import { deriveSeed } from '../../../engine/seed';
 import type { ClubEstimator } from '../../../engine/nn/club';
 import { ModuleDict } from '../../../engine/nn/grouped';
 

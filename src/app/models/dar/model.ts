@@ -30,7 +30,6 @@
 //   head.fc1/fc2, boot_head.fc1/fc2     Linear 9d → h → 1 and 3d → h → 1, ReLU
 //   club.<m>.*   ClubEstimator per modality (not in mainParameters())
 
-import { check } from '../../../engine/errors';
 import { zeros } from '../../../engine/creation';
 import { noGrad, tidy, Tensor } from '../../../engine/tensor';
 import { add, mul, mulScalar, neg, sigmoid, sub } from '../../../engine/ops/elementwise';
@@ -39,7 +38,7 @@ import { concat, gatherRows, permute, reshape, slice, stack } from '../../../eng
 import { mseLoss } from '../../../engine/ops/loss';
 import { infoNCE } from '../../../engine/ops/infonce';
 import { Module, parameter } from '../../../engine/nn/module';
-import { deriveSeed } from '../../../engine/nn/attention';
+import { deriveSeed } from '../../../engine/seed';
 import { ClubEstimator } from '../../../engine/nn/club';
 import { Adam } from '../../../engine/optim/adam';
 import type { Optimizer } from '../../../engine/optim/optimizer';
@@ -71,7 +70,7 @@ interface CorruptedPath {
 }
 
 export class DAR extends Module implements SentimentModel {
-  readonly kind = 'DAR';
+  readonly kind = 'dar';
   readonly config: DarConfig;
   /** The learned [UNK] feature vector for dropped text tokens (d_l); null unless textUnk is 'learned'. */
   readonly text_unk: Tensor | null;

@@ -19,7 +19,7 @@ import { matmul } from '../../../engine/ops/matmul';
 import { concat, gatherRows, reshape } from '../../../engine/ops/shape';
 import { Linear, Module } from '../../../engine/nn/module';
 import { Conv1d } from '../../../engine/nn/conv1d';
-import { deriveSeed } from '../../../engine/nn/attention';
+import { deriveSeed } from '../../../engine/seed';
 import { MLP } from '../../../engine/nn/grouped';
 
 /** Dec^u_m: (B, t, 2d) → (B, T_m, d_m), see the top of this file. */

@@ -31,7 +31,6 @@
 // read-back, no tape); expertUsage() reads them back as plain numbers, resetUsage() clears them. losses() does not
 // count (it is the training and validation forward).
 
-import { check } from '../../../engine/errors';
 import { zeros } from '../../../engine/creation';
 import { accumulateInto } from '../../../engine/autograd';
 import { noGrad, tidy, Tensor } from '../../../engine/tensor';
@@ -43,7 +42,7 @@ import { matmul } from '../../../engine/ops/matmul';
 import { mseLoss } from '../../../engine/ops/loss';
 import { infoNCE } from '../../../engine/ops/infonce';
 import { Module, parameter } from '../../../engine/nn/module';
-import { deriveSeed } from '../../../engine/nn/attention';
+import { deriveSeed } from '../../../engine/seed';
 import { checkModalityInputs, checkTrainingBatch } from '../inputs';
 import type { LossTerms, ModalityInputs, SentimentModel, TrainingBatch } from '../types';
 import { type DerlConfig, validateDerlConfig } from './config';

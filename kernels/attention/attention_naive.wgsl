@@ -1,4 +1,4 @@
-// attention_fwd_naive: fused scaled dot-product attention forward, scalar loads (any head size Dh), one invocation per
+// attention_naive: fused scaled dot-product attention forward, scalar loads (any head size Dh), one invocation per
 // query row (b, h, i) and chunk of output dims:
 //   s_j  = scale · q_i · k_j                      for every kept key j (key-padding mask, MASKED = 1)
 //   o_i  = Σ_j exp(s_j − m) · v_j / Σ_j exp(s_j − m),   m = max_j s_j   (online: one pass over the keys, rescaling
@@ -6,7 +6,7 @@
 //   lse_i = m + log Σ_j exp(s_j − m)             saved for the backward, which recomputes P from it
 // A row whose keys are all masked has no softmax: it writes o_i = 0 and lse_i = 0 (the backward masks P there too).
 // Scores are recomputed per chunk of CH output dims (only when Dh > 64: the accumulator is CH floats of registers).
-// The obviously-right version of attention_fwd_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
+// The obviously-right version of attention_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
 // other head size: one row per invocation, plain loops.
 //
 // Layout: every tensor is addressed through element strides (b, h, t) with the Dh axis contiguous, so the same

@@ -1,7 +1,7 @@
-// attention_dkv_tiled: fused attention backward for the keys and values (the maths, masking and layout of
-// attention_dkv_naive.wgsl) for Dh = 4·DH4 ≤ 64, one invocation per (b, h) and tile of 4 key rows, held in registers
-// (see attention_fwd_tiled.wgsl for why tiles of 4 and straight-line rows):
-//   for each query i:  load q_i and go_i once (and lse_i, D_i from attention_dq_tiled), then for each of the 4 keys
+// attention_grad_kv_tiled: fused attention backward for the keys and values (the maths, masking and layout of
+// attention_grad_kv_naive.wgsl) for Dh = 4·DH4 ≤ 64, one invocation per (b, h) and tile of 4 key rows, held in registers
+// (see attention_tiled.wgsl for why tiles of 4 and straight-line rows):
+//   for each query i:  load q_i and go_i once (and lse_i, D_i from attention_grad_q_tiled), then for each of the 4 keys
 //     P = exp(scale · q_i·k_j − lse_i), 0 for a masked key;   dS = P · (go_i·v_j − D_i)
 //     dk_j += dS · q_i;   dv_j += P · go_i
 //   dk_j = scale · (that sum)

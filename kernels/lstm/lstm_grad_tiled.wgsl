@@ -1,4 +1,4 @@
-// lstm_backward: steps of backpropagation through time for one LSTM layer, both directions at once, register tiles.
+// lstm_grad_tiled: steps of backpropagation through time for one LSTM layer, both directions at once, register tiles.
 //
 // Steps run in reverse processing order. With q = s + 1 (so q runs T, T−1, …, 0), for direction d, row b, unit j:
 //   dh = dL/dout[b,t, d·H+j] + (q = T ? dL/dh_N : Σ_m W_hh[d, m, j] · dG[d,b,t_next, m])   (t_next: step s+1's time)
@@ -9,7 +9,7 @@
 // step 0 is dL/dc0. Nothing is atomic: each invocation gathers the 4H gate gradients of its rows (a small matmul,
 // dh_prev = dG·W_hh) and writes only its own units.
 //
-// Tiles (differing from lstm_backward_naive's one invocation per unit; docs/decisions/lstm.md): one workgroup per 16
+// Tiles (differing from lstm_grad_naive's one invocation per unit; docs/decisions/lstm.md): one workgroup per 16
 // rows of one direction, holding every unit of them; each invocation takes blocks of RB rows × 16 units (per m of
 // the hot loop: RB loads of dG and 16 of W_hh for 16·RB multiply-adds, as in matmul_tiled.wgsl; 16 rows × 4 units
 // measured the same), then runs the per-unit update on 4 units at a time.
@@ -61,7 +61,7 @@ fn dInitAt(o: vec4<u32>) -> vec4<f32> { return vec4<f32>(dInit[o.x], dInit[o.y],
 fn putDG(o: vec4<u32>, v: vec4<f32>) { dG[o.x] = v.x; dG[o.y] = v.y; dG[o.z] = v.z; dG[o.w] = v.w; }
 fn putDInit(o: vec4<u32>, v: vec4<f32>) { dInit[o.x] = v.x; dInit[o.y] = v.y; dInit[o.z] = v.z; dInit[o.w] = v.w; }
 
-// Units past H are clamped to H−1 (as in lstm_forward.wgsl): within one step() call they compute the same values as
+// Units past H are clamped to H−1 (as in lstm_tiled.wgsl): within one step() call they compute the same values as
 // unit H−1 from the same loads, so the stores are unconditional and a duplicate rewrites the same value. But step()
 // updates the carried dc in place, so it must never run twice for the same unit or row: rows past B (clamped for the
 // loads of the hot loop) and groups of 4 units wholly past H are skipped.

@@ -1,11 +1,11 @@
-// attention_dkv_naive: fused attention backward for the keys and values, scalar loads (any Dh), one invocation per key
+// attention_grad_kv_naive: fused attention backward for the keys and values, scalar loads (any Dh), one invocation per key
 // row (b, h, j) and chunk of dims, in gather form (a loop over the queries; no atomics):
 //   P_ij  = exp(scale · q_i · k_j − lse_i)                 (recomputed from the forward's lse)
-//   dS_ij = P_ij · (go_i · v_j − D_i)                      (D from attention_dq_naive, which runs first)
+//   dS_ij = P_ij · (go_i · v_j − D_i)                      (D from attention_grad_q_naive, which runs first)
 //   dk_j  = scale · Σ_i dS_ij q_i,   dv_j = Σ_i P_ij go_i
 // A masked key takes no part in any softmax: dk_j = dv_j = 0.
-// Strides and layout as in attention_fwd_naive.wgsl: q and go share the q strides; k, v, dk and dv the k strides.
-// The obviously-right version of attention_dkv_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
+// Strides and layout as in attention_naive.wgsl: q and go share the q strides; k, v, dk and dv the k strides.
+// The obviously-right version of attention_grad_kv_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
 // other head size: one row per invocation, plain loops.
 //
 // bindings: 0 uniform Params (rows = B·H·Tk here)   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)

@@ -1,4 +1,4 @@
-// gather_rows_backward_vec4: gather_rows_backward.wgsl with vec4 elements, used when D is a multiple of 4 (the host
+// gather_rows_grad_vec4: gather_rows_grad.wgsl with vec4 elements, used when D is a multiple of 4 (the host
 // passes D / 4).
 //
 // bindings: 0 uniform { n: u32 (= V·D/4), d: u32 (= D/4), v: u32 (= V) }   1 plan: array<u32> (V + 1 + N)

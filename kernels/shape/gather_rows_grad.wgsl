@@ -1,4 +1,4 @@
-// gather_rows_backward: dtable[v, :] = Σ gy[k, :] over the positions k with idx[k] = v.
+// gather_rows_grad: dtable[v, :] = Σ gy[k, :] over the positions k with idx[k] = v.
 //
 // Gather form, because WGSL has no float atomics: the host sorts the positions by index (a counting sort on the
 // CPU) into `plan` = [start[0..V], pos[0..N)], where pos[start[v] .. start[v+1]) are the positions that read row v.
@@ -7,7 +7,7 @@
 //
 // bindings: 0 uniform { n: u32 (= V·D), d: u32, v: u32 (= V) }   1 plan: array<u32> (V + 1 + N)
 //           2 gy: array<f32> (N, D)   3 dtable: array<f32> (V, D)
-// dispatch: grid1d(n, 64) workgroups of 64. gather_rows_backward_vec4.wgsl is the same with vec4 elements.
+// dispatch: grid1d(n, 64) workgroups of 64. gather_rows_grad_vec4.wgsl is the same with vec4 elements.
 
 struct Params { n: u32, d: u32, v: u32 }
 @group(0) @binding(0) var<uniform> p: Params;

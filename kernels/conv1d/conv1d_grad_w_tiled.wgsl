@@ -1,9 +1,9 @@
-// conv1d_wgrad: dL/dweight (and dL/dbias) of a 1-D convolution in gather form, as partial sums over chunks of the
+// conv1d_grad_w_tiled: dL/dweight (and dL/dbias) of a 1-D convolution in gather form, as partial sums over chunks of the
 // B·Tout outputs (WGSL has no float atomics, and one serial loop over all 64·500 outputs would leave the machine idle):
 //   part[z, c, j] = Σ_{n in chunk z} gy[b, c, t] · col(n, j),   n = b·Tout + t
 //   col(n, j) = x[b, g·CinG + r, t·stride + k·dil − padLeft] (zero outside [0, T)),  j = r·K + k < J = CinG·K
 //   col(n, J) = 1 when hasBias: column J of each row collects dL/dbias[c].
-// With one chunk and no bias column, part is dL/dweight itself; otherwise conv1d_wgrad_combine adds the chunks up.
+// With one chunk and no bias column, part is dL/dweight itself; otherwise conv1d_grad_w_combine adds the chunks up.
 //
 // Each invocation computes ROWS output channels (one group) × 16 columns j. Per output n it loads ROWS values of gy
 // and 16 of x and does ROWS·16 fma (the accumulators are named, not an array: see conv1d_tiled.wgsl). Rows past the

@@ -1,4 +1,4 @@
-// conv1d_wgrad_combine: adds up conv1d_wgrad's Z partial sums and splits off the bias column:
+// conv1d_grad_w_combine: adds up conv1d_grad_w_tiled's Z partial sums and splits off the bias column:
 //   dw[c, j] = Σ_z part[z, c, j]  (j < J)        db[c] = Σ_z part[z, c, J]  (when hasBias)
 // One invocation per element of part's (Cout, J1) plane, a serial loop over the Z chunks (Z is small).
 //

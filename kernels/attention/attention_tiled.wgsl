@@ -1,9 +1,9 @@
-// attention_fwd_tiled: fused attention forward (the maths, masking and layout of attention_fwd_naive.wgsl) for head
+// attention_tiled: fused attention forward (the maths, masking and layout of attention_naive.wgsl) for head
 // sizes Dh = 4·DH4 ≤ 64, one invocation per (b, h) and tile of 4 query rows, all held in registers:
 //   for each kept key j:   load k_j and v_j once, then for each of the 4 queries
 //     s = scale · q·k_j;  m' = max(m, s);  l = l·e^(m − m') + e^(s − m');  acc = acc·e^(m − m') + e^(s − m')·v_j
 //   o = acc / l,  lse = m + log l   (a query with no kept key: o = 0, lse = 0)
-// Differs from attention_fwd_naive by tiles of 4 query rows: each k_j and v_j load serves 4 queries, not 1, which
+// Differs from attention_naive by tiles of 4 query rows: each k_j and v_j load serves 4 queries, not 1, which
 // measured 4-10× faster (docs/decisions/attention.md). Rows are straight-line code on structs, never arrays indexed in
 // loops (SwiftShader keeps those in memory). Blocks past Dh (NB, DH4 are override constants) fold away at pipeline
 // creation.

@@ -1,4 +1,4 @@
-// lstm_forward: steps of one LSTM layer's recurrence, both directions at once, on register tiles.
+// lstm_tiled: steps of one LSTM layer's recurrence, both directions at once, on register tiles.
 //
 // For direction d at processing step s (time t = s forward, T−1−s reverse), row b and hidden unit j:
 //   a_q = gates[d,b,t, q·H+j] + b_ih[d, q·H+j] + b_hh[d, q·H+j] + Σ_k W_hh[d, q·H+j, k] · h_prev[b, k]   (q = i, f, g, o)
@@ -6,7 +6,7 @@
 // where `gates` holds x·W_ihᵀ on entry (one matmul over all steps) and the activated i, f, g, o on exit, for the
 // backward pass. h_prev and c_prev are h0 and c0 at s = 0.
 //
-// Differs from lstm_forward_naive (one invocation per unit) by register tiles: one workgroup owns 16 batch rows of one
+// Differs from lstm_naive (one invocation per unit) by register tiles: one workgroup owns 16 batch rows of one
 // direction and every hidden unit of them; each invocation computes blocks of 16 rows × 4 units × 4 gates (256
 // accumulators, as in matmul_tiled.wgsl) per step, so one k step costs 16 loads of h and 16 of W_hh for 256
 // multiply-adds; 4-5× faster than naive at DAR's shape (docs/decisions/lstm.md). A dispatch runs `steps` steps from

@@ -1,4 +1,4 @@
-// club_backward: gradients of a CLUB loss to mu, logvar and y, elementwise (one invocation per element of the
+// club_grad: gradients of a CLUB loss to mu, logvar and y, elementwise (one invocation per element of the
 // (N, cols) view), g = gy[0] · scale with scale = 1/(N·T).
 //
 // MODE 0, log-likelihood, r = μ − y:   dμ = −2 r e^{−lv} g    dy = 2 r e^{−lv} g    dlv = (r² e^{−lv} − 1) g

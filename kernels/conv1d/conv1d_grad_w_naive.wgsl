@@ -1,4 +1,4 @@
-// conv1d_naive_dw: the slow, obviously right dL/dweight, in gather form. One invocation computes one weight's
+// conv1d_grad_w_naive: the slow, obviously right dL/dweight, in gather form. One invocation computes one weight's
 // gradient with a serial loop over every output that used it:
 //   dw[co, ci, k] = Σ_b Σ_to gy[b, co, to] · x[b, g·CinG + ci, to·stride + k·dil − padLeft]   (zero in the padding)
 //

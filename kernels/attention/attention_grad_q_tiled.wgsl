@@ -1,7 +1,7 @@
-// attention_dq_tiled: fused attention backward for the queries (the maths, masking and layout of
-// attention_dq_naive.wgsl) for Dh = 4·DH4 ≤ 64, one invocation per (b, h) and tile of 4 query rows, held in
-// registers (see attention_fwd_tiled.wgsl for why tiles of 4 and straight-line rows):
-//   D_i  = go_i · o_i  (saved in dsum for attention_dkv_tiled)
+// attention_grad_q_tiled: fused attention backward for the queries (the maths, masking and layout of
+// attention_grad_q_naive.wgsl) for Dh = 4·DH4 ≤ 64, one invocation per (b, h) and tile of 4 query rows, held in
+// registers (see attention_tiled.wgsl for why tiles of 4 and straight-line rows):
+//   D_i  = go_i · o_i  (saved in dsum for attention_grad_kv_tiled)
 //   for each kept key j:  load k_j and v_j once, then for each of the 4 queries
 //     dS = exp(scale · q_i·k_j − lse_i) · (go_i·v_j − D_i);   acc_i += dS · k_j
 //   dq_i = scale · acc_i

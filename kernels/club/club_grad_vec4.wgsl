@@ -1,4 +1,4 @@
-// club_backward_vec4: club_backward.wgsl four elements at a time, for cols = T·D divisible by 4; the same formulas
+// club_grad_vec4: club_grad.wgsl four elements at a time, for cols = T·D divisible by 4; the same formulas
 // (see there), with vec4 loads and stores from array<vec4<f32>> bindings.
 //
 // bindings: 0 uniform { total, cols: u32, scale: f32 }   1 mu   2 logvar   3 y  (each total floats)

@@ -1,5 +1,5 @@
-// club_forward_vec4: club_forward.wgsl with four adjacent columns per invocation, for cols = T·D divisible by 4 (DAR's
-// 8·128). The maths, modes and outputs are club_forward.wgsl's, element for element (the partials come out
+// club_vec4: club.wgsl with four adjacent columns per invocation, for cols = T·D divisible by 4 (DAR's
+// 8·128). The maths, modes and outputs are club.wgsl's, element for element (the partials come out
 // bit-identical); only the loads are vec4s from array<vec4<f32>> bindings, which measured 1.7-1.9× faster on
 // SwiftShader than four scalar invocations (N = 64 and 512, T = 8, D = 128).
 //

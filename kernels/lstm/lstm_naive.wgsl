@@ -1,8 +1,8 @@
-// lstm_forward_naive: the plain version of lstm_forward.wgsl, kept beside it as the obviously-right reference rung.
+// lstm_naive: the plain version of lstm_tiled.wgsl, kept beside it as the obviously-right reference rung.
 // One invocation per (direction, row, hidden unit) runs ONE processing step s = s0 (one dispatch per step):
 //   a_q = gates[d,b,t, q·H+j] + b_ih + b_hh + Σ_k W_hh[d, q·H+j, k] · h_prev[b, k]   (q = i, f, g, o; t = s or T−1−s)
 //   i, f, o = σ(a), g = tanh(a);  c = f·c_prev + i·g;  h = o·tanh(c)    (h_prev, c_prev = h0, c0 at s = 0)
-// Same bindings, buffer layouts and uniforms as lstm_forward.wgsl (see there); `steps` is ignored.
+// Same bindings, buffer layouts and uniforms as lstm_tiled.wgsl (see there); `steps` is ignored.
 //
 // bindings: 0 uniform Params   1 rec   2 init   3 gates   4 cs   5 hprev   6 out   7 state
 // dispatch: (ceil(B·H/64), D) workgroups of 64.
@@ -24,7 +24,7 @@ fn sigmoid(x: f32) -> f32 {
   return 1.0 / (1.0 + exp(-x));
 }
 
-// tanh without the builtin (see lstm_forward.wgsl).
+// tanh without the builtin (see lstm_tiled.wgsl).
 fn tanhf(x: f32) -> f32 {
   if (abs(x) < 0.3) {
     let x2 = x * x;

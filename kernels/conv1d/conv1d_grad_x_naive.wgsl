@@ -1,4 +1,4 @@
-// conv1d_naive_dx: the slow, obviously right dL/dx, in gather form. One invocation computes one element of dx by
+// conv1d_grad_x_naive: the slow, obviously right dL/dx, in gather form. One invocation computes one element of dx by
 // visiting every tap that read it: x[b, ci, t] was read by output step to through tap k of output channel co when
 // to·stride + k·dil − padLeft = t.
 //   dx[b, ci, t] = Σ_{co in ci's group} Σ_{k < K, such to exists} w[co, ci % CinG, k] · gy[b, co, to]

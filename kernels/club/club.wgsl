@@ -1,4 +1,4 @@
-// club_forward: per-column partial sums of the CLUB losses. mu, logvar and y are (N, T, D) viewed as (N, cols) with
+// club: per-column partial sums of the CLUB losses. mu, logvar and y are (N, T, D) viewed as (N, cols) with
 // cols = T·D; one invocation owns column c = (t, d) and loops over the N samples (no barriers, no N×N×D tensor).
 //
 // MODE 0, the estimator's log-likelihood:   part[c] = Σ_i [ −(μ_i − y_i)² · exp(−logvar_i) − logvar_i ]

@@ -1,4 +1,4 @@
-// loss_backward: dx[i] = scale · g_i · f'(pred[i] − tgt[i]), with f'(d) = 2d (KIND 0, mse) or sign(d) (KIND 1,
+// loss_grad: dx[i] = scale · g_i · f'(pred[i] − tgt[i]), with f'(d) = 2d (KIND 0, mse) or sign(d) (KIND 1,
 // l1; 0 at d = 0). g_i = gy[i] for 'none', or the single gy[0] for 'mean' and 'sum' (BROADCAST 1). The host passes
 // scale = ±1/n ('mean') or ±1: + for d/dpred, − for d/dtarget.
 //

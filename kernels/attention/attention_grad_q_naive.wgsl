@@ -1,12 +1,12 @@
-// attention_dq_naive: fused attention backward for the queries, scalar loads (any Dh), one invocation per query row
+// attention_grad_q_naive: fused attention backward for the queries, scalar loads (any Dh), one invocation per query row
 // (b, h, i) and chunk of dims, in gather form (each dq element is written by one invocation; no atomics):
-//   D_i   = Σ_d go_i · o_i                                 (= Σ_j P_ij dP_ij; also saved for attention_dkv_naive)
+//   D_i   = Σ_d go_i · o_i                                 (= Σ_j P_ij dP_ij; also saved for attention_grad_kv_naive)
 //   P_ij  = exp(scale · q_i · k_j − lse_i), 0 for a masked key     (recomputed from the forward's lse)
 //   dS_ij = P_ij · (go_i · v_j − D_i)
 //   dq_i  = scale · Σ_j dS_ij k_j
 // A fully masked row has every P_ij = 0, so dq_i = 0 (and D_i = 0, since its o_i = 0).
-// Strides and layout as in attention_fwd_naive.wgsl: q, o, go and dq share the q strides, k and v the k strides.
-// The obviously-right version of attention_dq_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
+// Strides and layout as in attention_naive.wgsl: q, o, go and dq share the q strides, k and v the k strides.
+// The obviously-right version of attention_grad_q_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
 // other head size: one row per invocation, plain loops.
 //
 // bindings: 0 uniform Params   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)   5 o   6 lse (B·H·Tq)

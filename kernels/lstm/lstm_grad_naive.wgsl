@@ -1,6 +1,6 @@
-// lstm_backward_naive: the plain version of lstm_backward.wgsl, kept beside it as the obviously-right reference rung.
+// lstm_grad_naive: the plain version of lstm_grad_tiled.wgsl, kept beside it as the obviously-right reference rung.
 // One invocation per (direction, row, hidden unit) runs ONE backward step q = q0 = s + 1 (one dispatch per step, q
-// from T down to 0); the maths, bindings, buffer layouts and uniforms are those of lstm_backward.wgsl (see there).
+// from T down to 0); the maths, bindings, buffer layouts and uniforms are those of lstm_grad_tiled.wgsl (see there).
 //
 // bindings: 0 uniform Params   1 rec   2 gates   3 cs   4 gOut   5 gState   6 dG   7 dInit
 // dispatch: (ceil(B·H/64), D) workgroups of 64.
@@ -19,7 +19,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> dG: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dInit: array<f32>;
 
-// tanh without the builtin (see lstm_forward.wgsl).
+// tanh without the builtin (see lstm_tiled.wgsl).
 fn tanhf(x: f32) -> f32 {
   if (abs(x) < 0.3) {
     let x2 = x * x;

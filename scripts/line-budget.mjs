@@ -1,0 +1,73 @@
+// The engine's line budget (as tinygrad keeps one): `npm test` fails when the engine grows past it, so growth is a
+// decision (raise the number here, in the same commit, and say why) rather than drift.
+//
+// What counts: code lines (not blank, not only a comment; comments teach and are free) of
+//   - the engine's TypeScript, src/engine/**/*.ts, without the float64 references (*.reference.ts: test oracles,
+//     kept as plain as possible on purpose) and declaration files (*.d.ts);
+//   - its kernels, kernels/**/*.wgsl (the shared includes in kernels/common/ too).
+//
+//   node scripts/line-budget.mjs   → one line per part and the total; exit 1 above a budget
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** About 5 % above the counts of December 2026 (TypeScript 5,037, WGSL 3,489 code lines), room for one op family. */
+export const BUDGETS = { typescript: 5300, wgsl: 3650 };
+
+function files(dir, keep) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return files(p, keep);
+    return keep(e.name) ? [p] : [];
+  });
+}
+
+/** Lines that are not blank and not only a comment (`//`, or inside / opening / closing a block comment). */
+export function codeLines(text) {
+  let inBlock = false;
+  let n = 0;
+  for (const raw of text.split('\n')) {
+    let line = raw.trim();
+    if (inBlock) {
+      const end = line.indexOf('*/');
+      if (end < 0) continue;
+      inBlock = false;
+      line = line.slice(end + 2).trim();
+    }
+    if (line.startsWith('/*')) {
+      const end = line.indexOf('*/', 2);
+      if (end < 0) {
+        inBlock = true;
+        continue;
+      }
+      line = line.slice(end + 2).trim();
+    }
+    if (line && !line.startsWith('//')) n++;
+  }
+  return n;
+}
+
+/** The engine's code lines, by part. */
+export function countEngine(root) {
+  const count = (list) => list.reduce((sum, f) => sum + codeLines(fs.readFileSync(f, 'utf8')), 0);
+  const ts = files(path.join(root, 'src/engine'), (n) => n.endsWith('.ts') && !n.endsWith('.reference.ts') && !n.endsWith('.d.ts'));
+  const wgsl = files(path.join(root, 'kernels'), (n) => n.endsWith('.wgsl'));
+  return { typescript: count(ts), wgsl: count(wgsl) };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const counts = countEngine(root);
+  let over = false;
+  for (const [part, n] of Object.entries(counts)) {
+    const budget = BUDGETS[part];
+    over ||= n > budget;
+    console.log(`engine ${part}: ${n} code lines (budget ${budget})${n > budget ? '  OVER BUDGET' : ''}`);
+  }
+  console.log(`engine total: ${counts.typescript + counts.wgsl} code lines`);
+  if (over) {
+    console.error('line budget exceeded: shorten the code, or raise BUDGETS in scripts/line-budget.mjs and say why');
+    process.exit(1);
+  }
+}
