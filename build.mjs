@@ -107,12 +107,30 @@ const engineExternal = {
 };
 
 export async function buildLibrary(outdir = path.join(root, 'dist'), libraries = LIBRARIES) {
-  await Promise.all(
+  const results = await Promise.all(
     Object.entries(libraries).map(([name, entry]) =>
       build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), sourcemap: true,
-        plugins: name === 'webgrad' ? [] : [engineExternal] }),
+        metafile: true, plugins: name === 'webgrad' ? [] : [engineExternal] }),
     ),
   );
+  const names = Object.keys(libraries);
+  const engine = results[names.indexOf('webgrad')];
+  if (engine) checkEngineImports(outdir, names.filter((n) => n !== 'webgrad'), Object.values(engine.metafile.outputs).flatMap((o) => o.exports));
+}
+
+/**
+ * esbuild does not check names imported from an external file, so an engine name the application imports but the
+ * engine's entry does not export would only fail in the user's bundler. Checked here instead.
+ */
+function checkEngineImports(outdir, bundles, engineExports) {
+  const exported = new Set(engineExports);
+  for (const name of bundles) {
+    const text = fs.readFileSync(path.join(outdir, `${name}.js`), 'utf8');
+    const imported = [...text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"\.\/webgrad\.js"/g)]
+      .flatMap((m) => m[1].split(',').map((s) => s.trim().split(/\s+as\s+/)[0]));
+    const missing = [...new Set(imported.filter((n) => n && !exported.has(n)))];
+    if (missing.length) throw new Error(`dist/${name}.js imports ${missing.join(', ')} from the engine, which src/engine/index.ts does not export`);
+  }
 }
 
 export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS) {

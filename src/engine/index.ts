@@ -8,7 +8,8 @@ export { Runtime, DeviceLostError, DEFAULT_POOL_BYTES, kernel, f32bits, grid1d, 
 export { formatProfile, type Profile, type KernelProfile, type ProfileOptions } from './profile';
 export { Tensor, tidy, tidyAsync, dispose, noGrad, isGradEnabled, record, empty, sameShape, shapeSize } from './tensor';
 export { tensor, zeros, ones, full, rand, randn, fillInto } from './creation';
-export { manualSeed, nextSeed, deriveSeed } from './seed';
+// All of seed.ts: the models' bundle (dist/webgrad-models.js) imports its mixers from the engine's bundle.
+export * from './seed';
 export { accumulateInto } from './autograd';
 export * from './ops/elementwise';
 export * from './ops/reduce';
