@@ -19,7 +19,7 @@ export const OPS: OpTable = {
     const c0t = c0 ? inputs[k++] : null;
     // attrs.stateIn = 'options' passes h0/c0 the old way, inside the options, which must be refused.
     const opts: any = { numLayers, bidirectional, ...(kernel ? { kernel } : {}) };
-    const state = { h0: h0t, c0: c0t };
+    const state = { ...(h0t ? { h0: h0t } : {}), ...(c0t ? { c0: c0t } : {}) };
     const r = attrs?.stateIn === 'options' ? w.lstm(x, inputs.slice(k), { ...opts, ...state }) : w.lstm(x, inputs.slice(k), opts, state);
     if (use === 'output') return r.output;
     return w.concat([w.flatten(r.output), w.flatten(r.h), w.flatten(r.c)], 0);
@@ -66,7 +66,7 @@ export const OPS: OpTable = {
     lastModule = m;
     const state = { h0: inputs[1], c0: inputs[2] };
     const a = m.forward(inputs[0], state);
-    const b = w.lstm(inputs[0], m.flatWeights(), options, state);
+    const b = w.lstm(inputs[0], m.flatWeights(), { numLayers: m.numLayers, bidirectional: m.bidirectional }, state);
     return w.concat([a.output, a.h, a.c, b.output, b.h, b.c].map((t) => w.flatten(t)), 0);
   },
 
