@@ -11,7 +11,7 @@
 
 import { CheckpointError, entryToFloat32, parseSafetensors, writeSafetensors, type F32Tensor } from '../../engine/io/safetensors';
 import type { Tensor } from '../../engine/tensor';
-import { isOptimizerKey } from './checkpoint';
+import { isOptimizerKey } from './checkpoint-keys';
 
 export const MODEL_FORMAT = 'webgrad-model/1';
 
