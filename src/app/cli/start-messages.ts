@@ -31,6 +31,8 @@ export type StartMessage =
   | { kind: 'expect'; expected: ExpectedCheckpoint }
   | ({ kind: 'progress' } & OfSeed & TrainProgress)
   | ({ kind: 'epoch' } & OfSeed & EpochSummary)
+  /** Kernels of the first training step compiled so far, of `total` (before that step; none once all are cached). */
+  | ({ kind: 'compiling'; seed: number; done: number; total: number } & OfSeed)
   | ({ kind: 'evaluating'; seed: number; rates: number; testN: number; trainSeconds: number } & OfSeed)
   | ({ kind: 'evalProgress'; done: number; total: number; elapsedSec: number } & OfSeed)
   | ({ kind: 'seedDone'; seed: number; trainSeconds: number; evalSeconds: number; bestEpoch: number } & OfSeed)

@@ -211,6 +211,8 @@ async function trainSeed(run: Run, si: number): Promise<SeedTraining> {
           await report({ kind: 'progress', seedIndex: si, ...p });
           if (interruptRequested) throw new Interrupted();
         },
+        // The first step's kernels, compiled ahead with a count (a CPU-emulated GPU takes 15–55 s for them).
+        onCompile: (done, total) => void report({ kind: 'compiling', seedIndex: si, seed, done, total }),
         onEpoch: (e: EpochSummary) => {
           history.push(e);
           return report({ kind: 'epoch', seedIndex: si, ...e });

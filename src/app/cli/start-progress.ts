@@ -87,6 +87,10 @@ export class ProgressPrinter {
         return this.progress(m);
       case 'epoch':
         return this.epoch(m);
+      case 'compiling':
+        if (m.total === 0) return;
+        if (m.done === 0) return this.status.print(`seed ${m.seed}: compiling kernels 0/${m.total} for the first training step…`);
+        return this.status.update(`seed ${m.seed}: compiling kernels ${m.done}/${m.total}`);
       case 'evaluating':
         this.trainSecThisSeed = m.trainSeconds;
         return this.status.update(`seed ${m.seed}: evaluating ${m.rates} missing rates × ${m.testN} test samples…`);

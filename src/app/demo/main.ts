@@ -10,7 +10,7 @@ import { describeAdapter } from '../../engine/gpu';
 import type { Dataset } from '../data/types';
 import type { EpochSummary, TrainProgress } from '../train/index';
 import type { Profile } from '../../engine/profile';
-import { htmlReport, lossCharts, perRateHtml, REPORT_CSS, robustnessCharts, table1Html, htmlTable, type RunResults } from '../report/html';
+import { fmtSeconds, htmlReport, lossCharts, perRateHtml, plural, REPORT_CSS, robustnessCharts, table1Html, htmlTable, type RunResults } from '../report/html';
 import { downsample, esc, lineChart, PALETTE, type Series } from '../report/svg';
 import { DEMO_MODELS, type DemoModel } from './models';
 import { RunControl, StopRequested, yieldToPage, type RunState } from './control';
@@ -414,7 +414,10 @@ async function train() {
   live.totalSteps = s.epochs * Math.ceil(ds.sizes.train / s.batchSize);
   renderLossCharts();
   setStatus('train-status', `training ${s.model.describe(s.options)} on ${ds.name}…`);
-  const run = await trainRun(ds, s, newControl(), { onProgress: showProgress, onEpoch: showEpoch });
+  const onCompile = (done: number, total: number) => {
+    if (total > 0) setStatus('train-status', `compiling kernels ${done}/${total} for the first training step…`);
+  };
+  const run = await trainRun(ds, s, newControl(), { onProgress: showProgress, onEpoch: showEpoch, onCompile });
   // The model is the page's from here on: a stop or failure of the evaluation leaves it loaded.
   replaceTrained(run.trained);
   setModelStatus();
@@ -426,7 +429,7 @@ async function train() {
     results = await evaluateRun(run, ds, s, newControl(), showEvalProgress);
   } catch (e) {
     if (!(e instanceof StopRequested)) throw e;
-    setStatus('train-status', `${stopped || `trained ${run.epochsRun} epochs (best epoch ${run.bestEpoch} kept)`}; evaluation stopped, so no tables`, 'warn');
+    setStatus('train-status', `${stopped || `trained ${plural(run.epochsRun, 'epoch')} (best epoch ${run.bestEpoch} kept)`}; evaluation stopped, so no tables`, 'warn');
     setPageState('stopped');
     await renderProbe();
     return;
@@ -434,8 +437,8 @@ async function train() {
   state.control = null;
   showResults(results);
   const tr = results.training?.[0];
-  setStatus('train-status', `${stopped || 'done'}: ${run.epochsRun} epochs in ${run.trainSeconds.toFixed(1)} s (best epoch ${run.bestEpoch}), ` +
-    `evaluated in ${tr?.evalSeconds?.toFixed(1)} s`, stopped ? 'warn' : 'info');
+  setStatus('train-status', `${stopped || 'done'}: ${plural(run.epochsRun, 'epoch')} in ${fmtSeconds(run.trainSeconds)} (best epoch ${run.bestEpoch}), ` +
+    `evaluated in ${tr?.evalSeconds !== undefined ? fmtSeconds(tr.evalSeconds) : '?'}`, stopped ? 'warn' : 'info');
   await renderProbe();
   await runProfile();
   if (stopped) setPageState('stopped');
