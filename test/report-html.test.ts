@@ -6,6 +6,7 @@ import { METRIC_KEYS, type RegressionMetrics } from '../src/app/eval/metrics';
 import { formatMetric, robustnessJson, summarizeRobustness } from '../src/app/eval/report';
 import { htmlReport, lossTerms, type RunResults } from '../src/app/report/html';
 import { downsample, esc, lineChart, niceTicks } from '../src/app/report/svg';
+import { hostRuntime } from '../src/app/host';
 
 const RATES = [0, 0.3, 0.6, 0.9];
 const SEEDS = [1111, 1112];
@@ -180,6 +181,8 @@ describe('htmlReport', () => {
     expect(sub).toContain('adapter google / swiftshader [fallback adapter: CPU-emulated]');
     expect(html).not.toContain('125.4567 s');
     expect(htmlReport({ ...r, run: { ...r.run, wallSeconds: 12.5 } })).toContain('wall time 13 s');
+    // The runtime is asked where the trainer runs: this test runs in Node (the start page, in the browser, says 'browser').
+    expect(hostRuntime()).toBe('node');
     // Train and eval seconds in the training table: whole seconds.
     const withFractions = { ...r, training: r.training.map((t) => ({ ...t, trainSeconds: 10.46, evalSeconds: 2.51 })) };
     expect(table(htmlReport(withFractions), 'training')[0].slice(5)).toEqual(['10', '3']);
