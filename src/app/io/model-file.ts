@@ -22,9 +22,6 @@ export interface ExportableModel {
   namedParameters(): [string, Tensor][];
 }
 
-/** Fields of a training checkpoint's meta that the model file keeps (what the model is, and where it came from). */
-const KEPT_META = ['model', 'modelConfig', 'dataset', 'seed', 'epoch', 'validLoss'];
-
 function modelBytes(tensors: [string, F32Tensor][], meta: Record<string, unknown>): Uint8Array {
   const full = { ...meta, format: MODEL_FORMAT };
   return writeSafetensors(tensors, { 'webgrad.format': MODEL_FORMAT, 'webgrad.meta': JSON.stringify(full) });
@@ -40,7 +37,10 @@ export async function exportModel(model: ExportableModel, info: Record<string, u
   return modelBytes(tensors, { ...info, model: model.kind, modelConfig: model.config });
 }
 
-/** The model file of a training checkpoint: its parameters (optimizer state dropped) and the meta fields in KEPT_META. */
+/**
+ * The model file of a training checkpoint: its parameters (optimizer state dropped) and its meta with the format
+ * replaced (the rest says what the model is and where it came from: kind, config, choices, seed, epoch, dataset).
+ */
 export function modelFileFromCheckpoint(checkpoint: Uint8Array): Uint8Array {
   const file = parseSafetensors(checkpoint);
   let meta: Record<string, unknown>;
@@ -54,5 +54,5 @@ export function modelFileFromCheckpoint(checkpoint: Uint8Array): Uint8Array {
   }
   const tensors: [string, F32Tensor][] = [];
   for (const [name, e] of file.tensors) if (!isOptimizerKey(name)) tensors.push([name, { shape: e.shape, data: entryToFloat32(e, name) }]);
-  return modelBytes(tensors, Object.fromEntries(KEPT_META.filter((k) => k in meta).map((k) => [k, meta[k]])));
+  return modelBytes(tensors, meta);
 }
