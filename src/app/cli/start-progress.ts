@@ -123,7 +123,7 @@ export class ProgressPrinter {
     const selection = modelSpec(opts.model).selection;
     this.status.print(
       `budget: ${opts.seeds.length} seed${opts.seeds.length > 1 ? 's' : ''} (${opts.seeds.join(', ')}) × ${opts.epochs} epoch${opts.epochs === 1 ? '' : 's'} × ` +
-        `${nTrain} training samples${subset} = ${steps} step${steps === 1 ? '' : 's'} of ${opts.batchSize} (${opts.epochs * steps} steps per seed), ` +
+        `${nTrain} training samples${subset} = ${steps} step${steps === 1 ? '' : 's'} of ${opts.batchSize} (${opts.epochs * steps} step${opts.epochs * steps === 1 ? '' : 's'} per seed), ` +
         `validation ${nValid} samples per epoch, evaluation ${EVAL_RATES.length} rates × ${m.testN} test samples per seed\n` +
         `training: ${opts.label}, k = ${this.trainMissingRate}${opts.halfComplete ? ' (half-complete per-sample rates)' : ''} ` +
         `(${opts.missingField === 'fresh' ? 'new dropped positions every epoch' : 'the same dropped positions every epoch'}), ` +

@@ -139,7 +139,7 @@ export async function reportRun(result: FinishedRun, opts: StartOptions, facts: 
   const reportFile = path.join(opts.out, 'report.html');
   await writeFileAtomic(reportFile, new TextEncoder().encode(htmlReport(json)));
   const params = result.outcomes[0]?.parameters;
-  console.log(`\nwrote ${jsonFile}, ${reportFile} (charts and tables) and best-seed<seed>.safetensors for seeds ${result.outcomes.map((o) => o.seed).join(', ')}` +
+  console.log(`\nwrote ${jsonFile}, ${reportFile} (charts and tables), best-seed<seed>.safetensors (resumable) and model-seed<seed>.safetensors (weights + config) for seeds ${result.outcomes.map((o) => o.seed).join(', ')}` +
     `${params ? ` (${params.toLocaleString('en-US')} parameters)` : ''}`);
   const wall = facts.wallSeconds;
   console.log(`total wall time ${fmtDuration(wall)} (${wall.toFixed(1)} s)`);
