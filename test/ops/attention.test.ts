@@ -1,7 +1,7 @@
-// attention(q, k, v, {keepMask | keyPaddingMask, scale, layout}): three-tier gradient checks of the fused kernels (tiled and naive, one and
-// several head-dim chunks, both layouts) and of the unfused composition, on odd shapes with Tq ≠ Tk; key-padding masks
-// including batch elements with every key masked (zeros out, zero gradients, no NaN); T = 500 against float64, forward
-// and backward; and bad input.
+// attention(q, k, v, {keepMask | keyPaddingMask, scale, layout}): three-tier gradient checks of the fused kernels
+// (tiled and naive, one and several head-dim chunks, both layouts) and of the unfused composition, on odd shapes with
+// Tq ≠ Tk; key-padding masks under both names, including batch elements with every key masked (zeros out, zero
+// gradients, no NaN); T = 500 against float64, forward and backward; bad input, and the removed option `mask`.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
@@ -67,7 +67,7 @@ function check(c: Case) {
       ...(asTensor ? [{ shape: [c.B, c.Tk], grad: false }] : []),
     ],
     data: asTensor ? [undefined, undefined, undefined, sent!] : undefined,
-    ref: ([q, k, v]) => attentionRef(q, qShape, k, v, kShape, { mask: maskData, scale: c.scale, layout }),
+    ref: ([q, k, v]) => attentionRef(q, qShape, k, v, kShape, { keepMask: maskData, scale: c.scale, layout }),
     tol: c.tol,
   });
 }
@@ -206,7 +206,7 @@ describe('the float64 backward reference', () => {
     const r = rngFor('backward reference');
     const qShape = [2, 3, 2, 5];
     const kShape = [2, 4, 2, 5];
-    const opts = { mask: [1, 0, 1, 1, 0, 0, 0, 0], layout: 'bthd' as const, scale: 0.7 };
+    const opts = { keepMask: [1, 0, 1, 1, 0, 0, 0, 0], layout: 'bthd' as const, scale: 0.7 };
     const xs = [r.uniform(60), r.uniform(80), r.uniform(80)];
     const go = r.uniform(60);
     const g = attentionBackwardRef(xs[0], qShape, xs[1], xs[2], kShape, go, opts);
