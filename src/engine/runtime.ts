@@ -496,7 +496,10 @@ export class Runtime {
     await Promise.all(todo.map(async ({ kernel: k, constants }) => {
       const key = pipelineKey(k, constants);
       try {
+        // A shader that does not compile is reported by its first dispatch, not as an uncaptured error from here.
+        this.device.pushErrorScope('validation');
         const module = this.device.createShaderModule({ label: k.name, code: k.code });
+        void this.device.popErrorScope();
         const p = await this.device.createComputePipelineAsync({ label: key, layout: 'auto', compute: { module, entryPoint: 'main', constants } });
         if (!this.pipelines.has(key)) {
           this.pipelines.set(key, p);
