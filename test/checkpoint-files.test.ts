@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastGoodFile, planResume, UsageError, type ResumeEntry } from '../src/app/cli/start';
 import { removeStaleTemps, writeFileAtomic, type AtomicFs } from '../src/app/io/atomic';
-import { writeSafetensors } from '../src/engine/io/safetensors';
+import { parseSafetensors, writeSafetensors } from '../src/engine/io/safetensors';
+import { prepareOutput } from '../src/app/cli/start-resume';
 import { rngFor } from './rng';
 
 let dir: string;
@@ -58,6 +59,24 @@ describe('--resume and the last good checkpoint', () => {
     // Neither holds epoch 2, and nothing was resumed for seed 6.
     expect(lastGoodFile(out, 5, 2, plan)).toBeNull();
     expect(lastGoodFile(out, 6, 4, plan)).toBeNull();
+  });
+});
+
+describe('the model file beside a resumed run', () => {
+  it("a resumed seed's best checkpoint is copied into --out with its model file: the weights, no optimizer state", async () => {
+    const prev = fs.mkdtempSync(path.join(dir, 'prev-'));
+    const out = path.join(dir, 'resumed-out');
+    const w = Float32Array.from(rngFor('resume model file').uniform(6));
+    const meta = { format: 'webgrad-train/1', model: 'DAR', modelConfig: { d: 3 }, seed: 9, epoch: 2, bestEpoch: 2, options: {} };
+    const from = path.join(prev, 'last-seed9.safetensors');
+    fs.writeFileSync(from, writeSafetensors({
+      'head.weight': { shape: [6], data: w }, 'optim.head.weight.expAvg': { shape: [6], data: w }, 'optim.head.weight.expAvgSq': { shape: [6], data: w },
+    }, { 'webgrad.format': 'webgrad-checkpoint/1', 'webgrad.meta': JSON.stringify(meta) }));
+    await prepareOutput(out, new Map<number, ResumeEntry>([[9, { from, best: null, meta }]]));
+    expect(fs.readFileSync(path.join(out, 'best-seed9.safetensors'))).toEqual(fs.readFileSync(from));
+    const model = parseSafetensors(new Uint8Array(fs.readFileSync(path.join(out, 'model-seed9.safetensors'))));
+    expect([...model.tensors.keys()]).toEqual(['head.weight']);
+    expect(JSON.parse(model.metadata['webgrad.meta'])).toMatchObject({ format: 'webgrad-model/1', model: 'DAR', modelConfig: { d: 3 }, seed: 9, epoch: 2 });
   });
 });
 

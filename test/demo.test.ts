@@ -130,6 +130,12 @@ describe('demo page', () => {
     await set('#rates', '0, 0.5, 0.9');
     await set('#test-subset', '');
 
+    // Every text #train-status shows, so the test sees the short-lived "compiling kernels n/m".
+    await page.evaluate(() => {
+      const el = document.getElementById('train-status')!;
+      const seen: string[] = ((window as unknown as { statuses: string[] }).statuses = []);
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+    });
     await page.click('#train');
     // Pause after the first step; the step counter must not move while paused.
     await page.waitForFunction('Number(document.getElementById("progress").dataset.step) >= 1', { timeout: 180_000, polling: 50 });
@@ -147,7 +153,14 @@ describe('demo page', () => {
     await page.click('#resume');
     await waitState(['done', 'error', 'stopped']);
     expect(await page.evaluate('document.body.dataset.state')).toBe('done');
-    expect(await text('#train-status')).toMatch(/^done: 1 epochs/);
+    expect(await text('#train-status')).toMatch(/^done: 1 epoch in \d+ s \(best epoch 1\), evaluated in \d+ s$/);
+    // Before the first step, the page counted the kernels it compiled.
+    const statuses = (await page.evaluate('window.statuses')) as string[];
+    const compiling = statuses.map((t) => /^compiling kernels (\d+)\/(\d+) for the first training step/.exec(t)).filter((m) => m !== null);
+    expect(compiling.length, statuses.join('\n')).toBeGreaterThan(0);
+    const kernels = Number(compiling[0]![2]);
+    expect(kernels).toBeGreaterThan(10);
+    expect(compiling.at(-1)![1]).toBe(String(kernels));
 
     // Live loss charts: one per term (total first), each with the 3 steps of the epoch.
     const loss = await page.$$eval('#loss-charts svg', (svgs) => svgs.map((s) => ({
@@ -265,7 +278,7 @@ describe('demo page', () => {
     await page.click('#stop');
     await waitState(['stopped', 'done', 'error']);
     const status = await text('#train-status');
-    expect(status).toMatch(/^stopped after epoch \d+; best epoch \d+ kept: \d+ epochs in [\d.]+ s \(best epoch \d+\), evaluated in/);
+    expect(status).toMatch(/^stopped after epoch \d+; best epoch \d+ kept: \d+ epochs? in \d+ s \(best epoch \d+\), evaluated in/);
     const [, n, m] = /^stopped after epoch (\d+); best epoch (\d+)/.exec(status)!.map(Number);
     expect(n).toBeGreaterThanOrEqual(1);
     expect(n).toBeLessThan(40);

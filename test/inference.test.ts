@@ -32,6 +32,16 @@ describe('loadModel + predictSentiment', () => {
       expect(r.leaked).toBe(0);
       // DAR's checkpoint carries its CLUB estimators' optimizer too (as npm start's do), which loadModel skips.
       expect(r.auxiliary).toEqual(kind === 'dar' ? ['club'] : []);
+      // exportModel() and the file npm start derives from a checkpoint: exactly the parameters, no optimizer state,
+      // rebuilt by loadModel into the same predictions, and about a third of the checkpoint (AdamW's two moments).
+      for (const f of r.modelFiles) {
+        expect(f.format).toBe('webgrad-model/1');
+        expect(f.kind).toBe(kind);
+        expect(f.names).toEqual(r.paramNames);
+        expect(f.diff).toBe(0);
+        if (kind === 'latefusion') expect(f.bytes).toBeLessThan(r.checkpointBytes / 2.5);
+      }
+      console.log(`${kind}: checkpoint ${r.checkpointBytes} bytes, model file ${r.modelFiles[0].bytes} bytes`);
     });
   }
 

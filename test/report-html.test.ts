@@ -6,6 +6,7 @@ import { METRIC_KEYS, type RegressionMetrics } from '../src/app/eval/metrics';
 import { formatMetric, robustnessJson, summarizeRobustness } from '../src/app/eval/report';
 import { htmlReport, lossTerms, type RunResults } from '../src/app/report/html';
 import { downsample, esc, lineChart, niceTicks } from '../src/app/report/svg';
+import { hostRuntime } from '../src/app/host';
 
 const RATES = [0, 0.3, 0.6, 0.9];
 const SEEDS = [1111, 1112];
@@ -94,9 +95,9 @@ describe('htmlReport', () => {
     const rows = table(html, 'table1');
     expect(rows.length).toBe(2);
     expect(rows[0]).toEqual(['DAR (small)', ...METRIC_KEYS.map((k) => formatMetric(k, r.average[k]!))]);
-    // Corr of the constant predictor is NaN in memory (null in the JSON file): "nan" either way.
+    // Corr of the constant predictor is NaN in memory (null in the JSON file): "–" either way.
     expect(rows[1][0]).toBe('constant predictor (0.120)');
-    expect(rows[1][8]).toBe('nan');
+    expect(rows[1][8]).toBe('–');
     const fromJson = htmlReport(JSON.parse(JSON.stringify(r)));
     expect(table(fromJson, 'table1')).toEqual(rows);
     expect(html).toMatch(/mean over 4 missing rates \(0\.0, 0\.3, 0\.6, 0\.9\) of the mean over 2 seeds \(1111, 1112\)/);
@@ -108,7 +109,7 @@ describe('htmlReport', () => {
     expect(rows.map((x) => x[0])).toEqual(['0.0', '0.3', '0.6', '0.9', 'avg']);
     // Acc-2 (Has0) at rate 0.3: seeds 0.71 and 0.73 → mean 72.00, std 1.41 (×100).
     expect(rows[1][3]).toBe('72.00 ± 1.41');
-    expect(rows[3][8]).toBe('nan');
+    expect(rows[3][8]).toBe('–');
     expect(rows[4].slice(1)).toEqual(METRIC_KEYS.map((k) => formatMetric(k, r.average[k]!)));
   });
 
@@ -151,6 +152,40 @@ describe('htmlReport', () => {
     expect(paths(chart(html, 'loss-club_ll')).map((p) => p.name)).toEqual(['train (seed 1111)', 'train (seed 1112)']);
     // The training table.
     expect(table(html, 'training').map((row) => row.slice(0, 3))).toEqual([['1111', '123,456', '4'], ['1112', '123,456', '4']]);
+  });
+
+  it('a one-epoch run: "1 epoch", train and valid told apart by their markers (filled, hollow), also in the legend', () => {
+    const r = results();
+    const one = { ...r, run: { ...r.run, epochs: 1 }, training: r.training.map((t) => ({ ...t, epochsRun: 1, history: t.history.slice(0, 1) })) };
+    const html = htmlReport(one);
+    expect(html).toContain('1 epoch ·');
+    expect(html).not.toContain('1 epochs');
+    expect(htmlReport(r)).toContain(`${EPOCHS} epochs ·`);
+    const svg = chart(html, 'loss-total');
+    for (const p of paths(svg)) expect(p.n).toBe(1);
+    const groups = [...svg.matchAll(/<g class="markers( hollow)?" ([^>]*)>/g)];
+    expect(groups.map((g) => !!g[1])).toEqual([false, true, false, true]); // train, valid per seed
+    expect(groups[0][2]).not.toContain('fill="#fff"');
+    expect(groups[1][2]).toContain('fill="#fff"');
+    // The legend shows the same two kinds of dot beside the names.
+    const legendDots = [...svg.matchAll(/<circle cx="[^"]*" cy="[^"]*" r="2.6" ([^/]*)\/><text[^>]*>([^<]*)</g)].map((m) => [m[2], m[1].includes('fill="#fff"')]);
+    expect(legendDots).toEqual([['train (seed 1111)', false], ['valid (seed 1111)', true], ['train (seed 1112)', false], ['valid (seed 1112)', true]]);
+  });
+
+  it('records the adapter and the runtime, and rounds times', () => {
+    const r = results();
+    const html = htmlReport({ ...r, run: { ...r.run, wallSeconds: 125.4567, runtime: 'browser', adapter: 'google / swiftshader [fallback adapter: CPU-emulated]' } });
+    const sub = /<p class="sub">([^<]*)<\/p>/.exec(html)![1];
+    expect(sub).toContain('wall time 2 min 05 s');
+    expect(sub).toContain('runtime browser');
+    expect(sub).toContain('adapter google / swiftshader [fallback adapter: CPU-emulated]');
+    expect(html).not.toContain('125.4567 s');
+    expect(htmlReport({ ...r, run: { ...r.run, wallSeconds: 12.5 } })).toContain('wall time 13 s');
+    // The runtime is asked where the trainer runs: this test runs in Node (the start page, in the browser, says 'browser').
+    expect(hostRuntime()).toBe('node');
+    // Train and eval seconds in the training table: whole seconds.
+    const withFractions = { ...r, training: r.training.map((t) => ({ ...t, trainSeconds: 10.46, evalSeconds: 2.51 })) };
+    expect(table(htmlReport(withFractions), 'training')[0].slice(5)).toEqual(['10', '3']);
   });
 
   it('escapes what it prints and refuses what is not a results object', () => {

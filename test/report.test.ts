@@ -84,13 +84,13 @@ describe('summarizeRobustness', () => {
 });
 
 describe('text tables', () => {
-  it('formatMetric: accuracy/F1 ×100 with 2 decimals, MAE/Corr with 3, NaN as nan', () => {
+  it('formatMetric: accuracy/F1 ×100 with 2 decimals, MAE/Corr with 3, NaN as –', () => {
     expect(formatMetric('acc7', 0.3447)).toBe('34.47');
     expect(formatMetric('f1Non0', 0.73155)).toBe('73.16');
     expect(formatMetric('acc2Has0', 1)).toBe('100.00');
     expect(formatMetric('mae', 1.0694)).toBe('1.069');
     expect(formatMetric('corr', 0.5)).toBe('0.500');
-    expect(formatMetric('corr', NaN)).toBe('nan');
+    expect(formatMetric('corr', NaN)).toBe('–'); // a constant predictor has no correlation
   });
 
   it("Table 1: explicit Has0/Non0 columns, the paper's precision, aligned columns", () => {
@@ -103,7 +103,7 @@ describe('text tables', () => {
     expect(lines[0]).toBe('Method              Acc-7  Acc-5  Acc-2 (Has0)  Acc-2 (Non0)  F1 (Has0)  F1 (Non0)    MAE   Corr');
     expect(lines[1]).toMatch(/^-+( +-+){8}$/);
     expect(lines[2]).toBe('DAR (paper)         34.47  38.65         71.60         73.18      71.51      73.15  1.069  0.520');
-    expect(lines[3].endsWith('1.069    nan')).toBe(true);
+    expect(lines[3].endsWith('1.069      –')).toBe(true);
     // Every line's columns line up: the same length once trailing spaces go.
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
   });

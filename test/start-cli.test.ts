@@ -145,11 +145,23 @@ describe('npm start, Ctrl-C', () => {
     const meta = JSON.parse(parseSafetensors(new Uint8Array(fs.readFileSync(path.join(out, 'best-seed7.safetensors')))).metadata['webgrad.meta']);
     expect(meta).toMatchObject({ seed: 7, epoch: bestEpoch });
     expect(fs.readdirSync(out).filter((f) => f.includes('seed8'))).toEqual([]);
+    // Beside it, the model file: the same weights, no optimizer state, smaller.
+    const model = parseSafetensors(new Uint8Array(fs.readFileSync(path.join(out, 'model-seed7.safetensors'))));
+    expect(JSON.parse(model.metadata['webgrad.meta'])).toMatchObject({ format: 'webgrad-model/1', model: 'latefusion', seed: 7, epoch: bestEpoch });
+    expect([...model.tensors.keys()].some((n) => n.startsWith('optim'))).toBe(false);
+    expect(fs.statSync(path.join(out, 'model-seed7.safetensors')).size).toBeLessThan(fs.statSync(path.join(out, 'best-seed7.safetensors')).size / 2);
+    // Before the first step, the kernels it needs were compiled with a count.
+    expect(r.stdout).toMatch(/seed 7: compiling kernels 0\/\d+ for the first training step/);
     // results.json covers seed 7's best epoch at every rate, and says it is partial.
     const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(json.protocol.seeds).toEqual([7]);
     expect(json.perRate.length).toBe(10);
     expect(json.run.interrupted).toMatch(/^interrupted \(Ctrl-C\) during seed 7/);
+    // Where it ran and on what, as the page reported; times to 0.1 s.
+    expect(json.run.runtime).toBe('browser');
+    expect(json.run.adapter).toMatch(/\S/);
+    const tenths = (x: number) => Math.abs(x * 10 - Math.round(x * 10)) < 1e-9;
+    expect(tenths(json.run.wallSeconds) && tenths(json.training[0].trainSeconds) && json.training[0].history.every((h: { seconds: number }) => tenths(h.seconds))).toBe(true);
     expect(json.training[0]).toMatchObject({ seed: 7, bestEpoch, epochsRun, stoppedEarly: true });
     expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('interrupted (Ctrl-C) during seed 7');
     // The browser and every helper process of it are gone, and so is its profile.

@@ -47,16 +47,29 @@ let out: string;
 let server: StartServer;
 const best = () => path.join(out, `best-seed${SEED}.safetensors`);
 const last = () => path.join(out, `last-seed${SEED}.safetensors`);
+const modelFile = () => path.join(out, `model-seed${SEED}.safetensors`);
 const ORIGINAL = new TextEncoder().encode('the run wrote this');
 
 function resetFiles() {
   fs.writeFileSync(best(), ORIGINAL);
   fs.rmSync(last(), { force: true });
+  fs.rmSync(modelFile(), { force: true });
 }
 
 function expectUnchanged() {
   expect(new Uint8Array(fs.readFileSync(best()))).toEqual(ORIGINAL);
   expect(fs.existsSync(last())).toBe(false);
+  expect(fs.existsSync(modelFile())).toBe(false);
+}
+
+/** The model file beside the checkpoints: exactly the expected parameters, no optimizer state, and the run's meta. */
+function expectModelFile(model: string, epoch: number, names: string[]) {
+  const file = parseSafetensors(new Uint8Array(fs.readFileSync(modelFile())));
+  expect(file.metadata['webgrad.format']).toBe('webgrad-model/1');
+  const meta = JSON.parse(file.metadata['webgrad.meta']);
+  expect([meta.format, meta.model, meta.seed, meta.epoch]).toEqual(['webgrad-model/1', model, SEED, epoch]);
+  expect(meta.modelConfig).toBeTypeOf('object');
+  expect([...file.tensors.keys()].sort()).toEqual([...names].sort());
 }
 
 const post = (target: string, opts: RequestOptions & { token?: string | null } = {}) =>
@@ -148,7 +161,17 @@ describe('npm start server: POST /checkpoint', () => {
     expect(r.status, r.body).toBe(200);
     expect(new Uint8Array(fs.readFileSync(best()))).toEqual(bytes);
     expect(new Uint8Array(fs.readFileSync(last()))).toEqual(bytes);
+    expectModelFile('DAR', 2, EXPECTED.tensors.map(([n]) => n));
+    expect(fs.statSync(modelFile()).size).toBeLessThan(bytes.length);
     expect(fs.readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('writes the model file only with a best checkpoint: a last-only upload leaves it alone', async () => {
+    resetFiles();
+    const r = await post(`/checkpoint?seed=${SEED}&kinds=last&epoch=2`, { body: checkpoint() });
+    expect(r.status, r.body).toBe(200);
+    expect(fs.existsSync(last())).toBe(true);
+    expect(fs.existsSync(modelFile())).toBe(false);
   });
 
   it('serves the data file and resume checkpoints only with the secret; never grants a CORS preflight', async () => {
@@ -239,6 +262,8 @@ describe('npm start server in the browser', () => {
         const meta = JSON.parse(parseSafetensors(new Uint8Array(fs.readFileSync(f))).metadata['webgrad.meta']);
         expect([meta.model, meta.seed, meta.epoch]).toEqual(['latefusion', SEED, 1]);
       }
+      const params = [...parseSafetensors(new Uint8Array(fs.readFileSync(best()))).tensors.keys()].filter((n) => !n.startsWith('optim'));
+      expectModelFile('latefusion', 1, params);
     });
   });
 });

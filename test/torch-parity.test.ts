@@ -85,3 +85,22 @@ for (const fam of families) {
     }
   });
 }
+
+// The fixtures record attention masks as keep masks (1 = attend); PyTorch's key_padding_mask is their negation. Sent
+// as torch passes it, under keyPaddingMask, every masked case must give torch's numbers: read as a keep mask (the old
+// `mask` option's meaning), the same data attends to exactly the keys torch ignores.
+describe('torch parity: key_padding_mask passed as PyTorch passes it (true = ignore)', () => {
+  const masked = families.flatMap((f) => f.cases.map((c) => ({ family: f.family, c })))
+    .filter(({ c }) => (c.attrs as { masked?: boolean } | undefined)?.masked === true);
+  it('covers the masked attention and module cases', () => {
+    expect(masked.map(({ c }) => c.op)).toEqual(expect.arrayContaining(['attention', 'multiheadAttention']));
+  });
+  for (const { family, c } of masked) {
+    it(c.name, () => {
+      const last = c.inputs.length - 1;
+      const torchMask = c.inputs[last].data.map((m) => 1 - m);
+      const inputs = c.inputs.map((x, i) => (i === last ? { ...x, data: torchMask } : x));
+      return runCase(family, { ...c, inputs }, { ...(c.attrs as object), maskAs: 'keyPadding' });
+    });
+  }
+});

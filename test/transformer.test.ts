@@ -262,7 +262,7 @@ describe('bad input', () => {
       out.dispatches = rt.stats().dispatches - before;
       m.dispose();
       for (const x of xs) x.dispose();
-      if (mask && mask.dispose) mask.dispose();
+      for (const t of mask && mask.dispose ? [mask] : Object.values(mask ?? {})) if (t && t.dispose) t.dispose();
       return out;
     `);
 
@@ -279,19 +279,24 @@ describe('bad input', () => {
     await expectError(mha, [[2, 3, 8], [2, 5, 7], [2, 5, 7]], 'xk must be (B, T, 8)');
     await expectError(mha, [[2, 3, 8], [1, 5, 8], [1, 5, 8]], 'batch sizes');
     await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 4, 8]], 'same (B, T)');
-    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'mask must be (B, Tk) = (2, 5)', 'wg.zeros([2, 3])');
-    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'mask has 3 entries', '[1, 0, 1]');
+    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'keepMask must be (B, Tk) = (2, 5)', '{ keepMask: wg.zeros([2, 3]) }');
+    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'keyPaddingMask has 3 entries', '{ keyPaddingMask: [1, 0, 1] }');
     await expectError(mha, [[3, 8], [3, 8], [3, 8]], 'MultiheadAttention');
+    // The removed positional mask (1 = keep) and option name `mask` are refused, never read as either convention.
+    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'not a bare mask', 'wg.ones([2, 5])');
+    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'not a bare mask', '[1, 1, 0, 1, 1, 1, 1, 1, 1, 1]');
+    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], "option 'mask' was removed", '{ mask: [1, 1, 0, 1, 1, 1, 1, 1, 1, 1] }');
+    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'not both', '{ keepMask: wg.ones([2, 5]), keyPaddingMask: wg.zeros([2, 5]) }');
     const enc = 'new wg.TransformerEncoderLayer(8, { heads: 2, dimHead: 4 })';
     await expectError(enc, [[2, 3, 6]], 'x must be (B, T, 8)');
-    await expectError(enc, [[2, 3, 8]], 'mask must be (B, Tk) = (2, 3)', 'wg.zeros([2, 4])');
+    await expectError(enc, [[2, 3, 8]], 'keyPaddingMask must be (B, Tk) = (2, 3)', '{ keyPaddingMask: wg.zeros([2, 4]) }');
     const cross = 'new wg.CrossTransformerLayer(8, { heads: 2, dimHead: 4 })';
     await expectError(cross, [[2, 3, 8], [3, 5, 8]], 'batch sizes');
     await expectError(cross, [[2, 3, 8], [2, 5, 4]], 'source must be');
-    await expectError(cross, [[2, 3, 8], [2, 5, 8]], 'mask has 6 entries', '[1, 1, 1, 0, 0, 0]');
+    await expectError(cross, [[2, 3, 8], [2, 5, 8]], 'keepMask has 6 entries', '{ keepMask: [1, 1, 1, 0, 0, 0] }');
     const tr = 'new wg.Transformer(4, 8, 1, { heads: 2, dimHead: 4, tokenLen: 1 })';
     await expectError(tr, [[2, 5, 8]], 'more than numFrames = 4');
-    await expectError(tr, [[2, 3, 8]], 'mask', 'wg.zeros([2, 4])');
+    await expectError(tr, [[2, 3, 8]], 'keepMask must be', '{ keepMask: wg.zeros([2, 4]) }');
     const ct = 'new wg.CrossTransformer(4, 3, 8, 1, { heads: 2, dimHead: 4 })';
     await expectError(ct, [[2, 4, 8], [1, 3, 8]], 'batch sizes');
     await expectError(ct, [[2, 4, 8], [2, 4, 8]], 'target frames');

@@ -6,6 +6,7 @@ export * from './data/index';
 export * from './eval/metrics';
 export * from './eval/report';
 export * from './io/checkpoint';
+export * from './io/model-file';
 export * from './models/dar/index';
 export * from './models/derl/index';
 export * from './models/latefusion';

@@ -1,6 +1,6 @@
 // Inference on plain arrays: what a WebGPU app calls once it has a trained model (loadModel in src/app/models/registry.ts).
 //
-//   const { model } = loadModel(await (await fetch('best-seed1111.safetensors')).arrayBuffer());
+//   const { model } = loadModel(await (await fetch('model-seed1111.safetensors')).arrayBuffer());   // weights + config
 //   const y = await predictSentiment(model, { size: 2, text, audio: null, vision });   // audio entirely missing
 //
 // Inputs are row-major Float32Arrays shaped (B, T_m, d_m) with the (T, d) the model was trained for (model.config.dims;

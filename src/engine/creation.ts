@@ -59,7 +59,7 @@ export function fillInto(y: Tensor, value: number): void {
 // ----------------------------------------------------------------------------------------------- random
 
 // The global seed sequence lives with the other seed mixers (seed.ts); re-exported here, beside rand and randn.
-export { manualSeed, nextSeed } from './seed';
+export { manualSeed, nextSeed, seedState } from './seed';
 
 export interface RandomOptions extends TensorOptions {
   seed?: number;

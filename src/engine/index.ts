@@ -3,6 +3,7 @@
 
 export { WebgradError, KernelError, check, type Shape } from './errors';
 export { init, runtime, adapterInfo, deviceLost, describeAdapter, type EngineOptions } from './engine';
+export { memory, trimPool, type MemoryInfo } from './memory';
 export type { AdapterSummary, InitOptions } from './gpu';
 export { Runtime, DeviceLostError, DEFAULT_POOL_BYTES, kernel, f32bits, grid1d, type Kernel, type DispatchSpec, type Counters, type DeviceLossInfo } from './runtime';
 export { formatProfile, type Profile, type KernelProfile, type ProfileOptions } from './profile';
@@ -20,10 +21,12 @@ export * from './ops/shape';
 export * from './ops/loss';
 export * from './ops/dropout';
 export * from './nn/module';
+export * from './nn/state-dict';
 export * from './optim/index';
 export * from './ops/conv1d';
 export * from './nn/conv1d';
 export * from './ops/attention';
+export * from './ops/attention-mask';
 export * from './nn/attention';
 export * from './nn/transformer';
 export * from './nn/grouped';

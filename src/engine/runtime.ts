@@ -147,6 +147,9 @@ export class Runtime {
   private errors: Error[] = [];
   private pendingChecks: Promise<void>[] = [];
   private profiler: Profiler | null = null;
+  /** During collectPipelines(): the pipelines dispatches asked for that are not compiled yet. */
+  private collecting: Map<string, PipelineSpec> | null = null;
+  private collectRead = false;
   private counters: Counters = {
     liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, allocatedBuffers: 0, allocatedBytes: 0,
     dispatches: 0, submits: 0, pipelines: 0, querySets: 0,
@@ -306,7 +309,7 @@ export class Runtime {
   /** Uploads `data` into a fresh storage buffer. */
   upload(data: ArrayBufferView, label: AllocationLabel = { op: 'upload' }): GPUBuffer {
     const buf = this.acquire(data.byteLength, STORAGE_USAGE, label);
-    if (data.byteLength > 0) {
+    if (data.byteLength > 0 && !this.collecting) {
       this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
     }
     return buf;
@@ -315,12 +318,18 @@ export class Runtime {
   /** Overwrites the start of an existing buffer, ordered after all work recorded so far. */
   write(buf: GPUBuffer, data: ArrayBufferView): void {
     this.assertDevice('write');
+    if (this.collecting) return;
     this.flush();
     this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /** Reads `bytes` bytes of `buf` back to the CPU, after all work recorded so far. */
   async read(buf: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    if (this.collecting) {
+      // The caller may not await this inside the dry run; collectPipelines() throws once `fn` returns.
+      this.collectRead = true;
+      throw new WebgradError('collectPipelines', 'a dry run records no GPU work, so nothing can be read back');
+    }
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
     const staging = this.acquire(size, USAGE.MAP_READ | USAGE.COPY_DST, { op: 'read' });
     this.ensureEncoder();
@@ -344,7 +353,7 @@ export class Runtime {
 
   /** Copies `bytes` bytes between buffers, in recording order. */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
-    if (bytes === 0) return;
+    if (bytes === 0 || this.collecting) return;
     this.assertDevice('copy');
     this.ensureEncoder();
     this.endPass();
@@ -354,7 +363,7 @@ export class Runtime {
   // --------------------------------------------------------------------------------------------- dispatch
 
   private pipeline(k: Kernel, constants: Record<string, number> = {}): GPUComputePipeline {
-    const key = `${k.name}|${Object.entries(constants).sort().map(([c, v]) => `${c}=${v}`).join(',')}`;
+    const key = pipelineKey(k, constants);
     let p = this.pipelines.get(key);
     if (p) return p;
     this.device.pushErrorScope('validation');
@@ -392,6 +401,11 @@ export class Runtime {
     if (spec.params && k.contract.params.length === 0) packParams(k.name, k.contract, spec.params, this.uniformData, 0);
     this.checkDispatch(k.name, buffers, [gx, gy, gz]);
     if (gx === 0 || gy === 0 || gz === 0) return;
+    if (this.collecting) {
+      const key = pipelineKey(k, spec.constants ?? {});
+      if (!this.pipelines.has(key)) this.collecting.set(key, { kernel: k, constants: spec.constants ?? {} });
+      return;
+    }
     const pipeline = this.pipeline(k, spec.constants);
     this.kernelsDispatched.add(k.name);
     this.ensureEncoder();
@@ -445,6 +459,57 @@ export class Runtime {
     pass.end();
     this.counters.dispatches++;
     if (++this.pendingInBatch >= this.batchSize || !timestampWrites) this.flush();
+  }
+
+  // ------------------------------------------------------------------------------------- compile ahead
+
+  /**
+   * Runs `fn` as a dry run: its dispatches, copies and writes are NOT recorded (buffers are still allocated and freed),
+   * and a read back throws. Returns the pipelines its dispatches need that are not compiled yet, for compilePipelines().
+   * The GPU state is untouched; JS state that `fn` changes (an optimizer's step count) is the caller's to restore.
+   */
+  collectPipelines(fn: () => void): PipelineSpec[] {
+    this.assertDevice('collectPipelines');
+    if (this.collecting) throw new WebgradError('collectPipelines', 'already collecting');
+    this.flush();
+    const found = new Map<string, PipelineSpec>();
+    this.collecting = found;
+    this.collectRead = false;
+    try {
+      fn();
+    } finally {
+      this.collecting = null;
+    }
+    if (this.collectRead) throw new WebgradError('collectPipelines', 'the function read a tensor back; a dry run records no GPU work to read');
+    return [...found.values()];
+  }
+
+  /**
+   * Compiles `specs` with createComputePipelineAsync, calling onProgress(done, total) as each finishes, so a first
+   * step that would spend seconds to a minute compiling can say so. A pipeline that fails to compile is left out: its
+   * first dispatch compiles it again and reports the KernelError as usual.
+   */
+  async compilePipelines(specs: readonly PipelineSpec[], onProgress?: (done: number, total: number) => void): Promise<void> {
+    const todo = specs.filter((p) => !this.pipelines.has(pipelineKey(p.kernel, p.constants)));
+    let done = 0;
+    onProgress?.(0, todo.length);
+    await Promise.all(todo.map(async ({ kernel: k, constants }) => {
+      const key = pipelineKey(k, constants);
+      try {
+        // A shader that does not compile is reported by its first dispatch, not as an uncaptured error from here.
+        this.device.pushErrorScope('validation');
+        const module = this.device.createShaderModule({ label: k.name, code: k.code });
+        void this.device.popErrorScope();
+        const p = await this.device.createComputePipelineAsync({ label: key, layout: 'auto', compute: { module, entryPoint: 'main', constants } });
+        if (!this.pipelines.has(key)) {
+          this.pipelines.set(key, p);
+          this.counters.pipelines++;
+        }
+      } catch {
+        // Left for the lazy path, which names the kernel file and line.
+      }
+      onProgress?.(++done, todo.length);
+    }));
   }
 
   // ---------------------------------------------------------------------------------------------- profile
@@ -562,6 +627,16 @@ export class Runtime {
 function checkPoolBytes(bytes: number): number {
   if (typeof bytes !== 'number' || !(bytes >= 0)) throw new WebgradError('poolLimit', `must be a number of bytes >= 0 (or Infinity), got ${String(bytes)}`);
   return bytes;
+}
+
+/** A pipeline to compile: a kernel with its override constants (what dispatch() caches pipelines by). */
+export interface PipelineSpec {
+  kernel: Kernel;
+  constants: Record<string, number>;
+}
+
+function pipelineKey(k: Kernel, constants: Record<string, number>): string {
+  return `${k.name}|${Object.entries(constants).sort().map(([c, v]) => `${c}=${v}`).join(',')}`;
 }
 
 /** Workgroup counts covering `n` invocations of a 1-D kernel with `wg` threads per group, folded into y past 65535. */

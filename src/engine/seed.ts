@@ -17,6 +17,11 @@ export function manualSeed(seed: number): void {
   seedCounter = seed >>> 0;
 }
 
+/** Where the global sequence stands (manualSeed(seedState()) puts it back there). */
+export function seedState(): number {
+  return seedCounter;
+}
+
 /** The next seed of the global sequence (a 32-bit LCG step, so seeds never repeat within 2^32 draws). */
 export function nextSeed(): number {
   seedCounter = (Math.imul(seedCounter, 1664525) + 1013904223) >>> 0;

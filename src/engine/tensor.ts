@@ -41,6 +41,13 @@ export interface TapeNode {
 
 const scopes: Tensor[][] = [];
 let gradEnabled = true;
+/** Tensors made and not yet disposed (views included: each is a tensor, though they share one buffer). */
+let liveTensors = 0;
+
+/** How many tensors are alive (made and not disposed); memory() reports it. */
+export function liveTensorCount(): number {
+  return liveTensors;
+}
 
 export class Tensor {
   readonly shape: readonly number[];
@@ -59,6 +66,7 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.size = shapeSize(shape);
     this.storage = storage;
+    liveTensors++;
     scopes[scopes.length - 1]?.push(this);
   }
 
@@ -96,6 +104,7 @@ export class Tensor {
     if (!this.storage) return;
     this.storage.release();
     this.storage = null;
+    liveTensors--;
     this.node = null;
   }
 

@@ -32,40 +32,47 @@ function withParams<M extends Module>(module: M, params: Tensor[], names?: strin
   return module;
 }
 
-/** The mask for attrs: the last input (attrs.masked), a JS array (attrs.maskArray), or none. */
-function takeMask(xs: Tensor[], attrs: any): { rest: Tensor[]; mask: Tensor | number[] | boolean[] | undefined } {
-  if (attrs?.masked) return { rest: xs.slice(0, -1), mask: xs[xs.length - 1] };
-  return { rest: xs, mask: attrs?.maskArray };
+/**
+ * The masks for attrs: the last input (attrs.masked) or a JS array (attrs.maskArray), passed as keepMask, or as
+ * keyPaddingMask with attrs.maskAs = 'keyPadding' (the caller then sends torch's mask, true = ignore); none otherwise.
+ * attrs.maskAs = 'old' passes it under the removed name `mask`, which must be refused.
+ */
+function takeMask(xs: Tensor[], attrs: any): { rest: Tensor[]; masks: any } {
+  const rest = attrs?.masked ? xs.slice(0, -1) : xs;
+  const m = attrs?.masked ? xs[xs.length - 1] : attrs?.maskArray;
+  if (m === undefined) return { rest, masks: undefined };
+  const name = attrs?.maskAs === 'keyPadding' ? 'keyPaddingMask' : attrs?.maskAs === 'old' ? 'mask' : 'keepMask';
+  return { rest, masks: { [name]: m } };
 }
 
 export const OPS: OpTable = {
-  /** inputs: q, k, v (+ mask with attrs.masked); attrs: scale, layout, kernel, maskArray. */
+  /** inputs: q, k, v (+ mask with attrs.masked); attrs: scale, layout, kernel, maskArray, maskAs. */
   attention: (xs, attrs, w) => {
-    const { rest: [q, k, v], mask } = takeMask(xs, attrs);
-    return w.attention(q, k, v, { mask, scale: attrs?.scale, layout: attrs?.layout, kernel: attrs?.kernel });
+    const { rest: [q, k, v], masks } = takeMask(xs, attrs);
+    return w.attention(q, k, v, { ...masks, scale: attrs?.scale, layout: attrs?.layout, kernel: attrs?.kernel });
   },
 
   /** inputs: x (self) | xq, xkv (cross) | xq, xk, xv (attrs.inputs = 1, 2, 3), then parameters (+ mask). */
   multiheadAttention: (xs, attrs, w) => {
-    const { rest, mask } = takeMask(xs, attrs);
+    const { rest, masks } = takeMask(xs, attrs);
     const n = attrs.inputs ?? 1;
     const [xq, xk = xq, xv = xk] = rest.slice(0, n);
     const m = withParams(new w.MultiheadAttention(attrs.dim, { heads: attrs.heads, dimHead: attrs.dimHead, qkvBias: attrs.qkvBias, outBias: attrs.outBias }), rest.slice(n), attrs.names);
-    return m.forward(xq, xk, xv, mask);
+    return m.forward(xq, xk, xv, masks);
   },
 
   /** inputs: x, then parameters (+ mask). */
   transformerEncoderLayer: (xs, attrs, w) => {
-    const { rest: [x, ...params], mask } = takeMask(xs, attrs);
+    const { rest: [x, ...params], masks } = takeMask(xs, attrs);
     const layer = withParams(new w.TransformerEncoderLayer(attrs.dim, attrs), params, attrs.names);
-    return layer.forward(x, mask);
+    return layer.forward(x, masks);
   },
 
   /** inputs: target, source, then parameters (+ mask over the source). */
   crossTransformerLayer: (xs, attrs, w) => {
-    const { rest: [t, s, ...params], mask } = takeMask(xs, attrs);
+    const { rest: [t, s, ...params], masks } = takeMask(xs, attrs);
     const layer = withParams(new w.CrossTransformerLayer(attrs.dim, attrs), params, attrs.names);
-    return layer.forward(t, s, mask);
+    return layer.forward(t, s, masks);
   },
 
   /** inputs: x, then parameters; attrs.hidden = i returns forwardHidden(x)[i]. */

@@ -1,7 +1,7 @@
-// attention(q, k, v, {mask, scale, layout}): three-tier gradient checks of the fused kernels (tiled and naive, one and
-// several head-dim chunks, both layouts) and of the composite rung, on odd shapes with Tq ≠ Tk; key-padding masks
-// including batch elements with every key masked (zeros out, zero gradients, no NaN); T = 500 against float64, forward
-// and backward; and bad input.
+// attention(q, k, v, {keepMask | keyPaddingMask, scale, layout}): three-tier gradient checks of the fused kernels
+// (tiled and naive, one and several head-dim chunks, both layouts) and of the composite rung, on odd shapes with
+// Tq ≠ Tk; key-padding masks under both names, including batch elements with every key masked (zeros out, zero
+// gradients, no NaN); T = 500 against float64, forward and backward; bad input, and the removed option `mask`.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
@@ -28,6 +28,8 @@ interface Case {
   mask?: 'random' | 'allMaskedFirst';
   /** Send the mask as a JS array of booleans instead of a tensor. */
   maskArray?: boolean;
+  /** Send it as keyPaddingMask, PyTorch's convention (true = ignore): the page gets NOT keep. Default keepMask. */
+  maskAs?: 'keyPadding';
   tol?: Partial<Tolerances>;
 }
 
@@ -52,19 +54,20 @@ function check(c: Case) {
   const layout = c.layout ?? 'bhtd';
   const maskData = c.mask ? makeMask(rngFor(`mask ${JSON.stringify(c)}`), c.B, c.Tk, c.mask === 'allMaskedFirst') : null;
   const asTensor = maskData && !c.maskArray;
+  const sent = maskData && c.maskAs === 'keyPadding' ? maskData.map((m) => 1 - m) : maskData;
   return gradcheck(page, {
     op: 'attention',
     attrs: {
-      layout, kernel: c.kernel, scale: c.scale, masked: !!asTensor,
-      maskArray: maskData && c.maskArray ? Array.from(maskData, (m) => m === 1) : undefined,
+      layout, kernel: c.kernel, scale: c.scale, masked: !!asTensor, maskAs: c.maskAs,
+      maskArray: sent && c.maskArray ? Array.from(sent, (m) => m === 1) : undefined,
     },
     inputs: [
       // Scores of a few units, so the softmax is far from uniform and mistakes in P show.
       { shape: qShape, gen: wide }, { shape: kShape, gen: wide }, { shape: kShape },
       ...(asTensor ? [{ shape: [c.B, c.Tk], grad: false }] : []),
     ],
-    data: asTensor ? [undefined, undefined, undefined, maskData!] : undefined,
-    ref: ([q, k, v]) => attentionRef(q, qShape, k, v, kShape, { mask: maskData, scale: c.scale, layout }),
+    data: asTensor ? [undefined, undefined, undefined, sent!] : undefined,
+    ref: ([q, k, v]) => attentionRef(q, qShape, k, v, kShape, { keepMask: maskData, scale: c.scale, layout }),
     tol: c.tol,
   });
 }
@@ -119,6 +122,12 @@ describe('attention (fused)', () => {
     await check({ B: 2, H: 1, Tq: 3, Tk: 17, Dh: 33, mask: 'allMaskedFirst' });
     await check({ B: 2, H: 3, Tq: 1, Tk: 17, Dh: 3, mask: 'allMaskedFirst', maskArray: true });
     await check({ B: 2, H: 3, Tq: 3, Tk: 17, Dh: 16, mask: 'random', maskArray: true, layout: 'bthd' });
+  });
+
+  it("reads keyPaddingMask as PyTorch's key_padding_mask (true = ignore), as a tensor or an array", async () => {
+    await check({ B: 2, H: 3, Tq: 3, Tk: 17, Dh: 16, mask: 'random', maskAs: 'keyPadding' });
+    await check({ B: 2, H: 1, Tq: 5, Tk: 7, Dh: 8, mask: 'allMaskedFirst', maskAs: 'keyPadding', maskArray: true, layout: 'bthd' });
+    await check({ B: 2, H: 2, Tq: 4, Tk: 5, Dh: 3, mask: 'random', maskAs: 'keyPadding', kernel: 'composite' });
   });
 
   it('gives exact zeros, never NaN, in the output and every gradient of a fully masked batch element', async () => {
@@ -197,7 +206,7 @@ describe('the float64 backward reference', () => {
     const r = rngFor('backward reference');
     const qShape = [2, 3, 2, 5];
     const kShape = [2, 4, 2, 5];
-    const opts = { mask: [1, 0, 1, 1, 0, 0, 0, 0], layout: 'bthd' as const, scale: 0.7 };
+    const opts = { keepMask: [1, 0, 1, 1, 0, 0, 0, 0], layout: 'bthd' as const, scale: 0.7 };
     const xs = [r.uniform(60), r.uniform(80), r.uniform(80)];
     const go = r.uniform(60);
     const g = attentionBackwardRef(xs[0], qShape, xs[1], xs[2], kShape, go, opts);
@@ -232,10 +241,17 @@ describe('bad input', () => {
 
   it('rejects a mask of the wrong shape or length, or with values other than 0/1', async () => {
     const qkv = [[2, 3, 4, 8], [2, 3, 5, 8], [2, 3, 5, 8]];
-    await expectShapeError(page, 'attention', [...qkv, [2, 4]], { masked: true }, 'mask must be (B, Tk) = (2, 5)');
-    await expectShapeError(page, 'attention', [...qkv, [1, 5]], { masked: true }, 'mask must be');
-    await expectShapeError(page, 'attention', [...qkv, [10]], { masked: true }, 'mask must be');
-    await expectShapeError(page, 'attention', qkv, { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1] }, 'mask has 9 entries');
-    await expectShapeError(page, 'attention', qkv, { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1, 2] }, 'booleans or 0/1');
+    await expectShapeError(page, 'attention', [...qkv, [2, 4]], { masked: true }, 'keepMask must be (B, Tk) = (2, 5)');
+    await expectShapeError(page, 'attention', [...qkv, [1, 5]], { masked: true, maskAs: 'keyPadding' }, 'keyPaddingMask must be');
+    await expectShapeError(page, 'attention', [...qkv, [10]], { masked: true }, 'keepMask must be');
+    await expectShapeError(page, 'attention', qkv, { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1] }, 'keepMask has 9 entries');
+    await expectShapeError(page, 'attention', qkv, { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1, 2], maskAs: 'keyPadding' }, 'booleans or 0/1');
+  });
+
+  it("refuses the removed option 'mask' (1 = keep, the opposite of PyTorch's) and says what to pass", async () => {
+    const qkv = [[2, 3, 4, 8], [2, 3, 5, 8], [2, 3, 5, 8]];
+    const say = "option 'mask' was removed (it meant 1 = keep, the opposite of PyTorch's key_padding_mask)";
+    await expectShapeError(page, 'attention', [...qkv, [2, 5]], { masked: true, maskAs: 'old' }, say);
+    await expectShapeError(page, 'attention', qkv, { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1, 1], maskAs: 'old' }, 'pass keyPaddingMask');
   });
 });

@@ -17,7 +17,10 @@ export const OPS: OpTable = {
     const x = inputs[k++];
     const h0t = h0 ? inputs[k++] : null;
     const c0t = c0 ? inputs[k++] : null;
-    const r = w.lstm(x, inputs.slice(k), { numLayers, bidirectional, h0: h0t, c0: c0t, ...(kernel ? { kernel } : {}) });
+    // attrs.stateIn = 'options' passes h0/c0 the old way, inside the options, which must be refused.
+    const opts: any = { numLayers, bidirectional, ...(kernel ? { kernel } : {}) };
+    const state = { ...(h0t ? { h0: h0t } : {}), ...(c0t ? { c0: c0t } : {}) };
+    const r = attrs?.stateIn === 'options' ? w.lstm(x, inputs.slice(k), { ...opts, ...state }) : w.lstm(x, inputs.slice(k), opts, state);
     if (use === 'output') return r.output;
     return w.concat([w.flatten(r.output), w.flatten(r.h), w.flatten(r.c)], 0);
   },
@@ -52,6 +55,19 @@ export const OPS: OpTable = {
       throw new Error(`live buffers ${before} before, ${afterTrain} after training, ${afterInfer} after inference`);
     }
     return inputs[0];
+  },
+
+  // inputs [x, h0, c0]; attrs { inputSize, hiddenSize, options }: an LSTM module's forward(x, state) and lstm() on its
+  // weights with the SAME state object, concatenated [module's output, h, c | op's output, h, c].
+  lstmOpVsModule: (inputs, attrs, w) => {
+    lastModule?.dispose();
+    const { inputSize, hiddenSize, options = {} } = attrs;
+    const m = new w.LSTM(inputSize, hiddenSize, options);
+    lastModule = m;
+    const state = { h0: inputs[1], c0: inputs[2] };
+    const a = m.forward(inputs[0], state);
+    const b = w.lstm(inputs[0], m.flatWeights(), { numLayers: m.numLayers, bidirectional: m.bidirectional }, state);
+    return w.concat([a.output, a.h, a.c, b.output, b.h, b.c].map((t) => w.flatten(t)), 0);
   },
 
   // The LSTM / BiLSTM module. inputs [x, h0?, c0?]; attrs { inputSize, hiddenSize, options, bi (use BiLSTM), h0?, c0?,

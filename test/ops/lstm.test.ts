@@ -223,6 +223,24 @@ describe('LSTM and BiLSTM modules', () => {
     await mod({ I: 3, H: 4, L: 2, bias: false, B: 2, T: 2 });
   });
 
+  it('the op and the module take the same { h0, c0 } state object and give the same numbers from it', async () => {
+    const [B, T, I, H, L] = [2, 3, 4, 5, 2];
+    const n = L * 2 * B * H;
+    const state = (phase: number) => ({ shape: [L * 2, B, H], data: Array.from({ length: n }, (_, i) => Math.sin(i * 0.9 + phase)), grad: false });
+    const r = await page.call('gradcase', {
+      op: 'lstmOpVsModule',
+      attrs: { inputSize: I, hiddenSize: H, options: { numLayers: L, bidirectional: true, seed: 3 } },
+      inputs: [{ shape: [B, T, I], data: Array.from({ length: B * T * I }, (_, i) => Math.cos(i * 0.4)), grad: false }, state(0), state(1)],
+      weights: Array.from({ length: 2 * (B * T * 2 * H + 2 * n) }, () => 1),
+      fdIndices: [],
+      fdEps: 0,
+    });
+    const half = r.out.length / 2;
+    expect(r.out.slice(half)).toEqual(r.out.slice(0, half));
+    // And the state was used: a zero state gives other numbers (checked against the reference above, in 'mod').
+    expect(r.out.slice(0, half).some((v: number) => v !== 0)).toBe(true);
+  });
+
   it('BiLSTM is LSTM with bidirectional: true (names with _reverse)', async () => {
     await mod({ I: 7, H: 5, biClass: true, B: 3, T: 5 });
   });
@@ -243,6 +261,12 @@ describe('bad input', () => {
     await expectShapeError(page, 'lstm', [[2, 3, 5], ...uni], { bidirectional: true, numLayers: 2 }, 'expected 16 weights');
     await expectShapeError(page, 'lstm', [[2, 3, 5], ...bi, ...bi], { bidirectional: true, numLayers: 2 }, 'weight_ih_l1 must be [16, 8] (layer 0 gives 8 features)');
     await expectShapeError(page, 'lstm', [[2, 0, 5], ...uni], {}, 'non-empty');
+  });
+
+  it('takes the initial state as its own { h0, c0 } argument, as the LSTM module does, and says so when given in the options', async () => {
+    await expectShapeError(page, 'lstm', [[2, 3, 5], [1, 2, 4], ...uni], { h0: true, stateIn: 'options' },
+      'h0 is part of the initial state, not an option: pass lstm(x, weights, opts, { h0, c0 }), as LSTM.forward(x, { h0, c0 })');
+    await expectShapeError(page, 'lstm', [[2, 3, 5], [1, 2, 4], ...uni], { c0: true, stateIn: 'options' }, 'c0 is part of the initial state');
   });
 
   it('rejects h0 / c0 of the wrong shape', async () => {

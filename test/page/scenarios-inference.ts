@@ -69,6 +69,20 @@ export const SCENARIOS: Record<string, Scenario> = {
     const noAudio = await w.predictSentiment(loaded, { ...x, audio: null });
     const zeroAudio = await w.predictSentiment(loaded, { ...x, audio: new Float32Array(x.audio.length) });
     const sameKind = loaded.kind === model.kind;
+    // The model file: weights + config only, from the live model (exportModel) and from the checkpoint's bytes (what
+    // npm start writes as model-seed<seed>.safetensors); both rebuild the same model.
+    const exported = await w.exportModel(model, { seed: 7 });
+    const derived = w.modelFileFromCheckpoint(bytes);
+    const modelFiles = [];
+    for (const file of [exported, derived]) {
+      const { model: m, meta: fm } = w.loadModel(file);
+      modelFiles.push({
+        bytes: file.length, format: fm.format, kind: fm.model, diff: maxAbsDiff(direct, await w.predictSentiment(m, x)),
+        names: [...w.parseSafetensors(file).tensors.keys()].sort(),
+      });
+      m.dispose();
+    }
+    const paramNames = model.namedParameters().map(([n]: [string, unknown]) => n).sort();
     opt.dispose();
     model.dispose();
     loaded.dispose();
@@ -76,7 +90,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     return {
       n: direct.length, direct: Array.from(direct), diff: maxAbsDiff(direct, viaLoad), sameKind, note: meta.note,
       missingDiff: maxAbsDiff(noAudio, zeroAudio), missingChanges: maxAbsDiff(noAudio, direct),
-      finite: [...direct, ...noAudio].every(Number.isFinite), auxiliary,
+      finite: [...direct, ...noAudio].every(Number.isFinite), auxiliary, checkpointBytes: bytes.length, modelFiles, paramNames,
       leaked: w.runtime().stats().liveBuffers - liveBefore,
     };
   },

@@ -13,5 +13,6 @@ import { SCENARIOS as inference } from './scenarios-inference';
 import { SCENARIOS as derl } from './scenarios-derl';
 import { SCENARIOS as runtime } from './scenarios-runtime';
 import { SCENARIOS as grouped } from './scenarios-grouped';
+import { SCENARIOS as compile } from './scenarios-compile';
 
-export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl, ...runtime, ...grouped };
+export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl, ...runtime, ...grouped, ...compile };

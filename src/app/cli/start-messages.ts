@@ -5,6 +5,7 @@
 // starts the run (its outcome comes back as a 'finished' or 'failed' message), `globalThis.webgradInterrupt()` asks
 // it to stop after the current step.
 
+import type { HostRuntime } from '../host';
 import type { AdapterSummary } from '../../engine/gpu';
 import type { DatasetDims, Split } from '../data/types';
 import type { RegressionMetrics } from '../eval/metrics';
@@ -18,7 +19,8 @@ interface OfSeed {
 }
 
 export type StartMessage =
-  | { kind: 'adapter'; adapter: AdapterSummary }
+  /** The device the run trains on, and where the trainer runs ('browser' or 'node'). */
+  | { kind: 'adapter'; adapter: AdapterSummary; runtime: HostRuntime }
   | {
       kind: 'dataset'; name: string; sizes: Readonly<Record<Split, number>>; dims: DatasetDims; warnings: readonly string[];
       knownAs: string | null; seconds: number;
@@ -29,6 +31,8 @@ export type StartMessage =
   | { kind: 'expect'; expected: ExpectedCheckpoint }
   | ({ kind: 'progress' } & OfSeed & TrainProgress)
   | ({ kind: 'epoch' } & OfSeed & EpochSummary)
+  /** Kernels of the first training step compiled so far, of `total` (before that step; none once all are cached). */
+  | ({ kind: 'compiling'; seed: number; done: number; total: number } & OfSeed)
   | ({ kind: 'evaluating'; seed: number; rates: number; testN: number; trainSeconds: number } & OfSeed)
   | ({ kind: 'evalProgress'; done: number; total: number; elapsedSec: number } & OfSeed)
   | ({ kind: 'seedDone'; seed: number; trainSeconds: number; evalSeconds: number; bestEpoch: number } & OfSeed)

@@ -8,6 +8,7 @@
 // server's secret, which Node passes in the options (`token`); with each checkpoint the page first tells Node which
 // parameters the model holds, and the server refuses any upload that does not fit (src/app/cli/start-server.ts).
 
+import { hostRuntime } from '../host';
 import * as wg from '../all';
 import { DERL, type DerlExpertUsage } from '../models/derl/index';
 import { modelSpec, takenChoices, type ModelName, type RunChoices } from '../models/catalog';
@@ -210,6 +211,8 @@ async function trainSeed(run: Run, si: number): Promise<SeedTraining> {
           await report({ kind: 'progress', seedIndex: si, ...p });
           if (interruptRequested) throw new Interrupted();
         },
+        // The first step's kernels, compiled ahead with a count (a CPU-emulated GPU takes 15–55 s for them).
+        onCompile: (done, total) => void report({ kind: 'compiling', seedIndex: si, seed, done, total }),
         onEpoch: (e: EpochSummary) => {
           history.push(e);
           return report({ kind: 'epoch', seedIndex: si, ...e });
@@ -277,7 +280,7 @@ async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSec
 async function main(o: StartPageOptions) {
   const report = (globalThis as unknown as StartPageGlobals).webgradReport;
   await wg.init();
-  await report({ kind: 'adapter', adapter: wg.adapterInfo() });
+  await report({ kind: 'adapter', adapter: wg.adapterInfo(), runtime: hostRuntime() });
   const dataset = await loadDataset(o, report);
   // DAR's k: 0.3 on MOSI, 0.4 on MOSEI (docs/models.md §2.4); -1 = choose by the data's dims.
   const mosei = dataset.dims.audio.len === 500 && dataset.dims.audio.dim === 74;

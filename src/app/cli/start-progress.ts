@@ -60,6 +60,9 @@ export class ProgressPrinter {
   private evalSecPerPrediction: number | null = null;
   private lastSamplesPerSec: number | null = null;
   private trainSecThisSeed = 0;
+  /** The adapter (described) and the runtime the page reported, for results.json; null until it has. */
+  adapter: string | null = null;
+  runtime: string | null = null;
 
   constructor(
     private readonly opts: StartOptions,
@@ -73,7 +76,9 @@ export class ProgressPrinter {
   handle(m: ProgressMessage): void {
     switch (m.kind) {
       case 'adapter':
-        return this.status.print(`WebGPU adapter: ${describeAdapter(m.adapter)}\nbrowser: ${this.browserPath}`);
+        this.adapter = describeAdapter(m.adapter);
+        this.runtime = m.runtime;
+        return this.status.print(`WebGPU adapter: ${this.adapter}\n${m.runtime === 'browser' ? `browser: ${this.browserPath}` : `runtime: ${m.runtime}`}`);
       case 'dataset':
         return this.dataset(m);
       case 'plan':
@@ -82,6 +87,10 @@ export class ProgressPrinter {
         return this.progress(m);
       case 'epoch':
         return this.epoch(m);
+      case 'compiling':
+        if (m.total === 0) return;
+        if (m.done === 0) return this.status.print(`seed ${m.seed}: compiling kernels 0/${m.total} for the first training step…`);
+        return this.status.update(`seed ${m.seed}: compiling kernels ${m.done}/${m.total}`);
       case 'evaluating':
         this.trainSecThisSeed = m.trainSeconds;
         return this.status.update(`seed ${m.seed}: evaluating ${m.rates} missing rates × ${m.testN} test samples…`);
@@ -113,8 +122,8 @@ export class ProgressPrinter {
     const steps = Math.ceil(nTrain / opts.batchSize);
     const selection = modelSpec(opts.model).selection;
     this.status.print(
-      `budget: ${opts.seeds.length} seed${opts.seeds.length > 1 ? 's' : ''} (${opts.seeds.join(', ')}) × ${opts.epochs} epochs × ` +
-        `${nTrain} training samples${subset} = ${steps} steps of ${opts.batchSize} (${opts.epochs * steps} steps per seed), ` +
+      `budget: ${opts.seeds.length} seed${opts.seeds.length > 1 ? 's' : ''} (${opts.seeds.join(', ')}) × ${opts.epochs} epoch${opts.epochs === 1 ? '' : 's'} × ` +
+        `${nTrain} training samples${subset} = ${steps} step${steps === 1 ? '' : 's'} of ${opts.batchSize} (${opts.epochs * steps} step${opts.epochs * steps === 1 ? '' : 's'} per seed), ` +
         `validation ${nValid} samples per epoch, evaluation ${EVAL_RATES.length} rates × ${m.testN} test samples per seed\n` +
         `training: ${opts.label}, k = ${this.trainMissingRate}${opts.halfComplete ? ' (half-complete per-sample rates)' : ''} ` +
         `(${opts.missingField === 'fresh' ? 'new dropped positions every epoch' : 'the same dropped positions every epoch'}), ` +

@@ -47,7 +47,13 @@ export interface RunFacts {
   trainMissingRate: number;
   wallSeconds: number;
   browser: string;
+  /** The WebGPU adapter, described (describeAdapter), and where the trainer ran ('browser', 'node'), as reported. */
+  adapter: string | null;
+  runtime: string | null;
 }
+
+/** Seconds to 0.1 s and rates to 0.1: the digits beyond are timer noise. */
+const round1 = (x: number | undefined) => (typeof x === 'number' ? Math.round(x * 10) / 10 : x);
 
 /** What a Ctrl-C left of the run, in one line (printed, and in results.json's run). */
 export function interruptedText(s: { seed: number; epochsRun: number; bestEpoch: number | null }, seeds: number[]): string {
@@ -104,7 +110,9 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
       testSubset: opts.testSubset,
       testSamples: result.testN,
       maskSeed: LNLN_EVAL_SEED,
-      wallSeconds: facts.wallSeconds,
+      wallSeconds: round1(facts.wallSeconds),
+      runtime: facts.runtime,
+      adapter: facts.adapter,
       browser: facts.browser,
       ...(stopped ? { interrupted: interruptedText(stopped, result.outcomes.map((o) => o.seed)) } : {}),
     },
@@ -113,9 +121,10 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
     baselines: { constant: { value: result.constant.value, metrics: result.constant.metrics } },
     training: result.outcomes.map((o) => ({
       seed: o.seed, parameters: o.parameters, bestEpoch: o.bestEpoch, bestValidLoss: o.bestValidLoss, epochsRun: o.epochsRun,
-      stoppedEarly: o.stoppedEarly, resumedFrom: o.resumedFrom, trainSeconds: o.trainSeconds, evalSeconds: o.evalSeconds,
+      stoppedEarly: o.stoppedEarly, resumedFrom: o.resumedFrom, trainSeconds: round1(o.trainSeconds), evalSeconds: round1(o.evalSeconds),
       history: o.history.map((h) => ({ epoch: h.epoch, train: h.train, valid: h.valid, validMetrics: h.validMetrics, improved: h.improved,
-        lr: h.lr, seconds: h.seconds, trainSeconds: h.trainSeconds, validSeconds: h.validSeconds, samplesPerSec: h.samplesPerSec })),
+        lr: h.lr, seconds: round1(h.seconds), trainSeconds: round1(h.trainSeconds), validSeconds: round1(h.validSeconds),
+        samplesPerSec: round1(h.samplesPerSec) })),
     })),
   };
 }
@@ -130,7 +139,7 @@ export async function reportRun(result: FinishedRun, opts: StartOptions, facts: 
   const reportFile = path.join(opts.out, 'report.html');
   await writeFileAtomic(reportFile, new TextEncoder().encode(htmlReport(json)));
   const params = result.outcomes[0]?.parameters;
-  console.log(`\nwrote ${jsonFile}, ${reportFile} (charts and tables) and best-seed<seed>.safetensors for seeds ${result.outcomes.map((o) => o.seed).join(', ')}` +
+  console.log(`\nwrote ${jsonFile}, ${reportFile} (charts and tables), best-seed<seed>.safetensors (resumable) and model-seed<seed>.safetensors (weights + config) for seeds ${result.outcomes.map((o) => o.seed).join(', ')}` +
     `${params ? ` (${params.toLocaleString('en-US')} parameters)` : ''}`);
   const wall = facts.wallSeconds;
   console.log(`total wall time ${fmtDuration(wall)} (${wall.toFixed(1)} s)`);

@@ -4,13 +4,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from '../io/atomic';
+import { modelFileFromCheckpoint } from '../io/model-file';
 import { describeNonFinite, entryToFloat32, parseSafetensors } from '../../engine/io/safetensors';
 import { OutDirError, prepareOutDir } from '../node/out-dir';
 import { canonicalKind, modelSpec } from '../models/catalog';
 import { UsageError, type StartOptions } from './start-options';
 
 /** The name of a seed's checkpoint file in the output directory. */
-export const ckptName = (kind: 'best' | 'last', seed: number) => `${kind}-seed${seed}.safetensors`;
+export const ckptName = (kind: CheckpointKind, seed: number) => `${kind}-seed${seed}.safetensors`;
+/** best/last: training checkpoints (weights + optimizer state); model: the best one's weights and config only. */
+export type CheckpointKind = 'best' | 'last' | 'model';
 
 function readMeta(file: string): Record<string, unknown> {
   let parsed: ReturnType<typeof parseSafetensors>;
@@ -123,8 +126,12 @@ export async function prepareOutput(out: string, resumePlan: ReadonlyMap<number,
   for (const [seed, r] of resumePlan) {
     const best = r.best ?? (r.meta.epoch === r.meta.bestEpoch ? r.from : null);
     const dest = path.join(out, ckptName('best', seed));
-    if (best && path.resolve(best) !== path.resolve(dest)) await writeFileAtomic(dest, new Uint8Array(fs.readFileSync(best)));
+    if (best && path.resolve(best) !== path.resolve(dest)) {
+      const bytes = new Uint8Array(fs.readFileSync(best));
+      await writeFileAtomic(dest, bytes);
+      await writeFileAtomic(path.join(out, ckptName('model', seed)), modelFileFromCheckpoint(bytes));
+    }
   }
-  const stale = await removeStaleTemps(out, (n) => /^(best|last)-seed-?\d+\.safetensors$|^results\.json$|^report\.html$/.test(n));
+  const stale = await removeStaleTemps(out, (n) => /^(best|last|model)-seed-?\d+\.safetensors$|^results\.json$|^report\.html$/.test(n));
   if (stale.length) console.log(`removed ${stale.length} temporary file${stale.length > 1 ? 's' : ''} left by a killed run in ${out}`);
 }

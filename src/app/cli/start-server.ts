@@ -6,9 +6,12 @@
 // Node (over the DevTools channel, which no other page can use) the names and shapes of that seed's model parameters;
 // a body that is larger than such a checkpoint can be, is not a safetensors file, or holds another model, another seed
 // or another epoch is refused with 4xx and nothing on disk changes. The page treats any refusal as a failed run.
+// With each accepted best checkpoint Node also writes model-seed<seed>.safetensors, the weights and config derived
+// from those validated bytes (src/app/io/model-file.ts), so the file an app embeds takes no upload of its own.
 
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
+import { modelFileFromCheckpoint } from '../io/model-file';
 import { CheckpointError, parseSafetensors, type SafetensorsFile } from '../../engine/io/safetensors';
 import { startServer, type LocalServer, type Route, type RouteReply } from '../node/server';
 
@@ -25,8 +28,8 @@ export interface StartServerOptions {
   data: string | null;
   /** Files served at GET /resume/<seed> and /resume-best/<seed>. */
   resume: Map<number, { from: string; best: string | null }>;
-  /** Where POST /checkpoint writes the checkpoint of `kind` for `seed`. */
-  checkpointPath(kind: 'best' | 'last', seed: number): string;
+  /** Where POST /checkpoint writes the checkpoint of `kind` for `seed` ('model': the best one's model file). */
+  checkpointPath(kind: 'best' | 'last' | 'model', seed: number): string;
 }
 
 export interface StartServer extends LocalServer {
@@ -126,6 +129,8 @@ export async function serveStart(www: string, opts: StartServerOptions): Promise
       const problems = checkpointProblems(body, e, epoch);
       if (problems.length) return text(400, `not a checkpoint of this run's seed ${seed}, epoch ${epoch}: ${problems.slice(0, 5).join('; ')}`);
       for (const k of kinds as ('best' | 'last')[]) await writeFileAtomic(opts.checkpointPath(k, seed), body);
+      // The model file (weights + config) is derived here from the checkpoint just validated: no upload of its own.
+      if (kinds.includes('best')) await writeFileAtomic(opts.checkpointPath('model', seed), modelFileFromCheckpoint(body));
       return text(200, 'ok');
     },
   };

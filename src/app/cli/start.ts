@@ -196,7 +196,9 @@ async function main(argv: string[]): Promise<number> {
     }
     status.clear();
     const wallSeconds = (performance.now() - tStart) / 1000;
-    return await finish(result, opts, { trainMissingRate: printer.trainMissingRate, wallSeconds, browser: launched.executablePath }, resumePlan);
+    return await finish(result, opts, {
+      trainMissingRate: printer.trainMissingRate, wallSeconds, browser: launched.executablePath, adapter: printer.adapter, runtime: printer.runtime,
+    }, resumePlan);
   } finally {
     ctrlC.remove();
     await launched.close();

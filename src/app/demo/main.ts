@@ -10,7 +10,7 @@ import { describeAdapter } from '../../engine/gpu';
 import type { Dataset } from '../data/types';
 import type { EpochSummary, TrainProgress } from '../train/index';
 import type { Profile } from '../../engine/profile';
-import { htmlReport, perRateHtml, REPORT_CSS, robustnessCharts, table1Html, htmlTable, type RunResults } from '../report/html';
+import { fmtSeconds, htmlReport, perRateHtml, plural, robustnessCharts, table1Html, htmlTable, type RunResults } from '../report/html';
 import { downsample, esc, lineChart, PALETTE, type Series } from '../report/svg';
 import { DEMO_MODELS, type DemoModel } from './models';
 import { RunControl, StopRequested, yieldToPage, type RunState } from './control';
@@ -33,57 +33,7 @@ import {
   type DatasetChoice,
   type TrainedModel,
 } from './session';
-
-const CSS = `${REPORT_CSS}
-body{max-width:1280px}
-section{margin:0 0 8px}
-.row{display:flex;flex-wrap:wrap;gap:10px 18px;align-items:end;margin:6px 0}
-label{display:flex;flex-direction:column;font-size:12px;color:#555;gap:2px}
-input[type=number],input[type=text],select{font:inherit;padding:3px 5px;width:110px}
-input[type=text]{width:200px}
-button{font:inherit;padding:5px 14px;cursor:pointer}
-button:disabled{cursor:default;opacity:.5}
-.status{margin:6px 0;color:#333;min-height:1.4em}
-.error{color:#b00020;background:#fdecee;border:1px solid #f3b8c0;padding:6px 10px;border-radius:4px}
-.warn{color:#7a5200}
-.note{color:#666;font-size:12px}
-#progress{font-family:ui-monospace,monospace;font-size:12px;white-space:pre-wrap}
-progress{width:360px}
-.bar{display:inline-block;height:10px;background:#0072b2;vertical-align:middle}
-details summary{cursor:pointer;color:#444}
-`;
-
-// ------------------------------------------------------------------------------------------------ tiny DOM helpers
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const c of children) e.append(c);
-  return e;
-}
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const field = (label: string, input: HTMLElement) => el('label', {}, label, input);
-const numberInput = (id: string, value: number, attrs: Record<string, string> = {}) => el('input', { id, type: 'number', value: String(value), ...attrs });
-
-function setStatus(id: string, text: string, kind: 'info' | 'error' | 'warn' = 'info') {
-  const s = $(id);
-  s.textContent = text;
-  s.className = `status${kind === 'info' ? '' : ` ${kind}`}`;
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message.split('\n')[0];
-  return String(e);
-}
-
-function download(bytes: Uint8Array | string, name: string, type: string) {
-  const blob = new Blob([bytes as BlobPart], { type });
-  const a = el('a', { href: URL.createObjectURL(blob), download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-}
+import { $, CSS, download, el, errorText, field, numberInput, setStatus } from './dom';
 
 // ---------------------------------------------------------------------------------------------------- page state
 
@@ -414,7 +364,10 @@ async function train() {
   live.totalSteps = s.epochs * Math.ceil(ds.sizes.train / s.batchSize);
   renderLossCharts();
   setStatus('train-status', `training ${s.model.describe(s.options)} on ${ds.name}…`);
-  const run = await trainRun(ds, s, newControl(), { onProgress: showProgress, onEpoch: showEpoch });
+  const onCompile = (done: number, total: number) => {
+    if (total > 0) setStatus('train-status', `compiling kernels ${done}/${total} for the first training step…`);
+  };
+  const run = await trainRun(ds, s, newControl(), { onProgress: showProgress, onEpoch: showEpoch, onCompile });
   // The model is the page's from here on: a stop or failure of the evaluation leaves it loaded.
   replaceTrained(run.trained);
   setModelStatus();
@@ -426,7 +379,7 @@ async function train() {
     results = await evaluateRun(run, ds, s, newControl(), showEvalProgress);
   } catch (e) {
     if (!(e instanceof StopRequested)) throw e;
-    setStatus('train-status', `${stopped || `trained ${run.epochsRun} epochs (best epoch ${run.bestEpoch} kept)`}; evaluation stopped, so no tables`, 'warn');
+    setStatus('train-status', `${stopped || `trained ${plural(run.epochsRun, 'epoch')} (best epoch ${run.bestEpoch} kept)`}; evaluation stopped, so no tables`, 'warn');
     setPageState('stopped');
     await renderProbe();
     return;
@@ -434,8 +387,8 @@ async function train() {
   state.control = null;
   showResults(results);
   const tr = results.training?.[0];
-  setStatus('train-status', `${stopped || 'done'}: ${run.epochsRun} epochs in ${run.trainSeconds.toFixed(1)} s (best epoch ${run.bestEpoch}), ` +
-    `evaluated in ${tr?.evalSeconds?.toFixed(1)} s`, stopped ? 'warn' : 'info');
+  setStatus('train-status', `${stopped || 'done'}: ${plural(run.epochsRun, 'epoch')} in ${fmtSeconds(run.trainSeconds)} (best epoch ${run.bestEpoch}), ` +
+    `evaluated in ${tr?.evalSeconds !== undefined ? fmtSeconds(tr.evalSeconds) : '?'}`, stopped ? 'warn' : 'info');
   await renderProbe();
   await runProfile();
   if (stopped) setPageState('stopped');

@@ -80,6 +80,8 @@ export interface TrainedModel {
 export interface TrainCallbacks {
   onProgress(p: TrainProgress): void;
   onEpoch(e: EpochSummary): void;
+  /** The first step's kernels compiled so far, of `total` (a CPU-emulated GPU takes 15–55 s for them). */
+  onCompile?(done: number, total: number): void;
 }
 
 /** Parses "0, 0.3, 0.9" or "0:0.9:0.1" into sorted distinct rates in [0, 1). */
@@ -139,6 +141,7 @@ export async function trainRun(dataset: Dataset, s: TrainSettings, control: RunC
         history.push(e);
         cb.onEpoch(e);
       },
+      ...(cb.onCompile ? { onCompile: cb.onCompile } : {}),
       onCheckpoint: (c) => {
         if (c.kinds.includes('best')) best = c.bytes;
       },

@@ -103,9 +103,12 @@ function stdOf(ms: readonly RegressionMetrics[]): RegressionMetrics {
 
 // ------------------------------------------------------------------------------------------------ formatting
 
-/** A metric as the papers print it: accuracy / F1 ×100 with 2 decimals, MAE / Corr with 3; NaN as "nan". */
+/**
+ * A metric as the papers print it: accuracy / F1 ×100 with 2 decimals, MAE / Corr with 3. NaN (the Corr of a constant
+ * predictor, which has no correlation) prints as "–", as the papers' tables mark a value that does not exist.
+ */
 export function formatMetric(key: MetricKey, value: number): string {
-  if (Number.isNaN(value)) return 'nan';
+  if (Number.isNaN(value)) return '–';
   return isPercent(key) ? (value * 100).toFixed(2) : value.toFixed(3);
 }
 

@@ -16,6 +16,7 @@
 import { runtime } from '../../engine/engine';
 import { Tensor } from '../../engine/tensor';
 import type { Optimizer, ParamState } from '../../engine/optim/optimizer';
+import { isOptimizerKey } from './checkpoint-keys';
 import { CheckpointError, describeNonFinite, entryToFloat32, parseSafetensors, writeSafetensors, type F32Tensor } from '../../engine/io/safetensors';
 
 export const CHECKPOINT_FORMAT = 'webgrad-checkpoint/1';
@@ -54,8 +55,7 @@ interface OptimizerSlot {
   mdKey: string;
 }
 
-/** True for a tensor of optimizer state (the main optimizer's or an auxiliary one's), not a parameter. */
-export const isOptimizerKey = (name: string): boolean => name.startsWith(OPTIM_PREFIX) || name.startsWith('optim@');
+export { isOptimizerKey } from './checkpoint-keys';
 
 function slots(main: Optimizer | null | undefined, auxiliary: Record<string, Optimizer | null> = {}): OptimizerSlot[] {
   const out: OptimizerSlot[] = main ? [{ optimizer: main, prefix: OPTIM_PREFIX, mdKey: 'webgrad.optimizer' }] : [];

@@ -50,7 +50,16 @@ export interface RunResults {
 const val = (v: number | null | undefined): number => (typeof v === 'number' ? v : NaN);
 const cell = (k: MetricKey, v: number | null | undefined) => formatMetric(k, val(v));
 
-function plural(n: number, word: string): string {
+/** Seconds as a reader wants them: "42 s", "3 min 05 s", "1 h 02 min" (whole seconds). */
+export function fmtSeconds(sec: number): string {
+  const s = Math.round(sec);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
@@ -166,7 +175,7 @@ function trainingTable(training: readonly SeedTraining[]): string {
   const rows = training.map((t) => [
     String(t.seed), t.parameters !== undefined ? t.parameters.toLocaleString('en-US') : '–', t.bestEpoch !== undefined ? String(t.bestEpoch) : '–',
     f(t.bestValidLoss, 4), t.epochsRun !== undefined ? `${t.epochsRun}${t.stoppedEarly ? ' (early stop)' : ''}` : '–',
-    f(t.trainSeconds, 1), f(t.evalSeconds, 1),
+    f(t.trainSeconds, 0), f(t.evalSeconds, 0),
   ]);
   return htmlTable(['Seed', 'Parameters', 'Best epoch', 'Best valid L_total', 'Epochs run', 'Train s', 'Eval s'], rows, { id: 'training' });
 }
@@ -200,9 +209,11 @@ export function htmlReport(results: RunResults): string {
   const subtitle = [
     run.dataset !== undefined ? `dataset ${String(run.dataset)}` : null,
     run.model !== undefined ? `model ${String(run.model)}${run.preset ? ` (${String(run.preset)})` : ''}` : null,
-    run.epochs !== undefined ? `${String(run.epochs)} epochs` : null,
+    typeof run.epochs === 'number' ? plural(run.epochs, 'epoch') : null,
     plural(r.protocol.seeds.length, 'seed'),
-    typeof run.wallSeconds === 'number' ? `wall time ${run.wallSeconds.toFixed(1)} s` : null,
+    typeof run.wallSeconds === 'number' ? `wall time ${fmtSeconds(run.wallSeconds)}` : null,
+    typeof run.runtime === 'string' ? `runtime ${run.runtime}` : null,
+    typeof run.adapter === 'string' ? `adapter ${run.adapter}` : null,
   ].filter(Boolean).join(' · ');
   const sections = [
     `<h1>${esc(r.method)}: robustness to missing modalities</h1>`,

@@ -10,6 +10,7 @@ export interface Series {
   points: readonly (readonly [number, number])[];
   /** CSS colour (default: the palette colour of the series' index). */
   color?: string;
+  /** A dashed line, with hollow markers: a series of one point has no line to dash, so the marker tells it apart. */
   dashed?: boolean;
   /** Draw a dot at every point (default: when the series has at most 40 points). */
   markers?: boolean;
@@ -121,7 +122,7 @@ export function lineChart(o: ChartOptions): string {
   const y1 = o.yDomain?.[1] ?? yTicks[yTicks.length - 1];
 
   // Legend rows above the plot: as many names per row as fit.
-  const legend: { name: string; color: string; dashed: boolean; x: number; row: number }[] = [];
+  const legend: { name: string; color: string; dashed: boolean; dot: boolean; x: number; row: number }[] = [];
   let lx = 0;
   let row = 0;
   o.series.forEach((s, i) => {
@@ -130,7 +131,8 @@ export function lineChart(o: ChartOptions): string {
       lx = 0;
       row++;
     }
-    legend.push({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length], dashed: !!s.dashed, x: lx, row });
+    const dot = s.markers ?? s.points.length <= 40;
+    legend.push({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length], dashed: !!s.dashed, dot, x: lx, row });
     lx += w;
   });
   const legendRows = o.series.length ? row + 1 : 0;
@@ -153,6 +155,7 @@ export function lineChart(o: ChartOptions): string {
     const ly = 30 + l.row * 16;
     const lx0 = ml + l.x;
     parts.push(`<line x1="${num(lx0)}" y1="${ly - 4}" x2="${num(lx0 + 18)}" y2="${ly - 4}" stroke="${esc(l.color)}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 3"' : ''}/>` +
+      (l.dot ? `<circle cx="${num(lx0 + 9)}" cy="${ly - 4}" r="2.6" ${markerPaint(l.color, l.dashed)}/>` : '') +
       `<text x="${num(lx0 + 22)}" y="${ly}" fill="#333">${esc(l.name)}</text>`);
   }
   // Grid and ticks.
@@ -192,10 +195,15 @@ export function lineChart(o: ChartOptions): string {
       `stroke-width="${s.width ?? 2}" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
     if (s.markers ?? n <= 40) {
       const dots = s.points.filter(finite).map((p) => `<circle cx="${num(sx(p[0]))}" cy="${num(sy(Math.min(Math.max(p[1], y0), y1)))}" r="2.6"/>`);
-      if (dots.length) parts.push(`<g fill="${esc(color)}">${dots.join('')}</g>`);
+      if (dots.length) parts.push(`<g class="markers${s.dashed ? ' hollow' : ''}" ${markerPaint(color, !!s.dashed)}>${dots.join('')}</g>`);
     }
   });
   if (!all.length) parts.push(`<text x="${ml + pw / 2}" y="${mt + ph / 2}" text-anchor="middle" fill="#999">no data yet</text>`);
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** Filled dots for a solid series, hollow ones (white, ringed in the colour) for a dashed one. */
+function markerPaint(color: string, hollow: boolean): string {
+  return hollow ? `fill="#fff" stroke="${esc(color)}" stroke-width="1.5"` : `fill="${esc(color)}"`;
 }

@@ -15,6 +15,7 @@ import type { SentimentModel, StepCache, TrainingBatch } from '../models/types';
 import { canonicalKind } from '../models/catalog';
 import { epochShuffleSeed } from '../../engine/seed';
 import { lazyTrainingBatch } from './batches';
+import { compileAhead } from './compile-ahead';
 import { TrainingMasks, validationMasks } from './masks';
 import {
   checkpointMeta, CHECKPOINT_META_FORMAT, TrainingDiverged, validate,
@@ -82,6 +83,8 @@ export class TrainingRun {
   private validMasks!: KeepMasks;
   private validPlan!: Int32Array[];
   private termNames: string[] | null = null;
+  /** Whether the first step's kernels were compiled ahead (or there was no hook to report it). */
+  private compiled = false;
   // Clocks for progress and the ETA.
   private runStart = 0;
   private trainSeconds = 0;
@@ -172,6 +175,7 @@ export class TrainingRun {
       for (let s = 0; s < steps.plan.length; s++) {
         const complete = this.dataset.batch('train', steps.plan[s]);
         const batch = lazyTrainingBatch(complete, applyMissing(complete, masks));
+        if (!this.compiled) await this.compileFirst(batch, steps.epoch);
         const row = this.step(batch, steps.epoch, s + 1);
         this.pos.globalStep++;
         // Read this step's terms while the next step is recorded; check the previous step's now.
@@ -193,13 +197,24 @@ export class TrainingRun {
     }
   }
 
+  /** Before the run's first step: its kernels compiled with a count (hooks.onCompile), from a dry run of the step. */
+  private async compileFirst(batch: TrainingBatch, epoch: number): Promise<void> {
+    this.compiled = true;
+    const onCompile = this.hooks.onCompile;
+    if (!onCompile) return;
+    const termNames = this.termNames;
+    const optimizers = [this.optimizer, ...Object.values(this.model.auxiliaryOptimizers?.() ?? {})].filter((x): x is Optimizer => !!x);
+    await compileAhead(() => this.step(batch, epoch, 0, true), optimizers, onCompile);
+    this.termNames = termNames;
+  }
+
   /** One optimisation step; returns its loss terms (total, the model's, auxiliaryStep's) in one kept tensor. */
-  private step(batch: TrainingBatch, epoch: number, step: number): Tensor {
+  private step(batch: TrainingBatch, epoch: number, step: number, dryRun = false): Tensor {
     const { model, optimizer, o } = this;
     const lr = this.lrAt(this.pos.globalStep);
     return tidy(() => {
       optimizer.setLr(lr);
-      this.hooks.beforeStep?.({ epoch, step, globalStep: this.pos.globalStep, model, optimizer });
+      if (!dryRun) this.hooks.beforeStep?.({ epoch, step, globalStep: this.pos.globalStep, model, optimizer });
       const cache: StepCache = {};
       const aux = model.auxiliaryStep?.(batch, cache) ?? {};
       model.zeroGrad();

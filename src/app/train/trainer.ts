@@ -152,6 +152,11 @@ export interface TrainHooks {
   onCheckpoint?(c: CheckpointInfo): void | Promise<void>;
   /** Runs inside each step's tidy before the forward pass, after the schedule set the learning rate. */
   beforeStep?(ctx: StepContext): void;
+  /**
+   * With this hook, the kernels of a step are compiled before the run's first step, reporting (done, total) as they
+   * finish (./compile-ahead.ts); without it they compile during that step, silently.
+   */
+  onCompile?(done: number, total: number): void;
 }
 
 export interface TrainResult {

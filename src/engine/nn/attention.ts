@@ -1,7 +1,7 @@
 // MultiheadAttention: LNLN's Attention block (models/basic_layers.py) on the fused attention op.
 //
 //   q = to_q(xq), k = to_k(xk), v = to_v(xv)       Linear(dim → heads·dimHead), no bias by default
-//   o = attention(q, k, v, mask)                   per head, scale = dimHead^-½
+//   o = attention(q, k, v, masks)                  per head, scale = dimHead^-½
 //   y = to_out(o)                                  Linear(heads·dimHead → dim), with bias by default
 //
 // Heads are split and merged with free reshapes: (B, T, heads·dimHead) is (B, T, heads, dimHead) row-major, and the
@@ -13,7 +13,8 @@
 
 import { check, type Shape } from '../errors';
 import { assertLive, Tensor } from '../tensor';
-import { attention, checkAttentionMask, type AttentionOptions } from '../ops/attention';
+import { attention } from '../ops/attention';
+import { checkMasks, type AttentionMasks } from '../ops/attention-mask';
 import { reshape } from '../ops/shape';
 import { Linear, Module } from './module';
 import { deriveSeed } from '../seed';
@@ -59,9 +60,10 @@ export class MultiheadAttention extends Module {
 
   /**
    * xq (B, Tq, dim) attends over xk, xv (B, Tk, dim) → (B, Tq, dim). Self-attention: pass the same tensor three
-   * times. mask: optional key-padding mask (B, Tk), 1 = keep (see attention()).
+   * times. masks: optional { keyPaddingMask } (B, Tk), true = ignore the key as in PyTorch, or { keepMask }, true =
+   * attend (ops/attention-mask.ts).
    */
-  forward(xq: Tensor, xk: Tensor, xv: Tensor, mask?: AttentionOptions['mask']): Tensor {
+  forward(xq: Tensor, xk: Tensor, xv: Tensor, masks?: AttentionMasks | null): Tensor {
     const op = 'MultiheadAttention';
     assertLive(op, xq, xk, xv);
     const shapes: Shape[] = [xq.shape, xk.shape, xv.shape];
@@ -72,12 +74,12 @@ export class MultiheadAttention extends Module {
     const [Bk, Tk] = xk.shape;
     check(B === Bk, op, `xq and xk have different batch sizes (${B} and ${Bk})`, shapes);
     check(xv.shape[0] === Bk && xv.shape[1] === Tk, op, 'xk and xv must have the same (B, T)', shapes);
-    checkAttentionMask(op, mask, B, Tk, shapes);
+    checkMasks(op, masks, B, Tk, shapes);
     const { heads: H, dimHead: Dh } = this;
     const q = reshape(this.to_q.forward(xq), [B, Tq, H, Dh]);
     const k = reshape(this.to_k.forward(xk), [B, Tk, H, Dh]);
     const v = reshape(this.to_v.forward(xv), [B, Tk, H, Dh]);
-    const o = attention(q, k, v, { mask, scale: this.scale, layout: 'bthd' }); // (B, Tq, H, Dh)
+    const o = attention(q, k, v, { ...masks, scale: this.scale, layout: 'bthd' }); // (B, Tq, H, Dh)
     return this.to_out.forward(reshape(o, [B, Tq, H * Dh]));
   }
 }

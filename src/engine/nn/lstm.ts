@@ -5,7 +5,7 @@ import { check } from '../errors';
 import { rand } from '../creation';
 import { nextSeed, subSeed } from '../seed';
 import { Tensor } from '../tensor';
-import { lstmOp, lstmWeightNames, type LstmKernel, type LstmResult } from '../ops/lstm';
+import { lstmOp, lstmWeightNames, type LstmKernel, type LstmResult, type LstmState } from '../ops/lstm';
 import { Module, parameter } from './module';
 
 export interface LSTMOptions {
@@ -21,11 +21,9 @@ export interface LSTMOptions {
   kernel?: LstmKernel;
 }
 
-export interface LSTMState {
-  /** (numLayers·directions, batch, hidden); zeros when absent. */
-  h0?: Tensor | null;
-  c0?: Tensor | null;
-}
+/** The initial state { h0?, c0? }, (numLayers·directions, batch, hidden) each, zeros when absent: the same object
+ * lstm() takes as its state argument. */
+export type LSTMState = LstmState;
 
 /**
  * A multi-layer LSTM over (batch, time, features) input. Parameters, in PyTorch's order and names:
@@ -75,14 +73,11 @@ export class LSTM extends Module {
   /** x (B, T, inputSize) → output (B, T, D·hidden), h and c (numLayers·D, B, hidden). */
   forward(x: Tensor, state: LSTMState = {}): LstmResult {
     const op = 'LSTM';
-    check(state !== null && typeof state === 'object', op, 'state must be an object { h0?, c0? }');
     return lstmOp(op, x, this.flatWeights(), {
       numLayers: this.numLayers,
       bidirectional: this.bidirectional,
-      h0: state.h0 ?? null,
-      c0: state.c0 ?? null,
       ...(this.kernel ? { kernel: this.kernel } : {}),
-    });
+    }, state);
   }
 }
 

@@ -10,6 +10,7 @@ import { assertLive, Tensor } from '../tensor';
 import { relu, tanh } from '../ops/elementwise';
 import { reshape } from '../ops/shape';
 import { matmul } from '../ops/matmul';
+import { loadStateInto, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './state-dict';
 
 /** Marks `t` as a trainable parameter: requiresGrad, exempt from tidy() (it lives until disposed), optionally named. */
 export function parameter(t: Tensor, name?: string): Tensor {
@@ -42,6 +43,23 @@ export abstract class Module {
 
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
+  }
+
+  /**
+   * PyTorch's state_dict(): every parameter by name, in namedParameters() order. The tensors are the parameters
+   * themselves (not copies), so read them before the next optimizer step changes them.
+   */
+  stateDict(): Record<string, Tensor> {
+    return Object.fromEntries(this.namedParameters());
+  }
+
+  /**
+   * PyTorch's load_state_dict(): copies each value (a tensor, or {shape, data} as readSafetensors gives) into the
+   * parameter of the same name. Strict by default (every parameter, nothing else); a mismatch is a StateDictError
+   * naming each key and both shapes, thrown before anything is written.
+   */
+  loadStateDict(state: StateDict, opts: LoadStateDictOptions = {}): LoadStateDictResult {
+    return loadStateInto(this.namedParameters(), state, opts);
   }
 
   /** This module and every module below it, with their paths ('' for this one). */

@@ -20,19 +20,22 @@
 // norm_k, norm_v); layers.<i>.attn.X → encoder.layers.<i>.0.fn.X, with to_out → to_out.0; layers.<i>.norm_ff →
 // encoder.layers.<i>.1.norm; ff.fc1 → encoder.layers.<i>.1.fn.net.0; ff.fc2 → encoder.layers.<i>.1.fn.net.3 (in the
 // CrossTransformer, `encoder` is `CrossTransformerEncoder`). pos_embedding, extra_token, pos_embedding_s/_t match.
+//
+// MASKS: every forward takes an optional { keyPaddingMask } (PyTorch's meaning: true = ignore the key) or { keepMask }
+// (true = attend); ../ops/attention-mask.ts. The prepended tokens are always attended to.
 
 import { check, type Shape } from '../errors';
 import { ones, randn, zeros } from '../creation';
-import { assertLive, noGrad, Tensor } from '../tensor';
+import { assertLive, Tensor } from '../tensor';
 import { layerNorm } from '../ops/layernorm';
 import { add, expand, gelu } from '../ops/elementwise';
 import { concat, slice } from '../ops/shape';
-import { checkAttentionMask, type AttentionOptions } from '../ops/attention';
+import { checkMasks, withLeadingKeys, type AttentionMasks } from '../ops/attention-mask';
 import { Linear, Module, parameter, type UnaryModule } from './module';
 import { MultiheadAttention } from './attention';
 import { deriveSeed } from '../seed';
 
-type Mask = AttentionOptions['mask'];
+type Mask = AttentionMasks | null | undefined;
 
 // ------------------------------------------------------------------------------------------- LayerNorm, FF
 
@@ -111,8 +114,8 @@ abstract class PreNormAttentionLayer extends Module {
   }
 
   /** t (B, Tq, dim) attends over s (B, Tk, dim); shapes already checked. */
-  protected run(t: Tensor, s: Tensor, mask: Mask): Tensor {
-    const a = this.attn.forward(this.norm_q.forward(t), this.norm_k.forward(s), this.norm_v.forward(s), mask);
+  protected run(t: Tensor, s: Tensor, masks: Mask): Tensor {
+    const a = this.attn.forward(this.norm_q.forward(t), this.norm_k.forward(s), this.norm_v.forward(s), masks);
     const x = add(a, t);
     return add(this.ff.forward(this.norm_ff.forward(x)), x);
   }
@@ -124,12 +127,12 @@ export class TransformerEncoderLayer extends PreNormAttentionLayer {
     super(dim, opts, 'TransformerEncoderLayer');
   }
 
-  /** x (B, T, dim) → (B, T, dim); mask: optional key-padding mask (B, T), 1 = keep. */
-  forward(x: Tensor, mask?: Mask): Tensor {
+  /** x (B, T, dim) → (B, T, dim); masks: optional, (B, T) (see MASKS). */
+  forward(x: Tensor, masks?: Mask): Tensor {
     const op = 'TransformerEncoderLayer';
     const [B, T] = checkSeq(op, 'x', x, this.dim, [x.shape]);
-    checkAttentionMask(op, mask, B, T, [x.shape]);
-    return this.run(x, x, mask);
+    checkMasks(op, masks, B, T, [x.shape]);
+    return this.run(x, x, masks);
   }
 }
 
@@ -139,15 +142,15 @@ export class CrossTransformerLayer extends PreNormAttentionLayer {
     super(dim, opts, 'CrossTransformerLayer');
   }
 
-  /** target (B, Tq, dim), source (B, Tk, dim) → (B, Tq, dim); mask: optional (B, Tk) over the source, 1 = keep. */
-  forward(target: Tensor, source: Tensor, mask?: Mask): Tensor {
+  /** target (B, Tq, dim), source (B, Tk, dim) → (B, Tq, dim); masks: optional, (B, Tk) over the source (see MASKS). */
+  forward(target: Tensor, source: Tensor, masks?: Mask): Tensor {
     const op = 'CrossTransformerLayer';
     const shapes = [target.shape, source.shape];
     const [B] = checkSeq(op, 'target', target, this.dim, shapes);
     const [Bs, Tk] = checkSeq(op, 'source', source, this.dim, shapes);
     check(B === Bs, op, `target and source have different batch sizes (${B} and ${Bs})`, shapes);
-    checkAttentionMask(op, mask, B, Tk, shapes);
-    return this.run(target, source, mask);
+    checkMasks(op, masks, B, Tk, shapes);
+    return this.run(target, source, masks);
   }
 }
 
@@ -162,18 +165,6 @@ function addPositions(x: Tensor, pos: Tensor): Tensor {
 /** [token expanded over the batch ‖ x] along time. */
 function prependTokens(x: Tensor, tokens: Tensor): Tensor {
   return concat([expand(tokens, [x.shape[0], tokens.shape[1], x.shape[2]]), x], 1);
-}
-
-/** A key-padding mask over frames, extended with `n` always-kept keys in front (the prepended tokens). */
-function maskWithTokens(mask: Mask, B: number, T: number, n: number): Mask {
-  if (mask === null || mask === undefined || n === 0) return mask;
-  if (mask instanceof Tensor) return noGrad(() => concat([ones([B, n]), mask], 1));
-  const out = new Float32Array(B * (T + n));
-  for (let b = 0; b < B; b++) {
-    out.fill(1, b * (T + n), b * (T + n) + n);
-    for (let t = 0; t < T; t++) out[b * (T + n) + n + t] = mask[b * T + t] ? 1 : 0;
-  }
-  return out;
 }
 
 export interface TransformerOptions extends TransformerLayerOptions {
@@ -206,21 +197,21 @@ export class Transformer extends Module {
     }
   }
 
-  /** x (B, n, dim), n ≤ numFrames → (B, tokenLen + n, dim). mask: optional (B, n) over the frames, 1 = keep. */
-  forward(x: Tensor, mask?: Mask): Tensor {
-    const hidden = this.forwardHidden(x, mask);
+  /** x (B, n, dim), n ≤ numFrames → (B, tokenLen + n, dim). masks: optional, (B, n) over the frames (see MASKS). */
+  forward(x: Tensor, masks?: Mask): Tensor {
+    const hidden = this.forwardHidden(x, masks);
     return hidden[hidden.length - 1];
   }
 
   /** LNLN's save_hidden: [x after the embedding, after layer 1, ..., after layer depth]. */
-  forwardHidden(x: Tensor, mask?: Mask): Tensor[] {
+  forwardHidden(x: Tensor, masks?: Mask): Tensor[] {
     const op = 'Transformer';
     const [B, n] = checkSeq(op, 'x', x, this.dim, [x.shape]);
     check(n <= this.numFrames, op, `x has ${n} frames, more than numFrames = ${this.numFrames}`, [x.shape]);
-    checkAttentionMask(op, mask, B, n, [x.shape]);
+    checkMasks(op, masks, B, n, [x.shape]);
     let h = this.extra_token ? prependTokens(x, this.extra_token) : x;
     h = addPositions(h, this.pos_embedding);
-    const m = maskWithTokens(mask, B, n, this.tokenLen);
+    const m = withLeadingKeys(masks, B, n, this.tokenLen);
     const out = [h];
     for (const layer of this.layers) out.push((h = layer.forward(h, m)));
     return out;
@@ -254,8 +245,8 @@ export class CrossTransformer extends Module {
     }
   }
 
-  /** source (B, ns, dim), target (B, nt, dim) → (B, nt + 1, dim). mask: optional (B, ns) over the source frames. */
-  forward(source: Tensor, target: Tensor, mask?: Mask): Tensor {
+  /** source (B, ns, dim), target (B, nt, dim) → (B, nt + 1, dim). masks: optional, (B, ns) over the source (see MASKS). */
+  forward(source: Tensor, target: Tensor, masks?: Mask): Tensor {
     const op = 'CrossTransformer';
     const shapes = [source.shape, target.shape];
     const [B, ns] = checkSeq(op, 'source', source, this.dim, shapes);
@@ -263,10 +254,10 @@ export class CrossTransformer extends Module {
     check(B === Bt, op, `source and target have different batch sizes (${B} and ${Bt})`, shapes);
     check(ns <= this.sourceFrames && nt <= this.targetFrames, op,
       `at most ${this.sourceFrames} source and ${this.targetFrames} target frames`, shapes);
-    checkAttentionMask(op, mask, B, ns, shapes);
+    checkMasks(op, masks, B, ns, shapes);
     const s = addPositions(prependTokens(source, this.extra_token), this.pos_embedding_s);
     let t = addPositions(prependTokens(target, this.extra_token), this.pos_embedding_t);
-    const m = maskWithTokens(mask, B, ns, 1);
+    const m = withLeadingKeys(masks, B, ns, 1);
     for (const layer of this.layers) t = layer.forward(t, s, m);
     return t;
   }

@@ -17,7 +17,7 @@ export type Layout = 'bhtd' | 'bthd';
 
 export interface AttentionRefOptions {
   /** (B·Tk) keep flags: nonzero keeps a key. */
-  mask?: ArrayLike<number> | null;
+  keepMask?: ArrayLike<number> | null;
   scale?: number;
   layout?: Layout;
 }
@@ -35,7 +35,7 @@ function operand(shape: readonly number[], layout: Layout) {
  */
 export function attentionRef(
   q: ArrayLike<number>, qShape: readonly number[], k: ArrayLike<number>, v: ArrayLike<number>, kShape: readonly number[],
-  { mask = null, scale, layout = 'bhtd' }: AttentionRefOptions = {},
+  { keepMask: mask = null, scale, layout = 'bhtd' }: AttentionRefOptions = {},
 ): Ref & { probs: Float64Array } {
   const Q = operand(qShape, layout);
   const Kd = operand(kShape, layout);
@@ -183,7 +183,7 @@ export function mhaRef(
   const k = linearRef(xk, B * Tk, dim, params['to_k.weight'], inner, params['to_k.bias']);
   const v = linearRef(xv, B * Tk, dim, params['to_v.weight'], inner, params['to_v.bias']);
   // (B, T, H·Dh) is (B, T, H, Dh) row-major: the bthd layout.
-  const o = attentionRef(q, [B, Tq, cfg.heads, cfg.dimHead], k, v, [B, Tk, cfg.heads, cfg.dimHead], { mask, layout: 'bthd' }).data;
+  const o = attentionRef(q, [B, Tq, cfg.heads, cfg.dimHead], k, v, [B, Tk, cfg.heads, cfg.dimHead], { keepMask: mask, layout: 'bthd' }).data;
   const y = linearRef(o, B * Tq, inner, params['to_out.weight'], dim, params['to_out.bias']);
   return { data: y, shape: [B, Tq, dim] };
 }

@@ -8,15 +8,16 @@
 // and merges heads with free reshapes instead of four permute copies forward and four backward. The kernels address
 // every tensor through (b, h, t) strides, so both layouts run the same code.
 //
-// Key-padding mask (B, Tk): 1 / true keeps a key, 0 / false drops it from every query's softmax (note: the opposite
-// convention of PyTorch's key_padding_mask, where True means "ignore"). A batch element whose keys are ALL masked has
-// no softmax at all; we define its output as 0 and its gradients (to q, k and v) as 0, never NaN.
+// Key-padding masks (B, Tk), under two names that cannot be misread (./attention-mask.ts): `keyPaddingMask` as
+// PyTorch's key_padding_mask (true = ignore the key), or `keepMask` (true = attend); the kernels read the keep form.
+// A batch element whose keys are ALL masked has no softmax at all; we define its output as 0 and its gradients (to q,
+// k and v) as 0, never NaN.
 
 import { runtime } from '../engine';
 import { check, type Shape } from '../errors';
 import { grid1d, kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, noGrad, record, Tensor } from '../tensor';
-import { tensor } from '../creation';
+import { keepTensor, checkMasks, refuseOldMask, type AttentionMasks } from './attention-mask';
 import { addScalar, mul, mulScalar, add } from './elementwise';
 import { max } from './reduce';
 import { softmax } from './softmax';
@@ -75,9 +76,7 @@ export type AttentionLayout = 'bhtd' | 'bthd';
 export type AttentionKernel = 'tiled' | 'naive' | 'composite';
 export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['tiled', 'naive', 'composite'];
 
-export interface AttentionOptions {
-  /** Key-padding mask (B, Tk): a tensor of 0/1 (nonzero keeps the key), or B·Tk booleans / 0-1 numbers, row-major. */
-  mask?: Tensor | ArrayLike<number | boolean> | null;
+export interface AttentionOptions extends AttentionMasks {
   /** Multiplies the scores; default 1/√Dh. */
   scale?: number;
   /** 'bhtd' (default): (B, H, T, Dh). 'bthd': (B, T, H, Dh). Applies to q, k, v and the output alike. */
@@ -85,7 +84,7 @@ export interface AttentionOptions {
   kernel?: AttentionKernel;
 }
 
-const OPTION_KEYS = ['mask', 'scale', 'layout', 'kernel'];
+const OPTION_KEYS = ['keyPaddingMask', 'keepMask', 'scale', 'layout', 'kernel'];
 
 interface Dims {
   B: number;
@@ -109,10 +108,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   assertLive(op, q, k, v);
   const shapes: Shape[] = [q.shape, k.shape, v.shape];
   check(opts !== null && typeof opts === 'object', op, `options must be an object, got ${String(opts)}`, shapes);
+  refuseOldMask(op, opts, shapes);
   for (const key of Object.keys(opts)) {
     check(OPTION_KEYS.includes(key), op, `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`, shapes);
   }
-  const { layout = 'bhtd', mask = null } = opts;
+  const { layout = 'bhtd', keyPaddingMask, keepMask } = opts;
   check(layout === 'bhtd' || layout === 'bthd', op, `layout must be 'bhtd' or 'bthd', got ${String(layout)}`, shapes);
   const want = layout === 'bhtd' ? '(B, H, T, Dh)' : '(B, T, H, Dh)';
   for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
@@ -133,40 +133,12 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const rung = opts.kernel ?? (tileable ? 'tiled' : 'naive');
   check(ATTENTION_KERNELS.includes(rung), op, `kernel must be one of ${ATTENTION_KERNELS.join(', ')}, got ${String(rung)}`, shapes);
   check(rung !== 'tiled' || tileable, op, `the tiled kernels need a head size divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh}`, shapes);
-  checkAttentionMask(op, mask, B, Tk, shapes);
-  const maskT = maskTensor(mask, B, Tk);
+  checkMasks(op, { keyPaddingMask, keepMask }, B, Tk, shapes);
+  const maskT = keepTensor({ keyPaddingMask, keepMask }, B, Tk);
   const dims: Dims = { B, H, Tq, Tk, Dh };
 
   if (rung === 'composite') return composite(q, k, v, maskT, dims, scale, layout);
   return fused(q, k, v, maskT, dims, scale, layout, rung === 'tiled');
-}
-
-/**
- * Throws a WebgradError naming `op` unless `mask` is absent, a live (B, Tk) tensor, or B·Tk booleans / 0-1 numbers.
- * Modules call it before their first dispatch.
- */
-export function checkAttentionMask(op: string, mask: AttentionOptions['mask'], B: number, Tk: number, shapes: readonly Shape[] = []): void {
-  if (mask === null || mask === undefined) return;
-  if (mask instanceof Tensor) {
-    assertLive(op, mask);
-    const ok = mask.rank === 2 && mask.shape[0] === B && mask.shape[1] === Tk;
-    check(ok, op, `mask must be (B, Tk) = (${B}, ${Tk}), got [${mask.shape.join(', ')}]`, [...shapes, mask.shape]);
-    return;
-  }
-  check(typeof mask === 'object' && typeof (mask as ArrayLike<unknown>).length === 'number', op,
-    'mask must be a tensor or an array of booleans / 0-1 numbers', shapes);
-  check(mask.length === B * Tk, op, `mask has ${mask.length} entries, expected B·Tk = ${B}·${Tk} = ${B * Tk}`, shapes);
-  for (let i = 0; i < mask.length; i++) {
-    const m = mask[i];
-    check(m === true || m === false || m === 0 || m === 1, op, `mask entries must be booleans or 0/1, got ${String(m)} at ${i}`, shapes);
-  }
-}
-
-/** The validated mask as a (B, Tk) tensor; an array is uploaded into a new one (no dispatch), which the op owns. */
-function maskTensor(mask: AttentionOptions['mask'], B: number, Tk: number): { t: Tensor; owned: boolean } | null {
-  if (mask === null || mask === undefined) return null;
-  if (mask instanceof Tensor) return { t: mask, owned: false };
-  return { t: tensor(Float32Array.from(mask as ArrayLike<number | boolean>, (m) => (m ? 1 : 0)), [B, Tk]), owned: true };
 }
 
 function fused(

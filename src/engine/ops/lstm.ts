@@ -57,12 +57,19 @@ export interface LstmOptions {
   numLayers?: number;
   /** Run a reverse direction too (default false); weights then alternate forward, reverse per layer. */
   bidirectional?: boolean;
+  /** Which recurrence kernel runs, forward and backward (default 'looped'). */
+  kernel?: LstmKernel;
+}
+
+/**
+ * The initial state, an input like x rather than a setting, so it is its own argument, as in PyTorch's
+ * lstm(input, (h0, c0)): the same object for lstm(x, weights, opts, state) and LSTM.forward(x, state).
+ */
+export interface LstmState {
   /** Initial hidden state (L·D, B, H); zeros when absent. */
   h0?: Tensor | null;
   /** Initial cell state (L·D, B, H); zeros when absent. */
   c0?: Tensor | null;
-  /** Which recurrence kernel runs, forward and backward (default 'looped'). */
-  kernel?: LstmKernel;
 }
 
 export interface LstmResult {
@@ -74,7 +81,8 @@ export interface LstmResult {
   c: Tensor;
 }
 
-const OPTION_KEYS = ['numLayers', 'bidirectional', 'h0', 'c0', 'kernel'];
+const OPTION_KEYS = ['numLayers', 'bidirectional', 'kernel'];
+const STATE_KEYS = ['h0', 'c0'];
 /** Largest B·H: the naive rung runs one invocation per (row, unit) in ≤ 65535 workgroups of 64. */
 const MAX_ROWS_UNITS = 65535 * 64;
 
@@ -96,8 +104,8 @@ export function lstmWeightNames(numLayers: number, bidirectional: boolean, bias 
  * (4H, I or D·H), weight_hh (4H, H) and optionally bias_ih, bias_hh (4H) — all layers with biases or none.
  * Gradients reach x, h0, c0 and every weight.
  */
-export function lstm(x: Tensor, weights: readonly Tensor[], opts: LstmOptions = {}): LstmResult {
-  return lstmOp('lstm', x, weights, opts);
+export function lstm(x: Tensor, weights: readonly Tensor[], opts: LstmOptions = {}, state: LstmState = {}): LstmResult {
+  return lstmOp('lstm', x, weights, opts, state);
 }
 
 interface Dims {
@@ -121,8 +129,8 @@ interface Saved {
 }
 
 /** lstm() under another op name (the LSTM module's errors name the module). */
-export function lstmOp(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmOptions = {}): LstmResult {
-  const { dims, bias, rung, h0, c0 } = validate(op, x, weights, opts);
+export function lstmOp(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmOptions = {}, state: LstmState = {}): LstmResult {
+  const { dims, bias, rung, h0, c0 } = validate(op, x, weights, opts, state);
   const { B, T, H, L, D, half } = dims;
   const nOut = B * T * D * H;
   const rt = runtime();
@@ -219,12 +227,19 @@ export function lstmOp(op: string, x: Tensor, weights: readonly Tensor[], opts: 
 
 // ------------------------------------------------------------------------------------------------ validation
 
-function validate(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmOptions) {
+function validate(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmOptions, state: LstmState) {
   check(opts !== null && typeof opts === 'object', op, `options must be an object, got ${String(opts)}`);
   for (const key of Object.keys(opts)) {
+    // h0 / c0 were options once; say where they went rather than "unknown option".
+    check(!STATE_KEYS.includes(key), op, `${key} is part of the initial state, not an option: pass lstm(x, weights, opts, { h0, c0 }), as LSTM.forward(x, { h0, c0 })`);
     check(OPTION_KEYS.includes(key), op, `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`);
   }
-  const { numLayers: L = 1, bidirectional = false, h0 = null, c0 = null, kernel: rung = 'looped' } = opts;
+  check(state !== null && typeof state === 'object' && !(state instanceof Tensor), op, 'state must be an object { h0?, c0? }');
+  for (const key of Object.keys(state)) {
+    check(STATE_KEYS.includes(key), op, `unknown state ${key} (the initial state is { h0?, c0? })`);
+  }
+  const { numLayers: L = 1, bidirectional = false, kernel: rung = 'looped' } = opts;
+  const { h0 = null, c0 = null } = state;
   check(Number.isInteger(L) && L >= 1, op, `numLayers must be a positive integer, got ${String(L)}`);
   check(typeof bidirectional === 'boolean', op, `bidirectional must be a boolean, got ${String(bidirectional)}`);
   check(LSTM_KERNELS.includes(rung), op, `kernel must be one of ${LSTM_KERNELS.join(', ')}, got ${String(rung)}`);
