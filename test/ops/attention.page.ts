@@ -3,8 +3,21 @@
 // gradient checks reach every weight: the entry builds the module, frees its own initial parameters and puts the
 // input tensors in their place.
 
-import type { Module, Tensor } from '../../src/index';
+import type {
+  AttentionKernel, AttentionLayout, Module, MultiheadAttentionOptions, Tensor, TransformerLayerOptions, TransformerOptions,
+} from '../../src/index';
 import type { OpTable } from '../page/registry';
+
+/** Where the mask comes from: the last input (masked), a JS array (maskArray), or nowhere. */
+interface MaskAttrs {
+  masked?: boolean;
+  maskArray?: number[] | boolean[];
+}
+/** A module entry's expected parameter names, in namedParameters() order (checked before the parameters are replaced). */
+interface Names {
+  names?: string[];
+}
+type AttentionAttrs = MaskAttrs & { scale?: number; layout?: AttentionLayout; kernel?: AttentionKernel };
 
 /**
  * Replaces `module`'s parameters, in namedParameters() order, with `params` (same shapes). With `names`, first checks
@@ -33,20 +46,20 @@ function withParams<M extends Module>(module: M, params: Tensor[], names?: strin
 }
 
 /** The mask for attrs: the last input (attrs.masked), a JS array (attrs.maskArray), or none. */
-function takeMask(xs: Tensor[], attrs: any): { rest: Tensor[]; mask: Tensor | number[] | boolean[] | undefined } {
+function takeMask(xs: Tensor[], attrs: MaskAttrs | undefined): { rest: Tensor[]; mask: Tensor | number[] | boolean[] | undefined } {
   if (attrs?.masked) return { rest: xs.slice(0, -1), mask: xs[xs.length - 1] };
   return { rest: xs, mask: attrs?.maskArray };
 }
 
-export const OPS: OpTable = {
+export const OPS = {
   /** inputs: q, k, v (+ mask with attrs.masked); attrs: scale, layout, kernel, maskArray. */
-  attention: (xs, attrs, w) => {
-    const { rest: [q, k, v], mask } = takeMask(xs, attrs);
+  attention: ([q, k, v, maskInput]: [Tensor, Tensor, Tensor, Tensor?], attrs: AttentionAttrs | undefined, w) => {
+    const mask = attrs?.masked ? maskInput : attrs?.maskArray;
     return w.attention(q, k, v, { mask, scale: attrs?.scale, layout: attrs?.layout, kernel: attrs?.kernel });
   },
 
   /** inputs: x (self) | xq, xkv (cross) | xq, xk, xv (attrs.inputs = 1, 2, 3), then parameters (+ mask). */
-  multiheadAttention: (xs, attrs, w) => {
+  multiheadAttention: (xs: Tensor[], attrs: MaskAttrs & Names & MultiheadAttentionOptions & { dim: number; inputs?: 1 | 2 | 3 }, w) => {
     const { rest, mask } = takeMask(xs, attrs);
     const n = attrs.inputs ?? 1;
     const [xq, xk = xq, xv = xk] = rest.slice(0, n);
@@ -55,30 +68,30 @@ export const OPS: OpTable = {
   },
 
   /** inputs: x, then parameters (+ mask). */
-  transformerEncoderLayer: (xs, attrs, w) => {
+  transformerEncoderLayer: (xs: Tensor[], attrs: MaskAttrs & Names & TransformerLayerOptions & { dim: number }, w) => {
     const { rest: [x, ...params], mask } = takeMask(xs, attrs);
     const layer = withParams(new w.TransformerEncoderLayer(attrs.dim, attrs), params, attrs.names);
     return layer.forward(x, mask);
   },
 
   /** inputs: target, source, then parameters (+ mask over the source). */
-  crossTransformerLayer: (xs, attrs, w) => {
+  crossTransformerLayer: (xs: Tensor[], attrs: MaskAttrs & Names & TransformerLayerOptions & { dim: number }, w) => {
     const { rest: [t, s, ...params], mask } = takeMask(xs, attrs);
     const layer = withParams(new w.CrossTransformerLayer(attrs.dim, attrs), params, attrs.names);
     return layer.forward(t, s, mask);
   },
 
   /** inputs: x, then parameters; attrs.hidden = i returns forwardHidden(x)[i]. */
-  transformer: (xs, attrs, w) => {
+  transformer: (xs: Tensor[], attrs: Names & TransformerOptions & { numFrames: number; dim: number; depth: number; hidden?: number }, w) => {
     const [x, ...params] = xs;
     const t = withParams(new w.Transformer(attrs.numFrames, attrs.dim, attrs.depth, attrs), params, attrs.names);
     return attrs.hidden === undefined ? t.forward(x) : t.forwardHidden(x)[attrs.hidden];
   },
 
   /** inputs: source, target, then parameters. */
-  crossTransformer: (xs, attrs, w) => {
+  crossTransformer: (xs: Tensor[], attrs: Names & TransformerLayerOptions & { sourceFrames: number; targetFrames: number; dim: number; depth: number }, w) => {
     const [s, t, ...params] = xs;
     const m = withParams(new w.CrossTransformer(attrs.sourceFrames, attrs.targetFrames, attrs.dim, attrs.depth, attrs), params, attrs.names);
     return m.forward(s, t);
   },
-};
+} satisfies OpTable;

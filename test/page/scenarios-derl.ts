@@ -1,14 +1,12 @@
 // Scenarios for the DERL model (src/app/models/derl): PyTorch parity on a fixture's weights and batch, predict() on
 // incomplete input, a checkpoint round trip, router statistics, a leak check, bad input, the time of one training
-// step, a short training on the tiny synthetic data, and the page half of topkSoftmax's gradient checks. The Node side
-// is test/derl.test.ts (and test/ops/topk.test.ts for derlGradcase).
+// step, a short training on the tiny synthetic data, and topkSoftmax's argument checks. The Node side is
+// test/derl.test.ts (and test/ops/topk.test.ts for derlTopkBad).
 
 import type { Tensor, DatasetDims, DERL } from '../../src/app/all';
 import type { ModalityInputs, TrainingBatch } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
 import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/app/train/index';
-import { gradcase, type CaseSpec } from './gradcase';
-import { OPS } from '../ops/topk.page';
 import type { Scenario } from './scenarios';
 import {
   badInputCases, decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, lossesAndGrads,
@@ -34,9 +32,6 @@ function internals(model: DERL, x: ModalityInputs): { gp: Tensor; gs: Tensor; a:
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
-  /** One case of test/ops/topk.test.ts's gradient checks, against this file's op table. */
-  derlGradcase: async (spec: CaseSpec) => gradcase(OPS, spec),
-
   /** topkSoftmax's argument checks: each must throw a WebgradError before any GPU work. */
   derlTopkBad: async (_args, w) => {
     const x = w.zeros([2, 3]).keep();
