@@ -2,6 +2,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario, type ScenarioCallArgs } from './scenario';
+import type { ScenarioName } from './page/scenarios';
 import { rngFor } from './rng';
 
 let page: TestPage;
@@ -10,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const run = <K extends ScenarioName>(name: K, ...args: ScenarioCallArgs<K>) => scenario(page, name, ...args);
 
 describe('tensors', () => {
   it('round-trips float32 data of odd sizes', async () => {

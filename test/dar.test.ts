@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario, type ScenarioCallArgs } from './scenario';
+import type { ScenarioName } from './page/scenarios';
 import { maxAbs, relErr } from './model-parity';
 import { readSafetensors } from '../src/engine/io/safetensors';
 
@@ -14,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const run = <K extends ScenarioName>(name: K, ...args: ScenarioCallArgs<K>) => scenario(page, name, ...args);
 const MOSI = { text: { len: 50, dim: 768 }, audio: { len: 375, dim: 5 }, vision: { len: 500, dim: 20 } };
 // A tiny config for the behavioural tests (the parity fixture's sizes).
 const TINY = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
@@ -54,9 +56,9 @@ describe('DAR', () => {
     for (const name of main) {
       const want = tensors.get(`grad.${name}`)!.data;
       expect(r.grads[name], `${name} has a gradient`).not.toBeNull();
-      const e = relErr(r.grads[name], want, floor);
+      const e = relErr(r.grads[name]!, want, floor);
       if (e > worst[1]) worst = [name, e];
-      if (e > 1e-3) bad.push(`${name}: ${e.toExponential(2)}  got ${r.grads[name].slice(0, 6).map((v: number) => v.toPrecision(5))}  want ${Array.from(want.slice(0, 6)).map((v) => v.toPrecision(5))}`);
+      if (e > 1e-3) bad.push(`${name}: ${e.toExponential(2)}  got ${r.grads[name]!.slice(0, 6).map((v: number) => v.toPrecision(5))}  want ${Array.from(want.slice(0, 6)).map((v) => v.toPrecision(5))}`);
     }
     expect(bad, 'gradients off by more than 1e-3').toEqual([]);
     // No estimator gradient from L_total (the estimator is held fixed in L_diff) ...
@@ -166,7 +168,7 @@ describe('DAR', () => {
 
   it('does not leak: tidy training steps (auxiliary + main) keep every memory counter flat', async () => {
     const r = await run('darLeak', { dims: TINY, overrides: TINY_OVERRIDES, B: 6, steps: 6, seed: 3 });
-    const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'];
+    const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'] as const;
     const ref = r.samples[1];
     for (const s of r.samples.slice(1)) for (const k of keys) expect(s[k], `${k} at step ${s.step}`).toBe(ref[k]);
     expect(r.leftover).toBe(0);

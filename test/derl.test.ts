@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario, type ScenarioCallArgs } from './scenario';
+import type { ScenarioName } from './page/scenarios';
 import { maxAbs, relErr } from './model-parity';
 import { readSafetensors } from '../src/engine/io/safetensors';
 
@@ -15,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const run = <K extends ScenarioName>(name: K, ...args: ScenarioCallArgs<K>) => scenario(page, name, ...args);
 const MOSI = { text: { len: 50, dim: 768 }, audio: { len: 375, dim: 5 }, vision: { len: 500, dim: 20 } };
 const TINY = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
 const ALL_TERMS = ['aux', 'balance', 'consist', 'orth', 'recon_feat', 'recon_input', 'task'];
@@ -65,7 +67,7 @@ describe('DERL', () => {
       for (const n of params) {
         const want = tensors.get(`${name}.grad.${n}`)!.data;
         expect(r.grads[n], `${name}: ${n} has a gradient`).not.toBeNull();
-        const e = relErr(r.grads[n], want, floor);
+        const e = relErr(r.grads[n]!, want, floor);
         if (e > worst[1]) worst = [n, e];
         if (e > 1e-3) bad.push(`${n}: ${e.toExponential(2)}`);
       }
@@ -166,7 +168,7 @@ describe('DERL', () => {
 
   it('does not leak: tidy training steps and predictions keep every memory counter flat', async () => {
     const r = await run('derlLeak', { dims: TINY, B: 6, steps: 6, seed: 3 });
-    const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'];
+    const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'] as const;
     const ref = r.samples[1];
     for (const s of r.samples.slice(1)) for (const k of keys) expect(s[k], `${k} at step ${s.step}`).toBe(ref[k]);
     expect(r.leftover).toBe(0);

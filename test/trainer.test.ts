@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario, type ScenarioCallArgs } from './scenario';
+import type { ScenarioName } from './page/scenarios';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildNodePrograms, NODE_PROGRAMS } from '../build.mjs';
 import { parseStartArgs, UsageError, DEFAULT_EPOCHS, DERL_EPOCHS, HELP } from '../src/app/cli/start';
@@ -21,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const run = <K extends ScenarioName>(name: K, ...args: ScenarioCallArgs<K>) => scenario(page, name, ...args);
 const argmin = (xs: number[]) => xs.reduce((best, x, i) => (x < xs[best] ? i : best), 0);
 
 describe('trainModel (LateFusion on tiny)', () => {
@@ -63,17 +65,17 @@ describe('trainModel (LateFusion on tiny)', () => {
     const r = await run('trainDiverges', { epochs: 5, nanEpoch: 3 });
     console.log(`divergence: ${r.error?.message}`);
     expect(r.error).not.toBeNull();
-    expect(r.error.name).toBe('TrainingDiverged');
-    expect(r.error.epoch).toBe(3);
-    expect(r.error.step).toBeGreaterThanOrEqual(1);
-    expect(['total', 'task']).toContain(r.error.term);
-    expect(Number.isFinite(r.error.value)).toBe(false);
-    expect(r.error.message).toMatch(/epoch 3, step \d+/);
-    expect(r.error.message).toContain(`'${r.error.term}'`);
-    expect(r.error.message).toMatch(/last good checkpoint is from epoch 2/);
+    expect(r.error?.name).toBe('TrainingDiverged');
+    expect(r.error?.epoch).toBe(3);
+    expect(r.error?.step).toBeGreaterThanOrEqual(1);
+    expect(['total', 'task']).toContain(r.error?.term);
+    expect(Number.isFinite(r.error?.value)).toBe(false);
+    expect(r.error?.message).toMatch(/epoch 3, step \d+/);
+    expect(r.error?.message).toContain(`'${r.error?.term}'`);
+    expect(r.error?.message).toMatch(/last good checkpoint is from epoch 2/);
     // Checkpoints were delivered for epochs 1 and 2 only; the last one is finite, loads, and predicts finite values.
     expect(r.checkpointEpochs).toEqual([1, 2]);
-    expect(r.lastGoodEpoch ?? r.error.lastGoodEpoch).toBe(2);
+    expect(r.error?.lastGoodEpoch).toBe(2);
     expect(r.lastFinite).toBe(true);
     expect(r.errorCarriesLast).toBe(true);
     expect(r.loads).toBe(true);
@@ -84,7 +86,7 @@ describe('trainModel (LateFusion on tiny)', () => {
 
   it('resumes from a checkpoint at the saved step with identical optimizer state, reproducing the uninterrupted run', async () => {
     // DAR (small, tiny data, 2 epochs) also checks its CLUB estimators' Adam state, saved as optim@club.*.
-    for (const variant of [{}, { halfComplete: true, missingField: 'fresh' }, { model: 'dar', epochs: 2, resumeAfter: 1 }]) {
+    for (const variant of [{}, { halfComplete: true, missingField: 'fresh' }, { model: 'dar', epochs: 2, resumeAfter: 1 }] as const) {
       const r = await run('trainResume', { epochs: 4, resumeAfter: 2, ...variant });
       const { epochs, resumeAfter } = { epochs: 4, resumeAfter: 2, ...variant };
       console.log(`resume ${JSON.stringify(variant)}: final max |Δ| ${r.final.maxDiff} over ${r.final.tensors} tensors ` +
@@ -144,7 +146,7 @@ describe('evaluateRobustness', () => {
   });
 
   it('ends with the error of a progress hook that throws (the demo\'s Stop), leaving no rejection unhandled', async () => {
-    const r = await run('evaluateHookThrows', {});
+    const r = await run('evaluateHookThrows');
     expect(r.error).toBe('stop requested by the hook');
     // The readback in flight when the hook first threw still finishes (and calls the hook) before the evaluation ends.
     expect(r.calls).toBeGreaterThanOrEqual(1);

@@ -6,10 +6,11 @@ import * as wg from '../../src/app/all';
 import { gradcase, gradChecked, type CaseSpec } from './gradcase';
 import type { JsonOpTable } from './registry';
 import { OP_PAGES, type OpName } from '../ops/pages';
-import { SCENARIOS } from './scenarios';
+import { SCENARIOS, type JsonScenarioTable, type ScenarioName } from './scenarios';
 
 /** The op table as the page reads it: by the name and with the attrs that arrived as JSON (typed on the Node side). */
 const OPS: JsonOpTable = OP_PAGES;
+const SCENARIO_TABLE: JsonScenarioTable = SCENARIOS;
 
 /**
  * Runs op `name` on zero tensors of these shapes and, if it throws, reports the error's class, message and whether any
@@ -51,9 +52,9 @@ const harness = {
   gradcase: (spec: CaseSpec) => guarded(() => gradcase(OPS, spec)),
   tryOp: (name: OpName, shapes: number[][], attrs: unknown) => guarded(() => tryOp(name, shapes, attrs)),
   /** Runs a named scenario (test/page/scenarios.ts): longer in-page programs such as the leak and learning tests. */
-  scenario: (name: string, args: unknown) =>
+  scenario: (name: ScenarioName, args: unknown) =>
     guarded(async () => {
-      const s = SCENARIOS[name];
+      const s = SCENARIO_TABLE[name];
       if (!s) throw new Error(`no scenario named ${name}`);
       return s(args, wg);
     }),

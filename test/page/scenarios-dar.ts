@@ -2,16 +2,24 @@
 // weights and batch, the ablation switches, predict() on incomplete input, a leak check over tidy training steps, bad
 // input, and the time of one training step. The Node side is test/dar.test.ts.
 
-import type { Tensor, DatasetDims, DAR } from '../../src/app/all';
+import type { Tensor, DatasetDims, DAR, DarOverrides, DarPreset } from '../../src/app/all';
 import type { ModalityInputs, TrainingBatch } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 import {
   badInputCases, decodeFixture, disposeBatch, inputs, loadFixtureWeights, lossesAndGrads, memoryOverSteps,
   randomBatch, timeTrainingSteps, tryBeforeGpu,
 } from './model-batches';
 
 type W = typeof wgType;
+
+/** A DAR model to build: dataset shapes, config overrides, batch size and seed. */
+interface ModelArgs {
+  dims: DatasetDims;
+  overrides?: DarOverrides;
+  B: number;
+  seed: number;
+}
 
 const arr = async (t: Tensor) => Array.from(await t.toArray());
 
@@ -27,14 +35,14 @@ function loadFixture(w: W, b64: string) {
   return { ...fx, dims, overrides, get };
 }
 
-export const SCENARIOS: Record<string, Scenario> = {
+export const SCENARIOS = {
 
 
   /**
    * PyTorch parity: builds the fixture's config, loads its weights, runs losses() + backward() on its batch and returns
    * the loss, the terms, the predictions and every main gradient; then the CLUB estimators' objective and gradients.
    */
-  darParity: async ({ b64 }, w) => {
+  darParity: async ({ b64 }: { b64: string }, w) => {
     const fx = loadFixture(w, b64);
     const model = new w.DAR(w.darConfig('small', fx.dims, fx.overrides));
     const { missing, unused } = loadFixtureWeights(w, model, fx.tensors);
@@ -69,7 +77,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Times full training steps (auxiliaryStep, losses, backward, AdamW) of `preset` on one random batch of size B at
    * the dataset's shapes (timeTrainingSteps), with the parameter counts.
    */
-  darStepTime: async ({ preset, dims, overrides, B, steps, seed }, w) => {
+  darStepTime: async ({ preset, dims, overrides, B, steps, seed }: ModelArgs & { preset: DarPreset; steps: number }, w) => {
     const model = new w.DAR(w.darConfig(preset, dims, { seed, ...(overrides ?? {}) }));
     const batch = randomBatch(w, dims, B, seed);
     const r = await timeTrainingSteps(w, model, batch, steps);
@@ -86,7 +94,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * largest |difference| over every main gradient, the dispatches each losses() recorded, and the dispatches of
    * losses() given the cache but a copy of the batch.
    */
-  darStepEncoding: async ({ dims, overrides, B, seed }, w) => {
+  darStepEncoding: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
     const batch = randomBatch(w, dims, B, seed);
     // Two models of the same seed (same weights, fresh estimator optimisers): one reuses, one recomputes.
@@ -127,7 +135,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * parameters only one term reaches (dec.* for L_recon, boot_head.* for L_boot) the largest |gradient| (null when
    * no gradient was made). Also what auxiliaryStep returns.
    */
-  darAblations: async ({ dims, overrides, B, seed }, w) => {
+  darAblations: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const batch = randomBatch(w, dims, B, seed);
     const out: Record<string, any> = {};
     for (const name of w.DAR_ABLATIONS) {
@@ -167,7 +175,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * predict() on complete and incomplete inputs (a zeroed modality, two zeroed modalities, dropped text tokens with the
    * learned [UNK]); it must agree with losses().pred on the same input, record no tape and leave nothing alive.
    */
-  darPredict: async ({ dims, overrides, B, seed }, w) => {
+  darPredict: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
     const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, textUnk: 'learned' }));
     w.runtime().write(model.text_unk!.buffer, Float32Array.from({ length: dims.text.dim }, (_, i) => Math.sin(i + 1)));
@@ -202,11 +210,11 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Training steps in tidy() (auxiliaryStep, losses, backward, AdamW): memory counters after every step from the
    * second on, and the live buffers left after disposing model, optimizer and batch.
    */
-  darLeak: async ({ dims, overrides, B, steps, seed }, w) =>
+  darLeak: async ({ dims, overrides, B, steps, seed }: ModelArgs & { steps: number }, w) =>
     memoryOverSteps(w, () => new w.DAR(w.darConfig('small', dims, { ...overrides, seed })), dims, { B, steps, seed, lr: 1e-3 }),
 
   /** Bad inputs and configs: each must throw a WebgradError naming DAR before any GPU work. */
-  darBadInput: async ({ dims, overrides, seed }, w) => {
+  darBadInput: async ({ dims, overrides, seed }: Omit<ModelArgs, 'B'>, w) => {
     const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
     const { cases, good, bad, dispose } = badInputCases(w, model, dims, 3, seed);
     const all: Record<string, () => unknown> = {
@@ -223,4 +231,4 @@ export const SCENARIOS: Record<string, Scenario> = {
     model.dispose();
     return out;
   },
-};
+} satisfies ScenarioTable;

@@ -3,17 +3,24 @@
 // step, a short training on the tiny synthetic data, and topkSoftmax's argument checks. The Node side is
 // test/derl.test.ts (and test/ops/topk.test.ts for derlTopkBad).
 
-import type { Tensor, DatasetDims, DERL } from '../../src/app/all';
+import type { Tensor, DatasetDims, DERL, DerlOverrides, DerlPreset, SyntheticOptions } from '../../src/app/all';
 import type { ModalityInputs, TrainingBatch } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
 import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/app/train/index';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 import {
   badInputCases, decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, lossesAndGrads,
   memoryOverSteps, randomBatch, timeTrainingSteps, tryBeforeGpu,
 } from './model-batches';
 
 type W = typeof wgType;
+
+/** A DERL model to build: dataset shapes, batch size and seed. */
+interface ModelArgs {
+  dims: DatasetDims;
+  B: number;
+  seed: number;
+}
 
 const arr = async (t: Tensor) => Array.from(await t.toArray());
 
@@ -31,7 +38,7 @@ function internals(model: DERL, x: ModalityInputs): { gp: Tensor; gs: Tensor; a:
   return m.path(m.embedViews([x]));
 }
 
-export const SCENARIOS: Record<string, Scenario> = {
+export const SCENARIOS = {
   /** topkSoftmax's argument checks: each must throw a WebgradError before any GPU work. */
   derlTopkBad: async (_args, w) => {
     const x = w.zeros([2, 3]).keep();
@@ -51,7 +58,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * fixture's batch and returns the loss, the terms, the predictions, the gates, the importance and every gradient;
    * also predict() on the corrupted view.
    */
-  derlParity: async ({ b64, name }, w) => {
+  derlParity: async ({ b64, name }: { b64: string; name: string }, w) => {
     const fx = loadFixture(w, b64);
     const c = fx.cases.find((x) => x.name === name);
     if (!c) throw new Error(`fixture has no case ${name}`);
@@ -75,7 +82,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Where L_orth's gradient goes, per orthGradient mode: backward() of the orth term alone, then the gradient norm of
    * each parameter group (alignment, embedding, routers, experts, everything else).
    */
-  derlOrthGradient: async ({ dims, B, seed }, w) => {
+  derlOrthGradient: async ({ dims, B, seed }: ModelArgs, w) => {
     const batch = randomBatch(w, dims, B, seed);
     const out: Record<string, Record<string, number>> = {};
     for (const mode of ['experts', 'full'] as const) {
@@ -98,7 +105,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Times full training steps (losses, backward, AdamW) and predict() of `preset` on one random batch of size B at the
    * dataset's shapes (timeTrainingSteps), with the parameter count.
    */
-  derlStepTime: async ({ preset, dims, overrides, B, steps, seed }, w) => {
+  derlStepTime: async ({ preset, dims, overrides, B, steps, seed }: ModelArgs & { preset: DerlPreset; overrides?: DerlOverrides; steps: number }, w) => {
     const model = new w.DERL(w.derlConfig(preset, dims, { seed, ...(overrides ?? {}) }));
     const batch = randomBatch(w, dims, B, seed);
     const r = await timeTrainingSteps(w, model, batch, steps, { predict: true });
@@ -113,7 +120,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * missing, everything missing); it must agree with losses().pred, record no tape and leave nothing alive but the
    * prediction.
    */
-  derlPredict: async ({ dims, B, seed }, w) => {
+  derlPredict: async ({ dims, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
     const model = new w.DERL(w.derlConfig('tiny', dims, { seed, textUnk: 'learned' }));
     w.runtime().write(model.text_unk!.buffer, Float32Array.from({ length: dims.text.dim }, (_, i) => Math.sin(i + 1)));
@@ -152,7 +159,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Checkpoint round trip: train a few steps, save (parameters + AdamW state), load into a model built with another
    * seed, and predict again; also a strict load into a model of another architecture must fail.
    */
-  derlCheckpoint: async ({ dims, B, seed }, w) => {
+  derlCheckpoint: async ({ dims, B, seed }: ModelArgs, w) => {
     const model = new w.DERL(w.derlConfig('tiny', dims, { seed }));
     const opt = new w.AdamW(model.mainParameters(), { lr: 3e-3, weightDecay: 1e-4 });
     const batch = randomBatch(w, dims, B, seed);
@@ -208,7 +215,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Router statistics: after predict() on a few batches, expertUsage() (also after resetUsage() and after more
    * predictions), for a soft-routed and a top-k model.
    */
-  derlUsage: async ({ dims, B, seed }, w) => {
+  derlUsage: async ({ dims, B, seed }: ModelArgs, w) => {
     const out: Record<string, any> = {};
     for (const [name, topK] of [['soft', 0], ['topk', 1]] as const) {
       const model = new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK } }));
@@ -237,12 +244,12 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /** Training steps in tidy(): memory counters after every step, and what is left after disposing everything. */
-  derlLeak: async ({ dims, B, steps, seed }, w) =>
+  derlLeak: async ({ dims, B, steps, seed }: ModelArgs & { steps: number }, w) =>
     memoryOverSteps(w, () => new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK: 2 } })), dims,
       { B, steps, seed, lr: 3e-3, predict: true }),
 
   /** Bad inputs and configs: each must throw a WebgradError naming DERL before any GPU work. */
-  derlBadInput: async ({ dims, seed }, w) => {
+  derlBadInput: async ({ dims, seed }: Omit<ModelArgs, 'B'>, w) => {
     const model = new w.DERL(w.derlConfig('tiny', dims, { seed }));
     const { cases, dispose } = badInputCases(w, model, dims, 3, seed);
     const all: Record<string, () => unknown> = {
@@ -268,7 +275,13 @@ export const SCENARIOS: Record<string, Scenario> = {
    * then the robustness evaluation at `rates` with the router statistics of each rate; the term names of every
    * weight-0 variant are checked elsewhere. Returns the epoch history and the usage per rate.
    */
-  derlTrain: async ({ size, preset, overrides, epochs, lr, batchSize, seed, trainSubset, rates, testSubset }, w) => {
+  derlTrain: async (
+    { size, preset, overrides, epochs, lr, batchSize, seed, trainSubset, rates, testSubset }: {
+      size: SyntheticOptions['size']; preset: DerlPreset; overrides?: DerlOverrides; epochs: number; lr: number; batchSize: number;
+      seed: number; trainSubset?: number; rates: number[]; testSubset?: number;
+    },
+    w,
+  ) => {
     const ds = w.syntheticMosi({ seed: 0, size });
     const t0 = performance.now();
     const res = await trainModel((s) => new w.DERL(w.derlConfig(preset, ds.dims, { seed: s, ...(overrides ?? {}) })), ds,
@@ -286,4 +299,4 @@ export const SCENARIOS: Record<string, Scenario> = {
     model.dispose();
     return { history, bestEpoch: res.bestEpoch, trainSeconds, perRate };
   },
-};
+} satisfies ScenarioTable;

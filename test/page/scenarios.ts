@@ -1,8 +1,17 @@
-// Longer in-page programs the Node tests run by name (leak test, learning test, runtime behaviour).
+// Longer in-page programs the Node tests run by name (leak test, learning test, runtime behaviour). Each file's table
+// declares every scenario's args; the Node side imports this file's types only (test/scenario.ts), so a misspelt
+// name or wrong args fail to compile and the result comes back typed.
 
 import type * as wgType from '../../src/app/all';
 
-export type Scenario = (args: any, w: typeof wgType) => Promise<unknown>;
+/**
+ * The shape every file's table satisfies (`satisfies ScenarioTable`). As in ./registry.ts, a method's parameters are
+ * bivariant, so a scenario may declare its own args; unannotated args get the type never: a scenario that takes none.
+ */
+type Scenario = { run(args: never, w: typeof wgType): Promise<unknown> }['run'];
+export type ScenarioTable = Record<string, Scenario>;
+/** How the page calls a scenario: with whatever JSON arrived (typed on the Node side). */
+export type JsonScenarioTable = Readonly<Record<string, { run(args: unknown, w: typeof wgType): Promise<unknown> }['run']>>;
 
 import { SCENARIOS as core } from './scenarios-core';
 import { SCENARIOS as train } from './scenarios-train';
@@ -14,4 +23,12 @@ import { SCENARIOS as derl } from './scenarios-derl';
 import { SCENARIOS as runtime } from './scenarios-runtime';
 import { SCENARIOS as grouped } from './scenarios-grouped';
 
-export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl, ...runtime, ...grouped };
+export const SCENARIOS = {
+  ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl, ...runtime, ...grouped,
+} satisfies ScenarioTable;
+
+type Scenarios = typeof SCENARIOS;
+export type ScenarioName = keyof Scenarios;
+/** What scenario K takes (never: nothing) and what it resolves to, before the JSON trip out of the page. */
+export type ScenarioArgs<K extends ScenarioName> = K extends ScenarioName ? Parameters<Scenarios[K]>[0] : never;
+export type ScenarioResult<K extends ScenarioName> = K extends ScenarioName ? Awaited<ReturnType<Scenarios[K]>> : never;
