@@ -99,15 +99,15 @@ describe('DERL', () => {
     const r = await run('derlPredict', { dims: TINY, B, seed: 9 });
     const names = ['complete', 'corrupted', 'corruptedNoMask', 'noText', 'noAudio', 'noVision', 'textOnly', 'audioOnly', 'visionOnly', 'allZero'];
     for (const name of names) {
-      const c = r[name];
+      const c = r.predictions[name];
       expect(c.shape, name).toEqual([B, 1]);
       for (const v of c.values) expect(Number.isFinite(v), name).toBe(true);
       expect(c.requiresGrad, name).toBe(false);
       expect(c.liveAfter, `${name}: live buffers besides the prediction`).toBe(1);
     }
-    expect(relErr(r.lossesPred, r.corrupted.values)).toBeLessThanOrEqual(1e-5);
-    expect(relErr(r.corrupted.values, r.corruptedNoMask.values)).toBeGreaterThan(1e-4); // the learned [UNK] is used
-    for (const name of names.slice(3)) expect(relErr(r[name].values, r.complete.values), name).toBeGreaterThan(1e-4);
+    expect(relErr(r.lossesPred, r.predictions.corrupted.values)).toBeLessThanOrEqual(1e-5);
+    expect(relErr(r.predictions.corrupted.values, r.predictions.corruptedNoMask.values)).toBeGreaterThan(1e-4); // the learned [UNK] is used
+    for (const name of names.slice(3)) expect(relErr(r.predictions[name].values, r.predictions.complete.values), name).toBeGreaterThan(1e-4);
   });
 
   it('a checkpoint round trip (src/app/io/checkpoint.ts) reproduces predictions and the next training step exactly', async () => {
@@ -129,13 +129,13 @@ describe('DERL', () => {
   it('expertUsage() returns normalised, finite router statistics of predict() calls only, and resetUsage() clears them', async () => {
     const B = 5;
     const r = await run('derlUsage', { dims: TINY, B, seed: 3 });
-    for (const [name, c] of Object.entries(r) as [string, any][]) {
+    for (const [name, c] of Object.entries(r)) {
       expect(c.fresh.samples, name).toBe(0);
       expect(c.usage.samples, name).toBe(c.samples);
       expect(c.reset.samples, name).toBe(0);
       expect(c.again.samples, `${name}: losses() is not counted`).toBe(B);
       for (const u of [c.usage, c.again]) {
-        expect(u.modalities.map((m: any) => m.modality)).toEqual(['l', 'v', 'a']);
+        expect(u.modalities.map((m) => m.modality)).toEqual(['l', 'v', 'a']);
         for (const m of u.modalities) {
           expect(m.shared.length).toBe(3);
           expect(m.private.length).toBe(2);
@@ -191,7 +191,7 @@ describe('DERL', () => {
 
   it('rejects bad inputs and configs with a WebgradError naming DERL, before any GPU work', async () => {
     const r = await run('derlBadInput', { dims: TINY, seed: 2 });
-    for (const [name, c] of Object.entries(r) as [string, any][]) {
+    for (const [name, c] of Object.entries(r)) {
       expect(c.threw, name).toBe(true);
       expect(c.name, `${name}: ${c.message}`).toBe('WebgradError');
       expect(c.message, name).toMatch(/DERL/);
@@ -205,7 +205,7 @@ describe('DERL', () => {
     const r = await run('derlTrain', {
       size: 'tiny', preset: 'small', epochs: 4, lr: 2e-3, batchSize: 16, seed: 1111, rates: [0, 0.5],
     });
-    const train = r.history.map((e: any) => e.train.total);
+    const train = r.history.map((e) => e.train.total);
     for (const e of r.history) for (const v of Object.values(e.train)) expect(Number.isFinite(v as number)).toBe(true);
     expect(train[train.length - 1]).toBeLessThan(train[0]);
     const rows: string[] = [];
@@ -213,7 +213,7 @@ describe('DERL', () => {
       expect(usage.samples).toBe(32);
       expect(Number.isFinite(metrics.mae)).toBe(true);
       // Not collapsed: for at least one modality, the most-used shared expert has under 70% of the weight.
-      expect(Math.min(...usage.modalities.map((m: any) => m.sharedTopShare))).toBeLessThan(0.7);
+      expect(Math.min(...usage.modalities.map((m) => m.sharedTopShare))).toBeLessThan(0.7);
       for (const m of usage.modalities) {
         rows.push(`rate ${rate} ${m.modality}: shared [${m.shared.map((v: number) => v.toFixed(3)).join(', ')}] ` +
           `private [${m.private.map((v: number) => v.toFixed(3)).join(', ')}] sample entropy ${m.sharedSampleEntropy.toFixed(3)}`);

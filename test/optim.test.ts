@@ -294,17 +294,17 @@ describe('modules', () => {
 
   it('rejects bad input with a WebgradError naming the op and shapes, before any GPU work', async () => {
     const r = await run('nnErrors');
-    for (const [k, e] of Object.entries(r.errs) as [string, any][]) {
+    for (const [k, e] of Object.entries<{ name: string; message: string } | null>(r.errs)) {
       expect(e, k).not.toBeNull();
-      expect(e.name, `${k}: ${e.message}`).toBe('WebgradError');
+      expect(e?.name, `${k}: ${e?.message}`).toBe('WebgradError');
     }
-    expect(r.errs.linearWrongDim.message).toMatch(/^Linear: /);
-    expect(r.errs.linearWrongDim.message).toContain('[4, 5]');
-    expect(r.errs.linearWrongDim.message).toContain('[3, 6]');
-    expect(r.errs.lrZero.message).toMatch(/learning rate/);
-    expect(r.errs.beta1One.message).toMatch(/betas\[0\]/);
-    expect(r.errs.beta2Negative.message).toMatch(/betas\[1\]/);
-    expect(r.errs.wrongGradSize.message).toMatch(/p0|wrong size/);
+    expect(r.errs.linearWrongDim?.message).toMatch(/^Linear: /);
+    expect(r.errs.linearWrongDim?.message).toContain('[4, 5]');
+    expect(r.errs.linearWrongDim?.message).toContain('[3, 6]');
+    expect(r.errs.lrZero?.message).toMatch(/learning rate/);
+    expect(r.errs.beta1One?.message).toMatch(/betas\[0\]/);
+    expect(r.errs.beta2Negative?.message).toMatch(/betas\[1\]/);
+    expect(r.errs.wrongGradSize?.message).toMatch(/p0|wrong size/);
     expect(r.dispatches).toBe(0);
     await expectShapeError(page, 'linear', [[4, 5], [3, 6], [3]], undefined, 'linear');
     await expectShapeError(page, 'linear', [[4, 6], [3, 6], [4]], undefined, 'linear');

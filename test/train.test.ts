@@ -20,7 +20,7 @@ describe('training', () => {
     const ms = Date.now() - t0;
     expect(samples.length).toBe(10);
     const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'] as const;
-    const rows = samples.map((s: any) => `step ${String(s.step).padStart(4)}  loss ${s.loss.toFixed(5)}  ` + keys.map((k) => `${k} ${s.stats[k]}`).join('  '));
+    const rows = samples.map((s) => `step ${String(s.step).padStart(4)}  loss ${s.loss.toFixed(5)}  ` + keys.map((k) => `${k} ${s.stats[k]}`).join('  '));
     const [a, b] = [samples[0], samples[samples.length - 1]];
     const perStep = (b.stats.dispatches - a.stats.dispatches) / (b.step - a.step);
     console.log(`leak test (${ms} ms, ${(ms / 1000).toFixed(2)} ms/step, ${perStep} dispatches/step):\n${rows.join('\n')}`);

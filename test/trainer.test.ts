@@ -30,7 +30,7 @@ describe('trainModel (LateFusion on tiny)', () => {
   it('reduces the training loss, keeps the epoch of smallest validation loss, and leaks nothing across epochs', async () => {
     // Epochs 1-4 at a normal rate, then a learning rate far too large spoils the model: the best epoch is an early one.
     const r = await run('trainLateFusion', { epochs: 7, lr: 5e-3, spoilFrom: 5, spoilLr: 0.3 });
-    const h = r.history as any[];
+    const h = r.history;
     console.log('epochs:\n' + h.map((e) => `  ${e.epoch}: train ${e.train.toFixed(4)} valid ${e.valid.toFixed(4)}${e.improved ? ' *' : ''}  lr ${e.lr.toExponential(2)}  live ${e.memory.liveBuffers}`).join('\n'));
     expect(h.length).toBe(7);
     // Learning: the training loss of epoch 4 is clearly below epoch 1's.
@@ -117,7 +117,7 @@ describe('evaluateModalityDrop', () => {
     expect(r.n).toEqual(r.labels.map(() => 32));
     r.labels.forEach((label: string, i: number) => expect(r.metrics[i], label).toEqual(r.viaApi[label]));
     // The conditions are really different inputs: not all six MAEs coincide.
-    expect(new Set(r.metrics.map((m: any) => m.mae)).size).toBeGreaterThan(1);
+    expect(new Set(r.metrics.map((m) => m.mae)).size).toBeGreaterThan(1);
     expect(r.leaked).toBe(0);
   });
 });
@@ -158,7 +158,7 @@ describe('evaluateRobustness', () => {
 describe('trainModel with DAR (small preset)', () => {
   it('runs the CLUB auxiliary step and every loss term, keeps memory flat and checkpoints all parameters', async () => {
     const r = await run('trainDarTiny', { epochs: 3 });
-    const h = r.history as any[];
+    const h = r.history;
     console.log(`DAR tiny: terms ${r.terms.join(', ')}; ` + h.map((e) => `epoch ${e.epoch} train ${e.train.toFixed(3)} valid ${e.valid.toFixed(3)} live ${e.memory.liveBuffers}`).join('; '));
     expect(r.terms).toEqual(expect.arrayContaining(['total', 'task', 'club_ll']));
     expect(r.progress).toBeGreaterThan(0);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
 import { gradcase, gradcheck } from '../gradcheck';
+import { scenario } from '../scenario';
 import { refTopkSoftmax } from '../../src/engine/ops/topk.reference';
 import { refSoftmax } from '../../src/engine/ops/softmax.reference';
 import type { Rng } from '../rng';
@@ -83,7 +84,7 @@ describe('topkSoftmax', () => {
   });
 
   it('rejects bad k and rank 0 with a WebgradError before any GPU work', async () => {
-    const r = (await page.call('scenario', 'derlTopkBad', {})) as Record<string, any>;
+    const r = await scenario(page, 'derlTopkBad');
     for (const [name, c] of Object.entries(r)) {
       expect(c.threw, name).toBe(true);
       expect(c.name, name).toBe('WebgradError');

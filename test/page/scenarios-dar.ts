@@ -13,6 +13,23 @@ import {
 
 type W = typeof wgType;
 
+/** One predict() call: the output, whether it recorded a tape, and the buffers it left alive. */
+interface Prediction {
+  shape: number[];
+  values: number[];
+  requiresGrad: boolean;
+  liveAfter: number;
+}
+/** One ablation's training step: total and terms, the largest gradient of each exclusive parameter, and the rest. */
+interface AblationResult {
+  total: number;
+  terms: Record<string, number>;
+  exclusive: Record<string, number | null>;
+  withoutGrad: string[];
+  auxKeys: string[];
+}
+type Tried = Awaited<ReturnType<typeof tryBeforeGpu>>;
+
 /** A DAR model to build: dataset shapes, config overrides, batch size and seed. */
 interface ModelArgs {
   dims: DatasetDims;
@@ -54,7 +71,7 @@ export const SCENARIOS = {
     model.zeroGrad();
     // The estimators' objective: −Σ_m loglik_m on detached corrupted-input features (one auxiliary inner step's loss).
     const club = await w.tidyAsync(async () => {
-      const feats = w.noGrad(() => (model as any).encodeViews([fx.batch.corrupted]).h as Tensor);
+      const feats = w.noGrad(() => model['encodeViews']([fx.batch.corrupted]).h);
       const part = (k: number) => w.reshape(w.slice(feats, 0, k, k + 1), feats.shape.slice(1));
       const ll = (['l', 'v', 'a'] as const).map((m, k) => model.club.get(m).logLikelihood(part(3 + k), part(k))).reduce((a, b) => w.add(a, b));
       w.neg(ll).backward();
@@ -137,10 +154,10 @@ export const SCENARIOS = {
    */
   darAblations: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const batch = randomBatch(w, dims, B, seed);
-    const out: Record<string, any> = {};
+    const ablations: Record<string, AblationResult> = {};
     for (const name of w.DAR_ABLATIONS) {
       const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, ablation: name }));
-      out[name] = await w.tidyAsync(async () => {
+      ablations[name] = await w.tidyAsync(async (): Promise<AblationResult> => {
         const cache = {}; // a training step's: losses() starts from the step's encodings
         const aux = model.auxiliaryStep(batch, cache);
         model.zeroGrad();
@@ -162,13 +179,13 @@ export const SCENARIOS = {
     // A batch of one: the same term names (L_sim^spec has no pair to make and is 0).
     const one = randomBatch(w, dims, 1, seed + 1);
     const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
-    out.batchOfOne = await w.tidyAsync(async () => {
+    const batchOfOne = await w.tidyAsync(async () => {
       const { terms, pred } = model.losses(one);
       return { names: Object.keys(terms), simSpec: await terms.sim_spec.item(), predShape: [...pred.shape] };
     });
     model.dispose();
     disposeBatch(one);
-    return out;
+    return { ablations, batchOfOne };
   },
 
   /**
@@ -188,22 +205,22 @@ export const SCENARIOS = {
       noText: inputs(w, dims, B, seed, ['text']),
       allZero: inputs(w, dims, B, seed, ['text', 'audio', 'vision']),
     };
-    const out: Record<string, any> = {};
+    const predictions: Record<string, Prediction> = {};
     for (const [name, x] of Object.entries(cases)) {
       await rt.sync();
       const live0 = rt.stats().liveBuffers;
       const p = model.predict(x);
       await rt.sync();
       const liveAfter = rt.stats().liveBuffers - live0; // the prediction itself only
-      out[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter };
+      predictions[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter };
       p.dispose();
     }
     // The training path's prediction on the corrupted view equals predict().
-    out.lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
+    const lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
     for (const name of ['textOnly', 'noText', 'allZero']) for (const t of Object.values(cases[name])) (t as Tensor).dispose();
     model.dispose();
     disposeBatch(batch);
-    return out;
+    return { predictions, lossesPred };
   },
 
   /**
@@ -225,7 +242,7 @@ export const SCENARIOS = {
       configDims: () => w.darConfig('small', { ...dims, audio: { len: 0, dim: 5 } }),
       configTau: () => w.darConfig('small', dims, { tau: 0 }),
     };
-    const out: Record<string, any> = {};
+    const out: Record<string, Tried> = {};
     for (const [name, f] of Object.entries(all)) out[name] = await tryBeforeGpu(w, f);
     dispose();
     model.dispose();

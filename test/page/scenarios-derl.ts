@@ -3,7 +3,7 @@
 // step, a short training on the tiny synthetic data, and topkSoftmax's argument checks. The Node side is
 // test/derl.test.ts (and test/ops/topk.test.ts for derlTopkBad).
 
-import type { Tensor, DatasetDims, DERL, DerlOverrides, DerlPreset, SyntheticOptions } from '../../src/app/all';
+import type { Tensor, DatasetDims, DERL, DerlOverrides, DerlPreset, RegressionMetrics, SyntheticOptions } from '../../src/app/all';
 import type { ModalityInputs, TrainingBatch } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
 import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/app/train/index';
@@ -14,6 +14,15 @@ import {
 } from './model-batches';
 
 type W = typeof wgType;
+
+/** One predict() call: the output, whether it recorded a tape, and the buffers it left alive. */
+interface Prediction {
+  shape: number[];
+  values: number[];
+  requiresGrad: boolean;
+  liveAfter: number;
+}
+type Usage = Awaited<ReturnType<DERL['expertUsage']>>;
 
 /** A DERL model to build: dataset shapes, batch size and seed. */
 interface ModelArgs {
@@ -28,14 +37,13 @@ const arr = async (t: Tensor) => Array.from(await t.toArray());
 function loadFixture(w: W, b64: string) {
   const fx = decodeFixture(w, b64);
   const dims = JSON.parse(fx.metadata.dims) as DatasetDims;
-  const cases = JSON.parse(fx.metadata.cases) as { name: string; overrides: any }[];
+  const cases = JSON.parse(fx.metadata.cases) as { name: string; overrides: DerlOverrides }[];
   return { tensors: fx.tensors, dims, cases, batch: fx.batch };
 }
 
 /** The router gates and fusion importance of the corrupted-input path (the model's private path, for parity). */
 function internals(model: DERL, x: ModalityInputs): { gp: Tensor; gs: Tensor; a: Tensor } {
-  const m = model as any;
-  return m.path(m.embedViews([x]));
+  return model['path'](model['embedViews']([x]));
 }
 
 export const SCENARIOS = {
@@ -139,20 +147,20 @@ export const SCENARIOS = {
       textOnly: drop(['audio', 'vision']), audioOnly: drop(['text', 'vision']), visionOnly: drop(['text', 'audio']),
       allZero: drop(['text', 'audio', 'vision']),
     };
-    const out: Record<string, any> = {};
+    const predictions: Record<string, Prediction> = {};
     for (const [name, x] of Object.entries(cases)) {
       await rt.sync();
       const live0 = rt.stats().liveBuffers;
       const p = model.predict(x);
       await rt.sync();
-      out[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter: rt.stats().liveBuffers - live0 };
+      predictions[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter: rt.stats().liveBuffers - live0 };
       p.dispose();
     }
-    out.lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
+    const lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
     for (const x of made) disposeInputs(x);
     model.dispose();
     disposeBatch(batch);
-    return out;
+    return { predictions, lossesPred };
   },
 
   /**
@@ -216,7 +224,7 @@ export const SCENARIOS = {
    * predictions), for a soft-routed and a top-k model.
    */
   derlUsage: async ({ dims, B, seed }: ModelArgs, w) => {
-    const out: Record<string, any> = {};
+    const out: Record<string, { fresh: Usage; usage: Usage; reset: Usage; again: Usage; samples: number }> = {};
     for (const [name, topK] of [['soft', 0], ['topk', 1]] as const) {
       const model = new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK } }));
       const fresh = await model.expertUsage();
@@ -259,11 +267,11 @@ export const SCENARIOS = {
       configExperts: () => w.derlConfig('small', dims, { experts: { shared: 0 } }),
       configTopK: () => w.derlConfig('small', dims, { experts: { topK: -1 } }),
       configWeight: () => w.derlConfig('small', dims, { weights: { orth: -0.1 } }),
-      configWeightName: () => w.derlConfig('small', dims, { weights: { ortho: 0.1 } as any }),
+      configWeightName: () => w.derlConfig('small', dims, { weights: { ortho: 0.1 } as DerlOverrides['weights'] }),
       configConsistency: () => w.derlConfig('small', dims, { consistency: 'mmd' as 'cmd' }),
       configOrthGradient: () => w.derlConfig('small', dims, { orthGradient: 'embedding' as 'full' }),
     };
-    const out: Record<string, any> = {};
+    const out: Record<string, Awaited<ReturnType<typeof tryBeforeGpu>>> = {};
     for (const [name, f] of Object.entries(all)) out[name] = await tryBeforeGpu(w, f);
     dispose();
     model.dispose();
@@ -288,7 +296,7 @@ export const SCENARIOS = {
       { seed, epochs, lr, batchSize, trainSubset });
     const trainSeconds = (performance.now() - t0) / 1000;
     const model = res.model as DERL;
-    const perRate: any[] = [];
+    const perRate: { rate: number; metrics: RegressionMetrics; usage: Usage }[] = [];
     for (const rate of rates) {
       model.resetUsage();
       const [r] = await evaluateRobustness(model, ds, [rate], w.LNLN_EVAL_SEED, { batchSize: 64, subset: testSubset });

@@ -30,5 +30,5 @@ export const SCENARIOS = {
 type Scenarios = typeof SCENARIOS;
 export type ScenarioName = keyof Scenarios;
 /** What scenario K takes (never: nothing) and what it resolves to, before the JSON trip out of the page. */
-export type ScenarioArgs<K extends ScenarioName> = K extends ScenarioName ? Parameters<Scenarios[K]>[0] : never;
-export type ScenarioResult<K extends ScenarioName> = K extends ScenarioName ? Awaited<ReturnType<Scenarios[K]>> : never;
+export type ScenarioArgs<K extends ScenarioName> = Scenarios[K] extends (args: infer A, w: never) => unknown ? A : never;
+export type ScenarioResult<K extends ScenarioName> = Scenarios[K] extends (args: never, w: never) => Promise<infer R> ? R : never;
