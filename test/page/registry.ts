@@ -11,8 +11,8 @@ import type * as wg from '../../src/index';
 
 /**
  * The shape every table satisfies (`satisfies OpTable`). Written as a method so its parameters are bivariant: an entry
- * may narrow `inputs` to a tuple (optional elements included) and `attrs` to its own type. Context gives unannotated attrs the type never, so an
- * entry that reads attrs must say what they are; one that leaves them `never` takes none.
+ * may narrow `inputs` to a tuple (optional elements included) and `attrs` to its own type. Context gives unannotated
+ * attrs the type never, so an entry that reads attrs must say what they are; one that leaves them `never` takes none.
  */
 type Entry = { run(inputs: (Tensor | undefined)[], attrs: never, w: typeof wg): Tensor }['run'];
 export type OpTable = Record<string, Entry>;
