@@ -4,6 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario, type ScenarioCallArgs } from './scenario';
+import type { ScenarioName } from './page/scenarios';
 
 let page: TestPage;
 beforeAll(async () => {
@@ -11,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const run = <K extends ScenarioName>(name: K, ...args: ScenarioCallArgs<K>) => scenario(page, name, ...args);
 
 describe('compiling the first step ahead', () => {
   it('counts 0/m … m/m before the first step, which then compiles nothing, and changes no number', async () => {
@@ -20,7 +22,7 @@ describe('compiling the first step ahead', () => {
     expect(total).toBeGreaterThan(10);
     expect(r.calls[0]).toEqual([0, total]);
     expect(r.calls.at(-1)).toEqual([total, total]);
-    expect(r.calls.map((c: number[]) => c[0])).toEqual(Array.from({ length: total + 1 }, (_, i) => i));
+    expect(r.calls.map((c) => c[0])).toEqual(Array.from({ length: total + 1 }, (_, i) => i));
     // Every pipeline of the training step was compiled ahead: steps 1 and 2 made none.
     expect(r.pipelines.beforeFirst).toBeGreaterThanOrEqual(r.pipelinesAtStart + total);
     expect(r.pipelines.afterSecond).toBe(r.pipelines.beforeFirst);

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario, type ScenarioCallArgs } from './scenario';
+import type { ScenarioName } from './page/scenarios';
 import { maxAbs, relErr } from './model-parity';
 import { readSafetensors } from '../src/engine/io/safetensors';
 
@@ -14,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const run = <K extends ScenarioName>(name: K, ...args: ScenarioCallArgs<K>) => scenario(page, name, ...args);
 const MOSI = { text: { len: 50, dim: 768 }, audio: { len: 375, dim: 5 }, vision: { len: 500, dim: 20 } };
 // A tiny config for the behavioural tests (the parity fixture's sizes).
 const TINY = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
@@ -54,9 +56,9 @@ describe('DAR', () => {
     for (const name of main) {
       const want = tensors.get(`grad.${name}`)!.data;
       expect(r.grads[name], `${name} has a gradient`).not.toBeNull();
-      const e = relErr(r.grads[name], want, floor);
+      const e = relErr(r.grads[name]!, want, floor);
       if (e > worst[1]) worst = [name, e];
-      if (e > 1e-3) bad.push(`${name}: ${e.toExponential(2)}  got ${r.grads[name].slice(0, 6).map((v: number) => v.toPrecision(5))}  want ${Array.from(want.slice(0, 6)).map((v) => v.toPrecision(5))}`);
+      if (e > 1e-3) bad.push(`${name}: ${e.toExponential(2)}  got ${r.grads[name]!.slice(0, 6).map((v: number) => v.toPrecision(5))}  want ${Array.from(want.slice(0, 6)).map((v) => v.toPrecision(5))}`);
     }
     expect(bad, 'gradients off by more than 1e-3').toEqual([]);
     // No estimator gradient from L_total (the estimator is held fixed in L_diff) ...
@@ -110,7 +112,7 @@ describe('DAR', () => {
 
   it('each ablation switch removes its term, and the parameters only that term reaches get no gradient', async () => {
     const r = await run('darAblations', { dims: TINY, overrides: TINY_OVERRIDES, B: 6, seed: 5 });
-    const full = r.full;
+    const full = r.ablations.full;
     const { alpha, beta, lambda } = { alpha: 0.1, beta: 0.1, lambda: 0.7 };
     expect(Object.keys(full.terms).sort()).toEqual(['boot', 'decouple', 'diff', 're', 'recon', 'sim', 'sim_com', 'sim_spec', 'task']);
     expect(full.auxKeys).toEqual(['club_ll']);
@@ -124,7 +126,7 @@ describe('DAR', () => {
       noBoot: { gone: ['boot'], total: full.total - t.boot },
     };
     for (const [name, want] of Object.entries(expected)) {
-      const got = r[name];
+      const got = r.ablations[name];
       for (const k of want.gone) expect(got.terms[k], `${name}: term ${k}`).toBeUndefined();
       for (const [k, v] of Object.entries(t)) {
         if (!want.gone.includes(k) && k !== 'decouple') close(got.terms[k], v as number, `${name}: term ${k} unchanged`);
@@ -133,7 +135,7 @@ describe('DAR', () => {
       expect(got.auxKeys, `${name}: auxiliaryStep`).toEqual(name === 'noDiff' || name === 'noSimDiff' ? [] : ['club_ll']);
       expect(got.withoutGrad, `${name}: parameters without a gradient`).toEqual([]);
     }
-    const grads = (name: string, prefix: string) => Object.entries(r[name].exclusive).filter(([n]) => n.startsWith(prefix)).map(([, g]) => g);
+    const grads = (name: string, prefix: string) => Object.entries(r.ablations[name].exclusive).filter(([n]) => n.startsWith(prefix)).map(([, g]) => g);
     for (const g of grads('full', 'dec.')) expect(g).toBeGreaterThan(0);
     for (const g of grads('full', 'boot_head.')) expect(g).toBeGreaterThan(0);
     for (const g of grads('noRecon', 'dec.')) expect(g ?? 0).toBe(0);
@@ -150,23 +152,23 @@ describe('DAR', () => {
     const B = 5;
     const r = await run('darPredict', { dims: TINY, overrides: TINY_OVERRIDES, B, seed: 9 });
     for (const name of ['complete', 'corrupted', 'corruptedNoMask', 'textOnly', 'noText', 'allZero']) {
-      const c = r[name];
+      const c = r.predictions[name];
       expect(c.shape, name).toEqual([B, 1]);
       for (const v of c.values) expect(Number.isFinite(v), name).toBe(true);
       expect(c.requiresGrad, name).toBe(false);
       expect(c.liveAfter, `${name}: live buffers besides the prediction`).toBe(1);
     }
-    expect(relErr(r.lossesPred, r.corrupted.values)).toBeLessThanOrEqual(1e-5);
+    expect(relErr(r.lossesPred, r.predictions.corrupted.values)).toBeLessThanOrEqual(1e-5);
     // The learned [UNK] is used: the same corrupted text with and without the dropped-token mask predicts differently.
-    expect(relErr(r.corrupted.values, r.corruptedNoMask.values)).toBeGreaterThan(1e-4);
+    expect(relErr(r.predictions.corrupted.values, r.predictions.corruptedNoMask.values)).toBeGreaterThan(1e-4);
     // Missing modalities change the prediction (the model reads every modality).
-    expect(relErr(r.textOnly.values, r.complete.values)).toBeGreaterThan(1e-4);
-    expect(relErr(r.noText.values, r.complete.values)).toBeGreaterThan(1e-4);
+    expect(relErr(r.predictions.textOnly.values, r.predictions.complete.values)).toBeGreaterThan(1e-4);
+    expect(relErr(r.predictions.noText.values, r.predictions.complete.values)).toBeGreaterThan(1e-4);
   });
 
   it('does not leak: tidy training steps (auxiliary + main) keep every memory counter flat', async () => {
     const r = await run('darLeak', { dims: TINY, overrides: TINY_OVERRIDES, B: 6, steps: 6, seed: 3 });
-    const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'];
+    const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'] as const;
     const ref = r.samples[1];
     for (const s of r.samples.slice(1)) for (const k of keys) expect(s[k], `${k} at step ${s.step}`).toBe(ref[k]);
     expect(r.leftover).toBe(0);
@@ -176,7 +178,7 @@ describe('DAR', () => {
 
   it('rejects bad inputs and configs with a WebgradError naming DAR, before any GPU work', async () => {
     const r = await run('darBadInput', { dims: TINY, overrides: TINY_OVERRIDES, seed: 2 });
-    for (const [name, c] of Object.entries(r) as [string, any][]) {
+    for (const [name, c] of Object.entries(r)) {
       expect(c.threw, name).toBe(true);
       expect(c.name, `${name}: ${c.message}`).toBe('WebgradError');
       expect(c.message, name).toMatch(/DAR/);

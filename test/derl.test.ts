@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario, type ScenarioCallArgs } from './scenario';
+import type { ScenarioName } from './page/scenarios';
 import { maxAbs, relErr } from './model-parity';
 import { readSafetensors } from '../src/engine/io/safetensors';
 
@@ -15,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const run = <K extends ScenarioName>(name: K, ...args: ScenarioCallArgs<K>) => scenario(page, name, ...args);
 const MOSI = { text: { len: 50, dim: 768 }, audio: { len: 375, dim: 5 }, vision: { len: 500, dim: 20 } };
 const TINY = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
 const ALL_TERMS = ['aux', 'balance', 'consist', 'orth', 'recon_feat', 'recon_input', 'task'];
@@ -65,7 +67,7 @@ describe('DERL', () => {
       for (const n of params) {
         const want = tensors.get(`${name}.grad.${n}`)!.data;
         expect(r.grads[n], `${name}: ${n} has a gradient`).not.toBeNull();
-        const e = relErr(r.grads[n], want, floor);
+        const e = relErr(r.grads[n]!, want, floor);
         if (e > worst[1]) worst = [n, e];
         if (e > 1e-3) bad.push(`${n}: ${e.toExponential(2)}`);
       }
@@ -97,15 +99,15 @@ describe('DERL', () => {
     const r = await run('derlPredict', { dims: TINY, B, seed: 9 });
     const names = ['complete', 'corrupted', 'corruptedNoMask', 'noText', 'noAudio', 'noVision', 'textOnly', 'audioOnly', 'visionOnly', 'allZero'];
     for (const name of names) {
-      const c = r[name];
+      const c = r.predictions[name];
       expect(c.shape, name).toEqual([B, 1]);
       for (const v of c.values) expect(Number.isFinite(v), name).toBe(true);
       expect(c.requiresGrad, name).toBe(false);
       expect(c.liveAfter, `${name}: live buffers besides the prediction`).toBe(1);
     }
-    expect(relErr(r.lossesPred, r.corrupted.values)).toBeLessThanOrEqual(1e-5);
-    expect(relErr(r.corrupted.values, r.corruptedNoMask.values)).toBeGreaterThan(1e-4); // the learned [UNK] is used
-    for (const name of names.slice(3)) expect(relErr(r[name].values, r.complete.values), name).toBeGreaterThan(1e-4);
+    expect(relErr(r.lossesPred, r.predictions.corrupted.values)).toBeLessThanOrEqual(1e-5);
+    expect(relErr(r.predictions.corrupted.values, r.predictions.corruptedNoMask.values)).toBeGreaterThan(1e-4); // the learned [UNK] is used
+    for (const name of names.slice(3)) expect(relErr(r.predictions[name].values, r.predictions.complete.values), name).toBeGreaterThan(1e-4);
   });
 
   it('a checkpoint round trip (src/app/io/checkpoint.ts) reproduces predictions and the next training step exactly', async () => {
@@ -127,13 +129,13 @@ describe('DERL', () => {
   it('expertUsage() returns normalised, finite router statistics of predict() calls only, and resetUsage() clears them', async () => {
     const B = 5;
     const r = await run('derlUsage', { dims: TINY, B, seed: 3 });
-    for (const [name, c] of Object.entries(r) as [string, any][]) {
+    for (const [name, c] of Object.entries(r)) {
       expect(c.fresh.samples, name).toBe(0);
       expect(c.usage.samples, name).toBe(c.samples);
       expect(c.reset.samples, name).toBe(0);
       expect(c.again.samples, `${name}: losses() is not counted`).toBe(B);
       for (const u of [c.usage, c.again]) {
-        expect(u.modalities.map((m: any) => m.modality)).toEqual(['l', 'v', 'a']);
+        expect(u.modalities.map((m) => m.modality)).toEqual(['l', 'v', 'a']);
         for (const m of u.modalities) {
           expect(m.shared.length).toBe(3);
           expect(m.private.length).toBe(2);
@@ -166,7 +168,7 @@ describe('DERL', () => {
 
   it('does not leak: tidy training steps and predictions keep every memory counter flat', async () => {
     const r = await run('derlLeak', { dims: TINY, B: 6, steps: 6, seed: 3 });
-    const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'];
+    const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'] as const;
     const ref = r.samples[1];
     for (const s of r.samples.slice(1)) for (const k of keys) expect(s[k], `${k} at step ${s.step}`).toBe(ref[k]);
     expect(r.leftover).toBe(0);
@@ -189,7 +191,7 @@ describe('DERL', () => {
 
   it('rejects bad inputs and configs with a WebgradError naming DERL, before any GPU work', async () => {
     const r = await run('derlBadInput', { dims: TINY, seed: 2 });
-    for (const [name, c] of Object.entries(r) as [string, any][]) {
+    for (const [name, c] of Object.entries(r)) {
       expect(c.threw, name).toBe(true);
       expect(c.name, `${name}: ${c.message}`).toBe('WebgradError');
       expect(c.message, name).toMatch(/DERL/);
@@ -203,7 +205,7 @@ describe('DERL', () => {
     const r = await run('derlTrain', {
       size: 'tiny', preset: 'small', epochs: 4, lr: 2e-3, batchSize: 16, seed: 1111, rates: [0, 0.5],
     });
-    const train = r.history.map((e: any) => e.train.total);
+    const train = r.history.map((e) => e.train.total);
     for (const e of r.history) for (const v of Object.values(e.train)) expect(Number.isFinite(v as number)).toBe(true);
     expect(train[train.length - 1]).toBeLessThan(train[0]);
     const rows: string[] = [];
@@ -211,7 +213,7 @@ describe('DERL', () => {
       expect(usage.samples).toBe(32);
       expect(Number.isFinite(metrics.mae)).toBe(true);
       // Not collapsed: for at least one modality, the most-used shared expert has under 70% of the weight.
-      expect(Math.min(...usage.modalities.map((m: any) => m.sharedTopShare))).toBeLessThan(0.7);
+      expect(Math.min(...usage.modalities.map((m) => m.sharedTopShare))).toBeLessThan(0.7);
       for (const m of usage.modalities) {
         rows.push(`rate ${rate} ${m.modality}: shared [${m.shared.map((v: number) => v.toFixed(3)).join(', ')}] ` +
           `private [${m.private.map((v: number) => v.toFixed(3)).join(', ')}] sample entropy ${m.sharedSampleEntropy.toFixed(3)}`);

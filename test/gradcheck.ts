@@ -8,9 +8,25 @@ import { expect } from 'vitest';
 import type { TestPage } from './page';
 import { RUN_SEED, rngFor, type Rng } from './rng';
 import type { CaseSpec } from './page/gradcase';
+import type { AttrsOf, InputsOf, OpName } from './ops/pages';
+
+/**
+ * One entry per input of op K: as many as its page entry declares ([Tensor, Tensor] → [T, T]); where inputs are
+ * optional or variadic, at least the required ones ([Tensor, Tensor, Tensor?] → [T, T, ...T[]]), so that a test may
+ * build them with a conditional spread.
+ */
+type PerInput<K extends OpName, T> = Each<InputsOf<K>, T>;
+type Each<Tuple, T> = Tuple extends [] ? [] : Tuple extends [unknown, ...infer Rest] ? [T, ...Each<Rest, T>] : T[];
 
 /** A float64 reference: the op's output (flat, row-major) and its shape. */
-export type Reference = (xs: Float64Array[], attrs: any) => { data: Float64Array; shape: number[] };
+export type Reference<K extends OpName> = (xs: PerInput<K, Float64Array>, attrs: AttrsOf<K>) => RefOutput;
+export interface RefOutput {
+  data: Float64Array;
+  shape: number[];
+}
+
+/** The `attrs` field op K takes: none, optional, or required, as its page entry declares (or Also, where allowed). */
+type AttrsField<A, Also = never> = [A] extends [never] ? { attrs?: Also } : undefined extends A ? { attrs?: A | Also } : { attrs: A | Also };
 
 export interface InputSpec {
   shape: number[];
@@ -49,13 +65,26 @@ export const DEFAULT_TOL: Tolerances = {
   refFdMax: 300,
 };
 
-export interface GradCheck {
-  op: string;
-  attrs?: unknown;
-  inputs: InputSpec[];
-  ref: Reference;
+/** An op and the attrs it takes, one alternative per op of K: a table of cases over several ops has this type. */
+export type OpWithAttrs<K extends OpName> = { [P in K]: { op: P } & AttrsField<AttrsOf<P>> }[K];
+
+/** One gradient check of op K: a misspelt op, attrs it does not take or the wrong number of inputs fail to compile. */
+export type GradCheck<K extends OpName> = AttrsField<AttrsOf<K>> & {
+  op: K;
+  inputs: PerInput<K, InputSpec>;
+  ref: Reference<K>;
   tol?: Partial<Tolerances>;
   /** Fixed input data instead of generated (e.g. integer indices). */
+  data?: (Float64Array | undefined)[];
+};
+
+/** What the body below works with: the same check with its op's types erased (each was checked at the call). */
+interface ErasedCheck {
+  op: OpName;
+  attrs?: unknown;
+  inputs: InputSpec[];
+  ref: (xs: Float64Array[], attrs: unknown) => RefOutput;
+  tol?: Partial<Tolerances>;
   data?: (Float64Array | undefined)[];
 }
 
@@ -79,7 +108,9 @@ export function fdAgrees(g: number, fd: number, fdHalf: number, tol: Tolerances,
 }
 
 /** Runs all three tiers for one op on one set of shapes; fails the calling test with the seed and the worst element. */
-export async function gradcheck(page: TestPage, c: GradCheck): Promise<void> {
+export async function gradcheck<K extends OpName>(page: TestPage, check: GradCheck<K>): Promise<void> {
+  // The types tie the op, its inputs, attrs and reference together at the call; the body needs none of that.
+  const c = check as unknown as ErasedCheck;
   const tol = { ...DEFAULT_TOL, ...c.tol };
   const label = `${c.op}${c.attrs ? ` ${JSON.stringify(c.attrs)}` : ''} on ${c.inputs.map((x) => `[${x.shape}]`).join(' ')} (WEBGRAD_SEED=${RUN_SEED})`;
   const rng = rngFor(label);
@@ -154,19 +185,51 @@ export async function gradcheck(page: TestPage, c: GradCheck): Promise<void> {
   }
 }
 
+/** A gradcase of op K as test/page/gradcase.ts runs it; attrs as gradcheck takes them, or untyped(). */
+export type Case<K extends OpName> = Omit<CaseSpec, 'op' | 'attrs'> & { op: K } & AttrsField<AttrsOf<K>, Untyped>;
+
+/** One gradcase in the page, for tests that check its outputs or gradients themselves (no tiers). */
+export function gradcase<K extends OpName>(page: TestPage, spec: Case<K>) {
+  return page.call('gradcase', spec);
+}
+
 /**
  * gradcase, with the outputs as strings: NaN and ±Infinity do not survive the JSON trip out of the page (they arrive as
  * null), so tests of non-finite results read them as text. Gradients come back as their lengths.
  */
-export async function gradcaseAsText(page: TestPage, spec: CaseSpec): Promise<{ out: string[]; gradLengths: (number | null)[] }> {
-  return page.page.evaluate(`globalThis.harness.gradcase(${JSON.stringify(spec)})
-    .then((r) => ({ out: Array.from(r.out, String), gradLengths: r.grads.map((g) => (g === null ? null : g.length)) }))`) as never;
+export async function gradcaseAsText<K extends OpName>(page: TestPage, spec: Case<K>): Promise<{ out: string[]; gradLengths: (number | null)[] }> {
+  return page.page.evaluate<[], () => { out: string[]; gradLengths: (number | null)[] }>(`globalThis.harness.gradcase(${JSON.stringify(spec)})
+    .then((r) => ({ out: Array.from(r.out, String), gradLengths: r.grads.map((g) => (g === null ? null : g.length)) }))`);
+}
+
+/** Input shapes for op K, one per input, and then its attrs and the text the error must mention. */
+export type ShapeErrorArgs<K extends OpName> = [
+  shapes: PerInput<K, number[]>,
+  ...rest: [AttrsOf<K>] extends [never] ? [attrs?: undefined, mentions?: string]
+    : undefined extends AttrsOf<K> ? [attrs?: AttrsOf<K> | Untyped, mentions?: string]
+    : [attrs: AttrsOf<K> | Untyped, mentions?: string],
+];
+
+/**
+ * Attrs the compiler cannot check: of the wrong type on purpose, for a test that a JavaScript caller (who has no type
+ * checker) is refused (`untyped({ transA: 'yes' })`), or read from a fixture file. expectShapeError, tryOp, gradcase
+ * and gradcaseAsText take them; gradcheck does not.
+ */
+declare const untypedBrand: unique symbol;
+export type Untyped = { readonly [untypedBrand]: true };
+export const untyped = (attrs: object): Untyped => attrs as Untyped;
+
+/** Calls op K on zero tensors of these shapes in the page; reports whether it threw, what, and the GPU work before. */
+export function tryOp<K extends OpName>(page: TestPage, op: K, ...args: ShapeErrorArgs<K>) {
+  const [shapes, attrs] = args as unknown as [number[][], unknown?]; // checked at the call; the page takes plain JSON
+  return page.call('tryOp', op, shapes, attrs ?? null);
 }
 
 /** Asserts that calling `op` on these shapes throws a WebgradError naming the op, before any GPU work. */
-export async function expectShapeError(page: TestPage, op: string, shapes: number[][], attrs?: unknown, mentions?: string): Promise<void> {
-  const r = await page.call('tryOp', op, shapes, attrs ?? null);
-  expect(r.threw, `${op} on ${JSON.stringify(shapes)} should throw`).toBe(true);
+export async function expectShapeError<K extends OpName>(page: TestPage, op: K, ...args: ShapeErrorArgs<K>): Promise<void> {
+  const [, , mentions] = args;
+  const r = await tryOp(page, op, ...args);
+  expect(r.threw, `${op} on ${JSON.stringify(args[0])} should throw`).toBe(true);
   expect(r.name, `${op}: error class (message: ${r.message})`).toBe('WebgradError');
   expect(r.message).toContain(mentions ?? op);
   expect(r.dispatches, `${op}: GPU work recorded before the error`).toBe(0);

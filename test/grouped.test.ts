@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario } from './scenario';
 
 let page: TestPage;
 beforeAll(async () => {
@@ -11,12 +12,10 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-type Diffs = Record<string, { diff: number; scale: number }[]>;
-
 describe('grouped layers', () => {
   it('group g of each grouped layer is the ungrouped layer with the g-th parameters', async () => {
     const args = { G: 3, B: 2, Tq: 5, Tk: 7, dim: 12, heads: 2, dimHead: 4, mlpDim: 10, depth: 2, seed: 41 };
-    const out = (await page.call('scenario', 'groupedMatchesUngrouped', args)) as Diffs;
+    const out = await scenario(page, 'groupedMatchesUngrouped', args);
     expect(Object.keys(out)).toEqual(['self-attention layer', 'cross-attention layer', 'Transformer', 'cross encoder']);
     for (const [name, groups] of Object.entries(out)) {
       expect(groups, name).toHaveLength(args.G);

@@ -15,7 +15,15 @@ import {
   weightedF1,
 } from '../src/app/eval/metrics';
 
-const fixture = JSON.parse(fs.readFileSync(new URL('./fixtures/metrics.json', import.meta.url), 'utf8'));
+/** test/fixtures/metrics.json: MMSA's metrics (keys as MMSA names them; null for NaN) on cases, and rounding probes. */
+interface MetricsFixture {
+  generator: string;
+  numpy: string;
+  sklearn: string;
+  cases: { name: string; preds: number[]; truth: number[]; expected: Record<string, number | null>; raw: Record<string, number | null> }[];
+  rounding: { value: number; f32value: number; numpy64: number; numpy32: number; python: number }[];
+}
+const fixture: MetricsFixture = JSON.parse(fs.readFileSync(new URL('./fixtures/metrics.json', import.meta.url), 'utf8'));
 
 describe('rounding', () => {
   it('roundHalfEven matches np.round, including negative ties and -0', () => {
@@ -37,7 +45,7 @@ describe('rounding', () => {
       expect(npRound(r.f32value, 4, true), `numpy32 ${r.value}`).toBe(r.numpy32);
     }
     // The fixture does contain cases where Python's rule differs, so the comparison above can tell the two apart.
-    expect(fixture.rounding.some((r: any) => r.python !== r.numpy64)).toBe(true);
+    expect(fixture.rounding.some((r) => r.python !== r.numpy64)).toBe(true);
   });
 });
 
@@ -134,7 +142,7 @@ describe('agreement with MMSA (numpy + scikit-learn fixture)', () => {
 
 describe('pieces', () => {
   it('pairwiseSum in float32 differs from a naive float32 loop and matches the fixture MAE (n = 1000)', () => {
-    const c = fixture.cases.find((x: any) => x.preds.length === 1000);
+    const c = fixture.cases.find((x) => x.preds.length === 1000)!; // the fixture has one (made so)
     const p = Float32Array.from(c.preds);
     const t = Float32Array.from(c.truth);
     expect(meanAbsErrorF32(p, t)).toBe(c.raw.MAE);

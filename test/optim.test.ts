@@ -4,6 +4,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario, type ScenarioCallArgs } from './scenario';
+import type { ScenarioName } from './page/scenarios';
+import type { OptimizerChoice } from './page/scenarios-train';
 import { expectShapeError, gradcheck } from './gradcheck';
 import { RUN_SEED, rngFor } from './rng';
 import { adamStepRef, clipGradNormRef, cosineScheduleRef, linearWarmupRef, sgdStepRef } from '../src/engine/optim/optim.reference';
@@ -15,14 +18,12 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const run = <K extends ScenarioName>(name: K, ...args: ScenarioCallArgs<K>) => scenario(page, name, ...args);
 
 const SIZES = [[1], [17], [3, 43]]; // 1, 17 and 129 elements
 const f32 = (a: Float64Array) => Float64Array.from(a, Math.fround);
 
-interface OptCase {
-  kind: 'SGD' | 'Adam' | 'AdamW';
-  opts: Record<string, unknown>;
+type OptCase = OptimizerChoice & {
   steps?: number;
   /** Learning rate per step (setLr before each step); default: opts.lr throughout. */
   lrs?: number[];
@@ -30,10 +31,10 @@ interface OptCase {
   skip?: [number, number][];
   /** Draw the parameters and gradients from this name instead of the case's label (to share inputs between cases). */
   inputs?: string;
-}
+};
 
 /** Runs the steps on the GPU and in float64, and compares parameters and state. Returns the GPU result. */
-async function checkOptimizer(c: OptCase): Promise<any> {
+async function checkOptimizer(c: OptCase) {
   const label = `${c.kind} ${JSON.stringify(c.opts)}${c.lrs ? ' with setLr' : ''} (WEBGRAD_SEED=${RUN_SEED})`;
   const rng = rngFor(c.inputs ?? label);
   const steps = c.steps ?? 5;
@@ -42,7 +43,7 @@ async function checkOptimizer(c: OptCase): Promise<any> {
   const grads = Array.from({ length: steps }, (_, s) =>
     params.map((p, k) => (c.skip?.some(([ss, kk]) => ss === s && kk === k) ? null : f32(rng.normal(p.length, 0.1 + rng.next() * 3)))),
   );
-  const lrs = c.lrs ?? Array(steps).fill(c.opts.lr);
+  const lrs: number[] = c.lrs ?? Array(steps).fill(c.opts.lr);
 
   const res = await run('optimSteps', {
     kind: c.kind,
@@ -63,12 +64,16 @@ async function checkOptimizer(c: OptCase): Promise<any> {
       const g = grads[s][k];
       if (!g) return;
       stepCount[k]++;
-      if (c.kind === 'SGD') sgdStepRef(ref[k], g, bufs[k], { ...(c.opts as any), lr: lrs[s] });
-      else adamStepRef(ref[k], g, ms[k], vs[k], stepCount[k], { ...(c.opts as any), lr: lrs[s], decoupled: c.kind === 'AdamW' });
+      if (c.kind === 'SGD') sgdStepRef(ref[k], g, bufs[k], { ...c.opts, lr: lrs[s] });
+      else {
+        const betas = c.opts.betas && ([c.opts.betas[0], c.opts.betas[1]] satisfies [number, number]); // the reference wants a mutable pair
+        adamStepRef(ref[k], g, ms[k], vs[k], stepCount[k], { ...c.opts, betas, lr: lrs[s], decoupled: c.kind === 'AdamW' });
+      }
     });
   }
 
-  const close = (what: string, got: number[], want: Float64Array, rtol: number, atol: number) => {
+  const close = (what: string, got: number[] | number | undefined, want: Float64Array, rtol: number, atol: number) => {
+    if (!Array.isArray(got)) return expect.fail(`${label}: ${what} is ${got}, not an array`);
     expect(got.length, `${label}: ${what} length`).toBe(want.length);
     for (let i = 0; i < want.length; i++) {
       if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) {
@@ -180,9 +185,11 @@ describe('clipGradNorm', () => {
         return;
       }
       const want = kept[j++];
+      const got = r.grads[k];
+      if (!got) return expect.fail(`clipped grad ${k} is missing`);
       for (let i = 0; i < want.length; i++) {
-        if (!(Math.abs(r.grads[k][i] - want[i]) <= 1e-5 * Math.abs(want[i]) + 1e-7)) {
-          expect.fail(`clipped grad ${k}[${i}] = ${r.grads[k][i]}, reference ${want[i]} (WEBGRAD_SEED=${RUN_SEED})`);
+        if (!(Math.abs(got[i] - want[i]) <= 1e-5 * Math.abs(want[i]) + 1e-7)) {
+          expect.fail(`clipped grad ${k}[${i}] = ${got[i]}, reference ${want[i]} (WEBGRAD_SEED=${RUN_SEED})`);
         }
       }
     });
@@ -287,17 +294,17 @@ describe('modules', () => {
 
   it('rejects bad input with a WebgradError naming the op and shapes, before any GPU work', async () => {
     const r = await run('nnErrors');
-    for (const [k, e] of Object.entries(r.errs) as [string, any][]) {
+    for (const [k, e] of Object.entries<{ name: string; message: string } | null>(r.errs)) {
       expect(e, k).not.toBeNull();
-      expect(e.name, `${k}: ${e.message}`).toBe('WebgradError');
+      expect(e?.name, `${k}: ${e?.message}`).toBe('WebgradError');
     }
-    expect(r.errs.linearWrongDim.message).toMatch(/^Linear: /);
-    expect(r.errs.linearWrongDim.message).toContain('[4, 5]');
-    expect(r.errs.linearWrongDim.message).toContain('[3, 6]');
-    expect(r.errs.lrZero.message).toMatch(/learning rate/);
-    expect(r.errs.beta1One.message).toMatch(/betas\[0\]/);
-    expect(r.errs.beta2Negative.message).toMatch(/betas\[1\]/);
-    expect(r.errs.wrongGradSize.message).toMatch(/p0|wrong size/);
+    expect(r.errs.linearWrongDim?.message).toMatch(/^Linear: /);
+    expect(r.errs.linearWrongDim?.message).toContain('[4, 5]');
+    expect(r.errs.linearWrongDim?.message).toContain('[3, 6]');
+    expect(r.errs.lrZero?.message).toMatch(/learning rate/);
+    expect(r.errs.beta1One?.message).toMatch(/betas\[0\]/);
+    expect(r.errs.beta2Negative?.message).toMatch(/betas\[1\]/);
+    expect(r.errs.wrongGradSize?.message).toMatch(/p0|wrong size/);
     expect(r.dispatches).toBe(0);
     await expectShapeError(page, 'linear', [[4, 5], [3, 6], [3]], undefined, 'linear');
     await expectShapeError(page, 'linear', [[4, 6], [3, 6], [4]], undefined, 'linear');
@@ -306,8 +313,7 @@ describe('modules', () => {
 });
 
 describe('Linear gradients (three tiers)', () => {
-  const linearRef = (xs: Float64Array[], attrs: { inF: number; outF: number; xShape: number[] }) => {
-    const [x, wt, b] = xs;
+  const linearRef = ([x, wt, b]: Float64Array[], attrs: { inF: number; outF: number; xShape: number[] }) => {
     const rows = x.length / attrs.inF;
     const y = new Float64Array(rows * attrs.outF);
     for (let r = 0; r < rows; r++) {
@@ -328,12 +334,11 @@ describe('Linear gradients (three tiers)', () => {
   for (const [xShape, outF, bias] of cases) {
     it(`x ${JSON.stringify(xShape)} -> ${outF}${bias ? '' : ' (no bias)'}`, async () => {
       const inF = xShape[xShape.length - 1];
-      const attrs = { inF, outF, xShape };
+      const dims = { inF, outF, xShape };
       await gradcheck(page, {
         op: 'linear',
-        attrs,
         inputs: [{ shape: xShape }, { shape: [outF, inF] }, ...(bias ? [{ shape: [outF] }] : [])],
-        ref: linearRef,
+        ref: (xs) => linearRef(xs, dims),
         tol: inF > 100 ? { fwdRtol: 1e-3, gradRtol: 2e-3 } : {},
       });
     });

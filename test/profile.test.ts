@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import type { Counters, Profile } from '../src/engine/index';
 
 let page: TestPage;
 beforeAll(async () => {
@@ -12,9 +13,12 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-/** Runs `body` in the page as an async function of (wg, args), as a string so no test transform touches it. */
-function inPage<T = any>(body: string, args: unknown = {}): Promise<T> {
-  return page.page.evaluate(`(async (wg, args) => { ${body} })(globalThis.wg, ${JSON.stringify(args)})`) as Promise<T>;
+/**
+ * Runs `body` in the page as an async function of (wg, args), as a string so no test transform touches it. T is what
+ * the body returns: the compiler cannot read a string, so each call states it.
+ */
+function inPage<T>(body: string, args: unknown = {}): Promise<T> {
+  return page.page.evaluate<[], () => T>(`(async (wg, args) => { ${body} })(globalThis.wg, ${JSON.stringify(args)})`);
 }
 
 // In the page: inputs made (and the pipelines compiled) before profiling, then a known sequence of ops:
@@ -46,10 +50,20 @@ const SEQUENCE = `
     hasTimestamps: rt.adapter.features.includes('timestamp-query'), table: wg.formatProfile(profile, 2) };
 `;
 
-interface KernelRow { kernel: string; dispatches: number; totalMs: number; share: number; meanUs: number }
+/** What SEQUENCE returns. */
+interface SequenceResult {
+  profile: Profile;
+  before: Counters;
+  after: Counters;
+  querySetsDuring: number;
+  profilingDuring: boolean;
+  profilingAfter: boolean;
+  hasTimestamps: boolean;
+  table: string;
+}
 
-function checkProfile(r: any, mm: number, adds: number) {
-  const rows: KernelRow[] = r.profile.kernels;
+function checkProfile(r: SequenceResult, mm: number, adds: number) {
+  const rows = r.profile.kernels;
   const byName = Object.fromEntries(rows.map((k) => [k.kernel, k]));
   // zeros() is a fill dispatch; everything else is the sequence itself.
   expect(byName.matmul_tiled?.dispatches).toBe(mm);
@@ -78,7 +92,7 @@ function checkProfile(r: any, mm: number, adds: number) {
 
 describe('profile', () => {
   it('counts every dispatch per kernel and times it with GPU timestamps', async () => {
-    const r = await inPage(SEQUENCE, { mm: 3, adds: 4 });
+    const r = await inPage<SequenceResult>(SEQUENCE, { mm: 3, adds: 4 });
     expect(r.hasTimestamps, 'this machine offers timestamp-query; acquireDevice must request it').toBe(true);
     expect(r.profile.source).toBe('timestamp');
     checkProfile(r, 3, 4);
@@ -89,7 +103,7 @@ describe('profile', () => {
   });
 
   it('spans several batches (more dispatches than one submit holds) and reuses query sets', async () => {
-    const r = await inPage(SEQUENCE, { mm: 150, adds: 5 }); // batchSize 64: three submits at least
+    const r = await inPage<SequenceResult>(SEQUENCE, { mm: 150, adds: 5 }); // batchSize 64: three submits at least
     expect(r.profile.source).toBe('timestamp');
     checkProfile(r, 150, 5);
     expect(r.profile.submits).toBeGreaterThanOrEqual(3);
@@ -97,7 +111,7 @@ describe('profile', () => {
   });
 
   it('falls back to wall clock per submit (one submit per dispatch)', async () => {
-    const r = await inPage(SEQUENCE, { mm: 2, adds: 3, opts: { mode: 'wall' } });
+    const r = await inPage<SequenceResult>(SEQUENCE, { mm: 2, adds: 3, opts: { mode: 'wall' } });
     expect(r.profile.source).toBe('wall');
     checkProfile(r, 2, 3);
     expect(r.profile.submits).toBeGreaterThanOrEqual(r.profile.dispatches);
@@ -105,7 +119,7 @@ describe('profile', () => {
   });
 
   it('off by default: no query sets, one submit for a short sequence, identical results', async () => {
-    const r = await inPage(`
+    const r = await inPage<{ plain: number[]; profiled: number[]; submits: number; dispatches: number; querySets: number[]; profiling: boolean }>(`
       const rt = wg.runtime();
       await rt.sync();
       const s0 = rt.stats();
@@ -134,7 +148,7 @@ describe('profile', () => {
   });
 
   it('rejects nested or unmatched calls and stops when the profiled function throws', async () => {
-    const r = await inPage(`
+    const r = await inPage<{ errs: string[]; thrown: string; profiling: boolean; querySets: number }>(`
       const rt = wg.runtime();
       const errs = [];
       try { await rt.stopProfile(); } catch (e) { errs.push(e.message); }

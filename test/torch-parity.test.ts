@@ -6,6 +6,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { gradcase, untyped } from './gradcheck';
+import type { OpName } from './ops/pages';
 import { loadTorchFixtures, relErr, variants, type TorchCase } from './torch';
 
 const FWD_TOL = 1e-4;
@@ -26,12 +28,12 @@ afterAll(async () => {
   if (lines.length) console.log(`worst relative error vs torch (limits ${FWD_TOL}, ${GRAD_TOL}):\n${lines.join('\n')}`);
 });
 
-async function runCase(family: string, c: TorchCase, attrs: unknown) {
+async function runCase(family: string, c: TorchCase, attrs: Record<string, unknown> | undefined) {
   const w = worst.get(family) ?? { fwd: 0, grad: 0 };
   worst.set(family, w);
-  const r = await page.call('gradcase', {
+  const r = await gradcase(page, {
     op: c.op,
-    attrs,
+    ...(attrs ? { attrs: untyped(attrs) } : {}), // a fixture's, read from JSON
     inputs: c.inputs.map((x) => ({ shape: x.shape, data: x.data, grad: x.grad })),
     weights: c.weights,
     fdIndices: [],
@@ -59,7 +61,7 @@ async function runCase(family: string, c: TorchCase, attrs: unknown) {
 describe('torch fixtures', () => {
   it('cover the ops the engine shares with PyTorch', () => {
     const ops = new Set(families.flatMap((f) => f.cases.map((c) => c.op)));
-    const wanted = [
+    const wanted: OpName[] = [
       'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'gelu', 'pow',
       'addScalar', 'mulScalar', 'add', 'sub', 'mul', 'div', 'maximum', 'expand', 'sumToShape',
       'sum', 'mean', 'max', 'variance', 'softmax', 'logSoftmax', 'logsumexp', 'layerNorm', 'matmul',

@@ -4,11 +4,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import type { OpName } from './ops/pages';
 
 export interface TorchCase {
   name: string;
   /** The op's name in the test page's tables (test/ops/*.page.ts, test/page/ops-nn.ts). */
-  op: string;
+  op: OpName;
+  /** The op's attrs, as JSON: the file's author checked them against the op, the compiler cannot. */
   attrs?: Record<string, unknown>;
   inputs: { shape: number[]; data: number[]; grad?: boolean }[];
   /** w in L = Σ w ⊙ op(x). */

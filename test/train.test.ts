@@ -2,6 +2,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario, type ScenarioCallArgs } from './scenario';
+import type { ScenarioName } from './page/scenarios';
 
 let page: TestPage;
 beforeAll(async () => {
@@ -9,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const run = <K extends ScenarioName>(name: K, ...args: ScenarioCallArgs<K>) => scenario(page, name, ...args);
 
 describe('training', () => {
   it('does not leak: 1,000 AdamW steps in tidy() keep every memory counter flat after warm-up', async () => {
@@ -18,7 +20,7 @@ describe('training', () => {
     const ms = Date.now() - t0;
     expect(samples.length).toBe(10);
     const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'] as const;
-    const rows = samples.map((s: any) => `step ${String(s.step).padStart(4)}  loss ${s.loss.toFixed(5)}  ` + keys.map((k) => `${k} ${s.stats[k]}`).join('  '));
+    const rows = samples.map((s) => `step ${String(s.step).padStart(4)}  loss ${s.loss.toFixed(5)}  ` + keys.map((k) => `${k} ${s.stats[k]}`).join('  '));
     const [a, b] = [samples[0], samples[samples.length - 1]];
     const perStep = (b.stats.dispatches - a.stats.dispatches) / (b.step - a.step);
     console.log(`leak test (${ms} ms, ${(ms / 1000).toFixed(2)} ms/step, ${perStep} dispatches/step):\n${rows.join('\n')}`);
@@ -41,7 +43,7 @@ describe('training', () => {
     expect(l[steps - 1]).toBeLessThan(0.01 * l[0]);
     expect(r.liveAfter).toBe(0); // trainToyMlp frees everything it made
     // Progress reports (read back every 250 steps) agree with the curve copied on the GPU.
-    expect(r.reports.map((x: any) => x.step)).toEqual([250, 500, 750, 1000]);
+    expect(r.reports.map((x) => x.step)).toEqual([250, 500, 750, 1000]);
     for (const x of r.reports) expect(x.loss).toBe(l[x.step - 1]);
     expect(r.reports[3].lr).toBeLessThan(r.reports[0].lr); // the cosine schedule decayed
   });

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
+import { scenario, type ScenarioCallArgs } from './scenario';
+import type { ScenarioName } from './page/scenarios';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildNodePrograms, NODE_PROGRAMS } from '../build.mjs';
 import { parseStartArgs, UsageError, DEFAULT_EPOCHS, DERL_EPOCHS, HELP } from '../src/app/cli/start';
@@ -21,14 +23,14 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const run = (name: string, args: unknown = {}) => page.call('scenario', name, args) as Promise<any>;
+const run = <K extends ScenarioName>(name: K, ...args: ScenarioCallArgs<K>) => scenario(page, name, ...args);
 const argmin = (xs: number[]) => xs.reduce((best, x, i) => (x < xs[best] ? i : best), 0);
 
 describe('trainModel (LateFusion on tiny)', () => {
   it('reduces the training loss, keeps the epoch of smallest validation loss, and leaks nothing across epochs', async () => {
     // Epochs 1-4 at a normal rate, then a learning rate far too large spoils the model: the best epoch is an early one.
     const r = await run('trainLateFusion', { epochs: 7, lr: 5e-3, spoilFrom: 5, spoilLr: 0.3 });
-    const h = r.history as any[];
+    const h = r.history;
     console.log('epochs:\n' + h.map((e) => `  ${e.epoch}: train ${e.train.toFixed(4)} valid ${e.valid.toFixed(4)}${e.improved ? ' *' : ''}  lr ${e.lr.toExponential(2)}  live ${e.memory.liveBuffers}`).join('\n'));
     expect(h.length).toBe(7);
     // Learning: the training loss of epoch 4 is clearly below epoch 1's.
@@ -63,17 +65,17 @@ describe('trainModel (LateFusion on tiny)', () => {
     const r = await run('trainDiverges', { epochs: 5, nanEpoch: 3 });
     console.log(`divergence: ${r.error?.message}`);
     expect(r.error).not.toBeNull();
-    expect(r.error.name).toBe('TrainingDiverged');
-    expect(r.error.epoch).toBe(3);
-    expect(r.error.step).toBeGreaterThanOrEqual(1);
-    expect(['total', 'task']).toContain(r.error.term);
-    expect(Number.isFinite(r.error.value)).toBe(false);
-    expect(r.error.message).toMatch(/epoch 3, step \d+/);
-    expect(r.error.message).toContain(`'${r.error.term}'`);
-    expect(r.error.message).toMatch(/last good checkpoint is from epoch 2/);
+    expect(r.error?.name).toBe('TrainingDiverged');
+    expect(r.error?.epoch).toBe(3);
+    expect(r.error?.step).toBeGreaterThanOrEqual(1);
+    expect(['total', 'task']).toContain(r.error?.term);
+    expect(Number.isFinite(r.error?.value)).toBe(false);
+    expect(r.error?.message).toMatch(/epoch 3, step \d+/);
+    expect(r.error?.message).toContain(`'${r.error?.term}'`);
+    expect(r.error?.message).toMatch(/last good checkpoint is from epoch 2/);
     // Checkpoints were delivered for epochs 1 and 2 only; the last one is finite, loads, and predicts finite values.
     expect(r.checkpointEpochs).toEqual([1, 2]);
-    expect(r.lastGoodEpoch ?? r.error.lastGoodEpoch).toBe(2);
+    expect(r.error?.lastGoodEpoch).toBe(2);
     expect(r.lastFinite).toBe(true);
     expect(r.errorCarriesLast).toBe(true);
     expect(r.loads).toBe(true);
@@ -84,7 +86,7 @@ describe('trainModel (LateFusion on tiny)', () => {
 
   it('resumes from a checkpoint at the saved step with identical optimizer state, reproducing the uninterrupted run', async () => {
     // DAR (small, tiny data, 2 epochs) also checks its CLUB estimators' Adam state, saved as optim@club.*.
-    for (const variant of [{}, { halfComplete: true, missingField: 'fresh' }, { model: 'dar', epochs: 2, resumeAfter: 1 }]) {
+    for (const variant of [{}, { halfComplete: true, missingField: 'fresh' }, { model: 'dar', epochs: 2, resumeAfter: 1 }] as const) {
       const r = await run('trainResume', { epochs: 4, resumeAfter: 2, ...variant });
       const { epochs, resumeAfter } = { epochs: 4, resumeAfter: 2, ...variant };
       console.log(`resume ${JSON.stringify(variant)}: final max |Δ| ${r.final.maxDiff} over ${r.final.tensors} tensors ` +
@@ -115,7 +117,7 @@ describe('evaluateModalityDrop', () => {
     expect(r.n).toEqual(r.labels.map(() => 32));
     r.labels.forEach((label: string, i: number) => expect(r.metrics[i], label).toEqual(r.viaApi[label]));
     // The conditions are really different inputs: not all six MAEs coincide.
-    expect(new Set(r.metrics.map((m: any) => m.mae)).size).toBeGreaterThan(1);
+    expect(new Set(r.metrics.map((m) => m.mae)).size).toBeGreaterThan(1);
     expect(r.leaked).toBe(0);
   });
 });
@@ -144,7 +146,7 @@ describe('evaluateRobustness', () => {
   });
 
   it('ends with the error of a progress hook that throws (the demo\'s Stop), leaving no rejection unhandled', async () => {
-    const r = await run('evaluateHookThrows', {});
+    const r = await run('evaluateHookThrows');
     expect(r.error).toBe('stop requested by the hook');
     // The readback in flight when the hook first threw still finishes (and calls the hook) before the evaluation ends.
     expect(r.calls).toBeGreaterThanOrEqual(1);
@@ -156,7 +158,7 @@ describe('evaluateRobustness', () => {
 describe('trainModel with DAR (small preset)', () => {
   it('runs the CLUB auxiliary step and every loss term, keeps memory flat and checkpoints all parameters', async () => {
     const r = await run('trainDarTiny', { epochs: 3 });
-    const h = r.history as any[];
+    const h = r.history;
     console.log(`DAR tiny: terms ${r.terms.join(', ')}; ` + h.map((e) => `epoch ${e.epoch} train ${e.train.toFixed(3)} valid ${e.valid.toFixed(3)} live ${e.memory.liveBuffers}`).join('; '));
     expect(r.terms).toEqual(expect.arrayContaining(['total', 'task', 'club_ll']));
     expect(r.progress).toBeGreaterThan(0);

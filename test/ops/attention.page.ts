@@ -3,8 +3,29 @@
 // gradient checks reach every weight: the entry builds the module, frees its own initial parameters and puts the
 // input tensors in their place.
 
-import type { Module, Tensor } from '../../src/index';
+import type {
+  AttentionKernel, AttentionLayout, Module, MultiheadAttentionOptions, Tensor, TransformerLayerOptions, TransformerOptions,
+} from '../../src/index';
 import type { OpTable } from '../page/registry';
+
+/**
+ * Where the mask comes from: the last input (masked), a JS array (maskArray), or nowhere; and under which name it is
+ * passed: keepMask (default), keyPaddingMask ('keyPadding': the caller then sends torch's mask, true = ignore), or the
+ * removed name `mask` ('old'), which must be refused.
+ */
+interface MaskAttrs {
+  masked?: boolean;
+  maskArray?: number[] | boolean[];
+  maskAs?: 'keep' | 'keyPadding' | 'old';
+}
+type MaskValue = Tensor | number[] | boolean[];
+/** The options object that carries the mask under its chosen name (the removed `mask` stays reachable for the test). */
+type MaskOptions = { keepMask?: MaskValue; keyPaddingMask?: MaskValue; mask?: MaskValue };
+/** A module entry's expected parameter names, in namedParameters() order (checked before the parameters are replaced). */
+interface Names {
+  names?: string[];
+}
+type AttentionAttrs = MaskAttrs & { scale?: number; layout?: AttentionLayout; kernel?: AttentionKernel };
 
 /**
  * Replaces `module`'s parameters, in namedParameters() order, with `params` (same shapes). With `names`, first checks
@@ -32,28 +53,27 @@ function withParams<M extends Module>(module: M, params: Tensor[], names?: strin
   return module;
 }
 
-/**
- * The masks for attrs: the last input (attrs.masked) or a JS array (attrs.maskArray), passed as keepMask, or as
- * keyPaddingMask with attrs.maskAs = 'keyPadding' (the caller then sends torch's mask, true = ignore); none otherwise.
- * attrs.maskAs = 'old' passes it under the removed name `mask`, which must be refused.
- */
-function takeMask(xs: Tensor[], attrs: any): { rest: Tensor[]; masks: any } {
+/** The masks for attrs: the mask (last input or JS array) under the name attrs.maskAs picks; none without a mask. */
+function takeMask(xs: Tensor[], attrs: MaskAttrs | undefined): { rest: Tensor[]; masks: MaskOptions | undefined } {
   const rest = attrs?.masked ? xs.slice(0, -1) : xs;
-  const m = attrs?.masked ? xs[xs.length - 1] : attrs?.maskArray;
-  if (m === undefined) return { rest, masks: undefined };
-  const name = attrs?.maskAs === 'keyPadding' ? 'keyPaddingMask' : attrs?.maskAs === 'old' ? 'mask' : 'keepMask';
-  return { rest, masks: { [name]: m } };
+  return { rest, masks: masksFor(attrs?.masked ? xs[xs.length - 1] : attrs?.maskArray, attrs) };
 }
 
-export const OPS: OpTable = {
+function masksFor(m: MaskValue | undefined, attrs: MaskAttrs | undefined): MaskOptions | undefined {
+  if (m === undefined) return undefined;
+  const name = attrs?.maskAs === 'keyPadding' ? 'keyPaddingMask' : attrs?.maskAs === 'old' ? 'mask' : 'keepMask';
+  return { [name]: m };
+}
+
+export const OPS = {
   /** inputs: q, k, v (+ mask with attrs.masked); attrs: scale, layout, kernel, maskArray, maskAs. */
-  attention: (xs, attrs, w) => {
-    const { rest: [q, k, v], masks } = takeMask(xs, attrs);
+  attention: ([q, k, v, maskInput]: [Tensor, Tensor, Tensor, Tensor?], attrs: AttentionAttrs | undefined, w) => {
+    const masks = masksFor(attrs?.masked ? maskInput : attrs?.maskArray, attrs);
     return w.attention(q, k, v, { ...masks, scale: attrs?.scale, layout: attrs?.layout, kernel: attrs?.kernel });
   },
 
   /** inputs: x (self) | xq, xkv (cross) | xq, xk, xv (attrs.inputs = 1, 2, 3), then parameters (+ mask). */
-  multiheadAttention: (xs, attrs, w) => {
+  multiheadAttention: (xs: Tensor[], attrs: MaskAttrs & Names & MultiheadAttentionOptions & { dim: number; inputs?: 1 | 2 | 3 }, w) => {
     const { rest, masks } = takeMask(xs, attrs);
     const n = attrs.inputs ?? 1;
     const [xq, xk = xq, xv = xk] = rest.slice(0, n);
@@ -62,30 +82,30 @@ export const OPS: OpTable = {
   },
 
   /** inputs: x, then parameters (+ mask). */
-  transformerEncoderLayer: (xs, attrs, w) => {
+  transformerEncoderLayer: (xs: Tensor[], attrs: MaskAttrs & Names & TransformerLayerOptions & { dim: number }, w) => {
     const { rest: [x, ...params], masks } = takeMask(xs, attrs);
     const layer = withParams(new w.TransformerEncoderLayer(attrs.dim, attrs), params, attrs.names);
     return layer.forward(x, masks);
   },
 
   /** inputs: target, source, then parameters (+ mask over the source). */
-  crossTransformerLayer: (xs, attrs, w) => {
+  crossTransformerLayer: (xs: Tensor[], attrs: MaskAttrs & Names & TransformerLayerOptions & { dim: number }, w) => {
     const { rest: [t, s, ...params], masks } = takeMask(xs, attrs);
     const layer = withParams(new w.CrossTransformerLayer(attrs.dim, attrs), params, attrs.names);
     return layer.forward(t, s, masks);
   },
 
   /** inputs: x, then parameters; attrs.hidden = i returns forwardHidden(x)[i]. */
-  transformer: (xs, attrs, w) => {
+  transformer: (xs: Tensor[], attrs: Names & TransformerOptions & { numFrames: number; dim: number; depth: number; hidden?: number }, w) => {
     const [x, ...params] = xs;
     const t = withParams(new w.Transformer(attrs.numFrames, attrs.dim, attrs.depth, attrs), params, attrs.names);
     return attrs.hidden === undefined ? t.forward(x) : t.forwardHidden(x)[attrs.hidden];
   },
 
   /** inputs: source, target, then parameters. */
-  crossTransformer: (xs, attrs, w) => {
+  crossTransformer: (xs: Tensor[], attrs: Names & TransformerLayerOptions & { sourceFrames: number; targetFrames: number; dim: number; depth: number }, w) => {
     const [s, t, ...params] = xs;
     const m = withParams(new w.CrossTransformer(attrs.sourceFrames, attrs.targetFrames, attrs.dim, attrs.depth, attrs), params, attrs.names);
     return m.forward(s, t);
   },
-};
+} satisfies OpTable;

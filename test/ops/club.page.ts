@@ -7,13 +7,19 @@
 // between calls with the same attrs (its weights depend only on the seed), so a bad-input call that reuses it records
 // no GPU work before the error.
 
-import type { ClubEstimator } from '../../src/index';
+import type { ClubEstimator, ClubOptions, Tensor } from '../../src/index';
 import type { OpTable } from '../page/registry';
 import type * as wgType from '../../src/index';
 
+interface EstimatorAttrs {
+  dim: number;
+  hidden?: number;
+  seed: number;
+}
+
 let cached: { key: string; m: ClubEstimator } | null = null;
 
-function estimator(attrs: { dim: number; hidden?: number; seed: number }, w: typeof wgType): ClubEstimator {
+function estimator(attrs: EstimatorAttrs, w: typeof wgType): ClubEstimator {
   const key = JSON.stringify([attrs.dim, attrs.hidden, attrs.seed]);
   if (cached?.key !== key) {
     cached?.m.dispose();
@@ -23,18 +29,18 @@ function estimator(attrs: { dim: number; hidden?: number; seed: number }, w: typ
   return cached.m;
 }
 
-export const OPS: OpTable = {
-  clubLogLikelihood: ([mu, logvar, y], attrs, w) => w.clubLogLikelihood(mu, logvar, y, attrs ?? {}),
-  clubUpperBound: ([mu, logvar, y], attrs, w) => w.clubUpperBound(mu, logvar, y, attrs ?? {}),
-  clubEstimator: ([x, y], attrs, w) => {
+export const OPS = {
+  clubLogLikelihood: ([mu, logvar, y]: [Tensor, Tensor, Tensor], attrs: ClubOptions | undefined, w) => w.clubLogLikelihood(mu, logvar, y, attrs ?? {}),
+  clubUpperBound: ([mu, logvar, y]: [Tensor, Tensor, Tensor], attrs: ClubOptions | undefined, w) => w.clubUpperBound(mu, logvar, y, attrs ?? {}),
+  clubEstimator: ([x, y]: [Tensor, Tensor], attrs: EstimatorAttrs & { mode: 'll' | 'ub' }, w) => {
     const m = estimator(attrs, w);
     return attrs.mode === 'll' ? m.logLikelihood(x, y) : m.miUpperBound(x, y);
   },
-  clubEstimatorParams: (_inputs, attrs, w) => {
+  clubEstimatorParams: (_inputs: [], attrs: EstimatorAttrs & { names: string }, w) => {
     const m = estimator(attrs, w);
     const named = m.namedParameters();
     const got = named.map(([n, p]) => `${n}${JSON.stringify(p.shape)}`).join(' ');
     if (got !== attrs.names) throw new Error(`ClubEstimator parameters are ${got}, expected ${attrs.names}`);
     return w.concat(named.map(([, p]) => w.flatten(p)), 0);
   },
-};
+} satisfies OpTable;

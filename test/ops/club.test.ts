@@ -5,7 +5,7 @@
 // heads) end to end against a float64 rebuild from its own weights; and typed errors for bad input.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { expectShapeError, gradcase, gradcheck, untyped, type Tolerances } from '../gradcheck';
 import { openPage, type TestPage } from '../page';
 import type { Rng } from '../rng';
 import { clubLogLikelihoodRef, clubUpperBoundRef } from '../../src/engine/ops/club.reference';
@@ -103,7 +103,7 @@ describe('ClubEstimator', () => {
   /** The estimator's weights, read once from the page, split per parameter. */
   async function weights(): Promise<Float64Array[]> {
     const total = shapes.reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
-    const r = await page.call('gradcase', {
+    const r = await gradcase(page, {
       op: 'clubEstimatorParams', attrs, inputs: [{ shape: [1], data: [0], grad: false }],
       weights: new Array(total).fill(0), fdIndices: [[]], fdEps: 1e-2,
     });
@@ -169,7 +169,7 @@ describe('ClubEstimator', () => {
   });
 
   it('rejects bad shapes and sizes with a WebgradError', async () => {
-    const good = { ...attrs, mode: 'ub' };
+    const good = { ...attrs, mode: 'ub' as const };
     // One good call first, so the cached estimator is built and the bad calls below record no GPU work.
     await gradcheck(page, {
       op: 'clubEstimator', attrs: good, inputs: [{ shape: [2, 3, dim] }, { shape: [2, 3, dim] }],
@@ -184,7 +184,7 @@ describe('ClubEstimator', () => {
 
 describe('CLUB bad inputs', () => {
   it('throw a WebgradError naming the op before any GPU work', async () => {
-    for (const op of ['clubLogLikelihood', 'clubUpperBound']) {
+    for (const op of ['clubLogLikelihood', 'clubUpperBound'] as const) {
       await expectShapeError(page, op, [[3, 5], [3, 5], [4, 5]], undefined, 'shape of mu'); //     N differs
       await expectShapeError(page, op, [[3, 5], [3, 5], [3, 6]], undefined, 'shape of mu'); //     D differs
       await expectShapeError(page, op, [[3, 2, 5], [3, 2, 5], [3, 3, 5]], undefined, 'shape of mu'); // T differs
@@ -193,9 +193,9 @@ describe('CLUB bad inputs', () => {
       await expectShapeError(page, op, [[15], [15], [15]], undefined, 'rank');
       await expectShapeError(page, op, [[3, 2, 5, 1], [3, 2, 5, 1], [3, 2, 5, 1]], undefined, 'rank');
       await expectShapeError(page, op, [[0, 5], [0, 5], [0, 5]]);
-      await expectShapeError(page, op, [[3, 5], [3, 5], [3, 5]], { kernel: 'fast' }, 'kernel must be one of');
-      await expectShapeError(page, op, [[3, 8], [3, 8], [3, 8]], { kernel: 'vec4' }, 'kernel must be one of');
-      await expectShapeError(page, op, [[3, 5], [3, 5], [3, 5]], { half: true }, 'unknown option');
+      await expectShapeError(page, op, [[3, 5], [3, 5], [3, 5]], untyped({ kernel: 'fast' }), 'kernel must be one of');
+      await expectShapeError(page, op, [[3, 8], [3, 8], [3, 8]], untyped({ kernel: 'vec4' }), 'kernel must be one of');
+      await expectShapeError(page, op, [[3, 5], [3, 5], [3, 5]], untyped({ half: true }), 'unknown option');
     }
   });
 });

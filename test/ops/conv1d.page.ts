@@ -1,19 +1,19 @@
 // Page-side entries for test/ops/conv1d.test.ts and the conv1d torch fixtures. attrs: conv1d()'s options ({ stride,
 // padding, dilation, groups, kernel }); a third input, when present, is the bias.
 
-import type { Module, Tensor } from '../../src/index';
+import type { Conv1dModuleOptions, Conv1dOptions, Module, Tensor } from '../../src/index';
 import type { OpTable } from '../page/registry';
 
 /** The module made by the last conv1dModule call; its parameters outlive tidy(), so the next call frees them. */
 let lastModule: Module | null = null;
 
-export const OPS: OpTable = {
-  conv1d: ([x, weight, bias], attrs, w) => w.conv1d(x, weight, bias ?? null, attrs ?? {}),
+export const OPS = {
+  conv1d: ([x, weight, bias]: [Tensor, Tensor, Tensor?], attrs: Conv1dOptions | undefined, w) => w.conv1d(x, weight, bias ?? null, attrs ?? {}),
 
   // The Conv1d module. attrs: { inChannels, outChannels, kernelSize, options }. Returns, flattened and concatenated,
   // forward(x), the weight and the bias (if any), so the test can check the output against the float64 reference
   // computed from the module's own parameters, and their initial range. Throws if the parameters are misnamed.
-  conv1dModule: ([x], attrs, w) => {
+  conv1dModule: ([x]: [Tensor], attrs: { inChannels: number; outChannels: number; kernelSize: number; options?: Conv1dModuleOptions }, w) => {
     lastModule?.dispose();
     const { inChannels, outChannels, kernelSize, options } = attrs;
     const m = new w.Conv1d(inChannels, outChannels, kernelSize, options ?? {});
@@ -26,4 +26,4 @@ export const OPS: OpTable = {
     if (m.bias) parts.push(m.bias);
     return w.concat(parts, 0);
   },
-};
+} satisfies OpTable;

@@ -6,7 +6,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
-import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { expectShapeError, gradcase, gradcheck, untyped, type Tolerances, type Untyped } from '../gradcheck';
+import type { AttrsOf } from './pages';
+import type { Conv1dKernel } from '../../src/engine/ops/conv1d';
 import { conv1dRef, type Conv1dRefOptions } from '../../src/engine/ops/conv1d.reference';
 import { rngFor } from '../rng';
 
@@ -29,7 +31,7 @@ interface Case extends Conv1dRefOptions {
   bias?: boolean;
 }
 
-async function check(kernel: string, c: Case, tol?: Partial<Tolerances>): Promise<void> {
+async function check(kernel: Conv1dKernel | 'default', c: Case, tol?: Partial<Tolerances>): Promise<void> {
   const { B, Cin, T, Cout, K, bias = true, stride, padding, dilation, groups = 1 } = c;
   const xShape = [B, Cin, T];
   const wShape = [Cout, Cin / groups, K];
@@ -96,7 +98,7 @@ describe('conv1d, window kernel (stride 1, dilation 1, K ≤ 7)', () => {
 });
 
 describe('conv1d, pointwise (kernel size 1) on every rung, including window and matmul', () => {
-  it.each([...KERNELS, 'window', 'matmul'].map((k) => [k]))('%s: plain and DAR time-axis resampling (B, T_m, d_m) → (B, t, d_m)', async (kernel) => {
+  it.each(([...KERNELS, 'window', 'matmul'] as const).map((k) => [k]))('%s: plain and DAR time-axis resampling (B, T_m, d_m) → (B, t, d_m)', async (kernel) => {
     await check(kernel, { B: 3, Cin: 5, T: 17, Cout: 3, K: 1 });
     await check(kernel, { B: 3, Cin: 5, T: 17, Cout: 3, K: 1, bias: false });
     // Conv1d(T_m → t, kernel 1) on a (B, T_m, d_m) sequence: the T_m steps are the channels (docs/models.md §6.2).
@@ -116,7 +118,7 @@ describe('Conv1d module', () => {
     const nY = conv1dRef(new Float64Array(x.length), xShape, new Float64Array(wShape[0] * wShape[1] * wShape[2]), wShape, null, refOpts).data.length;
     const nW = wShape[0] * wShape[1] * wShape[2];
     const total = nY + nW + (hasBias ? outChannels : 0);
-    const res = await page.call('gradcase', {
+    const res = await gradcase(page, {
       op: 'conv1dModule',
       attrs: { inChannels, outChannels, kernelSize, options },
       inputs: [{ shape: xShape, data: Array.from(x), grad: false }],
@@ -153,7 +155,7 @@ describe('Conv1d module', () => {
   });
 
   it('rejects bad sizes and options at construction', async () => {
-    const bad = (attrs: unknown, mentions: string) => expectShapeError(page, 'conv1dModule', [[1, 6, 17]], attrs, mentions);
+    const bad = (attrs: AttrsOf<'conv1dModule'>, mentions: string) => expectShapeError(page, 'conv1dModule', [[1, 6, 17]], attrs, mentions);
     await bad({ inChannels: 6, outChannels: 4, kernelSize: 0 }, 'kernelSize must be a positive integer');
     await bad({ inChannels: 6, outChannels: 4, kernelSize: 3, options: { groups: 4 } }, 'not divisible by groups');
     await bad({ inChannels: 6, outChannels: 4, kernelSize: 3, options: { stride: 2, padding: 'same' } }, "padding 'same' needs stride 1");
@@ -163,16 +165,16 @@ describe('Conv1d module', () => {
 
 describe('conv1d errors', () => {
   it('rejects bad ranks, channel counts, groups, kernel sizes and options before any GPU work', async () => {
-    const e = (shapes: number[][], attrs: unknown, mentions: string) => expectShapeError(page, 'conv1d', shapes, attrs, mentions);
-    await e([[3, 17], [5, 3, 3]], null, 'x must be 3-D (B, C_in, T), got rank 2');
-    await e([[1, 3, 17, 1], [5, 3, 3]], null, 'rank 4');
-    await e([[1, 3, 17], [5, 3]], null, 'weight must be 3-D');
-    await e([[1, 4, 17], [5, 3, 3]], null, 'C_in/groups = 4/1 = 4, got 3');
+    const e = (shapes: [number[], number[], ...number[][]], attrs: AttrsOf<'conv1d'> | Untyped, mentions: string) => expectShapeError(page, 'conv1d', shapes, attrs, mentions);
+    await e([[3, 17], [5, 3, 3]], undefined, 'x must be 3-D (B, C_in, T), got rank 2');
+    await e([[1, 3, 17, 1], [5, 3, 3]], undefined, 'rank 4');
+    await e([[1, 3, 17], [5, 3]], undefined, 'weight must be 3-D');
+    await e([[1, 4, 17], [5, 3, 3]], undefined, 'C_in/groups = 4/1 = 4, got 3');
     await e([[1, 4, 17], [6, 2, 3]], { groups: 3 }, 'C_in = 4 is not divisible by groups = 3');
     await e([[1, 4, 17], [5, 2, 3]], { groups: 2 }, 'C_out = 5 is not divisible by groups = 2');
     await e([[1, 4, 17], [6, 4, 3]], { groups: 2 }, 'C_in/groups = 4/2 = 2, got 4');
-    await e([[1, 3, 17], [5, 3, 3], [4]], null, 'bias must be (C_out) = (5)');
-    await e([[1, 3, 17], [5, 3, 3], [5, 1]], null, 'bias must be');
+    await e([[1, 3, 17], [5, 3, 3], [4]], undefined, 'bias must be (C_out) = (5)');
+    await e([[1, 3, 17], [5, 3, 3], [5, 1]], undefined, 'bias must be');
     await e([[1, 3, 4], [5, 3, 7]], { padding: 1 }, 'larger than the padded input');
     await e([[1, 3, 5], [5, 3, 3]], { dilation: 3 }, 'spans 7');
     await e([[1, 3, 17], [5, 3, 3]], { stride: 0 }, 'stride must be an integer ≥ 1, got 0');
@@ -180,13 +182,13 @@ describe('conv1d errors', () => {
     await e([[1, 3, 17], [5, 3, 3]], { dilation: 0 }, 'dilation must be an integer ≥ 1');
     await e([[1, 3, 17], [5, 3, 3]], { groups: 0 }, 'groups must be an integer ≥ 1');
     await e([[1, 3, 17], [5, 3, 3]], { padding: -1 }, 'padding must be');
-    await e([[1, 3, 17], [5, 3, 3]], { padding: 'full' }, 'padding must be');
+    await e([[1, 3, 17], [5, 3, 3]], untyped({ padding: 'full' }), 'padding must be');
     await e([[1, 3, 17], [5, 3, 3]], { padding: 'same', stride: 2 }, "padding 'same' needs stride 1");
-    await e([[1, 3, 17], [5, 3, 3]], { dilatation: 2 }, 'unknown option dilatation');
-    await e([[1, 3, 17], [5, 3, 3]], { kernel: 'fast' }, 'kernel must be one of');
+    await e([[1, 3, 17], [5, 3, 3]], untyped({ dilatation: 2 }), 'unknown option dilatation');
+    await e([[1, 3, 17], [5, 3, 3]], untyped({ kernel: 'fast' }), 'kernel must be one of');
     await e([[1, 3, 17], [5, 3, 3]], { kernel: 'matmul' }, "kernel 'matmul' needs a pointwise conv");
     await e([[1, 3, 17], [5, 3, 3]], { kernel: 'window', stride: 2 }, "kernel 'window' needs stride 1, dilation 1");
     await e([[1, 3, 17], [5, 3, 8]], { kernel: 'window' }, 'at most 7 taps');
-    await e([[0, 3, 17], [5, 3, 3]], null, 'nonzero');
+    await e([[0, 3, 17], [5, 3, 3]], undefined, 'nonzero');
   });
 });

@@ -2,10 +2,11 @@
 // and typed errors for bad inputs.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectShapeError, gradcheck } from '../gradcheck';
+import { expectShapeError, gradcase, gradcheck } from '../gradcheck';
 import { openPage, type TestPage } from '../page';
 import { rngFor } from '../rng';
 import { dropoutMask, dropoutRef } from '../../src/engine/ops/dropout.reference';
+import type { AttrsOf } from './pages';
 
 let page: TestPage;
 beforeAll(async () => {
@@ -20,11 +21,11 @@ describe('dropout', () => {
     }
   });
 
-  const runDropout = async (n: number, attrs: object, data?: number[]) => {
+  const runDropout = async (n: number, attrs: AttrsOf<'dropout'>, data?: number[]) => {
     const rng = rngFor(`dropout stats ${JSON.stringify(attrs)}`);
     const x = data ?? Array.from(rng.uniform(n, 0.5, 2));
     const weights = Array.from(rng.uniform(n, 0.5, 2));
-    const r = await page.call('gradcase', { op: 'dropout', attrs, inputs: [{ shape: [n], data: x }], weights, fdIndices: [[]], fdEps: 1e-2 });
+    const r = await gradcase(page, { op: 'dropout', attrs, inputs: [{ shape: [n], data: x }], weights, fdIndices: [[]], fdEps: 1e-2 });
     return { x: Float32Array.from(x), w: Float32Array.from(weights), out: r.out, grad: r.grads[0]! };
   };
 
@@ -81,7 +82,7 @@ describe('dropout', () => {
 
 describe('dropout: bad inputs', () => {
   it('throw a WebgradError naming the op before any GPU work', async () => {
-    const cases: [number[][], unknown][] = [
+    const cases: [[number[]], AttrsOf<'dropout'>][] = [
       [[[3, 17]], { p: 1 }],
       [[[3, 17]], { p: -0.1 }],
       [[[3, 17]], { p: 1.5, training: false }],

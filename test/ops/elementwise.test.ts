@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
-import { expectShapeError, gradcheck } from '../gradcheck';
+import { expectShapeError, gradcase, gradcheck, type OpWithAttrs } from '../gradcheck';
 import { rngFor, type Rng } from '../rng';
 import * as R from '../../src/engine/ops/elementwise.reference';
 
@@ -24,7 +24,8 @@ const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
 
 const UNARY_SHAPES = [[129], [17, 3], [1], []];
 
-const UNARY_CASES: { op: string; attrs?: any; gen?: Gen }[] = [
+type UnaryOp = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'leakyRelu' | 'pow' | 'addScalar' | 'mulScalar';
+const UNARY_CASES: (OpWithAttrs<UnaryOp> & { gen?: Gen })[] = [
   { op: 'neg' },
   { op: 'abs', gen: kinkFree },
   { op: 'exp', gen: wide(-3, 3) },
@@ -134,7 +135,7 @@ describe('gelu', () => {
   it('matches x·Φ(x) with a float64 erf at 1001 points in [-6, 6], forward and gradient', async () => {
     const n = 1001;
     const xs = Array.from({ length: n }, (_, i) => Math.fround(-6 + (12 * i) / (n - 1)));
-    const res = await page.call('gradcase', {
+    const res = await gradcase(page, {
       op: 'gelu',
       inputs: [{ shape: [n], data: xs }],
       weights: new Array(n).fill(1),
@@ -201,7 +202,7 @@ const BINARY_GENS: Record<string, [Gen | undefined, Gen | undefined]> = {
 const binRef = (op: string, aShape: number[], bShape: number[]) => ([a, b]: Float64Array[]) => R.binary(op, a, aShape, b, bShape);
 
 describe('binary ops with broadcasting', () => {
-  for (const op of ['mul', 'add', 'sub', 'div', 'maximum']) {
+  for (const op of ['mul', 'add', 'sub', 'div', 'maximum'] as const) {
     it(op, async () => {
       for (const [as, bs] of BINARY_SHAPES) {
         const [ga, gb] = BINARY_GENS[op];
@@ -211,7 +212,7 @@ describe('binary ops with broadcasting', () => {
   }
 
   it('gradients flow to one input only when the other is a constant', async () => {
-    for (const op of ['mul', 'sub', 'div', 'maximum']) {
+    for (const op of ['mul', 'sub', 'div', 'maximum'] as const) {
       const [ga, gb] = BINARY_GENS[op];
       await gradcheck(page, { op, inputs: [{ shape: [33, 3], gen: ga, grad: false }, { shape: [3], gen: gb }], ref: binRef(op, [33, 3], [3]) });
       await gradcheck(page, { op, inputs: [{ shape: [1, 3], gen: ga }, { shape: [17, 3], gen: gb, grad: false }], ref: binRef(op, [1, 3], [17, 3]) });

@@ -14,7 +14,8 @@
 // The tolerances are the defaults, except at DAR's size (see there).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectShapeError, gradcheck, type InputSpec, type Tolerances } from '../gradcheck';
+import { expectShapeError, gradcase, gradcheck, untyped, type InputSpec, type Tolerances } from '../gradcheck';
+import type { InfoNCEOptions } from '../../src/engine/ops/infonce';
 import { openPage, type TestPage } from '../page';
 import { rngFor, type Rng } from '../rng';
 import { infoNCERef } from '../../src/engine/ops/infonce.reference';
@@ -49,16 +50,16 @@ function generator(data: Data, d: number, label: string): (r: Rng, n: number) =>
 }
 
 function check({ n, d, m, temperature, data, inBatchNegatives, kernel, tol }: Case) {
-  const attrs: Record<string, unknown> = { temperature };
-  if (inBatchNegatives !== undefined) attrs.inBatchNegatives = inBatchNegatives;
-  if (kernel) attrs.kernel = kernel;
+  const attrs: Omit<InfoNCEOptions, 'negatives'> = {
+    temperature, ...(inBatchNegatives !== undefined ? { inBatchNegatives } : {}), ...(kernel ? { kernel } : {}),
+  };
   const gen = generator(data, d, `${JSON.stringify(attrs)} ${n} ${d} ${m}`);
-  const inputs: InputSpec[] = [{ shape: [n, d], gen }, { shape: [n, d], gen }];
+  const inputs: [InputSpec, InputSpec, ...InputSpec[]] = [{ shape: [n, d], gen }, { shape: [n, d], gen }];
   if (m > 0) inputs.push({ shape: [m, d], gen });
   return gradcheck(page, {
     op: 'infoNCE', attrs, inputs, tol: { fdEps: fdEpsFor(d, temperature, data === 'random' ? 0.1 : 0.2), ...tol },
     ref: (xs) => ({
-      data: Float64Array.of(infoNCERef(xs[0], xs[1], m > 0 ? xs[2] : null, n, d, m, { temperature, inBatchNegatives })),
+      data: Float64Array.of(infoNCERef(xs[0], xs[1], (m > 0 && xs[2]) || null, n, d, m, { temperature, inBatchNegatives })),
       shape: [],
     }),
   });
@@ -123,7 +124,7 @@ describe('infoNCE', () => {
     // logit of 20; the kernel forms it as log1p of the other exponentials instead.
     const a = [1, 0, 0, 0, 1, 0];
     const p = [0.99, 0.1, 0.05, 0.1, 0.98, -0.05];
-    const r = await page.call('gradcase', {
+    const r = await gradcase(page, {
       op: 'infoNCE', attrs: { temperature: 0.05 },
       inputs: [{ shape: [2, 3], data: a }, { shape: [2, 3], data: p }], weights: [1], fdIndices: [[], []], fdEps: 1e-3,
     });
@@ -138,7 +139,7 @@ describe('infoNCE', () => {
       const row = (...v: number[]) => Array.from({ length: d }, (_, k) => v[k % v.length] * (1 + k / 10));
       const a = [...row(0), ...row(0.3, -0.2, 0.5, 0.1, 0.4), ...row(-0.6, 0.2, 0.1, 0.3, -0.1)];
       const p = [...row(0.2, 0.1, -0.3, 0.4, 0.2), ...row(0), ...row(0.5, 0.5, -0.5, 0.1, 0.2)];
-      const r = await page.call('gradcase', {
+      const r = await gradcase(page, {
         op: 'infoNCE', attrs: { temperature: 0.1 },
         inputs: [{ shape: [n, d], data: a }, { shape: [n, d], data: p }], weights: [1], fdIndices: [[], []], fdEps: 1e-3,
       });
@@ -162,8 +163,8 @@ describe('infoNCE bad inputs', () => {
     const t = { temperature: 0.1 };
     await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], { temperature: 0 }, 'temperature');
     await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], { temperature: -0.1 }, 'temperature');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], {}, 'temperature');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], { temperature: '0.1' }, 'temperature');
+    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], untyped({}), 'temperature');
+    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], untyped({ temperature: '0.1' }), 'temperature');
     await expectShapeError(page, 'infoNCE', [[3, 5], [4, 5]], t, 'rows');
     await expectShapeError(page, 'infoNCE', [[3, 5], [3, 6]], t, 'width');
     await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5], [2, 6]], t, 'negatives');
@@ -172,8 +173,8 @@ describe('infoNCE bad inputs', () => {
     await expectShapeError(page, 'infoNCE', [[3, 5], [15]], t, 'positives');
     await expectShapeError(page, 'infoNCE', [[0, 5], [0, 5]], t);
     await expectShapeError(page, 'infoNCE', [[3, 0], [3, 0]], t);
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], { temperature: 0.1, inBatchNegatives: 1 }, 'inBatchNegatives');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], { temperature: 0.1, tau: 0.1 }, 'unknown option');
+    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], untyped({ temperature: 0.1, inBatchNegatives: 1 }), 'inBatchNegatives');
+    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], untyped({ temperature: 0.1, tau: 0.1 }), 'unknown option');
     await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], { temperature: 0.1, eps: 0 }, 'eps');
   });
 });

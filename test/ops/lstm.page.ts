@@ -4,21 +4,33 @@
 // (booleans: whether those inputs are present), kernel?, use? }. Returns output, h and c flattened and concatenated,
 // so one weighted sum checks all three (use: 'output' returns the output alone, leaving h and c without gradient).
 
-import type { Module, Tensor } from '../../src/index';
+import type { LSTMOptions, LstmKernel, Module, Tensor } from '../../src/index';
 import type { OpTable } from '../page/registry';
+
+/** lstm's options as JSON: h0 and c0 say whether those inputs are present. */
+interface LstmAttrs {
+  numLayers?: number;
+  bidirectional?: boolean;
+  h0?: boolean;
+  c0?: boolean;
+  kernel?: LstmKernel;
+  use?: 'all' | 'output';
+  /** 'options' passes h0/c0 the old way, inside the options, which must be refused. */
+  stateIn?: 'state' | 'options';
+}
 
 /** The module made by the last lstmModule call; its parameters outlive tidy(), so the next call frees them. */
 let lastModule: Module | null = null;
 
-export const OPS: OpTable = {
-  lstm: (inputs, attrs, w) => {
+export const OPS = {
+  lstm: (inputs: Tensor[], attrs: LstmAttrs | undefined, w) => {
     const { numLayers = 1, bidirectional = false, h0 = false, c0 = false, kernel, use = 'all' } = attrs ?? {};
     let k = 0;
     const x = inputs[k++];
     const h0t = h0 ? inputs[k++] : null;
     const c0t = c0 ? inputs[k++] : null;
     // attrs.stateIn = 'options' passes h0/c0 the old way, inside the options, which must be refused.
-    const opts: any = { numLayers, bidirectional, ...(kernel ? { kernel } : {}) };
+    const opts: LSTMOptions & { kernel?: LstmKernel } = { numLayers, bidirectional, ...(kernel ? { kernel } : {}) };
     const state = { ...(h0t ? { h0: h0t } : {}), ...(c0t ? { c0: c0t } : {}) };
     const r = attrs?.stateIn === 'options' ? w.lstm(x, inputs.slice(k), { ...opts, ...state }) : w.lstm(x, inputs.slice(k), opts, state);
     if (use === 'output') return r.output;
@@ -27,7 +39,7 @@ export const OPS: OpTable = {
 
   // Not an op: a probe for the memory test (called through tryOp with inputs [x, ...weights], attrs as for lstm).
   // Runs lstm forward and backward, then inference, each in a tidy, and throws if any GPU buffer outlives them.
-  lstmLeakProbe: (inputs, attrs, w) => {
+  lstmLeakProbe: (inputs: Tensor[], attrs: LstmAttrs | undefined, w) => {
     const rt = w.runtime();
     const { numLayers = 1, bidirectional = false, kernel } = attrs ?? {};
     const opts = { numLayers, bidirectional, ...(kernel ? { kernel } : {}) };
@@ -59,7 +71,7 @@ export const OPS: OpTable = {
 
   // inputs [x, h0, c0]; attrs { inputSize, hiddenSize, options }: an LSTM module's forward(x, state) and lstm() on its
   // weights with the SAME state object, concatenated [module's output, h, c | op's output, h, c].
-  lstmOpVsModule: (inputs, attrs, w) => {
+  lstmOpVsModule: (inputs: [Tensor, Tensor, Tensor], attrs: { inputSize: number; hiddenSize: number; options?: LSTMOptions }, w) => {
     lastModule?.dispose();
     const { inputSize, hiddenSize, options = {} } = attrs;
     const m = new w.LSTM(inputSize, hiddenSize, options);
@@ -73,7 +85,7 @@ export const OPS: OpTable = {
   // The LSTM / BiLSTM module. inputs [x, h0?, c0?]; attrs { inputSize, hiddenSize, options, bi (use BiLSTM), h0?, c0?,
   // names (the expected parameter names and shapes) }. Returns output, h, c and then every parameter, flattened and
   // concatenated, so the test can recompute the output from the module's own parameters and check their range.
-  lstmModule: (inputs, attrs, w) => {
+  lstmModule: (inputs: [Tensor, Tensor?, Tensor?], attrs: { inputSize: number; hiddenSize: number; options?: LSTMOptions; bi?: boolean; h0?: boolean; c0?: boolean; names: string }, w) => {
     lastModule?.dispose();
     const { inputSize, hiddenSize, options = {}, bi = false, h0 = false, c0 = false, names } = attrs;
     const m = bi ? new w.BiLSTM(inputSize, hiddenSize, options) : new w.LSTM(inputSize, hiddenSize, options);
@@ -85,4 +97,4 @@ export const OPS: OpTable = {
     const parts: Tensor[] = [r.output, r.h, r.c, ...m.flatWeights()].map((t) => w.flatten(t));
     return w.concat(parts, 0);
   },
-};
+} satisfies OpTable;

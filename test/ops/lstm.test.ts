@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPage, type TestPage } from '../page';
-import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { expectShapeError, gradcase, gradcheck, tryOp, untyped, type Tolerances } from '../gradcheck';
 import { FIXTURE_DIR, relErr, type TorchFamily } from '../torch';
 import { refLstm } from '../../src/engine/ops/lstm.reference';
 import type { LstmKernel } from '../../src/engine/ops/lstm';
@@ -130,7 +130,7 @@ describe('memory', () => {
       [{ B: 3, T: 4, I: 5, H: 4, bi: true, L: 2 }, { bidirectional: true, numLayers: 2 }],
       [{ B: 2, T: 3, I: 3, H: 5, bias: false }, {}],
     ] as const) {
-      const r = await page.call('tryOp', 'lstmLeakProbe', [[cfg.B, cfg.T, cfg.I], ...weightShapes(cfg)], { ...attrs, kernel });
+      const r = await tryOp(page, 'lstmLeakProbe', [[cfg.B, cfg.T, cfg.I], ...weightShapes(cfg)], { ...attrs, kernel });
       expect(r.message).toBe('');
       expect(r.threw).toBe(false);
     }
@@ -153,9 +153,9 @@ describe('PyTorch nn.LSTM fixtures on every kernel', () => {
 
   it.each(KERNELS)('%s matches torch to 1e-4 (forward) and 1e-3 (gradients)', async (kernel) => {
     for (const c of fam.cases) {
-      const r = await page.call('gradcase', {
+      const r = await gradcase(page, {
         op: c.op,
-        attrs: { ...c.attrs, kernel },
+        attrs: untyped({ ...c.attrs, kernel }), // a fixture's, read from JSON
         inputs: c.inputs,
         weights: c.weights,
         fdIndices: [],
@@ -185,7 +185,7 @@ describe('LSTM and BiLSTM modules', () => {
     const x = Array.from({ length: B * T * I }, (_, i) => Math.sin(i * 0.7));
     const state = Array.from({ length: L * D * B * H }, (_, i) => Math.cos(i * 0.3) * 0.5);
     const nOut = B * T * D * H + 2 * L * D * B * H;
-    const r = await page.call('gradcase', {
+    const r = await gradcase(page, {
       op: 'lstmModule',
       attrs: {
         inputSize: I, hiddenSize: H, names, bi: !!o.biClass, h0: !!o.h0, c0: !!o.h0,
@@ -227,7 +227,7 @@ describe('LSTM and BiLSTM modules', () => {
     const [B, T, I, H, L] = [2, 3, 4, 5, 2];
     const n = L * 2 * B * H;
     const state = (phase: number) => ({ shape: [L * 2, B, H], data: Array.from({ length: n }, (_, i) => Math.sin(i * 0.9 + phase)), grad: false });
-    const r = await page.call('gradcase', {
+    const r = await gradcase(page, {
       op: 'lstmOpVsModule',
       attrs: { inputSize: I, hiddenSize: H, options: { numLayers: L, bidirectional: true, seed: 3 } },
       inputs: [{ shape: [B, T, I], data: Array.from({ length: B * T * I }, (_, i) => Math.cos(i * 0.4)), grad: false }, state(0), state(1)],

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
-import { expectShapeError, gradcheck, type Tolerances } from '../gradcheck';
+import { expectShapeError, gradcheck, tryOp, untyped, type Tolerances } from '../gradcheck';
 import { matmulRef } from '../../src/engine/ops/matmul.reference';
 import type { MatmulKernel } from '../../src/engine/ops/matmul';
 
@@ -36,7 +36,7 @@ function shapesOf(c: Case): [number[], number[]] {
 }
 
 /** op(a)·op(b) + bias in float64: bias (N) on every row, or (Z,N) row z on output matrix z. */
-function matmulBiasRef(xs: Float64Array[], aShape: number[], bShape: number[], biasShape: number[], attrs: { transA: boolean; transB: boolean }) {
+function matmulBiasRef(xs: Float64Array[], aShape: number[], bShape: number[], biasShape: number[], attrs?: { transA?: boolean; transB?: boolean }) {
   const r = matmulRef(xs[0], aShape, xs[1], bShape, attrs);
   const N = r.shape[r.shape.length - 1];
   const perMatrix = biasShape.length === 2;
@@ -133,13 +133,13 @@ describe.each(KERNELS.map((k) => [k]))('matmul, %s kernel', (kernel) => {
 describe('matmul memory', () => {
   it('releases the reshaped views of folded batches, forward and backward', async () => {
     // (B,M,K)·(K,N) folds the batch into M (forward, dA) and into the reduction (dB); (M,K)·(B,K,N) does not fold.
-    const cases: [number[][], { transB: boolean }][] = [
+    const cases: [[number[], number[]], { transB: boolean }][] = [
       [[[4, 8, 5], [5, 3]], { transB: false }],
       [[[4, 8, 5], [3, 5]], { transB: true }],
       [[[8, 5], [4, 5, 3]], { transB: false }],
     ];
     for (const [shapes, attrs] of cases) {
-      const r = await page.call('tryOp', 'matmulStorageProbe', shapes, attrs);
+      const r = await tryOp(page, 'matmulStorageProbe', shapes, attrs);
       expect(r.threw, `${JSON.stringify(shapes)}: ${r.message}`).toBe(false);
     }
   });
@@ -147,18 +147,18 @@ describe('matmul memory', () => {
 
 describe('matmul errors', () => {
   it('rejects bad ranks, inner dimensions, batch sizes and options before any GPU work', async () => {
-    await expectShapeError(page, 'matmul', [[5], [5, 3]], null, 'rank 1');
-    await expectShapeError(page, 'matmul', [[2, 2, 3, 4], [4, 5]], null, 'rank 4');
-    await expectShapeError(page, 'matmul', [[3, 4], [2, 2, 4, 5]], null, 'rank 4');
-    await expectShapeError(page, 'matmul', [[3, 4], [5, 6]], null, '(shapes: [3, 4], [5, 6])');
+    await expectShapeError(page, 'matmul', [[5], [5, 3]], undefined, 'rank 1');
+    await expectShapeError(page, 'matmul', [[2, 2, 3, 4], [4, 5]], undefined, 'rank 4');
+    await expectShapeError(page, 'matmul', [[3, 4], [2, 2, 4, 5]], undefined, 'rank 4');
+    await expectShapeError(page, 'matmul', [[3, 4], [5, 6]], undefined, '(shapes: [3, 4], [5, 6])');
     await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transA: true }, 'inner dimensions');
     await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transB: true }, 'inner dimensions');
-    await expectShapeError(page, 'matmul', [[2, 3, 4], [3, 4, 5]], null, 'batch sizes differ');
-    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { kernel: 'fast' }, 'kernel');
-    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transA: 'yes' }, 'transA');
-    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transpose: true }, 'unknown option transpose');
-    await expectShapeError(page, 'matmulBias', [[3, 4], [4, 5], [4]], null, 'bias must be (5)');
-    await expectShapeError(page, 'matmulBias', [[3, 4], [4, 5], [3, 5]], null, 'bias must be (5)');
-    await expectShapeError(page, 'matmulBias', [[2, 3, 4], [2, 4, 5], [3, 5]], null, 'or (2, 5)');
+    await expectShapeError(page, 'matmul', [[2, 3, 4], [3, 4, 5]], undefined, 'batch sizes differ');
+    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], untyped({ kernel: 'fast' }), 'kernel');
+    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], untyped({ transA: 'yes' }), 'transA');
+    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], untyped({ transpose: true }), 'unknown option transpose');
+    await expectShapeError(page, 'matmulBias', [[3, 4], [4, 5], [4]], undefined, 'bias must be (5)');
+    await expectShapeError(page, 'matmulBias', [[3, 4], [4, 5], [3, 5]], undefined, 'bias must be (5)');
+    await expectShapeError(page, 'matmulBias', [[2, 3, 4], [2, 4, 5], [3, 5]], undefined, 'or (2, 5)');
   });
 });

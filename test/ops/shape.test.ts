@@ -2,7 +2,8 @@
 // and typed errors for bad inputs. Dropout's tests are in dropout.test.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectShapeError, gradcheck } from '../gradcheck';
+import { expectShapeError, gradcase, gradcheck, untyped, type ShapeErrorArgs } from '../gradcheck';
+import type { OpName } from './pages';
 import { openPage, type TestPage } from '../page';
 import { rngFor } from '../rng';
 import {
@@ -128,7 +129,7 @@ describe('gatherRows', () => {
   it('looks up rows with repeated indices; the table gradient sums them', async () => {
     const rng = rngFor('gatherRows indices');
     const draw = (n: number, V: number) => Array.from({ length: n }, () => rng.int(V));
-    const cases: { table: number[]; indices: number[]; shape?: number[]; type?: string; fast?: boolean }[] = [
+    const cases: { table: number[]; indices: number[]; shape?: number[]; type?: 'i32' | 'u32'; fast?: boolean }[] = [
       { table: [7, 5], indices: [3, 0, 3, 6, 3, 1], shape: [2, 3] },
       { table: [7, 5], indices: [3, 0, 3, 6, 3, 1], shape: [3, 1, 2], fast: false },
       { table: [17, 8], indices: draw(33, 17) }, // D % 4 = 0: the vec4 kernels
@@ -153,7 +154,7 @@ describe('gradReverse', () => {
       const n = size(shape);
       const x = Array.from(rng.uniform(n));
       const weights = Array.from(rng.uniform(n));
-      const r = await page.call('gradcase', { op: 'gradReverse', attrs: { lambda }, inputs: [{ shape, data: x }], weights, fdIndices: [[]], fdEps: 1e-2 });
+      const r = await gradcase(page, { op: 'gradReverse', attrs: { lambda }, inputs: [{ shape, data: x }], weights, fdIndices: [[]], fdEps: 1e-2 });
       expect(r.outShape).toEqual(shape);
       expect(r.out).toEqual(Array.from(Float32Array.from(x)));
       const want = Float32Array.from(weights, (v) => -lambda * Math.fround(v));
@@ -164,35 +165,38 @@ describe('gradReverse', () => {
 
 describe('bad inputs', () => {
   it('throw a WebgradError naming the op before any GPU work', async () => {
-    const cases: [string, number[][], unknown][] = [
-      ['reshape', [[3, 17]], { shape: [5, 10] }],
-      ['reshape', [[3, 17]], { shape: [-1, -1] }],
-      ['reshape', [[3, 17]], { shape: [-1, 5] }],
-      ['flatten', [[3, 17]], { startAxis: 2 }],
-      ['transpose', [[3, 17]], { dim0: 0, dim1: 2 }],
-      ['permute', [[3, 1, 5]], { dims: [0, 1] }],
-      ['permute', [[3, 1, 5]], { dims: [0, 1, 1] }],
-      ['permute', [[3, 1, 5]], { dims: [0, 1, 3] }],
-      ['permute', [[2, 2, 2, 2, 2, 2, 2]], { dims: [6, 5, 4, 3, 2, 1, 0] }], // 7 axes that cannot merge
-      ['slice', [[3, 17]], { axis: 2, start: 0, end: 1 }],
-      ['slice', [[3, 17]], { axis: 1, start: 5, end: 4 }],
-      ['slice', [[3, 17]], { axis: 1, start: 0, end: 18 }],
-      ['slice', [[3, 17]], { axis: 1, start: -18, end: 3 }],
-      ['slice', [[3, 17]], { axis: 0, start: 0.5, end: 2 }],
-      ['concat', [[3, 17], [4, 17]], { axis: 1 }],
-      ['concat', [[3, 17], [3, 17]], { axis: 2 }],
-      ['concat', [[3, 17], [3, 17, 1]], { axis: 0 }],
-      ['concat', [], { axis: 0 }],
-      ['stack', [[3, 17], [3, 16]], { axis: 0 }],
-      ['stack', [[3, 17], [3, 17]], { axis: 3 }],
-      ['gatherRows', [[7, 5]], { indices: [0, 7] }],
-      ['gatherRows', [[7, 5]], { indices: [0, -1] }],
-      ['gatherRows', [[7, 5]], { indices: [0, -1], type: 'i32' }],
-      ['gatherRows', [[7, 5]], { indices: [1.5] }],
-      ['gatherRows', [[7, 5]], { indices: [0, 1, 2], shape: [2, 2] }],
-      ['gatherRows', [[35]], { indices: [0] }],
-      ['gradReverse', [[3, 17]], { lambda: 'a lot' }],
+    // Each case is checked against its op's types where it is written; the ones ill-typed on purpose say untyped().
+    const bad = <K extends OpName>(op: K, ...args: ShapeErrorArgs<K>) => () => expectShapeError(page, op, ...args);
+    const cases = [
+      bad('reshape', [[3, 17]], { shape: [5, 10] }),
+      bad('reshape', [[3, 17]], { shape: [-1, -1] }),
+      bad('reshape', [[3, 17]], { shape: [-1, 5] }),
+      bad('flatten', [[3, 17]], { startAxis: 2 }),
+      bad('transpose', [[3, 17]], { dim0: 0, dim1: 2 }),
+      bad('permute', [[3, 1, 5]], { dims: [0, 1] }),
+      bad('permute', [[3, 1, 5]], { dims: [0, 1, 1] }),
+      bad('permute', [[3, 1, 5]], { dims: [0, 1, 3] }),
+      bad('permute', [[2, 2, 2, 2, 2, 2, 2]], { dims: [6, 5, 4, 3, 2, 1, 0] }), // 7 axes that cannot merge
+      bad('slice', [[3, 17]], { axis: 2, start: 0, end: 1 }),
+      bad('slice', [[3, 17]], { axis: 1, start: 5, end: 4 }),
+      bad('slice', [[3, 17]], { axis: 1, start: 0, end: 18 }),
+      bad('slice', [[3, 17]], { axis: 1, start: -18, end: 3 }),
+      bad('slice', [[3, 17]], { axis: 0, start: 0.5, end: 2 }),
+      bad('concat', [[3, 17], [4, 17]], { axis: 1 }),
+      bad('concat', [[3, 17], [3, 17]], { axis: 2 }),
+      bad('concat', [[3, 17], [3, 17, 1]], { axis: 0 }),
+      bad('concat', [], { axis: 0 }),
+      bad('stack', [[3, 17], [3, 16]], { axis: 0 }),
+      bad('stack', [[3, 17], [3, 17]], { axis: 3 }),
+      bad('gatherRows', [[7, 5]], { indices: [0, 7] }),
+      bad('gatherRows', [[7, 5]], { indices: [0, -1] }),
+      bad('gatherRows', [[7, 5]], { indices: [0, -1], type: 'i32' }),
+      bad('gatherRows', [[7, 5]], { indices: [1.5] }),
+      bad('gatherRows', [[7, 5]], { indices: [0, 1, 2], shape: [2, 2] }),
+      bad('gatherRows', [[35]], { indices: [0] }),
+      bad('gradReverse', [[3, 17]], untyped({ lambda: 'a lot' })),
+
     ];
-    for (const [op, shapes, attrs] of cases) await expectShapeError(page, op, shapes, attrs);
+    for (const check of cases) await check();
   });
 });

@@ -1,9 +1,10 @@
 // Page-side ops for test/ops/softmax.test.ts. attrs: { keepdim? } for logsumexp.
 
+import type { Tensor } from '../../src/index';
 import type { OpTable } from '../page/registry';
 
-export const OPS: OpTable = {
-  softmax: ([x], _a, w) => w.softmax(x),
-  logSoftmax: ([x], _a, w) => w.logSoftmax(x),
-  logsumexp: ([x], a, w) => w.logsumexp(x, a?.keepdim ?? false),
-};
+export const OPS = {
+  softmax: ([x]: [Tensor], _a, w) => w.softmax(x),
+  logSoftmax: ([x]: [Tensor], _a, w) => w.logSoftmax(x),
+  logsumexp: ([x]: [Tensor], a: { keepdim?: boolean } | undefined, w) => w.logsumexp(x, a?.keepdim ?? false),
+} satisfies OpTable;

@@ -1,8 +1,8 @@
-// Page-side op for test/ops/topk.test.ts. Its gradient checks reach it through the derlGradcase scenario
-// (test/page/scenarios-derl.ts), so it is not in test/ops/pages.ts. attrs: { k }.
+// Page-side op for test/ops/topk.test.ts. attrs: { k }.
 
+import type { Tensor } from '../../src/index';
 import type { OpTable } from '../page/registry';
 
-export const OPS: OpTable = {
-  topkSoftmax: ([x], { k }, w) => w.topkSoftmax(x, k),
-};
+export const OPS = {
+  topkSoftmax: ([x]: [Tensor], { k }: { k: number }, w) => w.topkSoftmax(x, k),
+} satisfies OpTable;

@@ -1,23 +1,17 @@
 // topkSoftmax (src/engine/ops/topk.ts, DERL's top-k router gate): three-tier gradient checks on odd shapes and k, ties, k ≥ C
-// (the plain softmax), large logits, and bad arguments. The page side is the derlGradcase scenario
-// (test/page/scenarios-derl.ts), reached through a page handle whose 'gradcase' calls go there.
+// (the plain softmax), large logits, and bad arguments. The page side is test/ops/topk.page.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
-import { gradcheck } from '../gradcheck';
+import { gradcase, gradcheck } from '../gradcheck';
+import { scenario } from '../scenario';
 import { refTopkSoftmax } from '../../src/engine/ops/topk.reference';
 import { refSoftmax } from '../../src/engine/ops/softmax.reference';
 import type { Rng } from '../rng';
 
 let page: TestPage;
-let derlPage: TestPage;
 beforeAll(async () => {
   page = await openPage();
-  derlPage = {
-    ...page,
-    call: ((name: string, ...args: unknown[]) =>
-      name === 'gradcase' ? page.call('scenario', 'derlGradcase', args[0] as never) : (page.call as any)(name, ...args)) as TestPage['call'],
-  };
 });
 afterAll(() => page?.close());
 
@@ -41,7 +35,7 @@ const separated = (C: number, shift = 0) => (r: Rng, n: number) => {
 
 function check(shape: number[], k: number, shift = 0) {
   const C = shape[shape.length - 1];
-  return gradcheck(derlPage, {
+  return gradcheck(page, {
     op: 'topkSoftmax', attrs: { k }, inputs: [{ shape, gen: separated(C, shift) }],
     ref: ([x]) => refTopkSoftmax(x, shape, k),
     // Around ±300 the default relative step (3) would cross the 0.2 gaps; 1e-4 · 300 = 0.03 does not.
@@ -64,7 +58,7 @@ describe('topkSoftmax', () => {
     // And against softmax's own reference.
     const shape = [4, 3];
     const x = Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.7) * 2);
-    const r = await derlPage.call('gradcase', { op: 'topkSoftmax', attrs: { k: 3 }, inputs: [{ shape, data: x }], weights: new Array(12).fill(1), fdIndices: [[]], fdEps: 1e-2 });
+    const r = await gradcase(page, { op: 'topkSoftmax', attrs: { k: 3 }, inputs: [{ shape, data: x }], weights: new Array(12).fill(1), fdIndices: [[]], fdEps: 1e-2 });
     const want = refSoftmax(x, shape).data;
     for (let i = 0; i < 12; i++) expect(Math.abs(r.out[i] - want[i])).toBeLessThan(1e-6);
   });
@@ -73,7 +67,7 @@ describe('topkSoftmax', () => {
     const shape = [4, 4];
     const x = [1, 1, 1, 1, 0, 2, 2, 0, 3, -1, 3, 3, -5, -5, -5, -4];
     const k = 2;
-    const r = await derlPage.call('gradcase', { op: 'topkSoftmax', attrs: { k }, inputs: [{ shape, data: x }], weights: new Array(16).fill(1), fdIndices: [[]], fdEps: 1e-2 });
+    const r = await gradcase(page, { op: 'topkSoftmax', attrs: { k }, inputs: [{ shape, data: x }], weights: new Array(16).fill(1), fdIndices: [[]], fdEps: 1e-2 });
     const want = refTopkSoftmax(x, shape, k).data;
     const selected = Array.from(want, (v) => (v > 0 ? 1 : 0));
     expect(selected).toEqual([1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 0, 1]);
@@ -90,7 +84,7 @@ describe('topkSoftmax', () => {
   });
 
   it('rejects bad k and rank 0 with a WebgradError before any GPU work', async () => {
-    const r = (await page.call('scenario', 'derlTopkBad', {})) as Record<string, any>;
+    const r = await scenario(page, 'derlTopkBad');
     for (const [name, c] of Object.entries(r)) {
       expect(c.threw, name).toBe(true);
       expect(c.name, name).toBe('WebgradError');

@@ -4,15 +4,19 @@
 
 import * as wg from '../../src/app/all';
 import { gradcase, gradChecked, type CaseSpec } from './gradcase';
-import type { OpTable } from './registry';
-import { OPS as nn } from './ops-nn';
-import { OP_PAGES } from '../ops/pages';
-import { SCENARIOS } from './scenarios';
+import type { JsonOpTable } from './registry';
+import { OP_PAGES, type OpName } from '../ops/pages';
+import { SCENARIOS, type JsonScenarioTable, type ScenarioName } from './scenarios';
 
-const OPS: OpTable = { ...OP_PAGES, ...nn };
+/** The op table as the page reads it: by the name and with the attrs that arrived as JSON (typed on the Node side). */
+const OPS: JsonOpTable = OP_PAGES;
+const SCENARIO_TABLE: JsonScenarioTable = SCENARIOS;
 
-/** Runs `fn` and, if it throws, reports the error's class, message and whether any GPU work was recorded first. */
-async function tryOp(name: string, shapes: number[][], attrs: unknown) {
+/**
+ * Runs op `name` on zero tensors of these shapes and, if it throws, reports the error's class, message and whether any
+ * GPU work was recorded first. `attrs` may be ill-typed on purpose (test/gradcheck.ts untyped()): the ops check them.
+ */
+async function tryOp(name: OpName, shapes: number[][], attrs: unknown) {
   const op = OPS[name];
   if (!op) throw new Error(`no page op named ${name}`);
   const rt = wg.runtime();
@@ -46,11 +50,11 @@ const harness = {
   ready,
   adapter: () => guarded(async () => wg.adapterInfo()),
   gradcase: (spec: CaseSpec) => guarded(() => gradcase(OPS, spec)),
-  tryOp: (name: string, shapes: number[][], attrs: unknown) => guarded(() => tryOp(name, shapes, attrs)),
+  tryOp: (name: OpName, shapes: number[][], attrs: unknown) => guarded(() => tryOp(name, shapes, attrs)),
   /** Runs a named scenario (test/page/scenarios.ts): longer in-page programs such as the leak and learning tests. */
-  scenario: (name: string, args: unknown) =>
+  scenario: (name: ScenarioName, args: unknown) =>
     guarded(async () => {
-      const s = SCENARIOS[name];
+      const s = SCENARIO_TABLE[name];
       if (!s) throw new Error(`no scenario named ${name}`);
       return s(args, wg);
     }),

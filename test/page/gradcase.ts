@@ -8,7 +8,8 @@
 // float32 error, not that of a float32 sum over the output.
 
 import * as wg from '../../src/index';
-import type { OpTable } from './registry';
+import type { JsonOpTable } from './registry';
+import type { OpName } from '../ops/pages';
 
 export interface CaseInput {
   shape: number[];
@@ -17,8 +18,9 @@ export interface CaseInput {
   grad?: boolean;
 }
 
+/** One gradient case, as JSON carries it into the page (test/gradcheck.ts types the attrs for the op). */
 export interface CaseSpec {
-  op: string;
+  op: OpName;
   attrs?: unknown;
   inputs: CaseInput[];
   /** Output weights w (length = output size). */
@@ -44,7 +46,7 @@ export interface CaseResult {
  */
 export const gradChecked = new Set<string>();
 
-export async function gradcase(ops: OpTable, spec: CaseSpec): Promise<CaseResult> {
+export async function gradcase(ops: JsonOpTable, spec: CaseSpec): Promise<CaseResult> {
   const op = ops[spec.op];
   if (!op) throw new Error(`no page op named ${spec.op}`);
   const rt = wg.runtime();

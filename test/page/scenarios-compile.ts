@@ -4,16 +4,16 @@
 import type * as wgType from '../../src/app/all';
 import { DAR, darConfig } from '../../src/app/models/dar/index';
 import { trainModel, type CheckpointInfo } from '../../src/app/train/index';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 
 type W = typeof wgType;
 
-export const SCENARIOS: Record<string, Scenario> = {
+export const SCENARIOS = {
   /**
    * DAR (small) on tiny, one short epoch, with and then without onCompile: the progress calls, the pipelines made
    * during the first real steps (none may be: the dry run found them all), and the two runs' last checkpoints.
    */
-  async compileAheadRun(_args: unknown, w: W) {
+  async compileAheadRun(_args, w: W) {
     const ds = w.syntheticMosi({ seed: 0, size: 'tiny' });
     const opts = { seed: 3, epochs: 1, batchSize: 8, trainSubset: 24, validSubset: 8, progressEvery: 1, lr: 2e-3 };
     const rt = w.runtime();
@@ -57,7 +57,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /** collectPipelines on its own: a dispatch inside changes nothing on the GPU, a read back throws. */
-  async collectPipelinesDry(_args: unknown, w: W) {
+  async collectPipelinesDry(_args, w: W) {
     const x = w.tensor([1, 2, 3, 4]).keep();
     const specs = w.runtime().collectPipelines(() => {
       w.fillInto(x, 7); // a dispatch: skipped
@@ -73,4 +73,4 @@ export const SCENARIOS: Record<string, Scenario> = {
     x.dispose();
     return { kernels: specs.map((s) => s.kernel.name), after, readError };
   },
-};
+} satisfies ScenarioTable;

@@ -1,7 +1,7 @@
 // Scenarios exercising the runtime itself: creation, random numbers, lifetimes, errors, batching.
 
 import type * as wgType from '../../src/app/all';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 
 /** Dispatches `k` once and returns the error the next sync raises (name and message), or null. */
 async function syncErrorOf(w: typeof wgType, k: wgType.Kernel): Promise<{ name: string; message: string } | null> {
@@ -14,8 +14,8 @@ async function syncErrorOf(w: typeof wgType, k: wgType.Kernel): Promise<{ name: 
   }
 }
 
-export const SCENARIOS: Record<string, Scenario> = {
-  roundtrip: async ({ data, shape }, w) => {
+export const SCENARIOS = {
+  roundtrip: async ({ data, shape }: { data: number[]; shape: number[] }, w) => {
     const t = w.tensor(data, shape);
     const out = Array.from(await t.toArray());
     t.dispose();
@@ -30,7 +30,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       empty0: (await w.zeros([0, 3]).toArray()).length,
     })),
 
-  random: async ({ n, seed }, w) =>
+  random: async ({ n, seed }: { n: number; seed: number }, w) =>
     w.tidyAsync(async () => {
       const stats = (a: Float32Array) => {
         let m = 0;
@@ -149,7 +149,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
-  batching: async ({ n, batchSize }, w) => {
+  batching: async ({ n, batchSize }: { n: number; batchSize: number }, w) => {
     const rt = w.runtime();
     await rt.sync();
     const s0 = rt.stats();
@@ -174,7 +174,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     return { stillReadable, freedOnFirstDispose: live0 - live1, freedOnLastDispose: live1 - live2, shape: v.shape };
   },
 
-  autogradSemantics: async ({ data }, w) =>
+  autogradSemantics: async ({ data }: { data: number[] }, w) =>
     w.tidyAsync(async () => {
       const n = data.length;
       const x = w.tensor(data, [n], { requiresGrad: true });
@@ -205,4 +205,4 @@ export const SCENARIOS: Record<string, Scenario> = {
       }
       return { once, twice, detached, seeded, noGradTracked: underNoGrad.requiresGrad || underNoGrad.node !== null, implicitNonScalar };
     }),
-};
+} satisfies ScenarioTable;

@@ -2,16 +2,41 @@
 // weights and batch, the ablation switches, predict() on incomplete input, a leak check over tidy training steps, bad
 // input, and the time of one training step. The Node side is test/dar.test.ts.
 
-import type { Tensor } from '../../src/app/all';
+import type { Tensor, DatasetDims, DarOverrides, DarPreset } from '../../src/app/all';
 import type { ModalityInputs } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 import {
   badInputCases, decodeFixture, disposeBatch, inputs, loadFixtureWeights, lossesAndGrads, memoryOverSteps,
   randomBatch, timeTrainingSteps, tryBeforeGpu,
 } from './model-batches';
 
 type W = typeof wgType;
+
+/** One predict() call: the output, whether it recorded a tape, and the buffers it left alive. */
+interface Prediction {
+  shape: number[];
+  values: number[];
+  requiresGrad: boolean;
+  liveAfter: number;
+}
+/** One ablation's training step: total and terms, the largest gradient of each exclusive parameter, and the rest. */
+interface AblationResult {
+  total: number;
+  terms: Record<string, number>;
+  exclusive: Record<string, number | null>;
+  withoutGrad: string[];
+  auxKeys: string[];
+}
+type Tried = Awaited<ReturnType<typeof tryBeforeGpu>>;
+
+/** A DAR model to build: dataset shapes, config overrides, batch size and seed. */
+interface ModelArgs {
+  dims: DatasetDims;
+  overrides?: DarOverrides;
+  B: number;
+  seed: number;
+}
 
 const arr = async (t: Tensor) => Array.from(await t.toArray());
 
@@ -27,14 +52,14 @@ function loadFixture(w: W, b64: string) {
   return { ...fx, dims, overrides, get };
 }
 
-export const SCENARIOS: Record<string, Scenario> = {
+export const SCENARIOS = {
 
 
   /**
    * PyTorch parity: builds the fixture's config, loads its weights, runs losses() + backward() on its batch and returns
    * the loss, the terms, the predictions and every main gradient; then the CLUB estimators' objective and gradients.
    */
-  darParity: async ({ b64 }, w) => {
+  darParity: async ({ b64 }: { b64: string }, w) => {
     const fx = loadFixture(w, b64);
     const model = new w.DAR(w.darConfig('small', fx.dims, fx.overrides));
     const { missing, unused } = loadFixtureWeights(w, model, fx.tensors);
@@ -46,7 +71,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     model.zeroGrad();
     // The estimators' objective: −Σ_m loglik_m on detached corrupted-input features (one auxiliary inner step's loss).
     const club = await w.tidyAsync(async () => {
-      const feats = w.noGrad(() => (model as any).encodeViews([fx.batch.corrupted]).h as Tensor);
+      const feats = w.noGrad(() => model['encodeViews']([fx.batch.corrupted]).h);
       const part = (k: number) => w.reshape(w.slice(feats, 0, k, k + 1), feats.shape.slice(1));
       const ll = (['l', 'v', 'a'] as const).map((m, k) => model.club.get(m).logLikelihood(part(3 + k), part(k))).reduce((a, b) => w.add(a, b));
       w.neg(ll).backward();
@@ -69,7 +94,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Times full training steps (auxiliaryStep, losses, backward, AdamW) of `preset` on one random batch of size B at
    * the dataset's shapes (timeTrainingSteps), with the parameter counts.
    */
-  darStepTime: async ({ preset, dims, overrides, B, steps, seed }, w) => {
+  darStepTime: async ({ preset, dims, overrides, B, steps, seed }: ModelArgs & { preset: DarPreset; steps: number }, w) => {
     const model = new w.DAR(w.darConfig(preset, dims, { seed, ...(overrides ?? {}) }));
     const batch = randomBatch(w, dims, B, seed);
     const r = await timeTrainingSteps(w, model, batch, steps);
@@ -86,7 +111,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * largest |difference| over every main gradient, the dispatches each losses() recorded, and the dispatches of
    * losses() given the cache but a copy of the batch.
    */
-  darStepEncoding: async ({ dims, overrides, B, seed }, w) => {
+  darStepEncoding: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
     const batch = randomBatch(w, dims, B, seed);
     // Two models of the same seed (same weights, fresh estimator optimisers): one reuses, one recomputes.
@@ -127,12 +152,12 @@ export const SCENARIOS: Record<string, Scenario> = {
    * parameters only one term reaches (dec.* for L_recon, boot_head.* for L_boot) the largest |gradient| (null when
    * no gradient was made). Also what auxiliaryStep returns.
    */
-  darAblations: async ({ dims, overrides, B, seed }, w) => {
+  darAblations: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const batch = randomBatch(w, dims, B, seed);
-    const out: Record<string, any> = {};
+    const ablations: Record<string, AblationResult> = {};
     for (const name of w.DAR_ABLATIONS) {
       const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, ablation: name }));
-      out[name] = await w.tidyAsync(async () => {
+      ablations[name] = await w.tidyAsync(async (): Promise<AblationResult> => {
         const cache = {}; // a training step's: losses() starts from the step's encodings
         const aux = model.auxiliaryStep(batch, cache);
         model.zeroGrad();
@@ -154,20 +179,20 @@ export const SCENARIOS: Record<string, Scenario> = {
     // A batch of one: the same term names (L_sim^spec has no pair to make and is 0).
     const one = randomBatch(w, dims, 1, seed + 1);
     const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
-    out.batchOfOne = await w.tidyAsync(async () => {
+    const batchOfOne = await w.tidyAsync(async () => {
       const { terms, pred } = model.losses(one);
       return { names: Object.keys(terms), simSpec: await terms.sim_spec.item(), predShape: [...pred.shape] };
     });
     model.dispose();
     disposeBatch(one);
-    return out;
+    return { ablations, batchOfOne };
   },
 
   /**
    * predict() on complete and incomplete inputs (a zeroed modality, two zeroed modalities, dropped text tokens with the
    * learned [UNK]); it must agree with losses().pred on the same input, record no tape and leave nothing alive.
    */
-  darPredict: async ({ dims, overrides, B, seed }, w) => {
+  darPredict: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
     const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, textUnk: 'learned' }));
     w.runtime().write(model.text_unk!.buffer, Float32Array.from({ length: dims.text.dim }, (_, i) => Math.sin(i + 1)));
@@ -180,33 +205,33 @@ export const SCENARIOS: Record<string, Scenario> = {
       noText: inputs(w, dims, B, seed, ['text']),
       allZero: inputs(w, dims, B, seed, ['text', 'audio', 'vision']),
     };
-    const out: Record<string, any> = {};
+    const predictions: Record<string, Prediction> = {};
     for (const [name, x] of Object.entries(cases)) {
       await rt.sync();
       const live0 = rt.stats().liveBuffers;
       const p = model.predict(x);
       await rt.sync();
       const liveAfter = rt.stats().liveBuffers - live0; // the prediction itself only
-      out[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter };
+      predictions[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter };
       p.dispose();
     }
     // The training path's prediction on the corrupted view equals predict().
-    out.lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
+    const lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
     for (const name of ['textOnly', 'noText', 'allZero']) for (const t of Object.values(cases[name])) (t as Tensor).dispose();
     model.dispose();
     disposeBatch(batch);
-    return out;
+    return { predictions, lossesPred };
   },
 
   /**
    * Training steps in tidy() (auxiliaryStep, losses, backward, AdamW): memory counters after every step from the
    * second on, and the live buffers left after disposing model, optimizer and batch.
    */
-  darLeak: async ({ dims, overrides, B, steps, seed }, w) =>
+  darLeak: async ({ dims, overrides, B, steps, seed }: ModelArgs & { steps: number }, w) =>
     memoryOverSteps(w, () => new w.DAR(w.darConfig('small', dims, { ...overrides, seed })), dims, { B, steps, seed, lr: 1e-3 }),
 
   /** Bad inputs and configs: each must throw a WebgradError naming DAR before any GPU work. */
-  darBadInput: async ({ dims, overrides, seed }, w) => {
+  darBadInput: async ({ dims, overrides, seed }: Omit<ModelArgs, 'B'>, w) => {
     const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
     const { cases, good, bad, dispose } = badInputCases(w, model, dims, 3, seed);
     const all: Record<string, () => unknown> = {
@@ -217,10 +242,10 @@ export const SCENARIOS: Record<string, Scenario> = {
       configDims: () => w.darConfig('small', { ...dims, audio: { len: 0, dim: 5 } }),
       configTau: () => w.darConfig('small', dims, { tau: 0 }),
     };
-    const out: Record<string, any> = {};
+    const out: Record<string, Tried> = {};
     for (const [name, f] of Object.entries(all)) out[name] = await tryBeforeGpu(w, f);
     dispose();
     model.dispose();
     return out;
   },
-};
+} satisfies ScenarioTable;

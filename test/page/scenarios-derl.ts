@@ -1,15 +1,13 @@
 // Scenarios for the DERL model (src/app/models/derl): PyTorch parity on a fixture's weights and batch, predict() on
 // incomplete input, a checkpoint round trip, router statistics, a leak check, bad input, the time of one training
-// step, a short training on the tiny synthetic data, and the page half of topkSoftmax's gradient checks. The Node side
-// is test/derl.test.ts (and test/ops/topk.test.ts for derlGradcase).
+// step, a short training on the tiny synthetic data, and topkSoftmax's argument checks. The Node side is
+// test/derl.test.ts (and test/ops/topk.test.ts for derlTopkBad).
 
-import type { Tensor, DatasetDims, DERL } from '../../src/app/all';
+import type { Tensor, DatasetDims, DERL, DerlOverrides, DerlPreset, RegressionMetrics, SyntheticOptions } from '../../src/app/all';
 import type { ModalityInputs } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
 import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/app/train/index';
-import { gradcase, type CaseSpec } from './gradcase';
-import { OPS } from '../ops/topk.page';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 import {
   badInputCases, decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, lossesAndGrads,
   memoryOverSteps, randomBatch, timeTrainingSteps, tryBeforeGpu,
@@ -17,26 +15,38 @@ import {
 
 type W = typeof wgType;
 
+/** One predict() call: the output, whether it recorded a tape, and the buffers it left alive. */
+interface Prediction {
+  shape: number[];
+  values: number[];
+  requiresGrad: boolean;
+  liveAfter: number;
+}
+type Usage = Awaited<ReturnType<DERL['expertUsage']>>;
+
+/** A DERL model to build: dataset shapes, batch size and seed. */
+interface ModelArgs {
+  dims: DatasetDims;
+  B: number;
+  seed: number;
+}
+
 const arr = async (t: Tensor) => Array.from(await t.toArray());
 
 /** The DERL parity fixture (test/fixtures/make_derl_fixture.py): dims, cases, tensors, the batch on the GPU. */
 function loadFixture(w: W, b64: string) {
   const fx = decodeFixture(w, b64);
   const dims = JSON.parse(fx.metadata.dims) as DatasetDims;
-  const cases = JSON.parse(fx.metadata.cases) as { name: string; overrides: any }[];
+  const cases = JSON.parse(fx.metadata.cases) as { name: string; overrides: DerlOverrides }[];
   return { tensors: fx.tensors, dims, cases, batch: fx.batch };
 }
 
 /** The router gates and fusion importance of the corrupted-input path (the model's private path, for parity). */
 function internals(model: DERL, x: ModalityInputs): { gp: Tensor; gs: Tensor; a: Tensor } {
-  const m = model as any;
-  return m.path(m.embedViews([x]));
+  return model['path'](model['embedViews']([x]));
 }
 
-export const SCENARIOS: Record<string, Scenario> = {
-  /** One case of test/ops/topk.test.ts's gradient checks, against this file's op table. */
-  derlGradcase: async (spec: CaseSpec) => gradcase(OPS, spec),
-
+export const SCENARIOS = {
   /** topkSoftmax's argument checks: each must throw a WebgradError before any GPU work. */
   derlTopkBad: async (_args, w) => {
     const x = w.zeros([2, 3]).keep();
@@ -56,7 +66,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * fixture's batch and returns the loss, the terms, the predictions, the gates, the importance and every gradient;
    * also predict() on the corrupted view.
    */
-  derlParity: async ({ b64, name }, w) => {
+  derlParity: async ({ b64, name }: { b64: string; name: string }, w) => {
     const fx = loadFixture(w, b64);
     const c = fx.cases.find((x) => x.name === name);
     if (!c) throw new Error(`fixture has no case ${name}`);
@@ -80,7 +90,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Where L_orth's gradient goes, per orthGradient mode: backward() of the orth term alone, then the gradient norm of
    * each parameter group (alignment, embedding, routers, experts, everything else).
    */
-  derlOrthGradient: async ({ dims, B, seed }, w) => {
+  derlOrthGradient: async ({ dims, B, seed }: ModelArgs, w) => {
     const batch = randomBatch(w, dims, B, seed);
     const out: Record<string, Record<string, number>> = {};
     for (const mode of ['experts', 'full'] as const) {
@@ -103,7 +113,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Times full training steps (losses, backward, AdamW) and predict() of `preset` on one random batch of size B at the
    * dataset's shapes (timeTrainingSteps), with the parameter count.
    */
-  derlStepTime: async ({ preset, dims, overrides, B, steps, seed }, w) => {
+  derlStepTime: async ({ preset, dims, overrides, B, steps, seed }: ModelArgs & { preset: DerlPreset; overrides?: DerlOverrides; steps: number }, w) => {
     const model = new w.DERL(w.derlConfig(preset, dims, { seed, ...(overrides ?? {}) }));
     const batch = randomBatch(w, dims, B, seed);
     const r = await timeTrainingSteps(w, model, batch, steps, { predict: true });
@@ -118,7 +128,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * missing, everything missing); it must agree with losses().pred, record no tape and leave nothing alive but the
    * prediction.
    */
-  derlPredict: async ({ dims, B, seed }, w) => {
+  derlPredict: async ({ dims, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
     const model = new w.DERL(w.derlConfig('tiny', dims, { seed, textUnk: 'learned' }));
     w.runtime().write(model.text_unk!.buffer, Float32Array.from({ length: dims.text.dim }, (_, i) => Math.sin(i + 1)));
@@ -137,27 +147,27 @@ export const SCENARIOS: Record<string, Scenario> = {
       textOnly: drop(['audio', 'vision']), audioOnly: drop(['text', 'vision']), visionOnly: drop(['text', 'audio']),
       allZero: drop(['text', 'audio', 'vision']),
     };
-    const out: Record<string, any> = {};
+    const predictions: Record<string, Prediction> = {};
     for (const [name, x] of Object.entries(cases)) {
       await rt.sync();
       const live0 = rt.stats().liveBuffers;
       const p = model.predict(x);
       await rt.sync();
-      out[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter: rt.stats().liveBuffers - live0 };
+      predictions[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter: rt.stats().liveBuffers - live0 };
       p.dispose();
     }
-    out.lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
+    const lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
     for (const x of made) disposeInputs(x);
     model.dispose();
     disposeBatch(batch);
-    return out;
+    return { predictions, lossesPred };
   },
 
   /**
    * Checkpoint round trip: train a few steps, save (parameters + AdamW state), load into a model built with another
    * seed, and predict again; also a strict load into a model of another architecture must fail.
    */
-  derlCheckpoint: async ({ dims, B, seed }, w) => {
+  derlCheckpoint: async ({ dims, B, seed }: ModelArgs, w) => {
     const model = new w.DERL(w.derlConfig('tiny', dims, { seed }));
     const opt = new w.AdamW(model.mainParameters(), { lr: 3e-3, weightDecay: 1e-4 });
     const batch = randomBatch(w, dims, B, seed);
@@ -213,8 +223,8 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Router statistics: after predict() on a few batches, expertUsage() (also after resetUsage() and after more
    * predictions), for a soft-routed and a top-k model.
    */
-  derlUsage: async ({ dims, B, seed }, w) => {
-    const out: Record<string, any> = {};
+  derlUsage: async ({ dims, B, seed }: ModelArgs, w) => {
+    const out: Record<string, { fresh: Usage; usage: Usage; reset: Usage; again: Usage; samples: number }> = {};
     for (const [name, topK] of [['soft', 0], ['topk', 1]] as const) {
       const model = new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK } }));
       const fresh = await model.expertUsage();
@@ -242,12 +252,12 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /** Training steps in tidy(): memory counters after every step, and what is left after disposing everything. */
-  derlLeak: async ({ dims, B, steps, seed }, w) =>
+  derlLeak: async ({ dims, B, steps, seed }: ModelArgs & { steps: number }, w) =>
     memoryOverSteps(w, () => new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK: 2 } })), dims,
       { B, steps, seed, lr: 3e-3, predict: true }),
 
   /** Bad inputs and configs: each must throw a WebgradError naming DERL before any GPU work. */
-  derlBadInput: async ({ dims, seed }, w) => {
+  derlBadInput: async ({ dims, seed }: Omit<ModelArgs, 'B'>, w) => {
     const model = new w.DERL(w.derlConfig('tiny', dims, { seed }));
     const { cases, dispose } = badInputCases(w, model, dims, 3, seed);
     const all: Record<string, () => unknown> = {
@@ -257,11 +267,11 @@ export const SCENARIOS: Record<string, Scenario> = {
       configExperts: () => w.derlConfig('small', dims, { experts: { shared: 0 } }),
       configTopK: () => w.derlConfig('small', dims, { experts: { topK: -1 } }),
       configWeight: () => w.derlConfig('small', dims, { weights: { orth: -0.1 } }),
-      configWeightName: () => w.derlConfig('small', dims, { weights: { ortho: 0.1 } as any }),
+      configWeightName: () => w.derlConfig('small', dims, { weights: { ortho: 0.1 } as DerlOverrides['weights'] }),
       configConsistency: () => w.derlConfig('small', dims, { consistency: 'mmd' as 'cmd' }),
       configOrthGradient: () => w.derlConfig('small', dims, { orthGradient: 'embedding' as 'full' }),
     };
-    const out: Record<string, any> = {};
+    const out: Record<string, Awaited<ReturnType<typeof tryBeforeGpu>>> = {};
     for (const [name, f] of Object.entries(all)) out[name] = await tryBeforeGpu(w, f);
     dispose();
     model.dispose();
@@ -273,14 +283,20 @@ export const SCENARIOS: Record<string, Scenario> = {
    * then the robustness evaluation at `rates` with the router statistics of each rate; the term names of every
    * weight-0 variant are checked elsewhere. Returns the epoch history and the usage per rate.
    */
-  derlTrain: async ({ size, preset, overrides, epochs, lr, batchSize, seed, trainSubset, rates, testSubset }, w) => {
+  derlTrain: async (
+    { size, preset, overrides, epochs, lr, batchSize, seed, trainSubset, rates, testSubset }: {
+      size: SyntheticOptions['size']; preset: DerlPreset; overrides?: DerlOverrides; epochs: number; lr: number; batchSize: number;
+      seed: number; trainSubset?: number; rates: number[]; testSubset?: number;
+    },
+    w,
+  ) => {
     const ds = w.syntheticMosi({ seed: 0, size });
     const t0 = performance.now();
     const res = await trainModel((s) => new w.DERL(w.derlConfig(preset, ds.dims, { seed: s, ...(overrides ?? {}) })), ds,
       { seed, epochs, lr, batchSize, trainSubset });
     const trainSeconds = (performance.now() - t0) / 1000;
     const model = res.model as DERL;
-    const perRate: any[] = [];
+    const perRate: { rate: number; metrics: RegressionMetrics; usage: Usage }[] = [];
     for (const rate of rates) {
       model.resetUsage();
       const [r] = await evaluateRobustness(model, ds, [rate], w.LNLN_EVAL_SEED, { batchSize: 64, subset: testSubset });
@@ -291,4 +307,4 @@ export const SCENARIOS: Record<string, Scenario> = {
     model.dispose();
     return { history, bestEpoch: res.bestEpoch, trainSeconds, perRate };
   },
-};
+} satisfies ScenarioTable;

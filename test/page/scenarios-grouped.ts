@@ -4,7 +4,7 @@
 
 import type { Module, Tensor } from '../../src/app/all';
 import type * as wgType from '../../src/app/all';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 
 type W = typeof wgType;
 
@@ -61,7 +61,7 @@ function groupedInput(w: W, a: GroupedArgs, T: number, seed: number): { x: Tenso
   return { x, parts };
 }
 
-export const SCENARIOS: Record<string, Scenario> = {
+export const SCENARIOS = {
   /**
    * Self- and cross-attention layers, the Transformer (no tokens) and a stack of cross layers: per group, the largest
    * difference between the grouped output and the ungrouped one, with the largest |output| for scale.
@@ -114,4 +114,4 @@ export const SCENARIOS: Record<string, Scenario> = {
     });
     return out;
   },
-};
+} satisfies ScenarioTable;

@@ -3,7 +3,7 @@
 // GPU work. The Node side (test/inference.test.ts) asserts on what these return.
 
 import type * as wgType from '../../src/app/all';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 import type { SentimentModel } from '../../src/app/models/types';
 import { disposeBatch, randomBatch } from './model-batches';
 import { PARAMETER_SHAPES } from '../../src/app/models/shapes';
@@ -35,7 +35,7 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-export const SCENARIOS: Record<string, Scenario> = {
+export const SCENARIOS = {
   /** Save (as the trainer does: parameters, optimizer state, meta), rebuild from the bytes, predict both ways. */
   async inferenceRoundTrip({ kind }: { kind: string }, w: W) {
     const liveBefore = w.runtime().stats().liveBuffers;
@@ -172,7 +172,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Models of each kind in several configs: the parameter names and shapes computed from the config alone (what
    * loadModel compares with a file before building) against those of the model built; returns every difference.
    */
-  async inferenceShapes(_args: unknown, w: W) {
+  async inferenceShapes(_args, w: W) {
     const dims = w.syntheticMosi({ seed: 0, size: 'tiny' }).dims;
     const odd = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
     const models: SentimentModel[] = [
@@ -201,7 +201,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Crafted configs in otherwise good checkpoints: each load's error, and what it allocated or dispatched; then a
    * good checkpoint still loads and predicts.
    */
-  async inferenceCraftedConfig(_args: unknown, w: W) {
+  async inferenceCraftedConfig(_args, w: W) {
     const { model } = build(w, 'dar', 4);
     const x = arrays(w, 'dar', 2);
     const good = await w.saveCheckpoint(model, null, { model: model.kind, modelConfig: model.config });
@@ -241,7 +241,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /** Each bad input: the error's name and message, and how many dispatches it caused. */
-  async inferenceErrors(_args: unknown, w: W) {
+  async inferenceErrors(_args, w: W) {
     const { model } = build(w, 'latefusion', 3);
     const x = arrays(w, 'latefusion', 2);
     const nan = Float32Array.from(x.vision);
@@ -274,4 +274,4 @@ export const SCENARIOS: Record<string, Scenario> = {
     model.dispose();
     return out;
   },
-};
+} satisfies ScenarioTable;

@@ -3,7 +3,7 @@
 
 import type { Optimizer, Tensor } from '../../src/app/all';
 import type * as wgType from '../../src/app/all';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 
 type W = typeof wgType;
 
@@ -42,12 +42,12 @@ function caught(f: () => unknown): { name: string; message: string; code?: strin
   }
 }
 
-export const SCENARIOS: Record<string, Scenario> = {
+export const SCENARIOS = {
   /**
    * Trains a Linear + AdamW for `steps` steps, saves, loads into a fresh Linear + AdamW (other seed, other lr), and
    * reports both sides' outputs, parameters and optimizer state, then the same after one more step on each.
    */
-  checkpointRoundTrip: async ({ inF, outF, rows, steps, seed }, w) => {
+  checkpointRoundTrip: async ({ inF, outF, rows, steps, seed }: { inF: number; outF: number; rows: number; steps: number; seed: number }, w) => {
     const live0 = w.runtime().stats().liveBuffers;
     const { x, y } = batch(w, rows, inF, outF, seed);
     const a = new w.Sequential(new w.Linear(inF, outF, { seed: seed + 10 }));
@@ -120,7 +120,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /** Loads that must fail (or, non-strict, partly succeed); reports each error and whether anything changed. */
-  checkpointMismatch: async ({ seed }, w) => {
+  checkpointMismatch: async ({ seed }: { seed: number }, w) => {
     const live0 = w.runtime().stats().liveBuffers;
     const src = new w.Sequential(new w.Linear(3, 4, { seed }), new w.Tanh(), new w.Linear(4, 2, { seed: seed + 1 }));
     const opt = new w.AdamW(src, { lr: 0.01 });
@@ -129,45 +129,44 @@ export const SCENARIOS: Record<string, Scenario> = {
     const bytes = await w.saveCheckpoint(src, opt, { epoch: 1 });
     const bytesNoOpt = await w.saveCheckpoint(src, null);
 
-    const out: Record<string, unknown> = {};
     // Wrong shape: layers.2 is (3, 4) instead of (2, 4).
     const wrong = new w.Sequential(new w.Linear(3, 4, { seed: 50 }), new w.Tanh(), new w.Linear(4, 3, { seed: 51 }));
     const before = await arrays(wrong.parameters());
-    out.shape = caught(() => w.loadCheckpoint(bytes, wrong, null));
-    out.shapeNonStrict = caught(() => w.loadCheckpoint(bytes, wrong, null, { strict: false }));
-    out.untouched = JSON.stringify(await arrays(wrong.parameters())) === JSON.stringify(before);
+    const shape = caught(() => w.loadCheckpoint(bytes, wrong, null));
+    const shapeNonStrict = caught(() => w.loadCheckpoint(bytes, wrong, null, { strict: false }));
+    const untouched = JSON.stringify(await arrays(wrong.parameters())) === JSON.stringify(before);
 
     // Missing / unexpected keys: a model with a different layout.
     const other = new w.Sequential(new w.Linear(3, 4, { seed: 60 }), new w.Linear(4, 2, { seed: 61 }), new w.Linear(2, 2, { seed: 62 }));
     const otherBefore = await arrays(other.parameters());
-    out.keys = caught(() => w.loadCheckpoint(bytesNoOpt, other, null));
+    const keys = caught(() => w.loadCheckpoint(bytesNoOpt, other, null));
     // Non-strict: a model whose layers.0 matches, with no layers.2 but a layers.3 the file lacks.
     const partial = new w.Sequential(new w.Linear(3, 4, { seed: 70 }), new w.Tanh(), new w.Tanh(), new w.Linear(2, 5, { seed: 71 }));
     const res = w.loadCheckpoint(bytesNoOpt, partial, null, { strict: false });
-    out.nonStrict = { missing: res.missing, unexpected: res.unexpected };
-    out.partialLoaded = JSON.stringify((await arrays(partial.parameters())).slice(0, 2)) === JSON.stringify((await arrays(src.parameters())).slice(0, 2));
-    out.otherUntouched = JSON.stringify(await arrays(other.parameters())) === JSON.stringify(otherBefore);
+    const nonStrict = { missing: res.missing, unexpected: res.unexpected };
+    const partialLoaded = JSON.stringify((await arrays(partial.parameters())).slice(0, 2)) === JSON.stringify((await arrays(src.parameters())).slice(0, 2));
+    const otherUntouched = JSON.stringify(await arrays(other.parameters())) === JSON.stringify(otherBefore);
 
     // Optimizer problems: a different kind, different hyperparameters, and state without the optimizer record.
     const same = () => new w.Sequential(new w.Linear(3, 4, { seed: 80 }), new w.Tanh(), new w.Linear(4, 2, { seed: 81 }));
     const m1 = same();
-    out.kind = caught(() => w.loadCheckpoint(bytes, m1, new w.SGD(m1, { lr: 0.1, momentum: 0.9 })));
+    const kind = caught(() => w.loadCheckpoint(bytes, m1, new w.SGD(m1, { lr: 0.1, momentum: 0.9 })));
     const m2 = same();
-    out.hyper = caught(() => w.loadCheckpoint(bytes, m2, new w.AdamW(m2, { lr: 0.01, weightDecay: 0.5 })));
+    const hyper = caught(() => w.loadCheckpoint(bytes, m2, new w.AdamW(m2, { lr: 0.01, weightDecay: 0.5 })));
     // Not strict: kinds may differ, but the state tensors must still be the ones this optimizer keeps. The check
     // allocates a fresh state first; the failure must free it and leave the parameters alone.
     const m7 = same();
     const m7Before = await arrays(m7.parameters());
-    out.kindNonStrict = caught(() => w.loadCheckpoint(bytes, m7, new w.SGD(m7, { lr: 0.1, momentum: 0.9 }), { strict: false }));
-    out.m7Untouched = JSON.stringify(await arrays(m7.parameters())) === JSON.stringify(m7Before);
+    const kindNonStrict = caught(() => w.loadCheckpoint(bytes, m7, new w.SGD(m7, { lr: 0.1, momentum: 0.9 }), { strict: false }));
+    const m7Untouched = JSON.stringify(await arrays(m7.parameters())) === JSON.stringify(m7Before);
     const m3 = same();
-    out.noOptState = caught(() => w.loadCheckpoint(bytesNoOpt, m3, new w.AdamW(m3, { lr: 0.01 })));
+    const noOptState = caught(() => w.loadCheckpoint(bytesNoOpt, m3, new w.AdamW(m3, { lr: 0.01 })));
     // Saved with an optimizer, loaded without one: the optim.* tensors are unexpected when strict.
     const m4 = same();
-    out.optWithoutOptimizer = caught(() => w.loadCheckpoint(bytes, m4, null));
+    const optWithoutOptimizer = caught(() => w.loadCheckpoint(bytes, m4, null));
     // A corrupt file is a CheckpointError too.
     const m6 = same();
-    out.truncated = caught(() => w.loadCheckpoint(bytes.subarray(0, bytes.length - 3), m6, null));
+    const truncated = caught(() => w.loadCheckpoint(bytes.subarray(0, bytes.length - 3), m6, null));
 
     // An optimizer that has state for a parameter the file has none for: a checkpoint saved before any step.
     const m5 = same();
@@ -176,14 +175,14 @@ export const SCENARIOS: Record<string, Scenario> = {
     trainStep(w, m5, opt5, x, y);
     const hadState = Object.keys(opt5.state).length;
     w.loadCheckpoint(fresh, m5, opt5);
-    out.clearedState = { hadState, after: Object.keys(opt5.state).length };
+    const clearedState = { hadState, after: Object.keys(opt5.state).length };
 
     x.dispose();
     y.dispose();
     opt.dispose();
     opt5.dispose();
     for (const m of [src, wrong, other, partial, m1, m2, m3, m4, m5, m6, m7]) m.dispose();
-    out.leaked = w.runtime().stats().liveBuffers - live0;
-    return out;
+    const leaked = w.runtime().stats().liveBuffers - live0;
+    return { shape, shapeNonStrict, untouched, keys, nonStrict, partialLoaded, otherUntouched, kind, hyper, kindNonStrict, m7Untouched, noOptState, optWithoutOptimizer, truncated, clearedState, leaked };
   },
-};
+} satisfies ScenarioTable;

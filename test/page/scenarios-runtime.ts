@@ -2,7 +2,7 @@
 // tidyAsync calls, and a lost device. test/runtime.test.ts asserts on what these return.
 
 import type * as wgType from '../../src/app/all';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 
 type W = typeof wgType;
 
@@ -46,7 +46,7 @@ async function withOwnDevice<T>(w: W, fn: (rt: wgType.Runtime) => Promise<T>): P
   }
 }
 
-export const SCENARIOS: Record<string, Scenario> = {
+export const SCENARIOS = {
   /** Creation refuses shapes that are not arrays and values that are not finite. */
   async creationArgs(_args, w: W) {
     return {
@@ -345,4 +345,4 @@ export const SCENARIOS: Record<string, Scenario> = {
         staleUse, syncAfter, liveAfter: w.runtime().stats().liveBuffers };
     });
   },
-};
+} satisfies ScenarioTable;

@@ -2,10 +2,10 @@
 // gradients (checked in Node against src/engine/optim/optim.reference.ts), module naming, bad input, the leak test and the
 // learning test.
 
-import type { Tensor } from '../../src/app/all';
+import type { AdamOptions, SGDOptions, Tensor } from '../../src/app/all';
 import type * as wgType from '../../src/app/all';
-import { trainToyMlp } from '../../src/app/examples/toyMlp';
-import type { Scenario } from './scenarios';
+import { trainToyMlp, type ToyMlpStep } from '../../src/app/examples/toyMlp';
+import type { ScenarioTable } from './scenarios';
 
 type W = typeof wgType;
 
@@ -18,26 +18,30 @@ function caught(f: () => unknown): { name: string; message: string } | null {
   }
 }
 
-function makeOptimizer(w: W, kind: string, params: [string, Tensor][], opts: any) {
+/** Which optimizer optimSteps runs, with its options. */
+export type OptimizerChoice = { kind: 'SGD'; opts: SGDOptions } | { kind: 'Adam' | 'AdamW'; opts: AdamOptions };
+
+function makeOptimizer(w: W, { kind, opts }: OptimizerChoice, params: [string, Tensor][]) {
   if (kind === 'SGD') return new w.SGD(params, opts);
   if (kind === 'Adam') return new w.Adam(params, opts);
   if (kind === 'AdamW') return new w.AdamW(params, opts);
-  throw new Error(`unknown optimizer ${kind}`);
+  throw new Error(`unknown optimizer ${String(kind)}`);
 }
 
-export const SCENARIOS: Record<string, Scenario> = {
+export const SCENARIOS = {
   /**
    * Runs `grads.length` optimizer steps. grads[s][k] is parameter k's gradient at step s, or null for "no gradient
    * this step"; lrs[s], if given, is set with setLr() before step s. Returns the parameters and state afterwards, and
    * how many pipelines were compiled after the first step (changing lr must compile none).
    */
-  optimSteps: async ({ kind, opts, params, grads, lrs }, w) => {
+  optimSteps: async (args: OptimizerChoice & { params: { shape: number[]; data: number[] }[]; grads: (number[] | null)[][]; lrs?: number[] }, w) => {
+    const { params, grads, lrs } = args;
     const rt = w.runtime();
     const ps: [string, Tensor][] = params.map((p: { shape: number[]; data: number[] }, k: number) => [
       `p${k}`,
       w.parameter(w.tensor(p.data, p.shape)),
     ]);
-    const opt = makeOptimizer(w, kind, ps, opts);
+    const opt = makeOptimizer(w, args, ps);
     let pipelinesAfterFirst = 0;
     const dispatchesPerStep: number[] = [];
     for (let s = 0; s < grads.length; s++) {
@@ -77,7 +81,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /** clipGradNorm on gradients with the given data; returns the norm, the clipped gradients and the dispatch count. */
-  clipGradNorm: async ({ grads, shapes, maxNorm, withoutGrad }, w) => {
+  clipGradNorm: async ({ grads, shapes, maxNorm, withoutGrad }: { grads: number[][]; shapes: number[][]; maxNorm: number; withoutGrad: number }, w) => {
     const rt = w.runtime();
     const ps = shapes.map((s: number[], k: number) => {
       const p = w.parameter(w.zeros(s));
@@ -143,7 +147,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /** Linear's init: bounds, spread, reproducibility by seed; forward shapes for inputs of rank 1 to 4. */
-  linearInit: async ({ inF, outF, seed }, w) =>
+  linearInit: async ({ inF, outF, seed }: { inF: number; outF: number; seed: number }, w) =>
     w.tidyAsync(async () => {
       const a = new w.Linear(inF, outF, { seed });
       const b = new w.Linear(inF, outF, { seed });
@@ -206,7 +210,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * The leak test: `steps` AdamW steps (with gradient clipping) of an MLP in a tidy() each, reading the runtime's
    * counters every `every` steps once the GPU is idle.
    */
-  leak: async ({ steps, every, batch, hidden, seed }, w) => {
+  leak: async ({ steps, every, batch, hidden, seed }: { steps: number; every: number; batch: number; hidden: number; seed: number }, w) => {
     const rt = w.runtime();
     const model = new w.Sequential(new w.Linear(2, hidden, { seed }), new w.Tanh(), new w.Linear(hidden, 1, { seed: seed + 1 }));
     const opt = new w.AdamW(model, { lr: 1e-2 });
@@ -239,15 +243,15 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /** The learning test: the toy MLP of src/app/examples/toyMlp.ts. */
-  toyMlp: async ({ steps, seed }, w) => {
+  toyMlp: async ({ steps, seed }: { steps: number; seed: number }, w) => {
     const rt = w.runtime();
     await rt.sync();
     const live0 = rt.stats().liveBuffers;
     const t0 = performance.now();
-    const reports: unknown[] = [];
+    const reports: ToyMlpStep[] = [];
     const res = await trainToyMlp({ steps, seed, logEvery: 250, onStep: (s) => void reports.push(s) });
     const ms = performance.now() - t0;
     await rt.sync();
     return { ...res, ms, reports, liveAfter: rt.stats().liveBuffers - live0 };
   },
-};
+} satisfies ScenarioTable;

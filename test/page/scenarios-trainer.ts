@@ -17,7 +17,7 @@ import {
   type EpochSummary,
   type TrainOptions,
 } from '../../src/app/train/index';
-import type { Scenario } from './scenarios';
+import type { ScenarioTable } from './scenarios';
 
 type W = typeof wgType;
 
@@ -72,13 +72,17 @@ function allFinite(w: W, bytes: Uint8Array): boolean {
   return true;
 }
 
-export const SCENARIOS: Record<string, Scenario> = {
+export const SCENARIOS = {
   /**
    * LateFusion on tiny: `epochs` epochs at `lr`; from epoch `spoilFrom` on (if given) the learning rate is forced to
    * `spoilLr` so the validation loss gets worse and the best epoch is an earlier one. Returns the per-epoch history,
    * the best epoch, and the validation loss of the returned model measured again (it must be the best epoch's).
    */
-  trainLateFusion: async ({ epochs, lr, spoilFrom, spoilLr, seed = 7, batchSize = 16, patience }, w) => {
+  trainLateFusion: async (
+    { epochs, lr, spoilFrom, spoilLr, seed = 7, batchSize = 16, patience }:
+      { epochs: number; lr: number; spoilFrom?: number; spoilLr?: number; seed?: number; batchSize?: number; patience?: number },
+    w,
+  ) => {
     const rt = w.runtime();
     await rt.sync();
     const before = rt.stats().liveBuffers;
@@ -86,7 +90,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     const opts: TrainOptions = { seed, epochs, lr, batchSize, trainMissingRate: 0.3, patience };
     const res = await trainModel(lateFusion(ds.dims), ds, opts, {
       beforeStep: (c) => {
-        if (spoilFrom && c.epoch >= spoilFrom) c.optimizer.setLr(spoilLr);
+        if (spoilFrom && spoilLr !== undefined && c.epoch >= spoilFrom) c.optimizer.setLr(spoilLr);
       },
     });
     const masks = new w.MissingField(ds.split('valid'), ds.dims, seed).masks(0.3);
@@ -111,7 +115,7 @@ export const SCENARIOS: Record<string, Scenario> = {
    * Forces divergence: from epoch `nanEpoch` on the learning rate is 1e30, so the weights blow up and the loss of the
    * next step is infinite or NaN. Returns the error and whether the last checkpoint delivered before it is intact.
    */
-  trainDiverges: async ({ epochs, nanEpoch, seed = 5 }, w) => {
+  trainDiverges: async ({ epochs, nanEpoch, seed = 5 }: { epochs: number; nanEpoch: number; seed?: number }, w) => {
     const rt = w.runtime();
     await rt.sync();
     const before = rt.stats().liveBuffers;
@@ -172,7 +176,13 @@ export const SCENARIOS: Record<string, Scenario> = {
    * A's best one, when that is earlier) and trains to the end. Compares B's final checkpoint with A's, tensor by
    * tensor (weights and AdamW state), and reports the optimizer's step counts right after the resume.
    */
-  trainResume: async ({ epochs, resumeAfter, seed = 11, lr = 3e-3, halfComplete = false, missingField = 'fixed', model = 'latefusion' }, w) => {
+  trainResume: async (
+    { epochs, resumeAfter, seed = 11, lr = 3e-3, halfComplete = false, missingField = 'fixed', model = 'latefusion' }: {
+      epochs: number; resumeAfter: number; seed?: number; lr?: number; halfComplete?: boolean; missingField?: 'fixed' | 'fresh';
+      model?: 'latefusion' | 'dar';
+    },
+    w,
+  ) => {
     const ds = tiny(w);
     const opts: TrainOptions = { seed, epochs, lr, batchSize: 16, halfComplete, missingField };
     // DAR also has the CLUB estimators' own Adam, whose state must survive the resume too.
@@ -218,7 +228,7 @@ export const SCENARIOS: Record<string, Scenario> = {
 
   /** Robustness evaluation of a briefly trained LateFusion on tiny's test split at the ten LNLN rates. */
   /** The inter-modality setting vs the inference API with the same modalities passed as null. */
-  evaluateDropTiny: async ({ seed = 3 }, w) => {
+  evaluateDropTiny: async ({ seed = 3 }: { seed?: number }, w) => {
     const ds = tiny(w);
     const res = await trainModel(lateFusion(ds.dims), ds, { seed, epochs: 1, lr: 3e-3, batchSize: 16 });
     const rt = w.runtime();
@@ -239,7 +249,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     return { labels: drops.map((d) => d.label), n: drops.map((d) => d.n), metrics: drops.map((d) => d.metrics), viaApi, leaked: after - before };
   },
 
-  evaluateTiny: async ({ seed = 3 }, w) => {
+  evaluateTiny: async ({ seed = 3 }: { seed?: number }, w) => {
     const rt = w.runtime();
     const ds = tiny(w);
     const res = await trainModel(lateFusion(ds.dims), ds, { seed, epochs: 2, lr: 3e-3, batchSize: 16 });
@@ -272,7 +282,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 
   /** DAR (small preset) through the trainer on tiny: the auxiliary CLUB step, all terms, memory, checkpoint. */
-  trainDarTiny: async ({ epochs = 3, seed = 1111 }, w) => {
+  trainDarTiny: async ({ epochs = 3, seed = 1111 }: { epochs?: number; seed?: number }, w) => {
     const ds = tiny(w);
     const rt = w.runtime();
     let progress = 0;
@@ -331,4 +341,4 @@ export const SCENARIOS: Record<string, Scenario> = {
     model.dispose();
     return { error, calls, rejections };
   },
-};
+} satisfies ScenarioTable;

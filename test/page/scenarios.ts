@@ -1,8 +1,17 @@
-// Longer in-page programs the Node tests run by name (leak test, learning test, runtime behaviour).
+// Longer in-page programs the Node tests run by name (leak test, learning test, runtime behaviour). Each file's table
+// declares every scenario's args; the Node side imports this file's types only (test/scenario.ts), so a misspelt
+// name or wrong args fail to compile and the result comes back typed.
 
 import type * as wgType from '../../src/app/all';
 
-export type Scenario = (args: any, w: typeof wgType) => Promise<unknown>;
+/**
+ * The shape every file's table satisfies (`satisfies ScenarioTable`). As in ./registry.ts, a method's parameters are
+ * bivariant, so a scenario may declare its own args; unannotated args get the type never: a scenario that takes none.
+ */
+type Scenario = { run(args: never, w: typeof wgType): Promise<unknown> }['run'];
+export type ScenarioTable = Record<string, Scenario>;
+/** How the page calls a scenario: with whatever JSON arrived (typed on the Node side). */
+export type JsonScenarioTable = Readonly<Record<string, { run(args: unknown, w: typeof wgType): Promise<unknown> }['run']>>;
 
 import { SCENARIOS as core } from './scenarios-core';
 import { SCENARIOS as train } from './scenarios-train';
@@ -15,4 +24,12 @@ import { SCENARIOS as runtime } from './scenarios-runtime';
 import { SCENARIOS as grouped } from './scenarios-grouped';
 import { SCENARIOS as compile } from './scenarios-compile';
 
-export const SCENARIOS: Record<string, Scenario> = { ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl, ...runtime, ...grouped, ...compile };
+export const SCENARIOS = {
+  ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl, ...runtime, ...grouped, ...compile,
+} satisfies ScenarioTable;
+
+type Scenarios = typeof SCENARIOS;
+export type ScenarioName = keyof Scenarios;
+/** What scenario K takes (never: nothing) and what it resolves to, before the JSON trip out of the page. */
+export type ScenarioArgs<K extends ScenarioName> = Scenarios[K] extends (args: infer A, w: never) => unknown ? A : never;
+export type ScenarioResult<K extends ScenarioName> = Scenarios[K] extends (args: never, w: never) => Promise<infer R> ? R : never;
