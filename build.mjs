@@ -77,6 +77,21 @@ export async function buildLibrary(outdir = path.join(root, 'dist'), libraries =
   );
 }
 
+// ---- Node entry (`<package>/node`): dist/node.js, the engine for Node through Dawn (src/node/). Like the models'
+// bundle it imports the engine from ./webgrad.js (one copy, one runtime); Dawn (`webgpu`, an optional peer dependency)
+// stays an import resolved at run time.
+export const NODE_ENTRY = { node: 'src/node/index.ts' };
+
+export async function buildNodeEntry(outdir = path.join(root, 'dist'), entries = NODE_ENTRY) {
+  await Promise.all(
+    Object.entries(entries).map(([name, entry]) =>
+      build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), platform: 'node',
+        target: 'node20', external: ['webgpu'], sourcemap: true, plugins: [engineExternal] }),
+    ),
+  );
+}
+// ---- end of the Node entry
+
 export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS) {
   await Promise.all(
     Object.entries(programs).map(([name, entry]) =>
@@ -88,7 +103,8 @@ export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   await buildLibrary();
+  await buildNodeEntry();
   await buildPages(path.join(root, 'dist/www'));
   await buildNodePrograms(path.join(root, 'dist'));
-  console.log('built dist/webgrad.js, dist/webgrad-models.js, dist/www/ and dist/*.mjs');
+  console.log('built dist/webgrad.js, dist/webgrad-models.js, dist/node.js, dist/www/ and dist/*.mjs');
 }
