@@ -28,6 +28,7 @@ const PAGE_OPTIONS = {
 /** Node programs (CLI drivers): bundled for node, dependencies left in node_modules. */
 export const NODE_PROGRAMS = {
   start: 'src/app/cli/start.ts',
+  'start-worker': 'src/app/cli/start-worker.ts', // --runtime node: the page program in a worker thread on Dawn
   compare: 'src/app/cli/compare.ts',
   demo: 'src/app/node/demo.ts',
 };

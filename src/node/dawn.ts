@@ -1,6 +1,7 @@
 // Dawn for Node: the optional `webgpu` package, loaded on first use so that importing webgrad never requires it, and
 // a WebGPU adapter from it, with a Vulkan driver chosen as vulkan.ts describes where no GPU driver is installed.
 
+import { isMainThread } from 'node:worker_threads';
 import { WebgradError } from '../engine/errors';
 import { installPollBackoff, type PollMode } from './poll';
 import { ensureVulkanLoader, findSwiftShaderIcd, systemIcds, useIcd, userChoseIcd } from './vulkan';
@@ -54,24 +55,39 @@ const NO_ADAPTER =
   'and Google Chrome ship one (Debian/Ubuntu: apt-get install chromium, which puts it in /usr/lib/chromium/, where ' +
   'webgrad finds it), or point VK_ICD_FILENAMES at a vk_swiftshader_icd.json. Mesa\'s lavapipe is not usable by Dawn.';
 
+/**
+ * Linux: picks the Vulkan driver (see vulkan.ts) and makes sure the Vulkan loader can be found; returns the driver
+ * manifest it chose (null: the user's or the system's). A worker thread has its own copy of process.env, which the
+ * Vulkan loader never sees: call this in the main thread before starting a worker that will use Dawn.
+ */
+export function prepareVulkan(opts: Pick<DawnOptions, 'vulkanIcd'> = {}): string | null {
+  if (process.platform !== 'linux') return null;
+  let icd: string | null = null;
+  if (opts.vulkanIcd) icd = opts.vulkanIcd;
+  else if (!userChoseIcd() && systemIcds().length === 0) icd = findSwiftShaderIcd();
+  if (icd && process.env.VK_ICD_FILENAMES !== icd) {
+    if (!isMainThread) {
+      throw new WebgradError('init', `choosing the Vulkan driver ${icd} from a worker thread has no effect (its process.env is ` +
+        'a copy): call prepareVulkan() from webgrad/node in the main thread before starting the worker, or set VK_ICD_FILENAMES');
+    }
+    useIcd(icd);
+  }
+  ensureVulkanLoader([icd, process.env.VK_ICD_FILENAMES?.split(':')[0], findSwiftShaderIcd()]);
+  return icd;
+}
+
 /** Dawn's GPU object and an adapter from it; throws a WebgradError saying what to install when there is none. */
 export async function dawnAdapter(opts: DawnOptions = {}): Promise<DawnAdapter> {
   const dawn = await loadDawn();
   exposeGlobals(dawn.globals);
   if (opts.poll !== 'spin') installPollBackoff();
   const linux = process.platform === 'linux';
-  let icd: string | null = null;
-  if (linux) {
-    if (opts.vulkanIcd) icd = opts.vulkanIcd;
-    else if (!userChoseIcd() && systemIcds().length === 0) icd = findSwiftShaderIcd();
-    if (icd) useIcd(icd);
-    ensureVulkanLoader([icd, process.env.VK_ICD_FILENAMES?.split(':')[0], findSwiftShaderIcd()]);
-  }
+  let icd = prepareVulkan(opts);
   const request = (gpu: GPU) => gpu.requestAdapter({ powerPreference: opts.powerPreference });
   let gpu = dawn.create(opts.dawnOptions ?? []);
   let adapter = await request(gpu);
   // A system driver that gives no adapter (a GPU driver without its GPU, say): SwiftShader, in a fresh instance.
-  if (!adapter && linux && !icd && !userChoseIcd()) {
+  if (!adapter && linux && !icd && !userChoseIcd() && isMainThread) {
     icd = findSwiftShaderIcd();
     if (icd) {
       useIcd(icd);

@@ -4,5 +4,5 @@
 
 export * from '../engine/index';
 export { init, type NodeInitOptions } from './init';
-export { dawnAdapter, type DawnOptions, type DawnAdapter } from './dawn';
+export { dawnAdapter, prepareVulkan, type DawnOptions, type DawnAdapter } from './dawn';
 export { installPollBackoff, type PollMode } from './poll';
