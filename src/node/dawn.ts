@@ -9,7 +9,7 @@ import { ensureVulkanLoader, findSwiftShaderIcd, systemIcds, useIcd, userChoseIc
 export interface DawnOptions {
   /** Options for Dawn's `create()`, e.g. 'enable-dawn-features=disable_robustness'. */
   dawnOptions?: string[];
-  /** How Dawn waits for the GPU (default 'backoff'): see src/node/poll.ts. */
+  /** How Dawn waits for the GPU (default: WEBGRAD_DAWN_POLL if set, else 'backoff'): see src/node/poll.ts. */
   poll?: PollMode;
   /** Linux: the Vulkan driver manifest (ICD) to use. Default: VK_ICD_FILENAMES if set, else the system's drivers, else SwiftShader. */
   vulkanIcd?: string;
@@ -76,11 +76,19 @@ export function prepareVulkan(opts: Pick<DawnOptions, 'vulkanIcd'> = {}): string
   return icd;
 }
 
+/**
+ * Every Dawn instance handed out, kept reachable: a device does not keep its instance alive, and an instance that
+ * the garbage collector takes while its device works crashes the process (a mutex error in Dawn's threads).
+ */
+const instances: GPU[] = [];
+
 /** Dawn's GPU object and an adapter from it; throws a WebgradError saying what to install when there is none. */
 export async function dawnAdapter(opts: DawnOptions = {}): Promise<DawnAdapter> {
   const dawn = await loadDawn();
   exposeGlobals(dawn.globals);
-  if (opts.poll !== 'spin') installPollBackoff();
+  const poll = opts.poll ?? (process.env.WEBGRAD_DAWN_POLL as PollMode | undefined) ?? 'backoff';
+  if (poll !== 'spin' && poll !== 'backoff') throw new WebgradError('init', `poll must be 'backoff' or 'spin', got '${poll}' (WEBGRAD_DAWN_POLL?)`);
+  if (poll === 'backoff') installPollBackoff();
   const linux = process.platform === 'linux';
   let icd = prepareVulkan(opts);
   const request = (gpu: GPU) => gpu.requestAdapter({ powerPreference: opts.powerPreference });
@@ -99,5 +107,6 @@ export async function dawnAdapter(opts: DawnOptions = {}): Promise<DawnAdapter> 
     const tried = icd ?? process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES ?? (systemIcds().join(', ') || 'none');
     throw new WebgradError('init', `${NO_ADAPTER} (Vulkan drivers tried: ${tried})`);
   }
+  instances.push(gpu);
   return { gpu, adapter, icd };
 }
