@@ -49,10 +49,37 @@ export function findViolations(root) {
   return out;
 }
 
+/**
+ * The Node entry (src/node/, dist/node.js) is the engine plus Dawn: it may import src/node, src/engine, kernels,
+ * Node's built-in modules and the `webgpu` package, never the application.
+ */
+export function findNodeEntryViolations(root) {
+  const dir = path.join(root, 'src/node');
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  for (const file of sourceFiles(dir)) {
+    const text = stripComments(fs.readFileSync(file, 'utf8'));
+    for (const m of text.matchAll(IMPORT)) {
+      const spec = m[2];
+      let why = null;
+      if (!spec.startsWith('.')) {
+        if (!spec.startsWith('node:') && spec !== 'webgpu') why = `uses the package '${spec}' (the Node entry may use node: modules and webgpu only)`;
+      } else {
+        const target = path.relative(root, path.resolve(path.dirname(file), spec)).split(path.sep).join('/');
+        if (!['src/node', 'src/engine', 'kernels'].some((d) => target === d || target.startsWith(d + '/'))) why = `imports '${spec}' (${target}), outside the engine and src/node`;
+      }
+      if (why) out.push(`${path.relative(root, file).split(path.sep).join('/')}:${text.slice(0, m.index).split('\n').length} ${why}`);
+    }
+  }
+  return out;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const root = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
   const found = findViolations(root);
   for (const v of found) console.error(`engine boundary: ${v}`);
-  if (found.length) process.exit(1);
-  console.log('engine boundary: src/engine imports only src/engine and kernels');
+  const node = findNodeEntryViolations(root);
+  for (const v of node) console.error(`node entry boundary: ${v}`);
+  if (found.length || node.length) process.exit(1);
+  console.log('engine boundary: src/engine imports only src/engine and kernels; src/node only the engine, node: modules and webgpu');
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error scripts/check-boundary.mjs is plain JavaScript
-import { findViolations } from '../scripts/check-boundary.mjs';
+import { findNodeEntryViolations, findViolations } from '../scripts/check-boundary.mjs';
 
 const check = findViolations as (root: string) => string[];
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -42,6 +42,28 @@ describe('the engine boundary', () => {
         "src/engine/ops/bad.ts:2 imports '../../app/models/dar/index' (src/app/models/dar/index), outside the engine",
         "src/engine/ops/bad.ts:3 imports '../../index' (src/index), outside the engine",
         "src/engine/ops/bad.ts:4 uses the package 'node:fs' (the engine has no dependencies)",
+      ]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the Node entry boundary (src/node/)', () => {
+  const checkNode = findNodeEntryViolations as (root: string) => string[];
+  it('holds in this repository', () => {
+    expect(checkNode(repo)).toEqual([]);
+  });
+
+  it('allows the engine, node: modules and webgpu; names imports of the application or other packages', () => {
+    const root = tree({
+      'src/node/good.ts': "import { init } from '../engine/engine';\nimport fs from 'node:fs';\nconst d = await import('webgpu');\n",
+      'src/node/bad.ts': "import { loadModel } from '../app/models/registry';\nimport puppeteer from 'puppeteer';\n",
+    });
+    try {
+      expect(checkNode(root)).toEqual([
+        "src/node/bad.ts:1 imports '../app/models/registry' (src/app/models/registry), outside the engine and src/node",
+        "src/node/bad.ts:2 uses the package 'puppeteer' (the Node entry may use node: modules and webgpu only)",
       ]);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
