@@ -12,8 +12,6 @@
 /** How Dawn waits for the GPU: 'backoff' (default) polls on a 1 ms timer after the first millisecond; 'spin' as Dawn does. */
 export type PollMode = 'backoff' | 'spin';
 
-/** A wait starts when Dawn polls after this long without polling. */
-const NEW_WAIT_MS = 5;
 /** Polls stay on setImmediate for the first SPIN_MS of a wait. */
 const SPIN_MS = 1;
 
@@ -31,16 +29,20 @@ export function installPollBackoff(): void {
   const g = globalThis as unknown as { setImmediate: Immediate & { [INSTALLED]?: true } };
   if (g.setImmediate[INSTALLED]) return;
   const original = g.setImmediate;
-  let lastPoll = -Infinity;
-  let waitStart = 0;
+  // A wait lasts from Dawn's first poll until a poll that does not schedule another (nothing left pending).
+  let waitStart: number | null = null;
+  let rescheduled = false;
   const wrapped: Immediate = (callback, ...args) => {
-    if (isDawnPoll(callback, args)) {
-      const now = performance.now();
-      if (now - lastPoll > NEW_WAIT_MS) waitStart = now;
-      lastPoll = now;
-      if (now - waitStart > SPIN_MS) return setTimeout(callback, 1);
-    }
-    return original(callback, ...args);
+    if (!isDawnPoll(callback, args)) return original(callback, ...args);
+    rescheduled = true;
+    const now = performance.now();
+    waitStart ??= now;
+    const poll = () => {
+      rescheduled = false;
+      callback();
+      if (!rescheduled) waitStart = null;
+    };
+    return now - waitStart > SPIN_MS ? setTimeout(poll, 1) : original(poll);
   };
   // Keep the original's own properties (util.promisify.custom among them) so promisify(setImmediate) still works.
   Object.defineProperties(wrapped, Object.getOwnPropertyDescriptors(original));

@@ -71,7 +71,32 @@ describe('init() from webgrad/node', () => {
   });
 });
 
+/** A long GPU wait in a child process, counting the setImmediate calls that reach Node's own (those Dawn spins on). */
+const COUNT_POLLS = (poll: string) => `
+  const original = globalThis.setImmediate;
+  let polls = 0;
+  globalThis.setImmediate = (fn, ...a) => { polls++; return original(fn, ...a); };
+  await wg.init({ poll: '${poll}' });
+  const x = wg.rand([512, 512]);
+  const wait = async () => { const t0 = performance.now(); await wg.tidyAsync(() => wg.matmul(wg.matmul(wg.matmul(x, x), x), x).toArray()); return performance.now() - t0; };
+  await wait(); // compiles the pipelines
+  polls = 0;
+  const ms = await wait();
+  return { polls, ms };`;
+
 describe('the poll backoff', () => {
+  it("makes Dawn poll on a timer instead of every event-loop turn during a long wait ('spin' keeps Dawn's own polling)", async () => {
+    const spin = await inNode(inRepo, COUNT_POLLS('spin'));
+    const backoff = await inNode(inRepo, COUNT_POLLS('backoff'));
+    expect(spin.error, spin.message).toBeUndefined();
+    expect(backoff.error, backoff.message).toBeUndefined();
+    // Spinning, Dawn reschedules itself thousands of times per second of waiting; backing off, about once per ms
+    // (through setTimeout, which this count does not see) after the first millisecond of each wait.
+    expect(spin.polls, `spin: ${spin.polls} polls in ${spin.ms.toFixed(0)} ms`).toBeGreaterThan(spin.ms);
+    expect(backoff.polls, `backoff: ${backoff.polls} polls in ${backoff.ms.toFixed(0)} ms; spin: ${spin.polls} in ${spin.ms.toFixed(0)} ms`)
+      .toBeLessThan(spin.polls / 10);
+  });
+
   it("leaves every setImmediate but Dawn's untouched, promisify(setImmediate) included", async () => {
     installPollBackoff();
     installPollBackoff(); // idempotent: one wrapper
