@@ -37,6 +37,7 @@ const PAGE_OPTIONS = {
  */
 export const NODE_PROGRAMS = {
   start: 'src/app/cli/start.ts',
+  'start-worker': 'src/app/cli/start-worker.ts', // --runtime node: the page program in a worker thread on Dawn
   compare: 'src/app/cli/compare.ts',
   demo: 'src/app/node/demo.ts',
   cli: 'src/app/cli/package-cli.ts',
@@ -133,6 +134,21 @@ function checkEngineImports(outdir, bundles, engineExports) {
   }
 }
 
+// ---- Node entry (`<package>/node`): dist/node.js, the engine for Node through Dawn (src/node/). Like the models'
+// bundle it imports the engine from ./webgrad.js (one copy, one runtime); Dawn (`webgpu`, an optional peer dependency)
+// stays an import resolved at run time.
+export const NODE_ENTRY = { node: 'src/node/index.ts' };
+
+export async function buildNodeEntry(outdir = path.join(root, 'dist'), entries = NODE_ENTRY) {
+  await Promise.all(
+    Object.entries(entries).map(([name, entry]) =>
+      build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), platform: 'node',
+        target: 'node20', external: ['webgpu'], sourcemap: true, plugins: [engineExternal] }),
+    ),
+  );
+}
+// ---- end of the Node entry
+
 export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS) {
   await Promise.all(
     Object.entries(programs).map(([name, entry]) =>
@@ -187,9 +203,10 @@ function withJsExtensions(file, text) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   await buildLibrary();
+  await buildNodeEntry();
   await buildPages(path.join(root, 'dist/www'));
   await buildPages(path.join(root, 'dist/www'), INSTALLED_BENCH_PAGES, [withoutPeers]);
   await buildNodePrograms(path.join(root, 'dist'));
   if (process.argv.includes('--package')) await buildTypes();
-  console.log(`built dist/webgrad.js, dist/webgrad-models.js, dist/www/, dist/*.mjs${process.argv.includes('--package') ? ' and dist/types/' : ''}`);
+  console.log(`built dist/webgrad.js, dist/webgrad-models.js, dist/node.js, dist/www/, dist/*.mjs${process.argv.includes('--package') ? ' and dist/types/' : ''}`);
 }

@@ -1,12 +1,13 @@
 // Lint rules (`npm run lint`, run first by `npm test`): ESLint's and typescript-eslint's recommended sets without type
 // information (fast enough for every test run), a few of them relaxed where this code base has a reason, and the
-// engine boundary: src/engine never imports the application or a package (scripts/eslint-engine-boundary.mjs).
+// engine boundary: src/engine never imports the application or a package, and src/node (the engine plus Dawn) imports
+// only the engine, node: modules and webgpu (scripts/eslint-engine-boundary.mjs).
 
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
-import engineBoundary from './scripts/eslint-engine-boundary.mjs';
+import { engineBoundary, nodeEntryBoundary } from './scripts/eslint-engine-boundary.mjs';
 
 export default defineConfig(
   { ignores: ['dist/**', 'runs/**', 'test/artifacts/**', 'node_modules/**', 'docs/api/**'] },
@@ -22,8 +23,8 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/engine/**/*.{ts,mts,js,mjs}'],
-    plugins: { webgrad: { rules: { 'engine-boundary': engineBoundary } } },
-    rules: { 'webgrad/engine-boundary': 'error' },
+    plugins: { webgrad: { rules: { 'engine-boundary': engineBoundary, 'node-entry-boundary': nodeEntryBoundary } } },
   },
+  { files: ['src/engine/**/*.{ts,mts,js,mjs}'], rules: { 'webgrad/engine-boundary': 'error' } },
+  { files: ['src/node/**/*.{ts,mts,js,mjs}'], rules: { 'webgrad/node-entry-boundary': 'error' } },
 );

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BrowserNotFoundError, launchBrowser } from '../src/app/node/browser';
+import { launchNode } from './node-page';
 import { serveDir } from '../src/app/node/server';
 import { formatProfile, type Profile } from '../src/engine/profile';
 import { darConfig } from '../src/app/models/dar/config';
@@ -63,6 +64,8 @@ Options:
   --kernels <list>    matmul ladder kernels (default: all but 'naive')
   --groups <list>     areas row groups (default: all)
   --save / --no-save  write the results JSON and bench/RESULTS.md (default: only on a full run)
+  --runtime <name>    browser (default) or node: webgrad's own rows on Dawn in this Node process (the 'webgpu'
+                      package); tfjs and onnxruntime-web stay browser-only, so peers are left out there
   --report <file>     regenerate bench/RESULTS.md from a saved results JSON and exit
   -h, --help          show this help
 
@@ -123,6 +126,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
       save: { type: 'boolean' },
       'no-save': { type: 'boolean' },
       report: { type: 'string' },
+      runtime: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -159,13 +163,20 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
   for (const p of peers) if (p !== 'tfjs' && p !== 'ort') throw new UsageError(`unknown peer ${p}; the peers are tfjs, ort`);
   const presets = list(values.presets) ?? (quick ? ['small'] : ['small', 'paper']);
   for (const p of presets) if (p !== 'small' && p !== 'paper') throw new UsageError(`unknown DAR preset ${p}; the presets are small, paper`);
-  const full = !filters && !quick && !onlyArg && !values.runs && !values['target-ms'] && !values['budget-ms'];
+  // A Node run never replaces the browser results in bench/RESULTS.md unless --save asks.
+  const full = values.runtime !== 'node' && !filters && !quick && !onlyArg && !values.runs && !values['target-ms'] && !values['budget-ms'];
   const save = values['no-save'] ? false : values.save ? true : full;
   const matches = (group: string, label: string) => !filters || filters.some((f) => `${group} ${label}`.toLowerCase().includes(f));
 
+  const runtime = values.runtime ?? 'browser';
+  if (runtime !== 'browser' && runtime !== 'node') throw new UsageError(`--runtime must be browser or node, got ${runtime}`);
+  if (runtime === 'node' && peers.length) {
+    log(`--runtime node: the peers (${peers.join(', ')}) run in browsers only; compare rows show webgrad alone`);
+    peers.length = 0;
+  }
   let launched;
   try {
-    launched = await launchBrowser();
+    launched = runtime === 'node' ? await launchNode(www) : await launchBrowser();
   } catch (e) {
     if (!(e instanceof BrowserNotFoundError)) throw e;
     console.error(e.message);

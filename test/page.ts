@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { inject } from 'vitest';
 import type { Harness } from './page/entry';
+import { NODE_RUNTIME, openNodePage } from './node/page';
 
 type Unwrap<T> = T extends Promise<infer U> ? U : T;
 
@@ -23,6 +24,7 @@ function recordKernels(k: { all: string[]; gradChecked: string[] }): void {
 }
 
 export async function openPage(): Promise<TestPage> {
+  if (NODE_RUNTIME) return openNodePage(); // the harness in Node on Dawn (test/node/page.ts)
   const browser: Browser = await puppeteer.connect({ browserWSEndpoint: inject('wsEndpoint'), protocolTimeout: 600_000 });
   const page = await browser.newPage();
   const pageErrors: string[] = [];

@@ -40,6 +40,10 @@ Training:
   --valid-subset <n>          validate on the first n validation samples (default: all)
   --test-subset <n>           evaluate on the first n test samples (default: all)
 
+Runtime:
+  --runtime <name>            browser (default: headless Chrome/Chromium) or node (Dawn, the optional 'webgpu'
+                              package, in a Node worker thread; no browser at all)
+
 Output:
   --out <dir>                 output directory (default runs/<timestamp>)
   --resume <path>             continue from a checkpoint file (its seed) or a previous output directory (every seed
@@ -91,6 +95,8 @@ export interface StartOptions {
   out: string;
   resume: string | null;
   label: string;
+  /** Where the page program runs: headless Chrome/Chromium, or a Node worker thread on Dawn. */
+  runtime: 'browser' | 'node';
   help: boolean;
 }
 
@@ -116,6 +122,7 @@ const OPTIONS = {
   out: { type: 'string' },
   resume: { type: 'string' },
   label: { type: 'string' },
+  runtime: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -210,6 +217,7 @@ export function parseStartArgs(argv: string[]): StartOptions {
     out: str('out') ?? path.join('runs', timestamp()),
     resume,
     label: str('label') ?? spec.label({ preset, ablation, textUnk }),
+    runtime: choice('runtime', ['browser', 'node'] as const, 'browser'),
     help: values.help === true,
   };
 }

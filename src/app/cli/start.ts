@@ -24,6 +24,7 @@ import { HELP, parseStartArgs, UsageError, type StartOptions } from './start-opt
 import { ckptName, lastGoodFile, planResume, prepareOutput, type ResumeEntry } from './start-resume';
 import { ProgressPrinter, StatusLine } from './start-progress';
 import { interruptedText, reportRun } from './start-report';
+import { runInWorker } from './start-node';
 
 // What this module offered before its pieces had files of their own.
 export { HELP, parseStartArgs, UsageError, DEFAULT_EPOCHS, DERL_EPOCHS, type StartOptions } from './start-options';
@@ -69,28 +70,26 @@ function pageOptions(opts: StartOptions, secret: string, resumePlan: ReadonlyMap
 }
 
 /**
- * Ctrl-C from the browser's launch on (so no browser is left behind): the first asks the page to end training at its
- * next step and report the best epoch so far (src/app/cli/start-page.ts); a second kills the browser.
+ * Ctrl-C from the browser's (or worker's) launch on, so none is left behind: the first asks the page program to end
+ * training at its next step and report the best epoch so far (src/app/cli/start-page.ts); a second kills the browser.
  */
 class CtrlC {
   requested = false;
-  page: Page | null = null;
-  browser: LaunchedBrowser | null = null;
+  /** Asks the running page program to stop after its step (set once it runs). */
+  askToStop: (() => void) | null = null;
+  /** Ends the browser or the worker at once. */
+  kill: (() => void) | null = null;
   readonly remove: () => void;
 
   constructor(status: StatusLine) {
     this.remove = onInterrupt({
       stop: () => {
         this.requested = true;
-        this.askPageToStop();
+        this.askToStop?.();
       },
-      abort: () => this.browser?.kill(),
+      abort: () => this.kill?.(),
       say: (text) => status.print(text),
     });
-  }
-
-  askPageToStop(): void {
-    void this.page?.evaluate('globalThis.webgradInterrupt?.()').catch(() => undefined);
   }
 }
 
@@ -164,28 +163,29 @@ async function finish(result: StartPageResult, opts: StartOptions, facts: Parame
   return INTERRUPTED_EXIT_CODE;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const opts = parseStartArgs(argv);
-  if (opts.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const tStart = performance.now();
-  const www = pageDir();
-  const resumePlan = opts.resume ? planResume(opts.resume, opts.seeds, opts) : new Map<number, ResumeEntry>();
-  await prepareOutput(opts.out, resumePlan);
-  const status = new StatusLine(!!process.stdout.isTTY);
-  const server = await serveStart(www, { data: opts.data, resume: resumePlan, checkpointPath: (kind, seed) => path.join(opts.out, ckptName(kind, seed)) });
-  const ctrlC = new CtrlC(status);
-  const launched = (ctrlC.browser = await launchBrowser({ handleSIGINT: false }));
+/** What main() hands the runtime that runs the page program. */
+interface RunContext {
+  opts: StartOptions;
+  server: StartServer;
+  status: StatusLine;
+  ctrlC: CtrlC;
+  tStart: number;
+  resumePlan: ReadonlyMap<number, ResumeEntry>;
+}
+
+/** The page program in headless Chrome/Chromium. */
+async function runInBrowser({ opts, server, status, ctrlC, tStart, resumePlan }: RunContext): Promise<number> {
+  const launched = await launchBrowser({ handleSIGINT: false });
+  ctrlC.kill = () => launched.kill();
   try {
-    const page = (ctrlC.page = await launched.browser.newPage());
+    const page = await launched.browser.newPage();
+    ctrlC.askToStop = () => void page.evaluate('globalThis.webgradInterrupt?.()').catch(() => undefined);
     const pageErrors = collectPageErrors(page);
     const printer = new ProgressPrinter(opts, status, tStart, launched.executablePath);
     const { outcome } = await listen(page, server, printer);
     await page.goto(`${server.url}start.html`);
     await page.waitForFunction('globalThis.webgradMain !== undefined');
-    if (ctrlC.requested) ctrlC.askPageToStop();
+    if (ctrlC.requested) ctrlC.askToStop();
     for (const [seed, r] of resumePlan) status.print(`resuming seed ${seed} from ${r.from}${r.best ? ` (best so far: ${r.best})` : ''}`);
     let result: StartPageResult;
     try {
@@ -200,8 +200,60 @@ async function main(argv: string[]): Promise<number> {
       trainMissingRate: printer.trainMissingRate, wallSeconds, browser: launched.executablePath, adapter: printer.adapter, runtime: printer.runtime,
     }, resumePlan);
   } finally {
-    ctrlC.remove();
     await launched.close();
+  }
+}
+
+/** What results.json and the progress line say in place of a browser's path under --runtime node. */
+const NODE_RUNTIME_LABEL = 'none: --runtime node (Dawn in a Node worker thread)';
+
+/** The page program in a Node worker thread on Dawn (src/app/cli/start-node.ts): no browser. */
+async function runInNode({ opts, server, status, ctrlC, tStart, resumePlan }: RunContext): Promise<number> {
+  const printer = new ProgressPrinter(opts, status, tStart, NODE_RUNTIME_LABEL);
+  const run = runInWorker(server.url, pageOptions(opts, server.secret, resumePlan), (m) => {
+    if (m.kind === 'expect') server.expectCheckpoint(m.expected); // the server refuses any other upload
+    else printer.handle(m);
+  });
+  ctrlC.askToStop = () => run.interrupt();
+  ctrlC.kill = () => void run.terminate();
+  if (ctrlC.requested) run.interrupt();
+  try {
+    for (const [seed, r] of resumePlan) status.print(`resuming seed ${seed} from ${r.from}${r.best ? ` (best so far: ${r.best})` : ''}`);
+    let result: StartPageResult;
+    try {
+      result = await run.outcome;
+    } catch (e) {
+      status.clear();
+      throw runError(e, []);
+    }
+    status.clear();
+    const wallSeconds = (performance.now() - tStart) / 1000;
+    return await finish(result, opts, {
+      trainMissingRate: printer.trainMissingRate, wallSeconds, browser: NODE_RUNTIME_LABEL, adapter: printer.adapter, runtime: printer.runtime,
+    }, resumePlan);
+  } finally {
+    await run.terminate();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const opts = parseStartArgs(argv);
+  if (opts.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const tStart = performance.now();
+  const www = pageDir();
+  const resumePlan = opts.resume ? planResume(opts.resume, opts.seeds, opts) : new Map<number, ResumeEntry>();
+  await prepareOutput(opts.out, resumePlan);
+  const status = new StatusLine(!!process.stdout.isTTY);
+  const server = await serveStart(www, { data: opts.data, resume: resumePlan, checkpointPath: (kind, seed) => path.join(opts.out, ckptName(kind, seed)) });
+  const ctrlC = new CtrlC(status);
+  try {
+    const ctx = { opts, server, status, ctrlC, tStart, resumePlan };
+    return await (opts.runtime === 'node' ? runInNode(ctx) : runInBrowser(ctx));
+  } finally {
+    ctrlC.remove();
     await server.close();
   }
 }

@@ -1,0 +1,46 @@
+// `npm run bench -- --runtime node`: the bench's page programs (bench/page.ts, bench/dar-page.ts, bundled for Node by
+// bench/run.mjs as <name>-node.mjs) in this process on a Dawn device, behind the part of puppeteer's Browser and Page
+// that bench/main.ts uses: newPage, goto, waitForFunction, evaluate of an expression, on, close. The peers (tfjs,
+// onnxruntime-web) are browser-only: their modules are stubbed out of the Node bundle (bench/peers/node-stub.ts).
+
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'puppeteer';
+import { dawnAdapter } from '../src/node/dawn';
+
+/** What bench/main.ts uses of launchBrowser()'s result. */
+export interface NodeLaunched {
+  browser: Browser;
+  executablePath: string;
+  args: string[];
+  close(): Promise<void>;
+}
+
+const viaJson = (v: unknown) => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
+
+/** Dawn's GPU object as navigator.gpu, then pages load their Node bundles from `www`. */
+export async function launchNode(www: string): Promise<NodeLaunched> {
+  const { gpu, adapter } = await dawnAdapter();
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  else g.navigator = { gpu };
+  const evaluate = async (expression: string) => viaJson(await (0, eval)(expression));
+  const page = {
+    on: () => page,
+    // bench.html → bench-node.mjs: the same program, built for Node. A module runs once per process, so a second
+    // page of the same program reuses the first one's device (the browser gives each page a fresh one).
+    goto: async (url: string) => void (await import(pathToFileURL(path.join(www, `${path.basename(url, '.html')}-node.mjs`)).href)),
+    waitForFunction: async (expression: string) => {
+      while (!(await evaluate(expression))) await new Promise((r) => setTimeout(r, 10));
+    },
+    evaluate,
+    close: async () => undefined,
+  };
+  const info = adapter.info;
+  return {
+    browser: { newPage: async () => page as unknown as Page } as unknown as Browser,
+    executablePath: `none: --runtime node (Dawn, ${info.vendor}/${info.architecture})`,
+    args: [],
+    close: async () => undefined,
+  };
+}
