@@ -21,7 +21,6 @@ const repo = path.resolve(__dirname, '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
 const NAME = PKG.name as string;
 /** The Node entry (issue #18 part 2): its smoke test runs once package.json exports it. */
-const HAS_NODE_ENTRY = './node' in PKG.exports;
 
 let tmp = '';
 let app = '';
@@ -42,11 +41,9 @@ beforeAll(async () => {
   // Offline from npm's cache when it has everything (CI: `npm ci` just filled it); never a browser download.
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(tmp, info[0]!.filename)],
     { cwd: app, env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' }, maxBuffer: 16 << 20 });
-  if (HAS_NODE_ENTRY) {
-    // The optional peer dependency, as a Node user installs it (a dev dependency here, so in npm's cache).
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `webgpu@${PKG.devDependencies?.webgpu ?? PKG.peerDependencies.webgpu}`],
-      { cwd: app, maxBuffer: 16 << 20 });
-  }
+  // The optional peer dependency, as a Node user installs it (a dev dependency here, so in npm's cache).
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `webgpu@${PKG.devDependencies?.webgpu ?? PKG.peerDependencies.webgpu}`],
+    { cwd: app, maxBuffer: 16 << 20 });
   console.log(`package test: ${info[0]!.filename} ${(info[0]!.size / 1e6).toFixed(2)} MB, ${files.length} files; ` +
     `packed and installed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   server = await serveDir(app);
@@ -131,7 +128,7 @@ describe('the packed package', () => {
     }
   }, 240_000);
 
-  it.runIf(HAS_NODE_ENTRY)('(iii) examples/node-train trains the tiny model in Node, predicts and writes the model file', async () => {
+  it('(iii) examples/node-train trains the tiny model in Node, predicts and writes the model file', async () => {
     const out = path.join(app, 'model-node.safetensors');
     const { stdout } = await run(process.execPath, [path.join(app, 'examples/node-train/train.mjs'), '1', out], { cwd: app, timeout: 240_000 });
     expect(stdout).toMatch(/epoch \d+: train loss \d/);
