@@ -161,7 +161,7 @@ describe('npm start server: POST /checkpoint', () => {
     expect(r.status, r.body).toBe(200);
     expect(new Uint8Array(fs.readFileSync(best()))).toEqual(bytes);
     expect(new Uint8Array(fs.readFileSync(last()))).toEqual(bytes);
-    expectModelFile('DAR', 2, EXPECTED.tensors.map(([n]) => n));
+    expectModelFile('dar', 2, EXPECTED.tensors.map(([n]) => n));
     expect(fs.statSync(modelFile()).size).toBeLessThan(bytes.length);
     expect(fs.readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
