@@ -34,8 +34,10 @@ it('npm start -- --runtime node trains, evaluates and reports without a browser'
   expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   expect(r.stdout).toContain('Per missing rate');
   const files = fs.readdirSync(out).sort();
-  expect(files).toEqual(['best-seed5.safetensors', 'last-seed5.safetensors', 'report.html', 'results.json']);
+  expect(files).toEqual(['best-seed5.safetensors', 'last-seed5.safetensors', 'model-seed5.safetensors', 'report.html', 'results.json']);
   const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
   expect(results.run.browser).toMatch(/^none: --runtime node/);
+  expect(results.run.runtime).toBe('node'); // reported by the trainer itself, in the worker
+  expect(results.run.adapter).toBeTruthy();
   expect(results.perRate.length).toBeGreaterThan(0);
 }, 300_000);
