@@ -12,8 +12,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** About 5 % above the counts of December 2026 (TypeScript 5,037, WGSL 3,489 code lines), room for one op family. */
-export const BUDGETS = { typescript: 5300, wgsl: 3650 };
+/**
+ * About 5 % above the counts of December 2026 (TypeScript 5,037, WGSL 3,489 code lines), room for one op family;
+ * TypeScript raised by 50 for issue 17's eleven elementwise ops (erf … where, pow with a tensor exponent: +67 lines).
+ */
+export const BUDGETS = { typescript: 5350, wgsl: 3650 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

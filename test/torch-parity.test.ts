@@ -67,6 +67,7 @@ describe('torch fixtures', () => {
       'sum', 'mean', 'max', 'variance', 'softmax', 'logSoftmax', 'logsumexp', 'layerNorm', 'matmul',
       'reshape', 'flatten', 'transpose', 'permute', 'slice', 'concat', 'stack', 'gatherRows', 'mseLoss', 'l1Loss', 'linear',
       'lstm', 'infoNCE', 'clubLogLikelihood', 'clubUpperBound', 'conv1d', 'attention', 'multiheadAttention',
+      'erf', 'reciprocal', 'sin', 'cos', 'softplus', 'elu', 'clip', 'minimum', 'powTensor', 'where',
     ];
     expect(wanted.filter((op) => !ops.has(op))).toEqual([]);
     for (const f of families) {

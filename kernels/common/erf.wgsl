@@ -28,3 +28,8 @@ fn normalCdf(v: vec4<f32>) -> vec4<f32> {
   let far = select(tail, 1.0 - tail, v > vec4<f32>(0.0));
   return select(far, 0.5 + 0.5 * erfSeries(z), abs(z) < vec4<f32>(0.5));
 }
+// erf(z) itself: the series near 0, 1 − erfc beyond (absolute error ≤ 1.5e-7, as above).
+fn erfVec(z: vec4<f32>) -> vec4<f32> {
+  let far = sign(z) * (1.0 - erfcTail(z));
+  return select(far, erfSeries(z), abs(z) < vec4<f32>(0.5));
+}

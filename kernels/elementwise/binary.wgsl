@@ -1,7 +1,8 @@
 // binary: y = a ⊙ b elementwise with NumPy broadcasting, ⊙ chosen by OP.
 //
 // bindings: 0 uniform Params   1 a: array<vec4<f32>>   2 b: array<vec4<f32>>   3 y: array<vec4<f32>> (n elements)
-// constants: OP       0 add, 1 sub, 2 mul, 3 div, 4 maximum, 5 copy a (expand; bind the input as both a and b)
+// constants: OP       0 add, 1 sub, 2 mul, 3 div, 4 maximum, 5 copy a (expand; bind the input as both a and b),
+//                     6 minimum, 7 pow (a^b, common/pow.wgsl powVec)
 //            SAME     a, b and y all have y's elements in the same order: whole vec4s, no index math at all
 //            ALIGNED  the innermost (collapsed) axis has a length divisible by 4, so the 4 elements of an invocation
 //                     share one row: one index computation, then each input is a vec4 load (A_ROW / B_ROW: stride
@@ -41,11 +42,14 @@ fn apply(x: vec4<f32>, z: vec4<f32>) -> vec4<f32> {
     case 2u: { return x * z; }
     case 3u: { return x / z; }
     case 4u: { return max(x, z); }
+    case 6u: { return min(x, z); }
+    case 7u: { return powVec(x, z); }
     default: { return x; }
   }
 }
 
 //#include "common/broadcast.wgsl"
+//#include "common/pow.wgsl"
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -6,6 +6,9 @@
 //           2 a: array<vec4<f32>>   3 b: array<vec4<f32>>   4 g: array<vec4<f32>> (y's shape)
 // constants: OP       3 div: ∂/∂a = 1/b, ∂/∂b = -a/b²
 //                     4 maximum: 1 to the larger input, 0 to the smaller; at a tie each input gets 1/2 (as PyTorch)
+//                     6 minimum: the same with the smaller input
+//                     7 pow y = a^b: ∂/∂a = b·a^(b-1), 0 where b = 0; ∂/∂b = y·ln a, 0 where a = 0 and b ≥ 0, NaN
+//                       where a < 0 (PyTorch's pow_backward_self / pow_backward_exponent)
 //            WHICH    0 for a, 1 for b
 //            SAME, ALIGNED, RANK, A_ROW, B_ROW: how a and b are read, exactly as in binary.wgsl
 // uniforms:  as binary.wgsl: n, then (length, stride in a, stride in b, 0) per collapsed axis, innermost first.
@@ -40,14 +43,21 @@ fn grad(dy: vec4<f32>, va: vec4<f32>, vb: vec4<f32>) -> vec4<f32> {
     if (WHICH == 0u) { return q; }
     return -q * va / vb;
   }
-  // maximum
+  if (OP == 7u) {
+    if (WHICH == 0u) { return select(dy * vb * powVec(va, vb - 1.0), vec4<f32>(0.0), vb == vec4<f32>(0.0)); }
+    let lna = select(log(va), vec4<f32>(bitcast<f32>(NAN_BITS)), va < vec4<f32>(0.0)); // WGSL leaves log(a < 0) open
+    return select(dy * powVec(va, vb) * lna, vec4<f32>(0.0), (va == vec4<f32>(0.0)) & (vb >= vec4<f32>(0.0)));
+  }
+  // maximum (minimum: the same with the comparison turned round)
   let mine = select(va, vb, WHICH == 1u);
   let other = select(vb, va, WHICH == 1u);
-  let share = select(select(vec4<f32>(0.0), vec4<f32>(0.5), mine == other), vec4<f32>(1.0), mine > other);
+  let wins = select(mine > other, mine < other, OP == 6u);
+  let share = select(select(vec4<f32>(0.0), vec4<f32>(0.5), mine == other), vec4<f32>(1.0), wins);
   return dy * share;
 }
 
 //#include "common/broadcast.wgsl"
+//#include "common/pow.wgsl"
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

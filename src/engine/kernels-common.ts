@@ -7,6 +7,7 @@ import broadcast from '../../kernels/common/broadcast.wgsl';
 import erf from '../../kernels/common/erf.wgsl';
 import pow from '../../kernels/common/pow.wgsl';
 import row16 from '../../kernels/common/row16.wgsl';
+import smooth from '../../kernels/common/smooth.wgsl';
 import tanh from '../../kernels/common/tanh.wgsl';
 
 export const COMMON_WGSL: Readonly<Record<string, string>> = {
@@ -16,5 +17,6 @@ export const COMMON_WGSL: Readonly<Record<string, string>> = {
   'common/erf.wgsl': erf,
   'common/pow.wgsl': pow,
   'common/row16.wgsl': row16,
+  'common/smooth.wgsl': smooth,
   'common/tanh.wgsl': tanh,
 };

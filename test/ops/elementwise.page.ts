@@ -1,6 +1,7 @@
 // Page-side ops for the elementwise tests (test/ops/elementwise.test.ts).
 // attrs: { slope? } for leakyRelu, { p } for pow, { s } for addScalar/mulScalar (a number, or the string 'NaN' /
-// 'Infinity' to test rejection: JSON has no NaN), { shape } for expand.
+// 'Infinity' to test rejection: JSON has no NaN), { shape } for expand, { approximate? } for gelu, { beta?, threshold? }
+// for softplus, { alpha? } for elu, { min, max? } for clip (null: that side open).
 
 import type { Tensor } from '../../src/index';
 import type { OpTable } from '../page/registry';
@@ -19,7 +20,14 @@ export const OPS = {
   tanh: ([x]: [Tensor], _a, w) => w.tanh(x),
   sigmoid: ([x]: [Tensor], _a, w) => w.sigmoid(x),
   relu: ([x]: [Tensor], _a, w) => w.relu(x),
-  gelu: ([x]: [Tensor], _a, w) => w.gelu(x),
+  gelu: ([x]: [Tensor], a: { approximate?: 'none' | 'tanh' } | undefined, w) => w.gelu(x, a ?? {}),
+  erf: ([x]: [Tensor], _a, w) => w.erf(x),
+  reciprocal: ([x]: [Tensor], _a, w) => w.reciprocal(x),
+  sin: ([x]: [Tensor], _a, w) => w.sin(x),
+  cos: ([x]: [Tensor], _a, w) => w.cos(x),
+  softplus: ([x]: [Tensor], a: { beta?: Scalar; threshold?: Scalar } | undefined, w) => w.softplus(x, num(a?.beta ?? 1), num(a?.threshold ?? 20)),
+  elu: ([x]: [Tensor], a: { alpha?: Scalar } | undefined, w) => w.elu(x, num(a?.alpha ?? 1)),
+  clip: ([x]: [Tensor], a: { min: Scalar | null; max?: Scalar | null }, w) => w.clip(x, a.min === null ? null : num(a.min), a.max == null ? null : num(a.max)),
   leakyRelu: ([x]: [Tensor], a: { slope?: Scalar } | undefined, w) => (a?.slope === undefined ? w.leakyRelu(x) : w.leakyRelu(x, num(a.slope))),
   pow: ([x]: [Tensor], a: { p: Scalar }, w) => w.pow(x, num(a.p)),
   addScalar: ([x]: [Tensor], a: { s: Scalar }, w) => w.addScalar(x, num(a.s)),
@@ -30,6 +38,9 @@ export const OPS = {
   mul: ([a, b]: [Tensor, Tensor], _a, w) => w.mul(a, b),
   div: ([a, b]: [Tensor, Tensor], _a, w) => w.div(a, b),
   maximum: ([a, b]: [Tensor, Tensor], _a, w) => w.maximum(a, b),
+  minimum: ([a, b]: [Tensor, Tensor], _a, w) => w.minimum(a, b),
+  powTensor: ([x, p]: [Tensor, Tensor], _a, w) => w.pow(x, p),
+  where: ([c, a, b]: [Tensor, Tensor, Tensor], _a, w) => w.where(c, a, b),
   expand: ([x]: [Tensor], a: { shape: number[] }, w) => w.expand(x, a.shape),
   sumToShape: ([g]: [Tensor], a: { shape: number[]; alpha?: number }, w) => w.sumToShape(g, a.shape, a.alpha ?? 1),
 

@@ -55,12 +55,29 @@ export const UNARY_REF: Record<string, (x: number, attrs: any) => number> = {
   tanh: (x) => Math.tanh(x),
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   relu: (x) => Math.max(x, 0),
-  gelu: (x) => x * normalCdf(x),
+  gelu: (x, a) => (a?.approximate === 'tanh' ? geluTanh(x) : x * normalCdf(x)),
   leakyRelu: (x, a) => (x > 0 ? x : (a?.slope ?? 0.01) * x),
   pow: (x, a) => Math.pow(x, a.p),
   addScalar: (x, a) => x + a.s,
   mulScalar: (x, a) => x * a.s,
+  erf: (x) => erf(x),
+  reciprocal: (x) => 1 / x,
+  sin: (x) => Math.sin(x),
+  cos: (x) => Math.cos(x),
+  softplus: (x, a) => softplus(x, a?.beta ?? 1, a?.threshold ?? 20),
+  elu: (x, a) => (x > 0 ? x : (a?.alpha ?? 1) * Math.expm1(x)),
+  clip: (x, a) => Math.min(Math.max(x, a.min ?? -Infinity), a.max ?? Infinity),
 };
+
+/** PyTorch's gelu(approximate='tanh'). */
+export function geluTanh(x: number): number {
+  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+}
+
+/** PyTorch's softplus: ln(1 + e^(βx))/β, or x itself where βx > threshold. */
+export function softplus(x: number, beta: number, threshold: number): number {
+  return beta * x > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta;
+}
 
 /** The reference of a unary op on inputs of `shape`, in the gradcheck's signature. */
 export function unaryRef(op: string, shape: number[]): (xs: Float64Array[], attrs: any) => Ref {
@@ -111,6 +128,8 @@ export const BINARY_REF: Record<string, (a: number, b: number) => number> = {
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
   maximum: (a, b) => Math.max(a, b),
+  minimum: (a, b) => Math.min(a, b),
+  pow: (a, b) => Math.pow(a, b),
 };
 
 /** a ⊙ b with NumPy broadcasting. */
@@ -139,5 +158,15 @@ export function sumToShape(g: Float64Array, gShape: number[], shape: number[], a
     for (let d = 0; d < shape.length; d++) off = off * shape[d] + (shape[d] === 1 ? 0 : idx[lead + d]);
     data[off] += alpha * g[flat];
   });
+  return { data, shape };
+}
+
+/** cond ? a : b (cond nonzero = true), all three broadcast together. */
+export function where(c: Float64Array, cShape: number[], a: Float64Array, aShape: number[], b: Float64Array, bShape: number[]): Ref {
+  const ab = broadcastShape(aShape, bShape);
+  const shape = ab && broadcastShape(cShape, ab);
+  if (!shape) throw new Error(`reference where: bad shapes [${cShape}] [${aShape}] [${bShape}]`);
+  const data = new Float64Array(shape.reduce((p, d) => p * d, 1));
+  forEachIndex(shape, (idx, flat) => (data[flat] = at(c, cShape, idx) !== 0 ? at(a, aShape, idx) : at(b, bShape, idx)));
   return { data, shape };
 }

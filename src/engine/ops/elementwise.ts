@@ -2,8 +2,9 @@
 //
 // Four kernels do all the work: unary.wgsl (y = f(x)), unary_grad.wgsl (gx = gy·f'(x) in one launch), binary.wgsl
 // (y = a ⊙ b, broadcast through per-input strides, with a vec4 fast path when no input is broadcast) and
-// binary_grad.wgsl (the gradients of div and maximum, which need both inputs). The gradient of a broadcast input is
-// summed back to its shape with sum() from reduce.ts (sumToShape below).
+// binary_grad.wgsl (the gradients of div, maximum, minimum and pow, which need both inputs); where.wgsl selects
+// between two broadcast inputs. The gradient of a broadcast input is summed back to its shape with sum() from
+// reduce.ts (sumToShape below). Adding an op to a family is a case in the kernel's switch and a line in its enum.
 
 import { runtime } from '../engine';
 import { check, fmtShape, type Shape } from '../errors';
@@ -11,33 +12,38 @@ import { grid1d, kernel } from '../runtime';
 import { assertLive, checkShape, empty, noGrad, record, sameShape, Tensor } from '../tensor';
 import { broadcastAxes, broadcastShapes, broadcastStrides, collapseAxes } from '../broadcast';
 import { sum } from './reduce';
+import { zeros } from '../creation';
 import unarySrc from '../../../kernels/elementwise/unary.wgsl';
 import unaryGradSrc from '../../../kernels/elementwise/unary_grad.wgsl';
 import binarySrc from '../../../kernels/elementwise/binary.wgsl';
 import binaryGradSrc from '../../../kernels/elementwise/binary_grad.wgsl';
+import whereSrc from '../../../kernels/elementwise/where.wgsl';
 
-const UNARY = kernel('unary', unarySrc, { params: { n: 'u32', s: 'f32' }, buffers: { x: 'read', y: 'read_write' } });
-const UNARY_GRAD = kernel('unary_grad', unaryGradSrc, { params: { n: 'u32', s: 'f32' }, buffers: { x: 'read', gy: 'read', gx: 'read_write' } });
+const UNARY_PARAMS = { n: 'u32', s: 'f32', t: 'f32' } as const;
+const UNARY = kernel('unary', unarySrc, { params: UNARY_PARAMS, buffers: { x: 'read', y: 'read_write' } });
+const UNARY_GRAD = kernel('unary_grad', unaryGradSrc, { params: UNARY_PARAMS, buffers: { x: 'read', gy: 'read', gx: 'read_write' } });
 const BROADCAST_PARAMS = { n: 'u32', axes: 'array<vec4<u32>, 8>' } as const;
 const BINARY = kernel('binary', binarySrc, { params: BROADCAST_PARAMS, buffers: { a: 'read', b: 'read', y: 'read_write' } });
 const BINARY_GRAD = kernel('binary_grad', binaryGradSrc, {
   params: BROADCAST_PARAMS, buffers: { gy: 'read', a: 'read', b: 'read', g: 'read_write' },
 });
+const WHERE = kernel('where', whereSrc, { params: BROADCAST_PARAMS, buffers: { c: 'read', a: 'read', b: 'read', y: 'read_write' } });
 
 // ------------------------------------------------------------------------------------------------ unary
 
 /** Op numbers shared with unary.wgsl / unary_grad.wgsl. */
 const enum U {
   Neg = 0, Abs, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Relu, Gelu, LeakyRelu, Pow, AddScalar, MulScalar,
+  Erf, Reciprocal, Sin, Cos, Softplus, Elu, GeluTanh, Clip,
 }
 
-/** y = f(x) for the op `op` (scalar parameter `s` where the op has one). */
-function unary(op: U, x: Tensor, s = 0): Tensor {
+/** y = f(x) for the op `op` (scalar parameters `s`, `t` where the op has them). */
+function unary(op: U, x: Tensor, s = 0, t = 0): Tensor {
   const y = empty(x.shape, 'unary');
   runtime().dispatch({
     kernel: UNARY,
     constants: { OP: op },
-    params: { n: x.size, s },
+    params: { n: x.size, s, t },
     buffers: { x: x.buffer, y: y.buffer },
     groups: grid1d(Math.ceil(x.size / 4), 64),
   });
@@ -45,12 +51,12 @@ function unary(op: U, x: Tensor, s = 0): Tensor {
 }
 
 /** gx = gy · f'(x), fused. */
-function unaryGrad(op: U, x: Tensor, gy: Tensor, s = 0): Tensor {
+function unaryGrad(op: U, x: Tensor, gy: Tensor, s = 0, t = 0): Tensor {
   const gx = empty(x.shape, 'unary backward');
   runtime().dispatch({
     kernel: UNARY_GRAD,
     constants: { OP: op },
-    params: { n: x.size, s },
+    params: { n: x.size, s, t },
     buffers: { x: x.buffer, gy: gy.buffer, gx: gx.buffer },
     groups: grid1d(Math.ceil(x.size / 4), 64),
   });
@@ -58,10 +64,10 @@ function unaryGrad(op: U, x: Tensor, gy: Tensor, s = 0): Tensor {
 }
 
 /** A unary op whose derivative is computed from its input x by unary_grad.wgsl. */
-function mapWithGrad(name: string, op: U, x: Tensor, s = 0): Tensor {
+function mapWithGrad(name: string, op: U, x: Tensor, s = 0, t = 0): Tensor {
   assertLive(name, x);
-  const y = unary(op, x, s); //                                               y: x's shape
-  return record(y, name, [x], (gy) => [unaryGrad(op, x, gy, s)]);
+  const y = unary(op, x, s, t); //                                            y: x's shape
+  return record(y, name, [x], (gy) => [unaryGrad(op, x, gy, s, t)]);
 }
 
 function checkScalar(op: string, name: string, v: unknown, x: Tensor): asserts v is number {
@@ -90,10 +96,53 @@ export const sigmoid = (x: Tensor): Tensor => mapWithGrad('sigmoid', U.Sigmoid, 
 /** y = max(x, 0); the gradient at 0 is 0. */
 export const relu = (x: Tensor): Tensor => mapWithGrad('relu', U.Relu, x);
 /**
- * Exact (erf) GELU, y = x·Φ(x) with Φ the standard normal CDF, not the tanh approximation. Φ comes from an erf
- * approximation in unary.wgsl (series near 0, Abramowitz & Stegun 7.1.26 beyond) with absolute error ≲ 2e-7.
+ * GELU. By default exact, y = x·Φ(x) with Φ the standard normal CDF, from an erf approximation (series near 0,
+ * Abramowitz & Stegun 7.1.26 beyond; absolute error ≲ 2e-7). `approximate: 'tanh'` gives PyTorch's
+ * approximate='tanh', y = x/2·(1 + tanh(√(2/π)(x + 0.044715x³))).
  */
-export const gelu = (x: Tensor): Tensor => mapWithGrad('gelu', U.Gelu, x);
+export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  const a = opts.approximate ?? 'none';
+  check(a === 'none' || a === 'tanh', 'gelu', `approximate must be 'none' or 'tanh', got ${String(a)}`, [x.shape]);
+  return mapWithGrad('gelu', a === 'tanh' ? U.GeluTanh : U.Gelu, x);
+}
+/** erf(x) (absolute error ≲ 1.5e-7, the approximation behind gelu). */
+export const erf = (x: Tensor): Tensor => mapWithGrad('erf', U.Erf, x);
+/** y = 1/x (±∞ at ±0). */
+export const reciprocal = (x: Tensor): Tensor => mapWithGrad('reciprocal', U.Reciprocal, x);
+export const sin = (x: Tensor): Tensor => mapWithGrad('sin', U.Sin, x);
+export const cos = (x: Tensor): Tensor => mapWithGrad('cos', U.Cos, x);
+
+/** y = ln(1 + e^(βx))/β, and y = x where βx > threshold (PyTorch's softplus, gradient included). β must be > 0. */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  assertLive('softplus', x);
+  checkScalar('softplus', 'beta', beta, x);
+  checkScalar('softplus', 'threshold', threshold, x);
+  check(beta > 0, 'softplus', `beta must be positive, got ${beta}`, [x.shape]);
+  return mapWithGrad('softplus', U.Softplus, x, beta, threshold);
+}
+
+/** y = x for x > 0, α(eˣ − 1) otherwise; the gradient at 0 is α (PyTorch's). */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  assertLive('elu', x);
+  checkScalar('elu', 'alpha', alpha, x);
+  return mapWithGrad('elu', U.Elu, x, alpha);
+}
+
+/**
+ * x clamped to [min, max] (torch.clamp); null leaves that side open, but not both. The gradient passes where
+ * min ≤ x ≤ max, bounds included (PyTorch's convention), and is 0 outside. min > max is refused (PyTorch would
+ * return max everywhere).
+ */
+export function clip(x: Tensor, min: number | null, max: number | null = null): Tensor {
+  assertLive('clip', x);
+  check(min !== null || max !== null, 'clip', 'needs at least one of min and max', [x.shape]);
+  if (min !== null) checkScalar('clip', 'min', min, x);
+  if (max !== null) checkScalar('clip', 'max', max, x);
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  check(lo <= hi, 'clip', `min ${lo} is above max ${hi}`, [x.shape]);
+  return mapWithGrad('clip', U.Clip, x, lo, hi);
+}
 
 /** y = x for x > 0, slope·x otherwise (the gradient at 0 is `slope`). */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
@@ -103,10 +152,12 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
 }
 
 /**
- * y = x^p for a scalar exponent. Integer p accepts negative x (odd powers keep the sign); non-integer p gives NaN
- * for negative x. p = 0 gives 1 everywhere.
+ * y = x^p. Integer p accepts negative x (odd powers keep the sign); non-integer p gives NaN for negative x. p = 0
+ * gives 1 everywhere. p may be a tensor, broadcast with x (PyTorch's conventions for the gradients: ∂y/∂x = p·x^(p-1)
+ * except 0 where p = 0; ∂y/∂p = y·ln x except 0 where x = 0 and p ≥ 0, and NaN for x < 0, since ln x is).
  */
-export function pow(x: Tensor, p: number): Tensor {
+export function pow(x: Tensor, p: number | Tensor): Tensor {
+  if (p instanceof Tensor) return binaryOp('pow', B.Pow, x, p);
   assertLive('pow', x);
   checkScalar('pow', 'exponent', p, x);
   return mapWithGrad('pow', U.Pow, x, p);
@@ -132,7 +183,7 @@ export function mulScalar(x: Tensor, s: number): Tensor {
 
 /** Op numbers shared with binary.wgsl / binary_grad.wgsl. */
 const enum B {
-  Add = 0, Sub, Mul, Div, Maximum, CopyA,
+  Add = 0, Sub, Mul, Div, Maximum, CopyA, Minimum, Pow,
 }
 
 /** Most axes the broadcasting kernels take after collapseAxes (one vec4<u32> of `axes` each). */
@@ -242,18 +293,58 @@ export function div(a: Tensor, b: Tensor): Tensor {
   ]);
 }
 
+/** A broadcasting binary op whose two gradients come from binary_grad.wgsl. */
+function binaryOp(name: string, op: B, a: Tensor, b: Tensor): Tensor {
+  assertLive(name, a, b);
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const y = binaryKernel(op, a, b, shape, name);
+  return record(y, name, [a, b], (gy, needs) => [
+    needs[0] ? reduceOwned(binaryGradKernel(op, 0, gy, a, b), a.shape) : null,
+    needs[1] ? reduceOwned(binaryGradKernel(op, 1, gy, a, b), b.shape) : null,
+  ]);
+}
+
 /**
  * Elementwise max(a, b) (broadcasting). The gradient goes to the larger input; at a tie (a = b) it is split, 1/2 to
  * each, as in PyTorch, so the sum of the two gradients is always gy.
  */
-export function maximum(a: Tensor, b: Tensor): Tensor {
-  assertLive('maximum', a, b);
-  const shape = broadcastShapes('maximum', a.shape, b.shape);
-  const y = binaryKernel(B.Maximum, a, b, shape, 'maximum');
-  return record(y, 'maximum', [a, b], (gy, needs) => [
-    needs[0] ? reduceOwned(binaryGradKernel(B.Maximum, 0, gy, a, b), a.shape) : null,
-    needs[1] ? reduceOwned(binaryGradKernel(B.Maximum, 1, gy, a, b), b.shape) : null,
-  ]);
+export const maximum = (a: Tensor, b: Tensor): Tensor => binaryOp('maximum', B.Maximum, a, b);
+/** Elementwise min(a, b) (broadcasting); the gradient as maximum's, to the smaller input (1/2 each at a tie). */
+export const minimum = (a: Tensor, b: Tensor): Tensor => binaryOp('minimum', B.Minimum, a, b);
+
+/**
+ * cond ? a : b elementwise, all three broadcast together (torch.where). cond is a float tensor read as a mask
+ * (nonzero = true) and takes no gradient; a gets gy where cond holds, b where it does not, each summed back to its
+ * shape.
+ */
+export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  assertLive('where', cond, a, b);
+  const shape = broadcastShapes('where', cond.shape, broadcastShapes('where', a.shape, b.shape));
+  const y = select(cond, a, b, shape);
+  return record(y, 'where', [cond, a, b], (gy, needs) => {
+    if (!needs[1] && !needs[2]) return [null, null, null];
+    const zero = zeros([]);
+    const ga = needs[1] ? reduceOwned(select(cond, gy, zero, shape), a.shape) : null;
+    const gb = needs[2] ? reduceOwned(select(cond, zero, gy, shape), b.shape) : null;
+    zero.dispose();
+    return [null, ga, gb];
+  });
+}
+
+/** where's forward without the tape: cond laid out in `shape` (expanded if it broadcasts), then where.wgsl. */
+function select(cond: Tensor, a: Tensor, b: Tensor, shape: Shape): Tensor {
+  const c = sameShape(cond.shape, shape) ? cond : noGrad(() => expand(cond, shape));
+  const cfg = broadcastConfig('where', shape, [a.shape, b.shape]);
+  const y = empty(shape, 'where');
+  runtime().dispatch({
+    kernel: WHERE,
+    constants: cfg.constants,
+    params: cfg.params,
+    buffers: { c: c.buffer, a: a.buffer, b: b.buffer, y: y.buffer },
+    groups: grid1d(Math.ceil(y.size / 4), 64),
+  });
+  if (c !== cond) c.dispose(); // the pool reuses it only after the submit that reads it
+  return y;
 }
 
 /** x repeated along broadcast axes to `shape` (NumPy broadcast_to); the backward sums over those axes. */
