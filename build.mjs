@@ -53,7 +53,10 @@ export const INSTALLED_BENCH_PAGES = { bench: 'bench/page.ts', dar: 'bench/dar-p
 const withoutPeers = {
   name: 'without-peers',
   setup(b) {
-    b.onResolve({ filter: /^(@tensorflow\/tfjs|@tensorflow\/tfjs-backend-webgpu|onnx-proto|onnxruntime-web.*)$/ }, (args) => ({ path: args.path, namespace: 'no-peer' }));
+    b.onResolve(
+      { filter: /^(@tensorflow\/tfjs|@tensorflow\/tfjs-backend-webgpu|onnx-proto|onnxruntime-web.*)$/ },
+      (args) => ({ path: args.path, namespace: 'no-peer' }),
+    );
     // Any property of the stand-in (at any depth) is the stand-in, so the adapters' module-level constants evaluate;
     // calling it throws. CommonJS, so that esbuild does not check the names the adapters import.
     b.onLoad({ filter: /.*/, namespace: 'no-peer' }, (args) => ({
@@ -74,8 +77,14 @@ export async function buildPages(outdir, pages = PAGES, plugins = []) {
   fs.mkdirSync(outdir, { recursive: true });
   await Promise.all(
     Object.entries(pages).map(async ([name, entry]) => {
-      await build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), sourcemap: 'inline',
-        plugins, ...PAGE_OPTIONS[name] });
+      await build({
+        ...common,
+        entryPoints: [path.join(root, entry)],
+        outfile: path.join(outdir, `${name}.js`),
+        sourcemap: 'inline',
+        plugins,
+        ...PAGE_OPTIONS[name],
+      });
       fs.writeFileSync(
         path.join(outdir, `${name}.html`),
         `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>webgrad ${name}</title>` +
@@ -102,7 +111,9 @@ const engineExternal = {
     const engine = path.join(root, 'src/engine') + path.sep;
     b.onResolve({ filter: /^\./ }, (args) => {
       const target = path.resolve(args.resolveDir, args.path);
-      return args.importer.startsWith(engine) || !target.startsWith(engine) ? undefined : { path: './webgrad.js', external: true };
+      return args.importer.startsWith(engine) || !target.startsWith(engine)
+        ? undefined
+        : { path: './webgrad.js', external: true };
     });
   },
 };
@@ -110,13 +121,24 @@ const engineExternal = {
 export async function buildLibrary(outdir = path.join(root, 'dist'), libraries = LIBRARIES) {
   const results = await Promise.all(
     Object.entries(libraries).map(([name, entry]) =>
-      build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), sourcemap: true,
-        metafile: true, plugins: name === 'webgrad' ? [] : [engineExternal] }),
+      build({
+        ...common,
+        entryPoints: [path.join(root, entry)],
+        outfile: path.join(outdir, `${name}.js`),
+        sourcemap: true,
+        metafile: true,
+        plugins: name === 'webgrad' ? [] : [engineExternal],
+      }),
     ),
   );
   const names = Object.keys(libraries);
   const engine = results[names.indexOf('webgrad')];
-  if (engine) checkEngineImports(outdir, names.filter((n) => n !== 'webgrad'), Object.values(engine.metafile.outputs).flatMap((o) => o.exports));
+  if (engine)
+    checkEngineImports(
+      outdir,
+      names.filter((n) => n !== 'webgrad'),
+      Object.values(engine.metafile.outputs).flatMap((o) => o.exports),
+    );
 }
 
 /**
@@ -127,10 +149,14 @@ function checkEngineImports(outdir, bundles, engineExports) {
   const exported = new Set(engineExports);
   for (const name of bundles) {
     const text = fs.readFileSync(path.join(outdir, `${name}.js`), 'utf8');
-    const imported = [...text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"\.\/webgrad\.js"/g)]
-      .flatMap((m) => m[1].split(',').map((s) => s.trim().split(/\s+as\s+/)[0]));
+    const imported = [...text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"\.\/webgrad\.js"/g)].flatMap((m) =>
+      m[1].split(',').map((s) => s.trim().split(/\s+as\s+/)[0]),
+    );
     const missing = [...new Set(imported.filter((n) => n && !exported.has(n)))];
-    if (missing.length) throw new Error(`dist/${name}.js imports ${missing.join(', ')} from the engine, which src/engine/index.ts does not export`);
+    if (missing.length)
+      throw new Error(
+        `dist/${name}.js imports ${missing.join(', ')} from the engine, which src/engine/index.ts does not export`,
+      );
   }
 }
 
@@ -142,8 +168,16 @@ export const NODE_ENTRY = { node: 'src/node/index.ts' };
 export async function buildNodeEntry(outdir = path.join(root, 'dist'), entries = NODE_ENTRY) {
   await Promise.all(
     Object.entries(entries).map(([name, entry]) =>
-      build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.js`), platform: 'node',
-        target: 'node20', external: ['webgpu'], sourcemap: true, plugins: [engineExternal] }),
+      build({
+        ...common,
+        entryPoints: [path.join(root, entry)],
+        outfile: path.join(outdir, `${name}.js`),
+        platform: 'node',
+        target: 'node20',
+        external: ['webgpu'],
+        sourcemap: true,
+        plugins: [engineExternal],
+      }),
     ),
   );
 }
@@ -152,9 +186,16 @@ export async function buildNodeEntry(outdir = path.join(root, 'dist'), entries =
 export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS) {
   await Promise.all(
     Object.entries(programs).map(([name, entry]) =>
-      build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(outdir, `${name}.mjs`), platform: 'node',
-        target: 'node20', external: NODE_EXTERNALS, sourcemap: 'inline',
-        ...(name === 'cli' ? { banner: { js: '#!/usr/bin/env node' } } : {}) }),
+      build({
+        ...common,
+        entryPoints: [path.join(root, entry)],
+        outfile: path.join(outdir, `${name}.mjs`),
+        platform: 'node',
+        target: 'node20',
+        external: NODE_EXTERNALS,
+        sourcemap: 'inline',
+        ...(name === 'cli' ? { banner: { js: '#!/usr/bin/env node' } } : {}),
+      }),
     ),
   );
 }
@@ -170,8 +211,19 @@ export async function buildTypes(outdir = path.join(root, 'dist/types')) {
     .map((e) => (typeof e === 'object' ? e.types : undefined))
     .filter(Boolean)
     .map((t) => path.join(root, t.replace(/^\.\/dist\/types\//, 'src/').replace(/\.d\.ts$/, '.ts')));
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
-  const options = { ...config.options, noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: outdir, rootDir: path.join(root, 'src') };
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, 'tsconfig.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+  );
+  const options = {
+    ...config.options,
+    noEmit: false,
+    declaration: true,
+    emitDeclarationOnly: true,
+    outDir: outdir,
+    rootDir: path.join(root, 'src'),
+  };
   fs.rmSync(outdir, { recursive: true, force: true });
   const program = ts.createProgram([...entries, path.join(root, 'src/engine/wgsl.d.ts')], options);
   const result = program.emit();
@@ -184,8 +236,15 @@ export async function buildTypes(outdir = path.join(root, 'dist/types')) {
 }
 
 function declarationFiles(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? declarationFiles(path.join(dir, e.name)) : e.name.endsWith('.d.ts') ? [path.join(dir, e.name)] : []);
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory()
+        ? declarationFiles(path.join(dir, e.name))
+        : e.name.endsWith('.d.ts')
+          ? [path.join(dir, e.name)]
+          : [],
+    );
 }
 
 /**
@@ -208,5 +267,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   await buildPages(path.join(root, 'dist/www'), INSTALLED_BENCH_PAGES, [withoutPeers]);
   await buildNodePrograms(path.join(root, 'dist'));
   if (process.argv.includes('--package')) await buildTypes();
-  console.log(`built dist/webgrad.js, dist/webgrad-models.js, dist/node.js, dist/www/, dist/*.mjs${process.argv.includes('--package') ? ' and dist/types/' : ''}`);
+  console.log(
+    `built dist/webgrad.js, dist/webgrad-models.js, dist/node.js, dist/www/, dist/*.mjs${process.argv.includes('--package') ? ' and dist/types/' : ''}`,
+  );
 }

@@ -19,7 +19,10 @@ export default defineConfig(
       // Test pages, peers' APIs and JSON read from disk are typed loosely on purpose; `any` there is a choice.
       '@typescript-eslint/no-explicit-any': 'off',
       // `_name` marks a parameter a signature needs but the body does not use.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {

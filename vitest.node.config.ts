@@ -8,7 +8,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // Kernels are imported as text, as esbuild's text loader does for the browser bundles (build.mjs).
-  plugins: [{ name: 'wgsl-text', load: (id) => (id.endsWith('.wgsl') ? `export default ${JSON.stringify(fs.readFileSync(id, 'utf8'))};` : null) }],
+  plugins: [
+    {
+      name: 'wgsl-text',
+      load: (id) => (id.endsWith('.wgsl') ? `export default ${JSON.stringify(fs.readFileSync(id, 'utf8'))};` : null),
+    },
+  ],
   test: {
     include: ['test/node/*.test.ts', 'test/dar.test.ts', 'test/inference.test.ts'],
     // dar.test.ts: its parity test only (the others are training-step timings and behaviour, covered in the browser).

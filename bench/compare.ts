@@ -35,8 +35,12 @@ export interface WgInput {
  * webgrad's side of a row: forward over `inputs`, or with `gy` forward + backward with gradients for the inputs marked
  * `grad`; check() compares the output (forward, or with checkForward) or those gradients with `want()`.
  */
-export function wgInstance(w: Wg, inputs: WgInput[], fwd: (xs: T[]) => T,
-  opts: { gy?: { data: Float32Array; shape: number[] }; want: () => Float64Array[]; checkForward?: boolean }): KernelBenchInstance {
+export function wgInstance(
+  w: Wg,
+  inputs: WgInput[],
+  fwd: (xs: T[]) => T,
+  opts: { gy?: { data: Float32Array; shape: number[] }; want: () => Float64Array[]; checkForward?: boolean },
+): KernelBenchInstance {
   const backward = !!opts.gy;
   const xs = inputs.map((i) => w.tensor(i.data, i.shape, { requiresGrad: backward && !!i.grad }).keep());
   const gy = opts.gy ? w.tensor(opts.gy.data, opts.gy.shape).keep() : null;

@@ -30,8 +30,15 @@ import type { BenchCase, BenchResult } from './ops/matmul';
 import type { PeerName } from './peers/types';
 import type { DarStepResult } from './dar-step';
 import {
-  fmt, saveResults, stats, writeMarkdown,
-  type BenchResults, type CompareRecord, type DarRecord, type ImplRecord, type LadderRecord,
+  fmt,
+  saveResults,
+  stats,
+  writeMarkdown,
+  type BenchResults,
+  type CompareRecord,
+  type DarRecord,
+  type ImplRecord,
+  type LadderRecord,
 } from './report';
 
 const HELP = `Usage: npm run bench -- [options]
@@ -102,7 +109,13 @@ function pkgVersion(root: string, name: string): string {
   }
 }
 
-const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+const list = (s: string | undefined) =>
+  s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined;
 
 async function bench(www: string, argv: string[], root: string): Promise<number> {
   const { values } = parseArgs({
@@ -147,29 +160,46 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
   const batch = Number(values.batch);
   const budgetMs = Number(values['budget-ms'] ?? (quick ? 1500 : 4000));
   const darSteps = Number(values['dar-steps'] ?? 3);
-  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a positive integer, got ${values.runs}`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new UsageError(`--runs must be a positive integer, got ${values.runs}`);
   if (!(targetMs > 0)) throw new UsageError(`--target-ms must be a positive number, got ${values['target-ms']}`);
   if (!(budgetMs > 0)) throw new UsageError(`--budget-ms must be a positive number, got ${values['budget-ms']}`);
   if (!(floor > 0)) throw new UsageError(`--floor must be a positive number, got ${values.floor}`);
-  if (!Number.isInteger(batch) || batch < 2) throw new UsageError(`--batch must be an integer ≥ 2, got ${values.batch}`);
-  if (!Number.isInteger(darSteps) || darSteps < 1) throw new UsageError(`--dar-steps must be a positive integer, got ${values['dar-steps']}`);
+  if (!Number.isInteger(batch) || batch < 2)
+    throw new UsageError(`--batch must be an integer ≥ 2, got ${values.batch}`);
+  if (!Number.isInteger(darSteps) || darSteps < 1)
+    throw new UsageError(`--dar-steps must be a positive integer, got ${values['dar-steps']}`);
   const filters = list(values.filter)?.map((f) => f.toLowerCase());
   const onlyArg = list(values.only);
   const SECTIONS = ['ladder', 'compare', 'dar', 'areas'];
-  const sections = onlyArg?.includes('all') ? SECTIONS : onlyArg ?? (filters ? ['compare'] : ['ladder', 'compare', 'dar']);
-  for (const s of sections) if (!SECTIONS.includes(s)) throw new UsageError(`unknown section ${s}; the sections are ${SECTIONS.join(', ')}`);
+  const sections = onlyArg?.includes('all')
+    ? SECTIONS
+    : (onlyArg ?? (filters ? ['compare'] : ['ladder', 'compare', 'dar']));
+  for (const s of sections)
+    if (!SECTIONS.includes(s)) throw new UsageError(`unknown section ${s}; the sections are ${SECTIONS.join(', ')}`);
   const peerArg = list(values.peers) ?? ['tfjs', 'ort'];
   const peers = (peerArg.includes('none') ? [] : peerArg) as PeerName[];
-  for (const p of peers) if (p !== 'tfjs' && p !== 'ort') throw new UsageError(`unknown peer ${p}; the peers are tfjs, ort`);
+  for (const p of peers)
+    if (p !== 'tfjs' && p !== 'ort') throw new UsageError(`unknown peer ${p}; the peers are tfjs, ort`);
   const presets = list(values.presets) ?? (quick ? ['small'] : ['small', 'paper']);
-  for (const p of presets) if (p !== 'small' && p !== 'paper') throw new UsageError(`unknown DAR preset ${p}; the presets are small, paper`);
+  for (const p of presets)
+    if (p !== 'small' && p !== 'paper') throw new UsageError(`unknown DAR preset ${p}; the presets are small, paper`);
   // A Node run never replaces the browser results in bench/RESULTS.md unless --save asks.
-  const full = values.runtime !== 'node' && !filters && !quick && !onlyArg && !values.runs && !values['target-ms'] && !values['budget-ms'];
+  const full =
+    values.runtime !== 'node' &&
+    !filters &&
+    !quick &&
+    !onlyArg &&
+    !values.runs &&
+    !values['target-ms'] &&
+    !values['budget-ms'];
   const save = values['no-save'] ? false : values.save ? true : full;
-  const matches = (group: string, label: string) => !filters || filters.some((f) => `${group} ${label}`.toLowerCase().includes(f));
+  const matches = (group: string, label: string) =>
+    !filters || filters.some((f) => `${group} ${label}`.toLowerCase().includes(f));
 
   const runtime = values.runtime ?? 'browser';
-  if (runtime !== 'browser' && runtime !== 'node') throw new UsageError(`--runtime must be browser or node, got ${runtime}`);
+  if (runtime !== 'browser' && runtime !== 'node')
+    throw new UsageError(`--runtime must be browser or node, got ${runtime}`);
   if (runtime === 'node' && peers.length) {
     log(`--runtime node: the peers (${peers.join(', ')}) run in browsers only; compare rows show webgrad alone`);
     peers.length = 0;
@@ -191,14 +221,31 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
     browser: `${launched.executablePath} ${launched.args.join(' ')}`,
     versions: {
       webgrad: JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version,
-      ...(peers.includes('tfjs') ? { '@tensorflow/tfjs': pkgVersion(root, '@tensorflow/tfjs'), '@tensorflow/tfjs-backend-webgpu': pkgVersion(root, '@tensorflow/tfjs-backend-webgpu') } : {}),
+      ...(peers.includes('tfjs')
+        ? {
+            '@tensorflow/tfjs': pkgVersion(root, '@tensorflow/tfjs'),
+            '@tensorflow/tfjs-backend-webgpu': pkgVersion(root, '@tensorflow/tfjs-backend-webgpu'),
+          }
+        : {}),
       ...(peers.includes('ort') ? { 'onnxruntime-web': pkgVersion(root, 'onnxruntime-web') } : {}),
     },
     peers: {},
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', loadStart, loadEnd: [] },
-    options: { runs, targetMs, budgetMs, sections, filters: filters ?? null, peers, presets, batch, darSteps, quick,
-      method: `warm-up (which sizes each run to ~${targetMs} ms of back-to-back calls), then ${runs} interleaved rounds ` +
-        `(webgrad, tfjs, ORT, webgrad, ...; an implementation past ${budgetMs} ms of timing stops after 2); a run ends with that framework's submit and a wait for its GPU queue` },
+    options: {
+      runs,
+      targetMs,
+      budgetMs,
+      sections,
+      filters: filters ?? null,
+      peers,
+      presets,
+      batch,
+      darSteps,
+      quick,
+      method:
+        `warm-up (which sizes each run to ~${targetMs} ms of back-to-back calls), then ${runs} interleaved rounds ` +
+        `(webgrad, tfjs, ORT, webgrad, ...; an implementation past ${budgetMs} ms of timing stops after 2); a run ends with that framework's submit and a wait for its GPU queue`,
+    },
     floor,
     ladder: [],
     compare: [],
@@ -211,7 +258,8 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
     page.on('pageerror', (e) => pageErrors.push(String((e as Error).message ?? e)));
     page.on('console', (m) => {
       // ORT logs its refusal of a graph that needs CPU fallback (peers/ort.ts then retries with fallback allowed).
-      if (m.type() === 'error' && !m.text().includes('fallback to CPU EP has been explicitly disabled')) pageErrors.push(m.text());
+      if (m.type() === 'error' && !m.text().includes('fallback to CPU EP has been explicitly disabled'))
+        pageErrors.push(m.text());
     });
     const checkPage = () => {
       if (pageErrors.length) throw new Error(`page reported errors: ${pageErrors.splice(0).join('\n')}`);
@@ -219,22 +267,33 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
     await page.goto(`${server.url}bench.html`);
     await page.waitForFunction('globalThis.bench !== undefined', { timeout: 60_000 });
     const info = (await page.evaluate('globalThis.bench.ready')) as {
-      adapter: AdapterSummary; description: string; kernels: string[]; ladder: BenchCase[];
+      adapter: AdapterSummary;
+      description: string;
+      kernels: string[];
+      ladder: BenchCase[];
     };
     results.adapter = info.description;
     const kernels = list(values.kernels) ?? (quick ? ['tiled'] : info.kernels.filter((k) => k !== 'naive'));
-    for (const k of kernels) if (!info.kernels.includes(k)) throw new UsageError(`unknown kernel ${k}; the ladder is ${info.kernels.join(', ')}`);
+    for (const k of kernels)
+      if (!info.kernels.includes(k))
+        throw new UsageError(`unknown kernel ${k}; the ladder is ${info.kernels.join(', ')}`);
     const hasTimestamps = info.adapter.features.includes('timestamp-query');
 
     log('webgrad benchmark');
     log(`adapter:  ${info.description}`);
     log(`browser:  ${results.browser}`);
     // SwiftShader runs the kernels on the CPU cores, so other load on the machine shows up directly in the numbers.
-    log(`machine:  ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ` +
-      `${loadStart.map((x) => x.toFixed(2)).join(' / ')} (1/5/15 min) at start`);
+    log(
+      `machine:  ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ` +
+        `${loadStart.map((x) => x.toFixed(2)).join(' / ')} (1/5/15 min) at start`,
+    );
     log(`timing:   ${results.options.method};`);
-    log(`          median [min–max] over the rounds; wall = wall clock, gpu = ` +
-      (hasTimestamps ? 'timestamp-query span of the same run (per framework, on its own queue)' : 'n/a (adapter has no timestamp-query)'));
+    log(
+      `          median [min–max] over the rounds; wall = wall clock, gpu = ` +
+        (hasTimestamps
+          ? 'timestamp-query span of the same run (per framework, on its own queue)'
+          : 'n/a (adapter has no timestamp-query)'),
+    );
     log(`sections: ${sections.join(', ')}${filters ? `; rows matching ${filters.join(' | ')}` : ''}`);
 
     if (sections.includes('ladder')) {
@@ -245,17 +304,37 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
 
     if (sections.includes('compare')) {
       if (peers.length) {
-        const peerInfo = (await page.evaluate(`globalThis.bench.initPeers(${JSON.stringify(peers)})`)) as Partial<Record<PeerName, PeerInfo>>;
+        const peerInfo = (await page.evaluate(`globalThis.bench.initPeers(${JSON.stringify(peers)})`)) as Partial<
+          Record<PeerName, PeerInfo>
+        >;
         checkPage();
         results.peers = peerInfo;
         for (const [name, p] of Object.entries(peerInfo)) {
-          log(`peer:     ${name} ${p.error ? `FAILED TO LOAD: ${p.error.split('\n')[0]}` :
-            `${p.version}; adapter ${p.adapter}; timestamps ${p.timestamps ? 'yes' : 'no'}; ${JSON.stringify(p.flags)}`}`);
+          log(
+            `peer:     ${name} ${
+              p.error
+                ? `FAILED TO LOAD: ${p.error.split('\n')[0]}`
+                : `${p.version}; adapter ${p.adapter}; timestamps ${p.timestamps ? 'yes' : 'no'}; ${JSON.stringify(p.flags)}`
+            }`,
+          );
         }
       }
-      log(`versions: ${Object.entries(results.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      const r = await compareTable(page, { runs, targetMs, budgetMs, peers, floor, profile: !values['no-profile'], matches, checkPage,
-        takeErrors: () => pageErrors.splice(0) });
+      log(
+        `versions: ${Object.entries(results.versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+      const r = await compareTable(page, {
+        runs,
+        targetMs,
+        budgetMs,
+        peers,
+        floor,
+        profile: !values['no-profile'],
+        matches,
+        checkPage,
+        takeErrors: () => pageErrors.splice(0),
+      });
       results.compare = r.records;
       failures += r.failures;
     }
@@ -264,8 +343,11 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
       const rows = (await page.evaluate('globalThis.bench.rows()')) as KernelBenchInfo[];
       const groups = list(values.groups) ?? [...new Set(rows.map((r) => r.group))];
       const known = new Set(rows.map((r) => r.group));
-      for (const g of groups) if (!known.has(g)) throw new UsageError(`unknown group ${g}; the groups are ${[...known].join(', ')}`);
-      const picked = rows.map((r, i) => ({ ...r, i })).filter((r) => groups.includes(r.group) && matches(r.group, r.label));
+      for (const g of groups)
+        if (!known.has(g)) throw new UsageError(`unknown group ${g}; the groups are ${[...known].join(', ')}`);
+      const picked = rows
+        .map((r, i) => ({ ...r, i }))
+        .filter((r) => groups.includes(r.group) && matches(r.group, r.label));
       const r = await areasTable(page, picked, runs, targetMs, checkPage);
       results.areas = r.records;
       failures += r.failures;
@@ -295,8 +377,14 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
 
 // ------------------------------------------------------------------------------------------------------------ ladder
 
-async function matmulTable(page: Page, ladder: BenchCase[], kernels: string[], runs: number, targetMs: number, checkPage: () => void):
-  Promise<{ failures: number; records: LadderRecord[] }> {
+async function matmulTable(
+  page: Page,
+  ladder: BenchCase[],
+  kernels: string[],
+  runs: number,
+  targetMs: number,
+  checkPage: () => void,
+): Promise<{ failures: number; records: LadderRecord[] }> {
   let failures = 0;
   const records: LadderRecord[] = [];
   log('');
@@ -315,10 +403,21 @@ async function matmulTable(page: Page, ladder: BenchCase[], kernels: string[], r
       const g = (ms: number[]) => stats(ms.map((t) => (2 * c.M * c.N * c.K) / (t * 1e6)));
       const wall = g(r.wallMs);
       const gpu = r.gpuMs ? g(r.gpuMs) : null;
-      records.push({ shape: c.label.replace(/\s+/g, ' '), kernel, M: c.M, K: c.K, N: c.N, wallGflops: wall, gpuGflops: gpu, ok });
+      records.push({
+        shape: c.label.replace(/\s+/g, ' '),
+        kernel,
+        M: c.M,
+        K: c.K,
+        N: c.N,
+        wallGflops: wall,
+        gpuGflops: gpu,
+        ok,
+      });
       const cell = (s: typeof wall | null) => (s ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : 'n/a');
-      log(`${c.label.padEnd(52)} ${kernel.padEnd(7)} ${cell(wall).padEnd(22)} ${cell(gpu).padEnd(22)} ` +
-        `${stats(r.wallMs).median.toFixed(1).padStart(8)}  ${ok ? 'ok' : 'MISMATCH'} (max err ${r.maxErr.toExponential(1)})`);
+      log(
+        `${c.label.padEnd(52)} ${kernel.padEnd(7)} ${cell(wall).padEnd(22)} ${cell(gpu).padEnd(22)} ` +
+          `${stats(r.wallMs).median.toFixed(1).padStart(8)}  ${ok ? 'ok' : 'MISMATCH'} (max err ${r.maxErr.toExponential(1)})`,
+      );
     }
   }
   return { failures, records };
@@ -326,25 +425,47 @@ async function matmulTable(page: Page, ladder: BenchCase[], kernels: string[], r
 
 // ----------------------------------------------------------------------------------------------------------- compare
 
-async function compareTable(page: Page, o: {
-  runs: number; targetMs: number; budgetMs: number; peers: PeerName[]; floor: number; profile: boolean;
-  matches: (g: string, l: string) => boolean; checkPage: () => void; takeErrors: () => string[];
-}): Promise<{ failures: number; records: CompareRecord[] }> {
-  const rows = ((await page.evaluate('globalThis.bench.compareRows()')) as CompareInfo[]).map((r, i) => ({ ...r, i }))
+async function compareTable(
+  page: Page,
+  o: {
+    runs: number;
+    targetMs: number;
+    budgetMs: number;
+    peers: PeerName[];
+    floor: number;
+    profile: boolean;
+    matches: (g: string, l: string) => boolean;
+    checkPage: () => void;
+    takeErrors: () => string[];
+  },
+): Promise<{ failures: number; records: CompareRecord[] }> {
+  const rows = ((await page.evaluate('globalThis.bench.compareRows()')) as CompareInfo[])
+    .map((r, i) => ({ ...r, i }))
     .filter((r) => o.matches(r.group, r.label));
   const impls = ['webgrad', ...o.peers];
   let failures = 0;
   const records: CompareRecord[] = [];
   log('');
-  log(`webgrad vs peers: ms per call, median [min–max]; ratio = peer / webgrad (wall medians; > 1: webgrad faster); floor ${o.floor}×`);
+  log(
+    `webgrad vs peers: ms per call, median [min–max]; ratio = peer / webgrad (wall medians; > 1: webgrad faster); floor ${o.floor}×`,
+  );
   const header = `${'row'.padEnd(58)} ${'impl'.padEnd(8)} ${'wall ms/call'.padEnd(26)} ${'gpu ms'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'ratio'.padStart(7)}  check`;
   log(header);
   log('-'.repeat(header.length + 20));
   for (const row of rows) {
     const t0 = Date.now();
     const r = await compareRow(page, row.i, impls, o);
-    const rec: CompareRecord = { group: row.group, label: row.label, flops: row.flops, checks: row.checks, impls: {}, ratio: {}, gpuRatio: {},
-      fastestRatio: null, fastestPeer: null };
+    const rec: CompareRecord = {
+      group: row.group,
+      label: row.label,
+      flops: row.flops,
+      checks: row.checks,
+      impls: {},
+      ratio: {},
+      gpuRatio: {},
+      fastestRatio: null,
+      fastestPeer: null,
+    };
     for (const name of impls) {
       const x = r[name] ?? { missing: 'not run' };
       const ir: ImplRecord = { ...x, ok: x.relErr !== undefined ? x.relErr <= ROW_TOLERANCE : undefined };
@@ -377,19 +498,29 @@ async function compareTable(page: Page, o: {
       const w = ir.wall;
       const rate = row.flops ? fmt(row.flops / (w.median * 1e6)) : '–';
       const ratio = name === 'webgrad' ? '' : rec.ratio[name] !== undefined ? `${rec.ratio[name].toFixed(2)}×` : '–';
-      log(`${lead} ${name.padEnd(8)} ${`${fmt(w.median)} [${fmt(w.min)}–${fmt(w.max)}]`.padEnd(26)} ${(ir.gpu ? fmt(ir.gpu.median) : 'n/a').padStart(9)} ` +
-        `${rate.padStart(8)} ${ratio.padStart(7)}  ${ir.ok ? 'ok' : 'MISMATCH'} (rel err ${ir.relErr!.toExponential(1)})${ir.note ? `; ${ir.note}` : ''}`);
+      log(
+        `${lead} ${name.padEnd(8)} ${`${fmt(w.median)} [${fmt(w.min)}–${fmt(w.max)}]`.padEnd(26)} ${(ir.gpu ? fmt(ir.gpu.median) : 'n/a').padStart(9)} ` +
+          `${rate.padStart(8)} ${ratio.padStart(7)}  ${ir.ok ? 'ok' : 'MISMATCH'} (rel err ${ir.relErr!.toExponential(1)})${ir.note ? `; ${ir.note}` : ''}`,
+      );
     }
     const below = rec.fastestRatio !== null && rec.fastestRatio < o.floor;
     if (rec.fastestRatio !== null) {
-      log(`${''.padEnd(58)} → fastest peer ${rec.fastestPeer}: ${rec.fastestRatio.toFixed(2)}× ${below ? `BELOW the ${o.floor}× floor` : '(meets the floor)'}` +
-        `  [${((Date.now() - t0) / 1000).toFixed(0)} s]`);
+      log(
+        `${''.padEnd(58)} → fastest peer ${rec.fastestPeer}: ${rec.fastestRatio.toFixed(2)}× ${below ? `BELOW the ${o.floor}× floor` : '(meets the floor)'}` +
+          `  [${((Date.now() - t0) / 1000).toFixed(0)} s]`,
+      );
     }
     if (below && o.profile) {
       const p = (await page.evaluate(`globalThis.bench.profileCompare(${row.i})`)) as Profile | null;
       o.checkPage();
       rec.profile = p;
-      if (p) log(formatProfile(p, 6).split('\n').map((l) => `${''.padEnd(60)}${l}`).join('\n'));
+      if (p)
+        log(
+          formatProfile(p, 6)
+            .split('\n')
+            .map((l) => `${''.padEnd(60)}${l}`)
+            .join('\n'),
+        );
     }
     records.push(rec);
   }
@@ -397,11 +528,15 @@ async function compareTable(page: Page, o: {
   if (records.length) {
     log('');
     log(`ratio summary (peer time / webgrad time, wall medians; floor ${o.floor}× against the fastest peer)`);
-    log(`${'row'.padEnd(70)} ${o.peers.map((p) => p.padStart(8)).join(' ')} ${'fastest'.padStart(8)} ${'best-rnd'.padStart(8)}  floor`);
+    log(
+      `${'row'.padEnd(70)} ${o.peers.map((p) => p.padStart(8)).join(' ')} ${'fastest'.padStart(8)} ${'best-rnd'.padStart(8)}  floor`,
+    );
     for (const rec of records) {
-      log(`${`${rec.group} ${rec.label}`.padEnd(70)} ${o.peers.map((p) => (rec.ratio[p] !== undefined ? `${rec.ratio[p].toFixed(2)}×` : '–').padStart(8)).join(' ')} ` +
-        `${(rec.fastestRatio !== null ? `${rec.fastestRatio.toFixed(2)}×` : '–').padStart(8)} ` +
-        `${(rec.fastestPeer && rec.minRatio?.[rec.fastestPeer] !== undefined ? `${rec.minRatio[rec.fastestPeer].toFixed(2)}×` : '–').padStart(8)}  ${rec.fastestRatio === null ? '–' : rec.fastestRatio >= o.floor ? 'ok' : 'BELOW'}`);
+      log(
+        `${`${rec.group} ${rec.label}`.padEnd(70)} ${o.peers.map((p) => (rec.ratio[p] !== undefined ? `${rec.ratio[p].toFixed(2)}×` : '–').padStart(8)).join(' ')} ` +
+          `${(rec.fastestRatio !== null ? `${rec.fastestRatio.toFixed(2)}×` : '–').padStart(8)} ` +
+          `${(rec.fastestPeer && rec.minRatio?.[rec.fastestPeer] !== undefined ? `${rec.minRatio[rec.fastestPeer].toFixed(2)}×` : '–').padStart(8)}  ${rec.fastestRatio === null ? '–' : rec.fastestRatio >= o.floor ? 'ok' : 'BELOW'}`,
+      );
     }
   }
   return { failures, records };
@@ -413,9 +548,16 @@ async function compareTable(page: Page, o: {
  * exceeds the budget gets that call as its only sample; one past the budget stops after 2 rounds. Page errors during
  * an implementation's phase are charged to that implementation.
  */
-async function compareRow(page: Page, index: number, impls: string[], o: { runs: number; targetMs: number; budgetMs: number;
-  peers: PeerName[]; takeErrors: () => string[] }): Promise<Record<string, ImplResult>> {
-  const r = (await page.evaluate(`globalThis.bench.compareSetup(${index}, ${JSON.stringify(o.peers)})`)) as Record<string, ImplResult>;
+async function compareRow(
+  page: Page,
+  index: number,
+  impls: string[],
+  o: { runs: number; targetMs: number; budgetMs: number; peers: PeerName[]; takeErrors: () => string[] },
+): Promise<Record<string, ImplResult>> {
+  const r = (await page.evaluate(`globalThis.bench.compareSetup(${index}, ${JSON.stringify(o.peers)})`)) as Record<
+    string,
+    ImplResult
+  >;
   const setupErrors = o.takeErrors();
   if (setupErrors.length) throw new Error(`page reported errors: ${setupErrors.join('\n')}`);
   const live = impls.filter((n) => r[n] && !r[n].missing && !r[n].error);
@@ -426,20 +568,30 @@ async function compareRow(page: Page, index: number, impls: string[], o: { runs:
       if (errs.length) throw new Error(errs.join('\n'));
       return v;
     } catch (e) {
-      r[name].error = String((e as Error).message ?? e).split('\n').slice(0, 3).join(' | ').slice(0, 400);
+      r[name].error = String((e as Error).message ?? e)
+        .split('\n')
+        .slice(0, 3)
+        .join(' | ')
+        .slice(0, 400);
       live.splice(live.indexOf(name), 1);
       return null;
     }
   };
   try {
     for (const n of [...live]) {
-      const c = await phase<{ relErr: number; firstMs: number }>(n, `globalThis.bench.compareCheck(${JSON.stringify(n)})`);
+      const c = await phase<{ relErr: number; firstMs: number }>(
+        n,
+        `globalThis.bench.compareCheck(${JSON.stringify(n)})`,
+      );
       if (c) Object.assign(r[n], c);
     }
     const spent = new Map<string, number>();
     const slow = new Set<string>();
     for (const n of [...live]) {
-      const w = await phase<{ inner: number; onceMs: number }>(n, `globalThis.bench.compareWarm(${JSON.stringify(n)}, ${o.targetMs})`);
+      const w = await phase<{ inner: number; onceMs: number }>(
+        n,
+        `globalThis.bench.compareWarm(${JSON.stringify(n)}, ${o.targetMs})`,
+      );
       if (!w) continue;
       r[n].inner = w.inner;
       r[n].wallMs = [];
@@ -447,13 +599,21 @@ async function compareRow(page: Page, index: number, impls: string[], o: { runs:
       if (w.onceMs > o.budgetMs) {
         slow.add(n);
         r[n].wallMs = [w.onceMs];
-        r[n].note = [r[n].note, `one warm call timed (${(w.onceMs / 1000).toFixed(1)} s, over the ${o.budgetMs} ms budget)`].filter(Boolean).join('; ');
+        r[n].note = [
+          r[n].note,
+          `one warm call timed (${(w.onceMs / 1000).toFixed(1)} s, over the ${o.budgetMs} ms budget)`,
+        ]
+          .filter(Boolean)
+          .join('; ');
       }
     }
     for (let round = 0; round < o.runs; round++) {
       for (const n of [...live]) {
         if (slow.has(n) || (round >= 2 && (spent.get(n) ?? 0) > o.budgetMs)) continue;
-        const x = await phase<{ wallMs: number; gpuMs: number | null }>(n, `globalThis.bench.compareRound(${JSON.stringify(n)})`);
+        const x = await phase<{ wallMs: number; gpuMs: number | null }>(
+          n,
+          `globalThis.bench.compareRound(${JSON.stringify(n)})`,
+        );
         if (!x) continue;
         r[n].wallMs!.push(x.wallMs);
         if (x.gpuMs !== null) (r[n].gpuMs ??= []).push(x.gpuMs);
@@ -469,14 +629,20 @@ async function compareRow(page: Page, index: number, impls: string[], o: { runs:
 
 // ------------------------------------------------------------------------------------------------------------- areas
 
-async function areasTable(page: Page, picked: (KernelBenchInfo & { i: number })[], runs: number, targetMs: number, checkPage: () => void):
-  Promise<{ failures: number; records: unknown[] }> {
+async function areasTable(
+  page: Page,
+  picked: (KernelBenchInfo & { i: number })[],
+  runs: number,
+  targetMs: number,
+  checkPage: () => void,
+): Promise<{ failures: number; records: unknown[] }> {
   let failures = 0;
   const records: unknown[] = [];
   if (!picked.length) return { failures, records };
   log('');
   log('webgrad-only rows (bench/registry.ts)');
-  const header = `${'group'.padEnd(12)} ${'row'.padEnd(44)} ${'wall ms/call'.padEnd(24)} ${'gpu ms/call'.padEnd(12)} ` +
+  const header =
+    `${'group'.padEnd(12)} ${'row'.padEnd(44)} ${'wall ms/call'.padEnd(24)} ${'gpu ms/call'.padEnd(12)} ` +
     `${'GFLOP/s'.padStart(8)} ${'GB/s'.padStart(8)}  check`;
   log(header);
   log('-'.repeat(header.length + 16));
@@ -503,18 +669,32 @@ async function areasTable(page: Page, picked: (KernelBenchInfo & { i: number })[
 const PYTHON = process.env.WEBGRAD_PYTHON ?? '/usr/bin/python3';
 
 /** Runs bench/torch_dar_step.py; resolves to its JSON, or to a reason it was skipped. */
-function torchStep(root: string, config: unknown, batch: number, steps: number): Promise<{ ok: true; r: NonNullable<DarRecord['torch']> } | { ok: false; why: string }> {
+function torchStep(
+  root: string,
+  config: unknown,
+  batch: number,
+  steps: number,
+): Promise<{ ok: true; r: NonNullable<DarRecord['torch']> } | { ok: false; why: string }> {
   const script = path.join(root, 'bench', 'torch_dar_step.py');
   return new Promise((resolve) => {
     execFile(PYTHON, ['-c', 'import torch'], { timeout: 60_000 }, (err) => {
       if (err) {
-        resolve({ ok: false, why: `PyTorch not available (${PYTHON} -c 'import torch' failed; on Debian: apt-get install python3-torch)` });
+        resolve({
+          ok: false,
+          why: `PyTorch not available (${PYTHON} -c 'import torch' failed; on Debian: apt-get install python3-torch)`,
+        });
         return;
       }
-      execFile(PYTHON, [script, JSON.stringify(config), String(batch), String(steps), '1'], { timeout: 900_000, maxBuffer: 1 << 20 },
+      execFile(
+        PYTHON,
+        [script, JSON.stringify(config), String(batch), String(steps), '1'],
+        { timeout: 900_000, maxBuffer: 1 << 20 },
         (e, stdout, stderr) => {
           if (e) {
-            resolve({ ok: false, why: `torch_dar_step.py failed: ${(stderr || String(e)).trim().split('\n').slice(-3).join(' | ')}` });
+            resolve({
+              ok: false,
+              why: `torch_dar_step.py failed: ${(stderr || String(e)).trim().split('\n').slice(-3).join(' | ')}`,
+            });
             return;
           }
           try {
@@ -522,16 +702,26 @@ function torchStep(root: string, config: unknown, batch: number, steps: number):
           } catch {
             resolve({ ok: false, why: `torch_dar_step.py printed no JSON: ${stdout.slice(0, 200)}` });
           }
-        });
+        },
+      );
     });
   });
 }
 
-async function darSection(browser: import('puppeteer').Browser, url: string, root: string, presets: string[], batch: number,
-  steps: number, torch: boolean): Promise<DarRecord[]> {
+async function darSection(
+  browser: import('puppeteer').Browser,
+  url: string,
+  root: string,
+  presets: string[],
+  batch: number,
+  steps: number,
+  torch: boolean,
+): Promise<DarRecord[]> {
   const records: DarRecord[] = [];
   log('');
-  log(`DAR training step (synthetic MOSI shapes, batch ${batch}; CLUB inner steps + L_total forward/backward + AdamW): samples/s`);
+  log(
+    `DAR training step (synthetic MOSI shapes, batch ${batch}; CLUB inner steps + L_total forward/backward + AdamW): samples/s`,
+  );
   for (const preset of presets) {
     const rec: DarRecord = { preset, batch };
     // A fresh page (and GPU device) per preset.
@@ -542,12 +732,22 @@ async function darSection(browser: import('puppeteer').Browser, url: string, roo
       await page.goto(`${url}dar.html`);
       await page.waitForFunction('globalThis.darBench !== undefined', { timeout: 60_000 });
       await page.evaluate('globalThis.darBench.ready');
-      const r = (await page.evaluate(`globalThis.darBench.step(${JSON.stringify({ preset, batch, steps, warmup: 2, profile: true })})`)) as DarStepResult;
+      const r = (await page.evaluate(
+        `globalThis.darBench.step(${JSON.stringify({ preset, batch, steps, warmup: 2, profile: true })})`,
+      )) as DarStepResult;
       if (errors.length) throw new Error(errors.join('\n'));
       rec.webgrad = r;
-      log(`  webgrad ${preset.padEnd(6)} ${fmt(r.msPerStep)} ms/step = ${fmt(r.samplesPerSec)} samples/s  (first step ${fmt(r.firstStepMs)} ms; ` +
-        `${fmt(r.dispatchesPerStep)} dispatches, ${fmt(r.submitsPerStep)} submits per step; ${r.parameters} parameters)`);
-      if (r.profile) log(formatProfile(r.profile, 12).split('\n').map((l) => `    ${l}`).join('\n'));
+      log(
+        `  webgrad ${preset.padEnd(6)} ${fmt(r.msPerStep)} ms/step = ${fmt(r.samplesPerSec)} samples/s  (first step ${fmt(r.firstStepMs)} ms; ` +
+          `${fmt(r.dispatchesPerStep)} dispatches, ${fmt(r.submitsPerStep)} submits per step; ${r.parameters} parameters)`,
+      );
+      if (r.profile)
+        log(
+          formatProfile(r.profile, 12)
+            .split('\n')
+            .map((l) => `    ${l}`)
+            .join('\n'),
+        );
     } catch (e) {
       rec.webgradError = String((e as Error).message ?? e).slice(0, 500);
       log(`  webgrad ${preset}: ERROR ${rec.webgradError}`);
@@ -559,8 +759,10 @@ async function darSection(browser: import('puppeteer').Browser, url: string, roo
       const t = await torchStep(root, config, batch, steps);
       if (t.ok) {
         rec.torch = t.r;
-        log(`  torch   ${preset.padEnd(6)} ${fmt(t.r.msPerStep)} ms/step = ${fmt(t.r.samplesPerSec)} samples/s  (PyTorch ${t.r.torch}, ${t.r.threads} threads, ` +
-          `${t.r.parameters} parameters)`);
+        log(
+          `  torch   ${preset.padEnd(6)} ${fmt(t.r.msPerStep)} ms/step = ${fmt(t.r.samplesPerSec)} samples/s  (PyTorch ${t.r.torch}, ${t.r.threads} threads, ` +
+            `${t.r.parameters} parameters)`,
+        );
       } else {
         rec.torchSkipped = t.why;
         log(`  torch   ${preset.padEnd(6)} skipped: ${t.why}`);

@@ -29,7 +29,8 @@ export async function launchNode(www: string): Promise<NodeLaunched> {
     on: () => page,
     // bench.html → bench-node.mjs: the same program, built for Node. A module runs once per process, so a second
     // page of the same program reuses the first one's device (the browser gives each page a fresh one).
-    goto: async (url: string) => void (await import(pathToFileURL(path.join(www, `${path.basename(url, '.html')}-node.mjs`)).href)),
+    goto: async (url: string) =>
+      void (await import(pathToFileURL(path.join(www, `${path.basename(url, '.html')}-node.mjs`)).href)),
     waitForFunction: async (expression: string) => {
       while (!(await evaluate(expression))) await new Promise((r) => setTimeout(r, 10));
     },

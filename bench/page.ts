@@ -69,8 +69,12 @@ async function initPeers(peers: PeerName[]): Promise<Partial<Record<PeerName, Pe
   if (peers.includes('tfjs')) {
     try {
       tfjsRt ??= await initTfjs();
-      out.tfjs = { version: tfjsRt.version, flags: tfjsRt.flags, timestamps: tfjsRt.device.features.has('timestamp-query'),
-        adapter: await deviceAdapter(tfjsRt.device) };
+      out.tfjs = {
+        version: tfjsRt.version,
+        flags: tfjsRt.flags,
+        timestamps: tfjsRt.device.features.has('timestamp-query'),
+        adapter: await deviceAdapter(tfjsRt.device),
+      };
     } catch (e) {
       out.tfjs = { error: String((e as Error).stack ?? e) };
     }
@@ -79,7 +83,12 @@ async function initPeers(peers: PeerName[]): Promise<Partial<Record<PeerName, Pe
     try {
       ortRt ??= await initOrt(new URL('./ort/', location.href).href);
       const dev = await ortRt.device();
-      out.ort = { version: ortRt.version, flags: ortRt.flags, timestamps: dev.features.has('timestamp-query'), adapter: await deviceAdapter(dev) };
+      out.ort = {
+        version: ortRt.version,
+        flags: ortRt.flags,
+        timestamps: dev.features.has('timestamp-query'),
+        adapter: await deviceAdapter(dev),
+      };
     } catch (e) {
       out.ort = { error: String((e as Error).stack ?? e) };
     }
@@ -131,9 +140,10 @@ export interface ImplResult {
   error?: string;
 }
 
-
 /** The row being compared: its implementations, set up by compareSetup() and disposed by compareEnd(). */
-let current: { impls: Map<ImplName, { inst: KernelBenchInstance | PeerInstance; runner: Runner; timer?: GpuTimer; inner: number }> } | null = null;
+let current: {
+  impls: Map<ImplName, { inst: KernelBenchInstance | PeerInstance; runner: Runner; timer?: GpuTimer; inner: number }>;
+} | null = null;
 
 /**
  * Sets up every implementation of comparison row `index` (webgrad and the requested peers that implement it) and
@@ -147,15 +157,28 @@ async function compareSetup(index: number, peers: PeerName[]): Promise<Partial<R
   if (!row) throw new Error(`no comparison row ${index}`);
   const rt = wg.runtime();
   const results: Partial<Record<ImplName, ImplResult>> = {};
-  const impls = new Map<ImplName, { inst: KernelBenchInstance | PeerInstance; runner: Runner; timer?: GpuTimer; inner: number }>();
+  const impls = new Map<
+    ImplName,
+    { inst: KernelBenchInstance | PeerInstance; runner: Runner; timer?: GpuTimer; inner: number }
+  >();
   current = { impls };
   const add = (name: ImplName, inst: KernelBenchInstance | PeerInstance, runner: Runner) => {
-    impls.set(name, { inst, runner, inner: 1, timer: runner.device.features.has('timestamp-query') ? new GpuTimer(runner.device) : undefined });
+    impls.set(name, {
+      inst,
+      runner,
+      inner: 1,
+      timer: runner.device.features.has('timestamp-query') ? new GpuTimer(runner.device) : undefined,
+    });
     results[name] = { note: (inst as PeerInstance).note };
   };
   try {
     const inst = row.webgrad(wg);
-    add('webgrad', inst, { call: () => void wg.tidy(() => inst.run()), flush: () => rt.flush(), sync: () => rt.sync(), device: rt.device });
+    add('webgrad', inst, {
+      call: () => void wg.tidy(() => inst.run()),
+      flush: () => rt.flush(),
+      sync: () => rt.sync(),
+      device: rt.device,
+    });
   } catch (e) {
     results.webgrad = { error: String((e as Error).message ?? e).slice(0, 500) };
   }
@@ -242,7 +265,8 @@ async function profileCompare(index: number): Promise<wg.Profile | null> {
   }
 }
 
-const compareRows = (): CompareInfo[] => COMPARE.map(({ group, label, flops, checks }) => ({ group, label, flops, checks }));
+const compareRows = (): CompareInfo[] =>
+  COMPARE.map(({ group, label, flops, checks }) => ({ group, label, flops, checks }));
 
 const rows = (): KernelBenchInfo[] => BENCHES.map(({ group, label, flops, bytes }) => ({ group, label, flops, bytes }));
 
@@ -252,6 +276,19 @@ const ready = (async () => {
   return { adapter, description: wg.describeAdapter(adapter), kernels: [...wg.MATMUL_KERNELS], ladder: LADDER };
 })();
 
-const bench = { ready, runLadder, rows, runRow, initPeers, compareRows, compareSetup, compareCheck, compareWarm, compareRound, compareEnd, profileCompare };
+const bench = {
+  ready,
+  runLadder,
+  rows,
+  runRow,
+  initPeers,
+  compareRows,
+  compareSetup,
+  compareCheck,
+  compareWarm,
+  compareRound,
+  compareEnd,
+  profileCompare,
+};
 (globalThis as unknown as { bench: typeof bench }).bench = bench;
 export type Bench = typeof bench;

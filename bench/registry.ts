@@ -18,4 +18,10 @@ import { COMPARE as infonceCompare } from './ops/infonce.compare';
 
 export const BENCHES: KernelBench[] = [...conv1d, ...attention, ...lstm, ...infonce, ...club, ...topk];
 
-export const COMPARE: CompareRow[] = [...matmulCompare, ...conv1dCompare, ...attentionCompare, ...lstmCompare, ...infonceCompare];
+export const COMPARE: CompareRow[] = [
+  ...matmulCompare,
+  ...conv1dCompare,
+  ...attentionCompare,
+  ...lstmCompare,
+  ...infonceCompare,
+];

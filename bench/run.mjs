@@ -40,10 +40,26 @@ try {
   // --runtime node: the same pages bundled for Node (bench/node-page.ts loads them), the browser-only peers stubbed.
   if (process.argv.includes('--runtime') && process.argv[process.argv.indexOf('--runtime') + 1] === 'node') {
     const stub = path.join(root, 'bench/peers/node-stub.ts');
-    const stubPeers = { name: 'stub-peers', setup: (b) => b.onResolve({ filter: /\/peers\/(tfjs|ort)$/ }, () => ({ path: stub })) };
-    await Promise.all(Object.entries({ bench: 'bench/page.ts', dar: 'bench/dar-page.ts' }).map(([name, entry]) =>
-      build({ entryPoints: [path.join(root, entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-        loader: { '.wgsl': 'text' }, external: ['webgpu'], plugins: [stubPeers], outfile: path.join(www, `${name}-node.mjs`), logLevel: 'warning' })));
+    const stubPeers = {
+      name: 'stub-peers',
+      setup: (b) => b.onResolve({ filter: /\/peers\/(tfjs|ort)$/ }, () => ({ path: stub })),
+    };
+    await Promise.all(
+      Object.entries({ bench: 'bench/page.ts', dar: 'bench/dar-page.ts' }).map(([name, entry]) =>
+        build({
+          entryPoints: [path.join(root, entry)],
+          bundle: true,
+          platform: 'node',
+          format: 'esm',
+          target: 'node20',
+          loader: { '.wgsl': 'text' },
+          external: ['webgpu'],
+          plugins: [stubPeers],
+          outfile: path.join(www, `${name}-node.mjs`),
+          logLevel: 'warning',
+        }),
+      ),
+    );
   }
   const driver = path.join(out, 'main.mjs');
   await build({

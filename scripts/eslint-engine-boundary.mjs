@@ -12,7 +12,10 @@ import path from 'node:path';
 
 /** Where a relative import leads, relative to the repository root, with forward slashes. */
 function targetOf(root, file, spec) {
-  return path.relative(root, path.resolve(path.dirname(file), spec)).split(path.sep).join('/');
+  return path
+    .relative(root, path.resolve(path.dirname(file), spec))
+    .split(path.sep)
+    .join('/');
 }
 
 const inside = (target, dirs) => dirs.some((d) => target === d || target.startsWith(d + '/'));
@@ -27,10 +30,14 @@ export function boundaryViolation(root, file, spec) {
 /** Why `spec`, imported by the Node entry's file `file`, is not allowed there; null when it is. */
 export function nodeEntryViolation(root, file, spec) {
   if (!spec.startsWith('.')) {
-    return spec.startsWith('node:') || spec === 'webgpu' ? null : `uses the package '${spec}' (the Node entry may use node: modules and webgpu only)`;
+    return spec.startsWith('node:') || spec === 'webgpu'
+      ? null
+      : `uses the package '${spec}' (the Node entry may use node: modules and webgpu only)`;
   }
   const target = targetOf(root, file, spec);
-  return inside(target, ['src/node', 'src/engine', 'kernels']) ? null : `imports '${spec}' (${target}), outside the engine and src/node`;
+  return inside(target, ['src/node', 'src/engine', 'kernels'])
+    ? null
+    : `imports '${spec}' (${target}), outside the engine and src/node`;
 }
 
 /** A rule reporting every import, export-from and dynamic import for which `violation` gives a reason. */
@@ -56,7 +63,15 @@ function importRule(description, label, violation) {
   };
 }
 
-export const engineBoundary = importRule('src/engine imports only src/engine and kernels, and no package', 'engine boundary', boundaryViolation);
-export const nodeEntryBoundary = importRule('src/node imports only src/node, the engine, kernels, node: modules and webgpu', 'node entry boundary', nodeEntryViolation);
+export const engineBoundary = importRule(
+  'src/engine imports only src/engine and kernels, and no package',
+  'engine boundary',
+  boundaryViolation,
+);
+export const nodeEntryBoundary = importRule(
+  'src/node imports only src/node, the engine, kernels, node: modules and webgpu',
+  'node entry boundary',
+  nodeEntryViolation,
+);
 
 export default engineBoundary;

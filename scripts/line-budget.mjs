@@ -13,10 +13,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * About 5 % above the counts of December 2026 (TypeScript 5,037, WGSL 3,489 code lines), room for one op family;
- * TypeScript raised by 50 for issue 17's eleven elementwise ops (erf … where, pow with a tensor exponent: +67 lines).
+ * About 4 % above what the engine needs (December 2026, formatted by Prettier at 120 columns: TypeScript 6,528, WGSL
+ * 3,600 code lines), room for about one op family. History: 5,037 / 3,489 before Prettier and issue 17's eleven
+ * elementwise ops (+67 TypeScript lines); Prettier's line breaking then added about 1,200 TypeScript lines.
  */
-export const BUDGETS = { typescript: 5350, wgsl: 3650 };
+export const BUDGETS = { typescript: 6800, wgsl: 3750 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -54,7 +55,10 @@ export function codeLines(text) {
 /** The engine's code lines, by part. */
 export function countEngine(root) {
   const count = (list) => list.reduce((sum, f) => sum + codeLines(fs.readFileSync(f, 'utf8')), 0);
-  const ts = files(path.join(root, 'src/engine'), (n) => n.endsWith('.ts') && !n.endsWith('.reference.ts') && !n.endsWith('.d.ts'));
+  const ts = files(
+    path.join(root, 'src/engine'),
+    (n) => n.endsWith('.ts') && !n.endsWith('.reference.ts') && !n.endsWith('.d.ts'),
+  );
   const wgsl = files(path.join(root, 'kernels'), (n) => n.endsWith('.wgsl'));
   return { typescript: count(ts), wgsl: count(wgsl) };
 }

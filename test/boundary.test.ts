@@ -11,7 +11,9 @@ const RULE = 'webgrad/engine-boundary';
 const eslint = new ESLint({ cwd: repo });
 
 const boundary = (results: ESLint.LintResult[]) =>
-  results.flatMap((r) => r.messages.filter((m: Linter.LintMessage) => m.ruleId === RULE).map((m) => `${m.line} ${m.message}`));
+  results.flatMap((r) =>
+    r.messages.filter((m: Linter.LintMessage) => m.ruleId === RULE).map((m) => `${m.line} ${m.message}`),
+  );
 
 describe('the engine boundary', () => {
   it('holds in this repository', async () => {
@@ -47,7 +49,9 @@ describe('the engine boundary', () => {
 describe('the Node entry boundary (src/node/)', () => {
   const NODE_RULE = 'webgrad/node-entry-boundary';
   const nodeBoundary = (results: ESLint.LintResult[]) =>
-    results.flatMap((r) => r.messages.filter((m: Linter.LintMessage) => m.ruleId === NODE_RULE).map((m) => `${m.line} ${m.message}`));
+    results.flatMap((r) =>
+      r.messages.filter((m: Linter.LintMessage) => m.ruleId === NODE_RULE).map((m) => `${m.line} ${m.message}`),
+    );
 
   it('holds in this repository', async () => {
     const results = await eslint.lintFiles(['src/node']);
@@ -56,9 +60,11 @@ describe('the Node entry boundary (src/node/)', () => {
   });
 
   it('allows the engine, node: modules and webgpu; names imports of the application or other packages', async () => {
-    const good = "import { init } from '../engine/engine';\nimport fs from 'node:fs';\nconst d = await import('webgpu');\nexport { init, fs, d };\n";
+    const good =
+      "import { init } from '../engine/engine';\nimport fs from 'node:fs';\nconst d = await import('webgpu');\nexport { init, fs, d };\n";
     expect(nodeBoundary(await eslint.lintText(good, { filePath: 'src/node/good.ts' }))).toEqual([]);
-    const bad = "import { loadModel } from '../app/models/registry';\nimport puppeteer from 'puppeteer';\nexport { loadModel, puppeteer };\n";
+    const bad =
+      "import { loadModel } from '../app/models/registry';\nimport puppeteer from 'puppeteer';\nexport { loadModel, puppeteer };\n";
     expect(nodeBoundary(await eslint.lintText(bad, { filePath: 'src/node/bad.ts' }))).toEqual([
       "1 node entry boundary: imports '../app/models/registry' (src/app/models/registry), outside the engine and src/node",
       "2 node entry boundary: uses the package 'puppeteer' (the Node entry may use node: modules and webgpu only)",

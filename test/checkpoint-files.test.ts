@@ -22,7 +22,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** A file shaped like a trainer checkpoint of `seed` at `epoch`, with weights `w`. */
 function trainCheckpoint(file: string, seed: number, epoch: number, w: Float32Array): string {
   const meta = { format: 'webgrad-train/1', model: 'dar', seed, epoch, bestEpoch: epoch, options: {} };
-  fs.writeFileSync(file, writeSafetensors({ 'head.weight': { shape: [w.length], data: w } }, { 'webgrad.meta': JSON.stringify(meta) }));
+  fs.writeFileSync(
+    file,
+    writeSafetensors({ 'head.weight': { shape: [w.length], data: w } }, { 'webgrad.meta': JSON.stringify(meta) }),
+  );
   return file;
 }
 
@@ -67,16 +70,38 @@ describe('the model file beside a resumed run', () => {
     const prev = fs.mkdtempSync(path.join(dir, 'prev-'));
     const out = path.join(dir, 'resumed-out');
     const w = Float32Array.from(rngFor('resume model file').uniform(6));
-    const meta = { format: 'webgrad-train/1', model: 'DAR', modelConfig: { d: 3 }, seed: 9, epoch: 2, bestEpoch: 2, options: {} };
+    const meta = {
+      format: 'webgrad-train/1',
+      model: 'DAR',
+      modelConfig: { d: 3 },
+      seed: 9,
+      epoch: 2,
+      bestEpoch: 2,
+      options: {},
+    };
     const from = path.join(prev, 'last-seed9.safetensors');
-    fs.writeFileSync(from, writeSafetensors({
-      'head.weight': { shape: [6], data: w }, 'optim.head.weight.expAvg': { shape: [6], data: w }, 'optim.head.weight.expAvgSq': { shape: [6], data: w },
-    }, { 'webgrad.format': 'webgrad-checkpoint/1', 'webgrad.meta': JSON.stringify(meta) }));
+    fs.writeFileSync(
+      from,
+      writeSafetensors(
+        {
+          'head.weight': { shape: [6], data: w },
+          'optim.head.weight.expAvg': { shape: [6], data: w },
+          'optim.head.weight.expAvgSq': { shape: [6], data: w },
+        },
+        { 'webgrad.format': 'webgrad-checkpoint/1', 'webgrad.meta': JSON.stringify(meta) },
+      ),
+    );
     await prepareOutput(out, new Map<number, ResumeEntry>([[9, { from, best: null, meta }]]));
     expect(fs.readFileSync(path.join(out, 'best-seed9.safetensors'))).toEqual(fs.readFileSync(from));
     const model = parseSafetensors(new Uint8Array(fs.readFileSync(path.join(out, 'model-seed9.safetensors'))));
     expect([...model.tensors.keys()]).toEqual(['head.weight']);
-    expect(JSON.parse(model.metadata['webgrad.meta'])).toMatchObject({ format: 'webgrad-model/1', model: 'DAR', modelConfig: { d: 3 }, seed: 9, epoch: 2 });
+    expect(JSON.parse(model.metadata['webgrad.meta'])).toMatchObject({
+      format: 'webgrad-model/1',
+      model: 'DAR',
+      modelConfig: { d: 3 },
+      seed: 9,
+      epoch: 2,
+    });
   });
 });
 
@@ -125,7 +150,14 @@ describe('temporary files of killed writers', () => {
     const removed = await removeStaleTemps(sub, isTarget);
     expect(removed.sort()).toEqual([names.deadWriter, names.deadOldFormat, names.pidReusedByUs].sort());
     expect(fs.readdirSync(sub).sort()).toEqual(
-      [names.liveWriter, names.otherTarget, names.notATemp, names.target, `best-seed4.safetensors.tmp-${dead}-1-ab`].sort());
+      [
+        names.liveWriter,
+        names.otherTarget,
+        names.notATemp,
+        names.target,
+        `best-seed4.safetensors.tmp-${dead}-1-ab`,
+      ].sort(),
+    );
     expect(await removeStaleTemps(sub, isTarget)).toEqual([]); // nothing more to prove
   });
 });

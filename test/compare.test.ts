@@ -34,17 +34,35 @@ describe('compare: standard error of a difference', () => {
   it('a consistent per-seed gain passes paired although the seed spread hides it unpaired', () => {
     const x = stats([0.923, 0.899, 1.002]);
     const y = stats([0.991, 0.942, 1.075]);
-    const paired = maeCheck('x beats y', [0.9], () => x, () => y, 0.5);
+    const paired = maeCheck(
+      'x beats y',
+      [0.9],
+      () => x,
+      () => y,
+      0.5,
+    );
     expect(paired.rows[0]).toMatchObject({ paired: true, pass: true });
     expect(paired.rows[0].needed).toBeCloseTo(Math.max(MIN_MAE_MARGIN, 2 * 0.0092797), 6);
-    const unpaired = maeCheck('x beats y', [0.9], () => ({ ...x, perSeed: undefined }), () => y, 0.5);
+    const unpaired = maeCheck(
+      'x beats y',
+      [0.9],
+      () => ({ ...x, perSeed: undefined }),
+      () => y,
+      0.5,
+    );
     expect(unpaired.rows[0]).toMatchObject({ paired: false, pass: false });
   });
 
   it('an inconsistent gain fails paired: one seed gets worse', () => {
-    const x = stats([0.90, 0.95, 1.00]);
-    const y = stats([1.00, 0.90, 1.10]); // differences 0.10, −0.05, 0.10
-    const c = maeCheck('x beats y', [0.5, 0.9], () => x, () => y, 0.5);
+    const x = stats([0.9, 0.95, 1.0]);
+    const y = stats([1.0, 0.9, 1.1]); // differences 0.10, −0.05, 0.10
+    const c = maeCheck(
+      'x beats y',
+      [0.5, 0.9],
+      () => x,
+      () => y,
+      0.5,
+    );
     expect(c.rows.every((r) => r.paired)).toBe(true);
     expect(c.pass).toBe(false);
   });
@@ -52,7 +70,13 @@ describe('compare: standard error of a difference', () => {
   it('only rates at or above the minimum are checked, and the floor is at least MIN_MAE_MARGIN', () => {
     const x = stats([0.5, 0.5, 0.5]);
     const y = stats([0.51, 0.51, 0.51]); // identical differences: SE 0, so the absolute floor decides
-    const c = maeCheck('x beats y', [0, 0.3, 0.5], () => x, () => y, 0.3);
+    const c = maeCheck(
+      'x beats y',
+      [0, 0.3, 0.5],
+      () => x,
+      () => y,
+      0.3,
+    );
     expect(c.rates).toEqual([0.3, 0.5]);
     expect(c.rows[0].needed).toBe(MIN_MAE_MARGIN);
     expect(c.pass).toBe(false);
@@ -60,7 +84,8 @@ describe('compare: standard error of a difference', () => {
 });
 
 describe('compare: roles of the runs', () => {
-  const run = (file: string, model: string, k: number) => ({ file, json: { run: { model, trainMissingRate: k } } }) as unknown as Run;
+  const run = (file: string, model: string, k: number) =>
+    ({ file, json: { run: { model, trainMissingRate: k } } }) as unknown as Run;
 
   it('finds each role through the model catalog, old checkpoint spellings included', () => {
     const r = roles([run('a', 'latefusion', 0.3), run('b', 'DAR', 0), run('c', 'dar', 0.3), run('d', 'derl', 0.3)]);
@@ -69,7 +94,11 @@ describe('compare: roles of the runs', () => {
   });
 
   it('refuses a model the catalog does not know, and two runs of one role', () => {
-    expect(() => roles([run('x/results.json', 'bert', 0.3)])).toThrow('x/results.json: model "bert" is none of dar, latefusion, derl');
-    expect(() => roles([run('a', 'dar', 0.3), run('b', 'dar', 0.5)])).toThrow('more than one DAR (k > 0) run given: a, b');
+    expect(() => roles([run('x/results.json', 'bert', 0.3)])).toThrow(
+      'x/results.json: model "bert" is none of dar, latefusion, derl',
+    );
+    expect(() => roles([run('a', 'dar', 0.3), run('b', 'dar', 0.5)])).toThrow(
+      'more than one DAR (k > 0) run given: a, b',
+    );
   });
 });

@@ -31,22 +31,34 @@ describe('kernel contracts', () => {
   });
 
   it('refuses a reordered uniform, naming the kernel and the field', () => {
-    expect(checkError({ ...DECL, params: { c: 'u32', rows: 'u32', eps: 'f32' } })).toMatch(/^kernel softmax: .*'rows'.*'c'/);
+    expect(checkError({ ...DECL, params: { c: 'u32', rows: 'u32', eps: 'f32' } })).toMatch(
+      /^kernel softmax: .*'rows'.*'c'/,
+    );
   });
 
   it('refuses a uniform of the wrong type', () => {
-    expect(checkError({ ...DECL, params: { rows: 'u32', c: 'u32', eps: 'u32' } })).toMatch(/^kernel softmax: uniform field 'eps' is f32 .* declared u32/);
+    expect(checkError({ ...DECL, params: { rows: 'u32', c: 'u32', eps: 'u32' } })).toMatch(
+      /^kernel softmax: uniform field 'eps' is f32 .* declared u32/,
+    );
   });
 
   it('refuses a missing or an extra uniform', () => {
-    expect(checkError({ ...DECL, params: { rows: 'u32', c: 'u32' } })).toMatch(/softmax: uniform field 'eps'.*not declared/);
-    expect(checkError({ ...DECL, params: { rows: 'u32', c: 'u32', eps: 'f32', n: 'u32' } })).toMatch(/softmax: uniform field 'n'/);
+    expect(checkError({ ...DECL, params: { rows: 'u32', c: 'u32' } })).toMatch(
+      /softmax: uniform field 'eps'.*not declared/,
+    );
+    expect(checkError({ ...DECL, params: { rows: 'u32', c: 'u32', eps: 'f32', n: 'u32' } })).toMatch(
+      /softmax: uniform field 'n'/,
+    );
     expect(checkError({ buffers: DECL.buffers })).toMatch(/softmax: .*uniform 'p'/);
   });
 
   it('refuses swapped bindings and a wrong access mode', () => {
-    expect(checkError({ ...DECL, buffers: { y: 'read_write', x: 'read' } })).toMatch(/^kernel softmax: @binding\(1\) is 'x' .* declared 'y'/);
-    expect(checkError({ ...DECL, buffers: { x: 'read_write', y: 'read_write' } })).toMatch(/softmax: buffer 'x' is read .* declared read_write/);
+    expect(checkError({ ...DECL, buffers: { y: 'read_write', x: 'read' } })).toMatch(
+      /^kernel softmax: @binding\(1\) is 'x' .* declared 'y'/,
+    );
+    expect(checkError({ ...DECL, buffers: { x: 'read_write', y: 'read_write' } })).toMatch(
+      /softmax: buffer 'x' is read .* declared read_write/,
+    );
     expect(checkError({ ...DECL, buffers: { x: 'read' } })).toMatch(/softmax: storage binding 'y'/);
   });
 
@@ -65,7 +77,7 @@ describe('kernel contracts', () => {
     expect(orderBuffers('softmax', c, { y: 'Y', x: 'X' })).toEqual(['X', 'Y']);
   });
 
-  it('lays out padding and vec4 arrays, packing i32 as two\'s complement', () => {
+  it("lays out padding and vec4 arrays, packing i32 as two's complement", () => {
     const src = `struct Params {
       n: u32, _pad0: u32, off: i32,
       axes: array<vec4<u32>, 2>,
@@ -76,15 +88,23 @@ describe('kernel contracts', () => {
     const out = new Uint32Array(12).fill(9);
     packParams('binary', c, { n: 5, off: -1, axes: [1, 2, 3, 4, 5] }, out, 0);
     expect([...out.slice(0, 10)]).toEqual([5, 0, 0xffffffff, 9, 1, 2, 3, 4, 5, 9]);
-    expect(() => packParams('binary', c, { n: 5, off: 0, axes: new Array(9).fill(0) }, out, 0)).toThrow(/binary: param 'axes' takes at most 8/);
-    expect(() => checkContract('binary', src, { params: { n: 'u32', off: 'u32', axes: 'array<vec4<u32>, 2>' } })).toThrow(/kernel binary: uniform field 'off' is i32/);
+    expect(() => packParams('binary', c, { n: 5, off: 0, axes: new Array(9).fill(0) }, out, 0)).toThrow(
+      /binary: param 'axes' takes at most 8/,
+    );
+    expect(() =>
+      checkContract('binary', src, { params: { n: 'u32', off: 'u32', axes: 'array<vec4<u32>, 2>' } }),
+    ).toThrow(/kernel binary: uniform field 'off' is i32/);
   });
 
   it('refuses a dispatch with a missing or an extra name, naming it', () => {
     const c = checkContract('softmax', SRC, DECL);
     const out = new Uint32Array(8);
-    expect(() => packParams('softmax', c, { rows: 3, c: 7 }, out, 0)).toThrow(/kernel softmax: dispatch lacks param 'eps'/);
-    expect(() => packParams('softmax', c, { rows: 3, c: 7, eps: 1, n: 2 }, out, 0)).toThrow(/kernel softmax: .*param 'n'/);
+    expect(() => packParams('softmax', c, { rows: 3, c: 7 }, out, 0)).toThrow(
+      /kernel softmax: dispatch lacks param 'eps'/,
+    );
+    expect(() => packParams('softmax', c, { rows: 3, c: 7, eps: 1, n: 2 }, out, 0)).toThrow(
+      /kernel softmax: .*param 'n'/,
+    );
     expect(() => orderBuffers('softmax', c, { x: 1 })).toThrow(/kernel softmax: dispatch lacks buffer 'y'/);
     expect(() => orderBuffers('softmax', c, { x: 1, y: 2, z: 3 })).toThrow(/kernel softmax: .*buffer 'z'/);
   });

@@ -72,7 +72,15 @@ describe('autograd', () => {
 describe('errors', () => {
   it('rejects bad data and shapes with a WebgradError, and use after dispose', async () => {
     const r = await run('errors');
-    for (const k of ['nonFinite', 'infinite', 'wrongCount', 'badShape', 'fractional', 'disposedRead', 'itemOfMany'] as const) {
+    for (const k of [
+      'nonFinite',
+      'infinite',
+      'wrongCount',
+      'badShape',
+      'fractional',
+      'disposedRead',
+      'itemOfMany',
+    ] as const) {
       expect(r[k], k).not.toBeNull();
       expect(r[k]?.name, k).toBe('WebgradError');
     }

@@ -21,12 +21,16 @@ const MOSI = { text: { len: 50, dim: 768 }, audio: { len: 375, dim: 5 }, vision:
 // A tiny config for the behavioural tests (the parity fixture's sizes).
 const TINY = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
 const TINY_OVERRIDES = {
-  d: 8, t: 4, mlpHidden: 6, tau: 0.2,
-  encoder: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 }, recon: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 },
-  fusionSelf: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 }, fusionCross: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 },
+  d: 8,
+  t: 4,
+  mlpHidden: 6,
+  tau: 0.2,
+  encoder: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 },
+  recon: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 },
+  fusionSelf: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 },
+  fusionCross: { depth: 1, heads: 2, dimHead: 3, mlpDim: 12 },
   club: { hidden: 5, lstmHidden: 4, innerSteps: 2, lr: 1e-3 },
 };
-
 
 describe('DAR', () => {
   it('matches the PyTorch reference (test/torch-reference/dar.py): total loss, every term and every gradient at rel. error ≤ 1e-3', async () => {
@@ -41,7 +45,9 @@ describe('DAR', () => {
     const rows: string[] = [];
     const scalar = (name: string, got: number, want: number) => {
       const e = Math.abs(got - want) / Math.max(Math.abs(want), 1e-3);
-      rows.push(`${name.padEnd(10)} ${got.toPrecision(8).padStart(14)} ${want.toPrecision(8).padStart(14)}  ${e.toExponential(2)}`);
+      rows.push(
+        `${name.padEnd(10)} ${got.toPrecision(8).padStart(14)} ${want.toPrecision(8).padStart(14)}  ${e.toExponential(2)}`,
+      );
       expect(e, name).toBeLessThanOrEqual(1e-3);
     };
     scalar('total', r.total, JSON.parse(metadata.total));
@@ -58,7 +64,10 @@ describe('DAR', () => {
       expect(r.grads[name], `${name} has a gradient`).not.toBeNull();
       const e = relErr(r.grads[name]!, want, floor);
       if (e > worst[1]) worst = [name, e];
-      if (e > 1e-3) bad.push(`${name}: ${e.toExponential(2)}  got ${r.grads[name]!.slice(0, 6).map((v: number) => v.toPrecision(5))}  want ${Array.from(want.slice(0, 6)).map((v) => v.toPrecision(5))}`);
+      if (e > 1e-3)
+        bad.push(
+          `${name}: ${e.toExponential(2)}  got ${r.grads[name]!.slice(0, 6).map((v: number) => v.toPrecision(5))}  want ${Array.from(want.slice(0, 6)).map((v) => v.toPrecision(5))}`,
+        );
     }
     expect(bad, 'gradients off by more than 1e-3').toEqual([]);
     // No estimator gradient from L_total (the estimator is held fixed in L_diff) ...
@@ -67,7 +76,8 @@ describe('DAR', () => {
     scalar('club_ll', r.club.ll, JSON.parse(metadata.club_ll));
     scalar('aux_ll', r.auxLl, JSON.parse(metadata.club_ll));
     expect(r.club.mainGrads).toEqual([]);
-    const clubFloor = 1e-3 * Math.max(...Object.keys(r.club.grads).map((n) => maxAbs(tensors.get(`clubgrad.${n}`)!.data)));
+    const clubFloor =
+      1e-3 * Math.max(...Object.keys(r.club.grads).map((n) => maxAbs(tensors.get(`clubgrad.${n}`)!.data)));
     for (const [name, g] of Object.entries(r.club.grads)) {
       const want = tensors.get(`clubgrad.${name}`)!.data;
       expect(g, `${name} has a gradient`).not.toBeNull();
@@ -75,7 +85,9 @@ describe('DAR', () => {
       if (e > worst[1]) worst = [name, e];
       expect(e, `estimator gradient of ${name}`).toBeLessThanOrEqual(1e-3);
     }
-    console.log(`DAR parity (webgrad vs torch float64):\n${rows.join('\n')}\n${main.length} main + ${Object.keys(r.club.grads).length} estimator gradients, worst rel. error ${worst[1].toExponential(2)} (${worst[0]})`);
+    console.log(
+      `DAR parity (webgrad vs torch float64):\n${rows.join('\n')}\n${main.length} main + ${Object.keys(r.club.grads).length} estimator gradients, worst rel. error ${worst[1].toExponential(2)} (${worst[0]})`,
+    );
   });
 
   it('shapes and terms on MOSI shapes; time of one training step (small preset, batch 32 and 64)', async () => {
@@ -83,20 +95,36 @@ describe('DAR', () => {
     for (const B of [32, 64]) {
       const r = await run('darStepTime', { preset: 'small', dims: MOSI, B, steps: 4, seed: 1 });
       expect(r.predShape).toEqual([B, 1]);
-      expect(Object.keys(r.terms).sort()).toEqual(['boot', 'decouple', 'diff', 're', 'recon', 'sim', 'sim_com', 'sim_spec', 'task']);
-      for (const v of [r.total, ...Object.values(r.terms), ...Object.values(r.aux)]) expect(Number.isFinite(v as number)).toBe(true);
+      expect(Object.keys(r.terms).sort()).toEqual([
+        'boot',
+        'decouple',
+        'diff',
+        're',
+        'recon',
+        'sim',
+        'sim_com',
+        'sim_spec',
+        'task',
+      ]);
+      for (const v of [r.total, ...Object.values(r.terms), ...Object.values(r.aux)])
+        expect(Number.isFinite(v as number)).toBe(true);
       expect(Object.keys(r.aux)).toEqual(['club_ll']);
       const m = r.median;
-      report.push(`B = ${B}: step ${m.step.toFixed(0)} ms (aux ${m.aux.toFixed(0)}, forward ${m.forward.toFixed(0)}, backward ${m.backward.toFixed(0)}, AdamW ${m.optim.toFixed(0)}); ` +
-        `dispatches aux ${r.dispatches.aux}, forward ${r.dispatches.forward}, backward ${r.dispatches.backward}, AdamW ${r.dispatches.optim}; ` +
-        `all steps ${r.steps.map((x: number) => x.toFixed(0)).join('/')} ms`);
-      if (B === 32) report.unshift(`DAR small on synthetic MOSI shapes: ${r.mainCount} main + ${r.clubCount} estimator parameters`);
+      report.push(
+        `B = ${B}: step ${m.step.toFixed(0)} ms (aux ${m.aux.toFixed(0)}, forward ${m.forward.toFixed(0)}, backward ${m.backward.toFixed(0)}, AdamW ${m.optim.toFixed(0)}); ` +
+          `dispatches aux ${r.dispatches.aux}, forward ${r.dispatches.forward}, backward ${r.dispatches.backward}, AdamW ${r.dispatches.optim}; ` +
+          `all steps ${r.steps.map((x: number) => x.toFixed(0)).join('/')} ms`,
+      );
+      if (B === 32)
+        report.unshift(`DAR small on synthetic MOSI shapes: ${r.mainCount} main + ${r.clubCount} estimator parameters`);
     }
     // The paper preset builds and trains too (one step, batch 8, not timed against anything).
     const p = await run('darStepTime', { preset: 'paper', dims: MOSI, B: 8, steps: 2, seed: 1 });
     expect(p.predShape).toEqual([8, 1]);
     for (const v of [p.total, ...Object.values(p.terms)]) expect(Number.isFinite(v as number)).toBe(true);
-    report.push(`paper preset: ${p.mainCount} main + ${p.clubCount} estimator parameters; B = 8: step ${p.median.step.toFixed(0)} ms (5 estimator steps)`);
+    report.push(
+      `paper preset: ${p.mainCount} main + ${p.clubCount} estimator parameters; B = 8: step ${p.median.step.toFixed(0)} ms (5 estimator steps)`,
+    );
     console.log(report.join('\n'));
   }, 360_000); // ten full-size training steps: about 30 s on an idle 2-core machine, several minutes when it is shared
 
@@ -106,7 +134,9 @@ describe('DAR', () => {
     expect(r.grads).toBeGreaterThan(10);
     expect(r.reused).toBe(r.fresh);
     expect(r.maxDiff).toBe(0);
-    expect(r.dispatches.reused, 'the reused forward skips the alignment and the encoders').toBeLessThan(r.dispatches.fresh);
+    expect(r.dispatches.reused, 'the reused forward skips the alignment and the encoders').toBeLessThan(
+      r.dispatches.fresh,
+    );
     expect(r.dispatches.copy, 'a cache of another batch is not used').toBe(r.dispatches.fresh);
   });
 
@@ -114,14 +144,28 @@ describe('DAR', () => {
     const r = await run('darAblations', { dims: TINY, overrides: TINY_OVERRIDES, B: 6, seed: 5 });
     const full = r.ablations.full;
     const { alpha, beta, lambda } = { alpha: 0.1, beta: 0.1, lambda: 0.7 };
-    expect(Object.keys(full.terms).sort()).toEqual(['boot', 'decouple', 'diff', 're', 'recon', 'sim', 'sim_com', 'sim_spec', 'task']);
+    expect(Object.keys(full.terms).sort()).toEqual([
+      'boot',
+      'decouple',
+      'diff',
+      're',
+      'recon',
+      'sim',
+      'sim_com',
+      'sim_spec',
+      'task',
+    ]);
     expect(full.auxKeys).toEqual(['club_ll']);
-    const close = (a: number, b: number, what: string) => expect(Math.abs(a - b), what).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b)));
+    const close = (a: number, b: number, what: string) =>
+      expect(Math.abs(a - b), what).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b)));
     const t = full.terms;
     const expected: Record<string, { gone: string[]; total: number }> = {
       noSim: { gone: ['sim', 'sim_com', 'sim_spec'], total: full.total - alpha * lambda * t.sim },
       noDiff: { gone: ['diff'], total: full.total - alpha * lambda * t.diff },
-      noSimDiff: { gone: ['sim', 'sim_com', 'sim_spec', 'diff'], total: full.total - alpha * lambda * (t.sim + t.diff) },
+      noSimDiff: {
+        gone: ['sim', 'sim_com', 'sim_spec', 'diff'],
+        total: full.total - alpha * lambda * (t.sim + t.diff),
+      },
       noRecon: { gone: ['recon'], total: full.total - beta * t.recon },
       noBoot: { gone: ['boot'], total: full.total - t.boot },
     };
@@ -129,13 +173,19 @@ describe('DAR', () => {
       const got = r.ablations[name];
       for (const k of want.gone) expect(got.terms[k], `${name}: term ${k}`).toBeUndefined();
       for (const [k, v] of Object.entries(t)) {
-        if (!want.gone.includes(k) && k !== 'decouple') close(got.terms[k], v as number, `${name}: term ${k} unchanged`);
+        if (!want.gone.includes(k) && k !== 'decouple')
+          close(got.terms[k], v as number, `${name}: term ${k} unchanged`);
       }
       close(got.total, want.total, `${name}: total`);
-      expect(got.auxKeys, `${name}: auxiliaryStep`).toEqual(name === 'noDiff' || name === 'noSimDiff' ? [] : ['club_ll']);
+      expect(got.auxKeys, `${name}: auxiliaryStep`).toEqual(
+        name === 'noDiff' || name === 'noSimDiff' ? [] : ['club_ll'],
+      );
       expect(got.withoutGrad, `${name}: parameters without a gradient`).toEqual([]);
     }
-    const grads = (name: string, prefix: string) => Object.entries(r.ablations[name].exclusive).filter(([n]) => n.startsWith(prefix)).map(([, g]) => g);
+    const grads = (name: string, prefix: string) =>
+      Object.entries(r.ablations[name].exclusive)
+        .filter(([n]) => n.startsWith(prefix))
+        .map(([, g]) => g);
     for (const g of grads('full', 'dec.')) expect(g).toBeGreaterThan(0);
     for (const g of grads('full', 'boot_head.')) expect(g).toBeGreaterThan(0);
     for (const g of grads('noRecon', 'dec.')) expect(g ?? 0).toBe(0);

@@ -46,7 +46,11 @@ describe('MMSA pickle reader', () => {
   it('reads every array of the protocol-4 fixture exactly as numpy + LNLN preprocessing give it', async () => {
     const ds = await read('mmsa_tiny.pkl');
     const [tt, dt] = expected.dims.text;
-    expect(ds.dims).toEqual({ text: { len: tt, dim: dt }, audio: { len: expected.dims.audio[0], dim: expected.dims.audio[1] }, vision: { len: expected.dims.vision[0], dim: expected.dims.vision[1] } });
+    expect(ds.dims).toEqual({
+      text: { len: tt, dim: dt },
+      audio: { len: expected.dims.audio[0], dim: expected.dims.audio[1] },
+      vision: { len: expected.dims.vision[0], dim: expected.dims.vision[1] },
+    });
     expect(ds.sizes).toEqual({ train: 4, valid: 2, test: 3 });
     for (const split of SPLITS) {
       const s = ds.split(split);
@@ -84,7 +88,16 @@ describe('MMSA pickle reader', () => {
       for (const split of SPLITS) {
         const a = base.split(split);
         const b = ds.split(split);
-        for (const key of ['text', 'audio', 'vision', 'textBert', 'textMask', 'audioLengths', 'visionLengths', 'labels'] as const) {
+        for (const key of [
+          'text',
+          'audio',
+          'vision',
+          'textBert',
+          'textMask',
+          'audioLengths',
+          'visionLengths',
+          'labels',
+        ] as const) {
           expect(Array.from(b[key]), `${name} ${split} ${key}`).toEqual(Array.from(a[key]));
         }
         expect(b.ids).toEqual(a.ids);
@@ -117,10 +130,18 @@ describe('MMSA pickle reader', () => {
     expect(b.audio.length).toBe(3 * a.len * a.dim);
     expect(b.vision.length).toBe(3 * v.len * v.dim);
     idx.forEach((i, r) => {
-      expect(Array.from(b.text.subarray(r * t.len * t.dim, (r + 1) * t.len * t.dim))).toEqual(Array.from(s.text.subarray(i * t.len * t.dim, (i + 1) * t.len * t.dim)));
-      expect(Array.from(b.vision.subarray(r * v.len * v.dim, (r + 1) * v.len * v.dim))).toEqual(Array.from(s.vision.subarray(i * v.len * v.dim, (i + 1) * v.len * v.dim)));
-      expect(Array.from(b.audioMask.subarray(r * a.len, (r + 1) * a.len))).toEqual([...Array(a.len)].map((_, j) => (j < s.audioLengths[i] ? 1 : 0)));
-      expect(Array.from(b.textMask.subarray(r * t.len, (r + 1) * t.len))).toEqual(Array.from(s.textMask.subarray(i * t.len, (i + 1) * t.len)));
+      expect(Array.from(b.text.subarray(r * t.len * t.dim, (r + 1) * t.len * t.dim))).toEqual(
+        Array.from(s.text.subarray(i * t.len * t.dim, (i + 1) * t.len * t.dim)),
+      );
+      expect(Array.from(b.vision.subarray(r * v.len * v.dim, (r + 1) * v.len * v.dim))).toEqual(
+        Array.from(s.vision.subarray(i * v.len * v.dim, (i + 1) * v.len * v.dim)),
+      );
+      expect(Array.from(b.audioMask.subarray(r * a.len, (r + 1) * a.len))).toEqual(
+        [...Array(a.len)].map((_, j) => (j < s.audioLengths[i] ? 1 : 0)),
+      );
+      expect(Array.from(b.textMask.subarray(r * t.len, (r + 1) * t.len))).toEqual(
+        Array.from(s.textMask.subarray(i * t.len, (i + 1) * t.len)),
+      );
       expect(b.labels[r]).toBe(s.labels[i]);
       expect(b.ids[r]).toBe(s.ids[i]);
     });
@@ -130,22 +151,37 @@ describe('MMSA pickle reader', () => {
   it('a truncated file is a DataError naming the file, wherever it is cut', async () => {
     const bytes = file('mmsa_tiny.pkl');
     for (const cut of [1, 2, 40, Math.floor(bytes.length / 2), bytes.length - 1]) {
-      await expectDataError(readMmsaPickle(bytes.slice(0, cut), { name: 'cut.pkl' }), 'cut.pkl', cut <= 1 ? /pickle|protocol|truncated/ : /truncated/);
+      await expectDataError(
+        readMmsaPickle(bytes.slice(0, cut), { name: 'cut.pkl' }),
+        'cut.pkl',
+        cut <= 1 ? /pickle|protocol|truncated/ : /truncated/,
+      );
     }
   });
 
   it('foreign pickles, non-pickles and wrong shapes are DataErrors that say what is wrong', async () => {
     await expectDataError(read('mmsa_foreign.pkl'), 'mmsa_foreign.pkl', /not an MMSA feature file.*list/);
-    await expectDataError(read('mmsa_badshape.pkl'), 'mmsa_badshape.pkl', /valid\['audio'\] has shape \(2, 45\), expected 3 dimensions/);
+    await expectDataError(
+      read('mmsa_badshape.pkl'),
+      'mmsa_badshape.pkl',
+      /valid\['audio'\] has shape \(2, 45\), expected 3 dimensions/,
+    );
     const text = new TextEncoder().encode('{"train": []}');
     await expectDataError(readMmsaPickle(text, { name: 'a.json' }), 'a.json', /not a Python pickle/);
-    await expectDataError(readMmsaPickle(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0]), { name: 'm.pt' }), 'm.pt', /zip archive/);
+    await expectDataError(
+      readMmsaPickle(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0]), { name: 'm.pt' }),
+      'm.pt',
+      /zip archive/,
+    );
     await expectDataError(readMmsaPickle(new Uint8Array(0), { name: 'empty.pkl' }), 'empty.pkl', /empty/);
     // a valid pickle whose bytes were damaged in the middle of an opcode stream
     const bytes = file('mmsa_tiny.pkl');
     const damaged = bytes.slice();
     damaged.fill(0xff, 200, 260);
-    const e = await readMmsaPickle(damaged, { name: 'damaged.pkl' }).then(() => null, (err: unknown) => err);
+    const e = await readMmsaPickle(damaged, { name: 'damaged.pkl' }).then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(e).toBeInstanceOf(DataError);
   });
 
@@ -202,12 +238,22 @@ describe('MMSA pickle reader: crafted files numpy would never write', () => {
 
   it("a BUILD whose state sets '__proto__' is a DataError naming the field, not a TypeError", () => {
     // An object (an unknown global) made to look like a dict: its prototype becomes a dict (a Map).
-    const fakeDict = { call: ['builtins', 'object'] as [string, string], args: [], state: new Map([['__proto__', new Map()]]) };
+    const fakeDict = {
+      call: ['builtins', 'object'] as [string, string],
+      args: [],
+      state: new Map([['__proto__', new Map()]]),
+    };
     const top = mmsaDict(2);
     top.set('train', fakeDict);
     dataError(parse(pickle(top)), /__proto__.*\['train'\]/);
     // A list made to inherit from a dict, where the reader expects the ids.
-    const badIds = pickle(mmsaDict(2, (s) => (s === 'test' ? { id: { call: ['builtins', 'list'], args: [], state: new Map([['__proto__', new Map()]]) } } : {})));
+    const badIds = pickle(
+      mmsaDict(2, (s) =>
+        s === 'test'
+          ? { id: { call: ['builtins', 'list'], args: [], state: new Map([['__proto__', new Map()]]) } }
+          : {},
+      ),
+    );
     dataError(parse(badIds), /__proto__.*\['test'\]\['id'\]/);
   });
 });
@@ -234,8 +280,13 @@ describe('synthetic-mosi', () => {
     const a = syntheticMosi({ seed: 42, size: 'tiny' }).batch('valid', [3, 9]);
     const b = syntheticMosi({ seed: 42, size: 'tiny' }).batch('valid', [9, 1, 3]);
     const c = syntheticMosi({ seed: 43, size: 'tiny' }).batch('valid', [3, 9]);
-    const bytes = (x: Float32Array, from: number, to: number) => Buffer.from(x.buffer, x.byteOffset + from * 4, (to - from) * 4);
-    for (const [mod, T, d] of [['text', 50, 768], ['audio', 375, 5], ['vision', 500, 20]] as const) {
+    const bytes = (x: Float32Array, from: number, to: number) =>
+      Buffer.from(x.buffer, x.byteOffset + from * 4, (to - from) * 4);
+    for (const [mod, T, d] of [
+      ['text', 50, 768],
+      ['audio', 375, 5],
+      ['vision', 500, 20],
+    ] as const) {
       const row = T * d;
       expect(bytes(a[mod], 0, row).equals(bytes(b[mod], 2 * row, 3 * row)), `${mod} sample 3`).toBe(true);
       expect(bytes(a[mod], row, 2 * row).equals(bytes(b[mod], 0, row)), `${mod} sample 9`).toBe(true);
@@ -253,18 +304,30 @@ describe('synthetic-mosi', () => {
     const idx = [...Array(16).keys()];
     const b = ds.batch('valid', idx);
     const info = ds.split('valid');
-    for (const [mod, maskKey, T, d] of [['text', 'textMask', 50, 768], ['audio', 'audioMask', 375, 5], ['vision', 'visionMask', 500, 20]] as const) {
+    for (const [mod, maskKey, T, d] of [
+      ['text', 'textMask', 50, 768],
+      ['audio', 'audioMask', 375, 5],
+      ['vision', 'visionMask', 500, 20],
+    ] as const) {
       const x = b[mod];
       const mask = b[maskKey];
       for (let r = 0; r < idx.length; r++) {
         const len = mask.subarray(r * T, (r + 1) * T).reduce((p, q) => p + q, 0);
         expect(Array.from(mask.subarray(r * T, r * T + len)).every((v) => v === 1)).toBe(true); // a prefix
-        expect(x.subarray((r * T + len) * d, (r + 1) * T * d).every((v) => v === 0), `${mod} padding`).toBe(true);
-        expect(x.subarray(r * T * d, (r * T + len) * d).every((v) => v !== 0), `${mod} frames`).toBe(true);
+        expect(
+          x.subarray((r * T + len) * d, (r + 1) * T * d).every((v) => v === 0),
+          `${mod} padding`,
+        ).toBe(true);
+        expect(
+          x.subarray(r * T * d, (r * T + len) * d).every((v) => v !== 0),
+          `${mod} frames`,
+        ).toBe(true);
         if (mod === 'audio') expect(len).toBe(info.audioLengths[r]);
         if (mod === 'vision') expect(len).toBe(info.visionLengths[r]);
         if (mod === 'text') {
-          expect(Array.from(info.textMask.subarray(r * T, (r + 1) * T))).toEqual(Array.from(mask.subarray(r * T, (r + 1) * T)));
+          expect(Array.from(info.textMask.subarray(r * T, (r + 1) * T))).toEqual(
+            Array.from(mask.subarray(r * T, (r + 1) * T)),
+          );
           expect(len).toBeGreaterThanOrEqual(4);
         }
       }
@@ -308,7 +371,11 @@ describe('synthetic-mosi', () => {
 describe('batchIndices and readMmsaFile', () => {
   it('covers every index once; shuffles deterministically by seed; dropLast', () => {
     const plain = batchIndices(10, 4);
-    expect(plain.map((b) => Array.from(b))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(plain.map((b) => Array.from(b))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     const a = batchIndices(1284, 32, { shuffleSeed: 1111 });
     const b = batchIndices(1284, 32, { shuffleSeed: 1111 });
     const c = batchIndices(1284, 32, { shuffleSeed: 1112 });
@@ -325,7 +392,11 @@ describe('batchIndices and readMmsaFile', () => {
     const ds = await readMmsaFile(path.join(FIX, 'mmsa_tiny.pkl'));
     expect(ds.file).toBe(path.join(FIX, 'mmsa_tiny.pkl'));
     expect(ds.sizes.train).toBe(4);
-    await expectDataError(readMmsaFile('/nonexistent/unaligned_50.pkl'), '/nonexistent/unaligned_50.pkl', /no such file/);
+    await expectDataError(
+      readMmsaFile('/nonexistent/unaligned_50.pkl'),
+      '/nonexistent/unaligned_50.pkl',
+      /no such file/,
+    );
   });
 });
 
@@ -340,14 +411,22 @@ interface Pooled {
 function poolSplit(ds: Dataset, split: Split): Pooled {
   const n = ds.sizes[split];
   const dims = ds.dims;
-  const feats = { text: new Float64Array(n * dims.text.dim), audio: new Float64Array(n * dims.audio.dim), vision: new Float64Array(n * dims.vision.dim) };
+  const feats = {
+    text: new Float64Array(n * dims.text.dim),
+    audio: new Float64Array(n * dims.audio.dim),
+    vision: new Float64Array(n * dims.vision.dim),
+  };
   const y = new Float64Array(n);
   for (let k = 0; k < n; k += 50) {
     const idx = [...Array(Math.min(50, n - k)).keys()].map((i) => k + i);
     const b = ds.batch(split, idx);
     idx.forEach((i, r) => {
       y[i] = b.labels[r];
-      for (const [mod, mask] of [['text', b.textMask], ['audio', b.audioMask], ['vision', b.visionMask]] as const) {
+      for (const [mod, mask] of [
+        ['text', b.textMask],
+        ['audio', b.audioMask],
+        ['vision', b.visionMask],
+      ] as const) {
         const { len: T, dim: d } = dims[mod];
         let cnt = 0;
         for (let j = 0; j < T; j++) {

@@ -22,7 +22,6 @@ const MOSI = { text: { len: 50, dim: 768 }, audio: { len: 375, dim: 5 }, vision:
 const TINY = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
 const ALL_TERMS = ['aux', 'balance', 'consist', 'orth', 'recon_feat', 'recon_input', 'task'];
 
-
 const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe('DERL', () => {
@@ -42,7 +41,9 @@ describe('DERL', () => {
       expect(Object.keys(terms).sort()).toEqual(ALL_TERMS);
       const scalar = (k: string, got: number, want: number) => {
         const e = Math.abs(got - want) / Math.max(Math.abs(want), 1e-3);
-        report.push(`${name.padEnd(5)} ${k.padEnd(12)} ${got.toPrecision(8).padStart(14)} ${want.toPrecision(8).padStart(14)}  ${e.toExponential(2)}`);
+        report.push(
+          `${name.padEnd(5)} ${k.padEnd(12)} ${got.toPrecision(8).padStart(14)} ${want.toPrecision(8).padStart(14)}  ${e.toExponential(2)}`,
+        );
         expect(e, `${name}: ${k}`).toBeLessThanOrEqual(1e-3);
       };
       scalar('total', r.total, JSON.parse(metadata[`${name}.total`]));
@@ -55,11 +56,16 @@ describe('DERL', () => {
       expect(relErr(r.importance, tensors.get(`${name}.importance`)!.data)).toBeLessThanOrEqual(1e-3);
       if (name === 'topk') {
         // Top-2 of 4 shared and of 3 private experts: exactly two non-zero gates per router row.
-        for (const [g, K] of [[r.gatesS, 4], [r.gatesP, 3]] as [number[], number][]) {
+        for (const [g, K] of [
+          [r.gatesS, 4],
+          [r.gatesP, 3],
+        ] as [number[], number][]) {
           for (let i = 0; i < g.length; i += K) expect(g.slice(i, i + K).filter((v) => v > 0).length).toBe(2);
         }
       }
-      const params = [...tensors.keys()].filter((k) => k.startsWith(`${name}.grad.`)).map((k) => k.slice(name.length + 6));
+      const params = [...tensors.keys()]
+        .filter((k) => k.startsWith(`${name}.grad.`))
+        .map((k) => k.slice(name.length + 6));
       expect(Object.keys(r.grads).sort()).toEqual([...params].sort());
       const floor = 1e-3 * Math.max(...params.map((n) => maxAbs(tensors.get(`${name}.grad.${n}`)!.data)));
       let worst = ['', 0] as [string, number];
@@ -83,10 +89,12 @@ describe('DERL', () => {
     expect(Object.keys(r.terms).sort()).toEqual(ALL_TERMS);
     for (const v of [r.total, ...Object.values(r.terms)]) expect(Number.isFinite(v as number)).toBe(true);
     const m = r.median;
-    console.log(`DERL small on MOSI shapes: ${r.parameters} parameters; B = 32: step ${m.step.toFixed(0)} ms (forward ${m.forward.toFixed(0)}, ` +
-      `backward ${m.backward.toFixed(0)}, AdamW ${m.optim.toFixed(0)}); predict ${m.predict.toFixed(0)} ms; dispatches forward ` +
-      `${r.dispatches.forward}, backward ${r.dispatches.backward}, AdamW ${r.dispatches.optim}, predict ${r.dispatches.predict}; ` +
-      `all steps ${r.steps.map((x: number) => x.toFixed(0)).join('/')} ms`);
+    console.log(
+      `DERL small on MOSI shapes: ${r.parameters} parameters; B = 32: step ${m.step.toFixed(0)} ms (forward ${m.forward.toFixed(0)}, ` +
+        `backward ${m.backward.toFixed(0)}, AdamW ${m.optim.toFixed(0)}); predict ${m.predict.toFixed(0)} ms; dispatches forward ` +
+        `${r.dispatches.forward}, backward ${r.dispatches.backward}, AdamW ${r.dispatches.optim}, predict ${r.dispatches.predict}; ` +
+        `all steps ${r.steps.map((x: number) => x.toFixed(0)).join('/')} ms`,
+    );
     // The paper preset builds and trains too (batch 4, not timed against anything).
     const p = await run('derlStepTime', { preset: 'paper', dims: MOSI, B: 4, steps: 2, seed: 1 });
     expect(p.predShape).toEqual([4, 1]);
@@ -97,7 +105,18 @@ describe('DERL', () => {
   it('predict() works with dropped frames and with whole modalities missing, matches the training path, records no tape, leaks nothing', async () => {
     const B = 5;
     const r = await run('derlPredict', { dims: TINY, B, seed: 9 });
-    const names = ['complete', 'corrupted', 'corruptedNoMask', 'noText', 'noAudio', 'noVision', 'textOnly', 'audioOnly', 'visionOnly', 'allZero'];
+    const names = [
+      'complete',
+      'corrupted',
+      'corruptedNoMask',
+      'noText',
+      'noAudio',
+      'noVision',
+      'textOnly',
+      'audioOnly',
+      'visionOnly',
+      'allZero',
+    ];
     for (const name of names) {
       const c = r.predictions[name];
       expect(c.shape, name).toEqual([B, 1]);
@@ -107,7 +126,8 @@ describe('DERL', () => {
     }
     expect(relErr(r.lossesPred, r.predictions.corrupted.values)).toBeLessThanOrEqual(1e-5);
     expect(relErr(r.predictions.corrupted.values, r.predictions.corruptedNoMask.values)).toBeGreaterThan(1e-4); // the learned [UNK] is used
-    for (const name of names.slice(3)) expect(relErr(r.predictions[name].values, r.predictions.complete.values), name).toBeGreaterThan(1e-4);
+    for (const name of names.slice(3))
+      expect(relErr(r.predictions[name].values, r.predictions.complete.values), name).toBeGreaterThan(1e-4);
   });
 
   it('a checkpoint round trip (src/app/io/checkpoint.ts) reproduces predictions and the next training step exactly', async () => {
@@ -119,9 +139,21 @@ describe('DERL', () => {
     expect(r.wrongError).toMatch(/CheckpointError/);
     expect(r.wrongError).toMatch(/shared_experts|router_s/);
     // Checkpoint keys are the PyTorch reference's state_dict keys.
-    for (const prefix of ['align.l.conv.weight', 'embed.pos_embedding', 'router_p.weight', 'router_s.bias', 'private_experts.fc1.weight',
-      'shared_experts.fc2.bias', 'importance.fc.weight', 'importance.score.weight', 'head.fc1.weight', 'aux_heads.fc2.bias',
-      'dec_feat.fc1.weight', 'dec_input.a.mlp.fc1.weight', 'dec_input.v.conv.weight']) {
+    for (const prefix of [
+      'align.l.conv.weight',
+      'embed.pos_embedding',
+      'router_p.weight',
+      'router_s.bias',
+      'private_experts.fc1.weight',
+      'shared_experts.fc2.bias',
+      'importance.fc.weight',
+      'importance.score.weight',
+      'head.fc1.weight',
+      'aux_heads.fc2.bias',
+      'dec_feat.fc1.weight',
+      'dec_input.a.mlp.fc1.weight',
+      'dec_input.v.conv.weight',
+    ]) {
       expect(r.names, prefix).toContain(prefix);
     }
   });
@@ -146,7 +178,12 @@ describe('DERL', () => {
           expect(Math.abs(sumOf(m.shared) - 1), `${name}: shared gates of ${m.modality}`).toBeLessThan(1e-5);
           expect(Math.abs(sumOf(m.private) - 1), `${name}: private gates of ${m.modality}`).toBeLessThan(1e-5);
           expect(m.sharedTopShare).toBeCloseTo(Math.max(...m.shared), 6);
-          for (const [h, K] of [[m.sharedUsageEntropy, 3], [m.sharedSampleEntropy, 3], [m.privateUsageEntropy, 2], [m.privateSampleEntropy, 2]]) {
+          for (const [h, K] of [
+            [m.sharedUsageEntropy, 3],
+            [m.sharedSampleEntropy, 3],
+            [m.privateUsageEntropy, 2],
+            [m.privateSampleEntropy, 2],
+          ]) {
             expect(h).toBeGreaterThanOrEqual(-1e-6);
             expect(h).toBeLessThanOrEqual(Math.log(K) + 1e-5);
           }
@@ -203,7 +240,13 @@ describe('DERL', () => {
 
   it('trains on the tiny synthetic data with the trainer: the loss falls and no shared expert takes over every modality', async () => {
     const r = await run('derlTrain', {
-      size: 'tiny', preset: 'small', epochs: 4, lr: 2e-3, batchSize: 16, seed: 1111, rates: [0, 0.5],
+      size: 'tiny',
+      preset: 'small',
+      epochs: 4,
+      lr: 2e-3,
+      batchSize: 16,
+      seed: 1111,
+      rates: [0, 0.5],
     });
     const train = r.history.map((e) => e.train.total);
     for (const e of r.history) for (const v of Object.values(e.train)) expect(Number.isFinite(v as number)).toBe(true);
@@ -215,11 +258,17 @@ describe('DERL', () => {
       // Not collapsed: for at least one modality, the most-used shared expert has under 70% of the weight.
       expect(Math.min(...usage.modalities.map((m) => m.sharedTopShare))).toBeLessThan(0.7);
       for (const m of usage.modalities) {
-        rows.push(`rate ${rate} ${m.modality}: shared [${m.shared.map((v: number) => v.toFixed(3)).join(', ')}] ` +
-          `private [${m.private.map((v: number) => v.toFixed(3)).join(', ')}] sample entropy ${m.sharedSampleEntropy.toFixed(3)}`);
+        rows.push(
+          `rate ${rate} ${m.modality}: shared [${m.shared.map((v: number) => v.toFixed(3)).join(', ')}] ` +
+            `private [${m.private.map((v: number) => v.toFixed(3)).join(', ')}] sample entropy ${m.sharedSampleEntropy.toFixed(3)}`,
+        );
       }
-      rows.push(`rate ${rate}: importance ${JSON.stringify(Object.fromEntries(Object.entries(usage.importance).map(([k, v]) => [k, +(v as number).toFixed(3)])))} MAE ${metrics.mae.toFixed(3)}`);
+      rows.push(
+        `rate ${rate}: importance ${JSON.stringify(Object.fromEntries(Object.entries(usage.importance).map(([k, v]) => [k, +(v as number).toFixed(3)])))} MAE ${metrics.mae.toFixed(3)}`,
+      );
     }
-    console.log(`DERL small on tiny synthetic MOSI, train L_total per epoch ${train.map((v: number) => v.toFixed(3)).join(' → ')} (${r.trainSeconds.toFixed(1)} s)\n${rows.join('\n')}`);
+    console.log(
+      `DERL small on tiny synthetic MOSI, train L_total per epoch ${train.map((v: number) => v.toFixed(3)).join(' → ')} (${r.trainSeconds.toFixed(1)} s)\n${rows.join('\n')}`,
+    );
   });
 });

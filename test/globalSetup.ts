@@ -31,7 +31,12 @@ export default async function setup(project: TestProject) {
     const page = await launched.browser.newPage();
     await page.goto(`${server.url}test.html`);
     await page.waitForFunction('globalThis.harness !== undefined', { timeout: 60_000 });
-    const a = (await page.evaluate('globalThis.harness.ready')) as { vendor: string; architecture: string; isFallbackAdapter: boolean; description: string };
+    const a = (await page.evaluate('globalThis.harness.ready')) as {
+      vendor: string;
+      architecture: string;
+      isFallbackAdapter: boolean;
+      description: string;
+    };
     console.log(
       `webgrad tests: WebGPU adapter ${a.vendor}/${a.architecture}${a.description ? ` (${a.description})` : ''}` +
         `${a.isFallbackAdapter ? ', fallback (CPU-emulated)' : ''}; browser ${launched.executablePath} ${launched.args.join(' ')}`,
@@ -65,15 +70,23 @@ export default async function setup(project: TestProject) {
       await server.close();
       // vitest reports an error thrown here ("error during close") but still exits 0, so set the exit code too.
       process.exitCode = 1;
-      throw new Error([
-        missing.length ? `kernels never dispatched by any test: ${missing.join(', ')}` : '',
-        unchecked.length ? `kernels of differentiable ops never dispatched by a gradient check: ${unchecked.join(', ')}` : '',
-      ].filter(Boolean).join('; '));
+      throw new Error(
+        [
+          missing.length ? `kernels never dispatched by any test: ${missing.join(', ')}` : '',
+          unchecked.length
+            ? `kernels of differentiable ops never dispatched by a gradient check: ${unchecked.join(', ')}`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+      );
     }
-    console.log(`kernel coverage: ${all.length - missing.length}/${all.length} kernel files dispatched by the tests, ` +
-      `${differentiable.length - unchecked.length}/${differentiable.length} differentiable ones inside gradient checks` +
-      (missing.length ? ` (not run in this selection: ${missing.join(', ')})` : '') +
-      (unchecked.length ? ` (not gradient-checked in this selection: ${unchecked.join(', ')})` : ''));
+    console.log(
+      `kernel coverage: ${all.length - missing.length}/${all.length} kernel files dispatched by the tests, ` +
+        `${differentiable.length - unchecked.length}/${differentiable.length} differentiable ones inside gradient checks` +
+        (missing.length ? ` (not run in this selection: ${missing.join(', ')})` : '') +
+        (unchecked.length ? ` (not gradient-checked in this selection: ${unchecked.join(', ')})` : ''),
+    );
     await launched.close();
     await server.close();
     fs.rmSync(out, { recursive: true, force: true });
@@ -86,8 +99,10 @@ export default async function setup(project: TestProject) {
  */
 function kernelNames(): string[] {
   const root = fileURLToPath(new URL('../kernels/', import.meta.url));
-  const files = fs.readdirSync(root, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? (e.name === 'common' ? [] : fs.readdirSync(path.join(root, e.name))) : [e.name],
-  );
+  const files = fs
+    .readdirSync(root, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? (e.name === 'common' ? [] : fs.readdirSync(path.join(root, e.name))) : [e.name],
+    );
   return files.filter((f) => f.endsWith('.wgsl')).map((f) => f.slice(0, -5));
 }

@@ -26,7 +26,11 @@ export interface RefOutput {
 }
 
 /** The `attrs` field op K takes: none, optional, or required, as its page entry declares (or Also, where allowed). */
-type AttrsField<A, Also = never> = [A] extends [never] ? { attrs?: Also } : undefined extends A ? { attrs?: A | Also } : { attrs: A | Also };
+type AttrsField<A, Also = never> = [A] extends [never]
+  ? { attrs?: Also }
+  : undefined extends A
+    ? { attrs?: A | Also }
+    : { attrs: A | Also };
 
 export interface InputSpec {
   shape: number[];
@@ -114,7 +118,14 @@ export async function gradcheck<K extends OpName>(page: TestPage, check: GradChe
   const tol = { ...DEFAULT_TOL, ...c.tol };
   const label = `${c.op}${c.attrs ? ` ${JSON.stringify(c.attrs)}` : ''} on ${c.inputs.map((x) => `[${x.shape}]`).join(' ')} (WEBGRAD_SEED=${RUN_SEED})`;
   const rng = rngFor(label);
-  const xs = c.inputs.map((x, i) => c.data?.[i] ?? (x.gen ?? ((r: Rng, n: number) => r.uniform(n)))(rng, x.shape.reduce((a, b) => a * b, 1)));
+  const xs = c.inputs.map(
+    (x, i) =>
+      c.data?.[i] ??
+      (x.gen ?? ((r: Rng, n: number) => r.uniform(n)))(
+        rng,
+        x.shape.reduce((a, b) => a * b, 1),
+      ),
+  );
   const ref = c.ref(xs, c.attrs);
   const w = rng.uniform(ref.data.length, -1, 1);
   const wantsGrad = c.inputs.map((x) => x.grad !== false);
@@ -179,7 +190,9 @@ export async function gradcheck<K extends OpName>(page: TestPage, check: GradChe
     // A wrong gradient still fails: there D(h) and D(h/2) agree with each other and not with it.
     for (const [j, fd, fdHalf] of res.fd[i]) {
       if (!fdAgrees(g[j], fd, fdHalf, tol, fdScale)) {
-        expect.fail(`${label}: d/dx${i}[${j}] = ${g[j]} on the GPU, float32 GPU finite difference ${fd} (${fdHalf} at half the step)`);
+        expect.fail(
+          `${label}: d/dx${i}[${j}] = ${g[j]} on the GPU, float32 GPU finite difference ${fd} (${fdHalf} at half the step)`,
+        );
       }
     }
   }
@@ -197,17 +210,25 @@ export function gradcase<K extends OpName>(page: TestPage, spec: Case<K>) {
  * gradcase, with the outputs as strings: NaN and ±Infinity do not survive the JSON trip out of the page (they arrive as
  * null), so tests of non-finite results read them as text. Gradients come back as their lengths.
  */
-export async function gradcaseAsText<K extends OpName>(page: TestPage, spec: Case<K>): Promise<{ out: string[]; gradLengths: (number | null)[] }> {
-  return page.page.evaluate<[], () => { out: string[]; gradLengths: (number | null)[] }>(`globalThis.harness.gradcase(${JSON.stringify(spec)})
+export async function gradcaseAsText<K extends OpName>(
+  page: TestPage,
+  spec: Case<K>,
+): Promise<{ out: string[]; gradLengths: (number | null)[] }> {
+  return page.page.evaluate<
+    [],
+    () => { out: string[]; gradLengths: (number | null)[] }
+  >(`globalThis.harness.gradcase(${JSON.stringify(spec)})
     .then((r) => ({ out: Array.from(r.out, String), gradLengths: r.grads.map((g) => (g === null ? null : g.length)) }))`);
 }
 
 /** Input shapes for op K, one per input, and then its attrs and the text the error must mention. */
 export type ShapeErrorArgs<K extends OpName> = [
   shapes: PerInput<K, number[]>,
-  ...rest: [AttrsOf<K>] extends [never] ? [attrs?: undefined, mentions?: string]
-    : undefined extends AttrsOf<K> ? [attrs?: AttrsOf<K> | Untyped, mentions?: string]
-    : [attrs: AttrsOf<K> | Untyped, mentions?: string],
+  ...rest: [AttrsOf<K>] extends [never]
+    ? [attrs?: undefined, mentions?: string]
+    : undefined extends AttrsOf<K>
+      ? [attrs?: AttrsOf<K> | Untyped, mentions?: string]
+      : [attrs: AttrsOf<K> | Untyped, mentions?: string],
 ];
 
 /**
@@ -226,7 +247,11 @@ export function tryOp<K extends OpName>(page: TestPage, op: K, ...args: ShapeErr
 }
 
 /** Asserts that calling `op` on these shapes throws a WebgradError naming the op, before any GPU work. */
-export async function expectShapeError<K extends OpName>(page: TestPage, op: K, ...args: ShapeErrorArgs<K>): Promise<void> {
+export async function expectShapeError<K extends OpName>(
+  page: TestPage,
+  op: K,
+  ...args: ShapeErrorArgs<K>
+): Promise<void> {
   const [, , mentions] = args;
   const r = await tryOp(page, op, ...args);
   expect(r.threw, `${op} on ${JSON.stringify(args[0])} should throw`).toBe(true);

@@ -27,7 +27,9 @@ describe('WGSL includes', () => {
   });
 
   it('names the file and line of an include it cannot find', () => {
-    expect(() => assemble('k.wgsl', 'fn x() {}\n//#include "common/nope.wgsl"\n', LIB)).toThrow(/^k\.wgsl:2: no WGSL include "common\/nope\.wgsl"/);
+    expect(() => assemble('k.wgsl', 'fn x() {}\n//#include "common/nope.wgsl"\n', LIB)).toThrow(
+      /^k\.wgsl:2: no WGSL include "common\/nope\.wgsl"/,
+    );
   });
 
   it('every include a kernel names exists under kernels/', () => {

@@ -49,7 +49,11 @@ describe('loadModel + predictSentiment', () => {
 
   it('loads checkpoints written before a config field existed, with the value the model had then', async () => {
     // Such a DAR checkpoint also names its model 'DAR', as the trainer did before the kinds took the CLI names.
-    const dar = await run('inferenceOlderCheckpoint', { kind: 'dar', savedAs: 'DAR', fields: ['alignNorm', 'selection'] });
+    const dar = await run('inferenceOlderCheckpoint', {
+      kind: 'dar',
+      savedAs: 'DAR',
+      fields: ['alignNorm', 'selection'],
+    });
     expect(dar.loadedKind).toBe('dar');
     expect(dar.values).toEqual({ alignNorm: false, selection: 'total' });
     expect(dar.diff).toBe(0);
@@ -82,8 +86,12 @@ describe('loadModel + predictSentiment', () => {
     const r = await run('inferenceCraftedConfig');
     const o = r.out;
     for (const k of Object.keys(o)) expect(o[k].name, k).toBe('CheckpointError');
-    expect(o.hugeHeads.message).toMatch(/meta\.modelConfig\.encoder\.heads is 1000000000; expected an integer in \[1, \d+\]/);
-    expect(o.otherHeads.message).toMatch(/shape mismatch for "enc\.layers\.0\.attn\.to_q\.weight": file has \[6, 32, 32\], the config implies \[6, 64, 32\]/);
+    expect(o.hugeHeads.message).toMatch(
+      /meta\.modelConfig\.encoder\.heads is 1000000000; expected an integer in \[1, \d+\]/,
+    );
+    expect(o.otherHeads.message).toMatch(
+      /shape mismatch for "enc\.layers\.0\.attn\.to_q\.weight": file has \[6, 32, 32\], the config implies \[6, 64, 32\]/,
+    );
     expect(o.fractionalD.message).toMatch(/meta\.modelConfig\.d is 32\.5/);
     expect(o.stringDepth.message).toMatch(/meta\.modelConfig\.recon\.depth is "1"/);
     expect(o.noDims.message).toMatch(/meta\.modelConfig\.dims\.text\.len is undefined/);
@@ -111,6 +119,7 @@ describe('loadModel + predictSentiment', () => {
     expectErr('wrongWeights', 'CheckpointError', 'shape mismatch');
     expectErr('nullBatch', 'WebgradError', 'predictSentiment', 'must be an object', 'null');
     expectErr('hugeAbsent', 'WebgradError', 'predictSentiment', 'text', /10000000·50·768/, 'smaller batches');
-    for (const k of ['shortText', 'badSize', 'nonFinite', 'notFloat32', 'nullBatch', 'hugeAbsent']) expect(r[k].dispatches, k).toBe(0);
+    for (const k of ['shortText', 'badSize', 'nonFinite', 'notFloat32', 'nullBatch', 'hugeAbsent'])
+      expect(r[k].dispatches, k).toBe(0);
   });
 });

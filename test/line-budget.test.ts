@@ -10,7 +10,17 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 
 describe('the engine line budget', () => {
   it('counts code lines, not blank lines or comments', () => {
-    const text = ['// a comment', '', 'const a = 1; // trailing', '/* block', ' * still', ' */', '/** one line */ let b;', '  ', 'fn main() {}'];
+    const text = [
+      '// a comment',
+      '',
+      'const a = 1; // trailing',
+      '/* block',
+      ' * still',
+      ' */',
+      '/** one line */ let b;',
+      '  ',
+      'fn main() {}',
+    ];
     expect(codeLines(text.join('\n'))).toBe(3);
   });
 

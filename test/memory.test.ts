@@ -10,7 +10,8 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const inPage = <T>(body: string): Promise<T> => page.page.evaluate(`(async () => { const wg = globalThis.wg; ${body} })()`) as Promise<T>;
+const inPage = <T>(body: string): Promise<T> =>
+  page.page.evaluate(`(async () => { const wg = globalThis.wg; ${body} })()`) as Promise<T>;
 
 describe('memory()', () => {
   it('counts live tensors, buffers and bytes, then pooled ones, and trimPool() empties the pool', async () => {

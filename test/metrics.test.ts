@@ -20,15 +20,36 @@ interface MetricsFixture {
   generator: string;
   numpy: string;
   sklearn: string;
-  cases: { name: string; preds: number[]; truth: number[]; expected: Record<string, number | null>; raw: Record<string, number | null> }[];
+  cases: {
+    name: string;
+    preds: number[];
+    truth: number[];
+    expected: Record<string, number | null>;
+    raw: Record<string, number | null>;
+  }[];
   rounding: { value: number; f32value: number; numpy64: number; numpy32: number; python: number }[];
 }
-const fixture: MetricsFixture = JSON.parse(fs.readFileSync(new URL('./fixtures/metrics.json', import.meta.url), 'utf8'));
+const fixture: MetricsFixture = JSON.parse(
+  fs.readFileSync(new URL('./fixtures/metrics.json', import.meta.url), 'utf8'),
+);
 
 describe('rounding', () => {
   it('roundHalfEven matches np.round, including negative ties and -0', () => {
-    const cases: [number, number][] = [[0.5, 0], [1.5, 2], [2.5, 2], [-0.5, -0], [-1.5, -2], [-2.5, -2], [3.5, 4],
-      [0.49999997, 0], [0.5000001, 1], [-0.2, -0], [2.7, 3], [-2.7, -3], [0, 0]];
+    const cases: [number, number][] = [
+      [0.5, 0],
+      [1.5, 2],
+      [2.5, 2],
+      [-0.5, -0],
+      [-1.5, -2],
+      [-2.5, -2],
+      [3.5, 4],
+      [0.49999997, 0],
+      [0.5000001, 1],
+      [-0.2, -0],
+      [2.7, 3],
+      [-2.7, -3],
+      [0, 0],
+    ];
     for (const [x, want] of cases) expect(Object.is(roundHalfEven(x), want), `${x} -> ${roundHalfEven(x)}`).toBe(true);
     expect(roundHalfEven(NaN)).toBeNaN();
   });
@@ -50,7 +71,7 @@ describe('rounding', () => {
 });
 
 describe('hand-checked metrics', () => {
-  it("the half-even case: [0.5, 1.5, 2.5, -0.5] vs [0, 2, 2, 0] → Acc-7 = 1 (Math.round would give 0.5)", () => {
+  it('the half-even case: [0.5, 1.5, 2.5, -0.5] vs [0, 2, 2, 0] → Acc-7 = 1 (Math.round would give 0.5)', () => {
     const m = regressionMetrics([0.5, 1.5, 2.5, -0.5], [0, 2, 2, 0]);
     expect(m.acc7).toBe(1);
     expect(m.acc5).toBe(1); // 2.5 clips to 2

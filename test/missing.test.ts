@@ -31,7 +31,10 @@ const ref = JSON.parse(fs.readFileSync(path.join(FIX, 'mmsa_missing_expected.jso
 describe('MT19937 (numpy legacy RandomState)', () => {
   // numpy's own values for these seeds (docs/models.md §2.2), exact equality
   const SPEC: Record<number, number[]> = {
-    1111: [0.095549199208762037, 0.92500370186163272, 0.34357342320721895, 0.31047694186984409, 0.002009839949097536, 0.23559472439157547, 0.23779172015837957, 0.73591587324070928],
+    1111: [
+      0.095549199208762037, 0.92500370186163272, 0.34357342320721895, 0.31047694186984409, 0.002009839949097536,
+      0.23559472439157547, 0.23779172015837957, 0.73591587324070928,
+    ],
     1112: [0.079140426488631621, 0.2175226924677246, 0.35855647307607297, 0.87967963603765109],
     1113: [0.98103566258465724, 0.82124784958249541, 0.6458936137686927, 0.42368801363797037],
   };
@@ -64,7 +67,9 @@ describe('MT19937 (numpy legacy RandomState)', () => {
 });
 
 describe('PythonRandom (CPython random)', () => {
-  for (const [seed, want] of Object.entries(ref.pythonRandom as Record<string, { getrandbits: number[]; random: number[]; sample: Record<string, number[]> }>)) {
+  for (const [seed, want] of Object.entries(
+    ref.pythonRandom as Record<string, { getrandbits: number[]; random: number[]; sample: Record<string, number[]> }>,
+  )) {
     it(`random.seed(${seed}): getrandbits, random() and sample() match CPython`, () => {
       const py = new PythonRandom(BigInt(seed));
       const bits = [...Array(5)].map(() => py.getrandbits(32)).concat([...Array(5)].map(() => py.getrandbits(7)));
@@ -93,14 +98,26 @@ describe('LNLN generate_m', () => {
     keepTextSpecial(textKeep, tmask, n, c.T_text);
     expect(Array.from(textKeep)).toEqual(c.textKeep);
     expect(Array.from(lnlnTextIds(c.textIds, tmask, textKeep))).toEqual(c.textIdsM);
-    const audioKeep = lnlnKeepMask(uniformField(c.seed, n, c.T_audio), validFromLengths(c.audioLengths, c.T_audio), n, c.T_audio, rates);
+    const audioKeep = lnlnKeepMask(
+      uniformField(c.seed, n, c.T_audio),
+      validFromLengths(c.audioLengths, c.T_audio),
+      n,
+      c.T_audio,
+      rates,
+    );
     expect(Array.from(audioKeep)).toEqual(c.audioKeep);
   });
 
   it('MissingField on the MMSA fixture test split matches LNLN at constant rates and two seeds, all modalities', () => {
     const ds = parseMmsaPickle(fs.readFileSync(path.join(FIX, 'mmsa_tiny.pkl')), { name: 'mmsa_tiny.pkl' });
     const info = ds.split('test');
-    for (const c of ref.constant as { rate: number; seed: number; text: number[]; audio: number[]; vision: number[] }[]) {
+    for (const c of ref.constant as {
+      rate: number;
+      seed: number;
+      text: number[];
+      audio: number[];
+      vision: number[];
+    }[]) {
       const m = lnlnMasks(info, ds.dims, c.rate, c.seed);
       expect(Array.from(m.text), `text r=${c.rate} seed=${c.seed}`).toEqual(c.text);
       expect(Array.from(m.audio), `audio r=${c.rate} seed=${c.seed}`).toEqual(c.audio);
@@ -187,7 +204,13 @@ describe('applyMissing', () => {
     expect(Array.from(batch.text)).toEqual(Array.from(before));
     expect(Array.from(mb.rates.audio)).toEqual(idx.map((i) => (i % 4) / 4));
     expect(Array.from(mb.rates.text)).toEqual([0.4, 0.4, 0.4]);
-    const check = (mod: 'text' | 'audio' | 'vision', x: Float32Array, orig: Float32Array, valid: Float32Array, dropped: Float32Array) => {
+    const check = (
+      mod: 'text' | 'audio' | 'vision',
+      x: Float32Array,
+      orig: Float32Array,
+      valid: Float32Array,
+      dropped: Float32Array,
+    ) => {
       const { len: T, dim: d } = ds.dims[mod];
       let nDropped = 0;
       for (let b = 0; b < idx.length; b++) {

@@ -9,7 +9,13 @@ import type { ScenarioName } from './page/scenarios';
 import type { OptimizerChoice } from './page/scenarios-train';
 import { expectShapeError, gradcheck } from './gradcheck';
 import { RUN_SEED, rngFor } from './rng';
-import { adamStepRef, clipGradNormRef, cosineScheduleRef, linearWarmupRef, sgdStepRef } from '../src/engine/optim/optim.reference';
+import {
+  adamStepRef,
+  clipGradNormRef,
+  cosineScheduleRef,
+  linearWarmupRef,
+  sgdStepRef,
+} from '../src/engine/optim/optim.reference';
 import { cosineSchedule, linearWarmup } from '../src/engine/optim/schedule';
 
 let page: TestPage;
@@ -38,10 +44,20 @@ async function checkOptimizer(c: OptCase) {
   const label = `${c.kind} ${JSON.stringify(c.opts)}${c.lrs ? ' with setLr' : ''} (WEBGRAD_SEED=${RUN_SEED})`;
   const rng = rngFor(c.inputs ?? label);
   const steps = c.steps ?? 5;
-  const params = SIZES.map((s) => f32(rng.uniform(s.reduce((a, b) => a * b, 1), -1, 1)));
+  const params = SIZES.map((s) =>
+    f32(
+      rng.uniform(
+        s.reduce((a, b) => a * b, 1),
+        -1,
+        1,
+      ),
+    ),
+  );
   // Gradient scales differ per parameter and step, so Adam's normalisation is actually exercised.
   const grads = Array.from({ length: steps }, (_, s) =>
-    params.map((p, k) => (c.skip?.some(([ss, kk]) => ss === s && kk === k) ? null : f32(rng.normal(p.length, 0.1 + rng.next() * 3)))),
+    params.map((p, k) =>
+      c.skip?.some(([ss, kk]) => ss === s && kk === k) ? null : f32(rng.normal(p.length, 0.1 + rng.next() * 3)),
+    ),
   );
   const lrs: number[] = c.lrs ?? Array(steps).fill(c.opts.lr);
 
@@ -67,7 +83,12 @@ async function checkOptimizer(c: OptCase) {
       if (c.kind === 'SGD') sgdStepRef(ref[k], g, bufs[k], { ...c.opts, lr: lrs[s] });
       else {
         const betas = c.opts.betas && ([c.opts.betas[0], c.opts.betas[1]] satisfies [number, number]); // the reference wants a mutable pair
-        adamStepRef(ref[k], g, ms[k], vs[k], stepCount[k], { ...c.opts, betas, lr: lrs[s], decoupled: c.kind === 'AdamW' });
+        adamStepRef(ref[k], g, ms[k], vs[k], stepCount[k], {
+          ...c.opts,
+          betas,
+          lr: lrs[s],
+          decoupled: c.kind === 'AdamW',
+        });
       }
     });
   }
@@ -84,7 +105,11 @@ async function checkOptimizer(c: OptCase) {
   params.forEach((p0, k) => {
     close(`param ${k}`, res.params[k], ref[k], 2e-6, 2e-6);
     // The update actually moved the parameter (a no-op kernel could otherwise pass with a tiny lr).
-    if (stepCount[k] > 0) expect(res.params[k].some((v: number, i: number) => v !== p0[i]), `${label}: param ${k} moved`).toBe(true);
+    if (stepCount[k] > 0)
+      expect(
+        res.params[k].some((v: number, i: number) => v !== p0[i]),
+        `${label}: param ${k} moved`,
+      ).toBe(true);
     const st = res.state[`p${k}`];
     if (stepCount[k] === 0) {
       expect(st, `${label}: no state for a parameter that never had a gradient`).toBeUndefined();
@@ -163,7 +188,16 @@ describe('Adam and AdamW', () => {
   });
 
   it('skips parameters without a gradient (their state and step count stay put)', async () => {
-    const skip: [number, number][] = [[0, 1], [1, 1], [3, 0], [0, 2], [1, 2], [2, 2], [3, 2], [4, 2]];
+    const skip: [number, number][] = [
+      [0, 1],
+      [1, 1],
+      [3, 0],
+      [0, 2],
+      [1, 2],
+      [2, 2],
+      [3, 2],
+      [4, 2],
+    ];
     await checkOptimizer({ kind: 'Adam', opts: { lr: 1e-2 }, skip });
     await checkOptimizer({ kind: 'SGD', opts: { lr: 0.1, momentum: 0.9 }, skip });
   });
@@ -173,7 +207,14 @@ describe('clipGradNorm', () => {
   const shapes = [[1], [17], [3, 43], [2, 1100]]; // the last spans three 1024-element partial sums
   async function check(scale: number, maxNorm: number, withoutGrad = -1) {
     const rng = rngFor(`clip ${scale} ${maxNorm} ${withoutGrad}`);
-    const grads = shapes.map((s) => f32(rng.normal(s.reduce((a, b) => a * b, 1), scale)));
+    const grads = shapes.map((s) =>
+      f32(
+        rng.normal(
+          s.reduce((a, b) => a * b, 1),
+          scale,
+        ),
+      ),
+    );
     const r = await run('clipGradNorm', { grads: grads.map((g) => Array.from(g)), shapes, maxNorm, withoutGrad });
     const kept = grads.filter((_, k) => k !== withoutGrad);
     const wantNorm = clipGradNormRef(kept, maxNorm);
@@ -233,7 +274,8 @@ describe('schedules', () => {
     expect(cosineSchedule(110, 110, o)).toBe(0.1);
     expect(cosineSchedule(500, 110, o)).toBe(0.1);
     expect(cosineSchedule(0, 100, { baseLr: 3e-3 })).toBe(3e-3); // no warm-up: starts at the peak
-    for (let s = 0; s < 130; s += 7) expect(cosineSchedule(s, 110, o)).toBeCloseTo(cosineScheduleRef(s, 110, 1, 10, 0.1), 12);
+    for (let s = 0; s < 130; s += 7)
+      expect(cosineSchedule(s, 110, o)).toBeCloseTo(cosineScheduleRef(s, 110, 1, 10, 0.1), 12);
     for (let s = 0; s < 20; s++) expect(linearWarmup(s, 13)).toBeCloseTo(linearWarmupRef(s, 13), 15);
     // Monotone non-increasing after the warm-up.
     for (let s = 10; s < 120; s++) expect(cosineSchedule(s + 1, 110, o)).toBeLessThanOrEqual(cosineSchedule(s, 110, o));
@@ -252,18 +294,32 @@ describe('modules', () => {
     const r = await run('moduleNaming');
     const expected = [
       'scale',
-      'blocks.0.fc.weight', 'blocks.0.fc.bias',
-      'blocks.1.fc.weight', 'blocks.1.fc.bias',
+      'blocks.0.fc.weight',
+      'blocks.0.fc.bias',
+      'blocks.1.fc.weight',
+      'blocks.1.fc.bias',
       'head.weight',
-      'stack.layers.0.weight', 'stack.layers.0.bias',
-      'stack.layers.2.weight', 'stack.layers.2.bias',
+      'stack.layers.0.weight',
+      'stack.layers.0.bias',
+      'stack.layers.2.weight',
+      'stack.layers.2.bias',
     ];
     expect(r.names).toEqual(expected);
     expect(r.tensorNames).toEqual(expected);
     expect(r.sizes).toEqual([1, 12, 4, 12, 4, 8, 4, 2, 2, 1]);
     expect(r.modules).toEqual([
-      '', 'blocks.0', 'blocks.0.fc', 'blocks.0.act', 'blocks.1', 'blocks.1.fc', 'blocks.1.act', 'head',
-      'stack', 'stack.layers.0', 'stack.layers.1', 'stack.layers.2',
+      '',
+      'blocks.0',
+      'blocks.0.fc',
+      'blocks.0.act',
+      'blocks.1',
+      'blocks.1.fc',
+      'blocks.1.act',
+      'head',
+      'stack',
+      'stack.layers.0',
+      'stack.layers.1',
+      'stack.layers.2',
     ]);
     expect(r.evalFlags.every((f: boolean) => f === false)).toBe(true);
     expect(r.trainFlags.every((f: boolean) => f === true)).toBe(true);

@@ -9,7 +9,10 @@ import { NODE_RUNTIME, openNodePage } from './node/page';
 type Unwrap<T> = T extends Promise<infer U> ? U : T;
 
 export interface TestPage {
-  call<K extends Exclude<keyof Harness, 'ready'>>(name: K, ...args: Parameters<Harness[K]>): Promise<Unwrap<ReturnType<Harness[K]>>>;
+  call<K extends Exclude<keyof Harness, 'ready'>>(
+    name: K,
+    ...args: Parameters<Harness[K]>
+  ): Promise<Unwrap<ReturnType<Harness[K]>>>;
   close(): Promise<void>;
   page: Page;
 }
@@ -25,7 +28,10 @@ function recordKernels(k: { all: string[]; gradChecked: string[] }): void {
 
 export async function openPage(): Promise<TestPage> {
   if (NODE_RUNTIME) return openNodePage(); // the harness in Node on Dawn (test/node/page.ts)
-  const browser: Browser = await puppeteer.connect({ browserWSEndpoint: inject('wsEndpoint'), protocolTimeout: 600_000 });
+  const browser: Browser = await puppeteer.connect({
+    browserWSEndpoint: inject('wsEndpoint'),
+    protocolTimeout: 600_000,
+  });
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(String((e as Error).message ?? e)));
@@ -44,7 +50,9 @@ export async function openPage(): Promise<TestPage> {
       return out as never;
     },
     async close() {
-      recordKernels((await page.evaluate('globalThis.harness.kernelsDispatched()')) as { all: string[]; gradChecked: string[] });
+      recordKernels(
+        (await page.evaluate('globalThis.harness.kernelsDispatched()')) as { all: string[]; gradChecked: string[] },
+      );
       await page.close();
       browser.disconnect();
     },

@@ -79,7 +79,11 @@ export function pickle(x: Py): Uint8Array {
 
 /** An ndarray (float32 unless `dtypeSpec` says otherwise) as numpy ≤ 1.x pickles it; `shape` is written as given, even if nonsense. */
 export function ndarray(shape: number[], values: number, dtypeSpec = 'f4'): Py {
-  const dtype: Py = { call: ['numpy', 'dtype'], args: [dtypeSpec, false, true], state: { tuple: [3, '<', null, null, null, -1, -1, 0] } };
+  const dtype: Py = {
+    call: ['numpy', 'dtype'],
+    args: [dtypeSpec, false, true],
+    state: { tuple: [3, '<', null, null, null, -1, -1, 0] },
+  };
   return {
     call: ['numpy.core.multiarray', '_reconstruct'],
     args: [{ call: ['numpy', 'ndarray'], args: [] }, { tuple: [0] }, new Uint8Array([0x62])],
@@ -88,7 +92,10 @@ export function ndarray(shape: number[], values: number, dtypeSpec = 'f4'): Py {
 }
 
 /** An MMSA-layout dict (train/valid/test) of all-zero features; `override(split)` may replace any value. */
-export function mmsaDict(n: number, override: (split: string) => Record<string, Py | undefined> = () => ({})): Map<string, Py> {
+export function mmsaDict(
+  n: number,
+  override: (split: string) => Record<string, Py | undefined> = () => ({}),
+): Map<string, Py> {
   const dims = { text: [3, 4], audio: [5, 2], vision: [4, 2] } as const;
   const top = new Map<string, Py>();
   for (const split of ['train', 'valid', 'test']) {

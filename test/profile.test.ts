@@ -79,7 +79,10 @@ function checkProfile(r: SequenceResult, mm: number, adds: number) {
   }
   expect(r.profile.totalMs).toBeGreaterThan(0); // 20+ kernels cannot all take no time
   expect(rows.reduce((s, k) => s + k.share, 0)).toBeCloseTo(1, 9);
-  expect(r.profile.totalMs).toBeCloseTo(rows.reduce((s, k) => s + k.totalMs, 0), 9);
+  expect(r.profile.totalMs).toBeCloseTo(
+    rows.reduce((s, k) => s + k.totalMs, 0),
+    9,
+  );
   // Slowest first.
   for (let i = 1; i < rows.length; i++) expect(rows[i - 1].totalMs).toBeGreaterThanOrEqual(rows[i].totalMs);
   expect(r.profilingDuring).toBe(true);
@@ -119,7 +122,14 @@ describe('profile', () => {
   });
 
   it('off by default: no query sets, one submit for a short sequence, identical results', async () => {
-    const r = await inPage<{ plain: number[]; profiled: number[]; submits: number; dispatches: number; querySets: number[]; profiling: boolean }>(`
+    const r = await inPage<{
+      plain: number[];
+      profiled: number[];
+      submits: number;
+      dispatches: number;
+      querySets: number[];
+      profiling: boolean;
+    }>(`
       const rt = wg.runtime();
       await rt.sync();
       const s0 = rt.stats();

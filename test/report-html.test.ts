@@ -15,20 +15,43 @@ const EPOCHS = 5;
 /** Accuracy falls and MAE rises with the rate; seeds differ a little. Corr is NaN at the last rate. */
 function metrics(rate: number, s: number): RegressionMetrics {
   return {
-    acc7: 0.4 - 0.2 * rate + s * 0.01, acc5: 0.45 - 0.2 * rate, acc2Has0: 0.8 - 0.3 * rate + s * 0.02, acc2Non0: 0.82 - 0.3 * rate,
-    f1Has0: 0.79 - 0.3 * rate, f1Non0: 0.81 - 0.3 * rate, mae: 0.7 + 0.5 * rate + s * 0.01, corr: rate === 0.9 ? NaN : 0.6 - 0.5 * rate,
+    acc7: 0.4 - 0.2 * rate + s * 0.01,
+    acc5: 0.45 - 0.2 * rate,
+    acc2Has0: 0.8 - 0.3 * rate + s * 0.02,
+    acc2Non0: 0.82 - 0.3 * rate,
+    f1Has0: 0.79 - 0.3 * rate,
+    f1Non0: 0.81 - 0.3 * rate,
+    mae: 0.7 + 0.5 * rate + s * 0.01,
+    corr: rate === 0.9 ? NaN : 0.6 - 0.5 * rate,
   };
 }
 
 function results(method = 'DAR (small)'): RunResults & { training: NonNullable<RunResults['training']> } {
-  const summary = summarizeRobustness(RATES.flatMap((rate) => SEEDS.map((seed, s) => ({ rate, seed, metrics: metrics(rate, s) }))));
+  const summary = summarizeRobustness(
+    RATES.flatMap((rate) => SEEDS.map((seed, s) => ({ rate, seed, metrics: metrics(rate, s) }))),
+  );
   const constant = { value: 0.12, metrics: { ...metrics(0.95, 0), corr: NaN } };
   return {
     ...robustnessJson(summary, method),
-    run: { model: 'dar', preset: 'small', dataset: 'synthetic-mosi', seeds: SEEDS, epochs: EPOCHS, lr: 0.002, wallSeconds: 12.5 },
+    run: {
+      model: 'dar',
+      preset: 'small',
+      dataset: 'synthetic-mosi',
+      seeds: SEEDS,
+      epochs: EPOCHS,
+      lr: 0.002,
+      wallSeconds: 12.5,
+    },
     baselines: { constant },
     training: SEEDS.map((seed, s) => ({
-      seed, parameters: 123456, bestEpoch: 4, bestValidLoss: 1.5, epochsRun: EPOCHS, stoppedEarly: false, trainSeconds: 10, evalSeconds: 2,
+      seed,
+      parameters: 123456,
+      bestEpoch: 4,
+      bestValidLoss: 1.5,
+      epochsRun: EPOCHS,
+      stoppedEarly: false,
+      trainSeconds: 10,
+      evalSeconds: 2,
       history: Array.from({ length: EPOCHS }, (_, e) => ({
         epoch: e + 1,
         train: { total: 3 - 0.4 * e + s * 0.1, task: 1.2 - 0.1 * e, club_ll: -100 + e },
@@ -75,7 +98,9 @@ function table(html: string, id: string): string[][] {
   const t = new RegExp(`<table id="${id}">([\\s\\S]*?)</table>`).exec(html);
   if (!t) throw new Error(`no table ${id}`);
   const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(t[1])![1];
-  return [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((r) => [...r[1].matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((c) => c[1]));
+  return [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((r) =>
+    [...r[1].matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((c) => c[1]),
+  );
 }
 
 describe('htmlReport', () => {
@@ -100,7 +125,9 @@ describe('htmlReport', () => {
     expect(rows[1][8]).toBe('–');
     const fromJson = htmlReport(JSON.parse(JSON.stringify(r)));
     expect(table(fromJson, 'table1')).toEqual(rows);
-    expect(html).toMatch(/mean over 4 missing rates \(0\.0, 0\.3, 0\.6, 0\.9\) of the mean over 2 seeds \(1111, 1112\)/);
+    expect(html).toMatch(
+      /mean over 4 missing rates \(0\.0, 0\.3, 0\.6, 0\.9\) of the mean over 2 seeds \(1111, 1112\)/,
+    );
   });
 
   it('has the per-rate table: one row per rate with mean ± std over seeds, then the average', () => {
@@ -116,8 +143,15 @@ describe('htmlReport', () => {
   it('has the missing-modality table when the run has one, and no such section otherwise', () => {
     const r = results();
     expect(htmlReport(r)).not.toContain('id="modality-drop"');
-    const m = (mae: number) => Object.fromEntries(METRIC_KEYS.map((k) => [k, k === 'mae' ? mae : 0.5])) as unknown as RegressionMetrics;
-    const html = htmlReport({ ...r, modalityDrop: [{ absent: 'L', mean: m(0.91) }, { absent: 'A+V', mean: m(0.734) }] });
+    const m = (mae: number) =>
+      Object.fromEntries(METRIC_KEYS.map((k) => [k, k === 'mae' ? mae : 0.5])) as unknown as RegressionMetrics;
+    const html = htmlReport({
+      ...r,
+      modalityDrop: [
+        { absent: 'L', mean: m(0.91) },
+        { absent: 'A+V', mean: m(0.734) },
+      ],
+    });
     const rows = table(html, 'modality-drop');
     expect(rows.map((x) => x[0])).toEqual(['L', 'A+V']);
     expect(rows[1][1 + METRIC_KEYS.indexOf('mae')]).toBe('0.734');
@@ -146,17 +180,29 @@ describe('htmlReport', () => {
     const html = htmlReport(r);
     expect(lossTerms(r.training)).toEqual(['total', 'task', 'club_ll']);
     const total = paths(chart(html, 'loss-total'));
-    expect(total.map((p) => p.name)).toEqual(['train (seed 1111)', 'valid (seed 1111)', 'train (seed 1112)', 'valid (seed 1112)']);
+    expect(total.map((p) => p.name)).toEqual([
+      'train (seed 1111)',
+      'valid (seed 1111)',
+      'train (seed 1112)',
+      'valid (seed 1112)',
+    ]);
     for (const p of total) expect(p.n).toBe(EPOCHS);
     // A term only logged in training (the CLUB estimator's) has no validation series.
     expect(paths(chart(html, 'loss-club_ll')).map((p) => p.name)).toEqual(['train (seed 1111)', 'train (seed 1112)']);
     // The training table.
-    expect(table(html, 'training').map((row) => row.slice(0, 3))).toEqual([['1111', '123,456', '4'], ['1112', '123,456', '4']]);
+    expect(table(html, 'training').map((row) => row.slice(0, 3))).toEqual([
+      ['1111', '123,456', '4'],
+      ['1112', '123,456', '4'],
+    ]);
   });
 
   it('a one-epoch run: "1 epoch", train and valid told apart by their markers (filled, hollow), also in the legend', () => {
     const r = results();
-    const one = { ...r, run: { ...r.run, epochs: 1 }, training: r.training.map((t) => ({ ...t, epochsRun: 1, history: t.history.slice(0, 1) })) };
+    const one = {
+      ...r,
+      run: { ...r.run, epochs: 1 },
+      training: r.training.map((t) => ({ ...t, epochsRun: 1, history: t.history.slice(0, 1) })),
+    };
     const html = htmlReport(one);
     expect(html).toContain('1 epoch ·');
     expect(html).not.toContain('1 epochs');
@@ -168,13 +214,28 @@ describe('htmlReport', () => {
     expect(groups[0][2]).not.toContain('fill="#fff"');
     expect(groups[1][2]).toContain('fill="#fff"');
     // The legend shows the same two kinds of dot beside the names.
-    const legendDots = [...svg.matchAll(/<circle cx="[^"]*" cy="[^"]*" r="2.6" ([^/]*)\/><text[^>]*>([^<]*)</g)].map((m) => [m[2], m[1].includes('fill="#fff"')]);
-    expect(legendDots).toEqual([['train (seed 1111)', false], ['valid (seed 1111)', true], ['train (seed 1112)', false], ['valid (seed 1112)', true]]);
+    const legendDots = [...svg.matchAll(/<circle cx="[^"]*" cy="[^"]*" r="2.6" ([^/]*)\/><text[^>]*>([^<]*)</g)].map(
+      (m) => [m[2], m[1].includes('fill="#fff"')],
+    );
+    expect(legendDots).toEqual([
+      ['train (seed 1111)', false],
+      ['valid (seed 1111)', true],
+      ['train (seed 1112)', false],
+      ['valid (seed 1112)', true],
+    ]);
   });
 
   it('records the adapter and the runtime, and rounds times', () => {
     const r = results();
-    const html = htmlReport({ ...r, run: { ...r.run, wallSeconds: 125.4567, runtime: 'browser', adapter: 'google / swiftshader [fallback adapter: CPU-emulated]' } });
+    const html = htmlReport({
+      ...r,
+      run: {
+        ...r.run,
+        wallSeconds: 125.4567,
+        runtime: 'browser',
+        adapter: 'google / swiftshader [fallback adapter: CPU-emulated]',
+      },
+    });
     const sub = /<p class="sub">([^<]*)<\/p>/.exec(html)![1];
     expect(sub).toContain('wall time 2 min 05 s');
     expect(sub).toContain('runtime browser');
@@ -227,7 +288,21 @@ describe('svg charts', () => {
   });
 
   it('breaks lines at non-finite points and escapes names', () => {
-    const svg = lineChart({ title: 'a<b', xLabel: 'x', series: [{ name: 'n"1', points: [[0, 1], [1, NaN], [2, 3], [3, 4]] }] });
+    const svg = lineChart({
+      title: 'a<b',
+      xLabel: 'x',
+      series: [
+        {
+          name: 'n"1',
+          points: [
+            [0, 1],
+            [1, NaN],
+            [2, 3],
+            [3, 4],
+          ],
+        },
+      ],
+    });
     const [p] = paths(svg);
     expect(p.n).toBe(3);
     expect((svg.match(/ d="([^"]*)"/)![1].match(/M/g) ?? []).length).toBe(2);

@@ -25,8 +25,14 @@ function fake(rate: number, seedIdx: number): RegressionMetrics {
   const base = 0.8 - 0.3 * rate; // accuracies fall with the missing rate
   const d = (seedIdx - 1) * 0.01; // seeds at −0.01, 0, +0.01: the seed mean is the middle one
   return {
-    acc7: base - 0.4 + d, acc5: base - 0.35 + d, acc2Has0: base + d, acc2Non0: base + 0.02 + d,
-    f1Has0: base - 0.01 + d, f1Non0: base + 0.01 + d, mae: 0.7 + rate / 2 + d, corr: 0.6 - rate / 2 + d,
+    acc7: base - 0.4 + d,
+    acc5: base - 0.35 + d,
+    acc2Has0: base + d,
+    acc2Non0: base + 0.02 + d,
+    f1Has0: base - 0.01 + d,
+    f1Non0: base + 0.01 + d,
+    mae: 0.7 + rate / 2 + d,
+    corr: 0.6 - rate / 2 + d,
   };
 }
 
@@ -54,10 +60,21 @@ describe('summarizeRobustness', () => {
   });
 
   it('averages as LNLN does: unequal per-rate values are not weighted by anything', () => {
-    const m = (v: number): RegressionMetrics => ({ acc7: v, acc5: v, acc2Has0: v, acc2Non0: v, f1Has0: v, f1Non0: v, mae: v, corr: v });
+    const m = (v: number): RegressionMetrics => ({
+      acc7: v,
+      acc5: v,
+      acc2Has0: v,
+      acc2Non0: v,
+      f1Has0: v,
+      f1Non0: v,
+      mae: v,
+      corr: v,
+    });
     const s = summarizeRobustness([
-      { rate: 0, seed: 1, metrics: m(0.9) }, { rate: 0, seed: 2, metrics: m(0.7) },
-      { rate: 0.5, seed: 1, metrics: m(0.2) }, { rate: 0.5, seed: 2, metrics: m(0.4) },
+      { rate: 0, seed: 1, metrics: m(0.9) },
+      { rate: 0, seed: 2, metrics: m(0.7) },
+      { rate: 0.5, seed: 1, metrics: m(0.2) },
+      { rate: 0.5, seed: 2, metrics: m(0.4) },
     ]);
     expect(s.perRate.map((p) => p.mean.acc7)).toEqual([0.8, 0.30000000000000004]);
     expect(s.average.acc7).toBeCloseTo(0.55, 15);
@@ -78,7 +95,9 @@ describe('summarizeRobustness', () => {
     expect(() => summarizeRobustness(recs)).toThrow(/incomplete grid.*rate 0.1 lacks seed 1112/);
     expect(() => summarizeRobustness([...grid([0]), grid([0])[0]])).toThrow(/two records for rate 0.0, seed 1111/);
     expect(() => summarizeRobustness(grid([1.5]))).toThrow(/\[0, 1\]/);
-    expect(() => summarizeRobustness([{ rate: 0, seed: 1, metrics: { acc7: 0.5 } as RegressionMetrics }])).toThrow(/no number for acc5/);
+    expect(() => summarizeRobustness([{ rate: 0, seed: 1, metrics: { acc7: 0.5 } as RegressionMetrics }])).toThrow(
+      /no number for acc5/,
+    );
     expect(() => summarizeRobustness([])).toThrow(/no records/);
   });
 });
@@ -94,15 +113,28 @@ describe('text tables', () => {
   });
 
   it("Table 1: explicit Has0/Non0 columns, the paper's precision, aligned columns", () => {
-    const dar: RegressionMetrics = { acc7: 0.3447, acc5: 0.3865, acc2Has0: 0.716, acc2Non0: 0.7318, f1Has0: 0.7151, f1Non0: 0.7315, mae: 1.069, corr: 0.52 };
+    const dar: RegressionMetrics = {
+      acc7: 0.3447,
+      acc5: 0.3865,
+      acc2Has0: 0.716,
+      acc2Non0: 0.7318,
+      f1Has0: 0.7151,
+      f1Non0: 0.7315,
+      mae: 1.069,
+      corr: 0.52,
+    };
     const text = formatTable1([
       { label: 'DAR (paper)', metrics: dar },
       { label: 'constant predictor', metrics: { ...dar, corr: NaN } },
     ]);
     const lines = text.split('\n');
-    expect(lines[0]).toBe('Method              Acc-7  Acc-5  Acc-2 (Has0)  Acc-2 (Non0)  F1 (Has0)  F1 (Non0)    MAE   Corr');
+    expect(lines[0]).toBe(
+      'Method              Acc-7  Acc-5  Acc-2 (Has0)  Acc-2 (Non0)  F1 (Has0)  F1 (Non0)    MAE   Corr',
+    );
     expect(lines[1]).toMatch(/^-+( +-+){8}$/);
-    expect(lines[2]).toBe('DAR (paper)         34.47  38.65         71.60         73.18      71.51      73.15  1.069  0.520');
+    expect(lines[2]).toBe(
+      'DAR (paper)         34.47  38.65         71.60         73.18      71.51      73.15  1.069  0.520',
+    );
     expect(lines[3].endsWith('1.069      –')).toBe(true);
     // Every line's columns line up: the same length once trailing spaces go.
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
@@ -115,7 +147,9 @@ describe('text tables', () => {
       'Table 1 (mean over 10 missing rates (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9) of the mean over 3 seeds (1111, 1112, 1113)):',
     );
     // Base 0.665 → Acc-2 (Has0) 66.50; acc7 0.265 → 26.50; MAE 0.925; Corr 0.375.
-    expect(row.split('\n')[3]).toBe('DAR (webgrad)  26.50  31.50         66.50         68.50      65.50      67.50  0.925  0.375');
+    expect(row.split('\n')[3]).toBe(
+      'DAR (webgrad)  26.50  31.50         66.50         68.50      65.50      67.50  0.925  0.375',
+    );
 
     const per = formatPerRateTable(s).split('\n');
     expect(per[0]).toBe('Per missing rate (mean over 3 seeds (1111, 1112, 1113)):');
@@ -131,11 +165,21 @@ describe('text tables', () => {
 
   it("says when the protocol is not the papers' (a quick run with fewer rates or seeds)", () => {
     const s = summarizeRobustness(grid([0, 0.5], [7]));
-    expect(formatRobustnessReport(s, 'quick')).toContain("missing rates (0.0, 0.5) of the mean over 1 seed (7) — not the papers' protocol");
+    expect(formatRobustnessReport(s, 'quick')).toContain(
+      "missing rates (0.0, 0.5) of the mean over 1 seed (7) — not the papers' protocol",
+    );
   });
 
   it('textTable pads the first column left-aligned and the others right-aligned', () => {
-    expect(textTable(['a', 'bb'], [['xyz', '1'], ['q', '22']])).toBe('a    bb\n---  --\nxyz   1\nq    22');
+    expect(
+      textTable(
+        ['a', 'bb'],
+        [
+          ['xyz', '1'],
+          ['q', '22'],
+        ],
+      ),
+    ).toBe('a    bb\n---  --\nxyz   1\nq    22');
   });
 });
 
@@ -150,7 +194,16 @@ describe('JSON', () => {
     expect(j.table1['Acc-2 (Has0)']).toBe(66.5);
     expect(j.table1['MAE']).toBe(0.925);
     expect(j.table1['Corr']).toBeNull();
-    expect(Object.keys(j.table1)).toEqual(['Acc-7', 'Acc-5', 'Acc-2 (Has0)', 'Acc-2 (Non0)', 'F1 (Has0)', 'F1 (Non0)', 'MAE', 'Corr']);
+    expect(Object.keys(j.table1)).toEqual([
+      'Acc-7',
+      'Acc-5',
+      'Acc-2 (Has0)',
+      'Acc-2 (Non0)',
+      'F1 (Has0)',
+      'F1 (Non0)',
+      'MAE',
+      'Corr',
+    ]);
     expect(j.average.acc2Has0).toBeCloseTo(0.665, 12);
     expect(j.perRate.length).toBe(10);
     expect(j.perRate[0].perSeed[0].metrics.corr).toBeNull();
@@ -161,7 +214,9 @@ describe('JSON', () => {
 
 describe('summarizeConditions', () => {
   it('means over seeds per named condition, in first-seen order, and prints one row each', () => {
-    const recs = ['L', 'A+V'].flatMap((condition, c) => SEEDS.map((seed, i) => ({ condition, seed, metrics: fake(0.1 * c, i) })));
+    const recs = ['L', 'A+V'].flatMap((condition, c) =>
+      SEEDS.map((seed, i) => ({ condition, seed, metrics: fake(0.1 * c, i) })),
+    );
     const s = summarizeConditions([...recs].reverse().reverse());
     expect(s.map((r) => r.condition)).toEqual(['L', 'A+V']);
     for (const k of METRIC_KEYS) expect(s[1].mean[k]).toBeCloseTo(fake(0.1, 1)[k], 12);
@@ -175,8 +230,18 @@ describe('summarizeConditions', () => {
 
   it('refuses a grid with a missing or repeated seed', () => {
     const m = fake(0, 0);
-    expect(() => summarizeConditions([{ condition: 'L', seed: 1, metrics: m }, { condition: 'A', seed: 2, metrics: m }])).toThrow(/condition L lacks seed 2/);
-    expect(() => summarizeConditions([{ condition: 'L', seed: 1, metrics: m }, { condition: 'L', seed: 1, metrics: m }])).toThrow(/two records/);
+    expect(() =>
+      summarizeConditions([
+        { condition: 'L', seed: 1, metrics: m },
+        { condition: 'A', seed: 2, metrics: m },
+      ]),
+    ).toThrow(/condition L lacks seed 2/);
+    expect(() =>
+      summarizeConditions([
+        { condition: 'L', seed: 1, metrics: m },
+        { condition: 'L', seed: 1, metrics: m },
+      ]),
+    ).toThrow(/two records/);
     expect(() => summarizeConditions([])).toThrow(/no records/);
   });
 });

@@ -26,8 +26,14 @@ function expectNoTrace(r: { liveBytes: number; allocatedBytes: number; dispatche
 describe('device limits', () => {
   it('refuses shapes that are not arrays and fill values that are not finite', async () => {
     const r = await run('creationArgs');
-    for (const [k, op] of [['zerosString', 'zeros'], ['zerosNumber', 'zeros'], ['onesNull', 'ones'], ['fullNaN', 'full'],
-      ['fullInfinity', 'full'], ['fullString', 'full']] as const) {
+    for (const [k, op] of [
+      ['zerosString', 'zeros'],
+      ['zerosNumber', 'zeros'],
+      ['onesNull', 'ones'],
+      ['fullNaN', 'full'],
+      ['fullInfinity', 'full'],
+      ['fullString', 'full'],
+    ] as const) {
       expect(r[k], k).not.toBeNull();
       expect(r[k]?.name, k).toBe('WebgradError');
       expect(r[k]?.message, k).toMatch(new RegExp(`^${op}: `));
@@ -69,10 +75,14 @@ describe('device limits', () => {
     expect(r.limits.binding).toBeLessThan(160_000_000);
     expect(r.limits.buffer).toBeGreaterThan(160_000_000);
     expect(r.error?.name).toBe('WebgradError');
-    expect(r.error?.message).toMatch(/^zeros: a tensor of shape \[40000000\] needs 160000000 bytes.*maxStorageBufferBindingSize/);
+    expect(r.error?.message).toMatch(
+      /^zeros: a tensor of shape \[40000000\] needs 160000000 bytes.*maxStorageBufferBindingSize/,
+    );
     expectNoTrace(r);
     expect(r.dispatchError?.name).toBe('WebgradError');
-    expect(r.dispatchError?.message).toMatch(/^poke: storage buffer 0 holds 160000000 bytes.*maxStorageBufferBindingSize/);
+    expect(r.dispatchError?.message).toMatch(
+      /^poke: storage buffer 0 holds 160000000 bytes.*maxStorageBufferBindingSize/,
+    );
     expect(r.dispatchSync).toBeNull();
   });
 });
@@ -106,10 +116,13 @@ describe('buffer pool', () => {
     const maxB = Number(process.env.WEBGRAD_POOL_MAXB ?? 10);
     const capEnv = process.env.WEBGRAD_POOL_CAP; // 'default', or bytes ('Infinity': uncapped, as before the fix)
     // (Infinity does not survive the JSON trip into the page; the largest double stands for it.)
-    const cap = capEnv === undefined ? 16 << 20 : capEnv === 'default' ? undefined : Math.min(Number(capEnv), Number.MAX_VALUE);
+    const cap =
+      capEnv === undefined ? 16 << 20 : capEnv === 'default' ? undefined : Math.min(Number(capEnv), Number.MAX_VALUE);
     const r = await run('predictPoolHighWater', { maxB, cap });
-    console.log(`predictSentiment, DAR small, B = 1..${maxB}: pool high-water ${r.pooledHighWater} bytes under a cap of ` +
-      `${r.cap}; allocated high-water ${r.allocatedHighWater}; ${(r.ms / 1000).toFixed(1)} s`);
+    console.log(
+      `predictSentiment, DAR small, B = 1..${maxB}: pool high-water ${r.pooledHighWater} bytes under a cap of ` +
+        `${r.cap}; allocated high-water ${r.allocatedHighWater}; ${(r.ms / 1000).toFixed(1)} s`,
+    );
     expect(r.pooledHighWater).toBeLessThanOrEqual(r.cap);
     expect(r.liveBytes).toBe(0);
   });
@@ -136,7 +149,9 @@ describe('autograd and scopes', () => {
     // The first call's result is made inside the second call's scope, and the first call ends first.
     const r = await run('overlappingTidyAsync', { first: [5, 0], second: 60 });
     expect(r.first?.name).toBe('WebgradError');
-    expect(r.first?.message).toMatch(/^tidyAsync: this call overlapped another tidyAsync\(\) and was refused: it ended while/);
+    expect(r.first?.message).toMatch(
+      /^tidyAsync: this call overlapped another tidyAsync\(\) and was refused: it ended while/,
+    );
     expect(r.second).toBeNull();
     expect(r.useSecond).toBeNull();
     expect(r.leaked).toBe(0);
@@ -175,8 +190,14 @@ describe('device loss', () => {
   it('turns every call after device.lost into a DeviceLostError naming the reason, and init() starts again', async () => {
     const r = await run('deviceLoss');
     expect(r.lostBefore).toBeNull();
-    for (const [k, op] of [['readInFlight', 'read'], ['op', 'mul'], ['create', 'zeros'], ['upload', 'tensor'], ['read', 'read'],
-      ['sync', 'sync']] as const) {
+    for (const [k, op] of [
+      ['readInFlight', 'read'],
+      ['op', 'mul'],
+      ['create', 'zeros'],
+      ['upload', 'tensor'],
+      ['read', 'read'],
+      ['sync', 'sync'],
+    ] as const) {
       const e = k === 'readInFlight' ? r.readInFlight : r.calls[k];
       expect(e?.name, k).toBe('DeviceLostError');
       expect(e?.message, k).toMatch(new RegExp(`^${op}: the GPU device was lost \\(destroyed.*init\\(\\) again`));

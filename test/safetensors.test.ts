@@ -23,7 +23,8 @@ import { scenario, type ScenarioCallArgs } from './scenario';
 import type { ScenarioName } from './page/scenarios';
 
 const fixture = (name: string) => new Uint8Array(fs.readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
-const num = (v: number | string) => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number));
+const num = (v: number | string) =>
+  v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as number);
 
 /** A file from a header object (or raw header text) and `dataBytes` bytes of data. */
 function makeFile(header: unknown, dataBytes: number, headerLen?: bigint): Uint8Array {
@@ -60,7 +61,9 @@ describe('safetensors format vs files written by Python', () => {
     for (const [name, t] of tensors) {
       expect(t.dtype).toBe('F32');
       expect(t.data.length, name).toBe(values[name].length);
-      values[name].forEach((v: number | string, i: number) => expect(Object.is(t.data[i], num(v)), `${name}[${i}]`).toBe(true));
+      values[name].forEach((v: number | string, i: number) =>
+        expect(Object.is(t.data[i], num(v)), `${name}[${i}]`).toBe(true),
+      );
     }
   });
 
@@ -120,8 +123,16 @@ describe('safetensors validation: every broken file is a CheckpointError naming 
     const bytes = fixture('f32.safetensors');
     expectError(() => parseSafetensors(bytes.subarray(0, 5)), 'truncated', /shorter than the 8-byte header length/);
     expectError(() => parseSafetensors(bytes.subarray(0, 100)), 'truncated', /runs past the end of the 100-byte file/);
-    expectError(() => parseSafetensors(bytes.subarray(0, bytes.length - 3)), 'truncated', /runs past the end of the data section/);
-    expectError(() => parseSafetensors(makeFile({ a: good([0, 8]) }, 4)), 'truncated', /tensor "a".*data section \(4 bytes/);
+    expectError(
+      () => parseSafetensors(bytes.subarray(0, bytes.length - 3)),
+      'truncated',
+      /runs past the end of the data section/,
+    );
+    expectError(
+      () => parseSafetensors(makeFile({ a: good([0, 8]) }, 4)),
+      'truncated',
+      /tensor "a".*data section \(4 bytes/,
+    );
   });
 
   it('bad headers: huge length, not UTF-8, not JSON, not an object, bad fields', () => {
@@ -133,22 +144,50 @@ describe('safetensors validation: every broken file is a CheckpointError naming 
     expectError(() => parseSafetensors(makeFile('[1, 2]', 0)), 'header', /does not start with/);
     expectError(() => parseSafetensors(makeFile({ a: [1] }, 0)), 'header', /tensor "a": entry is not an object/);
     expectError(() => parseSafetensors(makeFile({ a: good([0, 8], [-2]) }, 8)), 'header', /shape \[-2\]/);
-    expectError(() => parseSafetensors(makeFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0] } }, 8)), 'header', /data_offsets \[0\]/);
-    expectError(() => parseSafetensors(makeFile({ __metadata__: { k: 3 }, a: good([0, 8]) }, 8)), 'header', /"__metadata__" value of "k"/);
+    expectError(
+      () => parseSafetensors(makeFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0] } }, 8)),
+      'header',
+      /data_offsets \[0\]/,
+    );
+    expectError(
+      () => parseSafetensors(makeFile({ __metadata__: { k: 3 }, a: good([0, 8]) }, 8)),
+      'header',
+      /"__metadata__" value of "k"/,
+    );
   });
 
   it('unknown dtype, and a known one that cannot become float32', () => {
-    expectError(() => parseSafetensors(makeFile({ a: { dtype: 'F33', shape: [2], data_offsets: [0, 8] } }, 8)), 'dtype', /unknown dtype "F33"/);
+    expectError(
+      () => parseSafetensors(makeFile({ a: { dtype: 'F33', shape: [2], data_offsets: [0, 8] } }, 8)),
+      'dtype',
+      /unknown dtype "F33"/,
+    );
     const f8 = parseSafetensors(makeFile({ a: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }, 2));
     expectError(() => entryToFloat32(f8.tensors.get('a')!, 'a'), 'dtype', /cannot convert F8_E4M3/);
   });
 
   it('offsets: overlap, gap, wrong size, reversed, trailing bytes', () => {
-    expectError(() => parseSafetensors(makeFile({ a: good([0, 8]), b: good([4, 12]) }, 12)), 'offsets', /tensor "b".*overlaps/);
-    expectError(() => parseSafetensors(makeFile({ a: good([0, 8]), b: good([12, 20]) }, 20)), 'offsets', /tensor "b".*gap of 4 bytes/);
-    expectError(() => parseSafetensors(makeFile({ a: good([0, 8], [3]) }, 8)), 'offsets', /holds 8 bytes, but F32 \[3\] needs 12/);
+    expectError(
+      () => parseSafetensors(makeFile({ a: good([0, 8]), b: good([4, 12]) }, 12)),
+      'offsets',
+      /tensor "b".*overlaps/,
+    );
+    expectError(
+      () => parseSafetensors(makeFile({ a: good([0, 8]), b: good([12, 20]) }, 20)),
+      'offsets',
+      /tensor "b".*gap of 4 bytes/,
+    );
+    expectError(
+      () => parseSafetensors(makeFile({ a: good([0, 8], [3]) }, 8)),
+      'offsets',
+      /holds 8 bytes, but F32 \[3\] needs 12/,
+    );
     expectError(() => parseSafetensors(makeFile({ a: good([8, 0]) }, 8)), 'offsets', /end before begin/);
-    expectError(() => parseSafetensors(makeFile({ a: good([0, 8]) }, 12)), 'offsets', /cover 8 bytes of data, but the file holds 12/);
+    expectError(
+      () => parseSafetensors(makeFile({ a: good([0, 8]) }, 12)),
+      'offsets',
+      /cover 8 bytes of data, but the file holds 12/,
+    );
     // Listed out of order in the header is fine (the reference sorts by offset too).
     const ok = parseSafetensors(makeFile({ b: good([8, 16]), a: good([0, 8]) }, 16));
     expect([...ok.tensors.keys()]).toEqual(['a', 'b']);
@@ -158,7 +197,12 @@ describe('safetensors validation: every broken file is a CheckpointError naming 
     const t = { shape: [2, 2], data: new Float32Array(3) };
     expect(() => writeSafetensors({ x: t })).toThrow(/tensor "x": shape \[2, 2\] has 4 elements but data has 3/);
     expect(() => writeSafetensors({ __metadata__: { shape: [1], data: new Float32Array(1) } })).toThrow(/reserved/);
-    expect(() => writeSafetensors([['a', { shape: [1], data: new Float32Array(1) }], ['a', { shape: [1], data: new Float32Array(1) }]])).toThrow(/given twice/);
+    expect(() =>
+      writeSafetensors([
+        ['a', { shape: [1], data: new Float32Array(1) }],
+        ['a', { shape: [1], data: new Float32Array(1) }],
+      ]),
+    ).toThrow(/given twice/);
   });
 });
 
@@ -199,7 +243,9 @@ describe('writeFileAtomic', () => {
       rename: (a, b) => real.rename(a, b),
       unlink: (f) => real.unlink(f),
     };
-    await expect(writeFileAtomic(file, new Uint8Array(100).fill(65), { chunkBytes: 10, fs: failing })).rejects.toThrow(/ENOSPC/);
+    await expect(writeFileAtomic(file, new Uint8Array(100).fill(65), { chunkBytes: 10, fs: failing })).rejects.toThrow(
+      /ENOSPC/,
+    );
     expect(writes).toBe(2); // it did fail mid-write, after a first chunk had gone to the temporary file
     expect(fs.readFileSync(file, 'utf8')).toBe('old checkpoint');
     expect(strays('b.bin')).toEqual([]);
@@ -218,9 +264,18 @@ describe('writeFileAtomic', () => {
     // The writer runs in a child process whose file operations pause after the first chunk; we SIGKILL it there.
     // (The interval keeps the paused child alive: a bare never-settling await would let Node exit on its own.)
     const bundle = path.join(dir, 'atomic.mjs');
-    await build({ entryPoints: [path.resolve('src/app/io/atomic.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'silent' });
+    await build({
+      entryPoints: [path.resolve('src/app/io/atomic.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: bundle,
+      logLevel: 'silent',
+    });
     const script = path.join(dir, 'child.mjs');
-    fs.writeFileSync(script, `
+    fs.writeFileSync(
+      script,
+      `
       import { promises as fsp } from 'node:fs';
       import { writeFileAtomic } from './atomic.mjs';
       let n = 0;
@@ -239,7 +294,8 @@ describe('writeFileAtomic', () => {
       };
       await writeFileAtomic(process.argv[2], new Uint8Array(1 << 16).fill(66), { chunkBytes: 4096, fs: pausing });
       process.stdout.write('finished\\n');
-    `);
+    `,
+    );
     const file = path.join(dir, 'd.bin');
     fs.writeFileSync(file, 'old checkpoint');
     const child = spawn(process.execPath, [script, file], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -291,12 +347,18 @@ describe('checkpoints on the GPU (browser)', () => {
     // The file itself, read in Node: parameter names, optimizer keys, metadata.
     const file = readSafetensors(new Uint8Array(r.bytes));
     expect([...file.tensors.keys()].sort()).toEqual([
-      'layers.0.bias', 'layers.0.weight',
-      'optim.layers.0.bias.expAvg', 'optim.layers.0.bias.expAvgSq', 'optim.layers.0.weight.expAvg', 'optim.layers.0.weight.expAvgSq',
+      'layers.0.bias',
+      'layers.0.weight',
+      'optim.layers.0.bias.expAvg',
+      'optim.layers.0.bias.expAvgSq',
+      'optim.layers.0.weight.expAvg',
+      'optim.layers.0.weight.expAvgSq',
     ]);
     expect(file.tensors.get('layers.0.weight')!.shape).toEqual([3, 17]);
     expect(Array.from(file.tensors.get('layers.0.weight')!.data)).toEqual(L.paramsA[0]);
-    expect(Array.from(file.tensors.get('optim.layers.0.weight.expAvgSq')!.data)).toEqual(L.stateA['layers.0.weight'].expAvgSq);
+    expect(Array.from(file.tensors.get('optim.layers.0.weight.expAvgSq')!.data)).toEqual(
+      L.stateA['layers.0.weight'].expAvgSq,
+    );
     expect(file.metadata['webgrad.format']).toBe('webgrad-checkpoint/1');
     const optRec = JSON.parse(file.metadata['webgrad.optimizer']);
     expect(optRec.kind).toBe('AdamW');
@@ -313,19 +375,26 @@ describe('checkpoints on the GPU (browser)', () => {
     expect(r.shapeNonStrict?.code).toBe('mismatch'); // shapes must match even when not strict
     expect(r.untouched).toBe(true);
 
-    expect(r.keys?.problems).toEqual(expect.arrayContaining([
-      'missing from the file: "layers.1.weight"',
-      'missing from the file: "layers.1.bias"',
-      'shape mismatch for "layers.2.weight": file has [2, 4], module has [2, 2]',
-    ]));
+    expect(r.keys?.problems).toEqual(
+      expect.arrayContaining([
+        'missing from the file: "layers.1.weight"',
+        'missing from the file: "layers.1.bias"',
+        'shape mismatch for "layers.2.weight": file has [2, 4], module has [2, 2]',
+      ]),
+    );
     expect(r.keys?.problems?.length).toBe(3);
     expect(r.otherUntouched).toBe(true);
 
-    expect(r.nonStrict).toEqual({ missing: ['layers.3.weight', 'layers.3.bias'], unexpected: ['layers.2.bias', 'layers.2.weight'] });
+    expect(r.nonStrict).toEqual({
+      missing: ['layers.3.weight', 'layers.3.bias'],
+      unexpected: ['layers.2.bias', 'layers.2.weight'],
+    });
     expect(r.partialLoaded).toBe(true);
 
     expect(problems(r.kind)).toMatch(/optimizer kind: file has AdamW, optimizer is SGD/);
-    expect(problems(r.kindNonStrict)).toMatch(/optimizer state of "layers.0.weight": SGD keeps \[momentumBuffer\], the file has \[expAvg, expAvgSq\]/);
+    expect(problems(r.kindNonStrict)).toMatch(
+      /optimizer state of "layers.0.weight": SGD keeps \[momentumBuffer\], the file has \[expAvg, expAvgSq\]/,
+    );
     expect(r.m7Untouched).toBe(true);
     expect(problems(r.hyper)).toMatch(/hyperparameter weightDecay: file has 0.01, optimizer has 0.5/);
     expect(problems(r.noOptState)).toMatch(/no optimizer state/);

@@ -49,8 +49,15 @@ describe('static server (tests, bench)', () => {
 
   it('never leaves its root: .. (plain or encoded), absolute paths, NUL bytes, symlinks pointing outside', async () => {
     const rel = path.relative(root, path.join(outside, 'secret.txt'));
-    for (const bad of [`/${rel}`, `/${encodeURIComponent(rel)}`, `/sub/..%2F..%2F${encodeURIComponent(rel)}`, '/escape.txt',
-      '/escape-dir/secret.txt', '/index.html%00.js', '/sub']) {
+    for (const bad of [
+      `/${rel}`,
+      `/${encodeURIComponent(rel)}`,
+      `/sub/..%2F..%2F${encodeURIComponent(rel)}`,
+      '/escape.txt',
+      '/escape-dir/secret.txt',
+      '/index.html%00.js',
+      '/sub',
+    ]) {
       const r = await request(server.url, bad);
       expect([400, 403, 404], bad).toContain(r.status);
       expect(r.body, bad).not.toContain('private');
@@ -70,7 +77,10 @@ describe('static server (tests, bench)', () => {
 
   it('allows only GET and HEAD on static files; no CORS preflight is ever granted', async () => {
     expect((await request(server.url, '/', { method: 'POST', body: new Uint8Array(4) })).status).toBe(405);
-    const pre = await request(server.url, '/', { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } });
+    const pre = await request(server.url, '/', {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
     expect(pre.status).toBe(405);
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
     const head = await request(server.url, '/', { method: 'HEAD' });

@@ -43,14 +43,19 @@ describe('npm start --out', () => {
   it('refuses a directory under /proc within a second, with one line and exit code 2, before launching a browser', () => {
     const t0 = performance.now();
     // Before the fix this spun at 100 % CPU in a recursive mkdir until the timeout killed it (status null).
-    const r = spawnSync(process.execPath, [startMjs(), '--out', '/proc/x/run', '--dataset', 'tiny', '--seeds', '1', '--epochs', '1'],
-      { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(
+      process.execPath,
+      [startMjs(), '--out', '/proc/x/run', '--dataset', 'tiny', '--seeds', '1', '--epochs', '1'],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     const seconds = (performance.now() - t0) / 1000;
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines.length).toBe(1);
-    expect(lines[0]).toMatch(/^error: --out \/proc\/x\/run: \/proc\/x\/run is under \/proc, a kernel pseudo file system .*\(see --help\)$/);
+    expect(lines[0]).toMatch(
+      /^error: --out \/proc\/x\/run: \/proc\/x\/run is under \/proc, a kernel pseudo file system .*\(see --help\)$/,
+    );
     // Node's start-up included; the check itself takes milliseconds.
     expect(seconds).toBeLessThan(5);
     expect(fs.existsSync('/proc/x')).toBe(false);
@@ -65,7 +70,9 @@ describe('npm start --out', () => {
     expect(outError(path.join(tmp, 'to-proc', 'run')).message).toMatch(/\/proc\/\d+\/run is under \/proc/);
     const file = path.join(tmp, 'a-file');
     fs.writeFileSync(file, 'x');
-    expect(outError(path.join(file, 'run')).message).toBe(`${path.join(file, 'run')}: ${file} exists and is not a directory`);
+    expect(outError(path.join(file, 'run')).message).toBe(
+      `${path.join(file, 'run')}: ${file} exists and is not a directory`,
+    );
     expect(outError(file).message).toMatch(/exists and is not a directory/);
     // A good path is made, nested, and left empty (the write probe is removed).
     const good = path.join(tmp, 'a', 'b', 'c');
@@ -108,8 +115,31 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
  * apart, once its output matches `when`.
  */
 async function interruptedRun(out: string, times: number, when: RegExp) {
-  const child: ChildProcess = spawn(process.execPath, [startMjs(), '--out', out, '--dataset', 'tiny', '--model', 'latefusion', '--seeds', '7,8',
-    '--epochs', '30', '--batch-size', '16', '--train-subset', '16', '--valid-subset', '8', '--test-subset', '8'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      startMjs(),
+      '--out',
+      out,
+      '--dataset',
+      'tiny',
+      '--model',
+      'latefusion',
+      '--seeds',
+      '7,8',
+      '--epochs',
+      '30',
+      '--batch-size',
+      '16',
+      '--train-subset',
+      '16',
+      '--valid-subset',
+      '8',
+      '--test-subset',
+      '8',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   let browser: { browserPid: number; profile: string } | null = null;
@@ -124,17 +154,28 @@ async function interruptedRun(out: string, times: number, when: RegExp) {
     }
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  return { code, stdout, stderr, browser: browser as { browserPid: number; profile: string } | null, secondsAfterSignal: (performance.now() - signalledAt) / 1000 };
+  return {
+    code,
+    stdout,
+    stderr,
+    browser: browser as { browserPid: number; profile: string } | null,
+    secondsAfterSignal: (performance.now() - signalledAt) / 1000,
+  };
 }
 
 describe('npm start, Ctrl-C', () => {
   it('keeps the best checkpoint, evaluates it, writes a partial results.json and report.html, closes the browser and exits 130', async () => {
     const out = path.join(tmp, 'interrupted');
     const r = await interruptedRun(out, 1, /seed 7 epoch 1\/30:/);
-    console.log(`Ctrl-C run: exit ${r.code} ${r.secondsAfterSignal.toFixed(1)} s after the signal\n${r.stdout}${r.stderr}`);
+    console.log(
+      `Ctrl-C run: exit ${r.code} ${r.secondsAfterSignal.toFixed(1)} s after the signal\n${r.stdout}${r.stderr}`,
+    );
     expect(r.code).toBe(130);
     expect(r.stdout).toMatch(/Ctrl-C: stopping after this step/);
-    const m = /interrupted \(Ctrl-C\) during seed 7 after epoch (\d+); best epoch (\d+) kept \(best-seed7\.safetensors\); seeds evaluated: 7: the report above is partial/.exec(r.stdout);
+    const m =
+      /interrupted \(Ctrl-C\) during seed 7 after epoch (\d+); best epoch (\d+) kept \(best-seed7\.safetensors\); seeds evaluated: 7: the report above is partial/.exec(
+        r.stdout,
+      );
     expect(m, 'the closing line').not.toBeNull();
     const [epochsRun, bestEpoch] = [Number(m![1]), Number(m![2])];
     expect(epochsRun).toBeGreaterThanOrEqual(1);
@@ -142,14 +183,25 @@ describe('npm start, Ctrl-C', () => {
     expect(bestEpoch).toBeLessThanOrEqual(epochsRun);
     // The best checkpoint of seed 7 is there and names its epoch; seed 8 never started.
     expect(fs.existsSync(path.join(out, 'best-seed7.safetensors'))).toBe(true);
-    const meta = JSON.parse(parseSafetensors(new Uint8Array(fs.readFileSync(path.join(out, 'best-seed7.safetensors')))).metadata['webgrad.meta']);
+    const meta = JSON.parse(
+      parseSafetensors(new Uint8Array(fs.readFileSync(path.join(out, 'best-seed7.safetensors')))).metadata[
+        'webgrad.meta'
+      ],
+    );
     expect(meta).toMatchObject({ seed: 7, epoch: bestEpoch });
     expect(fs.readdirSync(out).filter((f) => f.includes('seed8'))).toEqual([]);
     // Beside it, the model file: the same weights, no optimizer state, smaller.
     const model = parseSafetensors(new Uint8Array(fs.readFileSync(path.join(out, 'model-seed7.safetensors'))));
-    expect(JSON.parse(model.metadata['webgrad.meta'])).toMatchObject({ format: 'webgrad-model/1', model: 'latefusion', seed: 7, epoch: bestEpoch });
+    expect(JSON.parse(model.metadata['webgrad.meta'])).toMatchObject({
+      format: 'webgrad-model/1',
+      model: 'latefusion',
+      seed: 7,
+      epoch: bestEpoch,
+    });
     expect([...model.tensors.keys()].some((n) => n.startsWith('optim'))).toBe(false);
-    expect(fs.statSync(path.join(out, 'model-seed7.safetensors')).size).toBeLessThan(fs.statSync(path.join(out, 'best-seed7.safetensors')).size / 2);
+    expect(fs.statSync(path.join(out, 'model-seed7.safetensors')).size).toBeLessThan(
+      fs.statSync(path.join(out, 'best-seed7.safetensors')).size / 2,
+    );
     // Before the first step, the kernels it needs were compiled with a count.
     expect(r.stdout).toMatch(/seed 7: compiling kernels 0\/\d+ for the first training step/);
     // results.json covers seed 7's best epoch at every rate, and says it is partial.
@@ -161,7 +213,11 @@ describe('npm start, Ctrl-C', () => {
     expect(json.run.runtime).toBe('browser');
     expect(json.run.adapter).toMatch(/\S/);
     const tenths = (x: number) => Math.abs(x * 10 - Math.round(x * 10)) < 1e-9;
-    expect(tenths(json.run.wallSeconds) && tenths(json.training[0].trainSeconds) && json.training[0].history.every((h: { seconds: number }) => tenths(h.seconds))).toBe(true);
+    expect(
+      tenths(json.run.wallSeconds) &&
+        tenths(json.training[0].trainSeconds) &&
+        json.training[0].history.every((h: { seconds: number }) => tenths(h.seconds)),
+    ).toBe(true);
     expect(json.training[0]).toMatchObject({ seed: 7, bestEpoch, epochsRun, stoppedEarly: true });
     expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('interrupted (Ctrl-C) during seed 7');
     // The browser and every helper process of it are gone, and so is its profile.

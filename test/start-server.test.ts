@@ -29,16 +29,36 @@ export const typedMessages: StartMessage[] = [
 ];
 
 const SEED = 1111;
-const EXPECTED: ExpectedCheckpoint = { seed: SEED, model: 'dar', tensors: [['enc.weight', [4, 3]], ['enc.bias', [3]]] };
+const EXPECTED: ExpectedCheckpoint = {
+  seed: SEED,
+  model: 'dar',
+  tensors: [
+    ['enc.weight', [4, 3]],
+    ['enc.bias', [3]],
+  ],
+};
 
 /** A checkpoint as the trainer writes it: parameters, AdamW moments, the format and training meta. */
-function checkpoint(o: { tensors?: [string, number[]][]; model?: string; seed?: number; epoch?: number; format?: string } = {}): Uint8Array {
+function checkpoint(
+  o: { tensors?: [string, number[]][]; model?: string; seed?: number; epoch?: number; format?: string } = {},
+): Uint8Array {
   const tensors: [string, F32Tensor][] = [];
   for (const [name, shape] of o.tensors ?? EXPECTED.tensors) {
     const data = () => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i / 7);
-    tensors.push([name, { shape, data: data() }], [`optim.${name}.expAvg`, { shape, data: data() }], [`optim.${name}.expAvgSq`, { shape, data: data() }]);
+    tensors.push(
+      [name, { shape, data: data() }],
+      [`optim.${name}.expAvg`, { shape, data: data() }],
+      [`optim.${name}.expAvgSq`, { shape, data: data() }],
+    );
   }
-  const meta = { format: o.format ?? 'webgrad-train/1', model: o.model ?? 'dar', seed: o.seed ?? SEED, epoch: o.epoch ?? 2, modelConfig: {}, options: {} };
+  const meta = {
+    format: o.format ?? 'webgrad-train/1',
+    model: o.model ?? 'dar',
+    seed: o.seed ?? SEED,
+    epoch: o.epoch ?? 2,
+    modelConfig: {},
+    options: {},
+  };
   return writeSafetensors(tensors, { 'webgrad.format': 'webgrad-checkpoint/1', 'webgrad.meta': JSON.stringify(meta) });
 }
 
@@ -127,7 +147,9 @@ describe('npm start server: POST /checkpoint', () => {
     const streamed = await post(Q, { body: Array.from({ length: 40 }, () => new Uint8Array(64 << 10)) });
     expect(streamed.status).toBe(413);
     expectUnchanged();
-    const unannounced = await post(`/checkpoint?seed=${SEED + 1}&kinds=best&epoch=2`, { body: checkpoint({ seed: SEED + 1 }) });
+    const unannounced = await post(`/checkpoint?seed=${SEED + 1}&kinds=best&epoch=2`, {
+      body: checkpoint({ seed: SEED + 1 }),
+    });
     expect(unannounced.status).toBe(413);
     expect(fs.existsSync(path.join(out, `best-seed${SEED + 1}.safetensors`))).toBe(false);
   });
@@ -136,10 +158,29 @@ describe('npm start server: POST /checkpoint', () => {
     resetFiles();
     const bodies: [string, Uint8Array, string?][] = [
       ['66 bytes of garbage', new Uint8Array(66).fill(65)],
-      ['a safetensors file that is no checkpoint', writeSafetensors({ 'enc.weight': { shape: [4, 3], data: new Float32Array(12) } })],
+      [
+        'a safetensors file that is no checkpoint',
+        writeSafetensors({ 'enc.weight': { shape: [4, 3], data: new Float32Array(12) } }),
+      ],
       ['another model kind', checkpoint({ model: 'latefusion' })],
-      ['other parameter names', checkpoint({ tensors: [['head.weight', [4, 3]], ['enc.bias', [3]]] })],
-      ['other shapes', checkpoint({ tensors: [['enc.weight', [3, 4]], ['enc.bias', [3]]] })],
+      [
+        'other parameter names',
+        checkpoint({
+          tensors: [
+            ['head.weight', [4, 3]],
+            ['enc.bias', [3]],
+          ],
+        }),
+      ],
+      [
+        'other shapes',
+        checkpoint({
+          tensors: [
+            ['enc.weight', [3, 4]],
+            ['enc.bias', [3]],
+          ],
+        }),
+      ],
       ['a parameter missing', checkpoint({ tensors: [['enc.weight', [4, 3]]] })],
       ['another seed in its meta', checkpoint({ seed: SEED + 5 })],
       ['another epoch than the query', checkpoint({ epoch: 3 })],
@@ -154,14 +195,18 @@ describe('npm start server: POST /checkpoint', () => {
     }
   });
 
-  it('writes the run\'s own checkpoint (secret, right model, seed and epoch) to every kind named, atomically', async () => {
+  it("writes the run's own checkpoint (secret, right model, seed and epoch) to every kind named, atomically", async () => {
     resetFiles();
     const bytes = checkpoint();
     const r = await post(Q, { body: bytes, headers: { Origin: server.url.slice(0, -1) } });
     expect(r.status, r.body).toBe(200);
     expect(new Uint8Array(fs.readFileSync(best()))).toEqual(bytes);
     expect(new Uint8Array(fs.readFileSync(last()))).toEqual(bytes);
-    expectModelFile('dar', 2, EXPECTED.tensors.map(([n]) => n));
+    expectModelFile(
+      'dar',
+      2,
+      EXPECTED.tensors.map(([n]) => n),
+    );
     expect(fs.statSync(modelFile()).size).toBeLessThan(bytes.length);
     expect(fs.readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
@@ -181,7 +226,10 @@ describe('npm start server: POST /checkpoint', () => {
       expect(ok.status, target).toBe(200);
       expect(ok.body).toBe('the user data');
     }
-    const pre = await request(server.url, '/checkpoint', { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Headers': SECRET_HEADER } });
+    const pre = await request(server.url, '/checkpoint', {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://evil.example', 'Access-Control-Request-Headers': SECRET_HEADER },
+    });
     expect(pre.status).toBe(405);
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
     expect((await request(server.url, '/%')).status).toBe(400);
@@ -202,7 +250,11 @@ describe('npm start server in the browser', () => {
             // The page cannot read the answer either way (no CORS, and its COEP blocks the opaque response).
             await fetch(url, init).catch(() => undefined);
           },
-          `${server.url}checkpoint?seed=${SEED}&kinds=best,last&epoch=2`, [...checkpoint()], SECRET_HEADER, server.secret, withHeader,
+          `${server.url}checkpoint?seed=${SEED}&kinds=best,last&epoch=2`,
+          [...checkpoint()],
+          SECRET_HEADER,
+          server.secret,
+          withHeader,
         );
       await attack(false); // the issue's attack: sent without a preflight, refused for want of the secret
       expectUnchanged();
@@ -239,9 +291,27 @@ describe('npm start server in the browser', () => {
     async function run(token: string): Promise<{ kind: string; message?: string }> {
       const done = new Promise<{ kind: string; message?: string }>((r) => (settle = r));
       const o: StartPageOptions = {
-        token, dataset: 'tiny', model: 'latefusion', preset: 'small', ablation: 'full', textUnk: 'zero', seeds: [SEED], epochs: 1,
-        batchSize: 4, lr: 1e-3, weightDecay: 0, trainMissingRate: 0.3, halfComplete: false, missingField: 'fresh', trainSubset: 4,
-        validSubset: 4, testSubset: 4, rates: [0], maskSeed: 1111, resume: [], resumeBest: [],
+        token,
+        dataset: 'tiny',
+        model: 'latefusion',
+        preset: 'small',
+        ablation: 'full',
+        textUnk: 'zero',
+        seeds: [SEED],
+        epochs: 1,
+        batchSize: 4,
+        lr: 1e-3,
+        weightDecay: 0,
+        trainMissingRate: 0.3,
+        halfComplete: false,
+        missingField: 'fresh',
+        trainSubset: 4,
+        validSubset: 4,
+        testSubset: 4,
+        rates: [0],
+        maskSeed: 1111,
+        resume: [],
+        resumeBest: [],
       };
       await page.evaluate(startRunExpression(o));
       return done;
@@ -262,7 +332,9 @@ describe('npm start server in the browser', () => {
         const meta = JSON.parse(parseSafetensors(new Uint8Array(fs.readFileSync(f))).metadata['webgrad.meta']);
         expect([meta.model, meta.seed, meta.epoch]).toEqual(['latefusion', SEED, 1]);
       }
-      const params = [...parseSafetensors(new Uint8Array(fs.readFileSync(best()))).tensors.keys()].filter((n) => !n.startsWith('optim'));
+      const params = [...parseSafetensors(new Uint8Array(fs.readFileSync(best()))).tensors.keys()].filter(
+        (n) => !n.startsWith('optim'),
+      );
       expectModelFile('latefusion', 1, params);
     });
   });

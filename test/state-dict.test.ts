@@ -11,7 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const inPage = <T>(body: string): Promise<T> => page.page.evaluate(`(async () => { const wg = globalThis.wg; ${body} })()`) as Promise<T>;
+const inPage = <T>(body: string): Promise<T> =>
+  page.page.evaluate(`(async () => { const wg = globalThis.wg; ${body} })()`) as Promise<T>;
 
 describe('stateDict', () => {
   it('maps namedParameters() names to the parameters themselves', async () => {
@@ -56,7 +57,14 @@ describe('loadStateDict', () => {
   });
 
   it('is strict by default: a missing, unexpected or mis-shaped key is a StateDictError naming it, and nothing is written', async () => {
-    const r = await inPage<{ name: string; message: string; problems: string[]; unchanged: boolean; loose: unknown; looseShape: string }>(`
+    const r = await inPage<{
+      name: string;
+      message: string;
+      problems: string[];
+      unchanged: boolean;
+      loose: unknown;
+      looseShape: string;
+    }>(`
       const m = new wg.Linear(3, 2, { seed: 1 });
       const w0 = Array.from(await m.weight.toArray());
       const sd = { weight: wg.randn([3, 2], { seed: 5 }), extra: wg.zeros([1]) };
@@ -80,6 +88,8 @@ describe('loadStateDict', () => {
     ]);
     expect(r.unchanged).toBe(true);
     expect(r.loose).toEqual({ missing: ['bias'], unexpected: ['extra'] });
-    expect(r.looseShape).toContain('StateDictError: loadStateDict: state dict does not fit (1 problem): shape mismatch for "weight"');
+    expect(r.looseShape).toContain(
+      'StateDictError: loadStateDict: state dict does not fit (1 problem): shape mismatch for "weight"',
+    );
   });
 });

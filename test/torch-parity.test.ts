@@ -24,7 +24,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await page?.close();
-  const lines = [...worst].map(([f, w]) => `  ${f.padEnd(10)} forward ${w.fwd.toExponential(1)}  gradient ${w.grad.toExponential(1)}`);
+  const lines = [...worst].map(
+    ([f, w]) => `  ${f.padEnd(10)} forward ${w.fwd.toExponential(1)}  gradient ${w.grad.toExponential(1)}`,
+  );
   if (lines.length) console.log(`worst relative error vs torch (limits ${FWD_TOL}, ${GRAD_TOL}):\n${lines.join('\n')}`);
 });
 
@@ -42,8 +44,10 @@ async function runCase(family: string, c: TorchCase, attrs: Record<string, unkno
   expect(r.outShape, 'output shape').toEqual(c.out.shape);
   const fwd = relErr(r.out, c.out.data);
   w.fwd = Math.max(w.fwd, fwd.err);
-  expect(fwd.err, `forward: relative error ${fwd.err.toExponential(2)} (worst at flat index ${fwd.at}: got ${r.out[fwd.at]}, torch ${c.out.data[fwd.at]})`)
-    .toBeLessThanOrEqual(FWD_TOL);
+  expect(
+    fwd.err,
+    `forward: relative error ${fwd.err.toExponential(2)} (worst at flat index ${fwd.at}: got ${r.out[fwd.at]}, torch ${c.out.data[fwd.at]})`,
+  ).toBeLessThanOrEqual(FWD_TOL);
   c.grads.forEach((want, i) => {
     const got = r.grads[i];
     if (want === null) {
@@ -53,8 +57,10 @@ async function runCase(family: string, c: TorchCase, attrs: Record<string, unkno
     expect(got, `input ${i} gradient`).not.toBeNull();
     const e = relErr(got!, want);
     w.grad = Math.max(w.grad, e.err);
-    expect(e.err, `gradient of input ${i} ${JSON.stringify(c.inputs[i].shape)}: relative error ${e.err.toExponential(2)} (worst at flat index ${e.at}: got ${got![e.at]}, torch ${want[e.at]})`)
-      .toBeLessThanOrEqual(GRAD_TOL);
+    expect(
+      e.err,
+      `gradient of input ${i} ${JSON.stringify(c.inputs[i].shape)}: relative error ${e.err.toExponential(2)} (worst at flat index ${e.at}: got ${got![e.at]}, torch ${want[e.at]})`,
+    ).toBeLessThanOrEqual(GRAD_TOL);
   });
 }
 
@@ -62,12 +68,64 @@ describe('torch fixtures', () => {
   it('cover the ops the engine shares with PyTorch', () => {
     const ops = new Set(families.flatMap((f) => f.cases.map((c) => c.op)));
     const wanted: OpName[] = [
-      'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'gelu', 'pow',
-      'addScalar', 'mulScalar', 'add', 'sub', 'mul', 'div', 'maximum', 'expand', 'sumToShape',
-      'sum', 'mean', 'max', 'variance', 'softmax', 'logSoftmax', 'logsumexp', 'layerNorm', 'matmul',
-      'reshape', 'flatten', 'transpose', 'permute', 'slice', 'concat', 'stack', 'gatherRows', 'mseLoss', 'l1Loss', 'linear',
-      'lstm', 'infoNCE', 'clubLogLikelihood', 'clubUpperBound', 'conv1d', 'attention', 'multiheadAttention',
-      'erf', 'reciprocal', 'sin', 'cos', 'softplus', 'elu', 'clip', 'minimum', 'powTensor', 'where',
+      'neg',
+      'abs',
+      'exp',
+      'log',
+      'sqrt',
+      'rsqrt',
+      'tanh',
+      'sigmoid',
+      'relu',
+      'leakyRelu',
+      'gelu',
+      'pow',
+      'addScalar',
+      'mulScalar',
+      'add',
+      'sub',
+      'mul',
+      'div',
+      'maximum',
+      'expand',
+      'sumToShape',
+      'sum',
+      'mean',
+      'max',
+      'variance',
+      'softmax',
+      'logSoftmax',
+      'logsumexp',
+      'layerNorm',
+      'matmul',
+      'reshape',
+      'flatten',
+      'transpose',
+      'permute',
+      'slice',
+      'concat',
+      'stack',
+      'gatherRows',
+      'mseLoss',
+      'l1Loss',
+      'linear',
+      'lstm',
+      'infoNCE',
+      'clubLogLikelihood',
+      'clubUpperBound',
+      'conv1d',
+      'attention',
+      'multiheadAttention',
+      'erf',
+      'reciprocal',
+      'sin',
+      'cos',
+      'softplus',
+      'elu',
+      'clip',
+      'minimum',
+      'powTensor',
+      'where',
     ];
     expect(wanted.filter((op) => !ops.has(op))).toEqual([]);
     for (const f of families) {
@@ -93,7 +151,8 @@ for (const fam of families) {
 // as torch passes it, under keyPaddingMask, every masked case must give torch's numbers: read as a keep mask (the old
 // `mask` option's meaning), the same data attends to exactly the keys torch ignores.
 describe('torch parity: key_padding_mask passed as PyTorch passes it (true = ignore)', () => {
-  const masked = families.flatMap((f) => f.cases.map((c) => ({ family: f.family, c })))
+  const masked = families
+    .flatMap((f) => f.cases.map((c) => ({ family: f.family, c })))
     .filter(({ c }) => (c.attrs as { masked?: boolean } | undefined)?.masked === true);
   it('covers the masked attention and module cases', () => {
     expect(masked.map(({ c }) => c.op)).toEqual(expect.arrayContaining(['attention', 'multiheadAttention']));

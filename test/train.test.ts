@@ -20,10 +20,16 @@ describe('training', () => {
     const ms = Date.now() - t0;
     expect(samples.length).toBe(10);
     const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'] as const;
-    const rows = samples.map((s) => `step ${String(s.step).padStart(4)}  loss ${s.loss.toFixed(5)}  ` + keys.map((k) => `${k} ${s.stats[k]}`).join('  '));
+    const rows = samples.map(
+      (s) =>
+        `step ${String(s.step).padStart(4)}  loss ${s.loss.toFixed(5)}  ` +
+        keys.map((k) => `${k} ${s.stats[k]}`).join('  '),
+    );
     const [a, b] = [samples[0], samples[samples.length - 1]];
     const perStep = (b.stats.dispatches - a.stats.dispatches) / (b.step - a.step);
-    console.log(`leak test (${ms} ms, ${(ms / 1000).toFixed(2)} ms/step, ${perStep} dispatches/step):\n${rows.join('\n')}`);
+    console.log(
+      `leak test (${ms} ms, ${(ms / 1000).toFixed(2)} ms/step, ${perStep} dispatches/step):\n${rows.join('\n')}`,
+    );
     const first = samples[0].stats;
     for (const s of samples) {
       for (const k of keys) expect(s.stats[k], `${k} at step ${s.step}`).toBe(first[k]);
@@ -39,7 +45,10 @@ describe('training', () => {
     expect(l.length).toBe(steps);
     for (const v of l) expect(Number.isFinite(v)).toBe(true);
     const at = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, steps - 1];
-    console.log(`toy MLP (${r.ms.toFixed(0)} ms, ${(r.ms / steps).toFixed(2)} ms/step), loss curve:\n` + at.map((s) => `  step ${String(s).padStart(4)}  ${l[s].toFixed(6)}`).join('\n'));
+    console.log(
+      `toy MLP (${r.ms.toFixed(0)} ms, ${(r.ms / steps).toFixed(2)} ms/step), loss curve:\n` +
+        at.map((s) => `  step ${String(s).padStart(4)}  ${l[s].toFixed(6)}`).join('\n'),
+    );
     expect(l[steps - 1]).toBeLessThan(0.01 * l[0]);
     expect(r.liveAfter).toBe(0); // trainToyMlp frees everything it made
     // Progress reports (read back every 250 steps) agree with the curve copied on the GPU.

@@ -31,7 +31,15 @@ describe('trainModel (LateFusion on tiny)', () => {
     // Epochs 1-4 at a normal rate, then a learning rate far too large spoils the model: the best epoch is an early one.
     const r = await run('trainLateFusion', { epochs: 7, lr: 5e-3, spoilFrom: 5, spoilLr: 0.3 });
     const h = r.history;
-    console.log('epochs:\n' + h.map((e) => `  ${e.epoch}: train ${e.train.toFixed(4)} valid ${e.valid.toFixed(4)}${e.improved ? ' *' : ''}  lr ${e.lr.toExponential(2)}  live ${e.memory.liveBuffers}`).join('\n'));
+    console.log(
+      'epochs:\n' +
+        h
+          .map(
+            (e) =>
+              `  ${e.epoch}: train ${e.train.toFixed(4)} valid ${e.valid.toFixed(4)}${e.improved ? ' *' : ''}  lr ${e.lr.toExponential(2)}  live ${e.memory.liveBuffers}`,
+          )
+          .join('\n'),
+    );
     expect(h.length).toBe(7);
     // Learning: the training loss of epoch 4 is clearly below epoch 1's.
     expect(h[3].train).toBeLessThan(0.9 * h[0].train);
@@ -86,11 +94,17 @@ describe('trainModel (LateFusion on tiny)', () => {
 
   it('resumes from a checkpoint at the saved step with identical optimizer state, reproducing the uninterrupted run', async () => {
     // DAR (small, tiny data, 2 epochs) also checks its CLUB estimators' Adam state, saved as optim@club.*.
-    for (const variant of [{}, { halfComplete: true, missingField: 'fresh' }, { model: 'dar', epochs: 2, resumeAfter: 1 }] as const) {
+    for (const variant of [
+      {},
+      { halfComplete: true, missingField: 'fresh' },
+      { model: 'dar', epochs: 2, resumeAfter: 1 },
+    ] as const) {
       const r = await run('trainResume', { epochs: 4, resumeAfter: 2, ...variant });
       const { epochs, resumeAfter } = { epochs: 4, resumeAfter: 2, ...variant };
-      console.log(`resume ${JSON.stringify(variant)}: final max |Δ| ${r.final.maxDiff} over ${r.final.tensors} tensors ` +
-        `(${r.final.optimizerTensors} optimizer state), best epochs ${r.bestEpochs}`);
+      console.log(
+        `resume ${JSON.stringify(variant)}: final max |Δ| ${r.final.maxDiff} over ${r.final.tensors} tensors ` +
+          `(${r.final.optimizerTensors} optimizer state), best epochs ${r.bestEpochs}`,
+      );
       expect(r.resumedFrom).toBe(resumeAfter);
       expect(r.epochsB).toEqual(Array.from({ length: epochs - resumeAfter }, (_, i) => resumeAfter + 1 + i));
       expect(r.firstGlobalStep).toBe(resumeAfter * r.stepsPerEpoch);
@@ -145,7 +159,7 @@ describe('evaluateRobustness', () => {
     expect(r.constant.metrics.mae).toBeGreaterThan(0);
   });
 
-  it('ends with the error of a progress hook that throws (the demo\'s Stop), leaving no rejection unhandled', async () => {
+  it("ends with the error of a progress hook that throws (the demo's Stop), leaving no rejection unhandled", async () => {
     const r = await run('evaluateHookThrows');
     expect(r.error).toBe('stop requested by the hook');
     // The readback in flight when the hook first threw still finishes (and calls the hook) before the evaluation ends.
@@ -159,7 +173,15 @@ describe('trainModel with DAR (small preset)', () => {
   it('runs the CLUB auxiliary step and every loss term, keeps memory flat and checkpoints all parameters', async () => {
     const r = await run('trainDarTiny', { epochs: 3 });
     const h = r.history;
-    console.log(`DAR tiny: terms ${r.terms.join(', ')}; ` + h.map((e) => `epoch ${e.epoch} train ${e.train.toFixed(3)} valid ${e.valid.toFixed(3)} live ${e.memory.liveBuffers}`).join('; '));
+    console.log(
+      `DAR tiny: terms ${r.terms.join(', ')}; ` +
+        h
+          .map(
+            (e) =>
+              `epoch ${e.epoch} train ${e.train.toFixed(3)} valid ${e.valid.toFixed(3)} live ${e.memory.liveBuffers}`,
+          )
+          .join('; '),
+    );
     expect(r.terms).toEqual(expect.arrayContaining(['total', 'task', 'club_ll']));
     expect(r.progress).toBeGreaterThan(0);
     for (const e of h) expect(Number.isFinite(e.train) && Number.isFinite(e.valid)).toBe(true);
@@ -175,7 +197,9 @@ describe('trainModel with DAR (small preset)', () => {
     const sel = r.validTerms.map((v: Record<string, number>) => v.selection);
     r.validTerms.forEach((v: Record<string, number>) => {
       expect(Number.isFinite(v.diff)).toBe(true);
-      expect(Math.abs(v.selection - (v.total - r.weights.alpha * r.weights.lambda * v.diff))).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v.total)));
+      expect(Math.abs(v.selection - (v.total - r.weights.alpha * r.weights.lambda * v.diff))).toBeLessThanOrEqual(
+        1e-9 * Math.max(1, Math.abs(v.total)),
+      );
     });
     expect(r.bestEpoch).toBe(argmin(sel) + 1);
   });
@@ -184,19 +208,74 @@ describe('trainModel with DAR (small preset)', () => {
 describe('npm start command line', () => {
   it('parses flags with defaults and rejects bad values with one-line messages', () => {
     const d = parseStartArgs([]);
-    expect(d).toMatchObject({ dataset: 'synthetic-mosi', model: 'dar', preset: 'small', seeds: [1111, 1112, 1113], epochs: DEFAULT_EPOCHS,
-      batchSize: 32, trainMissingRate: null, data: null, resume: null, trainSubset: null, weightDecay: 1e-4, missingField: 'fresh' });
+    expect(d).toMatchObject({
+      dataset: 'synthetic-mosi',
+      model: 'dar',
+      preset: 'small',
+      seeds: [1111, 1112, 1113],
+      epochs: DEFAULT_EPOCHS,
+      batchSize: 32,
+      trainMissingRate: null,
+      data: null,
+      resume: null,
+      trainSubset: null,
+      weightDecay: 1e-4,
+      missingField: 'fresh',
+    });
     expect(parseStartArgs(['--train-subset', 'all']).trainSubset).toBeNull();
     expect(parseStartArgs(['--train-subset', '640']).trainSubset).toBe(640);
     expect(d.out).toMatch(/^runs[/\\]\d{8}-\d{6}$/);
-    const o = parseStartArgs(['--model', 'latefusion', '--seeds', '1,2', '--epochs', '3', '--train-missing-rate', '0', '--lr', '1e-3', '--out', 'x',
-      '--weight-decay', '0', '--train-subset', '100', '--half-complete', '--missing-field', 'fixed', '--batch-size', '8']);
-    expect(o).toMatchObject({ model: 'latefusion', seeds: [1, 2], epochs: 3, trainMissingRate: 0, lr: 1e-3, out: 'x', weightDecay: 0,
-      trainSubset: 100, halfComplete: true, missingField: 'fixed', batchSize: 8 });
+    const o = parseStartArgs([
+      '--model',
+      'latefusion',
+      '--seeds',
+      '1,2',
+      '--epochs',
+      '3',
+      '--train-missing-rate',
+      '0',
+      '--lr',
+      '1e-3',
+      '--out',
+      'x',
+      '--weight-decay',
+      '0',
+      '--train-subset',
+      '100',
+      '--half-complete',
+      '--missing-field',
+      'fixed',
+      '--batch-size',
+      '8',
+    ]);
+    expect(o).toMatchObject({
+      model: 'latefusion',
+      seeds: [1, 2],
+      epochs: 3,
+      trainMissingRate: 0,
+      lr: 1e-3,
+      out: 'x',
+      weightDecay: 0,
+      trainSubset: 100,
+      halfComplete: true,
+      missingField: 'fixed',
+      batchSize: 8,
+    });
     expect(parseStartArgs(['--preset', 'paper'])).toMatchObject({ epochs: 200, trainSubset: null, lr: 1e-4 });
-    expect(parseStartArgs(['--ablation', 'noRecon', '--text-unk', 'learned']).label).toBe('DAR (small, noRecon, learned [UNK])');
-    expect(parseStartArgs(['--model', 'derl'])).toMatchObject({ model: 'derl', preset: 'small', epochs: DERL_EPOCHS, label: 'DERL (small)' });
-    expect(parseStartArgs(['--model', 'derl', '--preset', 'paper'])).toMatchObject({ epochs: 200, lr: 1e-4, label: 'DERL (paper)' });
+    expect(parseStartArgs(['--ablation', 'noRecon', '--text-unk', 'learned']).label).toBe(
+      'DAR (small, noRecon, learned [UNK])',
+    );
+    expect(parseStartArgs(['--model', 'derl'])).toMatchObject({
+      model: 'derl',
+      preset: 'small',
+      epochs: DERL_EPOCHS,
+      label: 'DERL (small)',
+    });
+    expect(parseStartArgs(['--model', 'derl', '--preset', 'paper'])).toMatchObject({
+      epochs: 200,
+      lr: 1e-4,
+      label: 'DERL (paper)',
+    });
     const bad: [string[], RegExp][] = [
       [['--epochs', '0'], /--epochs must be an integer ≥ 1; got '0'/],
       [['--epochs', 'ten'], /--epochs must be an integer/],
@@ -236,16 +315,29 @@ describe('npm start command line', () => {
     }
   });
 
-  it('takes every model of the catalog by its name, with the catalog\'s defaults and label, and only the choices it takes', () => {
+  it("takes every model of the catalog by its name, with the catalog's defaults and label, and only the choices it takes", () => {
     const defaults = { preset: 'small', ablation: 'full', textUnk: 'zero' } as const;
     for (const spec of MODELS) {
       const o = parseStartArgs(['--model', spec.name]);
-      expect(o, spec.name).toMatchObject({ model: spec.name, epochs: spec.epochs('small'), lr: spec.lr('small'), label: spec.label(defaults) });
+      expect(o, spec.name).toMatchObject({
+        model: spec.name,
+        epochs: spec.epochs('small'),
+        lr: spec.lr('small'),
+        label: spec.label(defaults),
+      });
       expect(findModelSpec(spec.name), `${spec.name} finds its entry`).toBe(spec);
-      const flags = { preset: ['--preset', 'paper'], ablation: ['--ablation', 'noSim'], textUnk: ['--text-unk', 'learned'] } as const;
+      const flags = {
+        preset: ['--preset', 'paper'],
+        ablation: ['--ablation', 'noSim'],
+        textUnk: ['--text-unk', 'learned'],
+      } as const;
       for (const [choice, argv] of Object.entries(flags)) {
-        if (spec.takes.includes(choice as keyof typeof flags)) expect(() => parseStartArgs(['--model', spec.name, ...argv])).not.toThrow();
-        else expect(() => parseStartArgs(['--model', spec.name, ...argv]), `${spec.name} ${argv[0]}`).toThrow(/appl(y|ies) to --model/);
+        if (spec.takes.includes(choice as keyof typeof flags))
+          expect(() => parseStartArgs(['--model', spec.name, ...argv])).not.toThrow();
+        else
+          expect(() => parseStartArgs(['--model', spec.name, ...argv]), `${spec.name} ${argv[0]}`).toThrow(
+            /appl(y|ies) to --model/,
+          );
       }
     }
     expect(new Set(MODEL_NAMES).size).toBe(MODELS.length);
@@ -255,14 +347,33 @@ describe('npm start command line', () => {
     const dir = path.join(process.cwd(), 'test', 'artifacts', `start-cli-${process.pid}`);
     await buildNodePrograms(dir, { start: NODE_PROGRAMS.start });
     try {
-      const help = spawnSync(process.execPath, [path.join(dir, 'start.mjs'), '--help'], { encoding: 'utf8', timeout: 30_000 });
+      const help = spawnSync(process.execPath, [path.join(dir, 'start.mjs'), '--help'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(help.status).toBe(0);
       expect(help.stdout).toBe(HELP);
-      for (const flag of ['--data', '--dataset', '--model', '--preset', '--epochs', '--seeds', '--train-missing-rate', '--out', '--resume',
-        '--batch-size', '--lr', '--help', 'compare.mjs']) {
+      for (const flag of [
+        '--data',
+        '--dataset',
+        '--model',
+        '--preset',
+        '--epochs',
+        '--seeds',
+        '--train-missing-rate',
+        '--out',
+        '--resume',
+        '--batch-size',
+        '--lr',
+        '--help',
+        'compare.mjs',
+      ]) {
         expect(help.stdout).toContain(flag);
       }
-      const bad = spawnSync(process.execPath, [path.join(dir, 'start.mjs'), '--epochs=-3'], { encoding: 'utf8', timeout: 30_000 });
+      const bad = spawnSync(process.execPath, [path.join(dir, 'start.mjs'), '--epochs=-3'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(bad.status).toBe(2);
       expect(bad.stdout).toBe('');
       expect(bad.stderr.trim().split('\n')).toEqual(["error: --epochs must be an integer ≥ 1; got '-3' (see --help)"]);

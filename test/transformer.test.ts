@@ -7,8 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
 import { gradcheck, type InputSpec, type Tolerances } from './gradcheck';
 import {
-  crossLayerRef, crossTransformerParamShapes, crossTransformerRef, encoderLayerRef, layerParamShapes, mhaParamShapes,
-  mhaRef, transformerParamShapes, transformerRef, type LayerConfig, type MhaConfig, type Params,
+  crossLayerRef,
+  crossTransformerParamShapes,
+  crossTransformerRef,
+  encoderLayerRef,
+  layerParamShapes,
+  mhaParamShapes,
+  mhaRef,
+  transformerParamShapes,
+  transformerRef,
+  type LayerConfig,
+  type MhaConfig,
+  type Params,
 } from '../src/engine/ops/attention.reference';
 import { rngFor, type Rng } from './rng';
 
@@ -68,13 +78,18 @@ describe('MultiheadAttention', () => {
 
   function check(c: Case) {
     const names = mhaParamShapes(c.dim, c);
-    const xShapes = [[c.B, c.Tq, c.dim], [c.B, c.Tk, c.dim], [c.B, c.Tk, c.dim]].slice(0, c.inputs);
+    const xShapes = [
+      [c.B, c.Tq, c.dim],
+      [c.B, c.Tk, c.dim],
+      [c.B, c.Tk, c.dim],
+    ].slice(0, c.inputs);
     const mask = c.mask ? maskFor(`mha mask ${JSON.stringify(c)}`, c.B, c.Tk, c.mask === 'allMaskedFirst') : null;
     return gradcheck(page, {
       op: 'multiheadAttention',
       attrs: { ...c, names: names.map(([n]) => n), masked: !!mask },
       inputs: [
-        ...xShapes.map((shape) => ({ shape })), ...names.map(paramSpec),
+        ...xShapes.map((shape) => ({ shape })),
+        ...names.map(paramSpec),
         ...(mask ? [{ shape: [c.B, c.Tk], grad: false }] : []),
       ],
       data: mask ? [...xShapes.map(() => undefined), ...names.map(() => undefined), mask] : undefined,
@@ -113,12 +128,21 @@ describe('TransformerEncoderLayer and CrossTransformerLayer (pre-norm, LNLN)', (
     const cross = c.Tk !== undefined;
     const Tk = c.Tk ?? c.Tq;
     const names = layerParamShapes(c.dim, c);
-    const xShapes = cross ? [[c.B, c.Tq, c.dim], [c.B, Tk, c.dim]] : [[c.B, c.Tq, c.dim]];
+    const xShapes = cross
+      ? [
+          [c.B, c.Tq, c.dim],
+          [c.B, Tk, c.dim],
+        ]
+      : [[c.B, c.Tq, c.dim]];
     const mask = c.mask ? maskFor(`layer mask ${JSON.stringify(c)}`, c.B, Tk, c.mask === 'allMaskedFirst') : null;
     return gradcheck(page, {
       op: cross ? 'crossTransformerLayer' : 'transformerEncoderLayer',
       attrs: { ...c, names: names.map(([n]) => n), masked: !!mask },
-      inputs: [...xShapes.map((shape) => ({ shape })), ...names.map(paramSpec), ...(mask ? [{ shape: [c.B, Tk], grad: false }] : [])],
+      inputs: [
+        ...xShapes.map((shape) => ({ shape })),
+        ...names.map(paramSpec),
+        ...(mask ? [{ shape: [c.B, Tk], grad: false }] : []),
+      ],
       data: mask ? [...xShapes.map(() => undefined), ...names.map(() => undefined), mask] : undefined,
       ref: (xs) => {
         const params = paramsOf(names, xs, xShapes.length);
@@ -151,11 +175,15 @@ describe('Transformer and CrossTransformer (LNLN)', () => {
     for (const c of cfgs) {
       const names = transformerParamShapes(c.dim, c);
       // Layers after the returned hidden state take no part in it (and get no gradient).
-      const after = (n: string) => c.hidden !== undefined && n.startsWith('layers.') && Number(n.split('.')[1]) >= c.hidden;
+      const after = (n: string) =>
+        c.hidden !== undefined && n.startsWith('layers.') && Number(n.split('.')[1]) >= c.hidden;
       await gradcheck(page, {
         op: 'transformer',
         attrs: { ...c, names: names.map(([n]) => n) },
-        inputs: [{ shape: [c.B, c.n, c.dim] }, ...names.map((p) => (after(p[0]) ? { shape: p[1], grad: false } : paramSpec(p)))],
+        inputs: [
+          { shape: [c.B, c.n, c.dim] },
+          ...names.map((p) => (after(p[0]) ? { shape: p[1], grad: false } : paramSpec(p))),
+        ],
         ref: (xs) => {
           const r = transformerRef(xs[0], c.B, c.n, c.dim, paramsOf(names, xs, 1), c);
           return c.hidden === undefined ? r : { data: r.hidden[c.hidden], shape: r.shape };
@@ -166,7 +194,18 @@ describe('Transformer and CrossTransformer (LNLN)', () => {
   });
 
   it('CrossTransformer: shared token, two positional embeddings, cross layers, in all three tiers', async () => {
-    const c = { B: 2, ns: 4, nt: 2, sourceFrames: 4, targetFrames: 3, depth: 2, dim: 4, heads: 2, dimHead: 3, mlpDim: 5 };
+    const c = {
+      B: 2,
+      ns: 4,
+      nt: 2,
+      sourceFrames: 4,
+      targetFrames: 3,
+      depth: 2,
+      dim: 4,
+      heads: 2,
+      dimHead: 3,
+      mlpDim: 5,
+    };
     const names = crossTransformerParamShapes(c.dim, c);
     await gradcheck(page, {
       op: 'crossTransformer',
@@ -179,7 +218,8 @@ describe('Transformer and CrossTransformer (LNLN)', () => {
 });
 
 /** Evaluates an async function body in the page, with `wg` in scope. */
-const inPage = <T>(body: string): Promise<T> => page.page.evaluate(`(async () => { const wg = globalThis.wg; ${body} })()`) as Promise<T>;
+const inPage = <T>(body: string): Promise<T> =>
+  page.page.evaluate(`(async () => { const wg = globalThis.wg; ${body} })()`) as Promise<T>;
 
 describe('parameters', () => {
   it('are named as documented (PyTorch-style paths) with LNLN’s shapes and initial values', async () => {
@@ -209,8 +249,12 @@ describe('parameters', () => {
     expect(got[0].names).toEqual(mhaParamShapes(128, { heads: 8, dimHead: 16 }));
     expect(got[1].names).toEqual(layerParamShapes(128, layer(128, 64)));
     expect(got[2].names).toEqual(layerParamShapes(128, layer(96, 16)));
-    expect(got[3].names).toEqual(transformerParamShapes(128, { ...layer(128, 64), numFrames: 50, depth: 2, tokenLen: 8 }));
-    expect(got[4].names).toEqual(crossTransformerParamShapes(128, { ...layer(128, 64), sourceFrames: 8, targetFrames: 8, depth: 2 }));
+    expect(got[3].names).toEqual(
+      transformerParamShapes(128, { ...layer(128, 64), numFrames: 50, depth: 2, tokenLen: 8 }),
+    );
+    expect(got[4].names).toEqual(
+      crossTransformerParamShapes(128, { ...layer(128, 64), sourceFrames: 8, targetFrames: 8, depth: 2 }),
+    );
     expect(got[1].names.map(([n]) => n)).toContain('attn.to_q.weight');
     expect(got[3].names.map(([n]) => n)).toContain('layers.1.norm_q.weight');
     // LayerNorm ones / zeros, tokens zeros, pos-embeddings N(0, 1), Linear U(±1/√fan_in).
@@ -242,8 +286,12 @@ describe('parameters', () => {
     expect(sums[0]).toEqual(sums[1]);
     expect(sums[0]).not.toEqual(sums[2]);
     // layers.0.attn.to_q.weight vs layers.1.attn.to_q.weight (same shapes, different derived seeds)
-    const names = transformerParamShapes(16, { heads: 2, dimHead: 8, mlpDim: 16, numFrames: 8, depth: 2 }).map(([n]) => n);
-    expect(sums[0][names.indexOf('layers.0.attn.to_q.weight')]).not.toBe(sums[0][names.indexOf('layers.1.attn.to_q.weight')]);
+    const names = transformerParamShapes(16, { heads: 2, dimHead: 8, mlpDim: 16, numFrames: 8, depth: 2 }).map(
+      ([n]) => n,
+    );
+    expect(sums[0][names.indexOf('layers.0.attn.to_q.weight')]).not.toBe(
+      sums[0][names.indexOf('layers.1.attn.to_q.weight')],
+    );
   });
 });
 
@@ -276,30 +324,157 @@ describe('bad input', () => {
 
   it('rejects mismatched shapes and masks before any GPU work', async () => {
     const mha = 'new wg.MultiheadAttention(8, { heads: 2, dimHead: 4 })';
-    await expectError(mha, [[2, 3, 8], [2, 5, 7], [2, 5, 7]], 'xk must be (B, T, 8)');
-    await expectError(mha, [[2, 3, 8], [1, 5, 8], [1, 5, 8]], 'batch sizes');
-    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 4, 8]], 'same (B, T)');
-    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'keepMask must be (B, Tk) = (2, 5)', '{ keepMask: wg.zeros([2, 3]) }');
-    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'keyPaddingMask has 3 entries', '{ keyPaddingMask: [1, 0, 1] }');
-    await expectError(mha, [[3, 8], [3, 8], [3, 8]], 'MultiheadAttention');
+    await expectError(
+      mha,
+      [
+        [2, 3, 8],
+        [2, 5, 7],
+        [2, 5, 7],
+      ],
+      'xk must be (B, T, 8)',
+    );
+    await expectError(
+      mha,
+      [
+        [2, 3, 8],
+        [1, 5, 8],
+        [1, 5, 8],
+      ],
+      'batch sizes',
+    );
+    await expectError(
+      mha,
+      [
+        [2, 3, 8],
+        [2, 5, 8],
+        [2, 4, 8],
+      ],
+      'same (B, T)',
+    );
+    await expectError(
+      mha,
+      [
+        [2, 3, 8],
+        [2, 5, 8],
+        [2, 5, 8],
+      ],
+      'keepMask must be (B, Tk) = (2, 5)',
+      '{ keepMask: wg.zeros([2, 3]) }',
+    );
+    await expectError(
+      mha,
+      [
+        [2, 3, 8],
+        [2, 5, 8],
+        [2, 5, 8],
+      ],
+      'keyPaddingMask has 3 entries',
+      '{ keyPaddingMask: [1, 0, 1] }',
+    );
+    await expectError(
+      mha,
+      [
+        [3, 8],
+        [3, 8],
+        [3, 8],
+      ],
+      'MultiheadAttention',
+    );
     // The removed positional mask (1 = keep) and option name `mask` are refused, never read as either convention.
-    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'not a bare mask', 'wg.ones([2, 5])');
-    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'not a bare mask', '[1, 1, 0, 1, 1, 1, 1, 1, 1, 1]');
-    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], "option 'mask' was removed", '{ mask: [1, 1, 0, 1, 1, 1, 1, 1, 1, 1] }');
-    await expectError(mha, [[2, 3, 8], [2, 5, 8], [2, 5, 8]], 'not both', '{ keepMask: wg.ones([2, 5]), keyPaddingMask: wg.zeros([2, 5]) }');
+    await expectError(
+      mha,
+      [
+        [2, 3, 8],
+        [2, 5, 8],
+        [2, 5, 8],
+      ],
+      'not a bare mask',
+      'wg.ones([2, 5])',
+    );
+    await expectError(
+      mha,
+      [
+        [2, 3, 8],
+        [2, 5, 8],
+        [2, 5, 8],
+      ],
+      'not a bare mask',
+      '[1, 1, 0, 1, 1, 1, 1, 1, 1, 1]',
+    );
+    await expectError(
+      mha,
+      [
+        [2, 3, 8],
+        [2, 5, 8],
+        [2, 5, 8],
+      ],
+      "option 'mask' was removed",
+      '{ mask: [1, 1, 0, 1, 1, 1, 1, 1, 1, 1] }',
+    );
+    await expectError(
+      mha,
+      [
+        [2, 3, 8],
+        [2, 5, 8],
+        [2, 5, 8],
+      ],
+      'not both',
+      '{ keepMask: wg.ones([2, 5]), keyPaddingMask: wg.zeros([2, 5]) }',
+    );
     const enc = 'new wg.TransformerEncoderLayer(8, { heads: 2, dimHead: 4 })';
     await expectError(enc, [[2, 3, 6]], 'x must be (B, T, 8)');
-    await expectError(enc, [[2, 3, 8]], 'keyPaddingMask must be (B, Tk) = (2, 3)', '{ keyPaddingMask: wg.zeros([2, 4]) }');
+    await expectError(
+      enc,
+      [[2, 3, 8]],
+      'keyPaddingMask must be (B, Tk) = (2, 3)',
+      '{ keyPaddingMask: wg.zeros([2, 4]) }',
+    );
     const cross = 'new wg.CrossTransformerLayer(8, { heads: 2, dimHead: 4 })';
-    await expectError(cross, [[2, 3, 8], [3, 5, 8]], 'batch sizes');
-    await expectError(cross, [[2, 3, 8], [2, 5, 4]], 'source must be');
-    await expectError(cross, [[2, 3, 8], [2, 5, 8]], 'keepMask has 6 entries', '{ keepMask: [1, 1, 1, 0, 0, 0] }');
+    await expectError(
+      cross,
+      [
+        [2, 3, 8],
+        [3, 5, 8],
+      ],
+      'batch sizes',
+    );
+    await expectError(
+      cross,
+      [
+        [2, 3, 8],
+        [2, 5, 4],
+      ],
+      'source must be',
+    );
+    await expectError(
+      cross,
+      [
+        [2, 3, 8],
+        [2, 5, 8],
+      ],
+      'keepMask has 6 entries',
+      '{ keepMask: [1, 1, 1, 0, 0, 0] }',
+    );
     const tr = 'new wg.Transformer(4, 8, 1, { heads: 2, dimHead: 4, tokenLen: 1 })';
     await expectError(tr, [[2, 5, 8]], 'more than numFrames = 4');
     await expectError(tr, [[2, 3, 8]], 'keepMask must be', '{ keepMask: wg.zeros([2, 4]) }');
     const ct = 'new wg.CrossTransformer(4, 3, 8, 1, { heads: 2, dimHead: 4 })';
-    await expectError(ct, [[2, 4, 8], [1, 3, 8]], 'batch sizes');
-    await expectError(ct, [[2, 4, 8], [2, 4, 8]], 'target frames');
+    await expectError(
+      ct,
+      [
+        [2, 4, 8],
+        [1, 3, 8],
+      ],
+      'batch sizes',
+    );
+    await expectError(
+      ct,
+      [
+        [2, 4, 8],
+        [2, 4, 8],
+      ],
+      'target frames',
+    );
   });
 
   it('rejects bad constructor arguments', async () => {

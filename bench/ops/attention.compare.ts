@@ -40,25 +40,48 @@ function attentionRow(s: AttnCase, backward: boolean): CompareRow {
     flops: 2 * prod * (backward ? 6 : 2),
     checks: backward ? 'dQ, dK, dV' : 'output',
     webgrad: (w) => wgInstance(w, inputs(), ([qt, kt, vt]) => w.attention(qt, kt, vt), { gy, want }),
-    tfjs: (tf: Tf) => tfInstance(tf, inputs(),
-      ([qt, kt, vt]) => tf.matMul(tf.softmax(tf.mul(tf.matMul(qt, kt, false, true), scale)), vt), { gy, want }),
-    ort: backward ? undefined : (ctx) => ortInstance(ctx, {
-      inputs: [['Q', shape], ['K', shape], ['V', shape]],
-      outputs: [['O', shape]],
-      nodes: [
-        node('Transpose', ['K'], ['Kt'], { perm: [0, 1, 3, 2] }),
-        node('MatMul', ['Q', 'Kt'], ['S']),
-        node('Mul', ['S', 'scale'], ['Ss']),
-        node('Softmax', ['Ss'], ['P'], { axis: -1 }),
-        node('MatMul', ['P', 'V'], ['O']),
-      ],
-      initializers: [{ name: 'scale', dims: [], data: [scale] }],
-    }, [['Q', q(), shape], ['K', k(), shape], ['V', v(), shape]], { want }),
+    tfjs: (tf: Tf) =>
+      tfInstance(
+        tf,
+        inputs(),
+        ([qt, kt, vt]) => tf.matMul(tf.softmax(tf.mul(tf.matMul(qt, kt, false, true), scale)), vt),
+        { gy, want },
+      ),
+    ort: backward
+      ? undefined
+      : (ctx) =>
+          ortInstance(
+            ctx,
+            {
+              inputs: [
+                ['Q', shape],
+                ['K', shape],
+                ['V', shape],
+              ],
+              outputs: [['O', shape]],
+              nodes: [
+                node('Transpose', ['K'], ['Kt'], { perm: [0, 1, 3, 2] }),
+                node('MatMul', ['Q', 'Kt'], ['S']),
+                node('Mul', ['S', 'scale'], ['Ss']),
+                node('Softmax', ['Ss'], ['P'], { axis: -1 }),
+                node('MatMul', ['P', 'V'], ['O']),
+              ],
+              initializers: [{ name: 'scale', dims: [], data: [scale] }],
+            },
+            [
+              ['Q', q(), shape],
+              ['K', k(), shape],
+              ['V', v(), shape],
+            ],
+            { want },
+          ),
     missing: backward ? { ort: NO_ORT_BACKWARD } : undefined,
   };
 }
 
 export const COMPARE: CompareRow[] = [
-  ...[{ what: 'DAR', B: 64, H: 8, T: 8, Dh: 16 }, { what: 'long', B: 1, H: 8, T: 500, Dh: 16 }]
-    .flatMap((s) => [attentionRow(s, false), attentionRow(s, true)]),
+  ...[
+    { what: 'DAR', B: 64, H: 8, T: 8, Dh: 16 },
+    { what: 'long', B: 1, H: 8, T: 500, Dh: 16 },
+  ].flatMap((s) => [attentionRow(s, false), attentionRow(s, true)]),
 ];

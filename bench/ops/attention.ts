@@ -12,10 +12,17 @@
 
 import type * as wgType from '../../src/index';
 import type { AttentionKernel } from '../../src/engine/ops/attention';
-import { attentionBackwardRef, attentionRef, encoderLayerRef, layerParamShapes, mhaParamShapes, mhaRef, type Params } from '../../src/engine/ops/attention.reference';
+import {
+  attentionBackwardRef,
+  attentionRef,
+  encoderLayerRef,
+  layerParamShapes,
+  mhaParamShapes,
+  mhaRef,
+  type Params,
+} from '../../src/engine/ops/attention.reference';
 import type { KernelBench, KernelBenchInstance } from '../cases';
 import { randomData } from '../random-data';
-
 
 function maxRelErr(got: Float32Array, want: Float64Array): number {
   let err = 0;
@@ -53,7 +60,12 @@ function dataFor(s: Shape): Data {
     const nq = s.B * s.H * s.Tq * s.Dh;
     const nk = s.B * s.H * s.Tk * s.Dh;
     // q and k in [-2, 2): scores of a few units, so the softmax is not flat.
-    d = { q: randomData(nq, 1).map((x) => 2 * x), k: randomData(nk, 2).map((x) => 2 * x), v: randomData(nk, 3), go: randomData(nq, 4) };
+    d = {
+      q: randomData(nq, 1).map((x) => 2 * x),
+      k: randomData(nk, 2).map((x) => 2 * x),
+      v: randomData(nk, 3),
+      go: randomData(nq, 4),
+    };
     data.set(key, d);
   }
   return d;
@@ -116,7 +128,14 @@ function opRow(s: Shape, kernel: AttentionKernel, backward: boolean): KernelBenc
 }
 
 /** MultiheadAttention or TransformerEncoderLayer at (B, T, dim), forward + backward to the input and every weight. */
-function moduleRow(kind: 'mha' | 'layer', B: number, T: number, dim: number, heads: number, dimHead: number): KernelBench {
+function moduleRow(
+  kind: 'mha' | 'layer',
+  B: number,
+  T: number,
+  dim: number,
+  heads: number,
+  dimHead: number,
+): KernelBench {
   const cfg = { heads, dimHead, mlpDim: dim };
   const prod = B * heads * T * T * dimHead;
   // The attention products as in opRow, plus 3× (forward, dX, dW) each Linear: q, k, v, out (and FF's two).
@@ -126,12 +145,18 @@ function moduleRow(kind: 'mha' | 'layer', B: number, T: number, dim: number, hea
     label: `${kind === 'mha' ? 'MultiheadAttention' : 'TransformerEncoderLayer'}(${dim}, ${heads}×${dimHead}) B=${B} T=${T}, fwd+bwd`,
     flops: 2 * prod * 6 + 2 * linearMacs * 3,
     setup(w: typeof wgType): KernelBenchInstance {
-      const m = kind === 'mha' ? new w.MultiheadAttention(dim, { ...cfg, seed: 1 }) : new w.TransformerEncoderLayer(dim, { ...cfg, seed: 1 });
+      const m =
+        kind === 'mha'
+          ? new w.MultiheadAttention(dim, { ...cfg, seed: 1 })
+          : new w.TransformerEncoderLayer(dim, { ...cfg, seed: 1 });
       const xData = randomData(B * T * dim, 5);
       const x = w.tensor(xData, [B, T, dim], { requiresGrad: true }).keep();
       const params = [x, ...m.parameters()];
       const call = () => {
-        const y = m instanceof w.MultiheadAttention ? m.forward(x, x, x) : (m as InstanceType<typeof w.TransformerEncoderLayer>).forward(x);
+        const y =
+          m instanceof w.MultiheadAttention
+            ? m.forward(x, x, x)
+            : (m as InstanceType<typeof w.TransformerEncoderLayer>).forward(x);
         w.sum(y).backward();
         return y;
       };
@@ -153,9 +178,10 @@ function moduleRow(kind: 'mha' | 'layer', B: number, T: number, dim: number, hea
           clearGrads();
           const ps: Params = {};
           for (const [n, p] of m.namedParameters()) ps[n] = await p.toArray();
-          const want = kind === 'mha'
-            ? mhaRef(xData, xData, xData, B, T, T, dim, ps, cfg)
-            : encoderLayerRef(xData, B, T, dim, ps, cfg);
+          const want =
+            kind === 'mha'
+              ? mhaRef(xData, xData, xData, B, T, T, dim, ps, cfg)
+              : encoderLayerRef(xData, B, T, dim, ps, cfg);
           // The names the reference reads must be exactly the module's.
           const names = (kind === 'mha' ? mhaParamShapes(dim, cfg) : layerParamShapes(dim, cfg)).map(([n]) => n);
           if (names.join() !== Object.keys(ps).join()) return Infinity;
@@ -171,11 +197,20 @@ function moduleRow(kind: 'mha' | 'layer', B: number, T: number, dim: number, hea
   };
 }
 
-const dar = (Dh: number, Tq: number, Tk: number): Shape => ({ what: Tq === Tk ? 'DAR self' : 'DAR cross', B: 64, H: 8, Tq, Tk, Dh });
+const dar = (Dh: number, Tq: number, Tk: number): Shape => ({
+  what: Tq === Tk ? 'DAR self' : 'DAR cross',
+  B: 64,
+  H: 8,
+  Tq,
+  Tk,
+  Dh,
+});
 const LONG: Shape = { what: 'T=500', B: 8, H: 8, Tq: 500, Tk: 500, Dh: 16 };
 
 export const BENCHES: KernelBench[] = [
-  ...[16, 64].flatMap((Dh) => [dar(Dh, 8, 8), dar(Dh, 9, 8)].flatMap((s) => [false, true].map((bwd) => opRow(s, 'tiled', bwd)))),
+  ...[16, 64].flatMap((Dh) =>
+    [dar(Dh, 8, 8), dar(Dh, 9, 8)].flatMap((s) => [false, true].map((bwd) => opRow(s, 'tiled', bwd))),
+  ),
   ...[false, true].flatMap((bwd) => (['naive', 'composite'] as const).map((k) => opRow(dar(16, 8, 8), k, bwd))),
   ...[false, true].flatMap((bwd) => (['tiled', 'composite'] as const).map((k) => opRow(LONG, k, bwd))),
   opRow(LONG, 'naive', false), // its backward takes ~15 s a call here: timed once by hand, not in every bench run

@@ -7,7 +7,14 @@ import { clubLogLikelihoodRef, clubUpperBoundRef } from '../../src/engine/ops/cl
 import { randomData } from '../random-data';
 import { instance, type Rung } from './scalar-loss';
 
-function clubBench(kind: 'upper' | 'loglik', n: number, t: number, d: number, backward: boolean, kernel: Rung = 'fused'): KernelBench {
+function clubBench(
+  kind: 'upper' | 'loglik',
+  n: number,
+  t: number,
+  d: number,
+  backward: boolean,
+  kernel: Rung = 'fused',
+): KernelBench {
   const elems = n * t * d;
   const name = kind === 'upper' ? 'clubUpperBound' : 'clubLogLikelihood';
   return {
@@ -20,8 +27,14 @@ function clubBench(kind: 'upper' | 'loglik', n: number, t: number, d: number, ba
       const arrays = [randomData(elems, 4), randomData(elems, 5), randomData(elems, 6)]; // logvar in [−1, 1), as tanh gives
       const op = kind === 'upper' ? w.clubUpperBound : w.clubLogLikelihood;
       const ref = kind === 'upper' ? clubUpperBoundRef : clubLogLikelihoodRef;
-      return instance(w, arrays, [shape, shape, shape], backward, ([mu, lv, y]) => op(mu, lv, y, { kernel }),
-        () => ref(arrays[0], arrays[1], arrays[2], shape));
+      return instance(
+        w,
+        arrays,
+        [shape, shape, shape],
+        backward,
+        ([mu, lv, y]) => op(mu, lv, y, { kernel }),
+        () => ref(arrays[0], arrays[1], arrays[2], shape),
+      );
     },
   };
 }

@@ -40,35 +40,71 @@ function convRow(s: ConvCase, backward: boolean): CompareRow {
     label: `${s.what} B=${s.B} C=${s.Cin}→${s.Cout} T=${s.T} k=${s.K}${s.padding === 'same' ? ' same' : ''}, ${backward ? 'fwd+bwd (dW, db)' : 'fwd'}`,
     flops: 2 * macs * (backward ? 2 : 1),
     checks: backward ? 'dW, db' : 'output',
-    webgrad: (w) => wgInstance(w, [
-      { data: x(), shape: xShape },
-      { data: wd(), shape: wShape, grad: true },
-      { data: bias(), shape: [s.Cout], grad: true },
-    ], ([xt, wt, bt]) => w.conv1d(xt, wt, bt, { padding: s.padding }), { gy: backward ? { data: gy(), shape: yShape } : undefined, want }),
+    webgrad: (w) =>
+      wgInstance(
+        w,
+        [
+          { data: x(), shape: xShape },
+          { data: wd(), shape: wShape, grad: true },
+          { data: bias(), shape: [s.Cout], grad: true },
+        ],
+        ([xt, wt, bt]) => w.conv1d(xt, wt, bt, { padding: s.padding }),
+        { gy: backward ? { data: gy(), shape: yShape } : undefined, want },
+      ),
     // tfjs: x (B, T, Cin), filter (K, Cin, Cout), output (B, T, Cout).
-    tfjs: (tf: Tf) => tfInstance(tf, [
-      { data: permute(x(), xShape, [0, 2, 1]), shape: [s.B, s.T, s.Cin] },
-      { data: permute(wd(), wShape, [2, 1, 0]), shape: [s.K, s.Cin, s.Cout], grad: true },
-      { data: bias(), shape: [s.Cout], grad: true },
-    ], ([xt, ft, bt]) => tf.add(tf.conv1d(xt as never, ft as never, 1, s.padding === 'same' ? 'same' : 'valid'), bt), {
-      gy: backward ? { data: permute(gy(), yShape, [0, 2, 1]), shape: [s.B, Tout, s.Cout] } : undefined,
-      unpack: backward
-        ? ([dw, db]) => [permute(dw, [s.K, s.Cin, s.Cout], [2, 1, 0]), db]
-        : ([y]) => [permute(y, [s.B, Tout, s.Cout], [0, 2, 1])],
-      want,
-    }),
-    ort: backward ? undefined : (ctx) => ortInstance(ctx, {
-      inputs: [['X', xShape], ['W', wShape], ['Bias', [s.Cout]]],
-      outputs: [['Y', yShape]],
-      nodes: [node('Conv', ['X', 'W', 'Bias'], ['Y'], { kernel_shape: [s.K], pads: [pad, pad] })],
-    }, [['X', x(), xShape], ['W', wd(), wShape], ['Bias', bias(), [s.Cout]]], { want }),
+    tfjs: (tf: Tf) =>
+      tfInstance(
+        tf,
+        [
+          { data: permute(x(), xShape, [0, 2, 1]), shape: [s.B, s.T, s.Cin] },
+          { data: permute(wd(), wShape, [2, 1, 0]), shape: [s.K, s.Cin, s.Cout], grad: true },
+          { data: bias(), shape: [s.Cout], grad: true },
+        ],
+        ([xt, ft, bt]) => tf.add(tf.conv1d(xt as never, ft as never, 1, s.padding === 'same' ? 'same' : 'valid'), bt),
+        {
+          gy: backward ? { data: permute(gy(), yShape, [0, 2, 1]), shape: [s.B, Tout, s.Cout] } : undefined,
+          unpack: backward
+            ? ([dw, db]) => [permute(dw, [s.K, s.Cin, s.Cout], [2, 1, 0]), db]
+            : ([y]) => [permute(y, [s.B, Tout, s.Cout], [0, 2, 1])],
+          want,
+        },
+      ),
+    ort: backward
+      ? undefined
+      : (ctx) =>
+          ortInstance(
+            ctx,
+            {
+              inputs: [
+                ['X', xShape],
+                ['W', wShape],
+                ['Bias', [s.Cout]],
+              ],
+              outputs: [['Y', yShape]],
+              nodes: [node('Conv', ['X', 'W', 'Bias'], ['Y'], { kernel_shape: [s.K], pads: [pad, pad] })],
+            },
+            [
+              ['X', x(), xShape],
+              ['W', wd(), wShape],
+              ['Bias', bias(), [s.Cout]],
+            ],
+            { want },
+          ),
     missing: backward ? { ort: NO_ORT_BACKWARD } : undefined,
   };
 }
 
 const ALIGN_AUDIO: ConvCase = { what: 'align audio', B: 64, Cin: 5, T: 375, Cout: 128, K: 5, padding: 'same' };
 const ALIGN_VISION: ConvCase = { what: 'align vision', B: 64, Cin: 20, T: 500, Cout: 128, K: 3, padding: 'same' };
-const RESAMPLE_AUDIO: ConvCase = { what: 'resample audio (T_m as channels)', B: 64, Cin: 375, T: 5, Cout: 8, K: 1, padding: 0 };
+const RESAMPLE_AUDIO: ConvCase = {
+  what: 'resample audio (T_m as channels)',
+  B: 64,
+  Cin: 375,
+  T: 5,
+  Cout: 8,
+  K: 1,
+  padding: 0,
+};
 
 export const COMPARE: CompareRow[] = [
   ...[ALIGN_AUDIO, ALIGN_VISION, RESAMPLE_AUDIO].flatMap((s) => [convRow(s, false), convRow(s, true)]),

@@ -27,7 +27,6 @@ interface Shape {
   what: string;
 }
 
-
 interface Data {
   x: Float32Array;
   w: Float32Array;
@@ -134,8 +133,24 @@ function row(s: Shape, kernel: Conv1dKernel | 'default', mode: Mode): KernelBenc
 }
 
 // DAR's unaligned MOSI/MOSEI inputs: audio (T = 375, 5 features), vision (T = 500, 20 features); t = 8, d = 128.
-const RESAMPLE_AUDIO: Shape = { what: 'resample audio (T_m as channels)', B: 64, Cin: 375, T: 5, Cout: 8, K: 1, padding: 0 };
-const RESAMPLE_VISION: Shape = { what: 'resample vision (T_m as channels)', B: 64, Cin: 500, T: 20, Cout: 8, K: 1, padding: 0 };
+const RESAMPLE_AUDIO: Shape = {
+  what: 'resample audio (T_m as channels)',
+  B: 64,
+  Cin: 375,
+  T: 5,
+  Cout: 8,
+  K: 1,
+  padding: 0,
+};
+const RESAMPLE_VISION: Shape = {
+  what: 'resample vision (T_m as channels)',
+  B: 64,
+  Cin: 500,
+  T: 20,
+  Cout: 8,
+  K: 1,
+  padding: 0,
+};
 const ALT_AUDIO_5: Shape = { what: 'align audio', B: 64, Cin: 5, T: 375, Cout: 128, K: 5, padding: 'same' };
 const ALT_AUDIO_3: Shape = { what: 'align audio', B: 64, Cin: 5, T: 375, Cout: 128, K: 3, padding: 'same' };
 const ALT_VISION_3: Shape = { what: 'align vision', B: 64, Cin: 20, T: 500, Cout: 128, K: 3, padding: 'same' };

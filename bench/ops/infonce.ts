@@ -8,7 +8,14 @@ import { infoNCERef } from '../../src/engine/ops/infonce.reference';
 import { randomData } from '../random-data';
 import { instance, type Rung } from './scalar-loss';
 
-function infoNCEBench(n: number, d: number, m: number, backward: boolean, kernel: Rung = 'fused', inBatch = true): KernelBench {
+function infoNCEBench(
+  n: number,
+  d: number,
+  m: number,
+  backward: boolean,
+  kernel: Rung = 'fused',
+  inBatch = true,
+): KernelBench {
   const temperature = 0.1;
   const c = inBatch ? n + m : 1 + m;
   return {
@@ -18,14 +25,22 @@ function infoNCEBench(n: number, d: number, m: number, backward: boolean, kernel
     flops: (backward ? 6 : 2) * n * c * d,
     setup(w) {
       const arrays = [randomData(n * d, 1), randomData(n * d, 2), randomData(m * d, 3)];
-      const shapes = [[n, d], [n, d], [m, d]];
-      return instance(w, arrays, shapes, backward,
+      const shapes = [
+        [n, d],
+        [n, d],
+        [m, d],
+      ];
+      return instance(
+        w,
+        arrays,
+        shapes,
+        backward,
         ([a, p, neg]) => w.infoNCE(a, p, { temperature, negatives: neg, inBatchNegatives: inBatch, kernel }),
-        () => infoNCERef(arrays[0], arrays[1], arrays[2], n, d, m, { temperature, inBatchNegatives: inBatch }));
+        () => infoNCERef(arrays[0], arrays[1], arrays[2], n, d, m, { temperature, inBatchNegatives: inBatch }),
+      );
     },
   };
 }
-
 
 export const BENCHES: KernelBench[] = [
   // DAR: L_sim^com (in-batch negatives) and L_sim^spec (2·64 negatives from the other modalities).

@@ -17,7 +17,6 @@ interface Shape {
   H: number;
 }
 
-
 /**
  * Multiply-adds ×2 of one bidirectional call: the input projection 2·B·T·I·2·4H and the recurrence 2·B·T·2·4H·H
  * forward; backward repeats the recurrence (dh = dG·W_hh) and adds three products the size of the projection or the

@@ -39,15 +39,43 @@ function matmulRow(c: MatmulCase): CompareRow {
     label: `${c.name} (${c.M}×${c.K}·${c.K}×${c.N}), fwd`,
     flops: 2 * c.M * c.N * c.K,
     checks: 'output',
-    webgrad: (w) => wgInstance(w, [{ data: a(), shape: aShape }, { data: b(), shape: bShape }],
-      ([x, y]) => w.matmul(x, y, { transA: c.transA, transB: c.transB }), { want }),
-    tfjs: (tf) => tfInstance(tf, [{ data: a(), shape: aShape }, { data: b(), shape: bShape }],
-      ([x, y]) => tf.matMul(x, y, c.transA, c.transB), { want }),
-    ort: (ctx) => ortInstance(ctx, {
-      inputs: [['A', aShape], ['B', bShape]],
-      outputs: [['Y', [c.M, c.N]]],
-      nodes: [node('Gemm', ['A', 'B'], ['Y'], { transA: c.transA ? 1 : 0, transB: c.transB ? 1 : 0 })],
-    }, [['A', a(), aShape], ['B', b(), bShape]], { want }),
+    webgrad: (w) =>
+      wgInstance(
+        w,
+        [
+          { data: a(), shape: aShape },
+          { data: b(), shape: bShape },
+        ],
+        ([x, y]) => w.matmul(x, y, { transA: c.transA, transB: c.transB }),
+        { want },
+      ),
+    tfjs: (tf) =>
+      tfInstance(
+        tf,
+        [
+          { data: a(), shape: aShape },
+          { data: b(), shape: bShape },
+        ],
+        ([x, y]) => tf.matMul(x, y, c.transA, c.transB),
+        { want },
+      ),
+    ort: (ctx) =>
+      ortInstance(
+        ctx,
+        {
+          inputs: [
+            ['A', aShape],
+            ['B', bShape],
+          ],
+          outputs: [['Y', [c.M, c.N]]],
+          nodes: [node('Gemm', ['A', 'B'], ['Y'], { transA: c.transA ? 1 : 0, transB: c.transB ? 1 : 0 })],
+        },
+        [
+          ['A', a(), aShape],
+          ['B', b(), bShape],
+        ],
+        { want },
+      ),
   };
 }
 
@@ -60,7 +88,10 @@ function linearBackwardRow(name: string, M: number, K: number, N: number): Compa
     matmulRef(gy(), [M, N], wt(), [K, N], { transB: true }).data,
     matmulRef(x(), [M, K], gy(), [M, N], { transA: true }).data,
   ]);
-  const inputs = () => [{ data: x(), shape: [M, K], grad: true }, { data: wt(), shape: [K, N], grad: true }];
+  const inputs = () => [
+    { data: x(), shape: [M, K], grad: true },
+    { data: wt(), shape: [K, N], grad: true },
+  ];
   return {
     group: 'matmul',
     label: `${name} (${M}×${K}·${K}×${N}), fwd+bwd`,

@@ -65,7 +65,12 @@ function inputsFor(c: BenchCase): Inputs {
 }
 
 /** Checks, then times, ladder case `index` with one matmul kernel (bench/main.ts prints the table). */
-export async function runLadder(kernel: wg.MatmulKernel, index: number, runs: number, targetMs: number): Promise<BenchResult> {
+export async function runLadder(
+  kernel: wg.MatmulKernel,
+  index: number,
+  runs: number,
+  targetMs: number,
+): Promise<BenchResult> {
   const c = LADDER[index];
   if (!c) throw new Error(`no ladder case ${index}`);
   const x = inputsFor(c);

@@ -11,8 +11,14 @@ export type Rung = 'fused' | 'composite';
 const relErr = (got: number, want: number) => Math.abs(got - want) / Math.max(Math.abs(want), 1e-30);
 
 /** One benchmark instance: inputs made once; run() records the loss (and backward, freeing the gradients). */
-export function instance(w: Wg, arrays: Float32Array[], shapes: number[][], backward: boolean,
-  loss: (xs: wgType.Tensor[]) => wgType.Tensor, ref: () => number): KernelBenchInstance {
+export function instance(
+  w: Wg,
+  arrays: Float32Array[],
+  shapes: number[][],
+  backward: boolean,
+  loss: (xs: wgType.Tensor[]) => wgType.Tensor,
+  ref: () => number,
+): KernelBenchInstance {
   const xs = arrays.map((a, i) => w.tensor(a, shapes[i], { requiresGrad: backward }).keep());
   return {
     run() {

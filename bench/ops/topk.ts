@@ -9,7 +9,6 @@ import { randomData } from '../random-data';
 
 type Wg = typeof wgType;
 
-
 function topkBench(rows: number, C: number, k: number, backward: boolean): KernelBench {
   const n = rows * C;
   return {

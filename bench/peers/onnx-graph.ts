@@ -25,7 +25,13 @@ export interface GraphNode {
   domain?: string;
 }
 
-export function node(op: string, inputs: string[], outputs: string[], attrs?: Record<string, Attr>, domain?: string): GraphNode {
+export function node(
+  op: string,
+  inputs: string[],
+  outputs: string[],
+  attrs?: Record<string, Attr>,
+  domain?: string,
+): GraphNode {
   return { op, inputs, outputs, attrs, domain };
 }
 
@@ -49,14 +55,17 @@ const A = onnx.AttributeProto.AttributeType;
 function attribute(name: string, v: Attr): onnx.IAttributeProto {
   if (typeof v === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
-  if (typeof v === 'object') return 'f' in v ? { name, type: A.FLOAT, f: v.f } : { name, type: A.FLOATS, floats: v.floats };
+  if (typeof v === 'object')
+    return 'f' in v ? { name, type: A.FLOAT, f: v.f } : { name, type: A.FLOATS, floats: v.floats };
   return { name, type: A.INT, i: v };
 }
 
 function valueInfo([name, dims]: [string, number[]]): onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+    type: {
+      tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } },
+    },
   };
 }
 
@@ -82,7 +91,8 @@ export function onnxModel(g: GraphSpec): Uint8Array {
       initializer: (g.initializers ?? []).map((t) =>
         t.int64
           ? { name: t.name, dims: t.dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: Array.from(t.data) }
-          : { name: t.name, dims: t.dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: Array.from(t.data) }),
+          : { name: t.name, dims: t.dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: Array.from(t.data) },
+      ),
     },
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();

@@ -66,7 +66,10 @@ export async function initOrt(base: string): Promise<OrtRuntime> {
     },
     gpuTensor(data, dims) {
       if (!dev) throw new Error('ORT device not ready: create a session first');
-      const buf = dev.createBuffer({ size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: STORAGE | COPY_SRC | COPY_DST });
+      const buf = dev.createBuffer({
+        size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
+        usage: STORAGE | COPY_SRC | COPY_DST,
+      });
       dev.queue.writeBuffer(buf, 0, data as Float32Array<ArrayBuffer>);
       return ort.Tensor.fromGpuBuffer(buf, { dataType: 'float32', dims, dispose: () => buf.destroy() });
     },
@@ -88,7 +91,11 @@ export async function initOrt(base: string): Promise<OrtRuntime> {
     async sync() {
       await (await device()).queue.onSubmittedWorkDone();
     },
-    flags: { numThreads: ort.env.wasm.numThreads ?? 'default', graphOptimizationLevel: 'all', preferredOutputLocation: 'gpu-buffer' },
+    flags: {
+      numThreads: ort.env.wasm.numThreads ?? 'default',
+      graphOptimizationLevel: 'all',
+      preferredOutputLocation: 'gpu-buffer',
+    },
   };
 }
 
@@ -114,7 +121,9 @@ export async function ortInstance(
     },
     async check() {
       const out = await runOnce();
-      const got = await Promise.all(outNames.map(async (n) => Float32Array.from((await out[n].getData()) as Float32Array)));
+      const got = await Promise.all(
+        outNames.map(async (n) => Float32Array.from((await out[n].getData()) as Float32Array)),
+      );
       for (const t of Object.values(out)) t.dispose();
       return maxRelErr(opts.unpack ? opts.unpack(got) : got, opts.want());
     },

@@ -41,7 +41,12 @@ export async function initTfjs(): Promise<TfjsRuntime> {
     }
   };
   const flags: Record<string, unknown> = {};
-  for (const f of ['WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 'WEBGPU_CPU_FORWARD', 'WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 'WEBGPU_MATMUL_PROGRAM_TYPE']) {
+  for (const f of [
+    'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE',
+    'WEBGPU_CPU_FORWARD',
+    'WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD',
+    'WEBGPU_MATMUL_PROGRAM_TYPE',
+  ]) {
     try {
       flags[f] = tf.env().get(f);
     } catch {
@@ -89,7 +94,13 @@ export function tfInstance(
   const gi = inputs.map((x, i) => (x.grad ? i : -1)).filter((i) => i >= 0);
   const withVars = (vs: tf.Tensor[]) => xs.map((x, i) => (gi.includes(i) ? vs[gi.indexOf(i)] : x));
   const gradFn = gy ? t.grads((...vs: tf.Tensor[]) => fwd(withVars(vs))) : null;
-  const call = (): tf.Tensor[] => (gradFn ? gradFn(gi.map((i) => xs[i]), gy!) : [fwd(xs)]);
+  const call = (): tf.Tensor[] =>
+    gradFn
+      ? gradFn(
+          gi.map((i) => xs[i]),
+          gy!,
+        )
+      : [fwd(xs)];
   return {
     run() {
       t.tidy(() => call());

@@ -56,7 +56,6 @@ export function maxRelErr(got: ArrayLike<number>[], want: ArrayLike<number>[]): 
   return worst;
 }
 
-
 /** Row-major transpose of `data` (shape `shape`) by `perm`: out.shape[i] = shape[perm[i]]. */
 export function permute(data: ArrayLike<number>, shape: readonly number[], perm: readonly number[]): Float32Array {
   const n = shape.length;

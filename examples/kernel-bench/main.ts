@@ -62,7 +62,10 @@ async function main(): Promise<void> {
     rows.push({ kernel: 'softmax', size: n, seconds: s, rate: (2 * 4 * n * n) / s / 1e9, unit: 'GB/s' });
     x.dispose();
   }
-  for (const r of rows) print(`${r.kernel.padEnd(8)} ${String(r.size).padStart(5)}²  ${(r.seconds * 1e3).toFixed(3).padStart(8)} ms  ${r.rate.toFixed(2)} ${r.unit}`);
+  for (const r of rows)
+    print(
+      `${r.kernel.padEnd(8)} ${String(r.size).padStart(5)}²  ${(r.seconds * 1e3).toFixed(3).padStart(8)} ms  ${r.rate.toFixed(2)} ${r.unit}`,
+    );
   const a = wg.randn([256, 256], { seed: 6 });
   const { profile } = await wg.runtime().profile(() => void wg.tidy(() => wg.softmax(wg.matmul(a, a))));
   print(`\nprofile of softmax(a·a), 256²:\n${wg.formatProfile(profile)}`);

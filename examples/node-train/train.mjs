@@ -12,9 +12,15 @@ const outFile = process.argv[3] ?? 'model-tiny.safetensors';
 await init();
 const data = syntheticMosi({ size: 'tiny' });
 const factory = (seed) => createModel('dar', darConfig('small', data.dims, { seed }));
-const result = await trainModel(factory, data, { seed: 1111, epochs, batchSize: 16, lr: 2e-3 }, {
-  onEpoch: (e) => console.log(`epoch ${e.epoch}: train loss ${e.train.total.toFixed(4)}, valid loss ${e.valid.total.toFixed(4)}`),
-});
+const result = await trainModel(
+  factory,
+  data,
+  { seed: 1111, epochs, batchSize: 16, lr: 2e-3 },
+  {
+    onEpoch: (e) =>
+      console.log(`epoch ${e.epoch}: train loss ${e.train.total.toFixed(4)}, valid loss ${e.valid.total.toFixed(4)}`),
+  },
+);
 result.optimizer.dispose();
 
 // The best epoch's checkpoint names its model and config, so loadModel() rebuilds it from the file alone.

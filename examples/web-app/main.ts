@@ -7,7 +7,10 @@ import { loadModel, predictSentiment, syntheticMosi } from 'webgrad-gpu/models';
 const out = document.getElementById('out')!;
 
 /** Predicts the first `n` clips of synthetic-mosi's (tiny) test split, with vision missing; returns the MAE. */
-async function predictClips(bytes: Uint8Array, n = 8): Promise<{ kind: string; predictions: number[]; labels: number[]; mae: number }> {
+async function predictClips(
+  bytes: Uint8Array,
+  n = 8,
+): Promise<{ kind: string; predictions: number[]; labels: number[]; mae: number }> {
   const { model } = loadModel(bytes);
   try {
     const data = syntheticMosi({ size: 'tiny' });

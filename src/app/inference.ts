@@ -41,7 +41,11 @@ export function missingModalities(x: FeatureBatch): Modality[] {
 /** Checks a batch against the model's dims; throws WebgradError('predictSentiment', ...) naming what is wrong. */
 export function checkFeatureBatch(model: SentimentModel, x: FeatureBatch): void {
   const op = 'predictSentiment';
-  check(x !== null && typeof x === 'object', op, `the batch must be an object { size, text, audio, vision }, got ${x === null ? 'null' : typeof x}`);
+  check(
+    x !== null && typeof x === 'object',
+    op,
+    `the batch must be an object { size, text, audio, vision }, got ${x === null ? 'null' : typeof x}`,
+  );
   check(!!model?.config?.dims, op, 'model must be a SentimentModel (from loadModel or a constructor)');
   const B = x.size;
   check(Number.isInteger(B) && B > 0, op, `size must be a positive integer, got ${String(B)}`);
@@ -51,27 +55,44 @@ export function checkFeatureBatch(model: SentimentModel, x: FeatureBatch): void 
   const limit = runtime().device.limits.maxStorageBufferBindingSize;
   for (const m of MODALITIES) {
     const { len, dim } = dims[m];
-    check(B * len * dim * 4 <= limit, op, `size ${B} makes ${m} B·T·d = ${B}·${len}·${dim} values, more than one GPU buffer binding ` +
-      `holds (${limit} bytes); predict in smaller batches`, [[B, len, dim]]);
+    check(
+      B * len * dim * 4 <= limit,
+      op,
+      `size ${B} makes ${m} B·T·d = ${B}·${len}·${dim} values, more than one GPU buffer binding ` +
+        `holds (${limit} bytes); predict in smaller batches`,
+      [[B, len, dim]],
+    );
   }
   for (const m of MODALITIES) {
     const a = x[m];
     if (a === null || a === undefined) continue;
     const { len, dim } = dims[m];
     check(a instanceof Float32Array, op, `${m} must be a Float32Array (B, ${len}, ${dim})`);
-    check(a.length === B * len * dim, op, `${m} has ${a.length} values; ${model.kind} expects B·T·d = ${B}·${len}·${dim} = ${B * len * dim}`,
-      [[B, len, dim]]);
+    check(
+      a.length === B * len * dim,
+      op,
+      `${m} has ${a.length} values; ${model.kind} expects B·T·d = ${B}·${len}·${dim} = ${B * len * dim}`,
+      [[B, len, dim]],
+    );
     for (let i = 0; i < a.length; i++) {
       if (!Number.isFinite(a[i])) {
         const s = Math.floor(i / (len * dim));
         const t = Math.floor((i % (len * dim)) / dim);
-        throw new WebgradError(op, `${m} has a non-finite value (${a[i]}) at sample ${s}, step ${t}, feature ${i % dim}`, [[B, len, dim]]);
+        throw new WebgradError(
+          op,
+          `${m} has a non-finite value (${a[i]}) at sample ${s}, step ${t}, feature ${i % dim}`,
+          [[B, len, dim]],
+        );
       }
     }
   }
   if (x.textDropped) {
-    check(x.textDropped.length === B * dims.text.len, op,
-      `textDropped has ${x.textDropped.length} values; expected B·T_l = ${B}·${dims.text.len}`, [[B, dims.text.len]]);
+    check(
+      x.textDropped.length === B * dims.text.len,
+      op,
+      `textDropped has ${x.textDropped.length} values; expected B·T_l = ${B}·${dims.text.len}`,
+      [[B, dims.text.len]],
+    );
   }
 }
 
@@ -87,7 +108,8 @@ export function featureTensors(model: SentimentModel, x: FeatureBatch): Modality
   };
   const inputs: ModalityInputs = { text: make('text'), audio: make('audio'), vision: make('vision') };
   if (x.textDropped) inputs.textDropped = tensor(Float32Array.from(x.textDropped), [B, dims.text.len]);
-  else if (x.text === null || x.text === undefined) inputs.textDropped = tensor(new Float32Array(B * dims.text.len).fill(1), [B, dims.text.len]);
+  else if (x.text === null || x.text === undefined)
+    inputs.textDropped = tensor(new Float32Array(B * dims.text.len).fill(1), [B, dims.text.len]);
   return inputs;
 }
 

@@ -10,13 +10,21 @@ import { ones } from './creation';
 import { empty, noGrad, sameShape, setBackwardImpl, Tensor } from './tensor';
 import accumulateSrc from '../../kernels/autograd/accumulate.wgsl';
 
-const ACCUMULATE = kernel('accumulate', accumulateSrc, { params: { n4: 'u32', alpha: 'f32' }, buffers: { x: 'read', y: 'read_write' } });
+const ACCUMULATE = kernel('accumulate', accumulateSrc, {
+  params: { n4: 'u32', alpha: 'f32' },
+  buffers: { x: 'read', y: 'read_write' },
+});
 
 /** y += alpha * x, in place (shapes must match). */
 export function accumulateInto(y: Tensor, x: Tensor, alpha = 1): void {
   check(y.size === x.size, 'accumulate', 'sizes differ', [y.shape, x.shape]);
   const n4 = Math.ceil(y.size / 4);
-  runtime().dispatch({ kernel: ACCUMULATE, params: { n4, alpha }, buffers: { x: x.buffer, y: y.buffer }, groups: grid1d(n4, 64) });
+  runtime().dispatch({
+    kernel: ACCUMULATE,
+    params: { n4, alpha },
+    buffers: { x: x.buffer, y: y.buffer },
+    groups: grid1d(n4, 64),
+  });
 }
 
 /** Tensors reachable from `root` through tape nodes, each after all of its inputs. */
@@ -46,8 +54,11 @@ function topoOrder(root: Tensor): Tensor[] {
 }
 
 function backward(root: Tensor, seed?: Tensor): void {
-  check(root.requiresGrad, 'backward', 'tensor does not require grad (no parameter with requiresGrad led to it)', [root.shape]);
-  if (seed) check(seed.size === root.size, 'backward', 'gradient shape differs from the tensor', [root.shape, seed.shape]);
+  check(root.requiresGrad, 'backward', 'tensor does not require grad (no parameter with requiresGrad led to it)', [
+    root.shape,
+  ]);
+  if (seed)
+    check(seed.size === root.size, 'backward', 'gradient shape differs from the tensor', [root.shape, seed.shape]);
   else check(root.size === 1, 'backward', 'implicit gradient needs a single-element tensor; pass one', [root.shape]);
   check(!root.disposed, 'backward', 'the tensor was disposed', [root.shape]);
   const order = topoOrder(root);
@@ -55,8 +66,12 @@ function backward(root: Tensor, seed?: Tensor): void {
   for (const t of order) {
     for (const u of t.node?.inputs ?? []) {
       if (u.disposed) {
-        throw new WebgradError('backward', `an input of ${t.node!.op} was disposed before backward()${u.name ? ` (${u.name})` : ''}; ` +
-          'was it made inside a tidy() that has ended? Call backward() inside that tidy', [u.shape, t.shape]);
+        throw new WebgradError(
+          'backward',
+          `an input of ${t.node!.op} was disposed before backward()${u.name ? ` (${u.name})` : ''}; ` +
+            'was it made inside a tidy() that has ended? Call backward() inside that tidy',
+          [u.shape, t.shape],
+        );
       }
     }
   }

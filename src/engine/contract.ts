@@ -17,7 +17,11 @@ export interface ContractDecl {
 }
 
 /** How a param is packed: an integer word, a float's bits, or an array's words. */
-const enum Pack { Int, Float, Words }
+const enum Pack {
+  Int,
+  Float,
+  Words,
+}
 
 /**
  * A checked declaration, in the form dispatch() needs: param names with their word offsets and packing, and buffer
@@ -79,14 +83,21 @@ function splitFields(body: string): string[] {
 export function parseWgsl(code: string): { params: [string, string][] | null; bindings: WgslBinding[] } {
   const src = stripComments(code);
   const struct = /struct\s+Params\s*\{([^}]*)\}/.exec(src);
-  const params = struct ? splitFields(struct[1]).map((f) => {
-    const colon = f.indexOf(':');
-    return [f.slice(0, colon).trim(), f.slice(colon + 1).replace(/\s+/g, '')] as [string, string];
-  }) : null;
+  const params = struct
+    ? splitFields(struct[1]).map((f) => {
+        const colon = f.indexOf(':');
+        return [f.slice(0, colon).trim(), f.slice(colon + 1).replace(/\s+/g, '')] as [string, string];
+      })
+    : null;
   const bindings: WgslBinding[] = [];
   const re = /@group\(0\)\s*@binding\((\d+)\)\s*var<\s*(uniform|storage)\s*(?:,\s*(read_write|read))?\s*>\s*(\w+)/g;
   for (let m = re.exec(src); m; m = re.exec(src)) {
-    bindings.push({ binding: Number(m[1]), kind: m[2] as 'uniform' | 'storage', access: (m[3] ?? 'read') as Access, name: m[4] });
+    bindings.push({
+      binding: Number(m[1]),
+      kind: m[2] as 'uniform' | 'storage',
+      access: (m[3] ?? 'read') as Access,
+      name: m[4],
+    });
   }
   bindings.sort((a, b) => a.binding - b.binding);
   return { params, bindings };
@@ -97,10 +108,17 @@ export function checkContract(kernel: string, code: string, decl: ContractDecl):
   const fail = (msg: string) => new KernelError(kernel, msg);
   const wgsl = parseWgsl(code);
   const uniform = wgsl.bindings.filter((b) => b.kind === 'uniform');
-  let layout = { params: [] as string[], offsets: [] as number[], packs: [] as Pack[], sizes: [] as number[], pads: [] as number[] };
+  let layout = {
+    params: [] as string[],
+    offsets: [] as number[],
+    packs: [] as Pack[],
+    sizes: [] as number[],
+    pads: [] as number[],
+  };
   if (decl.params) {
     if (!wgsl.params) throw fail('declares params but the WGSL has no struct Params');
-    if (uniform.length !== 1 || uniform[0].binding !== 0) throw fail('the WGSL must bind its Params as @binding(0) var<uniform>');
+    if (uniform.length !== 1 || uniform[0].binding !== 0)
+      throw fail('the WGSL must bind its Params as @binding(0) var<uniform>');
     layout = checkParams(fail, Object.entries(decl.params), wgsl.params);
   } else if (uniform.length > 0) {
     throw fail(`the WGSL binds uniform '${uniform[0].name}' but the declaration has no params`);
@@ -113,7 +131,13 @@ type Fail = (msg: string) => KernelError;
 
 /** Matches declared params to struct Params field by field, and lays them out in 32-bit words (vec4 arrays 16-byte aligned). */
 function checkParams(fail: Fail, declared: [string, ParamType][], fields: [string, string][]) {
-  const out = { params: [] as string[], offsets: [] as number[], packs: [] as Pack[], sizes: [] as number[], pads: [] as number[] };
+  const out = {
+    params: [] as string[],
+    offsets: [] as number[],
+    packs: [] as Pack[],
+    sizes: [] as number[],
+    pads: [] as number[],
+  };
   let word = 0;
   let d = 0;
   for (const [wn, wt] of fields) {
@@ -126,8 +150,10 @@ function checkParams(fail: Fail, declared: [string, ParamType][], fields: [strin
       const [dn, dt] = declared[d++] ?? [];
       if (dn === undefined) throw fail(`uniform field '${wn}' of struct Params is not declared`);
       if (dn !== wn) throw fail(`uniform field ${d - 1} is '${wn}' in struct Params but declared '${dn}'`);
-      if (dt.replace(/\s+/g, '') !== wt) throw fail(`uniform field '${dn}' is ${wt} in struct Params but declared ${dt}`);
-      if (!array && !['u32', 'i32', 'f32'].includes(wt)) throw fail(`uniform field '${wn}' has type ${wt}, which contracts do not pack`);
+      if (dt.replace(/\s+/g, '') !== wt)
+        throw fail(`uniform field '${dn}' is ${wt} in struct Params but declared ${dt}`);
+      if (!array && !['u32', 'i32', 'f32'].includes(wt))
+        throw fail(`uniform field '${wn}' has type ${wt}, which contracts do not pack`);
       out.params.push(dn);
       out.offsets.push(word);
       out.packs.push(array ? Pack.Words : wt === 'f32' ? Pack.Float : Pack.Int);
@@ -136,7 +162,8 @@ function checkParams(fail: Fail, declared: [string, ParamType][], fields: [strin
     word += size;
   }
   if (d < declared.length) throw fail(`uniform field '${declared[d][0]}' is declared but struct Params lacks it`);
-  if (word > MAX_PARAM_WORDS) throw fail(`struct Params takes ${word} words; a dispatch's uniform slot holds ${MAX_PARAM_WORDS}`);
+  if (word > MAX_PARAM_WORDS)
+    throw fail(`struct Params takes ${word} words; a dispatch's uniform slot holds ${MAX_PARAM_WORDS}`);
   return out;
 }
 
@@ -148,7 +175,8 @@ function checkBuffers(fail: Fail, declared: [string, Access][], storage: WgslBin
     const w = storage[i];
     if (dn === undefined) throw fail(`storage binding '${w.name}' (@binding(${w.binding})) is not declared`);
     if (w === undefined) throw fail(`buffer '${dn}' is declared but the WGSL has no @binding(${first + i})`);
-    if (w.binding !== first + i) throw fail(`buffer '${w.name}' is @binding(${w.binding}); expected @binding(${first + i})`);
+    if (w.binding !== first + i)
+      throw fail(`buffer '${w.name}' is @binding(${w.binding}); expected @binding(${first + i})`);
     if (dn !== w.name) throw fail(`@binding(${w.binding}) is '${w.name}' in the WGSL but declared '${dn}'`);
     if (da !== w.access) throw fail(`buffer '${dn}' is ${w.access} in the WGSL but declared ${da}`);
   }
@@ -161,7 +189,13 @@ function extraName(given: object, names: readonly string[]): string {
 }
 
 /** Writes `params` into `out` from `at`, at the contract's offsets; hot path: no allocation. */
-export function packParams(kernel: string, c: Contract, params: Readonly<Record<string, ParamValue>>, out: Uint32Array, at: number): void {
+export function packParams(
+  kernel: string,
+  c: Contract,
+  params: Readonly<Record<string, ParamValue>>,
+  out: Uint32Array,
+  at: number,
+): void {
   const names = c.params;
   for (let i = 0; i < names.length; i++) {
     const v = params[names[i]];
@@ -169,7 +203,8 @@ export function packParams(kernel: string, c: Contract, params: Readonly<Record<
     const pack = c.packs[i];
     if (pack === Pack.Words) {
       const words = v as ArrayLike<number>;
-      if (words.length > c.sizes[i]) throw new KernelError(kernel, `param '${names[i]}' takes at most ${c.sizes[i]} words, got ${words.length}`);
+      if (words.length > c.sizes[i])
+        throw new KernelError(kernel, `param '${names[i]}' takes at most ${c.sizes[i]} words, got ${words.length}`);
       out.set(words, at + c.offsets[i]);
     } else {
       out[at + c.offsets[i]] = pack === Pack.Float ? f32bits(v as number) : (v as number);
@@ -178,7 +213,11 @@ export function packParams(kernel: string, c: Contract, params: Readonly<Record<
   for (const w of c.pads) out[at + w] = 0;
   let given = 0;
   for (const _ in params) given++;
-  if (given !== names.length) throw new KernelError(kernel, `dispatch passes param '${extraName(params, names)}', which the kernel does not declare`);
+  if (given !== names.length)
+    throw new KernelError(
+      kernel,
+      `dispatch passes param '${extraName(params, names)}', which the kernel does not declare`,
+    );
 }
 
 /** The named buffers of a dispatch in binding order. */
@@ -192,6 +231,10 @@ export function orderBuffers<B>(kernel: string, c: Contract, buffers: Readonly<R
   }
   let given = 0;
   for (const _ in buffers) given++;
-  if (given !== names.length) throw new KernelError(kernel, `dispatch passes buffer '${extraName(buffers, names)}', which the kernel does not declare`);
+  if (given !== names.length)
+    throw new KernelError(
+      kernel,
+      `dispatch passes buffer '${extraName(buffers, names)}', which the kernel does not declare`,
+    );
   return out;
 }

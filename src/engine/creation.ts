@@ -9,7 +9,10 @@ import fillSrc from '../../kernels/creation/fill.wgsl';
 import randomSrc from '../../kernels/creation/random.wgsl';
 
 const FILL = kernel('fill', fillSrc, { params: { n4: 'u32', value: 'f32' }, buffers: { y: 'read_write' } });
-const RANDOM = kernel('random', randomSrc, { params: { n: 'u32', seed: 'u32', a: 'f32', b: 'f32' }, buffers: { y: 'read_write' } });
+const RANDOM = kernel('random', randomSrc, {
+  params: { n: 'u32', seed: 'u32', a: 'f32', b: 'f32' },
+  buffers: { y: 'read_write' },
+});
 
 export interface TensorOptions {
   requiresGrad?: boolean;
@@ -22,7 +25,8 @@ export function tensor(data: ArrayLike<number>, shape: Shape = [data.length], op
   check(shapeSize(shape) === data.length, 'tensor', `${data.length} values do not fill the shape`, [shape]);
   const f = data instanceof Float32Array ? data : Float32Array.from(data);
   for (let i = 0; i < f.length; i++) {
-    if (!Number.isFinite(f[i])) throw new WebgradError('tensor', `non-finite value ${f[i]} at flat index ${i}`, [shape]);
+    if (!Number.isFinite(f[i]))
+      throw new WebgradError('tensor', `non-finite value ${f[i]} at flat index ${i}`, [shape]);
   }
   const t = new Tensor(shape, new Storage(runtime().upload(f, { op: 'tensor', shape }), f.byteLength));
   return withOptions(t, opts);
@@ -44,7 +48,12 @@ export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('
 
 function filled(op: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
   checkShape(op, shape);
-  check(typeof value === 'number' && Number.isFinite(value), op, `value must be a finite number, got ${String(value)}`, [shape]);
+  check(
+    typeof value === 'number' && Number.isFinite(value),
+    op,
+    `value must be a finite number, got ${String(value)}`,
+    [shape],
+  );
   const y = empty(shape, op);
   fillInto(y, value);
   return withOptions(y, opts);

@@ -17,7 +17,10 @@ export class WebgradError extends Error {
 /** A WGSL compile error or GPU validation error, naming the kernel file and the line. */
 export class KernelError extends Error {
   override name = 'KernelError';
-  constructor(readonly kernel: string, message: string) {
+  constructor(
+    readonly kernel: string,
+    message: string,
+  ) {
     super(`kernel ${kernel}: ${message}`);
   }
 }

@@ -36,8 +36,11 @@ export async function acquireDevice(opts: InitOptions = {}): Promise<AcquiredDev
   if (!device) {
     const gpu = opts.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
     if (!gpu) {
-      throw new WebgradError('init', 'WebGPU is not available here (no navigator.gpu). In Chrome/Chromium it needs a ' +
-        'secure context (https or http://127.0.0.1) and, without a hardware GPU, --enable-unsafe-webgpu.');
+      throw new WebgradError(
+        'init',
+        'WebGPU is not available here (no navigator.gpu). In Chrome/Chromium it needs a ' +
+          'secure context (https or http://127.0.0.1) and, without a hardware GPU, --enable-unsafe-webgpu.',
+      );
     }
     adapter = adapter ?? (await gpu.requestAdapter({ powerPreference: opts.powerPreference })) ?? undefined;
     if (!adapter) throw new WebgradError('init', 'navigator.gpu.requestAdapter() returned null: no WebGPU adapter');
@@ -61,8 +64,7 @@ export async function acquireDevice(opts: InitOptions = {}): Promise<AcquiredDev
 
 function summarize(device: GPUDevice, adapter?: GPUAdapter): AdapterSummary {
   const info = (adapter?.info ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo) as
-    | (GPUAdapterInfo & { isFallbackAdapter?: boolean })
-    | undefined;
+    (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
   const limits: Record<string, number> = {};
   // GPUSupportedLimits keeps its values on the prototype as getters, so enumerate them via for..in.
   for (const k in device.limits) {
@@ -74,7 +76,9 @@ function summarize(device: GPUDevice, adapter?: GPUAdapter): AdapterSummary {
     architecture: info?.architecture ?? '',
     device: info?.device ?? '',
     description: info?.description ?? '',
-    isFallbackAdapter: Boolean(info?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean })?.isFallbackAdapter),
+    isFallbackAdapter: Boolean(
+      info?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean })?.isFallbackAdapter,
+    ),
     features: [...device.features].sort(),
     limits,
   };

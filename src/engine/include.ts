@@ -33,7 +33,8 @@ export function assemble(file: string, code: string, library: Readonly<Record<st
         return;
       }
       const path = m[1];
-      if (!(path in library)) throw new Error(`${name}:${i + 1}: no WGSL include "${path}" (kernels/common, src/engine/kernels-common.ts)`);
+      if (!(path in library))
+        throw new Error(`${name}:${i + 1}: no WGSL include "${path}" (kernels/common, src/engine/kernels-common.ts)`);
       if (seen.has(path)) return;
       seen.add(path);
       expand(path, library[path].replace(/\n$/, ''));

@@ -5,7 +5,18 @@ export { WebgradError, KernelError, check, type Shape } from './errors';
 export { init, runtime, adapterInfo, deviceLost, describeAdapter, type EngineOptions } from './engine';
 export { memory, trimPool, type MemoryInfo } from './memory';
 export type { AdapterSummary, InitOptions } from './gpu';
-export { Runtime, DeviceLostError, DEFAULT_POOL_BYTES, kernel, f32bits, grid1d, type Kernel, type DispatchSpec, type Counters, type DeviceLossInfo } from './runtime';
+export {
+  Runtime,
+  DeviceLostError,
+  DEFAULT_POOL_BYTES,
+  kernel,
+  f32bits,
+  grid1d,
+  type Kernel,
+  type DispatchSpec,
+  type Counters,
+  type DeviceLossInfo,
+} from './runtime';
 export { formatProfile, type Profile, type KernelProfile, type ProfileOptions } from './profile';
 export { Tensor, tidy, tidyAsync, dispose, noGrad, isGradEnabled, record, empty, sameShape, shapeSize } from './tensor';
 export { tensor, zeros, ones, full, rand, randn, fillInto } from './creation';

@@ -125,28 +125,32 @@ export class Profiler {
     if (names.length === 0) return;
     if (this.source === 'wall') {
       const submitted = performance.now();
-      this.pending.push(queue.onSubmittedWorkDone().then(() => {
-        const done = performance.now();
-        const ms = done - Math.max(submitted, this.lastDone);
-        this.lastDone = done;
-        // One dispatch per submit in wall mode; should a batch hold more, its span is shared evenly.
-        for (const k of names) this.add(k, ms / names.length);
-      }));
+      this.pending.push(
+        queue.onSubmittedWorkDone().then(() => {
+          const done = performance.now();
+          const ms = done - Math.max(submitted, this.lastDone);
+          this.lastDone = done;
+          // One dispatch per submit in wall mode; should a batch hold more, its span is shared evenly.
+          for (const k of names) this.add(k, ms / names.length);
+        }),
+      );
       return;
     }
     const slot = this.current!;
     this.current = null;
     const bytes = 2 * names.length * 8;
-    this.pending.push(slot.read.mapAsync(MAP_MODE_READ, 0, bytes).then(() => {
-      const t = new BigUint64Array(slot.read.getMappedRange(0, bytes).slice(0));
-      slot.read.unmap();
-      this.free.push(slot);
-      for (let j = 0; j < names.length; j++) {
-        const ns = Number(t[2 * j + 1] - t[2 * j]);
-        // A timestamp pair can come back reversed or zeroed (quantised or reset clocks): count the dispatch, no time.
-        this.add(names[j], Number.isFinite(ns) && ns > 0 ? ns / 1e6 : 0);
-      }
-    }));
+    this.pending.push(
+      slot.read.mapAsync(MAP_MODE_READ, 0, bytes).then(() => {
+        const t = new BigUint64Array(slot.read.getMappedRange(0, bytes).slice(0));
+        slot.read.unmap();
+        this.free.push(slot);
+        for (let j = 0; j < names.length; j++) {
+          const ns = Number(t[2 * j + 1] - t[2 * j]);
+          // A timestamp pair can come back reversed or zeroed (quantised or reset clocks): count the dispatch, no time.
+          this.add(names[j], Number.isFinite(ns) && ns > 0 ? ns / 1e6 : 0);
+        }
+      }),
+    );
   }
 
   private add(kernel: string, ms: number): void {
@@ -207,7 +211,10 @@ export function formatProfile(p: Profile, top = p.kernels.length): string {
   const lines = [
     `${p.source} profile: ${p.dispatches} dispatches in ${p.submits} submits, ${p.totalMs.toFixed(2)} ms of kernels, ${p.wallMs.toFixed(1)} ms wall`,
     `${'kernel'.padEnd(w)}  dispatches   total ms   share   mean µs`,
-    ...rows.map((r) => `${r.kernel.padEnd(w)}  ${String(r.dispatches).padStart(10)}  ${r.totalMs.toFixed(3).padStart(9)}  ${(100 * r.share).toFixed(1).padStart(5)}%  ${r.meanUs.toFixed(1).padStart(8)}`),
+    ...rows.map(
+      (r) =>
+        `${r.kernel.padEnd(w)}  ${String(r.dispatches).padStart(10)}  ${r.totalMs.toFixed(3).padStart(9)}  ${(100 * r.share).toFixed(1).padStart(5)}%  ${r.meanUs.toFixed(1).padStart(8)}`,
+    ),
   ];
   if (rows.length < p.kernels.length) lines.push(`(${p.kernels.length - rows.length} more kernels)`);
   return lines.join('\n');

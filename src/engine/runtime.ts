@@ -101,9 +101,15 @@ export interface DeviceLossInfo {
 /** Every engine call after the GPU device was lost: tensors made on it are gone; init() again and rebuild them. */
 export class DeviceLostError extends WebgradError {
   override name = 'DeviceLostError';
-  constructor(op: string, readonly loss: DeviceLossInfo) {
-    super(op, `the GPU device was lost (${loss.reason}${loss.message ? `: ${loss.message}` : ''}); ` +
-      'await init() again and rebuild the model and its tensors');
+  constructor(
+    op: string,
+    readonly loss: DeviceLossInfo,
+  ) {
+    super(
+      op,
+      `the GPU device was lost (${loss.reason}${loss.message ? `: ${loss.message}` : ''}); ` +
+        'await init() again and rebuild the model and its tensors',
+    );
   }
 }
 
@@ -151,8 +157,16 @@ export class Runtime {
   private collecting: Map<string, PipelineSpec> | null = null;
   private collectRead = false;
   private counters: Counters = {
-    liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, allocatedBuffers: 0, allocatedBytes: 0,
-    dispatches: 0, submits: 0, pipelines: 0, querySets: 0,
+    liveBuffers: 0,
+    liveBytes: 0,
+    pooledBuffers: 0,
+    pooledBytes: 0,
+    allocatedBuffers: 0,
+    allocatedBytes: 0,
+    dispatches: 0,
+    submits: 0,
+    pipelines: 0,
+    querySets: 0,
   };
 
   constructor(
@@ -166,7 +180,9 @@ export class Runtime {
     device.addEventListener('uncapturederror', (ev) => {
       this.errors.push(new KernelError('(uncaptured)', (ev as GPUUncapturedErrorEvent).error.message));
     });
-    void device.lost.then((info) => this.onLost({ reason: String(info.reason ?? 'unknown'), message: info.message ?? '' }));
+    void device.lost.then((info) =>
+      this.onLost({ reason: String(info.reason ?? 'unknown'), message: info.message ?? '' }),
+    );
   }
 
   // ------------------------------------------------------------------------------------------- device loss
@@ -237,13 +253,17 @@ export class Runtime {
 
   private checkSize(size: number, usage: number, label: AllocationLabel): void {
     const lim = this.limits;
-    const [limit, name] = usage & USAGE.STORAGE && lim.maxStorageBufferBindingSize < lim.maxBufferSize
-      ? [lim.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize']
-      : [lim.maxBufferSize, 'maxBufferSize'];
+    const [limit, name] =
+      usage & USAGE.STORAGE && lim.maxStorageBufferBindingSize < lim.maxBufferSize
+        ? [lim.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize']
+        : [lim.maxBufferSize, 'maxBufferSize'];
     if (!(size <= limit)) {
       const what = label.shape ? `a tensor of shape ${fmtShape(label.shape)}` : 'a buffer';
-      throw new WebgradError(label.op, `${what} needs ${size} bytes; this device allows at most ${limit} (${name})`,
-        label.shape ? [label.shape] : []);
+      throw new WebgradError(
+        label.op,
+        `${what} needs ${size} bytes; this device allows at most ${limit} (${name})`,
+        label.shape ? [label.shape] : [],
+      );
     }
   }
 
@@ -414,7 +434,10 @@ export class Runtime {
       const slot = this.uniformSlots;
       packParams(k.name, k.contract, spec.params ?? {}, this.uniformData, slot * MAX_UNIFORM_WORDS);
       this.uniformSlots++;
-      entries.push({ binding: 0, resource: { buffer: this.uniformBuffer!, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT } });
+      entries.push({
+        binding: 0,
+        resource: { buffer: this.uniformBuffer!, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT },
+      });
     }
     for (const buffer of buffers) entries.push({ binding: entries.length, resource: { buffer } });
     const bindGroup = this.device.createBindGroup({ label: k.name, layout: pipeline.getBindGroupLayout(0), entries });
@@ -434,22 +457,34 @@ export class Runtime {
       const shapes = [...new Set(buffers)].map((b) => this.shapes.get(b)).filter((sh): sh is Shape => sh !== undefined);
       return new WebgradError(kernel, msg, shapes);
     };
-    if (!groups.every((g) => Number.isInteger(g) && g >= 0)) throw fail(`workgroup counts must be non-negative integers, got ${groups.join('×')}`);
+    if (!groups.every((g) => Number.isInteger(g) && g >= 0))
+      throw fail(`workgroup counts must be non-negative integers, got ${groups.join('×')}`);
     const maxGroups = lim.maxComputeWorkgroupsPerDimension;
     if (groups.some((g) => g > maxGroups)) {
-      throw fail(`needs ${groups.join('×')} workgroups; this device allows at most ${maxGroups} per dimension ` +
-        '(maxComputeWorkgroupsPerDimension)');
+      throw fail(
+        `needs ${groups.join('×')} workgroups; this device allows at most ${maxGroups} per dimension ` +
+          '(maxComputeWorkgroupsPerDimension)',
+      );
     }
     buffers.forEach((b, i) => {
       if (b.size > lim.maxStorageBufferBindingSize) {
-        throw fail(`storage buffer ${i} holds ${b.size} bytes; this device binds at most ${lim.maxStorageBufferBindingSize} ` +
-          '(maxStorageBufferBindingSize)');
+        throw fail(
+          `storage buffer ${i} holds ${b.size} bytes; this device binds at most ${lim.maxStorageBufferBindingSize} ` +
+            '(maxStorageBufferBindingSize)',
+        );
       }
     });
   }
 
   /** dispatch() while profiling: a pass of its own with timestamps, or (wall clock) a submit of its own. */
-  private profiledDispatch(name: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, gx: number, gy: number, gz: number): void {
+  private profiledDispatch(
+    name: string,
+    pipeline: GPUComputePipeline,
+    bindGroup: GPUBindGroup,
+    gx: number,
+    gy: number,
+    gz: number,
+  ): void {
     this.endPass();
     const timestampWrites = this.profiler!.nextDispatch(name);
     const pass = this.encoder!.beginComputePass(timestampWrites ? { timestampWrites } : {});
@@ -480,7 +515,11 @@ export class Runtime {
     } finally {
       this.collecting = null;
     }
-    if (this.collectRead) throw new WebgradError('collectPipelines', 'the function read a tensor back; a dry run records no GPU work to read');
+    if (this.collectRead)
+      throw new WebgradError(
+        'collectPipelines',
+        'the function read a tensor back; a dry run records no GPU work to read',
+      );
     return [...found.values()];
   }
 
@@ -489,27 +528,36 @@ export class Runtime {
    * step that would spend seconds to a minute compiling can say so. A pipeline that fails to compile is left out: its
    * first dispatch compiles it again and reports the KernelError as usual.
    */
-  async compilePipelines(specs: readonly PipelineSpec[], onProgress?: (done: number, total: number) => void): Promise<void> {
+  async compilePipelines(
+    specs: readonly PipelineSpec[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void> {
     const todo = specs.filter((p) => !this.pipelines.has(pipelineKey(p.kernel, p.constants)));
     let done = 0;
     onProgress?.(0, todo.length);
-    await Promise.all(todo.map(async ({ kernel: k, constants }) => {
-      const key = pipelineKey(k, constants);
-      try {
-        // A shader that does not compile is reported by its first dispatch, not as an uncaptured error from here.
-        this.device.pushErrorScope('validation');
-        const module = this.device.createShaderModule({ label: k.name, code: k.code });
-        void this.device.popErrorScope();
-        const p = await this.device.createComputePipelineAsync({ label: key, layout: 'auto', compute: { module, entryPoint: 'main', constants } });
-        if (!this.pipelines.has(key)) {
-          this.pipelines.set(key, p);
-          this.counters.pipelines++;
+    await Promise.all(
+      todo.map(async ({ kernel: k, constants }) => {
+        const key = pipelineKey(k, constants);
+        try {
+          // A shader that does not compile is reported by its first dispatch, not as an uncaptured error from here.
+          this.device.pushErrorScope('validation');
+          const module = this.device.createShaderModule({ label: k.name, code: k.code });
+          void this.device.popErrorScope();
+          const p = await this.device.createComputePipelineAsync({
+            label: key,
+            layout: 'auto',
+            compute: { module, entryPoint: 'main', constants },
+          });
+          if (!this.pipelines.has(key)) {
+            this.pipelines.set(key, p);
+            this.counters.pipelines++;
+          }
+        } catch {
+          // Left for the lazy path, which names the kernel file and line.
         }
-      } catch {
-        // Left for the lazy path, which names the kernel file and line.
-      }
-      onProgress?.(++done, todo.length);
-    }));
+        onProgress?.(++done, todo.length);
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------- profile
@@ -524,14 +572,22 @@ export class Runtime {
     const mode = opts.mode ?? 'auto';
     const hasTimestamps = this.device.features.has('timestamp-query');
     if (mode === 'timestamp' && !hasTimestamps) {
-      throw new KernelError('(profile)', "mode 'timestamp' needs the device feature timestamp-query, which this device lacks");
+      throw new KernelError(
+        '(profile)',
+        "mode 'timestamp' needs the device feature timestamp-query, which this device lacks",
+      );
     }
     this.flush();
-    this.profiler = new Profiler(this.device, mode === 'wall' || !hasTimestamps ? 'wall' : 'timestamp', MAX_BATCH, (sets, buffers, bytes) => {
-      this.counters.querySets += sets;
-      this.counters.allocatedBuffers += buffers;
-      this.counters.allocatedBytes += bytes;
-    });
+    this.profiler = new Profiler(
+      this.device,
+      mode === 'wall' || !hasTimestamps ? 'wall' : 'timestamp',
+      MAX_BATCH,
+      (sets, buffers, bytes) => {
+        this.counters.querySets += sets;
+        this.counters.allocatedBuffers += buffers;
+        this.counters.allocatedBytes += bytes;
+      },
+    );
   }
 
   /** Ends the profile started by startProfile(): submits, waits for the GPU, and returns the per-kernel table. */
@@ -584,14 +640,24 @@ export class Runtime {
     this.assertDevice('flush');
     this.endPass();
     if (this.uniformSlots > 0) {
-      this.device.queue.writeBuffer(this.uniformBuffer!, 0, this.uniformData.buffer, 0, this.uniformSlots * UNIFORM_SLOT);
+      this.device.queue.writeBuffer(
+        this.uniformBuffer!,
+        0,
+        this.uniformData.buffer,
+        0,
+        this.uniformSlots * UNIFORM_SLOT,
+      );
     }
     this.profiler?.beforeSubmit(this.encoder);
     this.device.queue.submit([this.encoder.finish()]);
     this.counters.submits++;
     this.profiler?.afterSubmit(this.device.queue);
     const scope = this.device.popErrorScope();
-    this.pendingChecks.push(scope.then((err) => { if (err) this.errors.push(new KernelError('(batch)', err.message)); }));
+    this.pendingChecks.push(
+      scope.then((err) => {
+        if (err) this.errors.push(new KernelError('(batch)', err.message));
+      }),
+    );
     this.encoder = null;
     this.release(this.uniformBuffer!);
     this.uniformBuffer = null;
@@ -625,7 +691,8 @@ export class Runtime {
 }
 
 function checkPoolBytes(bytes: number): number {
-  if (typeof bytes !== 'number' || !(bytes >= 0)) throw new WebgradError('poolLimit', `must be a number of bytes >= 0 (or Infinity), got ${String(bytes)}`);
+  if (typeof bytes !== 'number' || !(bytes >= 0))
+    throw new WebgradError('poolLimit', `must be a number of bytes >= 0 (or Infinity), got ${String(bytes)}`);
   return bytes;
 }
 
@@ -636,7 +703,10 @@ export interface PipelineSpec {
 }
 
 function pipelineKey(k: Kernel, constants: Record<string, number>): string {
-  return `${k.name}|${Object.entries(constants).sort().map(([c, v]) => `${c}=${v}`).join(',')}`;
+  return `${k.name}|${Object.entries(constants)
+    .sort()
+    .map(([c, v]) => `${c}=${v}`)
+    .join(',')}`;
 }
 
 /** Workgroup counts covering `n` invocations of a 1-D kernel with `wg` threads per group, folded into y past 65535. */

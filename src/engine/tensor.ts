@@ -13,7 +13,10 @@ export class Storage {
   private refs = 1;
   /** The runtime that allocated the buffer: after init() again (a lost device), it must not go to the new one's pool. */
   readonly owner: Runtime;
-  constructor(readonly buffer: GPUBuffer, readonly bytes: number) {
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly bytes: number,
+  ) {
     this.owner = runtime();
   }
   /** True when more than one tensor views this storage (so writing in place would change the others). */
@@ -181,7 +184,8 @@ export function tidy<T>(fn: () => T): T {
 /** Tensors disposed when a tidyAsync() ended: a later use of one may be the mark of two overlapping calls. */
 const disposedByAsyncScope = new WeakSet<Tensor>();
 
-const OVERLAP_ADVICE = 'tidyAsync() scopes form one stack, so two calls may not overlap (e.g. under Promise.all): ' +
+const OVERLAP_ADVICE =
+  'tidyAsync() scopes form one stack, so two calls may not overlap (e.g. under Promise.all): ' +
   'tensors made by one are counted in the other. Await one before starting the next; nesting one inside another is fine';
 
 /**
@@ -211,15 +215,19 @@ export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
   const survivors = new Set<Tensor>();
   collectTensors(result, survivors);
   // A nested call always ends before the call around it, so this scope is on top unless another call overlaps it.
-  const overlap = scopes[scopes.length - 1] !== scope
-    ? 'it ended while a tidyAsync() started after it was still running'
-    : [...survivors].some((t) => t.disposed)
-      ? 'its result holds a tensor already disposed (by an overlapping tidyAsync() that ended first, or by fn itself)'
-      : null;
+  const overlap =
+    scopes[scopes.length - 1] !== scope
+      ? 'it ended while a tidyAsync() started after it was still running'
+      : [...survivors].some((t) => t.disposed)
+        ? 'its result holds a tensor already disposed (by an overlapping tidyAsync() that ended first, or by fn itself)'
+        : null;
   if (overlap) {
     endScope(new Set());
     for (const t of survivors) t.dispose();
-    throw new WebgradError('tidyAsync', `this call overlapped another tidyAsync() and was refused: ${overlap}. ${OVERLAP_ADVICE}`);
+    throw new WebgradError(
+      'tidyAsync',
+      `this call overlapped another tidyAsync() and was refused: ${overlap}. ${OVERLAP_ADVICE}`,
+    );
   }
   endScope(survivors);
   const parent = scopes[scopes.length - 1];
@@ -229,10 +237,12 @@ export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
 
 /** The end of a use-after-dispose message: why the tensor may have been disposed without the caller knowing. */
 function disposedNote(t: Tensor): string {
-  return `${t.name ? ` (${t.name})` : ''}${disposedByAsyncScope.has(t)
-    ? '; it was disposed when a tidyAsync() ended: the one it was made in or, if two calls overlapped (e.g. under ' +
-      'Promise.all), the other one (tidyAsync() calls may nest but must not overlap)'
-    : ''}`;
+  return `${t.name ? ` (${t.name})` : ''}${
+    disposedByAsyncScope.has(t)
+      ? '; it was disposed when a tidyAsync() ended: the one it was made in or, if two calls overlapped (e.g. under ' +
+        'Promise.all), the other one (tidyAsync() calls may nest but must not overlap)'
+      : ''
+  }`;
 }
 
 function collectTensors(x: unknown, out: Set<Tensor>): void {
@@ -304,7 +314,7 @@ export function assertLive(op: string, ...ts: Tensor[]): void {
 function describe(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'an array';
-  return typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x;
+  return typeof x === 'object' ? ((x as object).constructor?.name ?? 'object') : typeof x;
 }
 
 export function checkShape(op: string, shape: Shape): void {

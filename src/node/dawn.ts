@@ -38,7 +38,10 @@ async function loadDawn(): Promise<DawnModule> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') {
-      throw new WebgradError('init', `WebGPU in Node needs Dawn, the optional peer dependency 'webgpu': run \`${INSTALL_DAWN}\``);
+      throw new WebgradError(
+        'init',
+        `WebGPU in Node needs Dawn, the optional peer dependency 'webgpu': run \`${INSTALL_DAWN}\``,
+      );
     }
     throw new WebgradError('init', `the 'webgpu' package (Dawn) failed to load: ${err.message}`);
   }
@@ -53,7 +56,7 @@ function exposeGlobals(globals: object): void {
 const NO_ADAPTER =
   'Dawn found no usable GPU driver. Without a GPU, a SwiftShader Vulkan driver (a CPU-emulated GPU) works: Chromium ' +
   'and Google Chrome ship one (Debian/Ubuntu: apt-get install chromium, which puts it in /usr/lib/chromium/, where ' +
-  'webgrad finds it), or point VK_ICD_FILENAMES at a vk_swiftshader_icd.json. Mesa\'s lavapipe is not usable by Dawn.';
+  "webgrad finds it), or point VK_ICD_FILENAMES at a vk_swiftshader_icd.json. Mesa's lavapipe is not usable by Dawn.";
 
 /**
  * Linux: picks the Vulkan driver (see vulkan.ts) and makes sure the Vulkan loader can be found; returns the driver
@@ -67,8 +70,11 @@ export function prepareVulkan(opts: Pick<DawnOptions, 'vulkanIcd'> = {}): string
   else if (!userChoseIcd() && systemIcds().length === 0) icd = findSwiftShaderIcd();
   if (icd && process.env.VK_ICD_FILENAMES !== icd) {
     if (!isMainThread) {
-      throw new WebgradError('init', `choosing the Vulkan driver ${icd} from a worker thread has no effect (its process.env is ` +
-        'a copy): call prepareVulkan() from webgrad-gpu/node in the main thread before starting the worker, or set VK_ICD_FILENAMES');
+      throw new WebgradError(
+        'init',
+        `choosing the Vulkan driver ${icd} from a worker thread has no effect (its process.env is ` +
+          'a copy): call prepareVulkan() from webgrad-gpu/node in the main thread before starting the worker, or set VK_ICD_FILENAMES',
+      );
     }
     useIcd(icd);
   }
@@ -87,7 +93,8 @@ export async function dawnAdapter(opts: DawnOptions = {}): Promise<DawnAdapter> 
   const dawn = await loadDawn();
   exposeGlobals(dawn.globals);
   const poll = opts.poll ?? (process.env.WEBGRAD_DAWN_POLL as PollMode | undefined) ?? 'backoff';
-  if (poll !== 'spin' && poll !== 'backoff') throw new WebgradError('init', `poll must be 'backoff' or 'spin', got '${poll}' (WEBGRAD_DAWN_POLL?)`);
+  if (poll !== 'spin' && poll !== 'backoff')
+    throw new WebgradError('init', `poll must be 'backoff' or 'spin', got '${poll}' (WEBGRAD_DAWN_POLL?)`);
   if (poll === 'backoff') installPollBackoff();
   const linux = process.platform === 'linux';
   let icd = prepareVulkan(opts);
@@ -104,7 +111,8 @@ export async function dawnAdapter(opts: DawnOptions = {}): Promise<DawnAdapter> 
     }
   }
   if (!adapter) {
-    const tried = icd ?? process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES ?? (systemIcds().join(', ') || 'none');
+    const tried =
+      icd ?? process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES ?? (systemIcds().join(', ') || 'none');
     throw new WebgradError('init', `${NO_ADAPTER} (Vulkan drivers tried: ${tried})`);
   }
   instances.push(gpu);

@@ -20,8 +20,12 @@ const INSTALLED = Symbol.for('webgrad.dawnPollBackoff');
 type Immediate = (callback: (...args: unknown[]) => void, ...args: unknown[]) => unknown;
 
 function isDawnPoll(callback: unknown, args: unknown[]): boolean {
-  return typeof callback === 'function' && callback.name === '' && args.length === 0 &&
-    Function.prototype.toString.call(callback) === 'function () { [native code] }';
+  return (
+    typeof callback === 'function' &&
+    callback.name === '' &&
+    args.length === 0 &&
+    Function.prototype.toString.call(callback) === 'function () { [native code] }'
+  );
 }
 
 /** Wraps this thread's global setImmediate so Dawn's polling backs off (idempotent). */

@@ -64,8 +64,14 @@ function safeReaddir(dir: string): fs.Dirent[] {
 export function systemIcds(): string[] {
   const dataDirs = (process.env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
   const configDirs = (process.env.XDG_CONFIG_DIRS || '/etc/xdg').split(':');
-  const dirs = [...configDirs, '/etc', ...dataDirs, path.join(os.homedir(), '.local/share')].map((d) => path.join(d, 'vulkan/icd.d'));
-  return dirs.flatMap((d) => safeReaddir(d).filter((e) => e.name.endsWith('.json') && !e.name.startsWith('lvp_')).map((e) => path.join(d, e.name)));
+  const dirs = [...configDirs, '/etc', ...dataDirs, path.join(os.homedir(), '.local/share')].map((d) =>
+    path.join(d, 'vulkan/icd.d'),
+  );
+  return dirs.flatMap((d) =>
+    safeReaddir(d)
+      .filter((e) => e.name.endsWith('.json') && !e.name.startsWith('lvp_'))
+      .map((e) => path.join(d, e.name)),
+  );
 }
 
 /** True when the user chose the Vulkan drivers themselves. */
@@ -92,8 +98,11 @@ export function ensureVulkanLoader(besideIcds: readonly (string | null | undefin
     const beside = icd ? path.join(path.dirname(icd), 'libvulkan.so.1') : null;
     if (beside && fs.existsSync(beside) && tryLoad(beside)) return;
   }
-  throw new WebgradError('init', 'no Vulkan loader (libvulkan.so.1), which Dawn needs on Linux: install it ' +
-    '(Debian/Ubuntu: apt-get install libvulkan1; Fedora: dnf install vulkan-loader; Arch: pacman -S vulkan-icd-loader)');
+  throw new WebgradError(
+    'init',
+    'no Vulkan loader (libvulkan.so.1), which Dawn needs on Linux: install it ' +
+      '(Debian/Ubuntu: apt-get install libvulkan1; Fedora: dnf install vulkan-loader; Arch: pacman -S vulkan-icd-loader)',
+  );
 }
 
 /** Loads a shared library into the process for good; false when it cannot be opened. */

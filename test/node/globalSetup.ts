@@ -16,17 +16,27 @@ export default function setup(project: TestProject) {
   fs.writeFileSync(kernelLog, '');
   project.provide('kernelLog', kernelLog);
   return () => {
-    const grad = new Set(fs.readFileSync(kernelLog, 'utf8').split('\n').filter((l) => l.startsWith('grad ')).map((l) => l.slice(5)));
+    const grad = new Set(
+      fs
+        .readFileSync(kernelLog, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('grad '))
+        .map((l) => l.slice(5)),
+    );
     const families = kernelFamilies();
-    const unchecked = [...families].filter(([f, ks]) => !NO_GRADIENT_FAMILIES.has(f) && !ks.some((k) => grad.has(k))).map(([f]) => f);
+    const unchecked = [...families]
+      .filter(([f, ks]) => !NO_GRADIENT_FAMILIES.has(f) && !ks.some((k) => grad.has(k)))
+      .map(([f]) => f);
     fs.rmSync(dir, { recursive: true, force: true });
     const selection = process.argv.slice(2).filter((a) => !['run', '--config', 'vitest.node.config.ts'].includes(a));
     if (unchecked.length && selection.length === 0) {
       process.exitCode = 1;
       throw new Error(`kernel families without a gradient check under Node: ${unchecked.join(', ')}`);
     }
-    console.log(`Node: ${families.size - NO_GRADIENT_FAMILIES.size - unchecked.length} kernel families gradient-checked on Dawn` +
-      (unchecked.length ? ` (not in this selection: ${unchecked.join(', ')})` : ''));
+    console.log(
+      `Node: ${families.size - NO_GRADIENT_FAMILIES.size - unchecked.length} kernel families gradient-checked on Dawn` +
+        (unchecked.length ? ` (not in this selection: ${unchecked.join(', ')})` : ''),
+    );
   };
 }
 
@@ -35,7 +45,14 @@ function kernelFamilies(): Map<string, string[]> {
   const root = fileURLToPath(new URL('../../kernels/', import.meta.url));
   const out = new Map<string, string[]>();
   for (const e of fs.readdirSync(root, { withFileTypes: true })) {
-    if (e.isDirectory()) out.set(e.name, fs.readdirSync(path.join(root, e.name)).filter((f) => f.endsWith('.wgsl')).map((f) => f.slice(0, -5)));
+    if (e.isDirectory())
+      out.set(
+        e.name,
+        fs
+          .readdirSync(path.join(root, e.name))
+          .filter((f) => f.endsWith('.wgsl'))
+          .map((f) => f.slice(0, -5)),
+      );
   }
   return out;
 }

@@ -41,12 +41,25 @@ describe('one gradient check per kernel family under Node (Dawn)', () => {
   });
 
   it('matmul', async () => {
-    const [a, b] = [[5, 7], [7, 3]];
-    await gradcheck(page, { op: 'matmul', attrs: { transA: false, transB: false }, inputs: [{ shape: a }, { shape: b }], ref: (xs, at) => matmulRef(xs[0], a, xs[1], b, at) });
+    const [a, b] = [
+      [5, 7],
+      [7, 3],
+    ];
+    await gradcheck(page, {
+      op: 'matmul',
+      attrs: { transA: false, transB: false },
+      inputs: [{ shape: a }, { shape: b }],
+      ref: (xs, at) => matmulRef(xs[0], a, xs[1], b, at),
+    });
   });
 
   it('reduce', async () => {
-    await gradcheck(page, { op: 'sum', attrs: { axes: 1, keepdim: false }, inputs: [{ shape: [3, 17] }], ref: ([x]) => refSum(x, [3, 17], 1, false) });
+    await gradcheck(page, {
+      op: 'sum',
+      attrs: { axes: 1, keepdim: false },
+      inputs: [{ shape: [3, 17] }],
+      ref: ([x]) => refSum(x, [3, 17], 1, false),
+    });
   });
 
   it('softmax', async () => {
@@ -56,7 +69,8 @@ describe('one gradient check per kernel family under Node (Dawn)', () => {
   it('layernorm', async () => {
     const shape = [3, 17];
     await gradcheck(page, {
-      op: 'layerNorm', attrs: { gamma: true, beta: true, eps: 1e-5 },
+      op: 'layerNorm',
+      attrs: { gamma: true, beta: true, eps: 1e-5 },
       inputs: [{ shape }, { shape: [17], gen: (r: Rng, n: number) => r.uniform(n, 0.5, 1.5) }, { shape: [17] }],
       ref: (xs) => refLayerNorm(xs[0], shape, xs[1], xs[2], 1e-5),
     });
@@ -65,33 +79,57 @@ describe('one gradient check per kernel family under Node (Dawn)', () => {
   it('shape', async () => {
     const shape = [3, 1, 5, 2];
     const dims = [2, 0, 3, 1];
-    await gradcheck(page, { op: 'permute', attrs: { dims, fast: true }, inputs: [{ shape }], ref: (xs) => permuteRef(xs[0], shape, dims) });
+    await gradcheck(page, {
+      op: 'permute',
+      attrs: { dims, fast: true },
+      inputs: [{ shape }],
+      ref: (xs) => permuteRef(xs[0], shape, dims),
+    });
   });
 
   it('dropout (and creation: its random mask)', async () => {
     const shape = [3, 17];
-    await gradcheck(page, { op: 'dropout', attrs: { p: 0.3, seed: 7 }, inputs: [{ shape }], ref: (xs) => dropoutRef(xs[0], shape, 0.3, 7) });
+    await gradcheck(page, {
+      op: 'dropout',
+      attrs: { p: 0.3, seed: 7 },
+      inputs: [{ shape }],
+      ref: (xs) => dropoutRef(xs[0], shape, 0.3, 7),
+    });
   });
 
   it('loss', async () => {
     const shape = [3, 17];
-    await gradcheck(page, { op: 'mseLoss', attrs: { reduction: 'mean' }, inputs: [{ shape }, { shape }], ref: (xs) => mseLossRef(xs[0], xs[1], shape, 'mean') });
+    await gradcheck(page, {
+      op: 'mseLoss',
+      attrs: { reduction: 'mean' },
+      inputs: [{ shape }, { shape }],
+      ref: (xs) => mseLossRef(xs[0], xs[1], shape, 'mean'),
+    });
   });
 
   it('conv1d', async () => {
-    const [xShape, wShape] = [[2, 3, 17], [5, 3, 3]];
+    const [xShape, wShape] = [
+      [2, 3, 17],
+      [5, 3, 3],
+    ];
     const opts = { stride: 1, padding: 1, dilation: 1, groups: 1 };
     await gradcheck(page, {
-      op: 'conv1d', attrs: opts, inputs: [{ shape: xShape }, { shape: wShape }, { shape: [5] }],
+      op: 'conv1d',
+      attrs: opts,
+      inputs: [{ shape: xShape }, { shape: wShape }, { shape: [5] }],
       ref: (xs) => conv1dRef(xs[0], xShape, xs[1], wShape, xs[2], opts),
     });
   });
 
   it('attention', async () => {
-    const [qShape, kShape] = [[2, 3, 5, 4], [2, 3, 7, 4]];
+    const [qShape, kShape] = [
+      [2, 3, 5, 4],
+      [2, 3, 7, 4],
+    ];
     const wide = (r: Rng, n: number) => r.uniform(n, -2, 2);
     await gradcheck(page, {
-      op: 'attention', attrs: { layout: 'bhtd', masked: false },
+      op: 'attention',
+      attrs: { layout: 'bhtd', masked: false },
       inputs: [{ shape: qShape, gen: wide }, { shape: kShape, gen: wide }, { shape: kShape }],
       ref: ([q, k, v]) => attentionRef(q, qShape, k, v, kShape, { layout: 'bhtd' }),
     });
@@ -102,10 +140,20 @@ describe('one gradient check per kernel family under Node (Dawn)', () => {
     const w = 1 / Math.sqrt(H);
     const weights = [[4 * H, I], [4 * H, H], [4 * H], [4 * H]];
     await gradcheck(page, {
-      op: 'lstm', attrs: { numLayers: 1, bidirectional: false, h0: false, c0: false, use: 'all' },
-      inputs: [{ shape: [B, T, I] }, ...weights.map((shape) => ({ shape, gen: (r: Rng, n: number) => r.uniform(n, -w, w) }))],
+      op: 'lstm',
+      attrs: { numLayers: 1, bidirectional: false, h0: false, c0: false, use: 'all' },
+      inputs: [
+        { shape: [B, T, I] },
+        ...weights.map((shape) => ({ shape, gen: (r: Rng, n: number) => r.uniform(n, -w, w) })),
+      ],
       ref: (xs) => {
-        const r = refLstm(xs[0], [B, T, I], xs.slice(1), { hidden: H, numLayers: 1, bidirectional: false, h0: null, c0: null });
+        const r = refLstm(xs[0], [B, T, I], xs.slice(1), {
+          hidden: H,
+          numLayers: 1,
+          bidirectional: false,
+          h0: null,
+          c0: null,
+        });
         const data = new Float64Array([...r.output.data, ...r.h.data, ...r.c.data]);
         return { data, shape: [data.length] };
       },
@@ -116,16 +164,25 @@ describe('one gradient check per kernel family under Node (Dawn)', () => {
     const [n, d] = [5, 7];
     const gen = (r: Rng, k: number) => r.awayFromZero(k, 0.2, 1);
     await gradcheck(page, {
-      op: 'infoNCE', attrs: { temperature: 0.1 }, inputs: [{ shape: [n, d], gen }, { shape: [n, d], gen }],
+      op: 'infoNCE',
+      attrs: { temperature: 0.1 },
+      inputs: [
+        { shape: [n, d], gen },
+        { shape: [n, d], gen },
+      ],
       tol: { fdEps: 0.1 * 0.1 * Math.max(1, Math.sqrt(d / 3)) },
-      ref: (xs) => ({ data: Float64Array.of(infoNCERef(xs[0], xs[1], null, n, d, 0, { temperature: 0.1 })), shape: [] }),
+      ref: (xs) => ({
+        data: Float64Array.of(infoNCERef(xs[0], xs[1], null, n, d, 0, { temperature: 0.1 })),
+        shape: [],
+      }),
     });
   });
 
   it('club', async () => {
     const shape = [5, 7];
     await gradcheck(page, {
-      op: 'clubUpperBound', inputs: [{ shape }, { shape }, { shape }],
+      op: 'clubUpperBound',
+      inputs: [{ shape }, { shape }, { shape }],
       ref: (xs) => ({ data: Float64Array.of(clubUpperBoundRef(xs[0], xs[1], xs[2], shape)), shape: [] }),
     });
   });
@@ -146,6 +203,11 @@ describe('one gradient check per kernel family under Node (Dawn)', () => {
       }
       return out;
     };
-    await gradcheck(page, { op: 'topkSoftmax', attrs: { k: 2 }, inputs: [{ shape, gen: separated }], ref: ([x]) => refTopkSoftmax(x, shape, 2) });
+    await gradcheck(page, {
+      op: 'topkSoftmax',
+      attrs: { k: 2 },
+      inputs: [{ shape, gen: separated }],
+      ref: ([x]) => refTopkSoftmax(x, shape, 2),
+    });
   });
 });

@@ -19,8 +19,17 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
   inRepo = fs.mkdtempSync(path.join(root, 'dist', 'node-init-test-'));
   outside = fs.mkdtempSync(path.join(os.tmpdir(), 'webgrad-no-dawn-'));
-  await build({ entryPoints: [path.join(root, 'src/node/index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    loader: { '.wgsl': 'text' }, external: ['webgpu'], outfile: path.join(inRepo, 'node.mjs'), logLevel: 'warning' });
+  await build({
+    entryPoints: [path.join(root, 'src/node/index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    loader: { '.wgsl': 'text' },
+    external: ['webgpu'],
+    outfile: path.join(inRepo, 'node.mjs'),
+    logLevel: 'warning',
+  });
   fs.copyFileSync(path.join(inRepo, 'node.mjs'), path.join(outside, 'node.mjs'));
 });
 afterAll(() => {
@@ -30,22 +39,31 @@ afterAll(() => {
 /** Runs `body` (with `wg` = the bundle in `dir`) in a fresh node; prints its last line as JSON. */
 async function inNode(dir: string, body: string, env: Record<string, string | undefined> = {}): Promise<any> {
   const script = path.join(dir, `run-${Math.random().toString(36).slice(2)}.mjs`);
-  fs.writeFileSync(script, `const wg = await import('./node.mjs');\ntry { console.log(JSON.stringify(await (async () => { ${body} })())); }\n` +
-    `catch (e) { console.log(JSON.stringify({ error: e.name, message: e.message })); }\nprocess.exit(0);\n`);
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script], { env: { ...process.env, ...env }, timeout: 90_000 });
+  fs.writeFileSync(
+    script,
+    `const wg = await import('./node.mjs');\ntry { console.log(JSON.stringify(await (async () => { ${body} })())); }\n` +
+      `catch (e) { console.log(JSON.stringify({ error: e.name, message: e.message })); }\nprocess.exit(0);\n`,
+  );
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script], {
+    env: { ...process.env, ...env },
+    timeout: 90_000,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
 
 describe('init() from webgrad-gpu/node', () => {
   it('gives a working Dawn device that outlives a garbage collection (its Dawn instance is kept reachable)', async () => {
-    const r = await inNode(inRepo, `
+    const r = await inNode(
+      inRepo,
+      `
       await wg.init();
       globalThis.gc(); // before the fix, Dawn's instance was collected here and the next big dispatch crashed the process
       const a = wg.rand([384, 384]), b = wg.rand([384, 384]);
       const c = await wg.matmul(a, b).toArray();
       const x = await a.toArray(), y = await b.toArray();
       let want = 0; for (let k = 0; k < 384; k++) want += x[k] * y[k * 384 + 5];
-      return { got: c[5], want, adapter: wg.adapterInfo().architecture };`);
+      return { got: c[5], want, adapter: wg.adapterInfo().architecture };`,
+    );
     expect(r.error, r.message).toBeUndefined();
     expect(Math.abs(r.got - r.want)).toBeLessThan(1e-3 * Math.max(1, Math.abs(r.want)));
     expect(r.adapter).not.toBe('');
@@ -58,7 +76,9 @@ describe('init() from webgrad-gpu/node', () => {
   });
 
   it('with no usable Vulkan driver says how to get SwiftShader', async () => {
-    const r = await inNode(inRepo, 'await wg.init(); return {};', { VK_ICD_FILENAMES: path.join(inRepo, 'no-such-driver.json') });
+    const r = await inNode(inRepo, 'await wg.init(); return {};', {
+      VK_ICD_FILENAMES: path.join(inRepo, 'no-such-driver.json'),
+    });
     expect(r.error).toBe('WebgradError');
     expect(r.message).toContain('SwiftShader');
     expect(r.message).toContain('no-such-driver.json');
@@ -93,8 +113,10 @@ describe('the poll backoff', () => {
     // Spinning, Dawn reschedules itself thousands of times per second of waiting; backing off, about once per ms
     // (through setTimeout, which this count does not see) after the first millisecond of each wait.
     expect(spin.polls, `spin: ${spin.polls} polls in ${spin.ms.toFixed(0)} ms`).toBeGreaterThan(spin.ms);
-    expect(backoff.polls, `backoff: ${backoff.polls} polls in ${backoff.ms.toFixed(0)} ms; spin: ${spin.polls} in ${spin.ms.toFixed(0)} ms`)
-      .toBeLessThan(spin.polls / 10);
+    expect(
+      backoff.polls,
+      `backoff: ${backoff.polls} polls in ${backoff.ms.toFixed(0)} ms; spin: ${spin.polls} in ${spin.ms.toFixed(0)} ms`,
+    ).toBeLessThan(spin.polls / 10);
   });
 
   it("leaves every setImmediate but Dawn's untouched, promisify(setImmediate) included", async () => {

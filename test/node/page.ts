@@ -47,7 +47,10 @@ export async function openNodePage(): Promise<TestPage> {
     },
     async close() {
       const k = await harness.kernelsDispatched();
-      fs.appendFileSync(inject('kernelLog'), [...k.all.map((n) => `ran ${n}\n`), ...k.gradChecked.map((n) => `grad ${n}\n`)].join(''));
+      fs.appendFileSync(
+        inject('kernelLog'),
+        [...k.all.map((n) => `ran ${n}\n`), ...k.gradChecked.map((n) => `grad ${n}\n`)].join(''),
+      );
     },
   };
 }

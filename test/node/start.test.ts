@@ -27,14 +27,43 @@ afterAll(() => {
 });
 
 it('npm start -- --runtime node trains, evaluates and reports without a browser', () => {
-  const r = spawnSync(process.execPath, [path.join(dir, 'start.mjs'), '--runtime', 'node', '--dataset', 'tiny', '--epochs', '1', '--seeds', '5',
-    '--train-subset', '16', '--valid-subset', '8', '--test-subset', '8', '--out', out], {
-    encoding: 'utf8', timeout: 240_000, env: { ...process.env, WEBGRAD_CHROME: path.join(out, 'no-browser-here') },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(dir, 'start.mjs'),
+      '--runtime',
+      'node',
+      '--dataset',
+      'tiny',
+      '--epochs',
+      '1',
+      '--seeds',
+      '5',
+      '--train-subset',
+      '16',
+      '--valid-subset',
+      '8',
+      '--test-subset',
+      '8',
+      '--out',
+      out,
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, WEBGRAD_CHROME: path.join(out, 'no-browser-here') },
+    },
+  );
   expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   expect(r.stdout).toContain('Per missing rate');
   const files = fs.readdirSync(out).sort();
-  expect(files).toEqual(['best-seed5.safetensors', 'last-seed5.safetensors', 'model-seed5.safetensors', 'report.html', 'results.json']);
+  expect(files).toEqual([
+    'best-seed5.safetensors',
+    'last-seed5.safetensors',
+    'model-seed5.safetensors',
+    'report.html',
+    'results.json',
+  ]);
   const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
   expect(results.run.browser).toMatch(/^none: --runtime node/);
   expect(results.run.runtime).toBe('node'); // reported by the trainer itself, in the worker

@@ -4,7 +4,13 @@
 // input tensors in their place.
 
 import type {
-  AttentionKernel, AttentionLayout, Module, MultiheadAttentionOptions, Tensor, TransformerLayerOptions, TransformerOptions,
+  AttentionKernel,
+  AttentionLayout,
+  Module,
+  MultiheadAttentionOptions,
+  Tensor,
+  TransformerLayerOptions,
+  TransformerOptions,
 } from '../../src/index';
 import type { OpTable } from '../page/registry';
 
@@ -43,7 +49,8 @@ function withParams<M extends Module>(module: M, params: Tensor[], names?: strin
     throw new Error(`module has ${named.length} parameters, ${params.length} given`);
   }
   named.forEach(([path, old], i) => {
-    if (old.shape.join() !== params[i].shape.join()) throw new Error(`${path}: shape [${params[i].shape}], module has [${old.shape}]`);
+    if (old.shape.join() !== params[i].shape.join())
+      throw new Error(`${path}: shape [${params[i].shape}], module has [${old.shape}]`);
     old.dispose();
     const keys = path.split('.');
     let obj = module as unknown as Record<string, unknown>;
@@ -73,39 +80,70 @@ export const OPS = {
   },
 
   /** inputs: x (self) | xq, xkv (cross) | xq, xk, xv (attrs.inputs = 1, 2, 3), then parameters (+ mask). */
-  multiheadAttention: (xs: Tensor[], attrs: MaskAttrs & Names & MultiheadAttentionOptions & { dim: number; inputs?: 1 | 2 | 3 }, w) => {
+  multiheadAttention: (
+    xs: Tensor[],
+    attrs: MaskAttrs & Names & MultiheadAttentionOptions & { dim: number; inputs?: 1 | 2 | 3 },
+    w,
+  ) => {
     const { rest, masks } = takeMask(xs, attrs);
     const n = attrs.inputs ?? 1;
     const [xq, xk = xq, xv = xk] = rest.slice(0, n);
-    const m = withParams(new w.MultiheadAttention(attrs.dim, { heads: attrs.heads, dimHead: attrs.dimHead, qkvBias: attrs.qkvBias, outBias: attrs.outBias }), rest.slice(n), attrs.names);
+    const m = withParams(
+      new w.MultiheadAttention(attrs.dim, {
+        heads: attrs.heads,
+        dimHead: attrs.dimHead,
+        qkvBias: attrs.qkvBias,
+        outBias: attrs.outBias,
+      }),
+      rest.slice(n),
+      attrs.names,
+    );
     return m.forward(xq, xk, xv, masks);
   },
 
   /** inputs: x, then parameters (+ mask). */
   transformerEncoderLayer: (xs: Tensor[], attrs: MaskAttrs & Names & TransformerLayerOptions & { dim: number }, w) => {
-    const { rest: [x, ...params], masks } = takeMask(xs, attrs);
+    const {
+      rest: [x, ...params],
+      masks,
+    } = takeMask(xs, attrs);
     const layer = withParams(new w.TransformerEncoderLayer(attrs.dim, attrs), params, attrs.names);
     return layer.forward(x, masks);
   },
 
   /** inputs: target, source, then parameters (+ mask over the source). */
   crossTransformerLayer: (xs: Tensor[], attrs: MaskAttrs & Names & TransformerLayerOptions & { dim: number }, w) => {
-    const { rest: [t, s, ...params], masks } = takeMask(xs, attrs);
+    const {
+      rest: [t, s, ...params],
+      masks,
+    } = takeMask(xs, attrs);
     const layer = withParams(new w.CrossTransformerLayer(attrs.dim, attrs), params, attrs.names);
     return layer.forward(t, s, masks);
   },
 
   /** inputs: x, then parameters; attrs.hidden = i returns forwardHidden(x)[i]. */
-  transformer: (xs: Tensor[], attrs: Names & TransformerOptions & { numFrames: number; dim: number; depth: number; hidden?: number }, w) => {
+  transformer: (
+    xs: Tensor[],
+    attrs: Names & TransformerOptions & { numFrames: number; dim: number; depth: number; hidden?: number },
+    w,
+  ) => {
     const [x, ...params] = xs;
     const t = withParams(new w.Transformer(attrs.numFrames, attrs.dim, attrs.depth, attrs), params, attrs.names);
     return attrs.hidden === undefined ? t.forward(x) : t.forwardHidden(x)[attrs.hidden];
   },
 
   /** inputs: source, target, then parameters. */
-  crossTransformer: (xs: Tensor[], attrs: Names & TransformerLayerOptions & { sourceFrames: number; targetFrames: number; dim: number; depth: number }, w) => {
+  crossTransformer: (
+    xs: Tensor[],
+    attrs: Names & TransformerLayerOptions & { sourceFrames: number; targetFrames: number; dim: number; depth: number },
+    w,
+  ) => {
     const [s, t, ...params] = xs;
-    const m = withParams(new w.CrossTransformer(attrs.sourceFrames, attrs.targetFrames, attrs.dim, attrs.depth, attrs), params, attrs.names);
+    const m = withParams(
+      new w.CrossTransformer(attrs.sourceFrames, attrs.targetFrames, attrs.dim, attrs.depth, attrs),
+      params,
+      attrs.names,
+    );
     return m.forward(s, t);
   },
 } satisfies OpTable;

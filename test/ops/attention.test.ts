@@ -34,7 +34,15 @@ interface Case {
 }
 
 const shapesOf = ({ B, H, Tq, Tk, Dh, layout = 'bhtd' }: Case) =>
-  layout === 'bhtd' ? [[B, H, Tq, Dh], [B, H, Tk, Dh]] : [[B, Tq, H, Dh], [B, Tk, H, Dh]];
+  layout === 'bhtd'
+    ? [
+        [B, H, Tq, Dh],
+        [B, H, Tk, Dh],
+      ]
+    : [
+        [B, Tq, H, Dh],
+        [B, Tk, H, Dh],
+      ];
 
 /** A mask with at least one kept key per batch element (except b = 0 when allMaskedFirst). */
 function makeMask(r: Rng, B: number, Tk: number, allMaskedFirst: boolean): Float64Array {
@@ -52,18 +60,26 @@ const wide = (r: Rng, n: number) => r.uniform(n, -2, 2);
 function check(c: Case) {
   const [qShape, kShape] = shapesOf(c);
   const layout = c.layout ?? 'bhtd';
-  const maskData = c.mask ? makeMask(rngFor(`mask ${JSON.stringify(c)}`), c.B, c.Tk, c.mask === 'allMaskedFirst') : null;
+  const maskData = c.mask
+    ? makeMask(rngFor(`mask ${JSON.stringify(c)}`), c.B, c.Tk, c.mask === 'allMaskedFirst')
+    : null;
   const asTensor = maskData && !c.maskArray;
   const sent = maskData && c.maskAs === 'keyPadding' ? maskData.map((m) => 1 - m) : maskData;
   return gradcheck(page, {
     op: 'attention',
     attrs: {
-      layout, kernel: c.kernel, scale: c.scale, masked: !!asTensor, maskAs: c.maskAs,
+      layout,
+      kernel: c.kernel,
+      scale: c.scale,
+      masked: !!asTensor,
+      maskAs: c.maskAs,
       maskArray: sent && c.maskArray ? Array.from(sent, (m) => m === 1) : undefined,
     },
     inputs: [
       // Scores of a few units, so the softmax is far from uniform and mistakes in P show.
-      { shape: qShape, gen: wide }, { shape: kShape, gen: wide }, { shape: kShape },
+      { shape: qShape, gen: wide },
+      { shape: kShape, gen: wide },
+      { shape: kShape },
       ...(asTensor ? [{ shape: [c.B, c.Tk], grad: false }] : []),
     ],
     data: asTensor ? [undefined, undefined, undefined, sent!] : undefined,
@@ -94,7 +110,11 @@ describe('attention (fused)', () => {
   it('tiled: every head size that is a multiple of 4 up to 64, partial tiles of rows', async () => {
     // Dh 4 leaves most of the 16-float register block empty, 20 and 52 end in a partial block (16 and 64 fill theirs:
     // the other tests). Each head size compiles its own pipelines (about a second each on SwiftShader): few sizes.
-    for (const [Dh, Tq, Tk] of [[4, 1, 2], [20, 7, 5], [52, 6, 4]]) {
+    for (const [Dh, Tq, Tk] of [
+      [4, 1, 2],
+      [20, 7, 5],
+      [52, 6, 4],
+    ]) {
       await check({ B: 2, H: 1, Tq, Tk, Dh, kernel: 'tiled' });
     }
     await check({ B: 2, H: 2, Tq: 5, Tk: 7, Dh: 20, kernel: 'tiled', mask: 'allMaskedFirst', layout: 'bthd' });
@@ -126,30 +146,50 @@ describe('attention (fused)', () => {
 
   it("reads keyPaddingMask as PyTorch's key_padding_mask (true = ignore), as a tensor or an array", async () => {
     await check({ B: 2, H: 3, Tq: 3, Tk: 17, Dh: 16, mask: 'random', maskAs: 'keyPadding' });
-    await check({ B: 2, H: 1, Tq: 5, Tk: 7, Dh: 8, mask: 'allMaskedFirst', maskAs: 'keyPadding', maskArray: true, layout: 'bthd' });
+    await check({
+      B: 2,
+      H: 1,
+      Tq: 5,
+      Tk: 7,
+      Dh: 8,
+      mask: 'allMaskedFirst',
+      maskAs: 'keyPadding',
+      maskArray: true,
+      layout: 'bthd',
+    });
     await check({ B: 2, H: 2, Tq: 4, Tk: 5, Dh: 3, mask: 'random', maskAs: 'keyPadding', kernel: 'composite' });
   });
 
   it('gives exact zeros, never NaN, in the output and every gradient of a fully masked batch element', async () => {
     for (const Dh of [16, 3]) {
-      const B = 2, H = 3, Tq = 5, Tk = 4;
+      const B = 2,
+        H = 3,
+        Tq = 5,
+        Tk = 4;
       const r = rngFor(`fully masked ${Dh}`);
       const n = B * H * Tq * Dh;
       const nk = B * H * Tk * Dh;
       // Large scores too: a kernel that normalised by an empty sum would give NaN or ∞ here.
       const res = await gradcase(page, {
-        op: 'attention', attrs: { masked: true },
+        op: 'attention',
+        attrs: { masked: true },
         inputs: [
           { shape: [B, H, Tq, Dh], data: Array.from(r.uniform(n, -30, 30)) },
           { shape: [B, H, Tk, Dh], data: Array.from(r.uniform(nk, -30, 30)) },
           { shape: [B, H, Tk, Dh], data: Array.from(r.uniform(nk)) },
           { shape: [B, Tk], data: [0, 0, 0, 0, 1, 0, 1, 1], grad: false },
         ],
-        weights: Array.from(r.uniform(n)), fdIndices: [[], [], [], []], fdEps: 1e-2,
+        weights: Array.from(r.uniform(n)),
+        fdIndices: [[], [], [], []],
+        fdEps: 1e-2,
       });
       const half = (a: number[], len: number) => a.slice(0, len / 2); // b = 0 is the first half of each tensor
       for (const x of half(res.out, n)) expect(x).toBe(0);
-      for (const [g, len] of [[res.grads[0]!, n], [res.grads[1]!, nk], [res.grads[2]!, nk]] as const) {
+      for (const [g, len] of [
+        [res.grads[0]!, n],
+        [res.grads[1]!, nk],
+        [res.grads[2]!, nk],
+      ] as const) {
         for (const x of half(g, len)) expect(x).toBe(0);
         expect(g.every(Number.isFinite)).toBe(true);
       }
@@ -168,8 +208,14 @@ describe('attention (composite rung: the reference composition from generic ops)
 
 describe('attention at T = 500', () => {
   it('matches float64 forward and backward (self, Tq = Tk = 500, and cross, Tq = 9 / Tk = 500 and Tq = 500 / Tk = 9)', async () => {
-    for (const [Tq, Tk, Dh, kernel] of [[500, 500, 16, 'tiled'], [500, 500, 16, 'naive'], [9, 500, 64, 'tiled'], [500, 9, 3, 'naive']] as const) {
-      const B = 2, H = 2;
+    for (const [Tq, Tk, Dh, kernel] of [
+      [500, 500, 16, 'tiled'],
+      [500, 500, 16, 'naive'],
+      [9, 500, 64, 'tiled'],
+      [500, 9, 3, 'naive'],
+    ] as const) {
+      const B = 2,
+        H = 2;
       const qShape = [B, H, Tq, Dh];
       const kShape = [B, H, Tk, Dh];
       const r = rngFor(`T500 ${Tq} ${Tk} ${Dh}`);
@@ -179,14 +225,22 @@ describe('attention at T = 500', () => {
       const v = r.uniform(B * H * Tk * Dh).map(Math.fround);
       const go = r.uniform(B * H * Tq * Dh).map(Math.fround);
       const res = await gradcase(page, {
-        op: 'attention', attrs: { kernel },
-        inputs: [{ shape: qShape, data: Array.from(q) }, { shape: kShape, data: Array.from(k) }, { shape: kShape, data: Array.from(v) }],
-        weights: Array.from(go), fdIndices: [[], [], []], fdEps: 1e-2,
+        op: 'attention',
+        attrs: { kernel },
+        inputs: [
+          { shape: qShape, data: Array.from(q) },
+          { shape: kShape, data: Array.from(k) },
+          { shape: kShape, data: Array.from(v) },
+        ],
+        weights: Array.from(go),
+        fdIndices: [[], [], []],
+        fdEps: 1e-2,
       });
       const want = attentionRef(q, qShape, k, v, kShape).data;
       const grads = attentionBackwardRef(q, qShape, k, v, kShape, go);
       const relErr = (got: number[], ref: Float64Array) => {
-        let e = 0, s = 0;
+        let e = 0,
+          s = 0;
         for (let i = 0; i < ref.length; i++) {
           e = Math.max(e, Math.abs(got[i] - ref[i]));
           s = Math.max(s, Math.abs(ref[i]));
@@ -210,7 +264,8 @@ describe('the float64 backward reference', () => {
     const xs = [r.uniform(60), r.uniform(80), r.uniform(80)];
     const go = r.uniform(60);
     const g = attentionBackwardRef(xs[0], qShape, xs[1], xs[2], kShape, go, opts);
-    const loss = (ys: Float64Array[]) => attentionRef(ys[0], qShape, ys[1], ys[2], kShape, opts).data.reduce((s, y, i) => s + y * go[i], 0);
+    const loss = (ys: Float64Array[]) =>
+      attentionRef(ys[0], qShape, ys[1], ys[2], kShape, opts).data.reduce((s, y, i) => s + y * go[i], 0);
     [g.dq, g.dk, g.dv].forEach((gi, i) => {
       for (let j = 0; j < xs[i].length; j++) {
         const p = xs.map((x) => x.slice());
@@ -225,33 +280,185 @@ describe('the float64 backward reference', () => {
 
 describe('bad input', () => {
   it('rejects wrong ranks, mismatched batch / heads / head size / key lengths, and bad options', async () => {
-    await expectShapeError(page, 'attention', [[2, 3, 4], [2, 3, 4, 8], [2, 3, 4, 8]], {}, 'q must be 4-D');
-    await expectShapeError(page, 'attention', [[2, 3, 4, 8], [1, 3, 5, 8], [1, 3, 5, 8]], {}, 'batch sizes');
-    await expectShapeError(page, 'attention', [[2, 3, 4, 8], [2, 2, 5, 8], [2, 2, 5, 8]], {}, 'heads');
-    await expectShapeError(page, 'attention', [[2, 3, 4, 8], [2, 3, 5, 7], [2, 3, 5, 7]], {}, 'head sizes');
-    await expectShapeError(page, 'attention', [[2, 3, 4, 8], [2, 3, 5, 8], [2, 3, 6, 8]], {}, 'same shape');
-    await expectShapeError(page, 'attention', [[2, 4, 3, 8], [2, 5, 2, 8], [2, 5, 2, 8]], { layout: 'bthd' }, 'heads');
-    await expectShapeError(page, 'attention', [[2, 3, 4, 8], [2, 3, 5, 8], [2, 3, 5, 8]], untyped({ layout: 'tbhd' }), 'layout');
-    await expectShapeError(page, 'attention', [[2, 3, 4, 3], [2, 3, 5, 3], [2, 3, 5, 3]], { kernel: 'tiled' }, 'divisible by 4');
-    await expectShapeError(page, 'attention', [[2, 3, 4, 68], [2, 3, 5, 68], [2, 3, 5, 68]], { kernel: 'tiled' }, 'at most 64');
-    await expectShapeError(page, 'attention', [[2, 3, 4, 8], [2, 3, 5, 8], [2, 3, 5, 8]], untyped({ kernel: 'fast' }), 'kernel must be');
-    await expectShapeError(page, 'attention', [[2, 3, 4, 8], [2, 3, 5, 8], [2, 3, 5, 8]], untyped({ scale: 'big' }), 'scale');
-    await expectShapeError(page, 'attention', [[2, 3, 0, 8], [2, 3, 5, 8], [2, 3, 5, 8]], {}, 'at least 1');
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 4],
+        [2, 3, 4, 8],
+        [2, 3, 4, 8],
+      ],
+      {},
+      'q must be 4-D',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 4, 8],
+        [1, 3, 5, 8],
+        [1, 3, 5, 8],
+      ],
+      {},
+      'batch sizes',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 4, 8],
+        [2, 2, 5, 8],
+        [2, 2, 5, 8],
+      ],
+      {},
+      'heads',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 4, 8],
+        [2, 3, 5, 7],
+        [2, 3, 5, 7],
+      ],
+      {},
+      'head sizes',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 4, 8],
+        [2, 3, 5, 8],
+        [2, 3, 6, 8],
+      ],
+      {},
+      'same shape',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 4, 3, 8],
+        [2, 5, 2, 8],
+        [2, 5, 2, 8],
+      ],
+      { layout: 'bthd' },
+      'heads',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 4, 8],
+        [2, 3, 5, 8],
+        [2, 3, 5, 8],
+      ],
+      untyped({ layout: 'tbhd' }),
+      'layout',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 4, 3],
+        [2, 3, 5, 3],
+        [2, 3, 5, 3],
+      ],
+      { kernel: 'tiled' },
+      'divisible by 4',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 4, 68],
+        [2, 3, 5, 68],
+        [2, 3, 5, 68],
+      ],
+      { kernel: 'tiled' },
+      'at most 64',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 4, 8],
+        [2, 3, 5, 8],
+        [2, 3, 5, 8],
+      ],
+      untyped({ kernel: 'fast' }),
+      'kernel must be',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 4, 8],
+        [2, 3, 5, 8],
+        [2, 3, 5, 8],
+      ],
+      untyped({ scale: 'big' }),
+      'scale',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      [
+        [2, 3, 0, 8],
+        [2, 3, 5, 8],
+        [2, 3, 5, 8],
+      ],
+      {},
+      'at least 1',
+    );
   });
 
   it('rejects a mask of the wrong shape or length, or with values other than 0/1', async () => {
-    const qkv: [number[], number[], number[]] = [[2, 3, 4, 8], [2, 3, 5, 8], [2, 3, 5, 8]];
+    const qkv: [number[], number[], number[]] = [
+      [2, 3, 4, 8],
+      [2, 3, 5, 8],
+      [2, 3, 5, 8],
+    ];
     await expectShapeError(page, 'attention', [...qkv, [2, 4]], { masked: true }, 'keepMask must be (B, Tk) = (2, 5)');
-    await expectShapeError(page, 'attention', [...qkv, [1, 5]], { masked: true, maskAs: 'keyPadding' }, 'keyPaddingMask must be');
+    await expectShapeError(
+      page,
+      'attention',
+      [...qkv, [1, 5]],
+      { masked: true, maskAs: 'keyPadding' },
+      'keyPaddingMask must be',
+    );
     await expectShapeError(page, 'attention', [...qkv, [10]], { masked: true }, 'keepMask must be');
-    await expectShapeError(page, 'attention', qkv, { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1] }, 'keepMask has 9 entries');
-    await expectShapeError(page, 'attention', qkv, { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1, 2], maskAs: 'keyPadding' }, 'booleans or 0/1');
+    await expectShapeError(
+      page,
+      'attention',
+      qkv,
+      { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1] },
+      'keepMask has 9 entries',
+    );
+    await expectShapeError(
+      page,
+      'attention',
+      qkv,
+      { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1, 2], maskAs: 'keyPadding' },
+      'booleans or 0/1',
+    );
   });
 
   it("refuses the removed option 'mask' (1 = keep, the opposite of PyTorch's) and says what to pass", async () => {
-    const qkv: [number[], number[], number[]] = [[2, 3, 4, 8], [2, 3, 5, 8], [2, 3, 5, 8]];
+    const qkv: [number[], number[], number[]] = [
+      [2, 3, 4, 8],
+      [2, 3, 5, 8],
+      [2, 3, 5, 8],
+    ];
     const say = "option 'mask' was removed (it meant 1 = keep, the opposite of PyTorch's key_padding_mask)";
     await expectShapeError(page, 'attention', [...qkv, [2, 5]], { masked: true, maskAs: 'old' }, say);
-    await expectShapeError(page, 'attention', qkv, { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1, 1], maskAs: 'old' }, 'pass keyPaddingMask');
+    await expectShapeError(
+      page,
+      'attention',
+      qkv,
+      { maskArray: [1, 0, 1, 1, 1, 1, 1, 1, 1, 1], maskAs: 'old' },
+      'pass keyPaddingMask',
+    );
   });
 });

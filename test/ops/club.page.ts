@@ -30,8 +30,10 @@ function estimator(attrs: EstimatorAttrs, w: typeof wgType): ClubEstimator {
 }
 
 export const OPS = {
-  clubLogLikelihood: ([mu, logvar, y]: [Tensor, Tensor, Tensor], attrs: ClubOptions | undefined, w) => w.clubLogLikelihood(mu, logvar, y, attrs ?? {}),
-  clubUpperBound: ([mu, logvar, y]: [Tensor, Tensor, Tensor], attrs: ClubOptions | undefined, w) => w.clubUpperBound(mu, logvar, y, attrs ?? {}),
+  clubLogLikelihood: ([mu, logvar, y]: [Tensor, Tensor, Tensor], attrs: ClubOptions | undefined, w) =>
+    w.clubLogLikelihood(mu, logvar, y, attrs ?? {}),
+  clubUpperBound: ([mu, logvar, y]: [Tensor, Tensor, Tensor], attrs: ClubOptions | undefined, w) =>
+    w.clubUpperBound(mu, logvar, y, attrs ?? {}),
   clubEstimator: ([x, y]: [Tensor, Tensor], attrs: EstimatorAttrs & { mode: 'll' | 'ub' }, w) => {
     const m = estimator(attrs, w);
     return attrs.mode === 'll' ? m.logLikelihood(x, y) : m.miUpperBound(x, y);
@@ -41,6 +43,9 @@ export const OPS = {
     const named = m.namedParameters();
     const got = named.map(([n, p]) => `${n}${JSON.stringify(p.shape)}`).join(' ');
     if (got !== attrs.names) throw new Error(`ClubEstimator parameters are ${got}, expected ${attrs.names}`);
-    return w.concat(named.map(([, p]) => w.flatten(p)), 0);
+    return w.concat(
+      named.map(([, p]) => w.flatten(p)),
+      0,
+    );
   },
 } satisfies OpTable;

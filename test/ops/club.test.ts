@@ -24,12 +24,20 @@ const REFS = { clubLogLikelihood: clubLogLikelihoodRef, clubUpperBound: clubUppe
 
 type Rung = 'fused' | 'scalar' | 'composite';
 
-function check(op: Op, shape: number[], opts: { kernel?: Rung; gen?: [Gen?, Gen?, Gen?]; tol?: Partial<Tolerances> } = {}) {
+function check(
+  op: Op,
+  shape: number[],
+  opts: { kernel?: Rung; gen?: [Gen?, Gen?, Gen?]; tol?: Partial<Tolerances> } = {},
+) {
   const [gMu, gLv, gY] = opts.gen ?? [];
   return gradcheck(page, {
     op,
     attrs: opts.kernel ? { kernel: opts.kernel } : undefined,
-    inputs: [{ shape, gen: gMu }, { shape, gen: gLv }, { shape, gen: gY }],
+    inputs: [
+      { shape, gen: gMu },
+      { shape, gen: gLv },
+      { shape, gen: gY },
+    ],
     ref: (xs) => ({ data: Float64Array.of(REFS[op](xs[0], xs[1], xs[2], shape)), shape: [] }),
     tol: opts.tol,
   });
@@ -37,11 +45,23 @@ function check(op: Op, shape: number[], opts: { kernel?: Rung; gen?: [Gen?, Gen?
 
 // T·D not divisible by 4 (one column per invocation) ...
 const SHAPES = [
-  [2, 3], [17, 33], [2, 65], [17, 3],
-  [2, 1, 3], [17, 1, 65], [2, 3, 33], [17, 3, 3], [17, 3, 65],
+  [2, 3],
+  [17, 33],
+  [2, 65],
+  [17, 3],
+  [2, 1, 3],
+  [17, 1, 65],
+  [2, 3, 33],
+  [17, 3, 3],
+  [17, 3, 65],
 ];
 // ... and divisible by 4 (four columns per invocation with vec4 loads unless kernel is 'scalar').
-const VEC4_SHAPES = [[2, 12], [17, 1, 4], [17, 3, 20], [2, 3, 44]];
+const VEC4_SHAPES = [
+  [2, 12],
+  [17, 1, 4],
+  [17, 3, 20],
+  [2, 3, 44],
+];
 
 describe.each(['clubLogLikelihood', 'clubUpperBound'] as const)('%s', (op) => {
   it('matches float64 in all three tiers for (N, D) and (N, T, D)', async () => {
@@ -77,7 +97,12 @@ describe.each(['clubLogLikelihood', 'clubUpperBound'] as const)('%s', (op) => {
   });
 
   it('the composite (generic-op) version matches the same reference', async () => {
-    for (const shape of [[17, 33], [2, 3, 65], [17, 3, 3]]) await check(op, shape, { kernel: 'composite' });
+    for (const shape of [
+      [17, 33],
+      [2, 3, 65],
+      [17, 3, 3],
+    ])
+      await check(op, shape, { kernel: 'composite' });
   });
 });
 
@@ -89,12 +114,16 @@ describe('ClubEstimator', () => {
   const H = dim / 2;
   const shapes: [string, number[]][] = [
     ...['', '_reverse'].flatMap((s): [string, number[]][] => [
-      [`lstm.weight_ih_l0${s}`, [4 * H, dim]], [`lstm.weight_hh_l0${s}`, [4 * H, H]],
-      [`lstm.bias_ih_l0${s}`, [4 * H]], [`lstm.bias_hh_l0${s}`, [4 * H]],
+      [`lstm.weight_ih_l0${s}`, [4 * H, dim]],
+      [`lstm.weight_hh_l0${s}`, [4 * H, H]],
+      [`lstm.bias_ih_l0${s}`, [4 * H]],
+      [`lstm.bias_hh_l0${s}`, [4 * H]],
     ]),
     ...['muHead', 'logvarHead'].flatMap((h): [string, number[]][] => [
-      [`${h}.layers.0.weight`, [hidden, dim]], [`${h}.layers.0.bias`, [hidden]],
-      [`${h}.layers.2.weight`, [dim, hidden]], [`${h}.layers.2.bias`, [dim]],
+      [`${h}.layers.0.weight`, [hidden, dim]],
+      [`${h}.layers.0.bias`, [hidden]],
+      [`${h}.layers.2.weight`, [dim, hidden]],
+      [`${h}.layers.2.bias`, [dim]],
     ]),
   ];
   const ESTIMATOR_TOL: Partial<Tolerances> = { fdEps: 2e-3, fdRtol: 5e-2, fdAtol: 2e-2 };
@@ -104,8 +133,12 @@ describe('ClubEstimator', () => {
   async function weights(): Promise<Float64Array[]> {
     const total = shapes.reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
     const r = await gradcase(page, {
-      op: 'clubEstimatorParams', attrs, inputs: [{ shape: [1], data: [0], grad: false }],
-      weights: new Array(total).fill(0), fdIndices: [[]], fdEps: 1e-2,
+      op: 'clubEstimatorParams',
+      attrs,
+      inputs: [{ shape: [1], data: [0], grad: false }],
+      weights: new Array(total).fill(0),
+      fdIndices: [[]],
+      fdEps: 1e-2,
     });
     const flat = Float64Array.from(r.out);
     let at = 0;
@@ -116,7 +149,14 @@ describe('ClubEstimator', () => {
   }
 
   /** y = act(W·x + b) over the last axis, float64. */
-  function dense(x: Float64Array, rows: number, w: Float64Array, b: Float64Array, out: number, act: (v: number) => number) {
+  function dense(
+    x: Float64Array,
+    rows: number,
+    w: Float64Array,
+    b: Float64Array,
+    out: number,
+    act: (v: number) => number,
+  ) {
     const inF = w.length / out;
     const y = new Float64Array(rows * out);
     for (let r = 0; r < rows; r++) {
@@ -147,7 +187,10 @@ describe('ClubEstimator', () => {
   it('names its parameters like PyTorch and matches a float64 rebuild in all three tiers (gradients to x and y)', async () => {
     const ws = await weights();
     // (The page op has checked the names and shapes.) Initialised as torch does: LSTM U(±1/√H), Linear U(±1/√in).
-    const bounds = [...new Array(8).fill(1 / Math.sqrt(H)), ...[dim, dim, hidden, hidden, dim, dim, hidden, hidden].map((f) => 1 / Math.sqrt(f))];
+    const bounds = [
+      ...new Array(8).fill(1 / Math.sqrt(H)),
+      ...[dim, dim, hidden, hidden, dim, dim, hidden, hidden].map((f) => 1 / Math.sqrt(f)),
+    ];
     ws.forEach((w, k) => {
       const m = Math.max(...Array.from(w, Math.abs));
       expect(m, shapes[k][0]).toBeLessThanOrEqual(bounds[k] * (1 + 1e-6));
@@ -158,10 +201,17 @@ describe('ClubEstimator', () => {
     // (2e-3); but the gradients to x are small too (~1e-3: they pass through the LSTM), while one float32 ulp of the
     // loss (~3, it sums over dim) over a 2h = 4e-3 step is ~6e-5. So its tolerances are 5e-2 relative and 2e-2 of the
     // largest gradient absolute (defaults 2e-2 and 2e-3). Tier 2's float64 step, 1e-6, has neither problem.
-    for (const shape of [[5, 3, dim], [2, 1, dim], [4, dim]]) {
+    for (const shape of [
+      [5, 3, dim],
+      [2, 1, dim],
+      [4, dim],
+    ]) {
       for (const mode of ['ll', 'ub'] as const) {
         await gradcheck(page, {
-          op: 'clubEstimator', attrs: { ...attrs, mode }, inputs: [{ shape }, { shape }], ref: estimatorRef(ws, mode, shape),
+          op: 'clubEstimator',
+          attrs: { ...attrs, mode },
+          inputs: [{ shape }, { shape }],
+          ref: estimatorRef(ws, mode, shape),
           tol: ESTIMATOR_TOL,
         });
       }
@@ -172,30 +222,154 @@ describe('ClubEstimator', () => {
     const good = { ...attrs, mode: 'ub' as const };
     // One good call first, so the cached estimator is built and the bad calls below record no GPU work.
     await gradcheck(page, {
-      op: 'clubEstimator', attrs: good, inputs: [{ shape: [2, 3, dim] }, { shape: [2, 3, dim] }],
-      ref: estimatorRef(await weights(), 'ub', [2, 3, dim]), tol: ESTIMATOR_TOL,
+      op: 'clubEstimator',
+      attrs: good,
+      inputs: [{ shape: [2, 3, dim] }, { shape: [2, 3, dim] }],
+      ref: estimatorRef(await weights(), 'ub', [2, 3, dim]),
+      tol: ESTIMATOR_TOL,
     });
-    await expectShapeError(page, 'clubEstimator', [[2, 3, dim + 1], [2, 3, dim + 1]], good, 'ClubEstimator');
-    await expectShapeError(page, 'clubEstimator', [[2, 3, dim], [2, 4, dim]], good, 'same shape');
+    await expectShapeError(
+      page,
+      'clubEstimator',
+      [
+        [2, 3, dim + 1],
+        [2, 3, dim + 1],
+      ],
+      good,
+      'ClubEstimator',
+    );
+    await expectShapeError(
+      page,
+      'clubEstimator',
+      [
+        [2, 3, dim],
+        [2, 4, dim],
+      ],
+      good,
+      'same shape',
+    );
     await expectShapeError(page, 'clubEstimator', [[6], [6]], good, 'ClubEstimator');
-    await expectShapeError(page, 'clubEstimator', [[2, 3, 7], [2, 3, 7]], { ...good, dim: 7 }, 'lstmHidden');
+    await expectShapeError(
+      page,
+      'clubEstimator',
+      [
+        [2, 3, 7],
+        [2, 3, 7],
+      ],
+      { ...good, dim: 7 },
+      'lstmHidden',
+    );
   });
 });
 
 describe('CLUB bad inputs', () => {
   it('throw a WebgradError naming the op before any GPU work', async () => {
     for (const op of ['clubLogLikelihood', 'clubUpperBound'] as const) {
-      await expectShapeError(page, op, [[3, 5], [3, 5], [4, 5]], undefined, 'shape of mu'); //     N differs
-      await expectShapeError(page, op, [[3, 5], [3, 5], [3, 6]], undefined, 'shape of mu'); //     D differs
-      await expectShapeError(page, op, [[3, 2, 5], [3, 2, 5], [3, 3, 5]], undefined, 'shape of mu'); // T differs
-      await expectShapeError(page, op, [[3, 5], [3, 6], [3, 5]], undefined, 'logvar');
-      await expectShapeError(page, op, [[3, 2, 5], [3, 2, 5], [3, 10]], undefined, 'shape of mu'); // ranks differ
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 5],
+          [3, 5],
+          [4, 5],
+        ],
+        undefined,
+        'shape of mu',
+      ); //     N differs
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 5],
+          [3, 5],
+          [3, 6],
+        ],
+        undefined,
+        'shape of mu',
+      ); //     D differs
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 2, 5],
+          [3, 2, 5],
+          [3, 3, 5],
+        ],
+        undefined,
+        'shape of mu',
+      ); // T differs
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 5],
+          [3, 6],
+          [3, 5],
+        ],
+        undefined,
+        'logvar',
+      );
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 2, 5],
+          [3, 2, 5],
+          [3, 10],
+        ],
+        undefined,
+        'shape of mu',
+      ); // ranks differ
       await expectShapeError(page, op, [[15], [15], [15]], undefined, 'rank');
-      await expectShapeError(page, op, [[3, 2, 5, 1], [3, 2, 5, 1], [3, 2, 5, 1]], undefined, 'rank');
-      await expectShapeError(page, op, [[0, 5], [0, 5], [0, 5]]);
-      await expectShapeError(page, op, [[3, 5], [3, 5], [3, 5]], untyped({ kernel: 'fast' }), 'kernel must be one of');
-      await expectShapeError(page, op, [[3, 8], [3, 8], [3, 8]], untyped({ kernel: 'vec4' }), 'kernel must be one of');
-      await expectShapeError(page, op, [[3, 5], [3, 5], [3, 5]], untyped({ half: true }), 'unknown option');
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 2, 5, 1],
+          [3, 2, 5, 1],
+          [3, 2, 5, 1],
+        ],
+        undefined,
+        'rank',
+      );
+      await expectShapeError(page, op, [
+        [0, 5],
+        [0, 5],
+        [0, 5],
+      ]);
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 5],
+          [3, 5],
+          [3, 5],
+        ],
+        untyped({ kernel: 'fast' }),
+        'kernel must be one of',
+      );
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 8],
+          [3, 8],
+          [3, 8],
+        ],
+        untyped({ kernel: 'vec4' }),
+        'kernel must be one of',
+      );
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 5],
+          [3, 5],
+          [3, 5],
+        ],
+        untyped({ half: true }),
+        'unknown option',
+      );
     }
   });
 });

@@ -8,18 +8,27 @@ import type { OpTable } from '../page/registry';
 let lastModule: Module | null = null;
 
 export const OPS = {
-  conv1d: ([x, weight, bias]: [Tensor, Tensor, Tensor?], attrs: Conv1dOptions | undefined, w) => w.conv1d(x, weight, bias ?? null, attrs ?? {}),
+  conv1d: ([x, weight, bias]: [Tensor, Tensor, Tensor?], attrs: Conv1dOptions | undefined, w) =>
+    w.conv1d(x, weight, bias ?? null, attrs ?? {}),
 
   // The Conv1d module. attrs: { inChannels, outChannels, kernelSize, options }. Returns, flattened and concatenated,
   // forward(x), the weight and the bias (if any), so the test can check the output against the float64 reference
   // computed from the module's own parameters, and their initial range. Throws if the parameters are misnamed.
-  conv1dModule: ([x]: [Tensor], attrs: { inChannels: number; outChannels: number; kernelSize: number; options?: Conv1dModuleOptions }, w) => {
+  conv1dModule: (
+    [x]: [Tensor],
+    attrs: { inChannels: number; outChannels: number; kernelSize: number; options?: Conv1dModuleOptions },
+    w,
+  ) => {
     lastModule?.dispose();
     const { inChannels, outChannels, kernelSize, options } = attrs;
     const m = new w.Conv1d(inChannels, outChannels, kernelSize, options ?? {});
     lastModule = m;
-    const named = m.namedParameters().map(([n, p]) => `${n}${JSON.stringify(p.shape)}`).join(' ');
-    const want = `weight${JSON.stringify([outChannels, inChannels / (options?.groups ?? 1), kernelSize])}` +
+    const named = m
+      .namedParameters()
+      .map(([n, p]) => `${n}${JSON.stringify(p.shape)}`)
+      .join(' ');
+    const want =
+      `weight${JSON.stringify([outChannels, inChannels / (options?.groups ?? 1), kernelSize])}` +
       (options?.bias === false ? '' : ` bias${JSON.stringify([outChannels])}`);
     if (named !== want) throw new Error(`Conv1d parameters are ${named}, expected ${want}`);
     const parts: Tensor[] = [w.flatten(m.forward(x)), w.flatten(m.weight)];

@@ -98,24 +98,47 @@ describe('conv1d, window kernel (stride 1, dilation 1, K ≤ 7)', () => {
 });
 
 describe('conv1d, pointwise (kernel size 1) on every rung, including window and matmul', () => {
-  it.each(([...KERNELS, 'window', 'matmul'] as const).map((k) => [k]))('%s: plain and DAR time-axis resampling (B, T_m, d_m) → (B, t, d_m)', async (kernel) => {
-    await check(kernel, { B: 3, Cin: 5, T: 17, Cout: 3, K: 1 });
-    await check(kernel, { B: 3, Cin: 5, T: 17, Cout: 3, K: 1, bias: false });
-    // Conv1d(T_m → t, kernel 1) on a (B, T_m, d_m) sequence: the T_m steps are the channels (docs/models.md §6.2).
-    await check(kernel, { B: 3, Cin: 37, T: 5, Cout: 8, K: 1 });
-  });
+  it.each(([...KERNELS, 'window', 'matmul'] as const).map((k) => [k]))(
+    '%s: plain and DAR time-axis resampling (B, T_m, d_m) → (B, t, d_m)',
+    async (kernel) => {
+      await check(kernel, { B: 3, Cin: 5, T: 17, Cout: 3, K: 1 });
+      await check(kernel, { B: 3, Cin: 5, T: 17, Cout: 3, K: 1, bias: false });
+      // Conv1d(T_m → t, kernel 1) on a (B, T_m, d_m) sequence: the T_m steps are the channels (docs/models.md §6.2).
+      await check(kernel, { B: 3, Cin: 37, T: 5, Cout: 8, K: 1 });
+    },
+  );
 });
 
 describe('Conv1d module', () => {
   /** Runs the module page op; checks forward against the reference from its own parameters, and their init range. */
-  async function probe(inChannels: number, outChannels: number, kernelSize: number, xShape: number[], options: Record<string, unknown> = {}) {
+  async function probe(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number,
+    xShape: number[],
+    options: Record<string, unknown> = {},
+  ) {
     const groups = (options.groups as number | undefined) ?? 1;
     const wShape = [outChannels, inChannels / groups, kernelSize];
     const hasBias = options.bias !== false;
-    const x = rngFor(`Conv1d ${JSON.stringify([inChannels, outChannels, kernelSize, xShape, options])}`).uniform(xShape.reduce((a, b) => a * b, 1));
-    const refOpts = { stride: options.stride as number, padding: options.padding as number, dilation: options.dilation as number, groups };
+    const x = rngFor(`Conv1d ${JSON.stringify([inChannels, outChannels, kernelSize, xShape, options])}`).uniform(
+      xShape.reduce((a, b) => a * b, 1),
+    );
+    const refOpts = {
+      stride: options.stride as number,
+      padding: options.padding as number,
+      dilation: options.dilation as number,
+      groups,
+    };
     // Output size: forward, then the weight and bias the module returns after it.
-    const nY = conv1dRef(new Float64Array(x.length), xShape, new Float64Array(wShape[0] * wShape[1] * wShape[2]), wShape, null, refOpts).data.length;
+    const nY = conv1dRef(
+      new Float64Array(x.length),
+      xShape,
+      new Float64Array(wShape[0] * wShape[1] * wShape[2]),
+      wShape,
+      null,
+      refOpts,
+    ).data.length;
     const nW = wShape[0] * wShape[1] * wShape[2];
     const total = nY + nW + (hasBias ? outChannels : 0);
     const res = await gradcase(page, {
@@ -131,10 +154,16 @@ describe('Conv1d module', () => {
     const b = hasBias ? Float64Array.from(res.out.slice(nY + nW)) : null;
     const want = conv1dRef(Float32Array.from(x), xShape, w, wShape, b, refOpts).data;
     const scale = Math.max(1, ...want.map(Math.abs));
-    for (let i = 0; i < nY; i++) expect(Math.abs(res.out[i] - want[i]), `forward[${i}]`).toBeLessThanOrEqual(1e-5 * scale + 1e-4 * Math.abs(want[i]));
+    for (let i = 0; i < nY; i++)
+      expect(Math.abs(res.out[i] - want[i]), `forward[${i}]`).toBeLessThanOrEqual(
+        1e-5 * scale + 1e-4 * Math.abs(want[i]),
+      );
     // kaiming-uniform(a = √5) = U(−1/√fan_in, 1/√fan_in) for weight and bias, fan_in = C_in/groups·K.
     const bound = 1 / Math.sqrt((inChannels / groups) * kernelSize);
-    for (const [name, vals] of [['weight', w], ['bias', b]] as const) {
+    for (const [name, vals] of [
+      ['weight', w],
+      ['bias', b],
+    ] as const) {
       if (!vals) continue;
       const lo = Math.min(...vals);
       const hi = Math.max(...vals);
@@ -155,40 +184,207 @@ describe('Conv1d module', () => {
   });
 
   it('rejects bad sizes and options at construction', async () => {
-    const bad = (attrs: AttrsOf<'conv1dModule'>, mentions: string) => expectShapeError(page, 'conv1dModule', [[1, 6, 17]], attrs, mentions);
+    const bad = (attrs: AttrsOf<'conv1dModule'>, mentions: string) =>
+      expectShapeError(page, 'conv1dModule', [[1, 6, 17]], attrs, mentions);
     await bad({ inChannels: 6, outChannels: 4, kernelSize: 0 }, 'kernelSize must be a positive integer');
     await bad({ inChannels: 6, outChannels: 4, kernelSize: 3, options: { groups: 4 } }, 'not divisible by groups');
-    await bad({ inChannels: 6, outChannels: 4, kernelSize: 3, options: { stride: 2, padding: 'same' } }, "padding 'same' needs stride 1");
+    await bad(
+      { inChannels: 6, outChannels: 4, kernelSize: 3, options: { stride: 2, padding: 'same' } },
+      "padding 'same' needs stride 1",
+    );
     await bad({ inChannels: 6, outChannels: 4, kernelSize: 3, options: { dilation: 0 } }, 'dilation');
   });
 });
 
 describe('conv1d errors', () => {
   it('rejects bad ranks, channel counts, groups, kernel sizes and options before any GPU work', async () => {
-    const e = (shapes: [number[], number[], ...number[][]], attrs: AttrsOf<'conv1d'> | Untyped, mentions: string) => expectShapeError(page, 'conv1d', shapes, attrs, mentions);
-    await e([[3, 17], [5, 3, 3]], undefined, 'x must be 3-D (B, C_in, T), got rank 2');
-    await e([[1, 3, 17, 1], [5, 3, 3]], undefined, 'rank 4');
-    await e([[1, 3, 17], [5, 3]], undefined, 'weight must be 3-D');
-    await e([[1, 4, 17], [5, 3, 3]], undefined, 'C_in/groups = 4/1 = 4, got 3');
-    await e([[1, 4, 17], [6, 2, 3]], { groups: 3 }, 'C_in = 4 is not divisible by groups = 3');
-    await e([[1, 4, 17], [5, 2, 3]], { groups: 2 }, 'C_out = 5 is not divisible by groups = 2');
-    await e([[1, 4, 17], [6, 4, 3]], { groups: 2 }, 'C_in/groups = 4/2 = 2, got 4');
+    const e = (shapes: [number[], number[], ...number[][]], attrs: AttrsOf<'conv1d'> | Untyped, mentions: string) =>
+      expectShapeError(page, 'conv1d', shapes, attrs, mentions);
+    await e(
+      [
+        [3, 17],
+        [5, 3, 3],
+      ],
+      undefined,
+      'x must be 3-D (B, C_in, T), got rank 2',
+    );
+    await e(
+      [
+        [1, 3, 17, 1],
+        [5, 3, 3],
+      ],
+      undefined,
+      'rank 4',
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3],
+      ],
+      undefined,
+      'weight must be 3-D',
+    );
+    await e(
+      [
+        [1, 4, 17],
+        [5, 3, 3],
+      ],
+      undefined,
+      'C_in/groups = 4/1 = 4, got 3',
+    );
+    await e(
+      [
+        [1, 4, 17],
+        [6, 2, 3],
+      ],
+      { groups: 3 },
+      'C_in = 4 is not divisible by groups = 3',
+    );
+    await e(
+      [
+        [1, 4, 17],
+        [5, 2, 3],
+      ],
+      { groups: 2 },
+      'C_out = 5 is not divisible by groups = 2',
+    );
+    await e(
+      [
+        [1, 4, 17],
+        [6, 4, 3],
+      ],
+      { groups: 2 },
+      'C_in/groups = 4/2 = 2, got 4',
+    );
     await e([[1, 3, 17], [5, 3, 3], [4]], undefined, 'bias must be (C_out) = (5)');
-    await e([[1, 3, 17], [5, 3, 3], [5, 1]], undefined, 'bias must be');
-    await e([[1, 3, 4], [5, 3, 7]], { padding: 1 }, 'larger than the padded input');
-    await e([[1, 3, 5], [5, 3, 3]], { dilation: 3 }, 'spans 7');
-    await e([[1, 3, 17], [5, 3, 3]], { stride: 0 }, 'stride must be an integer ≥ 1, got 0');
-    await e([[1, 3, 17], [5, 3, 3]], { stride: 1.5 }, 'stride');
-    await e([[1, 3, 17], [5, 3, 3]], { dilation: 0 }, 'dilation must be an integer ≥ 1');
-    await e([[1, 3, 17], [5, 3, 3]], { groups: 0 }, 'groups must be an integer ≥ 1');
-    await e([[1, 3, 17], [5, 3, 3]], { padding: -1 }, 'padding must be');
-    await e([[1, 3, 17], [5, 3, 3]], untyped({ padding: 'full' }), 'padding must be');
-    await e([[1, 3, 17], [5, 3, 3]], { padding: 'same', stride: 2 }, "padding 'same' needs stride 1");
-    await e([[1, 3, 17], [5, 3, 3]], untyped({ dilatation: 2 }), 'unknown option dilatation');
-    await e([[1, 3, 17], [5, 3, 3]], untyped({ kernel: 'fast' }), 'kernel must be one of');
-    await e([[1, 3, 17], [5, 3, 3]], { kernel: 'matmul' }, "kernel 'matmul' needs a pointwise conv");
-    await e([[1, 3, 17], [5, 3, 3]], { kernel: 'window', stride: 2 }, "kernel 'window' needs stride 1, dilation 1");
-    await e([[1, 3, 17], [5, 3, 8]], { kernel: 'window' }, 'at most 7 taps');
-    await e([[0, 3, 17], [5, 3, 3]], undefined, 'nonzero');
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+        [5, 1],
+      ],
+      undefined,
+      'bias must be',
+    );
+    await e(
+      [
+        [1, 3, 4],
+        [5, 3, 7],
+      ],
+      { padding: 1 },
+      'larger than the padded input',
+    );
+    await e(
+      [
+        [1, 3, 5],
+        [5, 3, 3],
+      ],
+      { dilation: 3 },
+      'spans 7',
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      { stride: 0 },
+      'stride must be an integer ≥ 1, got 0',
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      { stride: 1.5 },
+      'stride',
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      { dilation: 0 },
+      'dilation must be an integer ≥ 1',
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      { groups: 0 },
+      'groups must be an integer ≥ 1',
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      { padding: -1 },
+      'padding must be',
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      untyped({ padding: 'full' }),
+      'padding must be',
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      { padding: 'same', stride: 2 },
+      "padding 'same' needs stride 1",
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      untyped({ dilatation: 2 }),
+      'unknown option dilatation',
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      untyped({ kernel: 'fast' }),
+      'kernel must be one of',
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      { kernel: 'matmul' },
+      "kernel 'matmul' needs a pointwise conv",
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 3],
+      ],
+      { kernel: 'window', stride: 2 },
+      "kernel 'window' needs stride 1, dilation 1",
+    );
+    await e(
+      [
+        [1, 3, 17],
+        [5, 3, 8],
+      ],
+      { kernel: 'window' },
+      'at most 7 taps',
+    );
+    await e(
+      [
+        [0, 3, 17],
+        [5, 3, 3],
+      ],
+      undefined,
+      'nonzero',
+    );
   });
 });

@@ -16,8 +16,18 @@ afterAll(() => page?.close());
 
 describe('dropout', () => {
   it('matches the CPU mask bit for bit, with the gradient through the same mask', async () => {
-    for (const [shape, p, seed] of [[[3, 17], 0.5, 1], [[17, 1, 33], 0.1, 77], [[1], 0.3, 5], [[65, 3], 0.9, 123456789]] as [number[], number, number][]) {
-      await gradcheck(page, { op: 'dropout', attrs: { p, seed }, inputs: [{ shape }], ref: (xs) => dropoutRef(xs[0], shape, p, seed) });
+    for (const [shape, p, seed] of [
+      [[3, 17], 0.5, 1],
+      [[17, 1, 33], 0.1, 77],
+      [[1], 0.3, 5],
+      [[65, 3], 0.9, 123456789],
+    ] as [number[], number, number][]) {
+      await gradcheck(page, {
+        op: 'dropout',
+        attrs: { p, seed },
+        inputs: [{ shape }],
+        ref: (xs) => dropoutRef(xs[0], shape, p, seed),
+      });
     }
   });
 
@@ -25,7 +35,14 @@ describe('dropout', () => {
     const rng = rngFor(`dropout stats ${JSON.stringify(attrs)}`);
     const x = data ?? Array.from(rng.uniform(n, 0.5, 2));
     const weights = Array.from(rng.uniform(n, 0.5, 2));
-    const r = await gradcase(page, { op: 'dropout', attrs, inputs: [{ shape: [n], data: x }], weights, fdIndices: [[]], fdEps: 1e-2 });
+    const r = await gradcase(page, {
+      op: 'dropout',
+      attrs,
+      inputs: [{ shape: [n], data: x }],
+      weights,
+      fdIndices: [[]],
+      fdEps: 1e-2,
+    });
     return { x: Float32Array.from(x), w: Float32Array.from(weights), out: r.out, grad: r.grads[0]! };
   };
 

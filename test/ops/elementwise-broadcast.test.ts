@@ -19,35 +19,74 @@ type Gen = (rng: Rng, n: number) => Float64Array;
 // The kernel's paths: same shape (SAME), innermost axis a multiple of 4 (ALIGNED), any other (per element); ranks 1–8.
 const SHAPES: [number[], number[]][] = [
   [[129], [129]],
-  [[17, 1, 3], [33, 3]],
+  [
+    [17, 1, 3],
+    [33, 3],
+  ],
   [[1], [65]],
   [[], [3, 5]],
-  [[3, 1, 5], [1, 4, 1]],
-  [[5, 1, 8], [3, 8]],
-  [[6, 4], [6, 1]],
-  [[2, 1, 2, 1, 2, 1, 2, 4], [1, 3, 1, 3, 1, 3, 1, 4]],
+  [
+    [3, 1, 5],
+    [1, 4, 1],
+  ],
+  [
+    [5, 1, 8],
+    [3, 8],
+  ],
+  [
+    [6, 4],
+    [6, 1],
+  ],
+  [
+    [2, 1, 2, 1, 2, 1, 2, 4],
+    [1, 3, 1, 3, 1, 3, 1, 4],
+  ],
 ];
 
 // Integers and half-integers (plus small noise): no pair within 0.4 of a tie, so finite differences never straddle one.
-const grid = (offset: number): Gen => (r, n) => {
-  const v = r.uniform(n, 0, 1);
-  const noise = r.uniform(n, -0.05, 0.05);
-  return v.map((u, i) => Math.round(4 * u - 2) + offset + noise[i]);
-};
-const binRef = (op: string, aShape: number[], bShape: number[]) => ([a, b]: Float64Array[]) => R.binary(op, a, aShape, b, bShape);
+const grid =
+  (offset: number): Gen =>
+  (r, n) => {
+    const v = r.uniform(n, 0, 1);
+    const noise = r.uniform(n, -0.05, 0.05);
+    return v.map((u, i) => Math.round(4 * u - 2) + offset + noise[i]);
+  };
+const binRef =
+  (op: string, aShape: number[], bShape: number[]) =>
+  ([a, b]: Float64Array[]) =>
+    R.binary(op, a, aShape, b, bShape);
 
 describe('minimum', () => {
   it('gradchecks across broadcast shapes', async () => {
     for (const [as, bs] of SHAPES) {
-      await gradcheck(page, { op: 'minimum', inputs: [{ shape: as, gen: grid(0) }, { shape: bs, gen: grid(0.5) }], ref: binRef('minimum', as, bs) });
+      await gradcheck(page, {
+        op: 'minimum',
+        inputs: [
+          { shape: as, gen: grid(0) },
+          { shape: bs, gen: grid(0.5) },
+        ],
+        ref: binRef('minimum', as, bs),
+      });
     }
   });
 
   it('splits the gradient 1/2 : 1/2 at ties, and flows to one input when the other is constant', async () => {
     // At a tie the central finite difference of min is exactly 1/2 per input, so the gradcheck tests the split.
     const x = rngFor('minimum ties').uniform(65);
-    await gradcheck(page, { op: 'minimum', inputs: [{ shape: [65] }, { shape: [65] }], data: [x, x.slice()], ref: binRef('minimum', [65], [65]) });
-    await gradcheck(page, { op: 'minimum', inputs: [{ shape: [33, 3], gen: grid(0), grad: false }, { shape: [3], gen: grid(0.5) }], ref: binRef('minimum', [33, 3], [3]) });
+    await gradcheck(page, {
+      op: 'minimum',
+      inputs: [{ shape: [65] }, { shape: [65] }],
+      data: [x, x.slice()],
+      ref: binRef('minimum', [65], [65]),
+    });
+    await gradcheck(page, {
+      op: 'minimum',
+      inputs: [
+        { shape: [33, 3], gen: grid(0), grad: false },
+        { shape: [3], gen: grid(0.5) },
+      ],
+      ref: binRef('minimum', [33, 3], [3]),
+    });
   });
 });
 
@@ -56,21 +95,31 @@ describe('pow with a tensor exponent', () => {
   const exponent: Gen = (r, n) => r.uniform(n, -2, 2.5);
   it('gradchecks both inputs across broadcast shapes (positive bases)', async () => {
     for (const [as, bs] of SHAPES) {
-      await gradcheck(page, { op: 'powTensor', inputs: [{ shape: as, gen: base }, { shape: bs, gen: exponent }], ref: binRef('pow', as, bs) });
+      await gradcheck(page, {
+        op: 'powTensor',
+        inputs: [
+          { shape: as, gen: base },
+          { shape: bs, gen: exponent },
+        ],
+        ref: binRef('pow', as, bs),
+      });
     }
   });
 
-  it('negative bases with integer exponents: the base\'s gradient', async () => {
+  it("negative bases with integer exponents: the base's gradient", async () => {
     const ints: Gen = (r, n) => r.uniform(n, -3, 3).map(Math.round);
     await gradcheck(page, {
       op: 'powTensor',
-      inputs: [{ shape: [17, 3], gen: (r, n) => r.awayFromZero(n, 0.4, 2) }, { shape: [3], gen: ints, grad: false }],
+      inputs: [
+        { shape: [17, 3], gen: (r, n) => r.awayFromZero(n, 0.4, 2) },
+        { shape: [3], gen: ints, grad: false },
+      ],
       ref: binRef('pow', [17, 3], [3]),
     });
   });
 
   it('follows PyTorch at x ≤ 0: 0 gradients where x = 0 and p = 0, NaN for the exponent where x < 0', async () => {
-    const r = await page.page.evaluate(`(async () => {
+    const r = (await page.page.evaluate(`(async () => {
       const w = globalThis.wg;
       const x = w.tensor([-2, -2, 0, 0, 0, 2], [6], { requiresGrad: true });
       const p = w.tensor([3, 0.5, 2, 0, 1, 0.5], [6], { requiresGrad: true });
@@ -81,7 +130,7 @@ describe('pow with a tensor exponent', () => {
       const out = { y: await text(y), gx: await text(x.grad), gp: await text(p.grad) };
       for (const t of [x.grad, p.grad, x, p, y, loss]) t.dispose();
       return out;
-    })()`) as Record<'y' | 'gx' | 'gp', string[]>;
+    })()`)) as Record<'y' | 'gx' | 'gp', string[]>;
     const near = (vs: number[]) => vs.map((v) => (Number.isNaN(v) ? NaN : expect.closeTo(v, 6)));
     expect(r.y.map(Number)).toEqual(near([-8, NaN, 0, 1, 0, Math.SQRT2]));
     expect(r.gx.map(Number)).toEqual(near([12, NaN, 0, 0, 1, 0.5 / Math.SQRT2]));
@@ -96,21 +145,44 @@ describe('where', () => {
     [[129], [129], [129]],
     [[17, 3], [3], [17, 1]],
     [[3], [17, 3], []],
-    [[17, 1], [1, 5], [17, 5]],
-    [[2, 1, 8], [3, 8], [2, 3, 1]],
+    [
+      [17, 1],
+      [1, 5],
+      [17, 5],
+    ],
+    [
+      [2, 1, 8],
+      [3, 8],
+      [2, 3, 1],
+    ],
     [[1], [5, 7], [7]],
   ];
-  const whereRef = (cs: number[], as: number[], bs: number[]) => ([c, a, b]: Float64Array[]) => R.where(c, cs, a, as, b, bs);
+  const whereRef =
+    (cs: number[], as: number[], bs: number[]) =>
+    ([c, a, b]: Float64Array[]) =>
+      R.where(c, cs, a, as, b, bs);
 
   it('gradchecks a and b across broadcast shapes (cond takes no gradient)', async () => {
     for (const [cs, as, bs] of CASES) {
-      await gradcheck(page, { op: 'where', inputs: [{ shape: cs, gen: cond, grad: false }, { shape: as }, { shape: bs }], ref: whereRef(cs, as, bs) });
+      await gradcheck(page, {
+        op: 'where',
+        inputs: [{ shape: cs, gen: cond, grad: false }, { shape: as }, { shape: bs }],
+        ref: whereRef(cs, as, bs),
+      });
     }
   });
 
   it('flows to one input when the other is constant', async () => {
-    await gradcheck(page, { op: 'where', inputs: [{ shape: [17, 3], gen: cond, grad: false }, { shape: [3], grad: false }, { shape: [17, 1] }], ref: whereRef([17, 3], [3], [17, 1]) });
-    await gradcheck(page, { op: 'where', inputs: [{ shape: [5], gen: cond, grad: false }, { shape: [4, 5] }, { shape: [5], grad: false }], ref: whereRef([5], [4, 5], [5]) });
+    await gradcheck(page, {
+      op: 'where',
+      inputs: [{ shape: [17, 3], gen: cond, grad: false }, { shape: [3], grad: false }, { shape: [17, 1] }],
+      ref: whereRef([17, 3], [3], [17, 1]),
+    });
+    await gradcheck(page, {
+      op: 'where',
+      inputs: [{ shape: [5], gen: cond, grad: false }, { shape: [4, 5] }, { shape: [5], grad: false }],
+      ref: whereRef([5], [4, 5], [5]),
+    });
   });
 });
 
@@ -146,7 +218,16 @@ describe('memory', () => {
 describe('bad inputs', () => {
   it('rejects shapes that do not broadcast, naming the op and the shapes', async () => {
     await expectShapeError(page, 'minimum', [[3, 4], [5]], undefined, '[3, 4], [5]');
-    await expectShapeError(page, 'powTensor', [[2, 3], [3, 2]], undefined, 'pow');
+    await expectShapeError(
+      page,
+      'powTensor',
+      [
+        [2, 3],
+        [3, 2],
+      ],
+      undefined,
+      'pow',
+    );
     await expectShapeError(page, 'where', [[2], [3], [3]], undefined, 'where');
     await expectShapeError(page, 'where', [[3], [4, 3], [5, 3]], undefined, 'where');
   });

@@ -15,13 +15,19 @@ beforeAll(async () => {
 afterAll(() => page?.close());
 
 type Gen = (rng: Rng, n: number) => Float64Array;
-const wide = (lo: number, hi: number): Gen => (r, n) => r.uniform(n, lo, hi);
+const wide =
+  (lo: number, hi: number): Gen =>
+  (r, n) =>
+    r.uniform(n, lo, hi);
 /** Inputs in [-2.5, 2.5] kept at least 0.1 from every point in `kinks`, so finite differences never straddle one. */
-const awayFrom = (...kinks: number[]): Gen => (r, n) => r.uniform(n, -2.5, 2.5).map((v) => {
-  let x = v;
-  while (kinks.some((k) => Math.abs(x - k) < 0.1)) x += 0.25;
-  return x;
-});
+const awayFrom =
+  (...kinks: number[]): Gen =>
+  (r, n) =>
+    r.uniform(n, -2.5, 2.5).map((v) => {
+      let x = v;
+      while (kinks.some((k) => Math.abs(x - k) < 0.1)) x += 0.25;
+      return x;
+    });
 
 const SHAPES = [[129], [17, 3], [1], []];
 
@@ -48,7 +54,12 @@ describe('added unary ops', () => {
   for (const c of CASES) {
     it(`${c.op}${c.attrs ? ` ${JSON.stringify(c.attrs)}` : ''}`, async () => {
       for (const shape of SHAPES) {
-        await gradcheck(page, { op: c.op, attrs: c.attrs, inputs: [{ shape, gen: c.gen }], ref: R.unaryRef(c.op, shape) });
+        await gradcheck(page, {
+          op: c.op,
+          attrs: c.attrs,
+          inputs: [{ shape, gen: c.gen }],
+          ref: R.unaryRef(c.op, shape),
+        });
       }
     });
   }
@@ -68,7 +79,14 @@ describe('accuracy against float64 across the domain', () => {
     it(`${c.op}${c.attrs ? ` ${JSON.stringify(c.attrs)}` : ''} on [${c.lo}, ${c.hi}]`, async () => {
       const xs = Array.from({ length: 2001 }, (_, i) => Math.fround(c.lo + ((c.hi - c.lo) * i) / 2000));
       xs.push(1e-5, -1e-5, 3e-4, -3e-4); // where expm1 / log1p matter
-      const r = await gradcase(page, { op: c.op, attrs: untyped(c.attrs ?? {}), inputs: [{ shape: [xs.length], data: xs }], weights: xs.map(() => 1), fdIndices: [[]], fdEps: 1e-2 });
+      const r = await gradcase(page, {
+        op: c.op,
+        attrs: untyped(c.attrs ?? {}),
+        inputs: [{ shape: [xs.length], data: xs }],
+        weights: xs.map(() => 1),
+        fdIndices: [[]],
+        fdEps: 1e-2,
+      });
       let worst = 0;
       let at = 0;
       xs.forEach((x, i) => {
@@ -81,18 +99,39 @@ describe('accuracy against float64 across the domain', () => {
   }
 });
 
-describe('gradient conventions (PyTorch\'s)', () => {
+describe("gradient conventions (PyTorch's)", () => {
   it('clip passes the gradient on its bounds and stops it outside', async () => {
     const xs = [-1, -0.5, 0, 0.75, 1];
-    const r = await gradcase(page, { op: 'clip', attrs: { min: -0.5, max: 0.75 }, inputs: [{ shape: [5], data: xs }], weights: [1, 1, 1, 1, 1], fdIndices: [[]], fdEps: 1e-2 });
+    const r = await gradcase(page, {
+      op: 'clip',
+      attrs: { min: -0.5, max: 0.75 },
+      inputs: [{ shape: [5], data: xs }],
+      weights: [1, 1, 1, 1, 1],
+      fdIndices: [[]],
+      fdEps: 1e-2,
+    });
     expect(r.out).toEqual([-0.5, -0.5, 0, 0.75, 0.75]);
     expect(r.grads[0]).toEqual([0, 1, 1, 1, 0]);
   });
 
-  it('elu\'s gradient at 0 is alpha; softplus\'s is 1 above its threshold', async () => {
-    const e = await gradcase(page, { op: 'elu', attrs: { alpha: 0.3 }, inputs: [{ shape: [3], data: [-1, 0, 1] }], weights: [1, 1, 1], fdIndices: [[]], fdEps: 1e-2 });
+  it("elu's gradient at 0 is alpha; softplus's is 1 above its threshold", async () => {
+    const e = await gradcase(page, {
+      op: 'elu',
+      attrs: { alpha: 0.3 },
+      inputs: [{ shape: [3], data: [-1, 0, 1] }],
+      weights: [1, 1, 1],
+      fdIndices: [[]],
+      fdEps: 1e-2,
+    });
     expect(e.grads[0]).toEqual([expect.closeTo(0.3 * Math.exp(-1), 6), expect.closeTo(0.3, 7), 1]);
-    const s = await gradcase(page, { op: 'softplus', attrs: { beta: 2, threshold: 3 }, inputs: [{ shape: [3], data: [1.4, 1.6, 30] }], weights: [1, 1, 1], fdIndices: [[]], fdEps: 1e-2 });
+    const s = await gradcase(page, {
+      op: 'softplus',
+      attrs: { beta: 2, threshold: 3 },
+      inputs: [{ shape: [3], data: [1.4, 1.6, 30] }],
+      weights: [1, 1, 1],
+      fdIndices: [[]],
+      fdEps: 1e-2,
+    });
     expect(s.out).toEqual([expect.closeTo(R.softplus(1.4, 2, 3), 6), expect.closeTo(1.6, 6), 30]);
     expect(s.grads[0]).toEqual([expect.closeTo(1 / (1 + Math.exp(-2.8)), 6), 1, 1]);
   });
@@ -133,6 +172,12 @@ describe('bad inputs', () => {
     await expectShapeError(page, 'softplus', [[3]], { beta: 0 }, 'beta must be positive');
     await expectShapeError(page, 'softplus', [[3]], { threshold: 'Infinity' }, 'finite');
     await expectShapeError(page, 'elu', [[3]], { alpha: 'NaN' }, 'finite');
-    await expectShapeError(page, 'gelu', [[3]], untyped({ approximate: 'sigmoid' }), "approximate must be 'none' or 'tanh'");
+    await expectShapeError(
+      page,
+      'gelu',
+      [[3]],
+      untyped({ approximate: 'sigmoid' }),
+      "approximate must be 'none' or 'tanh'",
+    );
   });
 });

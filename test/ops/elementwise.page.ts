@@ -25,10 +25,13 @@ export const OPS = {
   reciprocal: ([x]: [Tensor], _a, w) => w.reciprocal(x),
   sin: ([x]: [Tensor], _a, w) => w.sin(x),
   cos: ([x]: [Tensor], _a, w) => w.cos(x),
-  softplus: ([x]: [Tensor], a: { beta?: Scalar; threshold?: Scalar } | undefined, w) => w.softplus(x, num(a?.beta ?? 1), num(a?.threshold ?? 20)),
+  softplus: ([x]: [Tensor], a: { beta?: Scalar; threshold?: Scalar } | undefined, w) =>
+    w.softplus(x, num(a?.beta ?? 1), num(a?.threshold ?? 20)),
   elu: ([x]: [Tensor], a: { alpha?: Scalar } | undefined, w) => w.elu(x, num(a?.alpha ?? 1)),
-  clip: ([x]: [Tensor], a: { min: Scalar | null; max?: Scalar | null }, w) => w.clip(x, a.min === null ? null : num(a.min), a.max == null ? null : num(a.max)),
-  leakyRelu: ([x]: [Tensor], a: { slope?: Scalar } | undefined, w) => (a?.slope === undefined ? w.leakyRelu(x) : w.leakyRelu(x, num(a.slope))),
+  clip: ([x]: [Tensor], a: { min: Scalar | null; max?: Scalar | null }, w) =>
+    w.clip(x, a.min === null ? null : num(a.min), a.max == null ? null : num(a.max)),
+  leakyRelu: ([x]: [Tensor], a: { slope?: Scalar } | undefined, w) =>
+    a?.slope === undefined ? w.leakyRelu(x) : w.leakyRelu(x, num(a.slope)),
   pow: ([x]: [Tensor], a: { p: Scalar }, w) => w.pow(x, num(a.p)),
   addScalar: ([x]: [Tensor], a: { s: Scalar }, w) => w.addScalar(x, num(a.s)),
   mulScalar: ([x]: [Tensor], a: { s: Scalar }, w) => w.mulScalar(x, num(a.s)),
@@ -50,5 +53,6 @@ export const OPS = {
     return w.mul(a, b);
   },
   /** The same chain as a composite, so gradients flow through several elementwise backward rules at once. */
-  chain: ([a, b]: [Tensor, Tensor], _a, w) => w.div(w.sub(w.mul(w.add(a, b), a), w.exp(b)), w.addScalar(w.mulScalar(w.sigmoid(b), 2), 1)),
+  chain: ([a, b]: [Tensor, Tensor], _a, w) =>
+    w.div(w.sub(w.mul(w.add(a, b), a), w.exp(b)), w.addScalar(w.mulScalar(w.sigmoid(b), 2), 1)),
 } satisfies OpTable;

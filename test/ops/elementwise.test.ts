@@ -16,7 +16,10 @@ afterAll(() => page?.close());
 type Gen = (rng: Rng, n: number) => Float64Array;
 const positive: Gen = (r, n) => r.uniform(n, 0.2, 3);
 const kinkFree: Gen = (r, n) => r.awayFromZero(n, 0.1, 2);
-const wide = (lo: number, hi: number): Gen => (r, n) => r.uniform(n, lo, hi);
+const wide =
+  (lo: number, hi: number): Gen =>
+  (r, n) =>
+    r.uniform(n, lo, hi);
 
 const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
 
@@ -24,7 +27,21 @@ const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
 
 const UNARY_SHAPES = [[129], [17, 3], [1], []];
 
-type UnaryOp = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'leakyRelu' | 'pow' | 'addScalar' | 'mulScalar';
+type UnaryOp =
+  | 'neg'
+  | 'abs'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'tanh'
+  | 'sigmoid'
+  | 'relu'
+  | 'gelu'
+  | 'leakyRelu'
+  | 'pow'
+  | 'addScalar'
+  | 'mulScalar';
 const UNARY_CASES: (OpWithAttrs<UnaryOp> & { gen?: Gen })[] = [
   { op: 'neg' },
   { op: 'abs', gen: kinkFree },
@@ -53,43 +70,52 @@ describe('unary ops', () => {
   for (const c of UNARY_CASES) {
     it(`${c.op}${c.attrs ? ` ${JSON.stringify(c.attrs)}` : ''}`, async () => {
       for (const shape of UNARY_SHAPES) {
-        await gradcheck(page, { op: c.op, attrs: c.attrs, inputs: [{ shape, gen: c.gen }], ref: R.unaryRef(c.op, shape) });
+        await gradcheck(page, {
+          op: c.op,
+          attrs: c.attrs,
+          inputs: [{ shape, gen: c.gen }],
+          ref: R.unaryRef(c.op, shape),
+        });
       }
     });
   }
 
   it('pow handles negative bases: odd powers keep the sign, non-integer powers give NaN', async () => {
-    const r = await page.page.evaluate(`(async () => {
+    const r = (await page.page.evaluate(`(async () => {
       const w = globalThis.wg;
       const x = w.tensor([-2, -0.5, 0, 0.5, 2], [5]);
       const out = {};
       for (const p of [3, 2, -1, 0, 0.5]) out[p] = Array.from(await w.pow(x, p).toArray()).map(String);
       x.dispose();
       return out;
-    })()`) as Record<string, string[]>;
+    })()`)) as Record<string, string[]>;
     const f32 = (v: number) => String(Math.fround(v));
     expect(r['3']).toEqual([-8, -0.125, 0, 0.125, 8].map(f32));
     expect(r['2']).toEqual([4, 0.25, 0, 0.25, 4].map(f32));
     expect(r['-1']).toEqual([-0.5, -2, Infinity, 2, 0.5].map(f32));
     expect(r['0']).toEqual([1, 1, 1, 1, 1].map(f32));
     expect(r['0.5'].slice(0, 2)).toEqual(['NaN', 'NaN']);
-    expect(r['0.5'].slice(2).map(Number)).toEqual([0, Math.fround(Math.SQRT1_2), Math.fround(Math.SQRT2)].map((v) => expect.closeTo(v, 6)));
+    expect(r['0.5'].slice(2).map(Number)).toEqual(
+      [0, Math.fround(Math.SQRT1_2), Math.fround(Math.SQRT2)].map((v) => expect.closeTo(v, 6)),
+    );
   });
 
   it('saturating ops stay finite and exact at large |x|', async () => {
     const xs = [-100, -30, -10, 10, 30, 100];
-    const r = await page.page.evaluate(`(async () => {
+    const r = (await page.page.evaluate(`(async () => {
       const w = globalThis.wg;
       const x = w.tensor(${JSON.stringify(xs)}, [${xs.length}]);
       const out = {};
       for (const op of ['tanh', 'sigmoid', 'gelu']) out[op] = Array.from(await w[op](x).toArray());
       x.dispose();
       return out;
-    })()`) as Record<string, number[]>;
+    })()`)) as Record<string, number[]>;
     expect(r.tanh).toEqual([-1, -1, -1, 1, 1, 1]);
     expect(r.sigmoid.slice(4)).toEqual([1, 1]);
     // Relative 1e-5: WGSL allows exp(x) 3 + 2|x| ulp of error; float32 flushes results below 1.2e-38 to 0.
-    xs.forEach((x, i) => expect(Math.abs(r.sigmoid[i] - 1 / (1 + Math.exp(-x)))).toBeLessThanOrEqual(1e-5 / (1 + Math.exp(-x)) + 1e-37));
+    xs.forEach((x, i) =>
+      expect(Math.abs(r.sigmoid[i] - 1 / (1 + Math.exp(-x)))).toBeLessThanOrEqual(1e-5 / (1 + Math.exp(-x)) + 1e-37),
+    );
     expect(r.gelu).toEqual([expect.closeTo(0, 12), expect.closeTo(0, 12), expect.closeTo(0, 12), 10, 30, 100]);
   });
 });
@@ -154,7 +180,9 @@ describe('gelu', () => {
       const dgelu = phi + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
       gradErr = Math.max(gradErr, Math.abs(res.grads[0]![i] - dgelu));
     }
-    console.log(`gelu on [-6, 6]: max |forward error| ${fwdErr.toExponential(2)}, max |Φ error| ${phiErr.toExponential(2)}, max |gradient error| ${gradErr.toExponential(2)}`);
+    console.log(
+      `gelu on [-6, 6]: max |forward error| ${fwdErr.toExponential(2)}, max |Φ error| ${phiErr.toExponential(2)}, max |gradient error| ${gradErr.toExponential(2)}`,
+    );
     expect(fwdErr).toBeLessThan(1e-6);
     expect(phiErr).toBeLessThan(1e-6);
     expect(gradErr).toBeLessThan(1e-6);
@@ -167,29 +195,58 @@ describe('gelu', () => {
 // vec4 row or a splat); any other innermost length (per element, stepping along rows); ranks 1 to 8 after collapsing.
 const BINARY_SHAPES: [number[], number[]][] = [
   [[129], [129]],
-  [[17, 1, 3], [33, 3]],
+  [
+    [17, 1, 3],
+    [33, 3],
+  ],
   [[1], [65]],
   [[65], [1]],
   [[], [3, 5]],
-  [[3, 1, 5], [1, 4, 1]],
-  [[2, 1, 3, 1, 5, 1], [4, 1, 3, 1, 2]],
+  [
+    [3, 1, 5],
+    [1, 4, 1],
+  ],
+  [
+    [2, 1, 3, 1, 5, 1],
+    [4, 1, 3, 1, 2],
+  ],
   [[1, 1], [1]],
-  [[5, 1, 8], [3, 8]],
-  [[6, 4], [6, 1]],
-  [[1, 4], [6, 1]],
+  [
+    [5, 1, 8],
+    [3, 8],
+  ],
+  [
+    [6, 4],
+    [6, 1],
+  ],
+  [
+    [1, 4],
+    [6, 1],
+  ],
   [[12], [1]],
-  [[2, 3, 4, 5, 8], [3, 1, 5, 1]],
-  [[2, 1, 2, 1, 2, 1, 2, 1], [1, 3, 1, 3, 1, 3, 1, 3]],
-  [[2, 1, 2, 1, 2, 1, 2, 4], [1, 3, 1, 3, 1, 3, 1, 4]],
+  [
+    [2, 3, 4, 5, 8],
+    [3, 1, 5, 1],
+  ],
+  [
+    [2, 1, 2, 1, 2, 1, 2, 1],
+    [1, 3, 1, 3, 1, 3, 1, 3],
+  ],
+  [
+    [2, 1, 2, 1, 2, 1, 2, 4],
+    [1, 3, 1, 3, 1, 3, 1, 4],
+  ],
 ];
 
 // maximum: a on integers and b on half-integers (plus small noise), so no pair is within 0.4 of a tie and the finite
 // differences never straddle the kink.
-const grid = (offset: number): Gen => (r, n) => {
-  const v = r.uniform(n, 0, 1);
-  const noise = r.uniform(n, -0.05, 0.05);
-  return v.map((u, i) => Math.round(4 * u - 2) + offset + noise[i]);
-};
+const grid =
+  (offset: number): Gen =>
+  (r, n) => {
+    const v = r.uniform(n, 0, 1);
+    const noise = r.uniform(n, -0.05, 0.05);
+    return v.map((u, i) => Math.round(4 * u - 2) + offset + noise[i]);
+  };
 
 const BINARY_GENS: Record<string, [Gen | undefined, Gen | undefined]> = {
   add: [undefined, undefined],
@@ -199,14 +256,24 @@ const BINARY_GENS: Record<string, [Gen | undefined, Gen | undefined]> = {
   maximum: [grid(0), grid(0.5)],
 };
 
-const binRef = (op: string, aShape: number[], bShape: number[]) => ([a, b]: Float64Array[]) => R.binary(op, a, aShape, b, bShape);
+const binRef =
+  (op: string, aShape: number[], bShape: number[]) =>
+  ([a, b]: Float64Array[]) =>
+    R.binary(op, a, aShape, b, bShape);
 
 describe('binary ops with broadcasting', () => {
   for (const op of ['mul', 'add', 'sub', 'div', 'maximum'] as const) {
     it(op, async () => {
       for (const [as, bs] of BINARY_SHAPES) {
         const [ga, gb] = BINARY_GENS[op];
-        await gradcheck(page, { op, inputs: [{ shape: as, gen: ga }, { shape: bs, gen: gb }], ref: binRef(op, as, bs) });
+        await gradcheck(page, {
+          op,
+          inputs: [
+            { shape: as, gen: ga },
+            { shape: bs, gen: gb },
+          ],
+          ref: binRef(op, as, bs),
+        });
       }
     });
   }
@@ -214,8 +281,22 @@ describe('binary ops with broadcasting', () => {
   it('gradients flow to one input only when the other is a constant', async () => {
     for (const op of ['mul', 'sub', 'div', 'maximum'] as const) {
       const [ga, gb] = BINARY_GENS[op];
-      await gradcheck(page, { op, inputs: [{ shape: [33, 3], gen: ga, grad: false }, { shape: [3], gen: gb }], ref: binRef(op, [33, 3], [3]) });
-      await gradcheck(page, { op, inputs: [{ shape: [1, 3], gen: ga }, { shape: [17, 3], gen: gb, grad: false }], ref: binRef(op, [1, 3], [17, 3]) });
+      await gradcheck(page, {
+        op,
+        inputs: [
+          { shape: [33, 3], gen: ga, grad: false },
+          { shape: [3], gen: gb },
+        ],
+        ref: binRef(op, [33, 3], [3]),
+      });
+      await gradcheck(page, {
+        op,
+        inputs: [
+          { shape: [1, 3], gen: ga },
+          { shape: [17, 3], gen: gb, grad: false },
+        ],
+        ref: binRef(op, [1, 3], [17, 3]),
+      });
     }
   });
 
@@ -223,7 +304,12 @@ describe('binary ops with broadcasting', () => {
     // At a tie the central finite difference of max is exactly 1/2 per input, so the gradcheck tests the split.
     const rng = rngFor('maximum ties');
     const x = rng.uniform(65);
-    await gradcheck(page, { op: 'maximum', inputs: [{ shape: [65] }, { shape: [65] }], data: [x, x.slice()], ref: binRef('maximum', [65], [65]) });
+    await gradcheck(page, {
+      op: 'maximum',
+      inputs: [{ shape: [65] }, { shape: [65] }],
+      data: [x, x.slice()],
+      ref: binRef('maximum', [65], [65]),
+    });
     const s = rng.uniform(1);
     await gradcheck(page, {
       op: 'maximum',
@@ -251,18 +337,36 @@ describe('binary ops with broadcasting', () => {
 describe('expand', () => {
   // The large cases make the backward (sumToShape) split long runs over several invocations and then add the partials.
   const CASES: [number[], number[]][] = [
-    [[3, 1], [4, 3, 5]],
-    [[3, 1], [3, 8]],
-    [[1, 8], [5, 8]],
+    [
+      [3, 1],
+      [4, 3, 5],
+    ],
+    [
+      [3, 1],
+      [3, 8],
+    ],
+    [
+      [1, 8],
+      [5, 8],
+    ],
     [[1], [65]],
-    [[17, 1, 3], [2, 17, 33, 3]],
+    [
+      [17, 1, 3],
+      [2, 17, 33, 3],
+    ],
     [[5], [5]],
     [[5], [1, 5]],
     [[], [3, 4]],
     [[1], [4099]],
-    [[3, 1], [3, 2053]],
+    [
+      [3, 1],
+      [3, 2053],
+    ],
     [[5], [1029, 5]],
-    [[7, 1, 5], [7, 300, 5]],
+    [
+      [7, 1, 5],
+      [7, 300, 5],
+    ],
   ];
   for (const [xs, shape] of CASES) {
     it(`[${xs}] to [${shape}]`, async () => {
@@ -345,9 +449,15 @@ describe('memory', () => {
 describe('bad inputs', () => {
   it('rejects shapes that do not broadcast, naming the op and the shapes', async () => {
     await expectShapeError(page, 'add', [[3, 4], [5]], undefined, '[3, 4], [5]');
-    await expectShapeError(page, 'mul', [[2, 3], [3, 2]]);
+    await expectShapeError(page, 'mul', [
+      [2, 3],
+      [3, 2],
+    ]);
     await expectShapeError(page, 'sub', [[4], [0]]);
-    await expectShapeError(page, 'div', [[2, 1, 3], [2, 2]]);
+    await expectShapeError(page, 'div', [
+      [2, 1, 3],
+      [2, 2],
+    ]);
     await expectShapeError(page, 'maximum', [[7], [6]]);
     await expectShapeError(page, 'expand', [[3]], { shape: [4] });
     await expectShapeError(page, 'expand', [[2, 3]], { shape: [3] });
@@ -357,7 +467,16 @@ describe('bad inputs', () => {
   });
 
   it('rejects broadcasts needing more than 8 separate axes', async () => {
-    await expectShapeError(page, 'mul', [[2, 1, 2, 1, 2, 1, 2, 1, 2], [1, 2, 1, 2, 1, 2, 1, 2, 1]], undefined, 'mul: broadcast needs 9 separate axes; at most 8');
+    await expectShapeError(
+      page,
+      'mul',
+      [
+        [2, 1, 2, 1, 2, 1, 2, 1, 2],
+        [1, 2, 1, 2, 1, 2, 1, 2, 1],
+      ],
+      undefined,
+      'mul: broadcast needs 9 separate axes; at most 8',
+    );
   });
 
   it('rejects non-finite scalars', async () => {

@@ -6,5 +6,6 @@ import type { OpTable } from '../page/registry';
 
 export const OPS = {
   // attrs are the options minus the negatives tensor (the tests send unknown keys too, through untyped(), to check they throw).
-  infoNCE: ([a, p, negatives]: [Tensor, Tensor, Tensor?], attrs: Omit<InfoNCEOptions, 'negatives'>, w) => w.infoNCE(a, p, { ...attrs, ...(negatives ? { negatives } : {}) }),
+  infoNCE: ([a, p, negatives]: [Tensor, Tensor, Tensor?], attrs: Omit<InfoNCEOptions, 'negatives'>, w) =>
+    w.infoNCE(a, p, { ...attrs, ...(negatives ? { negatives } : {}) }),
 } satisfies OpTable;

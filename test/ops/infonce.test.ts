@@ -51,15 +51,25 @@ function generator(data: Data, d: number, label: string): (r: Rng, n: number) =>
 
 function check({ n, d, m, temperature, data, inBatchNegatives, kernel, tol }: Case) {
   const attrs: Omit<InfoNCEOptions, 'negatives'> = {
-    temperature, ...(inBatchNegatives !== undefined ? { inBatchNegatives } : {}), ...(kernel ? { kernel } : {}),
+    temperature,
+    ...(inBatchNegatives !== undefined ? { inBatchNegatives } : {}),
+    ...(kernel ? { kernel } : {}),
   };
   const gen = generator(data, d, `${JSON.stringify(attrs)} ${n} ${d} ${m}`);
-  const inputs: [InputSpec, InputSpec, ...InputSpec[]] = [{ shape: [n, d], gen }, { shape: [n, d], gen }];
+  const inputs: [InputSpec, InputSpec, ...InputSpec[]] = [
+    { shape: [n, d], gen },
+    { shape: [n, d], gen },
+  ];
   if (m > 0) inputs.push({ shape: [m, d], gen });
   return gradcheck(page, {
-    op: 'infoNCE', attrs, inputs, tol: { fdEps: fdEpsFor(d, temperature, data === 'random' ? 0.1 : 0.2), ...tol },
+    op: 'infoNCE',
+    attrs,
+    inputs,
+    tol: { fdEps: fdEpsFor(d, temperature, data === 'random' ? 0.1 : 0.2), ...tol },
     ref: (xs) => ({
-      data: Float64Array.of(infoNCERef(xs[0], xs[1], (m > 0 && xs[2]) || null, n, d, m, { temperature, inBatchNegatives })),
+      data: Float64Array.of(
+        infoNCERef(xs[0], xs[1], (m > 0 && xs[2]) || null, n, d, m, { temperature, inBatchNegatives }),
+      ),
       shape: [],
     }),
   });
@@ -92,7 +102,8 @@ describe('infoNCE', () => {
   it('matches float64 without in-batch negatives (the positive against the extra negatives only)', async () => {
     for (const n of [2, 17]) {
       for (const d of [3, 65]) {
-        for (const temperature of [0.1, 0.05]) await check({ n, d, m: 5, temperature, data: 'clustered', inBatchNegatives: false });
+        for (const temperature of [0.1, 0.05])
+          await check({ n, d, m: 5, temperature, data: 'clustered', inBatchNegatives: false });
       }
       await check({ n, d: 33, m: 5, temperature: 0.1, data: 'random', inBatchNegatives: false });
     }
@@ -115,7 +126,15 @@ describe('infoNCE', () => {
   // (loss ≲ 1e-3); clustered inputs keep these cases away from that regime.
   it('the composite (generic-op) version matches the same reference', async () => {
     await check({ n: 17, d: 33, m: 5, temperature: 0.05, data: 'clustered', kernel: 'composite' });
-    await check({ n: 17, d: 33, m: 5, temperature: 0.1, data: 'clustered', inBatchNegatives: false, kernel: 'composite' });
+    await check({
+      n: 17,
+      d: 33,
+      m: 5,
+      temperature: 0.1,
+      data: 'clustered',
+      inBatchNegatives: false,
+      kernel: 'composite',
+    });
     await check({ n: 2, d: 3, m: 0, temperature: 0.1, data: 'clustered', kernel: 'composite' });
   });
 
@@ -125,8 +144,15 @@ describe('infoNCE', () => {
     const a = [1, 0, 0, 0, 1, 0];
     const p = [0.99, 0.1, 0.05, 0.1, 0.98, -0.05];
     const r = await gradcase(page, {
-      op: 'infoNCE', attrs: { temperature: 0.05 },
-      inputs: [{ shape: [2, 3], data: a }, { shape: [2, 3], data: p }], weights: [1], fdIndices: [[], []], fdEps: 1e-3,
+      op: 'infoNCE',
+      attrs: { temperature: 0.05 },
+      inputs: [
+        { shape: [2, 3], data: a },
+        { shape: [2, 3], data: p },
+      ],
+      weights: [1],
+      fdIndices: [[], []],
+      fdEps: 1e-3,
     });
     const want = infoNCERef(Float32Array.from(a), Float32Array.from(p), null, 2, 3, 0, { temperature: 0.05 });
     expect(want).toBeLessThan(1e-6);
@@ -134,14 +160,22 @@ describe('infoNCE', () => {
   });
 
   it('stays finite on rows of norm 0 (normalised by eps = 1e-8, as in torch)', async () => {
-    for (const d of [5, 8]) { // scalar and vec4 paths
+    for (const d of [5, 8]) {
+      // scalar and vec4 paths
       const n = 3;
       const row = (...v: number[]) => Array.from({ length: d }, (_, k) => v[k % v.length] * (1 + k / 10));
       const a = [...row(0), ...row(0.3, -0.2, 0.5, 0.1, 0.4), ...row(-0.6, 0.2, 0.1, 0.3, -0.1)];
       const p = [...row(0.2, 0.1, -0.3, 0.4, 0.2), ...row(0), ...row(0.5, 0.5, -0.5, 0.1, 0.2)];
       const r = await gradcase(page, {
-        op: 'infoNCE', attrs: { temperature: 0.1 },
-        inputs: [{ shape: [n, d], data: a }, { shape: [n, d], data: p }], weights: [1], fdIndices: [[], []], fdEps: 1e-3,
+        op: 'infoNCE',
+        attrs: { temperature: 0.1 },
+        inputs: [
+          { shape: [n, d], data: a },
+          { shape: [n, d], data: p },
+        ],
+        weights: [1],
+        fdIndices: [[], []],
+        fdEps: 1e-3,
       });
       const want = infoNCERef(Float32Array.from(a), Float32Array.from(p), null, n, d, 0, { temperature: 0.1 });
       expect(r.out[0]).toBeCloseTo(want, 5);
@@ -161,20 +195,136 @@ describe('infoNCE', () => {
 describe('infoNCE bad inputs', () => {
   it('throw a WebgradError naming the op before any GPU work', async () => {
     const t = { temperature: 0.1 };
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], { temperature: 0 }, 'temperature');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], { temperature: -0.1 }, 'temperature');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], untyped({}), 'temperature');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], untyped({ temperature: '0.1' }), 'temperature');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [4, 5]], t, 'rows');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 6]], t, 'width');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5], [2, 6]], t, 'negatives');
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5],
+        [3, 5],
+      ],
+      { temperature: 0 },
+      'temperature',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5],
+        [3, 5],
+      ],
+      { temperature: -0.1 },
+      'temperature',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5],
+        [3, 5],
+      ],
+      untyped({}),
+      'temperature',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5],
+        [3, 5],
+      ],
+      untyped({ temperature: '0.1' }),
+      'temperature',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5],
+        [4, 5],
+      ],
+      t,
+      'rows',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5],
+        [3, 6],
+      ],
+      t,
+      'width',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5],
+        [3, 5],
+        [2, 6],
+      ],
+      t,
+      'negatives',
+    );
     await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5], [5]], t, 'negatives');
-    await expectShapeError(page, 'infoNCE', [[3, 5, 1], [3, 5, 1]], t, 'anchors');
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5, 1],
+        [3, 5, 1],
+      ],
+      t,
+      'anchors',
+    );
     await expectShapeError(page, 'infoNCE', [[3, 5], [15]], t, 'positives');
-    await expectShapeError(page, 'infoNCE', [[0, 5], [0, 5]], t);
-    await expectShapeError(page, 'infoNCE', [[3, 0], [3, 0]], t);
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], untyped({ temperature: 0.1, inBatchNegatives: 1 }), 'inBatchNegatives');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], untyped({ temperature: 0.1, tau: 0.1 }), 'unknown option');
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5]], { temperature: 0.1, eps: 0 }, 'eps');
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [0, 5],
+        [0, 5],
+      ],
+      t,
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 0],
+        [3, 0],
+      ],
+      t,
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5],
+        [3, 5],
+      ],
+      untyped({ temperature: 0.1, inBatchNegatives: 1 }),
+      'inBatchNegatives',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5],
+        [3, 5],
+      ],
+      untyped({ temperature: 0.1, tau: 0.1 }),
+      'unknown option',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [3, 5],
+        [3, 5],
+      ],
+      { temperature: 0.1, eps: 0 },
+      'eps',
+    );
   });
 });

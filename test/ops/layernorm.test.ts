@@ -52,15 +52,20 @@ const AFFINE = [
 ] as const;
 
 describe('layerNorm', () => {
-  it.each([1, 3, 8, 33, 129])('matches float64 in all three tiers for C = %i, with and without gamma/beta', async (c) => {
-    for (const [gamma, beta] of AFFINE) await check({ shape: [5, 3, c], gamma, beta });
-    await check({ shape: [c], gamma: true, beta: true, eps: 1e-3 });
-  });
+  it.each([1, 3, 8, 33, 129])(
+    'matches float64 in all three tiers for C = %i, with and without gamma/beta',
+    async (c) => {
+      for (const [gamma, beta] of AFFINE) await check({ shape: [5, 3, c], gamma, beta });
+      await check({ shape: [c], gamma: true, beta: true, eps: 1e-3 });
+    },
+  );
 
   it('handles rows far from zero (the mean is taken relative to the row’s first element)', async () => {
     // Inputs exactly representable in float32 so the reference sees what the GPU sees; tier-3 steps of 1e-5·|x|.
     await check({
-      shape: [7, 33], gamma: true, beta: true,
+      shape: [7, 33],
+      gamma: true,
+      beta: true,
       gen: (r, n) => r.uniform(n, 99, 101).map(Math.fround),
       tol: { fdEps: 1e-5, fdRtol: 5e-2, fdAtol: 5e-3 },
     });
@@ -76,7 +81,16 @@ describe('bad input', () => {
   it('rejects rank 0, wrong gamma/beta shapes and a bad eps, naming the shapes', async () => {
     await expectShapeError(page, 'layerNorm', [[]], {}, 'rank');
     await expectShapeError(page, 'layerNorm', [[4, 5], [4]], { gamma: true }, '[4, 5], [4]');
-    await expectShapeError(page, 'layerNorm', [[4, 5], [1, 5]], { gamma: true }, 'gamma');
+    await expectShapeError(
+      page,
+      'layerNorm',
+      [
+        [4, 5],
+        [1, 5],
+      ],
+      { gamma: true },
+      'gamma',
+    );
     await expectShapeError(page, 'layerNorm', [[4, 5], [5], [6]], { gamma: true, beta: true }, 'beta');
     await expectShapeError(page, 'layerNorm', [[4, 5]], { eps: -1 }, 'eps');
   });

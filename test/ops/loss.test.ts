@@ -21,7 +21,9 @@ describe('mseLoss', () => {
     for (const shape of SHAPES) {
       for (const reduction of REDUCTIONS) {
         await gradcheck(page, {
-          op: 'mseLoss', attrs: { reduction }, inputs: [{ shape }, { shape }],
+          op: 'mseLoss',
+          attrs: { reduction },
+          inputs: [{ shape }, { shape }],
           ref: (xs) => mseLossRef(xs[0], xs[1], shape, reduction),
         });
       }
@@ -30,18 +32,28 @@ describe('mseLoss', () => {
 
   it('reduces long inputs in two passes', async () => {
     // 8385 and 16641 elements: several partial sums, then the combine. Quadratic, so a wide float32 step is exact.
-    for (const shape of [[65, 129], [129, 129]]) {
+    for (const shape of [
+      [65, 129],
+      [129, 129],
+    ]) {
       for (const reduction of ['mean', 'sum'] as Reduction[]) {
         await gradcheck(page, {
-          op: 'mseLoss', attrs: { reduction }, inputs: [{ shape }, { shape }],
-          ref: (xs) => mseLossRef(xs[0], xs[1], shape, reduction), tol: { fdEps: 0.1, refFdMax: 100 },
+          op: 'mseLoss',
+          attrs: { reduction },
+          inputs: [{ shape }, { shape }],
+          ref: (xs) => mseLossRef(xs[0], xs[1], shape, reduction),
+          tol: { fdEps: 0.1, refFdMax: 100 },
         });
       }
     }
   });
 
   it('defaults to the mean', async () => {
-    await gradcheck(page, { op: 'mseLoss', inputs: [{ shape: [3, 17] }, { shape: [3, 17] }], ref: (xs) => mseLossRef(xs[0], xs[1], [3, 17]) });
+    await gradcheck(page, {
+      op: 'mseLoss',
+      inputs: [{ shape: [3, 17] }, { shape: [3, 17] }],
+      ref: (xs) => mseLossRef(xs[0], xs[1], [3, 17]),
+    });
   });
 });
 
@@ -54,8 +66,14 @@ describe('l1Loss', () => {
     for (const shape of [...SHAPES, [65, 129]]) {
       for (const reduction of REDUCTIONS) {
         await gradcheck(page, {
-          op: 'l1Loss', attrs: { reduction }, inputs: [{ shape, gen: pred }, { shape, gen: target }],
-          ref: (xs) => l1LossRef(xs[0], xs[1], shape, reduction), tol: shape[0] === 65 ? { fdEps: 0.1, refFdMax: 100 } : {},
+          op: 'l1Loss',
+          attrs: { reduction },
+          inputs: [
+            { shape, gen: pred },
+            { shape, gen: target },
+          ],
+          ref: (xs) => l1LossRef(xs[0], xs[1], shape, reduction),
+          tol: shape[0] === 65 ? { fdEps: 0.1, refFdMax: 100 } : {},
         });
       }
     }
@@ -69,7 +87,15 @@ describe('l1Loss', () => {
     for (const reduction of REDUCTIONS) {
       const weights = reduction === 'none' ? Array.from(rng.uniform(n)) : [1];
       const r = await gradcase(page, {
-        op: 'l1Loss', attrs: { reduction }, inputs: [{ shape: [n], data: x }, { shape: [n], data: y }], weights, fdIndices: [[], []], fdEps: 1e-2,
+        op: 'l1Loss',
+        attrs: { reduction },
+        inputs: [
+          { shape: [n], data: x },
+          { shape: [n], data: y },
+        ],
+        weights,
+        fdIndices: [[], []],
+        fdEps: 1e-2,
       });
       const scale = reduction === 'mean' ? 1 / n : 1;
       for (let i = 0; i < n; i++) {
@@ -84,10 +110,34 @@ describe('l1Loss', () => {
 describe('bad inputs', () => {
   it('throw a WebgradError naming the op before any GPU work', async () => {
     for (const op of ['mseLoss', 'l1Loss'] as const) {
-      await expectShapeError(page, op, [[3, 17], [17, 3]], { reduction: 'mean' });
-      await expectShapeError(page, op, [[3, 17], [3, 17, 1]], { reduction: 'none' });
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 17],
+          [17, 3],
+        ],
+        { reduction: 'mean' },
+      );
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 17],
+          [3, 17, 1],
+        ],
+        { reduction: 'none' },
+      );
       await expectShapeError(page, op, [[3], [1]], {});
-      await expectShapeError(page, op, [[3, 17], [3, 17]], untyped({ reduction: 'max' }));
+      await expectShapeError(
+        page,
+        op,
+        [
+          [3, 17],
+          [3, 17],
+        ],
+        untyped({ reduction: 'max' }),
+      );
       await expectShapeError(page, op, [[0], [0]], { reduction: 'mean' });
     }
   });

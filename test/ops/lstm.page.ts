@@ -32,7 +32,10 @@ export const OPS = {
     // attrs.stateIn = 'options' passes h0/c0 the old way, inside the options, which must be refused.
     const opts: LSTMOptions & { kernel?: LstmKernel } = { numLayers, bidirectional, ...(kernel ? { kernel } : {}) };
     const state = { ...(h0t ? { h0: h0t } : {}), ...(c0t ? { c0: c0t } : {}) };
-    const r = attrs?.stateIn === 'options' ? w.lstm(x, inputs.slice(k), { ...opts, ...state }) : w.lstm(x, inputs.slice(k), opts, state);
+    const r =
+      attrs?.stateIn === 'options'
+        ? w.lstm(x, inputs.slice(k), { ...opts, ...state })
+        : w.lstm(x, inputs.slice(k), opts, state);
     if (use === 'output') return r.output;
     return w.concat([w.flatten(r.output), w.flatten(r.h), w.flatten(r.c)], 0);
   },
@@ -71,7 +74,11 @@ export const OPS = {
 
   // inputs [x, h0, c0]; attrs { inputSize, hiddenSize, options }: an LSTM module's forward(x, state) and lstm() on its
   // weights with the SAME state object, concatenated [module's output, h, c | op's output, h, c].
-  lstmOpVsModule: (inputs: [Tensor, Tensor, Tensor], attrs: { inputSize: number; hiddenSize: number; options?: LSTMOptions }, w) => {
+  lstmOpVsModule: (
+    inputs: [Tensor, Tensor, Tensor],
+    attrs: { inputSize: number; hiddenSize: number; options?: LSTMOptions },
+    w,
+  ) => {
     lastModule?.dispose();
     const { inputSize, hiddenSize, options = {} } = attrs;
     const m = new w.LSTM(inputSize, hiddenSize, options);
@@ -79,18 +86,36 @@ export const OPS = {
     const state = { h0: inputs[1], c0: inputs[2] };
     const a = m.forward(inputs[0], state);
     const b = w.lstm(inputs[0], m.flatWeights(), { numLayers: m.numLayers, bidirectional: m.bidirectional }, state);
-    return w.concat([a.output, a.h, a.c, b.output, b.h, b.c].map((t) => w.flatten(t)), 0);
+    return w.concat(
+      [a.output, a.h, a.c, b.output, b.h, b.c].map((t) => w.flatten(t)),
+      0,
+    );
   },
 
   // The LSTM / BiLSTM module. inputs [x, h0?, c0?]; attrs { inputSize, hiddenSize, options, bi (use BiLSTM), h0?, c0?,
   // names (the expected parameter names and shapes) }. Returns output, h, c and then every parameter, flattened and
   // concatenated, so the test can recompute the output from the module's own parameters and check their range.
-  lstmModule: (inputs: [Tensor, Tensor?, Tensor?], attrs: { inputSize: number; hiddenSize: number; options?: LSTMOptions; bi?: boolean; h0?: boolean; c0?: boolean; names: string }, w) => {
+  lstmModule: (
+    inputs: [Tensor, Tensor?, Tensor?],
+    attrs: {
+      inputSize: number;
+      hiddenSize: number;
+      options?: LSTMOptions;
+      bi?: boolean;
+      h0?: boolean;
+      c0?: boolean;
+      names: string;
+    },
+    w,
+  ) => {
     lastModule?.dispose();
     const { inputSize, hiddenSize, options = {}, bi = false, h0 = false, c0 = false, names } = attrs;
     const m = bi ? new w.BiLSTM(inputSize, hiddenSize, options) : new w.LSTM(inputSize, hiddenSize, options);
     lastModule = m;
-    const named = m.namedParameters().map(([n, p]) => `${n}${JSON.stringify(p.shape)}`).join(' ');
+    const named = m
+      .namedParameters()
+      .map(([n, p]) => `${n}${JSON.stringify(p.shape)}`)
+      .join(' ');
     if (named !== names) throw new Error(`LSTM parameters are ${named}, expected ${names}`);
     let k = 1;
     const r = m.forward(inputs[0], { h0: h0 ? inputs[k++] : null, c0: c0 ? inputs[k++] : null });

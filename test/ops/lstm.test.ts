@@ -50,7 +50,11 @@ function weightShapes({ I, H, L = 1, bi = false, bias = true }: Cfg): number[][]
   const D = bi ? 2 : 1;
   return lstmWeightNames(L, bi, bias).map((n) => {
     const layer = Number(/_l(\d+)/.exec(n)![1]);
-    return n.startsWith('weight_ih') ? [4 * H, layer === 0 ? I : D * H] : n.startsWith('weight_hh') ? [4 * H, H] : [4 * H];
+    return n.startsWith('weight_ih')
+      ? [4 * H, layer === 0 ? I : D * H]
+      : n.startsWith('weight_hh')
+        ? [4 * H, H]
+        : [4 * H];
   });
 }
 
@@ -95,25 +99,34 @@ describe('lstm gradients (three tiers: output, h and c; x, h0, c0, every weight 
     await check({ B: 3, T: 17, I: 3, H: 3, L: 2, bi: true, h0: true, c0: true }, kernel);
   });
 
-  it.each(KERNELS)('%s: two layers without biases, only h0; only c0; B 5 and H 5 (partial row and unit tiles)', async (kernel) => {
-    await check({ B: 3, T: 3, I: 5, H: 4, L: 2, bias: false, h0: true }, kernel);
-    await check({ B: 1, T: 17, I: 5, H: 4, c0: true }, kernel);
-    await check({ B: 5, T: 3, I: 3, H: 5, bi: true, h0: true, c0: true }, kernel);
-  });
+  it.each(KERNELS)(
+    '%s: two layers without biases, only h0; only c0; B 5 and H 5 (partial row and unit tiles)',
+    async (kernel) => {
+      await check({ B: 3, T: 3, I: 5, H: 4, L: 2, bias: false, h0: true }, kernel);
+      await check({ B: 1, T: 17, I: 5, H: 4, c0: true }, kernel);
+      await check({ B: 5, T: 3, I: 3, H: 5, bi: true, h0: true, c0: true }, kernel);
+    },
+  );
 
   it.each(KERNELS)('%s: B 17 (a second, partial block of 16 rows), bidirectional', async (kernel) => {
     await check({ B: 17, T: 3, I: 3, H: 5, bi: true, h0: true, c0: true }, kernel);
   });
 
-  it.each(['tiled', 'looped'] as const)('%s: H 20 and 33 (2 and 3 unit blocks in the 4-rows-per-invocation backward, H ≤ 48)', async (kernel) => {
-    await check({ B: 17, T: 3, I: 3, H: 20, bi: true, h0: true, c0: true }, kernel, { refFdMax: 40 }, 0.3);
-    await check({ B: 5, T: 2, I: 3, H: 33, h0: true, c0: true }, kernel, { refFdMax: 40 }, 0.3);
-  });
+  it.each(['tiled', 'looped'] as const)(
+    '%s: H 20 and 33 (2 and 3 unit blocks in the 4-rows-per-invocation backward, H ≤ 48)',
+    async (kernel) => {
+      await check({ B: 17, T: 3, I: 3, H: 20, bi: true, h0: true, c0: true }, kernel, { refFdMax: 40 }, 0.3);
+      await check({ B: 5, T: 2, I: 3, H: 33, h0: true, c0: true }, kernel, { refFdMax: 40 }, 0.3);
+    },
+  );
 
-  it.each(['tiled', 'looped'] as const)('%s: H 257 (more unit blocks than invocations per workgroup)', async (kernel) => {
-    // Weights U(−0.1, 0.1) keep 257-term sums out of saturation; tier 2 samples 20 elements per input.
-    await check({ B: 2, T: 2, I: 3, H: 257, h0: true, c0: true }, kernel, { refFdMax: 20 }, 0.1);
-  });
+  it.each(['tiled', 'looped'] as const)(
+    '%s: H 257 (more unit blocks than invocations per workgroup)',
+    async (kernel) => {
+      // Weights U(−0.1, 0.1) keep 257-term sums out of saturation; tier 2 samples 20 elements per input.
+      await check({ B: 2, T: 2, I: 3, H: 257, h0: true, c0: true }, kernel, { refFdMax: 20 }, 0.1);
+    },
+  );
 
   it('looped: T 40 runs as several dispatches of at most 32 steps, forward and backward', async () => {
     await check({ B: 2, T: 40, I: 2, H: 3, bi: true, h0: true, c0: true }, 'looped');
@@ -127,7 +140,10 @@ describe('lstm gradients (three tiers: output, h and c; x, h0, c0, every weight 
 describe('memory', () => {
   it.each(KERNELS)('%s: forward + backward and inference leave no GPU buffer behind', async (kernel) => {
     for (const [cfg, attrs] of [
-      [{ B: 3, T: 4, I: 5, H: 4, bi: true, L: 2 }, { bidirectional: true, numLayers: 2 }],
+      [
+        { B: 3, T: 4, I: 5, H: 4, bi: true, L: 2 },
+        { bidirectional: true, numLayers: 2 },
+      ],
       [{ B: 2, T: 3, I: 3, H: 5, bias: false }, {}],
     ] as const) {
       const r = await tryOp(page, 'lstmLeakProbe', [[cfg.B, cfg.T, cfg.I], ...weightShapes(cfg)], { ...attrs, kernel });
@@ -175,23 +191,43 @@ describe('PyTorch nn.LSTM fixtures on every kernel', () => {
 // ------------------------------------------------------------------------------------------------ modules
 
 describe('LSTM and BiLSTM modules', () => {
-  const mod = async (o: { I: number; H: number; L?: number; bi?: boolean; bias?: boolean; biClass?: boolean; B: number; T: number; h0?: boolean }) => {
+  const mod = async (o: {
+    I: number;
+    H: number;
+    L?: number;
+    bi?: boolean;
+    bias?: boolean;
+    biClass?: boolean;
+    B: number;
+    T: number;
+    h0?: boolean;
+  }) => {
     const { I, H, L = 1, bias = true, B, T } = o;
     const bi = o.bi ?? o.biClass ?? false;
     const D = bi ? 2 : 1;
     const cfg: Cfg = { B, T, I, H, L, bi, bias };
     const shapes = weightShapes(cfg);
-    const names = lstmWeightNames(L, bi, bias).map((n, i) => `${n}${JSON.stringify(shapes[i])}`).join(' ');
+    const names = lstmWeightNames(L, bi, bias)
+      .map((n, i) => `${n}${JSON.stringify(shapes[i])}`)
+      .join(' ');
     const x = Array.from({ length: B * T * I }, (_, i) => Math.sin(i * 0.7));
     const state = Array.from({ length: L * D * B * H }, (_, i) => Math.cos(i * 0.3) * 0.5);
     const nOut = B * T * D * H + 2 * L * D * B * H;
     const r = await gradcase(page, {
       op: 'lstmModule',
       attrs: {
-        inputSize: I, hiddenSize: H, names, bi: !!o.biClass, h0: !!o.h0, c0: !!o.h0,
+        inputSize: I,
+        hiddenSize: H,
+        names,
+        bi: !!o.biClass,
+        h0: !!o.h0,
+        c0: !!o.h0,
         options: { numLayers: L, bias, seed: 7, ...(o.biClass ? {} : { bidirectional: bi }) },
       },
-      inputs: [{ shape: [B, T, I], data: x, grad: false }, ...(o.h0 ? [0, 1].map(() => ({ shape: [L * D, B, H], data: state, grad: false })) : [])],
+      inputs: [
+        { shape: [B, T, I], data: x, grad: false },
+        ...(o.h0 ? [0, 1].map(() => ({ shape: [L * D, B, H], data: state, grad: false })) : []),
+      ],
       weights: Array.from({ length: nOut + shapes.reduce((s, sh) => s + sh.reduce((a, b) => a * b, 1), 0) }, () => 1),
       fdIndices: [],
       fdEps: 0,
@@ -206,7 +242,8 @@ describe('LSTM and BiLSTM modules', () => {
       at += n;
       expect(Math.max(...p)).toBeLessThanOrEqual(bound);
       expect(Math.min(...p)).toBeGreaterThanOrEqual(-bound);
-      if (n >= 16) expect(Math.max(...p) - Math.min(...p), 'parameters spread over the init range').toBeGreaterThan(bound);
+      if (n >= 16)
+        expect(Math.max(...p) - Math.min(...p), 'parameters spread over the init range').toBeGreaterThan(bound);
       params.push(p);
     }
     expect(new Set(params.map((p) => p[0])).size, 'each parameter draws its own values').toBe(params.length);
@@ -226,11 +263,19 @@ describe('LSTM and BiLSTM modules', () => {
   it('the op and the module take the same { h0, c0 } state object and give the same numbers from it', async () => {
     const [B, T, I, H, L] = [2, 3, 4, 5, 2];
     const n = L * 2 * B * H;
-    const state = (phase: number) => ({ shape: [L * 2, B, H], data: Array.from({ length: n }, (_, i) => Math.sin(i * 0.9 + phase)), grad: false });
+    const state = (phase: number) => ({
+      shape: [L * 2, B, H],
+      data: Array.from({ length: n }, (_, i) => Math.sin(i * 0.9 + phase)),
+      grad: false,
+    });
     const r = await gradcase(page, {
       op: 'lstmOpVsModule',
       attrs: { inputSize: I, hiddenSize: H, options: { numLayers: L, bidirectional: true, seed: 3 } },
-      inputs: [{ shape: [B, T, I], data: Array.from({ length: B * T * I }, (_, i) => Math.cos(i * 0.4)), grad: false }, state(0), state(1)],
+      inputs: [
+        { shape: [B, T, I], data: Array.from({ length: B * T * I }, (_, i) => Math.cos(i * 0.4)), grad: false },
+        state(0),
+        state(1),
+      ],
       weights: Array.from({ length: 2 * (B * T * 2 * H + 2 * n) }, () => 1),
       fdIndices: [],
       fdEps: 0,
@@ -254,25 +299,66 @@ describe('bad input', () => {
 
   it('rejects wrong ranks, input sizes and weight shapes, naming the op and shapes', async () => {
     await expectShapeError(page, 'lstm', [[3, 5], ...uni], {}, 'rank');
-    await expectShapeError(page, 'lstm', [[2, 3, 6], ...uni], {}, 'weight_ih_l0 must be [16, 6] (x has 6 input features)');
+    await expectShapeError(
+      page,
+      'lstm',
+      [[2, 3, 6], ...uni],
+      {},
+      'weight_ih_l0 must be [16, 6] (x has 6 input features)',
+    );
     await expectShapeError(page, 'lstm', [[2, 3, 5], [16, 5], [16, 3], [16], [16]], {}, 'weight_hh_l0');
     await expectShapeError(page, 'lstm', [[2, 3, 5], [16, 5], [16, 4], [16], [12]], {}, 'bias_hh_l0');
     await expectShapeError(page, 'lstm', [[2, 3, 5], ...uni.slice(0, 3)], {}, 'expected 4 weights');
-    await expectShapeError(page, 'lstm', [[2, 3, 5], ...uni], { bidirectional: true, numLayers: 2 }, 'expected 16 weights');
-    await expectShapeError(page, 'lstm', [[2, 3, 5], ...bi, ...bi], { bidirectional: true, numLayers: 2 }, 'weight_ih_l1 must be [16, 8] (layer 0 gives 8 features)');
+    await expectShapeError(
+      page,
+      'lstm',
+      [[2, 3, 5], ...uni],
+      { bidirectional: true, numLayers: 2 },
+      'expected 16 weights',
+    );
+    await expectShapeError(
+      page,
+      'lstm',
+      [[2, 3, 5], ...bi, ...bi],
+      { bidirectional: true, numLayers: 2 },
+      'weight_ih_l1 must be [16, 8] (layer 0 gives 8 features)',
+    );
     await expectShapeError(page, 'lstm', [[2, 0, 5], ...uni], {}, 'non-empty');
   });
 
   it('takes the initial state as its own { h0, c0 } argument, as the LSTM module does, and says so when given in the options', async () => {
-    await expectShapeError(page, 'lstm', [[2, 3, 5], [1, 2, 4], ...uni], { h0: true, stateIn: 'options' },
-      'h0 is part of the initial state, not an option: pass lstm(x, weights, opts, { h0, c0 }), as LSTM.forward(x, { h0, c0 })');
-    await expectShapeError(page, 'lstm', [[2, 3, 5], [1, 2, 4], ...uni], { c0: true, stateIn: 'options' }, 'c0 is part of the initial state');
+    await expectShapeError(
+      page,
+      'lstm',
+      [[2, 3, 5], [1, 2, 4], ...uni],
+      { h0: true, stateIn: 'options' },
+      'h0 is part of the initial state, not an option: pass lstm(x, weights, opts, { h0, c0 }), as LSTM.forward(x, { h0, c0 })',
+    );
+    await expectShapeError(
+      page,
+      'lstm',
+      [[2, 3, 5], [1, 2, 4], ...uni],
+      { c0: true, stateIn: 'options' },
+      'c0 is part of the initial state',
+    );
   });
 
   it('rejects h0 / c0 of the wrong shape', async () => {
     await expectShapeError(page, 'lstm', [[2, 3, 5], [1, 3, 4], ...uni], { h0: true }, 'h0 must be');
     await expectShapeError(page, 'lstm', [[2, 3, 5], [1, 3, 4], ...uni], { c0: true }, 'c0 must be');
-    await expectShapeError(page, 'lstm', [[2, 3, 5], [2, 2, 4], [1, 2, 4], ...bi], { h0: true, c0: true, bidirectional: true }, 'c0 must be');
-    await expectShapeError(page, 'lstm', [[2, 3, 5], [2, 2, 5], ...bi], { h0: true, bidirectional: true }, 'h0 must be');
+    await expectShapeError(
+      page,
+      'lstm',
+      [[2, 3, 5], [2, 2, 4], [1, 2, 4], ...bi],
+      { h0: true, c0: true, bidirectional: true },
+      'c0 must be',
+    );
+    await expectShapeError(
+      page,
+      'lstm',
+      [[2, 3, 5], [2, 2, 5], ...bi],
+      { h0: true, bidirectional: true },
+      'h0 must be',
+    );
   });
 });

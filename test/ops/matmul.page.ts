@@ -19,7 +19,9 @@ export const OPS = {
     const y = w.matmul(a, b, attrs ?? {});
     w.sum(y).backward();
     const shared = { y, a, b, 'a.grad': a.grad!, 'b.grad': b.grad! };
-    const bad = Object.entries(shared).filter(([, t]) => t.sharesStorage).map(([k]) => k);
+    const bad = Object.entries(shared)
+      .filter(([, t]) => t.sharesStorage)
+      .map(([k]) => k);
     if (bad.length) throw new Error(`storage still shared after matmul: ${bad.join(', ')}`);
     return y;
   },

@@ -36,7 +36,13 @@ function shapesOf(c: Case): [number[], number[]] {
 }
 
 /** op(a)·op(b) + bias in float64: bias (N) on every row, or (Z,N) row z on output matrix z. */
-function matmulBiasRef(xs: Float64Array[], aShape: number[], bShape: number[], biasShape: number[], attrs?: { transA?: boolean; transB?: boolean }) {
+function matmulBiasRef(
+  xs: Float64Array[],
+  aShape: number[],
+  bShape: number[],
+  biasShape: number[],
+  attrs?: { transA?: boolean; transB?: boolean },
+) {
   const r = matmulRef(xs[0], aShape, xs[1], bShape, attrs);
   const N = r.shape[r.shape.length - 1];
   const perMatrix = biasShape.length === 2;
@@ -134,9 +140,27 @@ describe('matmul memory', () => {
   it('releases the reshaped views of folded batches, forward and backward', async () => {
     // (B,M,K)·(K,N) folds the batch into M (forward, dA) and into the reduction (dB); (M,K)·(B,K,N) does not fold.
     const cases: [[number[], number[]], { transB: boolean }][] = [
-      [[[4, 8, 5], [5, 3]], { transB: false }],
-      [[[4, 8, 5], [3, 5]], { transB: true }],
-      [[[8, 5], [4, 5, 3]], { transB: false }],
+      [
+        [
+          [4, 8, 5],
+          [5, 3],
+        ],
+        { transB: false },
+      ],
+      [
+        [
+          [4, 8, 5],
+          [3, 5],
+        ],
+        { transB: true },
+      ],
+      [
+        [
+          [8, 5],
+          [4, 5, 3],
+        ],
+        { transB: false },
+      ],
     ];
     for (const [shapes, attrs] of cases) {
       const r = await tryOp(page, 'matmulStorageProbe', shapes, attrs);
@@ -148,17 +172,118 @@ describe('matmul memory', () => {
 describe('matmul errors', () => {
   it('rejects bad ranks, inner dimensions, batch sizes and options before any GPU work', async () => {
     await expectShapeError(page, 'matmul', [[5], [5, 3]], undefined, 'rank 1');
-    await expectShapeError(page, 'matmul', [[2, 2, 3, 4], [4, 5]], undefined, 'rank 4');
-    await expectShapeError(page, 'matmul', [[3, 4], [2, 2, 4, 5]], undefined, 'rank 4');
-    await expectShapeError(page, 'matmul', [[3, 4], [5, 6]], undefined, '(shapes: [3, 4], [5, 6])');
-    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transA: true }, 'inner dimensions');
-    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], { transB: true }, 'inner dimensions');
-    await expectShapeError(page, 'matmul', [[2, 3, 4], [3, 4, 5]], undefined, 'batch sizes differ');
-    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], untyped({ kernel: 'fast' }), 'kernel');
-    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], untyped({ transA: 'yes' }), 'transA');
-    await expectShapeError(page, 'matmul', [[3, 4], [4, 5]], untyped({ transpose: true }), 'unknown option transpose');
+    await expectShapeError(
+      page,
+      'matmul',
+      [
+        [2, 2, 3, 4],
+        [4, 5],
+      ],
+      undefined,
+      'rank 4',
+    );
+    await expectShapeError(
+      page,
+      'matmul',
+      [
+        [3, 4],
+        [2, 2, 4, 5],
+      ],
+      undefined,
+      'rank 4',
+    );
+    await expectShapeError(
+      page,
+      'matmul',
+      [
+        [3, 4],
+        [5, 6],
+      ],
+      undefined,
+      '(shapes: [3, 4], [5, 6])',
+    );
+    await expectShapeError(
+      page,
+      'matmul',
+      [
+        [3, 4],
+        [4, 5],
+      ],
+      { transA: true },
+      'inner dimensions',
+    );
+    await expectShapeError(
+      page,
+      'matmul',
+      [
+        [3, 4],
+        [4, 5],
+      ],
+      { transB: true },
+      'inner dimensions',
+    );
+    await expectShapeError(
+      page,
+      'matmul',
+      [
+        [2, 3, 4],
+        [3, 4, 5],
+      ],
+      undefined,
+      'batch sizes differ',
+    );
+    await expectShapeError(
+      page,
+      'matmul',
+      [
+        [3, 4],
+        [4, 5],
+      ],
+      untyped({ kernel: 'fast' }),
+      'kernel',
+    );
+    await expectShapeError(
+      page,
+      'matmul',
+      [
+        [3, 4],
+        [4, 5],
+      ],
+      untyped({ transA: 'yes' }),
+      'transA',
+    );
+    await expectShapeError(
+      page,
+      'matmul',
+      [
+        [3, 4],
+        [4, 5],
+      ],
+      untyped({ transpose: true }),
+      'unknown option transpose',
+    );
     await expectShapeError(page, 'matmulBias', [[3, 4], [4, 5], [4]], undefined, 'bias must be (5)');
-    await expectShapeError(page, 'matmulBias', [[3, 4], [4, 5], [3, 5]], undefined, 'bias must be (5)');
-    await expectShapeError(page, 'matmulBias', [[2, 3, 4], [2, 4, 5], [3, 5]], undefined, 'or (2, 5)');
+    await expectShapeError(
+      page,
+      'matmulBias',
+      [
+        [3, 4],
+        [4, 5],
+        [3, 5],
+      ],
+      undefined,
+      'bias must be (5)',
+    );
+    await expectShapeError(
+      page,
+      'matmulBias',
+      [
+        [2, 3, 4],
+        [2, 4, 5],
+        [3, 5],
+      ],
+      undefined,
+      'or (2, 5)',
+    );
   });
 });

@@ -20,8 +20,21 @@ import { OPS as softmax } from './softmax.page';
 import { OPS as topk } from './topk.page';
 
 export const OP_PAGES = {
-  ...attention, ...club, ...conv1d, ...dropout, ...elementwise, ...infonce, ...layernorm, ...loss, ...lstm, ...matmul, ...reduce,
-  ...shape, ...softmax, ...topk, ...nn,
+  ...attention,
+  ...club,
+  ...conv1d,
+  ...dropout,
+  ...elementwise,
+  ...infonce,
+  ...layernorm,
+  ...loss,
+  ...lstm,
+  ...matmul,
+  ...reduce,
+  ...shape,
+  ...softmax,
+  ...topk,
+  ...nn,
 } satisfies OpTable;
 
 export type OpPages = typeof OP_PAGES;

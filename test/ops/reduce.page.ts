@@ -9,5 +9,6 @@ export const OPS = {
   sum: ([x]: [Tensor], a: Attrs, w) => w.sum(x, a?.axes ?? undefined, a?.keepdim ?? false),
   mean: ([x]: [Tensor], a: Attrs, w) => w.mean(x, a?.axes ?? undefined, a?.keepdim ?? false),
   max: ([x]: [Tensor], a: Attrs, w) => w.max(x, a?.axes ?? undefined, a?.keepdim ?? false),
-  variance: ([x]: [Tensor], a: Attrs, w) => w.variance(x, a?.axes ?? undefined, a?.keepdim ?? false, { unbiased: a?.unbiased ?? false }),
+  variance: ([x]: [Tensor], a: Attrs, w) =>
+    w.variance(x, a?.axes ?? undefined, a?.keepdim ?? false, { unbiased: a?.unbiased ?? false }),
 } satisfies OpTable;

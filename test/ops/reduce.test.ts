@@ -178,13 +178,29 @@ describe('bad input', () => {
 
   it('reduces over an empty axis as NumPy, PyTorch and ONNX do: sum 0, mean and variance NaN, max −∞', async () => {
     // Before, max, mean and variance threw. max follows ONNX's ReduceMax (NumPy and PyTorch raise there instead).
-    const want = [['sum', 0], ['mean', NaN], ['variance', NaN], ['max', -Infinity]] as const;
+    const want = [
+      ['sum', 0],
+      ['mean', NaN],
+      ['variance', NaN],
+      ['max', -Infinity],
+    ] as const;
     for (const [op, value] of want) {
-      for (const [shape, axes, outSize] of [[[3, 0], 1, 3], [[2, 0, 4], 1, 8], [[2, 0, 4], [0, 1], 4]] as const) {
+      for (const [shape, axes, outSize] of [
+        [[3, 0], 1, 3],
+        [[2, 0, 4], 1, 8],
+        [[2, 0, 4], [0, 1], 4],
+      ] as const) {
         const res = await gradcaseAsText(page, {
-          op, attrs: { axes: typeof axes === 'number' ? axes : [...axes] }, inputs: [{ shape: [...shape], data: [] }], weights: new Array(outSize).fill(1), fdIndices: [[]], fdEps: 1e-2,
+          op,
+          attrs: { axes: typeof axes === 'number' ? axes : [...axes] },
+          inputs: [{ shape: [...shape], data: [] }],
+          weights: new Array(outSize).fill(1),
+          fdIndices: [[]],
+          fdEps: 1e-2,
         });
-        expect(res.out, `${op} over ${JSON.stringify(axes)} of [${shape}]`).toEqual(new Array(outSize).fill(String(value)));
+        expect(res.out, `${op} over ${JSON.stringify(axes)} of [${shape}]`).toEqual(
+          new Array(outSize).fill(String(value)),
+        );
         expect(res.gradLengths).toEqual([0]);
       }
     }

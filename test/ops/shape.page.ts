@@ -13,14 +13,21 @@ const fast = (a: Fast | undefined, w: typeof wgType) => w.setShapeFastPaths(a?.f
 export const OPS = {
   reshape: (xs: [Tensor], a: { shape: number[] }, w) => w.reshape(xs[0], a.shape),
   flatten: (xs: [Tensor], a: { startAxis?: number } | undefined, w) => w.flatten(xs[0], a?.startAxis),
-  transpose: (xs: [Tensor], a: Fast & { dim0: number; dim1: number }, w) => (fast(a, w), w.transpose(xs[0], a.dim0, a.dim1)),
+  transpose: (xs: [Tensor], a: Fast & { dim0: number; dim1: number }, w) => (
+    fast(a, w),
+    w.transpose(xs[0], a.dim0, a.dim1)
+  ),
   permute: (xs: [Tensor], a: Fast & { dims: number[] }, w) => (fast(a, w), w.permute(xs[0], a.dims)),
-  slice: (xs: [Tensor], a: Fast & { axis: number; start: number; end?: number | null }, w) => (fast(a, w), w.slice(xs[0], a.axis, a.start, a.end ?? undefined)),
+  slice: (xs: [Tensor], a: Fast & { axis: number; start: number; end?: number | null }, w) => (
+    fast(a, w),
+    w.slice(xs[0], a.axis, a.start, a.end ?? undefined)
+  ),
   concat: (xs: Tensor[], a: Fast & { axis: number }, w) => (fast(a, w), w.concat(xs, a.axis)),
   stack: (xs: Tensor[], a: Fast & { axis: number }, w) => (fast(a, w), w.stack(xs, a.axis)),
   gatherRows: (xs: [Tensor], a: Fast & { indices: number[]; type?: 'i32' | 'u32'; shape?: number[] }, w) => {
     fast(a, w);
-    const idx = a.type === 'i32' ? Int32Array.from(a.indices) : a.type === 'u32' ? Uint32Array.from(a.indices) : a.indices;
+    const idx =
+      a.type === 'i32' ? Int32Array.from(a.indices) : a.type === 'u32' ? Uint32Array.from(a.indices) : a.indices;
     return w.gatherRows(xs[0], idx, a.shape);
   },
   gradReverse: (xs: [Tensor], a: { lambda?: number } | undefined, w) => w.gradReverse(xs[0], a?.lambda),

@@ -7,7 +7,12 @@ import type { OpName } from './pages';
 import { openPage, type TestPage } from '../page';
 import { rngFor } from '../rng';
 import {
-  concatRef, gatherRowsRef, permuteRef, sliceRef, stackRef, transposeRef,
+  concatRef,
+  gatherRowsRef,
+  permuteRef,
+  sliceRef,
+  stackRef,
+  transposeRef,
 } from '../../src/engine/ops/shape.reference';
 
 let page: TestPage;
@@ -20,17 +25,36 @@ const size = (s: number[]) => s.reduce((n, d) => n * d, 1);
 
 describe('reshape and flatten', () => {
   it('are views with the gradient reshaped back', async () => {
-    const cases: [number[], number[]][] = [[[1], [1]], [[3, 17], [17, 3]], [[3, 17], [-1]], [[17, 1, 33], [33, -1, 1]]];
+    const cases: [number[], number[]][] = [
+      [[1], [1]],
+      [
+        [3, 17],
+        [17, 3],
+      ],
+      [[3, 17], [-1]],
+      [
+        [17, 1, 33],
+        [33, -1, 1],
+      ],
+    ];
     for (const [shape, to] of cases) {
       await gradcheck(page, {
-        op: 'reshape', attrs: { shape: to }, inputs: [{ shape }],
+        op: 'reshape',
+        attrs: { shape: to },
+        inputs: [{ shape }],
         ref: (xs) => ({ data: xs[0], shape: to.map((d) => (d === -1 ? size(shape) / -size(to) : d)) }),
       });
     }
-    for (const [shape, startAxis] of [[[17, 1, 33], 1], [[3, 17], 0], [[3, 1, 5, 2], -2]] as [number[], number][]) {
+    for (const [shape, startAxis] of [
+      [[17, 1, 33], 1],
+      [[3, 17], 0],
+      [[3, 1, 5, 2], -2],
+    ] as [number[], number][]) {
       const a = startAxis < 0 ? startAxis + shape.length : startAxis;
       await gradcheck(page, {
-        op: 'flatten', attrs: { startAxis }, inputs: [{ shape }],
+        op: 'flatten',
+        attrs: { startAxis },
+        inputs: [{ shape }],
         ref: (xs) => ({ data: xs[0], shape: [...shape.slice(0, a), size(shape.slice(a))] }),
       });
     }
@@ -39,25 +63,61 @@ describe('reshape and flatten', () => {
 
 describe('permute and transpose', () => {
   const cases: [number[], number[]][] = [
-    [[3, 1, 5, 2], [2, 0, 3, 1]],
-    [[3, 17], [1, 0]],
-    [[17, 1, 33], [2, 0, 1]],
+    [
+      [3, 1, 5, 2],
+      [2, 0, 3, 1],
+    ],
+    [
+      [3, 17],
+      [1, 0],
+    ],
+    [
+      [17, 1, 33],
+      [2, 0, 1],
+    ],
     [[1], [0]],
-    [[3, 5, 2, 8], [1, 0, 2, 3]], // innermost axis kept, length % 4 = 0: the vec4 path
-    [[2, 3, 4, 5, 3, 2], [5, 3, 1, 0, 4, 2]], // rank 6, nothing merges
-    [[3, 1, 5], [1, 0, 2]], // only a size-1 axis moves: a view
-    [[2, 3, 4, 5], [2, 3, 0, 1]], // merges into a 2-D transpose
+    [
+      [3, 5, 2, 8],
+      [1, 0, 2, 3],
+    ], // innermost axis kept, length % 4 = 0: the vec4 path
+    [
+      [2, 3, 4, 5, 3, 2],
+      [5, 3, 1, 0, 4, 2],
+    ], // rank 6, nothing merges
+    [
+      [3, 1, 5],
+      [1, 0, 2],
+    ], // only a size-1 axis moves: a view
+    [
+      [2, 3, 4, 5],
+      [2, 3, 0, 1],
+    ], // merges into a 2-D transpose
   ];
   for (const fast of [true, false]) {
     it(`match the reference${fast ? '' : ' (plain kernel)'}`, async () => {
       for (const [shape, dims] of cases) {
-        await gradcheck(page, { op: 'permute', attrs: { dims, fast }, inputs: [{ shape }], ref: (xs) => permuteRef(xs[0], shape, dims) });
+        await gradcheck(page, {
+          op: 'permute',
+          attrs: { dims, fast },
+          inputs: [{ shape }],
+          ref: (xs) => permuteRef(xs[0], shape, dims),
+        });
       }
     });
   }
   it('transpose swaps two axes, negative axes allowed', async () => {
-    for (const [shape, dim0, dim1] of [[[3, 17], 0, 1], [[17, 1, 33], -1, 0], [[3, 1, 5, 2], 1, 2], [[3, 5], 1, 1]] as [number[], number, number][]) {
-      await gradcheck(page, { op: 'transpose', attrs: { dim0, dim1 }, inputs: [{ shape }], ref: (xs) => transposeRef(xs[0], shape, dim0, dim1) });
+    for (const [shape, dim0, dim1] of [
+      [[3, 17], 0, 1],
+      [[17, 1, 33], -1, 0],
+      [[3, 1, 5, 2], 1, 2],
+      [[3, 5], 1, 1],
+    ] as [number[], number, number][]) {
+      await gradcheck(page, {
+        op: 'transpose',
+        attrs: { dim0, dim1 },
+        inputs: [{ shape }],
+        ref: (xs) => transposeRef(xs[0], shape, dim0, dim1),
+      });
     }
   });
 });
@@ -80,7 +140,9 @@ describe('slice', () => {
     it(`cuts windows at the edges and with negative indices${fast ? '' : ' (plain kernel)'}`, async () => {
       for (const [shape, axis, start, end] of cases) {
         await gradcheck(page, {
-          op: 'slice', attrs: { axis, start, end, fast }, inputs: [{ shape }],
+          op: 'slice',
+          attrs: { axis, start, end, fast },
+          inputs: [{ shape }],
           ref: (xs) => sliceRef(xs[0], shape, axis, start, end ?? undefined),
         });
       }
@@ -99,15 +161,28 @@ describe('concat and stack', () => {
           const shapes = lens.slice(0, k).map((l) => base.map((d, i) => (i === a ? l : d)));
           if (!fast && k === 1) continue;
           await gradcheck(page, {
-            op: 'concat', attrs: { axis, fast }, inputs: shapes.map((shape) => ({ shape })),
+            op: 'concat',
+            attrs: { axis, fast },
+            inputs: shapes.map((shape) => ({ shape })),
             ref: (xs) => concatRef(xs, shapes, axis),
           });
         }
       }
     }
     // Windows in multiples of 4 (the vec4 path) and odd 1-D pieces.
-    for (const shapes of [[[2, 4, 8], [2, 8, 8]], [[17], [1], [33]]]) {
-      await gradcheck(page, { op: 'concat', attrs: { axis: 1 % shapes[0].length }, inputs: shapes.map((shape) => ({ shape })), ref: (xs) => concatRef(xs, shapes, 1 % shapes[0].length) });
+    for (const shapes of [
+      [
+        [2, 4, 8],
+        [2, 8, 8],
+      ],
+      [[17], [1], [33]],
+    ]) {
+      await gradcheck(page, {
+        op: 'concat',
+        attrs: { axis: 1 % shapes[0].length },
+        inputs: shapes.map((shape) => ({ shape })),
+        ref: (xs) => concatRef(xs, shapes, 1 % shapes[0].length),
+      });
     }
   });
 
@@ -116,7 +191,9 @@ describe('concat and stack', () => {
       for (let axis = -1; axis <= shape.length; axis++) {
         for (const k of [1, 2, 3]) {
           await gradcheck(page, {
-            op: 'stack', attrs: { axis }, inputs: Array.from({ length: k }, () => ({ shape })),
+            op: 'stack',
+            attrs: { axis },
+            inputs: Array.from({ length: k }, () => ({ shape })),
             ref: (xs) => stackRef(xs, shape, axis),
           });
         }
@@ -140,7 +217,9 @@ describe('gatherRows', () => {
     ];
     for (const c of cases) {
       await gradcheck(page, {
-        op: 'gatherRows', attrs: { indices: c.indices, shape: c.shape, type: c.type, fast: c.fast ?? true }, inputs: [{ shape: c.table }],
+        op: 'gatherRows',
+        attrs: { indices: c.indices, shape: c.shape, type: c.type, fast: c.fast ?? true },
+        inputs: [{ shape: c.table }],
         ref: (xs) => gatherRowsRef(xs[0], c.table, c.indices, c.shape),
       });
     }
@@ -150,11 +229,22 @@ describe('gatherRows', () => {
 describe('gradReverse', () => {
   it('is the identity forward and −lambda·gy backward', async () => {
     const rng = rngFor('gradReverse');
-    for (const [shape, lambda] of [[[3, 17], 1], [[17, 1, 33], 0.25], [[1], 3]] as [number[], number][]) {
+    for (const [shape, lambda] of [
+      [[3, 17], 1],
+      [[17, 1, 33], 0.25],
+      [[1], 3],
+    ] as [number[], number][]) {
       const n = size(shape);
       const x = Array.from(rng.uniform(n));
       const weights = Array.from(rng.uniform(n));
-      const r = await gradcase(page, { op: 'gradReverse', attrs: { lambda }, inputs: [{ shape, data: x }], weights, fdIndices: [[]], fdEps: 1e-2 });
+      const r = await gradcase(page, {
+        op: 'gradReverse',
+        attrs: { lambda },
+        inputs: [{ shape, data: x }],
+        weights,
+        fdIndices: [[]],
+        fdEps: 1e-2,
+      });
       expect(r.outShape).toEqual(shape);
       expect(r.out).toEqual(Array.from(Float32Array.from(x)));
       const want = Float32Array.from(weights, (v) => -lambda * Math.fround(v));
@@ -166,7 +256,10 @@ describe('gradReverse', () => {
 describe('bad inputs', () => {
   it('throw a WebgradError naming the op before any GPU work', async () => {
     // Each case is checked against its op's types where it is written; the ones ill-typed on purpose say untyped().
-    const bad = <K extends OpName>(op: K, ...args: ShapeErrorArgs<K>) => () => expectShapeError(page, op, ...args);
+    const bad =
+      <K extends OpName>(op: K, ...args: ShapeErrorArgs<K>) =>
+      () =>
+        expectShapeError(page, op, ...args);
     const cases = [
       bad('reshape', [[3, 17]], { shape: [5, 10] }),
       bad('reshape', [[3, 17]], { shape: [-1, -1] }),
@@ -182,12 +275,47 @@ describe('bad inputs', () => {
       bad('slice', [[3, 17]], { axis: 1, start: 0, end: 18 }),
       bad('slice', [[3, 17]], { axis: 1, start: -18, end: 3 }),
       bad('slice', [[3, 17]], { axis: 0, start: 0.5, end: 2 }),
-      bad('concat', [[3, 17], [4, 17]], { axis: 1 }),
-      bad('concat', [[3, 17], [3, 17]], { axis: 2 }),
-      bad('concat', [[3, 17], [3, 17, 1]], { axis: 0 }),
+      bad(
+        'concat',
+        [
+          [3, 17],
+          [4, 17],
+        ],
+        { axis: 1 },
+      ),
+      bad(
+        'concat',
+        [
+          [3, 17],
+          [3, 17],
+        ],
+        { axis: 2 },
+      ),
+      bad(
+        'concat',
+        [
+          [3, 17],
+          [3, 17, 1],
+        ],
+        { axis: 0 },
+      ),
       bad('concat', [], { axis: 0 }),
-      bad('stack', [[3, 17], [3, 16]], { axis: 0 }),
-      bad('stack', [[3, 17], [3, 17]], { axis: 3 }),
+      bad(
+        'stack',
+        [
+          [3, 17],
+          [3, 16],
+        ],
+        { axis: 0 },
+      ),
+      bad(
+        'stack',
+        [
+          [3, 17],
+          [3, 17],
+        ],
+        { axis: 3 },
+      ),
       bad('gatherRows', [[7, 5]], { indices: [0, 7] }),
       bad('gatherRows', [[7, 5]], { indices: [0, -1] }),
       bad('gatherRows', [[7, 5]], { indices: [0, -1], type: 'i32' }),
@@ -195,7 +323,6 @@ describe('bad inputs', () => {
       bad('gatherRows', [[7, 5]], { indices: [0, 1, 2], shape: [2, 2] }),
       bad('gatherRows', [[35]], { indices: [0] }),
       bad('gradReverse', [[3, 17]], untyped({ lambda: 'a lot' })),
-
     ];
     for (const check of cases) await check();
   });

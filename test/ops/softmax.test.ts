@@ -22,7 +22,11 @@ type Op = 'softmax' | 'logSoftmax' | 'logsumexp';
 function check(op: Op, shape: number[], opts: { keepdim?: boolean; gen?: Gen; tol?: Partial<Tolerances> } = {}) {
   const keepdim = opts.keepdim ?? false;
   const ref = ([x]: Float64Array[]) =>
-    op === 'softmax' ? refSoftmax(x, shape) : op === 'logSoftmax' ? refLogSoftmax(x, shape) : refLogsumexp(x, shape, keepdim);
+    op === 'softmax'
+      ? refSoftmax(x, shape)
+      : op === 'logSoftmax'
+        ? refLogSoftmax(x, shape)
+        : refLogsumexp(x, shape, keepdim);
   const attrs = op === 'logsumexp' ? { keepdim } : undefined;
   return gradcheck(page, { op, attrs, inputs: [{ shape, gen: opts.gen }], ref, tol: opts.tol });
 }
@@ -41,7 +45,10 @@ describe.each(OPS)('%s', (op) => {
     // Tier-3 steps are relative to |x|: 1e-4·|x| keeps them below the scale on which a softmax of spread-out logits
     // changes. Float32 spacing near 200 is 1.5e-5, which bounds tier 3's accuracy for the shifted rows.
     const tol = { fdEps: 1e-4, fdAtol: 5e-3 };
-    for (const shape of [[3, 17], [5, 33]]) {
+    for (const shape of [
+      [3, 17],
+      [5, 33],
+    ]) {
       await check(op, shape, { gen: (r, n) => r.uniform(n, -80, 80), tol });
       await check(op, shape, { gen: (r, n) => r.uniform(n, 195, 205).map(Math.fround), tol });
       await check(op, shape, { gen: (r, n) => r.uniform(n, -205, -195).map(Math.fround), tol });
@@ -54,12 +61,18 @@ describe('extreme inputs', () => {
     const data = [1000, 999, 998, -1000, -1001, -1002];
     const run = (op: Op) =>
       gradcase(page, {
-        op, inputs: [{ shape: [2, 3], data }], weights: new Array(op === 'logsumexp' ? 2 : 6).fill(1), fdIndices: [[]], fdEps: 1e-2,
+        op,
+        inputs: [{ shape: [2, 3], data }],
+        weights: new Array(op === 'logsumexp' ? 2 : 6).fill(1),
+        fdIndices: [[]],
+        fdEps: 1e-2,
       });
     const p = [1, Math.exp(-1), Math.exp(-2)].map((v, _, a) => v / (a[0] + a[1] + a[2]));
     const lse0 = Math.log(1 + Math.exp(-1) + Math.exp(-2));
     const close = (got: number[], want: number[]) =>
-      want.forEach((w, i) => expect(Math.abs(got[i] - w), `[${i}] = ${got[i]}, want ${w}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(w))));
+      want.forEach((w, i) =>
+        expect(Math.abs(got[i] - w), `[${i}] = ${got[i]}, want ${w}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(w))),
+      );
     close((await run('softmax')).out, [...p, ...p]);
     close((await run('logSoftmax')).out, [...p, ...p].map(Math.log));
     const lse = await run('logsumexp');
@@ -72,13 +85,27 @@ describe('large magnitudes', () => {
   it('keeps float32 accuracy on rows near ±1e4 and 1e5 (logSoftmax subtracts the maximum before the log-sum)', async () => {
     // [10000, 10001, 10002, 10003] gave −0.44043 for −0.44019 when m + log(s) was formed first: near 1e4 a float32 step
     // is 1e-3. Each value here is exact in float32, so (x − m) is exact and every output should be good to ~1e-6.
-    const rows = [[10000, 10001, 10002, 10003], [-10003, -10002, -10001, -10000], [100000, 99999.5, 100001, 99998]];
+    const rows = [
+      [10000, 10001, 10002, 10003],
+      [-10003, -10002, -10001, -10000],
+      [100000, 99999.5, 100001, 99998],
+    ];
     const data = rows.flat();
     const run = (op: Op) =>
-      gradcase(page, { op, inputs: [{ shape: [3, 4], data }], weights: new Array(op === 'logsumexp' ? 3 : 12).fill(1), fdIndices: [[]], fdEps: 1e-2 });
+      gradcase(page, {
+        op,
+        inputs: [{ shape: [3, 4], data }],
+        weights: new Array(op === 'logsumexp' ? 3 : 12).fill(1),
+        fdIndices: [[]],
+        fdEps: 1e-2,
+      });
     const x64 = Float64Array.from(data);
     const close = (what: string, got: number[], want: Float64Array) =>
-      want.forEach((w, i) => expect(Math.abs(got[i] - w), `${what}[${i}] = ${got[i]}, want ${w}`).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(w))));
+      want.forEach((w, i) =>
+        expect(Math.abs(got[i] - w), `${what}[${i}] = ${got[i]}, want ${w}`).toBeLessThanOrEqual(
+          2e-6 * Math.max(1, Math.abs(w)),
+        ),
+      );
     close('logSoftmax', (await run('logSoftmax')).out, refLogSoftmax(x64, [3, 4]).data);
     close('softmax', (await run('softmax')).out, refSoftmax(x64, [3, 4]).data);
     close('logsumexp', (await run('logsumexp')).out, refLogsumexp(x64, [3, 4], false).data);
@@ -89,7 +116,12 @@ describe('an empty last axis', () => {
   it('logsumexp gives −∞ (the log of an empty sum, as in PyTorch), with and without keepdim', async () => {
     for (const keepdim of [false, true]) {
       const res = await gradcaseAsText(page, {
-        op: 'logsumexp', attrs: { keepdim }, inputs: [{ shape: [3, 0], data: [] }], weights: [1, 1, 1], fdIndices: [[]], fdEps: 1e-2,
+        op: 'logsumexp',
+        attrs: { keepdim },
+        inputs: [{ shape: [3, 0], data: [] }],
+        weights: [1, 1, 1],
+        fdIndices: [[]],
+        fdEps: 1e-2,
       });
       expect(res.out).toEqual(['-Infinity', '-Infinity', '-Infinity']);
       expect(res.gradLengths).toEqual([0]);

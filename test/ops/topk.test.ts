@@ -19,24 +19,28 @@ afterAll(() => page?.close());
  * Rows of C values at least 0.2 apart in random order (plus `shift`), so no finite-difference step (tier 2: 1e-6;
  * tier 3: 1e-2 relative) can change which k entries are selected.
  */
-const separated = (C: number, shift = 0) => (r: Rng, n: number) => {
-  const out = new Float64Array(n);
-  const noise = r.uniform(n, -0.05, 0.05);
-  for (let row = 0; row < n / C; row++) {
-    const order = Array.from({ length: C }, (_, j) => j);
-    for (let j = C - 1; j > 0; j--) {
-      const i = r.int(j + 1);
-      [order[i], order[j]] = [order[j], order[i]];
+const separated =
+  (C: number, shift = 0) =>
+  (r: Rng, n: number) => {
+    const out = new Float64Array(n);
+    const noise = r.uniform(n, -0.05, 0.05);
+    for (let row = 0; row < n / C; row++) {
+      const order = Array.from({ length: C }, (_, j) => j);
+      for (let j = C - 1; j > 0; j--) {
+        const i = r.int(j + 1);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      for (let j = 0; j < C; j++) out[row * C + j] = shift + 0.3 * (order[j] - C / 2) + noise[row * C + j];
     }
-    for (let j = 0; j < C; j++) out[row * C + j] = shift + 0.3 * (order[j] - C / 2) + noise[row * C + j];
-  }
-  return out;
-};
+    return out;
+  };
 
 function check(shape: number[], k: number, shift = 0) {
   const C = shape[shape.length - 1];
   return gradcheck(page, {
-    op: 'topkSoftmax', attrs: { k }, inputs: [{ shape, gen: separated(C, shift) }],
+    op: 'topkSoftmax',
+    attrs: { k },
+    inputs: [{ shape, gen: separated(C, shift) }],
     ref: ([x]) => refTopkSoftmax(x, shape, k),
     // Around ±300 the default relative step (3) would cross the 0.2 gaps; 1e-4 · 300 = 0.03 does not.
     tol: shift !== 0 ? { fdEps: 1e-4 } : undefined,
@@ -45,7 +49,15 @@ function check(shape: number[], k: number, shift = 0) {
 
 describe('topkSoftmax', () => {
   it('three-tier gradcheck on odd shapes and k', async () => {
-    for (const [shape, k] of [[[1], 1], [[3, 5], 2], [[17, 3], 1], [[2, 3, 7], 3], [[33, 4], 2], [[5, 9], 4], [[3, 65], 17]] as [number[], number][]) {
+    for (const [shape, k] of [
+      [[1], 1],
+      [[3, 5], 2],
+      [[17, 3], 1],
+      [[2, 3, 7], 3],
+      [[33, 4], 2],
+      [[5, 9], 4],
+      [[3, 65], 17],
+    ] as [number[], number][]) {
       await check(shape, k);
     }
   });
@@ -58,7 +70,14 @@ describe('topkSoftmax', () => {
     // And against softmax's own reference.
     const shape = [4, 3];
     const x = Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.7) * 2);
-    const r = await gradcase(page, { op: 'topkSoftmax', attrs: { k: 3 }, inputs: [{ shape, data: x }], weights: new Array(12).fill(1), fdIndices: [[]], fdEps: 1e-2 });
+    const r = await gradcase(page, {
+      op: 'topkSoftmax',
+      attrs: { k: 3 },
+      inputs: [{ shape, data: x }],
+      weights: new Array(12).fill(1),
+      fdIndices: [[]],
+      fdEps: 1e-2,
+    });
     const want = refSoftmax(x, shape).data;
     for (let i = 0; i < 12; i++) expect(Math.abs(r.out[i] - want[i])).toBeLessThan(1e-6);
   });
@@ -67,7 +86,14 @@ describe('topkSoftmax', () => {
     const shape = [4, 4];
     const x = [1, 1, 1, 1, 0, 2, 2, 0, 3, -1, 3, 3, -5, -5, -5, -4];
     const k = 2;
-    const r = await gradcase(page, { op: 'topkSoftmax', attrs: { k }, inputs: [{ shape, data: x }], weights: new Array(16).fill(1), fdIndices: [[]], fdEps: 1e-2 });
+    const r = await gradcase(page, {
+      op: 'topkSoftmax',
+      attrs: { k },
+      inputs: [{ shape, data: x }],
+      weights: new Array(16).fill(1),
+      fdIndices: [[]],
+      fdEps: 1e-2,
+    });
     const want = refTopkSoftmax(x, shape, k).data;
     const selected = Array.from(want, (v) => (v > 0 ? 1 : 0));
     expect(selected).toEqual([1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 0, 1]);

@@ -60,7 +60,8 @@ const harness = {
     }),
   stats: () => guarded(async () => wg.runtime().stats()),
   /** Every kernel the page dispatched, and those dispatched inside a gradient check. */
-  kernelsDispatched: () => guarded(async () => ({ all: [...wg.runtime().kernelsDispatched], gradChecked: [...gradChecked] })),
+  kernelsDispatched: () =>
+    guarded(async () => ({ all: [...wg.runtime().kernelsDispatched], gradChecked: [...gradChecked] })),
 };
 
 (globalThis as unknown as { harness: typeof harness; wg: typeof wg }).harness = harness;

@@ -56,23 +56,34 @@ export async function gradcase(ops: JsonOpTable, spec: CaseSpec): Promise<CaseRe
   // op's own kernels run here, and the kernels that did are recorded as gradient-checked (see gradChecked).
   const outside = new Set(rt.kernelsDispatched);
   rt.kernelsDispatched.clear();
-  const { outShape, out, grads } = await wg.tidyAsync(async () => {
-    const xs = spec.inputs.map((x) => wg.tensor(x.data, x.shape, { requiresGrad: x.grad !== false }));
-    const y = op(xs, spec.attrs, wg);
-    if (y.size !== spec.weights.length) throw new Error(`weights have ${spec.weights.length} entries, output ${y.size}`);
-    y.backward(wg.tensor(spec.weights, y.shape));
-    const out = Array.from(await y.toArray());
-    const grads = await Promise.all(xs.map(async (x, i) => (spec.inputs[i].grad === false ? null : Array.from(await x.grad!.toArray()))));
-    for (const x of xs) x.grad?.dispose();
-    return { outShape: [...y.shape], out, grads };
-  }).finally(() => {
-    for (const k of rt.kernelsDispatched) gradChecked.add(k);
-    for (const k of outside) rt.kernelsDispatched.add(k);
-  });
+  const { outShape, out, grads } = await wg
+    .tidyAsync(async () => {
+      const xs = spec.inputs.map((x) => wg.tensor(x.data, x.shape, { requiresGrad: x.grad !== false }));
+      const y = op(xs, spec.attrs, wg);
+      if (y.size !== spec.weights.length)
+        throw new Error(`weights have ${spec.weights.length} entries, output ${y.size}`);
+      y.backward(wg.tensor(spec.weights, y.shape));
+      const out = Array.from(await y.toArray());
+      const grads = await Promise.all(
+        xs.map(async (x, i) => (spec.inputs[i].grad === false ? null : Array.from(await x.grad!.toArray()))),
+      );
+      for (const x of xs) x.grad?.dispose();
+      return { outShape: [...y.shape], out, grads };
+    })
+    .finally(() => {
+      for (const k of rt.kernelsDispatched) gradChecked.add(k);
+      for (const k of outside) rt.kernelsDispatched.add(k);
+    });
 
   // Float32 finite differences, forward only.
   const lossAt = async (data: Float32Array[]): Promise<number> => {
-    const y = wg.noGrad(() => op(data.map((d, i) => wg.tensor(d, spec.inputs[i].shape)), spec.attrs, wg));
+    const y = wg.noGrad(() =>
+      op(
+        data.map((d, i) => wg.tensor(d, spec.inputs[i].shape)),
+        spec.attrs,
+        wg,
+      ),
+    );
     const vals = await y.toArray();
     let l = 0;
     for (let i = 0; i < vals.length; i++) l += spec.weights[i] * vals[i];

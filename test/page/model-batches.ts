@@ -54,7 +54,9 @@ export function randomBatch(w: W, dims: DatasetDims, B: number, seed: number, ra
     return w.tidy(() => w.mul(x, w.tensor(keep, [B, T, 1]))).keep();
   };
   const corrupted: ModalityInputs = {
-    text: corrupt(complete.text, true), audio: corrupt(complete.audio, false), vision: corrupt(complete.vision, false),
+    text: corrupt(complete.text, true),
+    audio: corrupt(complete.audio, false),
+    vision: corrupt(complete.vision, false),
   };
   corrupted.textDropped = w.tensor(dropped, [B, dims.text.len]).keep();
   const labels = w.rand([B, 1], { low: -3, high: 3, seed: seed + 30 }).keep();
@@ -64,7 +66,10 @@ export function randomBatch(w: W, dims: DatasetDims, B: number, seed: number, ra
 type FixtureTensors = Map<string, { shape: readonly number[]; data: Float32Array }>;
 
 /** A parity fixture (base64 safetensors) decoded: its tensors, metadata, and its batch (`batch.*`) on the GPU. */
-export function decodeFixture(w: W, b64: string): { tensors: FixtureTensors; metadata: Record<string, string>; batch: TrainingBatch } {
+export function decodeFixture(
+  w: W,
+  b64: string,
+): { tensors: FixtureTensors; metadata: Record<string, string>; batch: TrainingBatch } {
   const bin = atob(b64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -75,16 +80,29 @@ export function decodeFixture(w: W, b64: string): { tensors: FixtureTensors; met
     return w.tensor(t.data, [...t.shape]).keep();
   };
   const view = (v: string): ModalityInputs => {
-    const x: ModalityInputs = { text: gpu(`batch.${v}.text`), audio: gpu(`batch.${v}.audio`), vision: gpu(`batch.${v}.vision`) };
+    const x: ModalityInputs = {
+      text: gpu(`batch.${v}.text`),
+      audio: gpu(`batch.${v}.audio`),
+      vision: gpu(`batch.${v}.vision`),
+    };
     if (tensors.has(`batch.${v}.textDropped`)) x.textDropped = gpu(`batch.${v}.textDropped`);
     return x;
   };
-  const batch: TrainingBatch = { complete: view('complete'), corrupted: view('corrupted'), labels: gpu('batch.labels') };
+  const batch: TrainingBatch = {
+    complete: view('complete'),
+    corrupted: view('corrupted'),
+    labels: gpu('batch.labels'),
+  };
   return { tensors, metadata, batch };
 }
 
 /** Writes `<prefix>param.<name>` into every parameter of `model`; returns the names without a value and the unused values. */
-export function loadFixtureWeights(w: W, model: Module, tensors: FixtureTensors, prefix = ''): { missing: string[]; unused: string[] } {
+export function loadFixtureWeights(
+  w: W,
+  model: Module,
+  tensors: FixtureTensors,
+  prefix = '',
+): { missing: string[]; unused: string[] } {
   const missing: string[] = [];
   const names = new Set<string>();
   for (const [name, p] of model.namedParameters()) {
@@ -97,7 +115,9 @@ export function loadFixtureWeights(w: W, model: Module, tensors: FixtureTensors,
     if (t.shape.join() !== p.shape.join()) throw new Error(`${name}: fixture shape [${t.shape}] vs model [${p.shape}]`);
     w.runtime().write(p.buffer, t.data);
   }
-  const unused = [...tensors.keys()].filter((k) => k.startsWith(`${prefix}param.`) && !names.has(k.slice(prefix.length + 6)));
+  const unused = [...tensors.keys()].filter(
+    (k) => k.startsWith(`${prefix}param.`) && !names.has(k.slice(prefix.length + 6)),
+  );
   return { missing, unused };
 }
 
@@ -106,14 +126,21 @@ export function loadFixtureWeights(w: W, model: Module, tensors: FixtureTensors,
  * AdamW, then predict() when asked), each phase synced and timed. Returns the median of steps 2..n per phase (step 1
  * compiles the pipelines), every step's time, the dispatches per phase, and the first step's terms and shapes.
  */
-export async function timeTrainingSteps(w: W, model: SentimentModel, batch: TrainingBatch, steps: number, opts: { predict?: boolean } = {}) {
+export async function timeTrainingSteps(
+  w: W,
+  model: SentimentModel,
+  batch: TrainingBatch,
+  steps: number,
+  opts: { predict?: boolean } = {},
+) {
   const rt = w.runtime();
   const opt = new w.AdamW(model.mainParameters(), { lr: 1e-4, weightDecay: 1e-4 });
   const phases: Record<string, number[]> = { forward: [], backward: [], optim: [], step: [] };
   if (model.auxiliaryStep) phases.aux = [];
   if (opts.predict) phases.predict = [];
   const dispatches: Record<string, number> = {};
-  let first: { total: number; terms: Record<string, number>; aux: Record<string, number>; predShape: number[] } | null = null;
+  let first: { total: number; terms: Record<string, number>; aux: Record<string, number>; predShape: number[] } | null =
+    null;
   for (let s = 0; s < steps; s++) {
     const out = await w.tidyAsync(async () => {
       await rt.sync();
@@ -146,7 +173,12 @@ export async function timeTrainingSteps(w: W, model: SentimentModel, batch: Trai
       if (s > 0) return null;
       const values = async (xs: Record<string, Tensor>) =>
         Object.fromEntries(await Promise.all(Object.entries(xs).map(async ([k, v]) => [k, await v.item()] as const)));
-      return { total: await total.item(), terms: await values(terms), aux: await values(aux), predShape: [...pred.shape] };
+      return {
+        total: await total.item(),
+        terms: await values(terms),
+        aux: await values(aux),
+        predShape: [...pred.shape],
+      };
     });
     if (s === 0) first = out;
   }
@@ -156,7 +188,8 @@ export async function timeTrainingSteps(w: W, model: SentimentModel, batch: Trai
     return v[Math.floor(v.length / 2)];
   };
   return {
-    ...first!, dispatches,
+    ...first!,
+    dispatches,
     median: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)])),
     steps: phases.step,
   };
@@ -196,9 +229,15 @@ export function badInputCases(w: W, model: SentimentModel, dims: DatasetDims, B:
   const good = randomBatch(w, dims, B, seed);
   const bigger = inputs(w, dims, B + 1, seed);
   const bad = {
-    textRank2: z([B, T * dims.text.dim]), textWide: z([B, T, dims.text.dim + 1]), textNarrow: z([B, T, 2]),
-    audioShort: z([B, dims.audio.len - 1, dims.audio.dim]), vision4: z([B, 1, dims.vision.len, dims.vision.dim]),
-    audioBatch: z([B + 1, dims.audio.len, dims.audio.dim]), dropped: z([B, T + 1]), labels1: z([B]), labelsB: z([B + 1, 1]),
+    textRank2: z([B, T * dims.text.dim]),
+    textWide: z([B, T, dims.text.dim + 1]),
+    textNarrow: z([B, T, 2]),
+    audioShort: z([B, dims.audio.len - 1, dims.audio.dim]),
+    vision4: z([B, 1, dims.vision.len, dims.vision.dim]),
+    audioBatch: z([B + 1, dims.audio.len, dims.audio.dim]),
+    dropped: z([B, T + 1]),
+    labels1: z([B]),
+    labelsB: z([B + 1, 1]),
   };
   const cases: Record<string, () => unknown> = {
     textRank2: () => model.predict({ ...x, text: bad.textRank2 }),
@@ -227,15 +266,26 @@ export function badInputCases(w: W, model: SentimentModel, dims: DatasetDims, B:
  * then predict() when asked): the loss and memory counters after every step, and the live buffers left once model,
  * optimizer and batch are disposed, counted from before the model was made.
  */
-export async function memoryOverSteps(w: W, make: () => SentimentModel, dims: DatasetDims,
-  { B, steps, seed, lr, predict = false }: { B: number; steps: number; seed: number; lr: number; predict?: boolean }) {
+export async function memoryOverSteps(
+  w: W,
+  make: () => SentimentModel,
+  dims: DatasetDims,
+  { B, steps, seed, lr, predict = false }: { B: number; steps: number; seed: number; lr: number; predict?: boolean },
+) {
   const rt = w.runtime();
   await rt.sync();
   const live0 = rt.stats().liveBuffers;
   const model = make();
   const opt = new w.AdamW(model.mainParameters(), { lr, weightDecay: 1e-4 });
   const batch = randomBatch(w, dims, B, seed);
-  const samples: { step: number; loss: number; liveBuffers: number; liveBytes: number; allocatedBuffers: number; allocatedBytes: number }[] = [];
+  const samples: {
+    step: number;
+    loss: number;
+    liveBuffers: number;
+    liveBytes: number;
+    allocatedBuffers: number;
+    allocatedBytes: number;
+  }[] = [];
   for (let s = 0; s < steps; s++) {
     const loss = await w.tidyAsync(async () => {
       const cache: StepCache = {};
@@ -249,7 +299,14 @@ export async function memoryOverSteps(w: W, make: () => SentimentModel, dims: Da
     if (predict) model.predict(batch.corrupted).dispose();
     await rt.sync();
     const st = rt.stats();
-    samples.push({ step: s, loss, liveBuffers: st.liveBuffers, liveBytes: st.liveBytes, allocatedBuffers: st.allocatedBuffers, allocatedBytes: st.allocatedBytes });
+    samples.push({
+      step: s,
+      loss,
+      liveBuffers: st.liveBuffers,
+      liveBytes: st.liveBytes,
+      allocatedBuffers: st.allocatedBuffers,
+      allocatedBytes: st.allocatedBytes,
+    });
   }
   opt.dispose();
   model.dispose();

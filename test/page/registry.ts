@@ -25,5 +25,9 @@ type JsonEntry = { run(inputs: (Tensor | undefined)[], attrs: unknown, w: typeof
 export type JsonOpTable = Readonly<Record<string, JsonEntry>>;
 
 /** The inputs and attrs an entry of table T takes. */
-export type InputsOf<T, K extends keyof T> = T[K] extends (inputs: infer I, attrs: never, w: never) => Tensor ? I : never;
-export type AttrsOf<T, K extends keyof T> = T[K] extends (inputs: never, attrs: infer A, w: never) => Tensor ? A : never;
+export type InputsOf<T, K extends keyof T> = T[K] extends (inputs: infer I, attrs: never, w: never) => Tensor
+  ? I
+  : never;
+export type AttrsOf<T, K extends keyof T> = T[K] extends (inputs: never, attrs: infer A, w: never) => Tensor
+  ? A
+  : never;

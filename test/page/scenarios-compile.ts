@@ -51,8 +51,13 @@ export const SCENARIOS = {
     }
     await rt.sync();
     return {
-      pipelinesAtStart, calls: a.calls, pipelines: a.pipelines, maxDiff, tensors: [fa.tensors.size, fb.tensors.size],
-      validLoss: [a.last.validLoss, b.last.validLoss], leaked: rt.stats().liveBuffers - liveBefore,
+      pipelinesAtStart,
+      calls: a.calls,
+      pipelines: a.pipelines,
+      maxDiff,
+      tensors: [fa.tensors.size, fb.tensors.size],
+      validLoss: [a.last.validLoss, b.last.validLoss],
+      leaked: rt.stats().liveBuffers - liveBefore,
     };
   },
 

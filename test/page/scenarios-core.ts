@@ -55,7 +55,13 @@ export const SCENARIOS = {
       for (let i = 0; i < n; i++) same &&= n1[i] === n2[i];
       let differ = 0;
       for (let i = 0; i < n; i++) differ += n1[i] !== n3[i] ? 1 : 0;
-      return { normal: stats(n1), uniform: stats(u), shifted: stats(shifted), reproducible: same, differFraction: differ / n };
+      return {
+        normal: stats(n1),
+        uniform: stats(u),
+        shifted: stats(shifted),
+        reproducible: same,
+        differFraction: differ / n,
+      };
     }),
 
   errors: async (_args, w) => {
@@ -82,7 +88,13 @@ export const SCENARIOS = {
       badShape: caught(() => w.zeros([2, -1])),
       fractional: caught(() => w.zeros([1.5])),
       disposedRead: readErr,
-      itemOfMany: await w.ones([3]).item().then(() => null, (e: Error) => ({ name: e.name, message: e.message })),
+      itemOfMany: await w
+        .ones([3])
+        .item()
+        .then(
+          () => null,
+          (e: Error) => ({ name: e.name, message: e.message }),
+        ),
     };
   },
 
@@ -90,13 +102,16 @@ export const SCENARIOS = {
     syncErrorOf(w, w.kernel('broken_kernel', '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = 1u;\n}\n', {})),
 
   includeCompileError: async (_args, w) => {
-    const library = { 'test/broken.wgsl': '// a helper with a type error on its line 3\nfn helper() -> f32 {\n  return 1u;\n}\n' };
+    const library = {
+      'test/broken.wgsl': '// a helper with a type error on its line 3\nfn helper() -> f32 {\n  return 1u;\n}\n',
+    };
     const src = '//#include "test/broken.wgsl"\n@compute @workgroup_size(1)\nfn main() {\n  _ = helper();\n}\n';
     return syncErrorOf(w, w.kernel('includes_broken', src, {}, library));
   },
 
   contractErrors: async (_args, w) => {
-    const src = 'struct Params { n: u32, s: f32 }\n@group(0) @binding(0) var<uniform> p: Params;\n' +
+    const src =
+      'struct Params { n: u32, s: f32 }\n@group(0) @binding(0) var<uniform> p: Params;\n' +
       '@group(0) @binding(1) var<storage, read> x: array<f32>;\n@group(0) @binding(2) var<storage, read_write> y: array<f32>;\n' +
       '@compute @workgroup_size(1)\nfn main() {\n  y[0] = x[0] * p.s + f32(p.n);\n}\n';
     const message = (f: () => unknown) => {
@@ -108,14 +123,28 @@ export const SCENARIOS = {
       }
     };
     const rt = w.runtime();
-    const scale = w.kernel('scale_probe', src, { params: { n: 'u32', s: 'f32' }, buffers: { x: 'read', y: 'read_write' } });
+    const scale = w.kernel('scale_probe', src, {
+      params: { n: 'u32', s: 'f32' },
+      buffers: { x: 'read', y: 'read_write' },
+    });
     const x = w.tensor([2], [1]);
     const y = w.zeros([1]);
     const before = rt.stats().dispatches;
     const errors = {
-      swapped: message(() => w.kernel('scale_probe', src, { params: { n: 'u32', s: 'f32' }, buffers: { y: 'read_write', x: 'read' } })),
-      missingParam: message(() => rt.dispatch({ kernel: scale, params: { n: 1 }, buffers: { x: x.buffer, y: y.buffer }, groups: [1] })),
-      extraBuffer: message(() => rt.dispatch({ kernel: scale, params: { n: 1, s: 3 }, buffers: { x: x.buffer, y: y.buffer, z: y.buffer }, groups: [1] })),
+      swapped: message(() =>
+        w.kernel('scale_probe', src, { params: { n: 'u32', s: 'f32' }, buffers: { y: 'read_write', x: 'read' } }),
+      ),
+      missingParam: message(() =>
+        rt.dispatch({ kernel: scale, params: { n: 1 }, buffers: { x: x.buffer, y: y.buffer }, groups: [1] }),
+      ),
+      extraBuffer: message(() =>
+        rt.dispatch({
+          kernel: scale,
+          params: { n: 1, s: 3 },
+          buffers: { x: x.buffer, y: y.buffer, z: y.buffer },
+          groups: [1],
+        }),
+      ),
     };
     const recorded = rt.stats().dispatches - before;
     rt.dispatch({ kernel: scale, params: { s: 3, n: 1 }, buffers: { y: y.buffer, x: x.buffer }, groups: [1] });
@@ -158,7 +187,12 @@ export const SCENARIOS = {
     });
     await rt.sync();
     const s1 = rt.stats();
-    return { dispatches: s1.dispatches - s0.dispatches, submits: s1.submits - s0.submits, batchSize: rt.batchSize, expected: Math.ceil(n / batchSize) };
+    return {
+      dispatches: s1.dispatches - s0.dispatches,
+      submits: s1.submits - s0.submits,
+      batchSize: rt.batchSize,
+      expected: Math.ceil(n / batchSize),
+    };
   },
 
   viewsShareStorage: async (_args, w) => {
@@ -193,7 +227,10 @@ export const SCENARIOS = {
       x.grad = null;
       const underNoGrad = w.noGrad(() => w.mul(x, x));
       // A non-scalar output needs an explicit seed gradient.
-      const seed = w.tensor(data.map((_: number, i: number) => i + 1), [n]);
+      const seed = w.tensor(
+        data.map((_: number, i: number) => i + 1),
+        [n],
+      );
       w.mul(x, w.ones([n])).backward(seed);
       const seeded = Array.from(await x.grad!.toArray());
       x.grad!.dispose();
@@ -203,6 +240,13 @@ export const SCENARIOS = {
       } catch (e) {
         implicitNonScalar = (e as Error).name;
       }
-      return { once, twice, detached, seeded, noGradTracked: underNoGrad.requiresGrad || underNoGrad.node !== null, implicitNonScalar };
+      return {
+        once,
+        twice,
+        detached,
+        seeded,
+        noGradTracked: underNoGrad.requiresGrad || underNoGrad.node !== null,
+        implicitNonScalar,
+      };
     }),
 } satisfies ScenarioTable;

@@ -7,8 +7,16 @@ import type { ModalityInputs } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
 import type { ScenarioTable } from './scenarios';
 import {
-  badInputCases, decodeFixture, disposeBatch, inputs, loadFixtureWeights, lossesAndGrads, memoryOverSteps,
-  randomBatch, timeTrainingSteps, tryBeforeGpu,
+  badInputCases,
+  decodeFixture,
+  disposeBatch,
+  inputs,
+  loadFixtureWeights,
+  lossesAndGrads,
+  memoryOverSteps,
+  randomBatch,
+  timeTrainingSteps,
+  tryBeforeGpu,
 } from './model-batches';
 
 type W = typeof wgType;
@@ -53,8 +61,6 @@ function loadFixture(w: W, b64: string) {
 }
 
 export const SCENARIOS = {
-
-
   /**
    * PyTorch parity: builds the fixture's config, loads its weights, runs losses() + backward() on its batch and returns
    * the loss, the terms, the predictions and every main gradient; then the CLUB estimators' objective and gradients.
@@ -65,7 +71,10 @@ export const SCENARIOS = {
     const { missing, unused } = loadFixtureWeights(w, model, fx.tensors);
     const out = await w.tidyAsync(async () => {
       const r = await lossesAndGrads(model, fx.batch);
-      const clubGradsFromMain = model.clubParameters().filter(([, p]) => p.grad !== null).map(([n]) => n);
+      const clubGradsFromMain = model
+        .clubParameters()
+        .filter(([, p]) => p.grad !== null)
+        .map(([n]) => n);
       return { ...r, clubGradsFromMain };
     });
     model.zeroGrad();
@@ -73,11 +82,16 @@ export const SCENARIOS = {
     const club = await w.tidyAsync(async () => {
       const feats = w.noGrad(() => model['encodeViews']([fx.batch.corrupted]).h);
       const part = (k: number) => w.reshape(w.slice(feats, 0, k, k + 1), feats.shape.slice(1));
-      const ll = (['l', 'v', 'a'] as const).map((m, k) => model.club.get(m).logLikelihood(part(3 + k), part(k))).reduce((a, b) => w.add(a, b));
+      const ll = (['l', 'v', 'a'] as const)
+        .map((m, k) => model.club.get(m).logLikelihood(part(3 + k), part(k)))
+        .reduce((a, b) => w.add(a, b));
       w.neg(ll).backward();
       const grads: Record<string, number[] | null> = {};
       for (const [name, p] of model.clubParameters()) grads[name] = p.grad ? await arr(p.grad) : null;
-      const mainGrads = model.mainParameters().filter(([, p]) => p.grad !== null).map(([n]) => n);
+      const mainGrads = model
+        .mainParameters()
+        .filter(([, p]) => p.grad !== null)
+        .map(([n]) => n);
       return { ll: await ll.item(), grads, mainGrads };
     });
     // auxiliaryStep returns the same log-likelihood (before its Adam step).
@@ -87,14 +101,16 @@ export const SCENARIOS = {
     return { ...out, missing, unused, club, auxLl: aux, predictEqual: null };
   },
 
-
   /** Time and dispatch counts of each phase of a training step (aux, forward, backward, optimizer), medians. */
 
   /**
    * Times full training steps (auxiliaryStep, losses, backward, AdamW) of `preset` on one random batch of size B at
    * the dataset's shapes (timeTrainingSteps), with the parameter counts.
    */
-  darStepTime: async ({ preset, dims, overrides, B, steps, seed }: ModelArgs & { preset: DarPreset; steps: number }, w) => {
+  darStepTime: async (
+    { preset, dims, overrides, B, steps, seed }: ModelArgs & { preset: DarPreset; steps: number },
+    w,
+  ) => {
     const model = new w.DAR(w.darConfig(preset, dims, { seed, ...(overrides ?? {}) }));
     const batch = randomBatch(w, dims, B, seed);
     const r = await timeTrainingSteps(w, model, batch, steps);
@@ -143,8 +159,14 @@ export const SCENARIOS = {
     }
     const sameKeys = [...fresh.grads.keys()].join() === [...reused.grads.keys()].join();
     disposeBatch(batch);
-    return { reused: reused.total, fresh: fresh.total, maxDiff, sameKeys, grads: fresh.grads.size,
-      dispatches: { reused: reused.dispatches, fresh: fresh.dispatches, copy: copy.dispatches } };
+    return {
+      reused: reused.total,
+      fresh: fresh.total,
+      maxDiff,
+      sameKeys,
+      grads: fresh.grads.size,
+      dispatches: { reused: reused.dispatches, fresh: fresh.dispatches, copy: copy.dispatches },
+    };
   },
 
   /**
@@ -170,8 +192,17 @@ export const SCENARIOS = {
           if (!n.startsWith('dec.') && !n.startsWith('boot_head.')) continue;
           exclusive[n] = p.grad ? Math.max(...Array.from(await p.grad.toArray(), Math.abs)) : null;
         }
-        const others = model.mainParameters().filter(([n, p]) => !n.startsWith('dec.') && !n.startsWith('boot_head.') && p.grad === null).map(([n]) => n);
-        return { total: await total.item(), terms: termVals, exclusive, withoutGrad: others, auxKeys: Object.keys(aux) };
+        const others = model
+          .mainParameters()
+          .filter(([n, p]) => !n.startsWith('dec.') && !n.startsWith('boot_head.') && p.grad === null)
+          .map(([n]) => n);
+        return {
+          total: await total.item(),
+          terms: termVals,
+          exclusive,
+          withoutGrad: others,
+          auxKeys: Object.keys(aux),
+        };
       });
       model.dispose();
     }
@@ -195,7 +226,10 @@ export const SCENARIOS = {
   darPredict: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
     const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, textUnk: 'learned' }));
-    w.runtime().write(model.text_unk!.buffer, Float32Array.from({ length: dims.text.dim }, (_, i) => Math.sin(i + 1)));
+    w.runtime().write(
+      model.text_unk!.buffer,
+      Float32Array.from({ length: dims.text.dim }, (_, i) => Math.sin(i + 1)),
+    );
     const batch = randomBatch(w, dims, B, seed);
     const cases: Record<string, ModalityInputs> = {
       complete: batch.complete,
@@ -217,7 +251,8 @@ export const SCENARIOS = {
     }
     // The training path's prediction on the corrupted view equals predict().
     const lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
-    for (const name of ['textOnly', 'noText', 'allZero']) for (const t of Object.values(cases[name])) (t as Tensor).dispose();
+    for (const name of ['textOnly', 'noText', 'allZero'])
+      for (const t of Object.values(cases[name])) (t as Tensor).dispose();
     model.dispose();
     disposeBatch(batch);
     return { predictions, lossesPred };
@@ -228,7 +263,12 @@ export const SCENARIOS = {
    * second on, and the live buffers left after disposing model, optimizer and batch.
    */
   darLeak: async ({ dims, overrides, B, steps, seed }: ModelArgs & { steps: number }, w) =>
-    memoryOverSteps(w, () => new w.DAR(w.darConfig('small', dims, { ...overrides, seed })), dims, { B, steps, seed, lr: 1e-3 }),
+    memoryOverSteps(w, () => new w.DAR(w.darConfig('small', dims, { ...overrides, seed })), dims, {
+      B,
+      steps,
+      seed,
+      lr: 1e-3,
+    }),
 
   /** Bad inputs and configs: each must throw a WebgradError naming DAR before any GPU work. */
   darBadInput: async ({ dims, overrides, seed }: Omit<ModelArgs, 'B'>, w) => {

@@ -3,14 +3,31 @@
 // step, a short training on the tiny synthetic data, and topkSoftmax's argument checks. The Node side is
 // test/derl.test.ts (and test/ops/topk.test.ts for derlTopkBad).
 
-import type { Tensor, DatasetDims, DERL, DerlOverrides, DerlPreset, RegressionMetrics, SyntheticOptions } from '../../src/app/all';
+import type {
+  Tensor,
+  DatasetDims,
+  DERL,
+  DerlOverrides,
+  DerlPreset,
+  RegressionMetrics,
+  SyntheticOptions,
+} from '../../src/app/all';
 import type { ModalityInputs } from '../../src/app/models/types';
 import type * as wgType from '../../src/app/all';
 import { trainModel, evaluateRobustness, type EpochSummary } from '../../src/app/train/index';
 import type { ScenarioTable } from './scenarios';
 import {
-  badInputCases, decodeFixture, disposeBatch, disposeInputs, inputs, loadFixtureWeights, lossesAndGrads,
-  memoryOverSteps, randomBatch, timeTrainingSteps, tryBeforeGpu,
+  badInputCases,
+  decodeFixture,
+  disposeBatch,
+  disposeInputs,
+  inputs,
+  loadFixtureWeights,
+  lossesAndGrads,
+  memoryOverSteps,
+  randomBatch,
+  timeTrainingSteps,
+  tryBeforeGpu,
 } from './model-batches';
 
 type W = typeof wgType;
@@ -74,10 +91,12 @@ export const SCENARIOS = {
     const { missing, unused } = loadFixtureWeights(w, model, fx.tensors, `${name}.`);
     const out = await w.tidyAsync(() => lossesAndGrads(model, fx.batch));
     model.zeroGrad();
-    const inner = await w.tidyAsync(async () => w.noGrad(async () => {
-      const r = internals(model, fx.batch.corrupted);
-      return { gatesP: await arr(r.gp), gatesS: await arr(r.gs), importance: await arr(r.a) };
-    }));
+    const inner = await w.tidyAsync(async () =>
+      w.noGrad(async () => {
+        const r = internals(model, fx.batch.corrupted);
+        return { gatesP: await arr(r.gp), gatesS: await arr(r.gs), importance: await arr(r.a) };
+      }),
+    );
     const p = model.predict(fx.batch.corrupted);
     const predicted = await arr(p);
     p.dispose();
@@ -113,7 +132,17 @@ export const SCENARIOS = {
    * Times full training steps (losses, backward, AdamW) and predict() of `preset` on one random batch of size B at the
    * dataset's shapes (timeTrainingSteps), with the parameter count.
    */
-  derlStepTime: async ({ preset, dims, overrides, B, steps, seed }: ModelArgs & { preset: DerlPreset; overrides?: DerlOverrides; steps: number }, w) => {
+  derlStepTime: async (
+    {
+      preset,
+      dims,
+      overrides,
+      B,
+      steps,
+      seed,
+    }: ModelArgs & { preset: DerlPreset; overrides?: DerlOverrides; steps: number },
+    w,
+  ) => {
     const model = new w.DERL(w.derlConfig(preset, dims, { seed, ...(overrides ?? {}) }));
     const batch = randomBatch(w, dims, B, seed);
     const r = await timeTrainingSteps(w, model, batch, steps, { predict: true });
@@ -131,7 +160,10 @@ export const SCENARIOS = {
   derlPredict: async ({ dims, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
     const model = new w.DERL(w.derlConfig('tiny', dims, { seed, textUnk: 'learned' }));
-    w.runtime().write(model.text_unk!.buffer, Float32Array.from({ length: dims.text.dim }, (_, i) => Math.sin(i + 1)));
+    w.runtime().write(
+      model.text_unk!.buffer,
+      Float32Array.from({ length: dims.text.dim }, (_, i) => Math.sin(i + 1)),
+    );
     const batch = randomBatch(w, dims, B, seed);
     const made: ModalityInputs[] = [];
     const drop = (zero: string[]) => {
@@ -143,8 +175,12 @@ export const SCENARIOS = {
       complete: batch.complete,
       corrupted: batch.corrupted,
       corruptedNoMask: { text: batch.corrupted.text, audio: batch.corrupted.audio, vision: batch.corrupted.vision },
-      noText: drop(['text']), noAudio: drop(['audio']), noVision: drop(['vision']),
-      textOnly: drop(['audio', 'vision']), audioOnly: drop(['text', 'vision']), visionOnly: drop(['text', 'audio']),
+      noText: drop(['text']),
+      noAudio: drop(['audio']),
+      noVision: drop(['vision']),
+      textOnly: drop(['audio', 'vision']),
+      audioOnly: drop(['text', 'vision']),
+      visionOnly: drop(['text', 'audio']),
       allZero: drop(['text', 'audio', 'vision']),
     };
     const predictions: Record<string, Prediction> = {};
@@ -153,7 +189,12 @@ export const SCENARIOS = {
       const live0 = rt.stats().liveBuffers;
       const p = model.predict(x);
       await rt.sync();
-      predictions[name] = { shape: [...p.shape], values: await arr(p), requiresGrad: p.requiresGrad, liveAfter: rt.stats().liveBuffers - live0 };
+      predictions[name] = {
+        shape: [...p.shape],
+        values: await arr(p),
+        requiresGrad: p.requiresGrad,
+        liveAfter: rt.stats().liveBuffers - live0,
+      };
       p.dispose();
     }
     const lossesPred = await w.tidyAsync(async () => arr(model.losses(batch).pred));
@@ -192,7 +233,10 @@ export const SCENARIOS = {
     const after = await arr(p2);
     p2.dispose();
     // One more identical step on both keeps them equal (the optimizer state came along).
-    for (const [m, o] of [[model, opt], [other, opt2]] as const) {
+    for (const [m, o] of [
+      [model, opt],
+      [other, opt2],
+    ] as const) {
       w.tidy(() => {
         o.zeroGrad();
         m.losses(batch).total.backward();
@@ -225,7 +269,10 @@ export const SCENARIOS = {
    */
   derlUsage: async ({ dims, B, seed }: ModelArgs, w) => {
     const out: Record<string, { fresh: Usage; usage: Usage; reset: Usage; again: Usage; samples: number }> = {};
-    for (const [name, topK] of [['soft', 0], ['topk', 1]] as const) {
+    for (const [name, topK] of [
+      ['soft', 0],
+      ['topk', 1],
+    ] as const) {
       const model = new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK } }));
       const fresh = await model.expertUsage();
       const sizes = [B, 3, B + 2];
@@ -253,8 +300,13 @@ export const SCENARIOS = {
 
   /** Training steps in tidy(): memory counters after every step, and what is left after disposing everything. */
   derlLeak: async ({ dims, B, steps, seed }: ModelArgs & { steps: number }, w) =>
-    memoryOverSteps(w, () => new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK: 2 } })), dims,
-      { B, steps, seed, lr: 3e-3, predict: true }),
+    memoryOverSteps(w, () => new w.DERL(w.derlConfig('tiny', dims, { seed, experts: { topK: 2 } })), dims, {
+      B,
+      steps,
+      seed,
+      lr: 3e-3,
+      predict: true,
+    }),
 
   /** Bad inputs and configs: each must throw a WebgradError naming DERL before any GPU work. */
   derlBadInput: async ({ dims, seed }: Omit<ModelArgs, 'B'>, w) => {
@@ -284,16 +336,38 @@ export const SCENARIOS = {
    * weight-0 variant are checked elsewhere. Returns the epoch history and the usage per rate.
    */
   derlTrain: async (
-    { size, preset, overrides, epochs, lr, batchSize, seed, trainSubset, rates, testSubset }: {
-      size: SyntheticOptions['size']; preset: DerlPreset; overrides?: DerlOverrides; epochs: number; lr: number; batchSize: number;
-      seed: number; trainSubset?: number; rates: number[]; testSubset?: number;
+    {
+      size,
+      preset,
+      overrides,
+      epochs,
+      lr,
+      batchSize,
+      seed,
+      trainSubset,
+      rates,
+      testSubset,
+    }: {
+      size: SyntheticOptions['size'];
+      preset: DerlPreset;
+      overrides?: DerlOverrides;
+      epochs: number;
+      lr: number;
+      batchSize: number;
+      seed: number;
+      trainSubset?: number;
+      rates: number[];
+      testSubset?: number;
     },
     w,
   ) => {
     const ds = w.syntheticMosi({ seed: 0, size });
     const t0 = performance.now();
-    const res = await trainModel((s) => new w.DERL(w.derlConfig(preset, ds.dims, { seed: s, ...(overrides ?? {}) })), ds,
-      { seed, epochs, lr, batchSize, trainSubset });
+    const res = await trainModel(
+      (s) => new w.DERL(w.derlConfig(preset, ds.dims, { seed: s, ...(overrides ?? {}) })),
+      ds,
+      { seed, epochs, lr, batchSize, trainSubset },
+    );
     const trainSeconds = (performance.now() - t0) / 1000;
     const model = res.model as DERL;
     const perRate: { rate: number; metrics: RegressionMetrics; usage: Usage }[] = [];
@@ -302,7 +376,13 @@ export const SCENARIOS = {
       const [r] = await evaluateRobustness(model, ds, [rate], w.LNLN_EVAL_SEED, { batchSize: 64, subset: testSubset });
       perRate.push({ rate, metrics: r.metrics, usage: await model.expertUsage() });
     }
-    const history = res.history.map((e: EpochSummary) => ({ epoch: e.epoch, train: e.train, valid: e.valid.total, mae: e.validMetrics.mae, seconds: e.seconds }));
+    const history = res.history.map((e: EpochSummary) => ({
+      epoch: e.epoch,
+      train: e.train,
+      valid: e.valid.total,
+      mae: e.validMetrics.mae,
+      seconds: e.seconds,
+    }));
     res.optimizer.dispose();
     model.dispose();
     return { history, bestEpoch: res.bestEpoch, trainSeconds, perRate };

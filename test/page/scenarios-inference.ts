@@ -13,11 +13,12 @@ type W = typeof wgType;
 /** The model of a kind with a tiny config: DAR's small preset on tiny dims, or the late-fusion baseline. */
 function build(w: W, kind: string, seed: number) {
   const ds = w.syntheticMosi({ seed: 0, size: 'tiny' });
-  const model = kind === 'dar'
-    ? new w.DAR(w.darConfig('small', ds.dims, { seed, textUnk: 'learned' }))
-    : kind === 'derl'
-      ? new w.DERL(w.derlConfig('small', ds.dims, { seed }))
-      : new w.LateFusion({ dims: ds.dims, seed });
+  const model =
+    kind === 'dar'
+      ? new w.DAR(w.darConfig('small', ds.dims, { seed, textUnk: 'learned' }))
+      : kind === 'derl'
+        ? new w.DERL(w.derlConfig('small', ds.dims, { seed }))
+        : new w.LateFusion({ dims: ds.dims, seed });
   return { ds, model };
 }
 
@@ -60,8 +61,12 @@ export const SCENARIOS = {
       disposeBatch(batch);
     }
     const auxiliary = Object.keys(sm.auxiliaryOptimizers?.() ?? {});
-    const bytes = await w.saveCheckpoint(model, opt, { model: model.kind, modelConfig: model.config, note: 'test' },
-      { auxiliary: sm.auxiliaryOptimizers?.() });
+    const bytes = await w.saveCheckpoint(
+      model,
+      opt,
+      { model: model.kind, modelConfig: model.config, note: 'test' },
+      { auxiliary: sm.auxiliaryOptimizers?.() },
+    );
     const direct = await w.predictSentiment(model, x);
     const { model: loaded, meta } = w.loadModel(bytes);
     const viaLoad = await w.predictSentiment(loaded, x);
@@ -77,20 +82,35 @@ export const SCENARIOS = {
     for (const file of [exported, derived]) {
       const { model: m, meta: fm } = w.loadModel(file);
       modelFiles.push({
-        bytes: file.length, format: fm.format, kind: fm.model, diff: maxAbsDiff(direct, await w.predictSentiment(m, x)),
+        bytes: file.length,
+        format: fm.format,
+        kind: fm.model,
+        diff: maxAbsDiff(direct, await w.predictSentiment(m, x)),
         names: [...w.parseSafetensors(file).tensors.keys()].sort(),
       });
       m.dispose();
     }
-    const paramNames = model.namedParameters().map(([n]: [string, unknown]) => n).sort();
+    const paramNames = model
+      .namedParameters()
+      .map(([n]: [string, unknown]) => n)
+      .sort();
     opt.dispose();
     model.dispose();
     loaded.dispose();
     await w.runtime().sync();
     return {
-      n: direct.length, direct: Array.from(direct), diff: maxAbsDiff(direct, viaLoad), sameKind, note: meta.note,
-      missingDiff: maxAbsDiff(noAudio, zeroAudio), missingChanges: maxAbsDiff(noAudio, direct),
-      finite: [...direct, ...noAudio].every(Number.isFinite), auxiliary, checkpointBytes: bytes.length, modelFiles, paramNames,
+      n: direct.length,
+      direct: Array.from(direct),
+      diff: maxAbsDiff(direct, viaLoad),
+      sameKind,
+      note: meta.note,
+      missingDiff: maxAbsDiff(noAudio, zeroAudio),
+      missingChanges: maxAbsDiff(noAudio, direct),
+      finite: [...direct, ...noAudio].every(Number.isFinite),
+      auxiliary,
+      checkpointBytes: bytes.length,
+      modelFiles,
+      paramNames,
       leaked: w.runtime().stats().liveBuffers - liveBefore,
     };
   },
@@ -99,11 +119,17 @@ export const SCENARIOS = {
    * A checkpoint written before a config field existed (the field deleted from its modelConfig) still loads, and
    * predicts what the model predicts; returns the rebuilt config's values of the fields and the largest difference.
    */
-  async inferenceOlderCheckpoint({ kind, savedAs, fields }: { kind: string; savedAs?: string; fields: string[] }, w: W) {
+  async inferenceOlderCheckpoint(
+    { kind, savedAs, fields }: { kind: string; savedAs?: string; fields: string[] },
+    w: W,
+  ) {
     // A DAR from before alignNorm had no LayerNorm in its alignment.
-    const model = kind === 'dar'
-      ? new w.DAR(w.darConfig('small', w.syntheticMosi({ seed: 0, size: 'tiny' }).dims, { seed: 5, alignNorm: false }))
-      : build(w, kind, 5).model;
+    const model =
+      kind === 'dar'
+        ? new w.DAR(
+            w.darConfig('small', w.syntheticMosi({ seed: 0, size: 'tiny' }).dims, { seed: 5, alignNorm: false }),
+          )
+        : build(w, kind, 5).model;
     const x = arrays(w, kind, 4);
     const older: Record<string, unknown> = { ...(model.config as unknown as Record<string, unknown>) };
     for (const f of fields) delete older[f];
@@ -112,7 +138,11 @@ export const SCENARIOS = {
     const { model: loaded } = w.loadModel(bytes);
     const viaLoad = await w.predictSentiment(loaded, x);
     const cfg = loaded.config as unknown as Record<string, unknown>;
-    const out = { values: Object.fromEntries(fields.map((f) => [f, cfg[f]])), diff: maxAbsDiff(direct, viaLoad), loadedKind: loaded.kind };
+    const out = {
+      values: Object.fromEntries(fields.map((f) => [f, cfg[f]])),
+      diff: maxAbsDiff(direct, viaLoad),
+      loadedKind: loaded.kind,
+    };
     model.dispose();
     loaded.dispose();
     return out;
@@ -137,7 +167,10 @@ export const SCENARIOS = {
       const f = w.readSafetensors(good);
       const t = f.tensors.get(name)!;
       t.data[index % t.data.length] = value;
-      return w.writeSafetensors([...f.tensors].map(([k, v]) => [k, { shape: v.shape, data: v.data }] as const), f.metadata);
+      return w.writeSafetensors(
+        [...f.tensors].map(([k, v]) => [k, { shape: v.shape, data: v.data }] as const),
+        f.metadata,
+      );
     };
     const weight = model.namedParameters()[0][0];
     const caught = (f: () => unknown) => {
@@ -177,9 +210,23 @@ export const SCENARIOS = {
     const odd = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
     const models: SentimentModel[] = [
       new w.DAR(w.darConfig('small', odd, { seed: 1, textUnk: 'learned' })),
-      new w.DAR(w.darConfig('small', odd, { seed: 1, alignNorm: false, encoder: { depth: 2, heads: 3, dimHead: 5 }, fusionCross: { depth: 0 }, mlpHidden: 7 })),
+      new w.DAR(
+        w.darConfig('small', odd, {
+          seed: 1,
+          alignNorm: false,
+          encoder: { depth: 2, heads: 3, dimHead: 5 },
+          fusionCross: { depth: 0 },
+          mlpHidden: 7,
+        }),
+      ),
       new w.DERL(w.derlConfig('tiny', odd, { seed: 2, textUnk: 'learned' })),
-      new w.DERL(w.derlConfig('tiny', odd, { seed: 2, weights: { aux: 0, reconInput: 0 }, experts: { private: 3, shared: 5, hidden: 6 } })),
+      new w.DERL(
+        w.derlConfig('tiny', odd, {
+          seed: 2,
+          weights: { aux: 0, reconInput: 0 },
+          experts: { private: 3, shared: 5, hidden: 6 },
+        }),
+      ),
       new w.DERL(w.derlConfig('tiny', odd, { seed: 2, weights: { reconFeat: 0 }, embed: { depth: 0 } })),
       new w.LateFusion({ dims, seed: 3 }),
       new w.LateFusion({ dims: odd, seed: 3, t: 5, d: 6, hidden: 7 }),
@@ -189,7 +236,9 @@ export const SCENARIOS = {
     for (const m of models) {
       const want = PARAMETER_SHAPES.get(m.kind)!(JSON.parse(JSON.stringify(m.config)));
       const have = new Map(m.namedParameters().map(([n, p]) => [n, [...p.shape]] as const));
-      for (const [n, s] of have) if (JSON.stringify(want.get(n)) !== JSON.stringify(s)) diffs.push(`${m.kind} ${n}: model [${s}], computed [${want.get(n) ?? 'none'}]`);
+      for (const [n, s] of have)
+        if (JSON.stringify(want.get(n)) !== JSON.stringify(s))
+          diffs.push(`${m.kind} ${n}: model [${s}], computed [${want.get(n) ?? 'none'}]`);
       for (const n of want.keys()) if (!have.has(n)) diffs.push(`${m.kind} ${n}: computed but not in the model`);
       compared += have.size;
       m.dispose();
@@ -215,10 +264,18 @@ export const SCENARIOS = {
       noDims: { ...cfg, dims: null },
       badTau: { ...cfg, tau: -1 },
     };
-    const out: Record<string, { name: string; message: string; dispatches: number; liveBuffers: number; allocatedBytes: number }> = {};
+    const out: Record<
+      string,
+      { name: string; message: string; dispatches: number; liveBuffers: number; allocatedBytes: number }
+    > = {};
     for (const [k, modelConfig] of Object.entries(crafted)) {
-      const bytes = w.writeSafetensors([...w.readSafetensors(good).tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data }] as const),
-        { 'webgrad.format': 'webgrad-checkpoint/1', 'webgrad.meta': JSON.stringify({ model: model.kind, modelConfig }) });
+      const bytes = w.writeSafetensors(
+        [...w.readSafetensors(good).tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data }] as const),
+        {
+          'webgrad.format': 'webgrad-checkpoint/1',
+          'webgrad.meta': JSON.stringify({ model: model.kind, modelConfig }),
+        },
+      );
       await w.runtime().sync();
       const s0 = w.runtime().stats();
       let name = 'none';
@@ -230,8 +287,13 @@ export const SCENARIOS = {
         message = (e as Error).message;
       }
       const s1 = w.runtime().stats();
-      out[k] = { name, message, dispatches: s1.dispatches - s0.dispatches, liveBuffers: s1.liveBuffers - s0.liveBuffers,
-        allocatedBytes: s1.allocatedBytes - s0.allocatedBytes };
+      out[k] = {
+        name,
+        message,
+        dispatches: s1.dispatches - s0.dispatches,
+        liveBuffers: s1.liveBuffers - s0.liveBuffers,
+        allocatedBytes: s1.allocatedBytes - s0.allocatedBytes,
+      };
     }
     const { model: loaded } = w.loadModel(good);
     const after = await w.predictSentiment(loaded, x);
@@ -254,9 +316,13 @@ export const SCENARIOS = {
       nullBatch: () => w.predictSentiment(model, null as never),
       hugeAbsent: () => w.predictSentiment(model, { size: 1e7 }),
       noMeta: async () => w.loadModel(await w.saveCheckpoint(model, null, {})),
-      unknownKind: async () => w.loadModel(await w.saveCheckpoint(model, null, { model: 'nope', modelConfig: model.config })),
+      unknownKind: async () =>
+        w.loadModel(await w.saveCheckpoint(model, null, { model: 'nope', modelConfig: model.config })),
       wrongWeights: async () => {
-        const bytes = await w.saveCheckpoint(model, null, { model: 'latefusion', modelConfig: { ...model.config, d: 16 } });
+        const bytes = await w.saveCheckpoint(model, null, {
+          model: 'latefusion',
+          modelConfig: { ...model.config, d: 16 },
+        });
         return w.loadModel(bytes);
       },
     };
@@ -268,7 +334,11 @@ export const SCENARIOS = {
         await f();
         out[k] = { name: 'none', message: '', dispatches: 0 };
       } catch (e) {
-        out[k] = { name: (e as Error).name, message: (e as Error).message, dispatches: w.runtime().stats().dispatches - before };
+        out[k] = {
+          name: (e as Error).name,
+          message: (e as Error).message,
+          dispatches: w.runtime().stats().dispatches - before,
+        };
       }
     }
     model.dispose();

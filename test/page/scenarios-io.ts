@@ -38,7 +38,12 @@ function caught(f: () => unknown): { name: string; message: string; code?: strin
     return null;
   } catch (e) {
     const err = e as Error & { code?: string; problems?: string[] };
-    return { name: err.name, message: err.message, code: err.code, problems: err.problems ? [...err.problems] : undefined };
+    return {
+      name: err.name,
+      message: err.message,
+      code: err.code,
+      problems: err.problems ? [...err.problems] : undefined,
+    };
   }
 }
 
@@ -47,7 +52,10 @@ export const SCENARIOS = {
    * Trains a Linear + AdamW for `steps` steps, saves, loads into a fresh Linear + AdamW (other seed, other lr), and
    * reports both sides' outputs, parameters and optimizer state, then the same after one more step on each.
    */
-  checkpointRoundTrip: async ({ inF, outF, rows, steps, seed }: { inF: number; outF: number; rows: number; steps: number; seed: number }, w) => {
+  checkpointRoundTrip: async (
+    { inF, outF, rows, steps, seed }: { inF: number; outF: number; rows: number; steps: number; seed: number },
+    w,
+  ) => {
     const live0 = w.runtime().stats().liveBuffers;
     const { x, y } = batch(w, rows, inF, outF, seed);
     const a = new w.Sequential(new w.Linear(inF, outF, { seed: seed + 10 }));
@@ -137,18 +145,30 @@ export const SCENARIOS = {
     const untouched = JSON.stringify(await arrays(wrong.parameters())) === JSON.stringify(before);
 
     // Missing / unexpected keys: a model with a different layout.
-    const other = new w.Sequential(new w.Linear(3, 4, { seed: 60 }), new w.Linear(4, 2, { seed: 61 }), new w.Linear(2, 2, { seed: 62 }));
+    const other = new w.Sequential(
+      new w.Linear(3, 4, { seed: 60 }),
+      new w.Linear(4, 2, { seed: 61 }),
+      new w.Linear(2, 2, { seed: 62 }),
+    );
     const otherBefore = await arrays(other.parameters());
     const keys = caught(() => w.loadCheckpoint(bytesNoOpt, other, null));
     // Non-strict: a model whose layers.0 matches, with no layers.2 but a layers.3 the file lacks.
-    const partial = new w.Sequential(new w.Linear(3, 4, { seed: 70 }), new w.Tanh(), new w.Tanh(), new w.Linear(2, 5, { seed: 71 }));
+    const partial = new w.Sequential(
+      new w.Linear(3, 4, { seed: 70 }),
+      new w.Tanh(),
+      new w.Tanh(),
+      new w.Linear(2, 5, { seed: 71 }),
+    );
     const res = w.loadCheckpoint(bytesNoOpt, partial, null, { strict: false });
     const nonStrict = { missing: res.missing, unexpected: res.unexpected };
-    const partialLoaded = JSON.stringify((await arrays(partial.parameters())).slice(0, 2)) === JSON.stringify((await arrays(src.parameters())).slice(0, 2));
+    const partialLoaded =
+      JSON.stringify((await arrays(partial.parameters())).slice(0, 2)) ===
+      JSON.stringify((await arrays(src.parameters())).slice(0, 2));
     const otherUntouched = JSON.stringify(await arrays(other.parameters())) === JSON.stringify(otherBefore);
 
     // Optimizer problems: a different kind, different hyperparameters, and state without the optimizer record.
-    const same = () => new w.Sequential(new w.Linear(3, 4, { seed: 80 }), new w.Tanh(), new w.Linear(4, 2, { seed: 81 }));
+    const same = () =>
+      new w.Sequential(new w.Linear(3, 4, { seed: 80 }), new w.Tanh(), new w.Linear(4, 2, { seed: 81 }));
     const m1 = same();
     const kind = caught(() => w.loadCheckpoint(bytes, m1, new w.SGD(m1, { lr: 0.1, momentum: 0.9 })));
     const m2 = same();
@@ -157,7 +177,9 @@ export const SCENARIOS = {
     // allocates a fresh state first; the failure must free it and leave the parameters alone.
     const m7 = same();
     const m7Before = await arrays(m7.parameters());
-    const kindNonStrict = caught(() => w.loadCheckpoint(bytes, m7, new w.SGD(m7, { lr: 0.1, momentum: 0.9 }), { strict: false }));
+    const kindNonStrict = caught(() =>
+      w.loadCheckpoint(bytes, m7, new w.SGD(m7, { lr: 0.1, momentum: 0.9 }), { strict: false }),
+    );
     const m7Untouched = JSON.stringify(await arrays(m7.parameters())) === JSON.stringify(m7Before);
     const m3 = same();
     const noOptState = caught(() => w.loadCheckpoint(bytesNoOpt, m3, new w.AdamW(m3, { lr: 0.01 })));
@@ -183,6 +205,23 @@ export const SCENARIOS = {
     opt5.dispose();
     for (const m of [src, wrong, other, partial, m1, m2, m3, m4, m5, m6, m7]) m.dispose();
     const leaked = w.runtime().stats().liveBuffers - live0;
-    return { shape, shapeNonStrict, untouched, keys, nonStrict, partialLoaded, otherUntouched, kind, hyper, kindNonStrict, m7Untouched, noOptState, optWithoutOptimizer, truncated, clearedState, leaked };
+    return {
+      shape,
+      shapeNonStrict,
+      untouched,
+      keys,
+      nonStrict,
+      partialLoaded,
+      otherUntouched,
+      kind,
+      hyper,
+      kindNonStrict,
+      m7Untouched,
+      noOptState,
+      optWithoutOptimizer,
+      truncated,
+      clearedState,
+      leaked,
+    };
   },
 } satisfies ScenarioTable;

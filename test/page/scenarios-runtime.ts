@@ -113,13 +113,22 @@ export const SCENARIOS = {
       const counters = await aftermath(w, before);
       // A buffer made outside the engine is checked when a dispatch binds it.
       const big = rt.device.createBuffer({ size: 160_000_000, usage: GPUBufferUsage.STORAGE });
-      const poke = w.kernel('poke', '@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n' +
-        '@compute @workgroup_size(1)\nfn main() {\n  x[0] = 1.0;\n}\n', { buffers: { x: 'read_write' } });
+      const poke = w.kernel(
+        'poke',
+        '@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n' +
+          '@compute @workgroup_size(1)\nfn main() {\n  x[0] = 1.0;\n}\n',
+        { buffers: { x: 'read_write' } },
+      );
       const dispatchError = await caught(() => rt.dispatch({ kernel: poke, buffers: { x: big }, groups: [1] }));
       const dispatchSync = await caught(() => rt.sync());
       big.destroy();
-      return { error, dispatchError, dispatchSync, limits: { binding: rt.device.limits.maxStorageBufferBindingSize, buffer: rt.device.limits.maxBufferSize },
-        ...counters };
+      return {
+        error,
+        dispatchError,
+        dispatchSync,
+        limits: { binding: rt.device.limits.maxStorageBufferBindingSize, buffer: rt.device.limits.maxBufferSize },
+        ...counters,
+      };
     });
   },
 
@@ -159,7 +168,11 @@ export const SCENARIOS = {
       weight.dispose();
       const end = rt.stats();
       return {
-        afterFour: { pooledBuffers: afterFour.pooledBuffers, pooledBytes: afterFour.pooledBytes }, reused, remade, highWater, liveAtStart,
+        afterFour: { pooledBuffers: afterFour.pooledBuffers, pooledBytes: afterFour.pooledBytes },
+        reused,
+        remade,
+        highWater,
+        liveAtStart,
         // Evicted buffers are destroyed: what is allocated is what is live or pooled.
         unaccounted: end.allocatedBytes - end.liveBytes - end.pooledBytes,
       };
@@ -225,7 +238,9 @@ export const SCENARIOS = {
     const t0 = performance.now();
     for (let b = 1; b <= maxB; b++) {
       await w.predictSentiment(model, {
-        size: b, text: fill(b * dims.text.len * dims.text.dim), audio: fill(b * dims.audio.len * dims.audio.dim),
+        size: b,
+        text: fill(b * dims.text.len * dims.text.dim),
+        audio: fill(b * dims.audio.len * dims.audio.dim),
         vision: fill(b * dims.vision.len * dims.vision.dim),
       });
       const s = rt.stats();
@@ -235,7 +250,13 @@ export const SCENARIOS = {
     model.dispose();
     const s = rt.stats();
     rt.setPoolLimit(limitBefore);
-    return { pooledHighWater: pooled, allocatedHighWater: allocated, liveBytes: s.liveBytes, cap: cap ?? limitBefore, ms: performance.now() - t0 };
+    return {
+      pooledHighWater: pooled,
+      allocatedHighWater: allocated,
+      liveBytes: s.liveBytes,
+      cap: cap ?? limitBefore,
+      ms: performance.now() - t0,
+    };
   },
 
   /** backward() through an intermediate that a tidy() already disposed: the error, and the buffers it leaves. */
@@ -263,20 +284,28 @@ export const SCENARIOS = {
     await rt.sync();
     const live = rt.stats().liveBuffers;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const settle = (p: Promise<wgType.Tensor>) => p.then((t) => ({ t, error: null }), (e: Error) => ({ t: null, error: { name: e.name, message: e.message } }));
+    const settle = (p: Promise<wgType.Tensor>) =>
+      p.then(
+        (t) => ({ t, error: null }),
+        (e: Error) => ({ t: null, error: { name: e.name, message: e.message } }),
+      );
     const [a, b] = await Promise.all([
-      settle(w.tidyAsync(async () => {
-        w.ones([8]);
-        await sleep(first[0]);
-        const r = w.full([4], 1);
-        await sleep(first[1]);
-        return r;
-      })),
-      settle(w.tidyAsync(async () => {
-        w.ones([8]);
-        await sleep(second);
-        return w.full([4], 2);
-      })),
+      settle(
+        w.tidyAsync(async () => {
+          w.ones([8]);
+          await sleep(first[0]);
+          const r = w.full([4], 1);
+          await sleep(first[1]);
+          return r;
+        }),
+      ),
+      settle(
+        w.tidyAsync(async () => {
+          w.ones([8]);
+          await sleep(second);
+          return w.full([4], 2);
+        }),
+      ),
     ]);
     // What the caller of each call can do with its result once both have ended.
     const use = async (r: { t: wgType.Tensor | null }) => (r.t ? caught(() => r.t!.toArray()) : null);
@@ -341,8 +370,20 @@ export const SCENARIOS = {
       stale.dispose();
       again.dispose();
       const syncAfter = await caught(() => w.runtime().sync());
-      return { lostBefore, readInFlight, calls, dispose, heard, lateListener, lostAfter, restartedLost: restarted.deviceLost, values,
-        staleUse, syncAfter, liveAfter: w.runtime().stats().liveBuffers };
+      return {
+        lostBefore,
+        readInFlight,
+        calls,
+        dispose,
+        heard,
+        lateListener,
+        lostAfter,
+        restartedLost: restarted.deviceLost,
+        values,
+        staleUse,
+        syncAfter,
+        liveAfter: w.runtime().stats().liveBuffers,
+      };
     });
   },
 } satisfies ScenarioTable;

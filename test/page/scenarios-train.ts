@@ -34,7 +34,14 @@ export const SCENARIOS = {
    * this step"; lrs[s], if given, is set with setLr() before step s. Returns the parameters and state afterwards, and
    * how many pipelines were compiled after the first step (changing lr must compile none).
    */
-  optimSteps: async (args: OptimizerChoice & { params: { shape: number[]; data: number[] }[]; grads: (number[] | null)[][]; lrs?: number[] }, w) => {
+  optimSteps: async (
+    args: OptimizerChoice & {
+      params: { shape: number[]; data: number[] }[];
+      grads: (number[] | null)[][];
+      lrs?: number[];
+    },
+    w,
+  ) => {
     const { params, grads, lrs } = args;
     const rt = w.runtime();
     const ps: [string, Tensor][] = params.map((p: { shape: number[]; data: number[] }, k: number) => [
@@ -81,7 +88,15 @@ export const SCENARIOS = {
   },
 
   /** clipGradNorm on gradients with the given data; returns the norm, the clipped gradients and the dispatch count. */
-  clipGradNorm: async ({ grads, shapes, maxNorm, withoutGrad }: { grads: number[][]; shapes: number[][]; maxNorm: number; withoutGrad: number }, w) => {
+  clipGradNorm: async (
+    {
+      grads,
+      shapes,
+      maxNorm,
+      withoutGrad,
+    }: { grads: number[][]; shapes: number[][]; maxNorm: number; withoutGrad: number },
+    w,
+  ) => {
     const rt = w.runtime();
     const ps = shapes.map((s: number[], k: number) => {
       const p = w.parameter(w.zeros(s));
@@ -154,7 +169,9 @@ export const SCENARIOS = {
       const c = new w.Linear(inF, outF, { seed: seed + 1 });
       const wa = await a.weight.toArray();
       const ba = await a.bias!.toArray();
-      const same = (await b.weight.toArray()).every((v, i) => v === wa[i]) && (await b.bias!.toArray()).every((v, i) => v === ba[i]);
+      const same =
+        (await b.weight.toArray()).every((v, i) => v === wa[i]) &&
+        (await b.bias!.toArray()).every((v, i) => v === ba[i]);
       const wc = await c.weight.toArray();
       const differ = wc.filter((v, i) => v !== wa[i]).length / wc.length;
       const forwardShapes = [[inF], [3, inF], [2, 3, inF], [2, 1, 3, inF]].map((s) => [...a.forward(w.zeros(s)).shape]);
@@ -210,9 +227,22 @@ export const SCENARIOS = {
    * The leak test: `steps` AdamW steps (with gradient clipping) of an MLP in a tidy() each, reading the runtime's
    * counters every `every` steps once the GPU is idle.
    */
-  leak: async ({ steps, every, batch, hidden, seed }: { steps: number; every: number; batch: number; hidden: number; seed: number }, w) => {
+  leak: async (
+    {
+      steps,
+      every,
+      batch,
+      hidden,
+      seed,
+    }: { steps: number; every: number; batch: number; hidden: number; seed: number },
+    w,
+  ) => {
     const rt = w.runtime();
-    const model = new w.Sequential(new w.Linear(2, hidden, { seed }), new w.Tanh(), new w.Linear(hidden, 1, { seed: seed + 1 }));
+    const model = new w.Sequential(
+      new w.Linear(2, hidden, { seed }),
+      new w.Tanh(),
+      new w.Linear(hidden, 1, { seed: seed + 1 }),
+    );
     const opt = new w.AdamW(model, { lr: 1e-2 });
     const x = w.randn([batch, 2], { seed: seed + 2 });
     const y = w.randn([batch, 1], { seed: seed + 3 });

@@ -79,8 +79,23 @@ export const SCENARIOS = {
    * the best epoch, and the validation loss of the returned model measured again (it must be the best epoch's).
    */
   trainLateFusion: async (
-    { epochs, lr, spoilFrom, spoilLr, seed = 7, batchSize = 16, patience }:
-      { epochs: number; lr: number; spoilFrom?: number; spoilLr?: number; seed?: number; batchSize?: number; patience?: number },
+    {
+      epochs,
+      lr,
+      spoilFrom,
+      spoilLr,
+      seed = 7,
+      batchSize = 16,
+      patience,
+    }: {
+      epochs: number;
+      lr: number;
+      spoilFrom?: number;
+      spoilLr?: number;
+      seed?: number;
+      batchSize?: number;
+      patience?: number;
+    },
     w,
   ) => {
     const rt = w.runtime();
@@ -121,22 +136,43 @@ export const SCENARIOS = {
     const before = rt.stats().liveBuffers;
     const ds = tiny(w);
     const checkpoints: CheckpointInfo[] = [];
-    let error: { name: string; message: string; epoch?: number; step?: number; term?: string; value?: number; lastGoodEpoch?: number | null } | null = null;
+    let error: {
+      name: string;
+      message: string;
+      epoch?: number;
+      step?: number;
+      term?: string;
+      value?: number;
+      lastGoodEpoch?: number | null;
+    } | null = null;
     let lastGood: Uint8Array | null = null;
     try {
-      const res = await trainModel(lateFusion(ds.dims), ds, { seed, epochs, lr: 3e-3, batchSize: 16 }, {
-        beforeStep: (c) => {
-          if (c.epoch >= nanEpoch) c.optimizer.setLr(1e30);
+      const res = await trainModel(
+        lateFusion(ds.dims),
+        ds,
+        { seed, epochs, lr: 3e-3, batchSize: 16 },
+        {
+          beforeStep: (c) => {
+            if (c.epoch >= nanEpoch) c.optimizer.setLr(1e30);
+          },
+          onCheckpoint: (c) => {
+            checkpoints.push(c);
+          },
         },
-        onCheckpoint: (c) => {
-          checkpoints.push(c);
-        },
-      });
+      );
       res.optimizer.dispose();
       res.model.dispose();
     } catch (e) {
       const err = e as TrainingDiverged;
-      error = { name: err.name, message: err.message, epoch: err.epoch, step: err.step, term: err.term, value: err.value, lastGoodEpoch: err.lastGood?.epoch ?? null };
+      error = {
+        name: err.name,
+        message: err.message,
+        epoch: err.epoch,
+        step: err.step,
+        term: err.term,
+        value: err.value,
+        lastGoodEpoch: err.lastGood?.epoch ?? null,
+      };
       lastGood = err.lastGood?.bytes ?? null;
     }
     await rt.sync();
@@ -152,7 +188,11 @@ export const SCENARIOS = {
       opt.dispose();
       loads = true;
       const b = ds.batch('test', [0, 1, 2]);
-      const x = { text: w.tensor(b.text, [3, 50, 768]), audio: w.tensor(b.audio, [3, 375, 5]), vision: w.tensor(b.vision, [3, 500, 20]) };
+      const x = {
+        text: w.tensor(b.text, [3, 50, 768]),
+        audio: w.tensor(b.audio, [3, 375, 5]),
+        vision: w.tensor(b.vision, [3, 500, 20]),
+      };
       const p = await w.tidy(() => w.noGrad(() => m.predict(x))).toArray();
       predictionsFinite = p.every(Number.isFinite);
       w.dispose(x);
@@ -177,8 +217,21 @@ export const SCENARIOS = {
    * tensor (weights and AdamW state), and reports the optimizer's step counts right after the resume.
    */
   trainResume: async (
-    { epochs, resumeAfter, seed = 11, lr = 3e-3, halfComplete = false, missingField = 'fixed', model = 'latefusion' }: {
-      epochs: number; resumeAfter: number; seed?: number; lr?: number; halfComplete?: boolean; missingField?: 'fixed' | 'fresh';
+    {
+      epochs,
+      resumeAfter,
+      seed = 11,
+      lr = 3e-3,
+      halfComplete = false,
+      missingField = 'fixed',
+      model = 'latefusion',
+    }: {
+      epochs: number;
+      resumeAfter: number;
+      seed?: number;
+      lr?: number;
+      halfComplete?: boolean;
+      missingField?: 'fixed' | 'fresh';
       model?: 'latefusion' | 'dar';
     },
     w,
@@ -186,7 +239,8 @@ export const SCENARIOS = {
     const ds = tiny(w);
     const opts: TrainOptions = { seed, epochs, lr, batchSize: 16, halfComplete, missingField };
     // DAR also has the CLUB estimators' own Adam, whose state must survive the resume too.
-    const factory = model === 'dar' ? (s: number) => new DAR(darConfig('small', ds.dims, { seed: s })) : lateFusion(ds.dims);
+    const factory =
+      model === 'dar' ? (s: number) => new DAR(darConfig('small', ds.dims, { seed: s })) : lateFusion(ds.dims);
     const cpA: CheckpointInfo[] = [];
     const a = await trainModel(factory, ds, opts, { onCheckpoint: (c) => void cpA.push(c) });
     const stepsPerEpoch = a.history[0].globalStep;
@@ -195,15 +249,20 @@ export const SCENARIOS = {
     const cpB: CheckpointInfo[] = [];
     let stepsAtResume: number[] = [];
     let firstGlobalStep = -1;
-    const b = await trainModel(factory, ds, { ...opts, resume: from.bytes, resumeBest: bestBefore.bytes }, {
-      onCheckpoint: (c) => void cpB.push(c),
-      beforeStep: (c) => {
-        if (firstGlobalStep < 0) {
-          firstGlobalStep = c.globalStep;
-          stepsAtResume = Object.values(c.optimizer.state).map((s) => s.step);
-        }
+    const b = await trainModel(
+      factory,
+      ds,
+      { ...opts, resume: from.bytes, resumeBest: bestBefore.bytes },
+      {
+        onCheckpoint: (c) => void cpB.push(c),
+        beforeStep: (c) => {
+          if (firstGlobalStep < 0) {
+            firstGlobalStep = c.globalStep;
+            stepsAtResume = Object.values(c.optimizer.state).map((s) => s.step);
+          }
+        },
       },
-    });
+    );
     const lastA = cpA[cpA.length - 1];
     const lastB = cpB[cpB.length - 1];
     const out = {
@@ -236,7 +295,10 @@ export const SCENARIOS = {
     const before = rt.stats().liveBuffers;
     const drops = await evaluateModalityDrop(res.model, ds, undefined, { batchSize: 5 });
     const after = rt.stats().liveBuffers;
-    const b = ds.batch('test', Array.from({ length: ds.sizes.test }, (_, i) => i));
+    const b = ds.batch(
+      'test',
+      Array.from({ length: ds.sizes.test }, (_, i) => i),
+    );
     const viaApi: Record<string, unknown> = {};
     for (const d of drops) {
       const x = { size: b.size, text: b.text, audio: b.audio, vision: b.vision } as Record<string, unknown>;
@@ -246,7 +308,13 @@ export const SCENARIOS = {
     }
     res.optimizer.dispose();
     res.model.dispose();
-    return { labels: drops.map((d) => d.label), n: drops.map((d) => d.n), metrics: drops.map((d) => d.metrics), viaApi, leaked: after - before };
+    return {
+      labels: drops.map((d) => d.label),
+      n: drops.map((d) => d.n),
+      metrics: drops.map((d) => d.metrics),
+      viaApi,
+      leaked: after - before,
+    };
   },
 
   evaluateTiny: async ({ seed = 3 }: { seed?: number }, w) => {
@@ -255,13 +323,23 @@ export const SCENARIOS = {
     const res = await trainModel(lateFusion(ds.dims), ds, { seed, epochs: 2, lr: 3e-3, batchSize: 16 });
     await rt.sync();
     const before = rt.stats().liveBuffers;
-    const results = await evaluateRobustness(res.model, ds, w.EVAL_RATES, w.LNLN_EVAL_SEED, { batchSize: 7, returnPredictions: true });
+    const results = await evaluateRobustness(res.model, ds, w.EVAL_RATES, w.LNLN_EVAL_SEED, {
+      batchSize: 7,
+      returnPredictions: true,
+    });
     const again = await evaluateRobustness(res.model, ds, [0.9, 0], w.LNLN_EVAL_SEED, { batchSize: 32 });
     await rt.sync();
     const after = rt.stats().liveBuffers;
     // Rate 0 by hand: the complete test inputs (no position is dropped at rate 0: u > 0 always holds).
-    const b = ds.batch('test', Array.from({ length: ds.sizes.test }, (_, i) => i));
-    const x = { text: w.tensor(b.text, [b.size, 50, 768]), audio: w.tensor(b.audio, [b.size, 375, 5]), vision: w.tensor(b.vision, [b.size, 500, 20]) };
+    const b = ds.batch(
+      'test',
+      Array.from({ length: ds.sizes.test }, (_, i) => i),
+    );
+    const x = {
+      text: w.tensor(b.text, [b.size, 50, 768]),
+      audio: w.tensor(b.audio, [b.size, 375, 5]),
+      vision: w.tensor(b.vision, [b.size, 500, 20]),
+    };
     const direct = await w.tidy(() => w.noGrad(() => res.model.predict(x))).toArray();
     w.dispose(x);
     res.optimizer.dispose();
@@ -287,12 +365,17 @@ export const SCENARIOS = {
     const rt = w.runtime();
     let progress = 0;
     let terms: string[] = [];
-    const res = await trainModel((s) => new DAR(darConfig('small', ds.dims, { seed: s })), ds, { seed, epochs, lr: 2e-3, batchSize: 16 }, {
-      onProgress: (p) => {
-        progress++;
-        terms = Object.keys(p.terms);
+    const res = await trainModel(
+      (s) => new DAR(darConfig('small', ds.dims, { seed: s })),
+      ds,
+      { seed, epochs, lr: 2e-3, batchSize: 16 },
+      {
+        onProgress: (p) => {
+          progress++;
+          terms = Object.keys(p.terms);
+        },
       },
-    });
+    );
     const evals = await evaluateRobustness(res.model, ds, [0, 0.5], 1111, { subset: 8 });
     const meta = checkpointMeta(res.best);
     const names = w.parseSafetensors(res.best).tensors;
@@ -327,10 +410,13 @@ export const SCENARIOS = {
     let calls = 0;
     let error = '';
     try {
-      await evaluateRobustness(model, ds, [0, 0.5, 0.9], 1111, { batchSize: 8, onProgress: () => {
-        calls++;
-        throw new Error('stop requested by the hook');
-      } });
+      await evaluateRobustness(model, ds, [0, 0.5, 0.9], 1111, {
+        batchSize: 8,
+        onProgress: () => {
+          calls++;
+          throw new Error('stop requested by the hook');
+        },
+      });
     } catch (e) {
       error = (e as Error).message;
     }

@@ -11,7 +11,9 @@ import type * as wgType from '../../src/app/all';
 type Scenario = { run(args: never, w: typeof wgType): Promise<unknown> }['run'];
 export type ScenarioTable = Record<string, Scenario>;
 /** How the page calls a scenario: with whatever JSON arrived (typed on the Node side). */
-export type JsonScenarioTable = Readonly<Record<string, { run(args: unknown, w: typeof wgType): Promise<unknown> }['run']>>;
+export type JsonScenarioTable = Readonly<
+  Record<string, { run(args: unknown, w: typeof wgType): Promise<unknown> }['run']>
+>;
 
 import { SCENARIOS as core } from './scenarios-core';
 import { SCENARIOS as train } from './scenarios-train';
@@ -25,11 +27,24 @@ import { SCENARIOS as grouped } from './scenarios-grouped';
 import { SCENARIOS as compile } from './scenarios-compile';
 
 export const SCENARIOS = {
-  ...core, ...train, ...io, ...dar, ...trainer, ...inference, ...derl, ...runtime, ...grouped, ...compile,
+  ...core,
+  ...train,
+  ...io,
+  ...dar,
+  ...trainer,
+  ...inference,
+  ...derl,
+  ...runtime,
+  ...grouped,
+  ...compile,
 } satisfies ScenarioTable;
 
 type Scenarios = typeof SCENARIOS;
 export type ScenarioName = keyof Scenarios;
 /** What scenario K takes (never: nothing) and what it resolves to, before the JSON trip out of the page. */
-export type ScenarioArgs<K extends ScenarioName> = Scenarios[K] extends (args: infer A, w: never) => unknown ? A : never;
-export type ScenarioResult<K extends ScenarioName> = Scenarios[K] extends (args: never, w: never) => Promise<infer R> ? R : never;
+export type ScenarioArgs<K extends ScenarioName> = Scenarios[K] extends (args: infer A, w: never) => unknown
+  ? A
+  : never;
+export type ScenarioResult<K extends ScenarioName> = Scenarios[K] extends (args: never, w: never) => Promise<infer R>
+  ? R
+  : never;

@@ -77,7 +77,15 @@ function at(run: Run, rate: number, key: string): SeedStats {
 export interface Check {
   name: string;
   rates: number[];
-  rows: { rate: number; better: number; worse: number; margin: number; needed: number; paired: boolean; pass: boolean }[];
+  rows: {
+    rate: number;
+    better: number;
+    worse: number;
+    margin: number;
+    needed: number;
+    paired: boolean;
+    pass: boolean;
+  }[];
   pass: boolean;
 }
 
@@ -86,8 +94,14 @@ export interface Check {
  * each, else from the two standard deviations (a constant has std 0).
  */
 export function differenceSE(x: SeedStats, y: SeedStats): { se: number; paired: boolean } {
-  const seeds = x.perSeed && y.perSeed && x.perSeed.size === y.perSeed.size && x.perSeed.size > 1
-    && [...x.perSeed.keys()].every((s) => y.perSeed!.has(s)) ? [...x.perSeed.keys()] : null;
+  const seeds =
+    x.perSeed &&
+    y.perSeed &&
+    x.perSeed.size === y.perSeed.size &&
+    x.perSeed.size > 1 &&
+    [...x.perSeed.keys()].every((s) => y.perSeed!.has(s))
+      ? [...x.perSeed.keys()]
+      : null;
   if (seeds) {
     const d = seeds.map((s) => y.perSeed!.get(s)! - x.perSeed!.get(s)!);
     if (d.every(Number.isFinite)) {
@@ -101,16 +115,23 @@ export function differenceSE(x: SeedStats, y: SeedStats): { se: number; paired: 
 }
 
 /** `a` beats `b` on MAE at each rate ≥ minRate by max(MIN_MAE_MARGIN, 2·SE). `b` may be a constant (std 0). */
-export function maeCheck(name: string, rates: number[], a: (r: number) => SeedStats, b: (r: number) => SeedStats,
-  minRate: number): Check {
-  const rows = rates.filter((r) => r >= minRate - 1e-9).map((rate) => {
-    const x = a(rate);
-    const y = b(rate);
-    const { se, paired } = differenceSE(x, y);
-    const needed = Math.max(MIN_MAE_MARGIN, 2 * se);
-    const margin = y.mean - x.mean;
-    return { rate, better: x.mean, worse: y.mean, margin, needed, paired, pass: margin >= needed };
-  });
+export function maeCheck(
+  name: string,
+  rates: number[],
+  a: (r: number) => SeedStats,
+  b: (r: number) => SeedStats,
+  minRate: number,
+): Check {
+  const rows = rates
+    .filter((r) => r >= minRate - 1e-9)
+    .map((rate) => {
+      const x = a(rate);
+      const y = b(rate);
+      const { se, paired } = differenceSE(x, y);
+      const needed = Math.max(MIN_MAE_MARGIN, 2 * se);
+      const margin = y.mean - x.mean;
+      return { rate, better: x.mean, worse: y.mean, margin, needed, paired, pass: margin >= needed };
+    });
   return { name, rates: rows.map((r) => r.rate), rows, pass: rows.length > 0 && rows.every((r) => r.pass) };
 }
 
@@ -118,7 +139,8 @@ export function maeCheck(name: string, rates: number[], a: (r: number) => SeedSt
 export function roles(runs: Run[]): { dar: Run | null; lf: Run | null; dar0: Run | null; derl: Run | null } {
   const model = (r: Run): ModelName => {
     const spec = findModelSpec(r.json.run.model);
-    if (!spec) throw new Error(`${r.file}: model ${JSON.stringify(r.json.run.model)} is none of ${MODEL_NAMES.join(', ')}`);
+    if (!spec)
+      throw new Error(`${r.file}: model ${JSON.stringify(r.json.run.model)} is none of ${MODEL_NAMES.join(', ')}`);
     return spec.name;
   };
   const pick = (what: string, keep: (r: Run) => boolean): Run | null => {
@@ -150,7 +172,8 @@ the SE is paired by seed when both runs trained the same seeds.
   const main = dar;
   if (!main) throw new Error('no DAR run with a training missing rate k > 0 among the arguments');
   const datasets = new Set(runs.map((r) => `${r.json.run.dataset}/${r.json.run.testSamples}`));
-  if (datasets.size > 1) console.log(`warning: the runs differ in dataset or test samples: ${[...datasets].join(', ')}`);
+  if (datasets.size > 1)
+    console.log(`warning: the runs differ in dataset or test samples: ${[...datasets].join(', ')}`);
   const rates = main.json.perRate.map((p) => p.rate);
   const constant = main.json.baselines?.constant;
   const columns: { label: string; get: (rate: number, key: string) => SeedStats }[] = [
@@ -161,17 +184,23 @@ the SE is paired by seed when both runs trained the same seeds.
   if (derl) columns.push({ label: `DERL k=${derl.json.run.trainMissingRate}`, get: (r, k) => at(derl, r, k) });
   if (constant) columns.push({ label: 'constant', get: (_r, k) => ({ mean: num(constant.metrics[k]), std: 0, n: 1 }) });
 
-  for (const r of runs) console.log(`${r.json.method}: ${r.file} (${r.json.run.model}, k = ${r.json.run.trainMissingRate}, ${r.json.run.epochs} epochs, seeds ${r.json.protocol.seeds.join(', ')})`);
+  for (const r of runs)
+    console.log(
+      `${r.json.method}: ${r.file} (${r.json.run.model}, k = ${r.json.run.trainMissingRate}, ${r.json.run.epochs} epochs, seeds ${r.json.protocol.seeds.join(', ')})`,
+    );
   const metrics: [string, string, (x: number) => string][] = [
     ['mae', 'MAE (lower is better), mean ± std over seeds', (x) => x.toFixed(3)],
     ['acc2Has0', 'Acc-2 (Has0) ×100', (x) => (100 * x).toFixed(2)],
     ['corr', 'Corr', (x) => (Number.isNaN(x) ? 'nan' : x.toFixed(3))],
   ];
   for (const [key, title, f] of metrics) {
-    const rows = rates.map((rate) => [fmtRate(rate), ...columns.map((c) => {
-      const v = c.get(rate, key);
-      return key === 'mae' && v.n > 1 && Number.isFinite(v.std) ? `${f(v.mean)} ± ${f(v.std)}` : f(v.mean);
-    })]);
+    const rows = rates.map((rate) => [
+      fmtRate(rate),
+      ...columns.map((c) => {
+        const v = c.get(rate, key);
+        return key === 'mae' && v.n > 1 && Number.isFinite(v.std) ? `${f(v.mean)} ± ${f(v.std)}` : f(v.mean);
+      }),
+    ]);
     const avg = ['avg', ...columns.map((c) => f(rates.reduce((s, r) => s + c.get(r, key).mean, 0) / rates.length))];
     console.log(`\n${title}:\n${textTable(['Rate', ...columns.map((c) => c.label)], [...rows, avg])}`);
   }
@@ -182,28 +211,59 @@ the SE is paired by seed when both runs trained the same seeds.
     const conditions = withDrop[0].json.modalityDrop!.map((d) => d.absent);
     const label = (r: Run) => `${r.json.method}${r === dar0 ? ' k=0' : ''}`;
     for (const [key, title, f] of metrics) {
-      const rows = conditions.map((c) => [c, ...withDrop.map((r) => {
-        const d = r.json.modalityDrop!.find((x) => x.absent === c);
-        return d ? f(num(d.mean[key])) : '–';
-      })]);
-      console.log(`\nWhole modalities absent, ${title.replace(', mean ± std over seeds', '')}:\n${textTable(['Absent', ...withDrop.map(label)], rows)}`);
+      const rows = conditions.map((c) => [
+        c,
+        ...withDrop.map((r) => {
+          const d = r.json.modalityDrop!.find((x) => x.absent === c);
+          return d ? f(num(d.mean[key])) : '–';
+        }),
+      ]);
+      console.log(
+        `\nWhole modalities absent, ${title.replace(', mean ± std over seeds', '')}:\n${textTable(['Absent', ...withDrop.map(label)], rows)}`,
+      );
     }
   }
 
   const checks: Check[] = [];
-  if (constant) checks.push(maeCheck('DAR beats the constant predictor at rates >= 0.3', rates, (r) => at(main, r, 'mae'),
-    () => ({ mean: num(constant.metrics.mae), std: 0, n: 1 }), 0.3));
-  if (lf) checks.push(maeCheck('DAR beats late fusion at rates >= 0.3', rates, (r) => at(main, r, 'mae'), (r) => at(lf, r, 'mae'), 0.3));
+  if (constant)
+    checks.push(
+      maeCheck(
+        'DAR beats the constant predictor at rates >= 0.3',
+        rates,
+        (r) => at(main, r, 'mae'),
+        () => ({ mean: num(constant.metrics.mae), std: 0, n: 1 }),
+        0.3,
+      ),
+    );
+  if (lf)
+    checks.push(
+      maeCheck(
+        'DAR beats late fusion at rates >= 0.3',
+        rates,
+        (r) => at(main, r, 'mae'),
+        (r) => at(lf, r, 'mae'),
+        0.3,
+      ),
+    );
   if (dar0) {
-    checks.push(maeCheck(`DAR k=${main.json.run.trainMissingRate} beats DAR k=0 at rates >= 0.5`, rates, (r) => at(main, r, 'mae'),
-      (r) => at(dar0, r, 'mae'), 0.5));
+    checks.push(
+      maeCheck(
+        `DAR k=${main.json.run.trainMissingRate} beats DAR k=0 at rates >= 0.5`,
+        rates,
+        (r) => at(main, r, 'mae'),
+        (r) => at(dar0, r, 'mae'),
+        0.5,
+      ),
+    );
   }
   console.log(`\nQuality floor (MAE lower by at least max(${MIN_MAE_MARGIN}, 2·SE of the difference)):`);
   for (const c of checks) {
     console.log(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}`);
     for (const r of c.rows) {
       const se = r.paired ? ', SE paired by seed' : '';
-      console.log(`        rate ${fmtRate(r.rate)}: ${r.better.toFixed(3)} vs ${r.worse.toFixed(3)}, margin ${r.margin.toFixed(3)} (needed ${r.needed.toFixed(3)}${se})${r.pass ? '' : '  ← not clear'}`);
+      console.log(
+        `        rate ${fmtRate(r.rate)}: ${r.better.toFixed(3)} vs ${r.worse.toFixed(3)}, margin ${r.margin.toFixed(3)} (needed ${r.needed.toFixed(3)}${se})${r.pass ? '' : '  ← not clear'}`,
+      );
     }
   }
   const missing = [!lf && 'late fusion', !dar0 && 'DAR k=0', !constant && 'constant'].filter(Boolean);

@@ -23,7 +23,9 @@ export type CommandName = keyof typeof COMMANDS;
 export const HELP = `Usage: webgrad-gpu <command> [options]     (npx webgrad-gpu <command> --help for a command's options)
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.about}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)}${c.about}`)
+  .join('\n')}
 
 Options:
   -h, --help    show this help
@@ -38,7 +40,8 @@ export type Parsed = { program: string; args: string[] } | { print: string; code
 
 export function parseCli(argv: readonly string[], version: string): Parsed {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '-h' || first === '--help' || first === 'help') return { print: HELP, code: first === undefined ? 2 : 0 };
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help')
+    return { print: HELP, code: first === undefined ? 2 : 0 };
   if (first === '-v' || first === '--version') return { print: `${version}\n`, code: 0 };
   if (!Object.hasOwn(COMMANDS, first)) return { print: `error: unknown command '${first}'\n\n${HELP}`, code: 2 };
   return { program: COMMANDS[first as CommandName].program, args: rest };

@@ -22,8 +22,13 @@ export type StartMessage =
   /** The device the run trains on, and where the trainer runs ('browser' or 'node'). */
   | { kind: 'adapter'; adapter: AdapterSummary; runtime: HostRuntime }
   | {
-      kind: 'dataset'; name: string; sizes: Readonly<Record<Split, number>>; dims: DatasetDims; warnings: readonly string[];
-      knownAs: string | null; seconds: number;
+      kind: 'dataset';
+      name: string;
+      sizes: Readonly<Record<Split, number>>;
+      dims: DatasetDims;
+      warnings: readonly string[];
+      knownAs: string | null;
+      seconds: number;
     }
   /** The test samples evaluated per rate, and the constant predictor's scores. */
   | { kind: 'plan'; testN: number; constant: { value: number; metrics: RegressionMetrics } }
@@ -54,7 +59,9 @@ export interface StartPageGlobals {
  * 'finished' or 'failed' message (a run takes far longer than any DevTools-protocol call may).
  */
 export function startRunExpression(o: StartPageOptions): string {
-  return `globalThis.webgradMain(${JSON.stringify(o)}).then(` +
+  return (
+    `globalThis.webgradMain(${JSON.stringify(o)}).then(` +
     `(result) => globalThis.webgradReport({ kind: 'finished', result }), ` +
-    `(e) => globalThis.webgradReport({ kind: 'failed', message: e && e.stack ? String(e.stack) : String(e) })); 0`;
+    `(e) => globalThis.webgradReport({ kind: 'failed', message: e && e.stack ? String(e.stack) : String(e) })); 0`
+  );
 }

@@ -22,7 +22,11 @@ export interface WorkerRun {
 }
 
 /** Starts the run; `handle` gets every page message but the outcome, and is awaited before the page goes on. */
-export function runInWorker(baseUrl: string, options: StartPageOptions, handle: (m: ProgressOrExpect) => void): WorkerRun {
+export function runInWorker(
+  baseUrl: string,
+  options: StartPageOptions,
+  handle: (m: ProgressOrExpect) => void,
+): WorkerRun {
   prepareVulkan(); // in this thread: the worker's process.env is a copy the Vulkan loader never reads
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'start-worker.mjs');
   const worker = new Worker(file, { workerData: { baseUrl } satisfies StartWorkerData });

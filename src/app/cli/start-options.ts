@@ -141,7 +141,8 @@ export function parseStartArgs(argv: string[]): StartOptions {
     const msg = String((e as Error).message).split('\n')[0];
     const flag = /Option '(-\w, )?(--[\w-]+)/.exec(msg)?.[2];
     if (flag && /argument missing/.test(msg)) throw new UsageError(`${flag} needs a value`);
-    if (flag && /ambiguous/.test(msg)) throw new UsageError(`${flag}: write a value starting with '-' as ${flag}=<value>`);
+    if (flag && /ambiguous/.test(msg))
+      throw new UsageError(`${flag}: write a value starting with '-' as ${flag}=<value>`);
     throw new UsageError(msg.replace(/\. To specify a positional.*$/, ''));
   }
   const str = (k: string) => values[k] as string | undefined;
@@ -155,7 +156,8 @@ export function parseStartArgs(argv: string[]): StartOptions {
     const v = str(flag);
     if (v === undefined) return null;
     const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}; got '${v}'`);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min)
+      throw new UsageError(`--${flag} must be an integer ≥ ${min}; got '${v}'`);
     return n;
   };
   const num = (flag: string, ok: (x: number) => boolean, what: string): number | null => {
@@ -168,7 +170,8 @@ export function parseStartArgs(argv: string[]): StartOptions {
 
   const data = str('data') ?? null;
   if (data !== null) {
-    if (str('dataset') !== undefined) throw new UsageError('--data and --dataset exclude each other (--data reads an MMSA file)');
+    if (str('dataset') !== undefined)
+      throw new UsageError('--data and --dataset exclude each other (--data reads an MMSA file)');
     if (!fs.existsSync(data)) throw new UsageError(`--data: no such file: ${data}`);
     if (!fs.statSync(data).isFile()) throw new UsageError(`--data: not a file: ${data}`);
   }
@@ -179,11 +182,16 @@ export function parseStartArgs(argv: string[]): StartOptions {
   const ablation = choice('ablation', DAR_ABLATIONS, 'full');
   const textUnk = choice('text-unk', ['zero', 'learned'] as const, 'zero');
   // --preset counts as set when given at all (it sizes the model); the others when they differ from their default.
-  checkChoicesApply(spec, { preset: str('preset') !== undefined, ablation: ablation !== 'full', textUnk: textUnk !== 'zero' });
+  checkChoicesApply(spec, {
+    preset: str('preset') !== undefined,
+    ablation: ablation !== 'full',
+    textUnk: textUnk !== 'zero',
+  });
   const seedsText = str('seeds') ?? '1111,1112,1113';
   const seeds = seedsText.split(',').map((s) => s.trim());
   for (const s of seeds) {
-    if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new UsageError(`--seeds must be comma-separated integers; got '${seedsText}'`);
+    if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(Number(s)))
+      throw new UsageError(`--seeds must be comma-separated integers; got '${seedsText}'`);
   }
   const seedNums = seeds.map(Number);
   if (new Set(seedNums).size !== seedNums.length) throw new UsageError(`--seeds has a repeated seed: '${seedsText}'`);

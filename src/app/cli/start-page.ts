@@ -31,7 +31,6 @@ import type { Dataset } from '../data/types';
 import type { ExpectedCheckpoint } from './start-server';
 import type { Report, StartPageGlobals } from './start-messages';
 
-
 export interface StartPageOptions {
   /** The driver server's secret, sent with every request to its API (see src/app/node/server.ts). */
   token: string;
@@ -94,12 +93,29 @@ class Interrupted extends Error {
 }
 
 /** What the evaluation needs of a training run: the trainer's result, or the best epoch rebuilt after an interrupt. */
-type TrainedSeed = Pick<TrainResult, 'model' | 'bestEpoch' | 'bestValidLoss' | 'epochsRun' | 'stoppedEarly' | 'resumedFrom' | 'history'>;
+type TrainedSeed = Pick<
+  TrainResult,
+  'model' | 'bestEpoch' | 'bestValidLoss' | 'epochsRun' | 'stoppedEarly' | 'resumedFrom' | 'history'
+>;
 
 /** The best epoch so far rebuilt from its checkpoint, for a run interrupted after it was written. */
-function restoreBest(factory: (seed: number) => SentimentModel, seed: number, best: Uint8Array, history: EpochSummary[], resumedFrom: number): TrainedSeed {
+function restoreBest(
+  factory: (seed: number) => SentimentModel,
+  seed: number,
+  best: Uint8Array,
+  history: EpochSummary[],
+  resumedFrom: number,
+): TrainedSeed {
   const { model, epoch, validLoss } = restoreCheckpoint(factory, seed, best);
-  return { model, bestEpoch: epoch, bestValidLoss: validLoss, epochsRun: history.at(-1)?.epoch ?? resumedFrom, stoppedEarly: true, resumedFrom, history };
+  return {
+    model,
+    bestEpoch: epoch,
+    bestValidLoss: validLoss,
+    epochsRun: history.at(-1)?.epoch ?? resumedFrom,
+    stoppedEarly: true,
+    resumedFrom,
+    history,
+  };
 }
 
 /** The missing rates at which DERL's expert usage is reported. */
@@ -118,12 +134,27 @@ async function loadDataset(o: StartPageOptions, report: Report): Promise<Dataset
     const t0 = performance.now();
     const bytes = await fetchBytes(o.token, o.dataUrl!, o.dataName);
     const ds = await wg.readMmsaPickle(bytes, { name: o.dataName });
-    await report({ kind: 'dataset', name: ds.name, sizes: ds.sizes, dims: ds.dims, warnings: ds.warnings, knownAs: ds.knownAs,
-      seconds: (performance.now() - t0) / 1000 });
+    await report({
+      kind: 'dataset',
+      name: ds.name,
+      sizes: ds.sizes,
+      dims: ds.dims,
+      warnings: ds.warnings,
+      knownAs: ds.knownAs,
+      seconds: (performance.now() - t0) / 1000,
+    });
     return ds;
   }
   const ds = wg.syntheticMosi({ seed: 0, size: o.dataset === 'tiny' ? 'tiny' : 'full' });
-  await report({ kind: 'dataset', name: ds.name, sizes: ds.sizes, dims: ds.dims, warnings: [], knownAs: null, seconds: 0 });
+  await report({
+    kind: 'dataset',
+    name: ds.name,
+    sizes: ds.sizes,
+    dims: ds.dims,
+    warnings: [],
+    knownAs: null,
+    seconds: 0,
+  });
   return ds;
 }
 
@@ -153,13 +184,20 @@ interface Run {
 class CheckpointChannel {
   private readonly expected = new Map<number, ExpectedCheckpoint>();
 
-  constructor(private readonly token: string, private readonly report: Report) {}
+  constructor(
+    private readonly token: string,
+    private readonly report: Report,
+  ) {}
 
   /** `factory`, recording what each model it builds holds. */
   tracked(factory: (seed: number) => SentimentModel): (seed: number) => SentimentModel {
     return (seed) => {
       const m = factory(seed);
-      this.expected.set(seed, { seed, model: m.kind, tensors: m.namedParameters().map(([name, p]) => [name, [...p.shape]]) });
+      this.expected.set(seed, {
+        seed,
+        model: m.kind,
+        tensors: m.namedParameters().map(([name, p]) => [name, [...p.shape]]),
+      });
       return m;
     };
   }
@@ -169,8 +207,14 @@ class CheckpointChannel {
     if (!e) throw new Error(`checkpoint of seed ${c.seed} before its model was built`);
     await this.report({ kind: 'expect', expected: e }); // awaited: Node knows it before the upload arrives
     const q = `seed=${c.seed}&kinds=${c.kinds.join(',')}&epoch=${c.epoch}`;
-    const res = await apiFetch(this.token, `/checkpoint?${q}`, { method: 'POST', body: c.bytes as Uint8Array<ArrayBuffer> });
-    if (!res.ok) throw new Error(`storing the checkpoint of seed ${c.seed}, epoch ${c.epoch}: HTTP ${res.status} ${await res.text()}`);
+    const res = await apiFetch(this.token, `/checkpoint?${q}`, {
+      method: 'POST',
+      body: c.bytes as Uint8Array<ArrayBuffer>,
+    });
+    if (!res.ok)
+      throw new Error(
+        `storing the checkpoint of seed ${c.seed}, epoch ${c.epoch}: HTTP ${res.status} ${await res.text()}`,
+      );
   }
 }
 
@@ -202,9 +246,20 @@ async function trainSeed(run: Run, si: number): Promise<SeedTraining> {
       run.checkpoints.tracked(run.factory),
       run.dataset,
       {
-        seed, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, trainMissingRate: run.trainMissingRate,
-        halfComplete: o.halfComplete, missingField: o.missingField, trainSubset: o.trainSubset, validSubset: o.validSubset, patience: o.patience,
-        resume, resumeBest, meta: takenChoices(modelSpec(o.model), o),
+        seed,
+        epochs: o.epochs,
+        batchSize: o.batchSize,
+        lr: o.lr,
+        weightDecay: o.weightDecay,
+        trainMissingRate: run.trainMissingRate,
+        halfComplete: o.halfComplete,
+        missingField: o.missingField,
+        trainSubset: o.trainSubset,
+        validSubset: o.validSubset,
+        patience: o.patience,
+        resume,
+        resumeBest,
+        meta: takenChoices(modelSpec(o.model), o),
       },
       {
         onProgress: async (p: TrainProgress) => {
@@ -228,7 +283,11 @@ async function trainSeed(run: Run, si: number): Promise<SeedTraining> {
   } catch (e) {
     if (e instanceof TrainingDiverged) return { kind: 'diverged', error: e };
     if (!(e instanceof Interrupted)) throw e;
-    const interrupted = { seed, epochsRun: history.at(-1)?.epoch ?? resumedFrom, bestEpoch: best ? (checkpointMeta(best).epoch as number) : null };
+    const interrupted = {
+      seed,
+      epochsRun: history.at(-1)?.epoch ?? resumedFrom,
+      bestEpoch: best ? (checkpointMeta(best).epoch as number) : null,
+    };
     // With no finished epoch of this seed there is nothing of it to evaluate.
     const result = best ? restoreBest(run.factory, seed, best, history, resumedFrom) : null;
     return { kind: 'trained', result, interrupted, trainSeconds: seconds() };
@@ -269,8 +328,16 @@ async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSec
   model.dispose();
   await report({ kind: 'seedDone', seedIndex: si, seed, trainSeconds, evalSeconds, bestEpoch: trained.bestEpoch });
   return {
-    seed, bestEpoch: trained.bestEpoch, bestValidLoss: trained.bestValidLoss, epochsRun: trained.epochsRun, stoppedEarly: trained.stoppedEarly,
-    resumedFrom: trained.resumedFrom, trainSeconds, evalSeconds, parameters, history: trained.history,
+    seed,
+    bestEpoch: trained.bestEpoch,
+    bestValidLoss: trained.bestValidLoss,
+    epochsRun: trained.epochsRun,
+    stoppedEarly: trained.stoppedEarly,
+    resumedFrom: trained.resumedFrom,
+    trainSeconds,
+    evalSeconds,
+    parameters,
+    history: trained.history,
     rates: rates.map((r) => ({ rate: r.rate, metrics: r.metrics })),
     modalityDrop: drops.map((d) => ({ condition: d.label, absent: d.absent, metrics: d.metrics })),
     experts,
@@ -287,8 +354,15 @@ async function main(o: StartPageOptions) {
   const trainMissingRate = o.trainMissingRate >= 0 ? o.trainMissingRate : mosei ? 0.4 : 0.3;
   const constant = constantPredictorMetrics(dataset, 'test', o.testSubset);
   const testN = Math.min(o.testSubset ?? dataset.sizes.test, dataset.sizes.test);
-  const run: Run = { o, report, dataset, trainMissingRate, testN, factory: (seed) => buildModel(o.model, dataset.dims, seed, o),
-    checkpoints: new CheckpointChannel(o.token, report) };
+  const run: Run = {
+    o,
+    report,
+    dataset,
+    trainMissingRate,
+    testN,
+    factory: (seed) => buildModel(o.model, dataset.dims, seed, o),
+    checkpoints: new CheckpointChannel(o.token, report),
+  };
   await report({ kind: 'plan', testN, constant });
 
   const outcomes: SeedOutcome[] = [];
@@ -297,14 +371,23 @@ async function main(o: StartPageOptions) {
     const t = await trainSeed(run, si);
     if (t.kind === 'diverged') {
       const e = t.error;
-      return { kind: 'diverged' as const, message: e.message, seed: e.seed, epoch: e.epoch, step: e.step, term: e.term,
-        lastGoodEpoch: e.lastGood?.epoch ?? null, outcomes };
+      return {
+        kind: 'diverged' as const,
+        message: e.message,
+        seed: e.seed,
+        epoch: e.epoch,
+        step: e.step,
+        term: e.term,
+        lastGoodEpoch: e.lastGood?.epoch ?? null,
+        outcomes,
+      };
     }
     interrupted = t.interrupted;
     if (!t.result) break;
     outcomes.push(await evaluateSeed(run, si, t.result, t.trainSeconds));
     // A Ctrl-C that training did not see (after its last step, or during evaluation) ends the run after this seed.
-    if (interruptRequested && !interrupted) interrupted = { seed: o.seeds[si], epochsRun: t.result.epochsRun, bestEpoch: t.result.bestEpoch };
+    if (interruptRequested && !interrupted)
+      interrupted = { seed: o.seeds[si], epochsRun: t.result.epochsRun, bestEpoch: t.result.bestEpoch };
   }
   await wg.runtime().sync();
   return { kind: 'done' as const, outcomes, constant, testN, stats: wg.runtime().stats(), interrupted };

@@ -18,9 +18,13 @@ export function fmtDuration(sec: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-const fmtLoss = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
+const fmtLoss = (x: number) =>
+  Math.abs(x) >= 100 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(3);
 const fmtTerms = (t: Record<string, number>, keys?: string[]) =>
-  (keys ?? Object.keys(t)).filter((k) => k in t).map((k) => `${k} ${fmtLoss(t[k])}`).join(' ');
+  (keys ?? Object.keys(t))
+    .filter((k) => k in t)
+    .map((k) => `${k} ${fmtLoss(t[k])}`)
+    .join(' ');
 
 /** One status line that rewrites itself on a TTY; permanent lines print above it. */
 export class StatusLine {
@@ -43,7 +47,6 @@ export class StatusLine {
     this.shown = false;
   }
 }
-
 
 /** The messages that are progress (the others end the run or concern the server). */
 export type ProgressMessage = Exclude<StartMessage, { kind: 'finished' | 'failed' | 'expect' }>;
@@ -78,7 +81,9 @@ export class ProgressPrinter {
       case 'adapter':
         this.adapter = describeAdapter(m.adapter);
         this.runtime = m.runtime;
-        return this.status.print(`WebGPU adapter: ${this.adapter}\n${m.runtime === 'browser' ? `browser: ${this.browserPath}` : `runtime: ${m.runtime}`}`);
+        return this.status.print(
+          `WebGPU adapter: ${this.adapter}\n${m.runtime === 'browser' ? `browser: ${this.browserPath}` : `runtime: ${m.runtime}`}`,
+        );
       case 'dataset':
         return this.dataset(m);
       case 'plan':
@@ -89,7 +94,8 @@ export class ProgressPrinter {
         return this.epoch(m);
       case 'compiling':
         if (m.total === 0) return;
-        if (m.done === 0) return this.status.print(`seed ${m.seed}: compiling kernels 0/${m.total} for the first training step…`);
+        if (m.done === 0)
+          return this.status.print(`seed ${m.seed}: compiling kernels 0/${m.total} for the first training step…`);
         return this.status.update(`seed ${m.seed}: compiling kernels ${m.done}/${m.total}`);
       case 'evaluating':
         this.trainSecThisSeed = m.trainSeconds;
@@ -106,9 +112,11 @@ export class ProgressPrinter {
     this.sizes = { ...m.sizes };
     const dims = m.dims;
     if (opts.trainMissingRate === null && dims.audio.len === 500 && dims.audio.dim === 74) this.trainMissingRate = 0.4;
-    status.print(`dataset: ${m.name}${opts.data ? ` (${opts.data})` : ''}${m.knownAs ? ` (${m.knownAs})` : ''}, train/valid/test ${m.sizes.train}/${m.sizes.valid}/${m.sizes.test}; ` +
-      `text ${dims.text.len}×${dims.text.dim}, audio ${dims.audio.len}×${dims.audio.dim}, vision ${dims.vision.len}×${dims.vision.dim}` +
-      (m.seconds ? ` (read in ${m.seconds.toFixed(1)} s)` : ''));
+    status.print(
+      `dataset: ${m.name}${opts.data ? ` (${opts.data})` : ''}${m.knownAs ? ` (${m.knownAs})` : ''}, train/valid/test ${m.sizes.train}/${m.sizes.valid}/${m.sizes.test}; ` +
+        `text ${dims.text.len}×${dims.text.dim}, audio ${dims.audio.len}×${dims.audio.dim}, vision ${dims.vision.len}×${dims.vision.dim}` +
+        (m.seconds ? ` (read in ${m.seconds.toFixed(1)} s)` : ''),
+    );
     for (const w of m.warnings) status.print(`warning: ${w}`);
   }
 
@@ -155,14 +163,18 @@ export class ProgressPrinter {
   private evalProgress(m: Of<'evalProgress'>): void {
     const seeds = this.opts.seeds;
     if (m.done > 0) this.evalSecPerPrediction = m.elapsedSec / m.done;
-    this.status.update(`seed ${seeds[m.seedIndex]} (${m.seedIndex + 1}/${seeds.length})  evaluating: ${m.done}/${m.total} predictions  ` +
-      `ETA ${fmtDuration(this.evalEta(m.seedIndex, m.total - m.done, this.lastSamplesPerSec ?? 1))}`);
+    this.status.update(
+      `seed ${seeds[m.seedIndex]} (${m.seedIndex + 1}/${seeds.length})  evaluating: ${m.done}/${m.total} predictions  ` +
+        `ETA ${fmtDuration(this.evalEta(m.seedIndex, m.total - m.done, this.lastSamplesPerSec ?? 1))}`,
+    );
   }
 
   private seedDone(m: Of<'seedDone'>): void {
     this.seedTimes.push(m.trainSeconds + m.evalSeconds);
-    this.status.print(`seed ${m.seed}: trained in ${fmtDuration(m.trainSeconds)} (best epoch ${m.bestEpoch}), evaluated in ${fmtDuration(m.evalSeconds)}; ` +
-      `best checkpoint ${path.join(this.opts.out, ckptName('best', m.seed))}`);
+    this.status.print(
+      `seed ${m.seed}: trained in ${fmtDuration(m.trainSeconds)} (best epoch ${m.bestEpoch}), evaluated in ${fmtDuration(m.evalSeconds)}; ` +
+        `best checkpoint ${path.join(this.opts.out, ckptName('best', m.seed))}`,
+    );
   }
 
   // The ETA: until the page has timed a prediction, evaluation is guessed at a third of a training sample.
@@ -179,10 +191,17 @@ export class ProgressPrinter {
   /** Seconds left in the whole run: this seed's training and evaluation, then the seeds after it. */
   private trainingEta(seedIndex: number, seedEta: number, samplesPerSec: number): number {
     const trainSec = (performance.now() - (this.seedStart[seedIndex] ?? this.tStart)) / 1000 + seedEta;
-    return seedEta + this.evalOneSeed(samplesPerSec) + (this.opts.seeds.length - seedIndex - 1) * this.perSeed(trainSec, samplesPerSec);
+    return (
+      seedEta +
+      this.evalOneSeed(samplesPerSec) +
+      (this.opts.seeds.length - seedIndex - 1) * this.perSeed(trainSec, samplesPerSec)
+    );
   }
 
   private evalEta(seedIndex: number, left: number, samplesPerSec: number): number {
-    return left * (this.evalSecPerPrediction ?? 0) + (this.opts.seeds.length - seedIndex - 1) * this.perSeed(this.trainSecThisSeed, samplesPerSec);
+    return (
+      left * (this.evalSecPerPrediction ?? 0) +
+      (this.opts.seeds.length - seedIndex - 1) * this.perSeed(this.trainSecThisSeed, samplesPerSec)
+    );
   }
 }

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
 import { LNLN_EVAL_SEED } from '../data/missing';
 import {
-  fmtRate, formatConditionTable, formatRobustnessReport, robustnessJson, summarizeConditions, summarizeRobustness, textTable,
+  fmtRate,
+  formatConditionTable,
+  formatRobustnessReport,
+  robustnessJson,
+  summarizeConditions,
+  summarizeRobustness,
+  textTable,
   type RobustnessRecord,
 } from '../eval/report';
 import type { DerlExpertUsage } from '../models/derl/model';
@@ -29,14 +35,32 @@ export function formatExpertUsage(rows: readonly { seed: number; rate: number; u
       const shared = mean(at.map((u) => u.modalities[k].shared));
       const priv = mean(at.map((u) => u.modalities[k].private));
       const sampleMax = at.reduce((s, u) => s + u.modalities[k].sharedSampleMax, 0) / at.length;
-      table.push([fmtRate(rate), m.modality, shared.map(f).join(' '), priv.map(f).join(' '), f(Math.max(...shared)), f(sampleMax)]);
+      table.push([
+        fmtRate(rate),
+        m.modality,
+        shared.map(f).join(' '),
+        priv.map(f).join(' '),
+        f(Math.max(...shared)),
+        f(sampleMax),
+      ]);
     }
     const pooled = mean(at.map((u) => u.pooledShared));
-    const imp = Object.keys(at[0].importance).map((key) => `${key} ${f(at.reduce((s, u) => s + u.importance[key as keyof typeof u.importance], 0) / at.length)}`);
-    table.push([fmtRate(rate), 'all', pooled.map(f).join(' '), '', f(Math.max(...pooled)), `fusion: ${imp.join(', ')}`]);
+    const imp = Object.keys(at[0].importance).map(
+      (key) => `${key} ${f(at.reduce((s, u) => s + u.importance[key as keyof typeof u.importance], 0) / at.length)}`,
+    );
+    table.push([
+      fmtRate(rate),
+      'all',
+      pooled.map(f).join(' '),
+      '',
+      f(Math.max(...pooled)),
+      `fusion: ${imp.join(', ')}`,
+    ]);
   }
-  return `DERL expert usage on the test set (mean gate per expert, mean over ${seeds} seed${seeds > 1 ? 's' : ''}):\n` +
-    textTable(['Rate', 'Modality', 'Shared experts', 'Private experts', 'Top shared', 'Per-sample max / fusion'], table);
+  return (
+    `DERL expert usage on the test set (mean gate per expert, mean over ${seeds} seed${seeds > 1 ? 's' : ''}):\n` +
+    textTable(['Rate', 'Modality', 'Shared experts', 'Private experts', 'Top shared', 'Per-sample max / fusion'], table)
+  );
 }
 
 /** A run the page finished (or ended at a Ctrl-C), as opposed to one that diverged. */
@@ -56,9 +80,14 @@ export interface RunFacts {
 const round1 = (x: number | undefined) => (typeof x === 'number' ? Math.round(x * 10) / 10 : x);
 
 /** What a Ctrl-C left of the run, in one line (printed, and in results.json's run). */
-export function interruptedText(s: { seed: number; epochsRun: number; bestEpoch: number | null }, seeds: number[]): string {
-  return `interrupted (Ctrl-C) during seed ${s.seed} after epoch ${s.epochsRun}` +
-    `${s.bestEpoch !== null ? `; best epoch ${s.bestEpoch} kept (${ckptName('best', s.seed)})` : ''}; seeds evaluated: ${seeds.join(', ')}`;
+export function interruptedText(
+  s: { seed: number; epochsRun: number; bestEpoch: number | null },
+  seeds: number[],
+): string {
+  return (
+    `interrupted (Ctrl-C) during seed ${s.seed} after epoch ${s.epochsRun}` +
+    `${s.bestEpoch !== null ? `; best epoch ${s.bestEpoch} kept (${ckptName('best', s.seed)})` : ''}; seeds evaluated: ${seeds.join(', ')}`
+  );
 }
 
 /** The run choices in results.json: each one the model does not take is null. */
@@ -70,8 +99,14 @@ function runChoicesJson(o: StartOptions): Record<keyof RunChoices, string | null
 
 /** The run's tables over seeds: robustness by rate, whole modalities absent, DERL's experts. */
 function summarize(result: FinishedRun) {
-  const records: RobustnessRecord[] = result.outcomes.flatMap((o) => o.rates.map((r) => ({ rate: r.rate, seed: o.seed, metrics: r.metrics })));
-  const drops = summarizeConditions(result.outcomes.flatMap((o) => o.modalityDrop.map((d) => ({ condition: d.condition, seed: o.seed, metrics: d.metrics }))));
+  const records: RobustnessRecord[] = result.outcomes.flatMap((o) =>
+    o.rates.map((r) => ({ rate: r.rate, seed: o.seed, metrics: r.metrics })),
+  );
+  const drops = summarizeConditions(
+    result.outcomes.flatMap((o) =>
+      o.modalityDrop.map((d) => ({ condition: d.condition, seed: o.seed, metrics: d.metrics })),
+    ),
+  );
   const experts = result.outcomes.flatMap((o) => o.experts.map((e) => ({ seed: o.seed, ...e })));
   return { summary: summarizeRobustness(records), drops, experts };
 }
@@ -81,11 +116,15 @@ function printTables(result: FinishedRun, label: string, { summary, drops, exper
   const n = result.outcomes.length;
   console.log('');
   console.log(formatRobustnessReport(summary, label));
-  console.log(`\n${formatConditionTable(`Whole modalities absent (L text, A audio, V vision; the others complete; mean over ${n} seed${n > 1 ? 's' : ''})`, drops)}`);
+  console.log(
+    `\n${formatConditionTable(`Whole modalities absent (L text, A audio, V vision; the others complete; mean over ${n} seed${n > 1 ? 's' : ''})`, drops)}`,
+  );
   if (experts.length) console.log(`\n${formatExpertUsage(experts)}`);
   const c = result.constant.metrics;
-  console.log(`\nconstant predictor (always ${result.constant.value.toFixed(3)}, the mean training label), every rate: ` +
-    `MAE ${c.mae.toFixed(3)}, Acc-2 (Has0) ${(100 * c.acc2Has0).toFixed(2)}, Acc-2 (Non0) ${(100 * c.acc2Non0).toFixed(2)}, Acc-7 ${(100 * c.acc7).toFixed(2)}`);
+  console.log(
+    `\nconstant predictor (always ${result.constant.value.toFixed(3)}, the mean training label), every rate: ` +
+      `MAE ${c.mae.toFixed(3)}, Acc-2 (Has0) ${(100 * c.acc2Has0).toFixed(2)}, Acc-2 (Non0) ${(100 * c.acc2Non0).toFixed(2)}, Acc-7 ${(100 * c.acc7).toFixed(2)}`,
+  );
 }
 
 /** results.json: the tables, the run's options and facts, and each seed's training history. */
@@ -114,17 +153,40 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
       runtime: facts.runtime,
       adapter: facts.adapter,
       browser: facts.browser,
-      ...(stopped ? { interrupted: interruptedText(stopped, result.outcomes.map((o) => o.seed)) } : {}),
+      ...(stopped
+        ? {
+            interrupted: interruptedText(
+              stopped,
+              result.outcomes.map((o) => o.seed),
+            ),
+          }
+        : {}),
     },
     modalityDrop: drops.map((d) => ({ absent: d.condition, mean: d.mean, perSeed: d.perSeed })),
     ...(experts.length ? { experts } : {}),
     baselines: { constant: { value: result.constant.value, metrics: result.constant.metrics } },
     training: result.outcomes.map((o) => ({
-      seed: o.seed, parameters: o.parameters, bestEpoch: o.bestEpoch, bestValidLoss: o.bestValidLoss, epochsRun: o.epochsRun,
-      stoppedEarly: o.stoppedEarly, resumedFrom: o.resumedFrom, trainSeconds: round1(o.trainSeconds), evalSeconds: round1(o.evalSeconds),
-      history: o.history.map((h) => ({ epoch: h.epoch, train: h.train, valid: h.valid, validMetrics: h.validMetrics, improved: h.improved,
-        lr: h.lr, seconds: round1(h.seconds), trainSeconds: round1(h.trainSeconds), validSeconds: round1(h.validSeconds),
-        samplesPerSec: round1(h.samplesPerSec) })),
+      seed: o.seed,
+      parameters: o.parameters,
+      bestEpoch: o.bestEpoch,
+      bestValidLoss: o.bestValidLoss,
+      epochsRun: o.epochsRun,
+      stoppedEarly: o.stoppedEarly,
+      resumedFrom: o.resumedFrom,
+      trainSeconds: round1(o.trainSeconds),
+      evalSeconds: round1(o.evalSeconds),
+      history: o.history.map((h) => ({
+        epoch: h.epoch,
+        train: h.train,
+        valid: h.valid,
+        validMetrics: h.validMetrics,
+        improved: h.improved,
+        lr: h.lr,
+        seconds: round1(h.seconds),
+        trainSeconds: round1(h.trainSeconds),
+        validSeconds: round1(h.validSeconds),
+        samplesPerSec: round1(h.samplesPerSec),
+      })),
     })),
   };
 }
@@ -139,8 +201,10 @@ export async function reportRun(result: FinishedRun, opts: StartOptions, facts: 
   const reportFile = path.join(opts.out, 'report.html');
   await writeFileAtomic(reportFile, new TextEncoder().encode(htmlReport(json)));
   const params = result.outcomes[0]?.parameters;
-  console.log(`\nwrote ${jsonFile}, ${reportFile} (charts and tables), best-seed<seed>.safetensors (resumable) and model-seed<seed>.safetensors (weights + config) for seeds ${result.outcomes.map((o) => o.seed).join(', ')}` +
-    `${params ? ` (${params.toLocaleString('en-US')} parameters)` : ''}`);
+  console.log(
+    `\nwrote ${jsonFile}, ${reportFile} (charts and tables), best-seed<seed>.safetensors (resumable) and model-seed<seed>.safetensors (weights + config) for seeds ${result.outcomes.map((o) => o.seed).join(', ')}` +
+      `${params ? ` (${params.toLocaleString('en-US')} parameters)` : ''}`,
+  );
   const wall = facts.wallSeconds;
   console.log(`total wall time ${fmtDuration(wall)} (${wall.toFixed(1)} s)`);
 }

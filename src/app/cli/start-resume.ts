@@ -25,7 +25,8 @@ function readMeta(file: string): Record<string, unknown> {
   // Training on from NaN/Inf weights only produces more of them: refuse before the browser starts.
   for (const [name, e] of parsed.tensors) {
     const bad = describeNonFinite(name, entryToFloat32(e, name));
-    if (bad) throw new UsageError(`--resume: ${file} holds non-finite values: ${bad}; resume from an earlier checkpoint`);
+    if (bad)
+      throw new UsageError(`--resume: ${file} holds non-finite values: ${bad}; resume from an earlier checkpoint`);
   }
   const md = parsed.metadata;
   try {
@@ -49,11 +50,18 @@ function resumeMismatches(meta: Record<string, unknown>, o: StartOptions): strin
   const kind = modelSpec(o.model).name;
   const out: string[] = [];
   if (canonicalKind(String(meta.model)) !== kind) out.push(`model: checkpoint ${String(meta.model)}, now ${kind}`);
-  const want: Record<string, unknown> = { batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, halfComplete: o.halfComplete, missingField: o.missingField,
-    trainSubset: o.trainSubset ?? undefined };
+  const want: Record<string, unknown> = {
+    batchSize: o.batchSize,
+    lr: o.lr,
+    weightDecay: o.weightDecay,
+    halfComplete: o.halfComplete,
+    missingField: o.missingField,
+    trainSubset: o.trainSubset ?? undefined,
+  };
   if (o.trainMissingRate !== null) want.trainMissingRate = o.trainMissingRate;
   for (const [k, v] of Object.entries(want)) {
-    if (JSON.stringify(saved[k]) !== JSON.stringify(v)) out.push(`${k}: checkpoint ${JSON.stringify(saved[k])}, now ${JSON.stringify(v)}`);
+    if (JSON.stringify(saved[k]) !== JSON.stringify(v))
+      out.push(`${k}: checkpoint ${JSON.stringify(saved[k])}, now ${JSON.stringify(v)}`);
   }
   return out;
 }
@@ -63,7 +71,8 @@ export function planResume(resume: string, seeds: number[], opts?: StartOptions)
   const plan = new Map<number, ResumeEntry>();
   const add = (seed: number, from: string, best: string | null) => {
     const meta = readMeta(from);
-    if (meta.format !== 'webgrad-train/1' || meta.seed !== seed) throw new UsageError(`--resume: ${from} is not a training checkpoint of seed ${seed}`);
+    if (meta.format !== 'webgrad-train/1' || meta.seed !== seed)
+      throw new UsageError(`--resume: ${from} is not a training checkpoint of seed ${seed}`);
     const bad = opts ? resumeMismatches(meta, opts) : [];
     if (bad.length) throw new UsageError(`--resume: ${from} was trained with other options (${bad.join('; ')})`);
     plan.set(seed, { from, best, meta });
@@ -77,13 +86,16 @@ export function planResume(resume: string, seeds: number[], opts?: StartOptions)
       const last = path.join(resume, ckptName('last', seed));
       if (fs.existsSync(last)) add(seed, last, sibling(resume, seed, last));
     }
-    if (!plan.size) throw new UsageError(`--resume: ${resume} has no last-seed<seed>.safetensors for seeds ${seeds.join(', ')}`);
+    if (!plan.size)
+      throw new UsageError(`--resume: ${resume} has no last-seed<seed>.safetensors for seeds ${seeds.join(', ')}`);
     return plan;
   }
   const meta = readMeta(resume);
   const seed = meta.seed as number;
-  if (meta.format !== 'webgrad-train/1' || !Number.isInteger(seed)) throw new UsageError(`--resume: ${resume} is not a training checkpoint of npm start`);
-  if (!seeds.includes(seed)) throw new UsageError(`--resume: ${resume} is seed ${seed}, which is not in --seeds ${seeds.join(',')}`);
+  if (meta.format !== 'webgrad-train/1' || !Number.isInteger(seed))
+    throw new UsageError(`--resume: ${resume} is not a training checkpoint of npm start`);
+  if (!seeds.includes(seed))
+    throw new UsageError(`--resume: ${resume} is seed ${seed}, which is not in --seeds ${seeds.join(',')}`);
   add(seed, resume, sibling(path.dirname(resume), seed, resume));
   return plan;
 }
@@ -91,7 +103,9 @@ export function planResume(resume: string, seeds: number[], opts?: StartOptions)
 /** The epoch saved in a checkpoint's meta, or null when the file is missing or unreadable. */
 function savedEpoch(file: string): number | null {
   try {
-    const epoch: unknown = JSON.parse(parseSafetensors(new Uint8Array(fs.readFileSync(file))).metadata['webgrad.meta'] ?? '{}').epoch;
+    const epoch: unknown = JSON.parse(
+      parseSafetensors(new Uint8Array(fs.readFileSync(file))).metadata['webgrad.meta'] ?? '{}',
+    ).epoch;
     return typeof epoch === 'number' ? epoch : null;
   } catch {
     return null;
@@ -102,7 +116,12 @@ function savedEpoch(file: string): number | null {
  * The file holding a diverged seed's last good epoch: this run's last-seed<seed> checkpoint, or the one it resumed
  * from (a run that diverges before its first checkpoint has written none). Null when neither exists with that epoch.
  */
-export function lastGoodFile(out: string, seed: number, epoch: number, resume: ReadonlyMap<number, ResumeEntry>): string | null {
+export function lastGoodFile(
+  out: string,
+  seed: number,
+  epoch: number,
+  resume: ReadonlyMap<number, ResumeEntry>,
+): string | null {
   const candidates = [path.join(out, ckptName('last', seed)), resume.get(seed)?.from];
   return candidates.find((f): f is string => f !== undefined && savedEpoch(f) === epoch) ?? null;
 }
@@ -132,6 +151,9 @@ export async function prepareOutput(out: string, resumePlan: ReadonlyMap<number,
       await writeFileAtomic(path.join(out, ckptName('model', seed)), modelFileFromCheckpoint(bytes));
     }
   }
-  const stale = await removeStaleTemps(out, (n) => /^(best|last|model)-seed-?\d+\.safetensors$|^results\.json$|^report\.html$/.test(n));
-  if (stale.length) console.log(`removed ${stale.length} temporary file${stale.length > 1 ? 's' : ''} left by a killed run in ${out}`);
+  const stale = await removeStaleTemps(out, (n) =>
+    /^(best|last|model)-seed-?\d+\.safetensors$|^results\.json$|^report\.html$/.test(n),
+  );
+  if (stale.length)
+    console.log(`removed ${stale.length} temporary file${stale.length > 1 ? 's' : ''} left by a killed run in ${out}`);
 }

@@ -61,7 +61,8 @@ function stateOwner(name: string): string | null {
   return rest.slice(0, rest.lastIndexOf('.'));
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 function trainMeta(file: SafetensorsFile): Record<string, unknown> | null {
   try {
@@ -83,7 +84,8 @@ export function checkpointProblems(bytes: Uint8Array, expected: ExpectedCheckpoi
   }
   const problems: string[] = [];
   const meta = trainMeta(file);
-  if (file.metadata['webgrad.format'] !== CHECKPOINT_FORMAT || meta?.format !== TRAIN_META_FORMAT) problems.push('not a training checkpoint of npm start');
+  if (file.metadata['webgrad.format'] !== CHECKPOINT_FORMAT || meta?.format !== TRAIN_META_FORMAT)
+    problems.push('not a training checkpoint of npm start');
   else {
     if (meta.model !== expected.model) problems.push(`model ${String(meta.model)}, expected ${expected.model}`);
     if (meta.seed !== expected.seed) problems.push(`seed ${String(meta.seed)}, expected ${expected.seed}`);
@@ -95,7 +97,8 @@ export function checkpointProblems(bytes: Uint8Array, expected: ExpectedCheckpoi
     const owner = stateOwner(name);
     const shape = params.get(owner ?? name);
     if (!shape) problems.push(`unexpected tensor ${name}`);
-    else if (!sameShape(t.shape, shape) || t.dtype !== 'F32') problems.push(`${name}: ${t.dtype} [${t.shape}], expected F32 [${shape}]`);
+    else if (!sameShape(t.shape, shape) || t.dtype !== 'F32')
+      problems.push(`${name}: ${t.dtype} [${t.shape}], expected F32 [${shape}]`);
     if (owner === null) seen.add(name);
   }
   for (const name of params.keys()) if (!seen.has(name)) problems.push(`missing tensor ${name}`);
@@ -127,10 +130,15 @@ export async function serveStart(www: string, opts: StartServerOptions): Promise
       const e = expected.get(seed);
       if (!e) return text(400, `this run trains no seed ${url.searchParams.get('seed')}`);
       const problems = checkpointProblems(body, e, epoch);
-      if (problems.length) return text(400, `not a checkpoint of this run's seed ${seed}, epoch ${epoch}: ${problems.slice(0, 5).join('; ')}`);
+      if (problems.length)
+        return text(
+          400,
+          `not a checkpoint of this run's seed ${seed}, epoch ${epoch}: ${problems.slice(0, 5).join('; ')}`,
+        );
       for (const k of kinds as ('best' | 'last')[]) await writeFileAtomic(opts.checkpointPath(k, seed), body);
       // The model file (weights + config) is derived here from the checkpoint just validated: no upload of its own.
-      if (kinds.includes('best')) await writeFileAtomic(opts.checkpointPath('model', seed), modelFileFromCheckpoint(body));
+      if (kinds.includes('best'))
+        await writeFileAtomic(opts.checkpointPath('model', seed), modelFileFromCheckpoint(body));
       return text(200, 'ok');
     },
   };

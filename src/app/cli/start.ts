@@ -35,12 +35,17 @@ export { formatExpertUsage } from './start-report';
 /** The built page files (node build.mjs puts them beside this program). */
 function pageDir(): string {
   const www = path.join(path.dirname(fileURLToPath(import.meta.url)), 'www');
-  if (!fs.existsSync(path.join(www, 'start.html'))) throw new Error(`missing ${www}/start.html: run node build.mjs first`);
+  if (!fs.existsSync(path.join(www, 'start.html')))
+    throw new Error(`missing ${www}/start.html: run node build.mjs first`);
   return www;
 }
 
 /** What the page is told to do: the options, with the server's secret and the resume files by seed. */
-function pageOptions(opts: StartOptions, secret: string, resumePlan: ReadonlyMap<number, ResumeEntry>): StartPageOptions {
+function pageOptions(
+  opts: StartOptions,
+  secret: string,
+  resumePlan: ReadonlyMap<number, ResumeEntry>,
+): StartPageOptions {
   return {
     token: secret,
     dataset: opts.dataset,
@@ -108,20 +113,30 @@ function collectPageErrors(page: Page): string[] {
  * to `outcome`. The outcome arrives as a message, not as page.evaluate's result: a training run takes as
  * long as it takes (hours for the paper preset on MOSEI), far beyond any DevTools-protocol call timeout.
  */
-async function listen(page: Page, server: StartServer, printer: ProgressPrinter): Promise<{ outcome: Promise<StartPageResult> }> {
+async function listen(
+  page: Page,
+  server: StartServer,
+  printer: ProgressPrinter,
+): Promise<{ outcome: Promise<StartPageResult> }> {
   let settle!: { resolve: (r: StartPageResult) => void; reject: (e: Error) => void };
   const outcome = new Promise<StartPageResult>((resolve, reject) => (settle = { resolve, reject }));
   await page.exposeFunction('webgradReport', (m: StartMessage) => {
     if (m.kind === 'finished') settle.resolve(m.result);
     else if (m.kind === 'failed') settle.reject(new Error(m.message));
-    else if (m.kind === 'expect') server.expectCheckpoint(m.expected); // the server refuses any other upload
+    else if (m.kind === 'expect')
+      server.expectCheckpoint(m.expected); // the server refuses any other upload
     else printer.handle(m);
   });
   return { outcome };
 }
 
 /** Starts the run in the page and waits for its outcome, or for the page or the browser to go away. */
-async function runPage(page: Page, browser: LaunchedBrowser, pageOpts: StartPageOptions, outcome: Promise<StartPageResult>): Promise<StartPageResult> {
+async function runPage(
+  page: Page,
+  browser: LaunchedBrowser,
+  pageOpts: StartPageOptions,
+  outcome: Promise<StartPageResult>,
+): Promise<StartPageResult> {
   await page.evaluate(startRunExpression(pageOpts));
   return Promise.race([
     outcome,
@@ -141,25 +156,45 @@ function runError(e: unknown, pageErrors: string[]): Error {
 }
 
 /** Says where a diverged run's last good checkpoint is; exit code 1. */
-function reportDiverged(result: Extract<StartPageResult, { kind: 'diverged' }>, out: string, resumePlan: ReadonlyMap<number, ResumeEntry>): number {
+function reportDiverged(
+  result: Extract<StartPageResult, { kind: 'diverged' }>,
+  out: string,
+  resumePlan: ReadonlyMap<number, ResumeEntry>,
+): number {
   const good = result.lastGoodEpoch !== null ? lastGoodFile(out, result.seed, result.lastGoodEpoch, resumePlan) : null;
-  const ck = result.lastGoodEpoch === null ? '' : good ? ` Last good checkpoint (epoch ${result.lastGoodEpoch}): ${good}` :
-    ` No checkpoint file of the last good epoch (${result.lastGoodEpoch}) exists.`;
+  const ck =
+    result.lastGoodEpoch === null
+      ? ''
+      : good
+        ? ` Last good checkpoint (epoch ${result.lastGoodEpoch}): ${good}`
+        : ` No checkpoint file of the last good epoch (${result.lastGoodEpoch}) exists.`;
   console.error(`error: ${result.message}${ck}`);
   return 1;
 }
 
 /** Prints and saves what the run produced; the exit code (130 after a Ctrl-C). */
-async function finish(result: StartPageResult, opts: StartOptions, facts: Parameters<typeof reportRun>[2], resumePlan: ReadonlyMap<number, ResumeEntry>): Promise<number> {
+async function finish(
+  result: StartPageResult,
+  opts: StartOptions,
+  facts: Parameters<typeof reportRun>[2],
+  resumePlan: ReadonlyMap<number, ResumeEntry>,
+): Promise<number> {
   if (result.kind === 'diverged') return reportDiverged(result, opts.out, resumePlan);
   const stopped = result.interrupted;
   if (stopped && !result.outcomes.length) {
-    console.error(`interrupted (Ctrl-C) before the first epoch of seed ${stopped.seed} had finished: no checkpoint and nothing to report`);
+    console.error(
+      `interrupted (Ctrl-C) before the first epoch of seed ${stopped.seed} had finished: no checkpoint and nothing to report`,
+    );
     return INTERRUPTED_EXIT_CODE;
   }
   await reportRun(result, opts, facts);
   if (!stopped) return 0;
-  console.log(`${interruptedText(stopped, result.outcomes.map((o) => o.seed))}: the report above is partial`);
+  console.log(
+    `${interruptedText(
+      stopped,
+      result.outcomes.map((o) => o.seed),
+    )}: the report above is partial`,
+  );
   return INTERRUPTED_EXIT_CODE;
 }
 
@@ -186,7 +221,8 @@ async function runInBrowser({ opts, server, status, ctrlC, tStart, resumePlan }:
     await page.goto(`${server.url}start.html`);
     await page.waitForFunction('globalThis.webgradMain !== undefined');
     if (ctrlC.requested) ctrlC.askToStop();
-    for (const [seed, r] of resumePlan) status.print(`resuming seed ${seed} from ${r.from}${r.best ? ` (best so far: ${r.best})` : ''}`);
+    for (const [seed, r] of resumePlan)
+      status.print(`resuming seed ${seed} from ${r.from}${r.best ? ` (best so far: ${r.best})` : ''}`);
     let result: StartPageResult;
     try {
       result = await runPage(page, launched, pageOptions(opts, server.secret, resumePlan), outcome);
@@ -196,9 +232,18 @@ async function runInBrowser({ opts, server, status, ctrlC, tStart, resumePlan }:
     }
     status.clear();
     const wallSeconds = (performance.now() - tStart) / 1000;
-    return await finish(result, opts, {
-      trainMissingRate: printer.trainMissingRate, wallSeconds, browser: launched.executablePath, adapter: printer.adapter, runtime: printer.runtime,
-    }, resumePlan);
+    return await finish(
+      result,
+      opts,
+      {
+        trainMissingRate: printer.trainMissingRate,
+        wallSeconds,
+        browser: launched.executablePath,
+        adapter: printer.adapter,
+        runtime: printer.runtime,
+      },
+      resumePlan,
+    );
   } finally {
     await launched.close();
   }
@@ -211,14 +256,16 @@ const NODE_RUNTIME_LABEL = 'none: --runtime node (Dawn in a Node worker thread)'
 async function runInNode({ opts, server, status, ctrlC, tStart, resumePlan }: RunContext): Promise<number> {
   const printer = new ProgressPrinter(opts, status, tStart, NODE_RUNTIME_LABEL);
   const run = runInWorker(server.url, pageOptions(opts, server.secret, resumePlan), (m) => {
-    if (m.kind === 'expect') server.expectCheckpoint(m.expected); // the server refuses any other upload
+    if (m.kind === 'expect')
+      server.expectCheckpoint(m.expected); // the server refuses any other upload
     else printer.handle(m);
   });
   ctrlC.askToStop = () => run.interrupt();
   ctrlC.kill = () => void run.terminate();
   if (ctrlC.requested) run.interrupt();
   try {
-    for (const [seed, r] of resumePlan) status.print(`resuming seed ${seed} from ${r.from}${r.best ? ` (best so far: ${r.best})` : ''}`);
+    for (const [seed, r] of resumePlan)
+      status.print(`resuming seed ${seed} from ${r.from}${r.best ? ` (best so far: ${r.best})` : ''}`);
     let result: StartPageResult;
     try {
       result = await run.outcome;
@@ -228,9 +275,18 @@ async function runInNode({ opts, server, status, ctrlC, tStart, resumePlan }: Ru
     }
     status.clear();
     const wallSeconds = (performance.now() - tStart) / 1000;
-    return await finish(result, opts, {
-      trainMissingRate: printer.trainMissingRate, wallSeconds, browser: NODE_RUNTIME_LABEL, adapter: printer.adapter, runtime: printer.runtime,
-    }, resumePlan);
+    return await finish(
+      result,
+      opts,
+      {
+        trainMissingRate: printer.trainMissingRate,
+        wallSeconds,
+        browser: NODE_RUNTIME_LABEL,
+        adapter: printer.adapter,
+        runtime: printer.runtime,
+      },
+      resumePlan,
+    );
   } finally {
     await run.terminate();
   }
@@ -247,7 +303,11 @@ async function main(argv: string[]): Promise<number> {
   const resumePlan = opts.resume ? planResume(opts.resume, opts.seeds, opts) : new Map<number, ResumeEntry>();
   await prepareOutput(opts.out, resumePlan);
   const status = new StatusLine(!!process.stdout.isTTY);
-  const server = await serveStart(www, { data: opts.data, resume: resumePlan, checkpointPath: (kind, seed) => path.join(opts.out, ckptName(kind, seed)) });
+  const server = await serveStart(www, {
+    data: opts.data,
+    resume: resumePlan,
+    checkpointPath: (kind, seed) => path.join(opts.out, ckptName(kind, seed)),
+  });
   const ctrlC = new CtrlC(status);
   try {
     const ctx = { opts, server, status, ctrlC, tStart, resumePlan };

@@ -3,7 +3,15 @@
 export * from './types';
 export { MT19937, PythonRandom } from './mt19937';
 export * from './missing';
-export { KNOWN_MMSA_SHA256, MmsaDataset, readMmsaPickle, parseMmsaPickle, sha256Hex, type MmsaSplit, type MmsaReadOptions } from './mmsa';
+export {
+  KNOWN_MMSA_SHA256,
+  MmsaDataset,
+  readMmsaPickle,
+  parseMmsaPickle,
+  sha256Hex,
+  type MmsaSplit,
+  type MmsaReadOptions,
+} from './mmsa';
 export { NpArray, NpDtype, unpickle, toFloat32, toFloat64, toStrings } from './numpy-pickle';
 export { batchIndices, type BatchPlanOptions } from './loader';
 export { SyntheticMosi, syntheticMosi, TINY_SPLIT_SIZES, SYNTHETIC_PARAMS, type SyntheticOptions } from './synthetic';

@@ -12,7 +12,8 @@ export interface BatchPlanOptions {
 /** Splits 0..n-1 into batches of `batchSize` indices (the last one may be smaller unless dropLast). */
 export function batchIndices(n: number, batchSize: number, opts: BatchPlanOptions = {}): Int32Array[] {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`batchIndices: n must be a non-negative integer, got ${n}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchIndices: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchIndices: batchSize must be a positive integer, got ${batchSize}`);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   if (opts.shuffleSeed !== undefined) {
     const rng = new MT19937(opts.shuffleSeed >>> 0);

@@ -85,9 +85,17 @@ export function uniformField(seed: number, n: number, T: number): Float64Array {
 }
 
 /** keep[i, j] = (u[i, j] > r_i) · valid[i, j] (strictly greater, as LNLN). */
-export function lnlnKeepMask(u: Float64Array, valid: Uint8Array, n: number, T: number, rates: Float64Array): Uint8Array {
+export function lnlnKeepMask(
+  u: Float64Array,
+  valid: Uint8Array,
+  n: number,
+  T: number,
+  rates: Float64Array,
+): Uint8Array {
   if (u.length !== n * T || valid.length !== n * T || rates.length !== n) {
-    throw new RangeError(`lnlnKeepMask: sizes u ${u.length}, valid ${valid.length}, rates ${rates.length} for (${n}, ${T})`);
+    throw new RangeError(
+      `lnlnKeepMask: sizes u ${u.length}, valid ${valid.length}, rates ${rates.length} for (${n}, ${T})`,
+    );
   }
   const keep = new Uint8Array(n * T);
   for (let i = 0; i < n; i++) {
@@ -172,7 +180,13 @@ export class MissingField {
 }
 
 /** One-shot LNLN masks for a split: `new MissingField(info, dims, seed).masks(rates, opts)`. */
-export function lnlnMasks(info: SplitInfo, dims: DatasetDims, rates: ModalityRates | number, seed: number, opts?: MissingOptions): KeepMasks {
+export function lnlnMasks(
+  info: SplitInfo,
+  dims: DatasetDims,
+  rates: ModalityRates | number,
+  seed: number,
+  opts?: MissingOptions,
+): KeepMasks {
   return new MissingField(info, dims, seed).masks(rates, opts);
 }
 
@@ -187,7 +201,8 @@ export function applyMissing(batch: Batch, masks: KeepMasks): MissingBatch {
   );
   if (!sameDims) throw new RangeError('applyMissing: masks and batch have different dims');
   for (let b = 0; b < B; b++) {
-    if (indices[b] >= masks.n) throw new RangeError(`applyMissing: sample ${indices[b]} is outside the masks' ${masks.n} samples`);
+    if (indices[b] >= masks.n)
+      throw new RangeError(`applyMissing: sample ${indices[b]} is outside the masks' ${masks.n} samples`);
   }
   const text = batch.text.slice();
   const audio = batch.audio.slice();
@@ -208,7 +223,14 @@ export function applyMissing(batch: Batch, masks: KeepMasks): MissingBatch {
     }
   }
   // Audio/vision: every frame is multiplied by keep, as LNLN does (padding is zero either way).
-  const frames = (x: Float32Array, mask: Uint8Array, valid: Float32Array, dropped: Float32Array, T: number, d: number) => {
+  const frames = (
+    x: Float32Array,
+    mask: Uint8Array,
+    valid: Float32Array,
+    dropped: Float32Array,
+    T: number,
+    d: number,
+  ) => {
     for (let b = 0; b < B; b++) {
       const src = indices[b] * T;
       for (let j = 0; j < T; j++) {

@@ -130,7 +130,12 @@ export async function readMmsaPickle(data: ArrayBuffer | Uint8Array, opts: MmsaR
 }
 
 /** The synchronous part of readMmsaPickle (no hashing unless `sha256` is passed in). */
-export function parseMmsaPickle(bytes: Uint8Array, opts: MmsaReadOptions = {}, sha256: string | null = null, warnings: string[] = []): MmsaDataset {
+export function parseMmsaPickle(
+  bytes: Uint8Array,
+  opts: MmsaReadOptions = {},
+  sha256: string | null = null,
+  warnings: string[] = [],
+): MmsaDataset {
   const file = opts.name ?? 'MMSA pickle';
   const fail = (reason: string): never => {
     throw new DataError(file, reason);
@@ -151,9 +156,13 @@ export function parseMmsaPickle(bytes: Uint8Array, opts: MmsaReadOptions = {}, s
   if (bytes[0] !== 0x80) {
     const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     const hint =
-      bytes[0] === 0x50 && bytes[1] === 0x4b ? ' (a zip archive: torch.save or np.savez output?)' :
-      bytes[0] === 0x93 && bytes[1] === 0x4e ? ' (a .npy file)' :
-      bytes[0] === 0x89 && bytes[1] === 0x48 ? ' (an HDF5 file)' : '';
+      bytes[0] === 0x50 && bytes[1] === 0x4b
+        ? ' (a zip archive: torch.save or np.savez output?)'
+        : bytes[0] === 0x93 && bytes[1] === 0x4e
+          ? ' (a .npy file)'
+          : bytes[0] === 0x89 && bytes[1] === 0x48
+            ? ' (an HDF5 file)'
+            : '';
     fail(`not a Python pickle of protocol 2-5: it starts with bytes ${head}${hint}, expected 0x80`);
   }
   if (bytes[1] < 2 || bytes[1] > 5) fail(`unsupported pickle protocol ${bytes[1]} (expected 2-5)`);
@@ -169,11 +178,16 @@ export function parseMmsaPickle(bytes: Uint8Array, opts: MmsaReadOptions = {}, s
     fail(`malformed pickle: ${msg}`);
   }
 
-  if (!(root instanceof Map)) fail(`not an MMSA feature file: the pickle holds ${describe(root)}, expected a dict with keys 'train', 'valid', 'test'`);
+  if (!(root instanceof Map))
+    fail(
+      `not an MMSA feature file: the pickle holds ${describe(root)}, expected a dict with keys 'train', 'valid', 'test'`,
+    );
   const top = root as Map<unknown, unknown>;
   const missingSplits = SPLITS.filter((s) => !top.has(s));
   if (missingSplits.length) {
-    fail(`not an MMSA feature file: the top-level dict has keys [${[...top.keys()].map(String).join(', ')}], missing ${missingSplits.join(', ')}`);
+    fail(
+      `not an MMSA feature file: the top-level dict has keys [${[...top.keys()].map(String).join(', ')}], missing ${missingSplits.join(', ')}`,
+    );
   }
 
   let dims: DatasetDims | null = null;
@@ -189,10 +203,16 @@ export function parseMmsaPickle(bytes: Uint8Array, opts: MmsaReadOptions = {}, s
   const dimsFinal = dims as DatasetDims;
 
   if (replaced.audioNegInf) warnings.push(`replaced ${replaced.audioNegInf} -inf audio values with 0 (as LNLN does)`);
-  if (replaced.otherNonFinite) warnings.push(`replaced ${replaced.otherNonFinite} other non-finite feature values (NaN/±inf) with 0`);
+  if (replaced.otherNonFinite)
+    warnings.push(`replaced ${replaced.otherNonFinite} other non-finite feature values (NaN/±inf) with 0`);
   const same = (a: DatasetDims, b: DatasetDims) =>
     (['text', 'audio', 'vision'] as const).every((m) => a[m].len === b[m].len && a[m].dim === b[m].dim);
-  const name = knownAs === 'MOSI' || same(dimsFinal, MOSI_DIMS) ? 'mosi' : knownAs === 'MOSEI' || same(dimsFinal, MOSEI_DIMS) ? 'mosei' : 'mmsa';
+  const name =
+    knownAs === 'MOSI' || same(dimsFinal, MOSI_DIMS)
+      ? 'mosi'
+      : knownAs === 'MOSEI' || same(dimsFinal, MOSEI_DIMS)
+        ? 'mosei'
+        : 'mmsa';
   if (name === 'mmsa') {
     const f = (m: keyof DatasetDims) => `${m} ${dimsFinal[m].len}×${dimsFinal[m].dim}`;
     warnings.push(`feature shapes (${f('text')}, ${f('audio')}, ${f('vision')}) are neither MOSI's nor MOSEI's`);
@@ -241,8 +261,10 @@ function readSplit(
     if (!(x instanceof NpArray) || !x.ok) fail(`${at(split, key)} is ${describe(x)}, expected a ${rank}-d numpy array`);
     const a = x as NpArray;
     checkDims(a, key);
-    if (a.dtype.structured || !kinds.includes(a.dtype.kind)) fail(`${at(split, key)} has dtype ${a.dtype.str}, expected kind ${kinds.split('').join('/')}`);
-    if (a.shape.length !== rank) fail(`${at(split, key)} has shape (${a.shape.join(', ')}), expected ${rank} dimensions`);
+    if (a.dtype.structured || !kinds.includes(a.dtype.kind))
+      fail(`${at(split, key)} has dtype ${a.dtype.str}, expected kind ${kinds.split('').join('/')}`);
+    if (a.shape.length !== rank)
+      fail(`${at(split, key)} has shape (${a.shape.join(', ')}), expected ${rank} dimensions`);
     return a;
   };
   const numbers32 = (a: NpArray, key: string): Float32Array => {
@@ -256,14 +278,17 @@ function readSplit(
   const vector = (key: string, kinds: string): Float64Array => {
     const x = get(key);
     if (Array.isArray(x)) {
-      if (!x.every((v) => typeof v === 'number' || typeof v === 'boolean')) fail(`${at(split, key)} is a list that is not all numbers`);
+      if (!x.every((v) => typeof v === 'number' || typeof v === 'boolean'))
+        fail(`${at(split, key)} is a list that is not all numbers`);
       return Float64Array.from(x as number[]);
     }
     if (!(x instanceof NpArray) || !x.ok) fail(`${at(split, key)} is ${describe(x)}, expected a 1-d numpy array`);
     const a = x as NpArray;
     checkDims(a, key);
-    if (a.dtype.structured || !kinds.includes(a.dtype.kind)) fail(`${at(split, key)} has dtype ${a.dtype.str}, expected kind ${kinds.split('').join('/')}`);
-    if (!(a.shape.length === 1 || (a.shape.length === 2 && a.shape[1] === 1))) fail(`${at(split, key)} has shape (${a.shape.join(', ')}), expected (N,) or (N, 1)`);
+    if (a.dtype.structured || !kinds.includes(a.dtype.kind))
+      fail(`${at(split, key)} has dtype ${a.dtype.str}, expected kind ${kinds.split('').join('/')}`);
+    if (!(a.shape.length === 1 || (a.shape.length === 2 && a.shape[1] === 1)))
+      fail(`${at(split, key)} has shape (${a.shape.join(', ')}), expected (N,) or (N, 1)`);
     try {
       return toFloat64(a);
     } catch (e) {
@@ -273,7 +298,14 @@ function readSplit(
   const strings = (key: string): string[] => {
     const x = get(key);
     try {
-      if (Array.isArray(x)) return x.map((v) => (typeof v === 'string' ? v : v instanceof Uint8Array ? new TextDecoder().decode(v) : fail(`${at(split, key)} holds ${describe(v)}, expected str`)));
+      if (Array.isArray(x))
+        return x.map((v) =>
+          typeof v === 'string'
+            ? v
+            : v instanceof Uint8Array
+              ? new TextDecoder().decode(v)
+              : fail(`${at(split, key)} holds ${describe(v)}, expected str`),
+        );
       if (x instanceof NpArray && x.ok && x.shape.length === 1) return (checkDims(x, key), toStrings(x));
     } catch (e) {
       if (e instanceof DataError) throw e;
@@ -295,16 +327,27 @@ function readSplit(
   };
   const shapeStr = (a: NpArray) => `(${a.shape.join(', ')})`;
   if (n === 0) fail(`${at(split, 'text')} has no samples`);
-  for (const [key, a] of [['audio', audioA], ['vision', visionA], ['text_bert', bertA]] as const) {
+  for (const [key, a] of [
+    ['audio', audioA],
+    ['vision', visionA],
+    ['text_bert', bertA],
+  ] as const) {
     if (a.shape[0] !== n) fail(`${at(split, key)} has ${a.shape[0]} samples but ${at(split, 'text')} has ${n}`);
   }
   if (bertA.shape[1] !== 3 || bertA.shape[2] !== dims.text.len) {
-    fail(`${at(split, 'text_bert')} has shape ${shapeStr(bertA)}, expected (${n}, 3, ${dims.text.len}) to match ${at(split, 'text')} ${shapeStr(textA)}`);
+    fail(
+      `${at(split, 'text_bert')} has shape ${shapeStr(bertA)}, expected (${n}, 3, ${dims.text.len}) to match ${at(split, 'text')} ${shapeStr(textA)}`,
+    );
   }
   for (const m of ['text', 'audio', 'vision'] as const) {
-    if (dims[m].len === 0 || dims[m].dim === 0) fail(`${at(split, m)} has an empty dimension: ${shapeStr(m === 'text' ? textA : m === 'audio' ? audioA : visionA)}`);
+    if (dims[m].len === 0 || dims[m].dim === 0)
+      fail(
+        `${at(split, m)} has an empty dimension: ${shapeStr(m === 'text' ? textA : m === 'audio' ? audioA : visionA)}`,
+      );
     if (expect && (expect[m].len !== dims[m].len || expect[m].dim !== dims[m].dim)) {
-      fail(`${at(split, m)} is (N, ${dims[m].len}, ${dims[m].dim}) but the earlier splits have (N, ${expect[m].len}, ${expect[m].dim})`);
+      fail(
+        `${at(split, m)} is (N, ${dims[m].len}, ${dims[m].dim}) but the earlier splits have (N, ${expect[m].len}, ${expect[m].dim})`,
+      );
     }
   }
 
@@ -313,13 +356,21 @@ function readSplit(
   const visionLen64 = vector('vision_lengths', 'iuf');
   const ids = strings('id');
   const rawText = d.has('raw_text') ? strings('raw_text') : undefined;
-  for (const [key, len] of [['regression_labels', labels64.length], ['audio_lengths', audioLen64.length], ['vision_lengths', visionLen64.length], ['id', ids.length], ['raw_text', rawText?.length ?? n]] as const) {
+  for (const [key, len] of [
+    ['regression_labels', labels64.length],
+    ['audio_lengths', audioLen64.length],
+    ['vision_lengths', visionLen64.length],
+    ['id', ids.length],
+    ['raw_text', rawText?.length ?? n],
+  ] as const) {
     if (len !== n) fail(`${at(split, key)} has ${len} entries but ${at(split, 'text')} has ${n} samples`);
   }
   for (let i = 0; i < n; i++) {
     // Labels are stored as float32: a float64 beyond its range (±3.4e38) would become ±Infinity there.
     if (!Number.isFinite(Math.fround(labels64[i]))) {
-      fail(`${at(split, 'regression_labels')}[${i}] is ${labels64[i]}${Number.isFinite(labels64[i]) ? ', beyond float32' : ''}`);
+      fail(
+        `${at(split, 'regression_labels')}[${i}] is ${labels64[i]}${Number.isFinite(labels64[i]) ? ', beyond float32' : ''}`,
+      );
     }
   }
   const outside = labels64.filter((y) => y < -3 || y > 3).length;
@@ -352,7 +403,8 @@ function readSplit(
       textMask[i * T + j] = m !== 0 ? 1 : 0;
     }
   }
-  if (oddMask) warnings.push(`${at(split, 'text_bert')}[:, 1, :]: ${oddMask} attention-mask values are not 0/1 (treated as 1)`);
+  if (oddMask)
+    warnings.push(`${at(split, 'text_bert')}[:, 1, :]: ${oddMask} attention-mask values are not 0/1 (treated as 1)`);
 
   const text = numbers32(textA, 'text');
   const audio = numbers32(audioA, 'audio');
@@ -374,6 +426,18 @@ function readSplit(
 
   return {
     dims,
-    split: { n, labels: Float32Array.from(labels64), ids, textMask, audioLengths, visionLengths, text, audio, vision, textBert, rawText },
+    split: {
+      n,
+      labels: Float32Array.from(labels64),
+      ids,
+      textMask,
+      audioLengths,
+      visionLengths,
+      text,
+      audio,
+      vision,
+      textBert,
+      rawText,
+    },
   };
 }

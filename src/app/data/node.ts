@@ -12,7 +12,10 @@ export async function readMmsaFile(path: string, opts: Omit<MmsaReadOptions, 'na
     bytes = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(path, code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? (e as Error).message})`);
+    throw new DataError(
+      path,
+      code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? (e as Error).message})`,
+    );
   }
   return readMmsaPickle(bytes, { ...opts, name: path });
 }

@@ -63,7 +63,14 @@ export class NpArray {
     this.shape = shape.map(Number);
     this.dtype = dtype;
     this.fortran = fortran === true || fortran === 1;
-    this.data = typeof raw === 'string' ? latin1(raw) : raw instanceof Uint8Array ? raw : Array.isArray(raw) ? raw : new Uint8Array(0);
+    this.data =
+      typeof raw === 'string'
+        ? latin1(raw)
+        : raw instanceof Uint8Array
+          ? raw
+          : Array.isArray(raw)
+            ? raw
+            : new Uint8Array(0);
     this.ok = true;
   }
 
@@ -79,7 +86,13 @@ function latin1(s: string): Uint8Array {
 }
 
 const bytesOf = (x: unknown): Uint8Array =>
-  x instanceof Uint8Array ? x : typeof x === 'string' ? latin1(x) : ArrayBuffer.isView(x) ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength) : new Uint8Array(0);
+  x instanceof Uint8Array
+    ? x
+    : typeof x === 'string'
+      ? latin1(x)
+      : ArrayBuffer.isView(x)
+        ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength)
+        : new Uint8Array(0);
 
 function frombuffer(buf: unknown, dtype: unknown, shape: unknown, order: unknown): NpArray {
   const a = new NpArray();
@@ -135,7 +148,13 @@ export function unpickle(bytes: Uint8Array): unknown {
  * not one the parser itself gives.
  */
 function checkPrototypes(root: unknown): void {
-  const honest = new Set<unknown>([Array.prototype, Map.prototype, Uint8Array.prototype, NpArray.prototype, NpDtype.prototype]);
+  const honest = new Set<unknown>([
+    Array.prototype,
+    Map.prototype,
+    Uint8Array.prototype,
+    NpArray.prototype,
+    NpDtype.prototype,
+  ]);
   const nodeBuffer = (globalThis as { Buffer?: { prototype: unknown } }).Buffer;
   if (nodeBuffer) honest.add(nodeBuffer.prototype); // slices of a Node Buffer input are Buffers
   // Placeholders for unknown globals: pickleparser's per-name prototype, a plain object carrying __module__/__name__.
@@ -167,11 +186,14 @@ function aligned(bytes: Uint8Array): ArrayBuffer {
 function readNumbers(a: NpArray): Float64Array | Float32Array | Int32Array {
   const { kind, itemsize, byteorder } = a.dtype;
   const n = a.size;
-  if (!(a.data instanceof Uint8Array)) throw new TypeError(`dtype ${a.dtype.str} array holds Python objects, not numbers`);
+  if (!(a.data instanceof Uint8Array))
+    throw new TypeError(`dtype ${a.dtype.str} array holds Python objects, not numbers`);
   // Zero-byte items would let any element count match an empty buffer, and the count is allocated below.
   if (!(itemsize > 0)) throw new TypeError(`unsupported numeric dtype ${a.dtype.str}`);
   if (a.data.byteLength !== n * itemsize) {
-    throw new TypeError(`data has ${a.data.byteLength} bytes, expected ${n} × ${itemsize} for shape (${a.shape.join(', ')}) ${a.dtype.str}`);
+    throw new TypeError(
+      `data has ${a.data.byteLength} bytes, expected ${n} × ${itemsize} for shape (${a.shape.join(', ')}) ${a.dtype.str}`,
+    );
   }
   const little = byteorder !== '>';
   if (little && kind === 'f' && itemsize === 4) return new Float32Array(aligned(a.data));
@@ -181,18 +203,31 @@ function readNumbers(a: NpArray): Float64Array | Float32Array | Int32Array {
   const out = new Float64Array(n);
   const get = ((): ((o: number) => number) => {
     switch (`${kind}${itemsize}`) {
-      case 'f2': return (o) => f16(view.getUint16(o, little));
-      case 'f4': return (o) => view.getFloat32(o, little);
-      case 'f8': return (o) => view.getFloat64(o, little);
-      case 'i1': return (o) => view.getInt8(o);
-      case 'i2': return (o) => view.getInt16(o, little);
-      case 'i4': return (o) => view.getInt32(o, little);
-      case 'i8': return (o) => Number(view.getBigInt64(o, little));
-      case 'u1': case 'b1': return (o) => view.getUint8(o);
-      case 'u2': return (o) => view.getUint16(o, little);
-      case 'u4': return (o) => view.getUint32(o, little);
-      case 'u8': return (o) => Number(view.getBigUint64(o, little));
-      default: throw new TypeError(`unsupported numeric dtype ${a.dtype.str}`);
+      case 'f2':
+        return (o) => f16(view.getUint16(o, little));
+      case 'f4':
+        return (o) => view.getFloat32(o, little);
+      case 'f8':
+        return (o) => view.getFloat64(o, little);
+      case 'i1':
+        return (o) => view.getInt8(o);
+      case 'i2':
+        return (o) => view.getInt16(o, little);
+      case 'i4':
+        return (o) => view.getInt32(o, little);
+      case 'i8':
+        return (o) => Number(view.getBigInt64(o, little));
+      case 'u1':
+      case 'b1':
+        return (o) => view.getUint8(o);
+      case 'u2':
+        return (o) => view.getUint16(o, little);
+      case 'u4':
+        return (o) => view.getUint32(o, little);
+      case 'u8':
+        return (o) => Number(view.getBigUint64(o, little));
+      default:
+        throw new TypeError(`unsupported numeric dtype ${a.dtype.str}`);
     }
   })();
   for (let i = 0; i < n; i++) out[i] = get(i * itemsize);
@@ -209,7 +244,11 @@ function f16(h: number): number {
 }
 
 /** Reorders a Fortran-order flat array into C order. */
-function fortranToC<T extends Float64Array | Float32Array | Int32Array | unknown[]>(src: T, shape: number[], make: (n: number) => T): T {
+function fortranToC<T extends Float64Array | Float32Array | Int32Array | unknown[]>(
+  src: T,
+  shape: number[],
+  make: (n: number) => T,
+): T {
   const k = shape.length;
   const n = shape.reduce((a, b) => a * b, 1);
   if (k < 2) return src;
@@ -251,12 +290,16 @@ export function toStrings(a: NpArray): string[] {
   const n = a.size;
   let out: unknown[];
   if (a.dtype.kind === 'O') {
-    if (!Array.isArray(a.data) || a.data.length !== n) throw new TypeError(`object array of shape (${a.shape.join(', ')}) holds ${Array.isArray(a.data) ? a.data.length : 'no'} items`);
+    if (!Array.isArray(a.data) || a.data.length !== n)
+      throw new TypeError(
+        `object array of shape (${a.shape.join(', ')}) holds ${Array.isArray(a.data) ? a.data.length : 'no'} items`,
+      );
     out = a.data.map(pyString);
   } else if (a.dtype.kind === 'U' || a.dtype.kind === 'S') {
     const bytes = a.data;
     const w = a.dtype.itemsize;
-    if (!(bytes instanceof Uint8Array) || bytes.byteLength !== n * w) throw new TypeError(`string array data has the wrong size for ${a.dtype.str}`);
+    if (!(bytes instanceof Uint8Array) || bytes.byteLength !== n * w)
+      throw new TypeError(`string array data has the wrong size for ${a.dtype.str}`);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const little = a.dtype.byteorder !== '>';
     const utf8 = new TextDecoder('utf-8');

@@ -58,7 +58,6 @@ export const SYNTHETIC_PARAMS = {
 const SPLIT_CODE: Record<Split, number> = { train: 1, valid: 2, test: 3 };
 const SQRT3 = Math.sqrt(3);
 
-
 /** sfc32: small, fast, 128-bit state; seeded by hashing, warmed up. */
 class Stream {
   private a: number;
@@ -172,12 +171,16 @@ export class SyntheticMosi implements Dataset {
   private readonly world: World;
   private readonly infos = new Map<Split, SplitInfo>();
 
-  constructor(readonly seed = 0, size: SyntheticOptions['size'] = 'full') {
+  constructor(
+    readonly seed = 0,
+    size: SyntheticOptions['size'] = 'full',
+  ) {
     if (!Number.isInteger(seed)) throw new RangeError(`synthetic-mosi: seed must be an integer, got ${seed}`);
     const base = size === 'tiny' ? TINY_SPLIT_SIZES : MOSI_SPLIT_SIZES;
     const sizes = { ...base, ...(typeof size === 'object' ? size : {}) };
     for (const s of SPLITS) {
-      if (!Number.isInteger(sizes[s]) || sizes[s] < 1) throw new RangeError(`synthetic-mosi: split '${s}' size must be a positive integer, got ${sizes[s]}`);
+      if (!Number.isInteger(sizes[s]) || sizes[s] < 1)
+        throw new RangeError(`synthetic-mosi: split '${s}' size must be a positive integer, got ${sizes[s]}`);
     }
     this.sizes = sizes;
     this.name = size === 'tiny' ? 'synthetic-mosi-tiny' : 'synthetic-mosi';
@@ -235,7 +238,9 @@ export class SyntheticMosi implements Dataset {
     const P = SYNTHETIC_PARAMS;
 
     // Step 2: per-sample nuisance vectors, then the temporal profile parameters.
-    const nuisance = mods.map((m, k) => Float64Array.from(this.world.bias[k], (bias) => bias + P[m].nuisance * r.normal()));
+    const nuisance = mods.map((m, k) =>
+      Float64Array.from(this.world.bias[k], (bias) => bias + P[m].nuisance * r.normal()),
+    );
     const Lt = lat.lens[0];
     const ampText = new Float64Array(Lt);
     ampText.fill(0.3, 1, Lt - 1); // [CLS] (0) and [SEP] (Lt-1) carry no sentiment

@@ -96,7 +96,10 @@ export class DataError extends Error {
 }
 
 /** An empty batch of the given size, with the text/audio/vision arrays allocated (zero-filled). */
-export function allocBatch(dims: DatasetDims, indices: ArrayLike<number>): {
+export function allocBatch(
+  dims: DatasetDims,
+  indices: ArrayLike<number>,
+): {
   indices: Int32Array;
   text: Float32Array;
   textMask: Float32Array;

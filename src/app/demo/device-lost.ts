@@ -43,6 +43,8 @@ export function lostWithin(ms: number): Promise<GPUDeviceLostInfo | null> {
 /** What the page shows once the device is lost. */
 export function lostMessage(info: GPUDeviceLostInfo): string {
   const why = info.reason === 'destroyed' ? 'it was destroyed' : 'the GPU or its driver reset it';
-  return `The GPU device was lost (${why}${info.message ? `: ${info.message}` : ''}). Everything on it is gone, ` +
-    'the current model included. Press "Start again" for a new device (the loaded data is kept).';
+  return (
+    `The GPU device was lost (${why}${info.message ? `: ${info.message}` : ''}). Everything on it is gone, ` +
+    'the current model included. Press "Start again" for a new device (the loaded data is kept).'
+  );
 }

@@ -21,7 +21,11 @@ progress{width:360px}
 details summary{cursor:pointer;color:#444}
 `;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   for (const c of children) e.append(c);
@@ -29,7 +33,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
 }
 export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 export const field = (label: string, input: HTMLElement) => el('label', {}, label, input);
-export const numberInput = (id: string, value: number, attrs: Record<string, string> = {}) => el('input', { id, type: 'number', value: String(value), ...attrs });
+export const numberInput = (id: string, value: number, attrs: Record<string, string> = {}) =>
+  el('input', { id, type: 'number', value: String(value), ...attrs });
 
 export function setStatus(id: string, text: string, kind: 'info' | 'error' | 'warn' = 'info') {
   const s = $(id);

@@ -10,7 +10,16 @@ import { describeAdapter } from '../../engine/gpu';
 import type { Dataset } from '../data/types';
 import type { EpochSummary, TrainProgress } from '../train/index';
 import type { Profile } from '../../engine/profile';
-import { fmtSeconds, htmlReport, perRateHtml, plural, robustnessCharts, table1Html, htmlTable, type RunResults } from '../report/html';
+import {
+  fmtSeconds,
+  htmlReport,
+  perRateHtml,
+  plural,
+  robustnessCharts,
+  table1Html,
+  htmlTable,
+  type RunResults,
+} from '../report/html';
 import { downsample, esc, lineChart, PALETTE, type Series } from '../report/svg';
 import { DEMO_MODELS, type DemoModel } from './models';
 import { RunControl, StopRequested, yieldToPage, type RunState } from './control';
@@ -53,7 +62,8 @@ function setPageState(s: 'idle' | 'busy' | 'done' | 'stopped' | 'error') {
 
 function setBusy(busy: boolean) {
   state.busy = busy;
-  for (const id of ['train', 'dataset', 'pickle', 'model', 'load-model', 'evaluate', 'profile-btn']) ($(id) as HTMLButtonElement).disabled = busy || (!state.gpu && id !== 'dataset' && id !== 'pickle');
+  for (const id of ['train', 'dataset', 'pickle', 'model', 'load-model', 'evaluate', 'profile-btn'])
+    ($(id) as HTMLButtonElement).disabled = busy || (!state.gpu && id !== 'dataset' && id !== 'pickle');
   ($('pause') as HTMLButtonElement).disabled = !busy;
   ($('resume') as HTMLButtonElement).disabled = true;
   ($('stop') as HTMLButtonElement).disabled = !busy;
@@ -78,8 +88,11 @@ function onControl(s: RunState) {
 function onHold(held: boolean) {
   if (held) {
     document.body.dataset.held = '1';
-    setStatus('train-status', `paused after step ${$('progress').dataset.step ?? 0}: Resume continues from there; Stop ends training ` +
-      '(keeping the best epoch so far, if any)');
+    setStatus(
+      'train-status',
+      `paused after step ${$('progress').dataset.step ?? 0}: Resume continues from there; Stop ends training ` +
+        '(keeping the best epoch so far, if any)',
+    );
   } else delete document.body.dataset.held;
 }
 
@@ -128,26 +141,56 @@ function buildPage() {
   const rateSlider = el('input', { id: 'rate', type: 'range', min: '0', max: '0.9', step: '0.05', value: '0' });
   document.body.append(
     el('h1', {}, 'webgrad: train, watch and probe multimodal sentiment models on WebGPU'),
-    el('p', { class: 'sub' }, 'Every kernel runs as hand-written WGSL in this tab. Nothing is uploaded: data files are read locally.'),
+    el(
+      'p',
+      { class: 'sub' },
+      'Every kernel runs as hand-written WGSL in this tab. Nothing is uploaded: data files are read locally.',
+    ),
 
     el('h2', {}, 'WebGPU adapter'),
-    el('section', { id: 'adapter-section' }, el('div', { id: 'adapter', class: 'status' }, 'requesting a WebGPU device…'), el('div', { id: 'limits' }),
-      el('div', { id: 'device-lost', class: 'status error', hidden: '' }, el('span', { id: 'device-lost-text' }), ' ',
-        el('button', { id: 'restart-gpu' }, 'Start again'))),
+    el(
+      'section',
+      { id: 'adapter-section' },
+      el('div', { id: 'adapter', class: 'status' }, 'requesting a WebGPU device…'),
+      el('div', { id: 'limits' }),
+      el(
+        'div',
+        { id: 'device-lost', class: 'status error', hidden: '' },
+        el('span', { id: 'device-lost-text' }),
+        ' ',
+        el('button', { id: 'restart-gpu' }, 'Start again'),
+      ),
+    ),
 
     el('h2', {}, 'Data'),
-    el('section', {},
-      el('div', { class: 'row' },
-        field('dataset', el('select', { id: 'dataset' },
-          el('option', { value: 'tiny' }, 'synthetic-mosi, tiny (48/16/32)'),
-          el('option', { value: 'synthetic-mosi' }, 'synthetic-mosi (MOSI-sized: 1284/229/686)'),
-          el('option', { value: 'file' }, 'an MMSA pickle (unaligned_50.pkl)…'))),
-        field('MMSA pickle', el('input', { id: 'pickle', type: 'file', accept: '.pkl,.pickle' }))),
-      el('div', { id: 'data-status', class: 'status' })),
+    el(
+      'section',
+      {},
+      el(
+        'div',
+        { class: 'row' },
+        field(
+          'dataset',
+          el(
+            'select',
+            { id: 'dataset' },
+            el('option', { value: 'tiny' }, 'synthetic-mosi, tiny (48/16/32)'),
+            el('option', { value: 'synthetic-mosi' }, 'synthetic-mosi (MOSI-sized: 1284/229/686)'),
+            el('option', { value: 'file' }, 'an MMSA pickle (unaligned_50.pkl)…'),
+          ),
+        ),
+        field('MMSA pickle', el('input', { id: 'pickle', type: 'file', accept: '.pkl,.pickle' })),
+      ),
+      el('div', { id: 'data-status', class: 'status' }),
+    ),
 
     el('h2', {}, 'Training'),
-    el('section', {},
-      el('div', { class: 'row' },
+    el(
+      'section',
+      {},
+      el(
+        'div',
+        { class: 'row' },
         field('model', modelSelect),
         el('span', { id: 'model-options', class: 'row', style: 'margin:0' }),
         field('epochs', numberInput('epochs', 1, { min: '1', step: '1' })),
@@ -155,16 +198,24 @@ function buildPage() {
         field('learning rate', numberInput('lr', 2e-3, { min: '0', step: 'any' })),
         field('training missing rate k', numberInput('k', 0.3, { min: '0', max: '0.95', step: '0.05' })),
         field('seed', numberInput('seed', 1111, { step: '1' })),
-        field('evaluation missing rates', el('input', { id: 'rates', type: 'text', value: EVAL_RATES.map((r) => r.toFixed(1)).join(', ') })),
-        field('test samples (blank: all)', numberInput('test-subset', 0, { min: '0', step: '1' }))),
-      el('div', { class: 'row' },
+        field(
+          'evaluation missing rates',
+          el('input', { id: 'rates', type: 'text', value: EVAL_RATES.map((r) => r.toFixed(1)).join(', ') }),
+        ),
+        field('test samples (blank: all)', numberInput('test-subset', 0, { min: '0', step: '1' })),
+      ),
+      el(
+        'div',
+        { class: 'row' },
         el('button', { id: 'train' }, 'Train'),
         el('button', { id: 'pause', disabled: '' }, 'Pause'),
         el('button', { id: 'resume', disabled: '' }, 'Resume'),
         el('button', { id: 'stop', disabled: '' }, 'Stop'),
-        el('progress', { id: 'progress-bar', max: '1', value: '0' })),
+        el('progress', { id: 'progress-bar', max: '1', value: '0' }),
+      ),
       el('div', { id: 'train-status', class: 'status' }),
-      el('div', { id: 'progress' })),
+      el('div', { id: 'progress' }),
+    ),
 
     el('h2', {}, 'Loss curves (every term, per step; dashed: validation per epoch)'),
     el('div', { id: 'loss-charts', class: 'charts' }),
@@ -172,28 +223,53 @@ function buildPage() {
     el('h2', {}, 'Robustness to missing modalities'),
     el('div', { id: 'robustness', class: 'charts' }),
     el('div', { id: 'tables' }),
-    el('div', { class: 'row' }, el('button', { id: 'evaluate', disabled: '' }, 'Evaluate the current model'),
-      el('button', { id: 'download-report', disabled: '' }, 'Download the HTML report')),
+    el(
+      'div',
+      { class: 'row' },
+      el('button', { id: 'evaluate', disabled: '' }, 'Evaluate the current model'),
+      el('button', { id: 'download-report', disabled: '' }, 'Download the HTML report'),
+    ),
     el('div', { id: 'eval-status', class: 'status' }),
 
     el('h2', {}, 'Probe: predictions at a missing rate'),
-    el('section', {},
-      el('div', { class: 'row' }, field('missing rate (text, audio and vision)', rateSlider), el('span', { id: 'rate-value' }, '0.00')),
-      el('div', { id: 'probe' }, el('p', { class: 'note' }, 'Train or load a model to probe it.'))),
+    el(
+      'section',
+      {},
+      el(
+        'div',
+        { class: 'row' },
+        field('missing rate (text, audio and vision)', rateSlider),
+        el('span', { id: 'rate-value' }, '0.00'),
+      ),
+      el('div', { id: 'probe' }, el('p', { class: 'note' }, 'Train or load a model to probe it.')),
+    ),
 
     el('h2', {}, 'Model file'),
-    el('section', {},
-      el('div', { class: 'row' },
+    el(
+      'section',
+      {},
+      el(
+        'div',
+        { class: 'row' },
         el('button', { id: 'download-model', disabled: '' }, 'Download the model (.safetensors)'),
-        field('load a model (.safetensors)', el('input', { id: 'load-model', type: 'file', accept: '.safetensors' }))),
-      el('div', { id: 'model-status', class: 'status' })),
+        field('load a model (.safetensors)', el('input', { id: 'load-model', type: 'file', accept: '.safetensors' })),
+      ),
+      el('div', { id: 'model-status', class: 'status' }),
+    ),
 
     el('h2', {}, 'Profile of one training step'),
-    el('section', {},
-      el('div', { class: 'row' }, el('button', { id: 'profile-btn' }, 'Profile one step'),
-        el('span', { class: 'note' }, 'a fresh model of the chosen kind, one warm-up step, then one timed step')),
+    el(
+      'section',
+      {},
+      el(
+        'div',
+        { class: 'row' },
+        el('button', { id: 'profile-btn' }, 'Profile one step'),
+        el('span', { class: 'note' }, 'a fresh model of the chosen kind, one warm-up step, then one timed step'),
+      ),
       el('div', { id: 'profile-status', class: 'status' }),
-      el('div', { id: 'profile' })),
+      el('div', { id: 'profile' }),
+    ),
   );
   renderModelOptions();
   renderLossCharts();
@@ -206,8 +282,18 @@ function currentModel(): DemoModel {
 function renderModelOptions() {
   const m = currentModel();
   const box = $('model-options');
-  box.replaceChildren(...m.options.map((o) =>
-    field(o.label, el('select', { id: `opt-${o.key}`, 'data-key': o.key }, ...o.choices.map((c) => el('option', c === o.default ? { value: c, selected: '' } : { value: c }, c))))));
+  box.replaceChildren(
+    ...m.options.map((o) =>
+      field(
+        o.label,
+        el(
+          'select',
+          { id: `opt-${o.key}`, 'data-key': o.key },
+          ...o.choices.map((c) => el('option', c === o.default ? { value: c, selected: '' } : { value: c }, c)),
+        ),
+      ),
+    ),
+  );
   ($('lr') as HTMLInputElement).value = String(m.defaults.lr);
 }
 
@@ -250,10 +336,12 @@ function setDataset(ds: Dataset, warnings: readonly string[], title = ds.name) {
   state.dataset = ds;
   state.probe = null;
   const d = ds.dims;
-  setStatus('data-status',
+  setStatus(
+    'data-status',
     `${title}: train/valid/test ${ds.sizes.train}/${ds.sizes.valid}/${ds.sizes.test} samples; text ${d.text.len}×${d.text.dim}, ` +
-    `audio ${d.audio.len}×${d.audio.dim}, vision ${d.vision.len}×${d.vision.dim}${warnings.length ? `. Warnings: ${warnings.join('; ')}` : ''}`,
-    warnings.length ? 'warn' : 'info');
+      `audio ${d.audio.len}×${d.audio.dim}, vision ${d.vision.len}×${d.vision.dim}${warnings.length ? `. Warnings: ${warnings.join('; ')}` : ''}`,
+    warnings.length ? 'warn' : 'info',
+  );
   if (state.trained) void renderProbe();
 }
 
@@ -270,15 +358,40 @@ const live = {
 function renderLossCharts() {
   const terms = [...live.steps.keys()];
   if (!terms.length) {
-    $('loss-charts').innerHTML = lineChart({ id: 'loss-empty', title: 'loss', xLabel: 'step', series: [], width: 300, height: 190 });
+    $('loss-charts').innerHTML = lineChart({
+      id: 'loss-empty',
+      title: 'loss',
+      xLabel: 'step',
+      series: [],
+      width: 300,
+      height: 190,
+    });
     return;
   }
-  $('loss-charts').innerHTML = terms.map((t, i) => {
-    const series: Series[] = [{ name: 'train (step)', points: downsample(live.steps.get(t)!, 600), color: PALETTE[i % PALETTE.length], width: 1.5 }];
-    const v = live.valid.get(t);
-    if (v?.length) series.push({ name: 'valid (epoch)', points: v, color: '#333333', dashed: true, markers: true });
-    return lineChart({ id: `live-${t}`, title: t, xLabel: 'step', integerX: true, series, width: 300, height: 190, xDomain: [0, Math.max(1, live.totalSteps)] });
-  }).join('');
+  $('loss-charts').innerHTML = terms
+    .map((t, i) => {
+      const series: Series[] = [
+        {
+          name: 'train (step)',
+          points: downsample(live.steps.get(t)!, 600),
+          color: PALETTE[i % PALETTE.length],
+          width: 1.5,
+        },
+      ];
+      const v = live.valid.get(t);
+      if (v?.length) series.push({ name: 'valid (epoch)', points: v, color: '#333333', dashed: true, markers: true });
+      return lineChart({
+        id: `live-${t}`,
+        title: t,
+        xLabel: 'step',
+        integerX: true,
+        series,
+        width: 300,
+        height: 190,
+        xDomain: [0, Math.max(1, live.totalSteps)],
+      });
+    })
+    .join('');
 }
 
 function readSettings() {
@@ -303,7 +416,11 @@ function readSettings() {
 }
 
 function fmtTerms(t: Record<string, number>) {
-  return Object.entries(t).map(([k, v]) => `${k} ${Math.abs(v) >= 100 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toFixed(4)}`).join('  ');
+  return Object.entries(t)
+    .map(
+      ([k, v]) => `${k} ${Math.abs(v) >= 100 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toFixed(4)}`,
+    )
+    .join('  ');
 }
 
 function showProgress(p: TrainProgress) {
@@ -317,7 +434,8 @@ function showProgress(p: TrainProgress) {
   bar.value = p.globalStep / p.totalSteps;
   const pr = $('progress');
   pr.dataset.step = String(p.globalStep);
-  pr.textContent = `epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.stepsPerEpoch} (${p.globalStep}/${p.totalSteps})  ` +
+  pr.textContent =
+    `epoch ${p.epoch}/${p.epochs}  step ${p.step}/${p.stepsPerEpoch} (${p.globalStep}/${p.totalSteps})  ` +
     `${p.samplesPerSec.toFixed(1)} samples/s  ETA ${Math.round(p.etaSec)} s\n${fmtTerms(p.terms)}  lr ${p.lr.toExponential(2)}`;
   const now = performance.now();
   if (now - live.lastDraw > 250 || p.globalStep === p.totalSteps) {
@@ -334,8 +452,11 @@ function showEpoch(e: EpochSummary) {
   }
   renderLossCharts();
   const v = e.validMetrics;
-  setStatus('train-status', `epoch ${e.epoch}: validation loss ${e.valid.total.toFixed(4)}, MAE ${v.mae.toFixed(3)}, Acc-2 (Has0) ${(100 * v.acc2Has0).toFixed(1)}` +
-    `${e.improved ? ' (best so far)' : ''}; ${e.seconds.toFixed(1)} s`);
+  setStatus(
+    'train-status',
+    `epoch ${e.epoch}: validation loss ${e.valid.total.toFixed(4)}, MAE ${v.mae.toFixed(3)}, Acc-2 (Has0) ${(100 * v.acc2Has0).toFixed(1)}` +
+      `${e.improved ? ' (best so far)' : ''}; ${e.seconds.toFixed(1)} s`,
+  );
 }
 
 function showResults(r: RunResults) {
@@ -373,13 +494,21 @@ async function train() {
   setModelStatus();
   renderLossCharts();
   const stopped = run.stoppedByUser ? `stopped after epoch ${run.epochsRun}; best epoch ${run.bestEpoch} kept` : '';
-  setStatus('train-status', `${stopped ? `${stopped}; ` : ''}evaluating at ${s.rates.length} missing rates…`, stopped ? 'warn' : 'info');
+  setStatus(
+    'train-status',
+    `${stopped ? `${stopped}; ` : ''}evaluating at ${s.rates.length} missing rates…`,
+    stopped ? 'warn' : 'info',
+  );
   let results: RunResults;
   try {
     results = await evaluateRun(run, ds, s, newControl(), showEvalProgress);
   } catch (e) {
     if (!(e instanceof StopRequested)) throw e;
-    setStatus('train-status', `${stopped || `trained ${plural(run.epochsRun, 'epoch')} (best epoch ${run.bestEpoch} kept)`}; evaluation stopped, so no tables`, 'warn');
+    setStatus(
+      'train-status',
+      `${stopped || `trained ${plural(run.epochsRun, 'epoch')} (best epoch ${run.bestEpoch} kept)`}; evaluation stopped, so no tables`,
+      'warn',
+    );
     setPageState('stopped');
     await renderProbe();
     return;
@@ -387,8 +516,12 @@ async function train() {
   state.control = null;
   showResults(results);
   const tr = results.training?.[0];
-  setStatus('train-status', `${stopped || 'done'}: ${plural(run.epochsRun, 'epoch')} in ${fmtSeconds(run.trainSeconds)} (best epoch ${run.bestEpoch}), ` +
-    `evaluated in ${tr?.evalSeconds !== undefined ? fmtSeconds(tr.evalSeconds) : '?'}`, stopped ? 'warn' : 'info');
+  setStatus(
+    'train-status',
+    `${stopped || 'done'}: ${plural(run.epochsRun, 'epoch')} in ${fmtSeconds(run.trainSeconds)} (best epoch ${run.bestEpoch}), ` +
+      `evaluated in ${tr?.evalSeconds !== undefined ? fmtSeconds(tr.evalSeconds) : '?'}`,
+    stopped ? 'warn' : 'info',
+  );
   await renderProbe();
   await runProfile();
   if (stopped) setPageState('stopped');
@@ -439,13 +572,18 @@ async function renderProbe() {
         const bar = (v: number) => {
           // A bar from 0 to v on a [-3, 3] axis, 120 px wide.
           const x = (u: number) => 60 + Math.max(-3, Math.min(3, u)) * 20;
-          return `<svg width="124" height="14" viewBox="0 0 124 14"><line x1="60" y1="0" x2="60" y2="14" stroke="#bbb"/>` +
-            `<rect x="${Math.min(x(0), x(v)).toFixed(1)}" y="3" width="${Math.abs(x(v) - x(0)).toFixed(1)}" height="8" fill="${v >= 0 ? '#0072b2' : '#d55e00'}"/></svg>`;
+          return (
+            `<svg width="124" height="14" viewBox="0 0 124 14"><line x1="60" y1="0" x2="60" y2="14" stroke="#bbb"/>` +
+            `<rect x="${Math.min(x(0), x(v)).toFixed(1)}" y="3" width="${Math.abs(x(v) - x(0)).toFixed(1)}" height="8" fill="${v >= 0 ? '#0072b2' : '#d55e00'}"/></svg>`
+          );
         };
-        const rows = ix.map((_, i) =>
-          `<tr><th scope="row">${esc(at0.ids[i])}</th><td class="num">${at0.labels[i].toFixed(2)}</td><td class="num">${at0.preds[i].toFixed(3)}</td>` +
-          `<td class="num" data-pred="${atR.preds[i]}">${atR.preds[i].toFixed(3)}</td><td>${bar(atR.preds[i])}</td></tr>`);
-        $('probe').innerHTML = `<table id="probe-table"><caption>${esc(t.label)} on test samples of ${esc(ds.name)}; every modality missing at rate ` +
+        const rows = ix.map(
+          (_, i) =>
+            `<tr><th scope="row">${esc(at0.ids[i])}</th><td class="num">${at0.labels[i].toFixed(2)}</td><td class="num">${at0.preds[i].toFixed(3)}</td>` +
+            `<td class="num" data-pred="${atR.preds[i]}">${atR.preds[i].toFixed(3)}</td><td>${bar(atR.preds[i])}</td></tr>`,
+        );
+        $('probe').innerHTML =
+          `<table id="probe-table"><caption>${esc(t.label)} on test samples of ${esc(ds.name)}; every modality missing at rate ` +
           `${rate.toFixed(2)} (LNLN's masks, seed 1111)</caption><thead><tr><th>sample</th><th class="num">label</th><th class="num">pred @ 0.00</th>` +
           `<th class="num">pred @ ${rate.toFixed(2)}</th><th>−3 … 3</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
         $('probe').dataset.rate = String(rate);
@@ -463,11 +601,16 @@ async function renderProbe() {
 function renderProfile(p: Profile) {
   const top = p.kernels.slice(0, 30);
   const max = Math.max(1e-9, ...top.map((k) => k.share));
-  const rows = top.map((k) => `<tr><th scope="row">${esc(k.kernel)}</th><td class="num">${k.dispatches}</td><td class="num">${k.totalMs.toFixed(3)}</td>` +
-    `<td class="num">${(100 * k.share).toFixed(1)}%</td><td><span class="bar" style="width:${Math.round((120 * k.share) / max)}px"></span></td>` +
-    `<td class="num">${k.meanUs.toFixed(1)}</td></tr>`);
-  const more = p.kernels.length > top.length ? `<p class="note">${p.kernels.length - top.length} more kernels not shown</p>` : '';
-  $('profile').innerHTML = `<table id="profile-table"><caption>${p.source === 'timestamp' ? 'GPU timestamps' : 'wall clock per dispatch (no timestamp-query on this device)'}: ` +
+  const rows = top.map(
+    (k) =>
+      `<tr><th scope="row">${esc(k.kernel)}</th><td class="num">${k.dispatches}</td><td class="num">${k.totalMs.toFixed(3)}</td>` +
+      `<td class="num">${(100 * k.share).toFixed(1)}%</td><td><span class="bar" style="width:${Math.round((120 * k.share) / max)}px"></span></td>` +
+      `<td class="num">${k.meanUs.toFixed(1)}</td></tr>`,
+  );
+  const more =
+    p.kernels.length > top.length ? `<p class="note">${p.kernels.length - top.length} more kernels not shown</p>` : '';
+  $('profile').innerHTML =
+    `<table id="profile-table"><caption>${p.source === 'timestamp' ? 'GPU timestamps' : 'wall clock per dispatch (no timestamp-query on this device)'}: ` +
     `${p.dispatches} dispatches in ${p.submits} submits, ${p.totalMs.toFixed(2)} ms of kernels, ${p.wallMs.toFixed(1)} ms wall</caption>` +
     `<thead><tr><th>kernel</th><th class="num">dispatches</th><th class="num">ms</th><th class="num">share</th><th></th><th class="num">mean µs</th></tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table>${more}`;
@@ -482,7 +625,10 @@ async function runProfile() {
   try {
     const p = await profileTrainingStep(s.model, s.options, ds, s.batchSize, s.trainMissingRate, s.seed);
     renderProfile(p);
-    setStatus('profile-status', `one step of ${s.model.describe(s.options)}, batch ${Math.min(s.batchSize, ds.sizes.train)}: ${p.kernels.length} kernels`);
+    setStatus(
+      'profile-status',
+      `one step of ${s.model.describe(s.options)}, batch ${Math.min(s.batchSize, ds.sizes.train)}: ${p.kernels.length} kernels`,
+    );
   } catch (e) {
     setStatus('profile-status', `profiling failed: ${errorText(e)}`, 'error');
   }
@@ -492,7 +638,15 @@ async function runProfile() {
 
 function setModelStatus() {
   const t = state.trained;
-  setStatus('model-status', t ? `current model: ${t.label}, seed ${t.seed}, ${t.model.parameters().reduce((n, p) => n + p.size, 0).toLocaleString('en-US')} parameters (trained on ${t.datasetName})` : '');
+  setStatus(
+    'model-status',
+    t
+      ? `current model: ${t.label}, seed ${t.seed}, ${t.model
+          .parameters()
+          .reduce((n, p) => n + p.size, 0)
+          .toLocaleString('en-US')} parameters (trained on ${t.datasetName})`
+      : '',
+  );
 }
 
 async function downloadModel() {
@@ -519,7 +673,8 @@ function showAdapter() {
   setStatus('adapter', `${describeAdapter(a)}; features: ${a.features.join(', ') || 'none'}`);
   const keys = Object.keys(a.limits).sort();
   const rows = keys.map((k) => [k, a.limits[k].toLocaleString('en-US')]);
-  $('limits').innerHTML = `<details><summary>${keys.length} device limits</summary>${htmlTable(['limit', 'value'], rows, { id: 'limits-table' })}</details>`;
+  $('limits').innerHTML =
+    `<details><summary>${keys.length} device limits</summary>${htmlTable(['limit', 'value'], rows, { id: 'limits-table' })}</details>`;
 }
 
 /** Gets a WebGPU device for the page and watches it for loss. */
@@ -584,11 +739,17 @@ async function main() {
     const f = ($('pickle') as HTMLInputElement).files?.[0];
     if (f) void loadPickle(f);
   });
-  $('train').addEventListener('click', () => void guarded('train-status', train, 'stopped before the first epoch had finished: no model was kept'));
+  $('train').addEventListener(
+    'click',
+    () => void guarded('train-status', train, 'stopped before the first epoch had finished: no model was kept'),
+  );
   $('pause').addEventListener('click', () => state.control?.pause());
   $('resume').addEventListener('click', () => state.control?.resume());
   $('stop').addEventListener('click', () => state.control?.stop());
-  $('evaluate').addEventListener('click', () => void guarded('eval-status', evaluateCurrent, 'evaluation stopped: the model is unchanged'));
+  $('evaluate').addEventListener(
+    'click',
+    () => void guarded('eval-status', evaluateCurrent, 'evaluation stopped: the model is unchanged'),
+  );
   $('download-report').addEventListener('click', () => {
     if (state.results) download(htmlReport(state.results), 'report.html', 'text/html');
   });

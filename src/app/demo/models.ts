@@ -53,7 +53,9 @@ function demoModel(spec: ModelSpec): DemoModel {
 }
 
 /** Every model the page offers, in the order of its menu. */
-export const DEMO_MODELS: DemoModel[] = (['dar', 'derl', 'latefusion'] as const).map((name) => demoModel(modelSpec(name)));
+export const DEMO_MODELS: DemoModel[] = (['dar', 'derl', 'latefusion'] as const).map((name) =>
+  demoModel(modelSpec(name)),
+);
 
 /** The entry of a checkpoint's meta.model (old spellings included, see LEGACY_KINDS). */
 export function findModel(kind: string): DemoModel | undefined {
@@ -68,7 +70,8 @@ export function resolveOptions(m: DemoModel, given: Record<string, unknown>): Re
     const v = given[o.key];
     if (v === undefined || v === null) out[o.key] = o.default;
     else if (typeof v === 'string' && o.choices.includes(v)) out[o.key] = v;
-    else throw new Error(`${m.label}: option ${o.key} must be one of ${o.choices.join(', ')}, got ${JSON.stringify(v)}`);
+    else
+      throw new Error(`${m.label}: option ${o.key} must be one of ${o.choices.join(', ')}, got ${JSON.stringify(v)}`);
   }
   return out;
 }

@@ -42,8 +42,10 @@ export function syntheticDataset(choice: DatasetChoice): Dataset {
 export async function readPickleFile(file: File): Promise<{ dataset: Dataset; warnings: readonly string[] }> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   if (bytes.length < 2 || bytes[0] !== 0x80) {
-    throw new Error(`${file.name} is not a pickle file (pickles start with byte 0x80; this one starts with ` +
-      `${bytes.length ? `0x${bytes[0].toString(16).padStart(2, '0')}` : 'nothing: it is empty'}). Pick an MMSA feature file such as unaligned_50.pkl.`);
+    throw new Error(
+      `${file.name} is not a pickle file (pickles start with byte 0x80; this one starts with ` +
+        `${bytes.length ? `0x${bytes[0].toString(16).padStart(2, '0')}` : 'nothing: it is empty'}). Pick an MMSA feature file such as unaligned_50.pkl.`,
+    );
   }
   try {
     const ds = await readMmsaPickle(bytes, { name: file.name });
@@ -95,10 +97,14 @@ export function parseRates(text: string): number[] {
     rates = [];
     for (let i = 0; a + i * s <= b + 1e-9; i++) rates.push(Number((a + i * s).toFixed(6)));
   } else {
-    rates = t.split(/[\s,]+/).filter(Boolean).map(Number);
+    rates = t
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
   }
   if (!rates.length) throw new Error('missing rates: give at least one, e.g. 0, 0.3, 0.6, 0.9');
-  for (const r of rates) if (!(r >= 0 && r < 1)) throw new Error(`missing rates must be numbers in [0, 1), got ${JSON.stringify(text)}`);
+  for (const r of rates)
+    if (!(r >= 0 && r < 1)) throw new Error(`missing rates must be numbers in [0, 1), got ${JSON.stringify(text)}`);
   return [...new Set(rates)].sort((a, b) => a - b);
 }
 
@@ -120,7 +126,12 @@ export interface TrainedRun {
  * after an epoch has finished rebuilds the model from the best checkpoint so far and returns it (`stoppedByUser`); a
  * stop before that rethrows StopRequested (the trainer has freed its model). The caller owns the returned model.
  */
-export async function trainRun(dataset: Dataset, s: TrainSettings, control: RunControl, cb: TrainCallbacks): Promise<TrainedRun> {
+export async function trainRun(
+  dataset: Dataset,
+  s: TrainSettings,
+  control: RunControl,
+  cb: TrainCallbacks,
+): Promise<TrainedRun> {
   const options = resolveOptions(s.model, s.options);
   const factory = (seed: number) => s.model.create(dataset.dims, seed, options);
   const history: EpochSummary[] = [];
@@ -131,21 +142,32 @@ export async function trainRun(dataset: Dataset, s: TrainSettings, control: RunC
   let bestValidLoss: number;
   let stoppedByUser = false;
   try {
-    const r = await trainModel(factory, dataset, { seed: s.seed, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, trainMissingRate: s.trainMissingRate,
-      meta: { ...options } }, {
-      onProgress: async (p) => {
-        cb.onProgress(p);
-        await control.gate();
+    const r = await trainModel(
+      factory,
+      dataset,
+      {
+        seed: s.seed,
+        epochs: s.epochs,
+        batchSize: s.batchSize,
+        lr: s.lr,
+        trainMissingRate: s.trainMissingRate,
+        meta: { ...options },
       },
-      onEpoch: (e) => {
-        history.push(e);
-        cb.onEpoch(e);
+      {
+        onProgress: async (p) => {
+          cb.onProgress(p);
+          await control.gate();
+        },
+        onEpoch: (e) => {
+          history.push(e);
+          cb.onEpoch(e);
+        },
+        ...(cb.onCompile ? { onCompile: cb.onCompile } : {}),
+        onCheckpoint: (c) => {
+          if (c.kinds.includes('best')) best = c.bytes;
+        },
       },
-      ...(cb.onCompile ? { onCompile: cb.onCompile } : {}),
-      onCheckpoint: (c) => {
-        if (c.kinds.includes('best')) best = c.bytes;
-      },
-    });
+    );
     r.optimizer.dispose();
     ({ model, bestEpoch, bestValidLoss } = r);
   } catch (e) {
@@ -156,7 +178,12 @@ export async function trainRun(dataset: Dataset, s: TrainSettings, control: RunC
   const label = s.model.describe(options);
   return {
     trained: { model, entry: s.model, options, seed: s.seed, dims: dataset.dims, datasetName: dataset.name, label },
-    history, bestEpoch, bestValidLoss, epochsRun: history.length, stoppedByUser, trainSeconds: (performance.now() - t0) / 1000,
+    history,
+    bestEpoch,
+    bestValidLoss,
+    epochsRun: history.length,
+    stoppedByUser,
+    trainSeconds: (performance.now() - t0) / 1000,
   };
 }
 
@@ -173,12 +200,35 @@ export async function evaluateRun(
 ): Promise<RunResults> {
   const t1 = performance.now();
   const results = await robustness(run.trained, dataset, s.rates, control, onProgress, s.testSubset);
-  results.run = { ...results.run, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, trainMissingRate: s.trainMissingRate, stoppedByUser: run.stoppedByUser };
-  results.training = [{
-    seed: s.seed, parameters: run.trained.model.parameters().reduce((n, p) => n + p.size, 0), bestEpoch: run.bestEpoch, bestValidLoss: run.bestValidLoss,
-    epochsRun: run.epochsRun, stoppedEarly: run.stoppedByUser, trainSeconds: run.trainSeconds, evalSeconds: (performance.now() - t1) / 1000,
-    history: run.history.map((h) => ({ epoch: h.epoch, train: h.train, valid: h.valid, validMetrics: h.validMetrics, improved: h.improved, lr: h.lr, seconds: h.seconds })),
-  }];
+  results.run = {
+    ...results.run,
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    lr: s.lr,
+    trainMissingRate: s.trainMissingRate,
+    stoppedByUser: run.stoppedByUser,
+  };
+  results.training = [
+    {
+      seed: s.seed,
+      parameters: run.trained.model.parameters().reduce((n, p) => n + p.size, 0),
+      bestEpoch: run.bestEpoch,
+      bestValidLoss: run.bestValidLoss,
+      epochsRun: run.epochsRun,
+      stoppedEarly: run.stoppedByUser,
+      trainSeconds: run.trainSeconds,
+      evalSeconds: (performance.now() - t1) / 1000,
+      history: run.history.map((h) => ({
+        epoch: h.epoch,
+        train: h.train,
+        valid: h.valid,
+        validMetrics: h.validMetrics,
+        improved: h.improved,
+        lr: h.lr,
+        seconds: h.seconds,
+      })),
+    },
+  ];
   return results;
 }
 
@@ -204,15 +254,25 @@ export async function robustness(
   const constant = constantPredictorMetrics(dataset, 'test', testSubset);
   return {
     ...robustnessJson(summary, t.label),
-    run: { model: t.entry.id, ...t.options, dataset: dataset.name, seeds: [t.seed], testSamples: per[0].n, maskSeed: LNLN_EVAL_SEED },
+    run: {
+      model: t.entry.id,
+      ...t.options,
+      dataset: dataset.name,
+      seeds: [t.seed],
+      testSamples: per[0].n,
+      maskSeed: LNLN_EVAL_SEED,
+    },
     baselines: { constant: { value: constant.value, metrics: constant.metrics } },
   };
 }
 
 export function checkDims(t: { dims: DatasetDims; label: string }, dataset: Dataset): void {
-  const d = (x: DatasetDims) => `text ${x.text.len}×${x.text.dim}, audio ${x.audio.len}×${x.audio.dim}, vision ${x.vision.len}×${x.vision.dim}`;
+  const d = (x: DatasetDims) =>
+    `text ${x.text.len}×${x.text.dim}, audio ${x.audio.len}×${x.audio.dim}, vision ${x.vision.len}×${x.vision.dim}`;
   if (d(t.dims) !== d(dataset.dims)) {
-    throw new Error(`the model ${t.label} was built for ${d(t.dims)}, but ${dataset.name} has ${d(dataset.dims)}: load a dataset with the model's shapes`);
+    throw new Error(
+      `the model ${t.label} was built for ${d(t.dims)}, but ${dataset.name} has ${d(dataset.dims)}: load a dataset with the model's shapes`,
+    );
   }
 }
 
@@ -235,7 +295,13 @@ export class ProbeMasks {
 }
 
 /** Predictions of `model` on the test samples `indices` with every modality missing at `rate`. */
-export async function predictAt(model: SentimentModel, dataset: Dataset, masks: ProbeMasks, indices: number[], rate: number): Promise<{ preds: Float32Array; labels: Float32Array; ids: readonly string[] }> {
+export async function predictAt(
+  model: SentimentModel,
+  dataset: Dataset,
+  masks: ProbeMasks,
+  indices: number[],
+  rate: number,
+): Promise<{ preds: Float32Array; labels: Float32Array; ids: readonly string[] }> {
   const batch = dataset.batch('test', indices);
   const x = lazyInputs(applyMissing(batch, masks.masks(rate)));
   const wasTraining = model.training;
@@ -255,7 +321,14 @@ export async function predictAt(model: SentimentModel, dataset: Dataset, masks: 
  * first `batchSize` training samples at missing rate k. One unprofiled step first, so pipeline compilation is not
  * counted. The model and optimizer are freed afterwards.
  */
-export async function profileTrainingStep(entry: DemoModel, options: Record<string, string>, dataset: Dataset, batchSize: number, k: number, seed: number): Promise<Profile> {
+export async function profileTrainingStep(
+  entry: DemoModel,
+  options: Record<string, string>,
+  dataset: Dataset,
+  batchSize: number,
+  k: number,
+  seed: number,
+): Promise<Profile> {
   const rt = runtime();
   const model = entry.create(dataset.dims, seed, resolveOptions(entry, options));
   const opt = new AdamW(model.mainParameters(), { lr: 1e-4 });
@@ -291,7 +364,13 @@ export const DEMO_CHECKPOINT_FORMAT = 'webgrad-demo-model/1';
 /** The model's weights as a safetensors file, with what it takes to rebuild it in its metadata. */
 export async function modelFile(t: TrainedModel): Promise<Uint8Array> {
   return saveCheckpoint(t.model, null, {
-    format: DEMO_CHECKPOINT_FORMAT, model: t.entry.id, modelOptions: t.options, dims: t.dims, seed: t.seed, dataset: t.datasetName, label: t.label,
+    format: DEMO_CHECKPOINT_FORMAT,
+    model: t.entry.id,
+    modelOptions: t.options,
+    dims: t.dims,
+    seed: t.seed,
+    dataset: t.datasetName,
+    label: t.label,
   });
 }
 
@@ -308,8 +387,10 @@ export function loadModelFile(bytes: Uint8Array, fileName: string, dataset: Data
   }
   const entry = typeof meta.model === 'string' ? findModel(meta.model) : undefined;
   if (!entry) {
-    throw new Error(`${fileName}: its metadata does not name a model this page knows (model: ${JSON.stringify(meta.model ?? null)}; known: ` +
-      `dar, latefusion)`);
+    throw new Error(
+      `${fileName}: its metadata does not name a model this page knows (model: ${JSON.stringify(meta.model ?? null)}; known: ` +
+        `dar, latefusion)`,
+    );
   }
   const options = resolveOptions(entry, (meta.modelOptions as Record<string, unknown>) ?? meta);
   const dims = (meta.dims as DatasetDims | undefined) ?? dataset?.dims;
@@ -319,18 +400,29 @@ export function loadModelFile(bytes: Uint8Array, fileName: string, dataset: Data
   try {
     const r = loadCheckpoint(bytes, model, null, { strict: false });
     if (r.missing.length) {
-      throw new Error(`${fileName} does not fit ${entry.describe(options)}: ${r.missing.length} parameters missing (${r.missing.slice(0, 3).join(', ')}${r.missing.length > 3 ? ', …' : ''})`);
+      throw new Error(
+        `${fileName} does not fit ${entry.describe(options)}: ${r.missing.length} parameters missing (${r.missing.slice(0, 3).join(', ')}${r.missing.length > 3 ? ', …' : ''})`,
+      );
     }
     const extra = r.unexpected.filter((n) => !isOptimizerKey(n));
-    if (extra.length) throw new Error(`${fileName} does not fit ${entry.describe(options)}: unexpected tensors ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''}`);
+    if (extra.length)
+      throw new Error(
+        `${fileName} does not fit ${entry.describe(options)}: unexpected tensors ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''}`,
+      );
   } catch (e) {
     model.dispose();
-    if (e instanceof CheckpointError) throw new Error(`${fileName} does not fit ${entry.describe(options)}: ${e.message}`);
+    if (e instanceof CheckpointError)
+      throw new Error(`${fileName} does not fit ${entry.describe(options)}: ${e.message}`);
     throw e;
   }
   model.eval();
   return {
-    model, entry, options, seed, dims, datasetName: typeof meta.dataset === 'string' ? meta.dataset : '?',
+    model,
+    entry,
+    options,
+    seed,
+    dims,
+    datasetName: typeof meta.dataset === 'string' ? meta.dataset : '?',
     label: typeof meta.label === 'string' ? meta.label : entry.describe(options),
   };
 }

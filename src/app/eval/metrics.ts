@@ -168,7 +168,10 @@ export function accuracy(truth: readonly boolean[], pred: readonly boolean[]): n
  * occurs only among the predictions has weight 0; 0 if no class has support (empty input).
  */
 export function weightedF1(truth: readonly boolean[], pred: readonly boolean[]): number {
-  let tp1 = 0, fp1 = 0, fn1 = 0, tn1 = 0; // counts for class `true`; class `false` mirrors them
+  let tp1 = 0,
+    fp1 = 0,
+    fn1 = 0,
+    tn1 = 0; // counts for class `true`; class `false` mirrors them
   for (let i = 0; i < truth.length; i++) {
     if (truth[i] && pred[i]) tp1++;
     else if (!truth[i] && pred[i]) fp1++;
@@ -204,7 +207,12 @@ export function meanAbsErrorF32(preds: Float32Array, truth: Float32Array): numbe
  * numpy's pairwise summation (8 accumulators in blocks of at most 128 elements, halves above that). `rnd` rounds
  * every partial sum to the array's precision: Math.fround for float32, identity for float64.
  */
-export function pairwiseSum(a: ArrayLike<number>, start: number, n: number, rnd: (x: number) => number = (x) => x): number {
+export function pairwiseSum(
+  a: ArrayLike<number>,
+  start: number,
+  n: number,
+  rnd: (x: number) => number = (x) => x,
+): number {
   if (n < 8) {
     let s = 0;
     for (let i = 0; i < n; i++) s = rnd(s + a[start + i]);

@@ -56,10 +56,12 @@ export function summarizeRobustness(records: readonly RobustnessRecord[]): Robus
   if (!records.length) throw new WebgradError(op, 'no records');
   const byRate = new Map<number, { rate: number; cells: Map<number, RegressionMetrics> }>();
   for (const r of records) {
-    if (!Number.isFinite(r.rate) || r.rate < 0 || r.rate > 1) throw new WebgradError(op, `missing rate must be in [0, 1], got ${r.rate}`);
+    if (!Number.isFinite(r.rate) || r.rate < 0 || r.rate > 1)
+      throw new WebgradError(op, `missing rate must be in [0, 1], got ${r.rate}`);
     if (!Number.isInteger(r.seed)) throw new WebgradError(op, `seed must be an integer, got ${r.seed}`);
     for (const k of METRIC_KEYS) {
-      if (typeof r.metrics?.[k] !== 'number') throw new WebgradError(op, `record (rate ${fmtRate(r.rate)}, seed ${r.seed}) has no number for ${k}`);
+      if (typeof r.metrics?.[k] !== 'number')
+        throw new WebgradError(op, `record (rate ${fmtRate(r.rate)}, seed ${r.seed}) has no number for ${k}`);
     }
     let g = byRate.get(rateKey(r.rate));
     if (!g) byRate.set(rateKey(r.rate), (g = { rate: r.rate, cells: new Map() }));
@@ -71,7 +73,8 @@ export function summarizeRobustness(records: readonly RobustnessRecord[]): Robus
   const gaps: string[] = [];
   for (const g of groups) {
     const lacking = seeds.filter((s) => !g.cells.has(s));
-    if (lacking.length) gaps.push(`rate ${fmtRate(g.rate)} lacks seed${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}`);
+    if (lacking.length)
+      gaps.push(`rate ${fmtRate(g.rate)} lacks seed${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}`);
   }
   if (gaps.length) throw new WebgradError(op, `incomplete grid of rates × seeds: ${gaps.join('; ')}`);
 
@@ -82,7 +85,9 @@ export function summarizeRobustness(records: readonly RobustnessRecord[]): Robus
   });
   const rates = groups.map((g) => g.rate);
   const paperProtocol =
-    seeds.length === 3 && rates.length === PAPER_RATES.length && PAPER_RATES.every((r, i) => rateKey(r) === rateKey(rates[i]));
+    seeds.length === 3 &&
+    rates.length === PAPER_RATES.length &&
+    PAPER_RATES.every((r, i) => rateKey(r) === rateKey(rates[i]));
   return { rates, seeds, perRate, average: meanOf(perRate.map((p) => p.mean)), paperProtocol };
 }
 
@@ -122,7 +127,10 @@ export function fmtRate(r: number): string {
 export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: readonly string[]) =>
-    cells.map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ').trimEnd();
+    cells
+      .map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -130,8 +138,10 @@ const metricHeader = METRIC_KEYS.map((k) => METRIC_LABELS[k]);
 
 /** One-line description of what a summary averages over. */
 export function describeProtocol(s: RobustnessSummary): string {
-  const rates = s.rates.length === 1 ? `missing rate ${fmtRate(s.rates[0])}` :
-    `${s.rates.length} missing rates (${s.rates.map(fmtRate).join(', ')})`;
+  const rates =
+    s.rates.length === 1
+      ? `missing rate ${fmtRate(s.rates[0])}`
+      : `${s.rates.length} missing rates (${s.rates.map(fmtRate).join(', ')})`;
   const seeds = `${s.seeds.length} seed${s.seeds.length > 1 ? 's' : ''} (${s.seeds.join(', ')})`;
   const note = s.paperProtocol ? '' : " — not the papers' protocol of rates 0.0–0.9 × 3 seeds";
   return `mean over ${rates} of the mean over ${seeds}${note}`;
@@ -142,7 +152,10 @@ export function describeProtocol(s: RobustnessSummary): string {
  * ×100, MAE and Corr to 3 decimals.
  */
 export function formatTable1(rows: readonly { label: string; metrics: RegressionMetrics }[]): string {
-  return textTable(['Method', ...metricHeader], rows.map((r) => [r.label, ...METRIC_KEYS.map((k) => formatMetric(k, r.metrics[k]))]));
+  return textTable(
+    ['Method', ...metricHeader],
+    rows.map((r) => [r.label, ...METRIC_KEYS.map((k) => formatMetric(k, r.metrics[k]))]),
+  );
 }
 
 /** Table 1's row for one summary, under a caption saying what it averages. */
@@ -218,14 +231,22 @@ export function summarizeConditions(records: readonly ConditionRecord[]): Condit
   const seeds = [...new Set(records.map((r) => r.seed))].sort((a, b) => a - b);
   return [...groups].map(([condition, cells]) => {
     const lacking = seeds.filter((s) => !cells.has(s));
-    if (lacking.length) throw new WebgradError(op, `condition ${condition} lacks seed${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}`);
+    if (lacking.length)
+      throw new WebgradError(
+        op,
+        `condition ${condition} lacks seed${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}`,
+      );
     const perSeed = seeds.map((seed) => ({ seed, metrics: cells.get(seed)! }));
     return { condition, mean: meanOf(perSeed.map((p) => p.metrics)), perSeed };
   });
 }
 
 /** One row per condition (means over seeds), under a caption. */
-export function formatConditionTable(caption: string, rows: readonly ConditionSummary[], firstColumn = 'Absent'): string {
+export function formatConditionTable(
+  caption: string,
+  rows: readonly ConditionSummary[],
+  firstColumn = 'Absent',
+): string {
   const body = rows.map((r) => [r.condition, ...METRIC_KEYS.map((k) => formatMetric(k, r.mean[k]))]);
   return `${caption}:\n${textTable([firstColumn, ...metricHeader], body)}`;
 }

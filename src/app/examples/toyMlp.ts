@@ -3,7 +3,19 @@
 // loss is copied into a GPU-side curve instead of being read back, so the loop never waits for the GPU except when it
 // reports progress.
 
-import { AdamW, clipGradNorm, cosineSchedule, empty, Linear, mseLoss, runtime, Sequential, Tanh, tensor, tidy } from '../../engine/index';
+import {
+  AdamW,
+  clipGradNorm,
+  cosineSchedule,
+  empty,
+  Linear,
+  mseLoss,
+  runtime,
+  Sequential,
+  Tanh,
+  tensor,
+  tidy,
+} from '../../engine/index';
 import { mulberry32 } from '../../engine/seed';
 
 export interface ToyMlpOptions {
@@ -50,7 +62,11 @@ export async function trainToyMlp(opts: ToyMlpOptions = {}): Promise<ToyMlpResul
   const x = tensor(xs, [points, 2]);
   const y = tensor(ys, [points, 1]);
 
-  const model = new Sequential(new Linear(2, hidden, { seed: seed + 1 }), new Tanh(), new Linear(hidden, 1, { seed: seed + 2 }));
+  const model = new Sequential(
+    new Linear(2, hidden, { seed: seed + 1 }),
+    new Tanh(),
+    new Linear(hidden, 1, { seed: seed + 2 }),
+  );
   const opt = new AdamW(model, { lr });
   const curve = empty([steps]).keep();
   const schedule = { baseLr: lr, warmupSteps: Math.ceil(steps / 20), minLr: lr / 10 };

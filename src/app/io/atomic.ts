@@ -11,7 +11,11 @@ import path from 'node:path';
 
 /** The file operations writeFileAtomic uses; replaceable in tests to inject failures. */
 export interface AtomicFs {
-  open(file: string, flags: string, mode?: number): Promise<{
+  open(
+    file: string,
+    flags: string,
+    mode?: number,
+  ): Promise<{
     write(buf: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
     sync(): Promise<void>;
     close(): Promise<void>;
@@ -40,7 +44,7 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array, opts: Ato
   const handle = await fs.open(tmp, 'wx', 0o644); // 'x': never reuse (and truncate) someone else's temp file
   try {
     try {
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         const { bytesWritten } = await handle.write(bytes, at, Math.min(chunk, bytes.length - at), at);
         if (bytesWritten <= 0) throw new Error(`writeFileAtomic: write to ${tmp} made no progress`);
         at += bytesWritten;

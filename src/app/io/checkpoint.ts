@@ -17,7 +17,14 @@ import { runtime } from '../../engine/engine';
 import { Tensor } from '../../engine/tensor';
 import type { Optimizer, ParamState } from '../../engine/optim/optimizer';
 import { isOptimizerKey } from './checkpoint-keys';
-import { CheckpointError, describeNonFinite, entryToFloat32, parseSafetensors, writeSafetensors, type F32Tensor } from '../../engine/io/safetensors';
+import {
+  CheckpointError,
+  describeNonFinite,
+  entryToFloat32,
+  parseSafetensors,
+  writeSafetensors,
+  type F32Tensor,
+} from '../../engine/io/safetensors';
 
 export const CHECKPOINT_FORMAT = 'webgrad-checkpoint/1';
 const OPTIM_PREFIX = 'optim.';
@@ -60,7 +67,13 @@ export { isOptimizerKey } from './checkpoint-keys';
 function slots(main: Optimizer | null | undefined, auxiliary: Record<string, Optimizer | null> = {}): OptimizerSlot[] {
   const out: OptimizerSlot[] = main ? [{ optimizer: main, prefix: OPTIM_PREFIX, mdKey: 'webgrad.optimizer' }] : [];
   for (const [aux, optimizer] of Object.entries(auxiliary)) {
-    if (!/^[A-Za-z0-9_-]+$/.test(aux)) throw new CheckpointError('tensor', `auxiliary optimizer name "${aux}" must be [A-Za-z0-9_-]+`, undefined, 'checkpoint');
+    if (!/^[A-Za-z0-9_-]+$/.test(aux))
+      throw new CheckpointError(
+        'tensor',
+        `auxiliary optimizer name "${aux}" must be [A-Za-z0-9_-]+`,
+        undefined,
+        'checkpoint',
+      );
     if (optimizer) out.push({ optimizer, prefix: `optim@${aux}.`, mdKey: `webgrad.optimizer@${aux}` });
   }
   return out;
@@ -88,7 +101,8 @@ function hyperparameters(opt: Optimizer): Record<string, unknown> {
   const out: Record<string, unknown> = { lr: opt.learningRate };
   for (const [k, v] of Object.entries(opt)) {
     if (k === 'lr' || k === 'kind' || k === 'params' || k === 'state') continue;
-    const ok = typeof v === 'number' || typeof v === 'boolean' || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
+    const ok =
+      typeof v === 'number' || typeof v === 'boolean' || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
     if (ok) out[k] = Array.isArray(v) ? [...v] : v;
   }
   return out;
@@ -107,10 +121,19 @@ export async function saveCheckpoint(
   const tensors: [string, F32Tensor][] = [];
   const params = module.namedParameters();
   for (const [name, p] of params) {
-    if (isOptimizerKey(name)) throw new CheckpointError('tensor', `parameter name "${name}" collides with the optimizer-state prefix`, undefined, 'saveCheckpoint');
+    if (isOptimizerKey(name))
+      throw new CheckpointError(
+        'tensor',
+        `parameter name "${name}" collides with the optimizer-state prefix`,
+        undefined,
+        'saveCheckpoint',
+      );
     tensors.push([name, { shape: p.shape, data: await p.toArray() }]);
   }
-  const metadata: Record<string, string> = { 'webgrad.format': CHECKPOINT_FORMAT, 'webgrad.meta': JSON.stringify(meta) };
+  const metadata: Record<string, string> = {
+    'webgrad.format': CHECKPOINT_FORMAT,
+    'webgrad.meta': JSON.stringify(meta),
+  };
   for (const { optimizer: opt, prefix, mdKey } of slots(optimizer, opts.auxiliary)) {
     const rec: OptimizerRecord = { kind: opt.kind, hyper: hyperparameters(opt), steps: {} };
     for (const { name, param } of opt.params) {
@@ -164,7 +187,9 @@ export function loadCheckpoint(
       continue;
     }
     if (!sameShape(e.shape, p.shape)) {
-      problems.push(`shape mismatch for "${name}": file has [${e.shape.join(', ')}], module has [${p.shape.join(', ')}]`);
+      problems.push(
+        `shape mismatch for "${name}": file has [${e.shape.join(', ')}], module has [${p.shape.join(', ')}]`,
+      );
       continue;
     }
     writes.push({ name, target: p, data: entryToFloat32(e, name) });
@@ -175,7 +200,11 @@ export function loadCheckpoint(
 
   // 2. Optimizer state, per optimizer (the main one and any auxiliary ones): group the file's tensors under the
   //    optimizer's prefix by parameter, check them against what the optimizer keeps.
-  interface SlotLoad { slot: OptimizerSlot; rec: OptimizerRecord | null; stateFromFile: Map<string, Map<string, Float32Array>> }
+  interface SlotLoad {
+    slot: OptimizerSlot;
+    rec: OptimizerRecord | null;
+    stateFromFile: Map<string, Map<string, Float32Array>>;
+  }
   const loads: SlotLoad[] = [];
   const claimed = new Set<string>();
   for (const slot of slots(optimizer, opts.auxiliary)) {
@@ -189,12 +218,15 @@ export function loadCheckpoint(
     }
     const rec = (load.rec = parseJson(mdKey) as OptimizerRecord);
     if (strict) {
-      if (rec.kind !== opt.kind) problems.push(`optimizer kind${which}: file has ${rec.kind}, optimizer is ${opt.kind}`);
+      if (rec.kind !== opt.kind)
+        problems.push(`optimizer kind${which}: file has ${rec.kind}, optimizer is ${opt.kind}`);
       const mine = hyperparameters(opt);
       for (const k of new Set([...Object.keys(mine), ...Object.keys(rec.hyper)])) {
         if (k === 'lr') continue; // restored from the file, not required to match
         if (JSON.stringify(mine[k]) !== JSON.stringify(rec.hyper[k])) {
-          problems.push(`optimizer hyperparameter ${k}${which}: file has ${JSON.stringify(rec.hyper[k])}, optimizer has ${JSON.stringify(mine[k])}`);
+          problems.push(
+            `optimizer hyperparameter ${k}${which}: file has ${JSON.stringify(rec.hyper[k])}, optimizer has ${JSON.stringify(mine[k])}`,
+          );
         }
       }
     }
@@ -217,7 +249,9 @@ export function loadCheckpoint(
         if (!key.startsWith(pre) || key.slice(pre.length).includes('.')) continue;
         claimed.add(key);
         if (!sameShape(e.shape, param.shape)) {
-          problems.push(`shape mismatch for "${key}": file has [${e.shape.join(', ')}], parameter has [${param.shape.join(', ')}]`);
+          problems.push(
+            `shape mismatch for "${key}": file has [${e.shape.join(', ')}], parameter has [${param.shape.join(', ')}]`,
+          );
           continue;
         }
         found.set(key.slice(pre.length), entryToFloat32(e, key));
@@ -233,17 +267,25 @@ export function loadCheckpoint(
     for (const m of missing) problems.push(`missing from the file: "${m}"`);
     for (const u of unexpected) problems.push(`unexpected in the file: "${u}"`);
   }
-  if (problems.length) throw fail(`checkpoint does not fit (${problems.length} problem${problems.length > 1 ? 's' : ''}): ${problems.join('; ')}`);
+  if (problems.length)
+    throw fail(
+      `checkpoint does not fit (${problems.length} problem${problems.length > 1 ? 's' : ''}): ${problems.join('; ')}`,
+    );
   if (!opts.allowNonFinite) {
     // Every tensor about to be written, by its name in the file: the parameters, then each optimizer's state.
     const named: [string, Float32Array][] = writes.map((w) => [w.name, w.data]);
     for (const { slot, stateFromFile } of loads) {
-      for (const [pname, found] of stateFromFile) for (const [key, data] of found) named.push([`${slot.prefix}${pname}.${key}`, data]);
+      for (const [pname, found] of stateFromFile)
+        for (const [key, data] of found) named.push([`${slot.prefix}${pname}.${key}`, data]);
     }
     const bad = named.map(([name, data]) => describeNonFinite(name, data)).filter((d): d is string => d !== null);
     if (bad.length) {
-      throw new CheckpointError('nonfinite', `the checkpoint holds non-finite values: ${bad.join('; ')} (pass allowNonFinite to load them anyway)`,
-        bad, 'loadCheckpoint');
+      throw new CheckpointError(
+        'nonfinite',
+        `the checkpoint holds non-finite values: ${bad.join('; ')} (pass allowNonFinite to load them anyway)`,
+        bad,
+        'loadCheckpoint',
+      );
     }
   }
 
@@ -251,9 +293,14 @@ export function loadCheckpoint(
   //    fresh state would have. initState() allocates, so it is only called once everything else has passed.
   const newStates: [Optimizer, string, ParamState][] = [];
   const disposeNew = () => {
-    for (const [opt, name, st] of newStates) if (opt.state[name] !== st) for (const v of Object.values(st)) if (v instanceof Tensor) v.dispose();
+    for (const [opt, name, st] of newStates)
+      if (opt.state[name] !== st) for (const v of Object.values(st)) if (v instanceof Tensor) v.dispose();
   };
-  for (const { slot: { optimizer: opt }, rec, stateFromFile } of loads) {
+  for (const {
+    slot: { optimizer: opt },
+    rec,
+    stateFromFile,
+  } of loads) {
     if (!rec) continue;
     const init = (p: Tensor) => (opt as unknown as { initState(p: Tensor): Record<string, Tensor> }).initState(p);
     for (const { name, param } of opt.params) {
@@ -280,7 +327,11 @@ export function loadCheckpoint(
   // 4. Everything fits: write.
   const rt = runtime();
   for (const { target, data } of writes) rt.write(target.buffer, data);
-  for (const { slot: { optimizer: opt }, rec, stateFromFile } of loads) {
+  for (const {
+    slot: { optimizer: opt },
+    rec,
+    stateFromFile,
+  } of loads) {
     if (!rec) continue;
     // Parameters without state in the file had never been stepped when it was saved: they start fresh again.
     for (const { name } of opt.params) {

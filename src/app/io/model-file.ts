@@ -9,7 +9,13 @@
 // checkpoint's bytes (npm start does that in Node for each best checkpoint it has accepted, so the model file adds no
 // upload route to its server and cannot disagree with best-seed<seed>.safetensors).
 
-import { CheckpointError, entryToFloat32, parseSafetensors, writeSafetensors, type F32Tensor } from '../../engine/io/safetensors';
+import {
+  CheckpointError,
+  entryToFloat32,
+  parseSafetensors,
+  writeSafetensors,
+  type F32Tensor,
+} from '../../engine/io/safetensors';
 import type { Tensor } from '../../engine/tensor';
 import { isOptimizerKey } from './checkpoint-keys';
 
@@ -50,9 +56,15 @@ export function modelFileFromCheckpoint(checkpoint: Uint8Array): Uint8Array {
     meta = {};
   }
   if (!meta || typeof meta.model !== 'string' || meta.modelConfig === undefined) {
-    throw new CheckpointError('mismatch', 'the checkpoint does not say which model it holds (meta.model and meta.modelConfig)', undefined, 'modelFile');
+    throw new CheckpointError(
+      'mismatch',
+      'the checkpoint does not say which model it holds (meta.model and meta.modelConfig)',
+      undefined,
+      'modelFile',
+    );
   }
   const tensors: [string, F32Tensor][] = [];
-  for (const [name, e] of file.tensors) if (!isOptimizerKey(name)) tensors.push([name, { shape: e.shape, data: entryToFloat32(e, name) }]);
+  for (const [name, e] of file.tensors)
+    if (!isOptimizerKey(name)) tensors.push([name, { shape: e.shape, data: entryToFloat32(e, name) }]);
   return modelBytes(tensors, meta);
 }

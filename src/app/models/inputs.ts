@@ -16,16 +16,35 @@ export function checkModalityInputs(op: string, dims: DatasetDims, x: ModalityIn
     check(!x[f].disposed, op, `${what}.${f} was disposed`, shapes);
     const { len, dim } = dims[f];
     check(x[f].rank === 3, op, `${what}.${f} must be (B, ${len}, ${dim}), got rank ${x[f].rank}`, shapes);
-    check(x[f].shape[1] === len && x[f].shape[2] === dim, op, `${what}.${f} must be (B, ${len}, ${dim}) for this config`, shapes);
+    check(
+      x[f].shape[1] === len && x[f].shape[2] === dim,
+      op,
+      `${what}.${f} must be (B, ${len}, ${dim}) for this config`,
+      shapes,
+    );
   }
   const B = x.text.shape[0];
   check(B > 0, op, `${what} has an empty batch`, shapes);
-  check(x.audio.shape[0] === B && x.vision.shape[0] === B, op, `${what}: text, audio and vision have different batch sizes`, shapes);
+  check(
+    x.audio.shape[0] === B && x.vision.shape[0] === B,
+    op,
+    `${what}: text, audio and vision have different batch sizes`,
+    shapes,
+  );
   if (x.textDropped !== undefined && x.textDropped !== null) {
-    check(x.textDropped instanceof Tensor && !x.textDropped.disposed, op, `${what}.textDropped must be a live Tensor`, shapes);
+    check(
+      x.textDropped instanceof Tensor && !x.textDropped.disposed,
+      op,
+      `${what}.textDropped must be a live Tensor`,
+      shapes,
+    );
     const T = dims.text.len;
-    check(x.textDropped.rank === 2 && x.textDropped.shape[0] === B && x.textDropped.shape[1] === T, op,
-      `${what}.textDropped must be (B, T_l) = (${B}, ${T})`, [...shapes, x.textDropped.shape]);
+    check(
+      x.textDropped.rank === 2 && x.textDropped.shape[0] === B && x.textDropped.shape[1] === T,
+      op,
+      `${what}.textDropped must be (B, T_l) = (${B}, ${T})`,
+      [...shapes, x.textDropped.shape],
+    );
   }
   return B;
 }
@@ -34,16 +53,27 @@ export function checkModalityInputs(op: string, dims: DatasetDims, x: ModalityIn
  * Validates a training batch: the corrupted view, labels (B, 1), and the complete view when the model reads it
  * (`needsComplete`); returns the batch size.
  */
-export function checkTrainingBatch(op: string, dims: DatasetDims, batch: TrainingBatch, needsComplete: boolean): number {
+export function checkTrainingBatch(
+  op: string,
+  dims: DatasetDims,
+  batch: TrainingBatch,
+  needsComplete: boolean,
+): number {
   check(batch !== null && typeof batch === 'object', op, 'batch must be { complete, corrupted, labels }');
   const B = checkModalityInputs(op, dims, batch.corrupted, 'corrupted');
   check(batch.labels instanceof Tensor && !batch.labels.disposed, op, 'labels must be a live Tensor');
-  check(batch.labels.rank === 2 && batch.labels.shape[0] === B && batch.labels.shape[1] === 1, op,
-    `labels must be (B, 1) = (${B}, 1)`, [batch.corrupted.text.shape, batch.labels.shape]);
+  check(
+    batch.labels.rank === 2 && batch.labels.shape[0] === B && batch.labels.shape[1] === 1,
+    op,
+    `labels must be (B, 1) = (${B}, 1)`,
+    [batch.corrupted.text.shape, batch.labels.shape],
+  );
   if (needsComplete) {
     const Bc = checkModalityInputs(op, dims, batch.complete, 'complete');
-    check(Bc === B, op, `complete and corrupted inputs have different batch sizes (${Bc} and ${B})`,
-      [batch.complete.text.shape, batch.corrupted.text.shape]);
+    check(Bc === B, op, `complete and corrupted inputs have different batch sizes (${Bc} and ${B})`, [
+      batch.complete.text.shape,
+      batch.corrupted.text.shape,
+    ]);
   }
   return B;
 }

@@ -57,7 +57,12 @@ export function upgradeConfig(kind: string, config: unknown): unknown {
 export function createModel(kind: string, config: unknown): SentimentModel {
   const build = BUILDERS.get(canonicalKind(kind));
   if (!build) {
-    throw new CheckpointError('mismatch', `unknown model kind "${kind}" (known: ${modelKinds().join(', ')})`, undefined, 'createModel');
+    throw new CheckpointError(
+      'mismatch',
+      `unknown model kind "${kind}" (known: ${modelKinds().join(', ')})`,
+      undefined,
+      'createModel',
+    );
   }
   return build(upgradeConfig(kind, config));
 }
@@ -86,9 +91,12 @@ export function loadModel(bytes: Uint8Array | ArrayBuffer, opts: { allowNonFinit
   const saved = meta.model;
   const config = meta.modelConfig;
   if (typeof saved !== 'string' || config === null || typeof config !== 'object') {
-    throw new CheckpointError('mismatch',
+    throw new CheckpointError(
+      'mismatch',
       'the checkpoint does not say which model it holds (meta.model and meta.modelConfig); build the model yourself and use loadCheckpoint',
-      undefined, 'loadModel');
+      undefined,
+      'loadModel',
+    );
   }
   const kind = canonicalKind(saved); // a checkpoint of before the names were unified says 'DAR'
   checkShapes(kind, upgradeConfig(kind, config), file);
@@ -98,15 +106,28 @@ export function loadModel(bytes: Uint8Array | ArrayBuffer, opts: { allowNonFinit
   } catch (e) {
     // The sizes fit the file, but another field is invalid (the model's own validation, before any allocation).
     if (e instanceof CheckpointError || !(e instanceof WebgradError || e instanceof TypeError)) throw e;
-    throw new CheckpointError('mismatch', `meta.modelConfig is not a valid ${kind} config: ${e.message}`, undefined, 'loadModel');
+    throw new CheckpointError(
+      'mismatch',
+      `meta.modelConfig is not a valid ${kind} config: ${e.message}`,
+      undefined,
+      'loadModel',
+    );
   }
   try {
     // Non-strict only so that the optimizer state in a training checkpoint is skipped; every parameter must still fit.
     const r = loadCheckpoint(bytes, model, null, { strict: false, allowNonFinite: opts.allowNonFinite });
     const extra = r.unexpected.filter((n) => !isOptimizerKey(n));
     if (r.missing.length || extra.length) {
-      const problems = [...r.missing.map((n) => `missing from the file: "${n}"`), ...extra.map((n) => `unexpected in the file: "${n}"`)];
-      throw new CheckpointError('mismatch', `the weights do not fit ${kind}: ${problems.join('; ')}`, problems, 'loadModel');
+      const problems = [
+        ...r.missing.map((n) => `missing from the file: "${n}"`),
+        ...extra.map((n) => `unexpected in the file: "${n}"`),
+      ];
+      throw new CheckpointError(
+        'mismatch',
+        `the weights do not fit ${kind}: ${problems.join('; ')}`,
+        problems,
+        'loadModel',
+      );
     }
   } catch (e) {
     model.dispose();
@@ -128,12 +149,20 @@ function checkShapes(kind: string, config: unknown, file: SafetensorsFile): void
     const e = file.tensors.get(name);
     if (!e) problems.push(`missing from the file: "${name}"`);
     else if (e.shape.length !== shape.length || e.shape.some((n, i) => n !== shape[i])) {
-      problems.push(`shape mismatch for "${name}": file has [${e.shape.join(', ')}], the config implies [${shape.join(', ')}]`);
+      problems.push(
+        `shape mismatch for "${name}": file has [${e.shape.join(', ')}], the config implies [${shape.join(', ')}]`,
+      );
     }
   }
-  for (const name of file.tensors.keys()) if (!isOptimizerKey(name) && !want.has(name)) problems.push(`unexpected in the file: "${name}"`);
+  for (const name of file.tensors.keys())
+    if (!isOptimizerKey(name) && !want.has(name)) problems.push(`unexpected in the file: "${name}"`);
   if (problems.length) {
-    throw new CheckpointError('mismatch', `the weights do not fit the ${kind} that meta.modelConfig describes: ${problems.slice(0, 8).join('; ')}` +
-      `${problems.length > 8 ? `; and ${problems.length - 8} more` : ''}`, problems, 'loadModel');
+    throw new CheckpointError(
+      'mismatch',
+      `the weights do not fit the ${kind} that meta.modelConfig describes: ${problems.slice(0, 8).join('; ')}` +
+        `${problems.length > 8 ? `; and ${problems.length - 8} more` : ''}`,
+      problems,
+      'loadModel',
+    );
   }
 }

@@ -19,21 +19,35 @@ const MAX_DEPTH = 1024;
  */
 function int(config: unknown, path: string, lo: number, hi: number, fallback?: number): number {
   let v: unknown = config;
-  for (const key of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  for (const key of path.split('.'))
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
   if (v === undefined && fallback !== undefined) return fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new CheckpointError('mismatch', `meta.modelConfig.${path} is ${JSON.stringify(v) ?? 'undefined'}; expected an integer in [${lo}, ${hi}]`,
-      undefined, 'loadModel');
+    throw new CheckpointError(
+      'mismatch',
+      `meta.modelConfig.${path} is ${JSON.stringify(v) ?? 'undefined'}; expected an integer in [${lo}, ${hi}]`,
+      undefined,
+      'loadModel',
+    );
   }
   return v;
 }
 const size = (c: unknown, path: string, fallback?: number) => int(c, path, 1, MAX_SIZE, fallback);
 /** A field that only switches a module on or off: read as the model reads it (truthy, or > 0). */
-const field = (c: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), c);
+const field = (c: unknown, path: string): unknown =>
+  path
+    .split('.')
+    .reduce<unknown>(
+      (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      c,
+    );
 
 /** Collects shapes under a name prefix, as Module.namedParameters() names them. */
 class At {
-  constructor(readonly out: ParameterShapes, readonly prefix = '') {}
+  constructor(
+    readonly out: ParameterShapes,
+    readonly prefix = '',
+  ) {}
   at(name: string): At {
     return new At(this.out, `${this.prefix}${name}.`);
   }
@@ -68,7 +82,12 @@ const groupedMlp = (s: At, g: number, inF: number, hidden: number, outF: number)
   groupedLinear(s.at('fc2'), g, hidden, outF);
 };
 
-interface Block { depth: number; heads: number; dimHead: number; mlpDim: number }
+interface Block {
+  depth: number;
+  heads: number;
+  dimHead: number;
+  mlpDim: number;
+}
 const block = (c: unknown, path: string): Block => ({
   depth: int(c, `${path}.depth`, 0, MAX_DEPTH),
   heads: size(c, `${path}.heads`),
@@ -91,8 +110,13 @@ const transformer = (s: At, g: number, t: number, d: number, b: Block) => {
   attentionLayers(s, g, d, b);
 };
 
-const MODALITIES = [['l', 'text'], ['a', 'audio'], ['v', 'vision']] as const;
-const dimsOf = (c: unknown) => MODALITIES.map(([m, f]) => ({ m, len: size(c, `dims.${f}.len`), dim: size(c, `dims.${f}.dim`) }));
+const MODALITIES = [
+  ['l', 'text'],
+  ['a', 'audio'],
+  ['v', 'vision'],
+] as const;
+const dimsOf = (c: unknown) =>
+  MODALITIES.map(([m, f]) => ({ m, len: size(c, `dims.${f}.len`), dim: size(c, `dims.${f}.dim`) }));
 
 function darShapes(c: unknown): ParameterShapes {
   const out = new At(new Map());
@@ -100,7 +124,9 @@ function darShapes(c: unknown): ParameterShapes {
   const t = size(c, 't');
   const h = size(c, 'mlpHidden');
   const dims = dimsOf(c);
-  const [encoder, recon, fusionSelf, fusionCross] = ['encoder', 'recon', 'fusionSelf', 'fusionCross'].map((k) => block(c, k));
+  const [encoder, recon, fusionSelf, fusionCross] = ['encoder', 'recon', 'fusionSelf', 'fusionCross'].map((k) =>
+    block(c, k),
+  );
   const clubHidden = size(c, 'club.hidden');
   const lstm = size(c, 'club.lstmHidden');
   if (field(c, 'textUnk') === 'learned') out.p('text_unk', [dims[0].dim]);

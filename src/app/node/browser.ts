@@ -56,7 +56,9 @@ export function findChrome(): string {
 }
 
 /** The newest Chrome in puppeteer's cache, or null (an empty or unreadable cache is no browser). */
-export function cachedChrome(dir = process.env['PUPPETEER_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'puppeteer')): string | null {
+export function cachedChrome(
+  dir = process.env['PUPPETEER_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'puppeteer'),
+): string | null {
   try {
     const found = new Cache(dir)
       .getInstalledBrowsers()
@@ -170,7 +172,9 @@ export interface LaunchedBrowser {
  * `handleSIGINT: false` leaves Ctrl-C to the caller (npm start stops training cleanly first); by default puppeteer kills
  * the browser and exits on SIGINT.
  */
-export async function launchBrowser(opts: { extraArgs?: string[]; log?: (s: string) => void; handleSIGINT?: boolean } = {}): Promise<LaunchedBrowser> {
+export async function launchBrowser(
+  opts: { extraArgs?: string[]; log?: (s: string) => void; handleSIGINT?: boolean } = {},
+): Promise<LaunchedBrowser> {
   cleanStaleBrowsers(opts.log);
   const executablePath = findChrome();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'webgrad-chrome-'));

@@ -24,20 +24,28 @@ export interface DemoServer {
 /** Serves `dir` (which holds demo.html and demo.js) on 127.0.0.1; `port` 0 picks a free one; a busy port falls back to a free one. */
 export async function serveDemo(dir: string, opts: { port?: number } = {}): Promise<DemoServer> {
   const root = path.resolve(dir);
-  if (!fs.existsSync(path.join(root, 'demo.html'))) throw new Error(`${root}/demo.html does not exist: run node build.mjs first`);
+  if (!fs.existsSync(path.join(root, 'demo.html')))
+    throw new Error(`${root}/demo.html does not exist: run node build.mjs first`);
   // The demo has no API routes: training runs in the tab, and files are read there and saved by the browser.
   const server = await startServer(root, { index: 'demo.html', port: opts.port ?? DEFAULT_PORT, fallbackPort: true });
   return { url: server.url, port: server.port, close: server.close };
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
   if (values.help) {
-    process.stdout.write('Usage: npm run demo [-- --port <n>]\nServes the demo page on http://127.0.0.1 (default port 8787) and prints its URL.\n');
+    process.stdout.write(
+      'Usage: npm run demo [-- --port <n>]\nServes the demo page on http://127.0.0.1 (default port 8787) and prints its URL.\n',
+    );
     return;
   }
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got ${values.port}`);
   const www = path.join(path.dirname(fileURLToPath(import.meta.url)), 'www');
   const s = await serveDemo(www, { port });
   if (port && s.port !== port) console.log(`port ${port} is taken; using ${s.port}`);

@@ -15,7 +15,9 @@ export function onInterrupt(h: InterruptHandlers): () => void {
   const handler = () => {
     count++;
     if (count === 1) {
-      h.say('Ctrl-C: stopping after this step; the best epoch so far is kept and evaluated, and a partial report written (Ctrl-C again quits at once)');
+      h.say(
+        'Ctrl-C: stopping after this step; the best epoch so far is kept and evaluated, and a partial report written (Ctrl-C again quits at once)',
+      );
       h.stop();
       return;
     }

@@ -23,7 +23,10 @@ const PSEUDO_FS: Record<number, string> = {
 
 export class OutDirError extends Error {
   override name = 'OutDirError';
-  constructor(readonly dir: string, readonly reason: string) {
+  constructor(
+    readonly dir: string,
+    readonly reason: string,
+  ) {
     super(`${dir}: ${reason}`);
   }
 }
@@ -50,7 +53,11 @@ function nearestExisting(abs: string): { existing: string; missing: string[] } {
 /** Throws when `real` (a path with symlinks resolved) is on a pseudo file system. */
 function refusePseudo(dir: string, real: string, existing: string): void {
   const root = PSEUDO_ROOTS.find((r) => real === r || real.startsWith(`${r}/`));
-  if (root) throw new OutDirError(dir, `${real} is under ${root}, a kernel pseudo file system where files cannot be kept: choose another directory`);
+  if (root)
+    throw new OutDirError(
+      dir,
+      `${real} is under ${root}, a kernel pseudo file system where files cannot be kept: choose another directory`,
+    );
   let type: number | undefined;
   try {
     type = fs.statfsSync(existing).type;
@@ -58,7 +65,11 @@ function refusePseudo(dir: string, real: string, existing: string): void {
     return; // no statfs here: the mkdir and the probe below still catch it
   }
   const name = PSEUDO_FS[type];
-  if (name) throw new OutDirError(dir, `${existing} is on ${name}, a kernel pseudo file system where files cannot be kept: choose another directory`);
+  if (name)
+    throw new OutDirError(
+      dir,
+      `${existing} is on ${name}, a kernel pseudo file system where files cannot be kept: choose another directory`,
+    );
 }
 
 /** Creates `dir` (and its parents) for output files, or throws OutDirError saying why it cannot; returns its absolute path. */

@@ -92,7 +92,11 @@ function sendText(res: http.ServerResponse, status: number, text: string, extra:
 /** Streams a regular file; a read error after the headers went out can only cut the connection. */
 async function sendFile(res: http.ServerResponse, file: string, head: boolean): Promise<void> {
   const stat = await fsp.stat(file);
-  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Length': stat.size });
+  res.writeHead(200, {
+    ...COMMON_HEADERS,
+    'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'Content-Length': stat.size,
+  });
   if (head) {
     res.end();
     return;
@@ -178,10 +182,18 @@ export async function startServer(root: string, opts: ServerOptions = {}): Promi
   const ownHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
   const ownOrigins = () => ownHosts().map((h) => `http://${h}`);
 
-  async function api(route: Route, req: http.IncomingMessage, res: http.ServerResponse, url: URL, match: RegExpExecArray): Promise<void> {
+  async function api(
+    route: Route,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    match: RegExpExecArray,
+  ): Promise<void> {
     const origin = req.headers.origin;
-    if (origin !== undefined && !ownOrigins().includes(origin)) return sendText(res, 403, 'cross-origin request refused');
-    if (!sameSecret(req.headers[SECRET_HEADER.toLowerCase()], secret)) return sendText(res, 403, `missing or wrong ${SECRET_HEADER}`);
+    if (origin !== undefined && !ownOrigins().includes(origin))
+      return sendText(res, 403, 'cross-origin request refused');
+    if (!sameSecret(req.headers[SECRET_HEADER.toLowerCase()], secret))
+      return sendText(res, 403, `missing or wrong ${SECRET_HEADER}`);
     let body: Uint8Array = new Uint8Array(0);
     if (route.method === 'POST') {
       const max = typeof route.maxBytes === 'function' ? route.maxBytes(url) : (route.maxBytes ?? 0);
@@ -205,7 +217,8 @@ export async function startServer(root: string, opts: ServerOptions = {}): Promi
       return api(route, req, res, target.url, match);
     }
     // Everything else is a static file. OPTIONS (a CORS preflight) is refused here too.
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendText(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     const file = await resolveStatic(dir, realRoot, target.path === '/' ? `/${index}` : target.path);
     if (!file) return sendText(res, 404, 'not found');
     return sendFile(res, file, req.method === 'HEAD');

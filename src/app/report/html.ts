@@ -39,7 +39,12 @@ export interface RunResults {
   protocol: { rates: readonly number[]; seeds: readonly number[]; aggregation?: string; paperProtocol?: boolean };
   table1?: Record<string, number | null>;
   average: StoredMetrics;
-  perRate: readonly { rate: number; mean: StoredMetrics; std?: StoredMetrics; perSeed?: readonly { seed: number; metrics: StoredMetrics }[] }[];
+  perRate: readonly {
+    rate: number;
+    mean: StoredMetrics;
+    std?: StoredMetrics;
+    perSeed?: readonly { seed: number; metrics: StoredMetrics }[];
+  }[];
   run?: Record<string, unknown>;
   baselines?: { constant?: { value: number; metrics: StoredMetrics } };
   training?: readonly SeedTraining[];
@@ -66,17 +71,29 @@ export function plural(n: number, word: string): string {
 /** What Table 1's row averages, in words. */
 export function protocolCaption(r: RunResults): string {
   const { rates, seeds } = r.protocol;
-  const rateText = rates.length === 1 ? `missing rate ${fmtRate(rates[0])}` : `${plural(rates.length, 'missing rate')} (${rates.map(fmtRate).join(', ')})`;
+  const rateText =
+    rates.length === 1
+      ? `missing rate ${fmtRate(rates[0])}`
+      : `${plural(rates.length, 'missing rate')} (${rates.map(fmtRate).join(', ')})`;
   const note = r.protocol.paperProtocol ? '' : " — not the papers' protocol of rates 0.0–0.9 × 3 seeds";
   return `mean over ${rateText} of the mean over ${plural(seeds.length, 'seed')} (${seeds.join(', ')})${note}`;
 }
 
 /** An HTML table; `numeric` columns are right-aligned. Cells are escaped. */
-export function htmlTable(header: readonly string[], rows: readonly (readonly string[])[], opts: { caption?: string; id?: string } = {}): string {
+export function htmlTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  opts: { caption?: string; id?: string } = {},
+): string {
   const th = header.map((h, i) => `<th${i ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
-  const trs = rows.map((r) => `<tr>${r.map((c, i) => (i ? `<td class="num">${esc(c)}</td>` : `<th scope="row">${esc(c)}</th>`)).join('')}</tr>`);
-  return `<table${opts.id ? ` id="${esc(opts.id)}"` : ''}>${opts.caption ? `<caption>${esc(opts.caption)}</caption>` : ''}` +
-    `<thead><tr>${th}</tr></thead><tbody>${trs.join('')}</tbody></table>`;
+  const trs = rows.map(
+    (r) =>
+      `<tr>${r.map((c, i) => (i ? `<td class="num">${esc(c)}</td>` : `<th scope="row">${esc(c)}</th>`)).join('')}</tr>`,
+  );
+  return (
+    `<table${opts.id ? ` id="${esc(opts.id)}"` : ''}>${opts.caption ? `<caption>${esc(opts.caption)}</caption>` : ''}` +
+    `<thead><tr>${th}</tr></thead><tbody>${trs.join('')}</tbody></table>`
+  );
 }
 
 /** Table 1: the method's row (and the constant predictor's, when the results have it). */
@@ -84,7 +101,10 @@ export function table1Html(r: RunResults): string {
   const rows = [[r.method, ...METRIC_KEYS.map((k) => cell(k, r.average[k]))]];
   const c = r.baselines?.constant;
   if (c) rows.push([`constant predictor (${c.value.toFixed(3)})`, ...METRIC_KEYS.map((k) => cell(k, c.metrics[k]))]);
-  return htmlTable(['Method', ...METRIC_KEYS.map((k) => METRIC_LABELS[k])], rows, { caption: `Table 1: ${protocolCaption(r)}`, id: 'table1' });
+  return htmlTable(['Method', ...METRIC_KEYS.map((k) => METRIC_LABELS[k])], rows, {
+    caption: `Table 1: ${protocolCaption(r)}`,
+    id: 'table1',
+  });
 }
 
 /** One row per missing rate (mean over seeds, ± the sample std with several seeds), then the average. */
@@ -101,7 +121,8 @@ export function perRateHtml(r: RunResults): string {
   rows.push(['avg', ...METRIC_KEYS.map((k) => cell(k, r.average[k]))]);
   const seeds = r.protocol.seeds;
   return htmlTable(['Rate', ...METRIC_KEYS.map((k) => METRIC_LABELS[k])], rows, {
-    caption: `Per missing rate (mean over ${plural(seeds.length, 'seed')}: ${seeds.join(', ')})`, id: 'per-rate',
+    caption: `Per missing rate (mean over ${plural(seeds.length, 'seed')}: ${seeds.join(', ')})`,
+    id: 'per-rate',
   });
 }
 
@@ -109,7 +130,8 @@ export function perRateHtml(r: RunResults): string {
 export function modalityDropHtml(r: RunResults): string {
   const rows = (r.modalityDrop ?? []).map((d) => [d.absent, ...METRIC_KEYS.map((k) => cell(k, d.mean[k]))]);
   return htmlTable(['Absent', ...METRIC_KEYS.map((k) => METRIC_LABELS[k])], rows, {
-    caption: `Whole modalities absent, the others complete (mean over ${plural(r.protocol.seeds.length, 'seed')})`, id: 'modality-drop',
+    caption: `Whole modalities absent, the others complete (mean over ${plural(r.protocol.seeds.length, 'seed')})`,
+    id: 'modality-drop',
   });
 }
 
@@ -136,11 +158,26 @@ export function robustnessCharts(r: RunResults, size: { width?: number; height?:
     }));
     const c = r.baselines?.constant;
     if (c) {
-      series.push({ name: 'constant', points: [[lo, scale(c.metrics[panel.keys[0]])], [hi, scale(c.metrics[panel.keys[0]])]], color: '#999999', dashed: true, markers: false });
+      series.push({
+        name: 'constant',
+        points: [
+          [lo, scale(c.metrics[panel.keys[0]])],
+          [hi, scale(c.metrics[panel.keys[0]])],
+        ],
+        color: '#999999',
+        dashed: true,
+        markers: false,
+      });
     }
     return lineChart({
-      id: `robustness-${panel.id}`, title: panel.title, xLabel: 'missing rate', yLabel: pct ? `${panel.keys.length > 1 ? 'Acc-2' : METRIC_LABELS[panel.keys[0]]} (%)` : 'MAE',
-      series, xDomain: [lo, hi], xFormat: (v) => v.toFixed(1), ...size,
+      id: `robustness-${panel.id}`,
+      title: panel.title,
+      xLabel: 'missing rate',
+      yLabel: pct ? `${panel.keys.length > 1 ? 'Acc-2' : METRIC_LABELS[panel.keys[0]]} (%)` : 'MAE',
+      series,
+      xDomain: [lo, hi],
+      xFormat: (v) => v.toFixed(1),
+      ...size,
     });
   });
 }
@@ -153,36 +190,76 @@ export function lossTerms(training: readonly SeedTraining[]): string[] {
 }
 
 /** One chart per loss term: the epoch means of the training steps per seed, and the validation value where there is one. */
-export function lossCharts(training: readonly SeedTraining[], size: { width?: number; height?: number } = {}): string[] {
+export function lossCharts(
+  training: readonly SeedTraining[],
+  size: { width?: number; height?: number } = {},
+): string[] {
   return lossTerms(training).map((term) => {
     const series: Series[] = [];
     training.forEach((t, i) => {
       const color = PALETTE[i % PALETTE.length];
       const tag = training.length > 1 ? ` (seed ${t.seed})` : '';
-      series.push({ name: `train${tag}`, points: t.history.map((h) => [h.epoch, val(h.train[term])] as const), color, markers: true });
+      series.push({
+        name: `train${tag}`,
+        points: t.history.map((h) => [h.epoch, val(h.train[term])] as const),
+        color,
+        markers: true,
+      });
       if (t.history.some((h) => h.valid && typeof h.valid[term] === 'number')) {
-        series.push({ name: `valid${tag}`, points: t.history.map((h) => [h.epoch, val(h.valid?.[term])] as const), color, dashed: true, markers: true });
+        series.push({
+          name: `valid${tag}`,
+          points: t.history.map((h) => [h.epoch, val(h.valid?.[term])] as const),
+          color,
+          dashed: true,
+          markers: true,
+        });
       }
     });
     const epochs = training.flatMap((t) => t.history.map((h) => h.epoch));
     const e1 = Math.max(1, ...epochs);
-    return lineChart({ id: `loss-${term}`, title: `loss: ${term}`, xLabel: 'epoch', integerX: true, series, xDomain: [Math.min(1, ...epochs), e1 > 1 ? e1 : 2], ...size });
+    return lineChart({
+      id: `loss-${term}`,
+      title: `loss: ${term}`,
+      xLabel: 'epoch',
+      integerX: true,
+      series,
+      xDomain: [Math.min(1, ...epochs), e1 > 1 ? e1 : 2],
+      ...size,
+    });
   });
 }
 
 function trainingTable(training: readonly SeedTraining[]): string {
-  const f = (v: number | null | undefined, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '–');
+  const f = (v: number | null | undefined, d: number) =>
+    typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '–';
   const rows = training.map((t) => [
-    String(t.seed), t.parameters !== undefined ? t.parameters.toLocaleString('en-US') : '–', t.bestEpoch !== undefined ? String(t.bestEpoch) : '–',
-    f(t.bestValidLoss, 4), t.epochsRun !== undefined ? `${t.epochsRun}${t.stoppedEarly ? ' (early stop)' : ''}` : '–',
-    f(t.trainSeconds, 0), f(t.evalSeconds, 0),
+    String(t.seed),
+    t.parameters !== undefined ? t.parameters.toLocaleString('en-US') : '–',
+    t.bestEpoch !== undefined ? String(t.bestEpoch) : '–',
+    f(t.bestValidLoss, 4),
+    t.epochsRun !== undefined ? `${t.epochsRun}${t.stoppedEarly ? ' (early stop)' : ''}` : '–',
+    f(t.trainSeconds, 0),
+    f(t.evalSeconds, 0),
   ]);
-  return htmlTable(['Seed', 'Parameters', 'Best epoch', 'Best valid L_total', 'Epochs run', 'Train s', 'Eval s'], rows, { id: 'training' });
+  return htmlTable(
+    ['Seed', 'Parameters', 'Best epoch', 'Best valid L_total', 'Epochs run', 'Train s', 'Eval s'],
+    rows,
+    { id: 'training' },
+  );
 }
 
 function runList(run: Record<string, unknown>): string {
-  const show = (v: unknown) => (v === null || v === undefined ? '–' : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  return `<dl class="run">${Object.entries(run).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(show(v))}</dd>`).join('')}</dl>`;
+  const show = (v: unknown) =>
+    v === null || v === undefined
+      ? '–'
+      : Array.isArray(v)
+        ? v.join(', ')
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
+  return `<dl class="run">${Object.entries(run)
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(show(v))}</dd>`)
+    .join('')}</dl>`;
 }
 
 /** The CSS of the report (also used by the demo page for its tables and charts). */
@@ -200,8 +277,17 @@ dl.run{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;font-size
 
 /** The whole report: a self-contained HTML document. */
 export function htmlReport(results: RunResults): string {
-  if (!results || typeof results !== 'object' || !Array.isArray(results.perRate) || !results.perRate.length || !results.protocol || !results.average) {
-    throw new TypeError('htmlReport: expected the results object of a run (method, protocol, average, perRate, ...), as in results.json');
+  if (
+    !results ||
+    typeof results !== 'object' ||
+    !Array.isArray(results.perRate) ||
+    !results.perRate.length ||
+    !results.protocol ||
+    !results.average
+  ) {
+    throw new TypeError(
+      'htmlReport: expected the results object of a run (method, protocol, average, perRate, ...), as in results.json',
+    );
   }
   const r = results;
   const run = r.run ?? {};
@@ -214,7 +300,9 @@ export function htmlReport(results: RunResults): string {
     typeof run.wallSeconds === 'number' ? `wall time ${fmtSeconds(run.wallSeconds)}` : null,
     typeof run.runtime === 'string' ? `runtime ${run.runtime}` : null,
     typeof run.adapter === 'string' ? `adapter ${run.adapter}` : null,
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const sections = [
     `<h1>${esc(r.method)}: robustness to missing modalities</h1>`,
     `<p class="sub">${esc(subtitle)}</p>`,
@@ -226,9 +314,15 @@ export function htmlReport(results: RunResults): string {
   ];
   if (r.modalityDrop?.length) sections.push('<h2>Missing modalities</h2>', modalityDropHtml(r));
   if (training.length) {
-    sections.push('<h2>Loss curves</h2>', `<div class="charts" id="losses">${lossCharts(training).join('')}</div>`, trainingTable(training));
+    sections.push(
+      '<h2>Loss curves</h2>',
+      `<div class="charts" id="losses">${lossCharts(training).join('')}</div>`,
+      trainingTable(training),
+    );
   }
   if (Object.keys(run).length) sections.push('<h2>Run</h2>', runList(run));
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>${esc(r.method)} — webgrad report</title><style>${REPORT_CSS}</style></head>\n<body>\n${sections.join('\n')}\n</body></html>\n`;
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<title>${esc(r.method)} — webgrad report</title><style>${REPORT_CSS}</style></head>\n<body>\n${sections.join('\n')}\n</body></html>\n`
+  );
 }

@@ -41,7 +41,10 @@ export const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#56b4e9', '
 
 /** Escapes text for HTML/SVG element content and double-quoted attribute values. */
 export function esc(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /**
@@ -59,7 +62,10 @@ export function niceTicks(lo: number, hi: number, count = 5, minStep = 0): numbe
   }
   const raw = (hi - lo) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = Math.max(minStep, [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw)!);
+  const step = Math.max(
+    minStep,
+    [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw)!,
+  );
   // Integer multiples of the step (not a running sum, whose rounding would print 0 as 8.7e-19).
   const k0 = Math.floor(lo / step + 1e-9);
   const k1 = Math.ceil(hi / step - 1e-9);
@@ -114,7 +120,9 @@ export function lineChart(o: ChartOptions): string {
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
   const xMin = o.integerX ? 1 : 0;
-  const xTicks = o.xDomain ? niceTicks(o.xDomain[0], o.xDomain[1], 6, xMin) : niceTicks(Math.min(...xs), Math.max(...xs), 6, xMin);
+  const xTicks = o.xDomain
+    ? niceTicks(o.xDomain[0], o.xDomain[1], 6, xMin)
+    : niceTicks(Math.min(...xs), Math.max(...xs), 6, xMin);
   const yTicks = o.yDomain ? niceTicks(o.yDomain[0], o.yDomain[1], 5) : niceTicks(Math.min(...ys), Math.max(...ys), 5);
   const x0 = o.xDomain?.[0] ?? xTicks[0];
   const x1 = o.xDomain?.[1] ?? xTicks[xTicks.length - 1];
@@ -148,33 +156,43 @@ export function lineChart(o: ChartOptions): string {
   const inY = (y: number) => y >= y0 - 1e-9 * Math.abs(y1 - y0) && y <= y1 + 1e-9 * Math.abs(y1 - y0);
 
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"` +
-    `${o.id ? ` data-chart="${esc(o.id)}"` : ''} role="img" aria-label="${esc(o.title)}" font-family="system-ui, sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"` +
+      `${o.id ? ` data-chart="${esc(o.id)}"` : ''} role="img" aria-label="${esc(o.title)}" font-family="system-ui, sans-serif" font-size="11">`,
+  );
   parts.push(`<text x="${ml}" y="15" font-size="13" font-weight="600" fill="#222">${esc(o.title)}</text>`);
   for (const l of legend) {
     const ly = 30 + l.row * 16;
     const lx0 = ml + l.x;
-    parts.push(`<line x1="${num(lx0)}" y1="${ly - 4}" x2="${num(lx0 + 18)}" y2="${ly - 4}" stroke="${esc(l.color)}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 3"' : ''}/>` +
-      (l.dot ? `<circle cx="${num(lx0 + 9)}" cy="${ly - 4}" r="2.6" ${markerPaint(l.color, l.dashed)}/>` : '') +
-      `<text x="${num(lx0 + 22)}" y="${ly}" fill="#333">${esc(l.name)}</text>`);
+    parts.push(
+      `<line x1="${num(lx0)}" y1="${ly - 4}" x2="${num(lx0 + 18)}" y2="${ly - 4}" stroke="${esc(l.color)}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 3"' : ''}/>` +
+        (l.dot ? `<circle cx="${num(lx0 + 9)}" cy="${ly - 4}" r="2.6" ${markerPaint(l.color, l.dashed)}/>` : '') +
+        `<text x="${num(lx0 + 22)}" y="${ly}" fill="#333">${esc(l.name)}</text>`,
+    );
   }
   // Grid and ticks.
   for (const t of yTicks) {
     if (!inY(t)) continue;
     const y = num(sy(t));
-    parts.push(`<line x1="${ml}" y1="${y}" x2="${ml + pw}" y2="${y}" stroke="#e5e5e5"/>` +
-      `<text x="${ml - 6}" y="${y}" dy="0.32em" text-anchor="end" fill="#555">${esc(yf(t))}</text>`);
+    parts.push(
+      `<line x1="${ml}" y1="${y}" x2="${ml + pw}" y2="${y}" stroke="#e5e5e5"/>` +
+        `<text x="${ml - 6}" y="${y}" dy="0.32em" text-anchor="end" fill="#555">${esc(yf(t))}</text>`,
+    );
   }
   for (const t of xTicks) {
     if (!inX(t)) continue;
     const x = num(sx(t));
-    parts.push(`<line x1="${x}" y1="${mt + ph}" x2="${x}" y2="${mt + ph + 4}" stroke="#888"/>` +
-      `<text x="${x}" y="${mt + ph + 16}" text-anchor="middle" fill="#555">${esc(xf(t))}</text>`);
+    parts.push(
+      `<line x1="${x}" y1="${mt + ph}" x2="${x}" y2="${mt + ph + 4}" stroke="#888"/>` +
+        `<text x="${x}" y="${mt + ph + 16}" text-anchor="middle" fill="#555">${esc(xf(t))}</text>`,
+    );
   }
   parts.push(`<rect x="${ml}" y="${mt}" width="${pw}" height="${ph}" fill="none" stroke="#bbb"/>`);
   parts.push(`<text x="${ml + pw / 2}" y="${H - 6}" text-anchor="middle" fill="#333">${esc(o.xLabel)}</text>`);
   if (o.yLabel) {
-    parts.push(`<text transform="translate(12 ${mt + ph / 2}) rotate(-90)" text-anchor="middle" fill="#333">${esc(o.yLabel)}</text>`);
+    parts.push(
+      `<text transform="translate(12 ${mt + ph / 2}) rotate(-90)" text-anchor="middle" fill="#333">${esc(o.yLabel)}</text>`,
+    );
   }
   // Series, clipped to the plot.
   o.series.forEach((s, i) => {
@@ -191,14 +209,22 @@ export function lineChart(o: ChartOptions): string {
       pen = true;
       n++;
     }
-    parts.push(`<path class="series" data-series="${esc(s.name)}" data-points="${n}" d="${d}" fill="none" stroke="${esc(color)}" ` +
-      `stroke-width="${s.width ?? 2}" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    parts.push(
+      `<path class="series" data-series="${esc(s.name)}" data-points="${n}" d="${d}" fill="none" stroke="${esc(color)}" ` +
+        `stroke-width="${s.width ?? 2}" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+    );
     if (s.markers ?? n <= 40) {
-      const dots = s.points.filter(finite).map((p) => `<circle cx="${num(sx(p[0]))}" cy="${num(sy(Math.min(Math.max(p[1], y0), y1)))}" r="2.6"/>`);
-      if (dots.length) parts.push(`<g class="markers${s.dashed ? ' hollow' : ''}" ${markerPaint(color, !!s.dashed)}>${dots.join('')}</g>`);
+      const dots = s.points
+        .filter(finite)
+        .map((p) => `<circle cx="${num(sx(p[0]))}" cy="${num(sy(Math.min(Math.max(p[1], y0), y1)))}" r="2.6"/>`);
+      if (dots.length)
+        parts.push(
+          `<g class="markers${s.dashed ? ' hollow' : ''}" ${markerPaint(color, !!s.dashed)}>${dots.join('')}</g>`,
+        );
     }
   });
-  if (!all.length) parts.push(`<text x="${ml + pw / 2}" y="${mt + ph / 2}" text-anchor="middle" fill="#999">no data yet</text>`);
+  if (!all.length)
+    parts.push(`<text x="${ml + pw / 2}" y="${mt + ph / 2}" text-anchor="middle" fill="#999">no data yet</text>`);
   parts.push('</svg>');
   return parts.join('');
 }

@@ -16,7 +16,11 @@ import type { PipelineSpec } from '../../engine/runtime';
  * the seed sequence, then compiles them, calling onProgress(done, total). A step that reads a tensor back cannot be
  * dry-run: then nothing is compiled ahead and the first real step compiles as before.
  */
-export async function compileAhead(step: () => Tensor, optimizers: readonly Optimizer[], onProgress: (done: number, total: number) => void): Promise<void> {
+export async function compileAhead(
+  step: () => Tensor,
+  optimizers: readonly Optimizer[],
+  onProgress: (done: number, total: number) => void,
+): Promise<void> {
   const steps = optimizers.map((o) => new Map(Object.entries(o.state).map(([name, st]) => [name, st.step])));
   const seed = seedState();
   let specs: PipelineSpec[] = [];

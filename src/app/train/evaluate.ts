@@ -7,7 +7,14 @@
 import { runtime } from '../../engine/engine';
 import { noGrad, tidy } from '../../engine/tensor';
 import { batchIndices } from '../data/loader';
-import { applyMissing, EVAL_RATES, LNLN_EVAL_SEED, MissingField, type KeepMasks, type MissingOptions } from '../data/missing';
+import {
+  applyMissing,
+  EVAL_RATES,
+  LNLN_EVAL_SEED,
+  MissingField,
+  type KeepMasks,
+  type MissingOptions,
+} from '../data/missing';
 import type { Dataset, Split } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
 import type { SentimentModel } from '../models/types';
@@ -55,7 +62,14 @@ export async function evaluateRobustness(
 export type ModalitySet = readonly ('text' | 'audio' | 'vision')[];
 
 /** The six conditions with one or two whole modalities absent (L, A, V, L+A, L+V, A+V), DERL's inter-modality setting. */
-export const MODALITY_DROPS: readonly ModalitySet[] = [['text'], ['audio'], ['vision'], ['text', 'audio'], ['text', 'vision'], ['audio', 'vision']];
+export const MODALITY_DROPS: readonly ModalitySet[] = [
+  ['text'],
+  ['audio'],
+  ['vision'],
+  ['text', 'audio'],
+  ['text', 'vision'],
+  ['audio', 'vision'],
+];
 
 /** "L+A" style label of a set of absent modalities ("none" for the complete input). */
 export function modalitySetLabel(absent: ModalitySet): string {
@@ -86,10 +100,18 @@ export async function evaluateModalityDrop(
   const masks = conditions.map((absent) => {
     const r = (m: 'text' | 'audio' | 'vision') => (absent.includes(m) ? 1 : 0);
     // Rate 1 drops every position (keep iff u > r, u < 1); rate 0 keeps every valid one, whatever the field.
-    return field.masks({ text: r('text'), audio: r('audio'), vision: r('vision') }, { keepSpecialTokens: !absent.includes('text') });
+    return field.masks(
+      { text: r('text'), audio: r('audio'), vision: r('vision') },
+      { keepSpecialTokens: !absent.includes('text') },
+    );
   });
   const scored = await scoreUnderMasks('evaluateModalityDrop', model, dataset, masks, opts);
-  return conditions.map((absent, k) => ({ absent, label: modalitySetLabel(absent), metrics: scored[k].metrics, n: scored[k].n }));
+  return conditions.map((absent, k) => ({
+    absent,
+    label: modalitySetLabel(absent),
+    metrics: scored[k].metrics,
+    n: scored[k].n,
+  }));
 }
 
 /** Predictions of `model` on the split under each set of keep masks, scored with MMSA's metrics. */
@@ -154,7 +176,11 @@ async function scoreUnderMasks(
  * The constant predictor of the quality floor: always the mean training label (the best constant under MSE). Missing
  * data cannot affect it, so its metrics are the same at every rate (its Corr is NaN: a constant has no correlation).
  */
-export function constantPredictorMetrics(dataset: Dataset, split: Split = 'test', subset?: number): { value: number; metrics: RegressionMetrics } {
+export function constantPredictorMetrics(
+  dataset: Dataset,
+  split: Split = 'test',
+  subset?: number,
+): { value: number; metrics: RegressionMetrics } {
   const train = dataset.split('train').labels;
   let s = 0;
   for (let i = 0; i < train.length; i++) s += train[i];

@@ -18,6 +18,13 @@ export {
 } from './trainer';
 export { restoreCheckpoint, type RestoredModel } from './restore';
 export {
-  evaluateRobustness, evaluateModalityDrop, constantPredictorMetrics, modalitySetLabel, MODALITY_DROPS, type RateResult, type EvaluateOptions,
-  type ModalitySet, type ModalityDropResult,
+  evaluateRobustness,
+  evaluateModalityDrop,
+  constantPredictorMetrics,
+  modalitySetLabel,
+  MODALITY_DROPS,
+  type RateResult,
+  type EvaluateOptions,
+  type ModalitySet,
+  type ModalityDropResult,
 } from './evaluate';

@@ -18,16 +18,23 @@ export class TrainingMasks {
   private fixedField: MissingField | null = null;
 
   /** `startEpoch`: epochs already run (a resumed run draws what an uninterrupted one would). */
-  constructor(private readonly dataset: Dataset, private readonly o: MaskOptions, startEpoch: number) {
+  constructor(
+    private readonly dataset: Dataset,
+    private readonly o: MaskOptions,
+    startEpoch: number,
+  ) {
     this.halfRates = o.halfComplete ? new HalfCompleteRates(dataset.split('train').n, o.seed) : null;
     for (let e = 0; e < startEpoch && this.halfRates; e++) this.halfRates.next();
   }
 
   forEpoch(epoch: number): KeepMasks {
     const o = this.o;
-    const fieldFor = (e: number) => new MissingField(this.dataset.split('train'), this.dataset.dims, epochMissingSeed(o.seed, e, o.missingField));
+    const fieldFor = (e: number) =>
+      new MissingField(this.dataset.split('train'), this.dataset.dims, epochMissingSeed(o.seed, e, o.missingField));
     const field = o.missingField === 'fixed' ? (this.fixedField ??= fieldFor(epoch)) : fieldFor(epoch);
-    return field.masks(this.halfRates ? this.halfRates.next() : o.trainMissingRate, { keepSpecialTokens: o.keepSpecialTokens });
+    return field.masks(this.halfRates ? this.halfRates.next() : o.trainMissingRate, {
+      keepSpecialTokens: o.keepSpecialTokens,
+    });
   }
 }
 

@@ -14,7 +14,11 @@ export interface RestoredModel {
 }
 
 /** A fresh `factory(seed)` model with the checkpoint's weights (its optimizer state is left out). */
-export function restoreCheckpoint(factory: (seed: number) => SentimentModel, seed: number, bytes: Uint8Array): RestoredModel {
+export function restoreCheckpoint(
+  factory: (seed: number) => SentimentModel,
+  seed: number,
+  bytes: Uint8Array,
+): RestoredModel {
   const model = factory(seed);
   try {
     loadCheckpoint(bytes, model, null, { strict: false });

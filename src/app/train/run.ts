@@ -18,23 +18,51 @@ import { lazyTrainingBatch } from './batches';
 import { compileAhead } from './compile-ahead';
 import { TrainingMasks, validationMasks } from './masks';
 import {
-  checkpointMeta, CHECKPOINT_META_FORMAT, TrainingDiverged, validate,
-  type EpochSummary, type TrainCheckpointMeta, type TrainHooks, type TrainOptions, type TrainResult,
+  checkpointMeta,
+  CHECKPOINT_META_FORMAT,
+  TrainingDiverged,
+  validate,
+  type EpochSummary,
+  type TrainCheckpointMeta,
+  type TrainHooks,
+  type TrainOptions,
+  type TrainResult,
 } from './trainer';
 
 /** The options trainModel gives a default. */
-type Defaulted = 'batchSize' | 'lr' | 'weightDecay' | 'warmupFraction' | 'minLrFraction' | 'clipNorm' | 'trainMissingRate' | 'halfComplete' |
-  'missingField' | 'keepSpecialTokens' | 'patience' | 'progressEvery';
+type Defaulted =
+  | 'batchSize'
+  | 'lr'
+  | 'weightDecay'
+  | 'warmupFraction'
+  | 'minLrFraction'
+  | 'clipNorm'
+  | 'trainMissingRate'
+  | 'halfComplete'
+  | 'missingField'
+  | 'keepSpecialTokens'
+  | 'patience'
+  | 'progressEvery';
 
 /** TrainOptions with every default filled in. */
 export type ResolvedOptions = TrainOptions & Required<Pick<TrainOptions, Defaulted>>;
 
 /** The options that must not change across a resume (they define the schedule, the data order or the masks). */
-export const RESUME_KEYS = ['seed', 'epochs', 'batchSize', 'lr', 'weightDecay', 'warmupFraction', 'minLrFraction', 'trainMissingRate',
-  'halfComplete', 'missingField', 'trainSubset'] as const;
+export const RESUME_KEYS = [
+  'seed',
+  'epochs',
+  'batchSize',
+  'lr',
+  'weightDecay',
+  'warmupFraction',
+  'minLrFraction',
+  'trainMissingRate',
+  'halfComplete',
+  'missingField',
+  'trainSubset',
+] as const;
 
 const now = () => performance.now();
-
 
 /** Where training stands: what a checkpoint's meta records and a resume restores. */
 interface Position {
@@ -72,13 +100,25 @@ export class TrainingRun {
   readonly nValid: number;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
-  readonly pos: Position = { epoch: 0, globalStep: 0, bestEpoch: 0, bestValidLoss: Infinity, sinceBest: 0, best: null, lastGood: null };
+  readonly pos: Position = {
+    epoch: 0,
+    globalStep: 0,
+    bestEpoch: 0,
+    bestValidLoss: Infinity,
+    sinceBest: 0,
+    best: null,
+    lastGood: null,
+  };
   /** The epoch training continued after (0 when not resumed). */
   startEpoch = 0;
   readonly history: EpochSummary[] = [];
   private readonly optionRecord: Record<string, unknown> = {};
   /** Every checkpoint's meta but the position (and the caller's `meta`). */
-  private readonly baseMeta: Pick<TrainCheckpointMeta, 'format' | 'model' | 'modelConfig' | 'dataset' | 'seed' | 'options'> & Record<string, unknown>;
+  private readonly baseMeta: Pick<
+    TrainCheckpointMeta,
+    'format' | 'model' | 'modelConfig' | 'dataset' | 'seed' | 'options'
+  > &
+    Record<string, unknown>;
   private masks!: TrainingMasks;
   private validMasks!: KeepMasks;
   private validPlan!: Int32Array[];
@@ -104,8 +144,15 @@ export class TrainingRun {
     this.stepsPerEpoch = Math.ceil(this.nTrain / o.batchSize);
     this.totalSteps = o.epochs * this.stepsPerEpoch;
     for (const k of RESUME_KEYS) this.optionRecord[k] = o[k];
-    this.baseMeta = { format: CHECKPOINT_META_FORMAT, model: model.kind, modelConfig: model.config, dataset: dataset.name, seed: o.seed,
-      options: this.optionRecord, ...o.meta };
+    this.baseMeta = {
+      format: CHECKPOINT_META_FORMAT,
+      model: model.kind,
+      modelConfig: model.config,
+      dataset: dataset.name,
+      seed: o.seed,
+      options: this.optionRecord,
+      ...o.meta,
+    };
   }
 
   /** The learning rate of global step `step`: linear warm-up, then cosine. */
@@ -121,10 +168,13 @@ export class TrainingRun {
     const { model, optimizer, o, pos } = this;
     const { meta } = loadCheckpoint(bytes, model, optimizer, { auxiliary: model.auxiliaryOptimizers?.() });
     const m = meta as Partial<TrainCheckpointMeta>;
-    if (m.format !== CHECKPOINT_META_FORMAT) throw new Error(`resume: not a training checkpoint (meta.format is ${JSON.stringify(m.format)})`);
-    if (canonicalKind(String(m.model)) !== model.kind) throw new Error(`resume: the checkpoint is of model '${m.model}', not '${model.kind}'`);
-    const diffs = RESUME_KEYS.filter((k) => k !== 'epochs' && JSON.stringify(m.options?.[k]) !== JSON.stringify(this.optionRecord[k]))
-      .map((k) => `${k}: checkpoint ${JSON.stringify(m.options?.[k])}, now ${JSON.stringify(this.optionRecord[k])}`);
+    if (m.format !== CHECKPOINT_META_FORMAT)
+      throw new Error(`resume: not a training checkpoint (meta.format is ${JSON.stringify(m.format)})`);
+    if (canonicalKind(String(m.model)) !== model.kind)
+      throw new Error(`resume: the checkpoint is of model '${m.model}', not '${model.kind}'`);
+    const diffs = RESUME_KEYS.filter(
+      (k) => k !== 'epochs' && JSON.stringify(m.options?.[k]) !== JSON.stringify(this.optionRecord[k]),
+    ).map((k) => `${k}: checkpoint ${JSON.stringify(m.options?.[k])}, now ${JSON.stringify(this.optionRecord[k])}`);
     if (diffs.length) throw new Error(`resume: options differ from the checkpoint's (${diffs.join('; ')})`);
     this.startEpoch = pos.epoch = m.epoch!;
     pos.globalStep = m.globalStep!;
@@ -136,12 +186,16 @@ export class TrainingRun {
     else if (bestBytes) {
       const bm = checkpointMeta(bestBytes) as Partial<TrainCheckpointMeta>;
       if (bm.epoch !== pos.bestEpoch || bm.seed !== o.seed) {
-        throw new Error(`resume: the best checkpoint given is epoch ${bm.epoch} of seed ${bm.seed}, expected epoch ${pos.bestEpoch} of seed ${o.seed}`);
+        throw new Error(
+          `resume: the best checkpoint given is epoch ${bm.epoch} of seed ${bm.seed}, expected epoch ${pos.bestEpoch} of seed ${o.seed}`,
+        );
       }
       pos.best = bestBytes;
     }
     if (pos.globalStep !== pos.epoch * this.stepsPerEpoch) {
-      throw new Error(`resume: ${pos.globalStep} steps after ${pos.epoch} epochs does not fit ${this.stepsPerEpoch} steps per epoch`);
+      throw new Error(
+        `resume: ${pos.globalStep} steps after ${pos.epoch} epochs does not fit ${this.stepsPerEpoch} steps per epoch`,
+      );
     }
   }
 
@@ -149,7 +203,12 @@ export class TrainingRun {
   start(): void {
     const o = this.o;
     this.masks = new TrainingMasks(this.dataset, o, this.startEpoch);
-    this.validMasks = validationMasks(this.dataset, o.validMissingRate ?? o.trainMissingRate, o.validMaskSeed ?? o.seed, o.keepSpecialTokens);
+    this.validMasks = validationMasks(
+      this.dataset,
+      o.validMissingRate ?? o.trainMissingRate,
+      o.validMaskSeed ?? o.seed,
+      o.keepSpecialTokens,
+    );
     this.validPlan = batchIndices(this.nValid, o.batchSize);
     this.runStart = now();
   }
@@ -159,7 +218,9 @@ export class TrainingRun {
     const tEpoch = now();
     this.model.train();
     const masks = this.masks.forEpoch(epoch);
-    const order = batchIndices(this.trainInfo.n, this.trainInfo.n, { shuffleSeed: epochShuffleSeed(this.o.seed, epoch) })[0].subarray(0, this.nTrain);
+    const order = batchIndices(this.trainInfo.n, this.trainInfo.n, {
+      shuffleSeed: epochShuffleSeed(this.o.seed, epoch),
+    })[0].subarray(0, this.nTrain);
     const plan = batchIndices(this.nTrain, this.o.batchSize).map((ix) => Int32Array.from(ix, (i) => order[i]));
     const steps: EpochSteps = { epoch: epoch + 1, tEpoch, plan, sums: new Map() };
     await this.trainSteps(steps, masks);
@@ -180,7 +241,13 @@ export class TrainingRun {
         this.pos.globalStep++;
         // Read this step's terms while the next step is recorded; check the previous step's now.
         const prev: PendingStep | null = pending;
-        pending = { row, values: row.toArray(), step: s + 1, globalStep: this.pos.globalStep, size: steps.plan[s].length };
+        pending = {
+          row,
+          values: row.toArray(),
+          step: s + 1,
+          globalStep: this.pos.globalStep,
+          size: steps.plan[s].length,
+        };
         if (prev) await this.settle(prev, steps);
       }
       const last = pending;
@@ -203,7 +270,9 @@ export class TrainingRun {
     const onCompile = this.hooks.onCompile;
     if (!onCompile) return;
     const termNames = this.termNames;
-    const optimizers = [this.optimizer, ...Object.values(this.model.auxiliaryOptimizers?.() ?? {})].filter((x): x is Optimizer => !!x);
+    const optimizers = [this.optimizer, ...Object.values(this.model.auxiliaryOptimizers?.() ?? {})].filter(
+      (x): x is Optimizer => !!x,
+    );
     await compileAhead(() => this.step(batch, epoch, 0, true), optimizers, onCompile);
     this.termNames = termNames;
   }
@@ -220,13 +289,18 @@ export class TrainingRun {
       model.zeroGrad();
       const out = model.losses(batch, cache);
       out.total.backward();
-      if (o.clipNorm) clipGradNorm(model.mainParameters().map(([, p]) => p), o.clipNorm);
+      if (o.clipNorm)
+        clipGradNorm(
+          model.mainParameters().map(([, p]) => p),
+          o.clipNorm,
+        );
       optimizer.step();
       model.zeroGrad();
       const scalars: [string, Tensor][] = [['total', out.total], ...Object.entries(out.terms), ...Object.entries(aux)];
       const names = scalars.map(([n]) => n);
       if (!this.termNames) this.termNames = names;
-      else if (names.join() !== this.termNames.join()) throw new Error(`the model's loss terms changed from [${this.termNames}] to [${names}]`);
+      else if (names.join() !== this.termNames.join())
+        throw new Error(`the model's loss terms changed from [${this.termNames}] to [${names}]`);
       const r = empty([scalars.length]).keep();
       scalars.forEach(([, t], i) => runtime().copy(t.buffer, r.buffer, 4, 0, 4 * i));
       return r;
@@ -243,11 +317,13 @@ export class TrainingRun {
     }
     const names = this.termNames!;
     for (let i = 0; i < names.length; i++) {
-      if (!Number.isFinite(v[i])) throw new TrainingDiverged(this.o.seed, steps.epoch, p.step, p.globalStep, names[i], v[i], this.pos.lastGood);
+      if (!Number.isFinite(v[i]))
+        throw new TrainingDiverged(this.o.seed, steps.epoch, p.step, p.globalStep, names[i], v[i], this.pos.lastGood);
       steps.sums.set(names[i], (steps.sums.get(names[i]) ?? 0) + v[i] * p.size);
     }
     this.samplesDone += p.size;
-    if (this.hooks.onProgress && (p.step % this.o.progressEvery === 0 || p.step === steps.plan.length)) await this.progress(p, v, steps);
+    if (this.hooks.onProgress && (p.step % this.o.progressEvery === 0 || p.step === steps.plan.length))
+      await this.progress(p, v, steps);
   }
 
   private async progress(p: PendingStep, v: Float32Array, steps: EpochSteps): Promise<void> {
@@ -256,13 +332,24 @@ export class TrainingRun {
     const stepsDoneHere = p.globalStep - this.startEpoch * this.stepsPerEpoch;
     const perStep = (this.trainSeconds + (now() - steps.tEpoch) / 1000) / Math.max(1, stepsDoneHere);
     const epochsLeft = o.epochs - steps.epoch;
-    const perValid = this.history.length ? this.validSeconds / this.history.length : perStep * Math.ceil(this.nValid / o.batchSize) * 0.5;
+    const perValid = this.history.length
+      ? this.validSeconds / this.history.length
+      : perStep * Math.ceil(this.nValid / o.batchSize) * 0.5;
     const terms: Record<string, number> = {};
     this.termNames!.forEach((n, i) => (terms[n] = v[i]));
     await this.hooks.onProgress!({
-      seed: o.seed, epoch: steps.epoch, epochs: o.epochs, step: p.step, stepsPerEpoch: steps.plan.length, globalStep: p.globalStep,
-      totalSteps: this.totalSteps, terms, lr: this.lrAt(p.globalStep - 1), samplesPerSec: this.samplesDone / Math.max(elapsed, 1e-9),
-      etaSec: (this.totalSteps - p.globalStep) * perStep + (epochsLeft + 1) * perValid, elapsedSec: elapsed,
+      seed: o.seed,
+      epoch: steps.epoch,
+      epochs: o.epochs,
+      step: p.step,
+      stepsPerEpoch: steps.plan.length,
+      globalStep: p.globalStep,
+      totalSteps: this.totalSteps,
+      terms,
+      lr: this.lrAt(p.globalStep - 1),
+      samplesPerSec: this.samplesDone / Math.max(elapsed, 1e-9),
+      etaSec: (this.totalSteps - p.globalStep) * perStep + (epochsLeft + 1) * perValid,
+      elapsedSec: elapsed,
     });
   }
 
@@ -276,7 +363,17 @@ export class TrainingRun {
     const epochValidSeconds = (now() - tValid) / 1000;
     this.validSeconds += epochValidSeconds;
     for (const [name, v] of Object.entries(valid.terms)) {
-      if (!Number.isFinite(v)) throw new TrainingDiverged(o.seed, e1, steps.plan.length, pos.globalStep, `valid ${name}`, v, pos.lastGood, 'validation');
+      if (!Number.isFinite(v))
+        throw new TrainingDiverged(
+          o.seed,
+          e1,
+          steps.plan.length,
+          pos.globalStep,
+          `valid ${name}`,
+          v,
+          pos.lastGood,
+          'validation',
+        );
     }
     const validLoss = model.selectionLoss?.(valid.terms) ?? valid.terms.total;
     if (validLoss !== valid.terms.total) valid.terms.selection = validLoss;
@@ -296,9 +393,21 @@ export class TrainingRun {
     await rt.sync();
     const mem = rt.stats();
     const summary: EpochSummary = {
-      seed: o.seed, epoch: e1, epochs: o.epochs, globalStep: pos.globalStep, train, valid: valid.terms, validMetrics: valid.metrics, improved,
-      bestEpoch: pos.bestEpoch, bestValidLoss: pos.bestValidLoss, lr: this.lrAt(Math.max(0, pos.globalStep - 1)), seconds: (now() - steps.tEpoch) / 1000,
-      trainSeconds: epochTrainSeconds, validSeconds: epochValidSeconds, samplesPerSec: nSeen / epochTrainSeconds,
+      seed: o.seed,
+      epoch: e1,
+      epochs: o.epochs,
+      globalStep: pos.globalStep,
+      train,
+      valid: valid.terms,
+      validMetrics: valid.metrics,
+      improved,
+      bestEpoch: pos.bestEpoch,
+      bestValidLoss: pos.bestValidLoss,
+      lr: this.lrAt(Math.max(0, pos.globalStep - 1)),
+      seconds: (now() - steps.tEpoch) / 1000,
+      trainSeconds: epochTrainSeconds,
+      validSeconds: epochValidSeconds,
+      samplesPerSec: nSeen / epochTrainSeconds,
       memory: { liveBuffers: mem.liveBuffers, liveBytes: mem.liveBytes },
     };
     this.history.push(summary);
@@ -310,13 +419,29 @@ export class TrainingRun {
   private async checkpoint(improved: boolean, validLoss: number): Promise<void> {
     const { pos, hooks } = this;
     if (!improved && !hooks.onCheckpoint) return;
-    const meta: TrainCheckpointMeta = { ...this.baseMeta, epoch: pos.epoch, globalStep: pos.globalStep, validLoss, bestEpoch: pos.bestEpoch,
-      bestValidLoss: pos.bestValidLoss, sinceBest: pos.sinceBest };
-    const bytes = await saveCheckpoint(this.model, this.optimizer, meta, { auxiliary: this.model.auxiliaryOptimizers?.() });
+    const meta: TrainCheckpointMeta = {
+      ...this.baseMeta,
+      epoch: pos.epoch,
+      globalStep: pos.globalStep,
+      validLoss,
+      bestEpoch: pos.bestEpoch,
+      bestValidLoss: pos.bestValidLoss,
+      sinceBest: pos.sinceBest,
+    };
+    const bytes = await saveCheckpoint(this.model, this.optimizer, meta, {
+      auxiliary: this.model.auxiliaryOptimizers?.(),
+    });
     if (improved) pos.best = bytes;
     pos.lastGood = { epoch: pos.epoch, bytes };
     const kinds: ('best' | 'last')[] = improved ? ['best', 'last'] : ['last'];
-    await hooks.onCheckpoint?.({ seed: this.o.seed, kinds, epoch: pos.epoch, globalStep: pos.globalStep, validLoss, bytes });
+    await hooks.onCheckpoint?.({
+      seed: this.o.seed,
+      kinds,
+      epoch: pos.epoch,
+      globalStep: pos.globalStep,
+      validLoss,
+      bytes,
+    });
   }
 
   /** The model with its best epoch's weights, in eval mode, and the run's record. */
@@ -326,15 +451,31 @@ export class TrainingRun {
     let best = pos.best;
     if (!best) {
       // Resumed from a 'last' checkpoint without its best one and never improved since: keep the current weights.
-      best = pos.lastGood?.bytes ??
-        (await saveCheckpoint(model, optimizer, { ...this.baseMeta, epoch: epochsRun, globalStep: pos.globalStep }, { auxiliary: model.auxiliaryOptimizers?.() }));
+      best =
+        pos.lastGood?.bytes ??
+        (await saveCheckpoint(
+          model,
+          optimizer,
+          { ...this.baseMeta, epoch: epochsRun, globalStep: pos.globalStep },
+          { auxiliary: model.auxiliaryOptimizers?.() },
+        ));
     } else if (pos.bestEpoch !== epochsRun) {
       loadCheckpoint(best, model, optimizer, { auxiliary: model.auxiliaryOptimizers?.() });
     }
     model.eval();
     return {
-      model, optimizer, seed: this.o.seed, bestEpoch: pos.bestEpoch, bestValidLoss: pos.bestValidLoss, best, epochsRun,
-      globalStep: pos.globalStep, stoppedEarly, resumedFrom: this.startEpoch, history, seconds: (now() - t0) / 1000,
+      model,
+      optimizer,
+      seed: this.o.seed,
+      bestEpoch: pos.bestEpoch,
+      bestValidLoss: pos.bestValidLoss,
+      best,
+      epochsRun,
+      globalStep: pos.globalStep,
+      stoppedEarly,
+      resumedFrom: this.startEpoch,
+      history,
+      seconds: (now() - t0) / 1000,
     };
   }
 }

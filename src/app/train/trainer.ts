@@ -194,7 +194,9 @@ export class TrainingDiverged extends Error {
   ) {
     super(
       `${where} diverged (seed ${seed}): loss term '${term}' is ${value} at epoch ${epoch}, step ${step} (global step ${globalStep}); stopped. ` +
-        (lastGood ? `The last good checkpoint is from epoch ${lastGood.epoch}.` : 'No checkpoint was written before it.'),
+        (lastGood
+          ? `The last good checkpoint is from epoch ${lastGood.epoch}.`
+          : 'No checkpoint was written before it.'),
     );
   }
 }
@@ -227,7 +229,8 @@ function checkOptions(o: TrainOptions, ds: Dataset) {
   if (!Number.isInteger(o.seed)) bad('seed must be an integer', o.seed);
   if (!Number.isInteger(o.epochs) || o.epochs < 1) bad('epochs must be a positive integer', o.epochs);
   const posInt = ['batchSize', 'trainSubset', 'validSubset', 'patience', 'progressEvery'] as const;
-  for (const k of posInt) if (o[k] !== undefined && (!Number.isInteger(o[k]) || o[k]! < 1)) bad(`${k} must be a positive integer`, o[k]);
+  for (const k of posInt)
+    if (o[k] !== undefined && (!Number.isInteger(o[k]) || o[k]! < 1)) bad(`${k} must be a positive integer`, o[k]);
   if (o.lr !== undefined && !(o.lr > 0 && Number.isFinite(o.lr))) bad('lr must be a finite number > 0', o.lr);
   for (const k of ['trainMissingRate', 'validMissingRate', 'warmupFraction', 'minLrFraction'] as const) {
     const v = o[k];
@@ -257,7 +260,8 @@ export async function trainModel(
     if (o.resume) run.resume(o.resume, o.resumeBest);
     run.start();
     let stoppedEarly = false;
-    for (let epoch = run.startEpoch; epoch < o.epochs && !stoppedEarly; epoch++) stoppedEarly = !(await run.epoch(epoch));
+    for (let epoch = run.startEpoch; epoch < o.epochs && !stoppedEarly; epoch++)
+      stoppedEarly = !(await run.epoch(epoch));
     return await run.finish(stoppedEarly, t0);
   } catch (e) {
     model.zeroGrad();

@@ -17,7 +17,21 @@ import { WebgradError } from '../errors';
 
 /** Every dtype name the format defines, with its element size in bytes. */
 export const DTYPE_SIZES = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
 } as const;
 export type Dtype = keyof typeof DTYPE_SIZES;
 
@@ -83,9 +97,11 @@ export function parseSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsFi
   if (buf.length < 8) throw fail('truncated', `file is ${buf.length} bytes, shorter than the 8-byte header length`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n64 = dv.getBigUint64(0, true);
-  if (n64 > BigInt(MAX_HEADER)) throw fail('header', `header length ${n64} exceeds the ${MAX_HEADER}-byte limit (not a safetensors file?)`);
+  if (n64 > BigInt(MAX_HEADER))
+    throw fail('header', `header length ${n64} exceeds the ${MAX_HEADER}-byte limit (not a safetensors file?)`);
   const n = Number(n64);
-  if (8 + n > buf.length) throw fail('truncated', `header length ${n} runs past the end of the ${buf.length}-byte file`);
+  if (8 + n > buf.length)
+    throw fail('truncated', `header length ${n} runs past the end of the ${buf.length}-byte file`);
 
   let text: string;
   try {
@@ -93,27 +109,31 @@ export function parseSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsFi
   } catch {
     throw fail('header', 'header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) throw fail('header', `header does not start with '{' (got ${JSON.stringify(text.slice(0, 16))})`);
+  if (!text.startsWith('{'))
+    throw fail('header', `header does not start with '{' (got ${JSON.stringify(text.slice(0, 16))})`);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
     throw fail('header', `header is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw fail('header', 'header JSON is not an object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw fail('header', 'header JSON is not an object');
 
   const metadata: Record<string, string> = {};
   const raw: { name: string; dtype: Dtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, info] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof info !== 'object' || info === null || Array.isArray(info)) throw fail('header', '"__metadata__" is not an object');
+      if (typeof info !== 'object' || info === null || Array.isArray(info))
+        throw fail('header', '"__metadata__" is not an object');
       for (const [k, v] of Object.entries(info)) {
         if (typeof v !== 'string') throw fail('header', `"__metadata__" value of "${k}" is not a string`);
         metadata[k] = v;
       }
       continue;
     }
-    if (typeof info !== 'object' || info === null || Array.isArray(info)) throw fail('header', `tensor "${name}": entry is not an object`);
+    if (typeof info !== 'object' || info === null || Array.isArray(info))
+      throw fail('header', `tensor "${name}": entry is not an object`);
     const { dtype, shape, data_offsets: offs } = info as Record<string, unknown>;
     if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_SIZES, dtype)) {
       throw fail('dtype', `tensor "${name}": unknown dtype ${JSON.stringify(dtype)}`);
@@ -138,20 +158,32 @@ export function parseSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsFi
     const where = `tensor "${t.name}" (data_offsets [${t.begin}, ${t.end}])`;
     if (t.end < t.begin) throw fail('offsets', `${where}: end before begin`);
     if (t.begin < cursor) throw fail('offsets', `${where}: overlaps the previous tensor, which ends at ${cursor}`);
-    if (t.begin > cursor) throw fail('offsets', `${where}: leaves a gap of ${t.begin - cursor} bytes after offset ${cursor}`);
+    if (t.begin > cursor)
+      throw fail('offsets', `${where}: leaves a gap of ${t.begin - cursor} bytes after offset ${cursor}`);
     const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_SIZES[t.dtype];
     if (t.end - t.begin !== want) {
-      throw fail('offsets', `${where}: holds ${t.end - t.begin} bytes, but ${t.dtype} [${t.shape.join(', ')}] needs ${want}`);
+      throw fail(
+        'offsets',
+        `${where}: holds ${t.end - t.begin} bytes, but ${t.dtype} [${t.shape.join(', ')}] needs ${want}`,
+      );
     }
     if (t.end > dataBytes) {
       throw fail('truncated', `${where}: runs past the end of the data section (${dataBytes} bytes; file truncated?)`);
     }
     cursor = t.end;
     const start = 8 + n + t.begin;
-    tensors.set(t.name, { dtype: t.dtype, shape: t.shape, dataOffsets: [t.begin, t.end], bytes: buf.subarray(start, start + want) });
+    tensors.set(t.name, {
+      dtype: t.dtype,
+      shape: t.shape,
+      dataOffsets: [t.begin, t.end],
+      bytes: buf.subarray(start, start + want),
+    });
   }
   if (cursor !== dataBytes) {
-    throw fail('offsets', `the tensors cover ${cursor} bytes of data, but the file holds ${dataBytes} after its header`);
+    throw fail(
+      'offsets',
+      `the tensors cover ${cursor} bytes of data, but the file holds ${dataBytes} after its header`,
+    );
   }
   return { tensors, metadata };
 }
@@ -165,8 +197,10 @@ export function entryToFloat32(e: SafetensorsEntry, name = '?'): Float32Array {
   const aligned = Uint8Array.prototype.slice.call(b).buffer;
   if (!littleEndian) return viaDataView(e, count, name);
   switch (e.dtype) {
-    case 'F32': return new Float32Array(aligned);
-    case 'F64': return Float32Array.from(new Float64Array(aligned));
+    case 'F32':
+      return new Float32Array(aligned);
+    case 'F64':
+      return Float32Array.from(new Float64Array(aligned));
     case 'BF16': {
       // bfloat16 is the top half of a float32.
       const half = new Uint16Array(aligned);
@@ -180,15 +214,25 @@ export function entryToFloat32(e: SafetensorsEntry, name = '?'): Float32Array {
       for (let i = 0; i < count; i++) out[i] = f16ToNumber(half[i]);
       return out;
     }
-    case 'BOOL': case 'U8': return Float32Array.from(new Uint8Array(aligned));
-    case 'I8': return Float32Array.from(new Int8Array(aligned));
-    case 'I16': return Float32Array.from(new Int16Array(aligned));
-    case 'U16': return Float32Array.from(new Uint16Array(aligned));
-    case 'I32': return Float32Array.from(new Int32Array(aligned));
-    case 'U32': return Float32Array.from(new Uint32Array(aligned));
-    case 'I64': return Float32Array.from(new BigInt64Array(aligned), Number);
-    case 'U64': return Float32Array.from(new BigUint64Array(aligned), Number);
-    default: throw new CheckpointError('dtype', `tensor "${name}": cannot convert ${e.dtype} to float32`);
+    case 'BOOL':
+    case 'U8':
+      return Float32Array.from(new Uint8Array(aligned));
+    case 'I8':
+      return Float32Array.from(new Int8Array(aligned));
+    case 'I16':
+      return Float32Array.from(new Int16Array(aligned));
+    case 'U16':
+      return Float32Array.from(new Uint16Array(aligned));
+    case 'I32':
+      return Float32Array.from(new Int32Array(aligned));
+    case 'U32':
+      return Float32Array.from(new Uint32Array(aligned));
+    case 'I64':
+      return Float32Array.from(new BigInt64Array(aligned), Number);
+    case 'U64':
+      return Float32Array.from(new BigUint64Array(aligned), Number);
+    default:
+      throw new CheckpointError('dtype', `tensor "${name}": cannot convert ${e.dtype} to float32`);
   }
 }
 
@@ -201,10 +245,15 @@ function viaDataView(e: SafetensorsEntry, count: number, name: string): Float32A
     F64: (i) => dv.getFloat64(i * 8, true),
     F16: (i) => f16ToNumber(dv.getUint16(i * 2, true)),
     BF16: (i) => new Float32Array(new Uint32Array([dv.getUint16(i * 2, true) << 16]).buffer)[0],
-    BOOL: (i) => dv.getUint8(i), U8: (i) => dv.getUint8(i), I8: (i) => dv.getInt8(i),
-    I16: (i) => dv.getInt16(i * 2, true), U16: (i) => dv.getUint16(i * 2, true),
-    I32: (i) => dv.getInt32(i * 4, true), U32: (i) => dv.getUint32(i * 4, true),
-    I64: (i) => Number(dv.getBigInt64(i * 8, true)), U64: (i) => Number(dv.getBigUint64(i * 8, true)),
+    BOOL: (i) => dv.getUint8(i),
+    U8: (i) => dv.getUint8(i),
+    I8: (i) => dv.getInt8(i),
+    I16: (i) => dv.getInt16(i * 2, true),
+    U16: (i) => dv.getUint16(i * 2, true),
+    I32: (i) => dv.getInt32(i * 4, true),
+    U32: (i) => dv.getUint32(i * 4, true),
+    I64: (i) => Number(dv.getBigInt64(i * 8, true)),
+    U64: (i) => Number(dv.getBigUint64(i * 8, true)),
   };
   const g = get[e.dtype];
   if (!g) throw new CheckpointError('dtype', `tensor "${name}": cannot convert ${e.dtype} to float32`);
@@ -241,7 +290,8 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer): {
 } {
   const file = parseSafetensors(input);
   const tensors = new Map<string, F32Tensor & { dtype: Dtype }>();
-  for (const [name, e] of file.tensors) tensors.set(name, { dtype: e.dtype, shape: e.shape, data: entryToFloat32(e, name) });
+  for (const [name, e] of file.tensors)
+    tensors.set(name, { dtype: e.dtype, shape: e.shape, data: entryToFloat32(e, name) });
   return { tensors, metadata: file.metadata };
 }
 
@@ -256,7 +306,9 @@ export function writeSafetensors(
   metadata?: Record<string, string>,
 ): Uint8Array {
   const entries: [string, F32Tensor][] =
-    Symbol.iterator in tensors ? [...(tensors as Iterable<readonly [string, F32Tensor]>)].map(([k, v]) => [k, v]) : Object.entries(tensors);
+    Symbol.iterator in tensors
+      ? [...(tensors as Iterable<readonly [string, F32Tensor]>)].map(([k, v]) => [k, v])
+      : Object.entries(tensors);
   const seen = new Set<string>();
   for (const [name, t] of entries) {
     const bad = (msg: string) => new CheckpointError('tensor', `tensor "${name}": ${msg}`);
@@ -264,9 +316,11 @@ export function writeSafetensors(
     if (seen.has(name)) throw bad('given twice');
     seen.add(name);
     if (!(t.data instanceof Float32Array)) throw bad('data must be a Float32Array');
-    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`shape [${t.shape.join(', ')}] is not a list of non-negative integers`);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw bad(`shape [${t.shape.join(', ')}] is not a list of non-negative integers`);
     const size = t.shape.reduce((a, b) => a * b, 1);
-    if (size !== t.data.length) throw bad(`shape [${t.shape.join(', ')}] has ${size} elements but data has ${t.data.length}`);
+    if (size !== t.data.length)
+      throw bad(`shape [${t.shape.join(', ')}] has ${size} elements but data has ${t.data.length}`);
   }
   if (metadata) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -284,7 +338,9 @@ export function writeSafetensors(
   let offset = 0;
   for (const [name, t] of entries) {
     const bytes = t.data.length * 4;
-    parts.push(`${JSON.stringify(name)}:{"dtype":"F32","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${offset + bytes}]}`);
+    parts.push(
+      `${JSON.stringify(name)}:{"dtype":"F32","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${offset + bytes}]}`,
+    );
     offset += bytes;
   }
   const header = new TextEncoder().encode(`{${parts.join(',')}}`);

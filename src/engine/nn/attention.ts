@@ -32,7 +32,6 @@ export interface MultiheadAttentionOptions {
   seed?: number;
 }
 
-
 export class MultiheadAttention extends Module {
   readonly to_q: Linear;
   readonly to_k: Linear;
@@ -42,10 +41,17 @@ export class MultiheadAttention extends Module {
   readonly dimHead: number;
   readonly scale: number;
 
-  constructor(readonly dim: number, opts: MultiheadAttentionOptions = {}) {
+  constructor(
+    readonly dim: number,
+    opts: MultiheadAttentionOptions = {},
+  ) {
     super();
     const { heads = 8, dimHead = 64, qkvBias = false, outBias = true, seed } = opts;
-    for (const [what, n] of [['dim', dim], ['heads', heads], ['dimHead', dimHead]] as const) {
+    for (const [what, n] of [
+      ['dim', dim],
+      ['heads', heads],
+      ['dimHead', dimHead],
+    ] as const) {
       check(Number.isInteger(n) && n > 0, 'MultiheadAttention', `${what} must be a positive integer, got ${n}`);
     }
     this.heads = heads;
@@ -67,7 +73,11 @@ export class MultiheadAttention extends Module {
     const op = 'MultiheadAttention';
     assertLive(op, xq, xk, xv);
     const shapes: Shape[] = [xq.shape, xk.shape, xv.shape];
-    for (const [name, x] of [['xq', xq], ['xk', xk], ['xv', xv]] as const) {
+    for (const [name, x] of [
+      ['xq', xq],
+      ['xk', xk],
+      ['xv', xv],
+    ] as const) {
       check(x.rank === 3 && x.shape[2] === this.dim, op, `${name} must be (B, T, ${this.dim})`, shapes);
     }
     const [B, Tq] = xq.shape;

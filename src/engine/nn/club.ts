@@ -34,14 +34,20 @@ export class ClubEstimator extends Module {
   readonly hidden: number;
   readonly lstmHidden: number;
 
-  constructor(readonly dim: number, opts: ClubEstimatorOptions = {}) {
+  constructor(
+    readonly dim: number,
+    opts: ClubEstimatorOptions = {},
+  ) {
     super();
     const op = 'ClubEstimator';
     check(Number.isInteger(dim) && dim > 0, op, `dim must be a positive integer, got ${dim}`);
     const { hidden = dim, lstmHidden = dim / 2 } = opts;
     check(Number.isInteger(hidden) && hidden > 0, op, `hidden must be a positive integer, got ${hidden}`);
-    check(Number.isInteger(lstmHidden) && lstmHidden > 0, op,
-      `lstmHidden must be a positive integer, got ${lstmHidden}${opts.lstmHidden === undefined ? ' (dim / 2: pass an even dim or lstmHidden)' : ''}`);
+    check(
+      Number.isInteger(lstmHidden) && lstmHidden > 0,
+      op,
+      `lstmHidden must be a positive integer, got ${lstmHidden}${opts.lstmHidden === undefined ? ' (dim / 2: pass an even dim or lstmHidden)' : ''}`,
+    );
     this.hidden = hidden;
     this.lstmHidden = lstmHidden;
     // One seed per submodule, derived from the estimator's, so every layer starts from different values.
@@ -49,9 +55,16 @@ export class ClubEstimator extends Module {
     const sub = (k: number) => subSeed(seed, k);
     const width = 2 * lstmHidden;
     this.lstm = new BiLSTM(dim, lstmHidden, { seed: sub(1) });
-    this.muHead = new Sequential(new Linear(width, hidden, { seed: sub(2) }), new ReLU(), new Linear(hidden, dim, { seed: sub(3) }));
+    this.muHead = new Sequential(
+      new Linear(width, hidden, { seed: sub(2) }),
+      new ReLU(),
+      new Linear(hidden, dim, { seed: sub(3) }),
+    );
     this.logvarHead = new Sequential(
-      new Linear(width, hidden, { seed: sub(4) }), new ReLU(), new Linear(hidden, dim, { seed: sub(5) }), new Tanh(),
+      new Linear(width, hidden, { seed: sub(4) }),
+      new ReLU(),
+      new Linear(hidden, dim, { seed: sub(5) }),
+      new Tanh(),
     );
   }
 
@@ -59,8 +72,12 @@ export class ClubEstimator extends Module {
   forward(x: Tensor): { mu: Tensor; logvar: Tensor } {
     const op = 'ClubEstimator';
     assertLive(op, x);
-    check((x.rank === 2 || x.rank === 3) && x.shape[x.rank - 1] === this.dim, op,
-      `x must be (N, T, ${this.dim}) or (N, ${this.dim})`, [x.shape]);
+    check(
+      (x.rank === 2 || x.rank === 3) && x.shape[x.rank - 1] === this.dim,
+      op,
+      `x must be (N, T, ${this.dim}) or (N, ${this.dim})`,
+      [x.shape],
+    );
     const seq = x.rank === 3 ? x : reshape(x, [x.shape[0], 1, this.dim]);
     const { output, h, c } = this.lstm.forward(seq); //                    output (N, T, 2·lstmHidden)
     h.dispose();
@@ -90,6 +107,9 @@ export class ClubEstimator extends Module {
 
   private checkPair(op: string, x: Tensor, y: Tensor): void {
     assertLive(op, x, y);
-    check(x.rank === y.rank && x.shape.every((d, i) => d === y.shape[i]), op, 'x and y must have the same shape', [x.shape, y.shape]);
+    check(x.rank === y.rank && x.shape.every((d, i) => d === y.shape[i]), op, 'x and y must have the same shape', [
+      x.shape,
+      y.shape,
+    ]);
   }
 }

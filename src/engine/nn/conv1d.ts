@@ -39,9 +39,18 @@ export class Conv1d extends Module implements UnaryModule {
   readonly groups: number;
   private readonly kernel?: Conv1dKernel;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, opts: Conv1dModuleOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    opts: Conv1dModuleOptions = {},
+  ) {
     super();
-    for (const [what, n] of [['inChannels', inChannels], ['outChannels', outChannels], ['kernelSize', kernelSize]] as const) {
+    for (const [what, n] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+      ['kernelSize', kernelSize],
+    ] as const) {
       check(Number.isInteger(n) && n > 0, 'Conv1d', `${what} must be a positive integer, got ${n}`);
     }
     const { stride = 1, padding = 0, dilation = 1, groups = 1 } = opts;
@@ -52,15 +61,21 @@ export class Conv1d extends Module implements UnaryModule {
     this.kernel = opts.kernel;
     // Validate the options now (with a stand-in input long enough for any kernel) rather than at the first forward.
     const span = dilation * (kernelSize - 1) + 1;
-    conv1dGeometry([1, inChannels, Number.isInteger(span) ? span : 1], [outChannels, inChannels / groups, kernelSize],
-      null, this.options(), 'Conv1d');
+    conv1dGeometry(
+      [1, inChannels, Number.isInteger(span) ? span : 1],
+      [outChannels, inChannels / groups, kernelSize],
+      null,
+      this.options(),
+      'Conv1d',
+    );
     const fanIn = (inChannels / groups) * kernelSize;
     const bound = 1 / Math.sqrt(fanIn);
     const seed = opts.seed ?? nextSeed();
     this.weight = parameter(rand([outChannels, inChannels / groups, kernelSize], { low: -bound, high: bound, seed }));
     // A seed derived from the weight's (as Linear does), so one layer's bias does not repeat another's weights.
     const biasSeed = subSeed(seed, 1);
-    this.bias = opts.bias === false ? null : parameter(rand([outChannels], { low: -bound, high: bound, seed: biasSeed }));
+    this.bias =
+      opts.bias === false ? null : parameter(rand([outChannels], { low: -bound, high: bound, seed: biasSeed }));
   }
 
   private options() {

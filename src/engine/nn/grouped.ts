@@ -52,7 +52,9 @@ export class ModuleDict<T extends Module> extends Module {
 
 /** Checks x is (G, ..., last) and returns the number of rows per group. */
 function groupRows(op: string, x: Tensor, G: number, last: number): number {
-  check(x.rank >= 2 && x.shape[0] === G && x.shape[x.rank - 1] === last, op, `input must be (${G}, ..., ${last})`, [x.shape]);
+  check(x.rank >= 2 && x.shape[0] === G && x.shape[x.rank - 1] === last, op, `input must be (${G}, ..., ${last})`, [
+    x.shape,
+  ]);
   return x.size / (G * last);
 }
 
@@ -61,12 +63,22 @@ export class GroupedLinear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly groups: number, readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean; seed?: number } = {}) {
+  constructor(
+    readonly groups: number,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: { bias?: boolean; seed?: number } = {},
+  ) {
     super();
     const bound = 1 / Math.sqrt(inFeatures);
     const seed = opts.seed ?? nextSeed();
-    this.weight = parameter(rand([groups, outFeatures, inFeatures], { low: -bound, high: bound, seed: deriveSeed(seed, 0) }));
-    this.bias = opts.bias === false ? null : parameter(rand([groups, outFeatures], { low: -bound, high: bound, seed: deriveSeed(seed, 1) }));
+    this.weight = parameter(
+      rand([groups, outFeatures, inFeatures], { low: -bound, high: bound, seed: deriveSeed(seed, 0) }),
+    );
+    this.bias =
+      opts.bias === false
+        ? null
+        : parameter(rand([groups, outFeatures], { low: -bound, high: bound, seed: deriveSeed(seed, 1) }));
   }
 
   forward(x: Tensor): Tensor {
@@ -80,7 +92,12 @@ export class GroupedLinear extends Module {
   /** The same input through every group: x (..., in) → (G, ..., out), one matmul without copying x G times. */
   forwardShared(x: Tensor): Tensor {
     const G = this.groups;
-    check(x.rank >= 1 && x.shape[x.rank - 1] === this.inFeatures, 'GroupedLinear', `input must be (..., ${this.inFeatures})`, [x.shape]);
+    check(
+      x.rank >= 1 && x.shape[x.rank - 1] === this.inFeatures,
+      'GroupedLinear',
+      `input must be (..., ${this.inFeatures})`,
+      [x.shape],
+    );
     const n = x.size / this.inFeatures;
     const y = matmul(reshape(x, [n, this.inFeatures]), this.weight, { transB: true, bias: this.bias }); // (G, n, out)
     return reshape(y, [G, ...x.shape.slice(0, -1), this.outFeatures]);
@@ -92,7 +109,11 @@ export class GroupedLayerNorm extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
 
-  constructor(readonly groups: number, readonly dim: number, readonly eps = 1e-5) {
+  constructor(
+    readonly groups: number,
+    readonly dim: number,
+    readonly eps = 1e-5,
+  ) {
     super();
     this.weight = parameter(ones([groups, dim]));
     this.bias = parameter(zeros([groups, dim]));
@@ -107,7 +128,10 @@ export class GroupedLayerNorm extends Module {
   affine(xhat: Tensor): Tensor {
     const G = this.groups;
     const n = groupRows('GroupedLayerNorm', xhat, G, this.dim);
-    const y = add(mul(reshape(xhat, [G, n, this.dim]), reshape(this.weight, [G, 1, this.dim])), reshape(this.bias, [G, 1, this.dim]));
+    const y = add(
+      mul(reshape(xhat, [G, n, this.dim]), reshape(this.weight, [G, 1, this.dim])),
+      reshape(this.bias, [G, 1, this.dim]),
+    );
     return reshape(y, xhat.shape);
   }
 
@@ -121,7 +145,14 @@ export class GroupedMLP extends Module {
   readonly fc1: GroupedLinear;
   readonly fc2: GroupedLinear;
 
-  constructor(groups: number, inF: number, hidden: number, outF: number, readonly act: 'gelu' | 'relu' = 'gelu', seed?: number) {
+  constructor(
+    groups: number,
+    inF: number,
+    hidden: number,
+    outF: number,
+    readonly act: 'gelu' | 'relu' = 'gelu',
+    seed?: number,
+  ) {
     super();
     this.fc1 = new GroupedLinear(groups, inF, hidden, { seed: deriveSeed(seed, 0) });
     this.fc2 = new GroupedLinear(groups, hidden, outF, { seed: deriveSeed(seed, 1) });
@@ -138,7 +169,13 @@ export class MLP extends Module {
   readonly fc1: Linear;
   readonly fc2: Linear;
 
-  constructor(inF: number, hidden: number, outF: number, readonly act: 'gelu' | 'relu' = 'relu', seed?: number) {
+  constructor(
+    inF: number,
+    hidden: number,
+    outF: number,
+    readonly act: 'gelu' | 'relu' = 'relu',
+    seed?: number,
+  ) {
     super();
     this.fc1 = new Linear(inF, hidden, { seed: deriveSeed(seed, 0) });
     this.fc2 = new Linear(hidden, outF, { seed: deriveSeed(seed, 1) });
@@ -164,7 +201,13 @@ export class GroupedAttention extends Module {
   readonly to_v: GroupedLinear;
   readonly to_out: GroupedLinear;
 
-  constructor(readonly groups: number, readonly dim: number, readonly heads: number, readonly dimHead: number, seed?: number) {
+  constructor(
+    readonly groups: number,
+    readonly dim: number,
+    readonly heads: number,
+    readonly dimHead: number,
+    seed?: number,
+  ) {
     super();
     const inner = heads * dimHead;
     this.to_q = new GroupedLinear(groups, dim, inner, { bias: false, seed: deriveSeed(seed, 0) });
@@ -198,7 +241,11 @@ export class GroupedAttentionLayer extends Module {
   readonly norm_ff: GroupedLayerNorm;
   readonly ff: GroupedMLP;
 
-  constructor(readonly groups: number, readonly dim: number, opts: GroupedBlockOptions) {
+  constructor(
+    readonly groups: number,
+    readonly dim: number,
+    opts: GroupedBlockOptions,
+  ) {
     super();
     this.norm_q = new GroupedLayerNorm(groups, dim);
     this.norm_k = new GroupedLayerNorm(groups, dim);
@@ -223,17 +270,28 @@ export class GroupedTransformer extends Module {
   readonly pos_embedding: Tensor;
   readonly layers: GroupedAttentionLayer[] = [];
 
-  constructor(readonly groups: number, readonly numFrames: number, readonly dim: number, depth: number, opts: GroupedBlockOptions) {
+  constructor(
+    readonly groups: number,
+    readonly numFrames: number,
+    readonly dim: number,
+    depth: number,
+    opts: GroupedBlockOptions,
+  ) {
     super();
     this.pos_embedding = parameter(randn([groups, numFrames, dim], { seed: deriveSeed(opts.seed ?? nextSeed(), 0) }));
-    for (let l = 0; l < depth; l++) this.layers.push(new GroupedAttentionLayer(groups, dim, { ...opts, seed: deriveSeed(opts.seed, l + 1) }));
+    for (let l = 0; l < depth; l++)
+      this.layers.push(new GroupedAttentionLayer(groups, dim, { ...opts, seed: deriveSeed(opts.seed, l + 1) }));
   }
 
   /** x (G, B, T, dim), T ≤ numFrames → (G, B, T, dim). */
   forward(x: Tensor): Tensor {
     const [G, , T] = x.shape;
-    check(x.rank === 4 && G === this.groups && x.shape[3] === this.dim && T <= this.numFrames, OP,
-      `a grouped Transformer needs (${this.groups}, B, ≤ ${this.numFrames}, ${this.dim})`, [x.shape]);
+    check(
+      x.rank === 4 && G === this.groups && x.shape[3] === this.dim && T <= this.numFrames,
+      OP,
+      `a grouped Transformer needs (${this.groups}, B, ≤ ${this.numFrames}, ${this.dim})`,
+      [x.shape],
+    );
     const pos = T === this.numFrames ? this.pos_embedding : slice(this.pos_embedding, 1, 0, T);
     let h = add(x, reshape(pos, [G, 1, T, this.dim]));
     for (const layer of this.layers) h = layer.forward(h);
@@ -245,9 +303,15 @@ export class GroupedTransformer extends Module {
 export class GroupedCrossEncoder extends Module {
   readonly layers: GroupedAttentionLayer[] = [];
 
-  constructor(readonly groups: number, readonly dim: number, depth: number, opts: GroupedBlockOptions) {
+  constructor(
+    readonly groups: number,
+    readonly dim: number,
+    depth: number,
+    opts: GroupedBlockOptions,
+  ) {
     super();
-    for (let l = 0; l < depth; l++) this.layers.push(new GroupedAttentionLayer(groups, dim, { ...opts, seed: deriveSeed(opts.seed, l) }));
+    for (let l = 0; l < depth; l++)
+      this.layers.push(new GroupedAttentionLayer(groups, dim, { ...opts, seed: deriveSeed(opts.seed, l) }));
   }
 
   /** target (G, B, Tq, dim) attends over source (G, B, Tk, dim) → (G, B, Tq, dim). */

@@ -38,14 +38,26 @@ export class LSTM extends Module {
   /** The parameters' names in PyTorch's flat order (the parameters themselves are fields of those names). */
   readonly weightNames: readonly string[];
 
-  constructor(readonly inputSize: number, readonly hiddenSize: number, opts: LSTMOptions = {}) {
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    opts: LSTMOptions = {},
+  ) {
     super();
     const op = 'LSTM';
     const { numLayers = 1, bidirectional = false, bias = true, kernel } = opts;
-    for (const [what, n] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', numLayers]] as const) {
+    for (const [what, n] of [
+      ['inputSize', inputSize],
+      ['hiddenSize', hiddenSize],
+      ['numLayers', numLayers],
+    ] as const) {
       check(Number.isInteger(n) && n > 0, op, `${what} must be a positive integer, got ${n}`);
     }
-    check(typeof bidirectional === 'boolean' && typeof bias === 'boolean', op, 'bidirectional and bias must be booleans');
+    check(
+      typeof bidirectional === 'boolean' && typeof bias === 'boolean',
+      op,
+      'bidirectional and bias must be booleans',
+    );
     this.numLayers = numLayers;
     this.bidirectional = bidirectional;
     this.bias = bias;
@@ -57,8 +69,11 @@ export class LSTM extends Module {
     const seed = opts.seed ?? nextSeed();
     this.weightNames.forEach((name, k) => {
       const layer = Number(/_l(\d+)/.exec(name)![1]);
-      const shape = name.startsWith('weight_ih') ? [4 * H, layer === 0 ? inputSize : D * H]
-        : name.startsWith('weight_hh') ? [4 * H, H] : [4 * H];
+      const shape = name.startsWith('weight_ih')
+        ? [4 * H, layer === 0 ? inputSize : D * H]
+        : name.startsWith('weight_hh')
+          ? [4 * H, H]
+          : [4 * H];
       // One seed per parameter, mixed from the module's, so no two parameters repeat each other's values.
       const s = subSeed(seed, k + 1);
       (this as unknown as Record<string, Tensor>)[name] = parameter(rand(shape, { low: -bound, high: bound, seed: s }));
@@ -73,11 +88,17 @@ export class LSTM extends Module {
   /** x (B, T, inputSize) → output (B, T, D·hidden), h and c (numLayers·D, B, hidden). */
   forward(x: Tensor, state: LSTMState = {}): LstmResult {
     const op = 'LSTM';
-    return lstmOp(op, x, this.flatWeights(), {
-      numLayers: this.numLayers,
-      bidirectional: this.bidirectional,
-      ...(this.kernel ? { kernel: this.kernel } : {}),
-    }, state);
+    return lstmOp(
+      op,
+      x,
+      this.flatWeights(),
+      {
+        numLayers: this.numLayers,
+        bidirectional: this.bidirectional,
+        ...(this.kernel ? { kernel: this.kernel } : {}),
+      },
+      state,
+    );
   }
 }
 

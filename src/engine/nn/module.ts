@@ -156,9 +156,16 @@ export class Linear extends Module implements UnaryModule {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
     super();
-    for (const [what, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [what, n] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       check(Number.isInteger(n) && n > 0, 'Linear', `${what} must be a positive integer, got ${n}`);
     }
     const bound = 1 / Math.sqrt(inFeatures);
@@ -166,7 +173,8 @@ export class Linear extends Module implements UnaryModule {
     this.weight = parameter(rand([outFeatures, inFeatures], { low: -bound, high: bound, seed }));
     // A seed derived from the weight's, so Linear(seed 1)'s bias does not repeat Linear(seed 2)'s weights.
     const biasSeed = subSeed(seed, 1);
-    this.bias = opts.bias === false ? null : parameter(rand([outFeatures], { low: -bound, high: bound, seed: biasSeed }));
+    this.bias =
+      opts.bias === false ? null : parameter(rand([outFeatures], { low: -bound, high: bound, seed: biasSeed }));
   }
 
   forward(x: Tensor): Tensor {

@@ -27,13 +27,20 @@ export interface LoadStateDictResult {
 /** A state dict that does not fit the module; `problems` lists each key found wrong. */
 export class StateDictError extends WebgradError {
   override name = 'StateDictError';
-  constructor(message: string, readonly problems: readonly string[]) {
+  constructor(
+    message: string,
+    readonly problems: readonly string[],
+  ) {
     super('loadStateDict', message);
   }
 }
 
 /** Copies `state` into the parameters `named` (name → tensor), after checking that it fits. */
-export function loadStateInto(named: [string, Tensor][], state: StateDict, opts: LoadStateDictOptions = {}): LoadStateDictResult {
+export function loadStateInto(
+  named: [string, Tensor][],
+  state: StateDict,
+  opts: LoadStateDictOptions = {},
+): LoadStateDictResult {
   const strict = opts.strict ?? true;
   const entries = state instanceof Map ? new Map(state) : new Map(Object.entries(state));
   const problems: string[] = [];
@@ -51,7 +58,9 @@ export function loadStateInto(named: [string, Tensor][], state: StateDict, opts:
       continue;
     }
     if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i])) {
-      problems.push(`shape mismatch for "${name}": state dict has ${fmtShape(v.shape)}, module has ${fmtShape(p.shape)}`);
+      problems.push(
+        `shape mismatch for "${name}": state dict has ${fmtShape(v.shape)}, module has ${fmtShape(p.shape)}`,
+      );
       continue;
     }
     writes.push([p, v]);
@@ -63,7 +72,10 @@ export function loadStateInto(named: [string, Tensor][], state: StateDict, opts:
     for (const u of unexpected) problems.push(`unexpected in the state dict: "${u}"`);
   }
   if (problems.length) {
-    throw new StateDictError(`state dict does not fit (${problems.length} problem${problems.length > 1 ? 's' : ''}): ${problems.join('; ')}`, problems);
+    throw new StateDictError(
+      `state dict does not fit (${problems.length} problem${problems.length > 1 ? 's' : ''}): ${problems.join('; ')}`,
+      problems,
+    );
   }
   const rt = runtime();
   for (const [p, v] of writes) {

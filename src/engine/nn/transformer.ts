@@ -44,7 +44,10 @@ export class LayerNorm extends Module implements UnaryModule {
   readonly weight: Tensor;
   readonly bias: Tensor;
 
-  constructor(readonly dim: number, readonly eps = 1e-5) {
+  constructor(
+    readonly dim: number,
+    readonly eps = 1e-5,
+  ) {
     super();
     check(Number.isInteger(dim) && dim > 0, 'LayerNorm', `dim must be a positive integer, got ${dim}`);
     this.weight = parameter(ones([dim]));
@@ -100,7 +103,11 @@ abstract class PreNormAttentionLayer extends Module {
   readonly norm_ff: LayerNorm;
   readonly ff: FeedForward;
 
-  constructor(readonly dim: number, opts: TransformerLayerOptions, op: string) {
+  constructor(
+    readonly dim: number,
+    opts: TransformerLayerOptions,
+    op: string,
+  ) {
     super();
     const { heads = 8, dimHead = 64, mlpDim = dim, seed } = opts;
     check(Number.isInteger(dim) && dim > 0, op, `dim must be a positive integer, got ${dim}`);
@@ -179,11 +186,19 @@ export class Transformer extends Module {
   readonly layers: TransformerEncoderLayer[];
   readonly tokenLen: number;
 
-  constructor(readonly numFrames: number, readonly dim: number, readonly depth: number, opts: TransformerOptions = {}) {
+  constructor(
+    readonly numFrames: number,
+    readonly dim: number,
+    readonly depth: number,
+    opts: TransformerOptions = {},
+  ) {
     super();
     const op = 'Transformer';
     const { tokenLen = 0, seed } = opts;
-    for (const [what, n] of [['numFrames', numFrames], ['dim', dim]] as const) {
+    for (const [what, n] of [
+      ['numFrames', numFrames],
+      ['dim', dim],
+    ] as const) {
       check(Number.isInteger(n) && n > 0, op, `${what} must be a positive integer, got ${n}`);
     }
     check(Number.isInteger(depth) && depth >= 0, op, `depth must be an integer ≥ 0, got ${depth}`);
@@ -226,12 +241,19 @@ export class CrossTransformer extends Module {
   readonly layers: CrossTransformerLayer[];
 
   constructor(
-    readonly sourceFrames: number, readonly targetFrames: number, readonly dim: number, readonly depth: number,
+    readonly sourceFrames: number,
+    readonly targetFrames: number,
+    readonly dim: number,
+    readonly depth: number,
     opts: TransformerLayerOptions = {},
   ) {
     super();
     const op = 'CrossTransformer';
-    for (const [what, n] of [['sourceFrames', sourceFrames], ['targetFrames', targetFrames], ['dim', dim]] as const) {
+    for (const [what, n] of [
+      ['sourceFrames', sourceFrames],
+      ['targetFrames', targetFrames],
+      ['dim', dim],
+    ] as const) {
       check(Number.isInteger(n) && n > 0, op, `${what} must be a positive integer, got ${n}`);
     }
     check(Number.isInteger(depth) && depth >= 0, op, `depth must be an integer ≥ 0, got ${depth}`);
@@ -252,8 +274,12 @@ export class CrossTransformer extends Module {
     const [B, ns] = checkSeq(op, 'source', source, this.dim, shapes);
     const [Bt, nt] = checkSeq(op, 'target', target, this.dim, shapes);
     check(B === Bt, op, `source and target have different batch sizes (${B} and ${Bt})`, shapes);
-    check(ns <= this.sourceFrames && nt <= this.targetFrames, op,
-      `at most ${this.sourceFrames} source and ${this.targetFrames} target frames`, shapes);
+    check(
+      ns <= this.sourceFrames && nt <= this.targetFrames,
+      op,
+      `at most ${this.sourceFrames} source and ${this.targetFrames} target frames`,
+      shapes,
+    );
     checkMasks(op, masks, B, ns, shapes);
     const s = addPositions(prependTokens(source, this.extra_token), this.pos_embedding_s);
     let t = addPositions(prependTokens(target, this.extra_token), this.pos_embedding_t);

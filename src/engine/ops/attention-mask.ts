@@ -34,14 +34,29 @@ export function refuseOldMask(op: string, opts: object, shapes: readonly Shape[]
  * Checks a module's mask argument: absent, or an object with keyPaddingMask or keepMask (not both) of shape (B, Tk).
  * A bare tensor or array (the old positional `mask`, 1 = keep) is a WebgradError saying which name to use.
  */
-export function checkMasks(op: string, masks: AttentionMasks | null | undefined, B: number, Tk: number, shapes: readonly Shape[] = []): void {
+export function checkMasks(
+  op: string,
+  masks: AttentionMasks | null | undefined,
+  B: number,
+  Tk: number,
+  shapes: readonly Shape[] = [],
+): void {
   if (masks === null || masks === undefined) return;
   const bare = masks instanceof Tensor || typeof (masks as ArrayLike<unknown>).length === 'number';
-  check(!bare && typeof masks === 'object', op,
-    'the mask argument is { keyPaddingMask } (true = ignore, as PyTorch) or { keepMask } (true = attend), not a bare mask', shapes);
+  check(
+    !bare && typeof masks === 'object',
+    op,
+    'the mask argument is { keyPaddingMask } (true = ignore, as PyTorch) or { keepMask } (true = attend), not a bare mask',
+    shapes,
+  );
   refuseOldMask(op, masks, shapes);
   for (const key of Object.keys(masks)) {
-    check((MASK_KEYS as readonly string[]).includes(key), op, `unknown mask option ${key} (options are ${MASK_KEYS.join(', ')})`, shapes);
+    check(
+      (MASK_KEYS as readonly string[]).includes(key),
+      op,
+      `unknown mask option ${key} (options are ${MASK_KEYS.join(', ')})`,
+      shapes,
+    );
   }
   const given = MASK_KEYS.filter((k) => masks[k] !== null && masks[k] !== undefined);
   check(given.length <= 1, op, 'pass keyPaddingMask or keepMask, not both', shapes);
@@ -55,12 +70,26 @@ function checkOne(op: string, name: string, mask: MaskInput, B: number, Tk: numb
     check(ok, op, `${name} must be (B, Tk) = (${B}, ${Tk}), got [${mask.shape.join(', ')}]`, [...shapes, mask.shape]);
     return;
   }
-  check(typeof mask === 'object' && typeof (mask as ArrayLike<unknown>).length === 'number', op,
-    `${name} must be a tensor or an array of booleans / 0-1 numbers`, shapes);
-  check(mask.length === B * Tk, op, `${name} has ${mask.length} entries, expected B·Tk = ${B}·${Tk} = ${B * Tk}`, shapes);
+  check(
+    typeof mask === 'object' && typeof (mask as ArrayLike<unknown>).length === 'number',
+    op,
+    `${name} must be a tensor or an array of booleans / 0-1 numbers`,
+    shapes,
+  );
+  check(
+    mask.length === B * Tk,
+    op,
+    `${name} has ${mask.length} entries, expected B·Tk = ${B}·${Tk} = ${B * Tk}`,
+    shapes,
+  );
   for (let i = 0; i < mask.length; i++) {
     const m = mask[i];
-    check(m === true || m === false || m === 0 || m === 1, op, `${name} entries must be booleans or 0/1, got ${String(m)} at ${i}`, shapes);
+    check(
+      m === true || m === false || m === 0 || m === 1,
+      op,
+      `${name} entries must be booleans or 0/1, got ${String(m)} at ${i}`,
+      shapes,
+    );
   }
 }
 
@@ -72,17 +101,35 @@ export function keepTensor(masks: AttentionMasks, B: number, Tk: number): { t: T
   const { keepMask, keyPaddingMask } = masks;
   if (keepMask !== null && keepMask !== undefined) {
     if (keepMask instanceof Tensor) return { t: keepMask, owned: false };
-    return { t: tensor(Float32Array.from(keepMask, (m) => (m ? 1 : 0)), [B, Tk]), owned: true };
+    return {
+      t: tensor(
+        Float32Array.from(keepMask, (m) => (m ? 1 : 0)),
+        [B, Tk],
+      ),
+      owned: true,
+    };
   }
   if (keyPaddingMask !== null && keyPaddingMask !== undefined) {
-    if (keyPaddingMask instanceof Tensor) return { t: noGrad(() => addScalar(mulScalar(keyPaddingMask, -1), 1)), owned: true };
-    return { t: tensor(Float32Array.from(keyPaddingMask, (m) => (m ? 0 : 1)), [B, Tk]), owned: true };
+    if (keyPaddingMask instanceof Tensor)
+      return { t: noGrad(() => addScalar(mulScalar(keyPaddingMask, -1), 1)), owned: true };
+    return {
+      t: tensor(
+        Float32Array.from(keyPaddingMask, (m) => (m ? 0 : 1)),
+        [B, Tk],
+      ),
+      owned: true,
+    };
   }
   return null;
 }
 
 /** The same masks with `n` always-attended keys put in front of each row (tokens prepended to the frames). */
-export function withLeadingKeys(masks: AttentionMasks | null | undefined, B: number, T: number, n: number): AttentionMasks | undefined {
+export function withLeadingKeys(
+  masks: AttentionMasks | null | undefined,
+  B: number,
+  T: number,
+  n: number,
+): AttentionMasks | undefined {
   if (masks === null || masks === undefined || n === 0) return masks ?? undefined;
   const pad = (mask: MaskInput, attend: number): MaskInput => {
     if (mask instanceof Tensor) return noGrad(() => concat([attend ? ones([B, n]) : zeros([B, n]), mask], 1));

@@ -34,7 +34,11 @@ function operand(shape: readonly number[], layout: Layout) {
  * output (q's shape) and the probabilities P (B, H, Tq, Tk), which the backward reference reuses.
  */
 export function attentionRef(
-  q: ArrayLike<number>, qShape: readonly number[], k: ArrayLike<number>, v: ArrayLike<number>, kShape: readonly number[],
+  q: ArrayLike<number>,
+  qShape: readonly number[],
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  kShape: readonly number[],
   { keepMask: mask = null, scale, layout = 'bhtd' }: AttentionRefOptions = {},
 ): Ref & { probs: Float64Array } {
   const Q = operand(qShape, layout);
@@ -81,8 +85,13 @@ export function attentionRef(
  *   dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ⊙ (dP − rowsum(dO ⊙ O)),  dQ = scale·dS·K,  dK = scale·dSᵀ·Q.
  */
 export function attentionBackwardRef(
-  q: ArrayLike<number>, qShape: readonly number[], k: ArrayLike<number>, v: ArrayLike<number>, kShape: readonly number[],
-  go: ArrayLike<number>, opts: AttentionRefOptions = {},
+  q: ArrayLike<number>,
+  qShape: readonly number[],
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  kShape: readonly number[],
+  go: ArrayLike<number>,
+  opts: AttentionRefOptions = {},
 ): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
   const layout = opts.layout ?? 'bhtd';
   const { data: o, probs } = attentionRef(q, qShape, k, v, kShape, opts);
@@ -126,7 +135,14 @@ export function attentionBackwardRef(
 export type Params = Record<string, ArrayLike<number>>;
 
 /** x (rows, in) · Wᵀ (W: (out, in)) + b. */
-export function linearRef(x: ArrayLike<number>, rows: number, inF: number, w: ArrayLike<number>, outF: number, bias?: ArrayLike<number> | null): Float64Array {
+export function linearRef(
+  x: ArrayLike<number>,
+  rows: number,
+  inF: number,
+  w: ArrayLike<number>,
+  outF: number,
+  bias?: ArrayLike<number> | null,
+): Float64Array {
   const y = new Float64Array(rows * outF);
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outF; o++) {
@@ -175,15 +191,26 @@ function sub(params: Params, prefix: string): Params {
  * to_out(merge(attention(split(to_q(xq)), split(to_k(xk)), split(to_v(xv)), mask))).
  */
 export function mhaRef(
-  xq: ArrayLike<number>, xk: ArrayLike<number>, xv: ArrayLike<number>, B: number, Tq: number, Tk: number, dim: number,
-  params: Params, cfg: MhaConfig, mask?: ArrayLike<number> | null,
+  xq: ArrayLike<number>,
+  xk: ArrayLike<number>,
+  xv: ArrayLike<number>,
+  B: number,
+  Tq: number,
+  Tk: number,
+  dim: number,
+  params: Params,
+  cfg: MhaConfig,
+  mask?: ArrayLike<number> | null,
 ): Ref {
   const inner = cfg.heads * cfg.dimHead;
   const q = linearRef(xq, B * Tq, dim, params['to_q.weight'], inner, params['to_q.bias']);
   const k = linearRef(xk, B * Tk, dim, params['to_k.weight'], inner, params['to_k.bias']);
   const v = linearRef(xv, B * Tk, dim, params['to_v.weight'], inner, params['to_v.bias']);
   // (B, T, H·Dh) is (B, T, H, Dh) row-major: the bthd layout.
-  const o = attentionRef(q, [B, Tq, cfg.heads, cfg.dimHead], k, v, [B, Tk, cfg.heads, cfg.dimHead], { keepMask: mask, layout: 'bthd' }).data;
+  const o = attentionRef(q, [B, Tq, cfg.heads, cfg.dimHead], k, v, [B, Tk, cfg.heads, cfg.dimHead], {
+    keepMask: mask,
+    layout: 'bthd',
+  }).data;
   const y = linearRef(o, B * Tq, inner, params['to_out.weight'], dim, params['to_out.bias']);
   return { data: y, shape: [B, Tq, dim] };
 }
@@ -194,13 +221,20 @@ export interface LayerConfig extends MhaConfig {
 
 /** Parameter names and shapes of TransformerEncoderLayer / CrossTransformerLayer (dim, cfg), in order. */
 export function layerParamShapes(dim: number, cfg: LayerConfig): [string, number[]][] {
-  const ln = (n: string): [string, number[]][] => [[`${n}.weight`, [dim]], [`${n}.bias`, [dim]]];
+  const ln = (n: string): [string, number[]][] => [
+    [`${n}.weight`, [dim]],
+    [`${n}.bias`, [dim]],
+  ];
   return [
-    ...ln('norm_q'), ...ln('norm_k'), ...ln('norm_v'),
+    ...ln('norm_q'),
+    ...ln('norm_k'),
+    ...ln('norm_v'),
     ...mhaParamShapes(dim, cfg).map(([n, s]) => [`attn.${n}`, s] as [string, number[]]),
     ...ln('norm_ff'),
-    ['ff.fc1.weight', [cfg.mlpDim, dim]], ['ff.fc1.bias', [cfg.mlpDim]],
-    ['ff.fc2.weight', [dim, cfg.mlpDim]], ['ff.fc2.bias', [dim]],
+    ['ff.fc1.weight', [cfg.mlpDim, dim]],
+    ['ff.fc1.bias', [cfg.mlpDim]],
+    ['ff.fc2.weight', [dim, cfg.mlpDim]],
+    ['ff.fc2.bias', [dim]],
   ];
 }
 
@@ -220,8 +254,15 @@ function feedForwardResidual(x: Float64Array, rows: number, dim: number, params:
  * The self-attention encoder layer is the same with s = t.
  */
 export function crossLayerRef(
-  t: ArrayLike<number>, s: ArrayLike<number>, B: number, Tq: number, Tk: number, dim: number, params: Params,
-  cfg: LayerConfig, mask?: ArrayLike<number> | null,
+  t: ArrayLike<number>,
+  s: ArrayLike<number>,
+  B: number,
+  Tq: number,
+  Tk: number,
+  dim: number,
+  params: Params,
+  cfg: LayerConfig,
+  mask?: ArrayLike<number> | null,
 ): Ref {
   const nq = lnRef(t, B * Tq, dim, params, 'norm_q');
   const nk = lnRef(s, B * Tk, dim, params, 'norm_k');
@@ -230,7 +271,15 @@ export function crossLayerRef(
   return { data: feedForwardResidual(a, B * Tq, dim, params, cfg.mlpDim), shape: [B, Tq, dim] };
 }
 
-export function encoderLayerRef(x: ArrayLike<number>, B: number, T: number, dim: number, params: Params, cfg: LayerConfig, mask?: ArrayLike<number> | null): Ref {
+export function encoderLayerRef(
+  x: ArrayLike<number>,
+  B: number,
+  T: number,
+  dim: number,
+  params: Params,
+  cfg: LayerConfig,
+  mask?: ArrayLike<number> | null,
+): Ref {
   return crossLayerRef(x, x, B, T, T, dim, params, cfg, mask);
 }
 
@@ -255,7 +304,14 @@ export function transformerParamShapes(dim: number, cfg: TransformerConfig): [st
  * Transformer: [extra tokens ‖ x] + pos_embedding[:, :n], then `depth` encoder layers. x (B, n, dim), n ≤ numFrames.
  * Returns the final output, and with `hidden` every stage: after the embedding, after layer 1, 2, ...
  */
-export function transformerRef(x: ArrayLike<number>, B: number, n: number, dim: number, params: Params, cfg: TransformerConfig): Ref & { hidden: Float64Array[] } {
+export function transformerRef(
+  x: ArrayLike<number>,
+  B: number,
+  n: number,
+  dim: number,
+  params: Params,
+  cfg: TransformerConfig,
+): Ref & { hidden: Float64Array[] } {
   const tok = cfg.tokenLen ?? 0;
   const T = n + tok;
   let h: Float64Array = new Float64Array(B * T * dim);
@@ -277,7 +333,10 @@ export function transformerRef(x: ArrayLike<number>, B: number, n: number, dim: 
 }
 
 /** Parameter names and shapes of CrossTransformer(sourceFrames, targetFrames, dim, depth, cfg), in order. */
-export function crossTransformerParamShapes(dim: number, cfg: LayerConfig & { sourceFrames: number; targetFrames: number; depth: number }): [string, number[]][] {
+export function crossTransformerParamShapes(
+  dim: number,
+  cfg: LayerConfig & { sourceFrames: number; targetFrames: number; depth: number },
+): [string, number[]][] {
   const out: [string, number[]][] = [
     ['pos_embedding_s', [1, cfg.sourceFrames + 1, dim]],
     ['pos_embedding_t', [1, cfg.targetFrames + 1, dim]],
@@ -290,12 +349,20 @@ export function crossTransformerParamShapes(dim: number, cfg: LayerConfig & { so
 }
 
 /** [token ‖ x] + pos[:, :n + 1] for x (B, n, dim), the token (1, 1, dim) shared by source and target. */
-function withToken(x: ArrayLike<number>, B: number, n: number, dim: number, token: ArrayLike<number>, pos: ArrayLike<number>): Float64Array {
+function withToken(
+  x: ArrayLike<number>,
+  B: number,
+  n: number,
+  dim: number,
+  token: ArrayLike<number>,
+  pos: ArrayLike<number>,
+): Float64Array {
   const T = n + 1;
   const out = new Float64Array(B * T * dim);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
-      for (let c = 0; c < dim; c++) out[(b * T + t) * dim + c] = (t === 0 ? token[c] : x[(b * n + t - 1) * dim + c]) + pos[t * dim + c];
+      for (let c = 0; c < dim; c++)
+        out[(b * T + t) * dim + c] = (t === 0 ? token[c] : x[(b * n + t - 1) * dim + c]) + pos[t * dim + c];
     }
   }
   return out;
@@ -303,11 +370,18 @@ function withToken(x: ArrayLike<number>, B: number, n: number, dim: number, toke
 
 /** CrossTransformer: source (B, ns, dim), target (B, nt, dim) → (B, nt + 1, dim). */
 export function crossTransformerRef(
-  source: ArrayLike<number>, target: ArrayLike<number>, B: number, ns: number, nt: number, dim: number, params: Params,
+  source: ArrayLike<number>,
+  target: ArrayLike<number>,
+  B: number,
+  ns: number,
+  nt: number,
+  dim: number,
+  params: Params,
   cfg: LayerConfig & { depth: number },
 ): Ref {
   const s = withToken(source, B, ns, dim, params.extra_token, params.pos_embedding_s);
   let t = withToken(target, B, nt, dim, params.extra_token, params.pos_embedding_t);
-  for (let l = 0; l < cfg.depth; l++) t = crossLayerRef(t, s, B, nt + 1, ns + 1, dim, sub(params, `layers.${l}.`), cfg).data;
+  for (let l = 0; l < cfg.depth; l++)
+    t = crossLayerRef(t, s, B, nt + 1, ns + 1, dim, sub(params, `layers.${l}.`), cfg).data;
   return { data: t, shape: [B, nt + 1, dim] };
 }

@@ -32,19 +32,49 @@ import dkvTiledSrc from '../../../kernels/attention/attention_grad_kv_tiled.wgsl
 
 // Both rungs share each pass's contract: rows, heads, lengths, q/k strides (batch, head, step) and the scale.
 const PARAMS = {
-  rows: 'u32', heads: 'u32', tq: 'u32', tk: 'u32', qsb: 'u32', qsh: 'u32', qst: 'u32', ksb: 'u32', ksh: 'u32', kst: 'u32',
+  rows: 'u32',
+  heads: 'u32',
+  tq: 'u32',
+  tk: 'u32',
+  qsb: 'u32',
+  qsh: 'u32',
+  qst: 'u32',
+  ksb: 'u32',
+  ksh: 'u32',
+  kst: 'u32',
   scale: 'f32',
 } as const;
 const FWD: ContractDecl = {
-  params: PARAMS, buffers: { q: 'read', k: 'read', v: 'read', mask: 'read', o: 'read_write', lse: 'read_write' },
+  params: PARAMS,
+  buffers: { q: 'read', k: 'read', v: 'read', mask: 'read', o: 'read_write', lse: 'read_write' },
 };
 const DQ: ContractDecl = {
   params: PARAMS,
-  buffers: { q: 'read', k: 'read', v: 'read', mask: 'read', o: 'read', lse: 'read', go: 'read', dq: 'read_write', dsum: 'read_write' },
+  buffers: {
+    q: 'read',
+    k: 'read',
+    v: 'read',
+    mask: 'read',
+    o: 'read',
+    lse: 'read',
+    go: 'read',
+    dq: 'read_write',
+    dsum: 'read_write',
+  },
 };
 const DKV: ContractDecl = {
   params: PARAMS,
-  buffers: { q: 'read', k: 'read', v: 'read', mask: 'read', lse: 'read', go: 'read', dsum: 'read', dk: 'read_write', dv: 'read_write' },
+  buffers: {
+    q: 'read',
+    k: 'read',
+    v: 'read',
+    mask: 'read',
+    lse: 'read',
+    go: 'read',
+    dsum: 'read',
+    dk: 'read_write',
+    dv: 'read_write',
+  },
 };
 const NAIVE = {
   fwd: kernel('attention_naive', fwdNaiveSrc, FWD),
@@ -115,7 +145,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const { layout = 'bhtd', keyPaddingMask, keepMask } = opts;
   check(layout === 'bhtd' || layout === 'bthd', op, `layout must be 'bhtd' or 'bthd', got ${String(layout)}`, shapes);
   const want = layout === 'bhtd' ? '(B, H, T, Dh)' : '(B, T, H, Dh)';
-  for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) {
+  for (const [name, t] of [
+    ['q', q],
+    ['k', k],
+    ['v', v],
+  ] as const) {
     check(t.rank === 4, op, `${name} must be 4-D ${want}, got rank ${t.rank}`, shapes);
   }
   const split = (t: Tensor) => (layout === 'bhtd' ? t.shape : [t.shape[0], t.shape[2], t.shape[1], t.shape[3]]);
@@ -124,15 +158,40 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   check(B === Bk, op, `q and k have different batch sizes (${B} and ${Bk})`, shapes);
   check(H === Hk, op, `q and k have different numbers of heads (${H} and ${Hk})`, shapes);
   check(Dh === Dk, op, `q and k have different head sizes (${Dh} and ${Dk})`, shapes);
-  check(k.shape.every((d, i) => d === v.shape[i]), op, 'k and v must have the same shape', shapes);
-  check([B, H, Tq, Tk, Dh].every((d) => d > 0), op, 'every dimension must be at least 1', shapes);
+  check(
+    k.shape.every((d, i) => d === v.shape[i]),
+    op,
+    'k and v must have the same shape',
+    shapes,
+  );
+  check(
+    [B, H, Tq, Tk, Dh].every((d) => d > 0),
+    op,
+    'every dimension must be at least 1',
+    shapes,
+  );
   check(B * H * Math.max(Tq, Tk) * Dh < 2 ** 31, op, 'tensors above 2^31 elements are not supported', shapes);
   const scale = opts.scale ?? 1 / Math.sqrt(Dh);
-  check(typeof scale === 'number' && Number.isFinite(scale), op, `scale must be a finite number, got ${String(scale)}`, shapes);
+  check(
+    typeof scale === 'number' && Number.isFinite(scale),
+    op,
+    `scale must be a finite number, got ${String(scale)}`,
+    shapes,
+  );
   const tileable = Dh % 4 === 0 && Dh <= TILED_MAX_DH;
   const rung = opts.kernel ?? (tileable ? 'tiled' : 'naive');
-  check(ATTENTION_KERNELS.includes(rung), op, `kernel must be one of ${ATTENTION_KERNELS.join(', ')}, got ${String(rung)}`, shapes);
-  check(rung !== 'tiled' || tileable, op, `the tiled kernels need a head size divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh}`, shapes);
+  check(
+    ATTENTION_KERNELS.includes(rung),
+    op,
+    `kernel must be one of ${ATTENTION_KERNELS.join(', ')}, got ${String(rung)}`,
+    shapes,
+  );
+  check(
+    rung !== 'tiled' || tileable,
+    op,
+    `the tiled kernels need a head size divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh}`,
+    shapes,
+  );
   checkMasks(op, { keyPaddingMask, keepMask }, B, Tk, shapes);
   const maskT = keepTensor({ keyPaddingMask, keepMask }, B, Tk);
   const dims: Dims = { B, H, Tq, Tk, Dh };
@@ -142,8 +201,14 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
 }
 
 function fused(
-  q: Tensor, k: Tensor, v: Tensor, mask: { t: Tensor; owned: boolean } | null, d: Dims, scale: number,
-  layout: AttentionLayout, tiled: boolean,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  mask: { t: Tensor; owned: boolean } | null,
+  d: Dims,
+  scale: number,
+  layout: AttentionLayout,
+  tiled: boolean,
 ): Tensor {
   const rt = runtime();
   const { B, H, Tq, Tk, Dh } = d;
@@ -161,8 +226,17 @@ function fused(
   /** Params and workgroups of a pass over the query rows (fwd, dq) or the key rows (dkv). */
   const pass = (T: number) => ({
     params: {
-      rows: tiled ? B * H : B * H * T, heads: H, tq: Tq, tk: Tk,
-      qsb: qs[0], qsh: qs[1], qst: qs[2], ksb: ks[0], ksh: ks[1], kst: ks[2], scale,
+      rows: tiled ? B * H : B * H * T,
+      heads: H,
+      tq: Tq,
+      tk: Tk,
+      qsb: qs[0],
+      qsh: qs[1],
+      qst: qs[2],
+      ksb: ks[0],
+      ksh: ks[1],
+      kst: ks[2],
+      scale,
     },
     groups: grid1d(tiled ? B * H * Math.ceil(T / TILE) : B * H * T * nch, 64),
   });
@@ -179,7 +253,9 @@ function fused(
     const dq = empty(q.shape, 'attention');
     const dsum = empty([qRows], 'attention');
     rt.dispatch({
-      kernel: K.dq, constants, ...pass(Tq),
+      kernel: K.dq,
+      constants,
+      ...pass(Tq),
       buffers: { ...qkv, o: saved.buffer, lse: lse.buffer, go: gy.buffer, dq: dq.buffer, dsum: dsum.buffer },
     });
     let dk: Tensor | null = null;
@@ -188,7 +264,9 @@ function fused(
       dk = empty(k.shape, 'attention');
       dv = empty(v.shape, 'attention');
       rt.dispatch({
-        kernel: K.dkv, constants, ...pass(Tk),
+        kernel: K.dkv,
+        constants,
+        ...pass(Tk),
         buffers: { ...qkv, lse: lse.buffer, go: gy.buffer, dsum: dsum.buffer, dk: dk.buffer, dv: dv.buffer },
       });
     }
@@ -211,7 +289,12 @@ function fused(
  * exp(−1e30 − max) = 0), softmax, ·V, then × 0 for batch elements with no kept key. Autograd comes from the ops.
  */
 function composite(
-  q: Tensor, k: Tensor, v: Tensor, mask: { t: Tensor; owned: boolean } | null, d: Dims, scale: number,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  mask: { t: Tensor; owned: boolean } | null,
+  d: Dims,
+  scale: number,
   layout: AttentionLayout,
 ): Tensor {
   const { B, H, Tq, Tk, Dh } = d;

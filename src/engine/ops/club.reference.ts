@@ -10,7 +10,12 @@ function dims(shape: readonly number[]): { n: number; t: number; d: number } {
 }
 
 /** (1/(N·T)) Σ_{i,t} Σ_d [ −(μ − y)² / exp(logvar) − logvar ]: the estimator's (unnormalised) log-likelihood. */
-export function clubLogLikelihoodRef(mu: ArrayLike<number>, logvar: ArrayLike<number>, y: ArrayLike<number>, shape: readonly number[]): number {
+export function clubLogLikelihoodRef(
+  mu: ArrayLike<number>,
+  logvar: ArrayLike<number>,
+  y: ArrayLike<number>,
+  shape: readonly number[],
+): number {
   const { n, t } = dims(shape);
   let s = 0;
   for (let e = 0; e < mu.length; e++) s += -((mu[e] - y[e]) ** 2) / Math.exp(logvar[e]) - logvar[e];
@@ -20,7 +25,12 @@ export function clubLogLikelihoodRef(mu: ArrayLike<number>, logvar: ArrayLike<nu
 /**
  * (1/N) Σ_i [ ℓ(i,i) − (1/N) Σ_j ℓ(i,j) ], ℓ(i,j) = mean_t Σ_d −(y_{j,t,d} − μ_{i,t,d})² / (2·exp(logvar_{i,t,d})).
  */
-export function clubUpperBoundRef(mu: ArrayLike<number>, logvar: ArrayLike<number>, y: ArrayLike<number>, shape: readonly number[]): number {
+export function clubUpperBoundRef(
+  mu: ArrayLike<number>,
+  logvar: ArrayLike<number>,
+  y: ArrayLike<number>,
+  shape: readonly number[],
+): number {
   const { n, t, d } = dims(shape);
   const row = t * d;
   const ell = (i: number, j: number): number => {

@@ -38,11 +38,23 @@ const FORWARD: ContractDecl = {
 };
 const BACKWARD: ContractDecl = {
   params: { total: 'u32', cols: 'u32', scale: 'f32' },
-  buffers: { mu: 'read', logvar: 'read', y: 'read', stats: 'read', gy: 'read', dmu: 'read_write', dlogvar: 'read_write', dy: 'read_write' },
+  buffers: {
+    mu: 'read',
+    logvar: 'read',
+    y: 'read',
+    stats: 'read',
+    gy: 'read',
+    dmu: 'read_write',
+    dlogvar: 'read_write',
+    dy: 'read_write',
+  },
 };
 const CLUB = kernel('club', clubSrc, FORWARD);
 const CLUB_VEC4 = kernel('club_vec4', clubVec4Src, FORWARD);
-const CLUB_SUM = kernel('club_sum', sumSrc, { params: { cols: 'u32', scale: 'f32' }, buffers: { part: 'read', y: 'read_write' } });
+const CLUB_SUM = kernel('club_sum', sumSrc, {
+  params: { cols: 'u32', scale: 'f32' },
+  buffers: { part: 'read', y: 'read_write' },
+});
 const CLUB_GRAD = kernel('club_grad', gradSrc, BACKWARD);
 const CLUB_GRAD_VEC4 = kernel('club_grad_vec4', gradVec4Src, BACKWARD);
 
@@ -78,9 +90,15 @@ function club(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, opt
   assertLive(op, mu, logvar, y);
   const shapes: Shape[] = [mu.shape, logvar.shape, y.shape];
   check(opts !== null && typeof opts === 'object', op, `options must be an object, got ${String(opts)}`, shapes);
-  for (const key of Object.keys(opts)) check(key === 'kernel', op, `unknown option ${key} (the only option is kernel)`, shapes);
+  for (const key of Object.keys(opts))
+    check(key === 'kernel', op, `unknown option ${key} (the only option is kernel)`, shapes);
   const rung = opts.kernel ?? 'fused';
-  check(CLUB_KERNELS.includes(rung), op, `kernel must be one of ${CLUB_KERNELS.join(', ')}, got ${String(rung)}`, shapes);
+  check(
+    CLUB_KERNELS.includes(rung),
+    op,
+    `kernel must be one of ${CLUB_KERNELS.join(', ')}, got ${String(rung)}`,
+    shapes,
+  );
   check(mu.rank === 2 || mu.rank === 3, op, `mu must be (N, D) or (N, T, D), got rank ${mu.rank}`, shapes);
   check(sameShape(logvar.shape, mu.shape), op, 'logvar must have the shape of mu', shapes);
   check(sameShape(y.shape, mu.shape), op, 'y must have the shape of mu (same N, T and D)', shapes);
@@ -91,7 +109,16 @@ function club(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, opt
   return fused(op, mode, mu, logvar, y, n, t, rung === 'fused' && (mu.size / n) % 4 === 0);
 }
 
-function fused(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, n: number, t: number, vec4: boolean): Tensor {
+function fused(
+  op: string,
+  mode: Mode,
+  mu: Tensor,
+  logvar: Tensor,
+  y: Tensor,
+  n: number,
+  t: number,
+  vec4: boolean,
+): Tensor {
   const rt = runtime();
   const cols = mu.size / n; //                                       (N, T, D) viewed as (N, cols)
   const scale = 1 / (n * t);
@@ -106,7 +133,12 @@ function fused(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, n:
     groups: vec4 ? grid1d(cols / 4, 16) : grid1d(cols, 64),
   });
   const out = empty([], op);
-  rt.dispatch({ kernel: CLUB_SUM, params: { cols, scale }, buffers: { part: part.buffer, y: out.buffer }, groups: [1] });
+  rt.dispatch({
+    kernel: CLUB_SUM,
+    params: { cols, scale },
+    buffers: { part: part.buffer, y: out.buffer },
+    groups: [1],
+  });
   part.dispose();
 
   record(out, op, [mu, logvar, y], (gy, needs) => {
@@ -117,8 +149,14 @@ function fused(op: string, mode: Mode, mu: Tensor, logvar: Tensor, y: Tensor, n:
       constants: { MODE: mode },
       params: { total: mu.size, cols, scale },
       buffers: {
-        mu: mu.buffer, logvar: logvar.buffer, y: y.buffer, stats: stats.buffer, gy: gy.buffer,
-        dmu: dmu.buffer, dlogvar: dlogvar.buffer, dy: dy.buffer,
+        mu: mu.buffer,
+        logvar: logvar.buffer,
+        y: y.buffer,
+        stats: stats.buffer,
+        gy: gy.buffer,
+        dmu: dmu.buffer,
+        dlogvar: dlogvar.buffer,
+        dy: dy.buffer,
       },
       groups: grid1d(vec4 ? mu.size / 4 : mu.size, 64),
     });

@@ -18,7 +18,11 @@ export interface RefResult {
 }
 
 /** [padLeft, padRight, Tout] of a convolution, by the definition above. */
-export function conv1dRefGeometry(T: number, K: number, { stride = 1, padding = 0, dilation = 1 }: Conv1dRefOptions = {}): [number, number, number] {
+export function conv1dRefGeometry(
+  T: number,
+  K: number,
+  { stride = 1, padding = 0, dilation = 1 }: Conv1dRefOptions = {},
+): [number, number, number] {
   const pad = padding === 'valid' ? 0 : padding;
   const total = pad === 'same' ? dilation * (K - 1) : 2 * pad;
   const left = pad === 'same' ? Math.floor(total / 2) : pad;
@@ -38,7 +42,8 @@ export function conv1dRef(
   const [B, Cin, T] = xShape;
   const [Cout, CinG, K] = wShape;
   const { stride = 1, dilation = 1, groups = 1 } = opts;
-  if (Cin !== CinG * groups || Cout % groups !== 0) throw new Error(`conv1dRef: channels ${Cin}, ${Cout} vs groups ${groups}`);
+  if (Cin !== CinG * groups || Cout % groups !== 0)
+    throw new Error(`conv1dRef: channels ${Cin}, ${Cout} vs groups ${groups}`);
   const [left, , Tout] = conv1dRefGeometry(T, K, opts);
   if (Tout < 1) throw new Error('conv1dRef: kernel larger than the padded input');
   const CoutG = Cout / groups;

@@ -40,41 +40,97 @@ import naiveGradWSrc from '../../../kernels/conv1d/conv1d_grad_w_naive.wgsl';
 const CONV_BUFFERS = { inp: 'read', w: 'read', bias: 'read', out: 'read_write' } as const;
 const TILED = kernel('conv1d_tiled', tiledSrc, {
   params: {
-    N: 'u32', Tout: 'u32', Tin: 'u32', CoutTot: 'u32', CoutG: 'u32', CinG: 'u32', CinTot: 'u32', K: 'u32', wG: 'u32',
-    wC: 'u32', wR: 'u32', A: 'i32', Dk: 'i32', off: 'i32', tilesPerGroup: 'u32', hasBias: 'u32',
+    N: 'u32',
+    Tout: 'u32',
+    Tin: 'u32',
+    CoutTot: 'u32',
+    CoutG: 'u32',
+    CinG: 'u32',
+    CinTot: 'u32',
+    K: 'u32',
+    wG: 'u32',
+    wC: 'u32',
+    wR: 'u32',
+    A: 'i32',
+    Dk: 'i32',
+    off: 'i32',
+    tilesPerGroup: 'u32',
+    hasBias: 'u32',
   },
   buffers: CONV_BUFFERS,
 });
 const WINDOW = kernel('conv1d_window', windowSrc, {
   params: {
-    B: 'u32', Tout: 'u32', Tin: 'u32', CoutTot: 'u32', CoutG: 'u32', CinG: 'u32', CinTot: 'u32', K: 'u32', wG: 'u32',
-    wC: 'u32', wR: 'u32', off: 'i32', kw0: 'u32', kwStep: 'u32', tilesT: 'u32', tilesPerGroup: 'u32', hasBias: 'u32',
+    B: 'u32',
+    Tout: 'u32',
+    Tin: 'u32',
+    CoutTot: 'u32',
+    CoutG: 'u32',
+    CinG: 'u32',
+    CinTot: 'u32',
+    K: 'u32',
+    wG: 'u32',
+    wC: 'u32',
+    wR: 'u32',
+    off: 'i32',
+    kw0: 'u32',
+    kwStep: 'u32',
+    tilesT: 'u32',
+    tilesPerGroup: 'u32',
+    hasBias: 'u32',
   },
   buffers: CONV_BUFFERS,
 });
 const GRAD_W = kernel('conv1d_grad_w_tiled', gradWSrc, {
   params: {
-    N: 'u32', Tout: 'u32', T: 'u32', Cout: 'u32', CoutG: 'u32', CinG: 'u32', Cin: 'u32', K: 'u32', J1: 'u32',
-    stride: 'u32', dil: 'u32', padLeft: 'u32', chunk: 'u32', tilesPerGroup: 'u32', hasBias: 'u32', colTiles: 'u32',
+    N: 'u32',
+    Tout: 'u32',
+    T: 'u32',
+    Cout: 'u32',
+    CoutG: 'u32',
+    CinG: 'u32',
+    Cin: 'u32',
+    K: 'u32',
+    J1: 'u32',
+    stride: 'u32',
+    dil: 'u32',
+    padLeft: 'u32',
+    chunk: 'u32',
+    tilesPerGroup: 'u32',
+    hasBias: 'u32',
+    colTiles: 'u32',
     tiles: 'u32',
   },
   buffers: { x: 'read', gy: 'read', part: 'read_write' },
 });
 const COMBINE = kernel('conv1d_grad_w_combine', combineSrc, {
-  params: { n: 'u32', J1: 'u32', Z: 'u32', hasBias: 'u32' }, buffers: { part: 'read', dw: 'read_write', db: 'read_write' },
+  params: { n: 'u32', J1: 'u32', Z: 'u32', hasBias: 'u32' },
+  buffers: { part: 'read', dw: 'read_write', db: 'read_write' },
 });
 // The naive rungs share their geometry params (naiveParams).
 const NAIVE_GEOMETRY = {
-  T: 'u32', Tout: 'u32', Cin: 'u32', Cout: 'u32', CinG: 'u32', CoutG: 'u32', K: 'u32', stride: 'u32', dil: 'u32', padLeft: 'u32',
+  T: 'u32',
+  Tout: 'u32',
+  Cin: 'u32',
+  Cout: 'u32',
+  CinG: 'u32',
+  CoutG: 'u32',
+  K: 'u32',
+  stride: 'u32',
+  dil: 'u32',
+  padLeft: 'u32',
 } as const;
 const NAIVE = kernel('conv1d_naive', naiveSrc, {
-  params: { total: 'u32', ...NAIVE_GEOMETRY, hasBias: 'u32' }, buffers: { x: 'read', w: 'read', bias: 'read', y: 'read_write' },
+  params: { total: 'u32', ...NAIVE_GEOMETRY, hasBias: 'u32' },
+  buffers: { x: 'read', w: 'read', bias: 'read', y: 'read_write' },
 });
 const NAIVE_GRAD_X = kernel('conv1d_grad_x_naive', naiveGradXSrc, {
-  params: { total: 'u32', ...NAIVE_GEOMETRY }, buffers: { gy: 'read', w: 'read', dx: 'read_write' },
+  params: { total: 'u32', ...NAIVE_GEOMETRY },
+  buffers: { gy: 'read', w: 'read', dx: 'read_write' },
 });
 const NAIVE_GRAD_W = kernel('conv1d_grad_w_naive', naiveGradWSrc, {
-  params: { total: 'u32', B: 'u32', ...NAIVE_GEOMETRY }, buffers: { x: 'read', gy: 'read', dw: 'read_write' },
+  params: { total: 'u32', B: 'u32', ...NAIVE_GEOMETRY },
+  buffers: { x: 'read', gy: 'read', dw: 'read_write' },
 });
 
 export type Conv1dKernel = 'naive' | 'tiled' | 'window' | 'matmul';
@@ -126,7 +182,11 @@ const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.is
  * naming `op` and the shapes otherwise. Exported for the Conv1d module and for callers that size buffers.
  */
 export function conv1dGeometry(
-  xShape: Shape, wShape: Shape, bShape: Shape | null, opts: Conv1dOptions = {}, op = 'conv1d',
+  xShape: Shape,
+  wShape: Shape,
+  bShape: Shape | null,
+  opts: Conv1dOptions = {},
+  op = 'conv1d',
 ): Conv1dGeometry {
   const shapes: Shape[] = bShape ? [xShape, wShape, bShape] : [xShape, wShape];
   check(opts !== null && typeof opts === 'object', op, `options must be an object, got ${String(opts)}`, shapes);
@@ -139,16 +199,26 @@ export function conv1dGeometry(
   check(isPosInt(stride), op, `stride must be an integer ≥ 1, got ${String(stride)}`, shapes);
   check(isPosInt(dilation), op, `dilation must be an integer ≥ 1, got ${String(dilation)}`, shapes);
   check(isPosInt(groups), op, `groups must be an integer ≥ 1, got ${String(groups)}`, shapes);
-  check(padding === 'same' || padding === 'valid' || (typeof padding === 'number' && Number.isInteger(padding) && padding >= 0),
-    op, `padding must be an integer ≥ 0, 'same' or 'valid', got ${String(padding)}`, shapes);
+  check(
+    padding === 'same' ||
+      padding === 'valid' ||
+      (typeof padding === 'number' && Number.isInteger(padding) && padding >= 0),
+    op,
+    `padding must be an integer ≥ 0, 'same' or 'valid', got ${String(padding)}`,
+    shapes,
+  );
   const [B, Cin, T] = xShape;
   const [Cout, CinG, K] = wShape;
   check(B >= 1 && Cin >= 1 && T >= 1, op, 'x must have a nonzero batch, channel count and length', shapes);
   check(Cout >= 1 && CinG >= 1 && K >= 1, op, 'weight must have nonzero sizes', shapes);
   check(Cin % groups === 0, op, `C_in = ${Cin} is not divisible by groups = ${groups}`, shapes);
   check(Cout % groups === 0, op, `C_out = ${Cout} is not divisible by groups = ${groups}`, shapes);
-  check(CinG === Cin / groups, op,
-    `weight's second dimension must be C_in/groups = ${Cin}/${groups} = ${Cin / groups}, got ${CinG}`, shapes);
+  check(
+    CinG === Cin / groups,
+    op,
+    `weight's second dimension must be C_in/groups = ${Cin}/${groups} = ${Cin / groups}, got ${CinG}`,
+    shapes,
+  );
   check(!bShape || (bShape.length === 1 && bShape[0] === Cout), op, `bias must be (C_out) = (${Cout})`, shapes);
   const span = dilation * (K - 1) + 1; // input steps one output covers
   let padLeft: number, padRight: number;
@@ -159,14 +229,21 @@ export function conv1dGeometry(
   } else {
     padLeft = padRight = padding === 'valid' ? 0 : padding;
   }
-  check(T + padLeft + padRight >= span, op,
+  check(
+    T + padLeft + padRight >= span,
+    op,
     `kernel (size ${K}, dilation ${dilation}: spans ${span}) is larger than the padded input (length ${T} + ${padLeft + padRight})`,
-    shapes);
+    shapes,
+  );
   const Tout = Math.floor((T + padLeft + padRight - span) / stride) + 1;
   // Dispatch limits of the forward and dx kernels: column tiles along x (the window kernel's per-sequence tiles need
   // the most), channel tiles along y. The weight gradient's flat grid folds into y by itself.
-  check(Math.ceil((B * Math.ceil(Math.max(T, Tout) / TILE_COLS)) / WG) <= MAX_GROUPS && Math.max(Cin, Cout) <= MAX_GROUPS,
-    op, 'sizes beyond the dispatch limits', shapes);
+  check(
+    Math.ceil((B * Math.ceil(Math.max(T, Tout) / TILE_COLS)) / WG) <= MAX_GROUPS && Math.max(Cin, Cout) <= MAX_GROUPS,
+    op,
+    'sizes beyond the dispatch limits',
+    shapes,
+  );
   return { B, Cin, T, Cout, K, groups, stride, dilation, padLeft, padRight, Tout };
 }
 
@@ -212,7 +289,21 @@ function tiledConv(g: Conv1dGeometry, inp: Tensor, weight: Tensor, bias: Tensor 
     kernel: TILED,
     constants: { ROWS: rows, DIV: transposed ? stride : 1 },
     params: {
-      N, Tout: outT, Tin: inT, CoutTot: outC, CoutG: outG, CinG: inG, CinTot: inC, K, wG, wC, wR, A, Dk, off, tilesPerGroup,
+      N,
+      Tout: outT,
+      Tin: inT,
+      CoutTot: outC,
+      CoutG: outG,
+      CinG: inG,
+      CinTot: inC,
+      K,
+      wG,
+      wC,
+      wR,
+      A,
+      Dk,
+      off,
+      tilesPerGroup,
       hasBias: bias ? 1 : 0,
     },
     buffers: { inp: inp.buffer, w: weight.buffer, bias: (bias ?? weight).buffer, out: out.buffer },
@@ -241,9 +332,23 @@ function windowConv(g: Conv1dGeometry, inp: Tensor, weight: Tensor, bias: Tensor
     kernel: WINDOW,
     constants: { ROWS: rows, KS: K },
     params: {
-      B, Tout: outT, Tin: inT, CoutTot: outC, CoutG: outG, CinG: inG, CinTot: inC, K, wG, wC, wR, off, kw0,
+      B,
+      Tout: outT,
+      Tin: inT,
+      CoutTot: outC,
+      CoutG: outG,
+      CinG: inG,
+      CinTot: inC,
+      K,
+      wG,
+      wC,
+      wR,
+      off,
+      kw0,
       kwStep: kwStep >>> 0, // a u32 in the kernel: −1 wraps, and so does its index arithmetic
-      tilesT, tilesPerGroup, hasBias: bias ? 1 : 0,
+      tilesT,
+      tilesPerGroup,
+      hasBias: bias ? 1 : 0,
     },
     buffers: { inp: inp.buffer, w: weight.buffer, bias: (bias ?? weight).buffer, out: out.buffer },
     groups: [Math.ceil((B * tilesT) / WG), groups * tilesPerGroup],
@@ -275,8 +380,23 @@ function tiledWeightGrad(g: Conv1dGeometry, x: Tensor, gy: Tensor, withBias: boo
     kernel: GRAD_W,
     constants: { ROWS: rows },
     params: {
-      N, Tout, T, Cout, CoutG, CinG, Cin, K, J1, stride, dil: dilation, padLeft, chunk, tilesPerGroup,
-      hasBias: withBias ? 1 : 0, colTiles, tiles: tiles * Z,
+      N,
+      Tout,
+      T,
+      Cout,
+      CoutG,
+      CinG,
+      Cin,
+      K,
+      J1,
+      stride,
+      dil: dilation,
+      padLeft,
+      chunk,
+      tilesPerGroup,
+      hasBias: withBias ? 1 : 0,
+      colTiles,
+      tiles: tiles * Z,
     },
     buffers: { x: x.buffer, gy: gy.buffer, part: part.buffer },
     groups: grid1d(tiles * Z, WG),
@@ -346,12 +466,24 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const g = conv1dGeometry(x.shape, weight.shape, bias ? bias.shape : null, opts);
   const shapes: Shape[] = bias ? [x.shape, weight.shape, bias.shape] : [x.shape, weight.shape];
   const rung = opts.kernel;
-  check(rung === undefined || CONV1D_KERNELS.includes(rung), 'conv1d',
-    `kernel must be one of ${CONV1D_KERNELS.join(', ')}, got ${String(rung)}`, shapes);
-  check(rung !== 'matmul' || isPointwise(g), 'conv1d',
-    "kernel 'matmul' needs a pointwise conv (K = 1, stride 1, no padding, groups 1)", shapes);
-  check(rung !== 'window' || windowFits(g), 'conv1d',
-    `kernel 'window' needs stride 1, dilation 1 and at most ${WINDOW_MAX_K} taps`, shapes);
+  check(
+    rung === undefined || CONV1D_KERNELS.includes(rung),
+    'conv1d',
+    `kernel must be one of ${CONV1D_KERNELS.join(', ')}, got ${String(rung)}`,
+    shapes,
+  );
+  check(
+    rung !== 'matmul' || isPointwise(g),
+    'conv1d',
+    "kernel 'matmul' needs a pointwise conv (K = 1, stride 1, no padding, groups 1)",
+    shapes,
+  );
+  check(
+    rung !== 'window' || windowFits(g),
+    'conv1d',
+    `kernel 'window' needs stride 1, dilation 1 and at most ${WINDOW_MAX_K} taps`,
+    shapes,
+  );
 
   if (rung === 'matmul') {
     // y_b = W·x_b with W (Cout, Cin) shared by every batch; matmul, reshape and add record the gradients.

@@ -9,7 +9,8 @@ import { assertLive, empty, record, Tensor } from '../tensor';
 import dropoutSrc from '../../../kernels/dropout/dropout.wgsl';
 
 const DROPOUT = kernel('dropout', dropoutSrc, {
-  params: { n4: 'u32', seed: 'u32', threshold: 'u32', scale: 'f32' }, buffers: { x: 'read', y: 'read_write' },
+  params: { n4: 'u32', seed: 'u32', threshold: 'u32', scale: 'f32' },
+  buffers: { x: 'read', y: 'read_write' },
 });
 
 export interface DropoutOptions {

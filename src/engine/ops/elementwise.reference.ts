@@ -162,7 +162,14 @@ export function sumToShape(g: Float64Array, gShape: number[], shape: number[], a
 }
 
 /** cond ? a : b (cond nonzero = true), all three broadcast together. */
-export function where(c: Float64Array, cShape: number[], a: Float64Array, aShape: number[], b: Float64Array, bShape: number[]): Ref {
+export function where(
+  c: Float64Array,
+  cShape: number[],
+  a: Float64Array,
+  aShape: number[],
+  b: Float64Array,
+  bShape: number[],
+): Ref {
   const ab = broadcastShape(aShape, bShape);
   const shape = ab && broadcastShape(cShape, ab);
   if (!shape) throw new Error(`reference where: bad shapes [${cShape}] [${aShape}] [${bShape}]`);

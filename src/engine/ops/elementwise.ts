@@ -21,20 +21,50 @@ import whereSrc from '../../../kernels/elementwise/where.wgsl';
 
 const UNARY_PARAMS = { n: 'u32', s: 'f32', t: 'f32' } as const;
 const UNARY = kernel('unary', unarySrc, { params: UNARY_PARAMS, buffers: { x: 'read', y: 'read_write' } });
-const UNARY_GRAD = kernel('unary_grad', unaryGradSrc, { params: UNARY_PARAMS, buffers: { x: 'read', gy: 'read', gx: 'read_write' } });
-const BROADCAST_PARAMS = { n: 'u32', axes: 'array<vec4<u32>, 8>' } as const;
-const BINARY = kernel('binary', binarySrc, { params: BROADCAST_PARAMS, buffers: { a: 'read', b: 'read', y: 'read_write' } });
-const BINARY_GRAD = kernel('binary_grad', binaryGradSrc, {
-  params: BROADCAST_PARAMS, buffers: { gy: 'read', a: 'read', b: 'read', g: 'read_write' },
+const UNARY_GRAD = kernel('unary_grad', unaryGradSrc, {
+  params: UNARY_PARAMS,
+  buffers: { x: 'read', gy: 'read', gx: 'read_write' },
 });
-const WHERE = kernel('where', whereSrc, { params: BROADCAST_PARAMS, buffers: { c: 'read', a: 'read', b: 'read', y: 'read_write' } });
+const BROADCAST_PARAMS = { n: 'u32', axes: 'array<vec4<u32>, 8>' } as const;
+const BINARY = kernel('binary', binarySrc, {
+  params: BROADCAST_PARAMS,
+  buffers: { a: 'read', b: 'read', y: 'read_write' },
+});
+const BINARY_GRAD = kernel('binary_grad', binaryGradSrc, {
+  params: BROADCAST_PARAMS,
+  buffers: { gy: 'read', a: 'read', b: 'read', g: 'read_write' },
+});
+const WHERE = kernel('where', whereSrc, {
+  params: BROADCAST_PARAMS,
+  buffers: { c: 'read', a: 'read', b: 'read', y: 'read_write' },
+});
 
 // ------------------------------------------------------------------------------------------------ unary
 
 /** Op numbers shared with unary.wgsl / unary_grad.wgsl. */
 const enum U {
-  Neg = 0, Abs, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Relu, Gelu, LeakyRelu, Pow, AddScalar, MulScalar,
-  Erf, Reciprocal, Sin, Cos, Softplus, Elu, GeluTanh, Clip,
+  Neg = 0,
+  Abs,
+  Exp,
+  Log,
+  Sqrt,
+  Rsqrt,
+  Tanh,
+  Sigmoid,
+  Relu,
+  Gelu,
+  LeakyRelu,
+  Pow,
+  AddScalar,
+  MulScalar,
+  Erf,
+  Reciprocal,
+  Sin,
+  Cos,
+  Softplus,
+  Elu,
+  GeluTanh,
+  Clip,
 }
 
 /** y = f(x) for the op `op` (scalar parameters `s`, `t` where the op has them). */
@@ -71,7 +101,9 @@ function mapWithGrad(name: string, op: U, x: Tensor, s = 0, t = 0): Tensor {
 }
 
 function checkScalar(op: string, name: string, v: unknown, x: Tensor): asserts v is number {
-  check(typeof v === 'number' && Number.isFinite(v), op, `${name} must be a finite number, got ${String(v)}`, [x.shape]);
+  check(typeof v === 'number' && Number.isFinite(v), op, `${name} must be a finite number, got ${String(v)}`, [
+    x.shape,
+  ]);
 }
 
 /** y = -x. */
@@ -183,7 +215,14 @@ export function mulScalar(x: Tensor, s: number): Tensor {
 
 /** Op numbers shared with binary.wgsl / binary_grad.wgsl. */
 const enum B {
-  Add = 0, Sub, Mul, Div, Maximum, CopyA, Minimum, Pow,
+  Add = 0,
+  Sub,
+  Mul,
+  Div,
+  Maximum,
+  CopyA,
+  Minimum,
+  Pow,
 }
 
 /** Most axes the broadcasting kernels take after collapseAxes (one vec4<u32> of `axes` each). */
@@ -196,10 +235,17 @@ const MAX_RANK = 8;
  * (n, and `axes`: length and both strides per collapsed axis, innermost first). Throws WebgradError(op) past MAX_RANK
  * axes.
  */
-function broadcastConfig(op: string, shape: Shape, inputs: [Shape, Shape]): { constants: Record<string, number>; params: { n: number; axes: number[] } } {
+function broadcastConfig(
+  op: string,
+  shape: Shape,
+  inputs: [Shape, Shape],
+): { constants: Record<string, number>; params: { n: number; axes: number[] } } {
   const n = shapeSizeOf(shape);
   if (inputs.every((s) => shapeSizeOf(s) === n)) return { constants: { SAME: 1 }, params: { n, axes: [] } };
-  const { shape: dims, strides } = collapseAxes(shape, inputs.map((s) => broadcastStrides(s, shape)));
+  const { shape: dims, strides } = collapseAxes(
+    shape,
+    inputs.map((s) => broadcastStrides(s, shape)),
+  );
   const r = dims.length;
   check(r <= MAX_RANK, op, `broadcast needs ${r} separate axes; at most ${MAX_RANK} are supported`, [...inputs, shape]);
   const axes: number[] = [];
@@ -390,12 +436,16 @@ export function sumToShape(g: Tensor, shape: Shape, alpha = 1): Tensor {
   checkShape('sumToShape', shape);
   checkScalar('sumToShape', 'alpha', alpha, g);
   const full = broadcastShapes('sumToShape', shape, g.shape);
-  check(sameShape(full, g.shape), 'sumToShape', `${fmtShape(shape)} does not broadcast to the gradient's shape`, [shape, g.shape]);
+  check(sameShape(full, g.shape), 'sumToShape', `${fmtShape(shape)} does not broadcast to the gradient's shape`, [
+    shape,
+    g.shape,
+  ]);
   const axes = broadcastAxes(shape, g.shape).filter((d) => g.shape[d] !== 1);
   if (axes.length === 0 && alpha === 1 && sameShape(g.shape, shape)) return g;
   const r = noGrad(() => {
     let v: Tensor;
-    if (axes.length === 0) v = g.view(shape); // the same elements, unit axes aside
+    if (axes.length === 0)
+      v = g.view(shape); // the same elements, unit axes aside
     else {
       const s = sum(g, axes); //                                                g's shape without the summed axes
       v = s.view(shape);

@@ -32,8 +32,13 @@ function dot(a: Float64Array, i: number, b: Float64Array, j: number, d: number):
  * anchors, positives: (n, d); negatives: (m, d), m ≥ 0.
  */
 export function infoNCERef(
-  anchors: ArrayLike<number>, positives: ArrayLike<number>, negatives: ArrayLike<number> | null,
-  n: number, d: number, m: number, opts: InfoNCERefOptions,
+  anchors: ArrayLike<number>,
+  positives: ArrayLike<number>,
+  negatives: ArrayLike<number> | null,
+  n: number,
+  d: number,
+  m: number,
+  opts: InfoNCERefOptions,
 ): number {
   const eps = opts.eps ?? 1e-8;
   const inBatch = opts.inBatchNegatives ?? true;

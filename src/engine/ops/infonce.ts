@@ -49,24 +49,60 @@ import renormVec4Src from '../../../kernels/infonce/infonce_renorm_vec4.wgsl';
 const ROW_PARAMS = { n: 'u32', m: 'u32', d: 'u32', ds: 'u32', eps: 'f32' } as const;
 const ROW_PARAMS_VEC4 = { n: 'u32', m: 'u32', d4: 'u32', ds4: 'u32', eps: 'f32' } as const;
 const NORMALIZE_BUFFERS = { a: 'read', pos: 'read', neg: 'read', xhat: 'read_write', norm: 'read_write' } as const;
-const RENORM_BUFFERS = { xhat: 'read', norm: 'read', dxhat: 'read', da: 'read_write', dp: 'read_write', dneg: 'read_write' } as const;
+const RENORM_BUFFERS = {
+  xhat: 'read',
+  norm: 'read',
+  dxhat: 'read',
+  da: 'read_write',
+  dp: 'read_write',
+  dneg: 'read_write',
+} as const;
 const INFONCE_NORMALIZE = kernel('infonce_normalize', normalizeSrc, { params: ROW_PARAMS, buffers: NORMALIZE_BUFFERS });
-const INFONCE_NORMALIZE_VEC4 = kernel('infonce_normalize_vec4', normalizeVec4Src, { params: ROW_PARAMS_VEC4, buffers: NORMALIZE_BUFFERS });
+const INFONCE_NORMALIZE_VEC4 = kernel('infonce_normalize_vec4', normalizeVec4Src, {
+  params: ROW_PARAMS_VEC4,
+  buffers: NORMALIZE_BUFFERS,
+});
 const INFONCE_LOGITS = kernel('infonce_logits', logitsSrc, {
-  params: { n: 'u32', q: 'u32', c: 'u32', ds: 'u32', d: 'u32', cbase: 'u32', off: 'u32', tilesQ: 'u32', inv_tau: 'f32' },
+  params: {
+    n: 'u32',
+    q: 'u32',
+    c: 'u32',
+    ds: 'u32',
+    d: 'u32',
+    cbase: 'u32',
+    off: 'u32',
+    tilesQ: 'u32',
+    inv_tau: 'f32',
+  },
   buffers: { xhat: 'read', logits: 'read_write' },
 });
 const INFONCE_ROWS = kernel('infonce_rows', rowsSrc, {
   params: { n: 'u32', c: 'u32', ds4: 'u32', inv_tau: 'f32', gscale: 'f32' },
   buffers: { xhat: 'read', logits: 'read_write', rowloss: 'read_write' },
 });
-const INFONCE_MEAN = kernel('infonce_mean', meanSrc, { params: { n: 'u32', scale: 'f32' }, buffers: { rowloss: 'read', y: 'read_write' } });
+const INFONCE_MEAN = kernel('infonce_mean', meanSrc, {
+  params: { n: 'u32', scale: 'f32' },
+  buffers: { rowloss: 'read', y: 'read_write' },
+});
 const INFONCE_GRAD = kernel('infonce_grad', gradSrc, {
-  params: { n: 'u32', q: 'u32', c: 'u32', ds4: 'u32', cbase: 'u32', off: 'u32', chunks: 'u32', tilesN: 'u32', tilesQ: 'u32' },
+  params: {
+    n: 'u32',
+    q: 'u32',
+    c: 'u32',
+    ds4: 'u32',
+    cbase: 'u32',
+    off: 'u32',
+    chunks: 'u32',
+    tilesN: 'u32',
+    tilesQ: 'u32',
+  },
   buffers: { xhat: 'read', g: 'read', gy: 'read', dxhat: 'read_write' },
 });
 const INFONCE_RENORM = kernel('infonce_renorm', renormSrc, { params: ROW_PARAMS, buffers: RENORM_BUFFERS });
-const INFONCE_RENORM_VEC4 = kernel('infonce_renorm_vec4', renormVec4Src, { params: ROW_PARAMS_VEC4, buffers: RENORM_BUFFERS });
+const INFONCE_RENORM_VEC4 = kernel('infonce_renorm_vec4', renormVec4Src, {
+  params: ROW_PARAMS_VEC4,
+  buffers: RENORM_BUFFERS,
+});
 
 export interface InfoNCEOptions {
   /** τ > 0: the logits are cosine similarities divided by τ. */
@@ -104,19 +140,54 @@ export function infoNCE(anchors: Tensor, positives: Tensor, opts: InfoNCEOptions
     assertLive(op, negatives);
     shapes.push(negatives.shape);
   }
-  check(typeof tau === 'number' && Number.isFinite(tau) && tau > 0, op, `temperature must be a finite number > 0, got ${String(tau)}`, shapes);
-  check(typeof eps === 'number' && Number.isFinite(eps) && eps > 0, op, `eps must be a finite number > 0, got ${String(eps)}`, shapes);
-  check(typeof inBatchNegatives === 'boolean', op, `inBatchNegatives must be a boolean, got ${String(inBatchNegatives)}`, shapes);
-  check(INFONCE_KERNELS.includes(rung), op, `kernel must be one of ${INFONCE_KERNELS.join(', ')}, got ${String(rung)}`, shapes);
+  check(
+    typeof tau === 'number' && Number.isFinite(tau) && tau > 0,
+    op,
+    `temperature must be a finite number > 0, got ${String(tau)}`,
+    shapes,
+  );
+  check(
+    typeof eps === 'number' && Number.isFinite(eps) && eps > 0,
+    op,
+    `eps must be a finite number > 0, got ${String(eps)}`,
+    shapes,
+  );
+  check(
+    typeof inBatchNegatives === 'boolean',
+    op,
+    `inBatchNegatives must be a boolean, got ${String(inBatchNegatives)}`,
+    shapes,
+  );
+  check(
+    INFONCE_KERNELS.includes(rung),
+    op,
+    `kernel must be one of ${INFONCE_KERNELS.join(', ')}, got ${String(rung)}`,
+    shapes,
+  );
   check(anchors.rank === 2, op, `anchors must be (N, D), got rank ${anchors.rank}`, shapes);
   check(positives.rank === 2, op, `positives must be (N, D), got rank ${positives.rank}`, shapes);
   const [n, d] = anchors.shape;
-  check(positives.shape[0] === n, op, `anchors and positives must have the same number of rows N (${n} vs ${positives.shape[0]})`, shapes);
-  check(positives.shape[1] === d, op, `anchors and positives must have the same width D (${d} vs ${positives.shape[1]})`, shapes);
+  check(
+    positives.shape[0] === n,
+    op,
+    `anchors and positives must have the same number of rows N (${n} vs ${positives.shape[0]})`,
+    shapes,
+  );
+  check(
+    positives.shape[1] === d,
+    op,
+    `anchors and positives must have the same width D (${d} vs ${positives.shape[1]})`,
+    shapes,
+  );
   check(n > 0 && d > 0, op, 'needs at least one row and one column', shapes);
   if (negatives) {
     check(negatives.rank === 2, op, `negatives must be (M, D), got rank ${negatives.rank}`, shapes);
-    check(negatives.shape[1] === d, op, `negatives must have the anchors' width D = ${d}, got ${negatives.shape[1]}`, shapes);
+    check(
+      negatives.shape[1] === d,
+      op,
+      `negatives must have the anchors' width D = ${d}, got ${negatives.shape[1]}`,
+      shapes,
+    );
   }
   const m = negatives ? negatives.shape[0] : 0;
   return rung === 'fused'
@@ -125,7 +196,15 @@ export function infoNCE(anchors: Tensor, positives: Tensor, opts: InfoNCEOptions
 }
 
 function fused(
-  a: Tensor, p: Tensor, neg: Tensor | null, n: number, d: number, m: number, tau: number, inBatch: boolean, eps: number,
+  a: Tensor,
+  p: Tensor,
+  neg: Tensor | null,
+  n: number,
+  d: number,
+  m: number,
+  tau: number,
+  inBatch: boolean,
+  eps: number,
 ): Tensor {
   const rt = runtime();
   const inputs = neg ? [a, p, neg] : [a, p];
@@ -169,7 +248,12 @@ function fused(
     groups: [Math.ceil(n / 16)],
   });
   const y = empty([], 'infoNCE');
-  rt.dispatch({ kernel: INFONCE_MEAN, params: { n, scale: 1 / n }, buffers: { rowloss: rowloss.buffer, y: y.buffer }, groups: [1] });
+  rt.dispatch({
+    kernel: INFONCE_MEAN,
+    params: { n, scale: 1 / n },
+    buffers: { rowloss: rowloss.buffer, y: y.buffer },
+    groups: [1],
+  });
   rowloss.dispose();
 
   record(y, 'infoNCE', inputs, (gy, needs) => {
@@ -189,8 +273,12 @@ function fused(
       kernel: vec4 ? INFONCE_RENORM_VEC4 : INFONCE_RENORM,
       params: rowParams,
       buffers: {
-        xhat: xhat.buffer, norm: norm.buffer, dxhat: dxhat.buffer,
-        da: grads[0].buffer, dp: grads[1].buffer, dneg: (grads[2] ?? spare!).buffer,
+        xhat: xhat.buffer,
+        norm: norm.buffer,
+        dxhat: dxhat.buffer,
+        da: grads[0].buffer,
+        dp: grads[1].buffer,
+        dneg: (grads[2] ?? spare!).buffer,
       },
       groups: [Math.ceil(rows / 16)],
     });
@@ -211,7 +299,15 @@ function fused(
 }
 
 /** The same loss from generic ops (normalise, matmul, logsumexp, mean): slow, obviously right. */
-function composite(a: Tensor, p: Tensor, neg: Tensor | null, n: number, tau: number, inBatch: boolean, eps: number): Tensor {
+function composite(
+  a: Tensor,
+  p: Tensor,
+  neg: Tensor | null,
+  n: number,
+  tau: number,
+  inBatch: boolean,
+  eps: number,
+): Tensor {
   const floor = full([1], eps * eps);
   // x / max(‖x‖, eps) = x / sqrt(max(‖x‖², eps²)).
   const normalize = (x: Tensor) => div(x, sqrt(maximum(sum(mul(x, x), -1, true), floor)));

@@ -4,7 +4,11 @@
 import type { RefResult } from './reduce.reference';
 
 export function refLayerNorm(
-  x: ArrayLike<number>, shape: number[], gamma?: ArrayLike<number> | null, beta?: ArrayLike<number> | null, eps = 1e-5,
+  x: ArrayLike<number>,
+  shape: number[],
+  gamma?: ArrayLike<number> | null,
+  beta?: ArrayLike<number> | null,
+  eps = 1e-5,
 ): RefResult {
   if (shape.length === 0) throw new Error('rank 0');
   const c = shape[shape.length - 1];

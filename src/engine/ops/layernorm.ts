@@ -36,7 +36,10 @@ export function layerNorm(x: Tensor, gamma?: Tensor | null, beta?: Tensor | null
   assertLive(op, x);
   check(x.rank >= 1, op, 'needs a tensor of rank ≥ 1 (it normalises over the last axis)', [x.shape]);
   const c = x.shape[x.rank - 1];
-  for (const [name, p] of [['gamma', gamma], ['beta', beta]] as const) {
+  for (const [name, p] of [
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
     if (p == null) continue;
     assertLive(op, p);
     const ok = p.rank === 1 && p.shape[0] === c;
@@ -55,7 +58,14 @@ export function layerNorm(x: Tensor, gamma?: Tensor | null, beta?: Tensor | null
     constants: { HAS_GAMMA: gamma ? 1 : 0, HAS_BETA: beta ? 1 : 0 },
     params: { rows, c, eps },
     // Without gamma or beta, x stands in for the binding (HAS_GAMMA / HAS_BETA = 0: never read).
-    buffers: { x: x.buffer, gamma: (gamma ?? x).buffer, beta: (beta ?? x).buffer, y: y.buffer, mean: mean.buffer, rstd: rstd.buffer },
+    buffers: {
+      x: x.buffer,
+      gamma: (gamma ?? x).buffer,
+      beta: (beta ?? x).buffer,
+      y: y.buffer,
+      mean: mean.buffer,
+      rstd: rstd.buffer,
+    },
     groups: grid1d(c > 0 ? rows : 0, 64),
   });
 
@@ -71,7 +81,14 @@ export function layerNorm(x: Tensor, gamma?: Tensor | null, beta?: Tensor | null
         kernel: LAYERNORM_GRAD_X,
         constants: { HAS_GAMMA: gamma ? 1 : 0 },
         params: { rows, c },
-        buffers: { x: x.buffer, gamma: (gamma ?? x).buffer, mean: mean.buffer, rstd: rstd.buffer, gy: gy.buffer, dx: dx.buffer },
+        buffers: {
+          x: x.buffer,
+          gamma: (gamma ?? x).buffer,
+          mean: mean.buffer,
+          rstd: rstd.buffer,
+          gy: gy.buffer,
+          dx: dx.buffer,
+        },
         groups: grid1d(rows, 64),
       });
     }

@@ -11,16 +11,20 @@ import combineSrc from '../../../kernels/loss/loss_combine.wgsl';
 import gradSrc from '../../../kernels/loss/loss_grad.wgsl';
 
 const LOSS_ELEMENTWISE = kernel('loss_elementwise', elementwiseSrc, {
-  params: { n: 'u32' }, buffers: { pred: 'read', tgt: 'read', y: 'read_write' },
+  params: { n: 'u32' },
+  buffers: { pred: 'read', tgt: 'read', y: 'read_write' },
 });
 const LOSS_PARTIAL = kernel('loss_partial', partialSrc, {
-  params: { n: 'u32', parts: 'u32', scale: 'f32' }, buffers: { pred: 'read', tgt: 'read', part: 'read_write' },
+  params: { n: 'u32', parts: 'u32', scale: 'f32' },
+  buffers: { pred: 'read', tgt: 'read', part: 'read_write' },
 });
 const LOSS_COMBINE = kernel('loss_combine', combineSrc, {
-  params: { parts: 'u32', scale: 'f32' }, buffers: { partials: 'read', y: 'read_write' },
+  params: { parts: 'u32', scale: 'f32' },
+  buffers: { partials: 'read', y: 'read_write' },
 });
 const LOSS_GRAD = kernel('loss_grad', gradSrc, {
-  params: { n: 'u32', scale: 'f32' }, buffers: { pred: 'read', tgt: 'read', gy: 'read', dx: 'read_write' },
+  params: { n: 'u32', scale: 'f32' },
+  buffers: { pred: 'read', tgt: 'read', gy: 'read', dx: 'read_write' },
 });
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -46,9 +50,16 @@ const MAX_PARTS = 4096;
 
 function pointwiseLoss(op: string, kind: Kind, pred: Tensor, target: Tensor, reduction: Reduction): Tensor {
   assertLive(op, pred, target);
-  check(sameShape(pred.shape, target.shape), op, 'pred and target must have the same shape', [pred.shape, target.shape]);
-  check(reduction === 'mean' || reduction === 'sum' || reduction === 'none', op,
-    `reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`, [pred.shape]);
+  check(sameShape(pred.shape, target.shape), op, 'pred and target must have the same shape', [
+    pred.shape,
+    target.shape,
+  ]);
+  check(
+    reduction === 'mean' || reduction === 'sum' || reduction === 'none',
+    op,
+    `reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`,
+    [pred.shape],
+  );
   const n = pred.size;
   check(n > 0 || reduction !== 'mean', op, 'the mean of an empty tensor is undefined', [pred.shape]);
   const rt = runtime();
@@ -76,7 +87,12 @@ function pointwiseLoss(op: string, kind: Kind, pred: Tensor, target: Tensor, red
       groups: [Math.ceil(parts / 64)],
     });
     if (parts > 1) {
-      rt.dispatch({ kernel: LOSS_COMBINE, params: { parts, scale }, buffers: { partials: partial, y: y.buffer }, groups: [1] });
+      rt.dispatch({
+        kernel: LOSS_COMBINE,
+        params: { parts, scale },
+        buffers: { partials: partial, y: y.buffer },
+        groups: [1],
+      });
       rt.release(partial);
     }
   }

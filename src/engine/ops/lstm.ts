@@ -37,11 +37,27 @@ import backwardNaiveSrc from '../../../kernels/lstm/lstm_grad_naive.wgsl';
 // Each rung of a direction keeps the same contract.
 const FORWARD_DECL: ContractDecl = {
   params: { B: 'u32', T: 'u32', H: 'u32', D: 'u32', s0: 'u32', steps: 'u32', lOff: 'u32', half: 'u32' },
-  buffers: { rec: 'read', init: 'read', gates: 'read_write', cs: 'read_write', hprev: 'read_write', out: 'read_write', state: 'read_write' },
+  buffers: {
+    rec: 'read',
+    init: 'read',
+    gates: 'read_write',
+    cs: 'read_write',
+    hprev: 'read_write',
+    out: 'read_write',
+    state: 'read_write',
+  },
 };
 const BACKWARD_DECL: ContractDecl = {
   params: { B: 'u32', T: 'u32', H: 'u32', D: 'u32', q0: 'u32', steps: 'u32', lOff: 'u32', half: 'u32', gsOff: 'u32' },
-  buffers: { rec: 'read', gates: 'read', cs: 'read', gOut: 'read', gState: 'read', dG: 'read_write', dInit: 'read_write' },
+  buffers: {
+    rec: 'read',
+    gates: 'read',
+    cs: 'read',
+    gOut: 'read',
+    gState: 'read',
+    dG: 'read_write',
+    dInit: 'read_write',
+  },
 };
 const FORWARD = kernel('lstm_tiled', forwardSrc, FORWARD_DECL);
 const FORWARD_NAIVE = kernel('lstm_naive', forwardNaiveSrc, FORWARD_DECL);
@@ -129,7 +145,13 @@ interface Saved {
 }
 
 /** lstm() under another op name (the LSTM module's errors name the module). */
-export function lstmOp(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmOptions = {}, state: LstmState = {}): LstmResult {
+export function lstmOp(
+  op: string,
+  x: Tensor,
+  weights: readonly Tensor[],
+  opts: LstmOptions = {},
+  state: LstmState = {},
+): LstmResult {
   const { dims, bias, rung, h0, c0 } = validate(op, x, weights, opts, state);
   const { B, T, H, L, D, half } = dims;
   const nOut = B * T * D * H;
@@ -231,10 +253,18 @@ function validate(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmO
   check(opts !== null && typeof opts === 'object', op, `options must be an object, got ${String(opts)}`);
   for (const key of Object.keys(opts)) {
     // h0 / c0 were options once; say where they went rather than "unknown option".
-    check(!STATE_KEYS.includes(key), op, `${key} is part of the initial state, not an option: pass lstm(x, weights, opts, { h0, c0 }), as LSTM.forward(x, { h0, c0 })`);
+    check(
+      !STATE_KEYS.includes(key),
+      op,
+      `${key} is part of the initial state, not an option: pass lstm(x, weights, opts, { h0, c0 }), as LSTM.forward(x, { h0, c0 })`,
+    );
     check(OPTION_KEYS.includes(key), op, `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`);
   }
-  check(state !== null && typeof state === 'object' && !(state instanceof Tensor), op, 'state must be an object { h0?, c0? }');
+  check(
+    state !== null && typeof state === 'object' && !(state instanceof Tensor),
+    op,
+    'state must be an object { h0?, c0? }',
+  );
   for (const key of Object.keys(state)) {
     check(STATE_KEYS.includes(key), op, `unknown state ${key} (the initial state is { h0?, c0? })`);
   }
@@ -247,33 +277,58 @@ function validate(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmO
   assertLive(op, x, ...weights, ...(h0 ? [h0] : []), ...(c0 ? [c0] : []));
   const D = bidirectional ? 2 : 1;
   const all = [x.shape, ...weights.map((w) => w.shape)];
-  check(weights.length === 4 * L * D || weights.length === 2 * L * D, op,
+  check(
+    weights.length === 4 * L * D || weights.length === 2 * L * D,
+    op,
     `expected ${4 * L * D} weights (weight_ih, weight_hh, bias_ih, bias_hh per layer and direction) or ${2 * L * D} ` +
-    `without biases for numLayers ${L}${bidirectional ? ', bidirectional' : ''}, got ${weights.length}`, all);
+      `without biases for numLayers ${L}${bidirectional ? ', bidirectional' : ''}, got ${weights.length}`,
+    all,
+  );
   const bias = weights.length === 4 * L * D;
   check(x.rank === 3, op, `x must have rank 3 (batch, time, features), got rank ${x.rank}`, [x.shape]);
   const [B, T, I] = x.shape;
-  check(B >= 1 && T >= 1 && I >= 1, op, `x must have a non-empty batch, time and feature axis, got ${fmtShape(x.shape)}`, [x.shape]);
+  check(
+    B >= 1 && T >= 1 && I >= 1,
+    op,
+    `x must have a non-empty batch, time and feature axis, got ${fmtShape(x.shape)}`,
+    [x.shape],
+  );
 
   const names = lstmWeightNames(L, bidirectional, bias);
   const whh = weights[1];
-  check(whh.rank === 2 && whh.shape[1] >= 1 && whh.shape[0] === 4 * whh.shape[1], op,
-    `weight_hh_l0 must be (4·hidden, hidden), got ${fmtShape(whh.shape)}`, [whh.shape]);
+  check(
+    whh.rank === 2 && whh.shape[1] >= 1 && whh.shape[0] === 4 * whh.shape[1],
+    op,
+    `weight_hh_l0 must be (4·hidden, hidden), got ${fmtShape(whh.shape)}`,
+    [whh.shape],
+  );
   const H = whh.shape[1];
   const per = bias ? 4 : 2;
   weights.forEach((w, i) => {
     const l = Math.floor(i / (per * D));
     const k = i % per;
     const want = k === 0 ? [4 * H, l === 0 ? I : D * H] : k === 1 ? [4 * H, H] : [4 * H];
-    const what = k === 0 && l === 0 ? ` (x has ${I} input features)` : k === 0 ? ` (layer ${l - 1} gives ${D * H} features)` : '';
-    check(w.rank === want.length && w.shape.every((n: number, a: number) => n === want[a]), op,
-      `${names[i]} must be ${fmtShape(want)}${what}, got ${fmtShape(w.shape)}`, [x.shape, w.shape]);
+    const what =
+      k === 0 && l === 0 ? ` (x has ${I} input features)` : k === 0 ? ` (layer ${l - 1} gives ${D * H} features)` : '';
+    check(
+      w.rank === want.length && w.shape.every((n: number, a: number) => n === want[a]),
+      op,
+      `${names[i]} must be ${fmtShape(want)}${what}, got ${fmtShape(w.shape)}`,
+      [x.shape, w.shape],
+    );
   });
-  for (const [name, s] of [['h0', h0], ['c0', c0]] as const) {
+  for (const [name, s] of [
+    ['h0', h0],
+    ['c0', c0],
+  ] as const) {
     if (!s) continue;
     const want = [L * D, B, H];
-    check(s.rank === 3 && s.shape.every((n, a) => n === want[a]), op,
-      `${name} must be (numLayers·directions, batch, hidden) = ${fmtShape(want)}, got ${fmtShape(s.shape)}`, [x.shape, s.shape]);
+    check(
+      s.rank === 3 && s.shape.every((n, a) => n === want[a]),
+      op,
+      `${name} must be (numLayers·directions, batch, hidden) = ${fmtShape(want)}, got ${fmtShape(s.shape)}`,
+      [x.shape, s.shape],
+    );
   }
   check(B * H <= MAX_ROWS_UNITS, op, `batch·hidden above ${MAX_ROWS_UNITS} is not supported`, [x.shape]);
   const dims: Dims = { B, T, H, L, D, half: L * D * B * H };
@@ -315,7 +370,10 @@ function recurrence(rung: LstmKernel, n: Dims, l: number, bufs: Tensor[]): void 
     for (let s0 = 0; s0 < T; s0 += MAX_LOOP_STEPS) {
       const steps = Math.min(MAX_LOOP_STEPS, T - s0);
       rt.dispatch({
-        kernel: FORWARD, constants: { WG: wgFor(H) }, params: { B, T, H, D, s0, steps, lOff, half }, buffers,
+        kernel: FORWARD,
+        constants: { WG: wgFor(H) },
+        params: { B, T, H, D, s0, steps, lOff, half },
+        buffers,
         groups: [Math.ceil(B / FWD_ROWS), D],
       });
     }
@@ -324,7 +382,14 @@ function recurrence(rung: LstmKernel, n: Dims, l: number, bufs: Tensor[]): void 
   for (let s = 0; s < T; s++) {
     const params = { B, T, H, D, s0: s, steps: 1, lOff, half };
     if (rung === 'naive') rt.dispatch({ kernel: FORWARD_NAIVE, params, buffers, groups: [Math.ceil((B * H) / 64), D] });
-    else rt.dispatch({ kernel: FORWARD, constants: { WG: wgFor(H) }, params, buffers, groups: [Math.ceil(B / FWD_ROWS), D] });
+    else
+      rt.dispatch({
+        kernel: FORWARD,
+        constants: { WG: wgFor(H) },
+        params,
+        buffers,
+        groups: [Math.ceil(B / FWD_ROWS), D],
+      });
   }
 }
 
@@ -342,7 +407,10 @@ function bptt(rung: LstmKernel, n: Dims, l: number, gsOff: number, bufs: Tensor[
     for (let q0 = T; q0 >= 0; q0 -= MAX_LOOP_STEPS) {
       const steps = Math.min(MAX_LOOP_STEPS, q0 + 1);
       rt.dispatch({
-        kernel: BACKWARD, constants: backConfig(H), params: { B, T, H, D, q0, steps, lOff, half, gsOff }, buffers,
+        kernel: BACKWARD,
+        constants: backConfig(H),
+        params: { B, T, H, D, q0, steps, lOff, half, gsOff },
+        buffers,
         groups: [Math.ceil(B / BWD_ROWS), D],
       });
     }
@@ -350,8 +418,16 @@ function bptt(rung: LstmKernel, n: Dims, l: number, gsOff: number, bufs: Tensor[
   }
   for (let q = T; q >= 0; q--) {
     const params = { B, T, H, D, q0: q, steps: 1, lOff, half, gsOff };
-    if (rung === 'naive') rt.dispatch({ kernel: BACKWARD_NAIVE, params, buffers, groups: [Math.ceil((B * H) / 64), D] });
-    else rt.dispatch({ kernel: BACKWARD, constants: backConfig(H), params, buffers, groups: [Math.ceil(B / BWD_ROWS), D] });
+    if (rung === 'naive')
+      rt.dispatch({ kernel: BACKWARD_NAIVE, params, buffers, groups: [Math.ceil((B * H) / 64), D] });
+    else
+      rt.dispatch({
+        kernel: BACKWARD,
+        constants: backConfig(H),
+        params,
+        buffers,
+        groups: [Math.ceil(B / BWD_ROWS), D],
+      });
   }
 }
 
@@ -375,7 +451,12 @@ function stackDirs(D: number, at: (d: number) => Tensor, shape: number[]): Tenso
 }
 
 /** [W_hh (D, 4H, H) | b_ih (D, 4H) | b_hh (D, 4H)], the biases zero when the layer has none. */
-function packRec(n: Dims, whh: (d: number) => Tensor, bih: ((d: number) => Tensor) | null, bhh: ((d: number) => Tensor) | null): Tensor {
+function packRec(
+  n: Dims,
+  whh: (d: number) => Tensor,
+  bih: ((d: number) => Tensor) | null,
+  bhh: ((d: number) => Tensor) | null,
+): Tensor {
   const { D, H } = n;
   const nW = 4 * H * H;
   const nB = 4 * H;

@@ -30,7 +30,8 @@ export function matmulRef(
   if (K !== Kb) throw new Error(`matmulRef: inner dimensions ${K} and ${Kb} differ`);
   const batchA = ra === 3 ? aShape[0] : 1;
   const batchB = rb === 3 ? bShape[0] : 1;
-  if (ra === 3 && rb === 3 && batchA !== batchB) throw new Error(`matmulRef: batch sizes ${batchA} and ${batchB} differ`);
+  if (ra === 3 && rb === 3 && batchA !== batchB)
+    throw new Error(`matmulRef: batch sizes ${batchA} and ${batchB} differ`);
   const batch = Math.max(batchA, batchB);
   const out = new Float64Array(batch * M * N);
   for (let g = 0; g < batch; g++) {

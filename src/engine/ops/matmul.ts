@@ -40,8 +40,18 @@ interface Rung {
 /** Every rung's contract: C = op(A)·op(B) (+ bias), strides and batch sizes as uniforms. */
 const MATMUL: ContractDecl = {
   params: {
-    M: 'u32', N: 'u32', K: 'u32', S: 'u32', sAm: 'u32', sAk: 'u32', sBk: 'u32', sBn: 'u32', batchA: 'u32', batchB: 'u32',
-    Z: 'u32', biasZ: 'u32',
+    M: 'u32',
+    N: 'u32',
+    K: 'u32',
+    S: 'u32',
+    sAm: 'u32',
+    sAk: 'u32',
+    sBk: 'u32',
+    sBn: 'u32',
+    batchA: 'u32',
+    batchB: 'u32',
+    Z: 'u32',
+    biasZ: 'u32',
   },
   buffers: { a: 'read', b: 'read', c: 'read_write', bias: 'read' },
 };
@@ -98,15 +108,33 @@ function withViews(views: Tensor[], fn: (v: Tensor[]) => Tensor, out?: (c: Tenso
  * sumBatch: S = batch and one (M,N) output (the gradient of a broadcast operand); otherwise S = 1 and one output
  * matrix per batch.
  */
-function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, rung: MatmulKernel, sumBatch = false,
-  bias: Tensor | null = null): Tensor {
+function gemm(
+  a: Tensor,
+  b: Tensor,
+  transA: boolean,
+  transB: boolean,
+  rung: MatmulKernel,
+  sumBatch = false,
+  bias: Tensor | null = null,
+): Tensor {
   // Where the batch axis sits next to M, or next to K in both operands, fold it in and run one 2-D product: a batch
   // of short matrices (8 rows each in the model) would otherwise leave most of every 16-row tile idle, and a short
   // K per batch runs the kernel's batch loop for little work (measured 2× slower for K = 8).
-  if (a.rank === 3 && b.rank === 2 && !transA && !sumBatch && a.shape[0] * a.shape[1] <= MAX_DIM && (!bias || bias.rank === 1)) {
+  if (
+    a.rank === 3 &&
+    b.rank === 2 &&
+    !transA &&
+    !sumBatch &&
+    a.shape[0] * a.shape[1] <= MAX_DIM &&
+    (!bias || bias.rank === 1)
+  ) {
     // (B,M,K)·op(B) = ((B·M),K)·op(B), viewed back as (B,M,N): the Linear layer.
     const [batch, m, k] = a.shape;
-    return withViews([a.view([batch * m, k])], ([a2]) => gemm(a2, b, false, transB, rung, false, bias), (c) => [batch, m, c.shape[1]]);
+    return withViews(
+      [a.view([batch * m, k])],
+      ([a2]) => gemm(a2, b, false, transB, rung, false, bias),
+      (c) => [batch, m, c.shape[1]],
+    );
   }
   if (sumBatch && transA && !transB && a.rank === 3 && b.rank === 3) {
     // Σ_g A_gᵀ·B_g with A_g (K,M) and B_g (K,N) = Aᵀ·B over the stacked ((B·K),M) and ((B·K),N): a Linear's dW.
@@ -151,28 +179,59 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     check(OPTION_KEYS.includes(key), 'matmul', `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`, shapes);
   }
   const { transA = false, transB = false, kernel: rung = 'tiled' } = opts;
-  check(typeof transA === 'boolean' && typeof transB === 'boolean', 'matmul',
-    `transA and transB must be booleans, got ${String(transA)} and ${String(transB)}`, shapes);
-  check(MATMUL_KERNELS.includes(rung), 'matmul', `kernel must be one of ${MATMUL_KERNELS.join(', ')}, got ${String(rung)}`, shapes);
-  for (const [name, t, want] of [['a', a, transA ? '(K,M) or (B,K,M)' : '(M,K) or (B,M,K)'], ['b', b, transB ? '(N,K) or (B,N,K)' : '(K,N) or (B,K,N)']] as const) {
-    check(t.rank === 2 || t.rank === 3, 'matmul',
-      `${name} must be 2-D or 3-D ${want}, got rank ${t.rank}${t.rank === 1 ? ' (view a vector as a 1-row or 1-column matrix)' : ''}`, shapes);
+  check(
+    typeof transA === 'boolean' && typeof transB === 'boolean',
+    'matmul',
+    `transA and transB must be booleans, got ${String(transA)} and ${String(transB)}`,
+    shapes,
+  );
+  check(
+    MATMUL_KERNELS.includes(rung),
+    'matmul',
+    `kernel must be one of ${MATMUL_KERNELS.join(', ')}, got ${String(rung)}`,
+    shapes,
+  );
+  for (const [name, t, want] of [
+    ['a', a, transA ? '(K,M) or (B,K,M)' : '(M,K) or (B,M,K)'],
+    ['b', b, transB ? '(N,K) or (B,N,K)' : '(K,N) or (B,K,N)'],
+  ] as const) {
+    check(
+      t.rank === 2 || t.rank === 3,
+      'matmul',
+      `${name} must be 2-D or 3-D ${want}, got rank ${t.rank}${t.rank === 1 ? ' (view a vector as a 1-row or 1-column matrix)' : ''}`,
+      shapes,
+    );
   }
   const [M, K] = opDims(a, transA);
   const [Kb, N] = opDims(b, transB);
   const desc = (name: string, trans: boolean, r: number, c: number) => `${name}${trans ? 'ᵀ' : ''} is ${r}×${c}`;
   check(K === Kb, 'matmul', `inner dimensions differ: ${desc('a', transA, M, K)}, ${desc('b', transB, Kb, N)}`, shapes);
-  check(a.rank !== 3 || b.rank !== 3 || a.shape[0] === b.shape[0], 'matmul',
-    `batch sizes differ: ${a.shape[0]} and ${b.shape[0]} (a 2-D operand is broadcast, a 3-D one must match)`, shapes);
-  check(Math.max(M, N, K) <= MAX_DIM && Math.max(batchOf(a), batchOf(b)) <= MAX_BATCH, 'matmul',
-    `dimensions above ${MAX_DIM} or batches above ${MAX_BATCH} are not supported`, shapes);
+  check(
+    a.rank !== 3 || b.rank !== 3 || a.shape[0] === b.shape[0],
+    'matmul',
+    `batch sizes differ: ${a.shape[0]} and ${b.shape[0]} (a 2-D operand is broadcast, a 3-D one must match)`,
+    shapes,
+  );
+  check(
+    Math.max(M, N, K) <= MAX_DIM && Math.max(batchOf(a), batchOf(b)) <= MAX_BATCH,
+    'matmul',
+    `dimensions above ${MAX_DIM} or batches above ${MAX_BATCH} are not supported`,
+    shapes,
+  );
   const batched = a.rank === 3 || b.rank === 3;
   const batch = Math.max(batchOf(a), batchOf(b));
   if (bias !== null) {
     check(bias instanceof Tensor, 'matmul', 'bias must be a Tensor or null', shapes);
     assertLive('matmul', bias);
-    const fits = (bias.rank === 1 && bias.shape[0] === N) || (batched && bias.rank === 2 && bias.shape[0] === batch && bias.shape[1] === N);
-    check(fits, 'matmul', `bias must be (${N})${batched ? ` or (${batch}, ${N})` : ''} for a product with N = ${N}`, shapes);
+    const fits =
+      (bias.rank === 1 && bias.shape[0] === N) ||
+      (batched && bias.rank === 2 && bias.shape[0] === batch && bias.shape[1] === N);
+    check(
+      fits,
+      'matmul',
+      `bias must be (${N})${batched ? ` or (${batch}, ${N})` : ''} for a product with N = ${N}`,
+      shapes,
+    );
   }
 
   const y = gemm(a, b, transA, transB, rung, false, bias); // y: (M,N) or (B,M,N)
@@ -181,12 +240,16 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     // the factors. A 2-D operand of a batched product gets the sum over the batch.
     const sumA = a.rank === 2 && b.rank === 3;
     const sumB = b.rank === 2 && a.rank === 3;
-    const ga = !needs[0] ? null
-      : transA ? gemm(b, gy, transB, true, rung, sumA) // dA = op(B)·dCᵀ      (K,M)
-      : gemm(gy, b, false, !transB, rung, sumA);        // dA = dC·op(B)ᵀ      (M,K)
-    const gb = !needs[1] ? null
-      : transB ? gemm(gy, a, true, transA, rung, sumB)  // dB = dCᵀ·op(A)      (N,K)
-      : gemm(a, gy, !transA, false, rung, sumB);        // dB = op(A)ᵀ·dC      (K,N)
+    const ga = !needs[0]
+      ? null
+      : transA
+        ? gemm(b, gy, transB, true, rung, sumA) // dA = op(B)·dCᵀ      (K,M)
+        : gemm(gy, b, false, !transB, rung, sumA); // dA = dC·op(B)ᵀ      (M,K)
+    const gb = !needs[1]
+      ? null
+      : transB
+        ? gemm(gy, a, true, transA, rung, sumB) // dB = dCᵀ·op(A)      (N,K)
+        : gemm(a, gy, !transA, false, rung, sumB); // dB = op(A)ᵀ·dC      (K,N)
     // dbias: gy summed over its rows (and over the batch for a shared (N) bias).
     const gbias = !bias || !needs[2] ? null : sum(gy, bias.rank === 2 ? [1] : gy.rank === 3 ? [0, 1] : [0]);
     return bias ? [ga, gb, gbias] : [ga, gb];

@@ -10,7 +10,8 @@ export interface RefResult {
 export function refAxes(rank: number, axes?: number | number[]): number[] {
   if (axes === undefined) return [...Array(rank).keys()];
   const list = (typeof axes === 'number' ? [axes] : axes).map((a) => (a < 0 ? a + rank : a));
-  for (const a of list) if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`bad axis ${a} for rank ${rank}`);
+  for (const a of list)
+    if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`bad axis ${a} for rank ${rank}`);
   if (new Set(list).size !== list.length) throw new Error('duplicate axis');
   return [...list].sort((p, q) => p - q);
 }
@@ -20,7 +21,11 @@ export function refAxes(rank: number, axes?: number | number[]): number[] {
  * out in the output's row-major order.
  */
 export function refReduce(
-  x: ArrayLike<number>, shape: number[], axes: number | number[] | undefined, keepdim: boolean, f: (vals: Float64Array) => number,
+  x: ArrayLike<number>,
+  shape: number[],
+  axes: number | number[] | undefined,
+  keepdim: boolean,
+  f: (vals: Float64Array) => number,
 ): RefResult {
   const red = new Set(refAxes(shape.length, axes));
   const outShape: number[] = [];
@@ -78,7 +83,13 @@ export const refMax = (x: ArrayLike<number>, shape: number[], axes?: number | nu
 export const refArgmax = (x: ArrayLike<number>, shape: number[], axes?: number | number[], keepdim = false) =>
   refReduce(x, shape, axes, keepdim, argmax);
 
-export const refVariance = (x: ArrayLike<number>, shape: number[], axes?: number | number[], keepdim = false, unbiased = false) =>
+export const refVariance = (
+  x: ArrayLike<number>,
+  shape: number[],
+  axes?: number | number[],
+  keepdim = false,
+  unbiased = false,
+) =>
   refReduce(x, shape, axes, keepdim, (v) => {
     const m = total(v) / v.length;
     let d = 0;

@@ -30,7 +30,8 @@ const REDUCE_MAX = kernel('reduce_max', maxSrc, {
   buffers: { x: 'read', xi: 'read', y: 'read_write', yi: 'read_write' },
 });
 const REDUCE_PERMUTE = kernel('reduce_permute', permuteSrc, {
-  params: { n: 'u32', ng: 'u32', run: 'u32', g: 'array<vec4<u32>, 15>' }, buffers: { x: 'read', y: 'read_write' },
+  params: { n: 'u32', ng: 'u32', run: 'u32', g: 'array<vec4<u32>, 15>' },
+  buffers: { x: 'read', y: 'read_write' },
 });
 const REDUCE_GRAD = kernel('reduce_grad', gradSrc, {
   params: { n: 'u32', ng: 'u32', scale: 'f32', run: 'u32', g: 'array<vec4<u32>, 15>' },
@@ -130,8 +131,15 @@ type Kind = 'sum' | 'sqdev' | 'max';
  * scaled sum of one chunk of `chunkLen` along len; with `m`, of squared deviations from m[o, i].
  */
 function sumPass(
-  src: Tensor, m: Tensor | null, outer: number, len: number, inner: number, chunkLen: number, nChunks: number,
-  scale: number, shape: number[],
+  src: Tensor,
+  m: Tensor | null,
+  outer: number,
+  len: number,
+  inner: number,
+  chunkLen: number,
+  nChunks: number,
+  scale: number,
+  shape: number[],
 ): Tensor {
   const y = empty(shape, 'sum');
   const n = outer * nChunks * inner;
@@ -151,7 +159,13 @@ function sumPass(
 
 /** One dispatch of reduce_max: like sumPass, plus the arg-max (taken over from `srcIdx` when combining partials). */
 function maxPass(
-  src: Tensor, srcIdx: Tensor | null, outer: number, len: number, inner: number, chunkLen: number, nChunks: number,
+  src: Tensor,
+  srcIdx: Tensor | null,
+  outer: number,
+  len: number,
+  inner: number,
+  chunkLen: number,
+  nChunks: number,
   shape: number[],
 ): { y: Tensor; idx: Tensor } {
   const y = empty(shape, 'max');
@@ -173,7 +187,14 @@ function maxPass(
  * With few outputs and long rows, R is cut into P chunks: partials (outer, P, inner), then a second pass over P.
  */
 function reduceRows(
-  kind: Kind, x: Tensor, outShape: number[], outer: number, r: number, inner: number, scale: number, m?: Tensor,
+  kind: Kind,
+  x: Tensor,
+  outShape: number[],
+  outer: number,
+  r: number,
+  inner: number,
+  scale: number,
+  m?: Tensor,
 ): { y: Tensor; idx?: Tensor } {
   let parts = Math.min(Math.ceil(r / MIN_CHUNK), Math.ceil(TARGET_INVOCATIONS / Math.max(1, outer * inner)));
   if (parts < 2) parts = 1;
@@ -223,7 +244,8 @@ function asRows(x: Tensor, plan: Plan): { src: Tensor; outer: number; r: number;
 
 /** Runs one reduction of x as planned. */
 function reduceForward(x: Tensor, plan: Plan, kind: Kind, scale: number): { y: Tensor; idx?: Tensor } {
-  if (plan.nOut === 0) return { y: empty(plan.outShape, 'reduce'), idx: kind === 'max' ? empty(plan.outShape, 'reduce') : undefined };
+  if (plan.nOut === 0)
+    return { y: empty(plan.outShape, 'reduce'), idx: kind === 'max' ? empty(plan.outShape, 'reduce') : undefined };
   const v = asRows(x, plan);
   const out = reduceRows(kind, v.src, plan.outShape, v.outer, v.r, v.inner, scale);
   if (v.copied) v.src.dispose();
@@ -251,7 +273,8 @@ function reduceGrad(gy: Tensor, x: Tensor, plan: Plan, mode: 0 | 1 | 2, scale: n
   }
   const run = runLength(x.size);
   runtime().dispatch({
-    kernel: REDUCE_GRAD, constants: { MODE: mode },
+    kernel: REDUCE_GRAD,
+    constants: { MODE: mode },
     params: { n: x.size, ng: groups.length, scale, run, g: quads.flat() },
     buffers: { gy: gy.buffer, a: (mode === 2 ? x : gy).buffer, b: (saved ?? gy).buffer, gx: gx.buffer },
     groups: grid1d(Math.ceil(x.size / run), 64),

@@ -50,7 +50,11 @@ export function permuteRef(x: Float64Array, shape: readonly number[], dims: read
 export function transposeRef(x: Float64Array, shape: readonly number[], dim0: number, dim1: number): Ref {
   const a = axisOf(dim0, shape.length);
   const b = axisOf(dim1, shape.length);
-  return permuteRef(x, shape, shape.map((_, i) => (i === a ? b : i === b ? a : i)));
+  return permuteRef(
+    x,
+    shape,
+    shape.map((_, i) => (i === a ? b : i === b ? a : i)),
+  );
 }
 
 /** x[..., start:end, ...] along `axis`; negative start/end count from the end, end defaults to the axis length. */
@@ -99,7 +103,12 @@ export function stackRef(xs: Float64Array[], shape: readonly number[], axis: num
 }
 
 /** out[k…, :] = table[indices[k…], :] for a (V, D) table. */
-export function gatherRowsRef(table: Float64Array, tableShape: readonly number[], indices: readonly number[], idxShape?: readonly number[]): Ref {
+export function gatherRowsRef(
+  table: Float64Array,
+  tableShape: readonly number[],
+  indices: readonly number[],
+  idxShape?: readonly number[],
+): Ref {
   const D = tableShape[1];
   const y = new Float64Array(indices.length * D);
   indices.forEach((v, k) => {

@@ -27,9 +27,13 @@ const PERMUTE = kernel('permute', permuteSrc, {
 const COPY_BUFFERS = { x: 'read', y: 'read_write' } as const;
 const SLICE_DECL: ContractDecl = { params: { n: 'u32', yb: 'u32', xb: 'u32', off: 'i32' }, buffers: COPY_BUFFERS };
 const CONCAT_DECL: ContractDecl = { params: { n: 'u32', xb: 'u32', yb: 'u32', off: 'u32' }, buffers: COPY_BUFFERS };
-const GATHER_DECL: ContractDecl = { params: { n: 'u32', d: 'u32' }, buffers: { table: 'read', idx: 'read', y: 'read_write' } };
+const GATHER_DECL: ContractDecl = {
+  params: { n: 'u32', d: 'u32' },
+  buffers: { table: 'read', idx: 'read', y: 'read_write' },
+};
 const GATHER_BACKWARD_DECL: ContractDecl = {
-  params: { n: 'u32', d: 'u32', v: 'u32' }, buffers: { plan: 'read', gy: 'read', dtable: 'read_write' },
+  params: { n: 'u32', d: 'u32', v: 'u32' },
+  buffers: { plan: 'read', gy: 'read', dtable: 'read_write' },
 };
 const SLICE = kernel('slice', sliceSrc, SLICE_DECL);
 const SLICE_VEC4 = kernel('slice_vec4', sliceVec4Src, SLICE_DECL);
@@ -48,7 +52,12 @@ const PERMUTE_RUN = 8;
 
 /** `axis` as an index in [0, rank), accepting negative axes counted from the end. */
 function normAxis(op: string, axis: number, rank: number, shapes: Shape[]): number {
-  check(Number.isInteger(axis) && axis >= -rank && axis < rank, op, `axis ${axis} is out of range for rank ${rank}`, shapes);
+  check(
+    Number.isInteger(axis) && axis >= -rank && axis < rank,
+    op,
+    `axis ${axis} is out of range for rank ${rank}`,
+    shapes,
+  );
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -83,7 +92,12 @@ function resolveShape(x: Tensor, shape: Shape): number[] {
     check(known === x.size, 'reshape', `cannot view ${x.size} elements as ${fmtShape(shape)}`, [x.shape]);
     return [...shape];
   }
-  check(known > 0 && x.size % known === 0, 'reshape', `cannot infer the -1 in ${fmtShape(shape)} from ${x.size} elements`, [x.shape]);
+  check(
+    known > 0 && x.size % known === 0,
+    'reshape',
+    `cannot infer the -1 in ${fmtShape(shape)} from ${x.size} elements`,
+    [x.shape],
+  );
   return shape.map((d) => (d === -1 ? x.size / known : d));
 }
 
@@ -109,13 +123,22 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 /** y's axis k is x's axis dims[k]; y is contiguous (a copy), unless only size-1 axes move (then a view). */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   assertLive('permute', x);
-  check(Array.isArray(dims) && dims.length === x.rank, 'permute', `dims must list all ${x.rank} axes, got ${JSON.stringify(dims)}`, [x.shape]);
+  check(
+    Array.isArray(dims) && dims.length === x.rank,
+    'permute',
+    `dims must list all ${x.rank} axes, got ${JSON.stringify(dims)}`,
+    [x.shape],
+  );
   const d = dims.map((a) => normAxis('permute', a, x.rank, [x.shape]));
   check(new Set(d).size === d.length, 'permute', `dims ${JSON.stringify(dims)} repeat an axis`, [x.shape]);
   const outShape = d.map((a) => x.shape[a]);
   const plan = permutePlan(x.shape, d);
-  check(plan.shape.length <= MAX_PERMUTE_RANK, 'permute',
-    `needs ${plan.shape.length} separate axes after merging, more than ${MAX_PERMUTE_RANK}`, [x.shape]);
+  check(
+    plan.shape.length <= MAX_PERMUTE_RANK,
+    'permute',
+    `needs ${plan.shape.length} separate axes after merging, more than ${MAX_PERMUTE_RANK}`,
+    [x.shape],
+  );
   const inverse = d.map((_, i) => d.indexOf(i));
 
   let y: Tensor;
@@ -133,7 +156,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
  * and in order in y are merged. Returns y's merged shape, x's stride for each of those axes, and whether any element
  * actually moves.
  */
-export function permutePlan(shape: Shape, dims: readonly number[]): { shape: number[]; stride: number[]; moves: boolean } {
+export function permutePlan(
+  shape: Shape,
+  dims: readonly number[],
+): { shape: number[]; stride: number[]; moves: boolean } {
   const kept = dims.filter((a) => shape[a] !== 1); // x's axes in y's order, without size-1 axes
   // Runs of consecutive x axes (skipping size-1 ones, which hold no extent) become one axis each.
   const nextKept = (a: number): number => {
@@ -179,11 +205,17 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   assertLive('slice', x);
   const a = normAxis('slice', axis, x.rank, [x.shape]);
   const len = x.shape[a];
-  check(Number.isInteger(start) && (end === undefined || Number.isInteger(end)), 'slice',
-    `start and end must be integers, got ${start}, ${end}`, [x.shape]);
+  check(
+    Number.isInteger(start) && (end === undefined || Number.isInteger(end)),
+    'slice',
+    `start and end must be integers, got ${start}, ${end}`,
+    [x.shape],
+  );
   const s = start < 0 ? start + len : start;
   const e = end === undefined ? len : end < 0 ? end + len : end;
-  check(s >= 0 && s <= e && e <= len, 'slice', `range ${start}:${end ?? ''} is outside axis ${a} of length ${len}`, [x.shape]);
+  check(s >= 0 && s <= e && e <= len, 'slice', `range ${start}:${end ?? ''} is outside axis ${a} of length ${len}`, [
+    x.shape,
+  ]);
 
   const outShape = x.shape.map((d, i) => (i === a ? e - s : d));
   const xShape = x.shape;
@@ -236,14 +268,25 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   assertLive('concat', ...xs);
   const shapes = xs.map((x) => x.shape);
   const rank = xs[0].rank;
-  check(xs.every((x) => x.rank === rank), 'concat', 'all inputs must have the same rank', shapes);
+  check(
+    xs.every((x) => x.rank === rank),
+    'concat',
+    'all inputs must have the same rank',
+    shapes,
+  );
   const a = normAxis('concat', axis, rank, shapes);
   const same = xs.every((x) => x.shape.every((d, i) => i === a || d === xs[0].shape[i]));
   check(same, 'concat', `inputs differ outside axis ${a}`, shapes);
   const lens = xs.map((x) => x.shape[a]);
   const outShape = xs[0].shape.map((d, i) => (i === a ? lens.reduce((s, l) => s + l, 0) : d));
   const inner = prod(xs[0].shape, a + 1);
-  return joinWindows('concat', xs, outShape, prod(xs[0].shape, 0, a), lens.map((l) => l * inner));
+  return joinWindows(
+    'concat',
+    xs,
+    outShape,
+    prod(xs[0].shape, 0, a),
+    lens.map((l) => l * inner),
+  );
 }
 
 /** Joins same-shaped tensors along a new axis at position `axis` (0 ≤ axis ≤ rank). */
@@ -251,12 +294,23 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   check(xs != null && typeof xs.length === 'number' && xs.length > 0, 'stack', 'needs a non-empty array of tensors');
   assertLive('stack', ...xs);
   const shapes = xs.map((x) => x.shape);
-  check(xs.every((x) => sameShape(x.shape, xs[0].shape)), 'stack', 'all inputs must have the same shape', shapes);
+  check(
+    xs.every((x) => sameShape(x.shape, xs[0].shape)),
+    'stack',
+    'all inputs must have the same shape',
+    shapes,
+  );
   const a = normAxis('stack', axis, xs[0].rank + 1, shapes);
   const s = xs[0].shape;
   const outShape = [...s.slice(0, a), xs.length, ...s.slice(a)];
   const block = prod(s, a); // stacking at `a` puts each input's trailing block side by side
-  return joinWindows('stack', xs, outShape, prod(s, 0, a), xs.map(() => block));
+  return joinWindows(
+    'stack',
+    xs,
+    outShape,
+    prod(s, 0, a),
+    xs.map(() => block),
+  );
 }
 
 /**
@@ -305,16 +359,25 @@ function joinWindows(op: string, xs: readonly Tensor[], outShape: number[], oute
 export function gatherRows(table: Tensor, indices: ArrayLike<number>, shape?: Shape): Tensor {
   assertLive('gatherRows', table);
   check(table.rank === 2, 'gatherRows', 'table must be (V, D)', [table.shape]);
-  check(indices != null && typeof indices.length === 'number', 'gatherRows', 'indices must be an array of integers', [table.shape]);
+  check(indices != null && typeof indices.length === 'number', 'gatherRows', 'indices must be an array of integers', [
+    table.shape,
+  ]);
   const [V, D] = table.shape;
   const n = indices.length;
   const idxShape = shape ? [...shape] : [n];
-  check(idxShape.every((d) => Number.isInteger(d) && d >= 0) && shapeSize(idxShape) === n, 'gatherRows',
-    `indices shape ${fmtShape(idxShape)} does not hold ${n} indices`, [table.shape]);
+  check(
+    idxShape.every((d) => Number.isInteger(d) && d >= 0) && shapeSize(idxShape) === n,
+    'gatherRows',
+    `indices shape ${fmtShape(idxShape)} does not hold ${n} indices`,
+    [table.shape],
+  );
   const idx = new Uint32Array(n);
   for (let k = 0; k < n; k++) {
     const v = indices[k];
-    check(Number.isInteger(v) && v >= 0 && v < V, 'gatherRows', `index ${v} at position ${k} is outside [0, ${V})`, [table.shape, idxShape]);
+    check(Number.isInteger(v) && v >= 0 && v < V, 'gatherRows', `index ${v} at position ${k} is outside [0, ${V})`, [
+      table.shape,
+      idxShape,
+    ]);
     idx[k] = v;
   }
 
@@ -373,7 +436,12 @@ function gatherRowsBackward(gy: Tensor, idx: Uint32Array, V: number, D: number):
  */
 export function gradReverse(x: Tensor, lambda = 1): Tensor {
   assertLive('gradReverse', x);
-  check(typeof lambda === 'number' && Number.isFinite(lambda), 'gradReverse', `lambda must be a finite number, got ${lambda}`, [x.shape]);
+  check(
+    typeof lambda === 'number' && Number.isFinite(lambda),
+    'gradReverse',
+    `lambda must be a finite number, got ${lambda}`,
+    [x.shape],
+  );
   const y = x.view(x.shape);
   return record(y, 'gradReverse', [x], (gy) => [mulScalar(gy, -lambda)]);
 }

@@ -10,12 +10,17 @@ import softmaxSrc from '../../../kernels/softmax/softmax.wgsl';
 import gradSrc from '../../../kernels/softmax/softmax_grad.wgsl';
 import lseGradSrc from '../../../kernels/softmax/softmax_lse_grad.wgsl';
 
-const SOFTMAX = kernel('softmax', softmaxSrc, { params: { rows: 'u32', c: 'u32' }, buffers: { x: 'read', y: 'read_write' } });
+const SOFTMAX = kernel('softmax', softmaxSrc, {
+  params: { rows: 'u32', c: 'u32' },
+  buffers: { x: 'read', y: 'read_write' },
+});
 export const SOFTMAX_GRAD = kernel('softmax_grad', gradSrc, {
-  params: { rows: 'u32', c: 'u32' }, buffers: { y: 'read', gy: 'read', gx: 'read_write' },
+  params: { rows: 'u32', c: 'u32' },
+  buffers: { y: 'read', gy: 'read', gx: 'read_write' },
 });
 const SOFTMAX_LSE_GRAD = kernel('softmax_lse_grad', lseGradSrc, {
-  params: { n: 'u32', c: 'u32', run: 'u32' }, buffers: { x: 'read', lse: 'read', gy: 'read', gx: 'read_write' },
+  params: { n: 'u32', c: 'u32', run: 'u32' },
+  buffers: { x: 'read', lse: 'read', gy: 'read', gx: 'read_write' },
 });
 
 /** The kernels' MODE constant. */
@@ -35,7 +40,10 @@ function forward(mode: Mode, x: Tensor, rows: number, c: number, outShape: reado
   // An empty row has no maximum: nothing to write for softmax; logsumexp of nothing is −∞, which we do not invent.
   if (c > 0) {
     runtime().dispatch({
-      kernel: SOFTMAX, constants: { MODE: mode }, params: { rows, c }, buffers: { x: x.buffer, y: y.buffer },
+      kernel: SOFTMAX,
+      constants: { MODE: mode },
+      params: { rows, c },
+      buffers: { x: x.buffer, y: y.buffer },
       groups: grid1d(rows, 64),
     });
   }
@@ -46,7 +54,10 @@ function forward(mode: Mode, x: Tensor, rows: number, c: number, outShape: reado
 function rowGrad(mode: Mode, y: Tensor, gy: Tensor, rows: number, c: number): Tensor {
   const gx = empty(y.shape, 'softmax backward');
   runtime().dispatch({
-    kernel: SOFTMAX_GRAD, constants: { MODE: mode }, params: { rows, c }, buffers: { y: y.buffer, gy: gy.buffer, gx: gx.buffer },
+    kernel: SOFTMAX_GRAD,
+    constants: { MODE: mode },
+    params: { rows, c },
+    buffers: { y: y.buffer, gy: gy.buffer, gx: gx.buffer },
     groups: grid1d(rows, 64),
   });
   return gx;
@@ -94,7 +105,9 @@ export function logsumexp(x: Tensor, keepdim = false): Tensor {
     const gx = empty(x.shape, 'logsumexp');
     const run = Math.max(1, Math.min(64, Math.floor(x.size / 1024))); // ~1024+ invocations, ≤ 64 elements each
     runtime().dispatch({
-      kernel: SOFTMAX_LSE_GRAD, params: { n: x.size, c, run }, buffers: { x: x.buffer, lse: lse.buffer, gy: gy.buffer, gx: gx.buffer },
+      kernel: SOFTMAX_LSE_GRAD,
+      params: { n: x.size, c, run },
+      buffers: { x: x.buffer, lse: lse.buffer, gy: gy.buffer, gx: gx.buffer },
       groups: grid1d(Math.ceil(x.size / run), 64),
     });
     return gx;

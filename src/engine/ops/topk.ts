@@ -12,20 +12,31 @@ import { assertLive, empty, record, shapeSize, Tensor } from '../tensor';
 import { SOFTMAX_GRAD } from './softmax';
 import topkSrc from '../../../kernels/topk/topk_softmax.wgsl';
 
-const TOPK_SOFTMAX = kernel('topk_softmax', topkSrc, { params: { rows: 'u32', c: 'u32', k: 'u32' }, buffers: { x: 'read', y: 'read_write' } });
+const TOPK_SOFTMAX = kernel('topk_softmax', topkSrc, {
+  params: { rows: 'u32', c: 'u32', k: 'u32' },
+  buffers: { x: 'read', y: 'read_write' },
+});
 
 /** Softmax over the k largest entries of each last-axis row, 0 elsewhere: x (..., C) → (..., C); k ≥ 1. */
 export function topkSoftmax(x: Tensor, k: number): Tensor {
   assertLive('topkSoftmax', x);
   check(x.rank >= 1, 'topkSoftmax', 'needs a tensor of rank ≥ 1 (it works over the last axis)', [x.shape]);
-  check(typeof k === 'number' && Number.isInteger(k) && k >= 1, 'topkSoftmax', `k must be an integer ≥ 1, got ${String(k)}`, [x.shape]);
+  check(
+    typeof k === 'number' && Number.isInteger(k) && k >= 1,
+    'topkSoftmax',
+    `k must be an integer ≥ 1, got ${String(k)}`,
+    [x.shape],
+  );
   const c = x.shape[x.rank - 1];
   check(c > 0 || x.size === 0, 'topkSoftmax', 'the last axis is empty', [x.shape]);
   const rows = shapeSize(x.shape.slice(0, -1));
   const y = empty(x.shape, 'topkSoftmax'); //                                                  y: same shape as x
   if (x.size > 0) {
     runtime().dispatch({
-      kernel: TOPK_SOFTMAX, params: { rows, c, k: Math.min(k, c) }, buffers: { x: x.buffer, y: y.buffer }, groups: grid1d(rows, 64),
+      kernel: TOPK_SOFTMAX,
+      params: { rows, c, k: Math.min(k, c) },
+      buffers: { x: x.buffer, y: y.buffer },
+      groups: grid1d(rows, 64),
     });
   }
   // The backward reads y: keep a view of it, so a caller disposing y does not free what backward() needs.
@@ -34,7 +45,10 @@ export function topkSoftmax(x: Tensor, k: number): Tensor {
     const gx = empty(x.shape, 'topkSoftmax');
     if (x.size > 0) {
       runtime().dispatch({
-        kernel: SOFTMAX_GRAD, constants: { MODE: 0 }, params: { rows, c }, buffers: { y: saved.buffer, gy: gy.buffer, gx: gx.buffer },
+        kernel: SOFTMAX_GRAD,
+        constants: { MODE: 0 },
+        params: { rows, c },
+        buffers: { y: saved.buffer, gy: gy.buffer, gx: gx.buffer },
         groups: grid1d(rows, 64),
       });
     }

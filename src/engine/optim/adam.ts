@@ -11,8 +11,16 @@ import adamSrc from '../../../kernels/optim/adam.wgsl';
 
 const ADAM_KERNEL = kernel('adam', adamSrc, {
   params: {
-    n4: 'u32', lr: 'f32', stepSize: 'f32', invSqrtBc2: 'f32', beta1: 'f32', oneMinusBeta1: 'f32', beta2: 'f32',
-    oneMinusBeta2: 'f32', eps: 'f32', weightDecay: 'f32',
+    n4: 'u32',
+    lr: 'f32',
+    stepSize: 'f32',
+    invSqrtBc2: 'f32',
+    beta1: 'f32',
+    oneMinusBeta1: 'f32',
+    beta2: 'f32',
+    oneMinusBeta2: 'f32',
+    eps: 'f32',
+    weightDecay: 'f32',
   },
   buffers: { grad: 'read', p: 'read_write', m: 'read_write', v: 'read_write' },
 });
@@ -29,7 +37,13 @@ class AdamBase extends Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
 
-  constructor(kind: string, params: ParamsInput, opts: AdamOptions, defaultWeightDecay: number, private decoupled: boolean) {
+  constructor(
+    kind: string,
+    params: ParamsInput,
+    opts: AdamOptions,
+    defaultWeightDecay: number,
+    private decoupled: boolean,
+  ) {
     super(kind, params, opts.lr);
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
@@ -63,7 +77,12 @@ class AdamBase extends Optimizer {
         eps: this.eps,
         weightDecay: this.weightDecay,
       },
-      buffers: { grad: grad.buffer, p: param.buffer, m: (state.expAvg as Tensor).buffer, v: (state.expAvgSq as Tensor).buffer },
+      buffers: {
+        grad: grad.buffer,
+        p: param.buffer,
+        m: (state.expAvg as Tensor).buffer,
+        v: (state.expAvgSq as Tensor).buffer,
+      },
       groups: grid1d(n4, 64),
     });
   }

@@ -14,9 +14,18 @@ import sumsqSrc from '../../../kernels/optim/sumsq.wgsl';
 import clipNormSrc from '../../../kernels/optim/clip_norm.wgsl';
 import clipScaleSrc from '../../../kernels/optim/clip_scale.wgsl';
 
-const SUMSQ = kernel('sumsq', sumsqSrc, { params: { n: 'u32', base: 'u32' }, buffers: { x: 'read', partials: 'read_write' } });
-const CLIP_NORM = kernel('clip_norm', clipNormSrc, { params: { count: 'u32' }, buffers: { partials: 'read', norm: 'read_write' } });
-const CLIP_SCALE = kernel('clip_scale', clipScaleSrc, { params: { n4: 'u32', maxNorm: 'f32' }, buffers: { norm: 'read', g: 'read_write' } });
+const SUMSQ = kernel('sumsq', sumsqSrc, {
+  params: { n: 'u32', base: 'u32' },
+  buffers: { x: 'read', partials: 'read_write' },
+});
+const CLIP_NORM = kernel('clip_norm', clipNormSrc, {
+  params: { count: 'u32' },
+  buffers: { partials: 'read', norm: 'read_write' },
+});
+const CLIP_SCALE = kernel('clip_scale', clipScaleSrc, {
+  params: { n4: 'u32', maxNorm: 'f32' },
+  buffers: { norm: 'read', g: 'read_write' },
+});
 const CHUNK4 = 256; // vec4s per partial sum: 1024 elements
 const CHUNK = 4 * CHUNK4;
 
@@ -47,15 +56,28 @@ export function clipGradNorm(params: Params, maxNorm: number): Tensor {
   for (const g of grads) {
     const parts = Math.ceil(g.size / CHUNK);
     rt.dispatch({
-      kernel: SUMSQ, constants: { CHUNK4 }, params: { n: g.size, base }, buffers: { x: g.buffer, partials: partials.buffer },
+      kernel: SUMSQ,
+      constants: { CHUNK4 },
+      params: { n: g.size, base },
+      buffers: { x: g.buffer, partials: partials.buffer },
       groups: grid1d(parts, 64),
     });
     base += parts;
   }
-  rt.dispatch({ kernel: CLIP_NORM, params: { count }, buffers: { partials: partials.buffer, norm: norm.buffer }, groups: [1] });
+  rt.dispatch({
+    kernel: CLIP_NORM,
+    params: { count },
+    buffers: { partials: partials.buffer, norm: norm.buffer },
+    groups: [1],
+  });
   for (const g of grads) {
     const n4 = Math.ceil(g.size / 4);
-    rt.dispatch({ kernel: CLIP_SCALE, params: { n4, maxNorm }, buffers: { norm: norm.buffer, g: g.buffer }, groups: grid1d(n4, 64) });
+    rt.dispatch({
+      kernel: CLIP_SCALE,
+      params: { n4, maxNorm },
+      buffers: { norm: norm.buffer, g: g.buffer },
+      groups: grid1d(n4, 64),
+    });
   }
   partials.dispose(); // its buffer returns to the pool only after this batch is submitted
   return norm;

@@ -34,7 +34,14 @@ export interface AdamRefOptions {
 }
 
 /** One Adam/AdamW step on one parameter; `step` is the 1-based step number of this update. */
-export function adamStepRef(p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, step: number, o: AdamRefOptions): void {
+export function adamStepRef(
+  p: Float64Array,
+  g: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  step: number,
+  o: AdamRefOptions,
+): void {
   const [b1, b2] = o.betas ?? [0.9, 0.999];
   const eps = o.eps ?? 1e-8;
   const wd = o.weightDecay ?? (o.decoupled ? 0.01 : 0);
@@ -68,7 +75,13 @@ export function linearWarmupRef(step: number, warmupSteps: number): number {
 }
 
 /** Cosine decay from baseLr to minLr over [warmupSteps, totalSteps), after a linear warm-up; minLr past the end. */
-export function cosineScheduleRef(step: number, totalSteps: number, baseLr: number, warmupSteps = 0, minLr = 0): number {
+export function cosineScheduleRef(
+  step: number,
+  totalSteps: number,
+  baseLr: number,
+  warmupSteps = 0,
+  minLr = 0,
+): number {
   if (step < warmupSteps) return (baseLr * (step + 1)) / warmupSteps;
   if (step >= totalSteps) return minLr;
   const progress = (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps);

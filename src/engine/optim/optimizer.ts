@@ -24,7 +24,11 @@ export abstract class Optimizer {
   readonly state: Record<string, ParamState> = {};
   protected lr: number;
 
-  constructor(readonly kind: string, params: ParamsInput, lr: number) {
+  constructor(
+    readonly kind: string,
+    params: ParamsInput,
+    lr: number,
+  ) {
     const list: { name: string; param: Tensor }[] = [];
     const pairs = 'namedParameters' in params ? params.namedParameters() : params;
     for (const item of pairs) {
@@ -54,7 +58,10 @@ export abstract class Optimizer {
       if (!param.grad) continue;
       if (param.disposed) throw new WebgradError(this.kind, `parameter '${name}' was disposed`, [param.shape]);
       assertLive(this.kind, param.grad);
-      check(param.grad.size === param.size, this.kind, `gradient of '${name}' has the wrong size`, [param.shape, param.grad.shape]);
+      check(param.grad.size === param.size, this.kind, `gradient of '${name}' has the wrong size`, [
+        param.shape,
+        param.grad.shape,
+      ]);
     }
     for (const { name, param } of this.params) {
       if (!param.grad) continue;

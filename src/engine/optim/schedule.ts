@@ -13,7 +13,11 @@ import { check } from '../errors';
  */
 export function linearWarmup(step: number, warmupSteps: number): number {
   check(Number.isInteger(step) && step >= 0, 'linearWarmup', `step must be an integer >= 0, got ${step}`);
-  check(Number.isInteger(warmupSteps) && warmupSteps >= 0, 'linearWarmup', `warmupSteps must be an integer >= 0, got ${warmupSteps}`);
+  check(
+    Number.isInteger(warmupSteps) && warmupSteps >= 0,
+    'linearWarmup',
+    `warmupSteps must be an integer >= 0, got ${warmupSteps}`,
+  );
   return warmupSteps === 0 ? 1 : Math.min(1, (step + 1) / warmupSteps);
 }
 
@@ -34,9 +38,21 @@ export function cosineSchedule(step: number, totalSteps: number, opts: CosineSch
   const { baseLr, warmupSteps = 0, minLr = 0 } = opts;
   check(Number.isInteger(step) && step >= 0, 'cosineSchedule', `step must be an integer >= 0, got ${step}`);
   check(Number.isFinite(baseLr) && baseLr > 0, 'cosineSchedule', `baseLr must be a finite number > 0, got ${baseLr}`);
-  check(Number.isFinite(minLr) && minLr >= 0 && minLr <= baseLr, 'cosineSchedule', `minLr must be in [0, baseLr], got ${minLr}`);
-  check(Number.isInteger(warmupSteps) && warmupSteps >= 0, 'cosineSchedule', `warmupSteps must be an integer >= 0, got ${warmupSteps}`);
-  check(Number.isInteger(totalSteps) && totalSteps > warmupSteps, 'cosineSchedule', `totalSteps must be an integer > warmupSteps (${warmupSteps}), got ${totalSteps}`);
+  check(
+    Number.isFinite(minLr) && minLr >= 0 && minLr <= baseLr,
+    'cosineSchedule',
+    `minLr must be in [0, baseLr], got ${minLr}`,
+  );
+  check(
+    Number.isInteger(warmupSteps) && warmupSteps >= 0,
+    'cosineSchedule',
+    `warmupSteps must be an integer >= 0, got ${warmupSteps}`,
+  );
+  check(
+    Number.isInteger(totalSteps) && totalSteps > warmupSteps,
+    'cosineSchedule',
+    `totalSteps must be an integer > warmupSteps (${warmupSteps}), got ${totalSteps}`,
+  );
   if (step < warmupSteps) return baseLr * linearWarmup(step, warmupSteps);
   if (step >= totalSteps) return minLr;
   const progress = (step - warmupSteps) / (totalSteps - warmupSteps);

@@ -10,7 +10,8 @@ import { checkRange, Optimizer, type ParamState, type ParamsInput } from './opti
 import sgdSrc from '../../../kernels/optim/sgd.wgsl';
 
 const SGD_KERNEL = kernel('sgd', sgdSrc, {
-  params: { n4: 'u32', lr: 'f32', momentum: 'f32', weightDecay: 'f32' }, buffers: { grad: 'read', p: 'read_write', buf: 'read_write' },
+  params: { n4: 'u32', lr: 'f32', momentum: 'f32', weightDecay: 'f32' },
+  buffers: { grad: 'read', p: 'read_write', buf: 'read_write' },
 });
 
 export interface SGDOptions {

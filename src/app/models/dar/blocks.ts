@@ -38,7 +38,14 @@ export class Alignment extends Module {
   readonly norm: LayerNorm | null;
   readonly proj: Linear;
 
-  constructor(readonly len: number, readonly inDim: number, readonly t: number, readonly d: number, seed?: number, norm = false) {
+  constructor(
+    readonly len: number,
+    readonly inDim: number,
+    readonly t: number,
+    readonly d: number,
+    seed?: number,
+    norm = false,
+  ) {
     super();
     this.conv = new Conv1d(len, t, 1, { seed: deriveSeed(seed, 0) });
     this.norm = norm ? new LayerNorm(inDim) : null;
@@ -59,15 +66,25 @@ export class Alignment extends Module {
  */
 export function clubUpperBoundFixed(est: ClubEstimator, x: Tensor, y: Tensor): Tensor {
   const lstm = est.lstm;
-  const { output, h: hN, c: cN } = lstmOp('DAR L_diff', x, lstm.flatWeights().map((w) => w.detach()), {
-    numLayers: lstm.numLayers,
-    bidirectional: lstm.bidirectional,
-  });
+  const {
+    output,
+    h: hN,
+    c: cN,
+  } = lstmOp(
+    'DAR L_diff',
+    x,
+    lstm.flatWeights().map((w) => w.detach()),
+    {
+      numLayers: lstm.numLayers,
+      bidirectional: lstm.bidirectional,
+    },
+  );
   hN.dispose();
   cN.dispose();
   const head = (s: Sequential) => {
     let h = output;
-    for (const layer of s.layers) h = layer instanceof Linear ? linear(h, layer.weight.detach(), layer.bias?.detach() ?? null) : layer.forward(h);
+    for (const layer of s.layers)
+      h = layer instanceof Linear ? linear(h, layer.weight.detach(), layer.bias?.detach() ?? null) : layer.forward(h);
     return h;
   };
   return clubUpperBound(head(est.muHead), head(est.logvarHead), y);

@@ -106,7 +106,9 @@ export interface DarConfig {
 }
 
 /** Anything in the config may be overridden; nested objects merge one level deep. */
-export type DarOverrides = Partial<Omit<DarConfig, 'encoder' | 'recon' | 'fusionSelf' | 'fusionCross' | 'club' | 'ablation' | 'dims' | 'preset'>> & {
+export type DarOverrides = Partial<
+  Omit<DarConfig, 'encoder' | 'recon' | 'fusionSelf' | 'fusionCross' | 'club' | 'ablation' | 'dims' | 'preset'>
+> & {
   encoder?: Partial<BlockConfig>;
   recon?: Partial<BlockConfig>;
   fusionSelf?: Partial<BlockConfig>;
@@ -120,12 +122,18 @@ const FULL: DarAblation = { noSim: false, noDiff: false, noRecon: false, noBoot:
 /** The switches of one named ablation (Table 2's rows). */
 export function darAblation(name: DarAblationName): DarAblation {
   switch (name) {
-    case 'full': return { ...FULL };
-    case 'noSim': return { ...FULL, noSim: true };
-    case 'noDiff': return { ...FULL, noDiff: true };
-    case 'noSimDiff': return { ...FULL, noSim: true, noDiff: true };
-    case 'noRecon': return { ...FULL, noRecon: true };
-    case 'noBoot': return { ...FULL, noBoot: true };
+    case 'full':
+      return { ...FULL };
+    case 'noSim':
+      return { ...FULL, noSim: true };
+    case 'noDiff':
+      return { ...FULL, noDiff: true };
+    case 'noSimDiff':
+      return { ...FULL, noSim: true, noDiff: true };
+    case 'noRecon':
+      return { ...FULL, noRecon: true };
+    case 'noBoot':
+      return { ...FULL, noBoot: true };
   }
   throw new Error(`unreachable ${String(name)}`);
 }
@@ -148,16 +156,26 @@ function presetValues(preset: DarPreset): Omit<DarConfig, 'dims' | 'ablation' | 
   if (preset === 'paper') {
     const lnln = (dimHead: number): BlockConfig => ({ depth: 2, heads: 8, dimHead, mlpDim: 128 });
     return {
-      ...COMMON, preset, d: 128,
-      encoder: lnln(16), recon: lnln(64), fusionSelf: lnln(64), fusionCross: lnln(64),
+      ...COMMON,
+      preset,
+      d: 128,
+      encoder: lnln(16),
+      recon: lnln(64),
+      fusionSelf: lnln(64),
+      fusionCross: lnln(64),
       mlpHidden: 128,
       club: { hidden: 128, lstmHidden: 64, innerSteps: 5, lr: 1e-4 },
     };
   }
   const block: BlockConfig = { depth: 1, heads: 2, dimHead: 16, mlpDim: 32 };
   return {
-    ...COMMON, preset, d: 32,
-    encoder: { ...block }, recon: { ...block }, fusionSelf: { ...block }, fusionCross: { ...block },
+    ...COMMON,
+    preset,
+    d: 32,
+    encoder: { ...block },
+    recon: { ...block },
+    fusionSelf: { ...block },
+    fusionCross: { ...block },
     mlpHidden: 32,
     // One estimator step per batch at lr 1e-3 (not CMG's 5 at 1e-4): the inner loop is a third of a training step's
     // time on SwiftShader, and the small model trains for few epochs, so the estimator must keep up in fewer steps.
@@ -167,11 +185,22 @@ function presetValues(preset: DarPreset): Omit<DarConfig, 'dims' | 'ablation' | 
 
 /** The config of `preset` for a dataset of the given dims, with optional overrides; validated. */
 export function darConfig(preset: DarPreset, dims: DatasetDims, overrides: DarOverrides = {}): DarConfig {
-  check(preset === 'paper' || preset === 'small', 'DAR config', `preset must be 'paper' or 'small', got ${String(preset)}`);
+  check(
+    preset === 'paper' || preset === 'small',
+    'DAR config',
+    `preset must be 'paper' or 'small', got ${String(preset)}`,
+  );
   const base = presetValues(preset);
   const o = overrides;
   const ablation = typeof o.ablation === 'string' ? darAblation(o.ablation) : { ...FULL, ...(o.ablation ?? {}) };
-  const custom = Object.keys(o).some((k) => k !== 'ablation' && k !== 'seed' && k !== 'textUnk' && k !== 'selection' && !(k === 'alignNorm' && o.alignNorm === base.alignNorm));
+  const custom = Object.keys(o).some(
+    (k) =>
+      k !== 'ablation' &&
+      k !== 'seed' &&
+      k !== 'textUnk' &&
+      k !== 'selection' &&
+      !(k === 'alignNorm' && o.alignNorm === base.alignNorm),
+  );
   const cfg: DarConfig = {
     ...base,
     ...o,
@@ -196,29 +225,58 @@ export function validateDarConfig(c: DarConfig): void {
   const op = 'DAR config';
   for (const m of ['text', 'audio', 'vision'] as const) {
     const md = c.dims?.[m];
-    check(!!md && posInt(md.len) && posInt(md.dim), op, `dims.${m} must have positive integer len and dim, got ${JSON.stringify(md)}`);
+    check(
+      !!md && posInt(md.len) && posInt(md.dim),
+      op,
+      `dims.${m} must have positive integer len and dim, got ${JSON.stringify(md)}`,
+    );
   }
   check(posInt(c.d), op, `d must be a positive integer, got ${c.d}`);
   check(posInt(c.t), op, `t must be a positive integer, got ${c.t}`);
   for (const k of ['encoder', 'recon', 'fusionSelf', 'fusionCross'] as const) {
     const b = c[k];
     check(Number.isInteger(b.depth) && b.depth >= 0, op, `${k}.depth must be an integer ≥ 0, got ${b.depth}`);
-    for (const f of ['heads', 'dimHead', 'mlpDim'] as const) check(posInt(b[f]), op, `${k}.${f} must be a positive integer, got ${b[f]}`);
+    for (const f of ['heads', 'dimHead', 'mlpDim'] as const)
+      check(posInt(b[f]), op, `${k}.${f} must be a positive integer, got ${b[f]}`);
   }
   check(posInt(c.mlpHidden), op, `mlpHidden must be a positive integer, got ${c.mlpHidden}`);
-  check(posInt(c.club.hidden) && posInt(c.club.lstmHidden), op, 'club.hidden and club.lstmHidden must be positive integers');
-  check(2 * c.club.lstmHidden === c.d, op, `club.lstmHidden must be d / 2 = ${c.d / 2} (the BiLSTM output is d wide), got ${c.club.lstmHidden}`);
-  check(Number.isInteger(c.club.innerSteps) && c.club.innerSteps >= 0, op, `club.innerSteps must be an integer ≥ 0, got ${c.club.innerSteps}`);
+  check(
+    posInt(c.club.hidden) && posInt(c.club.lstmHidden),
+    op,
+    'club.hidden and club.lstmHidden must be positive integers',
+  );
+  check(
+    2 * c.club.lstmHidden === c.d,
+    op,
+    `club.lstmHidden must be d / 2 = ${c.d / 2} (the BiLSTM output is d wide), got ${c.club.lstmHidden}`,
+  );
+  check(
+    Number.isInteger(c.club.innerSteps) && c.club.innerSteps >= 0,
+    op,
+    `club.innerSteps must be an integer ≥ 0, got ${c.club.innerSteps}`,
+  );
   check(posNum(c.club.lr), op, `club.lr must be a finite number > 0, got ${c.club.lr}`);
   check(posNum(c.tau), op, `tau must be a finite number > 0, got ${c.tau}`);
   for (const k of ['lambda', 'alpha', 'beta'] as const) {
     check(Number.isFinite(c[k]) && c[k] >= 0, op, `${k} must be a finite number ≥ 0, got ${c[k]}`);
   }
-  check(c.reReduction === 'mean' || c.reReduction === 'sum', op, `reReduction must be 'mean' or 'sum', got ${String(c.reReduction)}`);
+  check(
+    c.reReduction === 'mean' || c.reReduction === 'sum',
+    op,
+    `reReduction must be 'mean' or 'sum', got ${String(c.reReduction)}`,
+  );
   check(typeof c.detachReTarget === 'boolean', op, 'detachReTarget must be a boolean');
   check(typeof c.alignNorm === 'boolean', op, 'alignNorm must be a boolean');
-  check(c.selection === 'total' || c.selection === 'totalWithoutClub', op, `selection must be 'total' or 'totalWithoutClub', got ${String(c.selection)}`);
-  check(c.textUnk === 'zero' || c.textUnk === 'learned', op, `textUnk must be 'zero' or 'learned', got ${String(c.textUnk)}`);
+  check(
+    c.selection === 'total' || c.selection === 'totalWithoutClub',
+    op,
+    `selection must be 'total' or 'totalWithoutClub', got ${String(c.selection)}`,
+  );
+  check(
+    c.textUnk === 'zero' || c.textUnk === 'learned',
+    op,
+    `textUnk must be 'zero' or 'learned', got ${String(c.textUnk)}`,
+  );
   for (const k of ['noSim', 'noDiff', 'noRecon', 'noBoot'] as const) {
     check(typeof c.ablation[k] === 'boolean', op, `ablation.${k} must be a boolean`);
   }

@@ -45,14 +45,22 @@ import type { Optimizer } from '../../../engine/optim/optimizer';
 import { checkModalityInputs, checkTrainingBatch } from '../inputs';
 import type { LossTerms, ModalityInputs, SentimentModel, StepCache, TrainingBatch } from '../types';
 import { type BlockConfig, type DarConfig, validateDarConfig } from './config';
-import { GroupedCrossEncoder, GroupedLinear, GroupedMLP, GroupedTransformer, MLP, ModuleDict } from '../../../engine/nn/grouped';
+import {
+  GroupedCrossEncoder,
+  GroupedLinear,
+  GroupedMLP,
+  GroupedTransformer,
+  MLP,
+  ModuleDict,
+} from '../../../engine/nn/grouped';
 import { Alignment, clubUpperBoundFixed, INPUT_FIELD, MODALITIES, type Modality, perModality } from './blocks';
 
 const OP = 'DAR';
 
 /** The ordered (source, target) pairs of the specific branch, grouped by target: for each m, its sources in order. */
 export const CROSS_PAIRS: readonly (readonly [Modality, Modality])[] = MODALITIES.flatMap((m) =>
-  MODALITIES.filter((s) => s !== m).map((s) => [s, m] as const));
+  MODALITIES.filter((s) => s !== m).map((s) => [s, m] as const),
+);
 const idx = (m: Modality) => MODALITIES.indexOf(m);
 const PAIR_SRC = CROSS_PAIRS.map(([s]) => idx(s)); //   [1, 2, 0, 2, 0, 1]
 const PAIR_TGT = CROSS_PAIRS.map(([, t]) => idx(t)); // [0, 0, 1, 1, 2, 2]
@@ -114,7 +122,9 @@ export class DAR extends Module implements SentimentModel {
     this.fuse_spec = new GroupedCrossEncoder(6, d, config.fusionCross.depth, blockOpts(config.fusionCross, s()));
     this.head = new MLP(9 * d, h, 1, 'relu', s());
     this.boot_head = new MLP(3 * d, h, 1, 'relu', s());
-    this.club = perModality(() => new ClubEstimator(d, { hidden: config.club.hidden, lstmHidden: config.club.lstmHidden, seed: s() }));
+    this.club = perModality(
+      () => new ClubEstimator(d, { hidden: config.club.hidden, lstmHidden: config.club.lstmHidden, seed: s() }),
+    );
   }
 
   /** Every parameter except the CLUB estimators' (they have their own optimiser). */
@@ -178,8 +188,15 @@ export class DAR extends Module implements SentimentModel {
    */
   private encodeViews(views: ModalityInputs[]): { u: Tensor; h: Tensor } {
     const join = (xs: Tensor[]) => (xs.length === 1 ? xs[0] : concat(xs, 0));
-    const input = { l: join(views.map((v) => this.text(v))), v: join(views.map((v) => v.vision)), a: join(views.map((v) => v.audio)) };
-    const u = stack(MODALITIES.map((m) => this.align.get(m).forward(input[m])), 0);
+    const input = {
+      l: join(views.map((v) => this.text(v))),
+      v: join(views.map((v) => v.vision)),
+      a: join(views.map((v) => v.audio)),
+    };
+    const u = stack(
+      MODALITIES.map((m) => this.align.get(m).forward(input[m])),
+      0,
+    );
     return { u, h: this.enc.forward(concat([u, u], 0)) };
   }
 
@@ -206,10 +223,12 @@ export class DAR extends Module implements SentimentModel {
   /** Predictions (B, 1) from (possibly incomplete) inputs: the corrupted-input path only, without the tape. */
   predict(x: ModalityInputs): Tensor {
     this.checkInputs(x, 'input');
-    return noGrad(() => tidy(() => {
-      const { u, h } = this.encodeViews([x]);
-      return this.headPath(u, h).pred;
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const { u, h } = this.encodeViews([x]);
+        return this.headPath(u, h).pred;
+      }),
+    );
   }
 
   /** L_total and its terms on one training batch (call backward() on `total`); see the top of this file. */
@@ -220,7 +239,9 @@ export class DAR extends Module implements SentimentModel {
     const { noSim, noDiff, noRecon, noBoot } = c.ablation;
     const withComplete = this.needsComplete();
     // Corrupted and complete views go through alignment and encoders together: batch rows [0, B) and [B, 2B).
-    const enc = cachedEncoding(cache, batch) ?? this.encodeViews(withComplete ? [batch.corrupted, batch.complete] : [batch.corrupted]);
+    const enc =
+      cachedEncoding(cache, batch) ??
+      this.encodeViews(withComplete ? [batch.corrupted, batch.complete] : [batch.corrupted]);
     const view = (x: Tensor, k: number) => (withComplete ? slice(x, 1, k * B, (k + 1) * B) : x);
     const u = view(enc.u, 0);
     const h = view(enc.h, 0); //                                                             [H̃c; H̃s] (6, B, t, d)
@@ -250,11 +271,16 @@ export class DAR extends Module implements SentimentModel {
       const half = Math.floor(B / 2);
       if (half >= 1) {
         // Anchor sample i, positive sample half + i of the same modality, negatives every specific vector of the others.
-        const per = MODALITIES.map((_, k) => infoNCE(slice(zs[k], 0, 0, half), slice(zs[k], 0, half, 2 * half), {
-          temperature,
-          negatives: concat(zs.filter((_, o) => o !== k), 0),
-          inBatchNegatives: false,
-        }));
+        const per = MODALITIES.map((_, k) =>
+          infoNCE(slice(zs[k], 0, 0, half), slice(zs[k], 0, half, 2 * half), {
+            temperature,
+            negatives: concat(
+              zs.filter((_, o) => o !== k),
+              0,
+            ),
+            inBatchNegatives: false,
+          }),
+        );
         terms.sim_spec = mulScalar(sumOf(per), 1 / per.length);
         sim = add(sim, terms.sim_spec);
       } else {
@@ -264,15 +290,23 @@ export class DAR extends Module implements SentimentModel {
       decouple.push(mulScalar(sim, c.lambda));
     }
     if (!noDiff) {
-      terms.diff = sumOf(MODALITIES.map((m, k) => clubUpperBoundFixed(this.club.get(m), modality(h, 3 + k), modality(h, k))));
+      terms.diff = sumOf(
+        MODALITIES.map((m, k) => clubUpperBoundFixed(this.club.get(m), modality(h, 3 + k), modality(h, k))),
+      );
       decouple.push(mulScalar(terms.diff, c.lambda));
     }
     // D^re_m reads [the other two H̃c, H̃s_m] on features: (3, B, t, 3d).
-    const reIn = reshape(permute(reshape(gatherRows(reshape(h, [6, B * t * d]), RE_ROWS), [3, 3, B, t, d]), [0, 2, 3, 1, 4]), [3, B, t, 3 * d]);
+    const reIn = reshape(
+      permute(reshape(gatherRows(reshape(h, [6, B * t * d]), RE_ROWS), [3, 3, B, t, d]), [0, 2, 3, 1, 4]),
+      [3, B, t, 3 * d],
+    );
     const restored = this.dec_re.forward(reIn); //                                          (3, B, t, d)
     const reTarget = c.detachReTarget ? u.detach() : u;
     // Σ_m MSE_m = 3·MSE over all three (equal sizes); 'sum' is ‖·‖²_F per sample, summed over m.
-    terms.re = c.reReduction === 'mean' ? mulScalar(mseLoss(restored, reTarget), 3) : mulScalar(mseLoss(restored, reTarget, 'sum'), 1 / B);
+    terms.re =
+      c.reReduction === 'mean'
+        ? mulScalar(mseLoss(restored, reTarget), 3)
+        : mulScalar(mseLoss(restored, reTarget, 'sum'), 1 / B);
     decouple.push(terms.re);
     terms.decouple = sumOf(decouple);
 
@@ -318,7 +352,9 @@ export class DAR extends Module implements SentimentModel {
         ll?.dispose();
         ll = tidy(() => {
           opt.zeroGrad();
-          const l = MODALITIES.map((m, j) => this.club.get(m).logLikelihood(feats[j].x, feats[j].y)).reduce((a, b) => add(a, b));
+          const l = MODALITIES.map((m, j) => this.club.get(m).logLikelihood(feats[j].x, feats[j].y)).reduce((a, b) =>
+            add(a, b),
+          );
           neg(l).backward();
           opt.step();
           return l.detach();

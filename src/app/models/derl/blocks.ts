@@ -27,7 +27,14 @@ export class InputDecoder extends Module {
   readonly mlp: MLP;
   readonly conv: Conv1d;
 
-  constructor(readonly t: number, inDim: number, hidden: number, readonly len: number, readonly outDim: number, seed?: number) {
+  constructor(
+    readonly t: number,
+    inDim: number,
+    hidden: number,
+    readonly len: number,
+    readonly outDim: number,
+    seed?: number,
+  ) {
     super();
     this.mlp = new MLP(inDim, hidden, outDim, 'gelu', deriveSeed(seed, 0));
     this.conv = new Conv1d(t, len, 1, { seed: deriveSeed(seed, 1) });
@@ -96,7 +103,12 @@ export function softOrthogonality(z: Tensor, left: readonly number[], right: rea
  * pairs: ‖mean X − mean Y‖₂ + Σ_{k=2..K} ‖c_k(X) − c_k(Y)‖₂, c_k the k-th central moment per feature over the batch.
  * The norms are √(‖·‖² + 1e-12), so the gradient stays finite when two moments agree.
  */
-export function centralMomentDiscrepancy(z: Tensor, left: readonly number[], right: readonly number[], K: number): Tensor {
+export function centralMomentDiscrepancy(
+  z: Tensor,
+  left: readonly number[],
+  right: readonly number[],
+  K: number,
+): Tensor {
   const [G, , d] = z.shape;
   const mu = mean(z, 1, true); //                                            (G, 1, d)
   const c = sub(z, mu);

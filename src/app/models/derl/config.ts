@@ -88,24 +88,37 @@ function presetValues(preset: DerlPreset): Omit<DerlConfig, 'dims' | 'seed' | 'w
   switch (preset) {
     case 'paper':
       return {
-        ...COMMON, preset, d: 128, t: 8,
+        ...COMMON,
+        preset,
+        d: 128,
+        t: 8,
         embed: { depth: 2, heads: 8, dimHead: 16, mlpDim: 128 },
         experts: { private: 2, shared: 4, hidden: 128, topK: 2 },
-        mlpHidden: 128, importanceHidden: 128,
+        mlpHidden: 128,
+        importanceHidden: 128,
       };
     case 'small':
       return {
-        ...COMMON, preset, d: 32, t: 8,
+        ...COMMON,
+        preset,
+        d: 32,
+        t: 8,
         embed: { depth: 1, heads: 2, dimHead: 16, mlpDim: 32 },
         experts: { private: 2, shared: 4, hidden: 32, topK: 2 },
-        mlpHidden: 32, importanceHidden: 32,
+        mlpHidden: 32,
+        importanceHidden: 32,
       };
     case 'tiny':
       return {
-        ...COMMON, preset, d: 8, t: 4, tau: 0.2,
+        ...COMMON,
+        preset,
+        d: 8,
+        t: 4,
+        tau: 0.2,
         embed: { depth: 1, heads: 2, dimHead: 4, mlpDim: 12 },
         experts: { private: 2, shared: 3, hidden: 8, topK: 2 },
-        mlpHidden: 8, importanceHidden: 8,
+        mlpHidden: 8,
+        importanceHidden: 8,
       };
   }
 }
@@ -115,8 +128,11 @@ const COSMETIC = new Set(['seed', 'textUnk']);
 
 /** The config of `preset` for a dataset of the given dims, with optional overrides (nested objects merge); validated. */
 export function derlConfig(preset: DerlPreset, dims: DatasetDims, overrides: DerlOverrides = {}): DerlConfig {
-  check(preset === 'paper' || preset === 'small' || preset === 'tiny', 'DERL config',
-    `preset must be 'paper', 'small' or 'tiny', got ${String(preset)}`);
+  check(
+    preset === 'paper' || preset === 'small' || preset === 'tiny',
+    'DERL config',
+    `preset must be 'paper', 'small' or 'tiny', got ${String(preset)}`,
+  );
   check(overrides !== null && typeof overrides === 'object', 'DERL config', 'overrides must be an object');
   const base = presetValues(preset);
   const o = overrides;
@@ -142,26 +158,56 @@ export function validateDerlConfig(c: DerlConfig): void {
   const op = 'DERL config';
   for (const m of ['text', 'audio', 'vision'] as const) {
     const md = c.dims?.[m];
-    check(!!md && posInt(md.len) && posInt(md.dim), op, `dims.${m} must have positive integer len and dim, got ${JSON.stringify(md)}`);
+    check(
+      !!md && posInt(md.len) && posInt(md.dim),
+      op,
+      `dims.${m} must have positive integer len and dim, got ${JSON.stringify(md)}`,
+    );
   }
   for (const k of ['d', 't', 'mlpHidden', 'importanceHidden', 'cmdMoments'] as const) {
     check(posInt(c[k]), op, `${k} must be a positive integer, got ${c[k]}`);
   }
   const b = c.embed;
   check(Number.isInteger(b.depth) && b.depth >= 0, op, `embed.depth must be an integer ≥ 0, got ${b.depth}`);
-  for (const f of ['heads', 'dimHead', 'mlpDim'] as const) check(posInt(b[f]), op, `embed.${f} must be a positive integer, got ${b[f]}`);
+  for (const f of ['heads', 'dimHead', 'mlpDim'] as const)
+    check(posInt(b[f]), op, `embed.${f} must be a positive integer, got ${b[f]}`);
   const e = c.experts;
-  for (const f of ['private', 'shared', 'hidden'] as const) check(posInt(e[f]), op, `experts.${f} must be a positive integer, got ${e[f]}`);
-  check(Number.isInteger(e.topK) && e.topK >= 0, op, `experts.topK must be an integer ≥ 0 (0 = soft routing), got ${e.topK}`);
-  check(c.consistency === 'infonce' || c.consistency === 'cmd', op, `consistency must be 'infonce' or 'cmd', got ${String(c.consistency)}`);
+  for (const f of ['private', 'shared', 'hidden'] as const)
+    check(posInt(e[f]), op, `experts.${f} must be a positive integer, got ${e[f]}`);
+  check(
+    Number.isInteger(e.topK) && e.topK >= 0,
+    op,
+    `experts.topK must be an integer ≥ 0 (0 = soft routing), got ${e.topK}`,
+  );
+  check(
+    c.consistency === 'infonce' || c.consistency === 'cmd',
+    op,
+    `consistency must be 'infonce' or 'cmd', got ${String(c.consistency)}`,
+  );
   check(posNum(c.tau), op, `tau must be a finite number > 0, got ${c.tau}`);
   for (const k of Object.keys(WEIGHTS) as (keyof DerlWeights)[]) {
     const v = c.weights[k];
-    check(typeof v === 'number' && Number.isFinite(v) && v >= 0, op, `weights.${k} must be a finite number ≥ 0, got ${v}`);
+    check(
+      typeof v === 'number' && Number.isFinite(v) && v >= 0,
+      op,
+      `weights.${k} must be a finite number ≥ 0, got ${v}`,
+    );
   }
-  check(Object.keys(c.weights).every((k) => k in WEIGHTS), op, `weights has unknown keys (known: ${Object.keys(WEIGHTS).join(', ')})`);
+  check(
+    Object.keys(c.weights).every((k) => k in WEIGHTS),
+    op,
+    `weights has unknown keys (known: ${Object.keys(WEIGHTS).join(', ')})`,
+  );
   check(typeof c.orthPrivatePairs === 'boolean', op, 'orthPrivatePairs must be a boolean');
-  check(c.orthGradient === 'experts' || c.orthGradient === 'full', op, `orthGradient must be 'experts' or 'full', got ${String(c.orthGradient)}`);
+  check(
+    c.orthGradient === 'experts' || c.orthGradient === 'full',
+    op,
+    `orthGradient must be 'experts' or 'full', got ${String(c.orthGradient)}`,
+  );
   check(typeof c.detachFeatTarget === 'boolean', op, 'detachFeatTarget must be a boolean');
-  check(c.textUnk === 'zero' || c.textUnk === 'learned', op, `textUnk must be 'zero' or 'learned', got ${String(c.textUnk)}`);
+  check(
+    c.textUnk === 'zero' || c.textUnk === 'learned',
+    op,
+    `textUnk must be 'zero' or 'learned', got ${String(c.textUnk)}`,
+  );
 }

@@ -49,7 +49,12 @@ import { type DerlConfig, validateDerlConfig } from './config';
 import { GroupedLinear, GroupedMLP, GroupedTransformer, MLP, ModuleDict } from '../../../engine/nn/grouped';
 import { Alignment, INPUT_FIELD, MODALITIES, type Modality, perModality } from '../dar/blocks';
 import {
-  centralMomentDiscrepancy, ImportanceScorer, InputDecoder, routerGates, softOrthogonality, switchBalance,
+  centralMomentDiscrepancy,
+  ImportanceScorer,
+  InputDecoder,
+  routerGates,
+  softOrthogonality,
+  switchBalance,
 } from './blocks';
 
 const OP = 'DERL';
@@ -59,10 +64,19 @@ export const FUSION_EXPERTS = ['P_l', 'P_v', 'P_a', 'S'] as const;
 /** Ordered (other, anchor) modality pairs of the InfoNCE consistency, as DAR's CROSS_PAIRS. */
 const CROSS_PAIRS = MODALITIES.flatMap((m, k) => MODALITIES.map((_, o) => [o, k] as const).filter(([o]) => o !== k));
 /** Orthogonality pairs in the stack [P̄_l, P̄_v, P̄_a, S̄_l, S̄_v, S̄_a]: (P_m, S_m), then (P_m, P_m′) for m < m′. */
-const ORTH_PS: [number[], number[]] = [[0, 1, 2], [3, 4, 5]];
-const ORTH_PP: [number[], number[]] = [[0, 0, 1], [1, 2, 2]];
+const ORTH_PS: [number[], number[]] = [
+  [0, 1, 2],
+  [3, 4, 5],
+];
+const ORTH_PP: [number[], number[]] = [
+  [0, 0, 1],
+  [1, 2, 2],
+];
 /** The unordered modality pairs of the CMD. */
-const CMD_PAIRS: [number[], number[]] = [[0, 0, 1], [1, 2, 2]];
+const CMD_PAIRS: [number[], number[]] = [
+  [0, 0, 1],
+  [1, 2, 2],
+];
 
 /** Router statistics of one modality (means over the samples predict() saw). */
 export interface ModalityUsage {
@@ -140,7 +154,12 @@ export class DERL extends Module implements SentimentModel {
       const md = dims[INPUT_FIELD[m]];
       return new Alignment(md.len, md.dim, t, d, s());
     });
-    this.embed = new GroupedTransformer(3, t, d, b.depth, { heads: b.heads, dimHead: b.dimHead, mlpDim: b.mlpDim, seed: s() });
+    this.embed = new GroupedTransformer(3, t, d, b.depth, {
+      heads: b.heads,
+      dimHead: b.dimHead,
+      mlpDim: b.mlpDim,
+      seed: s(),
+    });
     this.router_p = new GroupedLinear(3, d, ex.private, { seed: s() });
     this.router_s = new GroupedLinear(3, d, ex.shared, { seed: s() });
     this.private_experts = new GroupedMLP(3 * ex.private, d, ex.hidden, d, 'gelu', s());
@@ -153,12 +172,13 @@ export class DERL extends Module implements SentimentModel {
     const sInput = s();
     this.aux_heads = wt.aux > 0 ? new GroupedMLP(4, d, h, 1, 'relu', sAux) : null;
     this.dec_feat = wt.reconFeat > 0 ? new GroupedMLP(3, d, h, d, 'gelu', sFeat) : null;
-    this.dec_input = wt.reconInput > 0
-      ? perModality((m) => {
-        const md = dims[INPUT_FIELD[m]];
-        return new InputDecoder(t, 2 * d, h, md.len, md.dim, deriveSeed(sInput, MODALITIES.indexOf(m)));
-      })
-      : null;
+    this.dec_input =
+      wt.reconInput > 0
+        ? perModality((m) => {
+            const md = dims[INPUT_FIELD[m]];
+            return new InputDecoder(t, 2 * d, h, md.len, md.dim, deriveSeed(sInput, MODALITIES.indexOf(m)));
+          })
+        : null;
     this.usageSums = zeros([this.usageWidth()]).keep();
   }
 
@@ -189,8 +209,17 @@ export class DERL extends Module implements SentimentModel {
   /** X = embed(align(views)) (3, N, t, d), views concatenated on the batch axis. */
   private embedViews(views: ModalityInputs[]): Tensor {
     const join = (xs: Tensor[]) => (xs.length === 1 ? xs[0] : concat(xs, 0));
-    const input = { l: join(views.map((v) => this.text(v))), v: join(views.map((v) => v.vision)), a: join(views.map((v) => v.audio)) };
-    return this.embed.forward(stack(MODALITIES.map((m) => this.align.get(m).forward(input[m])), 0));
+    const input = {
+      l: join(views.map((v) => this.text(v))),
+      v: join(views.map((v) => v.vision)),
+      a: join(views.map((v) => v.audio)),
+    };
+    return this.embed.forward(
+      stack(
+        MODALITIES.map((m) => this.align.get(m).forward(input[m])),
+        0,
+      ),
+    );
   }
 
   /** Σ_k g_k·E_k for experts ex (3·B, K, t·d) and gates g (3, B, K) → (3, B, t, d). */
@@ -226,7 +255,16 @@ export class DERL extends Module implements SentimentModel {
     const { gates: gs, probs: ps } = routerGates(this.router_s.forward(z), ex.topK);
     // Private: modality m's input through its K_p experts: (3·K_p, B, t, d) → (3·B, K_p, t·d).
     const rows = reshape(x, [3, B * t * d]);
-    const xin = Kp === 1 ? x : reshape(gatherRows(rows, MODALITIES.flatMap((_, m) => Array<number>(Kp).fill(m))), [3 * Kp, B, t, d]);
+    const xin =
+      Kp === 1
+        ? x
+        : reshape(
+            gatherRows(
+              rows,
+              MODALITIES.flatMap((_, m) => Array<number>(Kp).fill(m)),
+            ),
+            [3 * Kp, B, t, d],
+          );
     const ep = permute(reshape(this.private_experts.forward(xin), [3, Kp, B, t * d]), [0, 2, 1, 3]);
     const p = this.mix(gp, reshape(ep, [3 * B, Kp, t * d]), B);
     // Shared: every modality through every pool expert: (K_s, 3, B, t, d) → (3·B, K_s, t·d).
@@ -239,12 +277,14 @@ export class DERL extends Module implements SentimentModel {
   /** Predictions (B, 1) from (possibly incomplete) inputs, without the tape; adds the batch to the router statistics. */
   predict(x: ModalityInputs): Tensor {
     const B = this.checkInputs(x, 'input');
-    return noGrad(() => tidy(() => {
-      const out = this.path(this.embedViews([x]));
-      this.addUsage(out);
-      this.usageSamples += B;
-      return out.pred;
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const out = this.path(this.embedViews([x]));
+        this.addUsage(out);
+        this.usageSamples += B;
+        return out.pred;
+      }),
+    );
   }
 
   /** L_total and its terms on one training batch (call backward() on `total`); see the top of this file. */
@@ -275,7 +315,12 @@ export class DERL extends Module implements SentimentModel {
         // term shapes the experts and routers and never the embedding (docs/decisions/derl-config.md says why).
         const own = c.orthGradient === 'experts' ? this.experts(x.detach()) : null;
         const zz = own ? concat([mean(own.p, 2), mean(own.s, 2)], 0) : concat([slice(path.e, 0, 0, 3), sbar], 0);
-        const [left, right] = c.orthPrivatePairs ? [[...ORTH_PS[0], ...ORTH_PP[0]], [...ORTH_PS[1], ...ORTH_PP[1]]] : ORTH_PS;
+        const [left, right] = c.orthPrivatePairs
+          ? [
+              [...ORTH_PS[0], ...ORTH_PP[0]],
+              [...ORTH_PS[1], ...ORTH_PP[1]],
+            ]
+          : ORTH_PS;
         terms.orth = softOrthogonality(zz, left, right);
       }
       if (w.consist > 0) {
@@ -285,7 +330,10 @@ export class DERL extends Module implements SentimentModel {
           const centred = sub(sbar, mean(sbar, 1, true));
           const zs = MODALITIES.map((_, k) => modality(centred, k));
           const pairs = CROSS_PAIRS.map(([o, k]) => infoNCE(zs[k], zs[o], { temperature: c.tau }));
-          terms.consist = mulScalar(pairs.reduce((a, b) => add(a, b)), 1 / pairs.length);
+          terms.consist = mulScalar(
+            pairs.reduce((a, b) => add(a, b)),
+            1 / pairs.length,
+          );
         } else {
           terms.consist = centralMomentDiscrepancy(sbar, CMD_PAIRS[0], CMD_PAIRS[1], c.cmdMoments);
         }
@@ -298,7 +346,9 @@ export class DERL extends Module implements SentimentModel {
     }
     if (this.dec_input) {
       const ps = concat([path.p, path.s], 3); //                                            (3, B, t, 2d)
-      const per = MODALITIES.map((m, k) => mseLoss(this.dec_input!.get(m).forward(modality(ps, k)), batch.complete[INPUT_FIELD[m]]));
+      const per = MODALITIES.map((m, k) =>
+        mseLoss(this.dec_input!.get(m).forward(modality(ps, k)), batch.complete[INPUT_FIELD[m]]),
+      );
       terms.recon_input = per.reduce((a, b) => add(a, b));
     }
     if (this.aux_heads) {
@@ -306,7 +356,12 @@ export class DERL extends Module implements SentimentModel {
       terms.aux = mseLoss(auxPred, expand(y, [4, B, 1])); //                                mean over the 4 experts
     }
     const lambda: Record<string, number> = {
-      balance: w.balance, orth: w.orth, consist: w.consist, recon_feat: w.reconFeat, recon_input: w.reconInput, aux: w.aux,
+      balance: w.balance,
+      orth: w.orth,
+      consist: w.consist,
+      recon_feat: w.reconFeat,
+      recon_input: w.reconInput,
+      aux: w.aux,
     };
     let total = terms.task;
     for (const [name, v] of Object.entries(terms)) if (name !== 'task') total = add(total, mulScalar(v, lambda[name]));
@@ -353,14 +408,24 @@ export class DERL extends Module implements SentimentModel {
       const priv = row.slice(Ks, Ks + Kp);
       const [sh, smax, ph, pmax] = row.slice(Ks + Kp);
       return {
-        modality, shared, private: priv,
-        sharedTopShare: Math.max(...shared), sharedUsageEntropy: entropy(shared), sharedSampleEntropy: sh, sharedSampleMax: smax,
-        privateTopShare: Math.max(...priv), privateUsageEntropy: entropy(priv), privateSampleEntropy: ph, privateSampleMax: pmax,
+        modality,
+        shared,
+        private: priv,
+        sharedTopShare: Math.max(...shared),
+        sharedUsageEntropy: entropy(shared),
+        sharedSampleEntropy: sh,
+        sharedSampleMax: smax,
+        privateTopShare: Math.max(...priv),
+        privateUsageEntropy: entropy(priv),
+        privateSampleEntropy: ph,
+        privateSampleMax: pmax,
       };
     });
     const pooledShared = Array.from({ length: Ks }, (_, k) => modalities.reduce((acc, u) => acc + u.shared[k], 0) / 3);
     const imp = v.slice(3 * W);
-    const importance = Object.fromEntries(FUSION_EXPERTS.map((name, i) => [name, imp[i]])) as DerlExpertUsage['importance'];
+    const importance = Object.fromEntries(
+      FUSION_EXPERTS.map((name, i) => [name, imp[i]]),
+    ) as DerlExpertUsage['importance'];
     return { samples: n, modalities, pooledShared, importance };
   }
 
