@@ -81,9 +81,11 @@ export const abs = (x: Tensor): Tensor => mapWithGrad('abs', U.Abs, x);
 export const exp = (x: Tensor): Tensor => mapWithGrad('exp', U.Exp, x);
 /** Natural log (NaN below 0, -∞ at 0). */
 export const log = (x: Tensor): Tensor => mapWithGrad('log', U.Log, x);
+/** y = √x (NaN below 0). */
 export const sqrt = (x: Tensor): Tensor => mapWithGrad('sqrt', U.Sqrt, x);
 /** y = 1/√x. */
 export const rsqrt = (x: Tensor): Tensor => mapWithGrad('rsqrt', U.Rsqrt, x);
+/** y = tanh x. */
 export const tanh = (x: Tensor): Tensor => mapWithGrad('tanh', U.Tanh, x);
 /** y = 1 / (1 + e⁻ˣ). */
 export const sigmoid = (x: Tensor): Tensor => mapWithGrad('sigmoid', U.Sigmoid, x);
