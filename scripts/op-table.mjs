@@ -212,7 +212,7 @@ export function renderOpTable(root) {
   ];
   for (const o of ops) {
     lines.push(`## ${o.name}`, '', o.doc, '', '```ts', ...o.signatures, '```', '');
-    if (o.checks.length) lines.push('Refuses input unless:', '', ...o.checks.map((c) => `- ${cell(c)}`), '');
+    if (o.checks.length) lines.push('Its checks (the messages of the `WebgradError`s it throws):', '', ...o.checks.map((c) => `- ${cell(c)}`), '');
   }
   return lines.join('\n');
 }
