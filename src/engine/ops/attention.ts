@@ -244,7 +244,7 @@ function fused(
   const qRows = B * H * Tq;
 
   const o = empty(q.shape, 'attention'); // o: q's shape (B, H, Tq, Dh) or (B, Tq, H, Dh)
-  const lse = empty([qRows], 'attention'); // per query row, (b·H + h)·Tq + i
+  const lse = empty([qRows, 2], 'attention'); // per query row, (b·H + h)·Tq + i: its max m and log Σ exp(s − m)
   const qkv = { q: q.buffer, k: k.buffer, v: v.buffer, mask: maskBuf };
   rt.dispatch({ kernel: K.fwd, constants, ...pass(Tq), buffers: { ...qkv, o: o.buffer, lse: lse.buffer } });
 
