@@ -126,6 +126,11 @@ describe('torch fixtures', () => {
       'minimum',
       'powTensor',
       'where',
+      'min',
+      'prod',
+      'argmax',
+      'argmin',
+      'cumsum',
     ];
     expect(wanted.filter((op) => !ops.has(op))).toEqual([]);
     for (const f of families) {

@@ -25,6 +25,7 @@ export * from './seed';
 export { accumulateInto } from './autograd';
 export * from './ops/elementwise';
 export * from './ops/reduce';
+export * from './ops/cumsum';
 export * from './ops/softmax';
 export * from './ops/layernorm';
 export * from './ops/matmul';

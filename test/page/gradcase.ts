@@ -62,7 +62,7 @@ export async function gradcase(ops: JsonOpTable, spec: CaseSpec): Promise<CaseRe
       const y = op(xs, spec.attrs, wg);
       if (y.size !== spec.weights.length)
         throw new Error(`weights have ${spec.weights.length} entries, output ${y.size}`);
-      y.backward(wg.tensor(spec.weights, y.shape));
+      if (y.requiresGrad) y.backward(wg.tensor(spec.weights, y.shape)); // not for index outputs (argmax)
       const out = Array.from(await y.toArray());
       const grads = await Promise.all(
         xs.map(async (x, i) => (spec.inputs[i].grad === false ? null : Array.from(await x.grad!.toArray()))),

@@ -96,3 +96,30 @@ export const refVariance = (
     for (const u of v) d += (u - m) ** 2;
     return d / (v.length - (unbiased ? 1 : 0));
   });
+
+function argmin(v: Float64Array): number {
+  let at = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] < v[at]) at = i;
+  return at;
+}
+
+export const refMin = (x: ArrayLike<number>, shape: number[], axes?: number | number[], keepdim = false) =>
+  refReduce(x, shape, axes, keepdim, (v) => (v.length ? v[argmin(v)] : Infinity));
+
+/** Position of the minimum within each reduction (first of any ties), row-major over the reduced axes. */
+export const refArgmin = (x: ArrayLike<number>, shape: number[], axes?: number | number[], keepdim = false) =>
+  refReduce(x, shape, axes, keepdim, argmin);
+
+export const refProd = (x: ArrayLike<number>, shape: number[], axes?: number | number[], keepdim = false) =>
+  refReduce(x, shape, axes, keepdim, (v) => v.reduce((p, u) => p * u, 1));
+
+/** Running sum along `axis` (negative from the end); a scalar is one element along axis 0. */
+export function refCumsum(x: ArrayLike<number>, shape: number[], axis: number): RefResult {
+  const rank = Math.max(1, shape.length);
+  const k = axis < 0 ? axis + rank : axis;
+  const len = shape[k] ?? 1;
+  const inner = shape.slice(k + 1).reduce((a, b) => a * b, 1);
+  const y = Float64Array.from(x);
+  for (let e = 0; e < y.length; e++) if (Math.floor(e / inner) % len > 0) y[e] += y[e - inner];
+  return { data: y, shape: [...shape] };
+}

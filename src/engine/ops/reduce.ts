@@ -1,4 +1,4 @@
-// Reductions over any set of axes: sum, mean, max, variance.
+// Reductions over any set of axes: sum, mean, max, min, prod, variance, and argmax / argmin.
 //
 // Every reduction is planned the same way (planReduce): size-1 axes are dropped and neighbouring axes of the same
 // kind (kept or reduced) are merged into groups. When the reduced axes form one contiguous run, x already is an
@@ -20,6 +20,7 @@ import maxSrc from '../../../kernels/reduce/reduce_max.wgsl';
 import permuteSrc from '../../../kernels/reduce/reduce_permute.wgsl';
 import gradSrc from '../../../kernels/reduce/reduce_grad.wgsl';
 import sumVec4Src from '../../../kernels/reduce/reduce_sum_vec4.wgsl';
+import prodSrc from '../../../kernels/reduce/reduce_prod.wgsl';
 
 const REDUCE_SUM = kernel('reduce_sum', sumSrc, {
   params: { n: 'u32', rlen: 'u32', inner: 'u32', chunk: 'u32', nchunks: 'u32', scale: 'f32' },
@@ -28,6 +29,10 @@ const REDUCE_SUM = kernel('reduce_sum', sumSrc, {
 const REDUCE_MAX = kernel('reduce_max', maxSrc, {
   params: { n: 'u32', rlen: 'u32', inner: 'u32', chunk: 'u32', nchunks: 'u32' },
   buffers: { x: 'read', xi: 'read', y: 'read_write', yi: 'read_write' },
+});
+const REDUCE_PROD = kernel('reduce_prod', prodSrc, {
+  params: { n: 'u32', rlen: 'u32', inner: 'u32', chunk: 'u32', nchunks: 'u32' },
+  buffers: { x: 'read', xs: 'read', y: 'read_write', ys: 'read_write' },
 });
 const REDUCE_PERMUTE = kernel('reduce_permute', permuteSrc, {
   params: { n: 'u32', ng: 'u32', run: 'u32', g: 'array<vec4<u32>, 15>' },
@@ -124,7 +129,7 @@ function planReduce(op: string, shape: Shape, axesArg: number | number[] | undef
 
 // -------------------------------------------------------------------------------------------------- forward
 
-type Kind = 'sum' | 'sqdev' | 'max';
+type Kind = 'sum' | 'sqdev' | 'max' | 'min' | 'prod';
 
 /**
  * One dispatch of reduce_sum (or reduce_sum_vec4): (outer, len, inner) → (outer, nChunks, inner), each output the
@@ -157,8 +162,12 @@ function sumPass(
   return y;
 }
 
-/** One dispatch of reduce_max: like sumPass, plus the arg-max (taken over from `srcIdx` when combining partials). */
+/**
+ * One dispatch of reduce_max (min: the minimum): like sumPass, plus the arg-max (taken over from `srcIdx` when
+ * combining partials).
+ */
 function maxPass(
+  min: boolean,
   src: Tensor,
   srcIdx: Tensor | null,
   outer: number,
@@ -173,7 +182,7 @@ function maxPass(
   const n = outer * nChunks * inner;
   runtime().dispatch({
     kernel: REDUCE_MAX,
-    constants: { COMBINE: srcIdx ? 1 : 0 },
+    constants: { COMBINE: srcIdx ? 1 : 0, MIN: min ? 1 : 0 },
     params: { n, rlen: len, inner, chunk: chunkLen, nchunks: nChunks },
     buffers: { x: src.buffer, xi: (srcIdx ?? src).buffer, y: y.buffer, yi: idx.buffer },
     groups: grid1d(n, 64),
@@ -182,8 +191,36 @@ function maxPass(
 }
 
 /**
+ * One dispatch of reduce_prod: like maxPass, with `saved` the (product of non-zeros, count of zeros) pairs per output
+ * (read from `srcSaved` when combining partials).
+ */
+function prodPass(
+  src: Tensor,
+  srcSaved: Tensor | null,
+  outer: number,
+  len: number,
+  inner: number,
+  chunkLen: number,
+  nChunks: number,
+  shape: number[],
+): { y: Tensor; idx: Tensor } {
+  const y = empty(shape, 'prod');
+  const n = outer * nChunks * inner;
+  const saved = empty([2 * n], 'prod');
+  runtime().dispatch({
+    kernel: REDUCE_PROD,
+    constants: { COMBINE: srcSaved ? 1 : 0 },
+    params: { n, rlen: len, inner, chunk: chunkLen, nchunks: nChunks },
+    buffers: { x: (srcSaved ?? src).buffer, xs: (srcSaved ?? src).buffer, y: y.buffer, ys: saved.buffer },
+    groups: grid1d(n, 64),
+  });
+  return { y, idx: saved };
+}
+
+/**
  * Reduces `x` viewed as (outer, R, inner) over R into outShape (outer·inner elements in row-major order).
- * sum/sqdev multiply by `scale` (sqdev sums squared deviations from m[o, i]); max also returns the arg-max r as f32.
+ * sum/sqdev multiply by `scale` (sqdev sums squared deviations from m[o, i]); max and min also return the arg-max r as
+ * f32 (in `idx`), prod its (product of non-zeros, count of zeros) pairs.
  * With few outputs and long rows, R is cut into P chunks: partials (outer, P, inner), then a second pass over P.
  */
 function reduceRows(
@@ -202,10 +239,11 @@ function reduceRows(
   parts = Math.ceil(r / chunk);
   const partShape = [outer * parts * inner];
 
-  if (kind === 'max') {
-    if (parts === 1) return maxPass(x, null, outer, r, inner, r, 1, outShape);
-    const first = maxPass(x, null, outer, r, inner, chunk, parts, partShape);
-    const out = maxPass(first.y, first.idx, outer, parts, inner, parts, 1, outShape);
+  if (kind === 'max' || kind === 'min' || kind === 'prod') {
+    const pass = kind === 'prod' ? prodPass : maxPass.bind(null, kind === 'min');
+    if (parts === 1) return pass(x, null, outer, r, inner, r, 1, outShape);
+    const first = pass(x, null, outer, r, inner, chunk, parts, partShape);
+    const out = pass(first.y, first.idx, outer, parts, inner, parts, 1, outShape);
     first.y.dispose();
     first.idx.dispose();
     return out;
@@ -245,7 +283,7 @@ function asRows(x: Tensor, plan: Plan): { src: Tensor; outer: number; r: number;
 /** Runs one reduction of x as planned. */
 function reduceForward(x: Tensor, plan: Plan, kind: Kind, scale: number): { y: Tensor; idx?: Tensor } {
   if (plan.nOut === 0)
-    return { y: empty(plan.outShape, 'reduce'), idx: kind === 'max' ? empty(plan.outShape, 'reduce') : undefined };
+    return { y: empty(plan.outShape, 'reduce'), idx: kind === 'sum' ? undefined : empty(plan.outShape, 'reduce') };
   const v = asRows(x, plan);
   const out = reduceRows(kind, v.src, plan.outShape, v.outer, v.r, v.inner, scale);
   if (v.copied) v.src.dispose();
@@ -256,9 +294,9 @@ function reduceForward(x: Tensor, plan: Plan, kind: Kind, scale: number): { y: T
 
 /**
  * dL/dx from dL/dy for x's shape, broadcasting gy over the reduced axes.
- * mode 0: scale·gy;  1: gy at the saved arg-max only;  2: 2·scale·gy·(x − m).
+ * mode 0: scale·gy;  1: gy at the saved arg-max only;  2: 2·scale·gy·(x − m);  3: gy · the product of the others.
  */
-function reduceGrad(gy: Tensor, x: Tensor, plan: Plan, mode: 0 | 1 | 2, scale: number, saved?: Tensor): Tensor {
+function reduceGrad(gy: Tensor, x: Tensor, plan: Plan, mode: 0 | 1 | 2 | 3, scale: number, saved?: Tensor): Tensor {
   const gx = empty(x.shape, 'reduce');
   // x as groups; a tensor of all size-1 axes is one group of size 1.
   const groups = plan.groups.length ? plan.groups : [{ size: 1, reduced: false }];
@@ -276,7 +314,7 @@ function reduceGrad(gy: Tensor, x: Tensor, plan: Plan, mode: 0 | 1 | 2, scale: n
     kernel: REDUCE_GRAD,
     constants: { MODE: mode },
     params: { n: x.size, ng: groups.length, scale, run, g: quads.flat() },
-    buffers: { gy: gy.buffer, a: (mode === 2 ? x : gy).buffer, b: (saved ?? gy).buffer, gx: gx.buffer },
+    buffers: { gy: gy.buffer, a: (mode >= 2 ? x : gy).buffer, b: (saved ?? gy).buffer, gx: gx.buffer },
     groups: grid1d(Math.ceil(x.size / run), 64),
   });
   return gx;
@@ -316,19 +354,77 @@ export function mean(x: Tensor, axes?: number | number[], keepdim = false): Tens
   return record(y, 'mean', [x], (gy) => [reduceGrad(gy, x, plan, 0, 1 / plan.n)]);
 }
 
+/** max or min: the extreme value, with the gradient routed through the saved arg-extreme. */
+function extreme(op: 'max' | 'min', x: Tensor, axes: number | number[] | undefined, keepdim: boolean): Tensor {
+  assertLive(op, x);
+  const plan = planReduce(op, x.shape, axes, keepdim);
+  if (plan.n === 0) return reduceOverEmpty(op, x, plan.outShape, op === 'max' ? -Infinity : Infinity);
+  check(plan.n <= MAX_INDEX, op, `reduces ${plan.n} elements per output; at most 2^24 are supported`, [x.shape]);
+  const { y, idx } = reduceForward(x, plan, op, 1); // y, idx: outShape
+  record(y, op, [x], (gy) => [reduceGrad(gy, x, plan, 1, 1, idx)]);
+  if (!y.node) idx!.dispose();
+  return y;
+}
+
 /**
  * Maximum over `axes` (default: all). The gradient flows to one arg-max per output: on ties, to the first of the
  * tied elements in row-major order over the reduced axes (so a tie never splits or duplicates the gradient).
  */
 export function max(x: Tensor, axes?: number | number[], keepdim = false): Tensor {
-  assertLive('max', x);
-  const plan = planReduce('max', x.shape, axes, keepdim);
-  if (plan.n === 0) return reduceOverEmpty('max', x, plan.outShape, -Infinity);
-  check(plan.n <= MAX_INDEX, 'max', `reduces ${plan.n} elements per output; at most 2^24 are supported`, [x.shape]);
-  const { y, idx } = reduceForward(x, plan, 'max', 1); // y, idx: outShape
-  record(y, 'max', [x], (gy) => [reduceGrad(gy, x, plan, 1, 1, idx)]);
-  if (!y.node) idx!.dispose();
+  return extreme('max', x, axes, keepdim);
+}
+
+/**
+ * Minimum over `axes` (default: all; negative axes count from the end), like PyTorch's `amin`; keepdim leaves the
+ * reduced axes as size 1. x is differentiable: as for {@link max}, the gradient flows to one arg-min per output, the
+ * first of tied minima in row-major order over the reduced axes. Over an empty axis: +∞ (ONNX's ReduceMin).
+ */
+export function min(x: Tensor, axes?: number | number[], keepdim = false): Tensor {
+  return extreme('min', x, axes, keepdim);
+}
+
+/**
+ * Product over `axes` (default: all; negative axes count from the end); keepdim leaves the reduced axes as size 1.
+ * x is differentiable, and the gradient of each element is the product of the others in its reduction, exact with
+ * zeros present (PyTorch's convention: with one zero only that element gets a gradient, with two or more none does).
+ * Over an empty axis: ones, the empty product (as NumPy and PyTorch).
+ */
+export function prod(x: Tensor, axes?: number | number[], keepdim = false): Tensor {
+  assertLive('prod', x);
+  const plan = planReduce('prod', x.shape, axes, keepdim);
+  if (plan.n === 0) return reduceOverEmpty('prod', x, plan.outShape, 1);
+  const { y, idx: saved } = reduceForward(x, plan, 'prod', 1); // y: outShape; saved: 2 per output
+  record(y, 'prod', [x], (gy) => [reduceGrad(gy, x, plan, 3, 1, saved)]);
+  if (!y.node) saved!.dispose();
   return y;
+}
+
+/** argmax or argmin: the saved index of max / min, with the values dropped. */
+function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
+  assertLive(op, x);
+  check(axis === undefined || typeof axis === 'number', op, `axis must be one number, got ${String(axis)}`, [x.shape]);
+  const plan = planReduce(op, x.shape, axis, keepdim);
+  const what = axis === undefined ? 'a tensor with no elements' : `axis ${axis}, which is empty`;
+  check(plan.n > 0, op, `cannot take the ${op} over ${what} (as PyTorch)`, [x.shape]);
+  check(plan.n <= MAX_INDEX, op, `reduces ${plan.n} elements per output; at most 2^24 are supported`, [x.shape]);
+  const { y, idx } = reduceForward(x, plan, op === 'argmax' ? 'max' : 'min', 1);
+  y.dispose();
+  return idx!;
+}
+
+/**
+ * Index of the maximum along `axis` (default: over all elements of x, flattened row-major, as PyTorch's `argmax`
+ * without `dim`); keepdim leaves that axis as size 1. Ties go to the first index, as PyTorch. webgrad's tensors are
+ * all float32, so the indices are float32 holding exact integers (rows of up to 2^24 elements). Not differentiable:
+ * the output does not require grad. An empty axis throws (PyTorch does too: there is no index to return).
+ */
+export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor {
+  return argExtreme('argmax', x, axis, keepdim);
+}
+
+/** Index of the minimum along `axis`: as {@link argmax}, with the first of tied minima. */
+export function argmin(x: Tensor, axis?: number, keepdim = false): Tensor {
+  return argExtreme('argmin', x, axis, keepdim);
 }
 
 /**
