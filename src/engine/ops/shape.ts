@@ -304,7 +304,6 @@ function stepSlice(x: Tensor, a: number, start: number, end: number | undefined,
   const outShape = x.shape.map((d, i) => (i === a ? ylen : d));
   const xShape = x.shape;
   const inner = prod(x.shape, a + 1);
-  const outer = prod(x.shape, 0, a);
   const run = (kern: typeof SLICE_STEP, src: Tensor, dst: Tensor, n: number) => {
     if (n === 0) return;
     runtime().dispatch({
@@ -463,7 +462,10 @@ export function tile(x: Tensor, reps: readonly number[]): Tensor {
   const mr = [rs[0] ?? 1];
   for (let k = 1; k < rank; k++) {
     if (rs[k] === 1) mx[mx.length - 1] *= xs[k];
-    else (mx.push(xs[k]), mr.push(rs[k]));
+    else {
+      mx.push(xs[k]);
+      mr.push(rs[k]);
+    }
   }
   check(mx.length <= MAX_TILE_PAD_RANK, 'tile', `needs ${mx.length} separate axes, more than ${MAX_TILE_PAD_RANK}`, [
     x.shape,
