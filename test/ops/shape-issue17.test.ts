@@ -196,6 +196,36 @@ describe('pad', () => {
   });
 });
 
+describe('memory', () => {
+  it('forward + backward of each added op frees all temporaries', async () => {
+    const r = (await page.page.evaluate(`(async () => {
+      const w = globalThis.wg;
+      const rt = w.runtime();
+      await rt.sync();
+      const leaks = {};
+      const run = async (name, f) => {
+        const before = rt.stats().liveBuffers;
+        const x = w.rand([5, 7], { low: -2, high: 2, requiresGrad: true });
+        const ys = [f(x)].flat();
+        const flat = ys.map((y) => w.reshape(y, [-1]));
+        const joined = w.concat(flat, 0);
+        const loss = w.sum(joined);
+        loss.backward();
+        await rt.sync();
+        for (const t of [x.grad, x, ...ys, ...flat, joined, loss]) t.dispose();
+        leaks[name] = rt.stats().liveBuffers - before;
+      };
+      await run('slice step', (x) => w.slice(x, 1, 6, undefined, -2));
+      await run('split', (x) => w.split(x, 3, 1));
+      await run('tile', (x) => w.tile(x, [2, 1, 3]));
+      await run('pad', (x) => w.pad(x, [1, -2, 2, 0], 1));
+      return leaks;
+    })()`)) as Record<string, number>;
+    expect(Object.keys(r).length).toBe(4);
+    for (const [op, n] of Object.entries(r)) expect(n, `${op}: buffers left alive`).toBe(0);
+  });
+});
+
 describe('bad inputs', () => {
   it('throw a WebgradError naming the op before any GPU work', async () => {
     const bad =

@@ -327,6 +327,8 @@ function stepSlice(x: Tensor, a: number, start: number, end: number | undefined,
  * one shorter when the axis does not divide evenly; n equal chunks of a length-L axis are `split(x, L / n)`); an
  * array gives the length of each piece (non-negative, summing to the axis length). Each piece is a `slice` (a copy,
  * or a view when there is one piece), differentiable in x; pieces left out of the loss contribute zero gradient.
+ * Backward is each used piece's slice backward (an x-sized pass per piece, summed by autograd): the tape has one
+ * output per node, so the pieces cannot share one gather.
  */
 export function split(x: Tensor, sizes: number | readonly number[], axis = 0): Tensor[] {
   assertLive('split', x);
