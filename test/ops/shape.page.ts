@@ -18,10 +18,25 @@ export const OPS = {
     w.transpose(xs[0], a.dim0, a.dim1)
   ),
   permute: (xs: [Tensor], a: Fast & { dims: number[] }, w) => (fast(a, w), w.permute(xs[0], a.dims)),
-  slice: (xs: [Tensor], a: Fast & { axis: number; start: number; end?: number | null }, w) => (
+  slice: (xs: [Tensor], a: Fast & { axis: number; start: number; end?: number | null; step?: number }, w) => (
     fast(a, w),
-    w.slice(xs[0], a.axis, a.start, a.end ?? undefined)
+    w.slice(xs[0], a.axis, a.start, a.end ?? undefined, a.step)
   ),
+  // Every piece, flattened and joined end to end, so one gradcheck covers the forward and gradient of each.
+  split: (xs: [Tensor], a: Fast & { sizes: number | number[]; axis?: number }, w) => (
+    fast(a, w),
+    w.concat(
+      w.split(xs[0], a.sizes, a.axis).map((p) => w.reshape(p, [-1])),
+      0,
+    )
+  ),
+  // One piece alone: the pieces left out get no gradient.
+  splitPiece: (xs: [Tensor], a: Fast & { sizes: number | number[]; axis?: number; piece: number }, w) => (
+    fast(a, w),
+    w.split(xs[0], a.sizes, a.axis)[a.piece]
+  ),
+  tile: (xs: [Tensor], a: Fast & { reps: number[] }, w) => (fast(a, w), w.tile(xs[0], a.reps)),
+  pad: (xs: [Tensor], a: Fast & { pads: number[]; value?: number }, w) => (fast(a, w), w.pad(xs[0], a.pads, a.value)),
   concat: (xs: Tensor[], a: Fast & { axis: number }, w) => (fast(a, w), w.concat(xs, a.axis)),
   stack: (xs: Tensor[], a: Fast & { axis: number }, w) => (fast(a, w), w.stack(xs, a.axis)),
   gatherRows: (xs: [Tensor], a: Fast & { indices: number[]; type?: 'i32' | 'u32'; shape?: number[] }, w) => {

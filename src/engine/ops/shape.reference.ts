@@ -57,19 +57,78 @@ export function transposeRef(x: Float64Array, shape: readonly number[], dim0: nu
   );
 }
 
-/** x[..., start:end, ...] along `axis`; negative start/end count from the end, end defaults to the axis length. */
-export function sliceRef(x: Float64Array, shape: readonly number[], axis: number, start: number, end?: number): Ref {
+/**
+ * x[..., start:end:step, ...] along `axis`; negative start/end count from the end; end defaults to the axis length
+ * (step > 0) or to before the first element (step < 0, as NumPy).
+ */
+export function sliceRef(
+  x: Float64Array,
+  shape: readonly number[],
+  axis: number,
+  start: number,
+  end?: number,
+  step = 1,
+): Ref {
   const a = axisOf(axis, shape.length);
   const len = shape[a];
   const s = start < 0 ? start + len : start;
-  const e = end === undefined ? len : end < 0 ? end + len : end;
-  const outShape = shape.map((d, i) => (i === a ? e - s : d));
+  const e = end === undefined ? (step > 0 ? len : -1) : end < 0 ? end + len : end;
+  const outShape = shape.map((d, i) => (i === a ? Math.ceil(Math.abs(e - s) / Math.abs(step)) : d));
   const xs = strides(shape);
   const y = new Float64Array(size(outShape));
   for (let i = 0; i < y.length; i++) {
     const c = unravel(i, outShape);
-    c[a] += s;
+    c[a] = s + c[a] * step;
     y[i] = x[ravel(c, xs)];
+  }
+  return { data: y, shape: outShape };
+}
+
+/** The pieces of torch.split(x, sizes, axis), each flattened and joined end to end (how the test page returns them). */
+export function splitFlatRef(x: Float64Array, shape: readonly number[], sizes: number | number[], axis: number): Ref {
+  const a = axisOf(axis, shape.length);
+  const len = shape[a];
+  const lens = typeof sizes === 'number' ? [] : sizes;
+  if (typeof sizes === 'number')
+    for (let at = 0; at < len || lens.length === 0; at += sizes) lens.push(Math.min(sizes, len - at));
+  const parts: number[] = [];
+  let at = 0;
+  for (const l of lens) {
+    parts.push(...sliceRef(x, shape, a, at, at + l).data);
+    at += l;
+  }
+  return { data: Float64Array.from(parts), shape: [parts.length] };
+}
+
+/** numpy.tile(x, reps): reps and shape padded with leading 1s to the same length, then y[c] = x[c mod shape]. */
+export function tileRef(x: Float64Array, shape: readonly number[], reps: readonly number[]): Ref {
+  const rank = Math.max(shape.length, reps.length);
+  const xsh = [...new Array<number>(rank - shape.length).fill(1), ...shape];
+  const rs = [...new Array<number>(rank - reps.length).fill(1), ...reps];
+  const outShape = xsh.map((d, k) => d * rs[k]);
+  const st = strides(xsh);
+  const y = new Float64Array(size(outShape));
+  for (let i = 0; i < y.length; i++)
+    y[i] =
+      x[
+        ravel(
+          unravel(i, outShape).map((c, k) => c % xsh[k]),
+          st,
+        )
+      ];
+  return { data: y, shape: outShape };
+}
+
+/** F.pad(x, pads, value=value): pairs from the last axis; y[c] = x[c − before] inside x, else value (negative crops). */
+export function padRef(x: Float64Array, shape: readonly number[], pads: readonly number[], value = 0): Ref {
+  const r = shape.length;
+  const before = shape.map((_, k) => pads[2 * (r - 1 - k)] ?? 0);
+  const outShape = shape.map((d, k) => d + before[k] + (pads[2 * (r - 1 - k) + 1] ?? 0));
+  const st = strides(shape);
+  const y = new Float64Array(size(outShape));
+  for (let i = 0; i < y.length; i++) {
+    const c = unravel(i, outShape).map((v, k) => v - before[k]);
+    y[i] = c.every((v, k) => v >= 0 && v < shape[k]) ? x[ravel(c, st)] : value;
   }
   return { data: y, shape: outShape };
 }

@@ -1,4 +1,5 @@
-// Shape ops: reshape, flatten, transpose/permute, slice, concat/stack, gatherRows (embedding lookup) and gradReverse.
+// Shape ops: reshape, flatten, transpose/permute, slice (with a step), split, concat/stack, tile, pad, gatherRows
+// (embedding lookup) and gradReverse.
 //
 // reshape, flatten and gradReverse are free views of x's storage; permute copies through a strided kernel (or is a
 // view when only size-1 axes move); slice, concat and stack copy contiguous windows. Every backward is written in
@@ -18,6 +19,11 @@ import gatherRowsSrc from '../../../kernels/shape/gather_rows.wgsl';
 import gatherRowsVec4Src from '../../../kernels/shape/gather_rows_vec4.wgsl';
 import gatherRowsGradSrc from '../../../kernels/shape/gather_rows_grad.wgsl';
 import gatherRowsGradVec4Src from '../../../kernels/shape/gather_rows_grad_vec4.wgsl';
+import sliceStepSrc from '../../../kernels/shape/slice_step.wgsl';
+import sliceStepGradSrc from '../../../kernels/shape/slice_step_grad.wgsl';
+import tileSrc from '../../../kernels/shape/tile.wgsl';
+import tileGradSrc from '../../../kernels/shape/tile_grad.wgsl';
+import padSrc from '../../../kernels/shape/pad.wgsl';
 
 const PERMUTE = kernel('permute', permuteSrc, {
   params: { n: 'u32', chunks: 'u32', shape: 'array<vec4<u32>, 2>', stride: 'array<vec4<u32>, 2>' },
@@ -43,9 +49,28 @@ const GATHER_ROWS = kernel('gather_rows', gatherRowsSrc, GATHER_DECL);
 const GATHER_ROWS_VEC4 = kernel('gather_rows_vec4', gatherRowsVec4Src, GATHER_DECL);
 const GATHER_ROWS_GRAD = kernel('gather_rows_grad', gatherRowsGradSrc, GATHER_BACKWARD_DECL);
 const GATHER_ROWS_GRAD_VEC4 = kernel('gather_rows_grad_vec4', gatherRowsGradVec4Src, GATHER_BACKWARD_DECL);
+const STEP_PARAMS = { n: 'u32', inner: 'u32', ylen: 'u32', xlen: 'u32', start: 'i32', step: 'i32' } as const;
+const SLICE_STEP = kernel('slice_step', sliceStepSrc, { params: STEP_PARAMS, buffers: COPY_BUFFERS });
+const SLICE_STEP_GRAD = kernel('slice_step_grad', sliceStepGradSrc, {
+  params: STEP_PARAMS,
+  buffers: { gy: 'read', dx: 'read_write' },
+});
+const AXES = 'array<vec4<u32>, 2>' as const; // up to 8 per-axis numbers, 16-byte entries as uniform arrays need
+const TILE = kernel('tile', tileSrc, { params: { n: 'u32', xshape: AXES, reps: AXES }, buffers: COPY_BUFFERS });
+const TILE_GRAD = kernel('tile_grad', tileGradSrc, {
+  params: { n: 'u32', copies: 'u32', xshape: AXES, reps: AXES },
+  buffers: { gy: 'read', dx: 'read_write' },
+});
+const PAD = kernel('pad', padSrc, {
+  params: { n: 'u32', value: 'f32', yshape: AXES, xshape: AXES, add: AXES, sub: AXES },
+  buffers: COPY_BUFFERS,
+});
 
 /** The largest rank permute's kernel handles (after merging axes that move together). */
 export const MAX_PERMUTE_RANK = 6;
+/** The largest rank tile (after merging) and pad handle: their kernels take 8 per-axis numbers. */
+export const MAX_TILE_PAD_RANK = 8;
+const padTo8 = (a: readonly number[]): number[] => [...a, ...new Array<number>(8 - a.length).fill(0)];
 const PERMUTE_RUN = 8;
 
 // ------------------------------------------------------------------------------------------------- helpers
@@ -198,10 +223,15 @@ function permuteInto(x: Tensor, y: Tensor, shape: number[], stride: number[]): v
 // ------------------------------------------------------------------------------------------------- slice
 
 /**
- * x[..., start:end, ...] along one axis (a copy). Negative start/end count from the end of the axis; end defaults to
- * the axis length. Needs 0 ≤ start ≤ end ≤ length after that (no silent clamping).
+ * x[..., start:end:step, ...] along one axis (a copy, or a view when it keeps the whole axis). Negative start/end
+ * count from the end of the axis; end defaults to the axis length. With step 1 (the default) it needs
+ * 0 ≤ start ≤ end ≤ length after that (no silent clamping, unlike Python). A step s > 1 keeps every s-th element
+ * from start, as PyTorch's `x[start:end:s]`. A negative step walks backwards from start, as NumPy's (PyTorch has no
+ * negative steps): end then defaults to "past the first element" and needs −1 ≤ end ≤ start < length after
+ * normalising. Differentiable in x: the gradient is gy scattered back to the positions it was read from, zeros
+ * elsewhere.
  */
-export function slice(x: Tensor, axis: number, start: number, end?: number): Tensor {
+export function slice(x: Tensor, axis: number, start: number, end?: number, step = 1): Tensor {
   assertLive('slice', x);
   const a = normAxis('slice', axis, x.rank, [x.shape]);
   const len = x.shape[a];
@@ -211,6 +241,8 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
     `start and end must be integers, got ${start}, ${end}`,
     [x.shape],
   );
+  check(Number.isInteger(step) && step !== 0, 'slice', `step must be a non-zero integer, got ${step}`, [x.shape]);
+  if (step !== 1) return stepSlice(x, a, start, end, step);
   const s = start < 0 ? start + len : start;
   const e = end === undefined ? len : end < 0 ? end + len : end;
   check(s >= 0 && s <= e && e <= len, 'slice', `range ${start}:${end ?? ''} is outside axis ${a} of length ${len}`, [
@@ -258,6 +290,66 @@ function windowInto(x: Tensor, y: Tensor, outer: number, yb: number, xb: number,
     buffers: { x: x.buffer, y: y.buffer },
     groups: grid1d(n, 64),
   });
+}
+
+/** slice with a step other than 1: slice_step.wgsl forward, slice_step_grad.wgsl (gather form) backward. */
+function stepSlice(x: Tensor, a: number, start: number, end: number | undefined, step: number): Tensor {
+  const len = x.shape[a];
+  const s = start < 0 ? start + len : start;
+  const e = end === undefined ? (step > 0 ? len : -1) : end < 0 ? end + len : end;
+  const ok = step > 0 ? s >= 0 && s <= e && e <= len : e >= -1 && e <= s && s < len;
+  const range = `${start}:${end ?? ''}:${step}`;
+  check(ok, 'slice', `range ${range} is outside axis ${a} of length ${len}`, [x.shape]);
+  const ylen = Math.ceil(Math.abs(e - s) / Math.abs(step));
+  const outShape = x.shape.map((d, i) => (i === a ? ylen : d));
+  const xShape = x.shape;
+  const inner = prod(x.shape, a + 1);
+  const run = (kern: typeof SLICE_STEP, src: Tensor, dst: Tensor, n: number) => {
+    if (n === 0) return;
+    runtime().dispatch({
+      kernel: kern,
+      params: { n, inner, ylen, xlen: len, start: s, step },
+      buffers: kern === SLICE_STEP ? { x: src.buffer, y: dst.buffer } : { gy: src.buffer, dx: dst.buffer },
+      groups: grid1d(n, 64),
+    });
+  };
+  const y = empty(outShape, 'slice');
+  run(SLICE_STEP, x, y, y.size);
+  return record(y, 'slice', [x], (gy) => {
+    const dx = empty(xShape, 'slice');
+    run(SLICE_STEP_GRAD, gy, dx, dx.size);
+    return [dx];
+  });
+}
+
+/**
+ * Cuts x into consecutive pieces along `axis`, as torch.split: a number `size` gives pieces of that length (the last
+ * one shorter when the axis does not divide evenly; n equal chunks of a length-L axis are `split(x, L / n)`); an
+ * array gives the length of each piece (non-negative, summing to the axis length). Each piece is a `slice` (a copy,
+ * or a view when there is one piece), differentiable in x; pieces left out of the loss contribute zero gradient.
+ * Backward is each used piece's slice backward (an x-sized pass per piece, summed by autograd): the tape has one
+ * output per node, so the pieces cannot share one gather.
+ */
+export function split(x: Tensor, sizes: number | readonly number[], axis = 0): Tensor[] {
+  assertLive('split', x);
+  const a = normAxis('split', axis, x.rank, [x.shape]);
+  const len = x.shape[a];
+  let lens: number[];
+  if (typeof sizes === 'number') {
+    check(Number.isInteger(sizes) && sizes > 0, 'split', `size must be a positive integer, got ${sizes}`, [x.shape]);
+    lens = Array.from({ length: Math.max(1, Math.ceil(len / sizes)) }, (_, k) => Math.min(sizes, len - k * sizes));
+  } else {
+    check(Array.isArray(sizes), 'split', `sizes must be a number or an array, got ${String(sizes)}`, [x.shape]);
+    lens = [...sizes];
+    const bad = lens.some((l) => !Number.isInteger(l) || l < 0);
+    check(!bad, 'split', `sizes must be non-negative integers, got ${JSON.stringify(sizes)}`, [x.shape]);
+    const total = lens.reduce((t, l) => t + l, 0);
+    check(total === len, 'split', `sizes ${JSON.stringify(sizes)} sum to ${total}, not axis ${a}'s length ${len}`, [
+      x.shape,
+    ]);
+  }
+  let at = 0;
+  return lens.map((l) => slice(x, a, at, (at += l)));
 }
 
 // ------------------------------------------------------------------------------------------------- concat / stack
@@ -348,6 +440,127 @@ function joinWindows(op: string, xs: readonly Tensor[], outShape: number[], oute
       return g;
     }),
   );
+}
+
+// ------------------------------------------------------------------------------------------------- tile / pad
+
+/**
+ * x repeated along each axis, as torch.tile / numpy.tile: axis k of the result is x's axis k times reps[k]. When reps
+ * is shorter than x's rank it is read as reps with leading 1s; when longer, x gets leading size-1 axes. reps are
+ * non-negative integers (0 empties that axis). Differentiable in x: the gradient sums the copies (tile_grad.wgsl).
+ */
+export function tile(x: Tensor, reps: readonly number[]): Tensor {
+  assertLive('tile', x);
+  check(Array.isArray(reps), 'tile', `reps must be an array, got ${String(reps)}`, [x.shape]);
+  const bad = reps.some((r) => !Number.isInteger(r) || r < 0);
+  check(!bad, 'tile', `reps must be non-negative integers, got ${JSON.stringify(reps)}`, [x.shape]);
+  const rank = Math.max(x.rank, reps.length);
+  const xs = [...new Array<number>(rank - x.rank).fill(1), ...x.shape];
+  const rs = [...new Array<number>(rank - reps.length).fill(1), ...reps];
+  const outShape = xs.map((d, k) => d * rs[k]);
+  const xShape = x.shape;
+  // An axis repeated once wraps like the axis before it, so the two merge into one.
+  const mx = [xs[0] ?? 1]; // a rank-0 x with no reps: one axis of length 1
+  const mr = [rs[0] ?? 1];
+  for (let k = 1; k < rank; k++) {
+    if (rs[k] === 1) mx[mx.length - 1] *= xs[k];
+    else {
+      mx.push(xs[k]);
+      mr.push(rs[k]);
+    }
+  }
+  check(mx.length <= MAX_TILE_PAD_RANK, 'tile', `needs ${mx.length} separate axes, more than ${MAX_TILE_PAD_RANK}`, [
+    x.shape,
+  ]);
+  const common = { xshape: padTo8(mx), reps: padTo8(mr) };
+  if (rs.every((r) => r === 1) && fastPaths) {
+    return record(x.view(outShape), 'tile', [x], (gy) => [gy.view(xShape)]);
+  }
+  const y = empty(outShape, 'tile');
+  if (y.size > 0) {
+    runtime().dispatch({
+      kernel: TILE,
+      constants: { RANK: mx.length },
+      params: { n: y.size, ...common },
+      buffers: { x: x.buffer, y: y.buffer },
+      groups: grid1d(y.size, 64),
+    });
+  }
+  return record(y, 'tile', [x], (gy) => {
+    const dx = empty(xShape, 'tile');
+    if (dx.size === 0) return [dx];
+    runtime().dispatch({
+      kernel: TILE_GRAD,
+      constants: { RANK: mx.length },
+      params: { n: dx.size, copies: shapeSize(mr), ...common },
+      buffers: { gy: gy.buffer, dx: dx.buffer },
+      groups: grid1d(dx.size, 64),
+    });
+    return [dx];
+  });
+}
+
+/**
+ * x padded with a constant, in PyTorch's `F.pad(x, pads, value=value)` order: `pads` holds (before, after) pairs
+ * starting from the LAST axis — [lastBefore, lastAfter, secondLastBefore, …] — covering as many trailing axes as it
+ * has pairs (NumPy's np.pad lists pairs from the first axis instead). A negative pad crops, as in PyTorch; each axis
+ * must keep a length ≥ 0. Differentiable in x, not in `value`: the gradient is gy with the padding cut off (and zeros
+ * where x was cropped).
+ */
+export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
+  assertLive('pad', x);
+  check(Array.isArray(pads), 'pad', `pads must be an array, got ${String(pads)}`, [x.shape]);
+  check(
+    pads.every((q) => Number.isInteger(q)) && pads.length % 2 === 0 && pads.length <= 2 * x.rank,
+    'pad',
+    `pads must be (before, after) integer pairs for at most ${x.rank} axes, got ${JSON.stringify(pads)}`,
+    [x.shape],
+  );
+  check(typeof value === 'number' && !Number.isNaN(value), 'pad', `value must be a number, got ${value}`, [x.shape]);
+  check(x.rank <= MAX_TILE_PAD_RANK, 'pad', `handles rank ≤ ${MAX_TILE_PAD_RANK}`, [x.shape]);
+  const before = x.shape.map((_, k) => pads[2 * (x.rank - 1 - k)] ?? 0);
+  const after = x.shape.map((_, k) => pads[2 * (x.rank - 1 - k) + 1] ?? 0);
+  const outShape = x.shape.map((d, k) => d + before[k] + after[k]);
+  check(
+    outShape.every((d) => d >= 0),
+    'pad',
+    `pads ${JSON.stringify(pads)} crop an axis below length 0 (→ ${fmtShape(outShape)})`,
+    [x.shape],
+  );
+  const xShape = x.shape;
+  if (pads.every((q) => q === 0) && fastPaths) {
+    return record(x.view(outShape), 'pad', [x], (gy) => [gy.view(xShape)]);
+  }
+  // dst[c] = src[c − off] inside src, else fill; the backward is the same with the shapes swapped and −off.
+  const place = (src: Tensor, dst: Tensor, off: number[], fill: number) => {
+    if (dst.size === 0) return;
+    runtime().dispatch({
+      kernel: PAD,
+      constants: { RANK: Math.max(1, x.rank) },
+      params: {
+        n: dst.size,
+        value: fill,
+        yshape: padTo8(dst.rank ? dst.shape : [1]), // a rank-0 x: one axis of length 1
+        xshape: padTo8(src.rank ? src.shape : [1]),
+        add: padTo8(off.map((o) => Math.max(-o, 0))),
+        sub: padTo8(off.map((o) => Math.max(o, 0))),
+      },
+      buffers: { x: src.buffer, y: dst.buffer },
+      groups: grid1d(dst.size, 64),
+    });
+  };
+  const y = empty(outShape, 'pad');
+  place(x, y, before, value);
+  return record(y, 'pad', [x], (gy) => {
+    const dx = empty(xShape, 'pad');
+    place(
+      gy,
+      dx,
+      before.map((b) => -b),
+      0,
+    );
+    return [dx];
+  });
 }
 
 // ------------------------------------------------------------------------------------------------- gatherRows
