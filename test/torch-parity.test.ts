@@ -126,6 +126,9 @@ describe('torch fixtures', () => {
       'minimum',
       'powTensor',
       'where',
+      'crossEntropy',
+      'nllLoss',
+      'bceWithLogits',
     ];
     expect(wanted.filter((op) => !ops.has(op))).toEqual([]);
     for (const f of families) {
