@@ -1,6 +1,7 @@
 // crossEntropy (class indices and probabilities), nllLoss and bceWithLogits: three-tier gradchecks in every
 // reduction, with ignoreIndex, label smoothing, spatial axes (N, C, d…) and posWeight; large logits; NaN for an
-// index out of range; typed errors for bad inputs. PyTorch's numbers for the same options: test/torch-parity.test.ts.
+// index out of range; no buffer left alive; typed errors for bad inputs. PyTorch's numbers for the same options:
+// test/torch-parity.test.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectShapeError, gradcase, gradcaseAsText, gradcheck, untyped, type Case } from '../gradcheck';
@@ -184,6 +185,37 @@ describe('bceWithLogits', () => {
     // d/dx = σ(x) − t: exactly 0 or ±1 at both ends, no overflow.
     const sigmoid = (v: number) => 1 / (1 + Math.exp(-Math.fround(v)));
     x.forEach((v, i) => expect(r.grads[0]![i]).toBeCloseTo(sigmoid(v) - t[i], 6));
+  });
+});
+
+describe('memory', () => {
+  it('forward + backward inside tidy() frees every temporary, in every form and reduction', async () => {
+    const r = (await page.page.evaluate(`(async () => {
+      const w = globalThis.wg;
+      const rt = w.runtime();
+      await rt.sync();
+      const leaks = {};
+      const run = async (name, f) => {
+        const before = rt.stats().liveBuffers;
+        const x = w.rand([5, 4, 3], { low: -2, high: 2, requiresGrad: true });
+        const p = w.rand([5, 4, 3], { low: 0, high: 1, requiresGrad: true });
+        const idx = w.tensor([0, 3, -100, 1, 2, 2, 0, 1, 3, -100, 1, 0, 3, 2, 1], [5, 3]);
+        const pw = w.rand([3], { low: 0.5, high: 2 });
+        w.tidy(() => w.sum(f(x, p, idx, pw)).backward());
+        await rt.sync();
+        for (const t of [x.grad, p.grad, x, p, idx, pw]) t?.dispose();
+        leaks[name] = rt.stats().liveBuffers - before;
+      };
+      for (const reduction of ['mean', 'sum', 'none']) {
+        await run('indices ' + reduction, (x, p, idx) => w.crossEntropy(x, idx, { reduction, labelSmoothing: 0.1 }));
+        await run('probabilities ' + reduction, (x, p) => w.crossEntropy(x, p, { reduction }));
+        await run('nll ' + reduction, (x, p, idx) => w.nllLoss(x, idx, { reduction }));
+        await run('bce ' + reduction, (x, p, idx, pw) => w.bceWithLogits(x, p, { reduction, posWeight: pw }));
+      }
+      return leaks;
+    })()`)) as Record<string, number>;
+    expect(Object.keys(r).length).toBe(12);
+    for (const [op, n] of Object.entries(r)) expect(n, `${op}: buffers left alive`).toBe(0);
   });
 });
 
