@@ -173,7 +173,9 @@ const enum Mode {
  *
  * `target` holds either class indices, shape (N, d1, …) (integers stored as float32; `ignoreIndex` skips one), or
  * class probabilities, the shape of `logits`; the shape decides, as in PyTorch. Label smoothing follows PyTorch's
- * formula in both forms. Output: a scalar for 'mean' / 'sum', shape (N, d1, …) for 'none'.
+ * formula in both forms. Output: a scalar for 'mean' / 'sum', shape (N, d1, …) for 'none'. 'mean' divides by the
+ * number of index targets not ignored (NaN when all are, as PyTorch), or by N·d1·… for probability targets, for which
+ * `ignoreIndex` does not apply.
  *
  * Differentiable in `logits`; probability targets get PyTorch's gradient −(1 − ε)·log softmax(logits) (scaled like
  * the loss), index targets none. An index outside [0, C) that is not `ignoreIndex` makes that loss NaN (the GPU
