@@ -188,6 +188,34 @@ describe('bceWithLogits', () => {
   });
 });
 
+describe('launches', () => {
+  it('crossEntropy fuses log-softmax and the loss: one pass per row, one reduction, one backward pass', async () => {
+    const r = (await page.page.evaluate(`(async () => {
+      const w = globalThis.wg;
+      const rt = w.runtime();
+      const x = w.rand([9, 7], { requiresGrad: true });
+      const t = w.tensor([0, 6, 3, -100, 2, 1, 5, 4, 0], [9]);
+      const counts = {};
+      for (const reduction of ['none', 'mean']) {
+        w.tidy(() => {
+          const d0 = rt.stats().dispatches;
+          const y = w.crossEntropy(x, t, { reduction, labelSmoothing: 0.1 });
+          const d1 = rt.stats().dispatches;
+          const gy = w.ones(y.shape);
+          const d2 = rt.stats().dispatches;
+          y.backward(gy);
+          counts[reduction] = [d1 - d0, rt.stats().dispatches - d2];
+        });
+        x.grad.dispose();
+        x.grad = null;
+      }
+      await rt.sync();
+      return counts;
+    })()`)) as Record<string, [number, number]>;
+    expect(r).toEqual({ none: [1, 1], mean: [2, 1] });
+  });
+});
+
 describe('memory', () => {
   it('forward + backward inside tidy() frees every temporary, in every form and reduction', async () => {
     const r = (await page.page.evaluate(`(async () => {
