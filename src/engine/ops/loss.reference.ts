@@ -1,4 +1,4 @@
-// float64 CPU references for the pointwise losses. Pure TypeScript (no GPU imports).
+// float64 CPU references for the pointwise and classification losses. Pure TypeScript (no GPU imports).
 
 import type { Ref } from './shape.reference';
 
