@@ -15,9 +15,10 @@ import { fileURLToPath } from 'node:url';
 /**
  * About 4 % above what the engine needs (December 2026, formatted by Prettier at 120 columns: TypeScript 6,528, WGSL
  * 3,600 code lines), room for about one op family. History: 5,037 / 3,489 before Prettier and issue 17's eleven
- * elementwise ops (+67 TypeScript lines); Prettier's line breaking then added about 1,200 TypeScript lines.
+ * elementwise ops (+67 TypeScript lines); Prettier's line breaking then added about 1,200 TypeScript lines. Issue 17's
+ * classification losses (crossEntropy, nllLoss, bceWithLogits) raised both by what they need: +171 TypeScript, +162 WGSL.
  */
-export const BUDGETS = { typescript: 6800, wgsl: 3750 };
+export const BUDGETS = { typescript: 6971, wgsl: 3912 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
