@@ -2,9 +2,9 @@
 // missing), 1-D operands (row and column vectors, and their dot product), transposes and the fused bias, on every rung;
 // three-tier gradchecks (a broadcast operand's gradient is summed over the axes it was repeated on), and errors.
 
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
-import { expectShapeError, gradcheck } from '../gradcheck';
+import { expectShapeError, gradcheck, tryOp } from '../gradcheck';
 import { matmulRef } from '../../src/engine/ops/matmul.reference';
 import type { MatmulKernel } from '../../src/engine/ops/matmul';
 
@@ -76,6 +76,27 @@ describe.each(KERNELS.map((k) => [k]))('matmul of any rank, %s kernel', (kernel)
     await checkBias(kernel, [2, 3, 5, 7], [7, 4], [4]);
     await checkBias(kernel, [2, 1, 5, 7], [3, 7, 4], [4]);
     await checkBias(kernel, [1, 5, 7], [3, 7, 4], [3, 4]);
+  });
+});
+
+describe('matmul of any rank: memory', () => {
+  it('leaves no result sharing storage with a temporary view or repeated copy, forward and backward', async () => {
+    const cases: [number[], number[]][] = [
+      [
+        [2, 3, 5, 7],
+        [7, 4],
+      ],
+      [
+        [2, 1, 5, 7],
+        [3, 7, 4],
+      ],
+      [[7], [2, 7, 4]],
+      [[7], [7]],
+    ];
+    for (const shapes of cases) {
+      const r = await tryOp(page, 'matmulStorageProbe', shapes, {});
+      expect(r.threw, `${JSON.stringify(shapes)}: ${r.message}`).toBe(false);
+    }
   });
 });
 

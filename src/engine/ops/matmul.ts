@@ -1,10 +1,16 @@
-// matmul: C = op(A)·op(B), plain or batched, where op() optionally transposes the last two axes.
+// matmul: C = op(A)·op(B) of any rank, as torch.matmul, where op() optionally transposes the last two axes.
 //
-//   a: (M,K) or (B,M,K)   — (K,M) or (B,K,M) with transA
-//   b: (K,N) or (B,K,N)   — (N,K) or (B,N,K) with transB
-//   C: (M,N) if both are 2-D, else (B,M,N); a 2-D operand is shared by every batch ((B,M,K)·(K,N) is a Linear layer).
-//   bias (optional): (N), added to every row, or (B,N) for a batched C, row b added to C_b (G Linear layers side by
-//   side): fused into the kernel's store, so a Linear layer is one dispatch instead of a matmul plus a broadcast add.
+//   a: (…,M,K)   — (…,K,M) with transA; a 1-D a (K) is the row (1,K)
+//   b: (…,K,N)   — (…,N,K) with transB; a 1-D b (K) is the column (K,1)
+//   C: (batch…, M, N), the batch axes of a and b broadcast (NumPy rules), a vector's unit axis dropped. A 2-D operand
+//   is shared by every batch ((B,M,K)·(K,N) is a Linear layer).
+//   bias (optional): (N), added to every row, or (B,N) for a C with one batch axis, row b added to C_b (G Linear layers
+//   side by side): fused into the kernel's store, so a Linear layer is one dispatch instead of a matmul plus an add.
+//
+// The 2-D and 3-D shapes the models use (equal batches, or one side 2-D) take product23; every other shape is
+// flattened onto them by productND: an operand whose batch is all ones stays 2-D (shared), one with the whole batch
+// is viewed as (Z, r, c), and one broadcast only on some batch axes is repeated to the whole batch (a copy: the
+// kernels index one flat batch axis), its gradient summed back over those axes.
 //
 // The kernels (kernels/matmul/matmul_{naive,tiled}.wgsl) address each operand through element strides,
 // so a transposed operand costs nothing: it is a different pair of strides. Backward therefore needs no transposes,
