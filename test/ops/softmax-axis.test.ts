@@ -58,6 +58,30 @@ describe.each(OPS)('%s along any axis', (op) => {
     );
   });
 
+  it('holds no more buffers than the last-axis path after backward, and none off the tape', async () => {
+    // The last-axis op keeps its output for backward until tidy() ends (one buffer); another axis keeps the same one
+    // (in row layout) and frees its permuted copies at once.
+    const r = (await page.page.evaluate(`(async () => {
+      const w = globalThis.wg;
+      const rt = w.runtime();
+      await rt.sync();
+      const left = async (axis, grad) => {
+        const before = rt.stats().liveBuffers;
+        const x = w.rand([4, 5, 3], { requiresGrad: grad });
+        const y = w.${op}(x, axis);
+        const loss = w.sum(y);
+        if (grad) loss.backward();
+        await rt.sync();
+        for (const t of [x.grad, x, y, loss]) t?.dispose();
+        return rt.stats().liveBuffers - before;
+      };
+      return { last: await left(-1, true), first: await left(0, true), middle: await left(1, true), off: await left(0, false) };
+    })()`)) as Record<string, number>;
+    expect(r.first, 'axis 0').toBe(r.last);
+    expect(r.middle, 'axis 1').toBe(r.last);
+    expect(r.off, 'without gradients').toBe(0);
+  });
+
   it('rejects an axis out of range or not an integer, naming the shape', async () => {
     await expectShapeError(page, op, [[3, 4, 5]], { axis: 3 }, 'axis must be an integer in [-3, 3), got 3');
     await expectShapeError(page, op, [[3, 4, 5]], { axis: -4 }, '[3, 4, 5]');

@@ -1,12 +1,11 @@
 // The softmax family over the last axis: softmax, logSoftmax, logsumexp. Each is one kernel launch forward and one
 // backward. All three shift by the row maximum, so inputs of any magnitude stay finite. softmax and logSoftmax also
-// take any other axis: permuted to the last, the same kernel, permuted back (two copies, each differentiable; a
-// strided kernel would save them but read a column with a stride, which the row kernels' vec4 loads cannot).
+// take any other axis: permuted to the last, the same kernels, permuted back (see rowOp).
 
 import { runtime } from '../engine';
 import { check } from '../errors';
 import { grid1d, kernel } from '../runtime';
-import { assertLive, empty, record, shapeSize, Tensor } from '../tensor';
+import { assertLive, empty, noGrad, record, shapeSize, Tensor } from '../tensor';
 import { fillInto } from '../creation';
 import { permute } from './shape';
 import softmaxSrc from '../../../kernels/softmax/softmax.wgsl';
@@ -87,22 +86,37 @@ function normAxis(op: string, x: Tensor, axis: number): number {
   return axis < 0 ? axis + x.rank : axis;
 }
 
-/** fn over `axis` of x: the last axis directly; any other one moved to the end for fn and moved back after. */
-function alongAxis(op: string, x: Tensor, axis: number, fn: (t: Tensor) => Tensor): Tensor {
+/**
+ * softmax or logSoftmax along `axis`, one node on the tape. Another axis is moved to the end for the row kernels and
+ * moved back (two permute copies, and two more backward), the output kept in row layout for backward like y itself
+ * is on the last axis: a strided kernel would save the copies but read each line with a stride, which the kernels'
+ * vec4 loads cannot.
+ */
+function rowOp(op: 'softmax' | 'logSoftmax', mode: Mode, x: Tensor, axis: number): Tensor {
   assertLive(op, x);
   check(x.rank >= 1, op, 'needs a tensor of rank ≥ 1', [x.shape]);
   const a = normAxis(op, x, axis);
-  if (a === x.rank - 1) return fn(x);
+  if (a === x.rank - 1) {
+    const { rows, c } = rowsOf(op, x);
+    const y = forward(mode, x, rows, c, x.shape); // y: x.shape
+    return recordWithOutput(y, op, x, (yv, gy) => rowGrad(mode, yv, gy, rows, c));
+  }
   const toLast = [...x.shape.keys()].filter((i) => i !== a).concat(a);
   const back = toLast.map((_, i) => toLast.indexOf(i));
-  const xt = permute(x, toLast);
-  const yt = fn(xt);
-  const y = permute(yt, back);
-  // Off the tape the two copies can go now; on it, backward walks through them (tidy() frees them).
-  if (!y.node) {
-    xt.dispose();
-    yt.dispose();
-  }
+  const xt = noGrad(() => permute(x, toLast));
+  const { rows, c } = rowsOf(op, xt);
+  const yt = forward(mode, xt, rows, c, xt.shape); // yt: xt.shape, the axis last
+  xt.dispose();
+  const y = noGrad(() => permute(yt, back)); // y: x.shape
+  record(y, op, [x], (gy) => {
+    const gyt = permute(gy, toLast);
+    const gxt = rowGrad(mode, yt, gyt, rows, c);
+    const gx = permute(gxt, back);
+    gyt.dispose();
+    gxt.dispose();
+    return [gx];
+  });
+  if (!y.node) yt.dispose();
   return y;
 }
 
@@ -111,11 +125,7 @@ function alongAxis(op: string, x: Tensor, axis: number, fn: (t: Tensor) => Tenso
  * exp(x − max) / Σ exp(x − max). Output shape = x's; differentiable in x. Rank ≥ 1.
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return alongAxis('softmax', x, axis, (t) => {
-    const { rows, c } = rowsOf('softmax', t);
-    const y = forward(Mode.Softmax, t, rows, c, t.shape); // y: t.shape
-    return recordWithOutput(y, 'softmax', t, (yv, gy) => rowGrad(Mode.Softmax, yv, gy, rows, c));
-  });
+  return rowOp('softmax', Mode.Softmax, x, axis);
 }
 
 /**
@@ -123,11 +133,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
  * log of a rounded-to-0 probability, no rounding of a large max). Output shape = x's; differentiable in x. Rank ≥ 1.
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return alongAxis('logSoftmax', x, axis, (t) => {
-    const { rows, c } = rowsOf('logSoftmax', t);
-    const y = forward(Mode.LogSoftmax, t, rows, c, t.shape); // y: t.shape
-    return recordWithOutput(y, 'logSoftmax', t, (yv, gy) => rowGrad(Mode.LogSoftmax, yv, gy, rows, c));
-  });
+  return rowOp('logSoftmax', Mode.LogSoftmax, x, axis);
 }
 
 /** log Σ exp(x) over the last axis; the axis is removed, or kept as size 1 with keepdim. An empty axis gives −∞. */
