@@ -171,26 +171,27 @@ describe('matmul memory', () => {
 
 describe('matmul errors', () => {
   it('rejects bad ranks, inner dimensions, batch sizes and options before any GPU work', async () => {
-    await expectShapeError(page, 'matmul', [[5], [5, 3]], undefined, 'rank 1');
+    // Any rank ≥ 1 is a product now (test/ops/matmul-nd.test.ts); a scalar is not, nor mismatched inner dimensions.
+    await expectShapeError(page, 'matmul', [[], [5, 3]], undefined, 'rank 0');
     await expectShapeError(
       page,
       'matmul',
       [
         [2, 2, 3, 4],
-        [4, 5],
+        [5, 5],
       ],
       undefined,
-      'rank 4',
+      'inner dimensions',
     );
     await expectShapeError(
       page,
       'matmul',
       [
         [3, 4],
-        [2, 2, 4, 5],
+        [2, 2, 5, 5],
       ],
       undefined,
-      'rank 4',
+      'inner dimensions',
     );
     await expectShapeError(
       page,
@@ -230,7 +231,7 @@ describe('matmul errors', () => {
         [3, 4, 5],
       ],
       undefined,
-      'batch sizes differ',
+      'batch axes do not broadcast',
     );
     await expectShapeError(
       page,

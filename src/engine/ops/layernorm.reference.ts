@@ -1,5 +1,5 @@
-// float64 CPU reference for layer norm over the last axis: (x − mean) / sqrt(var + eps) · gamma + beta, with the
-// biased variance, per row.
+// float64 CPU reference for layer norm over the last k axes (k = 1 by default; gamma and beta flattened to their
+// product C): (x − mean) / sqrt(var + eps) · gamma + beta, with the biased variance, per row of C.
 
 import type { RefResult } from './reduce.reference';
 
@@ -9,9 +9,10 @@ export function refLayerNorm(
   gamma?: ArrayLike<number> | null,
   beta?: ArrayLike<number> | null,
   eps = 1e-5,
+  k = 1,
 ): RefResult {
-  if (shape.length === 0) throw new Error('rank 0');
-  const c = shape[shape.length - 1];
+  if (shape.length < k || k < 1) throw new Error(`rank ${shape.length}, k = ${k}`);
+  const c = shape.slice(shape.length - k).reduce((a, b) => a * b, 1);
   const rows = c === 0 ? 0 : x.length / c;
   const data = new Float64Array(x.length);
   for (let i = 0; i < rows; i++) {

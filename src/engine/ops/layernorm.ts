@@ -1,5 +1,7 @@
-// Layer normalisation over the last axis, fused: one kernel forward (which also saves each row's mean and 1/std),
-// and two backward: dx row by row, and dgamma/dbeta channel by channel (partial sums over chunks of rows, no atomics).
+// Layer normalisation over the last k axes (PyTorch's normalized_shape; k = 1 by default), fused: x is viewed as
+// (rows, C) with C the product of those axes, and gamma/beta as (C), so the kernels are the same for every k. One
+// kernel forward (which also saves each row's mean and 1/std), and two backward: dx row by row, and dgamma/dbeta
+// channel by channel (partial sums over chunks of rows, no atomics).
 
 import { runtime } from '../engine';
 import { check, fmtShape } from '../errors';
@@ -28,28 +30,47 @@ const TARGET_INVOCATIONS = 1024;
 const MIN_ROWS = 64;
 
 /**
- * (x − mean) / sqrt(var + eps) · gamma + beta over the last axis (biased variance, as in PyTorch). gamma and beta
- * have shape (C,) and are each optional (pass undefined or null to leave one out).
+ * Layer normalisation as PyTorch's `F.layer_norm(x, normalizedShape, gamma, beta, eps)`: each slice over the last
+ * k = normalizedShape.length axes of x becomes (x − mean) / sqrt(var + eps) · gamma + beta, with the biased variance.
+ * `normalizedShape` must equal x's last k axes; it defaults to the last axis only. gamma and beta have shape
+ * `normalizedShape` and are each optional (pass undefined or null to leave one out). Output shape = x's;
+ * differentiable in x, gamma and beta.
  */
-export function layerNorm(x: Tensor, gamma?: Tensor | null, beta?: Tensor | null, eps = 1e-5): Tensor {
+export function layerNorm(
+  x: Tensor,
+  gamma?: Tensor | null,
+  beta?: Tensor | null,
+  eps = 1e-5,
+  normalizedShape?: readonly number[],
+): Tensor {
   const op = 'layerNorm';
   assertLive(op, x);
-  check(x.rank >= 1, op, 'needs a tensor of rank ≥ 1 (it normalises over the last axis)', [x.shape]);
-  const c = x.shape[x.rank - 1];
+  check(x.rank >= 1, op, 'needs a tensor of rank ≥ 1 (it normalises over the last axes)', [x.shape]);
+  const norm = normalizedShape ?? x.shape.slice(-1);
+  const k = Array.isArray(norm) ? norm.length : 0;
+  const tail = x.shape.slice(x.rank - k);
+  check(
+    k >= 1 && k <= x.rank && norm.every((d, i) => d === tail[i]),
+    op,
+    `normalizedShape must be x's last 1 to ${x.rank} axes, got ${Array.isArray(norm) ? fmtShape(norm) : String(norm)}`,
+    [x.shape],
+  );
+  const c = shapeSize(norm);
   for (const [name, p] of [
     ['gamma', gamma],
     ['beta', beta],
   ] as const) {
     if (p == null) continue;
     assertLive(op, p);
-    const ok = p.rank === 1 && p.shape[0] === c;
-    check(ok, op, `${name} must have shape [${c}] (the last axis of x), got ${fmtShape(p.shape)}`, [x.shape, p.shape]);
+    const ok = p.rank === k && p.shape.every((d, i) => d === norm[i]);
+    const want = `${fmtShape(norm)} (the normalized shape)`;
+    check(ok, op, `${name} must have shape ${want}, got ${fmtShape(p.shape)}`, [x.shape, p.shape]);
   }
   const epsOk = typeof eps === 'number' && Number.isFinite(eps) && eps >= 0;
   check(epsOk, op, `eps must be a finite number ≥ 0, got ${String(eps)}`, [x.shape]);
 
   const rt = runtime();
-  const rows = shapeSize(x.shape.slice(0, -1));
+  const rows = shapeSize(x.shape.slice(0, x.rank - k));
   const y = empty(x.shape, 'layerNorm'); // y: x.shape
   const mean = empty([rows], 'layerNorm');
   const rstd = empty([rows], 'layerNorm');
@@ -94,7 +115,7 @@ export function layerNorm(x: Tensor, gamma?: Tensor | null, beta?: Tensor | null
     }
     let dgamma: Tensor | null = null;
     let dbeta: Tensor | null = null;
-    if (needGamma || needBeta) [dgamma, dbeta] = paramGrads(x, gy, mean, rstd, rows, c);
+    if (needGamma || needBeta) [dgamma, dbeta] = paramGrads(x, gy, mean, rstd, rows, norm);
     if (!needGamma) dgamma?.dispose();
     if (!needBeta) dbeta?.dispose();
     return [dx, ...(gamma ? [needGamma ? dgamma : null] : []), ...(beta ? [needBeta ? dbeta : null] : [])];
@@ -106,8 +127,16 @@ export function layerNorm(x: Tensor, gamma?: Tensor | null, beta?: Tensor | null
   return y;
 }
 
-/** dgamma, dbeta (each (C,)): per-chunk partial sums over rows, then one reduction over the chunks. */
-function paramGrads(x: Tensor, gy: Tensor, mean: Tensor, rstd: Tensor, rows: number, c: number): [Tensor, Tensor] {
+/** dgamma, dbeta (each of the normalized shape): per-chunk partial sums over rows, then one reduction over chunks. */
+function paramGrads(
+  x: Tensor,
+  gy: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  rows: number,
+  norm: readonly number[],
+): [Tensor, Tensor] {
+  const c = shapeSize(norm);
   let parts = Math.min(Math.ceil(rows / MIN_ROWS), Math.ceil(TARGET_INVOCATIONS / Math.max(1, c)));
   if (parts < 2) parts = 1;
   const chunk = Math.max(1, Math.ceil(rows / parts));
@@ -120,9 +149,11 @@ function paramGrads(x: Tensor, gy: Tensor, mean: Tensor, rstd: Tensor, rows: num
     buffers: { x: x.buffer, mean: mean.buffer, rstd: rstd.buffer, gy: gy.buffer, dgamma: dg.buffer, dbeta: db.buffer },
     groups: grid1d(parts * c, 64),
   });
-  if (parts === 1) return [dg, db];
-  const out: [Tensor, Tensor] = [sum(dg, 0), sum(db, 0)];
-  dg.dispose();
-  db.dispose();
+  const sums = parts === 1 ? [dg, db] : [sum(dg, 0), sum(db, 0)];
+  if (parts > 1) [dg, db].forEach((t) => t.dispose());
+  if (norm.length === 1) return [sums[0], sums[1]];
+  // (C) viewed as the normalized shape; the (C) handles go, the views keep the storage.
+  const out: [Tensor, Tensor] = [sums[0].view(norm), sums[1].view(norm)];
+  sums.forEach((t) => t.dispose());
   return out;
 }

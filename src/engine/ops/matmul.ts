@@ -1,10 +1,16 @@
-// matmul: C = op(A)·op(B), plain or batched, where op() optionally transposes the last two axes.
+// matmul: C = op(A)·op(B) of any rank, as torch.matmul, where op() optionally transposes the last two axes.
 //
-//   a: (M,K) or (B,M,K)   — (K,M) or (B,K,M) with transA
-//   b: (K,N) or (B,K,N)   — (N,K) or (B,N,K) with transB
-//   C: (M,N) if both are 2-D, else (B,M,N); a 2-D operand is shared by every batch ((B,M,K)·(K,N) is a Linear layer).
-//   bias (optional): (N), added to every row, or (B,N) for a batched C, row b added to C_b (G Linear layers side by
-//   side): fused into the kernel's store, so a Linear layer is one dispatch instead of a matmul plus a broadcast add.
+//   a: (…,M,K)   — (…,K,M) with transA; a 1-D a (K) is the row (1,K)
+//   b: (…,K,N)   — (…,N,K) with transB; a 1-D b (K) is the column (K,1)
+//   C: (batch…, M, N), the batch axes of a and b broadcast (NumPy rules), a vector's unit axis dropped. A 2-D operand
+//   is shared by every batch ((B,M,K)·(K,N) is a Linear layer).
+//   bias (optional): (N), added to every row, or (B,N) for a C with one batch axis, row b added to C_b (G Linear layers
+//   side by side): fused into the kernel's store, so a Linear layer is one dispatch instead of a matmul plus an add.
+//
+// The 2-D and 3-D shapes the models use (equal batches, or one side 2-D) take product23; every other shape is
+// flattened onto them by productND: an operand whose batch is all ones stays 2-D (shared), one with the whole batch
+// is viewed as (Z, r, c), and one broadcast only on some batch axes is repeated to the whole batch (a copy: the
+// kernels index one flat batch axis), its gradient summed back over those axes.
 //
 // The kernels (kernels/matmul/matmul_{naive,tiled}.wgsl) address each operand through element strides,
 // so a transposed operand costs nothing: it is a different pair of strides. Backward therefore needs no transposes,
@@ -15,9 +21,10 @@
 // docs/decisions/matmul.md).
 
 import { runtime } from '../engine';
-import { check, type Shape } from '../errors';
+import { check, fmtShape, type Shape } from '../errors';
 import { grid1d, kernel, type ContractDecl, type Kernel } from '../runtime';
-import { assertLive, empty, record, Tensor } from '../tensor';
+import { assertLive, empty, noGrad, record, sameShape, shapeSize, Tensor } from '../tensor';
+import { expand } from './elementwise';
 import { sum } from './reduce';
 import naiveSrc from '../../../kernels/matmul/matmul_naive.wgsl';
 import tiledSrc from '../../../kernels/matmul/matmul_tiled.wgsl';
@@ -85,9 +92,9 @@ export interface MatmulOptions {
 const OPTION_KEYS = ['transA', 'transB', 'kernel', 'bias'];
 
 /** op(t) as a matrix: [rows, cols] of its last two axes, swapped when transposed. */
-function opDims(t: Tensor, trans: boolean): [number, number] {
-  const r = t.shape[t.rank - 2];
-  const c = t.shape[t.rank - 1];
+function opDims(shape: readonly number[], trans: boolean): [number, number] {
+  const r = shape[shape.length - 2];
+  const c = shape[shape.length - 1];
   return trans ? [c, r] : [r, c];
 }
 
@@ -142,8 +149,8 @@ function gemm(
     const n = b.shape[2];
     return withViews([a.view([batch * k, m]), b.view([batch * k, n])], ([a2, b2]) => gemm(a2, b2, true, false, rung));
   }
-  const [M, K] = opDims(a, transA);
-  const [, N] = opDims(b, transB);
+  const [M, K] = opDims(a.shape, transA);
+  const [, N] = opDims(b.shape, transB);
   const batched = a.rank === 3 || b.rank === 3;
   const batch = Math.max(batchOf(a), batchOf(b));
   const [Z, S] = sumBatch ? [1, batch] : [batch, 1];
@@ -167,8 +174,12 @@ function gemm(
 }
 
 /**
- * Matrix product op(a)·op(b), plain or batched; see the top of this file for the shapes. Throws a WebgradError
- * naming both shapes for ranks other than 2 and 3, mismatched inner dimensions or batch sizes.
+ * Matrix product op(a)·op(b) of any rank, as `torch.matmul` (see the top of this file): the last two axes multiply,
+ * the leading (batch) axes broadcast, a 1-D a is a row vector and a 1-D b a column vector whose axis is dropped from
+ * the result. `transA`/`transB` swap an operand's last two axes (not for a 1-D operand). Differentiable in a, b and
+ * the optional fused bias ((N), or (B,N) when the batch is one axis of size B); a broadcast operand's gradient is
+ * summed over the axes it was repeated on. Throws a WebgradError naming the shapes for a scalar operand, mismatched
+ * inner dimensions or batch axes that do not broadcast.
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   assertLive('matmul', a, b);
@@ -191,49 +202,75 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     `kernel must be one of ${MATMUL_KERNELS.join(', ')}, got ${String(rung)}`,
     shapes,
   );
-  for (const [name, t, want] of [
-    ['a', a, transA ? '(K,M) or (B,K,M)' : '(M,K) or (B,M,K)'],
-    ['b', b, transB ? '(N,K) or (B,N,K)' : '(K,N) or (B,K,N)'],
+  for (const [name, t, trans] of [
+    ['a', a, transA],
+    ['b', b, transB],
   ] as const) {
-    check(
-      t.rank === 2 || t.rank === 3,
-      'matmul',
-      `${name} must be 2-D or 3-D ${want}, got rank ${t.rank}${t.rank === 1 ? ' (view a vector as a 1-row or 1-column matrix)' : ''}`,
-      shapes,
-    );
+    check(t.rank >= 1, 'matmul', `${name} must have rank ≥ 1, got a scalar (rank 0)`, shapes);
+    const swap = name === 'a' ? 'transA' : 'transB';
+    check(t.rank >= 2 || !trans, 'matmul', `${swap} needs ${name} of rank ≥ 2 (a vector has no axes to swap)`, shapes);
   }
-  const [M, K] = opDims(a, transA);
-  const [Kb, N] = opDims(b, transB);
+  // A vector as a matrix: a (K) is (1,K), b (K) is (K,1).
+  const aMat = a.rank === 1 ? [1, a.shape[0]] : a.shape;
+  const bMat = b.rank === 1 ? [b.shape[0], 1] : b.shape;
+  const [M, K] = opDims(aMat, transA);
+  const [Kb, N] = opDims(bMat, transB);
   const desc = (name: string, trans: boolean, r: number, c: number) => `${name}${trans ? 'ᵀ' : ''} is ${r}×${c}`;
   check(K === Kb, 'matmul', `inner dimensions differ: ${desc('a', transA, M, K)}, ${desc('b', transB, Kb, N)}`, shapes);
+  const batchA = aMat.slice(0, -2);
+  const batchB = bMat.slice(0, -2);
+  const batch = broadcastBatch(batchA, batchB, shapes);
   check(
-    a.rank !== 3 || b.rank !== 3 || a.shape[0] === b.shape[0],
-    'matmul',
-    `batch sizes differ: ${a.shape[0]} and ${b.shape[0]} (a 2-D operand is broadcast, a 3-D one must match)`,
-    shapes,
-  );
-  check(
-    Math.max(M, N, K) <= MAX_DIM && Math.max(batchOf(a), batchOf(b)) <= MAX_BATCH,
+    Math.max(M, N, K) <= MAX_DIM && shapeSize(batch) <= MAX_BATCH,
     'matmul',
     `dimensions above ${MAX_DIM} or batches above ${MAX_BATCH} are not supported`,
     shapes,
   );
-  const batched = a.rank === 3 || b.rank === 3;
-  const batch = Math.max(batchOf(a), batchOf(b));
   if (bias !== null) {
     check(bias instanceof Tensor, 'matmul', 'bias must be a Tensor or null', shapes);
     assertLive('matmul', bias);
+    const perBatch = batch.length === 1;
     const fits =
       (bias.rank === 1 && bias.shape[0] === N) ||
-      (batched && bias.rank === 2 && bias.shape[0] === batch && bias.shape[1] === N);
+      (perBatch && bias.rank === 2 && bias.shape[0] === batch[0] && bias.shape[1] === N);
     check(
       fits,
       'matmul',
-      `bias must be (${N})${batched ? ` or (${batch}, ${N})` : ''} for a product with N = ${N}`,
+      `bias must be (${N})${perBatch ? ` or (${batch[0]}, ${N})` : ''} for a product with N = ${N}`,
       shapes,
     );
   }
+  // Today's shapes (2-D and 3-D, equal batches or one side 2-D) keep their own path: same dispatches, same numbers.
+  const plain = (t: Tensor) => t.rank === 2 || t.rank === 3;
+  if (plain(a) && plain(b) && (a.rank === 2 || b.rank === 2 || a.shape[0] === b.shape[0])) {
+    return product23(a, b, transA, transB, rung, bias);
+  }
+  const outShape = [...batch, ...(a.rank === 1 ? [] : [M]), ...(b.rank === 1 ? [] : [N])];
+  return productND(a, b, { aMat, bMat, batch, outShape, transA, transB, rung, bias });
+}
 
+/** The broadcast of two batch shapes (NumPy rules), or a WebgradError naming the operands' shapes. */
+function broadcastBatch(ba: readonly number[], bb: readonly number[], shapes: Shape[]): number[] {
+  const rank = Math.max(ba.length, bb.length);
+  const pad = (s: readonly number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+  const [pa, pb] = [pad(ba), pad(bb)];
+  return pa.map((da, i) => {
+    const db = pb[i];
+    const ok = da === db || da === 1 || db === 1;
+    check(ok, 'matmul', `batch axes do not broadcast: ${fmtShape(ba)} and ${fmtShape(bb)}`, shapes);
+    return da === 1 ? db : da;
+  });
+}
+
+/** The 2-D and 3-D product with its backward (a 2-D operand of a batched product is shared by every batch). */
+function product23(
+  a: Tensor,
+  b: Tensor,
+  transA: boolean,
+  transB: boolean,
+  rung: MatmulKernel,
+  bias: Tensor | null,
+): Tensor {
   const y = gemm(a, b, transA, transB, rung, false, bias); // y: (M,N) or (B,M,N)
   return record(y, 'matmul', bias ? [a, b, bias] : [a, b], (gy, needs) => {
     // dop(A) = dC·op(B)ᵀ and dop(B) = op(A)ᵀ·dC; a transposed operand takes the transpose of its dop, which swaps
@@ -252,6 +289,104 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
         : gemm(a, gy, !transA, false, rung, sumB); // dB = op(A)ᵀ·dC      (K,N)
     // dbias: gy summed over its rows (and over the batch for a shared (N) bias).
     const gbias = !bias || !needs[2] ? null : sum(gy, bias.rank === 2 ? [1] : gy.rank === 3 ? [0, 1] : [0]);
+    return bias ? [ga, gb, gbias] : [ga, gb];
+  });
+}
+
+/** What productND needs from matmul's validation: operands as matrices (vectors promoted), the output batch. */
+interface NDPlan {
+  aMat: readonly number[];
+  bMat: readonly number[];
+  batch: number[];
+  outShape: number[];
+  transA: boolean;
+  transB: boolean;
+  rung: MatmulKernel;
+  bias: Tensor | null;
+}
+
+/**
+ * An operand over the output batch, as gemm takes it (an untracked view or copy, disposed by the caller): (r, c) when
+ * its batch is all ones (gemm shares it with every batch, and sums its gradient over them in the kernel), (Z, r, c)
+ * when it has the whole batch, else repeated to the whole batch first (a copy: the kernels index one flat batch).
+ */
+function overBatch(t: Tensor, mat: readonly number[], batch: number[]): Tensor {
+  const own = mat.slice(0, -2);
+  const m = mat.slice(-2);
+  const z = shapeSize(batch);
+  if (shapeSize(own) === 1 && z > 0) return t.view(m);
+  if (sameShape(own, batch)) return t.view([z, ...m]);
+  const padded = t.view([...new Array<number>(batch.length - own.length).fill(1), ...own, ...m]);
+  const full = noGrad(() => expand(padded, [...batch, ...m]));
+  const v = full.view([z, ...m]);
+  padded.dispose();
+  full.dispose();
+  return v;
+}
+
+/** An operand's gradient from gemm's (r, c) or (Z, r, c): summed over the batch axes it was repeated on, as t. */
+function gradOver(g: Tensor, t: Tensor, mat: readonly number[], batch: number[]): Tensor {
+  const own = mat.slice(0, -2);
+  let out: Tensor;
+  if (g.rank === 2 || sameShape(own, batch)) {
+    out = g.view(t.shape);
+  } else {
+    const lead = batch.length - own.length;
+    const axes = batch.map((d, i) => i).filter((i) => i < lead || (own[i - lead] === 1 && batch[i] !== 1));
+    const full = g.view([...batch, ...mat.slice(-2)]);
+    const summed = sum(full, axes, true);
+    out = summed.view(t.shape);
+    full.dispose();
+    summed.dispose();
+  }
+  g.dispose();
+  return out;
+}
+
+/**
+ * Any-rank matmul on the 2-D/3-D kernels: both operands flattened to one batch axis (a shared one kept 2-D, a
+ * partly broadcast one repeated), one gemm, its result viewed as the output; one node on the tape, whose backward
+ * runs the same gemms as product23's and sums a repeated operand's gradient over its broadcast axes.
+ */
+function productND(a: Tensor, b: Tensor, p: NDPlan): Tensor {
+  const { aMat, bMat, batch, outShape, transA, transB, rung, bias } = p;
+  const A = overBatch(a, aMat, batch);
+  const B = overBatch(b, bMat, batch);
+  const c = gemm(A, B, transA, transB, rung, false, bias); // (Z,M,N), or (M,N) when both are shared
+  A.dispose();
+  B.dispose();
+  const y = c.view(outShape);
+  c.dispose();
+  return record(y, 'matmul', bias ? [a, b, bias] : [a, b], (gy, needs) => {
+    const A = overBatch(a, aMat, batch);
+    const B = overBatch(b, bMat, batch);
+    const batched = A.rank === 3 || B.rank === 3;
+    const [M, N] = [c.shape[c.rank - 2], c.shape[c.rank - 1]];
+    const g = gy.view(batched ? [shapeSize(batch), M, N] : [M, N]);
+    const sumA = A.rank === 2 && batched;
+    const sumB = B.rank === 2 && batched;
+    // The same products as product23's backward (see there), on the flattened operands.
+    const ga = !needs[0]
+      ? null
+      : gradOver(
+          transA ? gemm(B, g, transB, true, rung, sumA) : gemm(g, B, false, !transB, rung, sumA),
+          a,
+          aMat,
+          batch,
+        );
+    const gb = !needs[1]
+      ? null
+      : gradOver(
+          transB ? gemm(g, A, true, transA, rung, sumB) : gemm(A, g, !transA, false, rung, sumB),
+          b,
+          bMat,
+          batch,
+        );
+    let gbias: Tensor | null = null;
+    if (bias && needs[2]) {
+      gbias = bias.rank === 1 ? sum(g, g.rank === 3 ? [0, 1] : [0]) : g.rank === 3 ? sum(g, [1]) : sum(g, [0], true);
+    }
+    for (const t of [A, B, g]) t.dispose();
     return bias ? [ga, gb, gbias] : [ga, gb];
   });
 }

@@ -1,11 +1,13 @@
 // The softmax family over the last axis: softmax, logSoftmax, logsumexp. Each is one kernel launch forward and one
-// backward. All three shift by the row maximum, so inputs of any magnitude stay finite.
+// backward. All three shift by the row maximum, so inputs of any magnitude stay finite. softmax and logSoftmax also
+// take any other axis: permuted to the last, the same kernels, permuted back (see rowOp).
 
 import { runtime } from '../engine';
 import { check } from '../errors';
 import { grid1d, kernel } from '../runtime';
-import { assertLive, empty, record, shapeSize, Tensor } from '../tensor';
+import { assertLive, empty, noGrad, record, shapeSize, Tensor } from '../tensor';
 import { fillInto } from '../creation';
+import { permute } from './shape';
 import softmaxSrc from '../../../kernels/softmax/softmax.wgsl';
 import gradSrc from '../../../kernels/softmax/softmax_grad.wgsl';
 import lseGradSrc from '../../../kernels/softmax/softmax_lse_grad.wgsl';
@@ -74,18 +76,64 @@ function recordWithOutput(y: Tensor, op: string, x: Tensor, backward: (saved: Te
   return y;
 }
 
-/** softmax over the last axis: exp(x − max) / Σ exp(x − max). */
-export function softmax(x: Tensor): Tensor {
-  const { rows, c } = rowsOf('softmax', x);
-  const y = forward(Mode.Softmax, x, rows, c, x.shape); // y: x.shape
-  return recordWithOutput(y, 'softmax', x, (yv, gy) => rowGrad(Mode.Softmax, yv, gy, rows, c));
+/**
+ * `axis` as a non-negative index (negative counts from the end, as in PyTorch); throws a WebgradError naming the op
+ * and shape for an axis outside [−rank, rank).
+ */
+function normAxis(op: string, x: Tensor, axis: number): number {
+  const ok = Number.isInteger(axis) && axis >= -x.rank && axis < x.rank;
+  check(ok, op, `axis must be an integer in [${-x.rank}, ${x.rank}), got ${String(axis)}`, [x.shape]);
+  return axis < 0 ? axis + x.rank : axis;
 }
 
-/** log(softmax(x)) over the last axis, computed as x − max − log Σ exp(x − max) (no log of a rounded-to-0 prob). */
-export function logSoftmax(x: Tensor): Tensor {
-  const { rows, c } = rowsOf('logSoftmax', x);
-  const y = forward(Mode.LogSoftmax, x, rows, c, x.shape); // y: x.shape
-  return recordWithOutput(y, 'logSoftmax', x, (yv, gy) => rowGrad(Mode.LogSoftmax, yv, gy, rows, c));
+/**
+ * softmax or logSoftmax along `axis`, one node on the tape. Another axis is moved to the end for the row kernels and
+ * moved back (two permute copies, and two more backward), the output kept in row layout for backward like y itself
+ * is on the last axis: a strided kernel would save the copies but read each line with a stride, which the kernels'
+ * vec4 loads cannot.
+ */
+function rowOp(op: 'softmax' | 'logSoftmax', mode: Mode, x: Tensor, axis: number): Tensor {
+  assertLive(op, x);
+  check(x.rank >= 1, op, 'needs a tensor of rank ≥ 1', [x.shape]);
+  const a = normAxis(op, x, axis);
+  if (a === x.rank - 1) {
+    const { rows, c } = rowsOf(op, x);
+    const y = forward(mode, x, rows, c, x.shape); // y: x.shape
+    return recordWithOutput(y, op, x, (yv, gy) => rowGrad(mode, yv, gy, rows, c));
+  }
+  const toLast = [...x.shape.keys()].filter((i) => i !== a).concat(a);
+  const back = toLast.map((_, i) => toLast.indexOf(i));
+  const xt = noGrad(() => permute(x, toLast));
+  const { rows, c } = rowsOf(op, xt);
+  const yt = forward(mode, xt, rows, c, xt.shape); // yt: xt.shape, the axis last
+  xt.dispose();
+  const y = noGrad(() => permute(yt, back)); // y: x.shape
+  record(y, op, [x], (gy) => {
+    const gyt = permute(gy, toLast);
+    const gxt = rowGrad(mode, yt, gyt, rows, c);
+    const gx = permute(gxt, back);
+    gyt.dispose();
+    gxt.dispose();
+    return [gx];
+  });
+  if (!y.node) yt.dispose();
+  return y;
+}
+
+/**
+ * softmax along `axis` (default −1, the last; negative axes count from the end as in PyTorch's `dim`):
+ * exp(x − max) / Σ exp(x − max). Output shape = x's; differentiable in x. Rank ≥ 1.
+ */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return rowOp('softmax', Mode.Softmax, x, axis);
+}
+
+/**
+ * log(softmax(x)) along `axis` (default −1; negative as in PyTorch), computed as (x − max) − log Σ exp(x − max) (no
+ * log of a rounded-to-0 probability, no rounding of a large max). Output shape = x's; differentiable in x. Rank ≥ 1.
+ */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return rowOp('logSoftmax', Mode.LogSoftmax, x, axis);
 }
 
 /** log Σ exp(x) over the last axis; the axis is removed, or kept as size 1 with keepdim. An empty axis gives −∞. */
