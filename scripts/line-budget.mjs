@@ -13,12 +13,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * About 4 % above what the engine needs (December 2026, formatted by Prettier at 120 columns: TypeScript 6,528, WGSL
- * 3,600 code lines), room for about one op family. History: 5,037 / 3,489 before Prettier and issue 17's eleven
- * elementwise ops (+67 TypeScript lines); Prettier's line breaking then added about 1,200 TypeScript lines. Issue 17's
- * classification losses (crossEntropy, nllLoss, bceWithLogits) raised both by what they need: +171 TypeScript, +162 WGSL.
+ * About 3 % above what the engine needs (December 2026, formatted by Prettier at 120 columns, after issue 17's ops:
+ * TypeScript 7,133, WGSL 3,934 code lines). History: 5,037 / 3,489 when the budget was set; Prettier's line breaking
+ * added about 1,200 TypeScript lines; issue 17's ops (elementwise, reductions, shape, classification losses, any-axis
+ * softmax/layerNorm, any-rank matmul) about 600 TypeScript and 450 WGSL lines.
  */
-export const BUDGETS = { typescript: 6971, wgsl: 3912 };
+export const BUDGETS = { typescript: 7350, wgsl: 4050 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
