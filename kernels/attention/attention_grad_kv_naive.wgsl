@@ -1,6 +1,6 @@
 // attention_grad_kv_naive: fused attention backward for the keys and values, scalar loads (any Dh), one invocation per key
 // row (b, h, j) and chunk of dims, in gather form (a loop over the queries; no atomics):
-//   P_ij  = exp(scale · q_i · k_j − lse_i)                 (recomputed from the forward's lse)
+//   P_ij  = exp(scale · q_i · k_j + bias_ij − lse_i), 0 for an excluded pair                (recomputed from the forward's lse)
 //   dS_ij = P_ij · (go_i · v_j − D_i)                      (D from attention_grad_q_naive, which runs first)
 //   dk_j  = scale · Σ_i dS_ij q_i,   dv_j = Σ_i P_ij go_i
 // A masked key takes no part in any softmax: dk_j = dv_j = 0.
@@ -15,6 +15,8 @@
 override DH: u32 = 16u;
 override CH: u32 = 16u;
 override MASKED: u32 = 0u;
+override ATTN: u32 = 0u;
+override CAUSAL: u32 = 0u;
 
 const MAXCH = 64u;
 
@@ -22,7 +24,7 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32,
+  scale: f32, moff: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -34,6 +36,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> dsum: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dk: array<f32>;
 @group(0) @binding(9) var<storage, read_write> dv: array<f32>;
+//#include "common/attention_mask.wgsl"
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -55,13 +58,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     for (var i = 0u; i < p.tq; i++) {
       let qo = qb + i * p.qst;
       let ri = bh * p.tq + i;
+      let bj = maskBias(b, h, i, j);
+      if (bj <= EXCLUDED) { continue; }
       var s = 0.0;
       var dp = 0.0;
       for (var d = 0u; d < DH; d++) {
         s += q[qo + d] * k[ko + d];
         dp += go[qo + d] * v[ko + d];
       }
-      let pr = exp(s * p.scale - lse[ri]);
+      let pr = exp(s * p.scale + bj - lse[ri]);
       let ds = pr * (dp - dsum[ri]);
       for (var e = 0u; e < CH; e++) {
         if (d0 + e < DH) {

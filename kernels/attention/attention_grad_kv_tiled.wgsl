@@ -14,6 +14,8 @@
 
 override DH4: u32 = 4u;
 override MASKED: u32 = 0u;
+override ATTN: u32 = 0u;
+override CAUSAL: u32 = 0u;
 override NB: u32 = (DH4 + 3u) / 4u; // 16-float blocks per row
 
 const Z = vec4<f32>(0.0);
@@ -22,7 +24,7 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32,
+  scale: f32, moff: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
@@ -34,6 +36,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> dsum: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dk: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> dv: array<vec4<f32>>;
+//#include "common/attention_mask.wgsl"
 
 // ---------------------------------------------------------------------------------------- rows in registers
 
@@ -127,9 +130,9 @@ fn key(at: u32, b: u32, j: u32) -> Key {
 }
 
 /** Query i's contribution to one key (select, not a product with 0: a masked key's exp may overflow). */
-fn visit(x: Key, qi: Row, gi: Row, li: f32, di: f32) -> Key {
+fn visit(x: Key, qi: Row, gi: Row, li: f32, di: f32, bias: f32) -> Key {
   var r = x;
-  let pr = select(0.0, exp(dotRow(qi, x.k) * p.scale - li), x.keep);
+  let pr = select(0.0, exp(dotRow(qi, x.k) * p.scale + bias - li), x.keep && bias > EXCLUDED);
   let ds = pr * (dotRow(gi, x.v) - di);
   r.dk = axpyRow(x.dk, ds, qi);
   r.dv = axpyRow(x.dv, pr, gi);
@@ -169,10 +172,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let gi = goRow(qo);
       let li = lse[bh * p.tq + i];
       let di = dsum[bh * p.tq + i];
-      x0 = visit(x0, qi, gi, li, di);
-      x1 = visit(x1, qi, gi, li, di);
-      x2 = visit(x2, qi, gi, li, di);
-      x3 = visit(x3, qi, gi, li, di);
+      x0 = visit(x0, qi, gi, li, di, maskBias(b, h, i, min(j0, last)));
+      x1 = visit(x1, qi, gi, li, di, maskBias(b, h, i, min(j0 + 1u, last)));
+      x2 = visit(x2, qi, gi, li, di, maskBias(b, h, i, min(j0 + 2u, last)));
+      x3 = visit(x3, qi, gi, li, di, maskBias(b, h, i, min(j0 + 3u, last)));
     }
   }
   finish(j0, at0, x0);

@@ -1,7 +1,7 @@
 // attention_grad_q_naive: fused attention backward for the queries, scalar loads (any Dh), one invocation per query row
 // (b, h, i) and chunk of dims, in gather form (each dq element is written by one invocation; no atomics):
 //   D_i   = Σ_d go_i · o_i                                 (= Σ_j P_ij dP_ij; also saved for attention_grad_kv_naive)
-//   P_ij  = exp(scale · q_i · k_j − lse_i), 0 for a masked key     (recomputed from the forward's lse)
+//   P_ij  = exp(scale · q_i · k_j + bias_ij − lse_i), 0 for an excluded pair    (recomputed from the forward's lse)
 //   dS_ij = P_ij · (go_i · v_j − D_i)
 //   dq_i  = scale · Σ_j dS_ij k_j
 // A fully masked row has every P_ij = 0, so dq_i = 0 (and D_i = 0, since its o_i = 0).
@@ -16,6 +16,8 @@
 override DH: u32 = 16u;
 override CH: u32 = 16u;
 override MASKED: u32 = 0u;
+override ATTN: u32 = 0u;
+override CAUSAL: u32 = 0u;
 
 const MAXCH = 64u;
 
@@ -23,7 +25,7 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32,
+  scale: f32, moff: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -35,6 +37,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> go: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dq: array<f32>;
 @group(0) @binding(9) var<storage, read_write> dsum: array<f32>;
+//#include "common/attention_mask.wgsl"
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -55,7 +58,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let li = lse[r];
   var acc: array<f32, MAXCH>;
   for (var j = 0u; j < p.tk; j++) {
-    if (MASKED != 0u && mask[b * p.tk + j] == 0.0) { continue; }
+    let bj = maskBias(b, h, i, j);
+    if (bj <= EXCLUDED) { continue; }
     let ko = kb + j * p.kst;
     var s = 0.0;
     var dp = 0.0;
@@ -63,7 +67,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       s += q[qo + d] * k[ko + d];
       dp += go[qo + d] * v[ko + d];
     }
-    let ds = exp(s * p.scale - li) * (dp - di);
+    let ds = exp(s * p.scale + bj - li) * (dp - di);
     for (var e = 0u; e < CH; e++) {
       if (d0 + e < DH) { acc[e] += ds * k[ko + d0 + e]; }
     }

@@ -1,6 +1,6 @@
 // attention_naive: fused scaled dot-product attention forward, scalar loads (any head size Dh), one invocation per
 // query row (b, h, i) and chunk of output dims:
-//   s_j  = scale · q_i · k_j                      for every kept key j (key-padding mask, MASKED = 1)
+//   s_j  = scale · q_i · k_j + bias_ij            for every key j that takes part (common/attention_mask.wgsl)
 //   o_i  = Σ_j exp(s_j − m) · v_j / Σ_j exp(s_j − m),   m = max_j s_j   (online: one pass over the keys, rescaling
 //                                                       the running sums whenever the maximum grows)
 //   lse_i = m + log Σ_j exp(s_j − m)             saved for the backward, which recomputes P from it
@@ -19,6 +19,8 @@
 override DH: u32 = 16u;
 override CH: u32 = 16u;
 override MASKED: u32 = 0u;
+override ATTN: u32 = 0u;
+override CAUSAL: u32 = 0u;
 
 const MAXCH = 64u;
 const NEG = -3.0e38;
@@ -27,7 +29,7 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32,
+  scale: f32, moff: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -36,6 +38,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read_write> o: array<f32>;
 @group(0) @binding(6) var<storage, read_write> lse: array<f32>;
+//#include "common/attention_mask.wgsl"
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -55,11 +58,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var m = NEG;
   var l = 0.0;
   for (var j = 0u; j < p.tk; j++) {
-    if (MASKED != 0u && mask[b * p.tk + j] == 0.0) { continue; }
+    let bj = maskBias(b, h, i, j);
+    if (bj <= EXCLUDED) { continue; }
     let ko = kb + j * p.kst;
     var s = 0.0;
     for (var d = 0u; d < DH; d++) { s += q[qo + d] * k[ko + d]; }
-    s *= p.scale;
+    s = s * p.scale + bj;
     if (s > m) {
       // The running sums were taken relative to the old maximum: rescale them (nothing to rescale at the first key).
       let c = select(exp(m - s), 0.0, l == 0.0);

@@ -18,6 +18,10 @@ export type Layout = 'bhtd' | 'bthd';
 export interface AttentionRefOptions {
   /** (B·Tk) keep flags: nonzero keeps a key. */
   keepMask?: ArrayLike<number> | null;
+  /** Additive bias of (Tq·Tk) or (B·H·Tq·Tk) entries (told apart by length); ≤ −1e30 (−∞ too) excludes the pair. */
+  attnMask?: ArrayLike<number> | null;
+  /** Exclude key j > query i (top-left alignment). */
+  causal?: boolean;
   scale?: number;
   layout?: Layout;
 }
@@ -39,7 +43,7 @@ export function attentionRef(
   k: ArrayLike<number>,
   v: ArrayLike<number>,
   kShape: readonly number[],
-  { keepMask: mask = null, scale, layout = 'bhtd' }: AttentionRefOptions = {},
+  { keepMask: mask = null, attnMask = null, causal = false, scale, layout = 'bhtd' }: AttentionRefOptions = {},
 ): Ref & { probs: Float64Array } {
   const Q = operand(qShape, layout);
   const Kd = operand(kShape, layout);
@@ -50,25 +54,29 @@ export function attentionRef(
   const out = new Float64Array(B * H * Tq * D);
   const probs = new Float64Array(B * H * Tq * Tk);
   const s = new Float64Array(Tk);
+  const kept = new Uint8Array(Tk);
+  const perHead = attnMask !== null && attnMask.length === B * H * Tq * Tk;
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < Tq; i++) {
         const qo = Q.at(b, h, i);
         let m = -Infinity;
         for (let j = 0; j < Tk; j++) {
-          if (mask && !mask[b * Tk + j]) continue;
+          const bias = attnMask ? attnMask[((perHead ? (b * H + h) * Tq : 0) + i) * Tk + j] : 0;
+          kept[j] = (!mask || mask[b * Tk + j]) && !(causal && j > i) && bias > -1e30 ? 1 : 0;
+          if (!kept[j]) continue;
           const ko = Kd.at(b, h, j);
           let dot = 0;
           for (let d = 0; d < D; d++) dot += q[qo + d] * k[ko + d];
-          s[j] = sc * dot;
+          s[j] = sc * dot + bias;
           m = Math.max(m, s[j]);
         }
         if (m === -Infinity) continue; // no kept key: output and probabilities stay 0
         let z = 0;
-        for (let j = 0; j < Tk; j++) if (!mask || mask[b * Tk + j]) z += Math.exp(s[j] - m);
+        for (let j = 0; j < Tk; j++) if (kept[j]) z += Math.exp(s[j] - m);
         const prow = ((b * H + h) * Tq + i) * Tk;
         for (let j = 0; j < Tk; j++) {
-          if (mask && !mask[b * Tk + j]) continue;
+          if (!kept[j]) continue;
           const pij = Math.exp(s[j] - m) / z;
           probs[prow + j] = pij;
           const ko = Kd.at(b, h, j);

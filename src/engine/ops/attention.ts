@@ -17,8 +17,20 @@ import { runtime } from '../engine';
 import { check, type Shape } from '../errors';
 import { grid1d, kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, noGrad, record, Tensor } from '../tensor';
-import { keepTensor, checkMasks, refuseOldMask, type AttentionMasks } from './attention-mask';
-import { addScalar, mul, mulScalar, add } from './elementwise';
+import {
+  biasTensor,
+  checkAttnMask,
+  checkMasks,
+  keepTensor,
+  packMasks,
+  refuseOldMask,
+  EXCLUDED,
+  type AttentionMasks,
+  type Masks,
+  type MaskInput,
+} from './attention-mask';
+import { tensor } from '../creation';
+import { addScalar, clip, mul, mulScalar, add } from './elementwise';
 import { max } from './reduce';
 import { softmax } from './softmax';
 import { matmul } from './matmul';
@@ -43,6 +55,7 @@ const PARAMS = {
   ksh: 'u32',
   kst: 'u32',
   scale: 'f32',
+  moff: 'u32', // where the attention mask starts in the packed mask buffer (after the key-padding mask, if any)
 } as const;
 const FWD: ContractDecl = {
   params: PARAMS,
@@ -107,6 +120,22 @@ export type AttentionKernel = 'tiled' | 'naive' | 'composite';
 export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['tiled', 'naive', 'composite'];
 
 export interface AttentionOptions extends AttentionMasks {
+  /**
+   * PyTorch's scaled_dot_product_attention attn_mask, of shape (Tq, Tk) (every batch element and head) or
+   * (B, H, Tq, Tk). Additive (the default for a tensor or numbers): added to scale·q·kᵀ; −∞ or any value ≤ −1e30
+   * excludes the pair. Boolean (a JS array of booleans, or `attnMaskKind: 'boolean'` for a 0/1 tensor): true / 1 =
+   * TAKE PART in attention, false / 0 = excluded; the opposite of keyPaddingMask, whose true means ignore. Combines
+   * with keyPaddingMask / keepMask and `causal`. No gradient flows into it. A query with every key excluded gives
+   * zeros and zero gradients (PyTorch gives NaN there).
+   */
+  attnMask?: MaskInput | null;
+  /** How to read attnMask: 'additive' (default, unless it is an array of booleans) or 'boolean' (true = attend). */
+  attnMaskKind?: 'additive' | 'boolean';
+  /**
+   * PyTorch's is_causal: query i attends to keys j ≤ i. With Tq ≠ Tk the alignment is top-left, as PyTorch's:
+   * query 0 sees key 0 only, whatever Tk is.
+   */
+  causal?: boolean;
   /** Multiplies the scores; default 1/√Dh. */
   scale?: number;
   /** 'bhtd' (default): (B, H, T, Dh). 'bthd': (B, T, H, Dh). Applies to q, k, v and the output alike. */
@@ -114,7 +143,7 @@ export interface AttentionOptions extends AttentionMasks {
   kernel?: AttentionKernel;
 }
 
-const OPTION_KEYS = ['keyPaddingMask', 'keepMask', 'scale', 'layout', 'kernel'];
+const OPTION_KEYS = ['keyPaddingMask', 'keepMask', 'attnMask', 'attnMaskKind', 'causal', 'scale', 'layout', 'kernel'];
 
 interface Dims {
   B: number;
@@ -193,18 +222,22 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     shapes,
   );
   checkMasks(op, { keyPaddingMask, keepMask }, B, Tk, shapes);
+  const attn = checkAttnMask(op, opts, B, H, Tq, Tk, shapes);
+  const causal = opts.causal ?? false;
+  check(typeof causal === 'boolean', op, `causal must be a boolean, got ${String(causal)}`, shapes);
   const maskT = keepTensor({ keyPaddingMask, keepMask }, B, Tk);
+  const masks: Masks = { keep: maskT, attn: attn && biasTensor(attn), causal };
   const dims: Dims = { B, H, Tq, Tk, Dh };
 
-  if (rung === 'composite') return composite(q, k, v, maskT, dims, scale, layout);
-  return fused(q, k, v, maskT, dims, scale, layout, rung === 'tiled');
+  if (rung === 'composite') return composite(q, k, v, masks, dims, scale, layout);
+  return fused(q, k, v, masks, dims, scale, layout, rung === 'tiled');
 }
 
 function fused(
   q: Tensor,
   k: Tensor,
   v: Tensor,
-  mask: { t: Tensor; owned: boolean } | null,
+  masks: Masks,
   d: Dims,
   scale: number,
   layout: AttentionLayout,
@@ -213,14 +246,17 @@ function fused(
   const rt = runtime();
   const { B, H, Tq, Tk, Dh } = d;
   const K = tiled ? TILED : NAIVE;
-  const masked = mask ? 1 : 0;
+  const mask = packMasks(masks, B * Tk); // owned when the op made it
+  const masked = masks.keep ? 1 : 0;
+  const attnKind = masks.attn ? (masks.attn.t.rank === 2 ? 1 : 2) : 0;
+  const flags = { MASKED: masked, ATTN: attnKind, CAUSAL: masks.causal ? 1 : 0 };
   // Tiled: strides in vec4s, one invocation per (b, h) and tile of rows. Naive: strides in floats, one invocation per
   // row and chunk of dims, the dims split evenly into as few chunks as fit its registers.
   const unit = tiled ? 4 : 1;
   const nch = tiled ? 1 : Math.ceil(Dh / MAX_CHUNK);
   const constants: Record<string, number> = tiled
-    ? { DH4: Dh / 4, MASKED: masked }
-    : { DH: Dh, CH: Math.ceil(Dh / nch), MASKED: masked };
+    ? { DH4: Dh / 4, ...flags }
+    : { DH: Dh, CH: Math.ceil(Dh / nch), ...flags };
   const qs = strides(layout, H, Tq, Dh).map((s) => s / unit);
   const ks = strides(layout, H, Tk, Dh).map((s) => s / unit);
   /** Params and workgroups of a pass over the query rows (fwd, dq) or the key rows (dkv). */
@@ -237,6 +273,7 @@ function fused(
       ksh: ks[1],
       kst: ks[2],
       scale,
+      moff: masks.keep && masks.attn ? B * Tk : 0,
     },
     groups: grid1d(tiled ? B * H * Math.ceil(T / TILE) : B * H * T * nch, 64),
   });
@@ -285,33 +322,41 @@ function fused(
 }
 
 /**
- * The same attention from existing ops: S = scale·Q·Kᵀ (B·H, Tq, Tk), + (mask − 1)·1e30 (which drops a masked key to
- * exp(−1e30 − max) = 0), softmax, ·V, then × 0 for batch elements with no kept key. Autograd comes from the ops.
+ * The same attention from existing ops: S = scale·Q·Kᵀ (B·H, Tq, Tk), + the masks as one bias (−1e30 for an
+ * excluded pair, which drops it to exp(−1e30 − max) = 0), softmax, ·V, then × 0 for the queries with no key left.
+ * Autograd comes from the ops.
  */
-function composite(
-  q: Tensor,
-  k: Tensor,
-  v: Tensor,
-  mask: { t: Tensor; owned: boolean } | null,
-  d: Dims,
-  scale: number,
-  layout: AttentionLayout,
-): Tensor {
+function composite(q: Tensor, k: Tensor, v: Tensor, masks: Masks, d: Dims, scale: number, layout: AttentionLayout) {
   const { B, H, Tq, Tk, Dh } = d;
   const toBhtd = (t: Tensor) => (layout === 'bhtd' ? t : permute(t, [0, 2, 1, 3]));
   const q3 = reshape(toBhtd(q), [B * H, Tq, Dh]);
   const k3 = reshape(toBhtd(k), [B * H, Tk, Dh]);
   const v3 = reshape(toBhtd(v), [B * H, Tk, Dh]);
   let s = reshape(mulScalar(matmul(q3, k3, { transB: true }), scale), [B, H, Tq, Tk]);
+  const bias = noGrad(() => totalBias(masks, d));
   let valid: Tensor | null = null;
-  if (mask) {
-    const m = mask.t;
-    const bias = noGrad(() => reshape(mulScalar(addScalar(m, -1), 1e30), [B, 1, 1, Tk]));
+  if (bias) {
     s = add(s, bias);
-    valid = noGrad(() => reshape(max(m, 1, true), [B, 1, 1, 1])); // 1 if any key is kept, else 0
+    // 1 where the row's largest bias is above −1e30 (some key is left), else 0; a sum of exclusions stays finite.
+    valid = noGrad(() => clip(addScalar(max(bias, 3, true), -EXCLUDED), 0, 1));
   }
   const pr = reshape(softmax(s), [B * H, Tq, Tk]);
   let o = reshape(matmul(pr, v3), [B, H, Tq, Dh]);
   if (valid) o = mul(o, valid);
   return layout === 'bhtd' ? o : permute(o, [0, 2, 1, 3]);
+}
+
+/** Every mask as one additive bias, broadcastable to (B, H, Tq, Tk), or null without masks. */
+function totalBias(masks: Masks, { B, Tq, Tk }: Dims): Tensor | null {
+  const terms: Tensor[] = [];
+  if (masks.keep) terms.push(reshape(mulScalar(addScalar(masks.keep.t, -1), -EXCLUDED), [B, 1, 1, Tk]));
+  if (masks.attn) terms.push(masks.attn.t.rank === 2 ? reshape(masks.attn.t, [1, 1, Tq, Tk]) : masks.attn.t);
+  if (masks.causal) {
+    const c = new Float32Array(Tq * Tk);
+    for (let i = 0; i < Tq; i++) for (let j = i + 1; j < Tk; j++) c[i * Tk + j] = EXCLUDED;
+    terms.push(tensor(c, [1, 1, Tq, Tk]));
+  }
+  if (terms.length === 0) return null;
+  const sum = terms.reduce((a, b) => add(a, b));
+  return sum;
 }
