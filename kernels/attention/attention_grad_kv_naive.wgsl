@@ -8,9 +8,9 @@
 // The obviously-right version of attention_grad_kv_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
 // other head size: one row per invocation, plain loops.
 //
-// bindings: 0 uniform Params (rows = B·H·Tk here)   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)
+// bindings: 0 uniform Params (rows = B·Hkv·Tk here)   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)
 //           5 lse (B·H·Tq)   6 go   7 dsum: D, (B·H·Tq)   8 dk (k's shape)   9 dv (v's shape)
-// dispatch: grid1d(B·H·Tk·nch, 64) workgroups of 64, nch = ceil(DH / CH).
+// dispatch: grid1d(B·Hkv·Tk·nch, 64) workgroups of 64, nch = ceil(DH / CH).
 
 override DH: u32 = 16u;
 override CH: u32 = 16u;
@@ -24,7 +24,7 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32, moff: u32,
+  scale: f32, moff: u32, group: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -46,18 +46,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let r = g % p.rows;
   let d0 = (g / p.rows) * CH;
   let j = r % p.tk;
-  let bh = r / p.tk;
-  let h = bh % p.heads;
-  let b = bh / p.heads;
-  let ko = b * p.ksb + h * p.ksh + j * p.kst;
-  let qb = b * p.qsb + h * p.qsh;
+  let hkv = p.heads / p.group;
+  let bh = r / p.tk; // (b, k/v head)
+  let hk = bh % hkv;
+  let b = bh / hkv;
+  let ko = b * p.ksb + hk * p.ksh + j * p.kst;
 
   var ak: array<f32, MAXCH>;
   var av: array<f32, MAXCH>;
   if (MASKED == 0u || mask[b * p.tk + j] != 0.0) {
-    for (var i = 0u; i < p.tq; i++) {
-      let qo = qb + i * p.qst;
-      let ri = bh * p.tq + i;
+    // Every query head of the k/v head's group (GQA; one head without it) reads this key: loop over (head, query).
+    for (var n = 0u; n < p.group * p.tq; n++) {
+      let i = n % p.tq;
+      let h = hk * p.group + n / p.tq;
+      let qo = b * p.qsb + h * p.qsh + i * p.qst;
+      let ri = (b * p.heads + h) * p.tq + i;
       let bj = maskBias(b, h, i, j);
       if (bj <= EXCLUDED) { continue; }
       var s = 0.0;

@@ -25,7 +25,7 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32, moff: u32,
+  scale: f32, moff: u32, group: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -51,7 +51,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let h = bh % p.heads;
   let b = bh / p.heads;
   let qo = b * p.qsb + h * p.qsh + i * p.qst;
-  let kb = b * p.ksb + h * p.ksh;
+  let kb = b * p.ksb + (h / p.group) * p.ksh; // query heads share k/v heads in groups (GQA)
 
   var di = 0.0;
   for (var d = 0u; d < DH; d++) { di += go[qo + d] * o[qo + d]; }

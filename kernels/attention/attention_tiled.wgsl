@@ -27,7 +27,7 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32, moff: u32,
+  scale: f32, moff: u32, group: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
@@ -134,7 +134,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let h = bh % p.heads;
   let b = bh / p.heads;
   let qb = b * p.qsb + h * p.qsh;
-  let kb = b * p.ksb + h * p.ksh;
+  let kb = b * p.ksb + (h / p.group) * p.ksh; // query heads share k/v heads in groups (GQA)
   let last = p.tq - 1u;
   let at0 = qb + min(i0, last) * p.qst;
   let at1 = qb + min(i0 + 1u, last) * p.qst;

@@ -18,6 +18,8 @@ afterAll(() => page?.close());
 interface Case {
   B: number;
   H: number;
+  /** k/v heads (grouped-query attention); default H. */
+  Hk?: number;
   Tq: number;
   Tk: number;
   Dh: number;
@@ -59,9 +61,9 @@ function makeAttn(c: Case, r: Rng) {
 }
 
 function check(c: Case) {
-  const { B, H, Tq, Tk, Dh, layout = 'bhtd' } = c;
+  const { B, H, Hk = H, Tq, Tk, Dh, layout = 'bhtd' } = c;
   const qShape = layout === 'bhtd' ? [B, H, Tq, Dh] : [B, Tq, H, Dh];
-  const kShape = layout === 'bhtd' ? [B, H, Tk, Dh] : [B, Tk, H, Dh];
+  const kShape = layout === 'bhtd' ? [B, Hk, Tk, Dh] : [B, Tk, Hk, Dh];
   const r = rngFor(`attention options ${JSON.stringify(c)}`);
   const attn = c.attn ? makeAttn(c, r) : null;
   const keep = c.keep ? Array.from({ length: B * Tk }, (_, i) => i % Tk === 0 || r.next() < 0.7) : undefined;
@@ -162,6 +164,16 @@ describe('attention: attn mask', () => {
   });
 });
 
+describe('attention: grouped-query attention', () => {
+  it('shares each k/v head among H / Hk query heads, on every rung, with masks', async () => {
+    await check({ B: 2, H: 6, Hk: 2, Tq: 5, Tk: 7, Dh: 16 });
+    await check({ B: 1, H: 4, Hk: 1, Tq: 7, Tk: 3, Dh: 5, layout: 'bthd' });
+    await check({ B: 2, H: 3, Hk: 1, Tq: 6, Tk: 5, Dh: 8, kernel: 'naive', causal: true, keep: true });
+    await check({ B: 2, H: 4, Hk: 2, Tq: 5, Tk: 6, Dh: 8, kernel: 'tiled', attn: 'full', layout: 'bthd' });
+    await check({ B: 2, H: 4, Hk: 2, Tq: 3, Tk: 5, Dh: 3, kernel: 'composite', attn: 'small', causal: true });
+  });
+});
+
 describe('attention options: bad input', () => {
   const shapes: [number[], number[], number[]] = [
     [2, 3, 4, 8],
@@ -207,5 +219,11 @@ describe('attention options: bad input', () => {
       'attnMaskKind must be',
     );
     await expectShapeError(page, 'attentionOptions', shapes, untyped({ causal: 1 }), 'causal must be a boolean');
+    const gqa = [
+      [2, 6, 4, 8],
+      [2, 4, 5, 8],
+      [2, 4, 5, 8],
+    ] as [number[], number[], number[]];
+    await expectShapeError(page, 'attentionOptions', gqa, {}, 'H_q % H_kv = 0');
   });
 });

@@ -34,7 +34,8 @@ function operand(shape: readonly number[], layout: Layout) {
 }
 
 /**
- * softmax(scale · q·kᵀ over kept keys)·v per (batch, head); a query row with no kept key gives zeros. Returns the
+ * softmax(scale · q·kᵀ over kept keys)·v per (batch, head); a query row with no kept key gives zeros. k and v may have
+ * fewer heads than q (grouped-query attention: query head h reads k/v head ⌊h / (H / Hk)⌋). Returns the
  * output (q's shape) and the probabilities P (B, H, Tq, Tk), which the backward reference reuses.
  */
 export function attentionRef(
@@ -65,7 +66,7 @@ export function attentionRef(
           const bias = attnMask ? attnMask[((perHead ? (b * H + h) * Tq : 0) + i) * Tk + j] : 0;
           kept[j] = (!mask || mask[b * Tk + j]) && !(causal && j > i) && bias > -1e30 ? 1 : 0;
           if (!kept[j]) continue;
-          const ko = Kd.at(b, h, j);
+          const ko = Kd.at(b, Math.floor(h / (H / Kd.H)), j);
           let dot = 0;
           for (let d = 0; d < D; d++) dot += q[qo + d] * k[ko + d];
           s[j] = sc * dot + bias;
@@ -79,7 +80,7 @@ export function attentionRef(
           if (!kept[j]) continue;
           const pij = Math.exp(s[j] - m) / z;
           probs[prow + j] = pij;
-          const ko = Kd.at(b, h, j);
+          const ko = Kd.at(b, Math.floor(h / (H / Kd.H)), j);
           for (let d = 0; d < D; d++) out[qo + d] += pij * v[ko + d];
         }
       }
@@ -122,7 +123,7 @@ export function attentionBackwardRef(
         for (let j = 0; j < Tk; j++) {
           const pij = probs[prow + j];
           if (pij === 0) continue;
-          const ko = Kd.at(b, h, j);
+          const ko = Kd.at(b, Math.floor(h / (H / Kd.H)), j);
           let dp = 0;
           for (let d = 0; d < D; d++) dp += go[qo + d] * v[ko + d];
           const ds = pij * (dp - di);

@@ -8,6 +8,13 @@
 // and merges heads with free reshapes instead of four permute copies forward and four backward. The kernels address
 // every tensor through (b, h, t) strides, so both layouts run the same code.
 //
+// Grouped-query attention: k and v may have Hk heads where H % Hk = 0 (PyTorch's enable_gqa): query head h reads k/v
+// head ⌊h / (H / Hk)⌋, and the dk/dv pass sums over the H / Hk query heads of each k/v head (no copies of k and v).
+//
+// Masks, all optional and combinable: `causal` (PyTorch's is_causal, key j > query i excluded, top-left aligned when
+// Tq ≠ Tk), `attnMask` (PyTorch's attn_mask, (Tq, Tk) or (B, H, Tq, Tk), additive or boolean with true = take part),
+// and the key-padding masks below. The kernels see them through one buffer and maskBias() (common/attention_mask.wgsl).
+//
 // Key-padding masks (B, Tk), under two names that cannot be misread (./attention-mask.ts): `keyPaddingMask` as
 // PyTorch's key_padding_mask (true = ignore the key), or `keepMask` (true = attend); the kernels read the keep form.
 // A batch element whose keys are ALL masked has no softmax at all; we define its output as 0 and its gradients (to q,
@@ -30,7 +37,7 @@ import {
   type MaskInput,
 } from './attention-mask';
 import { tensor } from '../creation';
-import { addScalar, clip, mul, mulScalar, add } from './elementwise';
+import { addScalar, clip, expand, mul, mulScalar, add } from './elementwise';
 import { max } from './reduce';
 import { softmax } from './softmax';
 import { matmul } from './matmul';
@@ -56,6 +63,7 @@ const PARAMS = {
   kst: 'u32',
   scale: 'f32',
   moff: 'u32', // where the attention mask starts in the packed mask buffer (after the key-padding mask, if any)
+  group: 'u32', // query heads per k/v head (grouped-query attention; 1 without it)
 } as const;
 const FWD: ContractDecl = {
   params: PARAMS,
@@ -148,6 +156,8 @@ const OPTION_KEYS = ['keyPaddingMask', 'keepMask', 'attnMask', 'attnMaskKind', '
 interface Dims {
   B: number;
   H: number;
+  /** k/v heads: H, or H / group with grouped-query attention. */
+  Hk: number;
   Tq: number;
   Tk: number;
   Dh: number;
@@ -185,7 +195,12 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const [B, H, Tq, Dh] = split(q);
   const [Bk, Hk, Tk, Dk] = split(k);
   check(B === Bk, op, `q and k have different batch sizes (${B} and ${Bk})`, shapes);
-  check(H === Hk, op, `q and k have different numbers of heads (${H} and ${Hk})`, shapes);
+  check(
+    H % Hk === 0,
+    op,
+    `q's ${H} heads are not a multiple of k's ${Hk} heads (grouped-query attention needs H_q % H_kv = 0)`,
+    shapes,
+  );
   check(Dh === Dk, op, `q and k have different head sizes (${Dh} and ${Dk})`, shapes);
   check(
     k.shape.every((d, i) => d === v.shape[i]),
@@ -227,7 +242,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   check(typeof causal === 'boolean', op, `causal must be a boolean, got ${String(causal)}`, shapes);
   const maskT = keepTensor({ keyPaddingMask, keepMask }, B, Tk);
   const masks: Masks = { keep: maskT, attn: attn && biasTensor(attn), causal };
-  const dims: Dims = { B, H, Tq, Tk, Dh };
+  const dims: Dims = { B, H, Hk, Tq, Tk, Dh };
 
   if (rung === 'composite') return composite(q, k, v, masks, dims, scale, layout);
   return fused(q, k, v, masks, dims, scale, layout, rung === 'tiled');
@@ -244,7 +259,7 @@ function fused(
   tiled: boolean,
 ): Tensor {
   const rt = runtime();
-  const { B, H, Tq, Tk, Dh } = d;
+  const { B, H, Hk, Tq, Tk, Dh } = d;
   const K = tiled ? TILED : NAIVE;
   const mask = packMasks(masks, B * Tk); // owned when the op made it
   const masked = masks.keep ? 1 : 0;
@@ -258,11 +273,11 @@ function fused(
     ? { DH4: Dh / 4, ...flags }
     : { DH: Dh, CH: Math.ceil(Dh / nch), ...flags };
   const qs = strides(layout, H, Tq, Dh).map((s) => s / unit);
-  const ks = strides(layout, H, Tk, Dh).map((s) => s / unit);
-  /** Params and workgroups of a pass over the query rows (fwd, dq) or the key rows (dkv). */
-  const pass = (T: number) => ({
+  const ks = strides(layout, Hk, Tk, Dh).map((s) => s / unit);
+  /** Params and workgroups of a pass over the query rows (fwd, dq: H heads) or the key rows (dkv: Hk heads). */
+  const pass = (T: number, heads: number) => ({
     params: {
-      rows: tiled ? B * H : B * H * T,
+      rows: tiled ? B * heads : B * heads * T,
       heads: H,
       tq: Tq,
       tk: Tk,
@@ -274,8 +289,9 @@ function fused(
       kst: ks[2],
       scale,
       moff: masks.keep && masks.attn ? B * Tk : 0,
+      group: H / Hk,
     },
-    groups: grid1d(tiled ? B * H * Math.ceil(T / TILE) : B * H * T * nch, 64),
+    groups: grid1d(tiled ? B * heads * Math.ceil(T / TILE) : B * heads * T * nch, 64),
   });
   const maskBuf = (mask?.t ?? q).buffer;
   const qRows = B * H * Tq;
@@ -283,7 +299,7 @@ function fused(
   const o = empty(q.shape, 'attention'); // o: q's shape (B, H, Tq, Dh) or (B, Tq, H, Dh)
   const lse = empty([qRows], 'attention'); // per query row, (b·H + h)·Tq + i
   const qkv = { q: q.buffer, k: k.buffer, v: v.buffer, mask: maskBuf };
-  rt.dispatch({ kernel: K.fwd, constants, ...pass(Tq), buffers: { ...qkv, o: o.buffer, lse: lse.buffer } });
+  rt.dispatch({ kernel: K.fwd, constants, ...pass(Tq, H), buffers: { ...qkv, o: o.buffer, lse: lse.buffer } });
 
   const saved = o.view(o.shape); // the backward reads o (for D = Σ go·o); a view survives the caller disposing o
   record(o, 'attention', [q, k, v], (gy, needs) => {
@@ -292,7 +308,7 @@ function fused(
     rt.dispatch({
       kernel: K.dq,
       constants,
-      ...pass(Tq),
+      ...pass(Tq, H),
       buffers: { ...qkv, o: saved.buffer, lse: lse.buffer, go: gy.buffer, dq: dq.buffer, dsum: dsum.buffer },
     });
     let dk: Tensor | null = null;
@@ -303,7 +319,7 @@ function fused(
       rt.dispatch({
         kernel: K.dkv,
         constants,
-        ...pass(Tk),
+        ...pass(Tk, Hk),
         buffers: { ...qkv, lse: lse.buffer, go: gy.buffer, dsum: dsum.buffer, dk: dk.buffer, dv: dv.buffer },
       });
     }
@@ -327,11 +343,14 @@ function fused(
  * Autograd comes from the ops.
  */
 function composite(q: Tensor, k: Tensor, v: Tensor, masks: Masks, d: Dims, scale: number, layout: AttentionLayout) {
-  const { B, H, Tq, Tk, Dh } = d;
+  const { B, H, Hk, Tq, Tk, Dh } = d;
   const toBhtd = (t: Tensor) => (layout === 'bhtd' ? t : permute(t, [0, 2, 1, 3]));
   const q3 = reshape(toBhtd(q), [B * H, Tq, Dh]);
-  const k3 = reshape(toBhtd(k), [B * H, Tk, Dh]);
-  const v3 = reshape(toBhtd(v), [B * H, Tk, Dh]);
+  // Grouped-query attention: each k/v head serves H / Hk query heads in a row (copies, which sum their gradients).
+  const heads = (t: Tensor) =>
+    Hk === H ? t : reshape(expand(reshape(t, [B, Hk, 1, Tk, Dh]), [B, Hk, H / Hk, Tk, Dh]), [B, H, Tk, Dh]);
+  const k3 = reshape(heads(toBhtd(k)), [B * H, Tk, Dh]);
+  const v3 = reshape(heads(toBhtd(v)), [B * H, Tk, Dh]);
   let s = reshape(mulScalar(matmul(q3, k3, { transB: true }), scale), [B, H, Tq, Tk]);
   const bias = noGrad(() => totalBias(masks, d));
   let valid: Tensor | null = null;
