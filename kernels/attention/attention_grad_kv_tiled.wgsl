@@ -25,6 +25,8 @@ struct Params {
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
   scale: f32, moff: u32, group: u32,
+  vsb: u32, vsh: u32, vst: u32,
+  osb: u32, osh: u32, ost: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;

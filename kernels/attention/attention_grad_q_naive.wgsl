@@ -5,7 +5,8 @@
 //   dS_ij = P_ij · (go_i · v_j − D_i)
 //   dq_i  = scale · Σ_j dS_ij k_j
 // A fully masked row has every P_ij = 0, so dq_i = 0 (and D_i = 0, since its o_i = 0).
-// Strides and layout as in attention_naive.wgsl: q, o, go and dq share the q strides, k and v the k strides.
+// Strides and layout as in attention_naive.wgsl: q and dq have the q strides, o and go the o strides, k the k
+// strides, v the v strides.
 // The obviously-right version of attention_grad_q_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
 // other head size: one row per invocation, plain loops.
 //
@@ -14,6 +15,7 @@
 // dispatch: grid1d(B·H·Tq·nch, 64) workgroups of 64, nch = ceil(DH / CH).
 
 override DH: u32 = 16u;
+override DV: u32 = 16u; // the value head size (o, go, v, dv); DH is q's and k's
 override CH: u32 = 16u;
 override MASKED: u32 = 0u;
 override ATTN: u32 = 0u;
@@ -26,6 +28,8 @@ struct Params {
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
   scale: f32, moff: u32, group: u32,
+  vsb: u32, vsh: u32, vst: u32,
+  osb: u32, osh: u32, ost: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -52,9 +56,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let b = bh / p.heads;
   let qo = b * p.qsb + h * p.qsh + i * p.qst;
   let kb = b * p.ksb + (h / p.group) * p.ksh; // query heads share k/v heads in groups (GQA)
+  let vb = b * p.vsb + (h / p.group) * p.vsh;
+  let oo = b * p.osb + h * p.osh + i * p.ost;
 
   var di = 0.0;
-  for (var d = 0u; d < DH; d++) { di += go[qo + d] * o[qo + d]; }
+  for (var d = 0u; d < DV; d++) { di += go[oo + d] * o[oo + d]; }
   let li = lse[r];
   var acc: array<f32, MAXCH>;
   for (var j = 0u; j < p.tk; j++) {
@@ -63,10 +69,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let ko = kb + j * p.kst;
     var s = 0.0;
     var dp = 0.0;
-    for (var d = 0u; d < DH; d++) {
-      s += q[qo + d] * k[ko + d];
-      dp += go[qo + d] * v[ko + d];
-    }
+    let vo = vb + j * p.vst;
+    for (var d = 0u; d < DH; d++) { s += q[qo + d] * k[ko + d]; }
+    for (var d = 0u; d < DV; d++) { dp += go[oo + d] * v[vo + d]; }
     let ds = exp(s * p.scale + bj - li) * (dp - di);
     for (var e = 0u; e < CH; e++) {
       if (d0 + e < DH) { acc[e] += ds * k[ko + d0 + e]; }

@@ -10,13 +10,15 @@
 // other head size: one row per invocation, plain loops.
 //
 // Layout: every tensor is addressed through element strides (b, h, t) with the Dh axis contiguous, so the same
-// kernel reads (B, H, T, Dh) and (B, T, H, Dh) storage. q/o share one set of strides, k/v the other.
+// kernel reads (B, H, T, Dh) and (B, T, H, Dh) storage. q, k, v and o each have
+// their own strides (v and o have the value head size DV, which may differ from DH).
 //
 // bindings: 0 uniform Params   1 q   2 k   3 v   4 mask: (B·Tk), 0 = masked (bound to q when MASKED = 0)
 //           5 o (q's shape and strides)   6 lse: (B·H·Tq), row r = (b·H + h)·Tq + i
-// dispatch: grid1d(B·H·Tq·nch, 64) workgroups of 64, nch = ceil(DH / CH); invocation g = chunk·rows + r.
+// dispatch: grid1d(B·H·Tq·nch, 64) workgroups of 64, nch = ceil(DV / CH); invocation g = chunk·rows + r.
 
 override DH: u32 = 16u;
+override DV: u32 = 16u; // the value head size (o, go, v, dv); DH is q's and k's
 override CH: u32 = 16u;
 override MASKED: u32 = 0u;
 override ATTN: u32 = 0u;
@@ -30,6 +32,8 @@ struct Params {
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
   scale: f32, moff: u32, group: u32,
+  vsb: u32, vsh: u32, vst: u32,
+  osb: u32, osh: u32, ost: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -43,7 +47,7 @@ struct Params {
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let g = gid.x + gid.y * nwg.x * 64u;
-  let nch = (DH + CH - 1u) / CH;
+  let nch = (DV + CH - 1u) / CH;
   if (g >= p.rows * nch) { return; }
   let r = g % p.rows;
   let d0 = (g / p.rows) * CH;
@@ -53,6 +57,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let b = bh / p.heads;
   let qo = b * p.qsb + h * p.qsh + i * p.qst;
   let kb = b * p.ksb + (h / p.group) * p.ksh; // query heads share k/v heads in groups (GQA)
+  let vb = b * p.vsb + (h / p.group) * p.vsh;
+  let oo = b * p.osb + h * p.osh + i * p.ost;
 
   var acc: array<f32, MAXCH>;
   var m = NEG;
@@ -74,12 +80,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let w = exp(s - m);
     l += w;
     for (var e = 0u; e < CH; e++) {
-      if (d0 + e < DH) { acc[e] += w * v[ko + d0 + e]; }
+      if (d0 + e < DV) { acc[e] += w * v[vb + j * p.vst + d0 + e]; }
     }
   }
   let inv = select(0.0, 1.0 / l, l > 0.0);
   for (var e = 0u; e < CH; e++) {
-    if (d0 + e < DH) { o[qo + d0 + e] = acc[e] * inv; }
+    if (d0 + e < DV) { o[oo + d0 + e] = acc[e] * inv; }
   }
   if (d0 == 0u) { lse[r] = select(0.0, m + log(l), l > 0.0); }
 }

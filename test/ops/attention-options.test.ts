@@ -23,6 +23,8 @@ interface Case {
   Tq: number;
   Tk: number;
   Dh: number;
+  /** v's head size; default Dh. */
+  Dv?: number;
   layout?: Layout;
   kernel?: 'tiled' | 'naive' | 'composite';
   causal?: boolean;
@@ -64,6 +66,8 @@ function check(c: Case) {
   const { B, H, Hk = H, Tq, Tk, Dh, layout = 'bhtd' } = c;
   const qShape = layout === 'bhtd' ? [B, H, Tq, Dh] : [B, Tq, H, Dh];
   const kShape = layout === 'bhtd' ? [B, Hk, Tk, Dh] : [B, Tk, Hk, Dh];
+  const Dv = c.Dv ?? Dh;
+  const vShape = layout === 'bhtd' ? [B, Hk, Tk, Dv] : [B, Tk, Hk, Dv];
   const r = rngFor(`attention options ${JSON.stringify(c)}`);
   const attn = c.attn ? makeAttn(c, r) : null;
   const keep = c.keep ? Array.from({ length: B * Tk }, (_, i) => i % Tk === 0 || r.next() < 0.7) : undefined;
@@ -84,7 +88,7 @@ function check(c: Case) {
     inputs: [
       { shape: qShape, gen: wide },
       { shape: kShape, gen: wide },
-      { shape: kShape },
+      { shape: vShape },
       ...(asTensor ? [{ shape: attnShape, grad: false }] : []),
     ],
     data: asTensor ? [undefined, undefined, undefined, Float64Array.from(attn!.sent)] : undefined,
@@ -94,6 +98,7 @@ function check(c: Case) {
         causal: c.causal,
         attnMask: attn?.ref,
         keepMask: keep?.map(Number),
+        vShape,
       }),
   });
 }
@@ -174,6 +179,15 @@ describe('attention: grouped-query attention', () => {
   });
 });
 
+describe('attention: value head size ≠ key head size', () => {
+  it('gives (.., Dv) outputs from the naive kernels (the default then) and the composite rung', async () => {
+    await check({ B: 2, H: 3, Tq: 5, Tk: 7, Dh: 16, Dv: 5 });
+    await check({ B: 1, H: 2, Tq: 4, Tk: 3, Dh: 3, Dv: 8, layout: 'bthd', causal: true });
+    await check({ B: 2, H: 4, Hk: 2, Tq: 3, Tk: 6, Dh: 8, Dv: 70, attn: 'small', keep: true });
+    await check({ B: 2, H: 2, Hk: 1, Tq: 4, Tk: 5, Dh: 4, Dv: 6, kernel: 'composite', causal: true });
+  });
+});
+
 describe('attention options: bad input', () => {
   const shapes: [number[], number[], number[]] = [
     [2, 3, 4, 8],
@@ -225,5 +239,11 @@ describe('attention options: bad input', () => {
       [2, 4, 5, 8],
     ] as [number[], number[], number[]];
     await expectShapeError(page, 'attentionOptions', gqa, {}, 'H_q % H_kv = 0');
+    const dv = [
+      [2, 3, 4, 8],
+      [2, 3, 5, 8],
+      [2, 3, 5, 4],
+    ] as [number[], number[], number[]];
+    await expectShapeError(page, 'attentionOptions', dv, { kernel: 'tiled' }, 'one head size');
   });
 });

@@ -22,6 +22,8 @@ export interface AttentionRefOptions {
   attnMask?: ArrayLike<number> | null;
   /** Exclude key j > query i (top-left alignment). */
   causal?: boolean;
+  /** v's shape when its head size differs from k's (default k's shape). */
+  vShape?: readonly number[];
   scale?: number;
   layout?: Layout;
 }
@@ -35,8 +37,8 @@ function operand(shape: readonly number[], layout: Layout) {
 
 /**
  * softmax(scale · q·kᵀ over kept keys)·v per (batch, head); a query row with no kept key gives zeros. k and v may have
- * fewer heads than q (grouped-query attention: query head h reads k/v head ⌊h / (H / Hk)⌋). Returns the
- * output (q's shape) and the probabilities P (B, H, Tq, Tk), which the backward reference reuses.
+ * fewer heads than q (grouped-query attention: query head h reads k/v head ⌊h / (H / Hk)⌋), and v a head size of
+ * its own (opts.vShape). Returns the output (q's shape with v's head size) and the probabilities P (B, H, Tq, Tk), which the backward reference reuses.
  */
 export function attentionRef(
   q: ArrayLike<number>,
@@ -44,15 +46,25 @@ export function attentionRef(
   k: ArrayLike<number>,
   v: ArrayLike<number>,
   kShape: readonly number[],
-  { keepMask: mask = null, attnMask = null, causal = false, scale, layout = 'bhtd' }: AttentionRefOptions = {},
+  {
+    keepMask: mask = null,
+    attnMask = null,
+    causal = false,
+    vShape = kShape,
+    scale,
+    layout = 'bhtd',
+  }: AttentionRefOptions = {},
 ): Ref & { probs: Float64Array } {
   const Q = operand(qShape, layout);
   const Kd = operand(kShape, layout);
+  const V = operand(vShape, layout);
+  const oShape = layout === 'bhtd' ? [Q.B, Q.H, Q.T, V.D] : [Q.B, Q.T, Q.H, V.D];
+  const O = operand(oShape, layout);
   const { B, H, D } = Q;
   const Tq = Q.T;
   const Tk = Kd.T;
   const sc = scale ?? 1 / Math.sqrt(D);
-  const out = new Float64Array(B * H * Tq * D);
+  const out = new Float64Array(B * H * Tq * V.D);
   const probs = new Float64Array(B * H * Tq * Tk);
   const s = new Float64Array(Tk);
   const kept = new Uint8Array(Tk);
@@ -80,13 +92,14 @@ export function attentionRef(
           if (!kept[j]) continue;
           const pij = Math.exp(s[j] - m) / z;
           probs[prow + j] = pij;
-          const ko = Kd.at(b, Math.floor(h / (H / Kd.H)), j);
-          for (let d = 0; d < D; d++) out[qo + d] += pij * v[ko + d];
+          const vo = V.at(b, Math.floor(h / (H / Kd.H)), j);
+          const oo = O.at(b, h, i);
+          for (let d = 0; d < V.D; d++) out[oo + d] += pij * v[vo + d];
         }
       }
     }
   }
-  return { data: out, shape: [...qShape], probs };
+  return { data: out, shape: oShape, probs };
 }
 
 /**
@@ -106,6 +119,8 @@ export function attentionBackwardRef(
   const { data: o, probs } = attentionRef(q, qShape, k, v, kShape, opts);
   const Q = operand(qShape, layout);
   const Kd = operand(kShape, layout);
+  const V = operand(opts.vShape ?? kShape, layout);
+  const O = operand(layout === 'bhtd' ? [Q.B, Q.H, Q.T, V.D] : [Q.B, Q.T, Q.H, V.D], layout);
   const { B, H, D } = Q;
   const Tq = Q.T;
   const Tk = Kd.T;
@@ -117,18 +132,20 @@ export function attentionBackwardRef(
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < Tq; i++) {
         const qo = Q.at(b, h, i);
+        const oo = O.at(b, h, i);
         let di = 0;
-        for (let d = 0; d < D; d++) di += go[qo + d] * o[qo + d];
+        for (let d = 0; d < V.D; d++) di += go[oo + d] * o[oo + d];
         const prow = ((b * H + h) * Tq + i) * Tk;
         for (let j = 0; j < Tk; j++) {
           const pij = probs[prow + j];
           if (pij === 0) continue;
           const ko = Kd.at(b, Math.floor(h / (H / Kd.H)), j);
+          const vo = V.at(b, Math.floor(h / (H / Kd.H)), j);
           let dp = 0;
-          for (let d = 0; d < D; d++) dp += go[qo + d] * v[ko + d];
+          for (let d = 0; d < V.D; d++) dp += go[oo + d] * v[vo + d];
           const ds = pij * (dp - di);
+          for (let d = 0; d < V.D; d++) dv[vo + d] += pij * go[oo + d];
           for (let d = 0; d < D; d++) {
-            dv[ko + d] += pij * go[qo + d];
             dq[qo + d] += sc * ds * k[ko + d];
             dk[ko + d] += sc * ds * q[qo + d];
           }

@@ -64,6 +64,12 @@ const PARAMS = {
   scale: 'f32',
   moff: 'u32', // where the attention mask starts in the packed mask buffer (after the key-padding mask, if any)
   group: 'u32', // query heads per k/v head (grouped-query attention; 1 without it)
+  vsb: 'u32', // v's strides, and o's: their head size Dv may differ from q's and k's
+  vsh: 'u32',
+  vst: 'u32',
+  osb: 'u32',
+  osh: 'u32',
+  ost: 'u32',
 } as const;
 const FWD: ContractDecl = {
   params: PARAMS,
@@ -161,6 +167,8 @@ interface Dims {
   Tq: number;
   Tk: number;
   Dh: number;
+  /** v's (and the output's) head size. */
+  Dv: number;
 }
 
 /** (b, h, t) element strides of a contiguous (B, H, T, Dh) or (B, T, H, Dh) tensor. */
@@ -202,19 +210,25 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     shapes,
   );
   check(Dh === Dk, op, `q and k have different head sizes (${Dh} and ${Dk})`, shapes);
+  const Dv = split(v)[3];
   check(
-    k.shape.every((d, i) => d === v.shape[i]),
+    split(k).every((d, i) => i === 3 || d === split(v)[i]),
     op,
-    'k and v must have the same shape',
+    'k and v must have the same shape but for the head size (B, H, Tk equal)',
     shapes,
   );
   check(
-    [B, H, Tq, Tk, Dh].every((d) => d > 0),
+    [B, H, Tq, Tk, Dh, Dv].every((d) => d > 0),
     op,
     'every dimension must be at least 1',
     shapes,
   );
-  check(B * H * Math.max(Tq, Tk) * Dh < 2 ** 31, op, 'tensors above 2^31 elements are not supported', shapes);
+  check(
+    B * H * Math.max(Tq, Tk) * Math.max(Dh, Dv) < 2 ** 31,
+    op,
+    'tensors above 2^31 elements are not supported',
+    shapes,
+  );
   const scale = opts.scale ?? 1 / Math.sqrt(Dh);
   check(
     typeof scale === 'number' && Number.isFinite(scale),
@@ -222,7 +236,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     `scale must be a finite number, got ${String(scale)}`,
     shapes,
   );
-  const tileable = Dh % 4 === 0 && Dh <= TILED_MAX_DH;
+  const tileable = Dh % 4 === 0 && Dh <= TILED_MAX_DH && Dv === Dh;
   const rung = opts.kernel ?? (tileable ? 'tiled' : 'naive');
   check(
     ATTENTION_KERNELS.includes(rung),
@@ -233,7 +247,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   check(
     rung !== 'tiled' || tileable,
     op,
-    `the tiled kernels need a head size divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh}`,
+    `the tiled kernels need one head size (q, k and v) divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh} and ${Dv}`,
     shapes,
   );
   checkMasks(op, { keyPaddingMask, keepMask }, B, Tk, shapes);
@@ -242,7 +256,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   check(typeof causal === 'boolean', op, `causal must be a boolean, got ${String(causal)}`, shapes);
   const maskT = keepTensor({ keyPaddingMask, keepMask }, B, Tk);
   const masks: Masks = { keep: maskT, attn: attn && biasTensor(attn), causal };
-  const dims: Dims = { B, H, Hk, Tq, Tk, Dh };
+  const dims: Dims = { B, H, Hk, Tq, Tk, Dh, Dv };
 
   if (rung === 'composite') return composite(q, k, v, masks, dims, scale, layout);
   return fused(q, k, v, masks, dims, scale, layout, rung === 'tiled');
@@ -259,7 +273,7 @@ function fused(
   tiled: boolean,
 ): Tensor {
   const rt = runtime();
-  const { B, H, Hk, Tq, Tk, Dh } = d;
+  const { B, H, Hk, Tq, Tk, Dh, Dv } = d;
   const K = tiled ? TILED : NAIVE;
   const mask = packMasks(masks, B * Tk); // owned when the op made it
   const masked = masks.keep ? 1 : 0;
@@ -268,14 +282,17 @@ function fused(
   // Tiled: strides in vec4s, one invocation per (b, h) and tile of rows. Naive: strides in floats, one invocation per
   // row and chunk of dims, the dims split evenly into as few chunks as fit its registers.
   const unit = tiled ? 4 : 1;
-  const nch = tiled ? 1 : Math.ceil(Dh / MAX_CHUNK);
-  const constants: Record<string, number> = tiled
-    ? { DH4: Dh / 4, ...flags }
-    : { DH: Dh, CH: Math.ceil(Dh / nch), ...flags };
+  // One chunk size for the three passes; each splits its own output dims (fwd: Dv, dq: Dh, dkv: the larger).
+  const Dmax = Math.max(Dh, Dv);
+  const CH = Math.ceil(Dmax / Math.ceil(Dmax / MAX_CHUNK));
+  const chunks = (D: number) => (tiled ? 1 : Math.ceil(D / CH));
+  const constants: Record<string, number> = tiled ? { DH4: Dh / 4, ...flags } : { DH: Dh, DV: Dv, CH, ...flags };
   const qs = strides(layout, H, Tq, Dh).map((s) => s / unit);
   const ks = strides(layout, Hk, Tk, Dh).map((s) => s / unit);
+  const vs = strides(layout, Hk, Tk, Dv).map((s) => s / unit);
+  const os = strides(layout, H, Tq, Dv).map((s) => s / unit);
   /** Params and workgroups of a pass over the query rows (fwd, dq: H heads) or the key rows (dkv: Hk heads). */
-  const pass = (T: number, heads: number) => ({
+  const pass = (T: number, heads: number, nch: number) => ({
     params: {
       rows: tiled ? B * heads : B * heads * T,
       heads: H,
@@ -290,16 +307,28 @@ function fused(
       scale,
       moff: masks.keep && masks.attn ? B * Tk : 0,
       group: H / Hk,
+      vsb: vs[0],
+      vsh: vs[1],
+      vst: vs[2],
+      osb: os[0],
+      osh: os[1],
+      ost: os[2],
     },
     groups: grid1d(tiled ? B * heads * Math.ceil(T / TILE) : B * heads * T * nch, 64),
   });
   const maskBuf = (mask?.t ?? q).buffer;
   const qRows = B * H * Tq;
 
-  const o = empty(q.shape, 'attention'); // o: q's shape (B, H, Tq, Dh) or (B, Tq, H, Dh)
+  const oShape = layout === 'bhtd' ? [B, H, Tq, Dv] : [B, Tq, H, Dv];
+  const o = empty(oShape, 'attention'); // (B, H, Tq, Dv) or (B, Tq, H, Dv)
   const lse = empty([qRows], 'attention'); // per query row, (b·H + h)·Tq + i
   const qkv = { q: q.buffer, k: k.buffer, v: v.buffer, mask: maskBuf };
-  rt.dispatch({ kernel: K.fwd, constants, ...pass(Tq, H), buffers: { ...qkv, o: o.buffer, lse: lse.buffer } });
+  rt.dispatch({
+    kernel: K.fwd,
+    constants,
+    ...pass(Tq, H, chunks(Dv)),
+    buffers: { ...qkv, o: o.buffer, lse: lse.buffer },
+  });
 
   const saved = o.view(o.shape); // the backward reads o (for D = Σ go·o); a view survives the caller disposing o
   record(o, 'attention', [q, k, v], (gy, needs) => {
@@ -308,7 +337,7 @@ function fused(
     rt.dispatch({
       kernel: K.dq,
       constants,
-      ...pass(Tq, H),
+      ...pass(Tq, H, chunks(Dh)),
       buffers: { ...qkv, o: saved.buffer, lse: lse.buffer, go: gy.buffer, dq: dq.buffer, dsum: dsum.buffer },
     });
     let dk: Tensor | null = null;
@@ -319,7 +348,7 @@ function fused(
       rt.dispatch({
         kernel: K.dkv,
         constants,
-        ...pass(Tk, Hk),
+        ...pass(Tk, Hk, chunks(Dmax)),
         buffers: { ...qkv, lse: lse.buffer, go: gy.buffer, dsum: dsum.buffer, dk: dk.buffer, dv: dv.buffer },
       });
     }
@@ -343,14 +372,14 @@ function fused(
  * Autograd comes from the ops.
  */
 function composite(q: Tensor, k: Tensor, v: Tensor, masks: Masks, d: Dims, scale: number, layout: AttentionLayout) {
-  const { B, H, Hk, Tq, Tk, Dh } = d;
+  const { B, H, Hk, Tq, Tk, Dh, Dv } = d;
   const toBhtd = (t: Tensor) => (layout === 'bhtd' ? t : permute(t, [0, 2, 1, 3]));
   const q3 = reshape(toBhtd(q), [B * H, Tq, Dh]);
   // Grouped-query attention: each k/v head serves H / Hk query heads in a row (copies, which sum their gradients).
-  const heads = (t: Tensor) =>
-    Hk === H ? t : reshape(expand(reshape(t, [B, Hk, 1, Tk, Dh]), [B, Hk, H / Hk, Tk, Dh]), [B, H, Tk, Dh]);
-  const k3 = reshape(heads(toBhtd(k)), [B * H, Tk, Dh]);
-  const v3 = reshape(heads(toBhtd(v)), [B * H, Tk, Dh]);
+  const heads = (t: Tensor, D: number) =>
+    Hk === H ? t : reshape(expand(reshape(t, [B, Hk, 1, Tk, D]), [B, Hk, H / Hk, Tk, D]), [B, H, Tk, D]);
+  const k3 = reshape(heads(toBhtd(k), Dh), [B * H, Tk, Dh]);
+  const v3 = reshape(heads(toBhtd(v), Dv), [B * H, Tk, Dv]);
   let s = reshape(mulScalar(matmul(q3, k3, { transB: true }), scale), [B, H, Tq, Tk]);
   const bias = noGrad(() => totalBias(masks, d));
   let valid: Tensor | null = null;
@@ -360,7 +389,7 @@ function composite(q: Tensor, k: Tensor, v: Tensor, masks: Masks, d: Dims, scale
     valid = noGrad(() => clip(addScalar(max(bias, 3, true), -EXCLUDED), 0, 1));
   }
   const pr = reshape(softmax(s), [B * H, Tq, Tk]);
-  let o = reshape(matmul(pr, v3), [B, H, Tq, Dh]);
+  let o = reshape(matmul(pr, v3), [B, H, Tq, Dv]);
   if (valid) o = mul(o, valid);
   return layout === 'bhtd' ? o : permute(o, [0, 2, 1, 3]);
 }
