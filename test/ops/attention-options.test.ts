@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
 import { expectShapeError, gradcase, gradcheck, untyped } from '../gradcheck';
-import { attentionRef, type Layout } from '../../src/engine/ops/attention.reference';
+import {
+  attentionRef,
+  mhaParamShapes,
+  mhaRef,
+  type Layout,
+  type MhaConfig,
+} from '../../src/engine/ops/attention.reference';
 import { rngFor, type Rng } from '../rng';
 
 let page: TestPage;
@@ -185,6 +191,37 @@ describe('attention: value head size ≠ key head size', () => {
     await check({ B: 1, H: 2, Tq: 4, Tk: 3, Dh: 3, Dv: 8, layout: 'bthd', causal: true });
     await check({ B: 2, H: 4, Hk: 2, Tq: 3, Tk: 6, Dh: 8, Dv: 70, attn: 'small', keep: true });
     await check({ B: 2, H: 2, Hk: 1, Tq: 4, Tk: 5, Dh: 4, Dv: 6, kernel: 'composite', causal: true });
+  });
+});
+
+describe('MultiheadAttention: kvHeads and causal', () => {
+  it('matches float64 in all three tiers, inputs and every weight', async () => {
+    const cases: (MhaConfig & { B: number; Tq: number; Tk: number; dim: number })[] = [
+      { B: 2, Tq: 5, Tk: 5, dim: 6, heads: 4, dimHead: 4, kvHeads: 2, causal: true },
+      { B: 1, Tq: 3, Tk: 6, dim: 5, heads: 3, dimHead: 3, kvHeads: 1, qkvBias: true },
+    ];
+    for (const c of cases) {
+      const names = mhaParamShapes(c.dim, c);
+      await gradcheck(page, {
+        op: 'multiheadAttention',
+        attrs: { ...c, names: names.map(([n]) => n), inputs: 2 },
+        inputs: [
+          { shape: [c.B, c.Tq, c.dim] },
+          { shape: [c.B, c.Tk, c.dim] },
+          // to_k's bias shifts a query's scores uniformly: its exact gradient is 0, not judged relative to itself.
+          ...names.map(([n, shape]) => ({
+            shape,
+            grad: n !== 'to_k.bias',
+            gen: (r: Rng, k: number) => r.uniform(k, -0.8, 0.8),
+          })),
+        ],
+        ref: (xs) => {
+          const params = Object.fromEntries(names.map(([n], i) => [n, xs[2 + i]]));
+          return mhaRef(xs[0], xs[1], xs[1], c.B, c.Tq, c.Tk, c.dim, params, c);
+        },
+        tol: { fdEps: 1e-3, fdRtol: 3e-2, fdAtol: 3e-3 },
+      });
+    }
   });
 });
 

@@ -123,6 +123,8 @@ export const OPS = {
         dimHead: attrs.dimHead,
         qkvBias: attrs.qkvBias,
         outBias: attrs.outBias,
+        kvHeads: attrs.kvHeads,
+        causal: attrs.causal,
       }),
       rest.slice(n),
       attrs.names,

@@ -190,15 +190,20 @@ export interface MhaConfig {
   dimHead: number;
   qkvBias?: boolean;
   outBias?: boolean;
+  /** k/v heads (grouped-query attention); default heads. */
+  kvHeads?: number;
+  causal?: boolean;
 }
 
 /** Parameter names and shapes of MultiheadAttention(dim, cfg), in namedParameters() order. */
 export function mhaParamShapes(dim: number, cfg: MhaConfig): [string, number[]][] {
   const inner = cfg.heads * cfg.dimHead;
+  const kvInner = (cfg.kvHeads ?? cfg.heads) * cfg.dimHead;
   const out: [string, number[]][] = [];
   for (const n of ['to_q', 'to_k', 'to_v']) {
-    out.push([`${n}.weight`, [inner, dim]]);
-    if (cfg.qkvBias) out.push([`${n}.bias`, [inner]]);
+    const rows = n === 'to_q' ? inner : kvInner;
+    out.push([`${n}.weight`, [rows, dim]]);
+    if (cfg.qkvBias) out.push([`${n}.bias`, [rows]]);
   }
   out.push(['to_out.weight', [dim, inner]]);
   if (cfg.outBias ?? true) out.push(['to_out.bias', [dim]]);
@@ -230,11 +235,13 @@ export function mhaRef(
 ): Ref {
   const inner = cfg.heads * cfg.dimHead;
   const q = linearRef(xq, B * Tq, dim, params['to_q.weight'], inner, params['to_q.bias']);
-  const k = linearRef(xk, B * Tk, dim, params['to_k.weight'], inner, params['to_k.bias']);
-  const v = linearRef(xv, B * Tk, dim, params['to_v.weight'], inner, params['to_v.bias']);
+  const kvHeads = cfg.kvHeads ?? cfg.heads;
+  const k = linearRef(xk, B * Tk, dim, params['to_k.weight'], kvHeads * cfg.dimHead, params['to_k.bias']);
+  const v = linearRef(xv, B * Tk, dim, params['to_v.weight'], kvHeads * cfg.dimHead, params['to_v.bias']);
   // (B, T, H·Dh) is (B, T, H, Dh) row-major: the bthd layout.
-  const o = attentionRef(q, [B, Tq, cfg.heads, cfg.dimHead], k, v, [B, Tk, cfg.heads, cfg.dimHead], {
+  const o = attentionRef(q, [B, Tq, cfg.heads, cfg.dimHead], k, v, [B, Tk, kvHeads, cfg.dimHead], {
     keepMask: mask,
+    causal: cfg.causal,
     layout: 'bthd',
   }).data;
   const y = linearRef(o, B * Tq, inner, params['to_out.weight'], dim, params['to_out.bias']);
