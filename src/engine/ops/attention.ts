@@ -125,10 +125,11 @@ const MAX_CHUNK = 64;
 export type AttentionLayout = 'bhtd' | 'bthd';
 /**
  * Which implementation runs:
- *   'tiled' (the default where it applies: Dh a multiple of 4, at most 64): fused kernels holding 4 query (or key)
+ *   'tiled' (the default where it applies: Dh a multiple of 4, at most 64, and Dv = Dh): fused kernels holding 4 query (or key)
  *           rows per invocation in registers, so each load of a key (or query) row serves 4 rows;
  *   'naive' (any Dh): the same fused maths, one row per invocation, plain loops: the obviously-right version;
- *   'composite': matmul → softmax → matmul of existing ops, materialising the (B, H, Tq, Tk) scores (assumes a 0/1 mask).
+ *   'composite': matmul → softmax → matmul of existing ops, materialising the (B, H, Tq, Tk) scores and the masks as
+ *                one additive bias.
  */
 export type AttentionKernel = 'tiled' | 'naive' | 'composite';
 export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['tiled', 'naive', 'composite'];
@@ -177,8 +178,18 @@ function strides(layout: AttentionLayout, H: number, T: number, Dh: number): [nu
 }
 
 /**
- * Attention over heads: softmax(scale · q·kᵀ + mask)·v per (batch, head), with separate query and key lengths
- * (self- and cross-attention). See the top of this file for shapes, layout and the mask.
+ * Scaled dot-product attention over heads, PyTorch's scaled_dot_product_attention: softmax(scale · q·kᵀ + masks)·v
+ * per (batch, head), with separate query and key lengths (self- and cross-attention).
+ *
+ * Shapes ('bhtd', the default; 'bthd' swaps H and T): q (B, H, Tq, Dk), k (B, Hkv, Tk, Dk), v (B, Hkv, Tk, Dv) →
+ * (B, H, Tq, Dv). Hkv < H is grouped-query attention (enable_gqa; H % Hkv = 0); Dv may differ from Dk.
+ * Differentiable in q, k and v; masks take no gradient. scale defaults to 1/√Dk.
+ *
+ * Masks, combinable: `keyPaddingMask` (B, Tk), true = IGNORE the key (key_padding_mask) or `keepMask`, true =
+ * attend; `attnMask` (Tq, Tk) or (B, H, Tq, Tk), additive (−∞ excludes) or boolean with true = TAKE PART (attn_mask);
+ * `causal` (is_causal, top-left aligned). A query with no key left gives zeros and zero gradients (PyTorch: NaN).
+ *
+ * Rungs (`kernel`): 'tiled' (Dk = Dv, a multiple of 4, ≤ 64; the default there), 'naive' (any sizes), 'composite'.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   const op = 'attention';
