@@ -183,7 +183,11 @@ export async function buildNodeEntry(outdir = path.join(root, 'dist'), entries =
 }
 // ---- end of the Node entry
 
-export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS) {
+/**
+ * The programs carry their source map inline for stack traces in a clone (`node --enable-source-maps`); the package
+ * ships them without (`--package`): an inline map triples a bundle that users run but do not debug.
+ */
+export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS, { sourcemap = 'inline' } = {}) {
   await Promise.all(
     Object.entries(programs).map(([name, entry]) =>
       build({
@@ -193,7 +197,7 @@ export async function buildNodePrograms(outdir, programs = NODE_PROGRAMS) {
         platform: 'node',
         target: 'node20',
         external: NODE_EXTERNALS,
-        sourcemap: 'inline',
+        sourcemap,
         ...(name === 'cli' ? { banner: { js: '#!/usr/bin/env node' } } : {}),
       }),
     ),
@@ -265,7 +269,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   await buildNodeEntry();
   await buildPages(path.join(root, 'dist/www'));
   await buildPages(path.join(root, 'dist/www'), INSTALLED_BENCH_PAGES, [withoutPeers]);
-  await buildNodePrograms(path.join(root, 'dist'));
+  await buildNodePrograms(path.join(root, 'dist'), NODE_PROGRAMS, {
+    sourcemap: process.argv.includes('--package') ? false : 'inline',
+  });
   if (process.argv.includes('--package')) await buildTypes();
   console.log(
     `built dist/webgrad.js, dist/webgrad-models.js, dist/node.js, dist/www/, dist/*.mjs${process.argv.includes('--package') ? ' and dist/types/' : ''}`,

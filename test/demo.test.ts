@@ -46,6 +46,12 @@ async function waitText(sel: string, re: RegExp, timeout = 30_000): Promise<stri
   return text(sel);
 }
 
+/**
+ * The data status once a file has been read: it names the file while reading it too ("reading x.pkl (0.0 MB) in this
+ * tab…"), so waiting for the name alone can return that interim text on a loaded machine.
+ */
+const dataStatus = (name: RegExp) => waitText('#data-status', new RegExp(`^(?!reading )[\\s\\S]*${name.source}`));
+
 const waitState = (states: string[], timeout = 240_000) =>
   page.waitForFunction(
     (s: string[]) => s.includes(document.body.dataset.state ?? ''),
@@ -101,24 +107,20 @@ describe('demo page', () => {
     const junk = path.join(tmp, 'notes.txt');
     fs.writeFileSync(junk, 'these are notes, not a pickle\n');
     await upload('#pickle', junk);
-    expect(await waitText('#data-status', /notes\.txt/)).toMatch(/notes\.txt is not a pickle file/);
+    expect(await dataStatus(/notes\.txt/)).toMatch(/notes\.txt is not a pickle file/);
     expect(await cls('#data-status')).toMatch(/error/);
 
     await upload('#pickle', fixture('mmsa_foreign.pkl'));
-    expect(await waitText('#data-status', /mmsa_foreign/)).toMatch(
-      /mmsa_foreign\.pkl cannot be used: .*not an MMSA feature file/,
-    );
+    expect(await dataStatus(/mmsa_foreign/)).toMatch(/mmsa_foreign\.pkl cannot be used: .*not an MMSA feature file/);
     expect(await cls('#data-status')).toMatch(/error/);
 
     await upload('#pickle', fixture('mmsa_badshape.pkl'));
-    expect(await waitText('#data-status', /mmsa_badshape/)).toMatch(
-      /valid\['audio'\] has shape \(2, 45\), expected 3 dimensions/,
-    );
+    expect(await dataStatus(/mmsa_badshape/)).toMatch(/valid\['audio'\] has shape \(2, 45\), expected 3 dimensions/);
 
     const truncated = path.join(tmp, 'truncated.pkl');
     fs.writeFileSync(truncated, fs.readFileSync(fixture('mmsa_tiny.pkl')).subarray(0, 300));
     await upload('#pickle', truncated);
-    expect(await waitText('#data-status', /truncated\.pkl/)).toMatch(/truncated\.pkl cannot be (used|read)/);
+    expect(await dataStatus(/truncated\.pkl/)).toMatch(/truncated\.pkl cannot be (used|read)/);
     expect(await cls('#data-status')).toMatch(/error/);
 
     // Training without a usable dataset is refused with a message.
@@ -128,7 +130,7 @@ describe('demo page', () => {
 
     // A good pickle loads.
     await upload('#pickle', fixture('mmsa_tiny.pkl'));
-    expect(await waitText('#data-status', /mmsa_tiny/)).toMatch(
+    expect(await dataStatus(/mmsa_tiny/)).toMatch(
       /mmsa_tiny\.pkl \(mmsa\): train\/valid\/test 4\/\d+\/\d+ samples; text \d+×\d+/,
     );
     expect(await cls('#data-status')).not.toMatch(/error/);

@@ -1,6 +1,6 @@
 // attention_grad_kv_naive: fused attention backward for the keys and values, scalar loads (any Dh), one invocation per key
 // row (b, h, j) and chunk of dims, in gather form (a loop over the queries; no atomics):
-//   P_ij  = exp(scale · q_i · k_j + bias_ij − lse_i), 0 for an excluded pair                (recomputed from the forward's lse)
+//   P_ij  = exp((scale · q_i · k_j + bias_ij − m_i) − ls_i), 0 for an excluded pair (from the forward's m and ls = log Σ)
 //   dS_ij = P_ij · (go_i · v_j − D_i)                      (D from attention_grad_q_naive, which runs first)
 //   dk_j  = scale · Σ_i dS_ij q_i,   dv_j = Σ_i P_ij go_i
 // A masked key takes no part in any softmax: dk_j = dv_j = 0.
@@ -10,7 +10,7 @@
 // other head size: one row per invocation, plain loops.
 //
 // bindings: 0 uniform Params (rows = B·Hkv·Tk here)   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)
-//           5 lse (B·H·Tq)   6 go   7 dsum: D, (B·H·Tq)   8 dk (k's shape)   9 dv (v's shape)
+//           5 lse: (m, ls) per row, (B·H·Tq)   6 go   7 dsum: D, (B·H·Tq)   8 dk (k's shape)   9 dv (v's shape)
 // dispatch: grid1d(B·Hkv·Tk·nch, 64) workgroups of 64, nch = ceil(max(DH, DV) / CH).
 
 override DH: u32 = 16u;
@@ -35,7 +35,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> v: array<f32>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
-@group(0) @binding(5) var<storage, read> lse: array<f32>;
+@group(0) @binding(5) var<storage, read> lse: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read> go: array<f32>;
 @group(0) @binding(7) var<storage, read> dsum: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dk: array<f32>;
@@ -73,7 +73,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       var dp = 0.0;
       for (var d = 0u; d < DH; d++) { s += q[qo + d] * k[ko + d]; }
       for (var d = 0u; d < DV; d++) { dp += go[oo + d] * v[vo + d]; }
-      let pr = exp(s * p.scale + bj - lse[ri]);
+      let pr = exp((s * p.scale + bj - lse[ri].x) - lse[ri].y);
       let ds = pr * (dp - dsum[ri]);
       for (var e = 0u; e < CH; e++) {
         if (d0 + e < DH) { ak[e] += ds * q[qo + d0 + e]; }

@@ -1,14 +1,14 @@
 // attention_grad_kv_tiled: fused attention backward for the keys and values (the maths, masking and layout of
 // attention_grad_kv_naive.wgsl) for Dh = 4·DH4 ≤ 64, one invocation per (b, h) and tile of 4 key rows, held in registers
 // (see attention_tiled.wgsl for why tiles of 4 and straight-line rows):
-//   for each query i:  load q_i and go_i once (and lse_i, D_i from attention_grad_q_tiled), then for each of the 4 keys
-//     P = exp(scale · q_i·k_j − lse_i), 0 for a masked key;   dS = P · (go_i·v_j − D_i)
+//   for each query i:  load q_i and go_i once (and m_i, ls_i, D_i from attention_grad_q_tiled), then for each of the 4 keys
+//     P = exp((scale · q_i·k_j − m_i) − ls_i), 0 for a masked key;   dS = P · (go_i·v_j − D_i)
 //     dk_j += dS · q_i;   dv_j += P · go_i
 //   dk_j = scale · (that sum)
 // A masked key takes no part in any softmax: dk = dv = 0.
 //
 // bindings: 0 uniform Params (rows = B·Hkv; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
-//           4 mask: array<f32> (bound to q when MASKED = 0)   5 lse: array<f32> (B·H·Tq)   6 go: array<vec4<f32>>
+//           4 mask: array<f32> (bound to q when MASKED = 0)   5 lse: array<vec2<f32>> (m, ls), (B·H·Tq)   6 go: array<vec4<f32>>
 //           7 dsum: array<f32> (B·H·Tq)   8 dk   9 dv: array<vec4<f32>>
 // dispatch: grid1d(B·Hkv·ceil(Tk / 4), 64) workgroups of 64.
 
@@ -33,7 +33,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
-@group(0) @binding(5) var<storage, read> lse: array<f32>;
+@group(0) @binding(5) var<storage, read> lse: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read> go: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> dsum: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dk: array<vec4<f32>>;
@@ -132,9 +132,9 @@ fn key(at: u32, b: u32, j: u32) -> Key {
 }
 
 /** Query i's contribution to one key (select, not a product with 0: a masked key's exp may overflow). */
-fn visit(x: Key, qi: Row, gi: Row, li: f32, di: f32, bias: f32) -> Key {
+fn visit(x: Key, qi: Row, gi: Row, li: vec2<f32>, di: f32, bias: f32) -> Key {
   var r = x;
-  let pr = select(0.0, exp(dotRow(qi, x.k) * p.scale + bias - li), x.keep && bias > EXCLUDED);
+  let pr = select(0.0, exp((dotRow(qi, x.k) * p.scale + bias - li.x) - li.y), x.keep && bias > EXCLUDED);
   let ds = pr * (dotRow(gi, x.v) - di);
   r.dk = axpyRow(x.dk, ds, qi);
   r.dv = axpyRow(x.dv, pr, gi);

@@ -1,7 +1,7 @@
 // attention_grad_q_naive: fused attention backward for the queries, scalar loads (any Dh), one invocation per query row
 // (b, h, i) and chunk of dims, in gather form (each dq element is written by one invocation; no atomics):
 //   D_i   = Σ_d go_i · o_i                                 (= Σ_j P_ij dP_ij; also saved for attention_grad_kv_naive)
-//   P_ij  = exp(scale · q_i · k_j + bias_ij − lse_i), 0 for an excluded pair    (recomputed from the forward's lse)
+//   P_ij  = exp((scale · q_i · k_j + bias_ij − m_i) − ls_i), 0 for an excluded pair (from the forward's m and ls = log Σ)
 //   dS_ij = P_ij · (go_i · v_j − D_i)
 //   dq_i  = scale · Σ_j dS_ij k_j
 // A fully masked row has every P_ij = 0, so dq_i = 0 (and D_i = 0, since its o_i = 0).
@@ -10,7 +10,7 @@
 // The obviously-right version of attention_grad_q_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
 // other head size: one row per invocation, plain loops.
 //
-// bindings: 0 uniform Params   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)   5 o   6 lse (B·H·Tq)
+// bindings: 0 uniform Params   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)   5 o   6 lse: (m, ls) per row, (B·H·Tq)
 //           7 go (o's shape)   8 dq (q's shape)   9 dsum: D, (B·H·Tq)
 // dispatch: grid1d(B·H·Tq·nch, 64) workgroups of 64, nch = ceil(DH / CH).
 
@@ -37,7 +37,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> v: array<f32>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read> o: array<f32>;
-@group(0) @binding(6) var<storage, read> lse: array<f32>;
+@group(0) @binding(6) var<storage, read> lse: array<vec2<f32>>;
 @group(0) @binding(7) var<storage, read> go: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dq: array<f32>;
 @group(0) @binding(9) var<storage, read_write> dsum: array<f32>;
@@ -72,7 +72,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let vo = vb + j * p.vst;
     for (var d = 0u; d < DH; d++) { s += q[qo + d] * k[ko + d]; }
     for (var d = 0u; d < DV; d++) { dp += go[oo + d] * v[vo + d]; }
-    let ds = exp(s * p.scale + bj - li) * (dp - di);
+    let ds = exp((s * p.scale + bj - li.x) - li.y) * (dp - di);
     for (var e = 0u; e < CH; e++) {
       if (d0 + e < DH) { acc[e] += ds * k[ko + d0 + e]; }
     }

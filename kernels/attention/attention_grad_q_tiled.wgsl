@@ -3,12 +3,12 @@
 // registers (see attention_tiled.wgsl for why tiles of 4 and straight-line rows):
 //   D_i  = go_i · o_i  (saved in dsum for attention_grad_kv_tiled)
 //   for each kept key j:  load k_j and v_j once, then for each of the 4 queries
-//     dS = exp(scale · q_i·k_j − lse_i) · (go_i·v_j − D_i);   acc_i += dS · k_j
+//     dS = exp((scale · q_i·k_j − m_i) − ls_i) · (go_i·v_j − D_i);   acc_i += dS · k_j
 //   dq_i = scale · acc_i
-// A query with no kept key has lse 0 and no terms: dq = 0, D = 0 (its o is 0).
+// A query with no kept key has (m, ls) = 0 and no terms: dq = 0, D = 0 (its o is 0).
 //
 // bindings: 0 uniform Params (rows = B·H; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
-//           4 mask: array<f32> (bound to q when MASKED = 0)   5 o: array<vec4<f32>>   6 lse: array<f32> (B·H·Tq)
+//           4 mask: array<f32> (bound to q when MASKED = 0)   5 o: array<vec4<f32>>   6 lse: array<vec2<f32>> (m, ls), (B·H·Tq)
 //           7 go: array<vec4<f32>>   8 dq: array<vec4<f32>>   9 dsum: array<f32> (B·H·Tq)
 // dispatch: grid1d(B·H·ceil(Tq / 4), 64) workgroups of 64.
 
@@ -34,7 +34,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read> o: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> lse: array<f32>;
+@group(0) @binding(6) var<storage, read> lse: array<vec2<f32>>;
 @group(0) @binding(7) var<storage, read> go: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> dq: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> dsum: array<f32>;
@@ -120,7 +120,7 @@ fn dqPut(i: u32, x: Row, s: f32) {
 // ------------------------------------------------------------------------------------------------- main
 
 /** One query row's state: q, go, lse, D and the dq accumulator. */
-struct Query { q: Row, go: Row, l: f32, d: f32, acc: Row }
+struct Query { q: Row, go: Row, l: vec2<f32>, d: f32, acc: Row }
 
 fn query(at: u32, lrow: u32) -> Query {
   let g = goRow(at);
@@ -136,7 +136,7 @@ fn query(at: u32, lrow: u32) -> Query {
 fn visit(x: Query, kj: Row, vj: Row, bias: f32) -> Query {
   var r = x;
   let keep = bias > EXCLUDED; // select, not a product with 0: an excluded pair's exp may overflow
-  let ds = select(0.0, exp(dotRow(x.q, kj) * p.scale + bias - x.l), keep) * (dotRow(x.go, vj) - x.d);
+  let ds = select(0.0, exp((dotRow(x.q, kj) * p.scale + bias - x.l.x) - x.l.y), keep) * (dotRow(x.go, vj) - x.d);
   r.acc = axpyRow(x.acc, ds, kj);
   return r;
 }

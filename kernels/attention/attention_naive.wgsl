@@ -3,8 +3,9 @@
 //   s_j  = scale · q_i · k_j + bias_ij            for every key j that takes part (common/attention_mask.wgsl)
 //   o_i  = Σ_j exp(s_j − m) · v_j / Σ_j exp(s_j − m),   m = max_j s_j   (online: one pass over the keys, rescaling
 //                                                       the running sums whenever the maximum grows)
-//   lse_i = m + log Σ_j exp(s_j − m)             saved for the backward, which recomputes P from it
-// A row whose keys are all masked has no softmax: it writes o_i = 0 and lse_i = 0 (the backward masks P there too).
+//   lse_i = (m, log Σ_j exp(s_j − m))            saved for the backward, which recomputes P as exp((s − m) − log Σ):
+//                                                not summed into one m + log Σ, which near |s| ~ 1e4 rounds to 1e-3
+// A row whose keys are all masked has no softmax: it writes o_i = 0 and lse_i = (0, 0) (the backward masks P there too).
 // Scores are recomputed per chunk of CH output dims (only when Dh > 64: the accumulator is CH floats of registers).
 // The obviously-right version of attention_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
 // other head size: one row per invocation, plain loops.
@@ -14,7 +15,7 @@
 // their own strides (v and o have the value head size DV, which may differ from DH).
 //
 // bindings: 0 uniform Params   1 q   2 k   3 v   4 mask: (B·Tk), 0 = masked (bound to q when MASKED = 0)
-//           5 o (q's shape and strides)   6 lse: (B·H·Tq), row r = (b·H + h)·Tq + i
+//           5 o (q's shape and strides)   6 lse: (m, log Σ) per row, (B·H·Tq), row r = (b·H + h)·Tq + i
 // dispatch: grid1d(B·H·Tq·nch, 64) workgroups of 64, nch = ceil(DV / CH); invocation g = chunk·rows + r.
 
 override DH: u32 = 16u;
@@ -41,7 +42,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> v: array<f32>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read_write> o: array<f32>;
-@group(0) @binding(6) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(6) var<storage, read_write> lse: array<vec2<f32>>;
 //#include "common/attention_mask.wgsl"
 
 @compute @workgroup_size(64)
@@ -87,5 +88,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var e = 0u; e < CH; e++) {
     if (d0 + e < DV) { o[oo + d0 + e] = acc[e] * inv; }
   }
-  if (d0 == 0u) { lse[r] = select(0.0, m + log(l), l > 0.0); }
+  if (d0 == 0u) { lse[r] = select(vec2<f32>(0.0), vec2<f32>(m, log(l)), l > 0.0); }
 }

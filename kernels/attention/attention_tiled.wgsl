@@ -2,7 +2,7 @@
 // sizes Dh = 4·DH4 ≤ 64, one invocation per (b, h) and tile of 4 query rows, all held in registers:
 //   for each kept key j:   load k_j and v_j once, then for each of the 4 queries
 //     s = scale · q·k_j;  m' = max(m, s);  l = l·e^(m − m') + e^(s − m');  acc = acc·e^(m − m') + e^(s − m')·v_j
-//   o = acc / l,  lse = m + log l   (a query with no kept key: o = 0, lse = 0)
+//   o = acc / l,  lse = (m, log l), kept apart (see attention_naive)   (a query with no kept key: o = 0, lse = 0)
 // Differs from attention_naive by tiles of 4 query rows: each k_j and v_j load serves 4 queries, not 1, which
 // measured 4-10× faster (docs/decisions/attention.md). Rows are straight-line code on structs, never arrays indexed in
 // loops (SwiftShader keeps those in memory). Blocks past Dh (NB, DH4 are override constants) fold away at pipeline
@@ -11,7 +11,7 @@
 //
 // bindings: 0 uniform Params (rows = B·H; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
 //           4 mask: array<f32> (B·Tk, 0 = masked; bound to q when MASKED = 0)   5 o: array<vec4<f32>>
-//           6 lse: array<f32> (B·H·Tq)
+//           6 lse: array<vec2<f32>> (B·H·Tq)
 // dispatch: grid1d(B·H·ceil(Tq / 4), 64) workgroups of 64.
 
 override DH4: u32 = 4u;
@@ -37,7 +37,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read_write> o: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(6) var<storage, read_write> lse: array<vec2<f32>>;
 //#include "common/attention_mask.wgsl"
 
 // ---------------------------------------------------------------------------------------- rows in registers
@@ -123,7 +123,7 @@ fn step(r: Run, s: f32, bias: f32) -> Run {
 fn finish(i: u32, at: u32, lrow: u32, acc: Row, r: Run) {
   if (i >= p.tq) { return; }
   putRow(at, acc, select(0.0, 1.0 / r.l, r.l > 0.0));
-  lse[lrow] = select(0.0, r.m + log(r.l), r.l > 0.0);
+  lse[lrow] = select(vec2<f32>(0.0), vec2<f32>(r.m, log(r.l)), r.l > 0.0);
 }
 
 @compute @workgroup_size(64)

@@ -50,11 +50,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let epos = exp(lpos - mx);
   rowloss[i] = (mx - lpos) + log1p_(epos - 1.0 + rest);
   if (SAVE_GRAD == 1u) {
-    let lse = mx + log(epos + rest);
+    // (l − mx) − log Σ, never l − (mx + log Σ): near |l| ~ 1e4 the sum mx + log Σ would round to a float32 step of
+    // 1e-3, and every probability with it (issue #17).
+    let logSum = log(epos + rest);
     var others = 0.0;
     for (var j = 0u; j < p.c; j++) {
       if (j != posCol) {
-        let pj = exp(logits[lb + j] - lse);
+        let pj = exp((logits[lb + j] - mx) - logSum);
         others += pj;
         logits[lb + j] = pj * p.gscale;
       }

@@ -43,7 +43,9 @@ export function full(shape: Shape, value: number, opts: TensorOptions = {}): Ten
   return filled('full', shape, value, opts);
 }
 
+/** A tensor of zeros (full(shape, 0)). */
 export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('zeros', shape, 0, opts);
+/** A tensor of ones (full(shape, 1)). */
 export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('ones', shape, 1, opts);
 
 function filled(op: string, shape: Shape, value: number, opts: TensorOptions): Tensor {

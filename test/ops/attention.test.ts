@@ -255,6 +255,42 @@ describe('attention at T = 500', () => {
   });
 });
 
+describe('attention at large scores', () => {
+  it('keeps float32 accuracy with scores near ±8192, forward and gradient, on every rung', async () => {
+    // Integer q and k with scale 1: every score q·k is an exact float32 integer near ±8192, where a float32 step is
+    // 1e-3, a few units from the others of its row. The backward's P must come from (s − m) − log Σ; recomputing it
+    // as s − lse with lse = m + log Σ stored rounded puts the rounding of lse in every P (issue #17, fault 1). The
+    // rows are chosen so that each lse is ≥ 2e-4 from a float32 value (5e-4 in the first two).
+    const q = [
+      [64, 64, 1, 0],
+      [64, 64, 1, 0],
+      [-64, -64, -2, -2],
+    ].flat();
+    const k = [
+      [64, 64, 2, 2],
+      [64, 64, -2, 0],
+      [64, 64, -2, 2],
+      [64, 64, -1, -2],
+      [64, 64, 1, 1],
+    ].flat();
+    const v = rngFor('attention at large scores').uniform(5 * 4, -1, 1);
+    const qShape = [1, 1, 3, 4];
+    const kShape = [1, 1, 5, 4];
+    for (const kernel of ['tiled', 'naive', 'composite'] as const) {
+      await gradcheck(page, {
+        op: 'attention',
+        attrs: { kernel, scale: 1 },
+        inputs: [{ shape: qShape }, { shape: kShape }, { shape: kShape }],
+        data: [Float64Array.from(q), Float64Array.from(k), v],
+        ref: ([qs, ks, vs]) => attentionRef(qs, qShape, ks, vs, kShape, { scale: 1 }),
+        // Tiers 1 and 2 only: a float32 finite difference of a score near 8192 resolves nothing. The absolute part
+        // covers dq's first two entries, 64·Σ_j dS_ij = 0 exactly, which float32 leaves at ~1e-5.
+        tol: { fdCount: 0, fwdRtol: 1e-5, fwdAtol: 1e-6, gradRtol: 1e-4, gradAtol: 1e-4 },
+      });
+    }
+  });
+});
+
 describe('the float64 backward reference', () => {
   it('agrees with finite differences of the forward reference (masked, bthd)', () => {
     const r = rngFor('backward reference');

@@ -192,6 +192,40 @@ describe('infoNCE', () => {
   });
 });
 
+describe('infoNCE at large logits', () => {
+  it('keeps float32 accuracy with logits near 8192 (τ = 1/8192), forward and gradient', async () => {
+    // Every row is the all-ones vector of D = 4096 with a few signs flipped, so each normalised entry is ±1/64 and
+    // every cosine, (D − 2·flips)/D, is exact in float32: the logits are exactly 8192 − 4·flips, a few units apart
+    // near 8192, where a float32 step is 1e-3. The softmax over them must then come from (l − m) − log Σ; forming
+    // m + log Σ first rounds it by 1e-3 (issue #17, fault 1). The flips are chosen so that every row's maximum is
+    // 8192 and its m + log Σ falls ≥ 3e-4 from a float32 value: that version is off by 3e-4 relative in every anchor's
+    // gradient.
+    const n = 3;
+    const d = 4096;
+    const rows = (flips: number[][]) =>
+      Float64Array.from(flips.flatMap((f) => Array.from({ length: d }, (_, k) => (f.includes(k) ? -1 : 1))));
+    const anchors = rows([[1], [2], [3]]);
+    const positives = rows([[3], [2], [1]]);
+    const temperature = 1 / 8192;
+    // The fused kernel only: the composite forms lse − l_pos from a logsumexp output near 8192, which float32 holds to
+    // 1e-3 by construction (it is the slow, obviously-right check, not the accurate one).
+    await gradcheck(page, {
+      op: 'infoNCE',
+      attrs: { temperature },
+      data: [anchors, positives],
+      // The positives' gradient is left out: every column of d(loss)/d(logits) sums to far from 0, so with all rows
+      // this close to parallel it is a difference of two nearly equal vectors in the normalisation's backward
+      // (g − (g·p̂)·p̂, both terms far larger than the result), which float32 holds to a few digits only, whatever the
+      // softmax does. Each row of d(loss)/d(logits) sums to 0, so the anchors' gradient has no such cancellation.
+      inputs: [{ shape: [n, d] }, { shape: [n, d], grad: false }],
+      ref: (xs) => ({ data: Float64Array.of(infoNCERef(xs[0], xs[1], null, n, d, 0, { temperature })), shape: [] }),
+      // Tiers 1 and 2 only: at 1/τ = 8192 no float32 finite difference resolves a gradient.
+      // Every element is checked (refFdMax): the nine flipped entries carry the largest gradients, where the error was.
+      tol: { fdCount: 0, fwdRtol: 1e-5, fwdAtol: 1e-6, gradRtol: 1e-4, gradAtol: 1e-5, refFdMax: n * d },
+    });
+  });
+});
+
 describe('infoNCE bad inputs', () => {
   it('throw a WebgradError naming the op before any GPU work', async () => {
     const t = { temperature: 0.1 };

@@ -1,5 +1,6 @@
 // softmax, logSoftmax and logsumexp over the last axis: three-tier gradient checks on odd shapes, inputs of large
-// magnitude (±80, and shifted by ±200, where an unshifted exp overflows to ∞ or underflows to 0), and bad input.
+// magnitude (±80, and shifted by ±200, where an unshifted exp overflows to ∞ or underflows to 0; rows near ±1e4, where
+// a float32 step is 1e-3, forward and gradient), and bad input.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
@@ -109,6 +110,35 @@ describe('large magnitudes', () => {
     close('logSoftmax', (await run('logSoftmax')).out, refLogSoftmax(x64, [3, 4]).data);
     close('softmax', (await run('softmax')).out, refSoftmax(x64, [3, 4]).data);
     close('logsumexp', (await run('logsumexp')).out, refLogsumexp(x64, [3, 4], false).data);
+  });
+});
+
+describe('large magnitudes, gradients', () => {
+  it('keeps float32 accuracy in the gradients of rows near ±1e4 (tiers 1 and 2, against float64)', async () => {
+    // The same rows as above, with random output weights. logsumexp's backward is softmax(x) · gy: recomputed as
+    // exp(x − lse) from the rounded output lse it is off by up to 5e-4 near 1e4 (issue #17, fault 1).
+    const data = Float64Array.from(
+      [
+        [10000, 10001, 10002, 10003],
+        [-10003, -10002, -10001, -10000],
+        [9999.25, 10000.5, 10001, 9998],
+      ].flat(),
+    );
+    const refs = {
+      softmax: refSoftmax,
+      logSoftmax: refLogSoftmax,
+      logsumexp: (x: Float64Array, shape: number[]) => refLogsumexp(x, shape, false),
+    };
+    for (const op of OPS) {
+      await gradcheck(page, {
+        op,
+        inputs: [{ shape: [3, 4] }],
+        data: [data],
+        ref: ([x]) => refs[op](x, [3, 4]),
+        // Tier 3 is left out: a float32 finite difference of inputs near 1e4 resolves nothing.
+        tol: { fdCount: 0, fwdRtol: 2e-6, fwdAtol: 2e-6, gradRtol: 1e-4, gradAtol: 1e-5 },
+      });
+    }
   });
 });
 

@@ -332,7 +332,7 @@ function fused(
 
   const oShape = layout === 'bhtd' ? [B, H, Tq, Dv] : [B, Tq, H, Dv];
   const o = empty(oShape, 'attention'); // (B, H, Tq, Dv) or (B, Tq, H, Dv)
-  const lse = empty([qRows], 'attention'); // per query row, (b·H + h)·Tq + i
+  const lse = empty([qRows, 2], 'attention'); // per query row, (b·H + h)·Tq + i: its max m and log Σ exp(s − m)
   const qkv = { q: q.buffer, k: k.buffer, v: v.buffer, mask: maskBuf };
   rt.dispatch({
     kernel: K.fwd,

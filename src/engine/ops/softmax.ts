@@ -20,7 +20,7 @@ export const SOFTMAX_GRAD = kernel('softmax_grad', gradSrc, {
 });
 const SOFTMAX_LSE_GRAD = kernel('softmax_lse_grad', lseGradSrc, {
   params: { n: 'u32', c: 'u32', run: 'u32' },
-  buffers: { x: 'read', lse: 'read', gy: 'read', gx: 'read_write' },
+  buffers: { sm: 'read', gy: 'read', gx: 'read_write' },
 });
 
 /** The kernels' MODE constant. */
@@ -100,16 +100,19 @@ export function logsumexp(x: Tensor, keepdim = false): Tensor {
     return record(y, 'logsumexp', [x], () => [empty(x.shape, 'logsumexp')]);
   }
   const y = forward(Mode.Logsumexp, x, rows, c, outShape); // y: (...) or (..., 1)
-  return recordWithOutput(y, 'logsumexp', x, (lse, gy) => {
-    // gx = gy · softmax(x) = gy · exp(x − lse): elementwise.
+  return record(y, 'logsumexp', [x], (gy) => {
+    // gx = gy · softmax(x), the softmax formed afresh from x (exp(x − lse) from the rounded output would carry lse's
+    // rounding, 1e-3 near |x| ~ 1e4), then scaled elementwise.
+    const sm = forward(Mode.Softmax, x, rows, c, x.shape);
     const gx = empty(x.shape, 'logsumexp');
     const run = Math.max(1, Math.min(64, Math.floor(x.size / 1024))); // ~1024+ invocations, ≤ 64 elements each
     runtime().dispatch({
       kernel: SOFTMAX_LSE_GRAD,
       params: { n: x.size, c, run },
-      buffers: { x: x.buffer, lse: lse.buffer, gy: gy.buffer, gx: gx.buffer },
+      buffers: { sm: sm.buffer, gy: gy.buffer, gx: gx.buffer },
       groups: grid1d(Math.ceil(x.size / run), 64),
     });
-    return gx;
+    sm.dispose(); // back to the pool only after the submit that reads it
+    return [gx];
   });
 }
