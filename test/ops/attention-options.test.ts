@@ -284,3 +284,48 @@ describe('attention options: bad input', () => {
     await expectShapeError(page, 'attentionOptions', dv, { kernel: 'tiled' }, 'one head size');
   });
 });
+
+describe('attention: masks and GQA at large scores', () => {
+  it('keeps float32 accuracy with scores near ±8192 through an attn mask and shared k/v heads, on every rung', async () => {
+    // The merge of the masks (bias added to each score) with the (m, log Σ) pair the forward saves (attention.test.ts,
+    // 'attention at large scores'): the kept keys and query rows are that test's, so each row's log-sum-exp sits
+    // ≥ 2e-4 from a float32 value and a backward recomputing P as exp(s + bias − lse) fails. Key 5 scores highest
+    // and is excluded by the mask (−∞) for every query; both query heads share the one k/v head.
+    const qRows = [
+      [64, 64, 1, 0],
+      [64, 64, 1, 0],
+      [-64, -64, -2, -2],
+    ].flat();
+    const q = [...qRows, ...qRows];
+    const k = [
+      [64, 64, 2, 2],
+      [64, 64, -2, 0],
+      [64, 64, -2, 2],
+      [64, 64, -1, -2],
+      [64, 64, 1, 1],
+      [64, 64, 9, 9],
+    ].flat();
+    const Tq = 3;
+    const Tk = 6;
+    const v = rngFor('attention masks at large scores').uniform(Tk * 4, -1, 1);
+    const qShape = [1, 2, Tq, 4];
+    const kShape = [1, 1, Tk, 4];
+    const attnMask = Array.from({ length: Tq * Tk }, (_, x) => (x % Tk === Tk - 1 ? -Infinity : 0));
+    for (const kernel of ['tiled', 'naive', 'composite'] as const) {
+      await gradcheck(page, {
+        op: 'attentionOptions',
+        attrs: {
+          kernel,
+          scale: 1,
+          attnArray: attnMask.map(() => 0), // the −∞ entries are set on the page (JSON has no −∞)
+          attnNegInf: attnMask.flatMap((b, x) => (b === 0 ? [] : [x])),
+        },
+        inputs: [{ shape: qShape }, { shape: kShape }, { shape: kShape }],
+        data: [Float64Array.from(q), Float64Array.from(k), v],
+        ref: ([qs, ks, vs]) => attentionRef(qs, qShape, ks, vs, kShape, { scale: 1, attnMask }),
+        // As in attention.test.ts: tiers 1 and 2 only (a float32 finite difference resolves nothing near 8192).
+        tol: { fdCount: 0, fwdRtol: 1e-5, fwdAtol: 1e-6, gradRtol: 1e-4, gradAtol: 1e-4 },
+      });
+    }
+  });
+});
