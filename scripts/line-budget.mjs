@@ -14,11 +14,11 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * About 3 % above what the engine needs (December 2026, formatted by Prettier at 120 columns, after issue 17's ops:
- * TypeScript 7,133, WGSL 3,934 code lines). History: 5,037 / 3,489 when the budget was set; Prettier's line breaking
+ * TypeScript 7,290, WGSL 3,983 code lines). History: 5,037 / 3,489 when the budget was set; Prettier's line breaking
  * added about 1,200 TypeScript lines; issue 17's ops (elementwise, reductions, shape, classification losses, any-axis
- * softmax/layerNorm, any-rank matmul) about 600 TypeScript and 450 WGSL lines.
+ * softmax/layerNorm, any-rank matmul, attention masks, causal, GQA) about 750 TypeScript and 500 WGSL lines.
  */
-export const BUDGETS = { typescript: 7350, wgsl: 4050 };
+export const BUDGETS = { typescript: 7500, wgsl: 4100 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -25,6 +25,9 @@ export const NOT_OPS = {
   record: 'the tape helper every op calls: it returns the tensor it is given',
   keepTensor: "attention's mask helper: the validated masks as the keep tensor the kernels read",
   withLeadingKeys: "attention's mask helper: the masks widened for keys prepended to the sequence",
+  checkAttnMask: "attention's mask helper: the validated attn mask (shape and kind), passed through",
+  biasTensor: "attention's mask helper: the attn mask as the additive bias the kernels read",
+  packMasks: "attention's mask helper: the keep mask and the bias in the one buffer the kernels bind",
 };
 
 export const OUT = 'docs/operators.md';

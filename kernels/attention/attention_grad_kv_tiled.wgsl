@@ -7,13 +7,15 @@
 //   dk_j = scale · (that sum)
 // A masked key takes no part in any softmax: dk = dv = 0.
 //
-// bindings: 0 uniform Params (rows = B·H; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
+// bindings: 0 uniform Params (rows = B·Hkv; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
 //           4 mask: array<f32> (bound to q when MASKED = 0)   5 lse: array<vec2<f32>> (m, ls), (B·H·Tq)   6 go: array<vec4<f32>>
 //           7 dsum: array<f32> (B·H·Tq)   8 dk   9 dv: array<vec4<f32>>
-// dispatch: grid1d(B·H·ceil(Tk / 4), 64) workgroups of 64.
+// dispatch: grid1d(B·Hkv·ceil(Tk / 4), 64) workgroups of 64.
 
 override DH4: u32 = 4u;
 override MASKED: u32 = 0u;
+override ATTN: u32 = 0u;
+override CAUSAL: u32 = 0u;
 override NB: u32 = (DH4 + 3u) / 4u; // 16-float blocks per row
 
 const Z = vec4<f32>(0.0);
@@ -22,7 +24,9 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32,
+  scale: f32, moff: u32, group: u32,
+  vsb: u32, vsh: u32, vst: u32,
+  osb: u32, osh: u32, ost: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
@@ -34,6 +38,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> dsum: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dk: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> dv: array<vec4<f32>>;
+//#include "common/attention_mask.wgsl"
 
 // ---------------------------------------------------------------------------------------- rows in registers
 
@@ -127,9 +132,9 @@ fn key(at: u32, b: u32, j: u32) -> Key {
 }
 
 /** Query i's contribution to one key (select, not a product with 0: a masked key's exp may overflow). */
-fn visit(x: Key, qi: Row, gi: Row, li: vec2<f32>, di: f32) -> Key {
+fn visit(x: Key, qi: Row, gi: Row, li: vec2<f32>, di: f32, bias: f32) -> Key {
   var r = x;
-  let pr = select(0.0, exp((dotRow(qi, x.k) * p.scale - li.x) - li.y), x.keep);
+  let pr = select(0.0, exp((dotRow(qi, x.k) * p.scale + bias - li.x) - li.y), x.keep && bias > EXCLUDED);
   let ds = pr * (dotRow(gi, x.v) - di);
   r.dk = axpyRow(x.dk, ds, qi);
   r.dv = axpyRow(x.dv, pr, gi);
@@ -148,11 +153,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= p.rows * tiles) { return; }
   let j0 = (g % tiles) * 4u;
-  let bh = g / tiles;
-  let h = bh % p.heads;
-  let b = bh / p.heads;
-  let qb = b * p.qsb + h * p.qsh;
-  let kb = b * p.ksb + h * p.ksh;
+  let hkv = p.heads / p.group;
+  let bh = g / tiles; // (b, k/v head)
+  let hk = bh % hkv;
+  let b = bh / hkv;
+  let kb = b * p.ksb + hk * p.ksh;
   let last = p.tk - 1u;
   let at0 = kb + min(j0, last) * p.kst;
   let at1 = kb + min(j0 + 1u, last) * p.kst;
@@ -163,16 +168,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var x2 = key(at2, b, min(j0 + 2u, last));
   var x3 = key(at3, b, min(j0 + 3u, last));
   if (x0.keep || x1.keep || x2.keep || x3.keep) {
-    for (var i = 0u; i < p.tq; i++) {
-      let qo = qb + i * p.qst;
+    // Every query head of the k/v head's group (GQA; one head without it) reads these keys: loop over (head, query).
+    for (var n = 0u; n < p.group * p.tq; n++) {
+      let i = n % p.tq;
+      let h = hk * p.group + n / p.tq;
+      let qo = b * p.qsb + h * p.qsh + i * p.qst;
       let qi = qRow(qo);
       let gi = goRow(qo);
-      let li = lse[bh * p.tq + i];
-      let di = dsum[bh * p.tq + i];
-      x0 = visit(x0, qi, gi, li, di);
-      x1 = visit(x1, qi, gi, li, di);
-      x2 = visit(x2, qi, gi, li, di);
-      x3 = visit(x3, qi, gi, li, di);
+      let ri = (b * p.heads + h) * p.tq + i;
+      let li = lse[ri];
+      let di = dsum[ri];
+      x0 = visit(x0, qi, gi, li, di, maskBias(b, h, i, min(j0, last)));
+      x1 = visit(x1, qi, gi, li, di, maskBias(b, h, i, min(j0 + 1u, last)));
+      x2 = visit(x2, qi, gi, li, di, maskBias(b, h, i, min(j0 + 2u, last)));
+      x3 = visit(x3, qi, gi, li, di, maskBias(b, h, i, min(j0 + 3u, last)));
     }
   }
   finish(j0, at0, x0);

@@ -1,11 +1,12 @@
 // attention_grad_q_naive: fused attention backward for the queries, scalar loads (any Dh), one invocation per query row
 // (b, h, i) and chunk of dims, in gather form (each dq element is written by one invocation; no atomics):
 //   D_i   = Σ_d go_i · o_i                                 (= Σ_j P_ij dP_ij; also saved for attention_grad_kv_naive)
-//   P_ij  = exp((scale · q_i · k_j − m_i) − ls_i), 0 for a masked key (from the forward's m and ls = log Σ)
+//   P_ij  = exp((scale · q_i · k_j + bias_ij − m_i) − ls_i), 0 for an excluded pair (from the forward's m and ls = log Σ)
 //   dS_ij = P_ij · (go_i · v_j − D_i)
 //   dq_i  = scale · Σ_j dS_ij k_j
 // A fully masked row has every P_ij = 0, so dq_i = 0 (and D_i = 0, since its o_i = 0).
-// Strides and layout as in attention_naive.wgsl: q, o, go and dq share the q strides, k and v the k strides.
+// Strides and layout as in attention_naive.wgsl: q and dq have the q strides, o and go the o strides, k the k
+// strides, v the v strides.
 // The obviously-right version of attention_grad_q_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
 // other head size: one row per invocation, plain loops.
 //
@@ -14,8 +15,11 @@
 // dispatch: grid1d(B·H·Tq·nch, 64) workgroups of 64, nch = ceil(DH / CH).
 
 override DH: u32 = 16u;
+override DV: u32 = 16u; // the value head size (o, go, v, dv); DH is q's and k's
 override CH: u32 = 16u;
 override MASKED: u32 = 0u;
+override ATTN: u32 = 0u;
+override CAUSAL: u32 = 0u;
 
 const MAXCH = 64u;
 
@@ -23,7 +27,9 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32,
+  scale: f32, moff: u32, group: u32,
+  vsb: u32, vsh: u32, vst: u32,
+  osb: u32, osh: u32, ost: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -35,6 +41,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> go: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dq: array<f32>;
 @group(0) @binding(9) var<storage, read_write> dsum: array<f32>;
+//#include "common/attention_mask.wgsl"
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -48,22 +55,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let h = bh % p.heads;
   let b = bh / p.heads;
   let qo = b * p.qsb + h * p.qsh + i * p.qst;
-  let kb = b * p.ksb + h * p.ksh;
+  let kb = b * p.ksb + (h / p.group) * p.ksh; // query heads share k/v heads in groups (GQA)
+  let vb = b * p.vsb + (h / p.group) * p.vsh;
+  let oo = b * p.osb + h * p.osh + i * p.ost;
 
   var di = 0.0;
-  for (var d = 0u; d < DH; d++) { di += go[qo + d] * o[qo + d]; }
+  for (var d = 0u; d < DV; d++) { di += go[oo + d] * o[oo + d]; }
   let li = lse[r];
   var acc: array<f32, MAXCH>;
   for (var j = 0u; j < p.tk; j++) {
-    if (MASKED != 0u && mask[b * p.tk + j] == 0.0) { continue; }
+    let bj = maskBias(b, h, i, j);
+    if (bj <= EXCLUDED) { continue; }
     let ko = kb + j * p.kst;
     var s = 0.0;
     var dp = 0.0;
-    for (var d = 0u; d < DH; d++) {
-      s += q[qo + d] * k[ko + d];
-      dp += go[qo + d] * v[ko + d];
-    }
-    let ds = exp((s * p.scale - li.x) - li.y) * (dp - di);
+    let vo = vb + j * p.vst;
+    for (var d = 0u; d < DH; d++) { s += q[qo + d] * k[ko + d]; }
+    for (var d = 0u; d < DV; d++) { dp += go[oo + d] * v[vo + d]; }
+    let ds = exp((s * p.scale + bj - li.x) - li.y) * (dp - di);
     for (var e = 0u; e < CH; e++) {
       if (d0 + e < DH) { acc[e] += ds * k[ko + d0 + e]; }
     }

@@ -14,6 +14,8 @@
 
 override DH4: u32 = 4u;
 override MASKED: u32 = 0u;
+override ATTN: u32 = 0u;
+override CAUSAL: u32 = 0u;
 override NB: u32 = (DH4 + 3u) / 4u; // 16-float blocks per row
 
 const Z = vec4<f32>(0.0);
@@ -22,7 +24,9 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32,
+  scale: f32, moff: u32, group: u32,
+  vsb: u32, vsh: u32, vst: u32,
+  osb: u32, osh: u32, ost: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
@@ -34,6 +38,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> go: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> dq: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> dsum: array<f32>;
+//#include "common/attention_mask.wgsl"
 
 // ---------------------------------------------------------------------------------------- rows in registers
 
@@ -128,9 +133,10 @@ fn query(at: u32, lrow: u32) -> Query {
 }
 
 /** The key's contribution dS·k_j to one query. */
-fn visit(x: Query, kj: Row, vj: Row) -> Query {
+fn visit(x: Query, kj: Row, vj: Row, bias: f32) -> Query {
   var r = x;
-  let ds = exp((dotRow(x.q, kj) * p.scale - x.l.x) - x.l.y) * (dotRow(x.go, vj) - x.d);
+  let keep = bias > EXCLUDED; // select, not a product with 0: an excluded pair's exp may overflow
+  let ds = select(0.0, exp((dotRow(x.q, kj) * p.scale + bias - x.l.x) - x.l.y), keep) * (dotRow(x.go, vj) - x.d);
   r.acc = axpyRow(x.acc, ds, kj);
   return r;
 }
@@ -151,7 +157,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let h = bh % p.heads;
   let b = bh / p.heads;
   let qb = b * p.qsb + h * p.qsh;
-  let kb = b * p.ksb + h * p.ksh;
+  let kb = b * p.ksb + (h / p.group) * p.ksh; // query heads share k/v heads in groups (GQA)
   let last = p.tq - 1u;
   let lrow = bh * p.tq;
   let at0 = qb + min(i0, last) * p.qst;
@@ -167,10 +173,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let ko = kb + j * p.kst;
     let kj = kRow(ko);
     let vj = vRow(ko);
-    x0 = visit(x0, kj, vj);
-    x1 = visit(x1, kj, vj);
-    x2 = visit(x2, kj, vj);
-    x3 = visit(x3, kj, vj);
+    x0 = visit(x0, kj, vj, maskBias(b, h, min(i0, last), j));
+    x1 = visit(x1, kj, vj, maskBias(b, h, min(i0 + 1u, last), j));
+    x2 = visit(x2, kj, vj, maskBias(b, h, min(i0 + 2u, last), j));
+    x3 = visit(x3, kj, vj, maskBias(b, h, min(i0 + 3u, last), j));
   }
   finish(i0, at0, lrow + i0, x0);
   finish(i0 + 1u, at1, lrow + i0 + 1u, x1);

@@ -16,6 +16,8 @@
 
 override DH4: u32 = 4u;
 override MASKED: u32 = 0u;
+override ATTN: u32 = 0u;
+override CAUSAL: u32 = 0u;
 override NB: u32 = (DH4 + 3u) / 4u; // 16-float blocks per row
 
 const NEG = -3.0e38;
@@ -25,7 +27,9 @@ struct Params {
   rows: u32, heads: u32, tq: u32, tk: u32,
   qsb: u32, qsh: u32, qst: u32,
   ksb: u32, ksh: u32, kst: u32,
-  scale: f32,
+  scale: f32, moff: u32, group: u32,
+  vsb: u32, vsh: u32, vst: u32,
+  osb: u32, osh: u32, ost: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
@@ -34,6 +38,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read_write> o: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> lse: array<vec2<f32>>;
+//#include "common/attention_mask.wgsl"
 
 // ---------------------------------------------------------------------------------------- rows in registers
 
@@ -106,7 +111,8 @@ fn putRow(i: u32, x: Row, s: f32) {
 /** A query's running maximum m and sum l, and the last step's rescale c = e^(m_old − m) and weight w = e^(s − m). */
 struct Run { m: f32, l: f32, c: f32, w: f32 }
 
-fn step(r: Run, s: f32) -> Run {
+fn step(r: Run, s: f32, bias: f32) -> Run {
+  if (bias <= EXCLUDED) { return Run(r.m, r.l, 1.0, 0.0); } // this pair takes no part: leave the row as it is
   let m = max(r.m, s);
   let c = exp(r.m - m); // 0 at the first kept key (e^(−3e38 − s)), so the empty sums need no special case
   let w = exp(s - m);
@@ -130,7 +136,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let h = bh % p.heads;
   let b = bh / p.heads;
   let qb = b * p.qsb + h * p.qsh;
-  let kb = b * p.ksb + h * p.ksh;
+  let kb = b * p.ksb + (h / p.group) * p.ksh; // query heads share k/v heads in groups (GQA)
   let last = p.tq - 1u;
   let at0 = qb + min(i0, last) * p.qst;
   let at1 = qb + min(i0 + 1u, last) * p.qst;
@@ -152,10 +158,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (MASKED != 0u && mask[b * p.tk + j] == 0.0) { continue; }
     let ko = kb + j * p.kst;
     let kj = kRow(ko);
-    r0 = step(r0, dotRow(q0, kj) * p.scale);
-    r1 = step(r1, dotRow(q1, kj) * p.scale);
-    r2 = step(r2, dotRow(q2, kj) * p.scale);
-    r3 = step(r3, dotRow(q3, kj) * p.scale);
+    let b0 = maskBias(b, h, min(i0, last), j);
+    let b1 = maskBias(b, h, min(i0 + 1u, last), j);
+    let b2 = maskBias(b, h, min(i0 + 2u, last), j);
+    let b3 = maskBias(b, h, min(i0 + 3u, last), j);
+    r0 = step(r0, dotRow(q0, kj) * p.scale + b0, b0);
+    r1 = step(r1, dotRow(q1, kj) * p.scale + b1, b1);
+    r2 = step(r2, dotRow(q2, kj) * p.scale + b2, b2);
+    r3 = step(r3, dotRow(q3, kj) * p.scale + b3, b3);
     let vj = vRow(ko);
     a0 = madRow(a0, r0.c, r0.w, vj);
     a1 = madRow(a1, r1.c, r1.w, vj);

@@ -2,6 +2,7 @@
 // file in kernels/common/ and a line here.
 
 import attentionAxpy from '../../kernels/common/attention_axpy.wgsl';
+import attentionMask from '../../kernels/common/attention_mask.wgsl';
 import attentionRows from '../../kernels/common/attention_rows.wgsl';
 import broadcast from '../../kernels/common/broadcast.wgsl';
 import erf from '../../kernels/common/erf.wgsl';
@@ -12,6 +13,7 @@ import tanh from '../../kernels/common/tanh.wgsl';
 
 export const COMMON_WGSL: Readonly<Record<string, string>> = {
   'common/attention_axpy.wgsl': attentionAxpy,
+  'common/attention_mask.wgsl': attentionMask,
   'common/attention_rows.wgsl': attentionRows,
   'common/broadcast.wgsl': broadcast,
   'common/erf.wgsl': erf,

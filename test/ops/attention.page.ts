@@ -72,7 +72,36 @@ function masksFor(m: MaskValue | undefined, attrs: MaskAttrs | undefined): MaskO
   return { [name]: m };
 }
 
+/** attention's mask options (test/ops/attention-options.test.ts): the attn mask from the 4th input or a JS array. */
+interface OptionAttrs {
+  attnInput?: boolean;
+  attnArray?: number[] | boolean[];
+  /** Indices of attnArray to set to −∞ (JSON cannot carry it). */
+  attnNegInf?: number[];
+  attnMaskKind?: 'additive' | 'boolean';
+  causal?: boolean;
+  keepArray?: boolean[];
+  scale?: number;
+  layout?: AttentionLayout;
+  kernel?: AttentionKernel;
+}
+
 export const OPS = {
+  /** inputs: q, k, v (+ attn mask with attrs.attnInput); attrs: OptionAttrs. */
+  attentionOptions: ([q, k, v, attnInput]: [Tensor, Tensor, Tensor, Tensor?], attrs: OptionAttrs, w) => {
+    const arr: (number | boolean)[] | undefined = attrs.attnArray && [...attrs.attnArray];
+    for (const i of attrs.attnNegInf ?? []) arr![i] = -Infinity;
+    return w.attention(q, k, v, {
+      attnMask: attrs.attnInput ? attnInput : (arr as number[] | boolean[] | undefined),
+      attnMaskKind: attrs.attnMaskKind,
+      causal: attrs.causal,
+      keepMask: attrs.keepArray,
+      scale: attrs.scale,
+      layout: attrs.layout,
+      kernel: attrs.kernel,
+    });
+  },
+
   /** inputs: q, k, v (+ mask with attrs.masked); attrs: scale, layout, kernel, maskArray, maskAs. */
   attention: ([q, k, v, maskInput]: [Tensor, Tensor, Tensor, Tensor?], attrs: AttentionAttrs | undefined, w) => {
     const masks = masksFor(attrs?.masked ? maskInput : attrs?.maskArray, attrs);
@@ -94,6 +123,8 @@ export const OPS = {
         dimHead: attrs.dimHead,
         qkvBias: attrs.qkvBias,
         outBias: attrs.outBias,
+        kvHeads: attrs.kvHeads,
+        causal: attrs.causal,
       }),
       rest.slice(n),
       attrs.names,

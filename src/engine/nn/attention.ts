@@ -30,6 +30,13 @@ export interface MultiheadAttentionOptions {
   outBias?: boolean;
   /** Seed for the initial weights (default: the global sequence, see manualSeed). */
   seed?: number;
+  /**
+   * Key/value heads (default `heads`). Fewer makes it grouped-query attention: to_k and to_v project to
+   * kvHeads·dimHead, and each k/v head serves heads / kvHeads query heads (heads % kvHeads must be 0).
+   */
+  kvHeads?: number;
+  /** Query i attends to keys j ≤ i only (PyTorch's is_causal; top-left aligned when Tq ≠ Tk). Default false. */
+  causal?: boolean;
 }
 
 export class MultiheadAttention extends Module {
@@ -38,6 +45,8 @@ export class MultiheadAttention extends Module {
   readonly to_v: Linear;
   readonly to_out: Linear;
   readonly heads: number;
+  readonly kvHeads: number;
+  readonly causal: boolean;
   readonly dimHead: number;
   readonly scale: number;
 
@@ -46,21 +55,26 @@ export class MultiheadAttention extends Module {
     opts: MultiheadAttentionOptions = {},
   ) {
     super();
-    const { heads = 8, dimHead = 64, qkvBias = false, outBias = true, seed } = opts;
+    const { heads = 8, dimHead = 64, qkvBias = false, outBias = true, seed, kvHeads = heads, causal = false } = opts;
     for (const [what, n] of [
       ['dim', dim],
       ['heads', heads],
       ['dimHead', dimHead],
+      ['kvHeads', kvHeads],
     ] as const) {
       check(Number.isInteger(n) && n > 0, 'MultiheadAttention', `${what} must be a positive integer, got ${n}`);
     }
+    check(heads % kvHeads === 0, 'MultiheadAttention', `heads (${heads}) must be a multiple of kvHeads (${kvHeads})`);
+    check(typeof causal === 'boolean', 'MultiheadAttention', `causal must be a boolean, got ${String(causal)}`);
     this.heads = heads;
+    this.kvHeads = kvHeads;
+    this.causal = causal;
     this.dimHead = dimHead;
     this.scale = 1 / Math.sqrt(dimHead);
     const inner = heads * dimHead;
     this.to_q = new Linear(dim, inner, { bias: qkvBias, seed: deriveSeed(seed, 0) });
-    this.to_k = new Linear(dim, inner, { bias: qkvBias, seed: deriveSeed(seed, 1) });
-    this.to_v = new Linear(dim, inner, { bias: qkvBias, seed: deriveSeed(seed, 2) });
+    this.to_k = new Linear(dim, kvHeads * dimHead, { bias: qkvBias, seed: deriveSeed(seed, 1) });
+    this.to_v = new Linear(dim, kvHeads * dimHead, { bias: qkvBias, seed: deriveSeed(seed, 2) });
     this.to_out = new Linear(inner, dim, { bias: outBias, seed: deriveSeed(seed, 3) });
   }
 
@@ -87,9 +101,9 @@ export class MultiheadAttention extends Module {
     checkMasks(op, masks, B, Tk, shapes);
     const { heads: H, dimHead: Dh } = this;
     const q = reshape(this.to_q.forward(xq), [B, Tq, H, Dh]);
-    const k = reshape(this.to_k.forward(xk), [B, Tk, H, Dh]);
-    const v = reshape(this.to_v.forward(xv), [B, Tk, H, Dh]);
-    const o = attention(q, k, v, { ...masks, scale: this.scale, layout: 'bthd' }); // (B, Tq, H, Dh)
+    const k = reshape(this.to_k.forward(xk), [B, Tk, this.kvHeads, Dh]);
+    const v = reshape(this.to_v.forward(xv), [B, Tk, this.kvHeads, Dh]);
+    const o = attention(q, k, v, { ...masks, scale: this.scale, layout: 'bthd', causal: this.causal }); // (B, Tq, H, Dh)
     return this.to_out.forward(reshape(o, [B, Tq, H * Dh]));
   }
 }

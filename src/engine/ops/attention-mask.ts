@@ -6,8 +6,8 @@
 import { check, type Shape } from '../errors';
 import { assertLive, noGrad, Tensor } from '../tensor';
 import { tensor, zeros, ones } from '../creation';
-import { addScalar, mulScalar } from './elementwise';
-import { concat } from './shape';
+import { addScalar, clip, mulScalar } from './elementwise';
+import { concat, reshape } from './shape';
 
 /** A (B, Tk) tensor of 0/1, or B·Tk booleans / 0-1 numbers, row-major. */
 export type MaskInput = Tensor | ArrayLike<number | boolean>;
@@ -143,4 +143,105 @@ export function withLeadingKeys(
   if (keepMask !== null && keepMask !== undefined) return { keepMask: pad(keepMask, 1) };
   if (keyPaddingMask !== null && keyPaddingMask !== undefined) return { keyPaddingMask: pad(keyPaddingMask, 0) };
   return undefined;
+}
+
+// ----------------------------------------------------------------------------------- attention masks (Tq, Tk)
+
+/** A mask the op made (owned: it disposes it) or the caller's tensor. */
+export interface OwnedMask {
+  t: Tensor;
+  owned: boolean;
+}
+
+/** Every mask of one attention call, in the forms the kernels read. */
+export interface Masks {
+  /** (B, Tk), 1 = attend. */
+  keep: OwnedMask | null;
+  /** (Tq, Tk) or (B, H, Tq, Tk) additive bias, clamped below at −1e30 (which excludes the pair). */
+  attn: OwnedMask | null;
+  causal: boolean;
+}
+
+/** Below this a bias excludes its pair (the kernels' EXCLUDED, common/attention_mask.wgsl). */
+export const EXCLUDED = -1e30;
+
+export interface AttnMaskOptions {
+  attnMask?: MaskInput | null;
+  attnMaskKind?: 'additive' | 'boolean';
+}
+
+/** The attn mask's validated shape ((Tq, Tk) or (B, H, Tq, Tk)) and kind, or null when there is none. */
+export function checkAttnMask(
+  op: string,
+  opts: AttnMaskOptions,
+  B: number,
+  H: number,
+  Tq: number,
+  Tk: number,
+  shapes: readonly Shape[],
+): { mask: MaskInput; shape: number[]; boolean: boolean } | null {
+  const { attnMask, attnMaskKind } = opts;
+  check(
+    attnMaskKind === undefined || attnMaskKind === 'additive' || attnMaskKind === 'boolean',
+    op,
+    `attnMaskKind must be 'additive' or 'boolean', got ${String(attnMaskKind)}`,
+    shapes,
+  );
+  if (attnMask === null || attnMask === undefined) return null;
+  const small = [Tq, Tk];
+  const full = [B, H, Tq, Tk];
+  const want = `(Tq, Tk) = (${Tq}, ${Tk}) or (B, H, Tq, Tk) = (${full.join(', ')})`;
+  if (attnMask instanceof Tensor) {
+    assertLive(op, attnMask);
+    const same = (s: number[]) => s.length === attnMask.rank && s.every((d, i) => d === attnMask.shape[i]);
+    check(same(small) || same(full), op, `attnMask must be ${want}, got [${attnMask.shape.join(', ')}]`, [
+      ...shapes,
+      attnMask.shape,
+    ]);
+    return { mask: attnMask, shape: [...attnMask.shape], boolean: attnMaskKind === 'boolean' };
+  }
+  check(
+    typeof attnMask === 'object' && typeof (attnMask as ArrayLike<unknown>).length === 'number',
+    op,
+    'attnMask must be a tensor or an array of numbers or booleans',
+    shapes,
+  );
+  const n = attnMask.length;
+  check(n === Tq * Tk || n === B * H * Tq * Tk, op, `attnMask has ${n} entries, expected ${want}`, shapes);
+  const bools = n > 0 && typeof attnMask[0] === 'boolean';
+  const boolean = attnMaskKind === 'boolean' || (attnMaskKind === undefined && bools);
+  for (let i = 0; i < n; i++) {
+    const m = attnMask[i];
+    const ok = boolean ? m === true || m === false || m === 0 || m === 1 : typeof m === 'number' && !Number.isNaN(m);
+    const what = boolean ? 'booleans or 0/1 (boolean attnMask)' : 'numbers, not NaN (additive attnMask)';
+    check(ok, op, `attnMask entries must be ${what}, got ${String(m)} at ${i}`, shapes);
+  }
+  return { mask: attnMask, shape: n === Tq * Tk ? small : full, boolean };
+}
+
+/** The attn mask as the additive bias the kernels read: booleans become 0 / −1e30, and −∞ is clamped to −1e30. */
+export function biasTensor(m: { mask: MaskInput; shape: number[]; boolean: boolean }): OwnedMask {
+  const { mask, shape, boolean } = m;
+  if (mask instanceof Tensor) {
+    const t = noGrad(() => (boolean ? mulScalar(addScalar(mask, -1), -EXCLUDED) : clip(mask, EXCLUDED)));
+    return { t, owned: true };
+  }
+  const data = Float32Array.from(mask as ArrayLike<number | boolean>, (x) =>
+    boolean ? (x ? 0 : EXCLUDED) : Math.max(x as number, EXCLUDED),
+  );
+  return { t: tensor(data, shape), owned: true };
+}
+
+/**
+ * The masks in the one buffer the kernels bind: the keep mask (B·Tk) first, then the bias; null without masks. When it
+ * packs two, it disposes the ones the op made (the packed copy replaces them).
+ */
+export function packMasks(masks: Masks, keepLength: number): OwnedMask | null {
+  const { keep, attn } = masks;
+  if (!keep || !attn) return keep ?? attn;
+  const n = attn.t.shape.reduce((a, b) => a * b, 1);
+  const t = noGrad(() => concat([reshape(keep.t, [keepLength]), reshape(attn.t, [n])], 0));
+  if (keep.owned) keep.t.dispose();
+  if (attn.owned) attn.t.dispose();
+  return { t, owned: true };
 }

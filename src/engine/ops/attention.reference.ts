@@ -18,6 +18,12 @@ export type Layout = 'bhtd' | 'bthd';
 export interface AttentionRefOptions {
   /** (B·Tk) keep flags: nonzero keeps a key. */
   keepMask?: ArrayLike<number> | null;
+  /** Additive bias of (Tq·Tk) or (B·H·Tq·Tk) entries (told apart by length); ≤ −1e30 (−∞ too) excludes the pair. */
+  attnMask?: ArrayLike<number> | null;
+  /** Exclude key j > query i (top-left alignment). */
+  causal?: boolean;
+  /** v's shape when its head size differs from k's (default k's shape). */
+  vShape?: readonly number[];
   scale?: number;
   layout?: Layout;
 }
@@ -30,8 +36,9 @@ function operand(shape: readonly number[], layout: Layout) {
 }
 
 /**
- * softmax(scale · q·kᵀ over kept keys)·v per (batch, head); a query row with no kept key gives zeros. Returns the
- * output (q's shape) and the probabilities P (B, H, Tq, Tk), which the backward reference reuses.
+ * softmax(scale · q·kᵀ over kept keys)·v per (batch, head); a query row with no kept key gives zeros. k and v may have
+ * fewer heads than q (grouped-query attention: query head h reads k/v head ⌊h / (H / Hk)⌋), and v a head size of
+ * its own (opts.vShape). Returns the output (q's shape with v's head size) and the probabilities P (B, H, Tq, Tk), which the backward reference reuses.
  */
 export function attentionRef(
   q: ArrayLike<number>,
@@ -39,45 +46,60 @@ export function attentionRef(
   k: ArrayLike<number>,
   v: ArrayLike<number>,
   kShape: readonly number[],
-  { keepMask: mask = null, scale, layout = 'bhtd' }: AttentionRefOptions = {},
+  {
+    keepMask: mask = null,
+    attnMask = null,
+    causal = false,
+    vShape = kShape,
+    scale,
+    layout = 'bhtd',
+  }: AttentionRefOptions = {},
 ): Ref & { probs: Float64Array } {
   const Q = operand(qShape, layout);
   const Kd = operand(kShape, layout);
+  const V = operand(vShape, layout);
+  const oShape = layout === 'bhtd' ? [Q.B, Q.H, Q.T, V.D] : [Q.B, Q.T, Q.H, V.D];
+  const O = operand(oShape, layout);
   const { B, H, D } = Q;
   const Tq = Q.T;
   const Tk = Kd.T;
   const sc = scale ?? 1 / Math.sqrt(D);
-  const out = new Float64Array(B * H * Tq * D);
+  const out = new Float64Array(B * H * Tq * V.D);
   const probs = new Float64Array(B * H * Tq * Tk);
   const s = new Float64Array(Tk);
+  const kept = new Uint8Array(Tk);
+  const perHead = attnMask !== null && attnMask.length === B * H * Tq * Tk;
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < Tq; i++) {
         const qo = Q.at(b, h, i);
         let m = -Infinity;
         for (let j = 0; j < Tk; j++) {
-          if (mask && !mask[b * Tk + j]) continue;
-          const ko = Kd.at(b, h, j);
+          const bias = attnMask ? attnMask[((perHead ? (b * H + h) * Tq : 0) + i) * Tk + j] : 0;
+          kept[j] = (!mask || mask[b * Tk + j]) && !(causal && j > i) && bias > -1e30 ? 1 : 0;
+          if (!kept[j]) continue;
+          const ko = Kd.at(b, Math.floor(h / (H / Kd.H)), j);
           let dot = 0;
           for (let d = 0; d < D; d++) dot += q[qo + d] * k[ko + d];
-          s[j] = sc * dot;
+          s[j] = sc * dot + bias;
           m = Math.max(m, s[j]);
         }
         if (m === -Infinity) continue; // no kept key: output and probabilities stay 0
         let z = 0;
-        for (let j = 0; j < Tk; j++) if (!mask || mask[b * Tk + j]) z += Math.exp(s[j] - m);
+        for (let j = 0; j < Tk; j++) if (kept[j]) z += Math.exp(s[j] - m);
         const prow = ((b * H + h) * Tq + i) * Tk;
         for (let j = 0; j < Tk; j++) {
-          if (mask && !mask[b * Tk + j]) continue;
+          if (!kept[j]) continue;
           const pij = Math.exp(s[j] - m) / z;
           probs[prow + j] = pij;
-          const ko = Kd.at(b, h, j);
-          for (let d = 0; d < D; d++) out[qo + d] += pij * v[ko + d];
+          const vo = V.at(b, Math.floor(h / (H / Kd.H)), j);
+          const oo = O.at(b, h, i);
+          for (let d = 0; d < V.D; d++) out[oo + d] += pij * v[vo + d];
         }
       }
     }
   }
-  return { data: out, shape: [...qShape], probs };
+  return { data: out, shape: oShape, probs };
 }
 
 /**
@@ -97,6 +119,8 @@ export function attentionBackwardRef(
   const { data: o, probs } = attentionRef(q, qShape, k, v, kShape, opts);
   const Q = operand(qShape, layout);
   const Kd = operand(kShape, layout);
+  const V = operand(opts.vShape ?? kShape, layout);
+  const O = operand(layout === 'bhtd' ? [Q.B, Q.H, Q.T, V.D] : [Q.B, Q.T, Q.H, V.D], layout);
   const { B, H, D } = Q;
   const Tq = Q.T;
   const Tk = Kd.T;
@@ -108,18 +132,20 @@ export function attentionBackwardRef(
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < Tq; i++) {
         const qo = Q.at(b, h, i);
+        const oo = O.at(b, h, i);
         let di = 0;
-        for (let d = 0; d < D; d++) di += go[qo + d] * o[qo + d];
+        for (let d = 0; d < V.D; d++) di += go[oo + d] * o[oo + d];
         const prow = ((b * H + h) * Tq + i) * Tk;
         for (let j = 0; j < Tk; j++) {
           const pij = probs[prow + j];
           if (pij === 0) continue;
-          const ko = Kd.at(b, h, j);
+          const ko = Kd.at(b, Math.floor(h / (H / Kd.H)), j);
+          const vo = V.at(b, Math.floor(h / (H / Kd.H)), j);
           let dp = 0;
-          for (let d = 0; d < D; d++) dp += go[qo + d] * v[ko + d];
+          for (let d = 0; d < V.D; d++) dp += go[oo + d] * v[vo + d];
           const ds = pij * (dp - di);
+          for (let d = 0; d < V.D; d++) dv[vo + d] += pij * go[oo + d];
           for (let d = 0; d < D; d++) {
-            dv[ko + d] += pij * go[qo + d];
             dq[qo + d] += sc * ds * k[ko + d];
             dk[ko + d] += sc * ds * q[qo + d];
           }
@@ -164,15 +190,20 @@ export interface MhaConfig {
   dimHead: number;
   qkvBias?: boolean;
   outBias?: boolean;
+  /** k/v heads (grouped-query attention); default heads. */
+  kvHeads?: number;
+  causal?: boolean;
 }
 
 /** Parameter names and shapes of MultiheadAttention(dim, cfg), in namedParameters() order. */
 export function mhaParamShapes(dim: number, cfg: MhaConfig): [string, number[]][] {
   const inner = cfg.heads * cfg.dimHead;
+  const kvInner = (cfg.kvHeads ?? cfg.heads) * cfg.dimHead;
   const out: [string, number[]][] = [];
   for (const n of ['to_q', 'to_k', 'to_v']) {
-    out.push([`${n}.weight`, [inner, dim]]);
-    if (cfg.qkvBias) out.push([`${n}.bias`, [inner]]);
+    const rows = n === 'to_q' ? inner : kvInner;
+    out.push([`${n}.weight`, [rows, dim]]);
+    if (cfg.qkvBias) out.push([`${n}.bias`, [rows]]);
   }
   out.push(['to_out.weight', [dim, inner]]);
   if (cfg.outBias ?? true) out.push(['to_out.bias', [dim]]);
@@ -204,11 +235,13 @@ export function mhaRef(
 ): Ref {
   const inner = cfg.heads * cfg.dimHead;
   const q = linearRef(xq, B * Tq, dim, params['to_q.weight'], inner, params['to_q.bias']);
-  const k = linearRef(xk, B * Tk, dim, params['to_k.weight'], inner, params['to_k.bias']);
-  const v = linearRef(xv, B * Tk, dim, params['to_v.weight'], inner, params['to_v.bias']);
+  const kvHeads = cfg.kvHeads ?? cfg.heads;
+  const k = linearRef(xk, B * Tk, dim, params['to_k.weight'], kvHeads * cfg.dimHead, params['to_k.bias']);
+  const v = linearRef(xv, B * Tk, dim, params['to_v.weight'], kvHeads * cfg.dimHead, params['to_v.bias']);
   // (B, T, H·Dh) is (B, T, H, Dh) row-major: the bthd layout.
-  const o = attentionRef(q, [B, Tq, cfg.heads, cfg.dimHead], k, v, [B, Tk, cfg.heads, cfg.dimHead], {
+  const o = attentionRef(q, [B, Tq, cfg.heads, cfg.dimHead], k, v, [B, Tk, kvHeads, cfg.dimHead], {
     keepMask: mask,
+    causal: cfg.causal,
     layout: 'bthd',
   }).data;
   const y = linearRef(o, B * Tq, inner, params['to_out.weight'], dim, params['to_out.bias']);

@@ -8,6 +8,13 @@
 // and merges heads with free reshapes instead of four permute copies forward and four backward. The kernels address
 // every tensor through (b, h, t) strides, so both layouts run the same code.
 //
+// Grouped-query attention: k and v may have Hk heads where H % Hk = 0 (PyTorch's enable_gqa): query head h reads k/v
+// head ⌊h / (H / Hk)⌋, and the dk/dv pass sums over the H / Hk query heads of each k/v head (no copies of k and v).
+//
+// Masks, all optional and combinable: `causal` (PyTorch's is_causal, key j > query i excluded, top-left aligned when
+// Tq ≠ Tk), `attnMask` (PyTorch's attn_mask, (Tq, Tk) or (B, H, Tq, Tk), additive or boolean with true = take part),
+// and the key-padding masks below. The kernels see them through one buffer and maskBias() (common/attention_mask.wgsl).
+//
 // Key-padding masks (B, Tk), under two names that cannot be misread (./attention-mask.ts): `keyPaddingMask` as
 // PyTorch's key_padding_mask (true = ignore the key), or `keepMask` (true = attend); the kernels read the keep form.
 // A batch element whose keys are ALL masked has no softmax at all; we define its output as 0 and its gradients (to q,
@@ -17,8 +24,20 @@ import { runtime } from '../engine';
 import { check, type Shape } from '../errors';
 import { grid1d, kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, noGrad, record, Tensor } from '../tensor';
-import { keepTensor, checkMasks, refuseOldMask, type AttentionMasks } from './attention-mask';
-import { addScalar, mul, mulScalar, add } from './elementwise';
+import {
+  biasTensor,
+  checkAttnMask,
+  checkMasks,
+  keepTensor,
+  packMasks,
+  refuseOldMask,
+  EXCLUDED,
+  type AttentionMasks,
+  type Masks,
+  type MaskInput,
+} from './attention-mask';
+import { tensor } from '../creation';
+import { addScalar, clip, expand, mul, mulScalar, add } from './elementwise';
 import { max } from './reduce';
 import { softmax } from './softmax';
 import { matmul } from './matmul';
@@ -43,6 +62,14 @@ const PARAMS = {
   ksh: 'u32',
   kst: 'u32',
   scale: 'f32',
+  moff: 'u32', // where the attention mask starts in the packed mask buffer (after the key-padding mask, if any)
+  group: 'u32', // query heads per k/v head (grouped-query attention; 1 without it)
+  vsb: 'u32', // v's strides, and o's: their head size Dv may differ from q's and k's
+  vsh: 'u32',
+  vst: 'u32',
+  osb: 'u32',
+  osh: 'u32',
+  ost: 'u32',
 } as const;
 const FWD: ContractDecl = {
   params: PARAMS,
@@ -98,15 +125,32 @@ const MAX_CHUNK = 64;
 export type AttentionLayout = 'bhtd' | 'bthd';
 /**
  * Which implementation runs:
- *   'tiled' (the default where it applies: Dh a multiple of 4, at most 64): fused kernels holding 4 query (or key)
+ *   'tiled' (the default where it applies: Dh a multiple of 4, at most 64, and Dv = Dh): fused kernels holding 4 query (or key)
  *           rows per invocation in registers, so each load of a key (or query) row serves 4 rows;
  *   'naive' (any Dh): the same fused maths, one row per invocation, plain loops: the obviously-right version;
- *   'composite': matmul → softmax → matmul of existing ops, materialising the (B, H, Tq, Tk) scores (assumes a 0/1 mask).
+ *   'composite': matmul → softmax → matmul of existing ops, materialising the (B, H, Tq, Tk) scores and the masks as
+ *                one additive bias.
  */
 export type AttentionKernel = 'tiled' | 'naive' | 'composite';
 export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['tiled', 'naive', 'composite'];
 
 export interface AttentionOptions extends AttentionMasks {
+  /**
+   * PyTorch's scaled_dot_product_attention attn_mask, of shape (Tq, Tk) (every batch element and head) or
+   * (B, H, Tq, Tk). Additive (the default for a tensor or numbers): added to scale·q·kᵀ; −∞ or any value ≤ −1e30
+   * excludes the pair. Boolean (a JS array of booleans, or `attnMaskKind: 'boolean'` for a 0/1 tensor): true / 1 =
+   * TAKE PART in attention, false / 0 = excluded; the opposite of keyPaddingMask, whose true means ignore. Combines
+   * with keyPaddingMask / keepMask and `causal`. No gradient flows into it. A query with every key excluded gives
+   * zeros and zero gradients (PyTorch gives NaN there).
+   */
+  attnMask?: MaskInput | null;
+  /** How to read attnMask: 'additive' (default, unless it is an array of booleans) or 'boolean' (true = attend). */
+  attnMaskKind?: 'additive' | 'boolean';
+  /**
+   * PyTorch's is_causal: query i attends to keys j ≤ i. With Tq ≠ Tk the alignment is top-left, as PyTorch's:
+   * query 0 sees key 0 only, whatever Tk is.
+   */
+  causal?: boolean;
   /** Multiplies the scores; default 1/√Dh. */
   scale?: number;
   /** 'bhtd' (default): (B, H, T, Dh). 'bthd': (B, T, H, Dh). Applies to q, k, v and the output alike. */
@@ -114,14 +158,18 @@ export interface AttentionOptions extends AttentionMasks {
   kernel?: AttentionKernel;
 }
 
-const OPTION_KEYS = ['keyPaddingMask', 'keepMask', 'scale', 'layout', 'kernel'];
+const OPTION_KEYS = ['keyPaddingMask', 'keepMask', 'attnMask', 'attnMaskKind', 'causal', 'scale', 'layout', 'kernel'];
 
 interface Dims {
   B: number;
   H: number;
+  /** k/v heads: H, or H / group with grouped-query attention. */
+  Hk: number;
   Tq: number;
   Tk: number;
   Dh: number;
+  /** v's (and the output's) head size. */
+  Dv: number;
 }
 
 /** (b, h, t) element strides of a contiguous (B, H, T, Dh) or (B, T, H, Dh) tensor. */
@@ -130,8 +178,18 @@ function strides(layout: AttentionLayout, H: number, T: number, Dh: number): [nu
 }
 
 /**
- * Attention over heads: softmax(scale · q·kᵀ + mask)·v per (batch, head), with separate query and key lengths
- * (self- and cross-attention). See the top of this file for shapes, layout and the mask.
+ * Scaled dot-product attention over heads, PyTorch's scaled_dot_product_attention: softmax(scale · q·kᵀ + masks)·v
+ * per (batch, head), with separate query and key lengths (self- and cross-attention).
+ *
+ * Shapes ('bhtd', the default; 'bthd' swaps H and T): q (B, H, Tq, Dk), k (B, Hkv, Tk, Dk), v (B, Hkv, Tk, Dv) →
+ * (B, H, Tq, Dv). Hkv < H is grouped-query attention (enable_gqa; H % Hkv = 0); Dv may differ from Dk.
+ * Differentiable in q, k and v; masks take no gradient. scale defaults to 1/√Dk.
+ *
+ * Masks, combinable: `keyPaddingMask` (B, Tk), true = IGNORE the key (key_padding_mask) or `keepMask`, true =
+ * attend; `attnMask` (Tq, Tk) or (B, H, Tq, Tk), additive (−∞ excludes) or boolean with true = TAKE PART (attn_mask);
+ * `causal` (is_causal, top-left aligned). A query with no key left gives zeros and zero gradients (PyTorch: NaN).
+ *
+ * Rungs (`kernel`): 'tiled' (Dk = Dv, a multiple of 4, ≤ 64; the default there), 'naive' (any sizes), 'composite'.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   const op = 'attention';
@@ -156,21 +214,32 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const [B, H, Tq, Dh] = split(q);
   const [Bk, Hk, Tk, Dk] = split(k);
   check(B === Bk, op, `q and k have different batch sizes (${B} and ${Bk})`, shapes);
-  check(H === Hk, op, `q and k have different numbers of heads (${H} and ${Hk})`, shapes);
-  check(Dh === Dk, op, `q and k have different head sizes (${Dh} and ${Dk})`, shapes);
   check(
-    k.shape.every((d, i) => d === v.shape[i]),
+    H % Hk === 0,
     op,
-    'k and v must have the same shape',
+    `q's ${H} heads are not a multiple of k's ${Hk} heads (grouped-query attention needs H_q % H_kv = 0)`,
+    shapes,
+  );
+  check(Dh === Dk, op, `q and k have different head sizes (${Dh} and ${Dk})`, shapes);
+  const Dv = split(v)[3];
+  check(
+    split(k).every((d, i) => i === 3 || d === split(v)[i]),
+    op,
+    'k and v must have the same shape but for the head size (B, H, Tk equal)',
     shapes,
   );
   check(
-    [B, H, Tq, Tk, Dh].every((d) => d > 0),
+    [B, H, Tq, Tk, Dh, Dv].every((d) => d > 0),
     op,
     'every dimension must be at least 1',
     shapes,
   );
-  check(B * H * Math.max(Tq, Tk) * Dh < 2 ** 31, op, 'tensors above 2^31 elements are not supported', shapes);
+  check(
+    B * H * Math.max(Tq, Tk) * Math.max(Dh, Dv) < 2 ** 31,
+    op,
+    'tensors above 2^31 elements are not supported',
+    shapes,
+  );
   const scale = opts.scale ?? 1 / Math.sqrt(Dh);
   check(
     typeof scale === 'number' && Number.isFinite(scale),
@@ -178,7 +247,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     `scale must be a finite number, got ${String(scale)}`,
     shapes,
   );
-  const tileable = Dh % 4 === 0 && Dh <= TILED_MAX_DH;
+  const tileable = Dh % 4 === 0 && Dh <= TILED_MAX_DH && Dv === Dh;
   const rung = opts.kernel ?? (tileable ? 'tiled' : 'naive');
   check(
     ATTENTION_KERNELS.includes(rung),
@@ -189,44 +258,54 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   check(
     rung !== 'tiled' || tileable,
     op,
-    `the tiled kernels need a head size divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh}`,
+    `the tiled kernels need one head size (q, k and v) divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh} and ${Dv}`,
     shapes,
   );
   checkMasks(op, { keyPaddingMask, keepMask }, B, Tk, shapes);
+  const attn = checkAttnMask(op, opts, B, H, Tq, Tk, shapes);
+  const causal = opts.causal ?? false;
+  check(typeof causal === 'boolean', op, `causal must be a boolean, got ${String(causal)}`, shapes);
   const maskT = keepTensor({ keyPaddingMask, keepMask }, B, Tk);
-  const dims: Dims = { B, H, Tq, Tk, Dh };
+  const masks: Masks = { keep: maskT, attn: attn && biasTensor(attn), causal };
+  const dims: Dims = { B, H, Hk, Tq, Tk, Dh, Dv };
 
-  if (rung === 'composite') return composite(q, k, v, maskT, dims, scale, layout);
-  return fused(q, k, v, maskT, dims, scale, layout, rung === 'tiled');
+  if (rung === 'composite') return composite(q, k, v, masks, dims, scale, layout);
+  return fused(q, k, v, masks, dims, scale, layout, rung === 'tiled');
 }
 
 function fused(
   q: Tensor,
   k: Tensor,
   v: Tensor,
-  mask: { t: Tensor; owned: boolean } | null,
+  masks: Masks,
   d: Dims,
   scale: number,
   layout: AttentionLayout,
   tiled: boolean,
 ): Tensor {
   const rt = runtime();
-  const { B, H, Tq, Tk, Dh } = d;
+  const { B, H, Hk, Tq, Tk, Dh, Dv } = d;
   const K = tiled ? TILED : NAIVE;
-  const masked = mask ? 1 : 0;
+  const mask = packMasks(masks, B * Tk); // owned when the op made it
+  const masked = masks.keep ? 1 : 0;
+  const attnKind = masks.attn ? (masks.attn.t.rank === 2 ? 1 : 2) : 0;
+  const flags = { MASKED: masked, ATTN: attnKind, CAUSAL: masks.causal ? 1 : 0 };
   // Tiled: strides in vec4s, one invocation per (b, h) and tile of rows. Naive: strides in floats, one invocation per
   // row and chunk of dims, the dims split evenly into as few chunks as fit its registers.
   const unit = tiled ? 4 : 1;
-  const nch = tiled ? 1 : Math.ceil(Dh / MAX_CHUNK);
-  const constants: Record<string, number> = tiled
-    ? { DH4: Dh / 4, MASKED: masked }
-    : { DH: Dh, CH: Math.ceil(Dh / nch), MASKED: masked };
+  // One chunk size for the three passes; each splits its own output dims (fwd: Dv, dq: Dh, dkv: the larger).
+  const Dmax = Math.max(Dh, Dv);
+  const CH = Math.ceil(Dmax / Math.ceil(Dmax / MAX_CHUNK));
+  const chunks = (D: number) => (tiled ? 1 : Math.ceil(D / CH));
+  const constants: Record<string, number> = tiled ? { DH4: Dh / 4, ...flags } : { DH: Dh, DV: Dv, CH, ...flags };
   const qs = strides(layout, H, Tq, Dh).map((s) => s / unit);
-  const ks = strides(layout, H, Tk, Dh).map((s) => s / unit);
-  /** Params and workgroups of a pass over the query rows (fwd, dq) or the key rows (dkv). */
-  const pass = (T: number) => ({
+  const ks = strides(layout, Hk, Tk, Dh).map((s) => s / unit);
+  const vs = strides(layout, Hk, Tk, Dv).map((s) => s / unit);
+  const os = strides(layout, H, Tq, Dv).map((s) => s / unit);
+  /** Params and workgroups of a pass over the query rows (fwd, dq: H heads) or the key rows (dkv: Hk heads). */
+  const pass = (T: number, heads: number, nch: number) => ({
     params: {
-      rows: tiled ? B * H : B * H * T,
+      rows: tiled ? B * heads : B * heads * T,
       heads: H,
       tq: Tq,
       tk: Tk,
@@ -237,16 +316,30 @@ function fused(
       ksh: ks[1],
       kst: ks[2],
       scale,
+      moff: masks.keep && masks.attn ? B * Tk : 0,
+      group: H / Hk,
+      vsb: vs[0],
+      vsh: vs[1],
+      vst: vs[2],
+      osb: os[0],
+      osh: os[1],
+      ost: os[2],
     },
-    groups: grid1d(tiled ? B * H * Math.ceil(T / TILE) : B * H * T * nch, 64),
+    groups: grid1d(tiled ? B * heads * Math.ceil(T / TILE) : B * heads * T * nch, 64),
   });
   const maskBuf = (mask?.t ?? q).buffer;
   const qRows = B * H * Tq;
 
-  const o = empty(q.shape, 'attention'); // o: q's shape (B, H, Tq, Dh) or (B, Tq, H, Dh)
+  const oShape = layout === 'bhtd' ? [B, H, Tq, Dv] : [B, Tq, H, Dv];
+  const o = empty(oShape, 'attention'); // (B, H, Tq, Dv) or (B, Tq, H, Dv)
   const lse = empty([qRows, 2], 'attention'); // per query row, (b·H + h)·Tq + i: its max m and log Σ exp(s − m)
   const qkv = { q: q.buffer, k: k.buffer, v: v.buffer, mask: maskBuf };
-  rt.dispatch({ kernel: K.fwd, constants, ...pass(Tq), buffers: { ...qkv, o: o.buffer, lse: lse.buffer } });
+  rt.dispatch({
+    kernel: K.fwd,
+    constants,
+    ...pass(Tq, H, chunks(Dv)),
+    buffers: { ...qkv, o: o.buffer, lse: lse.buffer },
+  });
 
   const saved = o.view(o.shape); // the backward reads o (for D = Σ go·o); a view survives the caller disposing o
   record(o, 'attention', [q, k, v], (gy, needs) => {
@@ -255,7 +348,7 @@ function fused(
     rt.dispatch({
       kernel: K.dq,
       constants,
-      ...pass(Tq),
+      ...pass(Tq, H, chunks(Dh)),
       buffers: { ...qkv, o: saved.buffer, lse: lse.buffer, go: gy.buffer, dq: dq.buffer, dsum: dsum.buffer },
     });
     let dk: Tensor | null = null;
@@ -266,7 +359,7 @@ function fused(
       rt.dispatch({
         kernel: K.dkv,
         constants,
-        ...pass(Tk),
+        ...pass(Tk, Hk, chunks(Dmax)),
         buffers: { ...qkv, lse: lse.buffer, go: gy.buffer, dsum: dsum.buffer, dk: dk.buffer, dv: dv.buffer },
       });
     }
@@ -285,33 +378,44 @@ function fused(
 }
 
 /**
- * The same attention from existing ops: S = scale·Q·Kᵀ (B·H, Tq, Tk), + (mask − 1)·1e30 (which drops a masked key to
- * exp(−1e30 − max) = 0), softmax, ·V, then × 0 for batch elements with no kept key. Autograd comes from the ops.
+ * The same attention from existing ops: S = scale·Q·Kᵀ (B·H, Tq, Tk), + the masks as one bias (−1e30 for an
+ * excluded pair, which drops it to exp(−1e30 − max) = 0), softmax, ·V, then × 0 for the queries with no key left.
+ * Autograd comes from the ops.
  */
-function composite(
-  q: Tensor,
-  k: Tensor,
-  v: Tensor,
-  mask: { t: Tensor; owned: boolean } | null,
-  d: Dims,
-  scale: number,
-  layout: AttentionLayout,
-): Tensor {
-  const { B, H, Tq, Tk, Dh } = d;
+function composite(q: Tensor, k: Tensor, v: Tensor, masks: Masks, d: Dims, scale: number, layout: AttentionLayout) {
+  const { B, H, Hk, Tq, Tk, Dh, Dv } = d;
   const toBhtd = (t: Tensor) => (layout === 'bhtd' ? t : permute(t, [0, 2, 1, 3]));
   const q3 = reshape(toBhtd(q), [B * H, Tq, Dh]);
-  const k3 = reshape(toBhtd(k), [B * H, Tk, Dh]);
-  const v3 = reshape(toBhtd(v), [B * H, Tk, Dh]);
+  // Grouped-query attention: each k/v head serves H / Hk query heads in a row (copies, which sum their gradients).
+  const heads = (t: Tensor, D: number) =>
+    Hk === H ? t : reshape(expand(reshape(t, [B, Hk, 1, Tk, D]), [B, Hk, H / Hk, Tk, D]), [B, H, Tk, D]);
+  const k3 = reshape(heads(toBhtd(k), Dh), [B * H, Tk, Dh]);
+  const v3 = reshape(heads(toBhtd(v), Dv), [B * H, Tk, Dv]);
   let s = reshape(mulScalar(matmul(q3, k3, { transB: true }), scale), [B, H, Tq, Tk]);
+  const bias = noGrad(() => totalBias(masks, d));
   let valid: Tensor | null = null;
-  if (mask) {
-    const m = mask.t;
-    const bias = noGrad(() => reshape(mulScalar(addScalar(m, -1), 1e30), [B, 1, 1, Tk]));
+  if (bias) {
     s = add(s, bias);
-    valid = noGrad(() => reshape(max(m, 1, true), [B, 1, 1, 1])); // 1 if any key is kept, else 0
+    // 1 where the row's largest bias is above −1e30 (some key is left), else 0; a sum of exclusions stays finite.
+    valid = noGrad(() => clip(addScalar(max(bias, 3, true), -EXCLUDED), 0, 1));
   }
   const pr = reshape(softmax(s), [B * H, Tq, Tk]);
-  let o = reshape(matmul(pr, v3), [B, H, Tq, Dh]);
+  let o = reshape(matmul(pr, v3), [B, H, Tq, Dv]);
   if (valid) o = mul(o, valid);
   return layout === 'bhtd' ? o : permute(o, [0, 2, 1, 3]);
+}
+
+/** Every mask as one additive bias, broadcastable to (B, H, Tq, Tk), or null without masks. */
+function totalBias(masks: Masks, { B, Tq, Tk }: Dims): Tensor | null {
+  const terms: Tensor[] = [];
+  if (masks.keep) terms.push(reshape(mulScalar(addScalar(masks.keep.t, -1), -EXCLUDED), [B, 1, 1, Tk]));
+  if (masks.attn) terms.push(masks.attn.t.rank === 2 ? reshape(masks.attn.t, [1, 1, Tq, Tk]) : masks.attn.t);
+  if (masks.causal) {
+    const c = new Float32Array(Tq * Tk);
+    for (let i = 0; i < Tq; i++) for (let j = i + 1; j < Tk; j++) c[i * Tk + j] = EXCLUDED;
+    terms.push(tensor(c, [1, 1, Tq, Tk]));
+  }
+  if (terms.length === 0) return null;
+  const sum = terms.reduce((a, b) => add(a, b));
+  return sum;
 }
