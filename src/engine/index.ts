@@ -16,6 +16,7 @@ export {
   type DispatchSpec,
   type Counters,
   type DeviceLossInfo,
+  type PipelineSpec,
 } from './runtime';
 export { formatProfile, type Profile, type KernelProfile, type ProfileOptions } from './profile';
 export { Tensor, tidy, tidyAsync, dispose, noGrad, isGradEnabled, record, empty, sameShape, shapeSize } from './tensor';

@@ -35,7 +35,8 @@ import { Linear, Module, parameter, type UnaryModule } from './module';
 import { MultiheadAttention } from './attention';
 import { deriveSeed } from '../seed';
 
-type Mask = AttentionMasks | null | undefined;
+/** A layer's key-padding masks (or none): the attention options keyPaddingMask / keepMask. */
+export type Mask = AttentionMasks | null | undefined;
 
 // ------------------------------------------------------------------------------------------- LayerNorm, FF
 
