@@ -284,8 +284,10 @@ describe('attention at large scores', () => {
         data: [Float64Array.from(q), Float64Array.from(k), v],
         ref: ([qs, ks, vs]) => attentionRef(qs, qShape, ks, vs, kShape, { scale: 1 }),
         // Tiers 1 and 2 only: a float32 finite difference of a score near 8192 resolves nothing. The absolute part
-        // covers dq's first two entries, 64·Σ_j dS_ij = 0 exactly, which float32 leaves at ~1e-5.
-        tol: { fdCount: 0, fwdRtol: 1e-5, fwdAtol: 1e-6, gradRtol: 1e-4, gradAtol: 1e-4 },
+        // covers dq's first two entries, 64·Σ_j dS_ij = 0 exactly, which float32 leaves at up to ~1e-4 of the largest
+        // dq (9e-6 against 0.09 with WEBGRAD_SEED=633702882, which failed at 1e-4); the fault this test guards
+        // against moves every entry by ~5e-4 relative, above the 2.5e-4 + 1e-4 allowed here.
+        tol: { fdCount: 0, fwdRtol: 1e-5, fwdAtol: 1e-6, gradRtol: 1e-4, gradAtol: 2.5e-4 },
       });
     }
   });
