@@ -10,6 +10,7 @@ import type { TestProject } from 'vitest/node';
 import { buildPages, PAGES } from '../build.mjs';
 import { launchBrowser } from '../src/app/node/browser';
 import { serveDir } from '../src/app/node/server';
+import { tuningQuery } from './page';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -29,17 +30,18 @@ export default async function setup(project: TestProject) {
   const launched = await launchBrowser({ log: (s) => console.log(s) });
   try {
     const page = await launched.browser.newPage();
-    await page.goto(`${server.url}test.html`);
+    await page.goto(`${server.url}test.html${tuningQuery()}`);
     await page.waitForFunction('globalThis.harness !== undefined', { timeout: 60_000 });
     const a = (await page.evaluate('globalThis.harness.ready')) as {
       vendor: string;
       architecture: string;
       isFallbackAdapter: boolean;
       description: string;
+      tuning: string;
     };
     console.log(
       `webgrad tests: WebGPU adapter ${a.vendor}/${a.architecture}${a.description ? ` (${a.description})` : ''}` +
-        `${a.isFallbackAdapter ? ', fallback (CPU-emulated)' : ''}; browser ${launched.executablePath} ${launched.args.join(' ')}`,
+        `${a.isFallbackAdapter ? ', fallback (CPU-emulated)' : ''}; kernel tuning ${a.tuning}; browser ${launched.executablePath} ${launched.args.join(' ')}`,
     );
     await page.close();
   } catch (e) {

@@ -6,6 +6,10 @@ import { inject } from 'vitest';
 import type { Harness } from './page/entry';
 import { NODE_RUNTIME, openNodePage } from './node/page';
 
+/** WEBGRAD_TUNING=cpu|gpu runs the page's engine with that kernel tuning (init({ tuning })); unset, the adapter's. */
+export const tuningQuery = (): string =>
+  process.env.WEBGRAD_TUNING ? `?tuning=${encodeURIComponent(process.env.WEBGRAD_TUNING)}` : '';
+
 type Unwrap<T> = T extends Promise<infer U> ? U : T;
 
 export interface TestPage {
@@ -38,7 +42,7 @@ export async function openPage(): Promise<TestPage> {
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(m.text());
   });
-  await page.goto(`${inject('baseUrl')}test.html`);
+  await page.goto(`${inject('baseUrl')}test.html${tuningQuery()}`);
   await page.waitForFunction('globalThis.harness !== undefined');
   await page.evaluate('globalThis.harness.ready');
   return {

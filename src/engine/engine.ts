@@ -3,6 +3,7 @@
 import { WebgradError } from './errors';
 import { acquireDevice, describeAdapter, type AdapterSummary, type InitOptions } from './gpu';
 import { Runtime, type DeviceLossInfo } from './runtime';
+import { chooseTuning, type Tuning, type TuningOption } from './tuning';
 
 let current: Runtime | null = null;
 
@@ -11,12 +12,18 @@ export interface EngineOptions extends InitOptions {
   batchSize?: number;
   /** Most bytes of freed buffers kept for reuse (default 256 MiB, Infinity for no cap); see Runtime.setPoolLimit. */
   poolBytes?: number;
+  /**
+   * Which kernels ops run by default: 'cpu' (shaped for CPU-emulated WebGPU) or 'gpu'. Unset, it is chosen from the
+   * adapter (src/engine/tuning.ts); set, it overrides that choice (CI runs the GPU profile on SwiftShader this way).
+   */
+  tuning?: TuningOption;
 }
 
 /** Acquires a device (or adopts `opts.device`) and makes it the engine's runtime. */
 export async function init(opts: EngineOptions = {}): Promise<Runtime> {
   const { device, adapter } = await acquireDevice(opts);
-  current = new Runtime(device, adapter, { batchSize: opts.batchSize, poolBytes: opts.poolBytes });
+  const tuning = chooseTuning(adapter, opts.tuning); // before the runtime: a bad option fails with nothing created
+  current = new Runtime(device, adapter, { batchSize: opts.batchSize, poolBytes: opts.poolBytes, tuning });
   return current;
 }
 
@@ -31,6 +38,11 @@ export function adapterInfo(): AdapterSummary {
 }
 
 export { describeAdapter };
+
+/** The active kernel tuning: its profile ('cpu' or 'gpu'), vendor, features, and why it was chosen. */
+export function tuning(): Tuning {
+  return runtime().tuning;
+}
 
 /** How the engine's device was lost (then every engine call throws a DeviceLostError), or null while it works. */
 export function deviceLost(): DeviceLossInfo | null {

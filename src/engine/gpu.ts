@@ -29,7 +29,8 @@ export interface AcquiredDevice {
 }
 
 /** Features webgrad uses when the adapter has them. */
-const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query'];
+// subgroups and shader-f16 only widen what the GPU profile's kernels may use (src/engine/tuning.ts); none requires them.
+const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups' as GPUFeatureName, 'shader-f16'];
 
 export async function acquireDevice(opts: InitOptions = {}): Promise<AcquiredDevice> {
   let { device, adapter } = opts;

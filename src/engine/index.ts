@@ -2,7 +2,17 @@
 // optimizers and tensor I/O. Nothing here imports the application (src/app/); test/boundary.test.ts checks it.
 
 export { WebgradError, KernelError, check, type Shape } from './errors';
-export { init, runtime, adapterInfo, deviceLost, describeAdapter, type EngineOptions } from './engine';
+export { init, runtime, adapterInfo, deviceLost, describeAdapter, tuning, type EngineOptions } from './engine';
+export {
+  chooseTuning,
+  isCpuEmulated,
+  pickRung,
+  TUNING_PROFILES,
+  type Tuning,
+  type TuningOption,
+  type TuningProfile,
+  type TuningVendor,
+} from './tuning';
 export { memory, trimPool, type MemoryInfo } from './memory';
 export type { AdapterSummary, InitOptions } from './gpu';
 export {

@@ -22,6 +22,7 @@ import { assemble, sourceOf, type Assembled } from './include';
 import { COMMON_WGSL } from './kernels-common';
 import type { AdapterSummary } from './gpu';
 import { Profiler, type Profile, type ProfileOptions } from './profile';
+import { chooseTuning, type Tuning } from './tuning';
 
 // GPUBufferUsage / GPUMapMode values, spelled out so the engine needs no DOM globals.
 export const USAGE = {
@@ -137,6 +138,8 @@ export class Runtime {
   private poolBytesLimit: number;
   /** The most live bytes since the last trimPool()/setPoolLimit(): the pool may keep this much even above its cap. */
   private workingSetBytes = 0;
+  /** Which rungs ops run by default (src/engine/tuning.ts), fixed for the runtime's life. */
+  readonly tuning: Tuning;
   /** The device's limits, read once (each read of device.limits crosses into the browser). */
   private readonly limits: GPUSupportedLimits;
   /** The shape each storage buffer was last acquired for, named by limit errors. */
@@ -172,8 +175,9 @@ export class Runtime {
   constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterSummary,
-    opts: { batchSize?: number; poolBytes?: number } = {},
+    opts: { batchSize?: number; poolBytes?: number; tuning?: Tuning } = {},
   ) {
+    this.tuning = opts.tuning ?? chooseTuning(adapter);
     this.batchSize = Math.min(opts.batchSize ?? 64, MAX_BATCH);
     this.poolBytesLimit = checkPoolBytes(opts.poolBytes ?? DEFAULT_POOL_BYTES);
     this.limits = device.limits;

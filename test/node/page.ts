@@ -23,6 +23,7 @@ function loadHarness(): Promise<Harness> {
     const g = globalThis as { navigator?: { gpu?: GPU } };
     if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
     else g.navigator = { gpu };
+    (globalThis as { WEBGRAD_TUNING?: string }).WEBGRAD_TUNING = process.env.WEBGRAD_TUNING;
     await import('../page/entry');
     const harness = (globalThis as unknown as { harness: Harness }).harness;
     await harness.ready;

@@ -35,8 +35,13 @@ async function tryOp(name: OpName, shapes: number[][], attrs: unknown) {
 }
 
 const ready = (async () => {
-  await wg.init();
-  return wg.adapterInfo();
+  // test.html?tuning=gpu runs every test on the GPU profile's default kernels (test/page.ts tuningQuery).
+  // In Node (test/node/page.ts) there is no location: the Node side sets globalThis.WEBGRAD_TUNING instead.
+  const g = globalThis as { location?: Location; WEBGRAD_TUNING?: string };
+  const tuning = g.location ? new URLSearchParams(g.location.search).get('tuning') : g.WEBGRAD_TUNING;
+  await wg.init(tuning ? { tuning: tuning as wg.TuningProfile } : {});
+  const t = wg.tuning();
+  return { ...wg.adapterInfo(), tuning: `${t.profile} (${t.reason})` };
 })();
 
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
