@@ -25,6 +25,7 @@ import { SCENARIOS as derl } from './scenarios-derl';
 import { SCENARIOS as runtime } from './scenarios-runtime';
 import { SCENARIOS as grouped } from './scenarios-grouped';
 import { SCENARIOS as compile } from './scenarios-compile';
+import { SCENARIOS as view } from './scenarios-view';
 
 export const SCENARIOS = {
   ...core,
@@ -37,6 +38,7 @@ export const SCENARIOS = {
   ...runtime,
   ...grouped,
   ...compile,
+  ...view,
 } satisfies ScenarioTable;
 
 type Scenarios = typeof SCENARIOS;

@@ -43,8 +43,11 @@ import {
   type TrainedModel,
 } from './session';
 import { $, CSS, download, el, errorText, field, numberInput, setStatus } from './dom';
+import { SpacesPanel } from './spaces-panel';
 
 // ---------------------------------------------------------------------------------------------------- page state
+
+const spacesPanel = new SpacesPanel();
 
 const state = {
   dataset: null as Dataset | null,
@@ -244,6 +247,9 @@ function buildPage() {
       el('div', { id: 'probe' }, el('p', { class: 'note' }, 'Train or load a model to probe it.')),
     ),
 
+    el('h2', {}, 'Decoupled spaces in 3D'),
+    spacesPanel.section(),
+
     el('h2', {}, 'Model file'),
     el(
       'section',
@@ -335,6 +341,7 @@ async function loadPickle(f: File) {
 function setDataset(ds: Dataset, warnings: readonly string[], title = ds.name) {
   state.dataset = ds;
   state.probe = null;
+  spacesPanel.reset();
   const d = ds.dims;
   setStatus(
     'data-status',
@@ -466,7 +473,10 @@ function showResults(r: RunResults) {
 }
 
 function replaceTrained(t: TrainedModel | null) {
-  if (state.trained && state.trained !== t) state.trained.model.dispose();
+  if (state.trained && state.trained !== t) {
+    spacesPanel.reset();
+    state.trained.model.dispose();
+  }
   state.trained = t;
 }
 
@@ -587,6 +597,7 @@ async function renderProbe() {
           `${rate.toFixed(2)} (LNLN's masks, seed 1111)</caption><thead><tr><th>sample</th><th class="num">label</th><th class="num">pred @ 0.00</th>` +
           `<th class="num">pred @ ${rate.toFixed(2)}</th><th>−3 … 3</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
         $('probe').dataset.rate = String(rate);
+        await spacesPanel.update(t.model, ds, state.probe, rate);
       } catch (e) {
         $('probe').replaceChildren(el('div', { class: 'status error' }, errorText(e)));
       }
@@ -695,6 +706,7 @@ function onDeviceLost(info: GPUDeviceLostInfo) {
   state.gpu = false;
   document.body.dataset.gpu = 'lost';
   state.trained = null; // its buffers went with the device
+  spacesPanel.reset();
   state.control?.stop();
   $('device-lost-text').textContent = lostMessage(info);
   $('device-lost').hidden = false;

@@ -59,6 +59,11 @@ export interface SentimentModel extends Module {
   losses(batch: TrainingBatch, cache?: StepCache): LossTerms;
   /** Inference: predictions (B, 1) from (possibly incomplete) inputs only. */
   predict(x: ModalityInputs): Tensor;
+  /**
+   * Optional, for inspection (the demo's 3D view): the model's decoupled feature spaces on (possibly incomplete)
+   * inputs, each (3, B, d) with modalities in the model's order, averaged over time; no tape.
+   */
+  decoupled?(x: ModalityInputs): { common: Tensor; specific: Tensor };
   /** Parameters the main optimizer updates (DAR leaves out its CLUB estimator, which has its own optimizer). */
   mainParameters(): [string, Tensor][];
   /**

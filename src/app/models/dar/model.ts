@@ -231,6 +231,20 @@ export class DAR extends Module implements SentimentModel {
     );
   }
 
+  /**
+   * The decoupled spaces the encoders give for (possibly incomplete) inputs: H̃c_m and H̃s_m averaged over time,
+   * (3, B, d) each, modalities l, v, a. What the demo's 3D view draws (src/app/demo/space-view.ts).
+   */
+  decoupled(x: ModalityInputs): { common: Tensor; specific: Tensor } {
+    this.checkInputs(x, 'input');
+    return noGrad(() =>
+      tidy(() => {
+        const perSample = mean(this.encodeViews([x]).h, 2); //                                (6, B, d)
+        return { common: slice(perSample, 0, 0, 3), specific: slice(perSample, 0, 3, 6) };
+      }),
+    );
+  }
+
   /** L_total and its terms on one training batch (call backward() on `total`); see the top of this file. */
   losses(batch: TrainingBatch, cache?: StepCache): LossTerms {
     const B = this.checkBatch(batch);
