@@ -59,6 +59,57 @@ const waitState = (states: string[], timeout = 240_000) =>
     states,
   );
 
+/**
+ * Pixels of a screenshot of element `sel` (PNG, decoded in the page): how many differ from the view's background, how
+ * many are coloured (a point, not grey), and how many differ from an earlier screenshot `other` (base64 PNG).
+ */
+async function shot(
+  sel: string,
+  other?: string,
+): Promise<{ png: string; drawn: number; coloured: number; changed: number; total: number }> {
+  const png = (await (await page.$(sel))!.screenshot({ encoding: 'base64' })) as string;
+  const stats = await page.evaluate(
+    async (a: string, b: string | null) => {
+      const decode = async (b64: string) => {
+        const bmp = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
+        const c = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d')!;
+        c.drawImage(bmp, 0, 0);
+        return c.getImageData(0, 0, bmp.width, bmp.height).data;
+      };
+      const p = await decode(a);
+      const q = b ? await decode(b) : null;
+      let drawn = 0;
+      let coloured = 0;
+      let changed = 0;
+      for (let i = 0; i < p.length; i += 4) {
+        const [r, g, bl] = [p[i], p[i + 1], p[i + 2]];
+        // The background is (0.97, 0.97, 0.96) · 255 ≈ (247, 247, 245); the 1-px CSS border is grey too.
+        if (Math.abs(r - 247) + Math.abs(g - 247) + Math.abs(bl - 245) > 24) drawn++;
+        if (Math.max(r, g, bl) - Math.min(r, g, bl) > 40) coloured++;
+        if (q && Math.abs(r - q[i]) + Math.abs(g - q[i + 1]) + Math.abs(bl - q[i + 2]) > 24) changed++;
+      }
+      return { drawn, coloured, changed, total: p.length / 4 };
+    },
+    png,
+    other ?? null,
+  );
+  return { png, ...stats };
+}
+
+/** Waits until the 3D view has drawn rate `rate`; a timeout says what the view's status line says instead. */
+async function spacesDrawn(rate: string) {
+  try {
+    await page.waitForFunction(
+      (r: string) => document.getElementById('spaces-status')?.dataset.rate === r,
+      { timeout: 60_000, polling: 100 },
+      rate,
+    );
+  } catch (e) {
+    const [status, lost] = [await text('#spaces-status'), await text('#device-lost-text')];
+    throw new Error(`3D view not drawn at rate ${rate}: status "${status}", device "${lost}" (${String(e)})`);
+  }
+}
+
 /** Predictions shown in the probe table (the column at the slider's rate). */
 const probePreds = () =>
   page.$$eval('#probe-table td[data-pred]', (tds) => tds.map((td) => Number((td as HTMLElement).dataset.pred)));
@@ -185,7 +236,11 @@ describe('demo page', () => {
       await page.click('#resume');
       await waitState(['done', 'error', 'stopped']);
       expect(await page.evaluate('document.body.dataset.state')).toBe('done');
-      expect(await text('#train-status')).toMatch(/^done: 1 epoch in \d+ s \(best epoch 1\), evaluated in \d+ s$/);
+      // Durations read "12 s" or, on a loaded machine, "1 min 06 s" (fmtSeconds).
+      const took = String.raw`(\d+ min )?\d+ s`;
+      expect(await text('#train-status')).toMatch(
+        new RegExp(`^done: 1 epoch in ${took} \\(best epoch 1\\), evaluated in ${took}$`),
+      );
       // Before the first step, the page counted the kernels it compiled.
       const statuses = (await page.evaluate('window.statuses')) as string[];
       const compiling = statuses
@@ -232,12 +287,45 @@ describe('demo page', () => {
       // Probe: 6 test samples; predictions change when most of every modality goes missing.
       expect((await probePreds()).length).toBe(6);
       const at0 = await probePreds();
+      // The decoupled spaces in 3D, at rate 0: both views drawn (points, in colour), and not the same picture.
+      await spacesDrawn('0');
+      expect(await text('#spaces-status')).toMatch(/^32 test samples × 3 modalities/);
+      const com0 = await shot('#space-common');
+      const spec0 = await shot('#space-specific', com0.png);
+      for (const [name, v] of [
+        ['common', com0],
+        ['specific', spec0],
+      ] as const) {
+        expect(v.drawn / v.total, `${name} view: share of pixels drawn`).toBeGreaterThan(0.005);
+        expect(v.coloured / v.total, `${name} view: share of coloured pixels`).toBeGreaterThan(0.003);
+      }
+      expect(
+        spec0.changed / spec0.total,
+        'pixels where the specific view differs from the common view',
+      ).toBeGreaterThan(0.005);
       await page.$eval('#rate', (e) => {
         (e as HTMLInputElement).value = '0.9';
         e.dispatchEvent(new Event('input', { bubbles: true }));
       });
       await page.waitForFunction('document.getElementById("probe").dataset.rate === "0.9"', { timeout: 30_000 });
       const at9 = await probePreds();
+      // Dropping inputs moves the points: the common view at 0.9 is not the picture at 0.
+      await page.waitForFunction('document.getElementById("spaces-status").dataset.rate === "0.9"', {
+        timeout: 60_000,
+      });
+      const com9 = await shot('#space-common', com0.png);
+      expect(com9.drawn / com9.total).toBeGreaterThan(0.005);
+      expect(com9.changed / com9.total, 'pixels of the common view that moved from rate 0 to 0.9').toBeGreaterThan(
+        0.003,
+      );
+      // Colouring by sentiment redraws the same points in other colours.
+      await page.select('#space-colour', 'sentiment');
+      await waitText('#space-legend', /^colour: sentiment label/);
+      expect((await shot('#space-common', com9.png)).changed).toBeGreaterThan(0);
+      await page.select('#space-colour', 'modality');
+      await waitText('#space-legend', /^colour: modality/);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await (await page.$('#spaces'))!.screenshot({ path: path.join(ARTIFACTS, 'demo-spaces.png') });
       expect(at9.length).toBe(6);
       expect(at9.some((v, i) => Math.abs(v - at0[i]) > 1e-6)).toBe(true);
 

@@ -101,7 +101,8 @@ describe('PCA on the GPU (the 3D view of the decoupled spaces)', () => {
       const big = got.reduce((b, v) => (Math.abs(v) > Math.abs(b) ? v : b), 0);
       expect(big, `sign of direction ${j} ${what}`).toBeGreaterThan(0);
       const sign = Math.sign(ref.reduce((b, v) => (Math.abs(v) > Math.abs(b) ? v : b), 0));
-      for (let i = 0; i < d; i++) expect(Math.abs(got[i] - sign * ref[i]), `basis[${i}][${j}] ${what}`).toBeLessThan(1e-4);
+      for (let i = 0; i < d; i++)
+        expect(Math.abs(got[i] - sign * ref[i]), `basis[${i}][${j}] ${what}`).toBeLessThan(1e-4);
       for (let r = 0; r < n; r++) {
         let p = 0;
         for (let i = 0; i < d; i++) p += (x[r * d + i] - mean[i]) * sign * ref[i];

@@ -1,7 +1,12 @@
-// The demo's 3D view of DAR's decoupled spaces: two WebGPU canvases side by side (common | specific), each a scatter
-// plot of the points DecoupledSpaces computes (./spaces.ts), drawn by a render pipeline on the engine's own device
-// (./points.wgsl). The camera orbits when the user drags a canvas; wgpu-matrix builds the view and projection
+// The demo's 3D view of DAR's decoupled spaces: two panels side by side (common | specific), each a scatter plot of
+// the points DecoupledSpaces computes (./spaces.ts), drawn by a render pipeline on the engine's own device
+// (./points.wgsl). The camera orbits when the user drags a panel; wgpu-matrix builds the view and projection
 // matrices. Points are coloured by modality or by the sample's sentiment label.
+//
+// Why the picture is read back into a 2D canvas instead of presented by a 'webgpu' canvas context: headless Chromium
+// on SwiftShader (where the tests run) loses the device on the first render pass into a canvas texture ("A valid
+// external Instance reference no longer exists"), and the engine's model lives on that device. A 380×320 frame is
+// 0.5 MB to read back, a few milliseconds: nothing next to computing the features it shows.
 
 import { mat4 } from 'wgpu-matrix';
 import { runtime } from '../../engine/engine';
@@ -27,15 +32,22 @@ function sentimentRgb(y: number): number[] {
   return a.map((v, i) => v + (b[i] - v) * u);
 }
 
-/** One canvas: its context, uniform and point buffers, and its own camera angles. */
+/** Bytes per row of the read-back copy: WebGPU wants a multiple of 256. */
+const ROW_BYTES = Math.ceil((WIDTH * 4) / 256) * 256;
+
+/** One panel: its 2D canvas, its GPU targets and buffers, and its own camera angles. */
 interface Panel {
   canvas: HTMLCanvasElement;
-  context: GPUCanvasContext;
   uniform: GPUBuffer;
   bindGroup: GPUBindGroup;
   points: GPUBuffer | null;
   count: number;
+  color: GPUTexture;
   depth: GPUTexture;
+  readback: GPUBuffer;
+  /** A frame is being drawn (its read-back buffer is mapped or pending); `again` asks for one more after it. */
+  drawing: Promise<void> | null;
+  again: boolean;
   yaw: number;
   pitch: number;
 }
@@ -52,7 +64,7 @@ export class SpaceView {
 
   constructor() {
     this.device = runtime().device;
-    const format = navigator.gpu.getPreferredCanvasFormat();
+    const format: GPUTextureFormat = 'rgba8unorm'; // ImageData's byte order
     const module = this.device.createShaderModule({ label: 'demo points.wgsl', code: pointsWgsl });
     this.pipeline = this.device.createRenderPipeline({
       label: 'demo points',
@@ -80,19 +92,34 @@ export class SpaceView {
     for (const s of SPACES) {
       const canvas = el('canvas', { id: `space-${s}`, width: String(WIDTH), height: String(HEIGHT) });
       canvas.style.cssText = 'border:1px solid #ddd;cursor:grab;touch-action:none';
-      const context = canvas.getContext('webgpu') as GPUCanvasContext;
-      context.configure({ device: this.device, format, alphaMode: 'opaque' });
       const uniform = this.device.createBuffer({ size: 80, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
       const bindGroup = this.device.createBindGroup({
         layout: this.pipeline.getBindGroupLayout(0),
         entries: [{ binding: 0, resource: { buffer: uniform } }],
       });
-      const depth = this.device.createTexture({
-        size: [WIDTH, HEIGHT],
-        format: 'depth24plus',
-        usage: GPUTextureUsage.RENDER_ATTACHMENT,
-      });
-      panels[s] = { canvas, context, uniform, bindGroup, points: null, count: 0, depth, yaw: 0.6, pitch: 0.35 };
+      const target = (f: GPUTextureFormat, usage: number) =>
+        this.device.createTexture({
+          size: [WIDTH, HEIGHT],
+          format: f,
+          usage: GPUTextureUsage.RENDER_ATTACHMENT | usage,
+        });
+      panels[s] = {
+        canvas,
+        uniform,
+        bindGroup,
+        points: null,
+        count: 0,
+        color: target(format, GPUTextureUsage.COPY_SRC),
+        depth: target('depth24plus', 0),
+        readback: this.device.createBuffer({
+          size: ROW_BYTES * HEIGHT,
+          usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
+        }),
+        drawing: null,
+        again: false,
+        yaw: 0.6,
+        pitch: 0.35,
+      };
       this.orbitOnDrag(panels[s]);
       figures.push(el('figure', { style: 'margin:0' }, canvas, el('figcaption', { id: `space-${s}-caption` }, s)));
     }
@@ -105,13 +132,13 @@ export class SpaceView {
     this.labels = labels;
   }
 
-  setColourBy(by: ColourBy): void {
+  async setColourBy(by: ColourBy): Promise<void> {
     this.colourBy = by;
-    if (this.last) this.show(this.last);
+    if (this.last) await this.show(this.last);
   }
 
-  /** Uploads both spaces' points and draws them; captions name the rate and the colouring. */
-  show(p: SpacePoints, captions?: Record<SpaceName, string>): void {
+  /** Uploads both spaces' points and draws them (resolves once both are on screen); captions name the rate. */
+  async show(p: SpacePoints, captions?: Record<SpaceName, string>): Promise<void> {
     this.last = p;
     for (const s of SPACES) {
       const panel = this.panels[s];
@@ -133,8 +160,8 @@ export class SpaceView {
       this.device.queue.writeBuffer(panel.points, 0, data);
       panel.count = n;
       if (captions) panel.canvas.nextElementSibling!.textContent = captions[s];
-      this.draw(panel);
     }
+    await Promise.all(SPACES.map((s) => this.draw(this.panels[s])));
   }
 
   /** The legend of the current colouring, as text (the page shows it under the canvases). */
@@ -144,7 +171,23 @@ export class SpaceView {
       : `colour: sentiment label (−3 ${PALETTE[1]} … 0 grey … +3 ${PALETTE[0]})`;
   }
 
-  private draw(panel: Panel): void {
+  /** Draws the panel's frame; while one is being drawn, asks for one more after it (drags coalesce). */
+  private draw(panel: Panel): Promise<void> {
+    if (panel.drawing) {
+      panel.again = true;
+      return panel.drawing;
+    }
+    panel.drawing = (async () => {
+      do {
+        panel.again = false;
+        await this.frame(panel);
+      } while (panel.again);
+    })().finally(() => (panel.drawing = null));
+    return panel.drawing;
+  }
+
+  /** One frame: render the points into the panel's texture, copy it out, and put it on the 2D canvas. */
+  private async frame(panel: Panel): Promise<void> {
     const eye = [
       3.2 * Math.cos(panel.pitch) * Math.sin(panel.yaw),
       3.2 * Math.sin(panel.pitch),
@@ -160,7 +203,7 @@ export class SpaceView {
     const pass = encoder.beginRenderPass({
       colorAttachments: [
         {
-          view: panel.context.getCurrentTexture().createView(),
+          view: panel.color.createView(),
           clearValue: BACKGROUND,
           loadOp: 'clear',
           storeOp: 'store',
@@ -180,7 +223,18 @@ export class SpaceView {
       pass.draw(4, panel.count);
     }
     pass.end();
+    encoder.copyTextureToBuffer({ texture: panel.color }, { buffer: panel.readback, bytesPerRow: ROW_BYTES }, [
+      WIDTH,
+      HEIGHT,
+    ]);
     this.device.queue.submit([encoder.finish()]);
+    await panel.readback.mapAsync(GPUMapMode.READ);
+    const rows = new Uint8Array(panel.readback.getMappedRange());
+    const image = new ImageData(WIDTH, HEIGHT);
+    for (let y = 0; y < HEIGHT; y++)
+      image.data.set(rows.subarray(y * ROW_BYTES, y * ROW_BYTES + WIDTH * 4), y * WIDTH * 4);
+    panel.readback.unmap();
+    panel.canvas.getContext('2d')!.putImageData(image, 0, 0);
   }
 
   /** Dragging a canvas turns its camera around the origin (yaw with x, pitch with y, pitch kept off the poles). */
@@ -195,7 +249,7 @@ export class SpaceView {
       panel.yaw -= (e.clientX - from.x) * 0.01;
       panel.pitch = Math.max(-1.4, Math.min(1.4, panel.pitch + (e.clientY - from.y) * 0.01));
       from = { x: e.clientX, y: e.clientY };
-      this.draw(panel);
+      void this.draw(panel);
     });
     panel.canvas.addEventListener('pointerup', () => (from = null));
   }
@@ -205,8 +259,9 @@ export class SpaceView {
       const p = this.panels[s];
       p.points?.destroy();
       p.uniform.destroy();
+      p.color.destroy();
       p.depth.destroy();
-      p.context.unconfigure();
+      p.readback.destroy();
     }
   }
 }

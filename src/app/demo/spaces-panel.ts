@@ -24,8 +24,11 @@ export class SpacesPanel {
     ])
       colour.append(el('option', { value: v }, t));
     colour.addEventListener('change', () => {
-      this.view?.setColourBy(colour.value as ColourBy);
-      if (this.view) $('space-legend').textContent = this.view.legend();
+      if (!this.view) return;
+      const view = this.view;
+      void view.setColourBy(colour.value as ColourBy).then(() => {
+        $('space-legend').textContent = view.legend();
+      });
     });
     return el(
       'section',
@@ -62,7 +65,7 @@ export class SpacesPanel {
       if (!this.view) {
         this.view = new SpaceView();
         $('spaces-host').replaceChildren(this.view.element);
-        this.view.setColourBy(($('space-colour') as HTMLSelectElement).value as ColourBy);
+        await this.view.setColourBy(($('space-colour') as HTMLSelectElement).value as ColourBy);
       }
       this.view.setLabels(s.labels);
       const points = await s.at(rate);
@@ -70,7 +73,7 @@ export class SpacesPanel {
       const captions = Object.fromEntries(
         SPACES.map((name) => [name, `${name} (PC variances ${fmt(s.variances(name))}) at rate ${rate.toFixed(2)}`]),
       ) as Record<(typeof SPACES)[number], string>;
-      this.view.show(points, captions);
+      await this.view.show(points, captions);
       $('space-legend').textContent = this.view.legend();
       setStatus('spaces-status', `${s.indices.length} test samples × 3 modalities, every modality missing at ${rate}`);
       status.dataset.rate = String(rate);

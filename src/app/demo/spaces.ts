@@ -45,7 +45,12 @@ export class DecoupledSpaces {
   }
 
   /** Fits the principal components of both spaces on `samples` test samples of `dataset` at rate 0. */
-  static async fit(model: SentimentModel, dataset: Dataset, masks: ProbeMasks, samples = 240): Promise<DecoupledSpaces> {
+  static async fit(
+    model: SentimentModel,
+    dataset: Dataset,
+    masks: ProbeMasks,
+    samples = 240,
+  ): Promise<DecoupledSpaces> {
     if (!model.decoupled) throw new Error(`the ${model.kind} model has no decoupled spaces to draw`);
     const N = dataset.sizes.test;
     const k = Math.min(samples, N);
