@@ -1,7 +1,7 @@
 // The demo page (`npm run demo`): shows the WebGPU adapter, trains a model from the list in ./models on synthetic data
 // or an MMSA pickle read locally, draws the loss terms live, then the robustness curves and Table 1's row, lets the
-// user probe predictions at any missing rate, profiles one training step per kernel, and saves / loads models as
-// safetensors. Everything runs on the page's main thread; training yields to the page after every step.
+// user probe predictions at any missing rate (and, for DAR, see its decoupled spaces move in 3D: ./spaces-panel.ts),
+// profiles one training step per kernel, and saves / loads models as safetensors. Everything runs on the page's main thread; training yields to the page after every step.
 //
 // For tests the page keeps `document.body.dataset.state` current: idle, busy, done, stopped or error.
 
