@@ -8,7 +8,7 @@ import { matmulRef } from '../../src/engine/ops/matmul.reference';
 import type { MatmulKernel } from '../../src/engine/ops/matmul';
 
 // The ladder (src/engine/ops/matmul.ts MATMUL_KERNELS; that module imports WGSL, so Node takes the names only).
-const KERNELS: MatmulKernel[] = ['naive', 'tiled'];
+const KERNELS: MatmulKernel[] = ['naive', 'tiled', 'shared'];
 
 let page: TestPage;
 beforeAll(async () => {
