@@ -14,7 +14,7 @@ import { rngFor } from '../rng';
 
 // The rungs that take any convolution (src/engine/ops/conv1d.ts CONV1D_KERNELS; that module imports WGSL, so Node names
 // them here). 'default' passes no kernel option: the op picks the window kernel for each pass where it applies.
-const KERNELS = ['naive', 'tiled', 'default'] as const;
+const KERNELS = ['naive', 'tiled', 'gemm', 'default'] as const;
 
 let page: TestPage;
 beforeAll(async () => {
