@@ -200,6 +200,22 @@ describe('matmul, shared kernel (GPU profile): vec4 and scalar loads, split-K, a
   });
 });
 
+describe('matmul and conv1d default rungs', () => {
+  it("run the tuning profile's rung when no kernel is named (shared/gemm on 'gpu', tiled/window on 'cpu')", async () => {
+    // The page runs the adapter's profile, or WEBGRAD_TUNING's: each probe checks the rung of the one it runs.
+    const mm = await tryOp(page, 'matmulDefaultRungProbe', [
+      [5, 7],
+      [7, 3],
+    ]);
+    expect(mm.threw, mm.message).toBe(false);
+    const conv = await tryOp(page, 'conv1dDefaultRungProbe', [
+      [1, 3, 17],
+      [5, 3, 3],
+    ]);
+    expect(conv.threw, conv.message).toBe(false);
+  });
+});
+
 describe('matmul memory', () => {
   it('releases the reshaped views of folded batches, forward and backward', async () => {
     // (B,M,K)·(K,N) folds the batch into M (forward, dA) and into the reduction (dB); (M,K)·(B,K,N) does not fold.
