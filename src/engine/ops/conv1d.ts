@@ -147,8 +147,8 @@ export interface Conv1dOptions {
   dilation?: number;
   groups?: number;
   /**
-   * Which kernel runs, forward and backward (default: chosen by shape). 'window' needs stride 1, dilation 1 and
-   * K ≤ 7, 'matmul' a pointwise conv.
+   * Which kernel runs, forward and backward (default: 'gemm' on the 'gpu' tuning profile, chosen by shape on 'cpu').
+   * 'window' needs stride 1, dilation 1 and K ≤ 7, 'matmul' a pointwise conv.
    */
   kernel?: Conv1dKernel;
 }

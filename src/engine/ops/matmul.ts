@@ -88,7 +88,10 @@ export interface MatmulOptions {
   transA?: boolean;
   /** Use b's last two axes transposed: b is (N,K) or (B,N,K). */
   transB?: boolean;
-  /** Which rung of the kernel ladder runs, forward and backward (tests and the benchmark compare them). */
+  /**
+   * Which rung of the kernel ladder runs, forward and backward (tests and the benchmark compare them). Default: the
+   * tuning profile's, 'tiled' on 'cpu' and 'shared' on 'gpu'.
+   */
   kernel?: MatmulKernel;
   /** Added to C: (N) to every row, or (B,N) to each batch's rows when C is (B,M,N); gets its gradient. */
   bias?: Tensor | null;
