@@ -1,13 +1,14 @@
 // conv1d's 'gemm' rung, the GPU profile's default: forward, dL/dx and dL/dweight as implicit GEMMs on the 64×64
 // workgroup tile of matmul's 'shared' rung (kernels/common/gemm64.wgsl); the im2col matrix is never stored, the tile
 // loaders compute (channel, tap) from the reduction index. dL/dweight reduces over B·T_out, long next to its small
-// output, so it splits K as matmul does (gemm64.ts splitK) and sums the slices with matmul_splitk_sum.
+// output, so it splits K as matmul does (splitk.ts) and sums the slices with matmul_splitk_sum.
 // Design and timings: docs/decisions/conv1d.md.
 
 import { runtime } from '../engine';
 import { kernel } from '../runtime';
 import { empty, type Tensor } from '../tensor';
-import { splitK, sumSlices, TILE } from './gemm64';
+import { sumSlices } from './gemm64';
+import { splitK, TILE } from './splitk';
 import type { Conv1dGeometry } from './conv1d';
 import forwardSrc from '../../../kernels/conv1d/conv1d_gemm.wgsl';
 import gradXSrc from '../../../kernels/conv1d/conv1d_gemm_grad_x.wgsl';

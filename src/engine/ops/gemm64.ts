@@ -1,15 +1,13 @@
 // The GPU profile's GEMM: 64×64 tiles of C per workgroup through workgroup memory (kernels/common/gemm64.wgsl),
 // shared by matmul's 'shared' rung (matmul_shared.wgsl) and conv1d's 'gemm' rung (conv1d_gemm*.wgsl), with the
-// split-K plan and the pass that sums the slices (matmul_splitk_sum.wgsl). Design: docs/decisions/matmul.md.
+// pass that sums split-K slices (matmul_splitk_sum.wgsl; the plan is splitk.ts). Design: docs/decisions/matmul.md.
 
 import { runtime } from '../engine';
 import { grid1d, kernel } from '../runtime';
 import { empty, type Tensor } from '../tensor';
+import { splitK, TILE } from './splitk';
 import sharedSrc from '../../../kernels/matmul/matmul_shared.wgsl';
 import sumSrc from '../../../kernels/matmul/matmul_splitk_sum.wgsl';
-
-/** Outputs per workgroup along m and n (gemm64.wgsl's TILE). */
-export const TILE = 64;
 
 const SHARED = kernel('matmul_shared', sharedSrc, {
   params: {
@@ -33,27 +31,6 @@ const SPLITK_SUM = kernel('matmul_splitk_sum', sumSrc, {
   params: { n: 'u32', slices: 'u32', N: 'u32', MN: 'u32', biasZ: 'u32' },
   buffers: { part: 'read', bias: 'read', out: 'read_write' },
 });
-
-/**
- * Split-K: when a product has few output tiles and a long K (dW = Xᵀ·dY, K = batch·time), most of a GPU's cores
- * would idle while each workgroup walks K alone. Then K is cut into slices, about SPLIT_TARGET workgroups in all,
- * each slice at least SPLIT_MIN_SLICE long so that summing the partials (slices·Z·M·N reads) stays small next to the
- * product.
- */
-const SPLIT_MAX_TILES = 32;
-const SPLIT_MIN_K = 256;
-const SPLIT_MIN_SLICE = 128;
-const SPLIT_TARGET = 128;
-const MAX_GROUPS = 65535;
-
-/** The split of K for a product of Z (M×K)·(K×N) matrices: slices of kLen (a multiple of 16); one slice = no split. */
-export function splitK(M: number, N: number, K: number, Z: number): { slices: number; kLen: number } {
-  const tiles = Z * Math.ceil(M / TILE) * Math.ceil(N / TILE);
-  if (tiles >= SPLIT_MAX_TILES || K < SPLIT_MIN_K) return { slices: 1, kLen: Math.max(K, 1) };
-  const want = Math.min(Math.ceil(SPLIT_TARGET / tiles), Math.floor(K / SPLIT_MIN_SLICE), Math.floor(MAX_GROUPS / Z));
-  const kLen = Math.ceil(K / want / 16) * 16;
-  return { slices: Math.ceil(K / kLen), kLen };
-}
 
 /**
  * out = Σ over `slices` partial results of out.size elements each, stored one after another in part (+ bias, as
