@@ -3,8 +3,8 @@
 // workgroup memory (2 × 64×16 floats = 8 KiB), so each value loaded from storage is used 64 times by the workgroup.
 //
 // The including kernel defines `fn loadTiles(t: u32, k0: u32, kEnd: u32)`: invocation t (0 .. 255) writes its share
-// of A[m0 .. m0+63, k0 .. k0+15] into tileA and of B[k0 .. k0+15, n0 .. n0+63] into tileB, with zeros for rows,
-// columns and k at or past kEnd outside the matrices (so partial tiles need no checks in the inner loop).
+// of A[m0 .. m0+63, k0 .. k0+15] into tileA and of B[k0 .. k0+15, n0 .. n0+63] into tileB, writing zeros outside
+// the matrices and at k ≥ kEnd (so partial tiles need no checks in the inner loop).
 // Invocation (tx, ty) owns rows m0 + 4·ty .. +3 and columns n0 + 4·tx .. +3 of the workgroup's tile.
 
 const TILE = 64u; // outputs per workgroup along m and along n
