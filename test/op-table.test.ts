@@ -37,7 +37,7 @@ describe('the operator table', () => {
       rungs: [],
     });
     expect(ops.get('softmax')!.forward).not.toContain('softmax_grad');
-    expect([...ops.get('matmul')!.rungs].sort()).toEqual(['naive', 'tiled']);
+    expect([...ops.get('matmul')!.rungs].sort()).toEqual(['naive', 'shared', 'tiled']);
     const attention = ops.get('attention')!;
     expect([...attention.rungs].sort()).toEqual(['composite', 'naive', 'tiled']);
     expect(attention.forward).toContain('attention_tiled');

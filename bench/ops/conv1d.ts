@@ -1,7 +1,8 @@
 // conv1d benchmark rows at DAR's alignment-layer shapes (docs/models.md §6.2) and one larger shape: forward; forward +
 // backward with gradients for weight and bias (DAR's case: the alignment layer's input is data); and forward + backward
 // with dx too. '[default]' is what conv1d() runs without a kernel option: 'window' for the forward pass and dx of the
-// 'same' convolutions below, 'tiled' for the pointwise ones; dweight and dbias always come from conv1d_grad_w_tiled.
+// 'same' convolutions below, 'tiled' for the pointwise ones; dweight and dbias come from conv1d_grad_w_tiled except
+// on the 'gemm' rung (the GPU profile's: conv1d_gemm*.wgsl), which has its own dweight kernel.
 //
 //   - time-axis resampling: Conv1d(T_m → 8, kernel 1) over (B, T_m, d_m) = (64, 375, 5) and (64, 500, 20): a
 //     pointwise conv, so the matmul rung is timed beside the tiled one;
@@ -160,15 +161,21 @@ const LARGE: Shape = { what: 'larger', B: 64, Cin: 128, T: 500, Cout: 128, K: 3,
 const MODES: Mode[] = ['fwd', 'fwd+bwd', 'fwd+bwd+dx'];
 
 export const BENCHES: KernelBench[] = [
-  // Pointwise: the default ('tiled') against matmul on every mode, and the naive rung forward.
+  // Pointwise: the default ('tiled') against matmul on every mode, the GPU profile's gemm rung forward and with
+  // dweight (its split-K case), and the naive rung forward.
   ...[RESAMPLE_AUDIO, RESAMPLE_VISION].flatMap((s) => [
     ...MODES.flatMap((m) => [row(s, 'default', m), row(s, 'matmul', m)]),
+    row(s, 'gemm', 'fwd'),
+    row(s, 'gemm', 'fwd+bwd'),
     row(s, 'naive', 'fwd'),
   ]),
-  // 'same' convolutions over time: the default ('window' forward and dx) on every mode, 'tiled' forward beside it.
+  // 'same' convolutions over time: the default ('window' forward and dx) on every mode, 'tiled' and 'gemm' forward.
   ...[ALT_AUDIO_5, ALT_AUDIO_3, ALT_VISION_3, ALT_VISION_5, LARGE].flatMap((s) => [
     ...MODES.map((m) => row(s, 'default', m)),
     row(s, 'tiled', 'fwd'),
+    row(s, 'gemm', 'fwd'),
   ]),
+  row(ALT_AUDIO_5, 'gemm', 'fwd+bwd+dx'),
+  row(LARGE, 'gemm', 'fwd+bwd+dx'),
   row(ALT_AUDIO_5, 'naive', 'fwd'),
 ];

@@ -6,6 +6,7 @@ import attentionMask from '../../kernels/common/attention_mask.wgsl';
 import attentionRows from '../../kernels/common/attention_rows.wgsl';
 import broadcast from '../../kernels/common/broadcast.wgsl';
 import erf from '../../kernels/common/erf.wgsl';
+import gemm64 from '../../kernels/common/gemm64.wgsl';
 import pow from '../../kernels/common/pow.wgsl';
 import row16 from '../../kernels/common/row16.wgsl';
 import smooth from '../../kernels/common/smooth.wgsl';
@@ -17,6 +18,7 @@ export const COMMON_WGSL: Readonly<Record<string, string>> = {
   'common/attention_rows.wgsl': attentionRows,
   'common/broadcast.wgsl': broadcast,
   'common/erf.wgsl': erf,
+  'common/gemm64.wgsl': gemm64,
   'common/pow.wgsl': pow,
   'common/row16.wgsl': row16,
   'common/smooth.wgsl': smooth,

@@ -3,6 +3,7 @@
 
 import type { Conv1dModuleOptions, Conv1dOptions, Module, Tensor } from '../../src/index';
 import type { OpTable } from '../page/registry';
+import { kernelsRunBy } from './matmul.page';
 
 /** The module made by the last conv1dModule call; its parameters outlive tidy(), so the next call frees them. */
 let lastModule: Module | null = null;
@@ -34,5 +35,14 @@ export const OPS = {
     const parts: Tensor[] = [w.flatten(m.forward(x)), w.flatten(m.weight)];
     if (m.bias) parts.push(m.bias);
     return w.concat(parts, 0);
+  },
+
+  // Not an op: a probe (called through tryOp) that conv1d without a kernel option runs the tuning profile's rung:
+  // conv1d_gemm on the 'gpu' profile; on 'cpu', chosen by shape (conv1d_window for this 'same' conv of 17 steps).
+  conv1dDefaultRungProbe: ([x, weight]: [Tensor, Tensor], _attrs: undefined, w) => {
+    const want = w.tuning().profile === 'gpu' ? 'conv1d_gemm' : 'conv1d_window';
+    const ran = kernelsRunBy(w, () => w.conv1d(x, weight, null, { padding: 'same' }));
+    if (!ran.kernels.includes(want)) throw new Error(`default conv1d ran ${ran.kernels.join(', ')}, not ${want}`);
+    return ran.y;
   },
 } satisfies OpTable;

@@ -14,7 +14,7 @@ import { rngFor } from '../rng';
 
 // The rungs that take any convolution (src/engine/ops/conv1d.ts CONV1D_KERNELS; that module imports WGSL, so Node names
 // them here). 'default' passes no kernel option: the op picks the window kernel for each pass where it applies.
-const KERNELS = ['naive', 'tiled', 'default'] as const;
+const KERNELS = ['naive', 'tiled', 'gemm', 'default'] as const;
 
 let page: TestPage;
 beforeAll(async () => {
@@ -107,6 +107,58 @@ describe('conv1d, pointwise (kernel size 1) on every rung, including window and 
       await check(kernel, { B: 3, Cin: 37, T: 5, Cout: 8, K: 1 });
     },
   );
+});
+
+describe('conv1d, gemm kernel (GPU profile) against the tiled rung on larger random shapes', () => {
+  it('forward, dx, dweight (split over B·T_out) and dbias agree', async () => {
+    const cases: Case[] = [
+      { B: 3, Cin: 12, T: 200, Cout: 40, K: 5, padding: 'same' }, // dW: B·T_out = 600 in 4 slices
+      { B: 3, Cin: 37, T: 50, Cout: 8, K: 1 }, // DAR's resampling (pointwise); R = 37: scalar weight loads
+      { B: 2, Cin: 34, T: 97, Cout: 66, K: 4, groups: 2, stride: 2, dilation: 2, padding: 3 }, // R = 68: vec4
+    ];
+    for (const c of cases) {
+      const { B, Cin, T, Cout, K, stride, padding, dilation, groups = 1 } = c;
+      const shapes = [[B, Cin, T], [Cout, Cin / groups, K], [Cout]];
+      const rng = rngFor(`conv1d gemm vs tiled ${JSON.stringify(c)}`);
+      const inputs = shapes.map((shape) => ({ shape, data: Array.from(rng.uniform(shape.reduce((x, y) => x * y))) }));
+      const opts = { stride, padding, dilation, groups };
+      const outSize = conv1dRef(
+        new Float64Array(B * Cin * T),
+        shapes[0],
+        new Float64Array(Cout * (Cin / groups) * K),
+        shapes[1],
+        null,
+        opts,
+      ).data.length;
+      const weights = Array.from(rng.uniform(outSize));
+      const run = (kernel: Conv1dKernel) =>
+        gradcase(page, {
+          op: 'conv1d',
+          attrs: { ...opts, kernel },
+          inputs,
+          weights,
+          fdIndices: [[], [], []],
+          fdEps: 0,
+        });
+      const [gemm, tiled] = [await run('gemm'), await run('tiled')];
+      const label = JSON.stringify(c);
+      expect(gemm.out.length, label).toBe(outSize);
+      // Both sum in float32 in different orders: allow a few ulps per term of the longest sum (B·T_out for dweight).
+      const terms = Math.max((Cin / groups) * K, (Cout / groups) * K, B * T);
+      for (const [what, got, want] of [
+        ['y', gemm.out, tiled.out],
+        ['dx', gemm.grads[0]!, tiled.grads[0]!],
+        ['dweight', gemm.grads[1]!, tiled.grads[1]!],
+        ['dbias', gemm.grads[2]!, tiled.grads[2]!],
+      ] as const) {
+        expect(got.length, `${label} ${what}`).toBe(want.length);
+        const scale = Math.max(1, ...want.map(Math.abs));
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+        expect(worst, `${label} ${what}`).toBeLessThanOrEqual(2.4e-7 * terms * scale);
+      }
+    }
+  });
 });
 
 describe('Conv1d module', () => {

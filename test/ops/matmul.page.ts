@@ -1,5 +1,6 @@
 // Page-side ops for test/ops/matmul.test.ts. attrs: { transA?, transB?, kernel? } as in matmul()'s options.
 
+import type * as wg from '../../src/index';
 import type { MatmulOptions, Tensor } from '../../src/index';
 import type { OpTable } from '../page/registry';
 
@@ -25,4 +26,26 @@ export const OPS = {
     if (bad.length) throw new Error(`storage still shared after matmul: ${bad.join(', ')}`);
     return y;
   },
+
+  // Not an op: a probe (called through tryOp) that matmul without a kernel option runs the tuning profile's rung:
+  // matmul_shared on the 'gpu' profile, matmul_tiled on 'cpu' (WEBGRAD_TUNING=gpu runs the page on the former).
+  matmulDefaultRungProbe: ([a, b]: [Tensor, Tensor], _attrs: undefined, w) => {
+    const want = w.tuning().profile === 'gpu' ? 'matmul_shared' : 'matmul_tiled';
+    const ran = kernelsRunBy(w, () => w.matmul(a, b));
+    if (!ran.kernels.includes(want)) throw new Error(`default matmul ran ${ran.kernels.join(', ')}, not ${want}`);
+    return ran.y;
+  },
 } satisfies OpTable;
+
+/** What fn dispatched, leaving the runtime's record of every kernel dispatched (kernel coverage) as it was. */
+export function kernelsRunBy(w: typeof wg, fn: () => Tensor): { y: Tensor; kernels: string[] } {
+  const seen = w.runtime().kernelsDispatched;
+  const before = [...seen];
+  seen.clear();
+  try {
+    const y = fn();
+    return { y, kernels: [...seen] };
+  } finally {
+    for (const k of before) seen.add(k);
+  }
+}

@@ -3,12 +3,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
-import { expectShapeError, gradcheck, tryOp, untyped, type Tolerances } from '../gradcheck';
+import { expectShapeError, gradcase, gradcheck, tryOp, untyped, type Tolerances } from '../gradcheck';
+import { rngFor } from '../rng';
 import { matmulRef } from '../../src/engine/ops/matmul.reference';
 import type { MatmulKernel } from '../../src/engine/ops/matmul';
 
 // The ladder (src/engine/ops/matmul.ts MATMUL_KERNELS; that module imports WGSL, so Node takes the names only).
-const KERNELS: MatmulKernel[] = ['naive', 'tiled'];
+const KERNELS: MatmulKernel[] = ['naive', 'tiled', 'shared'];
 
 let page: TestPage;
 beforeAll(async () => {
@@ -133,6 +134,85 @@ describe.each(KERNELS.map((k) => [k]))('matmul, %s kernel', (kernel) => {
     // Every output is compared in tier 1; the gradients are sampled (the float64 finite differences cost a full
     // reference product each).
     await check(kernel, { M: 129, K: 257, N: 65 }, { refFdMax: 24, fdCount: 1 });
+  });
+});
+
+describe('matmul, shared kernel (GPU profile): vec4 and scalar loads, split-K, against the tiled rung', () => {
+  it('vec4 loads along each operand axis where its length is divisible by 4, scalar loads beside them', async () => {
+    // A: vec4 along k (K % 4 = 0) and along m (transA, M % 4 = 0); B: along n (N % 4 = 0) and along k (transB).
+    // The gradients' products take other modes of the same kernel (dA = dC·op(B)ᵀ reads dC along n, …).
+    await check('shared', { M: 17, K: 36, N: 9 });
+    await check('shared', { M: 20, K: 33, N: 9, transA: true });
+    await check('shared', { M: 9, K: 33, N: 20 });
+    await check('shared', { M: 9, K: 36, N: 5, transB: true });
+    await check('shared', { M: 68, K: 20, N: 72, transA: true, transB: true }); // both vec4, partial 64-tiles
+    await check('shared', { M: 3, K: 17, N: 4, batchA: 3, batchB: 3 }); // per-batch offsets stay vec4-aligned
+  });
+
+  it('split-K: long K with few output tiles, with and without bias, batched, summed batches, ragged last slice', async () => {
+    // K = 300: two slices of 160 (src/engine/ops/gemm64.ts splitK); the gradients' K = 5 or 7 do not split.
+    await check('shared', { M: 5, K: 300, N: 7 });
+    await checkBias('shared', { M: 5, K: 300, N: 7 }, [7]); // the bias is added once, by the slice sum
+    await checkBias('shared', { M: 5, K: 300, N: 7, batchA: 2, batchB: 2 }, [2, 7]); // Z = 2, a bias row each
+    // dB = Xᵀ·dY of a Linear over 3 sequences of 100 steps: K = 300, the batch folded into it.
+    await check('shared', { M: 100, K: 5, N: 7, batchA: 3 });
+    // dA of a shared a summed over 3 batches (S = 3), each with K = N = 300 split.
+    await check('shared', { M: 5, K: 6, N: 300, batchB: 3 }, { refFdMax: 60, fdCount: 1 });
+    // K = 700: slices of 144, the fifth 124 long (not a multiple of 16); vec4 loads on both sides.
+    await check('shared', { M: 8, K: 700, N: 12, transA: true }, { refFdMax: 60, fdCount: 1 });
+    await check('shared', { M: 5, K: 700, N: 3, transB: true }, { refFdMax: 60, fdCount: 1 });
+  });
+
+  it('forward equals the tiled rung on larger random products (split and unsplit, transposed, batched)', async () => {
+    const cases: Case[] = [
+      { M: 200, K: 300, N: 150 },
+      { M: 130, K: 97, N: 66, transA: true, transB: true },
+      { M: 70, K: 90, N: 66, batchA: 4, batchB: 4, transB: true },
+      { M: 40, K: 2000, N: 24, transA: true }, // 14 slices
+    ];
+    for (const c of cases) {
+      const [aShape, bShape] = shapesOf(c);
+      const rng = rngFor(`shared vs tiled ${JSON.stringify(c)}`);
+      const inputs = [aShape, bShape].map((shape) => ({
+        shape,
+        data: Array.from(rng.uniform(shape.reduce((x, y) => x * y, 1))),
+        grad: false,
+      }));
+      const size = (c.batchA || c.batchB || 1) * c.M * c.N;
+      const run = (kernel: MatmulKernel) =>
+        gradcase(page, {
+          op: 'matmul',
+          attrs: { transA: c.transA ?? false, transB: c.transB ?? false, kernel },
+          inputs,
+          weights: new Array<number>(size).fill(1),
+          fdIndices: [[], []],
+          fdEps: 0,
+        });
+      const [shared, tiled] = [await run('shared'), await run('tiled')];
+      expect(shared.out.length).toBe(size);
+      const scale = Math.max(1, ...tiled.out.map(Math.abs));
+      // Both sum K products in float32 in different orders: allow K ulps of the largest output.
+      const tol = 1.2e-7 * c.K * scale;
+      let worst = 0;
+      for (let i = 0; i < size; i++) worst = Math.max(worst, Math.abs(shared.out[i] - tiled.out[i]));
+      expect(worst, JSON.stringify(c)).toBeLessThanOrEqual(tol);
+    }
+  });
+});
+
+describe('matmul and conv1d default rungs', () => {
+  it("run the tuning profile's rung when no kernel is named (shared/gemm on 'gpu', tiled/window on 'cpu')", async () => {
+    // The page runs the adapter's profile, or WEBGRAD_TUNING's: each probe checks the rung of the one it runs.
+    const mm = await tryOp(page, 'matmulDefaultRungProbe', [
+      [5, 7],
+      [7, 3],
+    ]);
+    expect(mm.threw, mm.message).toBe(false);
+    const conv = await tryOp(page, 'conv1dDefaultRungProbe', [
+      [1, 3, 17],
+      [5, 3, 3],
+    ]);
+    expect(conv.threw, conv.message).toBe(false);
   });
 });
 

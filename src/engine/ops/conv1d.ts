@@ -15,8 +15,10 @@
 //   'window' stride 1, dilation 1 and K ≤ 7 only: 'tiled' with a tile's columns 16 steps of one sequence, so the
 //            inputs of the K taps are one sliding window (conv1d_window.wgsl), 16 + K − 1 loads per channel, not 16·K;
 //   'matmul' a pointwise conv (K = 1, stride 1, no padding, one group) as the batched matmul weight·x_b, bias added
-//            by broadcasting; matmul and add record their own gradients.
-// The default runs 'window' for each of the forward pass and dL/dx where it applies, K > 1 and the pass's output is
+//            by broadcasting; matmul and add record their own gradients;
+//   'gemm'   the GPU profile's: forward, dL/dx and dL/dweight as implicit GEMMs on matmul's 64×64 workgroup-memory
+//            tile, dL/dweight split over B·T_out (conv1d_gemm*.wgsl, src/engine/ops/conv1d-gemm.ts).
+// On the GPU profile the default is 'gemm'. On the CPU profile it runs 'window' for each of the forward pass and dL/dx where it applies, K > 1 and the pass's output is
 // at least 16 steps long, and 'tiled' otherwise. 'matmul' is never the default: at DAR's pointwise shapes (8 output
 // channels, sequences of 5 or 20) most of its 16×16 tiles are empty and it measured 3–16× slower than 'tiled'
 // (bench/ops/conv1d.ts times the rungs).
@@ -25,6 +27,8 @@ import { runtime } from '../engine';
 import { check, type Shape } from '../errors';
 import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, Tensor } from '../tensor';
+import { pickRung } from '../tuning';
+import { gemmDw, gemmDx, gemmForward } from './conv1d-gemm';
 import { add } from './elementwise';
 import { matmul } from './matmul';
 import { sum } from './reduce';
@@ -133,8 +137,8 @@ const NAIVE_GRAD_W = kernel('conv1d_grad_w_naive', naiveGradWSrc, {
   buffers: { x: 'read', gy: 'read', dw: 'read_write' },
 });
 
-export type Conv1dKernel = 'naive' | 'tiled' | 'window' | 'matmul';
-export const CONV1D_KERNELS: readonly Conv1dKernel[] = ['naive', 'tiled', 'window', 'matmul'];
+export type Conv1dKernel = 'naive' | 'tiled' | 'window' | 'matmul' | 'gemm';
+export const CONV1D_KERNELS: readonly Conv1dKernel[] = ['naive', 'tiled', 'window', 'matmul', 'gemm'];
 
 export interface Conv1dOptions {
   stride?: number;
@@ -143,8 +147,8 @@ export interface Conv1dOptions {
   dilation?: number;
   groups?: number;
   /**
-   * Which kernel runs, forward and backward (default: chosen by shape). 'window' needs stride 1, dilation 1 and
-   * K ≤ 7, 'matmul' a pointwise conv.
+   * Which kernel runs, forward and backward (default: 'gemm' on the 'gpu' tuning profile, chosen by shape on 'cpu').
+   * 'window' needs stride 1, dilation 1 and K ≤ 7, 'matmul' a pointwise conv.
    */
   kernel?: Conv1dKernel;
 }
@@ -465,7 +469,9 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   assertLive('conv1d', x, weight, ...(bias ? [bias] : []));
   const g = conv1dGeometry(x.shape, weight.shape, bias ? bias.shape : null, opts);
   const shapes: Shape[] = bias ? [x.shape, weight.shape, bias.shape] : [x.shape, weight.shape];
-  const rung = opts.kernel;
+  // The tuning profile's rung unless the caller names one; on the CPU profile, undefined = chosen by shape below.
+  const profileRung = pickRung(runtime().tuning, { cpu: 'by shape', gpu: 'gemm' });
+  const rung = opts.kernel !== undefined ? opts.kernel : profileRung === 'gemm' ? 'gemm' : undefined;
   check(
     rung === undefined || CONV1D_KERNELS.includes(rung),
     'conv1d',
@@ -484,6 +490,12 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     `kernel 'window' needs stride 1, dilation 1 and at most ${WINDOW_MAX_K} taps`,
     shapes,
   );
+  check(
+    rung !== 'gemm' || (g.Cin / g.groups) * g.K <= MAX_GROUPS * 64,
+    'conv1d',
+    "kernel 'gemm' needs C_in/groups·K ≤ 65535·64 (its weight gradient's columns)",
+    shapes,
+  );
 
   if (rung === 'matmul') {
     // y_b = W·x_b with W (Cout, Cin) shared by every batch; matmul, reshape and add record the gradients.
@@ -493,6 +505,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
 
   /** The forward pass (transposed = false) or dL/dx, on the chosen rung or by default the one that fits. */
   const pass = (inp: Tensor, b: Tensor | null, transposed: boolean): Tensor => {
+    if (rung === 'gemm') return transposed ? gemmDx(g, inp, weight) : gemmForward(g, inp, weight, b);
     if (rung === 'naive') return transposed ? naiveDx(g, inp, weight) : naiveForward(g, inp, weight, b);
     const steps = transposed ? g.T : g.Tout;
     // The window pays where taps share loads (K > 1) and tiles of 16 steps are mostly full.
@@ -507,8 +520,8 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     const wantB = !!bias && needs[2];
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
-    if (rung === 'naive') {
-      if (needs[1]) gw = naiveDw(g, x, gy);
+    if (rung === 'naive' || rung === 'gemm') {
+      if (needs[1]) gw = rung === 'naive' ? naiveDw(g, x, gy) : gemmDw(g, x, gy);
       if (wantB) gb = sum(gy, [0, 2]);
     } else if (needs[1]) {
       [gw, gb] = tiledWeightGrad(g, x, gy, wantB);

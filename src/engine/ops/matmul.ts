@@ -12,7 +12,7 @@
 // is viewed as (Z, r, c), and one broadcast only on some batch axes is repeated to the whole batch (a copy: the
 // kernels index one flat batch axis), its gradient summed back over those axes.
 //
-// The kernels (kernels/matmul/matmul_{naive,tiled}.wgsl) address each operand through element strides,
+// The kernels (kernels/matmul/matmul_{naive,tiled,shared}.wgsl) address each operand through element strides,
 // so a transposed operand costs nothing: it is a different pair of strides. Backward therefore needs no transposes,
 // only the same kernel with other flags (dA = dC·op(B)ᵀ, dB = op(A)ᵀ·dC, re-transposed for a transposed operand),
 // and the gradient of a broadcast 2-D operand sums over the batch inside the kernel (its S uniform).
@@ -24,14 +24,19 @@ import { runtime } from '../engine';
 import { check, fmtShape, type Shape } from '../errors';
 import { grid1d, kernel, type ContractDecl, type Kernel } from '../runtime';
 import { assertLive, empty, noGrad, record, sameShape, shapeSize, Tensor } from '../tensor';
+import { pickRung } from '../tuning';
 import { expand } from './elementwise';
+import { sharedGemm } from './gemm64';
 import { sum } from './reduce';
 import naiveSrc from '../../../kernels/matmul/matmul_naive.wgsl';
 import tiledSrc from '../../../kernels/matmul/matmul_tiled.wgsl';
 
-/** The rungs of the kernel ladder, slowest first. */
-export type MatmulKernel = 'naive' | 'tiled';
-export const MATMUL_KERNELS: readonly MatmulKernel[] = ['naive', 'tiled'];
+/**
+ * The rungs of the kernel ladder, slowest first on a GPU. 'shared' (the GPU profile's default) tiles through
+ * workgroup memory and splits long K (src/engine/ops/gemm64.ts); 'tiled' (the CPU profile's) is the fastest here.
+ */
+export type MatmulKernel = 'naive' | 'tiled' | 'shared';
+export const MATMUL_KERNELS: readonly MatmulKernel[] = ['naive', 'tiled', 'shared'];
 
 interface Rung {
   kernel: Kernel;
@@ -62,7 +67,7 @@ const MATMUL: ContractDecl = {
   },
   buffers: { a: 'read', b: 'read', c: 'read_write', bias: 'read' },
 };
-const RUNGS: Record<MatmulKernel, Rung> = {
+const RUNGS: Record<Exclude<MatmulKernel, 'shared'>, Rung> = {
   naive: { kernel: kernel('matmul_naive', naiveSrc, MATMUL), tileM: 1, tileN: 1, flat: false },
   tiled: { kernel: kernel('matmul_tiled', tiledSrc, MATMUL), tileM: 16, tileN: 16, flat: true },
 };
@@ -83,7 +88,10 @@ export interface MatmulOptions {
   transA?: boolean;
   /** Use b's last two axes transposed: b is (N,K) or (B,N,K). */
   transB?: boolean;
-  /** Which rung of the kernel ladder runs, forward and backward (tests and the benchmark compare them). */
+  /**
+   * Which rung of the kernel ladder runs, forward and backward (tests and the benchmark compare them). Default: the
+   * tuning profile's, 'tiled' on 'cpu' and 'shared' on 'gpu'.
+   */
   kernel?: MatmulKernel;
   /** Added to C: (N) to every row, or (B,N) to each batch's rows when C is (B,M,N); gets its gradient. */
   bias?: Tensor | null;
@@ -161,6 +169,10 @@ function gemm(
   const [sBk, sBn] = transB ? [1, K] : [N, 1];
   const batchA = a.rank === 3 ? M * K : 0;
   const batchB = b.rank === 3 ? K * N : 0;
+  if (rung === 'shared') {
+    sharedGemm(a, b, c, bias, { M, N, K, S, sAm, sAk, sBk, sBn, batchA, batchB, Z });
+    return c;
+  }
   const { kernel: k, tileM, tileN, flat } = RUNGS[rung];
   const tiles = Z * Math.ceil(M / tileM) * Math.ceil(N / tileN);
   runtime().dispatch({
@@ -189,7 +201,9 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   for (const key of Object.keys(opts)) {
     check(OPTION_KEYS.includes(key), 'matmul', `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`, shapes);
   }
-  const { transA = false, transB = false, kernel: rung = 'tiled' } = opts;
+  const { transA = false, transB = false } = opts;
+  // The tuning profile's rung unless the caller names one (docs/decisions/tuning.md).
+  const rung = opts.kernel === undefined ? pickRung(runtime().tuning, { cpu: 'tiled', gpu: 'shared' }) : opts.kernel;
   check(
     typeof transA === 'boolean' && typeof transB === 'boolean',
     'matmul',
