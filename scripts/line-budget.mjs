@@ -18,7 +18,9 @@ import { fileURLToPath } from 'node:url';
  * added about 1,200 TypeScript lines; issue 17's ops (elementwise, reductions, shape, classification losses, any-axis
  * softmax/layerNorm, any-rank matmul, attention masks, causal, GQA) about 750 TypeScript and 500 WGSL lines.
  */
-export const BUDGETS = { typescript: 7500, wgsl: 4100 };
+// Issue 14 (rows): +200 TypeScript, +300 WGSL for the workgroup / subgroup rungs of softmax, layerNorm and the
+// reductions (rows.ts, 6 kernels, 3 shared reductions) and permute's tiled rung.
+export const BUDGETS = { typescript: 7700, wgsl: 4400 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
