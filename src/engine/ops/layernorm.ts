@@ -16,7 +16,7 @@ import wgSrc from '../../../kernels/layernorm/layernorm_workgroup.wgsl';
 import sgSrc from '../../../kernels/layernorm/layernorm_subgroup.wgsl';
 import gradXWgSrc from '../../../kernels/layernorm/layernorm_grad_x_workgroup.wgsl';
 import gradXSgSrc from '../../../kernels/layernorm/layernorm_grad_x_subgroup.wgsl';
-import { rowGroups, rowKernels, rowRung, type RowOptions } from './rows';
+import { rowGroups, rowRung, subgroupLibrary, type RowOptions } from './rows';
 
 const FWD_DECL = {
   params: { rows: 'u32', c: 'u32', eps: 'f32' },
@@ -28,14 +28,19 @@ const GRAD_X_DECL = {
 } as const;
 const LAYERNORM = kernel('layernorm', fwdSrc, FWD_DECL);
 const LAYERNORM_GRAD_X = kernel('layernorm_grad_x', gradXSrc, GRAD_X_DECL);
-const LAYERNORM_ROWS = rowKernels('layernorm', 'layernorm/layernorm_workgroup.wgsl', wgSrc, sgSrc, FWD_DECL);
-const GRAD_X_ROWS = rowKernels(
-  'layernorm_grad_x',
-  'layernorm/layernorm_grad_x_workgroup.wgsl',
-  gradXWgSrc,
-  gradXSgSrc,
-  GRAD_X_DECL,
-);
+const LAYERNORM_ROWS = {
+  workgroup: kernel('layernorm_workgroup', wgSrc, FWD_DECL),
+  subgroup: kernel('layernorm_subgroup', sgSrc, FWD_DECL, subgroupLibrary('layernorm/layernorm_workgroup.wgsl', wgSrc)),
+};
+const GRAD_X_ROWS = {
+  workgroup: kernel('layernorm_grad_x_workgroup', gradXWgSrc, GRAD_X_DECL),
+  subgroup: kernel(
+    'layernorm_grad_x_subgroup',
+    gradXSgSrc,
+    GRAD_X_DECL,
+    subgroupLibrary('layernorm/layernorm_grad_x_workgroup.wgsl', gradXWgSrc),
+  ),
+};
 const LAYERNORM_GRAD_PARAMS = kernel('layernorm_grad_params', gradParamsSrc, {
   params: { rows: 'u32', c: 'u32', chunk: 'u32', nchunks: 'u32' },
   buffers: { x: 'read', mean: 'read', rstd: 'read', gy: 'read', dgamma: 'read_write', dbeta: 'read_write' },

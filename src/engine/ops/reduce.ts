@@ -29,7 +29,7 @@ import sumWgSrc from '../../../kernels/reduce/reduce_sum_workgroup.wgsl';
 import sumSgSrc from '../../../kernels/reduce/reduce_sum_subgroup.wgsl';
 import maxWgSrc from '../../../kernels/reduce/reduce_max_workgroup.wgsl';
 import maxSgSrc from '../../../kernels/reduce/reduce_max_subgroup.wgsl';
-import { rowGroups, rowKernels, rowRung, type RowKernel, type RowOptions } from './rows';
+import { rowGroups, rowRung, subgroupLibrary, type RowKernel, type RowOptions } from './rows';
 
 const REDUCE_SUM = kernel('reduce_sum', sumSrc, {
   params: { n: 'u32', rlen: 'u32', inner: 'u32', chunk: 'u32', nchunks: 'u32', scale: 'f32' },
@@ -56,14 +56,32 @@ const REDUCE_SUM_VEC4 = kernel('reduce_sum_vec4', sumVec4Src, {
   buffers: { x: 'read', m: 'read', y: 'read_write' },
 });
 
-const SUM_ROWS = rowKernels('reduce_sum', 'reduce/reduce_sum_workgroup.wgsl', sumWgSrc, sumSgSrc, {
+const SUM_ROWS_DECL = {
   params: { n: 'u32', rlen: 'u32', chunk: 'u32', nchunks: 'u32', scale: 'f32' },
   buffers: { x: 'read', m: 'read', y: 'read_write' },
-});
-const MAX_ROWS = rowKernels('reduce_max', 'reduce/reduce_max_workgroup.wgsl', maxWgSrc, maxSgSrc, {
+} as const;
+const MAX_ROWS_DECL = {
   params: { n: 'u32', rlen: 'u32', chunk: 'u32', nchunks: 'u32' },
   buffers: { x: 'read', xi: 'read', y: 'read_write', yi: 'read_write' },
-});
+} as const;
+const SUM_ROWS = {
+  workgroup: kernel('reduce_sum_workgroup', sumWgSrc, SUM_ROWS_DECL),
+  subgroup: kernel(
+    'reduce_sum_subgroup',
+    sumSgSrc,
+    SUM_ROWS_DECL,
+    subgroupLibrary('reduce/reduce_sum_workgroup.wgsl', sumWgSrc),
+  ),
+};
+const MAX_ROWS = {
+  workgroup: kernel('reduce_max_workgroup', maxWgSrc, MAX_ROWS_DECL),
+  subgroup: kernel(
+    'reduce_max_subgroup',
+    maxSgSrc,
+    MAX_ROWS_DECL,
+    subgroupLibrary('reduce/reduce_max_workgroup.wgsl', maxWgSrc),
+  ),
+};
 
 /** Most groups of merged axes the permute and gradient kernels take (a header and 15 vec4s fill 256 uniform bytes). */
 const MAX_GROUPS = 15;

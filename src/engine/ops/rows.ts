@@ -11,7 +11,7 @@
 
 import { runtime } from '../engine';
 import { check, type Shape } from '../errors';
-import { grid1d, kernel, type ContractDecl, type Kernel } from '../runtime';
+import { grid1d } from '../runtime';
 import { COMMON_WGSL } from '../kernels-common';
 import { pickRung } from '../tuning';
 
@@ -47,26 +47,13 @@ export function rowRung(op: string, opts: RowOptions | undefined, c: number, sha
 }
 
 /**
- * The workgroup and subgroup kernels of one row op. The subgroup kernel's file (`<name>_subgroup.wgsl`) only
- * includes the workgroup kernel's, `path` under kernels/, and is assembled with row_reduce_subgroup.wgsl standing in
- * for row_reduce.wgsl: one kernel body, two reductions.
+ * The include library of a `<op>_subgroup.wgsl` kernel, whose file only includes its workgroup kernel (`path` under
+ * kernels/, source `workgroupSrc`): with row_reduce_subgroup.wgsl standing in for row_reduce.wgsl, so one kernel body
+ * serves both rungs.
  */
-export function rowKernels(
-  name: string,
-  path: string,
-  workgroupSrc: string,
-  subgroupSrc: string,
-  decl: ContractDecl,
-): Record<'workgroup' | 'subgroup', Kernel> {
-  const library = {
-    ...COMMON_WGSL,
-    'common/row_reduce.wgsl': COMMON_WGSL['common/row_reduce_subgroup.wgsl'],
-    [path]: workgroupSrc,
-  };
-  return {
-    workgroup: kernel(`${name}_workgroup`, workgroupSrc, decl),
-    subgroup: kernel(`${name}_subgroup`, subgroupSrc, decl, library),
-  };
+export function subgroupLibrary(path: string, workgroupSrc: string): Record<string, string> {
+  const sub = COMMON_WGSL['common/row_reduce_subgroup.wgsl'];
+  return { ...COMMON_WGSL, 'common/row_reduce.wgsl': sub, [path]: workgroupSrc };
 }
 
 /** Workgroups for one row per workgroup (rows past 65,535 fold into y; the kernels unfold them as wg.x + wg.y · nwg.x). */

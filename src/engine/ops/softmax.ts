@@ -16,15 +16,26 @@ import wgSrc from '../../../kernels/softmax/softmax_workgroup.wgsl';
 import sgSrc from '../../../kernels/softmax/softmax_subgroup.wgsl';
 import gradWgSrc from '../../../kernels/softmax/softmax_grad_workgroup.wgsl';
 import gradSgSrc from '../../../kernels/softmax/softmax_grad_subgroup.wgsl';
-import { rowGroups, rowKernels, rowRung, type RowKernel, type RowOptions } from './rows';
+import { rowGroups, rowRung, subgroupLibrary, type RowKernel, type RowOptions } from './rows';
 
 const FWD_DECL = { params: { rows: 'u32', c: 'u32' }, buffers: { x: 'read', y: 'read_write' } } as const;
 const GRAD_DECL = { params: { rows: 'u32', c: 'u32' }, buffers: { y: 'read', gy: 'read', gx: 'read_write' } } as const;
 const SOFTMAX = kernel('softmax', softmaxSrc, FWD_DECL);
 export const SOFTMAX_GRAD = kernel('softmax_grad', gradSrc, GRAD_DECL);
 /** The workgroup-per-row rungs (forward and backward), each with its subgroup variant. */
-const SOFTMAX_ROWS = rowKernels('softmax', 'softmax/softmax_workgroup.wgsl', wgSrc, sgSrc, FWD_DECL);
-const GRAD_ROWS = rowKernels('softmax_grad', 'softmax/softmax_grad_workgroup.wgsl', gradWgSrc, gradSgSrc, GRAD_DECL);
+const SOFTMAX_ROWS = {
+  workgroup: kernel('softmax_workgroup', wgSrc, FWD_DECL),
+  subgroup: kernel('softmax_subgroup', sgSrc, FWD_DECL, subgroupLibrary('softmax/softmax_workgroup.wgsl', wgSrc)),
+};
+const GRAD_ROWS = {
+  workgroup: kernel('softmax_grad_workgroup', gradWgSrc, GRAD_DECL),
+  subgroup: kernel(
+    'softmax_grad_subgroup',
+    gradSgSrc,
+    GRAD_DECL,
+    subgroupLibrary('softmax/softmax_grad_workgroup.wgsl', gradWgSrc),
+  ),
+};
 const SOFTMAX_LSE_GRAD = kernel('softmax_lse_grad', lseGradSrc, {
   params: { n: 'u32', c: 'u32', run: 'u32' },
   buffers: { sm: 'read', gy: 'read', gx: 'read_write' },
