@@ -277,3 +277,55 @@ describe('kernel option', () => {
     await expectShapeError(page, 'variance', [[0, 4]], bad, 'variance'); // checked even when nothing is reduced
   });
 });
+
+describe('default rungs by tuning profile', () => {
+  /** The kernels a fresh page on `profile` dispatches for each op call, in order. */
+  type Call = { op: 'softmax' | 'sum' | 'permute'; shape: number[] };
+  async function kernelsOn(profile: 'cpu' | 'gpu', calls: Call[]) {
+    const before = process.env.WEBGRAD_TUNING;
+    process.env.WEBGRAD_TUNING = profile;
+    const p = await openPage().finally(() => {
+      if (before === undefined) delete process.env.WEBGRAD_TUNING;
+      else process.env.WEBGRAD_TUNING = before;
+    });
+    const seen: string[][] = [];
+    try {
+      let had = new Set<string>();
+      for (const { op, shape } of calls) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const data = Array.from({ length: n }, (_, i) => Math.sin(i));
+        const attrs = op === 'permute' ? { dims: [1, 0] } : op === 'sum' ? { axes: -1 } : undefined;
+        const nOut = op === 'sum' ? shape[0] : n;
+        const weights = new Array<number>(nOut).fill(1);
+        await p.call('gradcase', { op, attrs, inputs: [{ shape, data }], weights, fdIndices: [[]], fdEps: 1e-2 });
+        const all = new Set((await p.call('kernelsDispatched')).all);
+        seen.push([...all].filter((k) => !had.has(k)).sort());
+        had = all;
+      }
+    } finally {
+      await p.close();
+    }
+    return seen;
+  }
+  const calls: Call[] = [
+    { op: 'softmax', shape: [3, 127] }, // shorter than ROW_MIN_LENGTH: serial on both profiles
+    { op: 'softmax', shape: [3, 128] },
+    { op: 'sum', shape: [3, 300] },
+    { op: 'permute', shape: [33, 35] },
+  ];
+  it('the cpu profile runs the serial and strided kernels it always ran', async () => {
+    const seen = await kernelsOn('cpu', calls);
+    expect(seen[0]).toEqual(['softmax', 'softmax_grad']);
+    expect(seen[1]).toEqual([]); // the same kernels again
+    expect(seen[2]).toEqual(expect.arrayContaining(['reduce_sum_vec4', 'reduce_grad']));
+    expect(seen[3]).toEqual(['permute']);
+  });
+  it('the gpu profile runs the subgroup rungs (SwiftShader has subgroups) for rows of 128 and more, and tiles', async () => {
+    const seen = await kernelsOn('gpu', calls);
+    expect(seen[0]).toEqual(['softmax', 'softmax_grad']);
+    expect(seen[1]).toEqual(['softmax_grad_subgroup', 'softmax_subgroup']);
+    expect(seen[2]).toEqual(expect.arrayContaining(['reduce_sum_subgroup', 'reduce_grad']));
+    expect(seen[2]).not.toContain('reduce_sum_vec4');
+    expect(seen[3]).toEqual(['permute_tiled']);
+  });
+});
