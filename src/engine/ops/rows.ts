@@ -56,5 +56,5 @@ export function subgroupLibrary(path: string, workgroupSrc: string): Record<stri
   return { ...COMMON_WGSL, 'common/row_reduce.wgsl': sub, [path]: workgroupSrc };
 }
 
-/** Workgroups for one row per workgroup (rows past 65,535 fold into y; the kernels unfold them as wg.x + wg.y · nwg.x). */
+/** Workgroups for one row each (rows past 65,535 fold into y; the kernels unfold them as wg.x + wg.y · nwg.x). */
 export const rowGroups = (rows: number): [number, number] => grid1d(rows * ROW_WG, ROW_WG);
