@@ -10,13 +10,14 @@ import { BENCHES as lstm } from './ops/lstm';
 import { BENCHES as infonce } from './ops/infonce';
 import { BENCHES as club } from './ops/club';
 import { BENCHES as topk } from './ops/topk';
+import { BENCHES as rows } from './ops/rows';
 import { COMPARE as matmulCompare } from './ops/matmul.compare';
 import { COMPARE as conv1dCompare } from './ops/conv1d.compare';
 import { COMPARE as attentionCompare } from './ops/attention.compare';
 import { COMPARE as lstmCompare } from './ops/lstm.compare';
 import { COMPARE as infonceCompare } from './ops/infonce.compare';
 
-export const BENCHES: KernelBench[] = [...conv1d, ...attention, ...lstm, ...infonce, ...club, ...topk];
+export const BENCHES: KernelBench[] = [...conv1d, ...attention, ...lstm, ...infonce, ...club, ...topk, ...rows];
 
 export const COMPARE: CompareRow[] = [
   ...matmulCompare,

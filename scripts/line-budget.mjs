@@ -17,9 +17,10 @@ import { fileURLToPath } from 'node:url';
  * TypeScript 7,290, WGSL 3,983 code lines). History: 5,037 / 3,489 when the budget was set; Prettier's line breaking
  * added about 1,200 TypeScript lines; issue 17's ops (elementwise, reductions, shape, classification losses, any-axis
  * softmax/layerNorm, any-rank matmul, attention masks, causal, GQA) about 750 TypeScript and 500 WGSL lines.
- * Issue 14's GPU GEMM rungs (matmul 'shared' + split-K, conv1d 'gemm'): +200 TypeScript, +350 WGSL.
+ * Issue 14's GPU-profile rungs: GEMM (matmul 'shared' + split-K, conv1d 'gemm') +200 TypeScript, +350 WGSL; rows
+ * (workgroup / subgroup rungs of softmax, layerNorm and the reductions, permute's tiled rung) +200 TypeScript, +300 WGSL.
  */
-export const BUDGETS = { typescript: 7700, wgsl: 4450 };
+export const BUDGETS = { typescript: 7900, wgsl: 4750 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

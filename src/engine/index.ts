@@ -38,6 +38,7 @@ export * from './ops/elementwise';
 export * from './ops/reduce';
 export * from './ops/cumsum';
 export * from './ops/softmax';
+export { ROW_KERNELS, ROW_MIN_LENGTH, type RowKernel, type RowOptions } from './ops/rows';
 export * from './ops/layernorm';
 export * from './ops/matmul';
 export * from './ops/shape';

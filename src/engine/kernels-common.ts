@@ -9,6 +9,9 @@ import erf from '../../kernels/common/erf.wgsl';
 import gemm64 from '../../kernels/common/gemm64.wgsl';
 import pow from '../../kernels/common/pow.wgsl';
 import row16 from '../../kernels/common/row16.wgsl';
+import rowReduce from '../../kernels/common/row_reduce.wgsl';
+import rowReduceSubgroup from '../../kernels/common/row_reduce_subgroup.wgsl';
+import rowTree from '../../kernels/common/row_tree.wgsl';
 import smooth from '../../kernels/common/smooth.wgsl';
 import tanh from '../../kernels/common/tanh.wgsl';
 
@@ -21,6 +24,9 @@ export const COMMON_WGSL: Readonly<Record<string, string>> = {
   'common/gemm64.wgsl': gemm64,
   'common/pow.wgsl': pow,
   'common/row16.wgsl': row16,
+  'common/row_reduce.wgsl': rowReduce,
+  'common/row_reduce_subgroup.wgsl': rowReduceSubgroup,
+  'common/row_tree.wgsl': rowTree,
   'common/smooth.wgsl': smooth,
   'common/tanh.wgsl': tanh,
 };

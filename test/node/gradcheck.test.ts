@@ -87,6 +87,40 @@ describe('one gradient check per kernel family under Node (Dawn)', () => {
     });
   });
 
+  it('row rungs (workgroup, and subgroup where Dawn offers subgroups) and permute tiled', async () => {
+    const subgroups = await page.page.evaluate('globalThis.wg.tuning().subgroups');
+    const shape = [3, 131];
+    for (const kernel of subgroups === true ? (['workgroup', 'subgroup'] as const) : (['workgroup'] as const)) {
+      await gradcheck(page, {
+        op: 'softmax',
+        attrs: { kernel },
+        inputs: [{ shape }],
+        ref: ([x]) => refSoftmax(x, shape),
+      });
+      await gradcheck(page, {
+        op: 'layerNorm',
+        attrs: { kernel },
+        inputs: [{ shape }],
+        ref: (xs) => refLayerNorm(xs[0], shape),
+        tol: { fdEps: 1e-3 },
+      });
+      const tol = { fdEps: 0.5 }; // a sum is linear: exact under central differences at any step
+      await gradcheck(page, {
+        op: 'sum',
+        attrs: { axes: 1, kernel },
+        inputs: [{ shape }],
+        ref: ([x]) => refSum(x, shape, 1),
+        tol,
+      });
+    }
+    await gradcheck(page, {
+      op: 'permute',
+      attrs: { dims: [1, 0], kernel: 'tiled' },
+      inputs: [{ shape: [37, 45] }],
+      ref: (xs) => permuteRef(xs[0], [37, 45], [1, 0]),
+    });
+  });
+
   it('dropout (and creation: its random mask)', async () => {
     const shape = [3, 17];
     await gradcheck(page, {

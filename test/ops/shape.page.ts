@@ -13,11 +13,14 @@ const fast = (a: Fast | undefined, w: typeof wgType) => w.setShapeFastPaths(a?.f
 export const OPS = {
   reshape: (xs: [Tensor], a: { shape: number[] }, w) => w.reshape(xs[0], a.shape),
   flatten: (xs: [Tensor], a: { startAxis?: number } | undefined, w) => w.flatten(xs[0], a?.startAxis),
-  transpose: (xs: [Tensor], a: Fast & { dim0: number; dim1: number }, w) => (
+  transpose: (xs: [Tensor], a: Fast & { dim0: number; dim1: number; kernel?: wgType.PermuteKernel }, w) => (
     fast(a, w),
-    w.transpose(xs[0], a.dim0, a.dim1)
+    w.transpose(xs[0], a.dim0, a.dim1, a.kernel ? { kernel: a.kernel } : undefined)
   ),
-  permute: (xs: [Tensor], a: Fast & { dims: number[] }, w) => (fast(a, w), w.permute(xs[0], a.dims)),
+  permute: (xs: [Tensor], a: Fast & { dims: number[]; kernel?: wgType.PermuteKernel }, w) => (
+    fast(a, w),
+    w.permute(xs[0], a.dims, a.kernel ? { kernel: a.kernel } : undefined)
+  ),
   slice: (xs: [Tensor], a: Fast & { axis: number; start: number; end?: number | null; step?: number }, w) => (
     fast(a, w),
     w.slice(xs[0], a.axis, a.start, a.end ?? undefined, a.step)

@@ -9,6 +9,10 @@
 // of a large tensor), R is cut into chunks: a first dispatch writes (outer, P, inner) partials and a second one
 // reduces those over P. The backward kernel works on the original layout directly, so permuting costs one copy in
 // the forward pass only.
+//
+// Sums and extremes over contiguous rows (inner = 1: the last axes, or any axes after the permute) have workgroup and
+// subgroup rungs too, a workgroup per output (./rows.ts; the `kernel` option). A middle axis (inner > 1) stays serial:
+// there neighbouring invocations already read neighbouring words.
 
 import { runtime } from '../engine';
 import { check, fmtShape, type Shape } from '../errors';
@@ -21,6 +25,11 @@ import permuteSrc from '../../../kernels/reduce/reduce_permute.wgsl';
 import gradSrc from '../../../kernels/reduce/reduce_grad.wgsl';
 import sumVec4Src from '../../../kernels/reduce/reduce_sum_vec4.wgsl';
 import prodSrc from '../../../kernels/reduce/reduce_prod.wgsl';
+import sumWgSrc from '../../../kernels/reduce/reduce_sum_workgroup.wgsl';
+import sumSgSrc from '../../../kernels/reduce/reduce_sum_subgroup.wgsl';
+import maxWgSrc from '../../../kernels/reduce/reduce_max_workgroup.wgsl';
+import maxSgSrc from '../../../kernels/reduce/reduce_max_subgroup.wgsl';
+import { rowGroups, rowRung, subgroupLibrary, type RowKernel, type RowOptions } from './rows';
 
 const REDUCE_SUM = kernel('reduce_sum', sumSrc, {
   params: { n: 'u32', rlen: 'u32', inner: 'u32', chunk: 'u32', nchunks: 'u32', scale: 'f32' },
@@ -46,6 +55,33 @@ const REDUCE_SUM_VEC4 = kernel('reduce_sum_vec4', sumVec4Src, {
   params: { n: 'u32', rlen4: 'u32', chunk4: 'u32', nchunks: 'u32', scale: 'f32' },
   buffers: { x: 'read', m: 'read', y: 'read_write' },
 });
+
+const SUM_ROWS_DECL = {
+  params: { n: 'u32', rlen: 'u32', chunk: 'u32', nchunks: 'u32', scale: 'f32' },
+  buffers: { x: 'read', m: 'read', y: 'read_write' },
+} as const;
+const MAX_ROWS_DECL = {
+  params: { n: 'u32', rlen: 'u32', chunk: 'u32', nchunks: 'u32' },
+  buffers: { x: 'read', xi: 'read', y: 'read_write', yi: 'read_write' },
+} as const;
+const SUM_ROWS = {
+  workgroup: kernel('reduce_sum_workgroup', sumWgSrc, SUM_ROWS_DECL),
+  subgroup: kernel(
+    'reduce_sum_subgroup',
+    sumSgSrc,
+    SUM_ROWS_DECL,
+    subgroupLibrary('reduce/reduce_sum_workgroup.wgsl', sumWgSrc),
+  ),
+};
+const MAX_ROWS = {
+  workgroup: kernel('reduce_max_workgroup', maxWgSrc, MAX_ROWS_DECL),
+  subgroup: kernel(
+    'reduce_max_subgroup',
+    maxSgSrc,
+    MAX_ROWS_DECL,
+    subgroupLibrary('reduce/reduce_max_workgroup.wgsl', maxWgSrc),
+  ),
+};
 
 /** Most groups of merged axes the permute and gradient kernels take (a header and 15 vec4s fill 256 uniform bytes). */
 const MAX_GROUPS = 15;
@@ -136,6 +172,7 @@ type Kind = 'sum' | 'sqdev' | 'max' | 'min' | 'prod';
  * scaled sum of one chunk of `chunkLen` along len; with `m`, of squared deviations from m[o, i].
  */
 function sumPass(
+  rung: RowKernel,
   src: Tensor,
   m: Tensor | null,
   outer: number,
@@ -148,6 +185,16 @@ function sumPass(
 ): Tensor {
   const y = empty(shape, 'sum');
   const n = outer * nChunks * inner;
+  if (rung !== 'serial' && inner === 1) {
+    runtime().dispatch({
+      kernel: SUM_ROWS[rung],
+      constants: { SQDEV: m ? 1 : 0 },
+      params: { n, rlen: len, chunk: chunkLen, nchunks: nChunks, scale },
+      buffers: { x: src.buffer, m: (m ?? src).buffer, y: y.buffer }, // m: never read without SQDEV
+      groups: rowGroups(n),
+    });
+    return y;
+  }
   // Contiguous rows a multiple of 4 long are read as vec4s (about 20% faster on SwiftShader than 4 scalar loads).
   const vec4 = inner === 1 && len % 4 === 0 && chunkLen % 4 === 0;
   runtime().dispatch({
@@ -167,6 +214,7 @@ function sumPass(
  * combining partials).
  */
 function maxPass(
+  rung: RowKernel,
   min: boolean,
   src: Tensor,
   srcIdx: Tensor | null,
@@ -180,12 +228,15 @@ function maxPass(
   const y = empty(shape, 'max');
   const idx = empty(shape, 'max');
   const n = outer * nChunks * inner;
+  const rows = rung !== 'serial' && inner === 1;
   runtime().dispatch({
-    kernel: REDUCE_MAX,
+    kernel: rows ? MAX_ROWS[rung] : REDUCE_MAX,
     constants: { COMBINE: srcIdx ? 1 : 0, MIN: min ? 1 : 0 },
-    params: { n, rlen: len, inner, chunk: chunkLen, nchunks: nChunks },
+    params: rows
+      ? { n, rlen: len, chunk: chunkLen, nchunks: nChunks }
+      : { n, rlen: len, inner, chunk: chunkLen, nchunks: nChunks },
     buffers: { x: src.buffer, xi: (srcIdx ?? src).buffer, y: y.buffer, yi: idx.buffer },
-    groups: grid1d(n, 64),
+    groups: rows ? rowGroups(n) : grid1d(n, 64),
   });
   return { y, idx };
 }
@@ -218,12 +269,15 @@ function prodPass(
 }
 
 /**
- * Reduces `x` viewed as (outer, R, inner) over R into outShape (outer·inner elements in row-major order).
+ * Reduces `x` viewed as (outer, R, inner) over R into outShape (outer·inner elements in row-major order), each pass
+ * with `rung` as the caller asked, else the tuning's rung for that pass's row length (rows.ts).
  * sum/sqdev multiply by `scale` (sqdev sums squared deviations from m[o, i]); max and min also return the arg-max r as
  * f32 (in `idx`), prod its (product of non-zeros, count of zeros) pairs.
  * With few outputs and long rows, R is cut into P chunks: partials (outer, P, inner), then a second pass over P.
  */
 function reduceRows(
+  op: string,
+  opts: RowOptions | undefined,
   kind: Kind,
   x: Tensor,
   outShape: number[],
@@ -238,21 +292,35 @@ function reduceRows(
   const chunk = Math.ceil(r / parts / 4) * 4; // a multiple of 4, so chunks of vec4-readable rows stay vec4-aligned
   parts = Math.ceil(r / chunk);
   const partShape = [outer * parts * inner];
+  const rung1 = rowRung(op, opts, parts === 1 ? r : chunk, [x.shape]); // the first pass's rows, then the second's
+  const rung2 = rowRung(op, opts, parts, [x.shape]);
 
   if (kind === 'max' || kind === 'min' || kind === 'prod') {
-    const pass = kind === 'prod' ? prodPass : maxPass.bind(null, kind === 'min');
-    if (parts === 1) return pass(x, null, outer, r, inner, r, 1, outShape);
-    const first = pass(x, null, outer, r, inner, chunk, parts, partShape);
-    const out = pass(first.y, first.idx, outer, parts, inner, parts, 1, outShape);
+    // prod has the serial rung only.
+    const pass = (
+      rung: RowKernel,
+      src: Tensor,
+      saved: Tensor | null,
+      len: number,
+      cl: number,
+      nc: number,
+      s: number[],
+    ) =>
+      kind === 'prod'
+        ? prodPass(src, saved, outer, len, inner, cl, nc, s)
+        : maxPass(rung, kind === 'min', src, saved, outer, len, inner, cl, nc, s);
+    if (parts === 1) return pass(rung1, x, null, r, r, 1, outShape);
+    const first = pass(rung1, x, null, r, chunk, parts, partShape);
+    const out = pass(rung2, first.y, first.idx, parts, parts, 1, outShape);
     first.y.dispose();
     first.idx.dispose();
     return out;
   }
   const dev = kind === 'sqdev' ? m! : null;
-  if (parts === 1) return { y: sumPass(x, dev, outer, r, inner, r, 1, scale, outShape) };
+  if (parts === 1) return { y: sumPass(rung1, x, dev, outer, r, inner, r, 1, scale, outShape) };
   // Partial sums of squared deviations combine as plain sums.
-  const partial = sumPass(x, dev, outer, r, inner, chunk, parts, 1, partShape);
-  const y = sumPass(partial, null, outer, parts, inner, parts, 1, scale, outShape);
+  const partial = sumPass(rung1, x, dev, outer, r, inner, chunk, parts, 1, partShape);
+  const y = sumPass(rung2, partial, null, outer, parts, inner, parts, 1, scale, outShape);
   partial.dispose();
   return { y };
 }
@@ -281,11 +349,18 @@ function asRows(x: Tensor, plan: Plan): { src: Tensor; outer: number; r: number;
 }
 
 /** Runs one reduction of x as planned. */
-function reduceForward(x: Tensor, plan: Plan, kind: Kind, scale: number): { y: Tensor; idx?: Tensor } {
+function reduceForward(
+  op: string,
+  opts: RowOptions | undefined,
+  x: Tensor,
+  plan: Plan,
+  kind: Kind,
+  scale: number,
+): { y: Tensor; idx?: Tensor } {
   if (plan.nOut === 0)
     return { y: empty(plan.outShape, 'reduce'), idx: kind === 'sum' ? undefined : empty(plan.outShape, 'reduce') };
   const v = asRows(x, plan);
-  const out = reduceRows(kind, v.src, plan.outShape, v.outer, v.r, v.inner, scale);
+  const out = reduceRows(op, opts, kind, v.src, plan.outShape, v.outer, v.r, v.inner, scale);
   if (v.copied) v.src.dispose();
   return out;
 }
@@ -335,32 +410,43 @@ function reduceOverEmpty(op: string, x: Tensor, outShape: number[], value: numbe
 
 /**
  * Sum over `axes` (default: all; negative axes count from the end). keepdim leaves the reduced axes as size 1.
- * Over an empty axis: zeros (see reduceOverEmpty for mean, max and variance).
+ * Over an empty axis: zeros (see reduceOverEmpty for mean, max and variance). `opts.kernel` picks the rung for
+ * contiguous rows ('serial', 'workgroup', 'subgroup'; default: the tuning's, see ./rows.ts), as for mean, max, min,
+ * variance, argmax and argmin.
  */
-export function sum(x: Tensor, axes?: number | number[], keepdim = false): Tensor {
+export function sum(x: Tensor, axes?: number | number[], keepdim = false, opts?: RowOptions): Tensor {
   assertLive('sum', x);
   const plan = planReduce('sum', x.shape, axes, keepdim);
+  rowRung('sum', opts, 0, [x.shape]); // checks the kernel option, whatever the shape
   if (plan.n === 0) return reduceOverEmpty('sum', x, plan.outShape, 0);
-  const y = reduceForward(x, plan, 'sum', 1).y; // y: outShape
+  const y = reduceForward('sum', opts, x, plan, 'sum', 1).y; // y: outShape
   return record(y, 'sum', [x], (gy) => [reduceGrad(gy, x, plan, 0, 1)]);
 }
 
 /** Arithmetic mean over `axes` (default: all). */
-export function mean(x: Tensor, axes?: number | number[], keepdim = false): Tensor {
+export function mean(x: Tensor, axes?: number | number[], keepdim = false, opts?: RowOptions): Tensor {
   assertLive('mean', x);
   const plan = planReduce('mean', x.shape, axes, keepdim);
+  rowRung('mean', opts, 0, [x.shape]);
   if (plan.n === 0) return reduceOverEmpty('mean', x, plan.outShape, NaN); // 0 / 0
-  const y = reduceForward(x, plan, 'sum', 1 / plan.n).y;
+  const y = reduceForward('mean', opts, x, plan, 'sum', 1 / plan.n).y;
   return record(y, 'mean', [x], (gy) => [reduceGrad(gy, x, plan, 0, 1 / plan.n)]);
 }
 
 /** max or min: the extreme value, with the gradient routed through the saved arg-extreme. */
-function extreme(op: 'max' | 'min', x: Tensor, axes: number | number[] | undefined, keepdim: boolean): Tensor {
+function extreme(
+  op: 'max' | 'min',
+  x: Tensor,
+  axes: number | number[] | undefined,
+  keepdim: boolean,
+  opts: RowOptions | undefined,
+): Tensor {
   assertLive(op, x);
   const plan = planReduce(op, x.shape, axes, keepdim);
+  rowRung(op, opts, 0, [x.shape]);
   if (plan.n === 0) return reduceOverEmpty(op, x, plan.outShape, op === 'max' ? -Infinity : Infinity);
   check(plan.n <= MAX_INDEX, op, `reduces ${plan.n} elements per output; at most 2^24 are supported`, [x.shape]);
-  const { y, idx } = reduceForward(x, plan, op, 1); // y, idx: outShape
+  const { y, idx } = reduceForward(op, opts, x, plan, op, 1); // y, idx: outShape
   record(y, op, [x], (gy) => [reduceGrad(gy, x, plan, 1, 1, idx)]);
   if (!y.node) idx!.dispose();
   return y;
@@ -370,8 +456,8 @@ function extreme(op: 'max' | 'min', x: Tensor, axes: number | number[] | undefin
  * Maximum over `axes` (default: all). The gradient flows to one arg-max per output: on ties, to the first of the
  * tied elements in row-major order over the reduced axes (so a tie never splits or duplicates the gradient).
  */
-export function max(x: Tensor, axes?: number | number[], keepdim = false): Tensor {
-  return extreme('max', x, axes, keepdim);
+export function max(x: Tensor, axes?: number | number[], keepdim = false, opts?: RowOptions): Tensor {
+  return extreme('max', x, axes, keepdim, opts);
 }
 
 /**
@@ -379,8 +465,8 @@ export function max(x: Tensor, axes?: number | number[], keepdim = false): Tenso
  * reduced axes as size 1. x is differentiable: as for {@link max}, the gradient flows to one arg-min per output, the
  * first of tied minima in row-major order over the reduced axes. Over an empty axis: +∞ (ONNX's ReduceMin).
  */
-export function min(x: Tensor, axes?: number | number[], keepdim = false): Tensor {
-  return extreme('min', x, axes, keepdim);
+export function min(x: Tensor, axes?: number | number[], keepdim = false, opts?: RowOptions): Tensor {
+  return extreme('min', x, axes, keepdim, opts);
 }
 
 /**
@@ -393,21 +479,28 @@ export function prod(x: Tensor, axes?: number | number[], keepdim = false): Tens
   assertLive('prod', x);
   const plan = planReduce('prod', x.shape, axes, keepdim);
   if (plan.n === 0) return reduceOverEmpty('prod', x, plan.outShape, 1);
-  const { y, idx: saved } = reduceForward(x, plan, 'prod', 1); // y: outShape; saved: 2 per output
+  const { y, idx: saved } = reduceForward('prod', undefined, x, plan, 'prod', 1); // y: outShape; saved: 2 per output
   record(y, 'prod', [x], (gy) => [reduceGrad(gy, x, plan, 3, 1, saved)]);
   if (!y.node) saved!.dispose();
   return y;
 }
 
 /** argmax or argmin: the saved index of max / min, with the values dropped. */
-function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
+function argExtreme(
+  op: 'argmax' | 'argmin',
+  x: Tensor,
+  axis: number | undefined,
+  keepdim: boolean,
+  opts: RowOptions | undefined,
+): Tensor {
   assertLive(op, x);
   check(axis === undefined || typeof axis === 'number', op, `axis must be one number, got ${String(axis)}`, [x.shape]);
   const plan = planReduce(op, x.shape, axis, keepdim);
+  rowRung(op, opts, 0, [x.shape]);
   const what = axis === undefined ? 'a tensor with no elements' : `axis ${axis}, which is empty`;
   check(plan.n > 0, op, `cannot take the ${op} over ${what} (as PyTorch)`, [x.shape]);
   check(plan.n <= MAX_INDEX, op, `reduces ${plan.n} elements per output; at most 2^24 are supported`, [x.shape]);
-  const { y, idx } = reduceForward(x, plan, op === 'argmax' ? 'max' : 'min', 1);
+  const { y, idx } = reduceForward(op, opts, x, plan, op === 'argmax' ? 'max' : 'min', 1);
   y.dispose();
   return idx!;
 }
@@ -418,30 +511,37 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined
  * all float32, so the indices are float32 holding exact integers (rows of up to 2^24 elements). Not differentiable:
  * the output does not require grad. An empty axis throws (PyTorch does too: there is no index to return).
  */
-export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor {
-  return argExtreme('argmax', x, axis, keepdim);
+export function argmax(x: Tensor, axis?: number, keepdim = false, opts?: RowOptions): Tensor {
+  return argExtreme('argmax', x, axis, keepdim, opts);
 }
 
 /** Index of the minimum along `axis`: as {@link argmax}, with the first of tied minima. */
-export function argmin(x: Tensor, axis?: number, keepdim = false): Tensor {
-  return argExtreme('argmin', x, axis, keepdim);
+export function argmin(x: Tensor, axis?: number, keepdim = false, opts?: RowOptions): Tensor {
+  return argExtreme('argmin', x, axis, keepdim, opts);
 }
 
 /**
  * Variance over `axes` (default: all): mean((x − mean(x))²), divided by n − 1 instead of n when `unbiased`.
  * Computed in two passes (mean, then squared deviations) rather than E[x²] − E[x]², which cancels catastrophically.
  */
-export function variance(x: Tensor, axes?: number | number[], keepdim = false, { unbiased = false } = {}): Tensor {
+export function variance(
+  x: Tensor,
+  axes?: number | number[],
+  keepdim = false,
+  { unbiased = false, kernel }: { unbiased?: boolean } & RowOptions = {},
+): Tensor {
   assertLive('variance', x);
   const plan = planReduce('variance', x.shape, axes, keepdim);
+  rowRung('variance', { kernel }, 0, [x.shape]);
   if (plan.n === 0) return reduceOverEmpty('variance', x, plan.outShape, NaN);
   const scale = 1 / (plan.n - (unbiased ? 1 : 0)); // unbiased with n = 1 divides by zero, as in PyTorch (NaN)
   let m: Tensor, y: Tensor; // m, y: outShape
   if (plan.nOut === 0) [m, y] = [empty(plan.outShape, 'variance'), empty(plan.outShape, 'variance')];
   else {
     const v = asRows(x, plan); // permuted once, read by both passes
-    m = reduceRows('sum', v.src, plan.outShape, v.outer, v.r, v.inner, 1 / plan.n).y;
-    y = reduceRows('sqdev', v.src, plan.outShape, v.outer, v.r, v.inner, scale, m).y;
+    const opts = { kernel };
+    m = reduceRows('variance', opts, 'sum', v.src, plan.outShape, v.outer, v.r, v.inner, 1 / plan.n).y;
+    y = reduceRows('variance', opts, 'sqdev', v.src, plan.outShape, v.outer, v.r, v.inner, scale, m).y;
     if (v.copied) v.src.dispose();
   }
   record(y, 'variance', [x], (gy) => [reduceGrad(gy, x, plan, 2, scale, m)]);

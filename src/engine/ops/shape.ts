@@ -2,7 +2,8 @@
 // (embedding lookup) and gradReverse.
 //
 // reshape, flatten and gradReverse are free views of x's storage; permute copies through a strided kernel (or is a
-// view when only size-1 axes move); slice, concat and stack copy contiguous windows. Every backward is written in
+// view when only size-1 axes move; a swap of the last two axes goes through a workgroup-memory tile on the gpu
+// profile, the `kernel` option's 'tiled'); slice, concat and stack copy contiguous windows. Every backward is written in
 // gather form: each gradient element is computed by one invocation that reads what it needs, so no float atomics.
 
 import { runtime } from '../engine';
@@ -11,6 +12,8 @@ import { grid1d, kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, record, sameShape, shapeSize, Tensor } from '../tensor';
 import { mulScalar } from './elementwise';
 import permuteSrc from '../../../kernels/shape/permute.wgsl';
+import permuteTiledSrc from '../../../kernels/shape/permute_tiled.wgsl';
+import { pickRung } from '../tuning';
 import sliceSrc from '../../../kernels/shape/slice.wgsl';
 import sliceVec4Src from '../../../kernels/shape/slice_vec4.wgsl';
 import concatSrc from '../../../kernels/shape/concat.wgsl';
@@ -27,6 +30,10 @@ import padSrc from '../../../kernels/shape/pad.wgsl';
 
 const PERMUTE = kernel('permute', permuteSrc, {
   params: { n: 'u32', chunks: 'u32', shape: 'array<vec4<u32>, 2>', stride: 'array<vec4<u32>, 2>' },
+  buffers: { x: 'read', y: 'read_write' },
+});
+const PERMUTE_TILED = kernel('permute_tiled', permuteTiledSrc, {
+  params: { shape: 'array<vec4<u32>, 2>', stride: 'array<vec4<u32>, 2>' },
   buffers: { x: 'read', y: 'read_write' },
 });
 // Each vec4 rung keeps its scalar rung's contract (counts in vec4s).
@@ -136,17 +143,29 @@ export function flatten(x: Tensor, startAxis = 0): Tensor {
 
 // ------------------------------------------------------------------------------------------------- permute
 
-/** Swaps two axes (a permute). */
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+/**
+ * permute's rungs: 'strided', one kernel for every permute (each invocation works out where its run of y comes from
+ * in x), and 'tiled', for a permute that swaps the last two axes once merged (a transpose, or the last axis moved
+ * elsewhere), through a 32×32 tile in workgroup memory so that both the reads and the writes are along rows.
+ */
+export type PermuteKernel = 'strided' | 'tiled';
+export const PERMUTE_KERNELS: readonly PermuteKernel[] = ['strided', 'tiled'];
+
+/** Swaps two axes (a permute); `opts.kernel` as for permute. */
+export function transpose(x: Tensor, dim0: number, dim1: number, opts?: { kernel?: PermuteKernel }): Tensor {
   assertLive('transpose', x);
   const a = normAxis('transpose', dim0, x.rank, [x.shape]);
   const b = normAxis('transpose', dim1, x.rank, [x.shape]);
   const dims = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));
-  return permute(x, dims);
+  return permute(x, dims, opts);
 }
 
-/** y's axis k is x's axis dims[k]; y is contiguous (a copy), unless only size-1 axes move (then a view). */
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
+/**
+ * y's axis k is x's axis dims[k]; y is contiguous (a copy), unless only size-1 axes move (then a view).
+ * `opts.kernel` picks the rung ('strided', 'tiled' — which takes only permutes that swap the last two axes after
+ * merging); by default the gpu profile tiles those and the cpu profile runs 'strided' for all.
+ */
+export function permute(x: Tensor, dims: readonly number[], opts?: { kernel?: PermuteKernel }): Tensor {
   assertLive('permute', x);
   check(
     Array.isArray(dims) && dims.length === x.rank,
@@ -165,15 +184,50 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     [x.shape],
   );
   const inverse = d.map((_, i) => d.indexOf(i));
+  const k = opts?.kernel;
+  const kernels = PERMUTE_KERNELS.join(', ');
+  check(
+    k === undefined || PERMUTE_KERNELS.includes(k),
+    'permute',
+    `kernel must be one of ${kernels}, got ${String(k)}`,
+    [x.shape],
+  );
+  const tiles = tileable(plan);
+  const swap = 'needs a permute that swaps the last two axes (after merging axes that move together)';
+  check(k !== 'tiled' || tiles || !plan.moves, 'permute', `kernel 'tiled' ${swap}, got dims ${fmtShape(d)}`, [x.shape]);
+  const rung = k ?? (tiles ? pickRung<PermuteKernel>(runtime().tuning, { cpu: 'strided', gpu: 'tiled' }) : 'strided');
 
   let y: Tensor;
   if (x.size > 0 && plan.moves) {
     y = empty(outShape, 'permute');
-    permuteInto(x, y, plan.shape, plan.stride);
+    if (rung === 'tiled') permuteTiled(x, y, plan.shape, plan.stride);
+    else permuteInto(x, y, plan.shape, plan.stride);
   } else {
     y = x.view(outShape); // only size-1 axes moved: the element order is unchanged
   }
-  return record(y, 'permute', [x], (gy) => [permute(gy, inverse)]);
+  // The inverse of a swap of the last two axes swaps them back, so the backward can take the same rung.
+  return record(y, 'permute', [x], (gy) => [permute(gy, inverse, opts)]);
+}
+
+/** Whether permute_tiled takes this plan: y's last two merged axes are x's, swapped, within its grid limits. */
+function tileable(plan: { shape: number[]; stride: number[] }): boolean {
+  const { shape, stride } = plan;
+  const r = shape.length;
+  if (r < 2 || stride[r - 2] !== 1 || stride[r - 1] !== shape[r - 2]) return false;
+  const batch = shapeSize(shape.slice(0, r - 2));
+  return batch <= 65535 && Math.ceil(shape[r - 1] / 32) <= 65535 && Math.ceil(shape[r - 2] / 32) <= 65535;
+}
+
+function permuteTiled(x: Tensor, y: Tensor, shape: number[], stride: number[]): void {
+  const r = shape.length;
+  const pad = (a: number[]) => [...a, ...new Array<number>(8 - a.length).fill(0)];
+  runtime().dispatch({
+    kernel: PERMUTE_TILED,
+    constants: { RANK: r },
+    params: { shape: pad(shape), stride: pad(stride) },
+    buffers: { x: x.buffer, y: y.buffer },
+    groups: [Math.ceil(shape[r - 1] / 32), Math.ceil(shape[r - 2] / 32), shapeSize(shape.slice(0, r - 2))],
+  });
 }
 
 /**

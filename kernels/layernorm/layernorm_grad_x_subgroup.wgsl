@@ -1,0 +1,5 @@
+// layernorm_grad_x_subgroup: layernorm_grad_x_workgroup.wgsl with its row sums begun in subgroups (subgroupAdd):
+// assembled with common/row_reduce_subgroup.wgsl in place of row_reduce.wgsl (src/engine/ops/rows.ts). Same
+// bindings, constants and dispatch; needs the `subgroups` feature.
+
+//#include "layernorm/layernorm_grad_x_workgroup.wgsl"

@@ -1,0 +1,5 @@
+// layernorm_subgroup: layernorm_workgroup.wgsl with its row sums begun in subgroups (subgroupAdd): assembled with
+// common/row_reduce_subgroup.wgsl in place of row_reduce.wgsl (src/engine/ops/rows.ts). Same bindings, constants and
+// dispatch; needs the `subgroups` feature.
+
+//#include "layernorm/layernorm_workgroup.wgsl"
