@@ -22,7 +22,7 @@ interface Case {
   Tk: number;
   Dh: number;
   layout?: Layout;
-  kernel?: 'tiled' | 'naive' | 'composite';
+  kernel?: 'tiled' | 'flash' | 'naive' | 'composite';
   scale?: number;
   /** Key-padding mask: 'random' keeps each key with probability 0.6; 'allMaskedFirst' also drops every key of b = 0. */
   mask?: 'random' | 'allMaskedFirst';
@@ -199,6 +199,17 @@ describe('attention (fused)', () => {
   });
 });
 
+describe('attention (flash rung: workgroups of 64 rows, the other side staged 16 rows at a time)', () => {
+  it('matches float64 in all three tiers: T across partial tiles and blocks, head sizes 8, 16 and 64', async () => {
+    // Tq 67 spans two query blocks (the second one 3 rows deep) and Tk 19 two key tiles (the second 3 deep); Tk 70
+    // spans two key blocks for dk/dv; Tq 1 and Tk 1 leave every tile nearly empty.
+    await check({ B: 1, H: 2, Tq: 67, Tk: 19, Dh: 8, kernel: 'flash' });
+    await check({ B: 2, H: 1, Tq: 5, Tk: 70, Dh: 16, kernel: 'flash', mask: 'allMaskedFirst' });
+    await check({ B: 1, H: 1, Tq: 3, Tk: 17, Dh: 64, kernel: 'flash', layout: 'bthd', scale: 0.3 });
+    await check({ B: 2, H: 3, Tq: 1, Tk: 1, Dh: 20, kernel: 'flash', mask: 'random' });
+  });
+});
+
 describe('attention (composite rung: the reference composition from generic ops)', () => {
   it('matches float64 in all three tiers, with masks and both layouts', async () => {
     await check({ B: 2, H: 3, Tq: 3, Tk: 17, Dh: 16, kernel: 'composite' });
@@ -212,6 +223,8 @@ describe('attention at T = 500', () => {
       [500, 500, 16, 'tiled'],
       [500, 500, 16, 'naive'],
       [9, 500, 64, 'tiled'],
+      [500, 500, 16, 'flash'],
+      [9, 500, 64, 'flash'],
       [500, 9, 3, 'naive'],
     ] as const) {
       const B = 2,
@@ -276,7 +289,7 @@ describe('attention at large scores', () => {
     const v = rngFor('attention at large scores').uniform(5 * 4, -1, 1);
     const qShape = [1, 1, 3, 4];
     const kShape = [1, 1, 5, 4];
-    for (const kernel of ['tiled', 'naive', 'composite'] as const) {
+    for (const kernel of ['tiled', 'flash', 'naive', 'composite'] as const) {
       await gradcheck(page, {
         op: 'attention',
         attrs: { kernel, scale: 1 },
