@@ -300,7 +300,7 @@ function fused(
 ): Tensor {
   const rt = runtime();
   const { B, H, Hk, Tq, Tk, Dh, Dv } = d;
-  const K = { tiled: TILED, flash: FLASH, naive: NAIVE }[rung];
+  const K = rung === 'tiled' ? TILED : rung === 'flash' ? FLASH : NAIVE;
   const tiled = rung !== 'naive'; // tiled and flash: vec4 strides, one (b, h) per params row
   const mask = packMasks(masks, B * Tk); // owned when the op made it
   const masked = masks.keep ? 1 : 0;
