@@ -300,10 +300,10 @@ export const SCENARIOS = {
   darDefaultLimits: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const before = w.runtime();
     const ran = new Set(before.kernelsDispatched);
-    const adapter = (await navigator.gpu.requestAdapter())!;
     const grads: Record<string, Float32Array[]> = {};
     const steps: Record<string, unknown> = {};
     for (const tuning of ['cpu', 'gpu'] as const) {
+      const adapter = (await navigator.gpu.requestAdapter())!; // an adapter gives one device
       const device = await adapter.requestDevice(); // WebGPU's default limits
       const rt = await w.init({ device, adapter, tuning });
       const model = new w.DAR(w.darConfig('small', dims, { seed, ...(overrides ?? {}) }));
