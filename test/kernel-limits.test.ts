@@ -22,6 +22,9 @@ const HOST_MAX: Record<string, Record<string, number>> = {
   matmul_tiled: { WG: 16 }, // src/engine/ops/matmul.ts flatWg: 4 or 16
   lstm_tiled: { WG: 64 }, // src/engine/ops/lstm.ts wgFor: min(64, ⌈H / 4⌉)
   lstm_grad_tiled: { WG: 64 }, // wgBackFor: min(64, ⌈H / 16⌉), or 4
+  attention_flash: { ROWS: 64 }, // src/engine/ops/attention.ts flashRows: 8 to 64
+  attention_grad_q_flash: { ROWS: 64 },
+  attention_grad_kv_flash: { ROWS: 64 },
 };
 
 const root = fileURLToPath(new URL('../kernels/', import.meta.url));

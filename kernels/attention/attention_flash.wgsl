@@ -1,26 +1,28 @@
 // attention_flash: fused attention forward for a real GPU (the maths, masking and layout of attention_naive.wgsl),
 // flash-style, for head sizes Dh = 4·DH4 ≤ 64 with Dv = Dh:
-//   one workgroup per (b, h) and block of BQ = 64 queries, one query row per invocation (q and acc in registers);
+//   one workgroup per (b, h) and block of ROWS queries (64, or the next power of 2 ≥ Tq when Tq < 64, at least 8),
+//   one query row per invocation (q and acc in registers);
 //   the keys go by in tiles of BK = 16: the workgroup stages k and v of the tile in workgroup memory (each row loaded
-//   once from global memory for 64 queries), then every invocation reads them from there (the same address across the
+//   once from global memory for ROWS queries), then every invocation reads them from there (the same address across the
 //   workgroup: a broadcast) and updates its online softmax:
 //     s = scale · q·k_j + bias;  m' = max(m, s);  l = l·e^(m − m') + e^(s − m');  acc = acc·e^(m − m') + e^(s − m')·v_j
 //   o = acc / l,  lse = (m, log l) kept apart, as attention_naive saves them (a query with no key left: o = 0, lse = 0).
 // With CAUSAL the block stops at its last query's key: later tiles are excluded for every query of the block.
-// Query rows past Tq (in the last block) repeat the last row, take part in the barriers, and are not stored.
-// Workgroup memory: 2 tiles × BK × 16 vec4 = 8 KiB; 64 invocations; 7 storage buffers (WebGPU's defaults: 16 KiB, 256, 8).
+// Query rows past Tq (in the last block) repeat the last row, take part in the barriers, and are not stored (hence
+// ROWS near Tq when Tq is short: DAR's Tq = 8 would otherwise compute 64 rows for 8).
+// Workgroup memory: 2 tiles × BK × 16 vec4 = 8 KiB; ≤ 64 invocations; 7 storage buffers (WebGPU's defaults: 16 KiB, 256, 8).
 //
 // bindings: 0 uniform Params (rows = B·H; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
 //           4 mask: array<f32> (bound to q when MASKED = 0)   5 o: array<vec4<f32>>
 //           6 lse: array<vec2<f32>>, 2 per query row r = (b·H + h)·Tq + i: lse[2r] = (m, log Σ) (see attention_naive)
-// dispatch: grid1d(B·H·ceil(Tq / 64), 1) workgroups of 64 (workgroup w = wid.x + wid.y·nwg.x).
+// dispatch: grid1d(B·H·ceil(Tq / ROWS), 1) workgroups of ROWS (workgroup w = wid.x + wid.y·nwg.x).
 
 override DH4: u32 = 4u;
 override MASKED: u32 = 0u;
 override ATTN: u32 = 0u;
 override CAUSAL: u32 = 0u;
 
-const BQ = 64u; // queries per workgroup, one per invocation
+override ROWS: u32 = 64u; // queries per workgroup, one per invocation: 8, 16, 32 or 64
 const BK = 16u; // keys per tile in workgroup memory
 const MAXD4 = 16u; // vec4s per row at most (Dh ≤ 64)
 const NEG = -3.0e38;
@@ -46,17 +48,17 @@ struct Params {
 var<workgroup> kt: array<vec4<f32>, 256>; // BK × MAXD4: key t of the tile at [t·DH4, (t + 1)·DH4)
 var<workgroup> vt: array<vec4<f32>, 256>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWS)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let blocks = (p.tq + BQ - 1u) / BQ;
+  let blocks = (p.tq + ROWS - 1u) / ROWS;
   let w = wid.x + wid.y * nwg.x;
   if (w >= p.rows * blocks) { return; } // uniform: the whole workgroup leaves
   let bh = w / blocks;
-  let i0 = (w % blocks) * BQ;
+  let i0 = (w % blocks) * ROWS;
   let h = bh % p.heads;
   let b = bh / p.heads;
   let i = min(i0 + lid, p.tq - 1u);
@@ -69,10 +71,10 @@ fn main(
   for (var d = 0u; d < DH4; d++) { qr[d] = q[qo + d]; }
   var m = NEG;
   var l = 0.0;
-  let kend = select(p.tk, min(p.tk, i0 + BQ), CAUSAL != 0u);
+  let kend = select(p.tk, min(p.tk, i0 + ROWS), CAUSAL != 0u);
   for (var j0 = 0u; j0 < kend; j0 += BK) {
     workgroupBarrier(); // every invocation is done with the previous tile
-    for (var e = lid; e < BK * DH4; e += BQ) {
+    for (var e = lid; e < BK * DH4; e += ROWS) {
       let j = min(j0 + e / DH4, p.tk - 1u); // rows past Tk repeat the last key and are never read
       kt[e] = k[kb + j * p.kst + e % DH4];
       vt[e] = v[vb + j * p.vst + e % DH4];

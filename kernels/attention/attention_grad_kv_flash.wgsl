@@ -1,24 +1,24 @@
 // attention_grad_kv_flash: fused attention backward for the keys and values on a real GPU (the maths, masking and
 // layout of attention_grad_kv_naive.wgsl), tiled as attention_flash.wgsl the other way round: one workgroup per
-// (b, k/v head) and block of 64 keys, one key row per invocation (k, v and the dk, dv accumulators in registers); the
+// (b, k/v head) and block of ROWS keys (64, or fewer for a short Tk), one key row per invocation (k, v and the dk, dv accumulators in registers); the
 // queries of every head of the group (GQA) go by 16 at a time, their q, go and (m, ls, D) staged in workgroup memory:
 //   P = exp((scale · q_i·k_j + bias − m_i) − ls_i), 0 for an excluded pair;   dS = P · (go_i·v_j − D_i)
 //   dk_j = scale · Σ_i dS q_i;   dv_j = Σ_i P go_i        (gather form: each dk/dv row has one writer, no atomics)
 // With CAUSAL a block of keys starts at the tile holding its first key's query: earlier queries see none of its keys.
 // Key rows past Tk (in the last block) repeat the last key, take part in the barriers, and are not stored.
-// Workgroup memory: 2 tiles × BQ × 16 vec4 + BQ vec4 = 8.25 KiB; 64 invocations; 8 storage buffers.
+// Workgroup memory: 2 tiles × BQ × 16 vec4 + BQ vec4 = 8.25 KiB; ≤ 64 invocations; 8 storage buffers.
 //
 // bindings: 0 uniform Params (rows = B·Hkv; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
 //           4 mask: array<f32> (bound to q when MASKED = 0)   5 lse: array<vec2<f32>>, per query row r: lse[2r] = (m, ls),
 //           lse[2r + 1] = (D, 0)   6 go   7 dk   8 dv: array<vec4<f32>>
-// dispatch: grid1d(B·Hkv·ceil(Tk / 64), 1) workgroups of 64.
+// dispatch: grid1d(B·Hkv·ceil(Tk / ROWS), 1) workgroups of ROWS.
 
 override DH4: u32 = 4u;
 override MASKED: u32 = 0u;
 override ATTN: u32 = 0u;
 override CAUSAL: u32 = 0u;
 
-const BKEYS = 64u; // keys per workgroup, one per invocation
+override ROWS: u32 = 64u; // keys per workgroup, one per invocation: 8, 16, 32 or 64
 const BQ = 16u; // queries per tile in workgroup memory
 const MAXD4 = 16u; // vec4s per row at most (Dh ≤ 64)
 const Z = vec4<f32>(0.0);
@@ -46,18 +46,18 @@ var<workgroup> qt: array<vec4<f32>, 256>; // BQ × MAXD4: query t of the tile at
 var<workgroup> gt: array<vec4<f32>, 256>; // its go rows
 var<workgroup> st: array<vec4<f32>, BQ>; // its (m, ls, D, 0)
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWS)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let blocks = (p.tk + BKEYS - 1u) / BKEYS;
+  let blocks = (p.tk + ROWS - 1u) / ROWS;
   let w = wid.x + wid.y * nwg.x;
   if (w >= p.rows * blocks) { return; } // uniform: the whole workgroup leaves
   let hkv = p.heads / p.group;
   let bh = w / blocks; // (b, k/v head)
-  let j0 = (w % blocks) * BKEYS;
+  let j0 = (w % blocks) * ROWS;
   let hk = bh % hkv;
   let b = bh / hkv;
   let j = min(j0 + lid, p.tk - 1u);
@@ -80,14 +80,14 @@ fn main(
     let rb = (b * p.heads + h) * p.tq;
     for (var i0 = istart; i0 < p.tq; i0 += BQ) {
       workgroupBarrier(); // every invocation is done with the previous tile
-      for (var e = lid; e < BQ * DH4; e += BKEYS) {
+      for (var e = lid; e < BQ * DH4; e += ROWS) {
         let i = min(i0 + e / DH4, p.tq - 1u); // rows past Tq repeat the last query and are never read
         qt[e] = q[qb + i * p.qst + e % DH4];
         gt[e] = go[ob + i * p.ost + e % DH4];
       }
-      if (lid < BQ) {
-        let r = rb + min(i0 + lid, p.tq - 1u);
-        st[lid] = vec4<f32>(lse[2u * r], lse[2u * r + 1u].x, 0.0);
+      for (var e = lid; e < BQ; e += ROWS) {
+        let r = rb + min(i0 + e, p.tq - 1u);
+        st[e] = vec4<f32>(lse[2u * r], lse[2u * r + 1u].x, 0.0);
       }
       workgroupBarrier();
       for (var t = 0u; t < min(BQ, p.tq - i0); t++) {

@@ -1,24 +1,24 @@
 // attention_grad_q_flash: fused attention backward for the queries on a real GPU (the maths, masking and layout of
-// attention_grad_q_naive.wgsl), tiled as attention_flash.wgsl: one workgroup per (b, h) and block of 64 queries, one
-// query row per invocation (q, go and the dq accumulator in registers), k and v staged in workgroup memory 16 keys
+// attention_grad_q_naive.wgsl), tiled as attention_flash.wgsl: one workgroup per (b, h) and block of ROWS queries
+// (64, or fewer for a short Tq: see there), one query row per invocation (q, go and the dq accumulator in registers), k and v staged in workgroup memory 16 keys
 // at a time:
 //   D_i  = go_i · o_i  (saved beside m and ls for attention_grad_kv_flash)
 //   for each key j left:  dS = exp((scale · q_i·k_j + bias − m_i) − ls_i) · (go_i·v_j − D_i);   acc_i += dS · k_j
 //   dq_i = scale · acc_i
 // A query with no key left has (m, ls) = 0 and no terms: dq = 0, D = 0 (its o is 0).
-// Workgroup memory 8 KiB; 64 invocations; 8 storage buffers.
+// Workgroup memory 8 KiB; ≤ 64 invocations; 8 storage buffers.
 //
 // bindings: 0 uniform Params (rows = B·H; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
 //           4 mask: array<f32> (bound to q when MASKED = 0)   5 o   6 go   7 dq: array<vec4<f32>>
 //           8 lse: array<vec2<f32>>, per query row r: reads lse[2r] = (m, ls), writes lse[2r + 1] = (D, 0)
-// dispatch: grid1d(B·H·ceil(Tq / 64), 1) workgroups of 64.
+// dispatch: grid1d(B·H·ceil(Tq / ROWS), 1) workgroups of ROWS.
 
 override DH4: u32 = 4u;
 override MASKED: u32 = 0u;
 override ATTN: u32 = 0u;
 override CAUSAL: u32 = 0u;
 
-const BQ = 64u; // queries per workgroup, one per invocation
+override ROWS: u32 = 64u; // queries per workgroup, one per invocation: 8, 16, 32 or 64
 const BK = 16u; // keys per tile in workgroup memory
 const MAXD4 = 16u; // vec4s per row at most (Dh ≤ 64)
 const Z = vec4<f32>(0.0);
@@ -45,17 +45,17 @@ struct Params {
 var<workgroup> kt: array<vec4<f32>, 256>; // BK × MAXD4: key t of the tile at [t·DH4, (t + 1)·DH4)
 var<workgroup> vt: array<vec4<f32>, 256>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROWS)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let blocks = (p.tq + BQ - 1u) / BQ;
+  let blocks = (p.tq + ROWS - 1u) / ROWS;
   let w = wid.x + wid.y * nwg.x;
   if (w >= p.rows * blocks) { return; } // uniform: the whole workgroup leaves
   let bh = w / blocks;
-  let i0 = (w % blocks) * BQ;
+  let i0 = (w % blocks) * ROWS;
   let h = bh % p.heads;
   let b = bh / p.heads;
   let i = min(i0 + lid, p.tq - 1u); // rows past Tq repeat the last row and are not stored
@@ -76,10 +76,10 @@ fn main(
   }
   let di = d4.x + d4.y + d4.z + d4.w;
   let li = lse[2u * r];
-  let kend = select(p.tk, min(p.tk, i0 + BQ), CAUSAL != 0u);
+  let kend = select(p.tk, min(p.tk, i0 + ROWS), CAUSAL != 0u);
   for (var j0 = 0u; j0 < kend; j0 += BK) {
     workgroupBarrier(); // every invocation is done with the previous tile
-    for (var e = lid; e < BK * DH4; e += BQ) {
+    for (var e = lid; e < BK * DH4; e += ROWS) {
       let j = min(j0 + e / DH4, p.tk - 1u); // rows past Tk repeat the last key and are never read
       kt[e] = k[kb + j * p.kst + e % DH4];
       vt[e] = v[vb + j * p.vst + e % DH4];

@@ -122,8 +122,11 @@ const FLASH = {
   dq: kernel('attention_grad_q_flash', dqFlashSrc, DQ),
   dkv: kernel('attention_grad_kv_flash', dkvFlashSrc, DKV),
 };
-/** Rows (queries, or keys for dk/dv) per workgroup of the flash kernels, one per invocation. */
-const FLASH_ROWS = 64;
+/**
+ * Rows (queries, or keys for dk/dv) per workgroup of the flash kernels, one per invocation: 64, or the power of 2 that
+ * covers a shorter T (at least 8), since rows past T in a block are computed too (DAR's T = 8 would compute 64).
+ */
+const flashRows = (T: number) => Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(T))));
 
 /** Rows (queries or keys) per invocation of the tiled kernels, and the largest head size they (and flash) hold. */
 const TILE = 4;
@@ -321,6 +324,7 @@ function fused(
   const os = strides(layout, H, Tq, Dv).map((s) => s / unit);
   /** Params and workgroups of a pass over the query rows (fwd, dq: H heads) or the key rows (dkv: Hk heads). */
   const pass = (T: number, heads: number, nch: number) => ({
+    constants: rung === 'flash' ? { ...constants, ROWS: flashRows(T) } : constants,
     params: {
       rows: tiled ? B * heads : B * heads * T,
       heads: H,
@@ -344,7 +348,7 @@ function fused(
     },
     groups:
       rung === 'flash'
-        ? grid1d(B * heads * Math.ceil(T / FLASH_ROWS), 1)
+        ? grid1d(B * heads * Math.ceil(T / flashRows(T)), 1)
         : grid1d(tiled ? B * heads * Math.ceil(T / TILE) : B * heads * T * nch, 64),
   });
   const maskBuf = (mask?.t ?? q).buffer;
@@ -357,7 +361,6 @@ function fused(
   const qkv = { q: q.buffer, k: k.buffer, v: v.buffer, mask: maskBuf };
   rt.dispatch({
     kernel: K.fwd,
-    constants,
     ...pass(Tq, H, chunks(Dv)),
     buffers: { ...qkv, o: o.buffer, lse: lse.buffer },
   });
@@ -367,7 +370,6 @@ function fused(
     const dq = empty(q.shape, 'attention');
     rt.dispatch({
       kernel: K.dq,
-      constants,
       ...pass(Tq, H, chunks(Dh)),
       buffers: { ...qkv, o: saved.buffer, go: gy.buffer, dq: dq.buffer, lse: lse.buffer },
     });
@@ -378,7 +380,6 @@ function fused(
       dv = empty(v.shape, 'attention');
       rt.dispatch({
         kernel: K.dkv,
-        constants,
         ...pass(Tk, Hk, chunks(Dmax)),
         buffers: { ...qkv, lse: lse.buffer, go: gy.buffer, dk: dk.buffer, dv: dv.buffer },
       });
