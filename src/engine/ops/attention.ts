@@ -139,10 +139,11 @@ const MAX_CHUNK = 64;
 export type AttentionLayout = 'bhtd' | 'bthd';
 /**
  * Which implementation runs:
- *   'tiled' (the default where it applies: Dh a multiple of 4, at most 64, and Dv = Dh): fused kernels holding 4 query (or key)
- *           rows per invocation in registers, so each load of a key (or query) row serves 4 rows;
- *   'flash' (the default there on the GPU tuning profile; same sizes as tiled): a workgroup per block of 64 query (or
- *           key) rows, one row per invocation, the other side's rows staged 16 at a time in workgroup memory;
+ *   'tiled' (the default where it applies on the CPU tuning profile: Dh a multiple of 4, at most 64, and Dv = Dh):
+ *           fused kernels holding 4 query (or key) rows per invocation in registers, so each load of a key (or query)
+ *           row serves 4 rows;
+ *   'flash' (the default there on the GPU tuning profile; same sizes as tiled): a workgroup per block of up to 64 query
+ *           (or key) rows, one row per invocation, the other side's rows staged 16 at a time in workgroup memory;
  *   'naive' (any Dh): the same fused maths, one row per invocation, plain loops: the obviously-right version;
  *   'composite': matmul → softmax → matmul of existing ops, materialising the (B, H, Tq, Tk) scores and the masks as
  *                one additive bias.
@@ -310,7 +311,7 @@ function fused(
   const attnKind = masks.attn ? (masks.attn.t.rank === 2 ? 1 : 2) : 0;
   const flags = { MASKED: masked, ATTN: attnKind, CAUSAL: masks.causal ? 1 : 0 };
   // Tiled: strides in vec4s, one invocation per (b, h) and tile of rows. Flash: strides in vec4s, one workgroup per
-  // (b, h) and block of 64 rows. Naive: strides in floats, one invocation per row and chunk of dims, the dims split
+  // (b, h) and block of up to 64 rows. Naive: strides in floats, one invocation per row and chunk of dims, the dims split
   // evenly into as few chunks as fit its registers.
   const unit = tiled ? 4 : 1;
   // One chunk size for the three passes; each splits its own output dims (fwd: Dv, dq: Dh, dkv: the larger).
