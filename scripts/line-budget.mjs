@@ -18,9 +18,10 @@ import { fileURLToPath } from 'node:url';
  * added about 1,200 TypeScript lines; issue 17's ops (elementwise, reductions, shape, classification losses, any-axis
  * softmax/layerNorm, any-rank matmul, attention masks, causal, GQA) about 750 TypeScript and 500 WGSL lines.
  * Issue 14's GPU-profile rungs: GEMM (matmul 'shared' + split-K, conv1d 'gemm') +200 TypeScript, +350 WGSL; rows
- * (workgroup / subgroup rungs of softmax, layerNorm and the reductions, permute's tiled rung) +200 TypeScript, +300 WGSL.
+ * (workgroup / subgroup rungs of softmax, layerNorm and the reductions, permute's tiled rung) +200 TypeScript, +300 WGSL;
+ * attention's flash rung (forward, dq, dk/dv with workgroup-memory tiles) +160 WGSL.
  */
-export const BUDGETS = { typescript: 7900, wgsl: 4750 };
+export const BUDGETS = { typescript: 7900, wgsl: 4910 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

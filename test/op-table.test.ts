@@ -40,7 +40,7 @@ describe('the operator table', () => {
     expect(ops.get('softmax')!.forward).not.toContain('softmax_grad');
     expect([...ops.get('matmul')!.rungs].sort()).toEqual(['naive', 'shared', 'tiled']);
     const attention = ops.get('attention')!;
-    expect([...attention.rungs].sort()).toEqual(['composite', 'naive', 'tiled']);
+    expect([...attention.rungs].sort()).toEqual(['composite', 'flash', 'naive', 'tiled']);
     expect(attention.forward).toContain('attention_tiled');
     expect(attention.forward).not.toContain('attention_grad_q_tiled'); // picked from the rung's object by property
     expect(attention.backward).toEqual(expect.arrayContaining(['attention_grad_q_tiled', 'attention_grad_kv_naive']));

@@ -5,6 +5,8 @@
 //     fused tiled kernels; at dimHead 16 also the fused naive kernels (one row per invocation) and the composite
 //     composition (matmul → softmax → matmul, which materialises the scores) for comparison;
 //   - T = 500 (B = 8, 8 heads, dimHead 16): tiled and composite forward and forward + backward, naive forward;
+//   - the GPU tuning profile's flash kernels (workgroup-memory tiles) beside tiled at DAR self-attention (dimHead 16
+//     and 64) and T = 500, forward and forward + backward: on SwiftShader they are expected to be slower;
 //   - whole layers at DAR's shape: MultiheadAttention(128, 8 heads × 16) and TransformerEncoderLayer(128, 8 × 16,
 //     mlp 128), forward + backward (their check compares the forward output with the float64 module reference).
 // GFLOP/s counts the algorithmic flops: forward 2·B·H·Tq·Tk·Dh for Q·Kᵀ and as many for P·V; the backward adds
@@ -213,6 +215,7 @@ export const BENCHES: KernelBench[] = [
   ),
   ...[false, true].flatMap((bwd) => (['naive', 'composite'] as const).map((k) => opRow(dar(16, 8, 8), k, bwd))),
   ...[false, true].flatMap((bwd) => (['tiled', 'composite'] as const).map((k) => opRow(LONG, k, bwd))),
+  ...[dar(16, 8, 8), dar(64, 8, 8), LONG].flatMap((s) => [false, true].map((bwd) => opRow(s, 'flash', bwd))),
   opRow(LONG, 'naive', false), // its backward takes ~15 s a call here: timed once by hand, not in every bench run
   moduleRow('mha', 64, 8, 128, 8, 16),
   moduleRow('layer', 64, 8, 128, 8, 16),

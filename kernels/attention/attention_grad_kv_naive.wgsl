@@ -10,7 +10,7 @@
 // other head size: one row per invocation, plain loops.
 //
 // bindings: 0 uniform Params (rows = B·Hkv·Tk here)   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)
-//           5 lse: (m, ls) per row, (B·H·Tq)   6 go   7 dsum: D, (B·H·Tq)   8 dk (k's shape)   9 dv (v's shape)
+//           5 lse: per query row r, lse[2r] = (m, ls) and lse[2r + 1] = (D, 0)   6 go   7 dk (k's shape)   8 dv (v's shape)
 // dispatch: grid1d(B·Hkv·Tk·nch, 64) workgroups of 64, nch = ceil(max(DH, DV) / CH).
 
 override DH: u32 = 16u;
@@ -37,9 +37,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read> lse: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read> go: array<f32>;
-@group(0) @binding(7) var<storage, read> dsum: array<f32>;
-@group(0) @binding(8) var<storage, read_write> dk: array<f32>;
-@group(0) @binding(9) var<storage, read_write> dv: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dk: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dv: array<f32>;
 //#include "common/attention_mask.wgsl"
 
 @compute @workgroup_size(64)
@@ -73,8 +72,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       var dp = 0.0;
       for (var d = 0u; d < DH; d++) { s += q[qo + d] * k[ko + d]; }
       for (var d = 0u; d < DV; d++) { dp += go[oo + d] * v[vo + d]; }
-      let pr = exp((s * p.scale + bj - lse[ri].x) - lse[ri].y);
-      let ds = pr * (dp - dsum[ri]);
+      let li = lse[2u * ri];
+      let pr = exp((s * p.scale + bj - li.x) - li.y);
+      let ds = pr * (dp - lse[2u * ri + 1u].x);
       for (var e = 0u; e < CH; e++) {
         if (d0 + e < DH) { ak[e] += ds * q[qo + d0 + e]; }
         if (d0 + e < DV) { av[e] += pr * go[oo + d0 + e]; }

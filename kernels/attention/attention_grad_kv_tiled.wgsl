@@ -8,8 +8,8 @@
 // A masked key takes no part in any softmax: dk = dv = 0.
 //
 // bindings: 0 uniform Params (rows = B·Hkv; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
-//           4 mask: array<f32> (bound to q when MASKED = 0)   5 lse: array<vec2<f32>> (m, ls), (B·H·Tq)   6 go: array<vec4<f32>>
-//           7 dsum: array<f32> (B·H·Tq)   8 dk   9 dv: array<vec4<f32>>
+//           4 mask: array<f32> (bound to q when MASKED = 0)   5 lse: array<vec2<f32>>, per query row r: lse[2r] = (m, ls),
+//           lse[2r + 1] = (D, 0)   6 go   7 dk   8 dv: array<vec4<f32>>
 // dispatch: grid1d(B·Hkv·ceil(Tk / 4), 64) workgroups of 64.
 
 override DH4: u32 = 4u;
@@ -35,9 +35,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read> lse: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read> go: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read> dsum: array<f32>;
-@group(0) @binding(8) var<storage, read_write> dk: array<vec4<f32>>;
-@group(0) @binding(9) var<storage, read_write> dv: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> dk: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> dv: array<vec4<f32>>;
 //#include "common/attention_mask.wgsl"
 
 // ---------------------------------------------------------------------------------------- rows in registers
@@ -176,8 +175,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let qi = qRow(qo);
       let gi = goRow(qo);
       let ri = (b * p.heads + h) * p.tq + i;
-      let li = lse[ri];
-      let di = dsum[ri];
+      let li = lse[2u * ri];
+      let di = lse[2u * ri + 1u].x;
       x0 = visit(x0, qi, gi, li, di, maskBias(b, h, i, min(j0, last)));
       x1 = visit(x1, qi, gi, li, di, maskBias(b, h, i, min(j0 + 1u, last)));
       x2 = visit(x2, qi, gi, li, di, maskBias(b, h, i, min(j0 + 2u, last)));

@@ -1,6 +1,6 @@
 // attention_grad_q_naive: fused attention backward for the queries, scalar loads (any Dh), one invocation per query row
 // (b, h, i) and chunk of dims, in gather form (each dq element is written by one invocation; no atomics):
-//   D_i   = Σ_d go_i · o_i                                 (= Σ_j P_ij dP_ij; also saved for attention_grad_kv_naive)
+//   D_i   = Σ_d go_i · o_i                                 (= Σ_j P_ij dP_ij; saved beside m and ls for attention_grad_kv_naive)
 //   P_ij  = exp((scale · q_i · k_j + bias_ij − m_i) − ls_i), 0 for an excluded pair (from the forward's m and ls = log Σ)
 //   dS_ij = P_ij · (go_i · v_j − D_i)
 //   dq_i  = scale · Σ_j dS_ij k_j
@@ -10,8 +10,8 @@
 // The obviously-right version of attention_grad_q_tiled.wgsl (which runs when Dh % 4 = 0 and Dh ≤ 64), and the path for every
 // other head size: one row per invocation, plain loops.
 //
-// bindings: 0 uniform Params   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)   5 o   6 lse: (m, ls) per row, (B·H·Tq)
-//           7 go (o's shape)   8 dq (q's shape)   9 dsum: D, (B·H·Tq)
+// bindings: 0 uniform Params   1 q   2 k   3 v   4 mask (bound to q when MASKED = 0)   5 o   6 go (o's shape)
+//           7 dq (q's shape)   8 lse: per query row r, reads lse[2r] = (m, ls) and writes lse[2r + 1] = (D, 0)
 // dispatch: grid1d(B·H·Tq·nch, 64) workgroups of 64, nch = ceil(DH / CH).
 
 override DH: u32 = 16u;
@@ -37,10 +37,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read> v: array<f32>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read> o: array<f32>;
-@group(0) @binding(6) var<storage, read> lse: array<vec2<f32>>;
-@group(0) @binding(7) var<storage, read> go: array<f32>;
-@group(0) @binding(8) var<storage, read_write> dq: array<f32>;
-@group(0) @binding(9) var<storage, read_write> dsum: array<f32>;
+@group(0) @binding(6) var<storage, read> go: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dq: array<f32>;
+@group(0) @binding(8) var<storage, read_write> lse: array<vec2<f32>>;
 //#include "common/attention_mask.wgsl"
 
 @compute @workgroup_size(64)
@@ -61,7 +60,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   var di = 0.0;
   for (var d = 0u; d < DV; d++) { di += go[oo + d] * o[oo + d]; }
-  let li = lse[r];
+  let li = lse[2u * r];
   var acc: array<f32, MAXCH>;
   for (var j = 0u; j < p.tk; j++) {
     let bj = maskBias(b, h, i, j);
@@ -80,5 +79,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var e = 0u; e < CH; e++) {
     if (d0 + e < DH) { dq[qo + d0 + e] = acc[e] * p.scale; }
   }
-  if (d0 == 0u) { dsum[r] = di; }
+  if (d0 == 0u) { lse[2u * r + 1u] = vec2<f32>(di, 0.0); }
 }

@@ -1,15 +1,15 @@
 // attention_grad_q_tiled: fused attention backward for the queries (the maths, masking and layout of
 // attention_grad_q_naive.wgsl) for Dh = 4·DH4 ≤ 64, one invocation per (b, h) and tile of 4 query rows, held in
 // registers (see attention_tiled.wgsl for why tiles of 4 and straight-line rows):
-//   D_i  = go_i · o_i  (saved in dsum for attention_grad_kv_tiled)
+//   D_i  = go_i · o_i  (saved beside m and ls for attention_grad_kv_tiled)
 //   for each kept key j:  load k_j and v_j once, then for each of the 4 queries
 //     dS = exp((scale · q_i·k_j − m_i) − ls_i) · (go_i·v_j − D_i);   acc_i += dS · k_j
 //   dq_i = scale · acc_i
 // A query with no kept key has (m, ls) = 0 and no terms: dq = 0, D = 0 (its o is 0).
 //
 // bindings: 0 uniform Params (rows = B·H; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
-//           4 mask: array<f32> (bound to q when MASKED = 0)   5 o: array<vec4<f32>>   6 lse: array<vec2<f32>> (m, ls), (B·H·Tq)
-//           7 go: array<vec4<f32>>   8 dq: array<vec4<f32>>   9 dsum: array<f32> (B·H·Tq)
+//           4 mask: array<f32> (bound to q when MASKED = 0)   5 o   6 go   7 dq: array<vec4<f32>>
+//           8 lse: array<vec2<f32>>, per query row r: reads lse[2r] = (m, ls), writes lse[2r + 1] = (D, 0)
 // dispatch: grid1d(B·H·ceil(Tq / 4), 64) workgroups of 64.
 
 override DH4: u32 = 4u;
@@ -34,10 +34,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read> o: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> lse: array<vec2<f32>>;
-@group(0) @binding(7) var<storage, read> go: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> dq: array<vec4<f32>>;
-@group(0) @binding(9) var<storage, read_write> dsum: array<f32>;
+@group(0) @binding(6) var<storage, read> go: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> dq: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> lse: array<vec2<f32>>;
 //#include "common/attention_mask.wgsl"
 
 // ---------------------------------------------------------------------------------------- rows in registers
@@ -127,7 +126,7 @@ fn query(at: u32, lrow: u32) -> Query {
   var r: Query;
   r.q = qRow(at);
   r.go = g;
-  r.l = lse[lrow];
+  r.l = lse[2u * lrow];
   r.d = dotRow(g, oRow(at));
   return r;
 }
@@ -144,7 +143,7 @@ fn visit(x: Query, kj: Row, vj: Row, bias: f32) -> Query {
 fn finish(i: u32, at: u32, lrow: u32, x: Query) {
   if (i >= p.tq) { return; }
   dqPut(at, x.acc, p.scale);
-  dsum[lrow] = x.d;
+  lse[2u * lrow + 1u] = vec2<f32>(x.d, 0.0);
 }
 
 @compute @workgroup_size(64)

@@ -15,7 +15,8 @@
 // their own strides (v and o have the value head size DV, which may differ from DH).
 //
 // bindings: 0 uniform Params   1 q   2 k   3 v   4 mask: (B·Tk), 0 = masked (bound to q when MASKED = 0)
-//           5 o (q's shape and strides)   6 lse: (m, log Σ) per row, (B·H·Tq), row r = (b·H + h)·Tq + i
+//           5 o (q's shape and strides)   6 lse: per query row r = (b·H + h)·Tq + i, lse[2r] = (m, log Σ) (written here)
+//             and lse[2r + 1] = (D, 0) (written by the dq pass; one buffer keeps dq and dkv at 8 storage buffers)
 // dispatch: grid1d(B·H·Tq·nch, 64) workgroups of 64, nch = ceil(DV / CH); invocation g = chunk·rows + r.
 
 override DH: u32 = 16u;
@@ -88,5 +89,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var e = 0u; e < CH; e++) {
     if (d0 + e < DV) { o[oo + d0 + e] = acc[e] * inv; }
   }
-  if (d0 == 0u) { lse[r] = select(vec2<f32>(0.0), vec2<f32>(m, log(l)), l > 0.0); }
+  if (d0 == 0u) { lse[2u * r] = select(vec2<f32>(0.0), vec2<f32>(m, log(l)), l > 0.0); }
 }

@@ -11,7 +11,7 @@
 //
 // bindings: 0 uniform Params (rows = B·H; strides in vec4s)   1 q   2 k   3 v: array<vec4<f32>>
 //           4 mask: array<f32> (B·Tk, 0 = masked; bound to q when MASKED = 0)   5 o: array<vec4<f32>>
-//           6 lse: array<vec2<f32>> (B·H·Tq)
+//           6 lse: array<vec2<f32>>, 2 per query row: lse[2r] = (m, log Σ) (see attention_naive)
 // dispatch: grid1d(B·H·ceil(Tq / 4), 64) workgroups of 64.
 
 override DH4: u32 = 4u;
@@ -123,7 +123,7 @@ fn step(r: Run, s: f32, bias: f32) -> Run {
 fn finish(i: u32, at: u32, lrow: u32, acc: Row, r: Run) {
   if (i >= p.tq) { return; }
   putRow(at, acc, select(0.0, 1.0 / r.l, r.l > 0.0));
-  lse[lrow] = select(vec2<f32>(0.0), vec2<f32>(r.m, log(r.l)), r.l > 0.0);
+  lse[2u * lrow] = select(vec2<f32>(0.0), vec2<f32>(r.m, log(r.l)), r.l > 0.0);
 }
 
 @compute @workgroup_size(64)

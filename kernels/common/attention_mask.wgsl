@@ -3,7 +3,7 @@
 // (a (B·Tk) keep mask at mask[0..]), ATTN (0: none, 1: a (Tq, Tk) bias, 2: a (B, H, Tq, Tk) bias, at mask[p.moff..])
 // and CAUSAL (1: key j > query i is excluded: PyTorch's is_causal, aligned top-left when Tq ≠ Tk), the `mask`
 // binding and Params with heads, tq, tk and moff. All masks share one buffer: the dq/dkv passes are at WebGPU's
-// default limit of storage buffers already.
+// default limit of 8 storage buffers.
 
 /** Biases at or below this exclude the pair (the host clamps −∞ and boolean false to it). */
 const EXCLUDED = -1.0e30;

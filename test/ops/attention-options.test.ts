@@ -32,7 +32,7 @@ interface Case {
   /** v's head size; default Dh. */
   Dv?: number;
   layout?: Layout;
-  kernel?: 'tiled' | 'naive' | 'composite';
+  kernel?: 'tiled' | 'flash' | 'naive' | 'composite';
   causal?: boolean;
   /** The attn mask: 'small' (Tq, Tk) or 'full' (B, H, Tq, Tk). */
   attn?: 'small' | 'full';
@@ -115,6 +115,9 @@ describe('attention: causal', () => {
     await check({ B: 1, H: 2, Tq: 3, Tk: 7, Dh: 5, causal: true });
     await check({ B: 2, H: 1, Tq: 7, Tk: 3, Dh: 8, causal: true, layout: 'bthd', kernel: 'tiled' });
     await check({ B: 2, H: 1, Tq: 6, Tk: 9, Dh: 8, causal: true, kernel: 'naive' });
+    // flash: the second query block (rows 64..69) stops at key 69, the second key block (64..66) starts at query 64.
+    await check({ B: 1, H: 2, Tq: 70, Tk: 67, Dh: 8, causal: true, kernel: 'flash' });
+    await check({ B: 2, H: 1, Tq: 7, Tk: 19, Dh: 16, causal: true, kernel: 'flash', layout: 'bthd' });
     await check({ B: 1, H: 3, Tq: 5, Tk: 3, Dh: 3, causal: true, kernel: 'composite' });
   });
 
@@ -147,6 +150,7 @@ describe('attention: attn mask', () => {
     await check({ B: 2, H: 3, Tq: 5, Tk: 7, Dh: 16, attn: 'small' });
     await check({ B: 2, H: 1, Tq: 7, Tk: 3, Dh: 5, attn: 'small', asArray: true });
     await check({ B: 1, H: 2, Tq: 3, Tk: 9, Dh: 8, attn: 'small', kernel: 'naive', layout: 'bthd' });
+    await check({ B: 1, H: 2, Tq: 5, Tk: 19, Dh: 8, attn: 'small', kernel: 'flash', asArray: true });
     await check({ B: 2, H: 2, Tq: 4, Tk: 5, Dh: 3, attn: 'small', kernel: 'composite' });
   });
 
@@ -154,6 +158,7 @@ describe('attention: attn mask', () => {
     await check({ B: 2, H: 3, Tq: 5, Tk: 6, Dh: 16, attn: 'full' });
     await check({ B: 2, H: 2, Tq: 3, Tk: 7, Dh: 33, attn: 'full', asArray: true, layout: 'bthd' });
     await check({ B: 2, H: 2, Tq: 4, Tk: 3, Dh: 4, attn: 'full', kernel: 'composite' });
+    await check({ B: 2, H: 2, Tq: 5, Tk: 17, Dh: 16, attn: 'full', kernel: 'flash', layout: 'bthd' });
   });
 
   it('reads a boolean mask as PyTorch: true = take part (array of booleans, or a 0/1 tensor)', async () => {
@@ -166,12 +171,14 @@ describe('attention: attn mask', () => {
     await check({ B: 2, H: 3, Tq: 5, Tk: 7, Dh: 16, attn: 'full', keep: true, causal: true });
     await check({ B: 2, H: 1, Tq: 7, Tk: 5, Dh: 5, attn: 'small', keep: true, causal: true, asArray: true });
     await check({ B: 2, H: 2, Tq: 4, Tk: 6, Dh: 4, attn: 'small', keep: true, causal: true, kernel: 'composite' });
+    await check({ B: 2, H: 1, Tq: 7, Tk: 18, Dh: 8, attn: 'full', keep: true, causal: true, kernel: 'flash' });
   });
 
   it('gives zeros and finite gradients for a query with every key excluded', async () => {
     await check({ B: 2, H: 2, Tq: 5, Tk: 4, Dh: 16, attn: 'small', kind: 'boolean', emptyRow: true });
     await check({ B: 2, H: 2, Tq: 3, Tk: 6, Dh: 5, attn: 'full', emptyRow: true, asArray: true });
     await check({ B: 1, H: 2, Tq: 3, Tk: 4, Dh: 4, attn: 'full', emptyRow: true, kernel: 'composite' });
+    await check({ B: 2, H: 1, Tq: 3, Tk: 17, Dh: 8, attn: 'small', kind: 'boolean', emptyRow: true, kernel: 'flash' });
   });
 });
 
@@ -181,6 +188,8 @@ describe('attention: grouped-query attention', () => {
     await check({ B: 1, H: 4, Hk: 1, Tq: 7, Tk: 3, Dh: 5, layout: 'bthd' });
     await check({ B: 2, H: 3, Hk: 1, Tq: 6, Tk: 5, Dh: 8, kernel: 'naive', causal: true, keep: true });
     await check({ B: 2, H: 4, Hk: 2, Tq: 5, Tk: 6, Dh: 8, kernel: 'tiled', attn: 'full', layout: 'bthd' });
+    await check({ B: 2, H: 6, Hk: 2, Tq: 5, Tk: 19, Dh: 16, kernel: 'flash', causal: true, keep: true });
+    await check({ B: 1, H: 4, Hk: 1, Tq: 3, Tk: 5, Dh: 64, kernel: 'flash', attn: 'small', layout: 'bthd' });
     await check({ B: 2, H: 4, Hk: 2, Tq: 3, Tk: 5, Dh: 3, kernel: 'composite', attn: 'small', causal: true });
   });
 });
@@ -282,6 +291,7 @@ describe('attention options: bad input', () => {
       [2, 3, 5, 4],
     ] as [number[], number[], number[]];
     await expectShapeError(page, 'attentionOptions', dv, { kernel: 'tiled' }, 'one head size');
+    await expectShapeError(page, 'attentionOptions', dv, { kernel: 'flash' }, 'flash kernels need one head size');
   });
 });
 
@@ -311,7 +321,7 @@ describe('attention: masks and GQA at large scores', () => {
     const qShape = [1, 2, Tq, 4];
     const kShape = [1, 1, Tk, 4];
     const attnMask = Array.from({ length: Tq * Tk }, (_, x) => (x % Tk === Tk - 1 ? -Infinity : 0));
-    for (const kernel of ['tiled', 'naive', 'composite'] as const) {
+    for (const kernel of ['tiled', 'flash', 'naive', 'composite'] as const) {
       await gradcheck(page, {
         op: 'attentionOptions',
         attrs: {

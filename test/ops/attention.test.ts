@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
 import { expectShapeError, gradcase, gradcheck, untyped, type Tolerances } from '../gradcheck';
 import { attentionBackwardRef, attentionRef, type Layout } from '../../src/engine/ops/attention.reference';
+import type { AttentionKernel } from '../../src/engine/ops/attention';
 import { rngFor, type Rng } from '../rng';
 
 let page: TestPage;
@@ -22,7 +23,7 @@ interface Case {
   Tk: number;
   Dh: number;
   layout?: Layout;
-  kernel?: 'tiled' | 'naive' | 'composite';
+  kernel?: 'tiled' | 'flash' | 'naive' | 'composite';
   scale?: number;
   /** Key-padding mask: 'random' keeps each key with probability 0.6; 'allMaskedFirst' also drops every key of b = 0. */
   mask?: 'random' | 'allMaskedFirst';
@@ -199,6 +200,26 @@ describe('attention (fused)', () => {
   });
 });
 
+describe('attention (flash rung: workgroups of 8 to 64 rows, the other side staged 16 rows at a time)', () => {
+  // Barriers are slow on SwiftShader: the four cases took 63 s to over 120 s here, by the machine's load.
+  it(
+    'matches float64 in all three tiers: T across partial tiles and blocks, head sizes 8 and 16',
+    { timeout: 300_000 },
+    async () => {
+      // Tq 67 spans two query blocks of 64 (the second one 3 rows deep) and Tk 19 two key tiles of 16 (the second 3
+      // deep; dk/dv blocks of 32 keys); Tk 70 spans two key blocks for dk/dv, Tq 5 one block of 8.
+      await check({ B: 1, H: 2, Tq: 67, Tk: 19, Dh: 8, kernel: 'flash' });
+      await check({ B: 2, H: 1, Tq: 5, Tk: 70, Dh: 16, kernel: 'flash', mask: 'allMaskedFirst' });
+    },
+  );
+
+  it('matches float64 in all three tiers: head sizes 64 and 20, T of 1', { timeout: 300_000 }, async () => {
+    // Tq 1 and Tk 1 leave every tile nearly empty.
+    await check({ B: 1, H: 1, Tq: 3, Tk: 17, Dh: 64, kernel: 'flash', layout: 'bthd', scale: 0.3 });
+    await check({ B: 2, H: 3, Tq: 1, Tk: 1, Dh: 20, kernel: 'flash', mask: 'random' });
+  });
+});
+
 describe('attention (composite rung: the reference composition from generic ops)', () => {
   it('matches float64 in all three tiers, with masks and both layouts', async () => {
     await check({ B: 2, H: 3, Tq: 3, Tk: 17, Dh: 16, kernel: 'composite' });
@@ -214,46 +235,55 @@ describe('attention at T = 500', () => {
       [9, 500, 64, 'tiled'],
       [500, 9, 3, 'naive'],
     ] as const) {
-      const B = 2,
-        H = 2;
-      const qShape = [B, H, Tq, Dh];
-      const kShape = [B, H, Tk, Dh];
-      const r = rngFor(`T500 ${Tq} ${Tk} ${Dh}`);
-      // float32-representable inputs, so the reference sees exactly what the GPU sees; scores of a few units.
-      const q = r.uniform(B * H * Tq * Dh, -2, 2).map(Math.fround);
-      const k = r.uniform(B * H * Tk * Dh, -2, 2).map(Math.fround);
-      const v = r.uniform(B * H * Tk * Dh).map(Math.fround);
-      const go = r.uniform(B * H * Tq * Dh).map(Math.fround);
-      const res = await gradcase(page, {
-        op: 'attention',
-        attrs: { kernel },
-        inputs: [
-          { shape: qShape, data: Array.from(q) },
-          { shape: kShape, data: Array.from(k) },
-          { shape: kShape, data: Array.from(v) },
-        ],
-        weights: Array.from(go),
-        fdIndices: [[], [], []],
-        fdEps: 1e-2,
-      });
-      const want = attentionRef(q, qShape, k, v, kShape).data;
-      const grads = attentionBackwardRef(q, qShape, k, v, kShape, go);
-      const relErr = (got: number[], ref: Float64Array) => {
-        let e = 0,
-          s = 0;
-        for (let i = 0; i < ref.length; i++) {
-          e = Math.max(e, Math.abs(got[i] - ref[i]));
-          s = Math.max(s, Math.abs(ref[i]));
-        }
-        return e / s;
-      };
-      expect(relErr(res.out, want), `forward Tq=${Tq} Tk=${Tk}`).toBeLessThan(1e-5);
-      expect(relErr(res.grads[0]!, grads.dq), `dq Tq=${Tq} Tk=${Tk}`).toBeLessThan(1e-4);
-      expect(relErr(res.grads[1]!, grads.dk), `dk Tq=${Tq} Tk=${Tk}`).toBeLessThan(1e-4);
-      expect(relErr(res.grads[2]!, grads.dv), `dv Tq=${Tq} Tk=${Tk}`).toBeLessThan(1e-4);
+      await longCase(Tq, Tk, Dh, kernel, 2, 2);
     }
   });
+
+  it('on the flash rung too (B 1, H 2: its backward passes are slow on SwiftShader)', async () => {
+    await longCase(500, 500, 16, 'flash', 1, 2);
+    await longCase(9, 500, 64, 'flash', 1, 2);
+    await longCase(500, 9, 8, 'flash', 1, 2);
+  });
 });
+
+/** Attention at (B, H, Tq, Tk, Dh) on one rung against float64, forward and backward, without finite differences. */
+async function longCase(Tq: number, Tk: number, Dh: number, kernel: AttentionKernel, B: number, H: number) {
+  const qShape = [B, H, Tq, Dh];
+  const kShape = [B, H, Tk, Dh];
+  const r = rngFor(`T500 ${Tq} ${Tk} ${Dh}`);
+  // float32-representable inputs, so the reference sees exactly what the GPU sees; scores of a few units.
+  const q = r.uniform(B * H * Tq * Dh, -2, 2).map(Math.fround);
+  const k = r.uniform(B * H * Tk * Dh, -2, 2).map(Math.fround);
+  const v = r.uniform(B * H * Tk * Dh).map(Math.fround);
+  const go = r.uniform(B * H * Tq * Dh).map(Math.fround);
+  const res = await gradcase(page, {
+    op: 'attention',
+    attrs: { kernel },
+    inputs: [
+      { shape: qShape, data: Array.from(q) },
+      { shape: kShape, data: Array.from(k) },
+      { shape: kShape, data: Array.from(v) },
+    ],
+    weights: Array.from(go),
+    fdIndices: [[], [], []],
+    fdEps: 1e-2,
+  });
+  const want = attentionRef(q, qShape, k, v, kShape).data;
+  const grads = attentionBackwardRef(q, qShape, k, v, kShape, go);
+  const relErr = (got: number[], ref: Float64Array) => {
+    let e = 0,
+      s = 0;
+    for (let i = 0; i < ref.length; i++) {
+      e = Math.max(e, Math.abs(got[i] - ref[i]));
+      s = Math.max(s, Math.abs(ref[i]));
+    }
+    return e / s;
+  };
+  expect(relErr(res.out, want), `forward Tq=${Tq} Tk=${Tk}`).toBeLessThan(1e-5);
+  expect(relErr(res.grads[0]!, grads.dq), `dq Tq=${Tq} Tk=${Tk}`).toBeLessThan(1e-4);
+  expect(relErr(res.grads[1]!, grads.dk), `dk Tq=${Tq} Tk=${Tk}`).toBeLessThan(1e-4);
+  expect(relErr(res.grads[2]!, grads.dv), `dv Tq=${Tq} Tk=${Tk}`).toBeLessThan(1e-4);
+}
 
 describe('attention at large scores', () => {
   it('keeps float32 accuracy with scores near ±8192, forward and gradient, on every rung', async () => {
@@ -276,7 +306,7 @@ describe('attention at large scores', () => {
     const v = rngFor('attention at large scores').uniform(5 * 4, -1, 1);
     const qShape = [1, 1, 3, 4];
     const kShape = [1, 1, 5, 4];
-    for (const kernel of ['tiled', 'naive', 'composite'] as const) {
+    for (const kernel of ['tiled', 'flash', 'naive', 'composite'] as const) {
       await gradcheck(page, {
         op: 'attention',
         attrs: { kernel, scale: 1 },

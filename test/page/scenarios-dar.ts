@@ -288,4 +288,77 @@ export const SCENARIOS = {
     model.dispose();
     return out;
   },
+
+  /**
+   * One DAR training step (auxiliaryStep, losses, backward, AdamW) on a device made with WebGPU's DEFAULT limits
+   * (`adapter.requestDevice()`, no requiredLimits: 8 storage buffers per stage, 16 KiB workgroup memory, 256
+   * invocations), passed to init({ device, adapter, tuning }), under each tuning profile from the same seed. Returns
+   * per profile the device's limits, the step's losses, the attention kernels it ran, and the largest gradient; and the
+   * largest difference between the two profiles' gradients. A kernel over a default limit fails its pipeline's
+   * validation, which the runtime raises at the step's sync. Leaves the page an engine of the tuning it had.
+   */
+  darDefaultLimits: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
+    const before = w.runtime();
+    const ran = new Set(before.kernelsDispatched);
+    const grads: Record<string, Float32Array[]> = {};
+    const steps: Record<string, unknown> = {};
+    for (const tuning of ['cpu', 'gpu'] as const) {
+      const adapter = (await navigator.gpu.requestAdapter())!; // an adapter gives one device
+      const device = await adapter.requestDevice(); // WebGPU's default limits
+      const rt = await w.init({ device, adapter, tuning });
+      const model = new w.DAR(w.darConfig('small', dims, { seed, ...(overrides ?? {}) }));
+      const batch = randomBatch(w, dims, B, seed);
+      const opt = new w.AdamW(model.mainParameters(), { lr: 1e-4, weightDecay: 1e-4 });
+      const step = await w.tidyAsync(async () => {
+        const cache = {};
+        const aux = model.auxiliaryStep?.(batch, cache) ?? {};
+        opt.zeroGrad();
+        const { total, terms } = model.losses(batch, cache);
+        total.backward();
+        grads[tuning] = await Promise.all(model.mainParameters().map(async ([, p]) => p.grad!.toArray()));
+        opt.step();
+        await rt.sync(); // raises a pipeline that failed validation
+        const item = async (t: Tensor) => t.item();
+        return {
+          total: await total.item(),
+          terms: Object.fromEntries(await Promise.all(Object.entries(terms).map(async ([k, v]) => [k, await item(v)]))),
+          aux: Object.fromEntries(await Promise.all(Object.entries(aux).map(async ([k, v]) => [k, await item(v)]))),
+        };
+      });
+      const l = device.limits;
+      steps[tuning] = {
+        ...step,
+        tuning: rt.tuning.profile,
+        limits: [
+          l.maxStorageBuffersPerShaderStage,
+          l.maxComputeWorkgroupStorageSize,
+          l.maxComputeInvocationsPerWorkgroup,
+        ],
+        attentionKernels: [...rt.kernelsDispatched].filter((k) => k.startsWith('attention')).sort(),
+        maxGrad: Math.max(...grads[tuning].map((g) => g.reduce((m, x) => Math.max(m, Math.abs(x)), 0))),
+      };
+      for (const k of rt.kernelsDispatched) ran.add(k);
+      opt.dispose();
+      disposeBatch(batch);
+      model.dispose();
+      device.destroy();
+    }
+    let gradDiff = 0;
+    grads.cpu.forEach((g, i) => g.forEach((x, j) => (gradDiff = Math.max(gradDiff, Math.abs(x - grads.gpu[i][j])))));
+    const set = before.tuning.reason.startsWith('set') ? { tuning: before.tuning.profile } : {};
+    const next = await w.init(set); // the page's own engine again, remembering the kernels run (coverage)
+    for (const k of ran) next.kernelsDispatched.add(k);
+    return { ...steps, gradDiff } as { cpu: DefaultLimitsStep; gpu: DefaultLimitsStep; gradDiff: number };
+  },
 } satisfies ScenarioTable;
+
+/** One profile's step in darDefaultLimits. */
+interface DefaultLimitsStep {
+  total: number;
+  terms: Record<string, number>;
+  aux: Record<string, number>;
+  tuning: string;
+  limits: number[];
+  attentionKernels: string[];
+  maxGrad: number;
+}

@@ -48,8 +48,12 @@ import dkvNaiveSrc from '../../../kernels/attention/attention_grad_kv_naive.wgsl
 import fwdTiledSrc from '../../../kernels/attention/attention_tiled.wgsl';
 import dqTiledSrc from '../../../kernels/attention/attention_grad_q_tiled.wgsl';
 import dkvTiledSrc from '../../../kernels/attention/attention_grad_kv_tiled.wgsl';
+import fwdFlashSrc from '../../../kernels/attention/attention_flash.wgsl';
+import dqFlashSrc from '../../../kernels/attention/attention_grad_q_flash.wgsl';
+import dkvFlashSrc from '../../../kernels/attention/attention_grad_kv_flash.wgsl';
+import { pickRung } from '../tuning';
 
-// Both rungs share each pass's contract: rows, heads, lengths, q/k strides (batch, head, step) and the scale.
+// Every rung shares each pass's contract: rows, heads, lengths, q/k strides (batch, head, step) and the scale.
 const PARAMS = {
   rows: 'u32',
   heads: 'u32',
@@ -75,6 +79,8 @@ const FWD: ContractDecl = {
   params: PARAMS,
   buffers: { q: 'read', k: 'read', v: 'read', mask: 'read', o: 'read_write', lse: 'read_write' },
 };
+// WebGPU's default limit is 8 storage buffers per stage: the backward passes keep to it by holding each query row's D
+// (= go·o, from the dq pass, read by the dk/dv pass) beside its (m, log Σ) in the one `lse` buffer, 4 floats a row.
 const DQ: ContractDecl = {
   params: PARAMS,
   buffers: {
@@ -83,10 +89,9 @@ const DQ: ContractDecl = {
     v: 'read',
     mask: 'read',
     o: 'read',
-    lse: 'read',
     go: 'read',
     dq: 'read_write',
-    dsum: 'read_write',
+    lse: 'read_write',
   },
 };
 const DKV: ContractDecl = {
@@ -98,7 +103,6 @@ const DKV: ContractDecl = {
     mask: 'read',
     lse: 'read',
     go: 'read',
-    dsum: 'read',
     dk: 'read_write',
     dv: 'read_write',
   },
@@ -113,8 +117,18 @@ const TILED = {
   dq: kernel('attention_grad_q_tiled', dqTiledSrc, DQ),
   dkv: kernel('attention_grad_kv_tiled', dkvTiledSrc, DKV),
 };
+const FLASH = {
+  fwd: kernel('attention_flash', fwdFlashSrc, FWD),
+  dq: kernel('attention_grad_q_flash', dqFlashSrc, DQ),
+  dkv: kernel('attention_grad_kv_flash', dkvFlashSrc, DKV),
+};
+/**
+ * Rows (queries, or keys for dk/dv) per workgroup of the flash kernels, one per invocation: 64, or the power of 2 that
+ * covers a shorter T (at least 8), since rows past T in a block are computed too (DAR's T = 8 would compute 64).
+ */
+const flashRows = (T: number) => Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(T))));
 
-/** Rows (queries or keys) per invocation of the tiled kernels, and the largest head size they hold in registers. */
+/** Rows (queries or keys) per invocation of the tiled kernels, and the largest head size they (and flash) hold. */
 const TILE = 4;
 const TILED_MAX_DH = 64;
 
@@ -125,14 +139,17 @@ const MAX_CHUNK = 64;
 export type AttentionLayout = 'bhtd' | 'bthd';
 /**
  * Which implementation runs:
- *   'tiled' (the default where it applies: Dh a multiple of 4, at most 64, and Dv = Dh): fused kernels holding 4 query (or key)
- *           rows per invocation in registers, so each load of a key (or query) row serves 4 rows;
+ *   'tiled' (the default where it applies on the CPU tuning profile: Dh a multiple of 4, at most 64, and Dv = Dh):
+ *           fused kernels holding 4 query (or key) rows per invocation in registers, so each load of a key (or query)
+ *           row serves 4 rows;
+ *   'flash' (the default there on the GPU tuning profile; same sizes as tiled): a workgroup per block of up to 64 query
+ *           (or key) rows, one row per invocation, the other side's rows staged 16 at a time in workgroup memory;
  *   'naive' (any Dh): the same fused maths, one row per invocation, plain loops: the obviously-right version;
  *   'composite': matmul → softmax → matmul of existing ops, materialising the (B, H, Tq, Tk) scores and the masks as
  *                one additive bias.
  */
-export type AttentionKernel = 'tiled' | 'naive' | 'composite';
-export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['tiled', 'naive', 'composite'];
+export type AttentionKernel = 'tiled' | 'flash' | 'naive' | 'composite';
+export const ATTENTION_KERNELS: readonly AttentionKernel[] = ['tiled', 'flash', 'naive', 'composite'];
 
 export interface AttentionOptions extends AttentionMasks {
   /**
@@ -189,7 +206,8 @@ function strides(layout: AttentionLayout, H: number, T: number, Dh: number): [nu
  * attend; `attnMask` (Tq, Tk) or (B, H, Tq, Tk), additive (−∞ excludes) or boolean with true = TAKE PART (attn_mask);
  * `causal` (is_causal, top-left aligned). A query with no key left gives zeros and zero gradients (PyTorch: NaN).
  *
- * Rungs (`kernel`): 'tiled' (Dk = Dv, a multiple of 4, ≤ 64; the default there), 'naive' (any sizes), 'composite'.
+ * Rungs (`kernel`): 'tiled' and 'flash' (Dk = Dv, a multiple of 4, ≤ 64; the default there: tiled on the CPU tuning
+ * profile, flash on the GPU one), 'naive' (any sizes), 'composite'.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   const op = 'attention';
@@ -248,7 +266,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     shapes,
   );
   const tileable = Dh % 4 === 0 && Dh <= TILED_MAX_DH && Dv === Dh;
-  const rung = opts.kernel ?? (tileable ? 'tiled' : 'naive');
+  const rung =
+    opts.kernel ?? (tileable ? pickRung<AttentionKernel>(runtime().tuning, { cpu: 'tiled', gpu: 'flash' }) : 'naive');
   check(
     ATTENTION_KERNELS.includes(rung),
     op,
@@ -256,9 +275,9 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     shapes,
   );
   check(
-    rung !== 'tiled' || tileable,
+    (rung !== 'tiled' && rung !== 'flash') || tileable,
     op,
-    `the tiled kernels need one head size (q, k and v) divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh} and ${Dv}`,
+    `the ${rung} kernels need one head size (q, k and v) divisible by 4 and at most ${TILED_MAX_DH}, got ${Dh} and ${Dv}`,
     shapes,
   );
   checkMasks(op, { keyPaddingMask, keepMask }, B, Tk, shapes);
@@ -270,7 +289,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const dims: Dims = { B, H, Hk, Tq, Tk, Dh, Dv };
 
   if (rung === 'composite') return composite(q, k, v, masks, dims, scale, layout);
-  return fused(q, k, v, masks, dims, scale, layout, rung === 'tiled');
+  return fused(q, k, v, masks, dims, scale, layout, rung);
 }
 
 function fused(
@@ -281,17 +300,19 @@ function fused(
   d: Dims,
   scale: number,
   layout: AttentionLayout,
-  tiled: boolean,
+  rung: 'tiled' | 'flash' | 'naive',
 ): Tensor {
   const rt = runtime();
   const { B, H, Hk, Tq, Tk, Dh, Dv } = d;
-  const K = tiled ? TILED : NAIVE;
+  const K = rung === 'tiled' ? TILED : rung === 'flash' ? FLASH : NAIVE;
+  const tiled = rung !== 'naive'; // tiled and flash: vec4 strides, one (b, h) per params row
   const mask = packMasks(masks, B * Tk); // owned when the op made it
   const masked = masks.keep ? 1 : 0;
   const attnKind = masks.attn ? (masks.attn.t.rank === 2 ? 1 : 2) : 0;
   const flags = { MASKED: masked, ATTN: attnKind, CAUSAL: masks.causal ? 1 : 0 };
-  // Tiled: strides in vec4s, one invocation per (b, h) and tile of rows. Naive: strides in floats, one invocation per
-  // row and chunk of dims, the dims split evenly into as few chunks as fit its registers.
+  // Tiled: strides in vec4s, one invocation per (b, h) and tile of rows. Flash: strides in vec4s, one workgroup per
+  // (b, h) and block of up to 64 rows. Naive: strides in floats, one invocation per row and chunk of dims, the dims split
+  // evenly into as few chunks as fit its registers.
   const unit = tiled ? 4 : 1;
   // One chunk size for the three passes; each splits its own output dims (fwd: Dv, dq: Dh, dkv: the larger).
   const Dmax = Math.max(Dh, Dv);
@@ -304,6 +325,7 @@ function fused(
   const os = strides(layout, H, Tq, Dv).map((s) => s / unit);
   /** Params and workgroups of a pass over the query rows (fwd, dq: H heads) or the key rows (dkv: Hk heads). */
   const pass = (T: number, heads: number, nch: number) => ({
+    constants: rung === 'flash' ? { ...constants, ROWS: flashRows(T) } : constants,
     params: {
       rows: tiled ? B * heads : B * heads * T,
       heads: H,
@@ -325,18 +347,21 @@ function fused(
       osh: os[1],
       ost: os[2],
     },
-    groups: grid1d(tiled ? B * heads * Math.ceil(T / TILE) : B * heads * T * nch, 64),
+    groups:
+      rung === 'flash'
+        ? grid1d(B * heads * Math.ceil(T / flashRows(T)), 1)
+        : grid1d(tiled ? B * heads * Math.ceil(T / TILE) : B * heads * T * nch, 64),
   });
   const maskBuf = (mask?.t ?? q).buffer;
   const qRows = B * H * Tq;
 
   const oShape = layout === 'bhtd' ? [B, H, Tq, Dv] : [B, Tq, H, Dv];
   const o = empty(oShape, 'attention'); // (B, H, Tq, Dv) or (B, Tq, H, Dv)
-  const lse = empty([qRows, 2], 'attention'); // per query row, (b·H + h)·Tq + i: its max m and log Σ exp(s − m)
+  // Per query row r = (b·H + h)·Tq + i: its max m and log Σ exp(s − m) (forward), then D = go·o (the dq pass).
+  const lse = empty([qRows, 4], 'attention');
   const qkv = { q: q.buffer, k: k.buffer, v: v.buffer, mask: maskBuf };
   rt.dispatch({
     kernel: K.fwd,
-    constants,
     ...pass(Tq, H, chunks(Dv)),
     buffers: { ...qkv, o: o.buffer, lse: lse.buffer },
   });
@@ -344,12 +369,10 @@ function fused(
   const saved = o.view(o.shape); // the backward reads o (for D = Σ go·o); a view survives the caller disposing o
   record(o, 'attention', [q, k, v], (gy, needs) => {
     const dq = empty(q.shape, 'attention');
-    const dsum = empty([qRows], 'attention');
     rt.dispatch({
       kernel: K.dq,
-      constants,
       ...pass(Tq, H, chunks(Dh)),
-      buffers: { ...qkv, o: saved.buffer, lse: lse.buffer, go: gy.buffer, dq: dq.buffer, dsum: dsum.buffer },
+      buffers: { ...qkv, o: saved.buffer, go: gy.buffer, dq: dq.buffer, lse: lse.buffer },
     });
     let dk: Tensor | null = null;
     let dv: Tensor | null = null;
@@ -358,12 +381,10 @@ function fused(
       dv = empty(v.shape, 'attention');
       rt.dispatch({
         kernel: K.dkv,
-        constants,
         ...pass(Tk, Hk, chunks(Dmax)),
-        buffers: { ...qkv, lse: lse.buffer, go: gy.buffer, dsum: dsum.buffer, dk: dk.buffer, dv: dv.buffer },
+        buffers: { ...qkv, lse: lse.buffer, go: gy.buffer, dk: dk.buffer, dv: dv.buffer },
       });
     }
-    dsum.dispose();
     if (!needs[0]) dq.dispose();
     if (!needs[1]) dk?.dispose();
     if (!needs[2]) dv?.dispose();
