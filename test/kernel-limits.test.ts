@@ -29,9 +29,6 @@ const HOST_MAX: Record<string, Record<string, number>> = {
 
 const root = fileURLToPath(new URL('../kernels/', import.meta.url));
 const read = (rel: string) => fs.readFileSync(path.join(root, rel), 'utf8');
-const library = Object.fromEntries(
-  fs.readdirSync(path.join(root, 'common')).map((f) => [`common/${f}`, read(`common/${f}`)] as const),
-);
 /** Every kernel: kernels/<family>/*.wgsl (and any .wgsl at the top, as the coverage check counts them). */
 const kernelFiles = fs
   .readdirSync(root, { withFileTypes: true })
@@ -43,6 +40,15 @@ const kernelFiles = fs
       : [e.name],
   )
   .filter((f) => f.endsWith('.wgsl'));
+/**
+ * What a kernel may include: kernels/common/*, and (as a family's subgroup rung includes its workgroup rung, through
+ * src/engine/ops/rows.ts subgroupLibrary) any kernel file by its path under kernels/.
+ */
+const library = Object.fromEntries(
+  [...fs.readdirSync(path.join(root, 'common')).map((f) => `common/${f}`), ...kernelFiles].map(
+    (f) => [f, read(f)] as const,
+  ),
+);
 
 const stripComments = (code: string) => code.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, '');
 
