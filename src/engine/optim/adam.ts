@@ -51,7 +51,8 @@ class AdamBase extends Optimizer {
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
-  readonly multiTensor: boolean;
+  /** One dispatch for many parameters (see the file's header); may be switched between steps (same numbers). */
+  multiTensor: boolean;
 
   constructor(
     kind: string,
