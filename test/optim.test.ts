@@ -243,7 +243,8 @@ describe('clipGradNorm', () => {
         ),
       ),
     );
-    const r = await run('clipGradNorm', { grads: grads.map((g) => Array.from(g)), shapes, maxNorm, withoutGrad });
+    const sent = grads.map((g) => Array.from(g)); // clipGradNormRef below scales `grads` in place
+    const r = await run('clipGradNorm', { grads: sent, shapes, maxNorm, withoutGrad });
     const kept = grads.filter((_, k) => k !== withoutGrad);
     const wantNorm = clipGradNormRef(kept, maxNorm);
     expect(Math.abs(r.norm - wantNorm), `norm ${r.norm} vs ${wantNorm}`).toBeLessThanOrEqual(1e-5 * wantNorm);
@@ -262,9 +263,14 @@ describe('clipGradNorm', () => {
         }
       }
     });
-    // Partial sums per gradient, one combine, one scale per gradient: no readback in between.
+    // Multi-tensor (the default): zero-fill the arena, its partial sums, one combine, one scale; no readback between.
+    expect(r.dispatches).toBe(4);
+    // One gradient at a time: partial sums per gradient, one combine, one scale per gradient; the same numbers bit for bit.
+    const each = await run('clipGradNorm', { grads: sent, shapes, maxNorm, withoutGrad, multiTensor: false });
     const n = shapes.length - (withoutGrad >= 0 ? 1 : 0);
-    expect(r.dispatches).toBe(2 * n + 1);
+    expect(each.dispatches).toBe(2 * n + 1);
+    expect(each.norm).toBe(r.norm);
+    expect(each.grads).toEqual(r.grads);
     return { norm: r.norm, wantNorm };
   }
 

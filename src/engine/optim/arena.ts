@@ -8,6 +8,7 @@
 // after the batch that last used it is submitted.
 
 import { runtime } from '../engine';
+import { fillInto } from '../creation';
 import { empty, type Tensor } from '../tensor';
 
 /** Where each tensor lives in the arena, in floats (multiples of 4), and the arena's size. */
@@ -17,19 +18,24 @@ export interface ArenaLayout {
   readonly size: number;
 }
 
-export function arenaLayout(tensors: readonly Tensor[]): ArenaLayout {
+/** Tensors one after another, each starting at a multiple of `align` floats (a multiple of 4). */
+export function arenaLayout(tensors: readonly Tensor[], align = 4): ArenaLayout {
   const offsets: number[] = [];
   let size = 0;
   for (const t of tensors) {
     offsets.push(size);
-    size += 4 * Math.ceil(t.size / 4);
+    size += align * Math.ceil(t.size / align);
   }
   return { offsets, size };
 }
 
-/** A new arena holding `tensors` packed as laid out (the caller disposes it). */
-export function packArena(tensors: readonly Tensor[], layout: ArenaLayout, op: string): Tensor {
+/**
+ * A new arena holding `tensors` packed as laid out (the caller disposes it). `zeroed`: the gaps between tensors are
+ * zeros (one fill dispatch first), for kernels that read whole chunks, like the clip's sums of squares.
+ */
+export function packArena(tensors: readonly Tensor[], layout: ArenaLayout, op: string, zeroed = false): Tensor {
   const arena = empty([Math.max(4, layout.size)], op);
+  if (zeroed) fillInto(arena, 0);
   // Whole vec4s: every buffer is padded to 16 bytes, so the last vec4 of each tensor is there to copy.
   tensors.forEach((t, i) =>
     runtime().copy(t.buffer, arena.buffer, 16 * Math.ceil(t.size / 4), 0, 4 * layout.offsets[i]),

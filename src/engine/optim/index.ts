@@ -4,5 +4,5 @@
 export { Optimizer, type ParamState, type ParamsInput } from './optimizer';
 export { SGD, type SGDOptions } from './sgd';
 export { Adam, AdamW, type AdamOptions } from './adam';
-export { clipGradNorm } from './clip';
+export { clipGradNorm, type ClipOptions } from './clip';
 export { linearWarmup, cosineSchedule, type CosineScheduleOptions } from './schedule';
