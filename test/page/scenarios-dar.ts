@@ -166,7 +166,7 @@ export const SCENARIOS = {
     const fast = await runSteps(true);
     const before = await runSteps(false);
     disposeBatch(batch);
-    return { fast, before };
+    return { fast, before, tuning: rt.tuning.profile };
   },
 
   /**
