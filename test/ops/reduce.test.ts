@@ -121,11 +121,13 @@ describe('large and chunked (two-pass) reductions', () => {
   });
 
   it('a small two-pass sum folded into one dispatch (reduce_sum FOLD) equals the two passes bit for bit', async () => {
-    // Bias-gradient shapes: column sums of 3001 rows (12 chunks: the fold's four accumulators and its tail) and of 517
-    // rows (3 chunks: tail only), sums and variances; the two-pass form is setSumFolding(false).
+    // Bias-gradient shapes: column sums of 3001 rows (12 chunks: the fold's four accumulators), 1500 rows (6 chunks:
+    // accumulators and a tail of 2) and 517 rows (3 chunks: tail only), sums and variances; the two-pass form is
+    // setSumFolding(false).
     const rng = rngFor('sum fold');
     for (const shape of [
       [3001, 37],
+      [1500, 7],
       [517, 9],
       [3, 700, 5],
     ]) {
