@@ -743,7 +743,7 @@ async function darSection(
       );
       if (r.profile)
         log(
-          formatProfile(r.profile, 12)
+          formatProfile(r.profile)
             .split('\n')
             .map((l) => `    ${l}`)
             .join('\n'),

@@ -19,9 +19,10 @@ import { fileURLToPath } from 'node:url';
  * softmax/layerNorm, any-rank matmul, attention masks, causal, GQA) about 750 TypeScript and 500 WGSL lines.
  * Issue 14's GPU-profile rungs: GEMM (matmul 'shared' + split-K, conv1d 'gemm') +200 TypeScript, +350 WGSL; rows
  * (workgroup / subgroup rungs of softmax, layerNorm and the reductions, permute's tiled rung) +200 TypeScript, +300 WGSL;
- * attention's flash rung (forward, dq, dk/dv with workgroup-memory tiles) +160 WGSL.
+ * attention's flash rung (forward, dq, dk/dv with workgroup-memory tiles) +160 WGSL; multi-tensor Adam and gradient
+ * clipping, folded small sums +210 TypeScript.
  */
-export const BUDGETS = { typescript: 7900, wgsl: 4910 };
+export const BUDGETS = { typescript: 8110, wgsl: 4910 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

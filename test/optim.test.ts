@@ -124,17 +124,22 @@ async function checkOptimizer(c: OptCase) {
       close(`expAvgSq ${k}`, st.expAvgSq, vs[k], 1e-5, 1e-7);
     }
   });
-  // One fused dispatch per parameter that has a gradient, plus zero-filling its state the first time it gets one.
+  // One fused dispatch per parameter that has a gradient (multi-tensor Adam: one per distinct step count among them),
+  // plus zero-filling its state the first time it gets one.
   const fills = c.kind === 'SGD' ? (c.opts.momentum ? 1 : 0) : 2;
-  const seen = new Set<number>();
-  const want = grads.map((gs) =>
-    gs.reduce((n, g, k) => {
+  const multi = c.kind !== 'SGD' && c.opts.multiTensor !== false;
+  const seen = new Map<number, number>(); // parameter → steps taken
+  const want = grads.map((gs) => {
+    const stepCounts = new Set<number>();
+    const n = gs.reduce((n, g, k) => {
       if (!g) return n;
       const first = !seen.has(k);
-      seen.add(k);
-      return n + 1 + (first ? fills : 0);
-    }, 0),
-  );
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+      stepCounts.add(seen.get(k)!);
+      return n + (multi ? 0 : 1) + (first ? fills : 0);
+    }, 0);
+    return n + (multi ? stepCounts.size : 0);
+  });
   if (c.kind === 'SGD' && !c.opts.momentum) want[grads.findIndex((gs) => gs.some((g) => g))] += 1; // the placeholder buffer
   expect(res.dispatchesPerStep, `${label}: dispatches per step`).toEqual(want);
   return res;
@@ -159,7 +164,30 @@ describe('SGD', () => {
 describe('Adam and AdamW', () => {
   it('Adam matches the reference', async () => {
     const r = await checkOptimizer({ kind: 'Adam', opts: { lr: 1e-2 }, steps: 6 });
-    expect(r.dispatchesPerStep.slice(1)).toEqual([3, 3, 3, 3, 3]); // one fused kernel per parameter
+    expect(r.dispatchesPerStep.slice(1)).toEqual([1, 1, 1, 1, 1]); // multi-tensor: one kernel for the three parameters
+    const one = await checkOptimizer({ kind: 'Adam', opts: { lr: 1e-2, multiTensor: false }, steps: 6 });
+    expect(one.dispatchesPerStep.slice(1)).toEqual([3, 3, 3, 3, 3]); // one fused kernel per parameter
+  });
+
+  it('multi-tensor Adam and AdamW give bit for bit the per-parameter numbers, with every option and skipped steps', async () => {
+    // Odd sizes (1, 17, 129), parameters at different step counts (so several arenas per step), weight decay, custom
+    // betas and eps, a new learning rate each step.
+    const skip: [number, number][] = [
+      [0, 1],
+      [2, 0],
+      [4, 1],
+    ];
+    const lrs = [3e-2, 1e-2, 5e-2, 2e-3, 2e-2];
+    for (const kind of ['Adam', 'AdamW'] as const) {
+      const opts = { lr: 3e-2, weightDecay: 0.3, betas: [0.85, 0.99] as const, eps: 1e-6 };
+      const inputs = `multi-tensor ${kind}`;
+      const multi = await checkOptimizer({ kind, opts, skip, lrs, inputs });
+      const single = await checkOptimizer({ kind, opts: { ...opts, multiTensor: false }, skip, lrs, inputs });
+      expect(multi.params, `${kind}: parameters`).toEqual(single.params);
+      expect(multi.state, `${kind}: moments and step counts`).toEqual(single.state);
+      // Step 3: parameters 0, 1 and 2 at step counts 3, 3 and 4 → two arenas, two dispatches.
+      expect(multi.dispatchesPerStep[3], `${kind}: dispatches at step 3`).toBe(2);
+    }
   });
 
   it('Adam with L2 weight decay and custom betas/eps matches the reference', async () => {
@@ -215,7 +243,8 @@ describe('clipGradNorm', () => {
         ),
       ),
     );
-    const r = await run('clipGradNorm', { grads: grads.map((g) => Array.from(g)), shapes, maxNorm, withoutGrad });
+    const sent = grads.map((g) => Array.from(g)); // clipGradNormRef below scales `grads` in place
+    const r = await run('clipGradNorm', { grads: sent, shapes, maxNorm, withoutGrad });
     const kept = grads.filter((_, k) => k !== withoutGrad);
     const wantNorm = clipGradNormRef(kept, maxNorm);
     expect(Math.abs(r.norm - wantNorm), `norm ${r.norm} vs ${wantNorm}`).toBeLessThanOrEqual(1e-5 * wantNorm);
@@ -234,9 +263,14 @@ describe('clipGradNorm', () => {
         }
       }
     });
-    // Partial sums per gradient, one combine, one scale per gradient: no readback in between.
+    // Multi-tensor (the default): zero-fill the arena, its partial sums, one combine, one scale; no readback between.
+    expect(r.dispatches).toBe(4);
+    // One gradient at a time: partial sums per gradient, one combine, one scale per gradient; the same numbers bit for bit.
+    const each = await run('clipGradNorm', { grads: sent, shapes, maxNorm, withoutGrad, multiTensor: false });
     const n = shapes.length - (withoutGrad >= 0 ? 1 : 0);
-    expect(r.dispatches).toBe(2 * n + 1);
+    expect(each.dispatches).toBe(2 * n + 1);
+    expect(each.norm).toBe(r.norm);
+    expect(each.grads).toEqual(r.grads);
     return { norm: r.norm, wantNorm };
   }
 

@@ -1,4 +1,5 @@
-// adam: one Adam or AdamW step on one parameter, in place (torch.optim.Adam / torch.optim.AdamW):
+// adam: one Adam or AdamW step on one parameter, or on an arena of many packed at vec4 boundaries (multi-tensor Adam,
+// src/engine/optim/adam.ts: elementwise, so the numbers are the same either way), in place (torch.optim.Adam / AdamW):
 //   DECOUPLED = 0 (Adam):   g = grad + weightDecay·p               (L2 penalty folded into the gradient)
 //   DECOUPLED = 1 (AdamW):  g = grad;  p = p·(1 − lr·weightDecay)   (decay applied to the weights directly)
 //   m = β₁·m + (1−β₁)·g;   v = β₂·v + (1−β₂)·g²

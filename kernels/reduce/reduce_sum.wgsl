@@ -7,13 +7,18 @@
 // dispatch of this same kernel with P as the reduced axis. Four independent accumulators break the serial chain of
 // adds (measured 1.7x faster than two on SwiftShader) and shorten each rounding chain. Contiguous rows whose length
 // is a multiple of 4 go to reduce_sum_vec4 instead.
+// FOLD = 1 does both passes in one dispatch, for small two-pass sums (bias gradients: a few thousand rows of a few
+// dozen columns): invocation (o, i) sums each chunk as the first pass would, then folds the P chunk sums exactly as the
+// second pass would (same accumulators, same order), so its result is bit for bit the two passes'. It trades the
+// chunks' parallelism for one launch fewer; ops/reduce.ts takes it only where the whole sum is small.
 //
-// bindings: 0 uniform { n = outer·P·inner, rlen = R, inner, chunk, nchunks = P, scale: f32 }
+// bindings: 0 uniform { n = outer·P·inner (FOLD = 1: outer·inner), rlen = R, inner, chunk, nchunks = P, scale: f32 }
 //           1 x: array<f32> (outer·R·inner)   2 m: array<f32> (outer·inner; bound to x when SQDEV = 0)
 //           3 y: array<f32> (outer·P·inner)
 // dispatch: grid1d(n, 64) workgroups of 64.
 
 override SQDEV: u32 = 0u;
+override FOLD: u32 = 0u;
 
 struct Params { n: u32, rlen: u32, inner: u32, chunk: u32, nchunks: u32, scale: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -21,16 +26,8 @@ struct Params { n: u32, rlen: u32, inner: u32, chunk: u32, nchunks: u32, scale: 
 @group(0) @binding(2) var<storage, read> m: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * 64u;
-  if (t >= p.n) { return; }
-  let i = t % p.inner;
-  let oc = t / p.inner;
-  let c = oc % p.nchunks;
-  let o = oc / p.nchunks;
-  let r0 = c * p.chunk;
-  let r1 = min(r0 + p.chunk, p.rlen);
+// Σ f(x[o, r, i]) over r in [r0, r1), with four accumulators.
+fn chunkSum(o: u32, i: u32, r0: u32, r1: u32) -> f32 {
   var mo = 0.0;
   if (SQDEV == 1u) { mo = m[o * p.inner + i]; }
   var k = (o * p.rlen + r0) * p.inner + i;
@@ -58,5 +55,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     a0 += v;
     k += st;
   }
-  y[t] = ((a0 + a1) + (a2 + a3)) * p.scale;
+  return (a0 + a1) + (a2 + a3);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * nwg.x * 64u;
+  if (t >= p.n) { return; }
+  let i = t % p.inner;
+  if (FOLD == 0u) {
+    let oc = t / p.inner;
+    let c = oc % p.nchunks;
+    let o = oc / p.nchunks;
+    let r0 = c * p.chunk;
+    y[t] = chunkSum(o, i, r0, min(r0 + p.chunk, p.rlen)) * p.scale;
+    return;
+  }
+  // The second pass's loop, over chunk sums instead of loaded values (the first pass scaled them by 1: exact).
+  let o = t / p.inner;
+  var b = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
+  let full = p.nchunks - p.nchunks % 4u; // chunks [0, full) go round the four accumulators, the rest into b[0]
+  for (var c = 0u; c < p.nchunks; c++) {
+    let r0 = c * p.chunk;
+    let s = chunkSum(o, i, r0, min(r0 + p.chunk, p.rlen));
+    let j = select(0u, c % 4u, c < full);
+    b[j] += s;
+  }
+  y[t] = ((b[0] + b[1]) + (b[2] + b[3])) * p.scale;
 }

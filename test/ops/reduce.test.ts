@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
 import { expectShapeError, gradcase, gradcaseAsText, gradcheck } from '../gradcheck';
 import { refMax, refMean, refSum, refVariance } from '../../src/engine/ops/reduce.reference';
-import type { Rng } from '../rng';
+import { rngFor, type Rng } from '../rng';
 
 let page: TestPage;
 beforeAll(async () => {
@@ -117,6 +117,38 @@ describe('large and chunked (two-pass) reductions', () => {
       await check(op, [3, 5000], 1, false);
       await check(op, [4000, 3], 0, true);
       await check(op, [2, 3000, 3], [0, 1], false);
+    }
+  });
+
+  it('a small two-pass sum folded into one dispatch (reduce_sum FOLD) equals the two passes bit for bit', async () => {
+    // Bias-gradient shapes: column sums of 3001 rows (12 chunks: the fold's four accumulators), 1500 rows (6 chunks:
+    // accumulators and a tail of 2) and 517 rows (3 chunks: tail only), sums and variances; the two-pass form is
+    // setSumFolding(false).
+    const rng = rngFor('sum fold');
+    for (const shape of [
+      [3001, 37],
+      [1500, 7],
+      [517, 9],
+      [3, 700, 5],
+    ]) {
+      const data = Array.from(
+        rng.normal(
+          shape.reduce((a, b) => a * b, 1),
+          1,
+        ),
+        Math.fround,
+      );
+      for (const [op, twoPass] of [
+        ['sum', 'sumTwoPass'],
+        ['variance', 'varianceTwoPass'],
+      ] as const) {
+        const axis = shape.length - 2;
+        const weights = new Array<number>(data.length / shape[axis]).fill(1);
+        const c = { attrs: { axes: axis }, inputs: [{ shape, data }], weights, fdIndices: [[]], fdEps: 1e-3 };
+        const folded = await gradcase(page, { op, ...c });
+        const plain = await gradcase(page, { op: twoPass, ...c });
+        expect(folded.out, `${op} ${JSON.stringify(shape)}`).toEqual(plain.out);
+      }
     }
   });
 });

@@ -122,6 +122,54 @@ export const SCENARIOS = {
   },
 
   /**
+   * `steps` training steps of DAR (as bench/dar-step.ts runs them: auxiliaryStep, losses, backward, AdamW) twice from
+   * the same seed: with the engine's launch savings (multi-tensor Adam for AdamW and the CLUB estimators' Adam, folded
+   * small sums), and without them (one Adam dispatch per parameter, two-pass sums), as the engine ran before them.
+   * Returns each run's L_total per step and dispatches per step.
+   */
+  darStepDispatches: async ({ dims, B, steps, seed }: Omit<ModelArgs, 'overrides'> & { steps: number }, w) => {
+    const rt = w.runtime();
+    const batch = randomBatch(w, dims, B, seed);
+    const runSteps = async (savings: boolean) => {
+      w.setSumFolding(savings);
+      const model = new w.DAR(w.darConfig('small', dims, { seed }));
+      model.train();
+      const opt = new w.AdamW(model.mainParameters(), { lr: 1e-4, weightDecay: 1e-4, multiTensor: savings });
+      (model.auxiliaryOptimizers().club as wgType.Adam).multiTensor = savings;
+      const losses: number[] = [];
+      const dispatches: number[] = [];
+      try {
+        for (let s = 0; s < steps; s++) {
+          await rt.sync();
+          const d0 = rt.stats().dispatches;
+          const total = w.tidy(() => {
+            const cache = {};
+            model.auxiliaryStep(batch, cache);
+            model.zeroGrad();
+            const out = model.losses(batch, cache);
+            out.total.backward();
+            opt.step();
+            model.zeroGrad();
+            return out.total.keep();
+          });
+          dispatches.push(rt.stats().dispatches - d0);
+          losses.push(await total.item());
+          total.dispose();
+        }
+      } finally {
+        w.setSumFolding(true);
+        opt.dispose();
+        model.dispose();
+      }
+      return { losses, dispatches };
+    };
+    const fast = await runSteps(true);
+    const before = await runSteps(false);
+    disposeBatch(batch);
+    return { fast, before, tuning: rt.tuning.profile };
+  },
+
+  /**
    * losses() given the StepCache that auxiliaryStep() filled on the same batch reuses the encodings the step made;
    * without it (or with the cache but a copy of the batch object) it computes them again. Returns both totals, the
    * largest |difference| over every main gradient, the dispatches each losses() recorded, and the dispatches of

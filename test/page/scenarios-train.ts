@@ -87,14 +87,16 @@ export const SCENARIOS = {
     return out;
   },
 
-  /** clipGradNorm on gradients with the given data; returns the norm, the clipped gradients and the dispatch count. */
+  /** clipGradNorm on gradients with the given data (multi-tensor unless told otherwise); returns the norm, the clipped
+   * gradients and the dispatch count. */
   clipGradNorm: async (
     {
       grads,
       shapes,
       maxNorm,
       withoutGrad,
-    }: { grads: number[][]; shapes: number[][]; maxNorm: number; withoutGrad: number },
+      multiTensor,
+    }: { grads: number[][]; shapes: number[][]; maxNorm: number; withoutGrad: number; multiTensor?: boolean },
     w,
   ) => {
     const rt = w.runtime();
@@ -105,7 +107,7 @@ export const SCENARIOS = {
     });
     await rt.sync();
     const before = rt.stats();
-    const norm = w.clipGradNorm(ps, maxNorm);
+    const norm = w.clipGradNorm(ps, maxNorm, { multiTensor });
     const dispatches = rt.stats().dispatches - before.dispatches;
     const out = {
       norm: await norm.item(),

@@ -89,6 +89,16 @@ const MAX_GROUPS = 15;
 const TARGET_INVOCATIONS = 1024;
 const MIN_CHUNK = 256;
 /**
+ * On a CPU-emulated adapter a launch costs ~100 µs, as much as summing ~10⁵ floats on one core: two-pass sums of at
+ * most this many elements (bias gradients, broadcast gradients) run as one folded dispatch instead (reduce_sum FOLD).
+ */
+const FOLD_MAX = 1 << 17;
+let folding = true;
+/** Turns the folded one-dispatch sums off or on (for tests and benchmarks: folded and two-pass agree bit for bit). */
+export function setSumFolding(on: boolean): void {
+  folding = on;
+}
+/**
  * Elements per invocation of the elementwise-shaped kernels (permute, gradient): SwiftShader pays ~10 ns per
  * invocation, so 64 elements each is 3-4x faster on large tensors; small tensors keep at least ~1024 invocations.
  */
@@ -210,6 +220,33 @@ function sumPass(
 }
 
 /**
+ * Both passes of a two-pass sum in one dispatch of reduce_sum with FOLD = 1: bit for bit sumPass over chunks, then
+ * sumPass over their partials (both scalar, as inner > 1 makes them), with outer·inner invocations.
+ */
+function foldedSumPass(
+  src: Tensor,
+  m: Tensor | null,
+  outer: number,
+  len: number,
+  inner: number,
+  chunkLen: number,
+  nChunks: number,
+  scale: number,
+  shape: number[],
+): Tensor {
+  const y = empty(shape, 'sum');
+  const n = outer * inner;
+  runtime().dispatch({
+    kernel: REDUCE_SUM,
+    constants: { SQDEV: m ? 1 : 0, FOLD: 1 },
+    params: { n, rlen: len, inner, chunk: chunkLen, nchunks: nChunks, scale },
+    buffers: { x: src.buffer, m: (m ?? src).buffer, y: y.buffer },
+    groups: grid1d(n, 64),
+  });
+  return y;
+}
+
+/**
  * One dispatch of reduce_max (min: the minimum): like sumPass, plus the arg-max (taken over from `srcIdx` when
  * combining partials).
  */
@@ -318,6 +355,10 @@ function reduceRows(
   }
   const dev = kind === 'sqdev' ? m! : null;
   if (parts === 1) return { y: sumPass(rung1, x, dev, outer, r, inner, r, 1, scale, outShape) };
+  // The serial kernel's two passes as one dispatch (cpu profile: bias and broadcast gradients; optim.md).
+  const serial = rung1 === 'serial' && rung2 === 'serial';
+  if (folding && serial && inner > 1 && outer * r * inner <= FOLD_MAX && runtime().tuning.profile === 'cpu')
+    return { y: foldedSumPass(x, dev, outer, r, inner, chunk, parts, scale, outShape) };
   // Partial sums of squared deviations combine as plain sums.
   const partial = sumPass(rung1, x, dev, outer, r, inner, chunk, parts, 1, partShape);
   const y = sumPass(rung2, partial, null, outer, parts, inner, parts, 1, scale, outShape);

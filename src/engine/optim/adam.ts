@@ -1,12 +1,22 @@
 // Adam (L2 penalty added to the gradient, like torch.optim.Adam) and AdamW (decoupled weight decay, like
 // torch.optim.AdamW). Both run the same fused kernel, kernels/optim/adam.wgsl, selected by its DECOUPLED override; lr and
 // the step's bias corrections are uniforms.
+//
+// Multi-tensor (the default, `multiTensor: true`, like torch's `foreach`): the kernel is elementwise and every
+// parameter shares the hyperparameters, so all the parameters at the same step count are packed into arenas
+// (gradients, weights, both moments; optim/arena.ts), updated by ONE dispatch, and copied back. The same kernel on the
+// same vec4s gives the same numbers bit for bit as one dispatch per parameter (`multiTensor: false`, kept as the
+// obviously right version and for the tests to compare against); only the launches differ: a DAR `small` step has 157
+// Adam updates (docs/decisions/optim.md). Buffer copies are not dispatches, and a copy costs less than a dispatch on
+// SwiftShader and GPUs alike.
 
 import { runtime } from '../engine';
+import { check } from '../errors';
 import { zeros } from '../creation';
 import { grid1d, kernel } from '../runtime';
 import type { Tensor } from '../tensor';
-import { checkRange, Optimizer, type ParamState, type ParamsInput } from './optimizer';
+import { checkRange, Optimizer, type ParamState, type ParamsInput, type ParamUpdate } from './optimizer';
+import { arenaLayout, packArena, unpackArena } from './arena';
 import adamSrc from '../../../kernels/optim/adam.wgsl';
 
 const ADAM_KERNEL = kernel('adam', adamSrc, {
@@ -25,17 +35,24 @@ const ADAM_KERNEL = kernel('adam', adamSrc, {
   buffers: { grad: 'read', p: 'read_write', m: 'read_write', v: 'read_write' },
 });
 
+/** Floats per arena: 16 Mi (64 MiB), half of WebGPU's default maxStorageBufferBindingSize. */
+const ARENA_FLOATS = 1 << 24;
+
 export interface AdamOptions {
   lr: number;
   betas?: readonly [number, number];
   eps?: number;
   weightDecay?: number;
+  /** One dispatch for all parameters at the same step count (default true), or one per parameter (false). */
+  multiTensor?: boolean;
 }
 
 class AdamBase extends Optimizer {
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
+  /** One dispatch for many parameters (see the file's header); may be switched between steps (same numbers). */
+  multiTensor: boolean;
 
   constructor(
     kind: string,
@@ -48,6 +65,12 @@ class AdamBase extends Optimizer {
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? defaultWeightDecay;
+    this.multiTensor = opts.multiTensor ?? true;
+    check(
+      typeof this.multiTensor === 'boolean',
+      kind,
+      `multiTensor must be a boolean, got ${String(opts.multiTensor)}`,
+    );
     checkRange(kind, 'betas[0]', this.betas[0], 0, 1);
     checkRange(kind, 'betas[1]', this.betas[1], 0, 1);
     checkRange(kind, 'eps', this.eps, 0, Infinity);
@@ -59,9 +82,35 @@ class AdamBase extends Optimizer {
   }
 
   protected update(param: Tensor, grad: Tensor, state: ParamState): void {
+    const m = state.expAvg as Tensor;
+    const v = state.expAvgSq as Tensor;
+    this.dispatch(state.step, param.size, { grad: grad.buffer, p: param.buffer, m: m.buffer, v: v.buffer });
+  }
+
+  /** Multi-tensor: per step count (the bias corrections depend on it), pack, one dispatch, unpack. */
+  protected override updateAll(updates: readonly ParamUpdate[]): void {
+    if (!this.multiTensor) return super.updateAll(updates);
+    for (const [step, group] of arenaGroups(updates)) {
+      const parts = {
+        grad: group.map((u) => u.grad),
+        p: group.map((u) => u.param),
+        m: group.map((u) => u.state.expAvg as Tensor),
+        v: group.map((u) => u.state.expAvgSq as Tensor),
+      };
+      const layout = arenaLayout(parts.p);
+      const [grad, p, m, v] = [parts.grad, parts.p, parts.m, parts.v].map((ts) => packArena(ts, layout, this.kind));
+      this.dispatch(step, layout.size, { grad: grad.buffer, p: p.buffer, m: m.buffer, v: v.buffer });
+      unpackArena(p, parts.p, layout);
+      unpackArena(m, parts.m, layout);
+      unpackArena(v, parts.v, layout);
+      for (const arena of [grad, p, m, v]) arena.dispose(); // pooled again once this batch is submitted
+    }
+  }
+
+  /** One adam.wgsl dispatch over n elements (one parameter, or an arena of many) at step t. */
+  private dispatch(t: number, n: number, buffers: { grad: GPUBuffer; p: GPUBuffer; m: GPUBuffer; v: GPUBuffer }): void {
     const [b1, b2] = this.betas;
-    const t = state.step;
-    const n4 = Math.ceil(param.size / 4);
+    const n4 = Math.ceil(n / 4);
     runtime().dispatch({
       kernel: ADAM_KERNEL,
       constants: { DECOUPLED: this.decoupled ? 1 : 0 },
@@ -77,15 +126,30 @@ class AdamBase extends Optimizer {
         eps: this.eps,
         weightDecay: this.weightDecay,
       },
-      buffers: {
-        grad: grad.buffer,
-        p: param.buffer,
-        m: (state.expAvg as Tensor).buffer,
-        v: (state.expAvgSq as Tensor).buffer,
-      },
+      buffers,
       groups: grid1d(n4, 64),
     });
   }
+}
+
+/** Updates grouped by step count, each group cut to at most ARENA_FLOATS floats (or one parameter, if larger). */
+function arenaGroups(updates: readonly ParamUpdate[]): [number, ParamUpdate[]][] {
+  const groups: [number, ParamUpdate[]][] = [];
+  for (const step of new Set(updates.map((u) => u.state.step))) {
+    let group: ParamUpdate[] = [];
+    let floats = 0;
+    for (const u of updates.filter((x) => x.state.step === step)) {
+      const n = 4 * Math.ceil(u.param.size / 4);
+      if (group.length > 0 && floats + n > ARENA_FLOATS) {
+        groups.push([step, group]);
+        [group, floats] = [[], 0];
+      }
+      group.push(u);
+      floats += n;
+    }
+    groups.push([step, group]);
+  }
+  return groups;
 }
 
 /** Adam; weightDecay (default 0) is an L2 penalty added to the gradient, as in torch.optim.Adam. */

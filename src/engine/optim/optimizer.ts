@@ -1,9 +1,10 @@
 // The optimizer base class: which parameters to update, under which names, and the state each one keeps.
 //
 // Subclasses implement `update(param, grad, state)`, which records one fused kernel dispatch updating the parameter and
-// its state in place. State tensors are created on a parameter's first step and `keep()`-ed, so `step()` may run
-// inside `tidy()`. The state is keyed by parameter name (Module.namedParameters() names, like `layers.0.weight`) so a
-// checkpoint can store it next to the weights.
+// its state in place; `updateAll` may instead update many parameters in one dispatch (Adam's multi-tensor path).
+// State tensors are created on a parameter's first step and `keep()`-ed, so `step()` may run inside `tidy()`. The
+// state is keyed by parameter name (Module.namedParameters() names, like `layers.0.weight`) so a checkpoint can store
+// it next to the weights.
 
 import { check, WebgradError } from '../errors';
 import { assertLive, Tensor } from '../tensor';
@@ -15,6 +16,13 @@ export type ParamsInput = { namedParameters(): [string, Tensor][] } | Iterable<T
 export interface ParamState {
   step: number;
   [buffer: string]: Tensor | number;
+}
+
+/** One parameter's share of a step: its gradient, and its state with the step count already incremented. */
+export interface ParamUpdate {
+  param: Tensor;
+  grad: Tensor;
+  state: ParamState;
 }
 
 export abstract class Optimizer {
@@ -63,12 +71,19 @@ export abstract class Optimizer {
         param.grad.shape,
       ]);
     }
+    const updates: ParamUpdate[] = [];
     for (const { name, param } of this.params) {
       if (!param.grad) continue;
-      const st = (this.state[name] ??= { step: 0, ...this.initState(param) });
-      st.step++;
-      this.update(param, param.grad, st);
+      const state = (this.state[name] ??= { step: 0, ...this.initState(param) });
+      state.step++;
+      updates.push({ param, grad: param.grad, state });
     }
+    this.updateAll(updates);
+  }
+
+  /** Records the updates of one step: one `update` each, unless a subclass batches them (multi-tensor Adam). */
+  protected updateAll(updates: readonly ParamUpdate[]): void {
+    for (const { param, grad, state } of updates) this.update(param, grad, state);
   }
 
   /** Disposes every parameter's gradient (the next backward() starts from zero). */
