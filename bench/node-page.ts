@@ -1,7 +1,7 @@
 // `npm run bench -- --runtime node`: the bench's page programs (bench/page.ts, bench/dar-page.ts, bundled for Node by
 // bench/run.mjs as <name>-node.mjs) in this process on a Dawn device, behind the part of puppeteer's Browser and Page
-// that bench/main.ts uses: newPage, goto, waitForFunction, evaluate of an expression, on, close. The peers (tfjs,
-// onnxruntime-web) are browser-only: their modules are stubbed out of the Node bundle (bench/peers/node-stub.ts).
+// that bench/main.ts uses: newPage, goto, waitForFunction, evaluate of an expression, on, close. tfjs is browser-only
+// (stubbed out of the Node bundle: bench/peers/node-stub.ts); onnxruntime-web is tried from its files.
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +24,8 @@ export async function launchNode(www: string): Promise<NodeLaunched> {
   const g = globalThis as { navigator?: { gpu?: GPU } };
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else g.navigator = { gpu };
+  // ORT's files, which bench/run.mjs links into www/ort/ (bench/page.ts loads them from there).
+  (globalThis as { ORT_BASE?: string }).ORT_BASE = pathToFileURL(path.join(www, 'ort') + path.sep).href;
   const evaluate = async (expression: string) => viaJson(await (0, eval)(expression));
   const page = {
     on: () => page,

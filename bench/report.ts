@@ -58,6 +58,8 @@ export interface CompareRecord {
   fastestRatio: number | null;
   fastestPeer: string | null;
   profile?: Profile | null;
+  /** With --tuning: webgrad per profile, the first (primary) also in impls.webgrad. */
+  tuned?: Record<string, ImplRecord>;
 }
 
 export interface LadderRecord {
@@ -74,6 +76,8 @@ export interface LadderRecord {
 export interface DarRecord {
   preset: string;
   batch: number;
+  /** The profile it ran under with --tuning (absent: the adapter's choice). */
+  tuning?: string;
   webgrad?: {
     msPerStep: number;
     samplesPerSec: number;
@@ -84,7 +88,15 @@ export interface DarRecord {
     profile?: Profile | null;
   } | null;
   webgradError?: string;
-  torch?: { msPerStep: number; samplesPerSec: number; torch: string; threads: number; parameters?: number } | null;
+  torch?: {
+    msPerStep: number;
+    samplesPerSec: number;
+    torch: string;
+    threads: number;
+    parameters?: number;
+    /** 'cpu' or the CUDA device's name (TORCH_DEVICE=cuda). */
+    device?: string;
+  } | null;
   torchSkipped?: string;
   /** webgrad samples/s ÷ torch samples/s. */
   ratio?: number | null;
@@ -98,6 +110,10 @@ export interface BenchResults {
   peers: Record<string, unknown>;
   machine: { cores: number; cpu: string; loadStart: number[]; loadEnd: number[] };
   options: Record<string, unknown>;
+  /** How finely GPU timestamps resolved on this device (timing.ts timestampResolution); absent in older files. */
+  timestamps?: string;
+  /** The adapter's own profile (and why), and the profiles run (--tuning); absent in older files. */
+  tuning?: { adapter: string; profiles: string[] };
   floor: number;
   ladder: LadderRecord[];
   compare: CompareRecord[];

@@ -32,17 +32,19 @@ try {
   if (fs.existsSync(ortDist)) {
     fs.mkdirSync(path.join(www, 'ort'));
     for (const f of fs.readdirSync(ortDist)) {
-      if (/^ort\.webgpu\.min\.mjs$|^ort-wasm-simd-threaded\.(jsep|asyncify)\.(mjs|wasm)$/.test(f)) {
+      // ort.webgpu.*: the WebGPU peer; ort.wasm.* with the plain threaded build: the CPU column (peers/ort-wasm.ts).
+      if (/^ort\.(webgpu|wasm)\.min\.mjs$|^ort-wasm-simd-threaded\.((jsep|asyncify)\.)?(mjs|wasm)$/.test(f)) {
         linkOrCopy(path.join(ortDist, f), path.join(www, 'ort', f));
       }
     }
   }
-  // --runtime node: the same pages bundled for Node (bench/node-page.ts loads them), the browser-only peers stubbed.
+  // --runtime node: the same pages bundled for Node (bench/node-page.ts loads them), tfjs stubbed (its bundle assumes
+  // a browser); ORT loads its own files at run time, so it is tried as is.
   if (process.argv.includes('--runtime') && process.argv[process.argv.indexOf('--runtime') + 1] === 'node') {
     const stub = path.join(root, 'bench/peers/node-stub.ts');
     const stubPeers = {
       name: 'stub-peers',
-      setup: (b) => b.onResolve({ filter: /\/peers\/(tfjs|ort)$/ }, () => ({ path: stub })),
+      setup: (b) => b.onResolve({ filter: /\/peers\/tfjs$/ }, () => ({ path: stub })),
     };
     await Promise.all(
       Object.entries({ bench: 'bench/page.ts', dar: 'bench/dar-page.ts' }).map(([name, entry]) =>
