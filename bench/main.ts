@@ -86,7 +86,8 @@ Options:
                       package); tfjs and onnxruntime-web stay browser-only, so peers are left out there
   --browser-flags <l> Chromium flags for precise GPU timestamps, comma-separated (default: ${PRECISE_TIMESTAMPS.join(',')};
                       'none' for none); the run prints the timestamp resolution it got
-  --report <file>     regenerate bench/RESULTS.md from a saved results JSON and exit
+  --results-dir <d>   where saved results go: <d>/results/<date>-<adapter>.json and <d>/RESULTS.md (default bench)
+  --report <file>     regenerate the file's adapter section of bench/RESULTS.md from a saved results JSON and exit
   -h, --help          show this help
 
 Environment:
@@ -155,6 +156,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
       runtime: { type: 'string' },
       tuning: { type: 'string' },
       'browser-flags': { type: 'string' },
+      'results-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -165,7 +167,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
   if (values.report) {
     const file = path.resolve(values.report);
     const r = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
-    log(`wrote ${path.relative(root, writeMarkdown(root, r, file))}`);
+    log(`wrote ${path.relative(root, writeMarkdown(path.join(root, 'bench'), r, file))}`);
     return 0;
   }
   const quick = !!values.quick;
@@ -409,8 +411,9 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
   results.machine.loadEnd = os.loadavg();
   log(`\nload average at end: ${results.machine.loadEnd.map((x) => x.toFixed(2)).join(' / ')}`);
   if (save) {
-    const file = saveResults(root, results);
-    const md = writeMarkdown(root, results, file);
+    const dir = path.resolve(values['results-dir'] ?? path.join(root, 'bench'));
+    const file = saveResults(dir, results);
+    const md = writeMarkdown(dir, results, file);
     log(`wrote ${path.relative(root, file)} and ${path.relative(root, md)}`);
   } else if (!full) {
     log('(partial run: results not saved; pass --save to write them)');

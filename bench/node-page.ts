@@ -3,6 +3,7 @@
 // that bench/main.ts uses: newPage, goto, waitForFunction, evaluate of an expression, on, close. tfjs is browser-only
 // (stubbed out of the Node bundle: bench/peers/node-stub.ts); onnxruntime-web is tried from its files.
 
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer';
@@ -24,6 +25,9 @@ export async function launchNode(www: string): Promise<NodeLaunched> {
   const g = globalThis as { navigator?: { gpu?: GPU } };
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else g.navigator = { gpu };
+  // What a browser page reads for its core count (Node 20 has no navigator of its own): ORT's CPU column uses it.
+  if (!('hardwareConcurrency' in g.navigator))
+    Object.defineProperty(g.navigator, 'hardwareConcurrency', { value: os.availableParallelism(), configurable: true });
   // ORT's files, which bench/run.mjs links into www/ort/ (bench/page.ts loads them from there).
   (globalThis as { ORT_BASE?: string }).ORT_BASE = pathToFileURL(path.join(www, 'ort') + path.sep).href;
   const evaluate = async (expression: string) => viaJson(await (0, eval)(expression));

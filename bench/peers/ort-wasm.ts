@@ -45,9 +45,13 @@ export async function initOrtWasm(base: string): Promise<OrtWasmRuntime> {
     outputs: [['y', [4]]],
     nodes: [{ op: 'Neg', inputs: ['x'], outputs: ['y'] }],
   });
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ?? false;
+  // In Node (--runtime node) there is no cross-origin isolation to ask for: worker threads share memory as they are.
+  const inBrowser = 'location' in globalThis;
+  const isolated = inBrowser
+    ? ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ?? false)
+    : 'n/a (Node)';
   const threads = ort.env.wasm.numThreads ?? 1;
-  if (cores > 1 && (!isolated || threads !== cores)) {
+  if (cores > 1 && (isolated === false || threads !== cores)) {
     throw new Error(
       `ORT wasm threads did not take effect: crossOriginIsolated=${isolated}, numThreads=${threads} of ${cores} cores`,
     );
