@@ -35,7 +35,7 @@ export async function buildBench(out, { node = false, ort = /./, driver = { pack
     for (const f of fs.readdirSync(ortDist)) {
       // ort.webgpu.*: the WebGPU peer; ort.wasm.* with the plain threaded build: the CPU column (peers/ort-wasm.ts).
       if (
-        /^ort\.(webgpu|wasm)\.min\.mjs$|^ort-wasm-simd-threaded\.((jsep|asyncify)\.)?(mjs|wasm)$/.test(f) &&
+        /^ort\.(webgpu|wasm|node)\.min\.mjs$|^ort-wasm-simd-threaded\.((jsep|asyncify)\.)?(mjs|wasm)$/.test(f) &&
         ort.test(f)
       ) {
         linkOrCopy(path.join(ortDist, f), path.join(www, 'ort', f));

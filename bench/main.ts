@@ -44,7 +44,7 @@ import {
 
 /**
  * Chromium quantizes WebGPU timestamp queries (to 100 µs, against timing attacks) unless it is told otherwise; the
- * flags that turn it off, as tested on Chromium 156 (bench/README.md, "Precise timestamps").
+ * flags that turn it off (docs/decisions/bench.md, "Precise timestamps").
  */
 const PRECISE_TIMESTAMPS = ['--enable-webgpu-developer-features', '--disable-dawn-features=timestamp_quantization'];
 

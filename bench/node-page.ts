@@ -21,7 +21,8 @@ const viaJson = (v: unknown) => (v === undefined ? v : JSON.parse(JSON.stringify
 
 /** Dawn's GPU object as navigator.gpu, then pages load their Node bundles from `www`. */
 export async function launchNode(www: string): Promise<NodeLaunched> {
-  const { gpu, adapter } = await dawnAdapter();
+  // Dawn quantizes timestamps (to 65536 ns, measured) unless told not to; the bench wants them precise.
+  const { gpu, adapter } = await dawnAdapter({ dawnOptions: ['disable-dawn-features=timestamp_quantization'] });
   const g = globalThis as { navigator?: { gpu?: GPU } };
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else g.navigator = { gpu };

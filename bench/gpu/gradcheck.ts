@@ -5,6 +5,7 @@
 //
 //   node bench/gpu/payload/gradcheck.mjs [name filter]
 
+import './node-env';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

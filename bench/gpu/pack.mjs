@@ -31,7 +31,7 @@ const stubBrowser = {
 // The bench, its ORT files limited to the CPU column's (ORT's WebGPU provider fails under Dawn in Node: README).
 await buildBench(path.join(stage, 'bench'), {
   node: true,
-  ort: /^ort\.wasm\.min\.mjs$|^ort-wasm-simd-threaded\.(mjs|wasm)$/,
+  ort: /^ort\.(wasm|node)\.min\.mjs$|^ort-wasm-simd-threaded\.(mjs|wasm)$/,
   driver: { external: ['webgpu'], plugins: [stubBrowser] },
 });
 fs.writeFileSync(
@@ -74,6 +74,11 @@ const du = (dir) =>
     .filter((e) => e.isFile())
     .reduce((n, e) => n + fs.statSync(path.join(e.parentPath, e.name)).size, 0);
 const raw = du(stage);
+// --stage-only: leave the files unpacked in payload/stage/ (for trying them here), no archive.
+if (process.argv.includes('--stage-only')) {
+  console.log(`staged ${path.relative(root, stage)}: ${mib(raw)}`);
+  process.exit(0);
+}
 const archive = path.join(payload, 'webgrad-gpu.tar.xz');
 const t0 = Date.now();
 execFileSync('tar', ['-cf', archive, '-I', 'xz -T0 -3', '-C', stage, '.'], { stdio: 'inherit' });

@@ -21,7 +21,10 @@ export interface OrtWasmRuntime {
 
 /** Loads ORT's wasm build from `base` and asks for one thread per core (its own default is half the cores, ≤ 4). */
 export async function initOrtWasm(base: string): Promise<OrtWasmRuntime> {
-  const ort = (await import(/* runtime URL, not bundled */ `${base}ort.wasm.min.mjs`)) as Ort;
+  // In Node (--runtime node) ORT's Node build: the browser build fetches its threaded module by URL, which Node's
+  // fetch cannot do for file: URLs.
+  const file = 'location' in globalThis ? 'ort.wasm.min.mjs' : 'ort.node.min.mjs';
+  const ort = (await import(/* runtime URL, not bundled */ `${base}${file}`)) as Ort;
   ort.env.wasm.wasmPaths = base;
   ort.env.logLevel = 'error';
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
