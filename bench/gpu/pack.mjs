@@ -5,6 +5,7 @@
 //   lib/libvulkan.so.1          the Vulkan loader (the GPU machine's NVIDIA driver provides the Vulkan driver)
 //   gradcheck.mjs               the Node gradient checks, vitest replaced by bench/gpu/vitest-shim.ts
 //   bench.mjs, bench/           the bench's Node driver and pages (--runtime node), with ORT's wasm files
+//   node_modules/onnxruntime-common/  what ORT's Node build imports
 // The bench's driver is bundled with its packages; puppeteer is replaced by a stub (Node runs need no browser).
 
 import { build } from 'esbuild';
@@ -59,6 +60,11 @@ const webgpu = path.join(root, 'node_modules/webgpu');
 fs.mkdirSync(path.join(stage, 'node_modules/webgpu/dist/linux-x64'), { recursive: true });
 for (const f of ['index.js', 'package.json', 'LICENSE.md', 'dist/linux-x64/dawn.node'])
   fs.copyFileSync(path.join(webgpu, f), path.join(stage, 'node_modules/webgpu', f));
+// ORT's Node build (the CPU column in Node) imports its API package.
+fs.cpSync(path.join(root, 'node_modules/onnxruntime-common'), path.join(stage, 'node_modules/onnxruntime-common'), {
+  recursive: true,
+  filter: (f) => !f.endsWith('.map') && !f.includes(`${path.sep}cjs`),
+});
 fs.copyFileSync(process.execPath, path.join(stage, 'node'));
 fs.chmodSync(path.join(stage, 'node'), 0o755);
 const loader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/chromium/libvulkan.so.1'].find((p) =>

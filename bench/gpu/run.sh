@@ -84,5 +84,5 @@ if [ $QUICK = 0 ]; then
   cp bench/RESULTS.md "$OUTDIR/"
 fi
 say ""
-say "done in $(since), status $STATUS; results in $OUTDIR and bench/results/"
+say "done in $(since), status $STATUS; results in $OUTDIR$([ $QUICK = 0 ] && echo ' and bench/results/')"
 exit $STATUS
