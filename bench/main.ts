@@ -83,7 +83,7 @@ Options:
   --groups <list>     areas row groups (default: all)
   --save / --no-save  write the results JSON and bench/RESULTS.md (default: only on a full run)
   --runtime <name>    browser (default) or node: webgrad's own rows on Dawn in this Node process (the 'webgpu'
-                      package); tfjs and onnxruntime-web stay browser-only, so peers are left out there
+                      package); tfjs is browser-only (its column says so), ORT is tried (its wasm CPU column runs)
   --browser-flags <l> Chromium flags for precise GPU timestamps, comma-separated (default: ${PRECISE_TIMESTAMPS.join(',')};
                       'none' for none); the run prints the timestamp resolution it got
   --results-dir <d>   where saved results go: <d>/results/<date>-<adapter>.json and <d>/RESULTS.md (default bench)

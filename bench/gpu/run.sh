@@ -7,7 +7,7 @@
 #      PyTorch reference (bench/torch_dar_step.py) on CUDA when python3 has torch with CUDA.
 # Writes bench/results/<date>-<gpu>.json, its section of bench/RESULTS.md and run.log, copied to $OUT when set.
 #
-#   bench/gpu/run.sh            the full run (meant to take under 8 minutes on a GPU)
+#   bench/gpu/run.sh            the full run (timeouts: 90 s per gradient-check suite, 300 s for the bench)
 #   bench/gpu/run.sh --quick    a small run: both gradient-check suites, one compare row, DAR small (tests the payload)
 # Environment: VK_ICD_FILENAMES (a Vulkan driver manifest; default: the system's, or one written for the NVIDIA
 # driver's libGLX_nvidia.so.0), WEBGRAD_PYTHON (default python3).
@@ -55,7 +55,7 @@ STATUS=0
 for P in cpu gpu; do
   say ""
   say "== gradient checks, tuning $P ($(since))"
-  WEBGRAD_TUNING=$P timeout 300 "$NODE" "$WORK/gradcheck.mjs" 2>&1 | tee -a "$LOG" || STATUS=1
+  WEBGRAD_TUNING=$P timeout 90 "$NODE" "$WORK/gradcheck.mjs" 2>&1 | tee -a "$LOG" || STATUS=1
 done
 
 # 2. The bench. PyTorch on CUDA when it is there; otherwise the DAR rows say why torch is missing.
@@ -78,7 +78,7 @@ fi
 say ""
 say "== bench ($(since)): --runtime node --tuning both ${ARGS[*]} ${TORCH[*]}"
 touch "$WORK/before-bench"
-timeout 420 "$NODE" "$WORK/bench.mjs" --runtime node --tuning both --save "${ARGS[@]}" "${TORCH[@]}" 2>&1 | tee -a "$LOG" || STATUS=1
+timeout 300 "$NODE" "$WORK/bench.mjs" --runtime node --tuning both --save "${ARGS[@]}" "${TORCH[@]}" 2>&1 | tee -a "$LOG" || STATUS=1
 if [ $QUICK = 0 ]; then
   find bench/results -newer "$WORK/before-bench" -type f -exec cp {} "$OUTDIR/" \;
   cp bench/RESULTS.md "$OUTDIR/"
