@@ -9,5 +9,16 @@ const ready = (async () => {
   return { description: wg.describeAdapter(wg.adapterInfo()) };
 })();
 
-const darBench = { ready, step: (opts: DarStepOptions) => darStepBench(opts) };
+/** One step benchmark, under init({ tuning }) on the same device when a profile is named (`npm run bench -- --tuning`). */
+async function step(opts: DarStepOptions & { tuning?: wg.TuningProfile }) {
+  await ready;
+  if (opts.tuning) {
+    const device = wg.runtime().device;
+    await wg.runtime().sync();
+    await wg.init({ device, tuning: opts.tuning });
+  }
+  return { ...(await darStepBench(opts)), tuning: wg.tuning().profile };
+}
+
+const darBench = { ready, step };
 (globalThis as unknown as { darBench: typeof darBench }).darBench = darBench;

@@ -27,7 +27,8 @@ import type { Page } from 'puppeteer';
 import type { AdapterSummary } from '../src/engine/gpu';
 import type { CompareInfo, ImplResult, KernelBenchInfo, KernelBenchResult, PeerInfo } from './page';
 import type { BenchCase, BenchResult } from './ops/matmul';
-import type { PeerName } from './peers/types';
+import { PEERS, type PeerName } from './peers/types';
+import type { Tuning, TuningProfile } from '../src/engine/tuning';
 import type { DarStepResult } from './dar-step';
 import {
   fmt,
@@ -41,12 +42,19 @@ import {
   type LadderRecord,
 } from './report';
 
+/**
+ * Chromium quantizes WebGPU timestamp queries (to 100 µs, against timing attacks) unless it is told otherwise; the
+ * flags that turn it off (docs/decisions/bench.md, "Precise timestamps").
+ */
+const PRECISE_TIMESTAMPS = ['--enable-webgpu-developer-features', '--disable-dawn-features=timestamp_quantization'];
+
 const HELP = `Usage: npm run bench -- [options]
 
 Runs, in one headless Chromium with WebGPU:
   ladder   webgrad's matmul kernel ladder at 512×512×512 and DAR's Linear shapes (64·8 rows), GFLOP/s
   compare  webgrad vs tfjs (WebGPU backend) and onnxruntime-web (WebGPU provider) on identical inputs: matmul, conv1d,
-           attention, BiLSTM, InfoNCE; each result checked against the float64 CPU reference; interleaved rounds;
+           attention, BiLSTM, InfoNCE; a CPU column (onnxruntime-web on wasm, SIMD + one thread per core) on the
+           matmul, conv1d and attention rows; each result checked against the float64 CPU reference; interleaved rounds;
            ratio = peer time / webgrad time; rows under the ${'floor'} get a per-kernel profile of webgrad's call
   dar      samples/s of one DAR training step (presets small and paper, batch 64) on webgrad and in PyTorch on this
            CPU (/usr/bin/python3 with Debian's python3-torch; skipped with a message when torch is absent)
@@ -61,7 +69,10 @@ Options:
   --runs <n>          timed rounds per row (default 5)
   --target-ms <ms>    wall time one timed run aims for; sets how many calls it records (default 300)
   --budget-ms <ms>    an implementation that has spent this long timing a row stops after 2 rounds (default 4000)
-  --peers <list>      peers to compare against: tfjs,ort (default both; 'none' for webgrad only)
+  --peers <list>      peers to compare against: tfjs,ort,ort-wasm (default all; 'none' for webgrad only)
+  --tuning <p>        webgrad's kernel tuning profile: cpu, gpu or both (a column each; default: the adapter's
+                      choice, no re-init). Each profile runs under init({ tuning }) on the same device; the peers
+                      run once per row, interleaved with the first profile listed (with both: the adapter's own)
   --floor <x>         the ratio every kernel row should reach against the fastest peer (default 3)
   --no-profile        do not profile webgrad's calls on rows under the floor
   --presets <list>    DAR presets (default small,paper)
@@ -72,8 +83,11 @@ Options:
   --groups <list>     areas row groups (default: all)
   --save / --no-save  write the results JSON and bench/RESULTS.md (default: only on a full run)
   --runtime <name>    browser (default) or node: webgrad's own rows on Dawn in this Node process (the 'webgpu'
-                      package); tfjs and onnxruntime-web stay browser-only, so peers are left out there
-  --report <file>     regenerate bench/RESULTS.md from a saved results JSON and exit
+                      package); tfjs is browser-only (its column says so), ORT is tried (its wasm CPU column runs)
+  --browser-flags <l> Chromium flags for precise GPU timestamps, comma-separated (default: ${PRECISE_TIMESTAMPS.join(',')};
+                      'none' for none); the run prints the timestamp resolution it got
+  --results-dir <d>   where saved results go: <d>/results/<date>-<adapter>.json and <d>/RESULTS.md (default bench)
+  --report <file>     regenerate the file's adapter section of bench/RESULTS.md from a saved results JSON and exit
   -h, --help          show this help
 
 Environment:
@@ -140,6 +154,9 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
       'no-save': { type: 'boolean' },
       report: { type: 'string' },
       runtime: { type: 'string' },
+      tuning: { type: 'string' },
+      'browser-flags': { type: 'string' },
+      'results-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -150,7 +167,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
   if (values.report) {
     const file = path.resolve(values.report);
     const r = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
-    log(`wrote ${path.relative(root, writeMarkdown(root, r, file))}`);
+    log(`wrote ${path.relative(root, writeMarkdown(path.join(root, 'bench'), r, file))}`);
     return 0;
   }
   const quick = !!values.quick;
@@ -177,10 +194,13 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
     : (onlyArg ?? (filters ? ['compare'] : ['ladder', 'compare', 'dar']));
   for (const s of sections)
     if (!SECTIONS.includes(s)) throw new UsageError(`unknown section ${s}; the sections are ${SECTIONS.join(', ')}`);
-  const peerArg = list(values.peers) ?? ['tfjs', 'ort'];
+  const peerArg = list(values.peers) ?? [...PEERS];
   const peers = (peerArg.includes('none') ? [] : peerArg) as PeerName[];
   for (const p of peers)
-    if (p !== 'tfjs' && p !== 'ort') throw new UsageError(`unknown peer ${p}; the peers are tfjs, ort`);
+    if (!PEERS.includes(p)) throw new UsageError(`unknown peer ${p}; the peers are ${PEERS.join(', ')}`);
+  const tuningArg = values.tuning;
+  if (tuningArg !== undefined && !['cpu', 'gpu', 'both'].includes(tuningArg))
+    throw new UsageError(`--tuning must be cpu, gpu or both, got ${tuningArg}`);
   const presets = list(values.presets) ?? (quick ? ['small'] : ['small', 'paper']);
   for (const p of presets)
     if (p !== 'small' && p !== 'paper') throw new UsageError(`unknown DAR preset ${p}; the presets are small, paper`);
@@ -200,13 +220,11 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
   const runtime = values.runtime ?? 'browser';
   if (runtime !== 'browser' && runtime !== 'node')
     throw new UsageError(`--runtime must be browser or node, got ${runtime}`);
-  if (runtime === 'node' && peers.length) {
-    log(`--runtime node: the peers (${peers.join(', ')}) run in browsers only; compare rows show webgrad alone`);
-    peers.length = 0;
-  }
   let launched;
   try {
-    launched = runtime === 'node' ? await launchNode(www) : await launchBrowser();
+    const flagArg = list(values['browser-flags']) ?? PRECISE_TIMESTAMPS;
+    const extraArgs = flagArg.includes('none') ? [] : flagArg;
+    launched = runtime === 'node' ? await launchNode(www) : await launchBrowser({ extraArgs });
   } catch (e) {
     if (!(e instanceof BrowserNotFoundError)) throw e;
     console.error(e.message);
@@ -238,6 +256,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
       sections,
       filters: filters ?? null,
       peers,
+      tuning: tuningArg ?? 'adapter',
       presets,
       batch,
       darSteps,
@@ -269,19 +288,34 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
     const info = (await page.evaluate('globalThis.bench.ready')) as {
       adapter: AdapterSummary;
       description: string;
+      tuning: Tuning;
       kernels: string[];
       ladder: BenchCase[];
     };
     results.adapter = info.description;
+    // The profiles to run, the first one primary (ratios, floor, profiles): with both, the adapter's own first.
+    const own = info.tuning.profile;
+    const profiles: (TuningProfile | null)[] =
+      tuningArg === 'both' ? [own, own === 'cpu' ? 'gpu' : 'cpu'] : tuningArg ? [tuningArg as TuningProfile] : [null];
+    results.tuning = { adapter: `${own} (${info.tuning.reason})`, profiles: profiles.map((p) => p ?? own) };
     const kernels = list(values.kernels) ?? (quick ? ['tiled'] : info.kernels.filter((k) => k !== 'naive'));
     for (const k of kernels)
       if (!info.kernels.includes(k))
         throw new UsageError(`unknown kernel ${k}; the ladder is ${info.kernels.join(', ')}`);
     const hasTimestamps = info.adapter.features.includes('timestamp-query');
+    const res = (await page.evaluate('globalThis.bench.timestampResolution()')) as {
+      quantumNs: number;
+      stepNs: number;
+    } | null;
+    results.timestamps = res
+      ? `every value a multiple of ${res.quantumNs} ns; finest step ${res.stepNs} ns` +
+        (res.quantumNs >= 65536 ? ' (QUANTIZED)' : '')
+      : 'no timestamp-query';
 
     log('webgrad benchmark');
     log(`adapter:  ${info.description}`);
     log(`browser:  ${results.browser}`);
+    log(`timestamps: ${results.timestamps}`);
     // SwiftShader runs the kernels on the CPU cores, so other load on the machine shows up directly in the numbers.
     log(
       `machine:  ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ` +
@@ -293,6 +327,10 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
         (hasTimestamps
           ? 'timestamp-query span of the same run (per framework, on its own queue)'
           : 'n/a (adapter has no timestamp-query)'),
+    );
+    log(
+      `tuning:   the adapter's is ${own} (${info.tuning.reason}); ` +
+        (tuningArg ? `running ${profiles.join(', ')} under init({ tuning })` : 'running it as chosen'),
     );
     log(`sections: ${sections.join(', ')}${filters ? `; rows matching ${filters.join(' | ')}` : ''}`);
 
@@ -329,6 +367,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
         targetMs,
         budgetMs,
         peers,
+        profiles,
         floor,
         profile: !values['no-profile'],
         matches,
@@ -355,7 +394,13 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
     await page.close();
 
     if (sections.includes('dar')) {
-      results.dar = await darSection(launched.browser, server.url, root, presets, batch, darSteps, !values['no-torch']);
+      results.dar = await darSection(launched.browser, server.url, root, {
+        presets,
+        batch,
+        steps: darSteps,
+        torch: !values['no-torch'],
+        profiles,
+      });
     }
 
     if (failures) log(`\n${failures} result(s) did not match the float64 reference`);
@@ -366,8 +411,9 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
   results.machine.loadEnd = os.loadavg();
   log(`\nload average at end: ${results.machine.loadEnd.map((x) => x.toFixed(2)).join(' / ')}`);
   if (save) {
-    const file = saveResults(root, results);
-    const md = writeMarkdown(root, results, file);
+    const dir = path.resolve(values['results-dir'] ?? path.join(root, 'bench'));
+    const file = saveResults(dir, results);
+    const md = writeMarkdown(dir, results, file);
     log(`wrote ${path.relative(root, file)} and ${path.relative(root, md)}`);
   } else if (!full) {
     log('(partial run: results not saved; pass --save to write them)');
@@ -432,6 +478,7 @@ async function compareTable(
     targetMs: number;
     budgetMs: number;
     peers: PeerName[];
+    profiles: (TuningProfile | null)[];
     floor: number;
     profile: boolean;
     matches: (g: string, l: string) => boolean;
@@ -452,9 +499,26 @@ async function compareTable(
   const header = `${'row'.padEnd(58)} ${'impl'.padEnd(8)} ${'wall ms/call'.padEnd(26)} ${'gpu ms'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'ratio'.padStart(7)}  check`;
   log(header);
   log('-'.repeat(header.length + 20));
+  const useTuning = (p: TuningProfile | null) =>
+    p ? page.evaluate(`globalThis.bench.useTuning(${JSON.stringify(p)})`) : Promise.resolve();
+  const toRecord = (x: ImplResult): ImplRecord => {
+    const ir: ImplRecord = { ...x, ok: x.relErr !== undefined ? x.relErr <= ROW_TOLERANCE : undefined };
+    if (x.wallMs?.length) ir.wall = stats(x.wallMs);
+    if (x.gpuMs?.length) ir.gpu = stats(x.gpuMs);
+    if (ir.ok === false) failures++;
+    return ir;
+  };
   for (const row of rows) {
     const t0 = Date.now();
-    const r = await compareRow(page, row.i, impls, o);
+    // Each profile in turn under init({ tuning }); the peers run with the first (primary) one only.
+    const r: Record<string, ImplResult> = {};
+    const tuned: Record<string, ImplResult> = {};
+    for (const [k, p] of o.profiles.entries()) {
+      await useTuning(p);
+      const x = await compareRow(page, row.i, k === 0 ? impls : ['webgrad'], { ...o, peers: k === 0 ? o.peers : [] });
+      if (k === 0) Object.assign(r, x);
+      if (p) tuned[p] = x.webgrad ?? { missing: 'not run' };
+    }
     const rec: CompareRecord = {
       group: row.group,
       label: row.label,
@@ -466,14 +530,12 @@ async function compareTable(
       fastestRatio: null,
       fastestPeer: null,
     };
-    for (const name of impls) {
-      const x = r[name] ?? { missing: 'not run' };
-      const ir: ImplRecord = { ...x, ok: x.relErr !== undefined ? x.relErr <= ROW_TOLERANCE : undefined };
-      if (x.wallMs?.length) ir.wall = stats(x.wallMs);
-      if (x.gpuMs?.length) ir.gpu = stats(x.gpuMs);
-      if (ir.ok === false) failures++;
-      rec.impls[name] = ir;
+    if (o.profiles[0]) {
+      // webgrad's record is the primary profile's (the one the peers were interleaved with).
+      rec.tuned = Object.fromEntries(Object.entries(tuned).map(([p, x]) => [p, toRecord(x)]));
+      rec.impls.webgrad = rec.tuned[o.profiles[0]];
     }
+    for (const name of impls) if (!rec.impls[name]) rec.impls[name] = toRecord(r[name] ?? { missing: 'not run' });
     const wg = rec.impls.webgrad;
     for (const p of o.peers) {
       const pr = rec.impls[p];
@@ -486,9 +548,16 @@ async function compareTable(
         rec.fastestPeer = p;
       }
     }
+    // One line per implementation; with --tuning, one per profile for webgrad ('wg[gpu]': its ratio column is the
+    // fastest peer's time over this profile's).
+    const lines: [string, ImplRecord][] = impls.flatMap((name): [string, ImplRecord][] =>
+      name === 'webgrad' && rec.tuned
+        ? Object.entries(rec.tuned).map(([p, ir]): [string, ImplRecord] => [`wg[${p}]`, ir])
+        : [[name, rec.impls[name]]],
+    );
+    const fastestMs = rec.fastestPeer ? rec.impls[rec.fastestPeer].wall!.median : null;
     let first = true;
-    for (const name of impls) {
-      const ir = rec.impls[name];
+    for (const [name, ir] of lines) {
       const lead = (first ? `${row.group} ${row.label}` : '').padEnd(58);
       first = false;
       if (!ir.wall) {
@@ -497,7 +566,15 @@ async function compareTable(
       }
       const w = ir.wall;
       const rate = row.flops ? fmt(row.flops / (w.median * 1e6)) : '–';
-      const ratio = name === 'webgrad' ? '' : rec.ratio[name] !== undefined ? `${rec.ratio[name].toFixed(2)}×` : '–';
+      const ratio = name.startsWith('wg[')
+        ? fastestMs !== null && ir.ok
+          ? `${(fastestMs / w.median).toFixed(2)}×`
+          : '–'
+        : name === 'webgrad'
+          ? ''
+          : rec.ratio[name] !== undefined
+            ? `${rec.ratio[name].toFixed(2)}×`
+            : '–';
       log(
         `${lead} ${name.padEnd(8)} ${`${fmt(w.median)} [${fmt(w.min)}–${fmt(w.max)}]`.padEnd(26)} ${(ir.gpu ? fmt(ir.gpu.median) : 'n/a').padStart(9)} ` +
           `${rate.padStart(8)} ${ratio.padStart(7)}  ${ir.ok ? 'ok' : 'MISMATCH'} (rel err ${ir.relErr!.toExponential(1)})${ir.note ? `; ${ir.note}` : ''}`,
@@ -511,6 +588,7 @@ async function compareTable(
       );
     }
     if (below && o.profile) {
+      await useTuning(o.profiles[0]);
       const p = (await page.evaluate(`globalThis.bench.profileCompare(${row.i})`)) as Profile | null;
       o.checkPage();
       rec.profile = p;
@@ -712,67 +790,76 @@ async function darSection(
   browser: import('puppeteer').Browser,
   url: string,
   root: string,
-  presets: string[],
-  batch: number,
-  steps: number,
-  torch: boolean,
+  o: { presets: string[]; batch: number; steps: number; torch: boolean; profiles: (TuningProfile | null)[] },
 ): Promise<DarRecord[]> {
+  const { batch, steps } = o;
   const records: DarRecord[] = [];
   log('');
   log(
     `DAR training step (synthetic MOSI shapes, batch ${batch}; CLUB inner steps + L_total forward/backward + AdamW): samples/s`,
   );
-  for (const preset of presets) {
-    const rec: DarRecord = { preset, batch };
-    // A fresh page (and GPU device) per preset.
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String((e as Error).message ?? e)));
-    try {
-      await page.goto(`${url}dar.html`);
-      await page.waitForFunction('globalThis.darBench !== undefined', { timeout: 60_000 });
-      await page.evaluate('globalThis.darBench.ready');
-      const r = (await page.evaluate(
-        `globalThis.darBench.step(${JSON.stringify({ preset, batch, steps, warmup: 2, profile: true })})`,
-      )) as DarStepResult;
-      if (errors.length) throw new Error(errors.join('\n'));
-      rec.webgrad = r;
-      log(
-        `  webgrad ${preset.padEnd(6)} ${fmt(r.msPerStep)} ms/step = ${fmt(r.samplesPerSec)} samples/s  (first step ${fmt(r.firstStepMs)} ms; ` +
-          `${fmt(r.dispatchesPerStep)} dispatches, ${fmt(r.submitsPerStep)} submits per step; ${r.parameters} parameters)`,
-      );
-      if (r.profile)
+  for (const preset of o.presets) {
+    // One record per profile (one with the adapter's choice when --tuning is not given); torch runs once per preset.
+    const recs: DarRecord[] = [];
+    for (const tuning of o.profiles) {
+      const rec: DarRecord = { preset, batch, ...(tuning ? { tuning } : {}) };
+      const tag = `${preset}${tuning ? `[${tuning}]` : ''}`.padEnd(11);
+      // A fresh page (and GPU device) per preset and profile.
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String((e as Error).message ?? e)));
+      try {
+        await page.goto(`${url}dar.html`);
+        await page.waitForFunction('globalThis.darBench !== undefined', { timeout: 60_000 });
+        await page.evaluate('globalThis.darBench.ready');
+        const spec = { preset, batch, steps, warmup: 2, profile: true, ...(tuning ? { tuning } : {}) };
+        const r = (await page.evaluate(`globalThis.darBench.step(${JSON.stringify(spec)})`)) as DarStepResult;
+        if (errors.length) throw new Error(errors.join('\n'));
+        rec.webgrad = r;
         log(
-          formatProfile(r.profile)
-            .split('\n')
-            .map((l) => `    ${l}`)
-            .join('\n'),
+          `  webgrad ${tag} ${fmt(r.msPerStep)} ms/step = ${fmt(r.samplesPerSec)} samples/s  (first step ${fmt(r.firstStepMs)} ms; ` +
+            `${fmt(r.dispatchesPerStep)} dispatches, ${fmt(r.submitsPerStep)} submits per step; ${r.parameters} parameters)`,
         );
-    } catch (e) {
-      rec.webgradError = String((e as Error).message ?? e).slice(0, 500);
-      log(`  webgrad ${preset}: ERROR ${rec.webgradError}`);
-    } finally {
-      await page.close();
+        if (r.profile)
+          log(
+            formatProfile(r.profile)
+              .split('\n')
+              .map((l) => `    ${l}`)
+              .join('\n'),
+          );
+      } catch (e) {
+        rec.webgradError = String((e as Error).message ?? e).slice(0, 500);
+        log(`  webgrad ${tag}: ERROR ${rec.webgradError}`);
+      } finally {
+        await page.close();
+      }
+      recs.push(rec);
     }
-    if (torch) {
+    let torch: DarRecord['torch'] = null;
+    let torchSkipped: string | undefined = '--no-torch';
+    if (o.torch) {
       const config = darConfig(preset as 'small' | 'paper', MOSI_DIMS, { seed: 1 });
       const t = await torchStep(root, config, batch, steps);
       if (t.ok) {
-        rec.torch = t.r;
+        torch = t.r;
+        torchSkipped = undefined;
         log(
-          `  torch   ${preset.padEnd(6)} ${fmt(t.r.msPerStep)} ms/step = ${fmt(t.r.samplesPerSec)} samples/s  (PyTorch ${t.r.torch}, ${t.r.threads} threads, ` +
-            `${t.r.parameters} parameters)`,
+          `  torch   ${preset.padEnd(11)} ${fmt(t.r.msPerStep)} ms/step = ${fmt(t.r.samplesPerSec)} samples/s  (PyTorch ${t.r.torch}, ` +
+            `${t.r.threads} threads${t.r.device ? `, ${t.r.device}` : ''}, ${t.r.parameters} parameters)`,
         );
       } else {
-        rec.torchSkipped = t.why;
-        log(`  torch   ${preset.padEnd(6)} skipped: ${t.why}`);
+        torchSkipped = t.why;
+        log(`  torch   ${preset.padEnd(11)} skipped: ${t.why}`);
       }
-    } else {
-      rec.torchSkipped = '--no-torch';
     }
-    rec.ratio = rec.webgrad && rec.torch ? rec.webgrad.samplesPerSec / rec.torch.samplesPerSec : null;
-    if (rec.ratio != null) log(`  → webgrad / torch samples/s = ${rec.ratio.toFixed(2)}×`);
-    records.push(rec);
+    for (const rec of recs) {
+      if (torch) rec.torch = torch;
+      else rec.torchSkipped = torchSkipped;
+      rec.ratio = rec.webgrad && rec.torch ? rec.webgrad.samplesPerSec / rec.torch.samplesPerSec : null;
+      if (rec.ratio != null)
+        log(`  → webgrad${rec.tuning ? `[${rec.tuning}]` : ''} / torch samples/s = ${rec.ratio.toFixed(2)}×`);
+      records.push(rec);
+    }
   }
   return records;
 }

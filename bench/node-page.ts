@@ -1,8 +1,9 @@
 // `npm run bench -- --runtime node`: the bench's page programs (bench/page.ts, bench/dar-page.ts, bundled for Node by
 // bench/run.mjs as <name>-node.mjs) in this process on a Dawn device, behind the part of puppeteer's Browser and Page
-// that bench/main.ts uses: newPage, goto, waitForFunction, evaluate of an expression, on, close. The peers (tfjs,
-// onnxruntime-web) are browser-only: their modules are stubbed out of the Node bundle (bench/peers/node-stub.ts).
+// that bench/main.ts uses: newPage, goto, waitForFunction, evaluate of an expression, on, close. tfjs is browser-only
+// (stubbed out of the Node bundle: bench/peers/node-stub.ts); onnxruntime-web is tried from its files.
 
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer';
@@ -20,10 +21,16 @@ const viaJson = (v: unknown) => (v === undefined ? v : JSON.parse(JSON.stringify
 
 /** Dawn's GPU object as navigator.gpu, then pages load their Node bundles from `www`. */
 export async function launchNode(www: string): Promise<NodeLaunched> {
-  const { gpu, adapter } = await dawnAdapter();
+  // Dawn quantizes timestamps (to 65536 ns, measured) unless told not to; the bench wants them precise.
+  const { gpu, adapter } = await dawnAdapter({ dawnOptions: ['disable-dawn-features=timestamp_quantization'] });
   const g = globalThis as { navigator?: { gpu?: GPU } };
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else g.navigator = { gpu };
+  // What a browser page reads for its core count (Node 20 has no navigator of its own): ORT's CPU column uses it.
+  if (!('hardwareConcurrency' in g.navigator))
+    Object.defineProperty(g.navigator, 'hardwareConcurrency', { value: os.availableParallelism(), configurable: true });
+  // ORT's files, which bench/run.mjs links into www/ort/ (bench/page.ts loads them from there).
+  (globalThis as { ORT_BASE?: string }).ORT_BASE = pathToFileURL(path.join(www, 'ort') + path.sep).href;
   const evaluate = async (expression: string) => viaJson(await (0, eval)(expression));
   const page = {
     on: () => page,

@@ -8,9 +8,10 @@ import { BENCHES, COMPARE } from './registry';
 import type { KernelBenchInstance } from './cases';
 import { initOrt, type OrtRuntime } from './peers/ort';
 import { initTfjs, type TfjsRuntime } from './peers/tfjs';
+import { CPU_GROUPS, initOrtWasm, type OrtWasmRuntime } from './peers/ort-wasm';
 import type { ImplName, PeerInstance, PeerName } from './peers/types';
 import { LADDER, runLadder } from './ops/matmul';
-import { GpuTimer, timeRuns, type Timing } from './timing';
+import { GpuTimer, timeRuns, timestampResolution, type Timing } from './timing';
 
 export interface KernelBenchInfo {
   group: string;
@@ -49,6 +50,11 @@ async function runRow(index: number, runs: number, targetMs: number): Promise<Ke
 
 let tfjsRt: TfjsRuntime | null = null;
 let ortRt: OrtRuntime | null = null;
+let ortWasmRt: OrtWasmRuntime | null = null;
+
+/** Where ORT's files are served: ort/ beside the page (Node: the driver sets globalThis.ORT_BASE to a file: URL). */
+const ortBase = () =>
+  (globalThis as { ORT_BASE?: string }).ORT_BASE ?? new URL('./ort/', globalThis.location?.href).href;
 
 export interface PeerInfo {
   version?: string;
@@ -81,7 +87,7 @@ async function initPeers(peers: PeerName[]): Promise<Partial<Record<PeerName, Pe
   }
   if (peers.includes('ort')) {
     try {
-      ortRt ??= await initOrt(new URL('./ort/', location.href).href);
+      ortRt ??= await initOrt(ortBase());
       const dev = await ortRt.device();
       out.ort = {
         version: ortRt.version,
@@ -93,6 +99,19 @@ async function initPeers(peers: PeerName[]): Promise<Partial<Record<PeerName, Pe
       out.ort = { error: String((e as Error).stack ?? e) };
     }
   }
+  if (peers.includes('ort-wasm')) {
+    try {
+      ortWasmRt ??= await initOrtWasm(ortBase());
+      out['ort-wasm'] = {
+        version: ortWasmRt.version,
+        flags: ortWasmRt.flags,
+        timestamps: false,
+        adapter: 'CPU (wasm)',
+      };
+    } catch (e) {
+      out['ort-wasm'] = { error: String((e as Error).stack ?? e) };
+    }
+  }
   return out;
 }
 
@@ -100,7 +119,8 @@ interface Runner {
   call(): void | Promise<void>;
   flush(): void;
   sync(): Promise<void>;
-  device: GPUDevice;
+  /** The GPU device whose queue the work runs on; none for the CPU column. */
+  device?: GPUDevice;
 }
 
 /** Wall ms of `inner` back-to-back calls, from an idle queue to the end of the work (and the GPU span in `timer`). */
@@ -167,7 +187,7 @@ async function compareSetup(index: number, peers: PeerName[]): Promise<Partial<R
       inst,
       runner,
       inner: 1,
-      timer: runner.device.features.has('timestamp-query') ? new GpuTimer(runner.device) : undefined,
+      timer: runner.device?.features.has('timestamp-query') ? new GpuTimer(runner.device) : undefined,
     });
     results[name] = { note: (inst as PeerInstance).note };
   };
@@ -181,6 +201,20 @@ async function compareSetup(index: number, peers: PeerName[]): Promise<Partial<R
     });
   } catch (e) {
     results.webgrad = { error: String((e as Error).message ?? e).slice(0, 500) };
+  }
+  if (peers.includes('ort-wasm')) {
+    if (!CPU_GROUPS.includes(row.group))
+      results['ort-wasm'] = { missing: `CPU column on ${CPU_GROUPS.join(', ')} only` };
+    else if (!row.ort) results['ort-wasm'] = { missing: row.missing?.ort ?? 'not implemented for ORT' };
+    else if (!ortWasmRt) results['ort-wasm'] = { error: 'onnxruntime-web (wasm) did not load' };
+    else {
+      try {
+        const inst = await row.ort(ortWasmRt.ctx);
+        add('ort-wasm', inst, { call: () => inst.run(), flush: () => {}, sync: async () => {} });
+      } catch (e) {
+        results['ort-wasm'] = { error: String((e as Error).message ?? e).slice(0, 500) };
+      }
+    }
   }
   for (const peer of ['tfjs', 'ort'] as const) {
     if (!peers.includes(peer)) continue;
@@ -273,11 +307,33 @@ const rows = (): KernelBenchInfo[] => BENCHES.map(({ group, label, flops, bytes 
 const ready = (async () => {
   await wg.init();
   const adapter = wg.adapterInfo();
-  return { adapter, description: wg.describeAdapter(adapter), kernels: [...wg.MATMUL_KERNELS], ladder: LADDER };
+  return {
+    adapter,
+    description: wg.describeAdapter(adapter),
+    tuning: wg.tuning(),
+    kernels: [...wg.MATMUL_KERNELS],
+    ladder: LADDER,
+  };
 })();
+
+/**
+ * Makes `profile` the engine's tuning: init({ tuning }) on the same device (no new device, so the peers' and the
+ * other profile's numbers come from the same adapter); a no-op when it already is. Returns the active tuning.
+ */
+async function useTuning(profile: wg.TuningProfile): Promise<wg.Tuning> {
+  await ready;
+  if (wg.tuning().profile !== profile || !wg.tuning().reason.startsWith('set by')) {
+    const device = wg.runtime().device;
+    await wg.runtime().sync();
+    await wg.init({ device, tuning: profile });
+  }
+  return wg.tuning();
+}
 
 const bench = {
   ready,
+  useTuning,
+  timestampResolution: async () => timestampResolution(wg.runtime().device),
   runLadder,
   rows,
   runRow,

@@ -88,3 +88,35 @@ export async function timeRuns(record: () => void, runs: number, targetMs: numbe
   timer?.destroy();
   return { inner, wallMs, gpuMs: timer ? gpuMs : null };
 }
+
+/**
+ * How finely this device's timestamps resolve: 64 timestamps written by empty compute passes submitted one by one,
+ * read back raw. Browsers quantize them (Chrome: to 100 µs) unless started to allow precise timing (main.ts passes
+ * the flags): `quantumNs` is the largest power-of-two multiple of 1 ns dividing every value, `stepNs` the smallest
+ * non-zero gap between consecutive ones. Quantized timestamps show a large quantum and a step of the same size.
+ */
+export async function timestampResolution(device: GPUDevice): Promise<{ quantumNs: number; stepNs: number } | null> {
+  if (!device.features.has('timestamp-query')) return null;
+  const n = 64;
+  const querySet = device.createQuerySet({ type: 'timestamp', count: n });
+  const resolve = device.createBuffer({ size: 8 * n, usage: QUERY_RESOLVE | COPY_SRC });
+  const read = device.createBuffer({ size: 8 * n, usage: MAP_READ | COPY_DST });
+  for (let i = 0; i < n; i++) {
+    const enc = device.createCommandEncoder();
+    enc.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: i } }).end();
+    if (i === n - 1) {
+      enc.resolveQuerySet(querySet, 0, n, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, read, 0, 8 * n);
+    }
+    device.queue.submit([enc.finish()]);
+  }
+  await read.mapAsync(MAP_READ);
+  const t = [...new BigUint64Array(read.getMappedRange().slice(0))];
+  read.unmap();
+  for (const b of [querySet, resolve, read]) b.destroy();
+  let quantum = 1n << 40n;
+  for (const v of t) while (quantum > 1n && v % quantum !== 0n) quantum >>= 1n;
+  let step = Infinity;
+  for (let i = 1; i < n; i++) if (t[i] > t[i - 1]) step = Math.min(step, Number(t[i] - t[i - 1]));
+  return { quantumNs: Number(quantum), stepNs: step };
+}

@@ -10,6 +10,8 @@ bench/main.ts runs it with the config webgrad's darConfig(preset, MOSI dims) pro
 
     /usr/bin/python3 bench/torch_dar_step.py CONFIG_JSON BATCH STEPS WARMUP
 
+TORCH_DEVICE=cuda runs it on the GPU instead (bench/gpu/run.sh); every step ends in .item(), which waits for the GPU.
+
 and reads one line of JSON from stdout: {"msPerStep", "samplesPerSec", "torch", "threads", "parameters", ...}.
 """
 
@@ -26,7 +28,7 @@ import torch  # noqa: E402
 from dar import DAR, MODALITIES  # noqa: E402
 
 
-def make_batch(c, B, g):
+def make_batch(c, B, g, device):
     dims = c["dims"]
     complete = {f: torch.randn(B, dims[f]["len"], dims[f]["dim"], generator=g) for f in ("text", "audio", "vision")}
     corrupted = {}
@@ -36,7 +38,8 @@ def make_batch(c, B, g):
         if f == "text":
             corrupted["textDropped"] = 1 - keep
     labels = 6 * torch.rand(B, 1, generator=g) - 3
-    return {"complete": complete, "corrupted": corrupted, "labels": labels}
+    to = lambda d: {k: v.to(device) for k, v in d.items()}  # noqa: E731
+    return {"complete": to(complete), "corrupted": to(corrupted), "labels": labels.to(device)}
 
 
 def main():
@@ -46,13 +49,14 @@ def main():
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", os.cpu_count() or 1)))
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(1)
-    model = DAR(config).float()
+    device = torch.device(os.environ.get("TORCH_DEVICE", "cpu"))
+    model = DAR(config).float().to(device)
     model.train()
     main_params = [p for _, p in model.main_parameters()]
     club_params = [p for n, p in model.named_parameters() if n.startswith("club.")]
     opt = torch.optim.AdamW(main_params, lr=1e-4, weight_decay=1e-4)
     club_opt = torch.optim.Adam(club_params, lr=config["club"]["lr"])
-    batches = [make_batch(config, B, g) for _ in range(2)]
+    batches = [make_batch(config, B, g, device) for _ in range(2)]
     with_diff = not config["ablation"]["noDiff"] and config["club"]["innerSteps"] > 0
 
     def step(batch):
@@ -89,6 +93,7 @@ def main():
         "steps": steps,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "parameters": sum(p.numel() for p in main_params),
         "loss": loss,
     }))

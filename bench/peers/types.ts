@@ -7,9 +7,11 @@ import type { KernelBenchInstance } from '../cases';
 import type { OrtContext } from './ort';
 import type { Tf } from './tfjs';
 
-export type PeerName = 'tfjs' | 'ort';
+/** 'ort-wasm' is the CPU column: onnxruntime-web on wasm (SIMD + threads), on the rows of CPU_GROUPS (ort-wasm.ts). */
+export type PeerName = 'tfjs' | 'ort' | 'ort-wasm';
+export const PEERS: readonly PeerName[] = ['tfjs', 'ort', 'ort-wasm'];
 export type ImplName = 'webgrad' | PeerName;
-export const IMPLS: readonly ImplName[] = ['webgrad', 'tfjs', 'ort'];
+export const IMPLS: readonly ImplName[] = ['webgrad', ...PEERS];
 
 /** One peer's prepared computation; run() records (tfjs) or runs (ORT, awaited) one call. */
 export interface PeerInstance {

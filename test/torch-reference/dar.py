@@ -232,13 +232,13 @@ def info_nce(a, p, tau, negatives=None, in_batch=True, eps=1e-8):
     if in_batch:
         cands = pn if negatives is None else torch.cat([pn, norm(negatives)], 0)
         logits = an @ cands.T / tau
-        target = torch.arange(a.shape[0])
+        target = torch.arange(a.shape[0], device=a.device)
     else:
         cols = [(an * pn).sum(-1, keepdim=True)]
         if negatives is not None:
             cols.append(an @ norm(negatives).T)
         logits = torch.cat(cols, 1) / tau
-        target = torch.zeros(a.shape[0], dtype=torch.long)
+        target = torch.zeros(a.shape[0], dtype=torch.long, device=a.device)
     return F.cross_entropy(logits, target)
 
 
