@@ -17,6 +17,8 @@ import {
   readMmsaPickle,
   SPLITS,
   syntheticMosi,
+  syntheticWordValue,
+  SYNTHETIC_VOCAB,
   TINY_SPLIT_SIZES,
   type Dataset,
   type MmsaDataset,
@@ -144,6 +146,9 @@ describe('MMSA pickle reader', () => {
       );
       expect(b.labels[r]).toBe(s.labels[i]);
       expect(b.ids[r]).toBe(s.ids[i]);
+      expect(Array.from(b.textBert!.subarray(r * 3 * t.len, (r + 1) * 3 * t.len))).toEqual(
+        Array.from(s.textBert.subarray(i * 3 * t.len, (i + 1) * 3 * t.len)),
+      );
     });
     expect(() => ds.batch('valid', [2])).toThrow(RangeError);
   });
@@ -365,6 +370,97 @@ describe('synthetic-mosi', () => {
       expect(r2[m], `${m} alone is informative (${JSON.stringify(r2)})`).toBeGreaterThan(0.05);
       expect(all - r2[m], `all three beat ${m} alone (${JSON.stringify(r2)})`).toBeGreaterThan(0.08);
     }
+  });
+});
+
+describe('synthetic-mosi token ids (text_bert)', () => {
+  it('the feature fields keep the bytes they had before token ids existed (SHA-256 pinned from that code)', () => {
+    const b = syntheticMosi({ seed: 7, size: 'tiny' }).batch('test', [0, 13, 31]);
+    const h = crypto.createHash('sha256');
+    const fields = ['text', 'textMask', 'audio', 'audioMask', 'audioLengths', 'vision', 'visionMask'] as const;
+    for (const k of [...fields, 'visionLengths', 'labels'] as const) {
+      h.update(new Uint8Array(b[k].buffer, b[k].byteOffset, b[k].byteLength));
+    }
+    expect(h.digest('hex')).toBe('a044a7c0a37579daa005734f8116731497e86496397775e37d41617abe9cec55');
+  });
+
+  it('(B, 3, T): [CLS] … [SEP] over the vocabulary, mask = the text mask, segments 0; deterministic per sample', () => {
+    const ds = syntheticMosi({ seed: 42, size: 'tiny' });
+    const a = ds.batch('train', [4, 40, 17]);
+    const b = syntheticMosi({ seed: 42, size: 'tiny' }).batch('train', [17, 4]);
+    const T = ds.dims.text.len;
+    const row = (x: Int32Array, s: number, k: number) => Array.from(x.subarray((s * 3 + k) * T, (s * 3 + k + 1) * T));
+    expect(a.textBert!.length).toBe(3 * 3 * T);
+    expect(row(a.textBert!, 0, 0)).toEqual(row(b.textBert!, 1, 0));
+    expect(row(a.textBert!, 2, 0)).toEqual(row(b.textBert!, 0, 0));
+    const other = syntheticMosi({ seed: 43, size: 'tiny' }).batch('train', [4]);
+    expect(row(other.textBert!, 0, 0)).not.toEqual(row(a.textBert!, 0, 0));
+    for (let s = 0; s < 3; s++) {
+      const ids = row(a.textBert!, s, 0);
+      const mask = row(a.textBert!, s, 1);
+      expect(mask).toEqual(Array.from(a.textMask.subarray(s * T, (s + 1) * T)));
+      expect(row(a.textBert!, s, 2).every((v) => v === 0)).toBe(true);
+      const L = mask.reduce((x, v) => x + v, 0);
+      expect(ids[0]).toBe(SYNTHETIC_VOCAB.cls);
+      expect(ids[L - 1]).toBe(SYNTHETIC_VOCAB.sep);
+      expect(ids.slice(L).every((v) => v === 0)).toBe(true);
+      for (const id of ids.slice(1, L - 1)) {
+        expect(id >= 1 && id < SYNTHETIC_VOCAB.size && id !== SYNTHETIC_VOCAB.unk).toBe(true);
+        expect(id !== SYNTHETIC_VOCAB.cls && id !== SYNTHETIC_VOCAB.sep).toBe(true);
+      }
+      expect(ids.slice(1, L - 1).some((id) => syntheticWordValue(id) !== 0)).toBe(true);
+    }
+  });
+
+  it('sentiment lives in words and their context: reading "not" flips a word, and a bag of words does worse', () => {
+    const ds = syntheticMosi({ seed: 1 });
+    const n = 600;
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const b = ds.batch('train', idx);
+    const T = ds.dims.text.len;
+    const withContext = new Float64Array(n);
+    const bagOfWords = new Float64Array(n);
+    let negated = 0;
+    for (let s = 0; s < n; s++) {
+      const ids = b.textBert!.subarray(s * 3 * T, s * 3 * T + T);
+      let c = 0;
+      let w = 0;
+      let k = 0;
+      for (let j = 1; j < T; j++) {
+        const v = syntheticWordValue(ids[j]);
+        if (v === 0) continue;
+        const not = ids[j - 1] === SYNTHETIC_VOCAB.not;
+        if (not) negated++;
+        c += not ? -v : v;
+        w += v;
+        k++;
+      }
+      withContext[s] = c / k;
+      bagOfWords[s] = w / k;
+    }
+    const corr = (x: Float64Array, y: Float32Array) => {
+      let mx = 0;
+      let my = 0;
+      for (let i = 0; i < n; i++) {
+        mx += x[i] / n;
+        my += y[i] / n;
+      }
+      let sxy = 0;
+      let sxx = 0;
+      let syy = 0;
+      for (let i = 0; i < n; i++) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) ** 2;
+        syy += (y[i] - my) ** 2;
+      }
+      return sxy / Math.sqrt(sxx * syy);
+    };
+    const rc = corr(withContext, b.labels);
+    const rb = corr(bagOfWords, b.labels);
+    console.log(`synthetic tokens: corr(label, words read in context) ${rc.toFixed(3)}, bag of words ${rb.toFixed(3)}`);
+    expect(negated).toBeGreaterThan(n / 2); // negations are common
+    expect(rc).toBeGreaterThan(0.7); // the words read in context carry most of the label
+    expect(rb).toBeLessThan(rc - 0.15); // ignoring "not" loses much of it
   });
 });
 
