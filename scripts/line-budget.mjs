@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
  * added about 1,200 TypeScript lines; issue 17's ops (elementwise, reductions, shape, classification losses, any-axis
  * softmax/layerNorm, any-rank matmul, attention masks, causal, GQA) about 750 TypeScript and 500 WGSL lines.
  */
-export const BUDGETS = { typescript: 7500, wgsl: 4100 };
+// Issue 16 (BERT in the engine: nn/bert.ts and its Hugging Face checkpoint loader) raised TypeScript by 400.
+export const BUDGETS = { typescript: 7900, wgsl: 4100 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

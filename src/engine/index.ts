@@ -52,6 +52,7 @@ export * from './ops/attention';
 export * from './ops/attention-mask';
 export * from './nn/attention';
 export * from './nn/transformer';
+export * from './nn/bert';
 export * from './nn/grouped';
 export * from './ops/infonce';
 export * from './ops/club';

@@ -25,6 +25,7 @@ import { SCENARIOS as derl } from './scenarios-derl';
 import { SCENARIOS as runtime } from './scenarios-runtime';
 import { SCENARIOS as grouped } from './scenarios-grouped';
 import { SCENARIOS as compile } from './scenarios-compile';
+import { SCENARIOS as bert } from './scenarios-bert';
 
 export const SCENARIOS = {
   ...core,
@@ -37,6 +38,7 @@ export const SCENARIOS = {
   ...runtime,
   ...grouped,
   ...compile,
+  ...bert,
 } satisfies ScenarioTable;
 
 type Scenarios = typeof SCENARIOS;
