@@ -60,6 +60,7 @@ export * from './nn/club';
 export * from './ops/lstm';
 export * from './nn/lstm';
 export * from './io/safetensors';
+export * from './io/bert-checkpoint';
 export * from './ops/topk';
 // Types that appear in the signatures above (options, the tape, storage, kernel contracts), so users can name them.
 export type { TensorOptions, RandomOptions } from './creation';

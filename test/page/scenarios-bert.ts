@@ -52,4 +52,34 @@ export const SCENARIOS = {
     bert.dispose();
     return { ...out, names };
   },
+
+  /**
+   * loadBert on a Hugging Face style file (`weights`, base64) and config.json text, then forward on the parity
+   * fixture's batch: the outputs, or the error's name, code and message when loading throws.
+   */
+  bertLoad: async ({ weights, config, fixture }: { weights: string; config: string; fixture: string }, w: W) => {
+    const { tensors } = w.readSafetensors(fromBase64(fixture));
+    let bert: InstanceType<W['Bert']>;
+    const live = w.runtime().stats().liveBuffers;
+    try {
+      bert = w.loadBert({ config, weights: fromBase64(weights) });
+    } catch (e) {
+      const err = e as InstanceType<W['CheckpointError']>;
+      return {
+        error: { name: err.name, code: err.code, message: err.message },
+        liveDelta: w.runtime().stats().liveBuffers - live,
+      };
+    }
+    const out = await w.tidyAsync(async () => {
+      const { hidden, pooled } = bert.forward(
+        ids(tensors, 'input.ids'),
+        ids(tensors, 'input.types'),
+        ids(tensors, 'input.mask'),
+      );
+      return { hidden: Array.from(await hidden.toArray()), pooled: pooled ? Array.from(await pooled.toArray()) : null };
+    });
+    const names = bert.namedParameters().map(([n]) => n);
+    bert.dispose();
+    return { ...out, names, error: null };
+  },
 } satisfies ScenarioTable;

@@ -1,5 +1,5 @@
 // BERT (Devlin et al. 2019), as Hugging Face's BertModel computes it, with its parameter names, so a bert-base-uncased
-// model.safetensors + config.json load as they are (../io/bert-checkpoint.ts: loadBert).
+// model.safetensors + config.json load as they are (loadBert, at the end; names: ../io/bert-checkpoint.ts).
 //
 //   const bert = new Bert({ vocabSize: 30522, hidden: 768, layers: 12, heads: 12, intermediate: 3072,
 //                           maxPosition: 512, typeVocab: 2 });          // layerNormEps 1e-12, pooler true by default
@@ -33,6 +33,8 @@ import { gatherRows, reshape, slice } from '../ops/shape';
 import { Linear, Module, parameter } from './module';
 import { LayerNorm } from './transformer';
 import { deriveSeed, nextSeed } from '../seed';
+import { CheckpointError, describeNonFinite, entryToFloat32, parseSafetensors } from '../io/safetensors';
+import { bertConfigFromHF, planBertLoad, type HfBertConfigJson } from '../io/bert-checkpoint';
 
 export interface BertConfig {
   vocabSize: number;
@@ -279,4 +281,45 @@ function checkRange(name: string, data: ArrayLike<number>, n: number, shape: Sha
     const v = data[k];
     check(Number.isInteger(v) && v >= 0 && v < n, OP, `${name}[${k}] = ${v} is outside [0, ${n})`, [shape]);
   }
+}
+
+// ------------------------------------------------------------------------------------------------- loading
+
+/** A Hugging Face BERT's two files: config.json (text or parsed) and model.safetensors (bytes). */
+export interface BertFiles {
+  config: string | HfBertConfigJson;
+  weights: Uint8Array | ArrayBuffer;
+}
+
+export interface LoadBertOptions {
+  /** Build the pooler (default: when the file has pooler.dense.*). */
+  pooler?: boolean;
+  /** Overrides config.json's hidden_dropout_prob. */
+  hiddenDropout?: number;
+}
+
+/**
+ * A Bert with a Hugging Face checkpoint's weights (../io/bert-checkpoint.ts says which names are read). The config and
+ * every name and shape are checked first: a file that does not fit is a CheckpointError naming each tensor, and a
+ * NaN or ±Infinity weight one naming where it is, before any GPU work. The model comes in evaluation mode, as
+ * from_pretrained gives it: call train() to fine-tune (hidden dropout from config.json, unless opts overrides it).
+ */
+export function loadBert(files: BertFiles, opts: LoadBertOptions = {}): Bert {
+  const config = bertConfigFromHF(files.config);
+  const file = parseSafetensors(files.weights);
+  const hasPooler = [...file.tensors.keys()].some((k) => /^(bert\.)?pooler\.dense\.weight$/.test(k));
+  const c: BertConfig = { ...config, pooler: opts.pooler ?? hasPooler };
+  if (opts.hiddenDropout !== undefined) c.hiddenDropout = opts.hiddenDropout;
+  const { map } = planBertLoad(file.tensors, c);
+  const state = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, key] of map) {
+    const e = file.tensors.get(key)!;
+    const data = entryToFloat32(e, key);
+    const bad = describeNonFinite(key, data);
+    if (bad) throw new CheckpointError('nonfinite', `BERT checkpoint: ${bad}`, [bad], 'loadBert');
+    state.set(name, { shape: e.shape, data });
+  }
+  const bert = new Bert(c);
+  bert.loadStateDict(state);
+  return bert.eval(); // as from_pretrained: train() turns config.json's hidden dropout on for fine-tuning
 }
