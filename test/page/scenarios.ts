@@ -26,6 +26,7 @@ import { SCENARIOS as runtime } from './scenarios-runtime';
 import { SCENARIOS as grouped } from './scenarios-grouped';
 import { SCENARIOS as compile } from './scenarios-compile';
 import { SCENARIOS as bert } from './scenarios-bert';
+import { SCENARIOS as textbert } from './scenarios-textbert';
 
 export const SCENARIOS = {
   ...core,
@@ -39,6 +40,7 @@ export const SCENARIOS = {
   ...grouped,
   ...compile,
   ...bert,
+  ...textbert,
 } satisfies ScenarioTable;
 
 type Scenarios = typeof SCENARIOS;
