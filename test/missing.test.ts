@@ -235,6 +235,27 @@ describe('applyMissing', () => {
     check('vision', mb.vision, batch.vision, batch.visionMask, mb.visionDropped);
   });
 
+  it('feature path: padding rows stay as stored while a token is kept, and are zeroed when the text is absent', () => {
+    // MMSA's padding rows are BERT outputs of the complete sentence (the fixture's are non-zero): text absent must not
+    // leave them for the model to read.
+    const ds = parseMmsaPickle(fs.readFileSync(path.join(FIX, 'mmsa_tiny.pkl')), { name: 'mmsa_tiny.pkl' });
+    const info = ds.split('test');
+    const { len: T, dim: d } = ds.dims.text;
+    const idx = [0, 1, 2];
+    const batch = ds.batch('test', idx);
+    const padRows = (x: Float32Array) =>
+      idx.flatMap((_, b) =>
+        Array.from({ length: T }, (_, j) => j)
+          .filter((j) => batch.textMask[b * T + j] === 0)
+          .flatMap((j) => Array.from(x.subarray((b * T + j) * d, (b * T + j + 1) * d))),
+      );
+    expect(padRows(batch.text).some((v) => v !== 0)).toBe(true);
+    const partial = applyMissing(batch, lnlnMasks(info, ds.dims, 0.9, 1111));
+    expect(padRows(partial.text)).toEqual(padRows(batch.text));
+    const absent = lnlnMasks(info, ds.dims, { text: 1, audio: 0, vision: 0 }, 1111, { keepSpecialTokens: false });
+    expect(applyMissing(batch, absent).text.every((v) => v === 0)).toBe(true);
+  });
+
   it('refuses masks from a smaller split', () => {
     const ds = syntheticMosi({ size: 'tiny' });
     const masks = lnlnMasks(ds.split('valid'), ds.dims, 0.3, 1);

@@ -237,16 +237,21 @@ export function applyMissing(batch: Batch, masks: KeepMasks): MissingBatch {
   const audioDropped = new Float32Array(B * dims.audio.len);
   const visionDropped = new Float32Array(B * dims.vision.len);
 
-  // Text: only real tokens are touched (padding vectors stay as stored; the keep mask is 0 there anyway).
+  // Text: only real tokens are touched (padding vectors stay as stored; the keep mask is 0 there anyway) — unless
+  // every real token was dropped (text absent): then the padding rows are zeroed too, because MMSA's padding vectors
+  // are BERT's outputs at [PAD] positions of the complete sentence and would tell the model what the text was.
   const { len: Tt, dim: dt } = dims.text;
   for (let b = 0; b < B; b++) {
     const src = indices[b] * Tt;
+    let kept = 0;
     for (let j = 0; j < Tt; j++) {
-      if (batch.textMask[b * Tt + j] !== 0 && masks.text[src + j] === 0) {
+      if (batch.textMask[b * Tt + j] === 0) continue;
+      if (masks.text[src + j] === 0) {
         textDropped[b * Tt + j] = 1;
         text.fill(0, (b * Tt + j) * dt, (b * Tt + j + 1) * dt);
-      }
+      } else kept++;
     }
+    if (kept === 0) text.fill(0, b * Tt * dt, (b + 1) * Tt * dt);
   }
   // Audio/vision: every frame is multiplied by keep, as LNLN does (padding is zero either way).
   const frames = (

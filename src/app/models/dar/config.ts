@@ -17,7 +17,7 @@
 
 import { check } from '../../../engine/errors';
 import type { DatasetDims } from '../../data/types';
-import { FEATURE_TEXT, type TextEncoderConfig, validateTextEncoder } from '../text-encoder';
+import { FEATURE_TEXT, type TextEncoderConfig, validateTextEncoder } from '../text-encoder-config';
 
 /** One stack of LNLN pre-norm attention layers. */
 export interface BlockConfig {

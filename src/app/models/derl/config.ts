@@ -5,7 +5,7 @@
 //
 // Dataset dims (T_m, d_m) are parameters: `derlConfig('small', MOSI_DIMS)`.
 
-import { FEATURE_TEXT, type TextEncoderConfig, validateTextEncoder } from '../text-encoder';
+import { FEATURE_TEXT, type TextEncoderConfig, validateTextEncoder } from '../text-encoder-config';
 import { check } from '../../../engine/errors';
 import type { DatasetDims } from '../../data/types';
 import type { BlockConfig } from '../dar/config';
