@@ -9,8 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { readMmsaFile } from '../src/app/data/node';
 import { mmsaDict, ndarray, pickle } from './pickle-writer';
 import {
+  applyMissing,
   batchIndices,
   DataError,
+  lnlnMasks,
   MOSI_DIMS,
   MOSI_SPLIT_SIZES,
   parseMmsaPickle,
@@ -464,6 +466,37 @@ describe('synthetic-mosi token ids (text_bert)', () => {
   });
 });
 
+describe('the feature path\'s leak (README "Fidelity")', () => {
+  it('kept text features still predict the label after corruption (each carries the sentence); kept ids much less', () => {
+    // Features: a ridge probe on the mean of the KEPT token vectors (fitted on complete train, λ on valid), R² on the
+    // corrupted test split. Ids: the label's R² from the words read in context, [UNK] carrying nothing. Both with
+    // LNLN's masks (seed 1111). The share of the complete input's R² that survives a rate is what corruption leaves.
+    const ds = syntheticMosi({ seed: 0, size: { train: 600, valid: 200 } });
+    const P = { train: poolText(ds, 'train', null), valid: poolText(ds, 'valid', null) };
+    const rates = [0, 0.5, 0.9];
+    const feat = rates.map((r) =>
+      heldOutR2({ ...P, test: poolText(ds, 'test', r) } as Record<Split, Pooled>, ['text']),
+    );
+    const ids = rates.map((r) => idsR2(ds, r));
+    const kept = (x: number[]) => x.map((v) => v / x[0]);
+    console.log(
+      `text R² at rates ${rates.join(' / ')}: features ${feat.map((v) => v.toFixed(3)).join(' / ')} ` +
+        `(kept ${kept(feat)
+          .map((v) => v.toFixed(2))
+          .join(' / ')}); ids ${ids.map((v) => v.toFixed(3)).join(' / ')} ` +
+        `(kept ${kept(ids)
+          .map((v) => v.toFixed(2))
+          .join(' / ')})`,
+    );
+    expect(feat[0]).toBeGreaterThan(0.3);
+    expect(ids[0]).toBeGreaterThan(0.3);
+    // The leak: half the tokens dropped, the kept vectors still hold most of what the whole sentence said; the ids
+    // keep only what the kept words say. At 0.9 little is left either way, the features still ahead.
+    expect(kept(feat)[1]).toBeGreaterThan(kept(ids)[1] + 0.2);
+    expect(kept(feat)[2]).toBeGreaterThan(kept(ids)[2]);
+  });
+});
+
 describe('batchIndices and readMmsaFile', () => {
   it('covers every index once; shuffles deterministically by seed; dropLast', () => {
     const plain = batchIndices(10, 4);
@@ -535,6 +568,56 @@ function poolSplit(ds: Dataset, split: Split): Pooled {
     });
   }
   return { n, y, feats };
+}
+
+/** Text only: the mean of each sample's kept token vectors (all real tokens when `rate` is null; LNLN masks, 1111). */
+function poolText(ds: Dataset, split: Split, rate: number | null): Pooled {
+  const n = ds.sizes[split];
+  const { len: T, dim: d } = ds.dims.text;
+  const masks = rate === null ? null : lnlnMasks(ds.split(split), ds.dims, rate, 1111);
+  const text = new Float64Array(n * d);
+  const y = new Float64Array(n);
+  for (let k = 0; k < n; k += 50) {
+    const idx = [...Array(Math.min(50, n - k)).keys()].map((i) => k + i);
+    const b0 = ds.batch(split, idx);
+    const b = masks ? applyMissing(b0, masks) : { ...b0, textDropped: new Float32Array(idx.length * T) };
+    idx.forEach((i, r) => {
+      y[i] = b.labels[r];
+      let cnt = 0;
+      for (let j = 0; j < T; j++) {
+        if (!b.textMask[r * T + j] || b.textDropped[r * T + j]) continue;
+        cnt++;
+        for (let q = 0; q < d; q++) text[i * d + q] += b.text[(r * T + j) * d + q];
+      }
+      for (let q = 0; q < d; q++) text[i * d + q] /= Math.max(cnt, 1);
+    });
+  }
+  return { n, y, feats: { text, audio: new Float64Array(0), vision: new Float64Array(0) } };
+}
+
+/** R² of the label from the test split's words read in context ("not" flips the next word; [UNK] says nothing). */
+function idsR2(ds: Dataset, rate: number): number {
+  const n = ds.sizes.test;
+  const T = ds.dims.text.len;
+  const masks = lnlnMasks(ds.split('test'), ds.dims, rate, 1111);
+  const b = applyMissing(ds.batch('test', [...Array(n).keys()]), masks);
+  const x = Float64Array.from({ length: n }, (_, i) => {
+    const ids = b.textBert!.subarray(i * 3 * T, i * 3 * T + T);
+    let c = 0;
+    for (let j = 1; j < T; j++) c += (ids[j - 1] === SYNTHETIC_VOCAB.not ? -1 : 1) * syntheticWordValue(ids[j]);
+    return c;
+  });
+  const mx = x.reduce((a, v) => a + v, 0) / n;
+  const my = b.labels.reduce((a, v) => a + v, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (b.labels[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (b.labels[i] - my) ** 2;
+  }
+  return sxx > 0 ? (sxy * sxy) / (sxx * syy) : 0;
 }
 
 function design(p: Pooled, mods: readonly ('text' | 'audio' | 'vision')[]): { X: Float64Array; D: number } {
