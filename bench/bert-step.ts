@@ -85,30 +85,41 @@ export async function bertStepBench(opts: BertStepOptions = {}): Promise<BertSte
     await rt.sync();
     const adamBytes = live() - m0 - weightsBytes;
 
+    // Each number is printed (console.log, relayed by bench/main.ts) as soon as it is measured: a run on a slow
+    // CPU takes many minutes and may be stopped before the end.
+    const report = (what: string, v: number) => console.log(`bert: ${what} ${Math.round(v)}`);
+    report('weightsBytes', weightsBytes);
+    report('adamBytes', adamBytes);
     const { ids, mask } = batch(B, T, 1);
-    let t = performance.now();
-    wg.tidy(() => void wg.noGrad(() => bert.forward(ids, null, mask)));
-    await rt.sync();
-    const forwardMs = performance.now() - t;
-
     const before = rt.stats().dispatches;
     let activationBytes = 0;
     let gradientBytes = 0;
-    t = performance.now();
+    let t = performance.now();
     await wg.tidyAsync(async () => {
       const base = live();
       const l = loss(bert.forward(ids, null, mask));
       activationBytes = live() - base;
+      report('activationBytes', activationBytes);
       l.backward();
       await rt.sync();
       gradientBytes = bert.parameters().reduce((n, p) => n + (p.grad ? p.grad.size * 4 : 0), 0);
     });
     const forwardBackwardMs = performance.now() - t;
+    report('forwardBackwardMs', forwardBackwardMs);
+    report('gradientBytes', gradientBytes);
     t = performance.now();
     optimizer.step();
     bert.zeroGrad();
     await rt.sync();
     const adamMs = performance.now() - t;
+    report('adamMs', adamMs);
+    const dispatchesPerStep = rt.stats().dispatches - before;
+
+    t = performance.now();
+    wg.tidy(() => void wg.noGrad(() => bert.forward(ids, null, mask)));
+    await rt.sync();
+    const forwardMs = performance.now() - t;
+    report('forwardMs', forwardMs);
     return {
       B,
       T,
@@ -122,7 +133,7 @@ export async function bertStepBench(opts: BertStepOptions = {}): Promise<BertSte
       activationBytes,
       gradientBytes,
       allocatedBytes: wg.memory().allocatedBytes,
-      dispatchesPerStep: rt.stats().dispatches - before,
+      dispatchesPerStep,
     };
   } finally {
     optimizer.dispose();

@@ -728,11 +728,20 @@ async function bertSection(browser: import('puppeteer').Browser, url: string, B:
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String((e as Error).message ?? e)));
+  page.on('console', (m) => m.text().startsWith('bert: ') && log(`  ${m.text()}`)); // each number as it comes
   try {
     await page.goto(`${url}dar.html`);
     await page.waitForFunction('globalThis.darBench !== undefined', { timeout: 60_000 });
     const { description } = (await page.evaluate('globalThis.darBench.ready')) as { description: string };
-    const r = (await page.evaluate(`globalThis.darBench.bert(${JSON.stringify({ B, layers })})`)) as BertStepResult;
+    log(`\nBERT-base shapes, ${layers} layers, B = ${B}, T = 50; ${description}`);
+    // Started, then polled: one call may outlast the browser's 10-minute protocol timeout on a CPU.
+    await page.evaluate(
+      `globalThis.darBench.bert(${JSON.stringify({ B, layers })}).then((r) => (globalThis.bertDone = { r }), (e) => (globalThis.bertDone = { e: String(e) }))`,
+    );
+    await page.waitForFunction('globalThis.bertDone !== undefined', { timeout: 0, polling: 5000 });
+    const done = (await page.evaluate('globalThis.bertDone')) as { r?: BertStepResult; e?: string };
+    if (!done.r) throw new Error(done.e);
+    const r = done.r;
     if (errors.length) throw new Error(errors.join('\n'));
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
     log('');

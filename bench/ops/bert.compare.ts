@@ -205,7 +205,7 @@ function row(backward: boolean): CompareRow {
   const mm = 2 * ROWS * (4 * H * H + 2 * H * I) + 4 * B * NH * T * T * DH;
   return {
     group: 'bert',
-    label: `layer H=${H} heads=${NH} B=${B} T=${T} (padded), ${backward ? 'fwd+bwd' : 'fwd'}`,
+    label: `${backward ? 'fwd+bwd' : 'fwd'} layer H=${H} heads=${NH} B=${B} T=${T} (padded)`,
     flops: backward ? 3 * mm : mm,
     checks: backward ? 'forward output' : 'output',
     webgrad: (w) => webgrad(w, backward),
