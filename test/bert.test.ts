@@ -259,4 +259,22 @@ describe('Bert', () => {
     expect(nonFinite.error!.message).toContain('"bert.pooler.dense.bias"[3] is NaN');
     expect(nonFinite.liveDelta).toBe(0);
   });
+
+  it('refuses a bad config or input with a WebgradError naming it, before any GPU work', async () => {
+    const r = await scenario(page, 'bertBadInput', {});
+    const want: Record<string, string> = {
+      badHeads: 'config.hidden (8) must be a multiple of config.heads (3)',
+      badPad: 'config.padTokenId must be null or an id in [0, 10), got 10',
+      idOutOfRange: 'ids[2] = 10 is outside [0, 10)',
+      raggedRows: 'ids: every row must have the same length (3)',
+      tooLong: 'sequence length 7 exceeds maxPosition 6',
+      badTypes: 'tokenTypes[2] = 2 is outside [0, 2)',
+      maskShape: 'mask must be (B, T) = (2, 3), got (1, 3)',
+      maskValue: 'mask[5] = 5 is outside [0, 2)',
+    };
+    for (const [k, msg] of Object.entries(want)) {
+      expect(r[k], k).toMatchObject({ threw: true, name: 'WebgradError', dispatches: 0 });
+      expect(r[k].message, k).toContain(msg);
+    }
+  });
 });

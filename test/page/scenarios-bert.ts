@@ -3,6 +3,7 @@
 
 import type * as wgType from '../../src/app/all';
 import type { ScenarioTable } from './scenarios';
+import { tryBeforeGpu } from './model-batches';
 
 type W = typeof wgType;
 
@@ -81,5 +82,37 @@ export const SCENARIOS = {
     const names = bert.namedParameters().map(([n]) => n);
     bert.dispose();
     return { ...out, names, error: null };
+  },
+
+  /** Bad configs and inputs: each must throw a WebgradError before any dispatch; returns what each threw. */
+  bertBadInput: async (_: Record<string, never>, w: W) => {
+    const cfg = { vocabSize: 10, hidden: 8, layers: 1, heads: 2, intermediate: 12, maxPosition: 6, typeVocab: 2 };
+    const bert = new w.Bert(cfg);
+    const ids = [
+      [1, 2, 3],
+      [4, 5, 0],
+    ];
+    const cases: Record<string, () => unknown> = {
+      badHeads: () => new w.Bert({ ...cfg, heads: 3 }),
+      badPad: () => new w.Bert({ ...cfg, padTokenId: 10 }),
+      idOutOfRange: () => bert.forward([[1, 2, 10]]),
+      raggedRows: () => bert.forward([[1, 2, 3], [4]]),
+      tooLong: () => bert.forward([[1, 2, 3, 4, 5, 6, 7]]),
+      badTypes: () =>
+        bert.forward(ids, [
+          [0, 1, 2],
+          [0, 0, 0],
+        ]),
+      maskShape: () => bert.forward(ids, null, { data: [1, 1, 1], shape: [1, 3] }),
+      maskValue: () =>
+        bert.forward(ids, null, [
+          [1, 1, 1],
+          [1, 1, 5],
+        ]),
+    };
+    const out: Record<string, Awaited<ReturnType<typeof tryBeforeGpu>>> = {};
+    for (const [k, f] of Object.entries(cases)) out[k] = await tryBeforeGpu(w, f);
+    bert.dispose();
+    return out;
   },
 } satisfies ScenarioTable;

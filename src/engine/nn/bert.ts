@@ -158,19 +158,59 @@ export class BertResidualOutput extends Module {
   }
 }
 
+export interface BertLayerOptions {
+  /** LayerNorm epsilon (default 1e-12). */
+  layerNormEps?: number;
+  /** Dropout before each residual, in training mode (default 0). */
+  hiddenDropout?: number;
+  seed?: number;
+}
+
+/** One post-LN encoder layer (HF's BertLayer): x (B, T, H) → (B, T, H); see the top of this file. */
 export class BertLayer extends Module {
   readonly attention: { self: BertSelfAttention; output: BertResidualOutput } & Module;
   readonly intermediate: { dense: Linear } & Module;
   readonly output: BertResidualOutput;
-  constructor(c: Required<Omit<BertConfig, 'seed'>>, seed?: number) {
+  readonly hiddenDropout: number;
+
+  constructor(
+    readonly hidden: number,
+    readonly heads: number,
+    intermediate: number,
+    opts: BertLayerOptions = {},
+  ) {
     super();
-    const { hidden: H, intermediate: I, layerNormEps: eps } = c;
+    const { layerNormEps: eps = 1e-12, hiddenDropout = 0, seed } = opts;
+    check(hidden % heads === 0, 'BertLayer', `hidden (${hidden}) must be a multiple of heads (${heads})`);
+    this.hiddenDropout = hiddenDropout;
     this.attention = Object.assign(new Group(), {
-      self: new BertSelfAttention(H, deriveSeed(seed, 0)),
-      output: new BertResidualOutput(H, H, eps, deriveSeed(seed, 1)),
+      self: new BertSelfAttention(hidden, deriveSeed(seed, 0)),
+      output: new BertResidualOutput(hidden, hidden, eps, deriveSeed(seed, 1)),
     });
-    this.intermediate = Object.assign(new Group(), { dense: bertLinear(H, I, deriveSeed(seed, 2)) });
-    this.output = new BertResidualOutput(I, H, eps, deriveSeed(seed, 3));
+    this.intermediate = Object.assign(new Group(), { dense: bertLinear(hidden, intermediate, deriveSeed(seed, 2)) });
+    this.output = new BertResidualOutput(intermediate, hidden, eps, deriveSeed(seed, 3));
+  }
+
+  /** x (B, T, H) → (B, T, H). keepMask: B·T booleans, true = a real token (keys with false are never attended to). */
+  forward(x: Tensor, keepMask: readonly boolean[] | null = null): Tensor {
+    check(x.rank === 3 && x.shape[2] === this.hidden, 'BertLayer', `x must be (B, T, ${this.hidden})`, [x.shape]);
+    const [B, T, H] = x.shape;
+    const Dh = H / this.heads;
+    // Self-attention over the heads, (B, T, heads, Dh) read in place ('bthd'); padded keys never attended to.
+    const s = this.attention.self;
+    const split = (lin: Linear) => reshape(lin.forward(x), [B, T, this.heads, Dh]);
+    const ctx = attention(split(s.query), split(s.key), split(s.value), {
+      keepMask,
+      layout: 'bthd',
+      scale: 1 / Math.sqrt(Dh),
+    });
+    const a = this.residual(this.attention.output, reshape(ctx, [B, T, H]), x);
+    return this.residual(this.output, gelu(this.intermediate.dense.forward(a)), a);
+  }
+
+  /** LayerNorm(dropout(dense(h)) + residual). */
+  private residual(o: BertResidualOutput, h: Tensor, residual: Tensor): Tensor {
+    return o.LayerNorm.forward(add(drop(o.dense.forward(h), this.hiddenDropout, this.training), residual));
   }
 }
 
@@ -200,7 +240,10 @@ export class Bert extends Module {
     this.config = c;
     this.embeddings = new BertEmbeddings(c);
     const layer: BertLayer[] = [];
-    for (let l = 0; l < c.layers; l++) layer.push(new BertLayer(c, deriveSeed(c.seed, 10 + l)));
+    for (let l = 0; l < c.layers; l++) {
+      const opts = { layerNormEps: c.layerNormEps, hiddenDropout: c.hiddenDropout, seed: deriveSeed(c.seed, 10 + l) };
+      layer.push(new BertLayer(c.hidden, c.heads, c.intermediate, opts));
+    }
     this.encoder = Object.assign(new Group(), { layer });
     this.pooler = c.pooler
       ? Object.assign(new Group(), { dense: bertLinear(c.hidden, c.hidden, deriveSeed(c.seed, 3)) })
@@ -209,7 +252,7 @@ export class Bert extends Module {
 
   /** ids, tokenTypes, mask (B, T) → { hidden (B, T, H), pooled (B, H) | null }; see the top of this file. */
   forward(ids: IdBatch, tokenTypes?: IdBatch | null, mask?: IdBatch | null): BertOutput {
-    const { hidden: H, heads, vocabSize, typeVocab, maxPosition } = this.config;
+    const { hidden: H, vocabSize, typeVocab, maxPosition } = this.config;
     const id = flattenIds('ids', ids);
     const { B, T } = id;
     check(B > 0 && T > 0, OP, `ids must be (B, T) with B, T ≥ 1, got (${B}, ${T})`);
@@ -232,22 +275,10 @@ export class Bert extends Module {
     const word = this.padWithoutGradient(E.word_embeddings.forward(id.data, [B, T]), id.data, [B, T]);
     let x = add(word, E.position_embeddings.forward(positions, [T]));
     x = add(x, E.token_type_embeddings.forward(types.data, [B, T]));
-    x = this.drop(E.LayerNorm.forward(x));
+    x = drop(E.LayerNorm.forward(x), this.config.hiddenDropout, this.training);
 
     const keepMask = keep ? Array.from(keep.data, (v) => v !== 0) : null;
-    const Dh = H / heads;
-    for (const L of this.encoder.layer) {
-      // Self-attention over the heads, (B, T, heads, Dh) read in place ('bthd'); padded keys never attended to.
-      const s = L.attention.self;
-      const split = (lin: Linear) => reshape(lin.forward(x), [B, T, heads, Dh]);
-      const ctx = attention(split(s.query), split(s.key), split(s.value), {
-        keepMask,
-        layout: 'bthd',
-        scale: 1 / Math.sqrt(Dh),
-      });
-      const a = this.residual(L.attention.output, reshape(ctx, [B, T, H]), x);
-      x = this.residual(L.output, gelu(L.intermediate.dense.forward(a)), a);
-    }
+    for (const L of this.encoder.layer) x = L.forward(x, keepMask);
     const pooled = this.pooler ? tanh(this.pooler.dense.forward(reshape(slice(x, 1, 0, 1), [B, H]))) : null;
     return { hidden: x, pooled };
   }
@@ -264,16 +295,11 @@ export class Bert extends Module {
     // word·notPad + detach(word)·isPad: the same values (x·0 = 0, x + 0 = x), the gradient of the pads cut.
     return add(mul(word, notPad), mul(word.detach(), tensor(isPad, [B, T, 1])));
   }
+}
 
-  /** LayerNorm(dropout(dense(h)) + residual). */
-  private residual(o: BertResidualOutput, h: Tensor, residual: Tensor): Tensor {
-    return o.LayerNorm.forward(add(this.drop(o.dense.forward(h)), residual));
-  }
-
-  private drop(x: Tensor): Tensor {
-    const p = this.config.hiddenDropout;
-    return p > 0 && this.training ? dropout(x, p) : x;
-  }
+/** Dropout with probability p in training mode; the identity otherwise. */
+function drop(x: Tensor, p: number, training: boolean): Tensor {
+  return p > 0 && training ? dropout(x, p) : x;
 }
 
 function checkRange(name: string, data: ArrayLike<number>, n: number, shape: Shape): void {
