@@ -263,13 +263,32 @@ describe('npm start command line', () => {
     });
     expect(parseStartArgs(['--preset', 'paper'])).toMatchObject({ epochs: 200, trainSubset: null, lr: 1e-4 });
     expect(parseStartArgs(['--ablation', 'noRecon', '--text-unk', 'learned']).label).toBe(
-      'DAR (small, noRecon, learned [UNK])',
+      'DAR (small, noRecon, learned [UNK], BERT)',
     );
+    // The text branch: BERT on token ids by default on synthetic data; features on request; frozen; paper needs --bert.
+    expect(d).toMatchObject({ textEncoder: 'bert', bert: null, label: 'DAR (small, BERT)' });
+    expect(parseStartArgs(['--text-encoder', 'features'])).toMatchObject({
+      textEncoder: 'features',
+      label: 'DAR (small)',
+    });
+    expect(parseStartArgs(['--bert-frozen'])).toMatchObject({
+      textEncoder: 'bert-frozen',
+      label: 'DAR (small, frozen BERT)',
+    });
+    expect(parseStartArgs(['--preset', 'paper']).textEncoder).toBe('features');
+    const textBad: [string[], RegExp][] = [
+      [['--text-encoder', 'features', '--bert-frozen'], /--bert-frozen needs --text-encoder bert/],
+      [['--preset', 'paper', '--text-encoder', 'bert'], /--preset paper with --text-encoder bert needs --bert/],
+      [['--bert', '/nonexistent/bert'], /--bert: .*config\.json does not exist/],
+      [['--text-encoder', 'gpt'], /--text-encoder must be one of features, bert/],
+      [['--model', 'latefusion', '--bert-frozen'], /--text-encoder apply to --model dar and derl only/],
+    ];
+    for (const [argv, msg] of textBad) expect(() => parseStartArgs(argv), argv.join(' ')).toThrow(msg);
     expect(parseStartArgs(['--model', 'derl'])).toMatchObject({
       model: 'derl',
       preset: 'small',
       epochs: DERL_EPOCHS,
-      label: 'DERL (small)',
+      label: 'DERL (small, BERT)',
     });
     expect(parseStartArgs(['--model', 'derl', '--preset', 'paper'])).toMatchObject({
       epochs: 200,
