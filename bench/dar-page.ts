@@ -1,8 +1,10 @@
 // The page of the DAR training-step benchmark (bench/main.ts opens it after the kernel rows, on a fresh page and so a
-// fresh GPU device): wraps bench/dar-step.ts's darStepBench for the Node driver as `globalThis.darBench`.
+// fresh GPU device): wraps bench/dar-step.ts's darStepBench for the Node driver as `globalThis.darBench`, and
+// bench/bert-step.ts's bertStepBench (the `bert` section) as its `bert`.
 
 import * as wg from '../src/app/all';
 import { darStepBench, type DarStepOptions } from './dar-step';
+import { bertStepBench, type BertStepOptions } from './bert-step';
 
 const ready = (async () => {
   await wg.init();
@@ -20,5 +22,5 @@ async function step(opts: DarStepOptions & { tuning?: wg.TuningProfile }) {
   return { ...(await darStepBench(opts)), tuning: wg.tuning().profile };
 }
 
-const darBench = { ready, step };
+const darBench = { ready, step, bert: (opts: BertStepOptions) => bertStepBench(opts) };
 (globalThis as unknown as { darBench: typeof darBench }).darBench = darBench;

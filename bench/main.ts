@@ -30,6 +30,7 @@ import type { BenchCase, BenchResult } from './ops/matmul';
 import { PEERS, type PeerName } from './peers/types';
 import type { Tuning, TuningProfile } from '../src/engine/tuning';
 import type { DarStepResult } from './dar-step';
+import type { BertStepResult } from './bert-step';
 import {
   fmt,
   saveResults,
@@ -59,6 +60,8 @@ Runs, in one headless Chromium with WebGPU:
   dar      samples/s of one DAR training step (presets small and paper, batch 64) on webgrad and in PyTorch on this
            CPU (/usr/bin/python3 with Debian's python3-torch; skipped with a message when torch is absent)
   areas    the webgrad-only rows of bench/registry.ts (conv1d, attention, LSTM, InfoNCE/CLUB variants)
+  bert     BERT-base (random weights) forward, forward + backward and AdamW on 32 × 50 token ids: time and GPU memory
+           (weights, AdamW state, activations, gradients); not run by default (minutes on a CPU)
 A full run (no --filter/--quick/--only) saves bench/results/<date>-<adapter>.json and regenerates bench/RESULTS.md.
 
 Options:
@@ -79,6 +82,8 @@ Options:
   --batch <n>         DAR batch size (default 64)
   --dar-steps <n>     timed DAR steps per preset (default 3, after 2 warm-up steps on webgrad and 1 in torch)
   --no-torch          skip the PyTorch side of the DAR section
+  --bert-layers <n>   encoder layers of the bert section (default 12)
+  --bert-batch <n>    its batch size (default 32; T = 50)
   --kernels <list>    matmul ladder kernels (default: all but 'naive')
   --groups <list>     areas row groups (default: all)
   --save / --no-save  write the results JSON and bench/RESULTS.md (default: only on a full run)
@@ -147,6 +152,8 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
       presets: { type: 'string' },
       batch: { type: 'string', default: '64' },
       'dar-steps': { type: 'string' },
+      'bert-layers': { type: 'string' },
+      'bert-batch': { type: 'string' },
       'no-torch': { type: 'boolean' },
       kernels: { type: 'string' },
       groups: { type: 'string' },
@@ -188,7 +195,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
     throw new UsageError(`--dar-steps must be a positive integer, got ${values['dar-steps']}`);
   const filters = list(values.filter)?.map((f) => f.toLowerCase());
   const onlyArg = list(values.only);
-  const SECTIONS = ['ladder', 'compare', 'dar', 'areas'];
+  const SECTIONS = ['ladder', 'compare', 'dar', 'areas', 'bert'];
   const sections = onlyArg?.includes('all')
     ? SECTIONS
     : (onlyArg ?? (filters ? ['compare'] : ['ladder', 'compare', 'dar']));
@@ -401,6 +408,14 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
         torch: !values['no-torch'],
         profiles,
       });
+    }
+
+    if (sections.includes('bert')) {
+      const layers = Number(values['bert-layers'] ?? 12);
+      const B = Number(values['bert-batch'] ?? 32);
+      if (![layers, B].every((n) => Number.isInteger(n) && n >= 1))
+        throw new UsageError('--bert-layers and --bert-batch must be positive integers');
+      await bertSection(launched.browser, server.url, B, layers);
     }
 
     if (failures) log(`\n${failures} result(s) did not match the float64 reference`);
@@ -784,6 +799,46 @@ function torchStep(
       );
     });
   });
+}
+
+/** The bert section: bench/bert-step.ts on a fresh page; printed only (not part of the saved results). */
+async function bertSection(browser: import('puppeteer').Browser, url: string, B: number, layers: number) {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String((e as Error).message ?? e)));
+  page.on('console', (m) => m.text().startsWith('bert: ') && log(`  ${m.text()}`)); // each number as it comes
+  try {
+    await page.goto(`${url}dar.html`);
+    await page.waitForFunction('globalThis.darBench !== undefined', { timeout: 60_000 });
+    const { description } = (await page.evaluate('globalThis.darBench.ready')) as { description: string };
+    log(`\nBERT-base shapes, ${layers} layers, B = ${B}, T = 50; ${description}`);
+    // Started, then polled: one call may outlast the browser's 10-minute protocol timeout on a CPU.
+    await page.evaluate(
+      `globalThis.darBench.bert(${JSON.stringify({ B, layers })}).then((r) => (globalThis.bertDone = { r }), (e) => (globalThis.bertDone = { e: String(e) }))`,
+    );
+    await page.waitForFunction('globalThis.bertDone !== undefined', { timeout: 0, polling: 5000 });
+    const done = (await page.evaluate('globalThis.bertDone')) as { r?: BertStepResult; e?: string };
+    if (!done.r) throw new Error(done.e);
+    const r = done.r;
+    if (errors.length) throw new Error(errors.join('\n'));
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    log('');
+    log(
+      `BERT (hidden 768, 12 heads, ${r.layers} layers, ${r.parameters} parameters), B = ${r.B}, T = ${r.T}; ${description}`,
+    );
+    log(
+      `  forward ${fmt(r.forwardMs)} ms; forward + backward ${fmt(r.forwardBackwardMs)} ms; AdamW step ${fmt(r.adamMs)} ms`,
+    );
+    log(`  (${r.dispatchesPerStep} dispatches for forward + backward + AdamW)`);
+    log(
+      `  memory: weights ${mib(r.weightsBytes)}, AdamW state ${mib(r.adamBytes)}, activations after the forward ` +
+        `${mib(r.activationBytes)}, gradients ${mib(r.gradientBytes)}; the runtime holds ${mib(r.allocatedBytes)} (live + pool)`,
+    );
+  } catch (e) {
+    log(`  bert: ERROR ${String((e as Error).message ?? e).slice(0, 500)}`);
+  } finally {
+    await page.close();
+  }
 }
 
 async function darSection(

@@ -16,6 +16,7 @@ import { COMPARE as conv1dCompare } from './ops/conv1d.compare';
 import { COMPARE as attentionCompare } from './ops/attention.compare';
 import { COMPARE as lstmCompare } from './ops/lstm.compare';
 import { COMPARE as infonceCompare } from './ops/infonce.compare';
+import { COMPARE as bertCompare } from './ops/bert.compare';
 
 export const BENCHES: KernelBench[] = [...conv1d, ...attention, ...lstm, ...infonce, ...club, ...topk, ...rows];
 
@@ -25,4 +26,5 @@ export const COMPARE: CompareRow[] = [
   ...attentionCompare,
   ...lstmCompare,
   ...infonceCompare,
+  ...bertCompare,
 ];

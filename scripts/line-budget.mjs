@@ -20,9 +20,9 @@ import { fileURLToPath } from 'node:url';
  * Issue 14's GPU-profile rungs: GEMM (matmul 'shared' + split-K, conv1d 'gemm') +200 TypeScript, +350 WGSL; rows
  * (workgroup / subgroup rungs of softmax, layerNorm and the reductions, permute's tiled rung) +200 TypeScript, +300 WGSL;
  * attention's flash rung (forward, dq, dk/dv with workgroup-memory tiles) +160 WGSL; multi-tensor Adam and gradient
- * clipping, folded small sums +210 TypeScript.
+ * clipping, folded small sums +210 TypeScript. Issue 16's BERT (nn/bert.ts, its Hugging Face checkpoint loader) +400.
  */
-export const BUDGETS = { typescript: 8110, wgsl: 4910 };
+export const BUDGETS = { typescript: 8510, wgsl: 4910 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

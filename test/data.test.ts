@@ -9,14 +9,18 @@ import { describe, expect, it } from 'vitest';
 import { readMmsaFile } from '../src/app/data/node';
 import { mmsaDict, ndarray, pickle } from './pickle-writer';
 import {
+  applyMissing,
   batchIndices,
   DataError,
+  lnlnMasks,
   MOSI_DIMS,
   MOSI_SPLIT_SIZES,
   parseMmsaPickle,
   readMmsaPickle,
   SPLITS,
   syntheticMosi,
+  syntheticWordValue,
+  SYNTHETIC_VOCAB,
   TINY_SPLIT_SIZES,
   type Dataset,
   type MmsaDataset,
@@ -144,6 +148,9 @@ describe('MMSA pickle reader', () => {
       );
       expect(b.labels[r]).toBe(s.labels[i]);
       expect(b.ids[r]).toBe(s.ids[i]);
+      expect(Array.from(b.textBert!.subarray(r * 3 * t.len, (r + 1) * 3 * t.len))).toEqual(
+        Array.from(s.textBert.subarray(i * 3 * t.len, (i + 1) * 3 * t.len)),
+      );
     });
     expect(() => ds.batch('valid', [2])).toThrow(RangeError);
   });
@@ -368,6 +375,128 @@ describe('synthetic-mosi', () => {
   });
 });
 
+describe('synthetic-mosi token ids (text_bert)', () => {
+  it('the feature fields keep the bytes they had before token ids existed (SHA-256 pinned from that code)', () => {
+    const b = syntheticMosi({ seed: 7, size: 'tiny' }).batch('test', [0, 13, 31]);
+    const h = crypto.createHash('sha256');
+    const fields = ['text', 'textMask', 'audio', 'audioMask', 'audioLengths', 'vision', 'visionMask'] as const;
+    for (const k of [...fields, 'visionLengths', 'labels'] as const) {
+      h.update(new Uint8Array(b[k].buffer, b[k].byteOffset, b[k].byteLength));
+    }
+    expect(h.digest('hex')).toBe('a044a7c0a37579daa005734f8116731497e86496397775e37d41617abe9cec55');
+  });
+
+  it('(B, 3, T): [CLS] … [SEP] over the vocabulary, mask = the text mask, segments 0; deterministic per sample', () => {
+    const ds = syntheticMosi({ seed: 42, size: 'tiny' });
+    const a = ds.batch('train', [4, 40, 17]);
+    const b = syntheticMosi({ seed: 42, size: 'tiny' }).batch('train', [17, 4]);
+    const T = ds.dims.text.len;
+    const row = (x: Int32Array, s: number, k: number) => Array.from(x.subarray((s * 3 + k) * T, (s * 3 + k + 1) * T));
+    expect(a.textBert!.length).toBe(3 * 3 * T);
+    expect(row(a.textBert!, 0, 0)).toEqual(row(b.textBert!, 1, 0));
+    expect(row(a.textBert!, 2, 0)).toEqual(row(b.textBert!, 0, 0));
+    const other = syntheticMosi({ seed: 43, size: 'tiny' }).batch('train', [4]);
+    expect(row(other.textBert!, 0, 0)).not.toEqual(row(a.textBert!, 0, 0));
+    for (let s = 0; s < 3; s++) {
+      const ids = row(a.textBert!, s, 0);
+      const mask = row(a.textBert!, s, 1);
+      expect(mask).toEqual(Array.from(a.textMask.subarray(s * T, (s + 1) * T)));
+      expect(row(a.textBert!, s, 2).every((v) => v === 0)).toBe(true);
+      const L = mask.reduce((x, v) => x + v, 0);
+      expect(ids[0]).toBe(SYNTHETIC_VOCAB.cls);
+      expect(ids[L - 1]).toBe(SYNTHETIC_VOCAB.sep);
+      expect(ids.slice(L).every((v) => v === 0)).toBe(true);
+      for (const id of ids.slice(1, L - 1)) {
+        expect(id >= 1 && id < SYNTHETIC_VOCAB.size && id !== SYNTHETIC_VOCAB.unk).toBe(true);
+        expect(id !== SYNTHETIC_VOCAB.cls && id !== SYNTHETIC_VOCAB.sep).toBe(true);
+      }
+      expect(ids.slice(1, L - 1).some((id) => syntheticWordValue(id) !== 0)).toBe(true);
+    }
+  });
+
+  it('sentiment lives in words and their context: reading "not" flips a word, and a bag of words does worse', () => {
+    const ds = syntheticMosi({ seed: 1 });
+    const n = 600;
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const b = ds.batch('train', idx);
+    const T = ds.dims.text.len;
+    const withContext = new Float64Array(n);
+    const bagOfWords = new Float64Array(n);
+    let negated = 0;
+    for (let s = 0; s < n; s++) {
+      const ids = b.textBert!.subarray(s * 3 * T, s * 3 * T + T);
+      let c = 0;
+      let w = 0;
+      let k = 0;
+      for (let j = 1; j < T; j++) {
+        const v = syntheticWordValue(ids[j]);
+        if (v === 0) continue;
+        const not = ids[j - 1] === SYNTHETIC_VOCAB.not;
+        if (not) negated++;
+        c += not ? -v : v;
+        w += v;
+        k++;
+      }
+      withContext[s] = c / k;
+      bagOfWords[s] = w / k;
+    }
+    const corr = (x: Float64Array, y: Float32Array) => {
+      let mx = 0;
+      let my = 0;
+      for (let i = 0; i < n; i++) {
+        mx += x[i] / n;
+        my += y[i] / n;
+      }
+      let sxy = 0;
+      let sxx = 0;
+      let syy = 0;
+      for (let i = 0; i < n; i++) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) ** 2;
+        syy += (y[i] - my) ** 2;
+      }
+      return sxy / Math.sqrt(sxx * syy);
+    };
+    const rc = corr(withContext, b.labels);
+    const rb = corr(bagOfWords, b.labels);
+    console.log(`synthetic tokens: corr(label, words read in context) ${rc.toFixed(3)}, bag of words ${rb.toFixed(3)}`);
+    expect(negated).toBeGreaterThan(n / 2); // negations are common
+    expect(rc).toBeGreaterThan(0.7); // the words read in context carry most of the label
+    expect(rb).toBeLessThan(rc - 0.15); // ignoring "not" loses much of it
+  });
+});
+
+describe('the feature path\'s leak (README "Fidelity")', () => {
+  it('kept text features still predict the label after corruption (each carries the sentence); kept ids much less', () => {
+    // Features: a ridge probe on the mean of the KEPT token vectors (fitted on complete train, λ on valid), R² on the
+    // corrupted test split. Ids: the label's R² from the words read in context, [UNK] carrying nothing. Both with
+    // LNLN's masks (seed 1111). The share of the complete input's R² that survives a rate is what corruption leaves.
+    const ds = syntheticMosi({ seed: 0, size: { train: 600, valid: 200 } });
+    const P = { train: poolText(ds, 'train', null), valid: poolText(ds, 'valid', null) };
+    const rates = [0, 0.5, 0.9];
+    const feat = rates.map((r) =>
+      heldOutR2({ ...P, test: poolText(ds, 'test', r) } as Record<Split, Pooled>, ['text']),
+    );
+    const ids = rates.map((r) => idsR2(ds, r));
+    const kept = (x: number[]) => x.map((v) => v / x[0]);
+    console.log(
+      `text R² at rates ${rates.join(' / ')}: features ${feat.map((v) => v.toFixed(3)).join(' / ')} ` +
+        `(kept ${kept(feat)
+          .map((v) => v.toFixed(2))
+          .join(' / ')}); ids ${ids.map((v) => v.toFixed(3)).join(' / ')} ` +
+        `(kept ${kept(ids)
+          .map((v) => v.toFixed(2))
+          .join(' / ')})`,
+    );
+    expect(feat[0]).toBeGreaterThan(0.3);
+    expect(ids[0]).toBeGreaterThan(0.3);
+    // The leak: half the tokens dropped, the kept vectors still hold most of what the whole sentence said; the ids
+    // keep only what the kept words say. At 0.9 little is left either way, the features still ahead.
+    expect(kept(feat)[1]).toBeGreaterThan(kept(ids)[1] + 0.2);
+    expect(kept(feat)[2]).toBeGreaterThan(kept(ids)[2]);
+  });
+});
+
 describe('batchIndices and readMmsaFile', () => {
   it('covers every index once; shuffles deterministically by seed; dropLast', () => {
     const plain = batchIndices(10, 4);
@@ -439,6 +568,56 @@ function poolSplit(ds: Dataset, split: Split): Pooled {
     });
   }
   return { n, y, feats };
+}
+
+/** Text only: the mean of each sample's kept token vectors (all real tokens when `rate` is null; LNLN masks, 1111). */
+function poolText(ds: Dataset, split: Split, rate: number | null): Pooled {
+  const n = ds.sizes[split];
+  const { len: T, dim: d } = ds.dims.text;
+  const masks = rate === null ? null : lnlnMasks(ds.split(split), ds.dims, rate, 1111);
+  const text = new Float64Array(n * d);
+  const y = new Float64Array(n);
+  for (let k = 0; k < n; k += 50) {
+    const idx = [...Array(Math.min(50, n - k)).keys()].map((i) => k + i);
+    const b0 = ds.batch(split, idx);
+    const b = masks ? applyMissing(b0, masks) : { ...b0, textDropped: new Float32Array(idx.length * T) };
+    idx.forEach((i, r) => {
+      y[i] = b.labels[r];
+      let cnt = 0;
+      for (let j = 0; j < T; j++) {
+        if (!b.textMask[r * T + j] || b.textDropped[r * T + j]) continue;
+        cnt++;
+        for (let q = 0; q < d; q++) text[i * d + q] += b.text[(r * T + j) * d + q];
+      }
+      for (let q = 0; q < d; q++) text[i * d + q] /= Math.max(cnt, 1);
+    });
+  }
+  return { n, y, feats: { text, audio: new Float64Array(0), vision: new Float64Array(0) } };
+}
+
+/** R² of the label from the test split's words read in context ("not" flips the next word; [UNK] says nothing). */
+function idsR2(ds: Dataset, rate: number): number {
+  const n = ds.sizes.test;
+  const T = ds.dims.text.len;
+  const masks = lnlnMasks(ds.split('test'), ds.dims, rate, 1111);
+  const b = applyMissing(ds.batch('test', [...Array(n).keys()]), masks);
+  const x = Float64Array.from({ length: n }, (_, i) => {
+    const ids = b.textBert!.subarray(i * 3 * T, i * 3 * T + T);
+    let c = 0;
+    for (let j = 1; j < T; j++) c += (ids[j - 1] === SYNTHETIC_VOCAB.not ? -1 : 1) * syntheticWordValue(ids[j]);
+    return c;
+  });
+  const mx = x.reduce((a, v) => a + v, 0) / n;
+  const my = b.labels.reduce((a, v) => a + v, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (b.labels[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (b.labels[i] - my) ** 2;
+  }
+  return sxx > 0 ? (sxy * sxy) / (sxx * syy) : 0;
 }
 
 function design(p: Pooled, mods: readonly ('text' | 'audio' | 'vision')[]): { X: Float64Array; D: number } {

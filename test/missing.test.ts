@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   applyMissing,
+  corruptTextBert,
   epochMissingSeed,
   EVAL_RATES,
   expandRate,
@@ -20,6 +21,7 @@ import {
   parseMmsaPickle,
   PythonRandom,
   syntheticMosi,
+  UNK_TOKEN_ID,
   uniformField,
   validFromLengths,
   type KeepMasks,
@@ -233,10 +235,97 @@ describe('applyMissing', () => {
     check('vision', mb.vision, batch.vision, batch.visionMask, mb.visionDropped);
   });
 
+  it('feature path: padding rows stay as stored while a token is kept, and are zeroed when the text is absent', () => {
+    // MMSA's padding rows are BERT outputs of the complete sentence (the fixture's are non-zero): text absent must not
+    // leave them for the model to read.
+    const ds = parseMmsaPickle(fs.readFileSync(path.join(FIX, 'mmsa_tiny.pkl')), { name: 'mmsa_tiny.pkl' });
+    const info = ds.split('test');
+    const { len: T, dim: d } = ds.dims.text;
+    const idx = [0, 1, 2];
+    const batch = ds.batch('test', idx);
+    const padRows = (x: Float32Array) =>
+      idx.flatMap((_, b) =>
+        Array.from({ length: T }, (_, j) => j)
+          .filter((j) => batch.textMask[b * T + j] === 0)
+          .flatMap((j) => Array.from(x.subarray((b * T + j) * d, (b * T + j + 1) * d))),
+      );
+    expect(padRows(batch.text).some((v) => v !== 0)).toBe(true);
+    const partial = applyMissing(batch, lnlnMasks(info, ds.dims, 0.9, 1111));
+    expect(padRows(partial.text)).toEqual(padRows(batch.text));
+    const absent = lnlnMasks(info, ds.dims, { text: 1, audio: 0, vision: 0 }, 1111, { keepSpecialTokens: false });
+    expect(applyMissing(batch, absent).text.every((v) => v === 0)).toBe(true);
+  });
+
   it('refuses masks from a smaller split', () => {
     const ds = syntheticMosi({ size: 'tiny' });
     const masks = lnlnMasks(ds.split('valid'), ds.dims, 0.3, 1);
     expect(() => applyMissing(ds.batch('train', [20]), masks)).toThrow(RangeError);
+  });
+});
+
+describe('token-level protocol on text_bert (LNLN: dropped ids → [UNK], mask and segments unchanged)', () => {
+  const tbRef = JSON.parse(fs.readFileSync(path.join(FIX, 'mmsa_textbert_expected.json'), 'utf8')) as {
+    split: 'train' | 'test';
+    rate: number;
+    seed: number;
+    textBert: number[];
+  }[];
+
+  it("applyMissing's text_bert equals LNLN's text_m (numpy, make_textbert_fixture.py) for every rate and seed", () => {
+    const ds = parseMmsaPickle(fs.readFileSync(path.join(FIX, 'mmsa_tiny.pkl')), { name: 'mmsa_tiny.pkl' });
+    for (const c of tbRef) {
+      const n = ds.sizes[c.split];
+      const order = Array.from({ length: n }, (_, i) => n - 1 - i); // reversed: rows follow the batch's indices
+      const mb = applyMissing(ds.batch(c.split, order), lnlnMasks(ds.split(c.split), ds.dims, c.rate, c.seed));
+      const T = ds.dims.text.len;
+      const want = order.flatMap((i) => c.textBert.slice(i * 3 * T, (i + 1) * 3 * T));
+      expect(Array.from(mb.textBert!), `${c.split} r=${c.rate} seed=${c.seed}`).toEqual(want);
+    }
+  });
+
+  it('drops exactly the positions the feature-level masks drop, on synthetic-mosi, for several seeds and rates', () => {
+    const ds = syntheticMosi({ seed: 3, size: 'tiny' });
+    const info = ds.split('test');
+    const T = ds.dims.text.len;
+    const idx = [7, 0, 31, 12];
+    const batch = ds.batch('test', idx);
+    for (const seed of [1111, 1112, 99]) {
+      for (const rate of [0.1, 0.5, 0.9]) {
+        const masks = lnlnMasks(info, ds.dims, rate, seed);
+        const mb = applyMissing(batch, masks);
+        let unk = 0;
+        for (let b = 0; b < idx.length; b++) {
+          for (let j = 0; j < T; j++) {
+            const id = batch.textBert![b * 3 * T + j];
+            const got = mb.textBert![b * 3 * T + j];
+            // A real token is [UNK] exactly where its feature vector was zeroed; padding stays 0.
+            expect(got, `b=${b} j=${j}`).toBe(mb.textDropped[b * T + j] === 1 ? UNK_TOKEN_ID : id);
+            if (mb.textDropped[b * T + j] === 1) unk++;
+          }
+          const row = (x: Int32Array, k: number) => Array.from(x.subarray((b * 3 + k) * T, (b * 3 + k + 1) * T));
+          expect(row(mb.textBert!, 1)).toEqual(row(batch.textBert!, 1)); // attention mask unchanged
+          expect(row(mb.textBert!, 2)).toEqual(row(batch.textBert!, 2)); // segment ids unchanged
+          const len = info.textMask.subarray(idx[b] * T, (idx[b] + 1) * T).reduce((a, v) => a + v, 0);
+          expect(mb.textBert![b * 3 * T]).toBe(101); // [CLS] kept
+          expect(mb.textBert![b * 3 * T + len - 1]).toBe(102); // [SEP] kept
+        }
+        expect(unk, `seed ${seed} rate ${rate}`).toBeGreaterThan(0);
+      }
+    }
+    expect(Array.from(batch.textBert!)).toEqual(Array.from(ds.batch('test', idx).textBert!)); // input unchanged
+  });
+
+  it('with whole text absent (rate 1, specials dropped) every real token is [UNK]; corruptTextBert checks sizes', () => {
+    const ds = syntheticMosi({ size: 'tiny' });
+    const info = ds.split('valid');
+    const T = ds.dims.text.len;
+    const masks = lnlnMasks(info, ds.dims, { text: 1, audio: 0, vision: 0 }, 1111, { keepSpecialTokens: false });
+    const batch = ds.batch('valid', [2, 5]);
+    const ids = applyMissing(batch, masks).textBert!;
+    for (let b = 0; b < 2; b++) {
+      for (let j = 0; j < T; j++) expect(ids[b * 3 * T + j]).toBe(batch.textMask[b * T + j] ? UNK_TOKEN_ID : 0);
+    }
+    expect(() => corruptTextBert(new Int32Array(5), masks.text, [0], T)).toThrow(RangeError);
   });
 });
 

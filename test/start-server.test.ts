@@ -297,6 +297,8 @@ describe('npm start server in the browser', () => {
         preset: 'small',
         ablation: 'full',
         textUnk: 'zero',
+        textEncoder: 'features',
+        bert: false,
         seeds: [SEED],
         epochs: 1,
         batchSize: 4,

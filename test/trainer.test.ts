@@ -263,13 +263,32 @@ describe('npm start command line', () => {
     });
     expect(parseStartArgs(['--preset', 'paper'])).toMatchObject({ epochs: 200, trainSubset: null, lr: 1e-4 });
     expect(parseStartArgs(['--ablation', 'noRecon', '--text-unk', 'learned']).label).toBe(
-      'DAR (small, noRecon, learned [UNK])',
+      'DAR (small, noRecon, learned [UNK], BERT)',
     );
+    // The text branch: BERT on token ids by default on synthetic data; features on request; frozen; paper needs --bert.
+    expect(d).toMatchObject({ textEncoder: 'bert', bert: null, label: 'DAR (small, BERT)' });
+    expect(parseStartArgs(['--text-encoder', 'features'])).toMatchObject({
+      textEncoder: 'features',
+      label: 'DAR (small)',
+    });
+    expect(parseStartArgs(['--bert-frozen'])).toMatchObject({
+      textEncoder: 'bert-frozen',
+      label: 'DAR (small, frozen BERT)',
+    });
+    expect(parseStartArgs(['--preset', 'paper']).textEncoder).toBe('features');
+    const textBad: [string[], RegExp][] = [
+      [['--text-encoder', 'features', '--bert-frozen'], /--bert-frozen needs --text-encoder bert/],
+      [['--preset', 'paper', '--text-encoder', 'bert'], /--preset paper with --text-encoder bert needs --bert/],
+      [['--bert', '/nonexistent/bert'], /--bert: .*config\.json does not exist/],
+      [['--text-encoder', 'gpt'], /--text-encoder must be one of features, bert/],
+      [['--model', 'latefusion', '--bert-frozen'], /--text-encoder apply to --model dar and derl only/],
+    ];
+    for (const [argv, msg] of textBad) expect(() => parseStartArgs(argv), argv.join(' ')).toThrow(msg);
     expect(parseStartArgs(['--model', 'derl'])).toMatchObject({
       model: 'derl',
       preset: 'small',
       epochs: DERL_EPOCHS,
-      label: 'DERL (small)',
+      label: 'DERL (small, BERT)',
     });
     expect(parseStartArgs(['--model', 'derl', '--preset', 'paper'])).toMatchObject({
       epochs: 200,
@@ -316,20 +335,24 @@ describe('npm start command line', () => {
   });
 
   it("takes every model of the catalog by its name, with the catalog's defaults and label, and only the choices it takes", () => {
-    const defaults = { preset: 'small', ablation: 'full', textUnk: 'zero' } as const;
     for (const spec of MODELS) {
+      // On synthetic data the small models read BERT on token ids by default (late fusion reads features only).
+      const textEncoder = spec.takes.includes('textEncoder') ? 'bert' : 'features';
+      const defaults = { preset: 'small', ablation: 'full', textUnk: 'zero', textEncoder } as const;
       const o = parseStartArgs(['--model', spec.name]);
       expect(o, spec.name).toMatchObject({
         model: spec.name,
         epochs: spec.epochs('small'),
         lr: spec.lr('small'),
         label: spec.label(defaults),
+        textEncoder,
       });
       expect(findModelSpec(spec.name), `${spec.name} finds its entry`).toBe(spec);
       const flags = {
         preset: ['--preset', 'paper'],
         ablation: ['--ablation', 'noSim'],
         textUnk: ['--text-unk', 'learned'],
+        textEncoder: ['--text-encoder', 'features'],
       } as const;
       for (const [choice, argv] of Object.entries(flags)) {
         if (spec.takes.includes(choice as keyof typeof flags))

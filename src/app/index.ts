@@ -10,6 +10,7 @@ export * from './io/model-file';
 export * from './models/dar/index';
 export * from './models/derl/index';
 export * from './models/latefusion';
+export * from './models/text-encoder';
 export type * from './models/types';
 export * from './models/registry';
 export * from './inference';

@@ -53,6 +53,7 @@ export * from './ops/attention';
 export * from './ops/attention-mask';
 export * from './nn/attention';
 export * from './nn/transformer';
+export * from './nn/bert';
 export * from './nn/grouped';
 export * from './ops/infonce';
 export * from './ops/club';
@@ -60,6 +61,7 @@ export * from './nn/club';
 export * from './ops/lstm';
 export * from './nn/lstm';
 export * from './io/safetensors';
+export * from './io/bert-checkpoint';
 export * from './ops/topk';
 // Types that appear in the signatures above (options, the tape, storage, kernel contracts), so users can name them.
 export type { TensorOptions, RandomOptions } from './creation';

@@ -6,3 +6,4 @@ export * from '../engine/index';
 export { init, type NodeInitOptions } from './init';
 export { dawnAdapter, prepareVulkan, type DawnOptions, type DawnAdapter } from './dawn';
 export { installPollBackoff, type PollMode } from './poll';
+export { loadBertFolder } from './bert';

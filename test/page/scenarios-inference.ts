@@ -208,6 +208,7 @@ export const SCENARIOS = {
   async inferenceShapes(_args, w: W) {
     const dims = w.syntheticMosi({ seed: 0, size: 'tiny' }).dims;
     const odd = { text: { len: 6, dim: 10 }, audio: { len: 5, dim: 3 }, vision: { len: 7, dim: 4 } };
+    const bertSizes = { vocabSize: 11, hidden: 6, layers: 2, heads: 2, intermediate: 7, maxPosition: 9, typeVocab: 2 };
     const models: SentimentModel[] = [
       new w.DAR(w.darConfig('small', odd, { seed: 1, textUnk: 'learned' })),
       new w.DAR(
@@ -228,6 +229,9 @@ export const SCENARIOS = {
         }),
       ),
       new w.DERL(w.derlConfig('tiny', odd, { seed: 2, weights: { reconFeat: 0 }, embed: { depth: 0 } })),
+      // BERT text encoders (src/app/models/text-encoder.ts): bert.* and the text alignment reading BERT's width.
+      new w.DAR(w.darConfig('small', odd, { seed: 1, textEncoder: { kind: 'bert', bert: bertSizes, frozen: false } })),
+      new w.DERL(w.derlConfig('tiny', odd, { seed: 2, textEncoder: { kind: 'bert', bert: bertSizes, frozen: true } })),
       new w.LateFusion({ dims, seed: 3 }),
       new w.LateFusion({ dims: odd, seed: 3, t: 5, d: 6, hidden: 7 }),
     ];

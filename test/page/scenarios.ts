@@ -26,6 +26,8 @@ import { SCENARIOS as runtime } from './scenarios-runtime';
 import { SCENARIOS as grouped } from './scenarios-grouped';
 import { SCENARIOS as compile } from './scenarios-compile';
 import { SCENARIOS as view } from './scenarios-view';
+import { SCENARIOS as bert } from './scenarios-bert';
+import { SCENARIOS as textbert } from './scenarios-textbert';
 
 export const SCENARIOS = {
   ...core,
@@ -39,6 +41,8 @@ export const SCENARIOS = {
   ...grouped,
   ...compile,
   ...view,
+  ...bert,
+  ...textbert,
 } satisfies ScenarioTable;
 
 type Scenarios = typeof SCENARIOS;

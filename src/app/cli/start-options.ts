@@ -23,6 +23,14 @@ Data and model:
   --ablation <name>           DAR's Table 2 variants: full (default), noSim, noDiff, noSimDiff, noRecon, noBoot
   --text-unk <mode>           DAR/DERL's dropped text tokens: zero (default; the zeroed feature vectors) or learned (a
                               learned [UNK] vector where a token was dropped)
+  --text-encoder <name>       DAR/DERL's text branch: bert (LNLN's protocol: dropped token ids become [UNK] and BERT
+                              encodes the corrupted and the complete ids every step; the default with synthetic data
+                              or --bert) or features (the precomputed text features, dropped tokens zeroed; the
+                              default for --data without --bert)
+  --bert <folder>             a Hugging Face BERT folder (config.json + model.safetensors, e.g. bert-base-uncased) to
+                              fine-tune; without it the small presets train a tiny BERT (2 layers, hidden 64) from
+                              scratch (the paper preset needs it)
+  --bert-frozen               keep BERT's weights fixed (LNLN fine-tunes them, at the run's --lr: 1e-4 for paper)
 
 Training:
   --epochs <n>                epochs per seed (default 4 for DAR small and latefusion, 8 for DERL small, 200 for
@@ -80,6 +88,9 @@ export interface StartOptions {
   preset: RunChoices['preset'];
   ablation: RunChoices['ablation'];
   textUnk: RunChoices['textUnk'];
+  textEncoder: RunChoices['textEncoder'];
+  /** The BERT folder (--bert), or null. */
+  bert: string | null;
   epochs: number;
   seeds: number[];
   trainMissingRate: number | null; // null: by dataset (0.3 MOSI, 0.4 MOSEI)
@@ -107,6 +118,9 @@ const OPTIONS = {
   preset: { type: 'string' },
   ablation: { type: 'string' },
   'text-unk': { type: 'string' },
+  'text-encoder': { type: 'string' },
+  bert: { type: 'string' },
+  'bert-frozen': { type: 'boolean' },
   epochs: { type: 'string' },
   seeds: { type: 'string' },
   'train-missing-rate': { type: 'string' },
@@ -181,11 +195,27 @@ export function parseStartArgs(argv: string[]): StartOptions {
   const preset = choice('preset', ['small', 'paper'] as const, 'small');
   const ablation = choice('ablation', DAR_ABLATIONS, 'full');
   const textUnk = choice('text-unk', ['zero', 'learned'] as const, 'zero');
+  const bert = str('bert') ?? null;
+  if (bert !== null) {
+    for (const f of ['config.json', 'model.safetensors']) {
+      if (!fs.existsSync(path.join(bert, f))) throw new UsageError(`--bert: ${path.join(bert, f)} does not exist`);
+    }
+  }
+  // BERT on token ids where a BERT can be had: supplied (--bert), or a tiny one trained from scratch on synthetic ids.
+  const bertByDefault = bert !== null || (data === null && preset === 'small');
+  const encoder = choice('text-encoder', ['features', 'bert'] as const, bertByDefault ? 'bert' : 'features');
+  const frozen = values['bert-frozen'] === true;
+  if (encoder === 'features' && (bert !== null || frozen))
+    throw new UsageError(`${bert !== null ? '--bert' : '--bert-frozen'} needs --text-encoder bert`);
+  if (encoder === 'bert' && preset === 'paper' && bert === null)
+    throw new UsageError('--preset paper with --text-encoder bert needs --bert <folder> (a bert-base-uncased)');
+  const textEncoder: RunChoices['textEncoder'] = encoder === 'features' ? 'features' : frozen ? 'bert-frozen' : 'bert';
   // --preset counts as set when given at all (it sizes the model); the others when they differ from their default.
   checkChoicesApply(spec, {
     preset: str('preset') !== undefined,
     ablation: ablation !== 'full',
     textUnk: textUnk !== 'zero',
+    textEncoder: str('text-encoder') !== undefined || bert !== null || frozen,
   });
   const seedsText = str('seeds') ?? '1111,1112,1113';
   const seeds = seedsText.split(',').map((s) => s.trim());
@@ -207,6 +237,9 @@ export function parseStartArgs(argv: string[]): StartOptions {
     preset,
     ablation,
     textUnk,
+    // latefusion reads no text encoder: its runs record 'features' (what it reads).
+    textEncoder: spec.takes.includes('textEncoder') ? textEncoder : 'features',
+    bert,
     epochs,
     seeds: seedNums,
     trainMissingRate: num('train-missing-rate', (x) => x >= 0 && x < 1, 'a number in [0, 1)'),
@@ -224,7 +257,7 @@ export function parseStartArgs(argv: string[]): StartOptions {
     testSubset: int('test-subset', 1),
     out: str('out') ?? path.join('runs', timestamp()),
     resume,
-    label: str('label') ?? spec.label({ preset, ablation, textUnk }),
+    label: str('label') ?? spec.label({ preset, ablation, textUnk, textEncoder }),
     runtime: choice('runtime', ['browser', 'node'] as const, 'browser'),
     help: values.help === true,
   };
@@ -232,7 +265,12 @@ export function parseStartArgs(argv: string[]): StartOptions {
 
 export { DEFAULT_EPOCHS, DERL_EPOCHS } from '../models/catalog';
 
-const FLAGS: Record<keyof RunChoices, string> = { preset: '--preset', ablation: '--ablation', textUnk: '--text-unk' };
+const FLAGS: Record<keyof RunChoices, string> = {
+  preset: '--preset',
+  ablation: '--ablation',
+  textUnk: '--text-unk',
+  textEncoder: '--text-encoder',
+};
 
 /** "a", "a and b", "a, b and c". */
 const joinAnd = (xs: string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`);

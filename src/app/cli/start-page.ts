@@ -42,6 +42,9 @@ export interface StartPageOptions {
   preset: RunChoices['preset'];
   ablation: RunChoices['ablation'];
   textUnk: RunChoices['textUnk'];
+  textEncoder: RunChoices['textEncoder'];
+  /** A supplied BERT folder is served at /bert/config.json and /bert/model.safetensors (--bert). */
+  bert: boolean;
   seeds: number[];
   epochs: number;
   batchSize: number;
@@ -156,6 +159,24 @@ async function loadDataset(o: StartPageOptions, report: Report): Promise<Dataset
     seconds: 0,
   });
   return ds;
+}
+
+/**
+ * The BERT of --bert (fetched from Node and loaded once: every name and shape checked, a CheckpointError otherwise),
+ * whose weights each seed's model starts from; null without --bert.
+ */
+async function loadSuppliedBert(o: StartPageOptions): Promise<{ sizes: wg.BertSizes; weights: wg.Bert } | null> {
+  if (!o.bert || o.textEncoder === 'features') return null;
+  const config = new TextDecoder().decode(await fetchBytes(o.token, '/bert/config.json', 'the BERT config.json'));
+  const weights = await fetchBytes(o.token, '/bert/model.safetensors', 'the BERT model.safetensors');
+  const loaded = wg.loadBert({ config, weights });
+  const { seed: _seed, ...sizes } = loaded.config;
+  return { sizes, weights: loaded };
+}
+
+/** The tiny BERT trained from scratch: synthetic-mosi's vocabulary, or bert-base-uncased's ids for MMSA data. */
+function bertSizesFor(dataset: Dataset): wg.BertSizes {
+  return { ...wg.TINY_BERT, vocabSize: dataset instanceof wg.SyntheticMosi ? wg.SYNTHETIC_VOCAB.size : 30522 };
 }
 
 async function fetchBytes(token: string, url: string, what = url): Promise<Uint8Array> {
@@ -354,13 +375,19 @@ async function main(o: StartPageOptions) {
   const trainMissingRate = o.trainMissingRate >= 0 ? o.trainMissingRate : mosei ? 0.4 : 0.3;
   const constant = constantPredictorMetrics(dataset, 'test', o.testSubset);
   const testN = Math.min(o.testSubset ?? dataset.sizes.test, dataset.sizes.test);
+  const bert = await loadSuppliedBert(o);
   const run: Run = {
     o,
     report,
     dataset,
     trainMissingRate,
     testN,
-    factory: (seed) => buildModel(o.model, dataset.dims, seed, o),
+    factory: (seed) => {
+      const model = buildModel(o.model, dataset.dims, seed, { ...o, bert: bert?.sizes ?? bertSizesFor(dataset) });
+      // A supplied BERT's weights replace the fresh ones (a resumed checkpoint's, loaded after, replace these).
+      if (bert) (model as unknown as { bert: wg.Bert }).bert.loadStateDict(bert.weights.stateDict());
+      return model;
+    },
     checkpoints: new CheckpointChannel(o.token, report),
   };
   await report({ kind: 'plan', testN, constant });

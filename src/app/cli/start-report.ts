@@ -94,7 +94,12 @@ export function interruptedText(
 function runChoicesJson(o: StartOptions): Record<keyof RunChoices, string | null> {
   const takes = modelSpec(o.model).takes;
   const pick = <K extends keyof RunChoices>(k: K) => (takes.includes(k) ? o[k] : null);
-  return { preset: pick('preset'), ablation: pick('ablation'), textUnk: pick('textUnk') };
+  return {
+    preset: pick('preset'),
+    ablation: pick('ablation'),
+    textUnk: pick('textUnk'),
+    textEncoder: pick('textEncoder'),
+  };
 }
 
 /** The run's tables over seeds: robustness by rate, whole modalities absent, DERL's experts. */

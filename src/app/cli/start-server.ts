@@ -26,6 +26,8 @@ export interface ExpectedCheckpoint {
 export interface StartServerOptions {
   /** The MMSA file served at GET /data, if any. */
   data: string | null;
+  /** The BERT folder whose config.json and model.safetensors are served at GET /bert/<name> (--bert), if any. */
+  bert?: string | null;
   /** Files served at GET /resume/<seed> and /resume-best/<seed>. */
   resume: Map<number, { from: string; best: string | null }>;
   /** Where POST /checkpoint writes the checkpoint of `kind` for `seed` ('model': the best one's model file). */
@@ -157,6 +159,13 @@ export async function serveStart(www: string, opts: StartServerOptions): Promise
     handle: () => (opts.data ? { status: 200, file: path.resolve(opts.data) } : text(404, 'no data file')),
   };
 
-  const server = await startServer(www, { index: 'start.html', routes: [checkpoint, resume, data] });
+  const bert: Route = {
+    method: 'GET',
+    path: /^\/bert\/(config\.json|model\.safetensors)$/,
+    handle: ({ match }) =>
+      opts.bert ? { status: 200, file: path.resolve(opts.bert, match[1]) } : text(404, 'no BERT folder'),
+  };
+
+  const server = await startServer(www, { index: 'start.html', routes: [checkpoint, resume, data, bert] });
   return { ...server, expectCheckpoint: (e) => void expected.set(e.seed, e) };
 }

@@ -55,6 +55,8 @@ function pageOptions(
     preset: opts.preset,
     ablation: opts.ablation,
     textUnk: opts.textUnk,
+    textEncoder: opts.textEncoder,
+    bert: opts.bert !== null,
     seeds: opts.seeds,
     epochs: opts.epochs,
     batchSize: opts.batchSize,
@@ -305,6 +307,7 @@ async function main(argv: string[]): Promise<number> {
   const status = new StatusLine(!!process.stdout.isTTY);
   const server = await serveStart(www, {
     data: opts.data,
+    bert: opts.bert,
     resume: resumePlan,
     checkpointPath: (kind, seed) => path.join(opts.out, ckptName(kind, seed)),
   });

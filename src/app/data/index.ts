@@ -14,4 +14,12 @@ export {
 } from './mmsa';
 export { NpArray, NpDtype, unpickle, toFloat32, toFloat64, toStrings } from './numpy-pickle';
 export { batchIndices, type BatchPlanOptions } from './loader';
-export { SyntheticMosi, syntheticMosi, TINY_SPLIT_SIZES, SYNTHETIC_PARAMS, type SyntheticOptions } from './synthetic';
+export {
+  SyntheticMosi,
+  syntheticMosi,
+  syntheticWordValue,
+  TINY_SPLIT_SIZES,
+  SYNTHETIC_PARAMS,
+  SYNTHETIC_VOCAB,
+  type SyntheticOptions,
+} from './synthetic';

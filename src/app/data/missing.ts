@@ -8,13 +8,14 @@
 //   token; position T-1 when the sentence fills every slot) are always kept;
 // - audio/vision: valid = j < length; dropped frames are multiplied by 0 (so is padding, which is zero anyway).
 //
-// Deviation (docs/models.md §2.5): LNLN corrupts token IDS (dropped token → [UNK] = 100) and runs BERT on the corrupted
-// ids. We train on the precomputed `text` FEATURES (N, 50, 768) of the complete sentence, so a dropped token's feature
-// vector is zeroed instead, and `textDropped` (B, T_t) marks those positions so a model may add a learned [UNK] vector
-// there (text_m = zeroed + textDropped ⊗ unk). The masks themselves are LNLN's exactly; `lnlnTextIds` gives LNLN's
-// corrupted ids for anyone who has BERT. Caveat: precomputed [CLS]/[SEP] vectors summarise the COMPLETE sentence, and
-// LNLN never drops them, so on real MMSA features they leak text information at every rate; `keepSpecialTokens:
-// false` drops them like any other token (then the masks are no longer LNLN's at those two positions).
+// Text, two paths (docs/models.md §2.5). Token ids (`Batch.textBert`, as MMSA's `text_bert`): exactly LNLN's — a
+// dropped token's id becomes [UNK] = 100, [CLS]/[SEP] kept, attention mask and segment ids unchanged
+// (`corruptTextBert`), for a model that runs BERT on them. Features (`text`, (N, 50, 768) precomputed on the COMPLETE
+// sentence): a dropped token's vector is zeroed instead, and `textDropped` (B, T_t) marks those positions so a model
+// may add a learned [UNK] vector there (text_m = zeroed + textDropped ⊗ unk) — a deviation: kept vectors still carry
+// the whole sentence's context. Caveat: precomputed [CLS]/[SEP] vectors summarise the COMPLETE sentence, and LNLN
+// never drops them, so on real MMSA features they leak text information at every rate; `keepSpecialTokens: false`
+// drops them like any other token (then the masks are no longer LNLN's at those two positions).
 
 import { freshMissingSeed } from '../../engine/seed';
 import { MT19937, PythonRandom } from './mt19937';
@@ -126,9 +127,33 @@ export function keepTextSpecial(keep: Uint8Array, textMask: Uint8Array, n: numbe
 }
 
 /** LNLN's corrupted text ids: keep·ids + 100·(mask − keep) → dropped real tokens become [UNK], padding stays. */
-export function lnlnTextIds(ids: ArrayLike<number>, textMask: Uint8Array, keep: Uint8Array): Int32Array {
+export function lnlnTextIds(ids: ArrayLike<number>, textMask: ArrayLike<number>, keep: ArrayLike<number>): Int32Array {
   const out = new Int32Array(ids.length);
   for (let j = 0; j < ids.length; j++) out[j] = keep[j] * ids[j] + UNK_TOKEN_ID * (textMask[j] - keep[j]);
+  return out;
+}
+
+/**
+ * LNLN's corruption of a batch's BERT inputs (B, 3, T): row 0 (ids) becomes `lnlnTextIds` under sample indices[b]'s
+ * split-level keep row; rows 1 (attention mask, used as stored, as LNLN does) and 2 (segment ids) are copied unchanged.
+ */
+export function corruptTextBert(
+  textBert: Int32Array,
+  keep: Uint8Array,
+  indices: ArrayLike<number>,
+  T: number,
+): Int32Array {
+  const B = indices.length;
+  if (textBert.length !== B * 3 * T) {
+    throw new RangeError(`corruptTextBert: text_bert has ${textBert.length} values, expected (${B}, 3, ${T})`);
+  }
+  const out = textBert.slice();
+  for (let b = 0; b < B; b++) {
+    const row = b * 3 * T;
+    const ids = textBert.subarray(row, row + T);
+    const mask = textBert.subarray(row + T, row + 2 * T);
+    out.set(lnlnTextIds(ids, mask, keep.subarray(indices[b] * T, (indices[b] + 1) * T)), row);
+  }
   return out;
 }
 
@@ -192,7 +217,8 @@ export function lnlnMasks(
 
 /**
  * Applies split-level keep masks to a batch of that split (rows picked by batch.indices): dropped audio/vision frames
- * and dropped text token vectors become zero. Returns new arrays; the input batch is unchanged.
+ * and dropped text token vectors become zero, and, when the batch has BERT inputs, dropped token ids become [UNK]
+ * exactly as LNLN's generate_m does (`corruptTextBert`). Returns new arrays; the input batch is unchanged.
  */
 export function applyMissing(batch: Batch, masks: KeepMasks): MissingBatch {
   const { dims, size: B, indices } = batch;
@@ -211,16 +237,21 @@ export function applyMissing(batch: Batch, masks: KeepMasks): MissingBatch {
   const audioDropped = new Float32Array(B * dims.audio.len);
   const visionDropped = new Float32Array(B * dims.vision.len);
 
-  // Text: only real tokens are touched (padding vectors stay as stored; the keep mask is 0 there anyway).
+  // Text: only real tokens are touched (padding vectors stay as stored; the keep mask is 0 there anyway) — unless
+  // every real token was dropped (text absent): then the padding rows are zeroed too, because MMSA's padding vectors
+  // are BERT's outputs at [PAD] positions of the complete sentence and would tell the model what the text was.
   const { len: Tt, dim: dt } = dims.text;
   for (let b = 0; b < B; b++) {
     const src = indices[b] * Tt;
+    let kept = 0;
     for (let j = 0; j < Tt; j++) {
-      if (batch.textMask[b * Tt + j] !== 0 && masks.text[src + j] === 0) {
+      if (batch.textMask[b * Tt + j] === 0) continue;
+      if (masks.text[src + j] === 0) {
         textDropped[b * Tt + j] = 1;
         text.fill(0, (b * Tt + j) * dt, (b * Tt + j + 1) * dt);
-      }
+      } else kept++;
     }
+    if (kept === 0) text.fill(0, b * Tt * dt, (b + 1) * Tt * dt);
   }
   // Audio/vision: every frame is multiplied by keep, as LNLN does (padding is zero either way).
   const frames = (
@@ -247,6 +278,7 @@ export function applyMissing(batch: Batch, masks: KeepMasks): MissingBatch {
   const pick = (r: Float64Array) => Float64Array.from(indices, (i) => r[i]);
   return {
     ...batch,
+    ...(batch.textBert ? { textBert: corruptTextBert(batch.textBert, masks.text, indices, Tt) } : {}),
     text,
     audio,
     vision,

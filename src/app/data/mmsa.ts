@@ -86,8 +86,10 @@ export class MmsaDataset implements Dataset {
     const { text: t, audio: a, vision: v } = this.dims;
     const out = allocBatch(this.dims, indices);
     const ids: string[] = [];
+    const textBert = new Int32Array(indices.length * 3 * t.len);
     for (let b = 0; b < indices.length; b++) {
       const i = indices[b];
+      textBert.set(s.textBert.subarray(i * 3 * t.len, (i + 1) * 3 * t.len), b * 3 * t.len);
       const row = (x: Float32Array, T: number, d: number) => x.subarray(i * T * d, (i + 1) * T * d);
       out.text.set(row(s.text, t.len, t.dim), b * t.len * t.dim);
       out.audio.set(row(s.audio, a.len, a.dim), b * a.len * a.dim);
@@ -100,7 +102,7 @@ export class MmsaDataset implements Dataset {
       out.labels[b] = s.labels[i];
       ids.push(s.ids[i]);
     }
-    return { size: indices.length, dims: this.dims, ids, ...out };
+    return { size: indices.length, dims: this.dims, ids, ...out, textBert };
   }
 }
 

@@ -11,6 +11,12 @@
 //   with c_m ⟂ e_m fixed unit directions per seed, n_m a per-sample nuisance vector (speaker/session effect, does not
 //   average out over time) and amp_m(j) a temporal profile: a few "sentiment tokens" for text ([CLS]/[SEP] carry no
 //   signal, so LNLN's always-kept special tokens leak nothing), one smooth bump for audio/vision.
+// Token ids (`text_bert`, (B, 3, 50) as MMSA's: ids, attention mask = the text mask, segment ids 0) over a small
+// vocabulary (SYNTHETIC_VOCAB) with bert-base-uncased's special ids, so LNLN's [UNK] = 100 applies as is:
+//   [CLS] w_1 … w_{L-2} [SEP], mostly neutral fillers, plus k ≈ (L-2)/6 sentiment words whose value
+//   v ∈ {-2, -1, +1, +2} is a noisy reading of the text's part of the label (1.2·s + 0.55·z_t); a word is negated with
+//   probability 0.3: "not" before it and the OPPOSITE word written, so its sentiment lives in the word AND its context
+//   (a bag of words reads it backwards). Drawn from a stream of their own, so every other field keeps its bytes.
 // So one modality alone misses the other two specific factors and predicts worse than all three together; text is
 // the most reliable modality (small nuisance), audio and vision are noisy, as in MOSI. μ_split reproduces MOSI's label
 // balance (docs/models.md §1: Has0 positive 0.570 train / 0.598 valid / 0.448 test).
@@ -55,7 +61,37 @@ export const SYNTHETIC_PARAMS = {
   vision: { alpha: 1.5, beta: 2.0, nuisance: 0.6, noise: 1.0, bias: 0.5 },
 } as const;
 
+/**
+ * synthetic-mosi's token vocabulary: bert-base-uncased's special ids ([PAD] 0, [UNK] 100, [CLS] 101, [SEP] 102), the
+ * other ids below 100 neutral fillers, 103 "not", and four synonyms per sentiment value from `sentiment[v]` on.
+ */
+export const SYNTHETIC_VOCAB = {
+  size: 120,
+  pad: 0,
+  unk: 100,
+  cls: 101,
+  sep: 102,
+  not: 103,
+  /** Fillers are ids 1 … 99. */
+  fillers: 99,
+  /** First id of the four synonyms of each sentiment value. */
+  sentiment: { '-2': 104, '-1': 108, '1': 112, '2': 116 } as Record<'-2' | '-1' | '1' | '2', number>,
+  /** Probability that a sentiment word is negated (written as "not" + the opposite word). */
+  negation: 0.3,
+  /** Per-word noise on the text score before it is cut into the four values. */
+  wordNoise: 0.5,
+} as const;
+
+/** The sentiment value (−2, −1, 1, 2) of a token id, or 0 for anything else. */
+export function syntheticWordValue(id: number): number {
+  const V = SYNTHETIC_VOCAB.sentiment;
+  for (const v of ['-2', '-1', '1', '2'] as const) if (id >= V[v] && id < V[v] + 4) return Number(v);
+  return 0;
+}
+
 const SPLIT_CODE: Record<Split, number> = { train: 1, valid: 2, test: 3 };
+/** Extra key word of the token streams (a key of four words never equals a three-word sample key). */
+const TOKEN_STREAM = 0x70cc;
 const SQRT3 = Math.sqrt(3);
 
 /** sfc32: small, fast, 128-bit state; seeded by hashing, warmed up. */
@@ -221,13 +257,48 @@ export class SyntheticMosi implements Dataset {
   batch(split: Split, indices: ArrayLike<number>): Batch {
     checkIndices('SyntheticMosi.batch', split, this.sizes[split], indices);
     const out = allocBatch(this.dims, indices);
+    const T = this.dims.text.len;
+    const textBert = new Int32Array(indices.length * 3 * T); // (B, 3, T_t); segment ids (row 2) stay 0
     const ids: string[] = [];
     for (let b = 0; b < indices.length; b++) {
       const lat = this.fill(split, indices[b], b, out);
       out.labels[b] = lat.label;
       ids.push(this.id(split, indices[b]));
+      textBert.set(this.tokens(split, indices[b], lat), b * 3 * T);
+      textBert.fill(1, (b * 3 + 1) * T, (b * 3 + 1) * T + lat.lens[0]);
     }
-    return { size: indices.length, dims: this.dims, ids, ...out };
+    return { size: indices.length, dims: this.dims, ids, ...out, textBert };
+  }
+
+  /** Token ids (T_t) of sample i: [CLS], fillers with sentiment words (some negated), [SEP], padding 0. */
+  private tokens(split: Split, i: number, lat: Latent): Int32Array {
+    const V = SYNTHETIC_VOCAB;
+    const r = new Stream([this.seed, SPLIT_CODE[split], i, TOKEN_STREAM]);
+    const L = lat.lens[0];
+    const C = L - 2; // content positions 1 … L-2
+    const out = new Int32Array(this.dims.text.len);
+    out[0] = V.cls;
+    out[L - 1] = V.sep;
+    for (let j = 1; j <= C; j++) out[j] = 1 + Math.floor(r.uniform() * V.fillers);
+    const used = new Uint8Array(L);
+    const score = SYNTHETIC_PARAMS.shared * lat.s + SYNTHETIC_PARAMS.specific * lat.z[0]; // text's part of y
+    const k = Math.max(1, Math.round(C / 6));
+    for (let h = 0; h < k; h++) {
+      const w = score + V.wordNoise * r.normal();
+      let v = w > 1 ? 2 : w > 0 ? 1 : w > -1 ? -1 : -2;
+      const p = 1 + Math.floor(r.uniform() * C);
+      const negate = r.uniform() < V.negation;
+      const synonym = Math.floor(r.uniform() * 4);
+      if (used[p]) continue; // a taken slot: this sentiment word is skipped (the draws above are made regardless)
+      used[p] = 1;
+      if (negate && p > 1 && !used[p - 1]) {
+        used[p - 1] = 1;
+        out[p - 1] = V.not;
+        v = -v; // "not good" carries what "bad" would
+      }
+      out[p] = V.sentiment[String(v) as '-2' | '-1' | '1' | '2'] + synonym;
+    }
+    return out;
   }
 
   /** Writes sample i of `split` into row b of the batch arrays; returns its latents. */

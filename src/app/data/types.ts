@@ -58,6 +58,11 @@ export interface Batch {
   readonly text: Float32Array;
   /** (B, T_t) 1 = token, 0 = padding. */
   readonly textMask: Float32Array;
+  /**
+   * (B, 3, T_t) BERT inputs as integers: [0] token ids, [1] attention mask, [2] segment ids (MMSA `text_bert`). Absent
+   * for sources without token ids. After `applyMissing` the ids are LNLN's corrupted ones (dropped → [UNK] = 100).
+   */
+  readonly textBert?: Int32Array;
   /** (B, T_a, d_a), frames ≥ length are zero. */
   readonly audio: Float32Array;
   /** (B, T_a) 1 = frame < length. */

@@ -32,12 +32,14 @@ const CHOICE_OPTIONS: Record<keyof RunChoices, Omit<ModelOption, 'key'>> = {
   preset: { label: 'size', choices: ['small', 'paper'], default: 'small' },
   ablation: { label: 'ablation', choices: DAR_ABLATIONS, default: 'full' },
   textUnk: { label: 'dropped text', choices: ['zero', 'learned'], default: 'zero' },
+  textEncoder: { label: 'text encoder', choices: ['features', 'bert', 'bert-frozen'], default: 'features' },
 };
 
 /** The form's choices with the defaults of those it does not show. */
 function runChoices(o: Record<string, string>): RunChoices {
   const pick = (k: keyof RunChoices) => o[k] ?? CHOICE_OPTIONS[k].default;
-  return { preset: pick('preset'), ablation: pick('ablation'), textUnk: pick('textUnk') } as RunChoices;
+  const c = { preset: pick('preset'), ablation: pick('ablation'), textUnk: pick('textUnk') };
+  return { ...c, textEncoder: pick('textEncoder') } as RunChoices;
 }
 
 /** The demo's entry of a catalog model. */

@@ -12,6 +12,8 @@ export interface RunChoices {
   preset: 'small' | 'paper';
   ablation: DarAblationName;
   textUnk: 'zero' | 'learned';
+  /** DAR/DERL's text branch (models/text-encoder.ts): precomputed features, or BERT on token ids (fine-tuned/frozen). */
+  textEncoder: 'features' | 'bert' | 'bert-frozen';
 }
 
 /** What a driver needs to know of a model. */
@@ -44,14 +46,16 @@ export const DERL_EPOCHS = 8;
 
 const PAPER_EPOCHS = 200;
 const lrOf = (preset: RunChoices['preset']) => (preset === 'paper' ? 1e-4 : 2e-3);
-const unk = (c: RunChoices) => (c.textUnk !== 'zero' ? ', learned [UNK]' : '');
+const unk = (c: RunChoices) =>
+  (c.textUnk !== 'zero' ? ', learned [UNK]' : '') +
+  (c.textEncoder === 'bert' ? ', BERT' : c.textEncoder === 'bert-frozen' ? ', frozen BERT' : '');
 
 /** In npm start's order (its --model error message lists them so). */
 export const MODELS: readonly ModelSpec[] = [
   {
     name: 'dar',
     title: 'DAR',
-    takes: ['preset', 'ablation', 'textUnk'],
+    takes: ['preset', 'ablation', 'textUnk', 'textEncoder'],
     epochs: (p) => (p === 'paper' ? PAPER_EPOCHS : DEFAULT_EPOCHS),
     lr: lrOf,
     label: (c) => `DAR (${c.preset}${c.ablation !== 'full' ? `, ${c.ablation}` : ''}${unk(c)})`,
@@ -68,7 +72,7 @@ export const MODELS: readonly ModelSpec[] = [
   {
     name: 'derl',
     title: 'DERL',
-    takes: ['preset', 'textUnk'],
+    takes: ['preset', 'textUnk', 'textEncoder'],
     epochs: (p) => (p === 'paper' ? PAPER_EPOCHS : DERL_EPOCHS),
     lr: lrOf,
     label: (c) => `DERL (${c.preset}${unk(c)})`,

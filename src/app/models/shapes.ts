@@ -6,6 +6,7 @@
 // blocks it uses; test/inference.test.ts checks them against namedParameters() of real models, so they cannot drift.
 
 import { CheckpointError } from '../../engine/io/safetensors';
+import { bertShapes } from '../../engine/io/bert-checkpoint';
 
 export type ParameterShapes = Map<string, number[]>;
 
@@ -118,6 +119,28 @@ const MODALITIES = [
 const dimsOf = (c: unknown) =>
   MODALITIES.map(([m, f]) => ({ m, len: size(c, `dims.${f}.len`), dim: size(c, `dims.${f}.dim`) }));
 
+/**
+ * DAR's and DERL's text branch (../text-encoder.ts): with textEncoder 'bert', BERT's parameters under `bert.` and the
+ * text alignment reading BERT's hidden size. Returns the dims with the text's width as the alignment sees it.
+ */
+function textBranch(c: unknown, out: At, dims: ReturnType<typeof dimsOf>): ReturnType<typeof dimsOf> {
+  if (field(c, 'textEncoder.kind') !== 'bert') return dims;
+  const b = (k: string) => size(c, `textEncoder.bert.${k}`);
+  const hidden = b('hidden');
+  const sizes = {
+    vocabSize: b('vocabSize'),
+    hidden,
+    layers: int(c, 'textEncoder.bert.layers', 1, MAX_DEPTH),
+    heads: b('heads'),
+    intermediate: b('intermediate'),
+    maxPosition: b('maxPosition'),
+    typeVocab: b('typeVocab'),
+    pooler: field(c, 'textEncoder.bert.pooler') !== false,
+  };
+  for (const [name, shape] of bertShapes(sizes)) out.at('bert').p(name, shape);
+  return dims.map((x) => (x.m === 'l' ? { ...x, dim: hidden } : x));
+}
+
 function darShapes(c: unknown): ParameterShapes {
   const out = new At(new Map());
   const d = size(c, 'd');
@@ -130,7 +153,7 @@ function darShapes(c: unknown): ParameterShapes {
   const clubHidden = size(c, 'club.hidden');
   const lstm = size(c, 'club.lstmHidden');
   if (field(c, 'textUnk') === 'learned') out.p('text_unk', [dims[0].dim]);
-  for (const { m, len, dim } of dims) {
+  for (const { m, len, dim } of textBranch(c, new At(new Map()), dims)) {
     const a = out.at('align').at(m);
     conv1d(a.at('conv'), len, t);
     if (field(c, 'alignNorm')) layerNorm(a.at('norm'), [dim]);
@@ -159,6 +182,7 @@ function darShapes(c: unknown): ParameterShapes {
       linear(club.at(head).at('layers.2'), clubHidden, d);
     }
   }
+  textBranch(c, out, dims); // bert.* last, as the model makes it
   return out.out;
 }
 
@@ -174,7 +198,8 @@ function derlShapes(c: unknown): ParameterShapes {
   const eh = size(c, 'experts.hidden');
   const weight = (k: string) => Number(field(c, `weights.${k}`)) > 0;
   if (field(c, 'textUnk') === 'learned') out.p('text_unk', [dims[0].dim]);
-  for (const { m, len, dim } of dims) {
+  const aligned = textBranch(c, new At(new Map()), dims);
+  for (const { m, len, dim } of aligned) {
     conv1d(out.at('align').at(m).at('conv'), len, t);
     linear(out.at('align').at(m).at('proj'), dim, d);
   }
@@ -190,11 +215,12 @@ function derlShapes(c: unknown): ParameterShapes {
   if (weight('aux')) groupedMlp(out.at('aux_heads'), 4, d, h, 1);
   if (weight('reconFeat')) groupedMlp(out.at('dec_feat'), 3, d, h, d);
   if (weight('reconInput')) {
-    for (const { m, len, dim } of dims) {
+    for (const { m, len, dim } of aligned) {
       mlp(out.at('dec_input').at(m).at('mlp'), 2 * d, h, dim);
       conv1d(out.at('dec_input').at(m).at('conv'), t, len);
     }
   }
+  textBranch(c, out, dims); // bert.* last, as the model makes it
   return out.out;
 }
 

@@ -12,6 +12,11 @@ export interface ModalityInputs {
   vision: Tensor; // (B, T_v, d_v)   MOSI: (B, 500, 20)
   /** 1 where a text token was dropped by the missing-data protocol (B, T_l); lets a model substitute a learned [UNK]. */
   textDropped?: Tensor;
+  /**
+   * (B, 3, T_l) BERT inputs on the CPU: token ids (dropped → [UNK] in a corrupted view), attention mask, segment ids.
+   * Models whose text encoder is BERT read these instead of `text`.
+   */
+  textBert?: Int32Array;
 }
 
 export interface TrainingBatch {

@@ -13,7 +13,8 @@ import type { ModalityInputs, TrainingBatch } from '../models/types';
 /** The three modalities of a CPU batch as tensors (B, T, d), created on first access. */
 export function lazyInputs(b: Batch | MissingBatch): ModalityInputs {
   const { dims, size: B } = b;
-  const cache: Partial<Record<keyof ModalityInputs, Tensor>> = {};
+  type Field = Exclude<keyof ModalityInputs, 'textBert'>;
+  const cache: Partial<Record<Field, Tensor>> = {};
   const dropped = 'textDropped' in b ? b.textDropped : null;
   const make = {
     text: () => tensor(b.text, [B, dims.text.len, dims.text.dim]),
@@ -21,7 +22,7 @@ export function lazyInputs(b: Batch | MissingBatch): ModalityInputs {
     vision: () => tensor(b.vision, [B, dims.vision.len, dims.vision.dim]),
     textDropped: () => tensor(dropped!, [B, dims.text.len]),
   };
-  const get = (k: keyof ModalityInputs) => {
+  const get = (k: Field) => {
     const t = cache[k];
     if (t && !t.disposed) return t;
     return (cache[k] = make[k]());
@@ -38,6 +39,7 @@ export function lazyInputs(b: Batch | MissingBatch): ModalityInputs {
     },
   } as ModalityInputs;
   if (dropped) Object.defineProperty(out, 'textDropped', { get: () => get('textDropped'), enumerable: true });
+  if (b.textBert) out.textBert = b.textBert; // token ids stay on the CPU: BERT's embedding lookup reads them there
   return out;
 }
 

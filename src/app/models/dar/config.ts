@@ -17,6 +17,7 @@
 
 import { check } from '../../../engine/errors';
 import type { DatasetDims } from '../../data/types';
+import { FEATURE_TEXT, type TextEncoderConfig, validateTextEncoder } from '../text-encoder-config';
 
 /** One stack of LNLN pre-norm attention layers. */
 export interface BlockConfig {
@@ -87,6 +88,8 @@ export interface DarConfig {
    * produced; 'learned' replaces them with a learned vector `text_unk` (d_l), where `textDropped` marks them.
    */
   readonly textUnk: 'zero' | 'learned';
+  /** The text branch: precomputed features (default) or BERT on token ids (../text-encoder.ts). */
+  readonly textEncoder: TextEncoderConfig;
   /**
    * A LayerNorm over the features after the alignment's mix over time (docs/models.md §6.2 says only "1D convolutions
    * followed by simple nonlinear layers"). Missing frames are zero vectors, so the mix shrinks with the share dropped;
@@ -148,6 +151,7 @@ const COMMON = {
   reReduction: 'mean' as const,
   detachReTarget: false,
   textUnk: 'zero' as const,
+  textEncoder: FEATURE_TEXT,
   alignNorm: true,
   selection: 'totalWithoutClub' as const,
 };
@@ -198,6 +202,7 @@ export function darConfig(preset: DarPreset, dims: DatasetDims, overrides: DarOv
       k !== 'ablation' &&
       k !== 'seed' &&
       k !== 'textUnk' &&
+      k !== 'textEncoder' &&
       k !== 'selection' &&
       !(k === 'alignNorm' && o.alignNorm === base.alignNorm),
   );
@@ -280,4 +285,5 @@ export function validateDarConfig(c: DarConfig): void {
   for (const k of ['noSim', 'noDiff', 'noRecon', 'noBoot'] as const) {
     check(typeof c.ablation[k] === 'boolean', op, `ablation.${k} must be a boolean`);
   }
+  validateTextEncoder(op, c.textEncoder ?? FEATURE_TEXT, c.dims);
 }

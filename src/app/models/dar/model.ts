@@ -29,6 +29,7 @@
 //   fuse_spec.*  GroupedCrossEncoder, 6 groups in CROSS_PAIRS order [v→l, a→l, l→v, a→v, l→a, v→a]
 //   head.fc1/fc2, boot_head.fc1/fc2     Linear 9d → h → 1 and 3d → h → 1, ReLU
 //   club.<m>.*   ClubEstimator per modality (not in mainParameters())
+//   bert.*       with textEncoder 'bert': HF BertModel's names (../text-encoder.ts); U¹_l = align_l(BERT(ids))
 
 import { zeros } from '../../../engine/creation';
 import { noGrad, tidy, Tensor } from '../../../engine/tensor';
@@ -54,6 +55,8 @@ import {
   ModuleDict,
 } from '../../../engine/nn/grouped';
 import { Alignment, clubUpperBoundFixed, INPUT_FIELD, MODALITIES, type Modality, perModality } from './blocks';
+import type { Bert } from '../../../engine/nn/bert';
+import { FEATURE_TEXT, makeTextBert, textInputDim, viewsText } from '../text-encoder';
 
 const OP = 'DAR';
 
@@ -94,6 +97,8 @@ export class DAR extends Module implements SentimentModel {
   readonly head: MLP;
   readonly boot_head: MLP;
   readonly club: ModuleDict<ClubEstimator>;
+  /** BERT on the token ids (textEncoder 'bert'), else null. */
+  readonly bert: Bert | null;
   /** The CLUB estimators' own Adam, made on the first auxiliaryStep(). */
   private clubOptimizer: Adam | null = null;
 
@@ -108,9 +113,11 @@ export class DAR extends Module implements SentimentModel {
     const transformer = (G: number, b: BlockConfig) => new GroupedTransformer(G, t, d, b.depth, blockOpts(b, s()));
 
     this.text_unk = config.textUnk === 'learned' ? parameter(zeros([dims.text.dim])) : null;
+    const text = config.textEncoder ?? FEATURE_TEXT;
     this.align = perModality((m) => {
       const md = dims[INPUT_FIELD[m]];
-      return new Alignment(md.len, md.dim, t, d, s(), config.alignNorm);
+      const inDim = m === 'l' ? textInputDim(text, dims) : md.dim;
+      return new Alignment(md.len, inDim, t, d, s(), config.alignNorm);
     });
     this.enc = transformer(6, config.encoder);
     this.dec_re = new GroupedMLP(3, 3 * d, h, d, 'gelu', s());
@@ -125,11 +132,14 @@ export class DAR extends Module implements SentimentModel {
     this.club = perModality(
       () => new ClubEstimator(d, { hidden: config.club.hidden, lstmHidden: config.club.lstmHidden, seed: s() }),
     );
+    // Made last, from a seed of its own, so that every other module's weights are those of the feature path.
+    this.bert = makeTextBert(text, seed === undefined ? undefined : deriveSeed(seed, 1000));
   }
 
-  /** Every parameter except the CLUB estimators' (they have their own optimiser). */
+  /** Every parameter except the CLUB estimators' (they have their own optimiser) and a frozen BERT's. */
   mainParameters(): [string, Tensor][] {
-    return this.namedParameters().filter(([n]) => !n.startsWith('club.'));
+    const frozen = this.config.textEncoder?.frozen === true;
+    return this.namedParameters().filter(([n]) => !n.startsWith('club.') && !(frozen && n.startsWith('bert.')));
   }
 
   /** The CLUB estimators' parameters (trained by auxiliaryStep()). */
@@ -161,11 +171,11 @@ export class DAR extends Module implements SentimentModel {
 
   /** Validates one view of the inputs against the config; returns the batch size. */
   private checkInputs(x: ModalityInputs, what: string): number {
-    return checkModalityInputs(OP, this.config.dims, x, what);
+    return checkModalityInputs(OP, this.config.dims, x, what, this.bert !== null);
   }
 
   private checkBatch(batch: TrainingBatch): number {
-    return checkTrainingBatch(OP, this.config.dims, batch, this.needsComplete());
+    return checkTrainingBatch(OP, this.config.dims, batch, this.needsComplete(), this.bert !== null);
   }
 
   /** The complete-input branch feeds L_recon's targets and the bootstrap head only. */
@@ -188,8 +198,9 @@ export class DAR extends Module implements SentimentModel {
    */
   private encodeViews(views: ModalityInputs[]): { u: Tensor; h: Tensor } {
     const join = (xs: Tensor[]) => (xs.length === 1 ? xs[0] : concat(xs, 0));
+    const T = this.config.dims.text.len;
     const input = {
-      l: join(views.map((v) => this.text(v))),
+      l: viewsText(this.bert, this.config.textEncoder ?? FEATURE_TEXT, views, T, (v) => this.text(v)),
       v: join(views.map((v) => v.vision)),
       a: join(views.map((v) => v.audio)),
     };

@@ -5,6 +5,7 @@
 //
 // Dataset dims (T_m, d_m) are parameters: `derlConfig('small', MOSI_DIMS)`.
 
+import { FEATURE_TEXT, type TextEncoderConfig, validateTextEncoder } from '../text-encoder-config';
 import { check } from '../../../engine/errors';
 import type { DatasetDims } from '../../data/types';
 import type { BlockConfig } from '../dar/config';
@@ -62,6 +63,8 @@ export interface DerlConfig {
   readonly detachFeatTarget: boolean;
   /** Dropped text tokens: keep the zeroed vectors ('zero') or substitute a learned vector `text_unk` (as DAR). */
   readonly textUnk: 'zero' | 'learned';
+  /** The text branch: precomputed features (default) or BERT on token ids (../text-encoder.ts). */
+  readonly textEncoder: TextEncoderConfig;
   /** Seed of the initial weights (default: the global sequence, see manualSeed). */
   readonly seed?: number;
 }
@@ -82,6 +85,7 @@ const COMMON = {
   orthGradient: 'experts' as const,
   detachFeatTarget: true,
   textUnk: 'zero' as const,
+  textEncoder: FEATURE_TEXT,
 };
 
 function presetValues(preset: DerlPreset): Omit<DerlConfig, 'dims' | 'seed' | 'weights'> {
@@ -124,7 +128,7 @@ function presetValues(preset: DerlPreset): Omit<DerlConfig, 'dims' | 'seed' | 'w
 }
 
 /** Overrides that do not change the architecture or the objective (the preset name is kept). */
-const COSMETIC = new Set(['seed', 'textUnk']);
+const COSMETIC = new Set(['seed', 'textUnk', 'textEncoder']);
 
 /** The config of `preset` for a dataset of the given dims, with optional overrides (nested objects merge); validated. */
 export function derlConfig(preset: DerlPreset, dims: DatasetDims, overrides: DerlOverrides = {}): DerlConfig {
@@ -210,4 +214,5 @@ export function validateDerlConfig(c: DerlConfig): void {
     op,
     `textUnk must be 'zero' or 'learned', got ${String(c.textUnk)}`,
   );
+  validateTextEncoder(op, c.textEncoder ?? FEATURE_TEXT, c.dims);
 }

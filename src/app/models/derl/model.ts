@@ -26,6 +26,9 @@
 //   aux_heads.*      GroupedMLP d → h → 1 (ReLU), 4 groups [P_l, P_v, P_a, S̄]          only with λ_aux > 0
 //   dec_feat.*       GroupedMLP d → h → d (GELU), 3 groups [l, v, a]                  only with λ_rf > 0
 //   dec_input.<m>.mlp.fc1/fc2, dec_input.<m>.conv   InputDecoder per modality            only with λ_ri > 0
+//   bert.*           with textEncoder 'bert': HF BertModel's names (../text-encoder.ts); x_l = BERT(ids), and the
+//                    input-level reconstruction of text aims at BERT(complete ids), detached (a live target through
+//                    BERT could be met by flattening BERT's output instead of by reconstructing)
 //
 // Router statistics. predict() (the evaluation forward) adds each batch's routing to running sums on the GPU (no
 // read-back, no tape); expertUsage() reads them back as plain numbers, resetUsage() clears them. losses() does not
@@ -48,6 +51,8 @@ import type { LossTerms, ModalityInputs, SentimentModel, TrainingBatch } from '.
 import { type DerlConfig, validateDerlConfig } from './config';
 import { GroupedLinear, GroupedMLP, GroupedTransformer, MLP, ModuleDict } from '../../../engine/nn/grouped';
 import { Alignment, INPUT_FIELD, MODALITIES, type Modality, perModality } from '../dar/blocks';
+import type { Bert } from '../../../engine/nn/bert';
+import { bertText, FEATURE_TEXT, makeTextBert, textInputDim, viewsText } from '../text-encoder';
 import {
   centralMomentDiscrepancy,
   ImportanceScorer,
@@ -137,6 +142,8 @@ export class DERL extends Module implements SentimentModel {
   readonly aux_heads: GroupedMLP | null;
   readonly dec_feat: GroupedMLP | null;
   readonly dec_input: ModuleDict<InputDecoder> | null;
+  /** BERT on the token ids (textEncoder 'bert'), else null. */
+  readonly bert: Bert | null;
   /** Running sums of the routing statistics (not a parameter: requiresGrad is off); see addUsage(). */
   private usageSums: Tensor;
   private usageSamples = 0;
@@ -150,10 +157,9 @@ export class DERL extends Module implements SentimentModel {
     const s = () => (seed === undefined ? undefined : deriveSeed(seed, k++));
     const b = config.embed;
     this.text_unk = config.textUnk === 'learned' ? parameter(zeros([dims.text.dim])) : null;
-    this.align = perModality((m) => {
-      const md = dims[INPUT_FIELD[m]];
-      return new Alignment(md.len, md.dim, t, d, s());
-    });
+    const text = config.textEncoder ?? FEATURE_TEXT;
+    const inDim = (m: Modality) => (m === 'l' ? textInputDim(text, dims) : dims[INPUT_FIELD[m]].dim);
+    this.align = perModality((m) => new Alignment(dims[INPUT_FIELD[m]].len, inDim(m), t, d, s()));
     this.embed = new GroupedTransformer(3, t, d, b.depth, {
       heads: b.heads,
       dimHead: b.dimHead,
@@ -176,25 +182,30 @@ export class DERL extends Module implements SentimentModel {
       wt.reconInput > 0
         ? perModality((m) => {
             const md = dims[INPUT_FIELD[m]];
-            return new InputDecoder(t, 2 * d, h, md.len, md.dim, deriveSeed(sInput, MODALITIES.indexOf(m)));
+            return new InputDecoder(t, 2 * d, h, md.len, inDim(m), deriveSeed(sInput, MODALITIES.indexOf(m)));
           })
         : null;
     this.usageSums = zeros([this.usageWidth()]).keep();
+    // Made last, from a seed of its own, so that every other module's weights are those of the feature path.
+    this.bert = makeTextBert(text, seed === undefined ? undefined : deriveSeed(seed, 1000));
   }
 
+  /** Every parameter but a frozen BERT's. */
   mainParameters(): [string, Tensor][] {
-    return this.namedParameters();
+    const frozen = this.config.textEncoder?.frozen === true;
+    return this.namedParameters().filter(([n]) => !(frozen && n.startsWith('bert.')));
   }
 
   // ------------------------------------------------------------------------------------------ input checks
 
   /** Validates one view of the inputs against the config; returns the batch size. */
   private checkInputs(x: ModalityInputs, what: string): number {
-    return checkModalityInputs(OP, this.config.dims, x, what);
+    return checkModalityInputs(OP, this.config.dims, x, what, this.bert !== null);
   }
 
   private checkBatch(batch: TrainingBatch): number {
-    return checkTrainingBatch(OP, this.config.dims, batch, this.dec_feat !== null || this.dec_input !== null);
+    const complete = this.dec_feat !== null || this.dec_input !== null;
+    return checkTrainingBatch(OP, this.config.dims, batch, complete, this.bert !== null);
   }
 
   // ------------------------------------------------------------------------------------------- the network
@@ -208,18 +219,37 @@ export class DERL extends Module implements SentimentModel {
 
   /** X = embed(align(views)) (3, N, t, d), views concatenated on the batch axis. */
   private embedViews(views: ModalityInputs[]): Tensor {
+    return this.embedWithText(views).x;
+  }
+
+  /** embedViews(views) as `x`, and the text input it aligned (N, T_l, ·) as `text`. */
+  private embedWithText(views: ModalityInputs[]): { x: Tensor; text: Tensor } {
     const join = (xs: Tensor[]) => (xs.length === 1 ? xs[0] : concat(xs, 0));
+    const T = this.config.dims.text.len;
     const input = {
-      l: join(views.map((v) => this.text(v))),
+      l: viewsText(this.bert, this.config.textEncoder ?? FEATURE_TEXT, views, T, (v) => this.text(v)),
       v: join(views.map((v) => v.vision)),
       a: join(views.map((v) => v.audio)),
     };
-    return this.embed.forward(
+    const x = this.embed.forward(
       stack(
         MODALITIES.map((m) => this.align.get(m).forward(input[m])),
         0,
       ),
     );
+    return { x, text: input.l };
+  }
+
+  /**
+   * What the input-level reconstruction of modality m aims at: the complete raw input, except for BERT text, which is
+   * BERT's output on the complete ids (rows [B, 2B) of `text` when both views ran together), detached.
+   */
+  private inputTarget(m: Modality, batch: TrainingBatch, text: Tensor, both: boolean): Tensor {
+    if (m !== 'l' || !this.bert) return batch.complete[INPUT_FIELD[m]];
+    const B = batch.labels.shape[0];
+    if (both) return slice(text, 0, B, 2 * B).detach();
+    const T = this.config.dims.text.len;
+    return noGrad(() => tidy(() => bertText(this.bert!, true, [batch.complete], T)));
   }
 
   /** Σ_k g_k·E_k for experts ex (3·B, K, t·d) and gates g (3, B, K) → (3, B, t, d). */
@@ -294,7 +324,8 @@ export class DERL extends Module implements SentimentModel {
     const w = c.weights;
     // Corrupted and complete views run through alignment and embedding together when the feature target is needed.
     const both = this.dec_feat !== null;
-    const xAll = this.embedViews(both ? [batch.corrupted, batch.complete] : [batch.corrupted]);
+    const views = this.embedWithText(both ? [batch.corrupted, batch.complete] : [batch.corrupted]);
+    const xAll = views.x;
     const x = both ? slice(xAll, 1, 0, B) : xAll; //                                       X̃ (3, B, t, d)
     const path = this.path(x);
     const y = batch.labels;
@@ -347,7 +378,7 @@ export class DERL extends Module implements SentimentModel {
     if (this.dec_input) {
       const ps = concat([path.p, path.s], 3); //                                            (3, B, t, 2d)
       const per = MODALITIES.map((m, k) =>
-        mseLoss(this.dec_input!.get(m).forward(modality(ps, k)), batch.complete[INPUT_FIELD[m]]),
+        mseLoss(this.dec_input!.get(m).forward(modality(ps, k)), this.inputTarget(m, batch, views.text, both)),
       );
       terms.recon_input = per.reduce((a, b) => add(a, b));
     }
