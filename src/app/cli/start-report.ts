@@ -186,7 +186,9 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
         trainSeconds: round1(h.trainSeconds),
         validSeconds: round1(h.validSeconds),
         samplesPerSec: round1(h.samplesPerSec),
+        ...(h.probes === undefined ? {} : { probes: h.probes }),
       })),
+      ...(o.probes?.length ? { probes: o.probes } : {}),
     })),
   };
 }

@@ -32,8 +32,8 @@
 
 import { zeros } from '../../../engine/creation';
 import { noGrad, tidy, Tensor } from '../../../engine/tensor';
-import { add, mul, mulScalar, neg, sigmoid, sub } from '../../../engine/ops/elementwise';
-import { mean } from '../../../engine/ops/reduce';
+import { add, mul, mulScalar, neg, sigmoid, sqrt, sub } from '../../../engine/ops/elementwise';
+import { mean, sum } from '../../../engine/ops/reduce';
 import { concat, gatherRows, permute, reshape, slice, stack } from '../../../engine/ops/shape';
 import { mseLoss } from '../../../engine/ops/loss';
 import { infoNCE } from '../../../engine/ops/infonce';
@@ -200,15 +200,21 @@ export class DAR extends Module implements SentimentModel {
     return { u, h: this.enc.forward(concat([u, u], 0)) };
   }
 
+  /** Reconstruction and gates from [H̃c; H̃s] (6, B, t, d): Ĥ = [Ĥc; Ĥs] and g, both (6, B, t, d). */
+  private reconstruct(h: Tensor): { hat: Tensor; g: Tensor } {
+    const { t, d } = this.config;
+    const B = h.shape[1];
+    const allCom = reshape(permute(slice(h, 0, 0, 3), [1, 2, 0, 3]), [B, t, 3 * d]); //    [H̃c_l, H̃c_v, H̃c_a] (B, t, 3d)
+    const recIn = concat([this.rec_com_proj.forwardShared(allCom), slice(h, 0, 3, 6)], 0); // (6, B, t, d)
+    const hat = this.rec.forward(recIn); //                                                 [Ĥc; Ĥs]
+    return { hat, g: sigmoid(this.gate.forward(concat([hat, h], 3))) };
+  }
+
   /** The corrupted-input path after the encoders: reconstruction → gates → fusion → ŷ. */
   private headPath(u: Tensor, h: Tensor): CorruptedPath {
     const { t, d } = this.config;
     const B = u.shape[1];
-    const com = slice(h, 0, 0, 3);
-    const allCom = reshape(permute(com, [1, 2, 0, 3]), [B, t, 3 * d]); //                  [H̃c_l, H̃c_v, H̃c_a] (B, t, 3d)
-    const recIn = concat([this.rec_com_proj.forwardShared(allCom), slice(h, 0, 3, 6)], 0); // (6, B, t, d)
-    const hat = this.rec.forward(recIn); //                                                 [Ĥc; Ĥs]
-    const g = sigmoid(this.gate.forward(concat([hat, h], 3))); //                           (6, B, t, d)
+    const { hat, g } = this.reconstruct(h);
     const fused = add(h, mul(g, sub(hat, h))); //                                           g⊙Ĥ + (1 − g)⊙H̃
     // Last frame of each group's output, groups side by side on features: (G, B, t, d) → (B, G·d).
     const lastFrames = (x: Tensor) => reshape(permute(slice(x, 2, t - 1, t), [1, 2, 0, 3]), [B, x.shape[0] * d]);
@@ -227,6 +233,35 @@ export class DAR extends Module implements SentimentModel {
       tidy(() => {
         const { u, h } = this.encodeViews([x]);
         return this.headPath(u, h).pred;
+      }),
+    );
+  }
+
+  /**
+   * What the probes read (src/app/eval/probes.ts), without the tape, from a corrupted view and its complete original:
+   *   z       (6, B, d)  [zc_l, zc_v, zc_a, zs_l, zs_v, zs_a] = mean over time of [H̃c; H̃s], as L_sim reads them
+   *   gate    (6, B)     mean over (t, d) of the gates g, per sample
+   *   hatErr  (6, B)     ‖Ĥ − H‖_F per sample: how far the reconstruction is from the complete input's features
+   *   tildeErr (6, B)    ‖H̃ − H‖_F per sample: how far the corrupted features are (what reconstruction should close)
+   */
+  inspect(corrupted: ModalityInputs, complete: ModalityInputs): Record<'z' | 'gate' | 'hatErr' | 'tildeErr', Tensor> {
+    const B = this.checkInputs(corrupted, 'corrupted input');
+    this.checkInputs(complete, 'complete input');
+    const { t, d } = this.config;
+    return noGrad(() =>
+      tidy(() => {
+        const enc = this.encodeViews([corrupted, complete]);
+        const h = slice(enc.h, 1, 0, B); //                                                  [H̃c; H̃s] (6, B, t, d)
+        const hc = slice(enc.h, 1, B, 2 * B); //                                             [Hc; Hs]
+        const { hat, g } = this.reconstruct(h);
+        const perSample = (x: Tensor) => reshape(x, [6, B, t * d]);
+        const norm = (x: Tensor) => sqrt(sum(mul(perSample(x), perSample(x)), 2)); //          (6, B)
+        return {
+          z: mean(h, 2),
+          gate: mean(perSample(g), 2),
+          hatErr: norm(sub(hat, hc)),
+          tildeErr: norm(sub(h, hc)),
+        };
       }),
     );
   }
