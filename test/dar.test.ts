@@ -216,6 +216,14 @@ describe('DAR', () => {
     expect(relErr(r.predictions.noText.values, r.predictions.complete.values)).toBeGreaterThan(1e-4);
   });
 
+  it("simSpecReduction 'sum' (the paper's Σ_m) makes L_sim^spec three times the default mean, L_sim^com unchanged", async () => {
+    const r = await run('darSimSpecReduction', { dims: TINY, overrides: TINY_OVERRIDES, B: 6, seed: 5 });
+    expect(r.mean.sim_spec).toBeGreaterThan(0);
+    expect(relErr([r.sum.sim_spec], [3 * r.mean.sim_spec])).toBeLessThanOrEqual(1e-5);
+    expect(r.sum.sim_com).toBe(r.mean.sim_com);
+    expect(relErr([r.sum.sim], [r.sum.sim_com + r.sum.sim_spec])).toBeLessThanOrEqual(1e-5);
+  });
+
   it('inspect() gives the probes z, gates and ‖Ĥ − H‖, ‖H̃ − H‖ per sample, without the tape, leaking nothing', async () => {
     const B = 5;
     const r = await run('darInspect', { dims: TINY, overrides: TINY_OVERRIDES, B, seed: 4 });

@@ -258,6 +258,24 @@ export const SCENARIOS = {
     return { predictions, lossesPred };
   },
 
+  /** L_sim^spec's reduction over modalities: the same model and batch with simSpecReduction 'mean' and 'sum'. */
+  darSimSpecReduction: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
+    const batch = randomBatch(w, dims, B, seed);
+    const terms: Record<string, Record<string, number>> = {};
+    for (const simSpecReduction of ['mean', 'sum'] as const) {
+      const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, simSpecReduction }));
+      terms[simSpecReduction] = await w.tidyAsync(async () => {
+        const out = w.noGrad(() => model.losses(batch));
+        const r: Record<string, number> = {};
+        for (const k of ['sim_com', 'sim_spec', 'sim']) r[k] = (await arr(out.terms[k]))[0];
+        return r;
+      });
+      model.dispose();
+    }
+    disposeBatch(batch);
+    return terms;
+  },
+
   /** inspect() (the probes' view of DAR) on a corrupted batch and on the complete one given as both views. */
   darInspect: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();

@@ -86,13 +86,16 @@ export interface SeedOutcome {
 
 /** The missing rates at which the best epoch's decoupling is probed (gates and ‖Ĥ − H‖ vs ‖H̃ − H‖ per rate). */
 export const PROBE_RATES = [0, 0.3, 0.5, 0.7, 0.9];
+const PROBE_TEST_SAMPLES = 343;
 
 /** DAR's decoupling probes on `split` at `rate` (mask seed 1111); undefined for other models. */
 function probeRun(run: Run, model: SentimentModel, split: 'valid' | 'test', rate: number) {
   if (!(model instanceof DAR)) return Promise.resolve(undefined);
   const ds = run.dataset;
   const factors = ds instanceof SyntheticMosi ? ds.latents(split) : null;
-  const subset = split === 'test' ? run.o.testSubset : run.o.validSubset;
+  // The test set's probes read at most PROBE_TEST_SAMPLES samples per rate, to keep them a small part of evaluation.
+  const subset =
+    split === 'test' ? Math.min(run.o.testSubset ?? PROBE_TEST_SAMPLES, PROBE_TEST_SAMPLES) : run.o.validSubset;
   return probeDecoupling(model, ds, { split, rate, maskSeed: run.o.maskSeed, subset, factors });
 }
 

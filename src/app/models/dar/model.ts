@@ -5,7 +5,8 @@
 //   U¹_m  = align_m(X_m)                                   (B, t, d)   Conv1d(T_m → t, k 1) over time, Linear, GELU
 //   Hc_m  = E_c^m(U¹_m),  Hs_m = E_s^m(U¹_m)               (B, t, d)   Transformers; same weights for both inputs
 //   L_sim = mean over the 6 ordered pairs (m, m′) of InfoNCE(z̃c_m → z̃c_m′)               z = mean over time
-//         + mean over m of InfoNCE(z̃s_m[first half] → z̃s_m[second half]; negatives: z̃s of the other modalities)
+//         + mean (or Σ, simSpecReduction) over m of InfoNCE(z̃s_m[first half] → z̃s_m[second half]; negatives: z̃s of the
+//           other modalities)
 //   L_diff = Σ_m CLUB(x = H̃s_m, y = H̃c_m)        estimator held fixed here, trained by auxiliaryStep()
 //   L_re  = Σ_m MSE(D^re_m([H̃c_m′, H̃c_m″, H̃s_m]), Ũ¹_m)                       m′, m″ the other two, in order
 //   Ĥc_m  = E_com^m(rec_com_proj_m([H̃c_l, H̃c_v, H̃c_a])),  Ĥs_m = E_spec^m(H̃s_m),  Û¹_m = D_m([Ĥc_m, Ĥs_m])
@@ -316,7 +317,7 @@ export class DAR extends Module implements SentimentModel {
             inBatchNegatives: false,
           }),
         );
-        terms.sim_spec = mulScalar(sumOf(per), 1 / per.length);
+        terms.sim_spec = c.simSpecReduction === 'sum' ? sumOf(per) : mulScalar(sumOf(per), 1 / per.length);
         sim = add(sim, terms.sim_spec);
       } else {
         terms.sim_spec = zeros([]); //  a batch of one has no second sample to pair with; the term set stays the same
