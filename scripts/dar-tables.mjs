@@ -75,7 +75,10 @@ for (const [name, extra] of a['report-only'] ? [] : runs) {
   const args = ['dist/start.mjs', '--out', dir, ...common, ...extra];
   console.log(`[${new Date().toISOString()}] ${name}: node ${args.join(' ')}`);
   if (a['dry-run']) continue;
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  fs.mkdirSync(dir, { recursive: true });
+  const log = fs.openSync(path.join(a.out, `${name}.log`), 'w'); // the run's progress and probes lines
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', log, 'inherit'] });
+  fs.closeSync(log);
   if (r.status !== 0) console.log(`${name}: exit ${r.status}; its cell stays empty`);
 }
 
