@@ -115,7 +115,15 @@ export function heldOutR2(x: Float64Array, y: Float64Array, n: number, p: number
   return 1 - ssRes / ssTot;
 }
 
-/** log det of the covariance of rows (m, k), by Cholesky (with a tiny ridge against exact singularity). */
+/**
+ * Variance of the independent noise added to every standardised feature before the MI is measured. Features that are
+ * nearly collapsed (all samples' vectors almost parallel) have nearly singular covariances, whose log-determinants
+ * differ without bound; with the noise the MI is finite (≤ ½·k·ln(1 + 1/MI_NOISE) nats for k features) and measures
+ * only structure above that floor.
+ */
+export const MI_NOISE = 0.1;
+
+/** log det of (the covariance of rows (m, k) + MI_NOISE·I), by Cholesky. */
 function logDetCov(x: Float64Array, m: number, k: number): number {
   const mu = new Float64Array(k);
   for (let i = 0; i < m; i++) for (let c = 0; c < k; c++) mu[c] += x[i * k + c] / m;
@@ -127,7 +135,7 @@ function logDetCov(x: Float64Array, m: number, k: number): number {
   const L = new Float64Array(k * k);
   for (let i = 0; i < k; i++)
     for (let j = 0; j <= i; j++) {
-      let s = C[i * k + j] + (i === j ? 1e-6 : 0);
+      let s = C[i * k + j] + (i === j ? MI_NOISE : 0);
       for (let q = 0; q < j; q++) s -= L[i * k + q] * L[j * k + q];
       if (i === j) {
         L[i * k + i] = Math.sqrt(Math.max(s, 1e-12));
@@ -137,7 +145,10 @@ function logDetCov(x: Float64Array, m: number, k: number): number {
   return logDet;
 }
 
-/** Held-out Gaussian I(x; y) in nats: ½ log det Σ(y) − ½ log det Σ(y − ŷ(x)) on rows [fit, n); x, y (n, d). */
+/**
+ * Held-out Gaussian I(x; y) in nats, y standardised and with MI_NOISE added: ½ log det (Σ(y) + εI) − ½ log det
+ * (Σ(y − ŷ(x)) + εI) on rows [fit, n), ŷ the ridge regression fitted on rows [0, fit); x, y (n, d).
+ */
 export function heldOutGaussianMi(x: Float64Array, y: Float64Array, n: number, d: number, fit: number): number {
   const { res, held, m } = heldOutResiduals(x, y, n, d, d, fit);
   return 0.5 * (logDetCov(held, m, d) - logDetCov(res, m, d));

@@ -7,7 +7,8 @@
 //               far above chance; specific ones (private to a modality) near it.
 //   mi          a held-out Gaussian estimate of I(zc_m; zs_m), in nats, mean over m: a ridge regression from zs_m to
 //               zc_m fitted on the first half of the split, then ½·log det Σ(zc) − ½·log det Σ(residual) on the
-//               second half. A separate estimator fitted after the fact on frozen features, not the training CLUB,
+//               second half, with a small noise floor (probe-math.ts, MI_NOISE) so that collapsed features stay
+//               finite. A separate estimator fitted after the fact on frozen features, not the training CLUB,
 //               whose value moves with its own training.
 //   r2          linear probes (ridge, fitted on the first half, R² on the second) from zc_m and from zs_m to
 //               synthetic-mosi's planted factors: the shared s and modality m's private z_m, means over m. Common
