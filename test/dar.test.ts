@@ -237,6 +237,30 @@ describe('DAR', () => {
     expect(relErr(r.predictions.noText.values, r.predictions.complete.values)).toBeGreaterThan(1e-4);
   });
 
+  it("simSpecReduction 'sum' (the paper's Σ_m) makes L_sim^spec three times the default mean, L_sim^com unchanged", async () => {
+    const r = await run('darSimSpecReduction', { dims: TINY, overrides: TINY_OVERRIDES, B: 6, seed: 5 });
+    expect(r.mean.sim_spec).toBeGreaterThan(0);
+    expect(relErr([r.sum.sim_spec], [3 * r.mean.sim_spec])).toBeLessThanOrEqual(1e-5);
+    expect(r.sum.sim_com).toBe(r.mean.sim_com);
+    expect(relErr([r.sum.sim], [r.sum.sim_com + r.sum.sim_spec])).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('inspect() gives the probes z, gates and ‖Ĥ − H‖, ‖H̃ − H‖ per sample, without the tape, leaking nothing', async () => {
+    const B = 5;
+    const r = await run('darInspect', { dims: TINY, overrides: TINY_OVERRIDES, B, seed: 4 });
+    const { out, live } = r.corrupted;
+    expect(live, 'live buffers besides the four outputs').toBe(4);
+    expect(out.z.shape).toEqual([6, B, r.d]);
+    for (const k of ['gate', 'hatErr', 'tildeErr']) expect(out[k].shape, k).toEqual([6, B]);
+    for (const t of Object.values(out)) expect(t.requiresGrad).toBe(false);
+    for (const g of out.gate.values) expect(g > 0 && g < 1).toBe(true);
+    for (const e of out.hatErr.values) expect(e).toBeGreaterThan(0);
+    // The corrupted view's features differ from the complete view's (where something was dropped); given the complete
+    // view twice, they are equal.
+    expect(Math.max(...out.tildeErr.values)).toBeGreaterThan(1e-3);
+    expect(maxAbs(r.same.out.tildeErr.values)).toBeLessThanOrEqual(1e-6);
+  });
+
   it('does not leak: tidy training steps (auxiliary + main) keep every memory counter flat', async () => {
     const r = await run('darLeak', { dims: TINY, overrides: TINY_OVERRIDES, B: 6, steps: 6, seed: 3 });
     const keys = ['liveBuffers', 'liveBytes', 'allocatedBuffers', 'allocatedBytes'] as const;

@@ -311,3 +311,36 @@ describe('svg charts', () => {
     expect(balanced(svg)).toBe(true);
   });
 });
+
+describe('htmlReport: DAR decoupling probes', () => {
+  const probe = (rate: number, common32: number) => ({
+    rate,
+    n: 229,
+    retrieval: { common32, commonAll: common32 / 4, specific32: 0.031, specificAll: 0.004, chance32: 1 / 32 },
+    mi: 0.42,
+    r2: { sharedFromCommon: 0.61, sharedFromSpecific: 0.12, privateFromCommon: 0.05, privateFromSpecific: 0.47 },
+    gate: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+    recon: { hat: 1.25, tilde: 2.5 + rate },
+  });
+
+  it('shows the per-epoch probes and the per-rate gates and reconstruction errors only when the run has them', () => {
+    const plain = htmlReport(results());
+    expect(plain).not.toContain('Decoupling probes');
+    const r = results();
+    const training = r.training.map((t, s) => ({
+      ...t,
+      history: t.history.map((h) => ({ ...h, probes: probe(0.3, 0.1 + 0.01 * h.epoch) })),
+      probes: [0, 0.9].map((rate) => probe(rate, 0.2 + s * 0.1)),
+    }));
+    const html = htmlReport({ ...r, training });
+    expect(html).toContain('<h2>Decoupling probes</h2>');
+    // Seed 1111's last epoch: 15.0% within a batch, 3.8% over all 229 samples.
+    expect(html).toContain('15.0% / 3.8%');
+    expect(html).toContain('0.61 / 0.12');
+    // Per rate, means over the two seeds: retrieval (20% and 30%) → 25.0%; ‖H̃ − H‖ at 0.9 is 3.40.
+    const rates = html.slice(html.indexOf('id="probe-rates"'));
+    expect(rates).toContain('0.10 / 0.20 / 0.30');
+    expect(rates).toContain('3.40');
+    expect(rates).toContain('25.0%');
+  });
+});

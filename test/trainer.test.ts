@@ -41,6 +41,8 @@ describe('trainModel (LateFusion on tiny)', () => {
           .join('\n'),
     );
     expect(h.length).toBe(7);
+    // The probe hook ran after every epoch, on the model being trained (its validation has put it back in train mode).
+    expect(r.probes).toEqual(h.map((e) => ({ epoch: e.epoch, kind: 'latefusion', training: true })));
     // Learning: the training loss of epoch 4 is clearly below epoch 1's.
     expect(h[3].train).toBeLessThan(0.9 * h[0].train);
     // Selection: the best epoch is the argmin of the validation losses, it is not the last one here, and the returned

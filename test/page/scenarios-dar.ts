@@ -306,6 +306,49 @@ export const SCENARIOS = {
     return { predictions, lossesPred };
   },
 
+  /** L_sim^spec's reduction over modalities: the same model and batch with simSpecReduction 'mean' and 'sum'. */
+  darSimSpecReduction: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
+    const batch = randomBatch(w, dims, B, seed);
+    const terms: Record<string, Record<string, number>> = {};
+    for (const simSpecReduction of ['mean', 'sum'] as const) {
+      const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, simSpecReduction }));
+      terms[simSpecReduction] = await w.tidyAsync(async () => {
+        const out = w.noGrad(() => model.losses(batch));
+        const r: Record<string, number> = {};
+        for (const k of ['sim_com', 'sim_spec', 'sim']) r[k] = (await arr(out.terms[k]))[0];
+        return r;
+      });
+      model.dispose();
+    }
+    disposeBatch(batch);
+    return terms;
+  },
+
+  /** inspect() (the probes' view of DAR) on a corrupted batch and on the complete one given as both views. */
+  darInspect: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
+    const rt = w.runtime();
+    const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed }));
+    const batch = randomBatch(w, dims, B, seed);
+    const read = async (x: ModalityInputs, y: ModalityInputs) => {
+      await rt.sync();
+      const live0 = rt.stats().liveBuffers;
+      const o = model.inspect(x, y);
+      await rt.sync();
+      const live = rt.stats().liveBuffers - live0;
+      const out: Record<string, { shape: number[]; values: number[]; requiresGrad: boolean }> = {};
+      for (const [k, t] of Object.entries(o)) {
+        out[k] = { shape: [...t.shape], values: await arr(t), requiresGrad: t.requiresGrad };
+        t.dispose();
+      }
+      return { out, live };
+    };
+    const corrupted = await read(batch.corrupted, batch.complete);
+    const same = await read(batch.complete, batch.complete);
+    model.dispose();
+    disposeBatch(batch);
+    return { corrupted, same, d: model.config.d };
+  },
+
   /**
    * Training steps in tidy() (auxiliaryStep, losses, backward, AdamW): memory counters after every step from the
    * second on, and the live buffers left after disposing model, optimizer and batch.

@@ -107,11 +107,14 @@ export const SCENARIOS = {
       beforeStep: (c) => {
         if (spoilFrom && spoilLr !== undefined && c.epoch >= spoilFrom) c.optimizer.setLr(spoilLr);
       },
+      // What the probe hook returns lands in the epoch's summary.
+      probe: async (model, epoch) => ({ epoch, kind: model.kind, training: model.training }),
     });
     const masks = new w.MissingField(ds.split('valid'), ds.dims, seed).masks(0.3);
     const again = await validate(res.model, ds, masks, w.batchIndices(ds.sizes.valid, batchSize));
     const out = {
       history: res.history.map(epochRow),
+      probes: res.history.map((h) => h.probes),
       bestEpoch: res.bestEpoch,
       bestValidLoss: res.bestValidLoss,
       epochsRun: res.epochsRun,

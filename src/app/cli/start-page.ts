@@ -11,6 +11,9 @@
 import { hostRuntime } from '../host';
 import * as wg from '../all';
 import { DERL, type DerlExpertUsage } from '../models/derl/index';
+import { DAR } from '../models/dar/model';
+import { SyntheticMosi } from '../data/synthetic';
+import { probeDecoupling, type DecouplingProbe } from '../eval/probes';
 import { modelSpec, takenChoices, type ModelName, type RunChoices } from '../models/catalog';
 import { buildModel } from '../models/build';
 import type { SentimentModel } from '../models/types';
@@ -80,6 +83,23 @@ export interface SeedOutcome {
   modalityDrop: { condition: string; absent: readonly string[]; metrics: wg.RegressionMetrics }[];
   /** DERL only: router statistics on the test set at EXPERT_USAGE_RATES. */
   experts: { rate: number; usage: DerlExpertUsage }[];
+  /** DAR only: the decoupling probes (src/app/eval/probes.ts) of the best epoch on the test set at PROBE_RATES. */
+  probes: DecouplingProbe[];
+}
+
+/** The missing rates at which the best epoch's decoupling is probed (gates and ‖Ĥ − H‖ vs ‖H̃ − H‖ per rate). */
+export const PROBE_RATES = [0, 0.3, 0.5, 0.7, 0.9];
+const PROBE_TEST_SAMPLES = 343;
+
+/** DAR's decoupling probes on `split` at `rate` (mask seed 1111); undefined for other models. */
+function probeRun(run: Run, model: SentimentModel, split: 'valid' | 'test', rate: number) {
+  if (!(model instanceof DAR)) return Promise.resolve(undefined);
+  const ds = run.dataset;
+  const factors = ds instanceof SyntheticMosi ? ds.latents(split) : null;
+  // The test set's probes read at most PROBE_TEST_SAMPLES samples per rate, to keep them a small part of evaluation.
+  const subset =
+    split === 'test' ? Math.min(run.o.testSubset ?? PROBE_TEST_SAMPLES, PROBE_TEST_SAMPLES) : run.o.validSubset;
+  return probeDecoupling(model, ds, { split, rate, maskSeed: run.o.maskSeed, subset, factors });
 }
 
 /**
@@ -293,6 +313,7 @@ async function trainSeed(run: Run, si: number): Promise<SeedTraining> {
           history.push(e);
           return report({ kind: 'epoch', seedIndex: si, ...e });
         },
+        probe: (model) => probeRun(run, model, 'valid', run.trainMissingRate),
         onCheckpoint: async (c) => {
           if (c.kinds.includes('best')) best = c.bytes;
           await run.checkpoints.post(c);
@@ -345,6 +366,11 @@ async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSec
       experts.push({ rate, usage: await model.expertUsage() });
     }
   }
+  const probes: DecouplingProbe[] = [];
+  for (const rate of PROBE_RATES) {
+    const p = await probeRun(run, model, 'test', rate);
+    if (p) probes.push(p);
+  }
   const evalSeconds = (performance.now() - t1) / 1000;
   model.dispose();
   await report({ kind: 'seedDone', seedIndex: si, seed, trainSeconds, evalSeconds, bestEpoch: trained.bestEpoch });
@@ -362,6 +388,7 @@ async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSec
     rates: rates.map((r) => ({ rate: r.rate, metrics: r.metrics })),
     modalityDrop: drops.map((d) => ({ condition: d.label, absent: d.absent, metrics: d.metrics })),
     experts,
+    probes,
   };
 }
 

@@ -2,6 +2,7 @@
 // for each thing worth keeping (the adapter, the data, the plan, every epoch, every seed), from the page's messages.
 
 import path from 'node:path';
+import type { DecouplingProbe } from '../eval/probes';
 import { describeAdapter } from '../../engine/gpu';
 import { EVAL_RATES } from '../data/missing';
 import { modelSpec } from '../models/catalog';
@@ -158,6 +159,7 @@ export class ProgressPrinter {
         `MAE ${v.mae.toFixed(3)} Corr ${Number.isNaN(v.corr) ? 'nan' : v.corr.toFixed(3)} Acc-2(Has0) ${(100 * v.acc2Has0).toFixed(1)}` +
         `${m.improved ? '  * best' : ''} | ${m.trainSeconds.toFixed(1)} s + valid ${m.validSeconds.toFixed(1)} s, ${m.samplesPerSec.toFixed(1)} samples/s`,
     );
+    if (m.probes) this.status.print(`  probes: ${probeLine(m.probes as DecouplingProbe)}`);
   }
 
   private evalProgress(m: Of<'evalProgress'>): void {
@@ -204,4 +206,18 @@ export class ProgressPrinter {
       (this.opts.seeds.length - seedIndex - 1) * this.perSeed(this.trainSecThisSeed, samplesPerSec)
     );
   }
+}
+
+/** One epoch's decoupling probes in a line (src/app/eval/probes.ts). */
+export function probeLine(p: DecouplingProbe): string {
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+  const r = p.retrieval;
+  const r2 = p.r2
+    ? ` | R² s←com ${p.r2.sharedFromCommon.toFixed(2)} s←spec ${p.r2.sharedFromSpecific.toFixed(2)} z←spec ${p.r2.privateFromSpecific.toFixed(2)} z←com ${p.r2.privateFromCommon.toFixed(2)}`
+    : '';
+  return (
+    `retrieval com ${pct(r.common32)} (batch, chance ${pct(r.chance32)}) ${pct(r.commonAll)} (all ${p.n}), spec ${pct(r.specific32)} / ${pct(r.specificAll)}` +
+    ` | MI(com; spec) ${p.mi.toFixed(2)} nats${r2} | gates ${p.gate.map((g) => g.toFixed(2)).join(' ')}` +
+    ` | ‖Ĥ−H‖ ${p.recon.hat.toFixed(2)} vs ‖H̃−H‖ ${p.recon.tilde.toFixed(2)}`
+  );
 }

@@ -2,6 +2,7 @@
 // directory.
 
 import path from 'node:path';
+import type { DecouplingProbe } from '../eval/probes';
 import { writeFileAtomic } from '../io/atomic';
 import { LNLN_EVAL_SEED } from '../data/missing';
 import {
@@ -191,7 +192,9 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
         trainSeconds: round1(h.trainSeconds),
         validSeconds: round1(h.validSeconds),
         samplesPerSec: round1(h.samplesPerSec),
+        ...(h.probes === undefined ? {} : { probes: h.probes as DecouplingProbe }),
       })),
+      ...(o.probes?.length ? { probes: o.probes } : {}),
     })),
   };
 }

@@ -49,6 +49,14 @@ export interface SyntheticOptions {
   readonly size?: 'full' | 'tiny' | Partial<Record<Split, number>>;
 }
 
+/** synthetic-mosi's planted factors per sample: the shared s and the modality-specific z_t, z_a, z_v. */
+export interface PlantedFactors {
+  readonly s: Float64Array;
+  readonly zText: Float64Array;
+  readonly zAudio: Float64Array;
+  readonly zVision: Float64Array;
+}
+
 /** Label model and per-modality signal strengths (exported for documentation and tests). */
 export const SYNTHETIC_PARAMS = {
   shared: 1.2,
@@ -248,6 +256,26 @@ export class SyntheticMosi implements Dataset {
     const info: SplitInfo = { n, labels, ids, textMask, audioLengths, visionLengths };
     this.infos.set(split, info);
     return info;
+  }
+
+  /**
+   * The planted factors of `split` (s and z_t, z_a, z_v per sample, in index order), for probes of what a model's
+   * features hold. Read from the same streams as the samples, so the data is unchanged.
+   */
+  latents(split: Split): PlantedFactors {
+    const n = this.sizes[split];
+    const out: PlantedFactors = {
+      s: new Float64Array(n),
+      zText: new Float64Array(n),
+      zAudio: new Float64Array(n),
+      zVision: new Float64Array(n),
+    };
+    for (let i = 0; i < n; i++) {
+      const lat = drawLatent(this.stream(split, i), SYNTHETIC_PARAMS.mu[split], this.dims);
+      out.s[i] = lat.s;
+      [out.zText[i], out.zAudio[i], out.zVision[i]] = lat.z;
+    }
+    return out;
   }
 
   private id(split: Split, i: number): string {

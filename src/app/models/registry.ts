@@ -39,11 +39,12 @@ export function modelKinds(): string[] {
 /**
  * Config fields added after checkpoints of a kind were already being written, each with the value that describes the
  * model such a checkpoint holds (what the code did before the field existed), so every saved model stays loadable:
- *   dar   alignNorm (no LayerNorm in the alignment before it), selection (model selection compared L_total)
+ *   dar   alignNorm (no LayerNorm in the alignment before it), selection (model selection compared L_total),
+ *         simSpecReduction (L_sim^spec averaged over the modalities)
  *   derl  orthGradient (L_orth's gradient reached the embedding)
  */
 const ADDED_FIELDS: Record<string, Record<string, unknown>> = {
-  dar: { alignNorm: false, selection: 'total' },
+  dar: { alignNorm: false, selection: 'total', simSpecReduction: 'mean' },
   derl: { orthGradient: 'full' },
 };
 

@@ -7,6 +7,7 @@
 import { formatMetric, fmtRate } from '../eval/report';
 import { METRIC_KEYS, METRIC_LABELS, type MetricKey } from '../eval/metrics';
 import { esc, lineChart, PALETTE, type Series } from './svg';
+import type { DecouplingProbe } from '../eval/probes';
 
 /** Metrics as stored: fractions, with null where JSON turned a NaN into null. */
 export type StoredMetrics = { [K in MetricKey]: number | null };
@@ -19,6 +20,8 @@ export interface EpochRecord {
   improved?: boolean;
   lr?: number;
   seconds?: number;
+  /** DAR: the decoupling probes after this epoch (validation split at the training rate). */
+  probes?: DecouplingProbe;
 }
 
 export interface SeedTraining {
@@ -31,6 +34,8 @@ export interface SeedTraining {
   trainSeconds?: number;
   evalSeconds?: number;
   history: readonly EpochRecord[];
+  /** DAR: the best epoch's decoupling probes on the test set, per missing rate. */
+  probes?: readonly DecouplingProbe[];
 }
 
 /** results.json of `npm start` (src/app/cli/start.ts: robustnessJson(...) plus run, baselines and training). */
@@ -248,6 +253,67 @@ function trainingTable(training: readonly SeedTraining[]): string {
   );
 }
 
+const pct1 = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+/** Per seed and epoch: what the decoupling holds (src/app/eval/probes.ts). */
+function probeEpochTable(training: readonly SeedTraining[]): string {
+  const rows = training.flatMap((t) =>
+    t.history.flatMap((h) => {
+      const p = h.probes;
+      if (!p) return [];
+      const r2 = p.r2;
+      const f2 = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2));
+      return [
+        [
+          String(t.seed),
+          String(h.epoch),
+          `${pct1(p.retrieval.common32)} / ${pct1(p.retrieval.commonAll)}`,
+          `${pct1(p.retrieval.specific32)} / ${pct1(p.retrieval.specificAll)}`,
+          `${pct1(p.retrieval.chance32)} / ${pct1(1 / p.n)}`,
+          p.mi.toFixed(2),
+          `${f2(r2?.sharedFromCommon)} / ${f2(r2?.sharedFromSpecific)}`,
+          `${f2(r2?.privateFromSpecific)} / ${f2(r2?.privateFromCommon)}`,
+        ],
+      ];
+    }),
+  );
+  return htmlTable(
+    [
+      'Seed',
+      'Epoch',
+      'Retrieval com (batch / all)',
+      'Retrieval spec',
+      'Chance',
+      'MI(com; spec) nats',
+      'R² s ← com / spec',
+      'R² z_m ← spec / com',
+    ],
+    rows,
+    { id: 'probes', caption: 'Validation split at the training missing rate, after each epoch' },
+  );
+}
+
+/** Per test missing rate, means over seeds: the gates and whether reconstruction closes the gap to the complete input. */
+function probeRateTable(training: readonly SeedTraining[]): string {
+  const byRate = new Map<number, DecouplingProbe[]>();
+  for (const t of training) for (const p of t.probes ?? []) byRate.set(p.rate, [...(byRate.get(p.rate) ?? []), p]);
+  const avg = (ps: DecouplingProbe[], f: (p: DecouplingProbe) => number) =>
+    ps.reduce((s, p) => s + f(p), 0) / ps.length;
+  const rows = [...byRate].map(([rate, ps]) => [
+    fmtRate(rate),
+    [0, 1, 2].map((g) => avg(ps, (p) => p.gate[g]).toFixed(2)).join(' / '),
+    [3, 4, 5].map((g) => avg(ps, (p) => p.gate[g]).toFixed(2)).join(' / '),
+    avg(ps, (p) => p.recon.hat).toFixed(2),
+    avg(ps, (p) => p.recon.tilde).toFixed(2),
+    pct1(avg(ps, (p) => p.retrieval.common32)),
+  ]);
+  return htmlTable(
+    ['Rate', 'Gate com l / v / a', 'Gate spec l / v / a', '‖Ĥ − H‖', '‖H̃ − H‖', 'Retrieval com (batch)'],
+    rows,
+    { id: 'probe-rates', caption: 'Best epochs on the test set, means over seeds' },
+  );
+}
+
 function runList(run: Record<string, unknown>): string {
   const show = (v: unknown) =>
     v === null || v === undefined
@@ -320,6 +386,9 @@ export function htmlReport(results: RunResults): string {
       trainingTable(training),
     );
   }
+  if (training.some((t) => t.history.some((h) => h.probes)))
+    sections.push('<h2>Decoupling probes</h2>', probeEpochTable(training));
+  if (training.some((t) => t.probes?.length)) sections.push(probeRateTable(training));
   if (Object.keys(run).length) sections.push('<h2>Run</h2>', runList(run));
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +

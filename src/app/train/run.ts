@@ -389,6 +389,7 @@ export class TrainingRun {
     const train: Record<string, number> = {};
     const nSeen = steps.plan.reduce((s, b) => s + b.length, 0);
     for (const [k, v] of steps.sums) train[k] = v / nSeen;
+    const probes = await this.hooks.probe?.(model, e1);
     const rt = runtime();
     await rt.sync();
     const mem = rt.stats();
@@ -409,6 +410,7 @@ export class TrainingRun {
       validSeconds: epochValidSeconds,
       samplesPerSec: nSeen / epochTrainSeconds,
       memory: { liveBuffers: mem.liveBuffers, liveBytes: mem.liveBytes },
+      ...(probes === undefined ? {} : { probes }),
     };
     this.history.push(summary);
     await this.hooks.onEpoch?.(summary);

@@ -133,6 +133,8 @@ export interface EpochSummary {
   samplesPerSec: number;
   /** GPU memory after the epoch (everything of the epoch freed): flat from epoch to epoch. */
   memory: { liveBuffers: number; liveBytes: number };
+  /** What hooks.probe returned after this epoch (DAR: src/app/eval/probes.ts), if anything. */
+  probes?: unknown;
 }
 
 export interface CheckpointInfo {
@@ -148,6 +150,8 @@ export interface CheckpointInfo {
 export interface TrainHooks {
   onProgress?(p: TrainProgress): void | Promise<void>;
   onEpoch?(e: EpochSummary): void | Promise<void>;
+  /** Runs after each epoch's validation, before onEpoch; what it returns goes into the summary's `probes`. */
+  probe?(model: SentimentModel, epoch: number): Promise<unknown>;
   /** Awaited: the trainer waits until the bytes are stored. */
   onCheckpoint?(c: CheckpointInfo): void | Promise<void>;
   /** Runs inside each step's tidy before the forward pass, after the schedule set the learning rate. */

@@ -81,6 +81,11 @@ export interface DarConfig {
   readonly beta: number;
   /** Reduction of L_re's squared error: 'mean' (default, as nn.MSELoss) or 'sum' (the paper's ‖·‖²_F). */
   readonly reReduction: 'mean' | 'sum';
+  /**
+   * L_sim^spec over the three modalities: 'mean' (default) or 'sum', the paper's Σ_m (Eq. 4). Measured: the term is
+   * 0.002–0.016 in every epoch, so the choice barely moves L_total (docs/decisions/dar-deviations.md, row 3).
+   */
+  readonly simSpecReduction: 'mean' | 'sum';
   /** Detach L_re's target Ũ¹_m (the alignment output) — a stability option; the paper does not say (default false). */
   readonly detachReTarget: boolean;
   /**
@@ -149,6 +154,7 @@ const COMMON = {
   alpha: 0.1,
   beta: 0.1,
   reReduction: 'mean' as const,
+  simSpecReduction: 'mean' as const,
   detachReTarget: false,
   textUnk: 'zero' as const,
   textEncoder: FEATURE_TEXT,
@@ -269,6 +275,11 @@ export function validateDarConfig(c: DarConfig): void {
     c.reReduction === 'mean' || c.reReduction === 'sum',
     op,
     `reReduction must be 'mean' or 'sum', got ${String(c.reReduction)}`,
+  );
+  check(
+    c.simSpecReduction === 'mean' || c.simSpecReduction === 'sum',
+    op,
+    `simSpecReduction must be 'mean' or 'sum', got ${String(c.simSpecReduction)}`,
   );
   check(typeof c.detachReTarget === 'boolean', op, 'detachReTarget must be a boolean');
   check(typeof c.alignNorm === 'boolean', op, 'alignNorm must be a boolean');

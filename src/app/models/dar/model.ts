@@ -5,7 +5,8 @@
 //   U¹_m  = align_m(X_m)                                   (B, t, d)   Conv1d(T_m → t, k 1) over time, Linear, GELU
 //   Hc_m  = E_c^m(U¹_m),  Hs_m = E_s^m(U¹_m)               (B, t, d)   Transformers; same weights for both inputs
 //   L_sim = mean over the 6 ordered pairs (m, m′) of InfoNCE(z̃c_m → z̃c_m′)               z = mean over time
-//         + mean over m of InfoNCE(z̃s_m[first half] → z̃s_m[second half]; negatives: z̃s of the other modalities)
+//         + mean (or Σ, simSpecReduction) over m of InfoNCE(z̃s_m[first half] → z̃s_m[second half]; negatives: z̃s of the
+//           other modalities)
 //   L_diff = Σ_m CLUB(x = H̃s_m, y = H̃c_m)        estimator held fixed here, trained by auxiliaryStep()
 //   L_re  = Σ_m MSE(D^re_m([H̃c_m′, H̃c_m″, H̃s_m]), Ũ¹_m)                       m′, m″ the other two, in order
 //   Ĥc_m  = E_com^m(rec_com_proj_m([H̃c_l, H̃c_v, H̃c_a])),  Ĥs_m = E_spec^m(H̃s_m),  Û¹_m = D_m([Ĥc_m, Ĥs_m])
@@ -33,8 +34,8 @@
 
 import { zeros } from '../../../engine/creation';
 import { noGrad, tidy, Tensor } from '../../../engine/tensor';
-import { add, mul, mulScalar, neg, sigmoid, sub } from '../../../engine/ops/elementwise';
-import { mean } from '../../../engine/ops/reduce';
+import { add, mul, mulScalar, neg, sigmoid, sqrt, sub } from '../../../engine/ops/elementwise';
+import { mean, sum } from '../../../engine/ops/reduce';
 import { concat, gatherRows, permute, reshape, slice, stack } from '../../../engine/ops/shape';
 import { mseLoss } from '../../../engine/ops/loss';
 import { infoNCE } from '../../../engine/ops/infonce';
@@ -211,15 +212,21 @@ export class DAR extends Module implements SentimentModel {
     return { u, h: this.enc.forward(concat([u, u], 0)) };
   }
 
+  /** Reconstruction and gates from [H̃c; H̃s] (6, B, t, d): Ĥ = [Ĥc; Ĥs] and g, both (6, B, t, d). */
+  private reconstruct(h: Tensor): { hat: Tensor; g: Tensor } {
+    const { t, d } = this.config;
+    const B = h.shape[1];
+    const allCom = reshape(permute(slice(h, 0, 0, 3), [1, 2, 0, 3]), [B, t, 3 * d]); //    [H̃c_l, H̃c_v, H̃c_a] (B, t, 3d)
+    const recIn = concat([this.rec_com_proj.forwardShared(allCom), slice(h, 0, 3, 6)], 0); // (6, B, t, d)
+    const hat = this.rec.forward(recIn); //                                                 [Ĥc; Ĥs]
+    return { hat, g: sigmoid(this.gate.forward(concat([hat, h], 3))) };
+  }
+
   /** The corrupted-input path after the encoders: reconstruction → gates → fusion → ŷ. */
   private headPath(u: Tensor, h: Tensor): CorruptedPath {
     const { t, d } = this.config;
     const B = u.shape[1];
-    const com = slice(h, 0, 0, 3);
-    const allCom = reshape(permute(com, [1, 2, 0, 3]), [B, t, 3 * d]); //                  [H̃c_l, H̃c_v, H̃c_a] (B, t, 3d)
-    const recIn = concat([this.rec_com_proj.forwardShared(allCom), slice(h, 0, 3, 6)], 0); // (6, B, t, d)
-    const hat = this.rec.forward(recIn); //                                                 [Ĥc; Ĥs]
-    const g = sigmoid(this.gate.forward(concat([hat, h], 3))); //                           (6, B, t, d)
+    const { hat, g } = this.reconstruct(h);
     const fused = add(h, mul(g, sub(hat, h))); //                                           g⊙Ĥ + (1 − g)⊙H̃
     // Last frame of each group's output, groups side by side on features: (G, B, t, d) → (B, G·d).
     const lastFrames = (x: Tensor) => reshape(permute(slice(x, 2, t - 1, t), [1, 2, 0, 3]), [B, x.shape[0] * d]);
@@ -252,6 +259,35 @@ export class DAR extends Module implements SentimentModel {
       tidy(() => {
         const perSample = mean(this.encodeViews([x]).h, 2); //                                (6, B, d)
         return { common: slice(perSample, 0, 0, 3), specific: slice(perSample, 0, 3, 6) };
+      }),
+    );
+  }
+
+  /**
+   * What the probes read (src/app/eval/probes.ts), without the tape, from a corrupted view and its complete original:
+   *   z       (6, B, d)  [zc_l, zc_v, zc_a, zs_l, zs_v, zs_a] = mean over time of [H̃c; H̃s], as L_sim reads them
+   *   gate    (6, B)     mean over (t, d) of the gates g, per sample
+   *   hatErr  (6, B)     ‖Ĥ − H‖_F per sample: how far the reconstruction is from the complete input's features
+   *   tildeErr (6, B)    ‖H̃ − H‖_F per sample: how far the corrupted features are (what reconstruction should close)
+   */
+  inspect(corrupted: ModalityInputs, complete: ModalityInputs): Record<'z' | 'gate' | 'hatErr' | 'tildeErr', Tensor> {
+    const B = this.checkInputs(corrupted, 'corrupted input');
+    this.checkInputs(complete, 'complete input');
+    const { t, d } = this.config;
+    return noGrad(() =>
+      tidy(() => {
+        const enc = this.encodeViews([corrupted, complete]);
+        const h = slice(enc.h, 1, 0, B); //                                                  [H̃c; H̃s] (6, B, t, d)
+        const hc = slice(enc.h, 1, B, 2 * B); //                                             [Hc; Hs]
+        const { hat, g } = this.reconstruct(h);
+        const perSample = (x: Tensor) => reshape(x, [6, B, t * d]);
+        const norm = (x: Tensor) => sqrt(sum(mul(perSample(x), perSample(x)), 2)); //          (6, B)
+        return {
+          z: mean(h, 2),
+          gate: mean(perSample(g), 2),
+          hatErr: norm(sub(hat, hc)),
+          tildeErr: norm(sub(h, hc)),
+        };
       }),
     );
   }
@@ -306,7 +342,7 @@ export class DAR extends Module implements SentimentModel {
             inBatchNegatives: false,
           }),
         );
-        terms.sim_spec = mulScalar(sumOf(per), 1 / per.length);
+        terms.sim_spec = c.simSpecReduction === 'sum' ? sumOf(per) : mulScalar(sumOf(per), 1 / per.length);
         sim = add(sim, terms.sim_spec);
       } else {
         terms.sim_spec = zeros([]); //  a batch of one has no second sample to pair with; the term set stays the same

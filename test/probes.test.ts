@@ -1,0 +1,75 @@
+// The decoupling probes' arithmetic (src/app/eval/probes.ts) on features with known answers, and synthetic-mosi's
+// planted factors (src/app/data/synthetic.ts). Pure TypeScript; DAR's inspect() is checked in test/dar.test.ts.
+
+import { describe, expect, it } from 'vitest';
+import { heldOutGaussianMi, heldOutR2, MI_NOISE, topOne } from '../src/app/eval/probe-math';
+import { syntheticMosi, SYNTHETIC_PARAMS } from '../src/app/data/synthetic';
+
+/** A seeded N(0, 1) generator (Box–Muller on a small LCG): the test's own, so its inputs are fixed. */
+function gaussian(seed: number): () => number {
+  let s = seed >>> 0;
+  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+
+describe('decoupling probes', () => {
+  const n = 256;
+  const d = 8;
+  const g = gaussian(7);
+  const shared = Float64Array.from({ length: n * d }, g);
+  const noisy = (scale: number) => Float64Array.from(shared, (v) => v + scale * g());
+  const independent = () => Float64Array.from({ length: n * d }, g);
+
+  it('top-1 retrieval: 1 for identical features, about 1/block for independent ones, in between for noisy copies', () => {
+    expect(topOne([shared, shared], n, d, 32)).toBe(1);
+    const chance = topOne([independent(), independent(), independent()], n, d, 32);
+    expect(chance).toBeGreaterThan(0);
+    expect(chance).toBeLessThan(0.1); // 1/32 ≈ 0.031
+    const mid = topOne([noisy(0.5), noisy(0.5)], n, d, 32);
+    expect(mid).toBeGreaterThan(0.3);
+    expect(mid).toBeLessThan(1);
+    // Over the whole set there are more candidates, so retrieval is harder than within blocks of 32.
+    expect(topOne([noisy(0.5), noisy(0.5)], n, d, n)).toBeLessThan(mid);
+  });
+
+  it('held-out R²: near 1 for a linear function of the features, near 0 (or below) for an unrelated target', () => {
+    const y = Float64Array.from({ length: n }, (_, i) => 2 * shared[i * d] - shared[i * d + 3]);
+    expect(heldOutR2(shared, y, n, d, n / 2)).toBeGreaterThan(0.98);
+    const unrelated = Float64Array.from({ length: n }, g);
+    const r2 = heldOutR2(shared, unrelated, n, d, n / 2); // held out, so overfitting shows as a small negative R²
+    expect(r2).toBeLessThan(0.1);
+    expect(r2).toBeGreaterThan(-0.3);
+  });
+
+  it('held-out Gaussian MI: near 0 for independent features, near the closed form for y = x + σ·noise', () => {
+    expect(Math.abs(heldOutGaussianMi(independent(), independent(), n, d, n / 2))).toBeLessThan(0.3);
+    // y standardised: residual variance σ²/(1 + σ²) per feature; with the noise floor ε on both sides.
+    const sigma = 0.5;
+    const exact = d * 0.5 * Math.log((1 + MI_NOISE) / (sigma ** 2 / (1 + sigma ** 2) + MI_NOISE)); // ≈ 5.2 nats
+    const est = heldOutGaussianMi(shared, noisy(sigma), n, d, n / 2);
+    expect(est).toBeGreaterThan(0.8 * exact);
+    expect(est).toBeLessThan(1.1 * exact);
+    // Collapsed features (every row almost the same direction) stay finite: at most ½·d·ln(1 + 1/ε).
+    const collapsed = Float64Array.from({ length: n * d }, (_, i) => 5 + 1e-4 * shared[i]);
+    const bound = 0.5 * d * Math.log(1 + 1 / MI_NOISE);
+    expect(heldOutGaussianMi(collapsed, collapsed, n, d, n / 2)).toBeLessThanOrEqual(bound + 1e-9);
+  });
+});
+
+describe('synthetic-mosi planted factors', () => {
+  it('latents() gives the factors the labels were made from, without changing the samples', () => {
+    const ds = syntheticMosi({ seed: 3, size: 'tiny' });
+    const before = ds.batch('valid', [0, 5]);
+    const f = ds.latents('valid');
+    const after = ds.batch('valid', [0, 5]);
+    expect(after.text).toEqual(before.text);
+    expect(after.audio).toEqual(before.audio);
+    const labels = ds.split('valid').labels;
+    const P = SYNTHETIC_PARAMS;
+    for (let i = 0; i < ds.sizes.valid; i++) {
+      const clean = P.shared * f.s[i] + P.specific * (f.zText[i] + f.zAudio[i] + f.zVision[i]);
+      // The label adds 0.3·ε (|ε| ≤ 6), is clipped to [−3, 3] and rounded to a 0.2 grid.
+      expect(Math.abs(labels[i] - Math.max(-3, Math.min(3, clean)))).toBeLessThanOrEqual(P.labelNoise * 6 + 0.1 + 1e-6);
+    }
+  });
+});
