@@ -22,4 +22,5 @@ export {
   SYNTHETIC_PARAMS,
   SYNTHETIC_VOCAB,
   type SyntheticOptions,
+  type PlantedFactors,
 } from './synthetic';
