@@ -231,7 +231,15 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
   try {
     const flagArg = list(values['browser-flags']) ?? PRECISE_TIMESTAMPS;
     const extraArgs = flagArg.includes('none') ? [] : flagArg;
-    launched = runtime === 'node' ? await launchNode(www) : await launchBrowser({ extraArgs });
+    launched =
+      runtime === 'node'
+        ? await launchNode(www)
+        : await launchBrowser({
+            extraArgs,
+            // A BERT-base step on a CPU keeps the renderer waiting on the GPU process for longer than the default
+            // 10 minutes (even a poll of the page then times out): give that section hours.
+            protocolTimeoutMs: sections.includes('bert') ? 4 * 3_600_000 : undefined,
+          });
   } catch (e) {
     if (!(e instanceof BrowserNotFoundError)) throw e;
     console.error(e.message);

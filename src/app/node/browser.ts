@@ -173,7 +173,13 @@ export interface LaunchedBrowser {
  * the browser and exits on SIGINT.
  */
 export async function launchBrowser(
-  opts: { extraArgs?: string[]; log?: (s: string) => void; handleSIGINT?: boolean } = {},
+  opts: {
+    extraArgs?: string[];
+    log?: (s: string) => void;
+    handleSIGINT?: boolean;
+    /** How long one DevTools call may take (default 10 minutes). */
+    protocolTimeoutMs?: number;
+  } = {},
 ): Promise<LaunchedBrowser> {
   cleanStaleBrowsers(opts.log);
   const executablePath = findChrome();
@@ -186,7 +192,7 @@ export async function launchBrowser(
     userDataDir: profile,
     // Chrome's singleton sockets go to $TMPDIR: keep them inside the profile so a killed run leaks nothing in /tmp.
     env: { ...process.env, TMPDIR: profile },
-    protocolTimeout: 600_000,
+    protocolTimeout: opts.protocolTimeoutMs ?? 600_000,
     handleSIGINT: opts.handleSIGINT ?? true,
   });
   fs.mkdirSync(REGISTRY, { recursive: true });
