@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const KERNELS: LstmKernel[] = ['naive', 'tiled', 'looped'];
+const KERNELS: LstmKernel[] = ['naive', 'tiled', 'looped', 'gemm'];
 
 interface Cfg {
   B: number;
@@ -112,7 +112,7 @@ describe('lstm gradients (three tiers: output, h and c; x, h0, c0, every weight 
     await check({ B: 17, T: 3, I: 3, H: 5, bi: true, h0: true, c0: true }, kernel);
   });
 
-  it.each(['tiled', 'looped'] as const)(
+  it.each(['tiled', 'looped', 'gemm'] as const)(
     '%s: H 20 and 33 (2 and 3 unit blocks in the 4-rows-per-invocation backward, H ≤ 48)',
     async (kernel) => {
       await check({ B: 17, T: 3, I: 3, H: 20, bi: true, h0: true, c0: true }, kernel, { refFdMax: 40 }, 0.3);
@@ -120,8 +120,8 @@ describe('lstm gradients (three tiers: output, h and c; x, h0, c0, every weight 
     },
   );
 
-  it.each(['tiled', 'looped'] as const)(
-    '%s: H 257 (more unit blocks than invocations per workgroup)',
+  it.each(['tiled', 'looped', 'gemm'] as const)(
+    '%s: H 257 (more unit blocks than invocations per workgroup; gemm: split-K in dh = dG·W_hh, K = 4H)',
     async (kernel) => {
       // Weights U(−0.1, 0.1) keep 257-term sums out of saturation; tier 2 samples 20 elements per input.
       await check({ B: 2, T: 2, I: 3, H: 257, h0: true, c0: true }, kernel, { refFdMax: 20 }, 0.1);
