@@ -120,13 +120,17 @@ describe('lstm gradients (three tiers: output, h and c; x, h0, c0, every weight 
     },
   );
 
-  it.each(['tiled', 'looped', 'gemm'] as const)(
-    '%s: H 257 (more unit blocks than invocations per workgroup; gemm: split-K in dh = dG·W_hh, K = 4H)',
+  it.each(['tiled', 'looped'] as const)(
+    '%s: H 257 (more unit blocks than invocations per workgroup)',
     async (kernel) => {
       // Weights U(−0.1, 0.1) keep 257-term sums out of saturation; tier 2 samples 20 elements per input.
       await check({ B: 2, T: 2, I: 3, H: 257, h0: true, c0: true }, kernel, { refFdMax: 20 }, 0.1);
     },
   );
+
+  it('gemm: H 65, K = 4H = 260 in dh = dG·W_hh over two 64-unit tiles, so that GEMM splits K (matmul_splitk_sum)', async () => {
+    await check({ B: 2, T: 2, I: 2, H: 65, h0: true, c0: true }, 'gemm', { refFdMax: 40 }, 0.3);
+  });
 
   it('looped: T 40 runs as several dispatches of at most 32 steps, forward and backward', async () => {
     await check({ B: 2, T: 40, I: 2, H: 3, bi: true, h0: true, c0: true }, 'looped');
@@ -134,6 +138,35 @@ describe('lstm gradients (three tiers: output, h and c; x, h0, c0, every weight 
 
   it('only the output used (h and c get no gradient), bidirectional', async () => {
     await check({ B: 3, T: 3, I: 5, H: 4, bi: true, h0: true, c0: true, use: 'output' }, 'looped');
+  });
+});
+
+describe('default rung by tuning profile', () => {
+  /** lstm with no kernel option on a fresh page of `profile`, at B·H = B·16: throws unless it ran `want`. */
+  async function probe(profile: 'cpu' | 'gpu', cases: [number, 'looped' | 'gemm'][]) {
+    const before = process.env.WEBGRAD_TUNING;
+    process.env.WEBGRAD_TUNING = profile;
+    const p = await openPage().finally(() => {
+      if (before === undefined) delete process.env.WEBGRAD_TUNING;
+      else process.env.WEBGRAD_TUNING = before;
+    });
+    try {
+      for (const [B, want] of cases) {
+        const H = 16;
+        const shapes = [[B, 2, 3], ...weightShapes({ B, T: 2, I: 3, H, bi: true })];
+        const r = await tryOp(p, 'lstmDefaultRungProbe', shapes, { want });
+        expect(r.message, `${profile}, B·H = ${B * H}`).toBe('');
+      }
+    } finally {
+      await p.close();
+    }
+  }
+  it('gpu: looped below B·H = 4096 (GEMM_MIN_ROWS_UNITS), gemm from it on; cpu: looped at any size', async () => {
+    await probe('gpu', [
+      [255, 'looped'],
+      [256, 'gemm'],
+    ]);
+    await probe('cpu', [[256, 'looped']]);
   });
 });
 
