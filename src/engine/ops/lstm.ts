@@ -100,7 +100,7 @@ const GATE_GRADS = kernel('lstm_grad_gemm', gateGradsSrc, {
   },
 });
 
-/** The rungs of the recurrence kernels, slowest first (tests and benchmarks compare them). */
+/** The rungs of the recurrence kernels: the cpu profile's, slowest first, then the gpu profile's 'gemm'. */
 export type LstmKernel = 'naive' | 'tiled' | 'looped' | 'gemm';
 export const LSTM_KERNELS: readonly LstmKernel[] = ['naive', 'tiled', 'looped', 'gemm'];
 
@@ -227,14 +227,7 @@ export function lstmOp(
       if (rung === 'gemm') {
         // Only W_hh (D, 4H, H) is left to the recurrence: b_ih + b_hh join the projection's GEMM as its bias.
         rec = stackDirs(D, (d) => w(d, 1), [D, 4 * H, H]);
-        const bsum = bias
-          ? biasSum(
-              D,
-              4 * H,
-              (d) => w(d, 2),
-              (d) => w(d, 3),
-            )
-          : null;
+        const bsum = bias ? biasSum(D, 4 * H, w) : null;
         gates = matmul(x2, wIh, { transB: true, ...mm, bias: bsum });
         bsum?.dispose();
       } else {
@@ -585,10 +578,10 @@ function stackDirs(D: number, at: (d: number) => Tensor, shape: number[]): Tenso
   return y;
 }
 
-/** b_ih + b_hh (D, n): the 'gemm' rung's bias of the input projection. */
-function biasSum(D: number, n: number, bih: (d: number) => Tensor, bhh: (d: number) => Tensor): Tensor {
-  const a = stackDirs(D, bih, [D, n]);
-  const b = stackDirs(D, bhh, [D, n]);
+/** b_ih + b_hh (D, n), w(d, 2) + w(d, 3): the 'gemm' rung's bias of the input projection. */
+function biasSum(D: number, n: number, w: (d: number, k: number) => Tensor): Tensor {
+  const a = stackDirs(D, (d) => w(d, 2), [D, n]);
+  const b = stackDirs(D, (d) => w(d, 3), [D, n]);
   const y = add(a, b);
   a.dispose();
   b.dispose();
