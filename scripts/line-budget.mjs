@@ -21,8 +21,9 @@ import { fileURLToPath } from 'node:url';
  * (workgroup / subgroup rungs of softmax, layerNorm and the reductions, permute's tiled rung) +200 TypeScript, +300 WGSL;
  * attention's flash rung (forward, dq, dk/dv with workgroup-memory tiles) +160 WGSL; multi-tensor Adam and gradient
  * clipping, folded small sums +210 TypeScript. Issue 16's BERT (nn/bert.ts, its Hugging Face checkpoint loader) +400.
+ * LSTM's 'gemm' rung (issue 14 part 2: the fused gate and gate-gradient kernels lstm{,_grad}_gemm.wgsl) +115 WGSL.
  */
-export const BUDGETS = { typescript: 8510, wgsl: 4910 };
+export const BUDGETS = { typescript: 8510, wgsl: 5025 };
 
 function files(dir, keep) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -1,6 +1,6 @@
 // Benchmark rows for lstm(): the BiLSTM of DAR's CLUB estimator (docs/models.md §6.4: B = 64 sequences, T = 8 steps,
 // d = 128 features in, hidden d/2 = 64 per direction), forward and forward + backward, on every recurrence kernel; then
-// one longer sequence (T = 128) on the two tiled rungs. Each call is the whole op as a model uses it: the input
+// one longer sequence (T = 128) on the tiled rungs and 'gemm'. Each call is the whole op as a model uses it: the input
 // projection matmul, the recurrence, and for backward BPTT plus the weight-gradient matmuls. Steps per second = T /
 // time.
 
@@ -72,10 +72,11 @@ function row(s: Shape, kernel: LstmKernel, backward: boolean): KernelBench {
 
 const CLUB: Shape = { B: 64, T: 8, I: 128, H: 64 };
 const LONG: Shape = { B: 64, T: 128, I: 128, H: 64 };
-const KERNELS: LstmKernel[] = ['naive', 'tiled', 'looped'];
+// 'gemm' is the GPU profile's rung at these shapes (B·H = 4096); on SwiftShader it is expected to be slower.
+const KERNELS: LstmKernel[] = ['naive', 'tiled', 'looped', 'gemm'];
 
 export const BENCHES: KernelBench[] = [
   ...KERNELS.map((k) => row(CLUB, k, false)),
   ...KERNELS.map((k) => row(CLUB, k, true)),
-  ...(['tiled', 'looped'] as const).flatMap((k) => [row(LONG, k, false), row(LONG, k, true)]),
+  ...(['tiled', 'looped', 'gemm'] as const).flatMap((k) => [row(LONG, k, false), row(LONG, k, true)]),
 ];

@@ -6,6 +6,7 @@
 
 import type { LSTMOptions, LstmKernel, Module, Tensor } from '../../src/index';
 import type { OpTable } from '../page/registry';
+import { kernelsRunBy } from './matmul.page';
 
 /** lstm's options as JSON: h0 and c0 say whether those inputs are present. */
 interface LstmAttrs {
@@ -70,6 +71,22 @@ export const OPS = {
       throw new Error(`live buffers ${before} before, ${afterTrain} after training, ${afterInfer} after inference`);
     }
     return inputs[0];
+  },
+
+  // Not an op: a probe (called through tryOp) that lstm without a kernel option runs the recurrence kernels of
+  // attrs.want ('looped' → lstm_tiled, 'gemm' → matmul_shared + lstm_gemm) and none of the other rung's.
+  // inputs [x, ...weights]; forward only, both directions.
+  lstmDefaultRungProbe: (inputs: Tensor[], attrs: { want: 'looped' | 'gemm' }, w) => {
+    const ran = kernelsRunBy(
+      w,
+      () => w.noGrad(() => w.lstm(inputs[0], inputs.slice(1), { bidirectional: true })).output,
+    );
+    const want = attrs.want === 'gemm' ? ['matmul_shared', 'lstm_gemm'] : ['lstm_tiled'];
+    const not = attrs.want === 'gemm' ? ['lstm_tiled'] : ['lstm_gemm'];
+    if (!want.every((k) => ran.kernels.includes(k)) || not.some((k) => ran.kernels.includes(k))) {
+      throw new Error(`lstm on ${w.tuning().profile} ran ${ran.kernels.join(', ')}, not the ${attrs.want} rung`);
+    }
+    return ran.y;
   },
 
   // inputs [x, h0, c0]; attrs { inputSize, hiddenSize, options }: an LSTM module's forward(x, state) and lstm() on its

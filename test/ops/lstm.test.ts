@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => page?.close());
 
-const KERNELS: LstmKernel[] = ['naive', 'tiled', 'looped'];
+const KERNELS: LstmKernel[] = ['naive', 'tiled', 'looped', 'gemm'];
 
 interface Cfg {
   B: number;
@@ -95,8 +95,10 @@ describe('lstm gradients (three tiers: output, h and c; x, h0, c0, every weight 
     await check({ B: 3, T: 3, I: 5, H: 4, bi: true, h0: true, c0: true }, kernel);
   });
 
-  it.each(KERNELS)('%s: T 17, two bidirectional layers with h0 and c0', async (kernel) => {
-    await check({ B: 3, T: 17, I: 3, H: 3, L: 2, bi: true, h0: true, c0: true }, kernel);
+  it.each(KERNELS)('%s: T 17 (gemm: T 6), two bidirectional layers with h0 and c0', async (kernel) => {
+    // gemm runs 4 dispatches per step and layer, two of them 256-invocation workgroups with barriers: slow on
+    // SwiftShader, so a shorter sequence keeps it inside the test timeout (several steps and layers all the same).
+    await check({ B: 3, T: kernel === 'gemm' ? 6 : 17, I: 3, H: 3, L: 2, bi: true, h0: true, c0: true }, kernel);
   });
 
   it.each(KERNELS)(
@@ -112,7 +114,7 @@ describe('lstm gradients (three tiers: output, h and c; x, h0, c0, every weight 
     await check({ B: 17, T: 3, I: 3, H: 5, bi: true, h0: true, c0: true }, kernel);
   });
 
-  it.each(['tiled', 'looped'] as const)(
+  it.each(['tiled', 'looped', 'gemm'] as const)(
     '%s: H 20 and 33 (2 and 3 unit blocks in the 4-rows-per-invocation backward, H ≤ 48)',
     async (kernel) => {
       await check({ B: 17, T: 3, I: 3, H: 20, bi: true, h0: true, c0: true }, kernel, { refFdMax: 40 }, 0.3);
@@ -128,12 +130,45 @@ describe('lstm gradients (three tiers: output, h and c; x, h0, c0, every weight 
     },
   );
 
+  it('gemm: H 65, K = 4H = 260 in dh = dG·W_hh over two 64-unit tiles, so that GEMM splits K (matmul_splitk_sum)', async () => {
+    await check({ B: 2, T: 2, I: 2, H: 65, h0: true, c0: true }, 'gemm', { refFdMax: 40 }, 0.3);
+  });
+
   it('looped: T 40 runs as several dispatches of at most 32 steps, forward and backward', async () => {
     await check({ B: 2, T: 40, I: 2, H: 3, bi: true, h0: true, c0: true }, 'looped');
   });
 
   it('only the output used (h and c get no gradient), bidirectional', async () => {
     await check({ B: 3, T: 3, I: 5, H: 4, bi: true, h0: true, c0: true, use: 'output' }, 'looped');
+  });
+});
+
+describe('default rung by tuning profile', () => {
+  /** lstm with no kernel option on a fresh page of `profile`, at B·H = B·16: throws unless it ran `want`. */
+  async function probe(profile: 'cpu' | 'gpu', cases: [number, 'looped' | 'gemm'][]) {
+    const before = process.env.WEBGRAD_TUNING;
+    process.env.WEBGRAD_TUNING = profile;
+    const p = await openPage().finally(() => {
+      if (before === undefined) delete process.env.WEBGRAD_TUNING;
+      else process.env.WEBGRAD_TUNING = before;
+    });
+    try {
+      for (const [B, want] of cases) {
+        const H = 16;
+        const shapes = [[B, 2, 3], ...weightShapes({ B, T: 2, I: 3, H, bi: true })];
+        const r = await tryOp(p, 'lstmDefaultRungProbe', shapes, { want });
+        expect(r.message, `${profile}, B·H = ${B * H}`).toBe('');
+      }
+    } finally {
+      await p.close();
+    }
+  }
+  it('gpu: looped below B·H = 4096 (GEMM_MIN_ROWS_UNITS), gemm from it on; cpu: looped at any size', async () => {
+    await probe('gpu', [
+      [255, 'looped'],
+      [256, 'gemm'],
+    ]);
+    await probe('cpu', [[256, 'looped']]);
   });
 });
 

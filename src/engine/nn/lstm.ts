@@ -17,7 +17,7 @@ export interface LSTMOptions {
   bias?: boolean;
   /** Seed for the initial weights (default: the next seed of the global sequence, see manualSeed). */
   seed?: number;
-  /** Which recurrence kernel runs (default 'looped'; see LSTM_KERNELS). */
+  /** Which recurrence kernel runs (default: the tuning profile's, see defaultLstmKernel; LSTM_KERNELS lists them). */
   kernel?: LstmKernel;
 }
 

@@ -13,10 +13,14 @@
 //      invocation, one dispatch per step) and 'looped' (the tiled kernel running all T steps in one dispatch: one
 //      workgroup per 16 rows of a direction holds every unit of them, with a storage barrier per step). At DAR's
 //      shape (B = 64, T = 8, I = 128, H = 64 × 2) looped measured about 5 % faster than tiled, naive 4-5× slower.
+//      'gemm' (the GPU profile's, for B·H ≥ GEMM_MIN_ROWS_UNITS): the biases join the input projection's GEMM; then
+//      per step one GEMM h_{t−1}·W_hhᵀ on the 64×64 workgroup tile of matmul's 'shared' rung (both directions as its
+//      batch) and one fused gate kernel (kernels/lstm/lstm_gemm.wgsl) over every (direction, row, unit).
 //   3. Backward, BPTT in reverse processing order in gather form (kernels/lstm/lstm_grad_tiled*.wgsl, same rungs, tiles of
 //      16 rows × 16 units): per step the gate gradients dG, with dh_{t−1} = dG·W_hh gathered by each unit (no
 //      atomics); then every weight gradient over all steps at once as matmuls: dW_ih = dGᵀ·x, dW_hh = dGᵀ·h_prev,
-//      db = Σ dG, dx = Σ_d dG_d·W_ih,d.
+//      db = Σ dG, dx = Σ_d dG_d·W_ih,d. The 'gemm' rung runs, per step, a fused gate-gradient kernel
+//      (lstm_grad_gemm.wgsl) and then dh_{t−1} = dG_t·W_hh as a GEMM on the workgroup tile; its matmuls all run 'shared'.
 //
 // Autograd: one tape node for the whole stack on a packed tensor [output | h | c]; output, h and c are slices of it,
 // so one backward pass sees all three incoming gradients at once (dL/dh_N and dL/dc_N enter at the last step).
@@ -26,13 +30,18 @@ import { check, fmtShape, type Shape } from '../errors';
 import { kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, noGrad, record, shapeSize, Tensor } from '../tensor';
 import { zeros } from '../creation';
-import { matmul } from './matmul';
+import { pickRung } from '../tuning';
+import { add } from './elementwise';
+import { sharedGemm } from './gemm64';
+import { matmul, type MatmulOptions } from './matmul';
 import { sum } from './reduce';
 import { reshape, slice } from './shape';
 import forwardSrc from '../../../kernels/lstm/lstm_tiled.wgsl';
 import forwardNaiveSrc from '../../../kernels/lstm/lstm_naive.wgsl';
 import backwardSrc from '../../../kernels/lstm/lstm_grad_tiled.wgsl';
 import backwardNaiveSrc from '../../../kernels/lstm/lstm_grad_naive.wgsl';
+import gatesSrc from '../../../kernels/lstm/lstm_gemm.wgsl';
+import gateGradsSrc from '../../../kernels/lstm/lstm_grad_gemm.wgsl';
 
 // Each rung of a direction keeps the same contract.
 const FORWARD_DECL: ContractDecl = {
@@ -63,17 +72,58 @@ const FORWARD = kernel('lstm_tiled', forwardSrc, FORWARD_DECL);
 const FORWARD_NAIVE = kernel('lstm_naive', forwardNaiveSrc, FORWARD_DECL);
 const BACKWARD = kernel('lstm_grad_tiled', backwardSrc, BACKWARD_DECL);
 const BACKWARD_NAIVE = kernel('lstm_grad_naive', backwardNaiveSrc, BACKWARD_DECL);
+// The 'gemm' rung's fused gate kernels, one step per dispatch between the per-step GEMMs.
+const GATES = kernel('lstm_gemm', gatesSrc, {
+  params: { B: 'u32', T: 'u32', H: 'u32', D: 'u32', s: 'u32', lOff: 'u32', half: 'u32' },
+  buffers: {
+    rh: 'read',
+    init: 'read',
+    gates: 'read_write',
+    cs: 'read_write',
+    hprev: 'read_write',
+    out: 'read_write',
+    state: 'read_write',
+    hcur: 'read_write',
+  },
+});
+const GATE_GRADS = kernel('lstm_grad_gemm', gateGradsSrc, {
+  params: { B: 'u32', T: 'u32', H: 'u32', D: 'u32', s: 'u32', lOff: 'u32', half: 'u32', gsOff: 'u32' },
+  buffers: {
+    gates: 'read',
+    cs: 'read',
+    gOut: 'read',
+    gState: 'read',
+    dhRec: 'read',
+    dG: 'read_write',
+    dGcur: 'read_write',
+    dInit: 'read_write',
+  },
+});
 
-/** The rungs of the recurrence kernels, slowest first (tests and benchmarks compare them). */
-export type LstmKernel = 'naive' | 'tiled' | 'looped';
-export const LSTM_KERNELS: readonly LstmKernel[] = ['naive', 'tiled', 'looped'];
+/** The rungs of the recurrence kernels: the cpu profile's, slowest first, then the gpu profile's 'gemm'. */
+export type LstmKernel = 'naive' | 'tiled' | 'looped' | 'gemm';
+export const LSTM_KERNELS: readonly LstmKernel[] = ['naive', 'tiled', 'looped', 'gemm'];
+
+/**
+ * The GPU profile runs 'gemm' from this B·H on (below it, 'looped'): 'looped' keeps ⌈B/16⌉·D workgroups of
+ * ≤ 64 invocations for the whole sequence, B·H/64·D invocations in all, so at B·H = 4096 (DAR's CLUB at `paper`,
+ * B = 64, H = 64) one looped dispatch fills well under one of a GPU's ~100 compute units, while 'gemm' pays two
+ * dispatches per step to spread each step over B·4H·D outputs. Below it the per-step dispatches cost more than the
+ * idle chip (docs/decisions/lstm.md).
+ */
+export const GEMM_MIN_ROWS_UNITS = 4096;
+
+/** The rung lstm runs when its caller names none: the tuning profile's, by B·H. */
+export function defaultLstmKernel(B: number, H: number): LstmKernel {
+  return pickRung(runtime().tuning, { cpu: 'looped', gpu: B * H >= GEMM_MIN_ROWS_UNITS ? 'gemm' : 'looped' });
+}
 
 export interface LstmOptions {
   /** Stacked layers (default 1): layer l > 0 reads layer l − 1's output sequence. */
   numLayers?: number;
   /** Run a reverse direction too (default false); weights then alternate forward, reverse per layer. */
   bidirectional?: boolean;
-  /** Which recurrence kernel runs, forward and backward (default 'looped'). */
+  /** Which recurrence kernel runs, forward and backward (default: the tuning profile's, defaultLstmKernel). */
   kernel?: LstmKernel;
 }
 
@@ -138,7 +188,7 @@ interface Dims {
 interface Saved {
   input: Tensor; // (B, T, I_l): x, or the previous layer's output
   wIh: Tensor; // (D, 4H, I_l), the directions' weight_ih stacked
-  rec: Tensor; // [W_hh (D, 4H, H) | b_ih (D, 4H) | b_hh (D, 4H)]
+  rec: Tensor; // [W_hh (D, 4H, H) | b_ih (D, 4H) | b_hh (D, 4H)]; W_hh alone on the 'gemm' rung
   gates: Tensor; // (D, B·T, 4H) activated i, f, g, o
   cs: Tensor; // (D, B, T+1, H) cell states in processing order, slot 0 = c0
   hprev: Tensor; // (D, B·T, H) the h each step started from
@@ -156,6 +206,8 @@ export function lstmOp(
   const { B, T, H, L, D, half } = dims;
   const nOut = B * T * D * H;
   const rt = runtime();
+  // The 'gemm' rung runs every product of the op on matmul's workgroup tile, whatever the profile.
+  const mm: MatmulOptions = rung === 'gemm' ? { kernel: 'shared' } : {};
 
   // packed = [output (B, T, D·H) | h (L·D, B, H) | c (L·D, B, H)]: the one tensor the tape node sits on.
   const packed = empty([nOut + 2 * half], 'lstm');
@@ -169,9 +221,19 @@ export function lstmOp(
       const w = (d: number, k: number) => weights[(l * D + d) * per + k];
       const inL = input.shape[2];
       const wIh = stackDirs(D, (d) => w(d, 0), [D, 4 * H, inL]);
-      const rec = packRec(dims, (d) => w(d, 1), bias ? (d) => w(d, 2) : null, bias ? (d) => w(d, 3) : null);
       const x2 = input.view([B * T, inL]);
-      const gates = matmul(x2, wIh, { transB: true }); // (D, B·T, 4H) = x·W_ihᵀ, both directions
+      let rec: Tensor;
+      let gates: Tensor; // (D, B·T, 4H) = x·W_ihᵀ, both directions
+      if (rung === 'gemm') {
+        // Only W_hh (D, 4H, H) is left to the recurrence: b_ih + b_hh join the projection's GEMM as its bias.
+        rec = stackDirs(D, (d) => w(d, 1), [D, 4 * H, H]);
+        const bsum = bias ? biasSum(D, 4 * H, w) : null;
+        gates = matmul(x2, wIh, { transB: true, ...mm, bias: bsum });
+        bsum?.dispose();
+      } else {
+        rec = packRec(dims, (d) => w(d, 1), bias ? (d) => w(d, 2) : null, bias ? (d) => w(d, 3) : null);
+        gates = matmul(x2, wIh, { transB: true });
+      }
       x2.dispose();
       const cs = empty([D, B, T + 1, H], 'lstm');
       const hprev = empty([D, B * T, H], 'lstm');
@@ -205,16 +267,16 @@ export function lstmOp(
       const put = (k: number, grads: Tensor[]) => grads.forEach((g, d) => (gW[(l * D + d) * per + k] = g));
       if (needs(0)) {
         const x2 = s.input.view([B * T, inL]);
-        put(0, splitDirs(matmul(dG, x2, { transA: true }), [4 * H, inL])); // dW_ih = dGᵀ·x   (D, 4H, I_l)
+        put(0, splitDirs(matmul(dG, x2, { transA: true, ...mm }), [4 * H, inL])); // dW_ih = dGᵀ·x   (D, 4H, I_l)
         x2.dispose();
       }
-      if (needs(1)) put(1, splitDirs(matmul(dG, s.hprev, { transA: true }), [4 * H, H])); // dW_hh = dGᵀ·h_prev
+      if (needs(1)) put(1, splitDirs(matmul(dG, s.hprev, { transA: true, ...mm }), [4 * H, H])); // dW_hh = dGᵀ·h_prev
       if (bias && (needs(2) || needs(3))) {
         const db = splitDirs(sum(dG, 1), [4 * H]); // db_ih = db_hh = Σ_{b,t} dG
         put(2, db);
         put(3, db.map(copyOf));
       }
-      const dx = l > 0 || needX ? inputGrad(dG, s.wIh, [B, T, inL]) : null; // dL/d(layer input)
+      const dx = l > 0 || needX ? inputGrad(dG, s.wIh, [B, T, inL], mm) : null; // dL/d(layer input)
       dG.dispose();
       if (gOut !== gy) gOut.dispose();
       if (l === 0) gX = dx;
@@ -268,11 +330,15 @@ function validate(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmO
   for (const key of Object.keys(state)) {
     check(STATE_KEYS.includes(key), op, `unknown state ${key} (the initial state is { h0?, c0? })`);
   }
-  const { numLayers: L = 1, bidirectional = false, kernel: rung = 'looped' } = opts;
+  const { numLayers: L = 1, bidirectional = false, kernel: asked } = opts;
   const { h0 = null, c0 = null } = state;
   check(Number.isInteger(L) && L >= 1, op, `numLayers must be a positive integer, got ${String(L)}`);
   check(typeof bidirectional === 'boolean', op, `bidirectional must be a boolean, got ${String(bidirectional)}`);
-  check(LSTM_KERNELS.includes(rung), op, `kernel must be one of ${LSTM_KERNELS.join(', ')}, got ${String(rung)}`);
+  check(
+    asked === undefined || LSTM_KERNELS.includes(asked),
+    op,
+    `kernel must be one of ${LSTM_KERNELS.join(', ')}, got ${String(asked)}`,
+  );
   check(Array.isArray(weights), op, 'weights must be an array of tensors (PyTorch flat order)');
   assertLive(op, x, ...weights, ...(h0 ? [h0] : []), ...(c0 ? [c0] : []));
   const D = bidirectional ? 2 : 1;
@@ -332,7 +398,7 @@ function validate(op: string, x: Tensor, weights: readonly Tensor[], opts: LstmO
   }
   check(B * H <= MAX_ROWS_UNITS, op, `batch·hidden above ${MAX_ROWS_UNITS} is not supported`, [x.shape]);
   const dims: Dims = { B, T, H, L, D, half: L * D * B * H };
-  return { dims, bias, rung, h0, c0 };
+  return { dims, bias, rung: asked ?? defaultLstmKernel(B, H), h0, c0 };
 }
 
 // ------------------------------------------------------------------------------------------------ kernels
@@ -361,6 +427,7 @@ const backConfig = (H: number): Record<string, number> =>
  * bufs: rec, init, gates (in: x·W_ihᵀ, out: activated), cs, hprev, out, state (see kernels/lstm/lstm_tiled.wgsl).
  */
 function recurrence(rung: LstmKernel, n: Dims, l: number, bufs: Tensor[]): void {
+  if (rung === 'gemm') return gemmSteps(n, l, bufs);
   const { B, T, H, D, half } = n;
   const rt = runtime();
   const [rec, init, gates, cs, hprev, out, state] = bufs.map((t) => t.buffer);
@@ -398,6 +465,7 @@ function recurrence(rung: LstmKernel, n: Dims, l: number, bufs: Tensor[]): void 
  * bufs: rec, gates, cs, gOut, gState (gy, whose [dh_N | dc_N] start at gsOff), dG, dInit (see lstm_grad_tiled.wgsl).
  */
 function bptt(rung: LstmKernel, n: Dims, l: number, gsOff: number, bufs: Tensor[]): void {
+  if (rung === 'gemm') return gemmBptt(n, l, gsOff, bufs);
   const { B, T, H, D, half } = n;
   const rt = runtime();
   const [rec, gates, cs, gOut, gState, dG, dInit] = bufs.map((t) => t.buffer);
@@ -431,6 +499,66 @@ function bptt(rung: LstmKernel, n: Dims, l: number, gsOff: number, bufs: Tensor[
   }
 }
 
+/**
+ * The 'gemm' rung's forward recurrence of layer l: per step s, rh = h_{t−1}·W_hhᵀ on the workgroup tile (both
+ * directions as the GEMM's batch), then the fused gate kernel, which also leaves h_t in hcur for the next GEMM.
+ * bufs: W_hh (D, 4H, H), init, gates (in: x·W_ihᵀ + biases), cs, hprev, out, state (see kernels/lstm/lstm_gemm.wgsl).
+ */
+function gemmSteps(n: Dims, l: number, bufs: Tensor[]): void {
+  const { B, T, H, D, half } = n;
+  const rt = runtime();
+  const [whh, init, gates, cs, hprev, out, state] = bufs;
+  const lOff = l * D * B * H;
+  const hcur = empty([D, B, H], 'lstm');
+  const rh = empty([D, B, 4 * H], 'lstm');
+  rt.copy(init.buffer, hcur.buffer, D * B * H * 4, lOff * 4, 0); // this layer's h0, contiguous (D, B, H)
+  const buffers = { rh: rh.buffer, init: init.buffer, gates: gates.buffer, cs: cs.buffer };
+  const more = { hprev: hprev.buffer, out: out.buffer, state: state.buffer, hcur: hcur.buffer };
+  for (let s = 0; s < T; s++) {
+    // rh (D, B, 4H) = hcur (D, B, H) · W_hh (D, 4H, H)ᵀ
+    const u = { M: B, N: 4 * H, K: H, S: 1, sAm: H, sAk: 1, sBk: 1, sBn: H, batchA: B * H, batchB: 4 * H * H, Z: D };
+    sharedGemm(hcur, whh, rh, null, u);
+    rt.dispatch({
+      kernel: GATES,
+      params: { B, T, H, D, s, lOff, half },
+      buffers: { ...buffers, ...more },
+      groups: [Math.ceil((B * H) / 64), D],
+    });
+  }
+  hcur.dispose();
+  rh.dispose();
+}
+
+/**
+ * The 'gemm' rung's BPTT of layer l: per step s = T−1 … 0 the fused gate-gradient kernel, then dhRec = dG_s·W_hh on
+ * the workgroup tile (the recurrent part of dL/dh for step s − 1; after step 0, dL/dh0).
+ * bufs: W_hh (D, 4H, H), gates, cs, gOut, gState, dG, dInit (see kernels/lstm/lstm_grad_gemm.wgsl).
+ */
+function gemmBptt(n: Dims, l: number, gsOff: number, bufs: Tensor[]): void {
+  const { B, T, H, D, half } = n;
+  const rt = runtime();
+  const [whh, gates, cs, gOut, gState, dG, dInit] = bufs;
+  const lOff = l * D * B * H;
+  const dGcur = empty([D, B, 4 * H], 'lstm');
+  const dhRec = empty([D, B, H], 'lstm'); // not read at s = T − 1
+  const buffers = { gates: gates.buffer, cs: cs.buffer, gOut: gOut.buffer, gState: gState.buffer };
+  const more = { dhRec: dhRec.buffer, dG: dG.buffer, dGcur: dGcur.buffer, dInit: dInit.buffer };
+  for (let s = T - 1; s >= 0; s--) {
+    rt.dispatch({
+      kernel: GATE_GRADS,
+      params: { B, T, H, D, s, lOff, half, gsOff },
+      buffers: { ...buffers, ...more },
+      groups: [Math.ceil((B * H) / 64), D],
+    });
+    // dhRec (D, B, H) = dGcur (D, B, 4H) · W_hh (D, 4H, H)
+    const u = { M: B, N: H, K: 4 * H, S: 1, sAm: 4 * H, sAk: 1, sBk: H, sBn: 1, batchA: 4 * B * H, batchB: 4 * H * H };
+    sharedGemm(dGcur, whh, dhRec, null, { ...u, Z: D });
+  }
+  rt.copy(dhRec.buffer, dInit.buffer, D * B * H * 4, 0, lOff * 4); // dL/dh0 of this layer
+  dGcur.dispose();
+  dhRec.dispose();
+}
+
 // ------------------------------------------------------------------------------------------------ packing
 
 /** [h0 | c0] (each L·D·B·H), zeros where absent. */
@@ -447,6 +575,16 @@ function stackDirs(D: number, at: (d: number) => Tensor, shape: number[]): Tenso
   const y = empty(shape, 'lstm');
   const n = shapeSize(shape) / D;
   for (let d = 0; d < D; d++) runtime().copy(at(d).buffer, y.buffer, n * 4, 0, d * n * 4);
+  return y;
+}
+
+/** b_ih + b_hh (D, n), w(d, 2) + w(d, 3): the 'gemm' rung's bias of the input projection. */
+function biasSum(D: number, n: number, w: (d: number, k: number) => Tensor): Tensor {
+  const a = stackDirs(D, (d) => w(d, 2), [D, n]);
+  const b = stackDirs(D, (d) => w(d, 3), [D, n]);
+  const y = add(a, b);
+  a.dispose();
+  b.dispose();
   return y;
 }
 
@@ -497,8 +635,8 @@ function part(t: Tensor, start: number, shape: number[]): Tensor {
 const copyOf = (t: Tensor): Tensor => part(t, 0, [...t.shape]);
 
 /** dL/dx of a layer, (B, T, I_l): Σ_d dG_d·W_ih,d, one batched matmul and (bidirectional) a sum over directions. */
-function inputGrad(dG: Tensor, wIh: Tensor, shape: number[]): Tensor {
-  const per = matmul(dG, wIh); // (D, B·T, I_l)
+function inputGrad(dG: Tensor, wIh: Tensor, shape: number[], mm: MatmulOptions): Tensor {
+  const per = matmul(dG, wIh, mm); // (D, B·T, I_l)
   const total = per.shape[0] === 1 ? per : sum(per, 0);
   const y = total.view(shape);
   total.dispose();
