@@ -42,13 +42,13 @@ export async function buildBench(out, { node = false, ort = /./, driver = { pack
       }
     }
   }
-  // The same pages bundled for Node, tfjs and jax-js stubbed (browser-only: peers/node-stub.ts); ORT loads its own
-  // files at run time, so it is tried as is.
+  // The same pages bundled for Node, tfjs stubbed (its bundle assumes a browser: peers/node-stub.ts); ORT loads its
+  // own files at run time, so it is tried as is; jax-js runs on Dawn's navigator.gpu (node-page.ts).
   if (node) {
     const stub = path.join(root, 'bench/peers/node-stub.ts');
     const stubPeers = {
       name: 'stub-peers',
-      setup: (b) => b.onResolve({ filter: /\/peers\/(tfjs|jax)$/ }, () => ({ path: stub })),
+      setup: (b) => b.onResolve({ filter: /\/peers\/tfjs$/ }, () => ({ path: stub })),
     };
     await Promise.all(
       Object.entries({ bench: 'bench/page.ts', dar: 'bench/dar-page.ts' }).map(([name, entry]) =>

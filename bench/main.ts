@@ -89,8 +89,8 @@ Options:
   --groups <list>     areas row groups (default: all)
   --save / --no-save  write the results JSON and bench/RESULTS.md (default: only on a full run)
   --runtime <name>    browser (default) or node: webgrad's own rows on Dawn in this Node process (the 'webgpu'
-                      package); tfjs and jax-js are browser-only (their columns say so), ORT is tried (its wasm
-                      CPU column runs)
+                      package); tfjs is browser-only (its column says so), ORT is tried (its wasm CPU column
+                      runs), jax-js runs its WebGPU backend on the same Dawn
   --browser-flags <l> Chromium flags for precise GPU timestamps, comma-separated (default: ${PRECISE_TIMESTAMPS.join(',')};
                       'none' for none); the run prints the timestamp resolution it got
   --results-dir <d>   where saved results go: <d>/results/<date>-<adapter>.json and <d>/RESULTS.md (default bench)

@@ -1,6 +1,7 @@
 // The jax-js peer: @jax-js/jax (JAX's API in TypeScript: numpy, lax, nn, vjp, jit) on its WebGPU backend, bundled
-// into the bench page. It runs where the page has WebGPU (Chromium, SwiftShader included); in Node its README gives it
-// only a wasm CPU backend, so the --runtime node bundle stubs this module out (node-stub.ts) and the column says so.
+// into the bench page. It runs where the page has WebGPU: Chromium (SwiftShader included), and Node under --runtime
+// node, where bench/node-page.ts gives it Dawn's navigator.gpu (its README lists Node as wasm-only: Node has no
+// navigator.gpu of its own).
 //
 // When the work is done. jax-js is lazy: an op records a pending kernel and nothing reaches the GPU until an output is
 // realized; disposing an unrealized output drops its kernels unrun. So a timed call ends by realizing every output with
