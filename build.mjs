@@ -46,15 +46,15 @@ export const NODE_PROGRAMS = {
 const NODE_EXTERNALS = ['puppeteer-core', '@puppeteer/browsers', 'webgpu'];
 
 /**
- * The benchmark's pages as an install ships them: webgrad only. The peers (tfjs, onnxruntime-web; dev dependencies,
- * megabytes) are replaced by empty modules; the installed CLI refuses `--peers` (bench/installed.ts).
+ * The benchmark's pages as an install ships them: webgrad only. The peers (tfjs, onnxruntime-web, jax-js; dev
+ * dependencies, megabytes) are replaced by empty modules; the installed CLI refuses `--peers` (bench/installed.ts).
  */
 export const INSTALLED_BENCH_PAGES = { bench: 'bench/page.ts', dar: 'bench/dar-page.ts' };
 const withoutPeers = {
   name: 'without-peers',
   setup(b) {
     b.onResolve(
-      { filter: /^(@tensorflow\/tfjs|@tensorflow\/tfjs-backend-webgpu|onnx-proto|onnxruntime-web.*)$/ },
+      { filter: /^(@tensorflow\/tfjs|@tensorflow\/tfjs-backend-webgpu|@jax-js\/jax|onnx-proto|onnxruntime-web.*)$/ },
       (args) => ({ path: args.path, namespace: 'no-peer' }),
     );
     // Any property of the stand-in (at any depth) is the stand-in, so the adapters' module-level constants evaluate;

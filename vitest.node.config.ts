@@ -1,7 +1,8 @@
 // The Node test job (`npm run test:node`): the same harness as the browser tests, run in-process on a Dawn device
 // (test/node/page.ts) instead of in Chromium. A small selection: one gradient check per kernel family
 // (test/node/gradcheck.test.ts), DAR's PyTorch parity test, the inference tests, init() itself (test/node/init.test.ts)
-// `npm start -- --runtime node` (test/node/start.test.ts) and loadBertFolder (test/node/bert.test.ts).
+// `npm start -- --runtime node` (test/node/start.test.ts), loadBertFolder (test/node/bert.test.ts) and the bench's
+// jax-js peer on Dawn (test/node/jax-peer.test.ts).
 
 import fs from 'node:fs';
 import { defineConfig } from 'vitest/config';

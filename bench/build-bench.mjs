@@ -42,8 +42,8 @@ export async function buildBench(out, { node = false, ort = /./, driver = { pack
       }
     }
   }
-  // The same pages bundled for Node, tfjs stubbed (its bundle assumes a browser); ORT loads its own files at run time,
-  // so it is tried as is.
+  // The same pages bundled for Node, tfjs stubbed (its bundle assumes a browser: peers/node-stub.ts); ORT loads its
+  // own files at run time, so it is tried as is; jax-js runs on Dawn's navigator.gpu (node-page.ts).
   if (node) {
     const stub = path.join(root, 'bench/peers/node-stub.ts');
     const stubPeers = {

@@ -1,6 +1,6 @@
 // `webgrad-gpu bench` from an installed package (dist/bench.mjs): the benchmark of bench/main.ts on webgrad alone.
-// An install has neither the peers (tfjs, onnxruntime-web are dev dependencies; build.mjs leaves them out of the
-// installed pages) nor the PyTorch script nor the repository's bench/results/, so it runs with --peers none and
+// An install has neither the peers (tfjs, onnxruntime-web, jax-js are dev dependencies; build.mjs leaves them out of
+// the installed pages) nor the PyTorch script nor the repository's bench/results/, so it runs with --peers none and
 // --no-torch and saves nothing; a clone's `npm run bench` does all three.
 
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import { main } from './main';
 
 /** Options that need a clone of the repository, and why. */
 const CLONE_ONLY: Record<string, string> = {
-  '--peers': 'the peers (tfjs, onnxruntime-web) are not part of the package',
+  '--peers': 'the peers (tfjs, onnxruntime-web, jax-js) are not part of the package',
   '--save': 'results are saved into the repository (bench/results/)',
   '--report': 'results are saved into the repository (bench/results/)',
 };

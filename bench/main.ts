@@ -4,8 +4,9 @@
 // bench/run.mjs bundles this file for Node and the pages for the browser (bench/page.ts, bench/dar-page.ts), then
 // calls main(). Sections, in order (see HELP):
 //   ladder   webgrad's matmul kernel ladder at 512³ and DAR's Linear shapes, GFLOP/s (wall and timestamp-query)
-//   compare  bench/ops/*.compare.ts: each row on webgrad, tfjs (WebGPU backend) and onnxruntime-web (WebGPU
-//            provider), checked against the float64 CPU reference, timed in interleaved rounds; ratio peer/webgrad.
+//   compare  bench/ops/*.compare.ts: each row on webgrad, tfjs (WebGPU backend), onnxruntime-web (WebGPU
+//            provider; wasm for the CPU column) and jax-js (WebGPU backend), checked against the float64 CPU reference,
+//            timed in interleaved rounds; ratio peer/webgrad.
 //            Rows where the fastest peer is within the floor (3×) get a per-kernel profile of webgrad's call.
 //   dar      one DAR training step (bench/dar-step.ts) per preset, with its per-kernel profile, beside the repo's
 //            PyTorch reference DAR on this CPU (bench/torch_dar_step.py; skipped when torch is absent)
@@ -53,9 +54,9 @@ const HELP = `Usage: npm run bench -- [options]
 
 Runs, in one headless Chromium with WebGPU:
   ladder   webgrad's matmul kernel ladder at 512×512×512 and DAR's Linear shapes (64·8 rows), GFLOP/s
-  compare  webgrad vs tfjs (WebGPU backend) and onnxruntime-web (WebGPU provider) on identical inputs: matmul, conv1d,
-           attention, BiLSTM, InfoNCE; a CPU column (onnxruntime-web on wasm, SIMD + one thread per core) on the
-           matmul, conv1d and attention rows; each result checked against the float64 CPU reference; interleaved rounds;
+  compare  webgrad vs tfjs (WebGPU backend), onnxruntime-web (WebGPU provider) and jax-js (WebGPU backend, jit) on
+           identical inputs: matmul, conv1d, attention, BiLSTM, InfoNCE, a BERT layer; a CPU column (onnxruntime-web
+           on wasm, SIMD + one thread per core) on the matmul, conv1d and attention rows; each result checked against the float64 CPU reference; interleaved rounds;
            ratio = peer time / webgrad time; rows under the ${'floor'} get a per-kernel profile of webgrad's call
   dar      samples/s of one DAR training step (presets small and paper, batch 64) on webgrad and in PyTorch on this
            CPU (/usr/bin/python3 with Debian's python3-torch; skipped with a message when torch is absent)
@@ -72,7 +73,7 @@ Options:
   --runs <n>          timed rounds per row (default 5)
   --target-ms <ms>    wall time one timed run aims for; sets how many calls it records (default 300)
   --budget-ms <ms>    an implementation that has spent this long timing a row stops after 2 rounds (default 4000)
-  --peers <list>      peers to compare against: tfjs,ort,ort-wasm (default all; 'none' for webgrad only)
+  --peers <list>      peers to compare against: tfjs,ort,ort-wasm,jax (default all; 'none' for webgrad only)
   --tuning <p>        webgrad's kernel tuning profile: cpu, gpu or both (a column each; default: the adapter's
                       choice, no re-init). Each profile runs under init({ tuning }) on the same device; the peers
                       run once per row, interleaved with the first profile listed (with both: the adapter's own)
@@ -88,7 +89,8 @@ Options:
   --groups <list>     areas row groups (default: all)
   --save / --no-save  write the results JSON and bench/RESULTS.md (default: only on a full run)
   --runtime <name>    browser (default) or node: webgrad's own rows on Dawn in this Node process (the 'webgpu'
-                      package); tfjs is browser-only (its column says so), ORT is tried (its wasm CPU column runs)
+                      package); tfjs is browser-only (its column says so), ORT is tried (its wasm CPU column
+                      runs), jax-js runs its WebGPU backend on the same Dawn
   --browser-flags <l> Chromium flags for precise GPU timestamps, comma-separated (default: ${PRECISE_TIMESTAMPS.join(',')};
                       'none' for none); the run prints the timestamp resolution it got
   --results-dir <d>   where saved results go: <d>/results/<date>-<adapter>.json and <d>/RESULTS.md (default bench)
@@ -261,6 +263,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
           }
         : {}),
       ...(peers.includes('ort') ? { 'onnxruntime-web': pkgVersion(root, 'onnxruntime-web') } : {}),
+      ...(peers.includes('jax') ? { '@jax-js/jax': pkgVersion(root, '@jax-js/jax') } : {}),
     },
     peers: {},
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', loadStart, loadEnd: [] },
@@ -278,7 +281,7 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
       quick,
       method:
         `warm-up (which sizes each run to ~${targetMs} ms of back-to-back calls), then ${runs} interleaved rounds ` +
-        `(webgrad, tfjs, ORT, webgrad, ...; an implementation past ${budgetMs} ms of timing stops after 2); a run ends with that framework's submit and a wait for its GPU queue`,
+        `(webgrad, tfjs, ORT, jax, webgrad, ...; an implementation past ${budgetMs} ms of timing stops after 2); a run ends with that framework's submit and a wait for its GPU queue`,
     },
     floor,
     ladder: [],
@@ -361,6 +364,8 @@ async function bench(www: string, argv: string[], root: string): Promise<number>
           Record<PeerName, PeerInfo>
         >;
         checkPage();
+        // jax-js exports no version: the driver reads it from its package.json.
+        if (peerInfo.jax && !peerInfo.jax.error) peerInfo.jax.version = pkgVersion(root, '@jax-js/jax');
         results.peers = peerInfo;
         for (const [name, p] of Object.entries(peerInfo)) {
           log(

@@ -1,7 +1,8 @@
 // `npm run bench -- --runtime node`: the bench's page programs (bench/page.ts, bench/dar-page.ts, bundled for Node by
 // bench/run.mjs as <name>-node.mjs) in this process on a Dawn device, behind the part of puppeteer's Browser and Page
 // that bench/main.ts uses: newPage, goto, waitForFunction, evaluate of an expression, on, close. tfjs is browser-only
-// (stubbed out of the Node bundle: bench/peers/node-stub.ts); onnxruntime-web is tried from its files.
+// (stubbed out of the Node bundle: bench/peers/node-stub.ts); onnxruntime-web is tried from its files; jax-js runs its
+// WebGPU backend on the same Dawn.
 
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,10 @@ export async function launchNode(www: string): Promise<NodeLaunched> {
   // What a browser page reads for its core count (Node 20 has no navigator of its own): ORT's CPU column uses it.
   if (!('hardwareConcurrency' in g.navigator))
     Object.defineProperty(g.navigator, 'hardwareConcurrency', { value: os.availableParallelism(), configurable: true });
+  // jax-js's WebGPU backend reads navigator.userAgent when it loads (a Firefox check); with it and navigator.gpu it
+  // runs on Dawn (measured: jax-js 0.1.25, whose README lists Node as wasm-only because Node has no navigator.gpu).
+  if (!('userAgent' in g.navigator))
+    Object.defineProperty(g.navigator, 'userAgent', { value: `Node.js/${process.version}`, configurable: true });
   // ORT's files, which bench/run.mjs links into www/ort/ (bench/page.ts loads them from there).
   (globalThis as { ORT_BASE?: string }).ORT_BASE = pathToFileURL(path.join(www, 'ort') + path.sep).href;
   const evaluate = async (expression: string) => viaJson(await (0, eval)(expression));

@@ -1,13 +1,14 @@
 // The in-browser half of the benchmark (bench/main.ts drives it through `globalThis.bench`): the matmul ladder
 // (bench/ops/matmul.ts), the side-by-side rows against the peers (bench/ops/*.compare.ts: tfjs on WebGPU,
-// onnxruntime-web on WebGPU), and the webgrad-only rows of the other areas listed in bench/registry.ts. Each is
-// checked once against its float64 CPU reference, warmed up, then timed (bench/timing.ts).
+// onnxruntime-web on WebGPU and on wasm, jax-js on WebGPU), and the webgrad-only rows of the other areas listed in
+// bench/registry.ts. Each is checked once against its float64 CPU reference, warmed up, then timed (bench/timing.ts).
 
 import * as wg from '../src/index';
 import { BENCHES, COMPARE } from './registry';
 import type { KernelBenchInstance } from './cases';
 import { initOrt, type OrtRuntime } from './peers/ort';
 import { initTfjs, type TfjsRuntime } from './peers/tfjs';
+import { initJax, type JaxRuntime } from './peers/jax';
 import { CPU_GROUPS, initOrtWasm, type OrtWasmRuntime } from './peers/ort-wasm';
 import type { ImplName, PeerInstance, PeerName } from './peers/types';
 import { LADDER, runLadder } from './ops/matmul';
@@ -44,13 +45,14 @@ async function runRow(index: number, runs: number, targetMs: number): Promise<Ke
 // ------------------------------------------------------------------------------------------- side by side with peers
 //
 // Every implementation of a row is checked once against the float64 reference, warmed up (which also sizes its runs:
-// `inner` back-to-back calls take about targetMs), then timed in interleaved rounds: webgrad, tfjs, ORT, webgrad, ...,
-// so that load from elsewhere on the machine falls on all of them alike. Each framework has its own GPUDevice; a run
+// `inner` back-to-back calls take about targetMs), then timed in interleaved rounds: webgrad, tfjs, ORT, jax,
+// webgrad, ..., so that load from elsewhere on the machine falls on all of them alike. Each framework has its own GPUDevice; a run
 // ends with that framework's submit and a wait for its queue, and GPU time comes from timestamps on its own queue.
 
 let tfjsRt: TfjsRuntime | null = null;
 let ortRt: OrtRuntime | null = null;
 let ortWasmRt: OrtWasmRuntime | null = null;
+let jaxRt: JaxRuntime | null = null;
 
 /** Where ORT's files are served: ort/ beside the page (Node: the driver sets globalThis.ORT_BASE to a file: URL). */
 const ortBase = () =>
@@ -97,6 +99,18 @@ async function initPeers(peers: PeerName[]): Promise<Partial<Record<PeerName, Pe
       };
     } catch (e) {
       out.ort = { error: String((e as Error).stack ?? e) };
+    }
+  }
+  if (peers.includes('jax')) {
+    try {
+      jaxRt ??= await initJax();
+      out.jax = {
+        flags: jaxRt.flags,
+        timestamps: jaxRt.device.features.has('timestamp-query'),
+        adapter: await deviceAdapter(jaxRt.device),
+      };
+    } catch (e) {
+      out.jax = { error: String((e as Error).stack ?? e) };
     }
   }
   if (peers.includes('ort-wasm')) {
@@ -216,7 +230,7 @@ async function compareSetup(index: number, peers: PeerName[]): Promise<Partial<R
       }
     }
   }
-  for (const peer of ['tfjs', 'ort'] as const) {
+  for (const peer of ['tfjs', 'ort', 'jax'] as const) {
     if (!peers.includes(peer)) continue;
     if (!row[peer]) {
       results[peer] = { missing: row.missing?.[peer] ?? 'not implemented for this peer' };
@@ -228,6 +242,12 @@ async function compareSetup(index: number, peers: PeerName[]): Promise<Partial<R
         if (!t) throw new Error('tfjs did not load');
         const inst = row.tfjs!(t.tf);
         add('tfjs', inst, { call: () => inst.run(), flush: () => t.flush(), sync: () => t.sync(), device: t.device });
+      } else if (peer === 'jax') {
+        const j = jaxRt;
+        if (!j) throw new Error('@jax-js/jax did not load');
+        const inst = row.jax!(j.jax);
+        // run() submits the call's kernels (peers/jax.ts); nothing stays recorded, so flush has nothing to do.
+        add('jax', inst, { call: () => inst.run(), flush: () => {}, sync: () => j.sync(), device: j.device });
       } else {
         const o = ortRt;
         if (!o) throw new Error('onnxruntime-web did not load');

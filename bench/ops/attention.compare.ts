@@ -1,8 +1,9 @@
-// Side-by-side rows for attention: webgrad, tfjs and onnxruntime-web on the same inputs, checked against the
+// Side-by-side rows for attention: webgrad, tfjs, onnxruntime-web and jax-js on the same inputs, checked against the
 // float64 reference (the shared helpers and the peers' rules are in bench/compare.ts).
 
 import { attentionBackwardRef, attentionRef } from '../../src/engine/ops/attention.reference';
 import { node } from '../peers/onnx-graph';
+import { jaxInstance } from '../peers/jax';
 import { ortInstance } from '../peers/ort';
 import { tfInstance, type Tf } from '../peers/tfjs';
 import type { CompareRow } from '../peers/types';
@@ -45,6 +46,17 @@ function attentionRow(s: AttnCase, backward: boolean): CompareRow {
         tf,
         inputs(),
         ([qt, kt, vt]) => tf.matMul(tf.softmax(tf.mul(tf.matMul(qt, kt, false, true), scale)), vt),
+        { gy, want },
+      ),
+    // jax-js: written from its primitives like the others (its nn.dotProductAttention takes (B, T, H, Dh)).
+    jax: (jx) =>
+      jaxInstance(
+        jx,
+        inputs(),
+        ([qt, kt, vt]) => {
+          const np = jx.numpy;
+          return np.matmul(jx.nn.softmax(np.matmul(qt, np.swapaxes(kt, -1, -2)).mul(scale), -1), vt);
+        },
         { gy, want },
       ),
     ort: backward

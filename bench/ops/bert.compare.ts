@@ -1,5 +1,5 @@
 // One BERT-base encoder layer (hidden 768, 12 heads, feed-forward 3072, post-LN, erf GELU) on 32 × 50 tokens with
-// padding (sentence lengths 25–50), beside tfjs and onnxruntime-web: forward, and forward + backward (gradients of
+// padding (sentence lengths 25–50), beside tfjs, onnxruntime-web and jax-js: forward, and forward + backward (gradients of
 // the input and all 16 parameters; ORT-web has no backward). Each is checked on its forward output against the float64
 // reference (src/engine/nn/bert.reference.ts). webgrad runs its BertLayer module (src/engine/nn/bert.ts); the peers get
 // the same layer written from their public primitives: matmuls, a −1e9 additive bias on padded keys, softmax,
@@ -7,6 +7,7 @@
 
 import { bertLayerRef } from '../../src/engine/nn/bert.reference';
 import { node } from '../peers/onnx-graph';
+import { jaxInstance, type JArray, type Jax } from '../peers/jax';
 import { ortInstance } from '../peers/ort';
 import { tfInstance, type Tf } from '../peers/tfjs';
 import { maxRelErr, type CompareRow } from '../peers/types';
@@ -135,6 +136,46 @@ function bertRows(B: number): CompareRow[] {
     );
   }
 
+  /** The tfjs layer in jax-js, with its inputs; each array is consumed by its one use, or takes `.ref` for another. */
+  function jaxLayer(jx: Jax, backward: boolean) {
+    const np = jx.numpy;
+    const inputs = [
+      { data: x(), shape: [B, T, H], grad: backward },
+      ...PARAMS.map(([name, shape]) => ({ data: params()[name], shape, grad: backward })),
+      { data: bias(), shape: [B, 1, 1, T] },
+    ];
+    return jaxInstance(
+      jx,
+      inputs,
+      ([xt, ...rest]) => {
+        const p = Object.fromEntries(PARAMS.map(([name], i) => [name, rest[i]]));
+        const maskBias = rest[PARAMS.length];
+        const lin = (a: JArray, n: string) => np.matmul(a, p[`${n}.weight`].transpose()).add(p[`${n}.bias`]);
+        const split = (a: JArray) => a.reshape([B, T, NH, DH]).transpose([0, 2, 1, 3]);
+        const ln = (a: JArray, n: string) => {
+          const d = a.ref.sub(a.mean(-1, { keepdims: true }));
+          const variance = np.square(d.ref).mean(-1, { keepdims: true });
+          return d
+            .div(np.sqrt(variance.add(1e-12)))
+            .mul(p[`${n}.weight`])
+            .add(p[`${n}.bias`]);
+        };
+        const x2 = xt.reshape([ROWS, H]);
+        const [q, k, v] = ['query', 'key', 'value'].map((n) => split(lin(x2.ref, `attention.self.${n}`)));
+        const scores = np
+          .matmul(q, np.swapaxes(k, -1, -2))
+          .mul(1 / Math.sqrt(DH))
+          .add(maskBias);
+        const ctx = np.matmul(jx.nn.softmax(scores, -1), v).transpose([0, 2, 1, 3]).reshape([ROWS, H]);
+        const a = ln(lin(ctx, 'attention.output.dense').add(x2), 'attention.output.LayerNorm');
+        const h = lin(a.ref, 'intermediate.dense');
+        const gelu = h.ref.mul(0.5).mul(jx.lax.erf(h.mul(Math.SQRT1_2)).add(1));
+        return ln(lin(gelu, 'output.dense').add(a), 'output.LayerNorm').reshape([B, T, H]);
+      },
+      { gy: backward ? { data: gy(), shape: [B, T, H] } : undefined, want, checkForward: backward },
+    );
+  }
+
   /** (out, in) → (in, out): ONNX MatMul multiplies by the weight as given. */
   function transposed(w: Float32Array, out: number, inF: number): Float32Array {
     const t = new Float32Array(w.length);
@@ -212,6 +253,7 @@ function bertRows(B: number): CompareRow[] {
       checks: backward ? 'forward output' : 'output',
       webgrad: (w) => webgrad(w, backward),
       tfjs: (tf) => tfjs(tf, backward),
+      jax: (jx) => jaxLayer(jx, backward),
       ort: backward
         ? undefined
         : (ctx) => {

@@ -1,8 +1,9 @@
-// Side-by-side rows for conv1d: webgrad, tfjs and onnxruntime-web on the same inputs, checked against the
+// Side-by-side rows for conv1d: webgrad, tfjs, onnxruntime-web and jax-js on the same inputs, checked against the
 // float64 reference (the shared helpers and the peers' rules are in bench/compare.ts).
 
 import { conv1dRef, conv1dRefGeometry, conv1dRefGrads } from '../../src/engine/ops/conv1d.reference';
 import { node } from '../peers/onnx-graph';
+import { jaxInstance } from '../peers/jax';
 import { ortInstance } from '../peers/ort';
 import { tfInstance, type Tf } from '../peers/tfjs';
 import { type CompareRow, permute } from '../peers/types';
@@ -68,6 +69,18 @@ function convRow(s: ConvCase, backward: boolean): CompareRow {
             : ([y]) => [permute(y, [s.B, Tout, s.Cout], [0, 2, 1])],
           want,
         },
+      ),
+    // jax-js: lax.conv takes webgrad's layout (x (B, Cin, T), w (Cout, Cin, K)); padding as [before, after].
+    jax: (jx) =>
+      jaxInstance(
+        jx,
+        [
+          { data: x(), shape: xShape },
+          { data: wd(), shape: wShape, grad: true },
+          { data: bias(), shape: [s.Cout], grad: true },
+        ],
+        ([xt, wt, bt]) => jx.lax.conv(xt, wt, [1], [[pad, pad]]).add(bt.reshape([s.Cout, 1])),
+        { gy: backward ? { data: gy(), shape: yShape } : undefined, want },
       ),
     ort: backward
       ? undefined

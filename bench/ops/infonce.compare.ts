@@ -1,8 +1,9 @@
-// Side-by-side rows for InfoNCE: webgrad, tfjs and onnxruntime-web on the same inputs, checked against the
+// Side-by-side rows for InfoNCE: webgrad, tfjs, onnxruntime-web and jax-js on the same inputs, checked against the
 // float64 reference (the shared helpers and the peers' rules are in bench/compare.ts).
 
 import { infoNCERef } from '../../src/engine/ops/infonce.reference';
 import { node } from '../peers/onnx-graph';
+import { jaxInstance, type JArray } from '../peers/jax';
 import { ortInstance } from '../peers/ort';
 import { tfInstance, type Tf } from '../peers/tfjs';
 import type { CompareRow } from '../peers/types';
@@ -45,6 +46,21 @@ function infoNCERow(N: number, D: number, M: number, backward: boolean): Compare
           const logits = tf.div(tf.matMul(an, tf.concat([pn, nn], 0), false, true), tau);
           const pos = tf.div(tf.sum(tf.mul(an, pn), 1), tau);
           return tf.mean(tf.sub(tf.logSumExp(logits, 1), pos));
+        },
+        { gy, want, checkForward: backward },
+      ),
+    // jax-js consumes an array each time it is used: a second use takes `.ref`.
+    jax: (jx) =>
+      jaxInstance(
+        jx,
+        inputs(),
+        ([at, pt, nt]) => {
+          const np = jx.numpy;
+          const unit = (t: JArray) => t.ref.div(np.maximum(np.sqrt(np.square(t).sum(1, { keepdims: true })), eps));
+          const [an, pn, nn] = [unit(at), unit(pt), unit(nt)];
+          const logits = np.matmul(an.ref, np.concatenate([pn.ref, nn], 0).transpose()).div(tau);
+          const pos = an.mul(pn).sum(1).div(tau);
+          return jx.nn.logsumexp(logits, 1).sub(pos).mean();
         },
         { gy, want, checkForward: backward },
       ),

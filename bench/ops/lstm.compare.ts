@@ -1,8 +1,9 @@
-// Side-by-side rows for the BiLSTM: webgrad, tfjs and onnxruntime-web on the same inputs, checked against the
+// Side-by-side rows for the BiLSTM: webgrad, tfjs, onnxruntime-web and jax-js on the same inputs, checked against the
 // float64 reference (the shared helpers and the peers' rules are in bench/compare.ts).
 
 import { refLstm } from '../../src/engine/ops/lstm.reference';
 import { node } from '../peers/onnx-graph';
+import { jaxInstance, type JArray } from '../peers/jax';
 import { ortInstance } from '../peers/ort';
 import { tfInstance, type Tf } from '../peers/tfjs';
 import { type CompareRow, permute } from '../peers/types';
@@ -97,6 +98,43 @@ function lstmRow(B: number, T: number, I: number, H: number, backward: boolean):
         { gy, want, checkForward: backward },
       );
     },
+    // jax-js has no LSTM op: the cell from its primitives, PyTorch's layout and gate order (i, f, g, o), both directions
+    // unrolled over the T steps inside jit. An array is consumed by each use: a second use takes `.ref`.
+    jax: (jx) =>
+      jaxInstance(
+        jx,
+        [{ data: x(), shape: [B, T, I] }, ...weights().map((data, j) => ({ data, shape: shapes[j % 4], grad: true }))],
+        ([xt, ...ws]) => {
+          const np = jx.numpy;
+          const { sigmoid } = jx.nn;
+          const run = (xs: JArray, [wih, whh, bih, bhh]: JArray[], reverse: boolean): JArray[] => {
+            const proj = np.matmul(xs, wih.transpose()).add(bih.add(bhh)); // (B, T, 4H): every step's input part
+            const whhT = whh.transpose(); // (H, 4H)
+            let h = np.zeros([B, H]);
+            let c = np.zeros([B, H]);
+            const out = new Array<JArray>(T);
+            for (let s = 0; s < T; s++) {
+              const t = reverse ? T - 1 - s : s;
+              const z = proj.ref.slice([], t, []).add(np.matmul(h, whhT.ref)); // (B, 4H)
+              const gate = (k: number) => z.ref.slice([], [k * H, (k + 1) * H]);
+              const [i, f, g, o] = [sigmoid(gate(0)), sigmoid(gate(1)), np.tanh(gate(2)), sigmoid(gate(3))];
+              z.dispose();
+              c = f.mul(c).add(i.mul(g));
+              h = o.mul(np.tanh(c.ref));
+              out[t] = h.ref;
+            }
+            for (const a of [proj, whhT, h, c]) a.dispose();
+            return out;
+          };
+          const fw = run(xt.ref, ws.slice(0, 4), false);
+          const bw = run(xt, ws.slice(4), true);
+          return np.stack(
+            fw.map((hf, t) => np.concatenate([hf, bw[t]], 1)),
+            1,
+          );
+        },
+        { gy, want, checkForward: backward },
+      ),
     // ORT: LSTM op, X (T, B, I); W (2, 4H, I), R (2, 4H, H) with gates (i, o, f, c); B (2, 8H) = [Wb, Rb]; Y (T, 2, B, H).
     ort: backward
       ? undefined

@@ -1,8 +1,9 @@
-// Side-by-side rows for matmul: webgrad, tfjs and onnxruntime-web on the same inputs, checked against the
+// Side-by-side rows for matmul: webgrad, tfjs, onnxruntime-web and jax-js on the same inputs, checked against the
 // float64 reference (the shared helpers and the peers' rules are in bench/compare.ts).
 
 import { matmulRef } from '../../src/engine/ops/matmul.reference';
 import { node } from '../peers/onnx-graph';
+import { jaxInstance } from '../peers/jax';
 import { ortInstance } from '../peers/ort';
 import { tfInstance } from '../peers/tfjs';
 import type { CompareRow } from '../peers/types';
@@ -59,6 +60,16 @@ function matmulRow(c: MatmulCase): CompareRow {
         ([x, y]) => tf.matMul(x, y, c.transA, c.transB),
         { want },
       ),
+    jax: (jx) =>
+      jaxInstance(
+        jx,
+        [
+          { data: a(), shape: aShape },
+          { data: b(), shape: bShape },
+        ],
+        ([x, y]) => jx.numpy.matmul(c.transA ? x.transpose() : x, c.transB ? y.transpose() : y),
+        { want },
+      ),
     ort: (ctx) =>
       ortInstance(
         ctx,
@@ -99,6 +110,8 @@ function linearBackwardRow(name: string, M: number, K: number, N: number): Compa
     checks: 'dX, dW',
     webgrad: (w) => wgInstance(w, inputs(), ([a, b]) => w.matmul(a, b), { gy: { data: gy(), shape: [M, N] }, want }),
     tfjs: (tf) => tfInstance(tf, inputs(), ([a, b]) => tf.matMul(a, b), { gy: { data: gy(), shape: [M, N] }, want }),
+    jax: (jx) =>
+      jaxInstance(jx, inputs(), ([a, b]) => jx.numpy.matmul(a, b), { gy: { data: gy(), shape: [M, N] }, want }),
     missing: { ort: NO_ORT_BACKWARD },
   };
 }

@@ -1,19 +1,20 @@
 // Shared shapes of the side-by-side benchmark (bench/ops/*.compare.ts): one row = one computation timed on webgrad
-// and on the peers (tfjs on its WebGPU backend, onnxruntime-web on its WebGPU provider), on identical inputs, each
-// checked against the float64 CPU reference of src/engine/ops/*.reference.ts.
+// and on the peers (tfjs on its WebGPU backend, onnxruntime-web on its WebGPU provider, jax-js on its WebGPU
+// backend), on identical inputs, each checked against the float64 CPU reference of src/engine/ops/*.reference.ts.
 
 import type * as wgType from '../../src/index';
 import type { KernelBenchInstance } from '../cases';
+import type { Jax } from './jax';
 import type { OrtContext } from './ort';
 import type { Tf } from './tfjs';
 
 /** 'ort-wasm' is the CPU column: onnxruntime-web on wasm (SIMD + threads), on the rows of CPU_GROUPS (ort-wasm.ts). */
-export type PeerName = 'tfjs' | 'ort' | 'ort-wasm';
-export const PEERS: readonly PeerName[] = ['tfjs', 'ort', 'ort-wasm'];
+export type PeerName = 'tfjs' | 'ort' | 'ort-wasm' | 'jax';
+export const PEERS: readonly PeerName[] = ['tfjs', 'ort', 'ort-wasm', 'jax'];
 export type ImplName = 'webgrad' | PeerName;
 export const IMPLS: readonly ImplName[] = ['webgrad', ...PEERS];
 
-/** One peer's prepared computation; run() records (tfjs) or runs (ORT, awaited) one call. */
+/** One peer's prepared computation; run() records (tfjs), runs (ORT, awaited) or submits (jax-js, awaited) one call. */
 export interface PeerInstance {
   run(): void | Promise<void>;
   /** Max relative error vs the float64 reference (max|got − want| / max|want|, over every compared output). */
@@ -34,6 +35,7 @@ export interface CompareRow {
   webgrad(w: typeof wgType): KernelBenchInstance;
   tfjs?(tf: Tf): PeerInstance;
   ort?(ctx: OrtContext): Promise<PeerInstance>;
+  jax?(jx: Jax): PeerInstance;
   /** Why a peer has no implementation of this row (e.g. "ORT-web has no backward"). */
   missing?: Partial<Record<PeerName, string>>;
 }
