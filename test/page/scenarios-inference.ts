@@ -315,7 +315,7 @@ export const SCENARIOS = {
   async inferenceTokenIds(_args, w: W) {
     const ds = w.syntheticMosi({ seed: 0, size: 'tiny' });
     const bert = { ...w.TINY_BERT, vocabSize: w.SYNTHETIC_VOCAB.size };
-    const textEncoder = { kind: 'bert' as const, bert, frozen: false, read: w.SCRATCH_BERT_READ };
+    const textEncoder = { kind: 'bert' as const, bert, frozen: false };
     const model = new w.DAR(w.darConfig('small', ds.dims, { seed: 3, textEncoder }));
     const n = 3;
     const b = ds.batch('test', [0, 1, 2]);

@@ -410,11 +410,7 @@ async function main(o: StartPageOptions) {
     trainMissingRate,
     testN,
     factory: (seed) => {
-      const model = buildModel(o.model, dataset.dims, seed, {
-        ...o,
-        bert: bert?.sizes ?? bertSizesFor(dataset),
-        bertRead: bert ? 'tokens' : wg.SCRATCH_BERT_READ,
-      });
+      const model = buildModel(o.model, dataset.dims, seed, { ...o, bert: bert?.sizes ?? bertSizesFor(dataset) });
       // A supplied BERT's weights replace the fresh ones (a resumed checkpoint's, loaded after, replace these).
       if (bert) (model as unknown as { bert: wg.Bert }).bert.loadStateDict(bert.weights.stateDict());
       return model;

@@ -8,26 +8,17 @@ import { derlConfig } from './derl/config';
 import { LateFusion } from './latefusion';
 import type { ModelName, RunChoices } from './catalog';
 import type { SentimentModel } from './types';
-import { FEATURE_TEXT, SCRATCH_BERT_READ, TINY_BERT, type BertRead, type BertSizes } from './text-encoder-config';
-import type { TextEncoderConfig } from './text-encoder-config';
+import { FEATURE_TEXT, TINY_BERT, type BertSizes, type TextEncoderConfig } from './text-encoder-config';
 
-/**
- * The run's choices, and BERT's sizes when they come from a supplied folder's config.json (else TINY_BERT's) with
- * `bertRead` 'tokens' (a pretrained BERT read as LNLN does; else SCRATCH_BERT_READ).
- */
-export type BuildChoices = RunChoices & { bert?: BertSizes; bertRead?: BertRead };
+/** The run's choices, and BERT's sizes when they come from a supplied folder's config.json (else TINY_BERT's). */
+export type BuildChoices = RunChoices & { bert?: BertSizes };
 type Builder = (dims: DatasetDims, seed: number, c: BuildChoices) => SentimentModel;
 
 /** The text encoder a run's choices ask for. */
 export function textEncoderOf(c: BuildChoices): TextEncoderConfig {
   const kind = c.textEncoder ?? 'features';
   if (kind === 'features') return FEATURE_TEXT;
-  return {
-    kind: 'bert',
-    bert: c.bert ?? TINY_BERT,
-    frozen: kind === 'bert-frozen',
-    read: c.bertRead ?? SCRATCH_BERT_READ,
-  };
+  return { kind: 'bert', bert: c.bert ?? TINY_BERT, frozen: kind === 'bert-frozen' };
 }
 
 /** Keyed by every ModelName, so a model in the catalog without a builder does not type-check. */

@@ -8,25 +8,12 @@ import type { DatasetDims } from '../data/types';
 /** BERT's sizes (everything but the seed). */
 export type BertSizes = Omit<BertConfig, 'seed'>;
 
-/**
- * What the alignment layer reads of BERT's last hidden states h (N, T, H):
- *   'tokens'      h as it is (LNLN, DAR: a pretrained BERT's every token already carries the sentence's context);
- *   'tokens+cls'  h + h[:, 0] broadcast over T: every token plus the [CLS] row, the sentence vector a from-scratch BERT
- *                 learns first — DAR's alignment mixes positions with weights of random sign at first, which washes
- *                 out a signal held by a few tokens (docs/decisions/bert.md "Why the tiny BERT did not learn");
- *   'tokens+mean' h + the masked mean of h over the real tokens, broadcast over T.
- */
-export type BertRead = 'tokens' | 'tokens+cls' | 'tokens+mean';
-export const BERT_READS: readonly BertRead[] = ['tokens', 'tokens+cls', 'tokens+mean'];
-
 export interface TextEncoderConfig {
   readonly kind: 'features' | 'bert';
   /** BERT's sizes when kind is 'bert', else null. */
   readonly bert: BertSizes | null;
   /** Keep BERT's weights fixed (not in mainParameters(), no tape through it); LNLN fine-tunes (false). */
   readonly frozen: boolean;
-  /** What the alignment reads of BERT's output (default 'tokens', as LNLN). */
-  readonly read?: BertRead;
 }
 
 /**
@@ -44,9 +31,6 @@ export const TINY_BERT: BertSizes = {
   typeVocab: 2,
   pooler: false,
 };
-
-/** How the small presets read their from-scratch TINY_BERT (a supplied, pretrained BERT is read as 'tokens'). */
-export const SCRATCH_BERT_READ: BertRead = 'tokens+cls';
 
 /** bert-base-uncased's config.json, as LNLN fine-tunes it (HF's hidden dropout 0.1 in training). */
 export const BERT_BASE_UNCASED: BertSizes = {
@@ -72,8 +56,6 @@ export function validateTextEncoder(op: string, c: TextEncoderConfig, dims: Data
   check(c !== null && typeof c === 'object', op, 'textEncoder must be { kind, bert, frozen }');
   check(c.kind === 'features' || c.kind === 'bert', op, `textEncoder.kind must be 'features' or 'bert', got ${c.kind}`);
   check(typeof c.frozen === 'boolean', op, 'textEncoder.frozen must be a boolean');
-  const read = c.read ?? 'tokens';
-  check(BERT_READS.includes(read), op, `textEncoder.read must be one of ${BERT_READS.join(', ')}, got ${read}`);
   if (c.kind === 'features') return;
   check(c.bert !== null && typeof c.bert === 'object', op, "textEncoder.bert must give BERT's sizes");
   check(

@@ -8,12 +8,9 @@
 // The BERT's parameters sit under `bert.` in the model's names, so checkpoints hold them like any other weight.
 
 import { Bert } from '../../engine/nn/bert';
-import { tensor } from '../../engine/creation';
-import { add, div, mul } from '../../engine/ops/elementwise';
-import { sum } from '../../engine/ops/reduce';
-import { concat, slice } from '../../engine/ops/shape';
+import { concat } from '../../engine/ops/shape';
 import { noGrad, tidy, type Tensor } from '../../engine/tensor';
-import type { BertRead, TextEncoderConfig } from './text-encoder-config';
+import type { TextEncoderConfig } from './text-encoder-config';
 import type { ModalityInputs } from './types';
 
 export * from './text-encoder-config';
@@ -24,17 +21,11 @@ export function makeTextBert(c: TextEncoderConfig, seed: number | undefined): Be
 }
 
 /**
- * BERT's last hidden states for the views' token ids, views joined on the batch axis: (N, T_l, H), N = Σ B, read as
- * `read` says (text-encoder-config.ts). One BERT pass for all views (the corrupted and the complete ids of a training
- * step together). Frozen: no tape, and the intermediates freed at once.
+ * BERT's last hidden states for the views' token ids, views joined on the batch axis: (N, T_l, H), N = Σ B. One BERT
+ * pass for all views (the corrupted and the complete ids of a training step together). Frozen: no tape, and the
+ * intermediates freed at once.
  */
-export function bertText(
-  bert: Bert,
-  frozen: boolean,
-  views: readonly ModalityInputs[],
-  T: number,
-  read: BertRead = 'tokens',
-): Tensor {
+export function bertText(bert: Bert, frozen: boolean, views: readonly ModalityInputs[], T: number): Tensor {
   const B = views.map((v) => v.textBert!.length / (3 * T));
   const N = B.reduce((a, b) => a + b, 0);
   const ids = new Int32Array(N * T);
@@ -50,15 +41,7 @@ export function bertText(
     }
   }
   const shape = [N, T] as const;
-  const run = () => {
-    const h = bert.forward({ data: ids, shape }, { data: types, shape }, { data: mask, shape }).hidden; // (N, T, H)
-    if (read === 'tokens+cls') return add(h, slice(h, 1, 0, 1)); //                  h + h[:, 0:1], broadcast over T
-    if (read === 'tokens+mean') {
-      const m = tensor(Float32Array.from(mask), [N, T, 1]);
-      return add(h, div(sum(mul(h, m), 1, true), sum(m, 1, true))); //           h + Σ_t m·h / Σ_t m, (N, 1, H)
-    }
-    return h;
-  };
+  const run = () => bert.forward({ data: ids, shape }, { data: types, shape }, { data: mask, shape }).hidden;
   return frozen ? noGrad(() => tidy(run)) : run();
 }
 
@@ -70,7 +53,7 @@ export function viewsText(
   T: number,
   features: (x: ModalityInputs) => Tensor,
 ): Tensor {
-  if (bert) return bertText(bert, c.frozen, views, T, c.read);
+  if (bert) return bertText(bert, c.frozen, views, T);
   const xs = views.map(features);
   return xs.length === 1 ? xs[0] : concat(xs, 0);
 }

@@ -249,7 +249,7 @@ export class DERL extends Module implements SentimentModel {
     const B = batch.labels.shape[0];
     if (both) return slice(text, 0, B, 2 * B).detach();
     const T = this.config.dims.text.len;
-    return noGrad(() => tidy(() => bertText(this.bert!, true, [batch.complete], T, this.config.textEncoder?.read)));
+    return noGrad(() => tidy(() => bertText(this.bert!, true, [batch.complete], T)));
   }
 
   /** Σ_k g_k·E_k for experts ex (3·B, K, t·d) and gates g (3, B, K) → (3, B, t, d). */
