@@ -104,6 +104,28 @@ describe('loadModel + predictSentiment', () => {
     expect(r.sameAfter).toBe(true);
   });
 
+  it('predicts from token ids for a BERT text encoder, and refuses features for it (and ids for a feature model)', async () => {
+    const r = await run('inferenceTokenIds');
+    expect(r.viaIds).toHaveLength(3);
+    expect(r.finite).toBe(true);
+    expect(r.diff).toBe(0); // loadModel + predictSentiment(ids) = the model's own predict on the same ids
+    expect(Math.max(...r.viaIds) - Math.min(...r.viaIds)).toBeGreaterThan(1e-6);
+    expect(r.textMatters).toBeGreaterThan(1e-6); // every token [UNK]: the ids reach the prediction
+    const e = r.errors;
+    for (const k of Object.keys(e)) {
+      expect(e[k].name, k).toBe('WebgradError');
+      expect(e[k].message, k).toMatch(/predictSentiment/);
+      expect(e[k].dispatches, k).toBe(0);
+    }
+    expect(e.featuresForBert.message).toMatch(
+      /encodes text with BERT: give token ids as textBert \(B, 3, \d+\), not text features/,
+    );
+    expect(e.noIds.message).toMatch(/textBert must be an Int32Array .*\[UNK\], 100/);
+    expect(e.shortIds.message).toMatch(/textBert has \d+ values; expected B·3·T_l = 3·3·\d+/);
+    expect(e.idOutside.message).toMatch(/id 120 at sample 1, position 4 is outside \[0, 120\)/);
+    expect(e.idsForFeatures.message).toMatch(/reads text features .*not token ids/);
+  });
+
   it('refuses bad arrays and foreign checkpoints with typed errors naming what is wrong, before any GPU work', async () => {
     const r = await run('inferenceErrors');
     const expectErr = (k: string, name: string, ...parts: (string | RegExp)[]) => {

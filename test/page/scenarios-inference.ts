@@ -306,6 +306,73 @@ export const SCENARIOS = {
     return { out, sameAfter: after.every((v, i) => v === before[i]) };
   },
 
+  /**
+   * predictSentiment on token ids for a model with a BERT text encoder (npm start's default): through a checkpoint, the
+   * same as the model's own predict on the same ids; the text absent the LNLN way (every real token [UNK]) changes the
+   * prediction; text features for it, no ids, ids for a feature model, or an id outside the vocabulary are refused
+   * before any GPU work.
+   */
+  async inferenceTokenIds(_args, w: W) {
+    const ds = w.syntheticMosi({ seed: 0, size: 'tiny' });
+    const bert = { ...w.TINY_BERT, vocabSize: w.SYNTHETIC_VOCAB.size };
+    const textEncoder = { kind: 'bert' as const, bert, frozen: false };
+    const model = new w.DAR(w.darConfig('small', ds.dims, { seed: 3, textEncoder }));
+    const n = 3;
+    const b = ds.batch('test', [0, 1, 2]);
+    const x = { size: n, audio: b.audio, vision: b.vision, textBert: b.textBert! };
+    const { model: loaded } = w.loadModel(await w.exportModel(model, { seed: 3 }));
+    const viaIds = await w.predictSentiment(loaded, x);
+    const own = w.noGrad(() =>
+      w.tidy(() => {
+        const shape = (m: 'audio' | 'vision') => [n, ds.dims[m].len, ds.dims[m].dim];
+        const inputs = {
+          audio: w.tensor(b.audio, shape('audio')),
+          vision: w.tensor(b.vision, shape('vision')),
+          textBert: b.textBert!,
+        } as unknown as Parameters<typeof model.predict>[0];
+        return model.predict(inputs).keep();
+      }),
+    );
+    const direct = await own.toArray();
+    own.dispose();
+    // The whole text absent, as the evaluation's "L absent" writes it: every real token → [UNK], mask unchanged.
+    const T = ds.dims.text.len;
+    const absent = b.textBert!.slice();
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < T; j++) if (absent[i * 3 * T + T + j] === 1) absent[i * 3 * T + j] = w.UNK_TOKEN_ID;
+    const noText = await w.predictSentiment(loaded, { ...x, textBert: absent });
+    const badId = b.textBert!.slice();
+    badId[3 * T + 4] = 120; // sample 1, position 4: one past the vocabulary
+    const features = build(w, 'dar', 4).model;
+    const cases: Record<string, () => unknown> = {
+      featuresForBert: () => w.predictSentiment(loaded, { ...x, text: b.text }),
+      noIds: () => w.predictSentiment(loaded, { size: n, audio: b.audio, vision: b.vision }),
+      shortIds: () => w.predictSentiment(loaded, { ...x, textBert: b.textBert!.subarray(1) }),
+      idOutside: () => w.predictSentiment(loaded, { ...x, textBert: badId }),
+      idsForFeatures: () => w.predictSentiment(features, { ...x, text: b.text }),
+    };
+    const errors: Record<string, { name: string; message: string; dispatches: number }> = {};
+    for (const [k, f] of Object.entries(cases)) {
+      await w.runtime().sync();
+      const before = w.runtime().stats().dispatches;
+      try {
+        await f();
+        errors[k] = { name: 'none', message: '', dispatches: 0 };
+      } catch (e) {
+        const dispatches = w.runtime().stats().dispatches - before;
+        errors[k] = { name: (e as Error).name, message: (e as Error).message, dispatches };
+      }
+    }
+    for (const m of [model, loaded, features]) m.dispose();
+    return {
+      viaIds: Array.from(viaIds),
+      diff: maxAbsDiff(viaIds, direct),
+      textMatters: maxAbsDiff(viaIds, noText),
+      finite: [...viaIds, ...noText].every(Number.isFinite),
+      errors,
+    };
+  },
+
   /** Each bad input: the error's name and message, and how many dispatches it caused. */
   async inferenceErrors(_args, w: W) {
     const { model } = build(w, 'latefusion', 3);

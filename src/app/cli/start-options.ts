@@ -28,7 +28,7 @@ Data and model:
                               or --bert) or features (the precomputed text features, dropped tokens zeroed; the
                               default for --data without --bert)
   --bert <folder>             a Hugging Face BERT folder (config.json + model.safetensors, e.g. bert-base-uncased) to
-                              fine-tune; without it the small presets train a tiny BERT (2 layers, hidden 64) from
+                              fine-tune; without it the small presets train a tiny BERT (1 layer, hidden 32) from
                               scratch (the paper preset needs it)
   --bert-frozen               keep BERT's weights fixed (LNLN fine-tunes them, at the run's --lr: 1e-4 for paper)
 
