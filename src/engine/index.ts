@@ -34,6 +34,7 @@ export { tensor, zeros, ones, full, rand, randn, fillInto } from './creation';
 // All of seed.ts: the models' bundle (dist/webgrad-models.js) imports its mixers from the engine's bundle.
 export * from './seed';
 export { accumulateInto } from './autograd';
+export { setLaunchFusions, launchFusions } from './fusion';
 export * from './ops/elementwise';
 export * from './ops/reduce';
 export * from './ops/cumsum';
