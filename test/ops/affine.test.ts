@@ -7,6 +7,8 @@ import { expectShapeError, gradcase, gradcheck } from '../gradcheck';
 import { openPage, type TestPage } from '../page';
 import { rngFor } from '../rng';
 import { affineRef } from '../../src/engine/ops/affine.reference';
+import { refLayerNorm } from '../../src/engine/ops/layernorm.reference';
+import { concatRef, sliceRef } from '../../src/engine/ops/shape.reference';
 
 let page: TestPage;
 beforeAll(async () => {
@@ -71,5 +73,40 @@ describe('affine', () => {
       [2, 5],
     ]);
     await expectShapeError(page, 'affine', [[5], [1, 5], [1, 5]]);
+  });
+});
+
+describe('gradients added into an existing gradient (autograd into)', () => {
+  it('slice and concat add their window into the gradient x already has (three tiers, odd shapes)', async () => {
+    for (const shape of [
+      [3, 5, 7],
+      [2, 3, 4], // vec4 windows
+    ]) {
+      await gradcheck(page, {
+        op: 'sliceTwiceConcat',
+        inputs: [{ shape }],
+        ref: ([x]) => {
+          const a = sliceRef(x, shape, 1, 0, 2);
+          const b = sliceRef(x, shape, 1, 1, 3);
+          return concatRef([a.data, b.data, x], [a.shape, b.shape, shape], 1);
+        },
+      });
+    }
+  });
+
+  it('layerNorm adds its input gradient into the residual stream gradient (three tiers, odd shapes)', async () => {
+    for (const shape of [
+      [5, 7],
+      [3, 2, 9],
+    ]) {
+      await gradcheck(page, {
+        op: 'layerNormResidual',
+        inputs: [{ shape }],
+        ref: ([x]) => {
+          const ln = refLayerNorm(x, shape).data;
+          return { data: ln.map((v, i) => v + x[i]), shape };
+        },
+      });
+    }
   });
 });
