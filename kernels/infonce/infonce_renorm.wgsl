@@ -7,6 +7,10 @@
 //           3 dxhat: array<f32> ((2N + M)·ds)   4 da (N·D)   5 dp (N·D)   6 dneg (M·D; a spare buffer when M = 0)
 // dispatch: ceil((2N + M) / 16) workgroups of 16.
 
+// ACC: bit 0 (da), 1 (dp), 2 (dneg) set adds into that gradient instead of storing it (dx += …): an input that
+// already has a gradient from another consumer (autograd's `into`) takes this one in the same launch.
+override ACC: u32 = 0u;
+
 struct Params { n: u32, m: u32, d: u32, ds: u32, eps: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> xhat: array<f32>;
@@ -33,12 +37,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let proj = select(0.0, (s4.x + s4.y) + (s4.z + s4.w), above);
   let inv = 1.0 / select(p.eps, nrm, above);
   if (r < p.n) {
-    for (var k = 0u; k < p.d; k++) { da[r * p.d + k] = (dxhat[base + k] - xhat[base + k] * proj) * inv; }
+    for (var k = 0u; k < p.d; k++) {
+      let v = (dxhat[base + k] - xhat[base + k] * proj) * inv;
+      let at = r * p.d + k;
+      if ((ACC & 1u) != 0u) { da[at] = da[at] + v; } else { da[at] = v; }
+    }
   } else if (r < 2u * p.n) {
     let q = r - p.n;
-    for (var k = 0u; k < p.d; k++) { dp[q * p.d + k] = (dxhat[base + k] - xhat[base + k] * proj) * inv; }
+    for (var k = 0u; k < p.d; k++) {
+      let v = (dxhat[base + k] - xhat[base + k] * proj) * inv;
+      let at = q * p.d + k;
+      if ((ACC & 2u) != 0u) { dp[at] = dp[at] + v; } else { dp[at] = v; }
+    }
   } else {
     let q = r - 2u * p.n;
-    for (var k = 0u; k < p.d; k++) { dneg[q * p.d + k] = (dxhat[base + k] - xhat[base + k] * proj) * inv; }
+    for (var k = 0u; k < p.d; k++) {
+      let v = (dxhat[base + k] - xhat[base + k] * proj) * inv;
+      let at = q * p.d + k;
+      if ((ACC & 4u) != 0u) { dneg[at] = dneg[at] + v; } else { dneg[at] = v; }
+    }
   }
 }

@@ -7,6 +7,10 @@
 //           all but norm array<vec4<f32>>
 // dispatch: ceil((2N + M) / 16) workgroups of 16.
 
+// ACC: bit 0 (da), 1 (dp), 2 (dneg) set adds into that gradient instead of storing it (dx += …): an input that
+// already has a gradient from another consumer (autograd's `into`) takes this one in the same launch.
+override ACC: u32 = 0u;
+
 struct Params { n: u32, m: u32, d4: u32, ds4: u32, eps: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> xhat: array<vec4<f32>>;
@@ -28,12 +32,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let proj = vec4<f32>(select(0.0, (s4.x + s4.y) + (s4.z + s4.w), above));
   let inv = 1.0 / select(p.eps, nrm, above);
   if (r < p.n) {
-    for (var k = 0u; k < p.d4; k++) { da[r * p.d4 + k] = (dxhat[base + k] - xhat[base + k] * proj) * inv; }
+    for (var k = 0u; k < p.d4; k++) {
+      let v = (dxhat[base + k] - xhat[base + k] * proj) * inv;
+      let at = r * p.d4 + k;
+      if ((ACC & 1u) != 0u) { da[at] = da[at] + v; } else { da[at] = v; }
+    }
   } else if (r < 2u * p.n) {
     let q = r - p.n;
-    for (var k = 0u; k < p.d4; k++) { dp[q * p.d4 + k] = (dxhat[base + k] - xhat[base + k] * proj) * inv; }
+    for (var k = 0u; k < p.d4; k++) {
+      let v = (dxhat[base + k] - xhat[base + k] * proj) * inv;
+      let at = q * p.d4 + k;
+      if ((ACC & 2u) != 0u) { dp[at] = dp[at] + v; } else { dp[at] = v; }
+    }
   } else {
     let q = r - 2u * p.n;
-    for (var k = 0u; k < p.d4; k++) { dneg[q * p.d4 + k] = (dxhat[base + k] - xhat[base + k] * proj) * inv; }
+    for (var k = 0u; k < p.d4; k++) {
+      let v = (dxhat[base + k] - xhat[base + k] * proj) * inv;
+      let at = q * p.d4 + k;
+      if ((ACC & 4u) != 0u) { dneg[at] = dneg[at] + v; } else { dneg[at] = v; }
+    }
   }
 }

@@ -9,6 +9,9 @@
 // dispatch: grid1d(rows, 64) workgroups of 64.
 
 override HAS_GAMMA: u32 = 1u;
+// ACCUMULATE = 1 adds into dx instead of storing (dx += …): the residual stream's gradient, which x already has from
+// its other consumer (autograd's `into`), takes this row's share in the same launch instead of a separate accumulate.
+override ACCUMULATE: u32 = 0u;
 
 struct Params { rows: u32, c: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -60,6 +63,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let b = sgx * inv_c;
   for (var j = 0u; j < p.c; j++) {
     let xh = (x[base + j] - m) * r;
-    dx[base + j] = r * (g_at(base, j) - a - xh * b);
+    let d = r * (g_at(base, j) - a - xh * b);
+    if (ACCUMULATE == 1u) {
+      dx[base + j] = dx[base + j] + d;
+    } else {
+      dx[base + j] = d;
+    }
   }
 }

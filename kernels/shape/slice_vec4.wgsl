@@ -5,6 +5,10 @@
 //           1 x: array<vec4<f32>> (outer·xb)   2 y: array<vec4<f32>> (n)
 // dispatch: grid1d(n, 64) workgroups of 64.
 
+// ACCUMULATE = true adds instead of storing, y[i] += …: a concat's backward adding its window of gy into a gradient
+// that input already has (autograd's `into`), one launch instead of a copy plus an accumulate.
+override ACCUMULATE: bool = false;
+
 struct Params { n: u32, yb: u32, xb: u32, off: i32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -18,5 +22,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let r = i32(i - o * p.yb) + p.off;
   var v = vec4<f32>(0.0);
   if (r >= 0 && r < i32(p.xb)) { v = x[o * p.xb + u32(r)]; }
+  if (ACCUMULATE) { v = y[i] + v; }
   y[i] = v;
 }

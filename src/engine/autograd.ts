@@ -7,6 +7,7 @@ import { runtime } from './engine';
 import { check, WebgradError } from './errors';
 import { grid1d, kernel } from './runtime';
 import { ones } from './creation';
+import { launchFusions } from './fusion';
 import { empty, noGrad, sameShape, setBackwardImpl, Tensor } from './tensor';
 import accumulateSrc from '../../kernels/autograd/accumulate.wgsl';
 
@@ -105,8 +106,10 @@ function run(order: Tensor[], root: Tensor, seed: Tensor | undefined, grads: Map
     }
     const { op, inputs } = t.node;
     const needs = inputs.map((u) => u.requiresGrad);
+    // An input that already has a gradient offers it: the closure may add into it in its own kernel and return it.
+    const into = inputs.map((u, i) => (needs[i] && launchFusions() ? (grads.get(u) ?? null) : null));
     // Backward closures may return `g` itself or views of it (add, reshape): give each result its own tensor object.
-    const gin = t.node.backward(g, needs).map((gi) => (gi === g ? g.view(g.shape) : gi));
+    const gin = t.node.backward(g, needs, into).map((gi) => (gi === g ? g.view(g.shape) : gi));
     grads.delete(t);
     g.dispose();
     inputs.forEach((u, i) => {
@@ -118,6 +121,7 @@ function run(order: Tensor[], root: Tensor, seed: Tensor | undefined, grads: Map
       }
       check(gi.size === u.size, `${op} backward`, 'gradient size differs from its input', [u.shape, gi.shape]);
       const prev = grads.get(u);
+      if (prev && gi === prev) return; // the closure already added its gradient into prev (into[i])
       if (prev) {
         accumulateInto(prev, gi);
         gi.dispose();

@@ -34,12 +34,14 @@ export { tensor, zeros, ones, full, rand, randn, fillInto } from './creation';
 // All of seed.ts: the models' bundle (dist/webgrad-models.js) imports its mixers from the engine's bundle.
 export * from './seed';
 export { accumulateInto } from './autograd';
+export { setLaunchFusions, launchFusions } from './fusion';
 export * from './ops/elementwise';
 export * from './ops/reduce';
 export * from './ops/cumsum';
 export * from './ops/softmax';
 export { ROW_KERNELS, ROW_MIN_LENGTH, type RowKernel, type RowOptions } from './ops/rows';
 export * from './ops/layernorm';
+export * from './ops/affine';
 export * from './ops/matmul';
 export * from './ops/shape';
 export * from './ops/loss';

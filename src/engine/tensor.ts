@@ -36,8 +36,13 @@ export class Storage {
 export interface TapeNode {
   op: string;
   inputs: Tensor[];
-  /** Given dL/d(output), returns dL/d(input_i) for each input with needs[i] (null elsewhere). */
-  backward: (gy: Tensor, needs: boolean[]) => (Tensor | null | undefined)[];
+  /**
+   * Given dL/d(output), returns dL/d(input_i) for each input with needs[i] (null elsewhere). `into[i]` is input i's
+   * gradient so far, when another consumer already gave it one: a backward that can add its result into that buffer
+   * in its own kernel (instead of writing a new tensor that autograd then accumulates: one dispatch fewer) does so and
+   * returns `into[i]` itself. Closures that ignore `into` keep working.
+   */
+  backward: (gy: Tensor, needs: boolean[], into: readonly (Tensor | null)[]) => (Tensor | null | undefined)[];
 }
 
 // ------------------------------------------------------------------------------------------------- scopes

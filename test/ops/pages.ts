@@ -8,6 +8,7 @@ import { OPS as attention } from './attention.page';
 import { OPS as club } from './club.page';
 import { OPS as conv1d } from './conv1d.page';
 import { OPS as dropout } from './dropout.page';
+import { OPS as affine, INTO_OPS as affineInto } from './affine.page';
 import { OPS as elementwise } from './elementwise.page';
 import { OPS as infonce } from './infonce.page';
 import { OPS as layernorm } from './layernorm.page';
@@ -24,6 +25,8 @@ export const OP_PAGES = {
   ...club,
   ...conv1d,
   ...dropout,
+  ...affine,
+  ...affineInto,
   ...elementwise,
   ...infonce,
   ...layernorm,

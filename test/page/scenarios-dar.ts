@@ -124,7 +124,7 @@ export const SCENARIOS = {
   /**
    * `steps` training steps of DAR (as bench/dar-step.ts runs them: auxiliaryStep, losses, backward, AdamW) twice from
    * the same seed: with the engine's launch savings (multi-tensor Adam for AdamW and the CLUB estimators' Adam, folded
-   * small sums), and without them (one Adam dispatch per parameter, two-pass sums), as the engine ran before them.
+   * small sums, the launch fusions of src/engine/fusion.ts), and without them (one Adam dispatch per parameter, two-pass sums), as the engine ran before them.
    * Returns each run's L_total per step and dispatches per step.
    */
   darStepDispatches: async ({ dims, B, steps, seed }: Omit<ModelArgs, 'overrides'> & { steps: number }, w) => {
@@ -132,6 +132,7 @@ export const SCENARIOS = {
     const batch = randomBatch(w, dims, B, seed);
     const runSteps = async (savings: boolean) => {
       w.setSumFolding(savings);
+      w.setLaunchFusions(savings);
       const model = new w.DAR(w.darConfig('small', dims, { seed }));
       model.train();
       const opt = new w.AdamW(model.mainParameters(), { lr: 1e-4, weightDecay: 1e-4, multiTensor: savings });
@@ -158,6 +159,7 @@ export const SCENARIOS = {
         }
       } finally {
         w.setSumFolding(true);
+        w.setLaunchFusions(true);
         opt.dispose();
         model.dispose();
       }

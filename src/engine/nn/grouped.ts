@@ -21,6 +21,8 @@ import { deriveSeed, nextSeed } from '../seed';
 import type { Tensor } from '../tensor';
 import { add, gelu, mul, relu } from '../ops/elementwise';
 import { layerNorm } from '../ops/layernorm';
+import { affine } from '../ops/affine';
+import { launchFusions } from '../fusion';
 import { matmul } from '../ops/matmul';
 import { attention } from '../ops/attention';
 import { reshape, slice } from '../ops/shape';
@@ -124,10 +126,11 @@ export class GroupedLayerNorm extends Module {
     return layerNorm(x, null, null, this.eps);
   }
 
-  /** x̂·weight_g + bias_g for x̂ (G, ..., dim). */
+  /** x̂·weight_g + bias_g for x̂ (G, ..., dim): one affine() launch, or a broadcast mul and add without fusions. */
   affine(xhat: Tensor): Tensor {
     const G = this.groups;
     const n = groupRows('GroupedLayerNorm', xhat, G, this.dim);
+    if (launchFusions()) return affine(xhat, this.weight, this.bias);
     const y = add(
       mul(reshape(xhat, [G, n, this.dim]), reshape(this.weight, [G, 1, this.dim])),
       reshape(this.bias, [G, 1, this.dim]),

@@ -256,7 +256,7 @@ function fused(
   });
   rowloss.dispose();
 
-  record(y, 'infoNCE', inputs, (gy, needs) => {
+  record(y, 'infoNCE', inputs, (gy, needs, into) => {
     const dxhat = empty([rows, ds], 'infoNCE');
     const chunks = ds4 / 2; //                          8 floats per invocation
     const tiles = tilesN + tilesQ + (inBatch ? 0 : tilesN);
@@ -267,10 +267,17 @@ function fused(
       buffers: { xhat: xhat.buffer, g: g.buffer, gy: gy.buffer, dxhat: dxhat.buffer },
       groups: grid1d(tiles * chunks, 16),
     });
-    const grads = inputs.map((t) => empty(t.shape, 'infoNCE'));
+    // An input that already has a gradient (and is not also another input here) gets this one added in the kernel.
+    const soFar = inputs.map((_, i) => {
+      const t = into[i];
+      return t && needs[i] && into.indexOf(t) === i && into.lastIndexOf(t) === i ? t : null;
+    });
+    const grads = inputs.map((t, i) => soFar[i] ?? empty(t.shape, 'infoNCE'));
     const spare = neg ? null : empty([4], 'infoNCE'); //           stands in for dneg when there are no negatives
+    const acc = soFar.reduce((m, t, i) => (t ? m | (1 << i) : m), 0);
     rt.dispatch({
       kernel: vec4 ? INFONCE_RENORM_VEC4 : INFONCE_RENORM,
+      ...(acc ? { constants: { ACC: acc } } : {}),
       params: rowParams,
       buffers: {
         xhat: xhat.buffer,

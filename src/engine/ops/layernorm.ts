@@ -118,16 +118,18 @@ export function layerNorm(
   });
 
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
-  record(y, op, inputs, (gy, needs) => {
+  record(y, op, inputs, (gy, needs, into) => {
     const [needX, ...needP] = needs;
     const needGamma = gamma ? needP.shift()! : false;
     const needBeta = beta ? needP.shift()! : false;
     let dx: Tensor | null = null;
     if (needX) {
-      dx = empty(x.shape, 'layerNorm');
+      // The serial rung adds into the gradient x already has (a residual stream's), saving the accumulate launch.
+      const soFar = rung === 'serial' ? into[0] : null;
+      dx = soFar ?? empty(x.shape, 'layerNorm');
       rt.dispatch({
         kernel: rung === 'serial' ? LAYERNORM_GRAD_X : GRAD_X_ROWS[rung],
-        constants: { HAS_GAMMA: gamma ? 1 : 0 },
+        constants: soFar ? { HAS_GAMMA: gamma ? 1 : 0, ACCUMULATE: 1 } : { HAS_GAMMA: gamma ? 1 : 0 },
         params: { rows, c },
         buffers: {
           x: x.buffer,

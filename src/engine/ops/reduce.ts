@@ -306,6 +306,17 @@ function prodPass(
 }
 
 /**
+ * How a reduction of (outer, R, inner) over R cuts R: `parts` chunks of `chunk` rows (parts = 1: one pass). Kernels
+ * that fuse such a sum (affine_grad.wgsl) take the same cut, so that they sum in the same order.
+ */
+export function sumChunks(outer: number, r: number, inner: number): { chunk: number; parts: number } {
+  let parts = Math.min(Math.ceil(r / MIN_CHUNK), Math.ceil(TARGET_INVOCATIONS / Math.max(1, outer * inner)));
+  if (parts < 2) parts = 1;
+  const chunk = Math.ceil(r / parts / 4) * 4; // a multiple of 4, so chunks of vec4-readable rows stay vec4-aligned
+  return { chunk, parts: Math.ceil(r / chunk) };
+}
+
+/**
  * Reduces `x` viewed as (outer, R, inner) over R into outShape (outer·inner elements in row-major order), each pass
  * with `rung` as the caller asked, else the tuning's rung for that pass's row length (rows.ts).
  * sum/sqdev multiply by `scale` (sqdev sums squared deviations from m[o, i]); max and min also return the arg-max r as
@@ -324,10 +335,7 @@ function reduceRows(
   scale: number,
   m?: Tensor,
 ): { y: Tensor; idx?: Tensor } {
-  let parts = Math.min(Math.ceil(r / MIN_CHUNK), Math.ceil(TARGET_INVOCATIONS / Math.max(1, outer * inner)));
-  if (parts < 2) parts = 1;
-  const chunk = Math.ceil(r / parts / 4) * 4; // a multiple of 4, so chunks of vec4-readable rows stay vec4-aligned
-  parts = Math.ceil(r / chunk);
+  const { chunk, parts } = sumChunks(outer, r, inner);
   const partShape = [outer * parts * inner];
   const rung1 = rowRung(op, opts, parts === 1 ? r : chunk, [x.shape]); // the first pass's rows, then the second's
   const rung2 = rowRung(op, opts, parts, [x.shape]);

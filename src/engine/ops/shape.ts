@@ -316,8 +316,13 @@ export function slice(x: Tensor, axis: number, start: number, end?: number, step
   }
   const y = empty(outShape, 'slice');
   windowInto(x, y, outer, yb, xb, off);
-  return record(y, 'slice', [x], (gy) => {
-    // dx: gy placed into a zero tensor of x's shape, each dx element reading gy or writing 0.
+  return record(y, 'slice', [x], (gy, _needs, [dxSoFar]) => {
+    // dx: gy added into the window of the gradient x already has (one launch instead of padding plus accumulating),
+    if (dxSoFar) {
+      placeWindow(gy, dxSoFar, outer, yb, xb, off, true);
+      return [dxSoFar];
+    }
+    // or else gy placed into a zero tensor of x's shape, each dx element reading gy or writing 0.
     const dx = empty(xShape, 'slice');
     windowInto(gy, dx, outer, xb, yb, -off);
     return [dx];
@@ -327,11 +332,20 @@ export function slice(x: Tensor, axis: number, start: number, end?: number, step
 /**
  * y viewed as (outer, yb) gets y[o, r] = x[o, r + off] where 0 ≤ r + off < xb (x viewed as (outer, xb)), else 0.
  * Forward slices take a window inside x (off ≥ 0); their backward pads gy with zeros back to x's extent (off ≤ 0).
+ * accumulate: y[o, r] += that instead (a concat's backward adding into a gradient its input already has).
  */
-function windowInto(x: Tensor, y: Tensor, outer: number, yb: number, xb: number, off: number): void {
+function windowInto(
+  x: Tensor,
+  y: Tensor,
+  outer: number,
+  yb: number,
+  xb: number,
+  off: number,
+  accumulate = false,
+): void {
   if (y.size === 0) return;
   const rt = runtime();
-  if (fastPaths && outer === 1 && off >= 0 && off + yb <= xb) {
+  if (fastPaths && !accumulate && outer === 1 && off >= 0 && off + yb <= xb) {
     rt.copy(x.buffer, y.buffer, yb * 4, off * 4, 0); // one contiguous range
     return;
   }
@@ -340,6 +354,7 @@ function windowInto(x: Tensor, y: Tensor, outer: number, yb: number, xb: number,
   const n = (outer * yb) / q;
   rt.dispatch({
     kernel: vec ? SLICE_VEC4 : SLICE,
+    constants: { ACCUMULATE: accumulate ? 1 : 0 },
     params: { n, yb: yb / q, xb: xb / q, off: off / q }, // off may be negative: an i32
     buffers: { x: x.buffer, y: y.buffer },
     groups: grid1d(n, 64),
@@ -468,32 +483,43 @@ function joinWindows(op: string, xs: readonly Tensor[], outShape: number[], oute
   const offs = blocks.map((_, k) => blocks.slice(0, k).reduce((s, b) => s + b, 0));
   const shapes = xs.map((x) => x.shape);
   const y = empty(outShape, op);
-  const rt = runtime();
-  xs.forEach((x, k) => {
-    const xb = blocks[k];
-    if (x.size === 0) return;
-    if (fastPaths && outer === 1) {
-      rt.copy(x.buffer, y.buffer, xb * 4, 0, offs[k] * 4);
-      return;
-    }
-    const vec = fastPaths && xb % 4 === 0 && yb % 4 === 0 && offs[k] % 4 === 0;
-    const q = vec ? 4 : 1;
-    const n = (outer * xb) / q;
-    rt.dispatch({
-      kernel: vec ? CONCAT_VEC4 : CONCAT,
-      params: { n, xb: xb / q, yb: yb / q, off: offs[k] / q },
-      buffers: { x: x.buffer, y: y.buffer },
-      groups: grid1d(n, 64),
-    });
-  });
-  return record(y, op, [...xs], (gy, needs) =>
+  xs.forEach((x, k) => placeWindow(x, y, outer, blocks[k], yb, offs[k], false));
+  return record(y, op, [...xs], (gy, needs, into) =>
     shapes.map((s, k) => {
       if (!needs[k]) return null;
+      const soFar = into[k];
+      if (soFar) {
+        windowInto(gy, soFar, outer, blocks[k], yb, offs[k], true); // added into the gradient input k already has
+        return soFar;
+      }
       const g = empty(s, op);
       windowInto(gy, g, outer, blocks[k], yb, offs[k]);
       return g;
     }),
   );
+}
+
+/**
+ * x viewed as (outer, xb) into columns [off, off + xb) of y viewed as (outer, yb): y[o, off + r] = x[o, r], or
+ * y[o, off + r] += x[o, r] with accumulate (a slice's backward adding into a gradient its input already has).
+ */
+function placeWindow(x: Tensor, y: Tensor, outer: number, xb: number, yb: number, off: number, accumulate: boolean) {
+  if (x.size === 0) return;
+  const rt = runtime();
+  if (fastPaths && !accumulate && outer === 1) {
+    rt.copy(x.buffer, y.buffer, xb * 4, 0, off * 4);
+    return;
+  }
+  const vec = fastPaths && xb % 4 === 0 && yb % 4 === 0 && off % 4 === 0;
+  const q = vec ? 4 : 1;
+  const n = (outer * xb) / q;
+  rt.dispatch({
+    kernel: vec ? CONCAT_VEC4 : CONCAT,
+    constants: { ACCUMULATE: accumulate ? 1 : 0 },
+    params: { n, xb: xb / q, yb: yb / q, off: off / q },
+    buffers: { x: x.buffer, y: y.buffer },
+    groups: grid1d(n, 64),
+  });
 }
 
 // ------------------------------------------------------------------------------------------------- tile / pad
