@@ -226,6 +226,25 @@ describe('infoNCE at large logits', () => {
   });
 });
 
+describe('infoNCE adds its gradients into those its inputs already have (autograd into)', () => {
+  for (const d of [5, 8]) {
+    it(`three tiers, n 3, d ${d} (${d % 4 ? 'scalar' : 'vec4'} renorm kernel)`, async () => {
+      const n = 3;
+      const temperature = 0.5;
+      await gradcheck(page, {
+        op: 'infoNCEInto',
+        attrs: { temperature },
+        inputs: [{ shape: [n, d] }, { shape: [n, d] }],
+        ref: ([a, p]) => {
+          let extra = 0;
+          for (let i = 0; i < a.length; i++) extra += (a[i] + p[i]) * a[i];
+          return { data: Float64Array.of(infoNCERef(a, p, null, n, d, 0, { temperature }) + extra), shape: [] };
+        },
+      });
+    });
+  }
+});
+
 describe('infoNCE bad inputs', () => {
   it('throw a WebgradError naming the op before any GPU work', async () => {
     const t = { temperature: 0.1 };
