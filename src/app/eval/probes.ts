@@ -11,8 +11,9 @@
 //               finite. A separate estimator fitted after the fact on frozen features, not the training CLUB,
 //               whose value moves with its own training.
 //   r2          linear probes (ridge, fitted on the first half, R² on the second) from zc_m and from zs_m to
-//               synthetic-mosi's planted factors: the shared s and modality m's private z_m, means over m. Common
-//               features should hold s, specific ones z_m.
+//               synthetic-mosi's planted factors: the shared s, modality m's private z_m and the shared content u
+//               (mean over its K components), means over m. Common features should hold s and u, specific ones z_m;
+//               u is the factor only L_sim^com has a reason to put in the common space (the label ignores it).
 //   gate        mean gate value per branch and modality (com l, v, a; spec l, v, a): how much of the reconstruction
 //               the fused features take.
 //   recon       mean over samples and the six groups of ‖Ĥ − H‖_F and ‖H̃ − H‖_F: does reconstruction bring the
@@ -45,6 +46,9 @@ export interface DecouplingProbe {
     sharedFromSpecific: number;
     privateFromCommon: number;
     privateFromSpecific: number;
+    /** R² of the shared content u (mean over its K components); null when the data plants none (K = 0). */
+    contentFromCommon: number | null;
+    contentFromSpecific: number | null;
   } | null;
   /** Mean gate value: [com l, v, a, spec l, v, a]. */
   gate: number[];
@@ -94,6 +98,9 @@ export async function probeDecoupling(model: Inspectable, dataset: Dataset, o: P
   const privateOf = f ? [f.zText, f.zVision, f.zAudio] : []; // modality order l, v, a
   const meanOver = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const r2 = (x: Float64Array, y: Float64Array) => heldOutR2(x, y.subarray(0, n), n, d, half);
+  const K = f?.contentDim ?? 0;
+  const uCols = Array.from({ length: K }, (_, c) => Float64Array.from({ length: n }, (_, i) => f!.u[i * K + c]));
+  const r2u = (xs: Float64Array[]) => (K > 0 ? meanOver(xs.flatMap((x) => uCols.map((y) => r2(x, y)))) : null);
   return {
     rate: o.rate,
     n,
@@ -111,6 +118,8 @@ export async function probeDecoupling(model: Inspectable, dataset: Dataset, o: P
           sharedFromSpecific: meanOver(specific.map((x) => r2(x, f.s))),
           privateFromCommon: meanOver(common.map((x, m) => r2(x, privateOf[m]))),
           privateFromSpecific: meanOver(specific.map((x, m) => r2(x, privateOf[m]))),
+          contentFromCommon: r2u(common),
+          contentFromSpecific: r2u(specific),
         }
       : null,
     gate: Array.from(gate, (v) => v / n),
