@@ -245,12 +245,27 @@ describe('DAR', () => {
     expect(relErr([r.sum.sim], [r.sum.sim_com + r.sum.sim_spec])).toBeLessThanOrEqual(1e-5);
   });
 
+  it("simPool 'flat' makes L_sim compare all t·d values of H instead of their time mean; inspect()'s zSim follows", async () => {
+    const B = 6;
+    const r = await run('darSimPool', { dims: TINY, overrides: TINY_OVERRIDES, B, seed: 5 });
+    const { t, d } = TINY_OVERRIDES;
+    expect(r.mean.zSimShape).toEqual([6, B, d]);
+    expect(r.mean.zSim).toEqual(r.mean.z);
+    expect(r.flat.zSimShape).toEqual([6, B, t * d]);
+    expect(r.flat.z).toEqual(r.mean.z); // same weights: the features are the same, only what L_sim compares differs
+    for (const k of ['sim_com', 'sim_spec'] as const) {
+      expect(Number.isFinite(r.flat[k]), k).toBe(true);
+      expect(Math.abs(r.flat[k] - r.mean[k]), k).toBeGreaterThan(1e-4);
+    }
+  });
+
   it('inspect() gives the probes z, gates and ‖Ĥ − H‖, ‖H̃ − H‖ per sample, without the tape, leaking nothing', async () => {
     const B = 5;
     const r = await run('darInspect', { dims: TINY, overrides: TINY_OVERRIDES, B, seed: 4 });
     const { out, live } = r.corrupted;
-    expect(live, 'live buffers besides the four outputs').toBe(4);
+    expect(live, 'live buffers besides the five outputs').toBe(5);
     expect(out.z.shape).toEqual([6, B, r.d]);
+    expect(out.zSim.values).toEqual(out.z.values); // simPool 'mean' (default): L_sim compares the time means
     for (const k of ['gate', 'hatErr', 'tildeErr']) expect(out[k].shape, k).toEqual([6, B]);
     for (const t of Object.values(out)) expect(t.requiresGrad).toBe(false);
     for (const g of out.gate.values) expect(g > 0 && g < 1).toBe(true);

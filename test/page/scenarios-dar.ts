@@ -324,6 +324,33 @@ export const SCENARIOS = {
     return terms;
   },
 
+  /**
+   * simPool: the same model and batch with L_sim comparing time means ('mean') and all of H ('flat'): the loss terms,
+   * and inspect()'s z and zSim (zSim is what L_sim compares).
+   */
+  darSimPool: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
+    const batch = randomBatch(w, dims, B, seed);
+    const out: Record<string, { sim_com: number; sim_spec: number; z: number[]; zSim: number[]; zSimShape: number[] }> =
+      {};
+    for (const simPool of ['mean', 'flat'] as const) {
+      const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, simPool }));
+      out[simPool] = await w.tidyAsync(async () => {
+        const terms = w.noGrad(() => model.losses(batch)).terms;
+        const o = model.inspect(batch.corrupted, batch.complete);
+        return {
+          sim_com: (await arr(terms.sim_com))[0],
+          sim_spec: (await arr(terms.sim_spec))[0],
+          z: await arr(o.z),
+          zSim: await arr(o.zSim),
+          zSimShape: [...o.zSim.shape],
+        };
+      });
+      model.dispose();
+    }
+    disposeBatch(batch);
+    return out;
+  },
+
   /** inspect() (the probes' view of DAR) on a corrupted batch and on the complete one given as both views. */
   darInspect: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
