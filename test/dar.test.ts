@@ -259,6 +259,19 @@ describe('DAR', () => {
     }
   });
 
+  it("alignInit 'average' starts every aligned step as a noisy average of the frames: weights in [0, 2/T_m], mean 1/T_m", async () => {
+    const r = await run('darAlignInit', { dims: TINY, overrides: TINY_OVERRIDES, seed: 3 });
+    for (const m of ['l', 'v', 'a']) {
+      const a = r.average[m];
+      expect(a.min, m).toBeGreaterThanOrEqual(0);
+      expect(a.max, m).toBeLessThanOrEqual(2 / a.T + 1e-7);
+      expect(Math.abs(a.mean - 1 / a.T), m).toBeLessThan(0.5 / a.T);
+      const k = r.kaiming[m]; // torch's U(±1/√T_m): both signs
+      expect(k.min, m).toBeLessThan(0);
+      expect(k.max, m).toBeGreaterThan(0);
+    }
+  });
+
   it('inspect() gives the probes z, gates and ‖Ĥ − H‖, ‖H̃ − H‖ per sample, without the tape, leaking nothing', async () => {
     const B = 5;
     const r = await run('darInspect', { dims: TINY, overrides: TINY_OVERRIDES, B, seed: 4 });
