@@ -2,13 +2,16 @@
 // The DAR paper's Table 2 (ablations) and Table 3 (training missing rate k) on our data, in one command:
 //
 //   node build.mjs && node scripts/dar-tables.mjs [--out runs/tables] [--seeds 1111,1112,1113] [--epochs n]
-//        [--train-subset n] [--runtime node|browser] [--ks 0,0.1,0.3,0.5,0.8] [-- extra npm-start options]
+//        [--train-subset n] [--runtime node|browser] [--ks 0,0.1,0.3,0.5,0.8] [--only full,noSim,k0]
+//        [-- extra npm-start options]
 //
 // Each cell is one `npm start` run (dist/start.mjs, 3 seeds, evaluated at the ten missing rates 0.0-0.9) written to
 // <out>/<variant>/results.json; a run whose results.json exists is not run again, so the command resumes. Then the
 // metrics are averaged over the missing rates per seed, and each variant is compared with the full model seed by seed:
 // mean ± the seed-paired standard error of (variant − full), sd(differences)/√seeds. Writes <out>/tables.json and
-// <out>/tables.md (the paper's numbers beside ours); --report-only writes them from the runs finished so far. Table 3's k = 0.3 is Table 2's full model (our default k).
+// <out>/tables.md (the paper's numbers beside ours); --report-only writes them from the runs finished so far. --only
+// runs just the named cells (so that several processes can share one --out, each with its own cells); --start runs
+// another build's start.mjs (e.g. a copy of dist/, so that rebuilding dist/ meanwhile does not change the runs). Table 3's k = 0.3 is Table 2's full model (our default k).
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +28,8 @@ const { values: a, positionals } = parseArgs({
     ks: { type: 'string', default: '0,0.1,0.3,0.5,0.8' },
     'dry-run': { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    start: { type: 'string', default: 'dist/start.mjs' },
   },
   allowPositionals: true,
 });
@@ -69,10 +74,12 @@ const runs = [
   ...ks.filter((k) => k !== DEFAULT_K).map((k) => [`k${k}`, ['--train-missing-rate', String(k)]]),
 ];
 
+const only = a.only ? new Set(a.only.split(',')) : null;
 for (const [name, extra] of a['report-only'] ? [] : runs) {
+  if (only && !only.has(name)) continue;
   const dir = path.join(a.out, name);
   if (fs.existsSync(path.join(dir, 'results.json'))) continue;
-  const args = ['dist/start.mjs', '--out', dir, ...common, ...extra];
+  const args = [a.start, '--out', dir, ...common, ...extra];
   console.log(`[${new Date().toISOString()}] ${name}: node ${args.join(' ')}`);
   if (a['dry-run']) continue;
   fs.mkdirSync(dir, { recursive: true });
@@ -124,10 +131,14 @@ function probeMeans(name) {
   const avg = (f) => ps.reduce((s, p) => s + f(p), 0) / ps.length;
   return {
     retrievalCommon32: avg((p) => p.retrieval.common32),
+    retrievalCommonAll: avg((p) => p.retrieval.commonAll),
+    n: ps[0].n,
     retrievalSpecific32: avg((p) => p.retrieval.specific32),
     mi: avg((p) => p.mi),
     r2SharedFromCommon: avg((p) => p.r2?.sharedFromCommon ?? NaN),
     r2PrivateFromSpecific: avg((p) => p.r2?.privateFromSpecific ?? NaN),
+    r2ContentFromCommon: avg((p) => p.r2?.contentFromCommon ?? NaN),
+    r2ContentFromSpecific: avg((p) => p.r2?.contentFromSpecific ?? NaN),
   };
 }
 
@@ -180,12 +191,13 @@ const md = [
   '',
   '### What the decoupling holds (best epochs, test set at rate 0.3, means over seeds)',
   '',
-  '| | retrieval com (batch 32; chance 3.1%) | retrieval spec | held-out MI(com; spec), nats | R² s ← com | R² z_m ← spec |',
-  '|---|---|---|---|---|---|',
+  '| | retrieval com, batch 32 (chance 3.1%) / all | retrieval spec | held-out MI(com; spec), nats | R² s ← com | R² z_m ← spec | R² u ← com / spec |',
+  '|---|---|---|---|---|---|---|',
   ...ABLATIONS.map((n) => {
     const p = table2[n]?.probes;
-    if (!p) return `| ${LABEL[n]} | – | – | – | – | – |`;
-    return `| ${LABEL[n]} | ${pct(p.retrievalCommon32)}% | ${pct(p.retrievalSpecific32)}% | ${p.mi.toFixed(2)} | ${p.r2SharedFromCommon.toFixed(2)} | ${p.r2PrivateFromSpecific.toFixed(2)} |`;
+    if (!p) return `| ${LABEL[n]} | – | – | – | – | – | – |`;
+    const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : '–');
+    return `| ${LABEL[n]} | ${pct(p.retrievalCommon32)}% / ${p.retrievalCommonAll === undefined ? '–' : `${pct(p.retrievalCommonAll)}% (chance ${pct(1 / p.n)}%)`} | ${pct(p.retrievalSpecific32)}% | ${p.mi.toFixed(2)} | ${f2(p.r2SharedFromCommon)} | ${f2(p.r2PrivateFromSpecific)} | ${f2(p.r2ContentFromCommon)} / ${f2(p.r2ContentFromSpecific)} |`;
   }),
   '',
   '## Table 3 (training missing rate k)',

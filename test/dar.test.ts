@@ -246,12 +246,40 @@ describe('DAR', () => {
     expect(relErr([r.sum.sim], [r.sum.sim_com + r.sum.sim_spec])).toBeLessThanOrEqual(1e-5);
   });
 
+  it("simPool 'flat' makes L_sim compare all t·d values of H instead of their time mean; inspect()'s zSim follows", async () => {
+    const B = 6;
+    const r = await run('darSimPool', { dims: TINY, overrides: TINY_OVERRIDES, B, seed: 5 });
+    const { t, d } = TINY_OVERRIDES;
+    expect(r.mean.zSimShape).toEqual([6, B, d]);
+    expect(r.mean.zSim).toEqual(r.mean.z);
+    expect(r.flat.zSimShape).toEqual([6, B, t * d]);
+    expect(r.flat.z).toEqual(r.mean.z); // same weights: the features are the same, only what L_sim compares differs
+    for (const k of ['sim_com', 'sim_spec'] as const) {
+      expect(Number.isFinite(r.flat[k]), k).toBe(true);
+      expect(Math.abs(r.flat[k] - r.mean[k]), k).toBeGreaterThan(1e-4);
+    }
+  });
+
+  it("alignInit 'average' starts every aligned step as a noisy average of the frames: weights in [0, 2/T_m], mean 1/T_m", async () => {
+    const r = await run('darAlignInit', { dims: TINY, overrides: TINY_OVERRIDES, B: 1, seed: 3 });
+    for (const m of ['l', 'v', 'a']) {
+      const a = r.average[m];
+      expect(a.min, m).toBeGreaterThanOrEqual(0);
+      expect(a.max, m).toBeLessThanOrEqual(2 / a.T + 1e-7);
+      expect(Math.abs(a.mean - 1 / a.T), m).toBeLessThan(0.5 / a.T);
+      const k = r.kaiming[m]; // torch's U(±1/√T_m): both signs
+      expect(k.min, m).toBeLessThan(0);
+      expect(k.max, m).toBeGreaterThan(0);
+    }
+  });
+
   it('inspect() gives the probes z, gates and ‖Ĥ − H‖, ‖H̃ − H‖ per sample, without the tape, leaking nothing', async () => {
     const B = 5;
     const r = await run('darInspect', { dims: TINY, overrides: TINY_OVERRIDES, B, seed: 4 });
     const { out, live } = r.corrupted;
-    expect(live, 'live buffers besides the four outputs').toBe(4);
+    expect(live, 'live buffers besides the five outputs').toBe(5);
     expect(out.z.shape).toEqual([6, B, r.d]);
+    expect(out.zSim.values).toEqual(out.z.values); // simPool 'mean' (default): L_sim compares the time means
     for (const k of ['gate', 'hatErr', 'tildeErr']) expect(out[k].shape, k).toEqual([6, B]);
     for (const t of Object.values(out)) expect(t.requiresGrad).toBe(false);
     for (const g of out.gate.values) expect(g > 0 && g < 1).toBe(true);

@@ -318,7 +318,14 @@ describe('htmlReport: DAR decoupling probes', () => {
     n: 229,
     retrieval: { common32, commonAll: common32 / 4, specific32: 0.031, specificAll: 0.004, chance32: 1 / 32 },
     mi: 0.42,
-    r2: { sharedFromCommon: 0.61, sharedFromSpecific: 0.12, privateFromCommon: 0.05, privateFromSpecific: 0.47 },
+    r2: {
+      sharedFromCommon: 0.61,
+      sharedFromSpecific: 0.12,
+      privateFromCommon: 0.05,
+      privateFromSpecific: 0.47,
+      contentFromCommon: 0.73,
+      contentFromSpecific: 0.08,
+    },
     gate: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
     recon: { hat: 1.25, tilde: 2.5 + rate },
   });
@@ -337,6 +344,8 @@ describe('htmlReport: DAR decoupling probes', () => {
     // Seed 1111's last epoch: 15.0% within a batch, 3.8% over all 229 samples.
     expect(html).toContain('15.0% / 3.8%');
     expect(html).toContain('0.61 / 0.12');
+    expect(html).toContain('R² u ← com / spec');
+    expect(html).toContain('0.73 / 0.08');
     // Per rate, means over the two seeds: retrieval (20% and 30%) → 25.0%; ‖H̃ − H‖ at 0.9 is 3.40.
     const rates = html.slice(html.indexOf('id="probe-rates"'));
     expect(rates).toContain('0.10 / 0.20 / 0.30');

@@ -326,6 +326,54 @@ export const SCENARIOS = {
     return terms;
   },
 
+  /**
+   * simPool: the same model and batch with L_sim comparing time means ('mean') and all of H ('flat'): the loss terms,
+   * and inspect()'s z and zSim (zSim is what L_sim compares).
+   */
+  darSimPool: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
+    const batch = randomBatch(w, dims, B, seed);
+    const out: Record<string, { sim_com: number; sim_spec: number; z: number[]; zSim: number[]; zSimShape: number[] }> =
+      {};
+    for (const simPool of ['mean', 'flat'] as const) {
+      const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, simPool }));
+      out[simPool] = await w.tidyAsync(async () => {
+        const terms = w.noGrad(() => model.losses(batch)).terms;
+        const o = model.inspect(batch.corrupted, batch.complete);
+        return {
+          sim_com: (await arr(terms.sim_com))[0],
+          sim_spec: (await arr(terms.sim_spec))[0],
+          z: await arr(o.z),
+          zSim: await arr(o.zSim),
+          zSimShape: [...o.zSim.shape],
+        };
+      });
+      model.dispose();
+    }
+    disposeBatch(batch);
+    return out;
+  },
+
+  /** alignInit: the alignment's mix-over-time weights of each modality, per init (min, max, mean, T_m). */
+  darAlignInit: async ({ dims, overrides, seed }: ModelArgs, w) => {
+    const out: Record<string, Record<string, { min: number; max: number; mean: number; T: number }>> = {};
+    for (const alignInit of ['kaiming', 'average'] as const) {
+      const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, alignInit }));
+      out[alignInit] = {};
+      for (const m of ['l', 'v', 'a'] as const) {
+        const c = model.align.get(m).conv;
+        const v = await arr(c.weight);
+        out[alignInit][m] = {
+          min: Math.min(...v),
+          max: Math.max(...v),
+          mean: v.reduce((a, b) => a + b, 0) / v.length,
+          T: c.inChannels,
+        };
+      }
+      model.dispose();
+    }
+    return out;
+  },
+
   /** inspect() (the probes' view of DAR) on a corrupted batch and on the complete one given as both views. */
   darInspect: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
@@ -374,6 +422,8 @@ export const SCENARIOS = {
       configPreset: () => w.darConfig('huge' as 'small', dims),
       configDims: () => w.darConfig('small', { ...dims, audio: { len: 0, dim: 5 } }),
       configTau: () => w.darConfig('small', dims, { tau: 0 }),
+      configSimPool: () => w.darConfig('small', dims, { simPool: 'max' as 'mean' }),
+      configAlignInit: () => w.darConfig('small', dims, { alignInit: 'zeros' as 'average' }),
     };
     const out: Record<string, Tried> = {};
     for (const [name, f] of Object.entries(all)) out[name] = await tryBeforeGpu(w, f);

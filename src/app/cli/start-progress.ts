@@ -213,7 +213,10 @@ export function probeLine(p: DecouplingProbe): string {
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   const r = p.retrieval;
   const r2 = p.r2
-    ? ` | R² s←com ${p.r2.sharedFromCommon.toFixed(2)} s←spec ${p.r2.sharedFromSpecific.toFixed(2)} z←spec ${p.r2.privateFromSpecific.toFixed(2)} z←com ${p.r2.privateFromCommon.toFixed(2)}`
+    ? ` | R² s←com ${p.r2.sharedFromCommon.toFixed(2)} s←spec ${p.r2.sharedFromSpecific.toFixed(2)} z←spec ${p.r2.privateFromSpecific.toFixed(2)} z←com ${p.r2.privateFromCommon.toFixed(2)}` +
+      (p.r2.contentFromCommon === null || p.r2.contentFromSpecific === null
+        ? ''
+        : ` u←com ${p.r2.contentFromCommon.toFixed(2)} u←spec ${p.r2.contentFromSpecific.toFixed(2)}`)
     : '';
   return (
     `retrieval com ${pct(r.common32)} (batch, chance ${pct(r.chance32)}) ${pct(r.commonAll)} (all ${p.n}), spec ${pct(r.specific32)} / ${pct(r.specificAll)}` +

@@ -21,6 +21,7 @@ export {
   TINY_SPLIT_SIZES,
   SYNTHETIC_PARAMS,
   SYNTHETIC_VOCAB,
+  SHARED_CONTENT_DEFAULT,
   type SyntheticOptions,
   type PlantedFactors,
 } from './synthetic';

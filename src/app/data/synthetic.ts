@@ -6,24 +6,35 @@
 //   s ~ N(μ_split, 1)                 shared sentiment factor, seen by every modality
 //   z_t, z_a, z_v ~ N(0, 1)           modality-specific factors, each seen by ONE modality only
 //   y = clip(1.2·s + 0.55·(z_t + z_a + z_v) + 0.3·ε, -3, 3), rounded to a 0.2 grid (≈5% exact zeros, as in MOSI)
+//   u ~ N(0, I_K)                     shared CONTENT (K = `sharedContent`, default 8): what a real clip's modalities
+//                                     share besides sentiment (speaker, topic, moment); independent of s, z and y
 //   frame j of modality m (j < length):
-//     x_j = bias_m + n_m + amp_m(j)·(α_m·s·c_m + β_m·z_m·e_m) + σ_m·noise_j
+//     x_j = bias_m + n_m + amp_m(j)·(α_m·s·c_m + β_m·z_m·e_m) + γ_m·G_m·u + σ_m·noise_j
 //   with c_m ⟂ e_m fixed unit directions per seed, n_m a per-sample nuisance vector (speaker/session effect, does not
 //   average out over time) and amp_m(j) a temporal profile: a few "sentiment tokens" for text ([CLS]/[SEP] carry no
-//   signal, so LNLN's always-kept special tokens leak nothing), one smooth bump for audio/vision.
+//   signal, so LNLN's always-kept special tokens leak nothing), one smooth bump for audio/vision. G_m (d_m, K) holds K
+//   fixed unit directions per seed orthogonal to c_m and e_m (so u never leaks s or z_m, and a linear read of u sees
+//   neither); u enters every real frame alike, as a clip's topic does. Only L_sim^com has a reason to put u in the
+//   common space (the label ignores it): cross-modal retrieval of the common features is then far above chance when
+//   L_sim works and near chance when it does not (bench/synthetic-retrieval-ceiling.ts: what an oracle retrieves).
 // Token ids (`text_bert`, (B, 3, 50) as MMSA's: ids, attention mask = the text mask, segment ids 0) over a small
 // vocabulary (SYNTHETIC_VOCAB) with bert-base-uncased's special ids, so LNLN's [UNK] = 100 applies as is:
 //   [CLS] w_1 … w_{L-2} [SEP], mostly neutral fillers, plus k ≈ (L-2)/6 sentiment words whose value
 //   v ∈ {-2, -1, +1, +2} is a noisy reading of the text's part of the label (1.2·s + 0.55·z_t); a word is negated with
 //   probability 0.3: "not" before it and the OPPOSITE word written, so its sentiment lives in the word AND its context
 //   (a bag of words reads it backwards). Drawn from a stream of their own, so every other field keeps its bytes.
+//   u reaches the ids through the FILLERS only: topic k (of K) prefers its own block of filler ids, a text's topic
+//   mixture is softmax(κ·u), and a filler is drawn from a topic with probability ρ (else uniformly). Sentiment words,
+//   their positions and negations are drawn exactly as without u (the filler draws of the token stream are still made).
 // So one modality alone misses the other two specific factors and predicts worse than all three together; text is
 // the most reliable modality (small nuisance), audio and vision are noisy, as in MOSI. μ_split reproduces MOSI's label
 // balance (docs/models.md §1: Has0 positive 0.570 train / 0.598 valid / 0.448 test).
 //
 // Determinism: every sample is drawn from its own stream keyed by (seed, split, index), with integer-only hashing
 // and a 32-bit generator; noise and latents use sums of uniforms (Irwin–Hall), not log/sin, so the bytes are
-// identical in every JS engine, whatever the batch composition. No Node or DOM APIs.
+// identical in every JS engine, whatever the batch composition. u and the topic draws have a stream of their own
+// (and G_m a world stream of its own), so `sharedContent: 0` gives the bytes of the data before u existed exactly.
+// No Node or DOM APIs.
 
 import { fmix32, hashWords } from '../../engine/seed';
 import {
@@ -47,14 +58,25 @@ export interface SyntheticOptions {
   readonly seed?: number;
   /** 'full' = MOSI's 1284/229/686 (default), 'tiny' = 48/16/32, or explicit sizes (shapes stay MOSI's). */
   readonly size?: 'full' | 'tiny' | Partial<Record<Split, number>>;
+  /** K, the dimension of the shared content u (0 to 32); default 8. 0 = the data before u existed, byte for byte. */
+  readonly sharedContent?: number;
 }
 
-/** synthetic-mosi's planted factors per sample: the shared s and the modality-specific z_t, z_a, z_v. */
+/** The default K of `sharedContent`. */
+export const SHARED_CONTENT_DEFAULT = 8;
+
+/**
+ * synthetic-mosi's planted factors per sample: the shared s, the modality-specific z_t, z_a, z_v, and the shared
+ * content u (n, K) row-major (empty when K = 0).
+ */
 export interface PlantedFactors {
   readonly s: Float64Array;
   readonly zText: Float64Array;
   readonly zAudio: Float64Array;
   readonly zVision: Float64Array;
+  /** K, the dimension of u. */
+  readonly contentDim: number;
+  readonly u: Float64Array;
 }
 
 /** Label model and per-modality signal strengths (exported for documentation and tests). */
@@ -67,6 +89,12 @@ export const SYNTHETIC_PARAMS = {
   text: { alpha: 2.5, beta: 2.5, nuisance: 0.35, noise: 0.6, bias: 0.3 },
   audio: { alpha: 1.5, beta: 2.0, nuisance: 0.6, noise: 1.0, bias: 0.5 },
   vision: { alpha: 1.5, beta: 2.0, nuisance: 0.6, noise: 1.0, bias: 0.5 },
+  /**
+   * Shared content u: γ_m per modality (on each of G_m's unit directions); κ the topic mixture's sharpness, ρ the
+   * share of fillers drawn from a topic. Chosen so that an oracle reading u off one modality's frames retrieves far
+   * above chance from another's (bench/synthetic-retrieval-ceiling.ts) while the nuisance still blurs it.
+   */
+  content: { text: 1.5, audio: 2.0, vision: 2.0, kappa: 2.5, rho: 0.8 },
 } as const;
 
 /**
@@ -100,6 +128,9 @@ export function syntheticWordValue(id: number): number {
 const SPLIT_CODE: Record<Split, number> = { train: 1, valid: 2, test: 3 };
 /** Extra key word of the token streams (a key of four words never equals a three-word sample key). */
 const TOKEN_STREAM = 0x70cc;
+/** Extra key word of the shared-content streams (u and the topic draws; the world's G_m: [seed, WORLD_CONTENT]). */
+const CONTENT_STREAM = 0x5ade;
+const WORLD_CONTENT = 0x5ade0c;
 const SQRT3 = Math.sqrt(3);
 
 /** sfc32: small, fast, 128-bit state; seeded by hashing, warmed up. */
@@ -180,6 +211,29 @@ interface World {
   bias: Float64Array[];
 }
 
+/**
+ * G_m per modality, (d_m, K) row-major: K unit vectors with their c_m and e_m components removed, from a world stream
+ * of their own (so c, e and the biases keep their draws).
+ */
+function makeContentDirections(seed: number, dims: DatasetDims, world: World, K: number): Float64Array[] {
+  const r = new Stream([seed, WORLD_CONTENT]);
+  return (['text', 'audio', 'vision'] as const).map((m, k) => {
+    const d = dims[m].dim;
+    const G = new Float64Array(d * K);
+    for (let col = 0; col < K; col++) {
+      const g = Float64Array.from({ length: d }, () => r.normal());
+      for (const dir of [world.c[k], world.e[k]]) {
+        let dot = 0;
+        for (let q = 0; q < d; q++) dot += g[q] * dir[q];
+        for (let q = 0; q < d; q++) g[q] -= dot * dir[q];
+      }
+      const n = Math.sqrt(g.reduce((a, v) => a + v * v, 0));
+      for (let q = 0; q < d; q++) G[q * K + col] = g[q] / n;
+    }
+    return G;
+  });
+}
+
 function makeWorld(seed: number, dims: DatasetDims): World {
   const r = new Stream([seed, 0xc0ffee]);
   const world: World = { c: [], e: [], bias: [] };
@@ -213,13 +267,19 @@ export class SyntheticMosi implements Dataset {
   readonly dims: DatasetDims = MOSI_DIMS;
   readonly sizes: Readonly<Record<Split, number>>;
   private readonly world: World;
+  /** G_m per modality (d_m, K); empty when K = 0. */
+  private readonly content: Float64Array[];
   private readonly infos = new Map<Split, SplitInfo>();
 
   constructor(
     readonly seed = 0,
     size: SyntheticOptions['size'] = 'full',
+    /** K, the dimension of the shared content u (0 = none). */
+    readonly sharedContent = SHARED_CONTENT_DEFAULT,
   ) {
     if (!Number.isInteger(seed)) throw new RangeError(`synthetic-mosi: seed must be an integer, got ${seed}`);
+    if (!Number.isInteger(sharedContent) || sharedContent < 0 || sharedContent > 32)
+      throw new RangeError(`synthetic-mosi: sharedContent must be an integer in 0…32, got ${sharedContent}`);
     const base = size === 'tiny' ? TINY_SPLIT_SIZES : MOSI_SPLIT_SIZES;
     const sizes = { ...base, ...(typeof size === 'object' ? size : {}) };
     for (const s of SPLITS) {
@@ -229,6 +289,14 @@ export class SyntheticMosi implements Dataset {
     this.sizes = sizes;
     this.name = size === 'tiny' ? 'synthetic-mosi-tiny' : 'synthetic-mosi';
     this.world = makeWorld(seed, this.dims);
+    this.content = sharedContent > 0 ? makeContentDirections(seed, this.dims, this.world, sharedContent) : [];
+  }
+
+  /** The shared-content stream of sample i: u (K normals) first, then the topic draws of its fillers. */
+  private contentStream(split: Split, i: number): { r: Stream; u: Float64Array } {
+    const r = new Stream([this.seed, SPLIT_CODE[split], i, CONTENT_STREAM]);
+    const u = Float64Array.from({ length: this.sharedContent }, () => r.normal());
+    return { r, u };
   }
 
   private stream(split: Split, i: number): Stream {
@@ -259,21 +327,25 @@ export class SyntheticMosi implements Dataset {
   }
 
   /**
-   * The planted factors of `split` (s and z_t, z_a, z_v per sample, in index order), for probes of what a model's
+   * The planted factors of `split` (s, z_t, z_a, z_v and u per sample, in index order), for probes of what a model's
    * features hold. Read from the same streams as the samples, so the data is unchanged.
    */
   latents(split: Split): PlantedFactors {
     const n = this.sizes[split];
+    const K = this.sharedContent;
     const out: PlantedFactors = {
       s: new Float64Array(n),
       zText: new Float64Array(n),
       zAudio: new Float64Array(n),
       zVision: new Float64Array(n),
+      contentDim: K,
+      u: new Float64Array(n * K),
     };
     for (let i = 0; i < n; i++) {
       const lat = drawLatent(this.stream(split, i), SYNTHETIC_PARAMS.mu[split], this.dims);
       out.s[i] = lat.s;
       [out.zText[i], out.zAudio[i], out.zVision[i]] = lat.z;
+      if (K > 0) out.u.set(this.contentStream(split, i).u, i * K);
     }
     return out;
   }
@@ -289,17 +361,18 @@ export class SyntheticMosi implements Dataset {
     const textBert = new Int32Array(indices.length * 3 * T); // (B, 3, T_t); segment ids (row 2) stay 0
     const ids: string[] = [];
     for (let b = 0; b < indices.length; b++) {
-      const lat = this.fill(split, indices[b], b, out);
+      const content = this.sharedContent > 0 ? this.contentStream(split, indices[b]) : null;
+      const lat = this.fill(split, indices[b], b, out, content?.u ?? null);
       out.labels[b] = lat.label;
       ids.push(this.id(split, indices[b]));
-      textBert.set(this.tokens(split, indices[b], lat), b * 3 * T);
+      textBert.set(this.tokens(split, indices[b], lat, content), b * 3 * T);
       textBert.fill(1, (b * 3 + 1) * T, (b * 3 + 1) * T + lat.lens[0]);
     }
     return { size: indices.length, dims: this.dims, ids, ...out, textBert };
   }
 
   /** Token ids (T_t) of sample i: [CLS], fillers with sentiment words (some negated), [SEP], padding 0. */
-  private tokens(split: Split, i: number, lat: Latent): Int32Array {
+  private tokens(split: Split, i: number, lat: Latent, content: { r: Stream; u: Float64Array } | null): Int32Array {
     const V = SYNTHETIC_VOCAB;
     const r = new Stream([this.seed, SPLIT_CODE[split], i, TOKEN_STREAM]);
     const L = lat.lens[0];
@@ -308,6 +381,7 @@ export class SyntheticMosi implements Dataset {
     out[0] = V.cls;
     out[L - 1] = V.sep;
     for (let j = 1; j <= C; j++) out[j] = 1 + Math.floor(r.uniform() * V.fillers);
+    if (content) this.topicFillers(out, C, content);
     const used = new Uint8Array(L);
     const score = SYNTHETIC_PARAMS.shared * lat.s + SYNTHETIC_PARAMS.specific * lat.z[0]; // text's part of y
     const k = Math.max(1, Math.round(C / 6));
@@ -329,8 +403,29 @@ export class SyntheticMosi implements Dataset {
     return out;
   }
 
-  /** Writes sample i of `split` into row b of the batch arrays; returns its latents. */
-  private fill(split: Split, i: number, b: number, out: ReturnType<typeof allocBatch>): Latent {
+  /**
+   * Redraws the fillers at positions 1 … C from u's topic mixture (before any sentiment word is placed, so those and
+   * their draws are untouched): topic k owns filler ids [1 + k·w, 1 + (k+1)·w), w = ⌊99 / K⌋.
+   */
+  private topicFillers(out: Int32Array, C: number, { r, u }: { r: Stream; u: Float64Array }): void {
+    const { kappa, rho } = SYNTHETIC_PARAMS.content;
+    const K = u.length;
+    const w = Math.floor(SYNTHETIC_VOCAB.fillers / K);
+    const top = Math.max(...u);
+    const weights = Array.from(u, (v) => Math.exp(kappa * (v - top)));
+    const total = weights.reduce((a, v) => a + v, 0);
+    for (let j = 1; j <= C; j++) {
+      const fromTopic = r.uniform() < rho;
+      let pick = r.uniform() * total;
+      let k = 0;
+      while (k < K - 1 && pick >= weights[k]) pick -= weights[k++];
+      const id = 1 + k * w + Math.floor(r.uniform() * w);
+      if (fromTopic) out[j] = id; // the draws are made either way: each position consumes the same three
+    }
+  }
+
+  /** Writes sample i of `split` into row b of the batch arrays (u: its shared content, or null); returns its latents. */
+  private fill(split: Split, i: number, b: number, out: ReturnType<typeof allocBatch>, u: Float64Array | null): Latent {
     const r = this.stream(split, i);
     const lat = drawLatent(r, SYNTHETIC_PARAMS.mu[split], this.dims);
     const mods = ['text', 'audio', 'vision'] as const;
@@ -352,7 +447,19 @@ export class SyntheticMosi implements Dataset {
     };
     const amps = [ampText, bump(lat.lens[1]), bump(lat.lens[2])];
 
-    // Step 3: frames.
+    // Step 3: frames (γ_m·G_m·u, constant over the real frames, comes from u's own stream: r's draws are unchanged).
+    const K = this.sharedContent;
+    const shared = mods.map((m, k) => {
+      if (!u) return null;
+      const G = this.content[k];
+      const g = new Float64Array(this.dims[m].dim);
+      for (let q = 0; q < g.length; q++) {
+        let v = 0;
+        for (let c = 0; c < K; c++) v += G[q * K + c] * u[c];
+        g[q] = P.content[m] * v;
+      }
+      return g;
+    });
     const targets = [out.text, out.audio, out.vision];
     const masks = [out.textMask, out.audioMask, out.visionMask];
     mods.forEach((m, k) => {
@@ -365,10 +472,12 @@ export class SyntheticMosi implements Dataset {
       const sa = P[m].alpha * lat.s;
       const zb = P[m].beta * lat.z[k];
       const sigma = P[m].noise;
+      const g = shared[k];
       for (let j = 0; j < L; j++) {
         const a = amps[k][j];
         const off = (b * T + j) * d;
         for (let q = 0; q < d; q++) x[off + q] = base[q] + a * (sa * c[q] + zb * e[q]) + sigma * r.noise();
+        if (g) for (let q = 0; q < d; q++) x[off + q] += g[q];
       }
       fillPrefixMask(masks[k], b, T, L);
     });
@@ -380,5 +489,5 @@ export class SyntheticMosi implements Dataset {
 
 /** `synthetic-mosi` (or its tiny version) from a seed. */
 export function syntheticMosi(opts: SyntheticOptions = {}): SyntheticMosi {
-  return new SyntheticMosi(opts.seed ?? 0, opts.size ?? 'full');
+  return new SyntheticMosi(opts.seed ?? 0, opts.size ?? 'full', opts.sharedContent ?? SHARED_CONTENT_DEFAULT);
 }

@@ -1,7 +1,8 @@
 // Does DAR's decoupling do what the paper says (issue #15)? Probes of a trained (or training) DAR on one split at one
 // missing rate, without the tape, cheap enough to run after every epoch (the validation split: 229 samples).
 //
-//   retrieval   cross-modal top-1: sample i's time-averaged feature of modality m must pick out sample i's feature of
+//   retrieval   cross-modal top-1: sample i's feature of modality m (as L_sim compares it: the time mean, or all of H
+//               with simPool 'flat') must pick out sample i's feature of
 //               m′ by cosine similarity, over the six ordered pairs; among the 32 samples of its batch (chance 1/32,
 //               what L_sim^com's InfoNCE sees) and among the whole split (chance 1/N). Common features should score
 //               far above chance; specific ones (private to a modality) near it.
@@ -11,8 +12,9 @@
 //               finite. A separate estimator fitted after the fact on frozen features, not the training CLUB,
 //               whose value moves with its own training.
 //   r2          linear probes (ridge, fitted on the first half, R² on the second) from zc_m and from zs_m to
-//               synthetic-mosi's planted factors: the shared s and modality m's private z_m, means over m. Common
-//               features should hold s, specific ones z_m.
+//               synthetic-mosi's planted factors: the shared s, modality m's private z_m and the shared content u
+//               (mean over its K components), means over m. Common features should hold s and u, specific ones z_m;
+//               u is the factor only L_sim^com has a reason to put in the common space (the label ignores it).
 //   gate        mean gate value per branch and modality (com l, v, a; spec l, v, a): how much of the reconstruction
 //               the fused features take.
 //   recon       mean over samples and the six groups of ‖Ĥ − H‖_F and ‖H̃ − H‖_F: does reconstruction bring the
@@ -30,7 +32,10 @@ import { heldOutGaussianMi, heldOutR2, topOne } from './probe-math';
 /** What the probes need of a model: DAR's inspect() (src/app/models/dar/model.ts). */
 export interface Inspectable {
   config: { d: number };
-  inspect(corrupted: ModalityInputs, complete: ModalityInputs): Record<'z' | 'gate' | 'hatErr' | 'tildeErr', Tensor>;
+  inspect(
+    corrupted: ModalityInputs,
+    complete: ModalityInputs,
+  ): Record<'z' | 'gate' | 'hatErr' | 'tildeErr', Tensor> & { zSim?: Tensor };
 }
 
 export interface DecouplingProbe {
@@ -45,6 +50,9 @@ export interface DecouplingProbe {
     sharedFromSpecific: number;
     privateFromCommon: number;
     privateFromSpecific: number;
+    /** R² of the shared content u (mean over its K components); null when the data plants none (K = 0). */
+    contentFromCommon: number | null;
+    contentFromSpecific: number | null;
   } | null;
   /** Mean gate value: [com l, v, a, spec l, v, a]. */
   gate: number[];
@@ -69,6 +77,8 @@ export async function probeDecoupling(model: Inspectable, dataset: Dataset, o: P
   const masks = new MissingField(info, dataset.dims, o.maskSeed).masks(o.rate, { keepSpecialTokens: true });
   const d = model.config.d;
   const z = Array.from({ length: 6 }, () => new Float64Array(n * d)); //  z[g] (n, d)
+  let zs: Float64Array[] = z; // what L_sim compares (zSim: (n, dSim)); the time means when the model gives no zSim
+  let dSim = d;
   const gate = new Float64Array(6);
   let hatSum = 0;
   let tildeSum = 0;
@@ -77,8 +87,14 @@ export async function probeDecoupling(model: Inspectable, dataset: Dataset, o: P
     const complete = dataset.batch(split, ix);
     const out = model.inspect(lazyInputs(applyMissing(complete, masks)), lazyInputs(complete));
     const [zb, gb, he, te] = await Promise.all([out.z, out.gate, out.hatErr, out.tildeErr].map((t) => t.toArray()));
+    const zsb = out.zSim ? await out.zSim.toArray() : null;
     for (const t of Object.values(out)) t.dispose();
     const B = ix.length;
+    if (zsb && at === 0) {
+      dSim = zsb.length / (6 * B);
+      zs = Array.from({ length: 6 }, () => new Float64Array(n * dSim));
+    }
+    if (zsb) for (let g = 0; g < 6; g++) zs[g].set(zsb.subarray(g * B * dSim, (g + 1) * B * dSim), at * dSim);
     for (let g = 0; g < 6; g++) {
       z[g].set(zb.subarray(g * B * d, (g + 1) * B * d), at * d);
       for (let i = 0; i < B; i++) gate[g] += gb[g * B + i];
@@ -94,14 +110,17 @@ export async function probeDecoupling(model: Inspectable, dataset: Dataset, o: P
   const privateOf = f ? [f.zText, f.zVision, f.zAudio] : []; // modality order l, v, a
   const meanOver = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const r2 = (x: Float64Array, y: Float64Array) => heldOutR2(x, y.subarray(0, n), n, d, half);
+  const K = f?.contentDim ?? 0;
+  const uCols = Array.from({ length: K }, (_, c) => Float64Array.from({ length: n }, (_, i) => f!.u[i * K + c]));
+  const r2u = (xs: Float64Array[]) => (K > 0 ? meanOver(xs.flatMap((x) => uCols.map((y) => r2(x, y)))) : null);
   return {
     rate: o.rate,
     n,
     retrieval: {
-      common32: topOne(common, n, d, 32),
-      commonAll: topOne(common, n, d, n),
-      specific32: topOne(specific, n, d, 32),
-      specificAll: topOne(specific, n, d, n),
+      common32: topOne(zs.slice(0, 3), n, dSim, 32),
+      commonAll: topOne(zs.slice(0, 3), n, dSim, n),
+      specific32: topOne(zs.slice(3), n, dSim, 32),
+      specificAll: topOne(zs.slice(3), n, dSim, n),
       chance32: 1 / Math.min(32, n),
     },
     mi: meanOver([0, 1, 2].map((m) => heldOutGaussianMi(specific[m], common[m], n, d, half))),
@@ -111,6 +130,8 @@ export async function probeDecoupling(model: Inspectable, dataset: Dataset, o: P
           sharedFromSpecific: meanOver(specific.map((x) => r2(x, f.s))),
           privateFromCommon: meanOver(common.map((x, m) => r2(x, privateOf[m]))),
           privateFromSpecific: meanOver(specific.map((x, m) => r2(x, privateOf[m]))),
+          contentFromCommon: r2u(common),
+          contentFromSpecific: r2u(specific),
         }
       : null,
     gate: Array.from(gate, (v) => v / n),

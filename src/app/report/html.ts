@@ -262,7 +262,7 @@ function probeEpochTable(training: readonly SeedTraining[]): string {
       const p = h.probes;
       if (!p) return [];
       const r2 = p.r2;
-      const f2 = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2));
+      const f2 = (v: number | null | undefined) => (v === undefined || v === null ? '–' : v.toFixed(2));
       return [
         [
           String(t.seed),
@@ -273,6 +273,7 @@ function probeEpochTable(training: readonly SeedTraining[]): string {
           p.mi.toFixed(2),
           `${f2(r2?.sharedFromCommon)} / ${f2(r2?.sharedFromSpecific)}`,
           `${f2(r2?.privateFromSpecific)} / ${f2(r2?.privateFromCommon)}`,
+          `${f2(r2?.contentFromCommon)} / ${f2(r2?.contentFromSpecific)}`,
         ],
       ];
     }),
@@ -287,6 +288,7 @@ function probeEpochTable(training: readonly SeedTraining[]): string {
       'MI(com; spec) nats',
       'R² s ← com / spec',
       'R² z_m ← spec / com',
+      'R² u ← com / spec',
     ],
     rows,
     { id: 'probes', caption: 'Validation split at the training missing rate, after each epoch' },

@@ -10,6 +10,7 @@ import { Linear, linear, Module, type Sequential } from '../../../engine/nn/modu
 import { Conv1d } from '../../../engine/nn/conv1d';
 import { LayerNorm } from '../../../engine/nn/transformer';
 import { deriveSeed } from '../../../engine/seed';
+import { rand } from '../../../engine/creation';
 import type { ClubEstimator } from '../../../engine/nn/club';
 import { ModuleDict } from '../../../engine/nn/grouped';
 
@@ -45,9 +46,18 @@ export class Alignment extends Module {
     readonly d: number,
     seed?: number,
     norm = false,
+    init: 'kaiming' | 'average' = 'kaiming',
   ) {
     super();
     this.conv = new Conv1d(len, t, 1, { seed: deriveSeed(seed, 0) });
+    if (init === 'average') {
+      // Each output step starts as a noisy average of the frames (weights U(0, 2/T_m), mean 1/T_m), so what is constant
+      // over a clip (its content, its speaker) enters every step with the same sign whatever the clip's length;
+      // torch's U(±1/√T_m) multiplies it by a random walk over the real frames, whose sign changes with the length.
+      const w = rand([t, len, 1], { low: 0, high: 2 / len, seed: deriveSeed(seed, 2) });
+      this.conv.loadStateDict({ weight: w }, { strict: false });
+      w.dispose();
+    }
     this.norm = norm ? new LayerNorm(inDim) : null;
     this.proj = new Linear(inDim, d, { seed: deriveSeed(seed, 1) });
   }

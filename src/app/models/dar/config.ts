@@ -73,6 +73,11 @@ export interface DarConfig {
   };
   /** InfoNCE temperature τ. */
   readonly tau: number;
+  /**
+   * What L_sim's InfoNCE compares per sample: 'mean', the mean over the t aligned steps of H (d values), or 'flat',
+   * all of H (t·d values; the paper's Eq. 5–6 name H_m, a t × d matrix, and say nothing of pooling).
+   */
+  readonly simPool: 'mean' | 'flat';
   /** λ: weight of L_sim + L_diff inside L_decouple [PAPER 0.7]. */
   readonly lambda: number;
   /** α: weight of L_decouple [PAPER 0.1]. */
@@ -101,6 +106,12 @@ export interface DarConfig {
    * the norm makes the aligned features independent of that scale.
    */
   readonly alignNorm: boolean;
+  /**
+   * Initial weights of the alignment's mix over time (Conv1d(T_m → t, kernel 1); the paper gives none): 'kaiming',
+   * torch's default U(±1/√T_m), or 'average', U(0, 2/T_m): every aligned step starts as a noisy average of the real
+   * frames (blocks.ts, Alignment; docs/decisions/dar-deviations.md §1).
+   */
+  readonly alignInit: 'kaiming' | 'average';
   /**
    * Model selection's validation quantity. 'total': L_total, literally (docs/models.md §3.2). 'totalWithoutClub'
    * (default): L_total without its α·λ·L_diff term, because L_diff is measured by the CLUB estimator as trained so far,
@@ -150,6 +161,7 @@ export const DAR_ABLATIONS: readonly DarAblationName[] = ['full', 'noSim', 'noDi
 const COMMON = {
   t: 8,
   tau: 0.1,
+  simPool: 'mean' as const,
   lambda: 0.7,
   alpha: 0.1,
   beta: 0.1,
@@ -159,6 +171,7 @@ const COMMON = {
   textUnk: 'zero' as const,
   textEncoder: FEATURE_TEXT,
   alignNorm: true,
+  alignInit: 'kaiming' as const,
   selection: 'totalWithoutClub' as const,
 };
 
@@ -283,6 +296,12 @@ export function validateDarConfig(c: DarConfig): void {
   );
   check(typeof c.detachReTarget === 'boolean', op, 'detachReTarget must be a boolean');
   check(typeof c.alignNorm === 'boolean', op, 'alignNorm must be a boolean');
+  check(
+    c.alignInit === 'kaiming' || c.alignInit === 'average',
+    op,
+    `alignInit must be 'kaiming' or 'average', got ${String(c.alignInit)}`,
+  );
+  check(c.simPool === 'mean' || c.simPool === 'flat', op, `simPool must be 'mean' or 'flat', got ${String(c.simPool)}`);
   check(
     c.selection === 'total' || c.selection === 'totalWithoutClub',
     op,

@@ -118,7 +118,7 @@ export class DAR extends Module implements SentimentModel {
     this.align = perModality((m) => {
       const md = dims[INPUT_FIELD[m]];
       const inDim = m === 'l' ? textInputDim(text, dims) : md.dim;
-      return new Alignment(md.len, inDim, t, d, s(), config.alignNorm);
+      return new Alignment(md.len, inDim, t, d, s(), config.alignNorm, config.alignInit);
     });
     this.enc = transformer(6, config.encoder);
     this.dec_re = new GroupedMLP(3, 3 * d, h, d, 'gelu', s());
@@ -265,12 +265,16 @@ export class DAR extends Module implements SentimentModel {
 
   /**
    * What the probes read (src/app/eval/probes.ts), without the tape, from a corrupted view and its complete original:
-   *   z       (6, B, d)  [zc_l, zc_v, zc_a, zs_l, zs_v, zs_a] = mean over time of [H̃c; H̃s], as L_sim reads them
+   *   z       (6, B, d)  [zc_l, zc_v, zc_a, zs_l, zs_v, zs_a] = mean over time of [H̃c; H̃s]
+   *   zSim    (6, B, d) or (6, B, t·d)  the same as L_sim reads them (config.simPool)
    *   gate    (6, B)     mean over (t, d) of the gates g, per sample
    *   hatErr  (6, B)     ‖Ĥ − H‖_F per sample: how far the reconstruction is from the complete input's features
    *   tildeErr (6, B)    ‖H̃ − H‖_F per sample: how far the corrupted features are (what reconstruction should close)
    */
-  inspect(corrupted: ModalityInputs, complete: ModalityInputs): Record<'z' | 'gate' | 'hatErr' | 'tildeErr', Tensor> {
+  inspect(
+    corrupted: ModalityInputs,
+    complete: ModalityInputs,
+  ): Record<'z' | 'zSim' | 'gate' | 'hatErr' | 'tildeErr', Tensor> {
     const B = this.checkInputs(corrupted, 'corrupted input');
     this.checkInputs(complete, 'complete input');
     const { t, d } = this.config;
@@ -284,12 +288,19 @@ export class DAR extends Module implements SentimentModel {
         const norm = (x: Tensor) => sqrt(sum(mul(perSample(x), perSample(x)), 2)); //          (6, B)
         return {
           z: mean(h, 2),
+          zSim: this.simFeatures(h),
           gate: mean(perSample(g), 2),
           hatErr: norm(sub(hat, hc)),
           tildeErr: norm(sub(h, hc)),
         };
       }),
     );
+  }
+
+  /** What L_sim compares per sample: the mean over time of (6, B, t, d) (simPool 'mean'), or all t·d values ('flat'). */
+  private simFeatures(h: Tensor): Tensor {
+    const [G, B, t, d] = h.shape;
+    return this.config.simPool === 'flat' ? reshape(h, [G, B, t * d]) : mean(h, 2);
   }
 
   /** L_total and its terms on one training batch (call backward() on `total`); see the top of this file. */
@@ -322,7 +333,7 @@ export class DAR extends Module implements SentimentModel {
     // L_decouple = λ(L_sim + L_diff) + L_re.
     const decouple: Tensor[] = [];
     if (!noSim) {
-      const z = mean(h, 2); //                                                                (6, B, d)
+      const z = this.simFeatures(h); //                                         (6, B, d), or (6, B, t·d) with simPool 'flat'
       const zc = MODALITIES.map((_, k) => modality(z, k));
       const zs = MODALITIES.map((_, k) => modality(z, 3 + k));
       const temperature = c.tau;
