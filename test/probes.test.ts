@@ -86,7 +86,7 @@ describe('probeDecoupling on planted factors (a stand-in model whose features ar
   // The stand-in's common features are a fixed linear map of u plus noise, its specific ones z_m plus noise; the probes
   // must report u in the common features (R² and retrieval) and not in the specific ones. Batches arrive in index
   // order (batchIndices without shuffling), so the stand-in reads the factors by position.
-  const ds = syntheticMosi({ seed: 4, size: { valid: 160 } });
+  const ds = syntheticMosi({ seed: 4, size: { valid: 160 }, sharedContent: 8 });
   const f = ds.latents('valid');
   const K = f.contentDim;
   const d = 12;

@@ -54,10 +54,11 @@ describe('synthetic-mosi shared content u', () => {
     expect(digest(b)).toBe('9b5199027284476b3aef482727c4f75f67e2e4214895d2467dd160b6fc121003');
   });
 
-  it('the default plants K = 8 and its bytes are pinned', () => {
-    const ds = syntheticMosi({ seed: 7, size: 'tiny' });
-    expect(ds.sharedContent).toBe(SHARED_CONTENT_DEFAULT);
-    expect(SHARED_CONTENT_DEFAULT).toBe(8);
+  it('the default is K = 0 (the old bytes); K = 8 plants u and its bytes are pinned', () => {
+    expect(SHARED_CONTENT_DEFAULT).toBe(0);
+    expect(syntheticMosi({ seed: 7, size: 'tiny' }).sharedContent).toBe(0);
+    const ds = syntheticMosi({ seed: 7, size: 'tiny', sharedContent: 8 });
+    expect(ds.sharedContent).toBe(8);
     expect(digest(ds.batch('test', [0, 13, 31]))).toBe(
       '45be36a439f25fdb736a767c03f4b73dd64ee58d668250fccb41d14ed0a76e85',
     );
@@ -69,7 +70,7 @@ describe('synthetic-mosi shared content u', () => {
 
   it('u changes the frames by γ_m·G_m·u on the real frames only, orthogonal to c_m and e_m; labels and lengths unchanged', () => {
     const idx = [0, 7, 21, 40];
-    const with8 = syntheticMosi({ seed: 5, size: 'tiny' });
+    const with8 = syntheticMosi({ seed: 5, size: 'tiny', sharedContent: 8 });
     const a = with8.batch('train', idx);
     const b = syntheticMosi({ seed: 5, size: 'tiny', sharedContent: 0 }).batch('train', idx);
     expect(a.labels).toEqual(b.labels);
@@ -115,7 +116,7 @@ describe('synthetic-mosi shared content u', () => {
 
   it('token ids: u changes fillers only; specials, "not", sentiment words and their positions keep their bytes', () => {
     const idx = Array.from({ length: 48 }, (_, i) => i);
-    const a = syntheticMosi({ seed: 2, size: 'tiny' }).batch('train', idx).textBert!;
+    const a = syntheticMosi({ seed: 2, size: 'tiny', sharedContent: 8 }).batch('train', idx).textBert!;
     const b = syntheticMosi({ seed: 2, size: 'tiny', sharedContent: 0 }).batch('train', idx).textBert!;
     const isFiller = (id: number) => id >= 1 && id <= SYNTHETIC_VOCAB.fillers;
     let changed = 0;
@@ -131,7 +132,7 @@ describe('synthetic-mosi shared content u', () => {
   });
 
   it('u is independent of the label, and readable from every modality: frames along G_m, fillers by topic', () => {
-    const ds = syntheticMosi({ seed: 1, size: { train: 600 } });
+    const ds = syntheticMosi({ seed: 1, size: { train: 600 }, sharedContent: 8 });
     const n = 600;
     const idx = Array.from({ length: n }, (_, i) => i);
     const batch = ds.batch('train', idx);

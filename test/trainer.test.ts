@@ -286,6 +286,17 @@ describe('npm start command line', () => {
       [['--model', 'latefusion', '--bert-frozen'], /--text-encoder apply to --model dar and derl only/],
     ];
     for (const [argv, msg] of textBad) expect(() => parseStartArgs(argv), argv.join(' ')).toThrow(msg);
+    // synthetic-mosi's shared content: the data's default (0) unless asked for; synthetic data only.
+    expect(d.sharedContent).toBeNull();
+    expect(parseStartArgs(['--shared-content', '8']).sharedContent).toBe(8);
+    expect(parseStartArgs(['--shared-content', '0', '--dataset', 'tiny']).sharedContent).toBe(0);
+    for (const [argv, msg] of [
+      [['--shared-content', '33'], /--shared-content must be an integer in 0…32/],
+      [['--shared-content=-1'], /--shared-content must be an integer ≥ 0/],
+      [['--shared-content', '2.5'], /--shared-content must be an integer ≥ 0/],
+      [['--shared-content', '8', '--data', 'package.json'], /--shared-content is for synthetic-mosi, not --data/],
+    ] as [string[], RegExp][])
+      expect(() => parseStartArgs(argv), argv.join(' ')).toThrow(msg);
     expect(parseStartArgs(['--model', 'derl'])).toMatchObject({
       model: 'derl',
       preset: 'small',

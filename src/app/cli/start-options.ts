@@ -17,6 +17,8 @@ results.json and the checkpoints (safetensors) into the output directory.
 Data and model:
   --data <path>               an MMSA feature file (unaligned_50.pkl of MOSI or MOSEI) instead of synthetic data
   --dataset <name>            synthetic-mosi (default; MOSI's shapes and split sizes) or tiny (48/16/32 samples)
+  --shared-content <K>        synthetic-mosi's shared content u in R^K, seen by every modality (default 0: none, the
+                              data every published number was measured on; 8: the L_sim measurements' data)
   --model <name>              dar (default), derl (mixture of disentangled experts) or latefusion (the plain
                               late-fusion baseline)
   --preset <name>             DAR/DERL size: small (default; d = 32, depth 1) or paper (d = 128, LNLN-sized blocks)
@@ -84,6 +86,8 @@ export class UsageError extends Error {
 export interface StartOptions {
   data: string | null;
   dataset: 'synthetic-mosi' | 'tiny' | 'mmsa';
+  /** synthetic-mosi's `sharedContent` K (--shared-content), or null for the data's default. */
+  sharedContent: number | null;
   model: ModelName;
   preset: RunChoices['preset'];
   ablation: RunChoices['ablation'];
@@ -114,6 +118,7 @@ export interface StartOptions {
 const OPTIONS = {
   data: { type: 'string' },
   dataset: { type: 'string' },
+  'shared-content': { type: 'string' },
   model: { type: 'string' },
   preset: { type: 'string' },
   ablation: { type: 'string' },
@@ -190,6 +195,11 @@ export function parseStartArgs(argv: string[]): StartOptions {
     if (!fs.statSync(data).isFile()) throw new UsageError(`--data: not a file: ${data}`);
   }
   const dataset = data !== null ? 'mmsa' : choice('dataset', ['synthetic-mosi', 'tiny'] as const, 'synthetic-mosi');
+  const sharedContent = int('shared-content', 0);
+  if (sharedContent !== null && data !== null)
+    throw new UsageError('--shared-content is for synthetic-mosi, not --data');
+  if (sharedContent !== null && sharedContent > 32)
+    throw new UsageError(`--shared-content must be an integer in 0…32; got '${sharedContent}'`);
   const model = choice('model', MODEL_NAMES, 'dar');
   const spec = modelSpec(model);
   const preset = choice('preset', ['small', 'paper'] as const, 'small');
@@ -233,6 +243,7 @@ export function parseStartArgs(argv: string[]): StartOptions {
   return {
     data,
     dataset,
+    sharedContent,
     model,
     preset,
     ablation,

@@ -38,6 +38,8 @@ export interface StartPageOptions {
   /** The driver server's secret, sent with every request to its API (see src/app/node/server.ts). */
   token: string;
   dataset: 'synthetic-mosi' | 'tiny' | 'mmsa';
+  /** synthetic-mosi's shared-content K (--shared-content; absent: the data's default). */
+  sharedContent?: number;
   /** URL of the MMSA pickle on the driver's server (dataset 'mmsa'), and its name for messages. */
   dataUrl?: string;
   dataName?: string;
@@ -168,7 +170,11 @@ async function loadDataset(o: StartPageOptions, report: Report): Promise<Dataset
     });
     return ds;
   }
-  const ds = wg.syntheticMosi({ seed: 0, size: o.dataset === 'tiny' ? 'tiny' : 'full' });
+  const ds = wg.syntheticMosi({
+    seed: 0,
+    size: o.dataset === 'tiny' ? 'tiny' : 'full',
+    ...(o.sharedContent !== undefined ? { sharedContent: o.sharedContent } : {}),
+  });
   await report({
     kind: 'dataset',
     name: ds.name,

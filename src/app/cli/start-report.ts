@@ -153,6 +153,7 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
       trainSubset: opts.trainSubset,
       validSubset: opts.validSubset,
       testSubset: opts.testSubset,
+      sharedContent: opts.sharedContent,
       testSamples: result.testN,
       maskSeed: LNLN_EVAL_SEED,
       wallSeconds: round1(facts.wallSeconds),

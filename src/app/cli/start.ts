@@ -49,6 +49,7 @@ function pageOptions(
   return {
     token: secret,
     dataset: opts.dataset,
+    sharedContent: opts.sharedContent ?? undefined,
     dataUrl: opts.data ? '/data' : undefined,
     dataName: opts.data ? path.basename(opts.data) : undefined,
     model: opts.model,

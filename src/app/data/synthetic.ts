@@ -58,12 +58,15 @@ export interface SyntheticOptions {
   readonly seed?: number;
   /** 'full' = MOSI's 1284/229/686 (default), 'tiny' = 48/16/32, or explicit sizes (shapes stay MOSI's). */
   readonly size?: 'full' | 'tiny' | Partial<Record<Split, number>>;
-  /** K, the dimension of the shared content u (0 to 32); default 8. 0 = the data before u existed, byte for byte. */
+  /**
+   * K, the dimension of the shared content u (0 to 32); default 0 = the data before u existed, byte for byte (every
+   * published number was measured on it); 8 is the measurement dataset of docs/decisions/dar-deviations.md §1.
+   */
   readonly sharedContent?: number;
 }
 
 /** The default K of `sharedContent`. */
-export const SHARED_CONTENT_DEFAULT = 8;
+export const SHARED_CONTENT_DEFAULT = 0; // u stays opt-in until L_sim is shown to retrieve it (docs/decisions/dar-deviations.md §1)
 
 /**
  * synthetic-mosi's planted factors per sample: the shared s, the modality-specific z_t, z_a, z_v, and the shared
