@@ -7,6 +7,7 @@ import { openPage, type TestPage } from '../page';
 import { gradcheck } from '../gradcheck';
 import type { Rng } from '../rng';
 import * as R from '../../src/engine/ops/elementwise.reference';
+import { affineRef } from '../../src/engine/ops/affine.reference';
 import { attentionRef } from '../../src/engine/ops/attention.reference';
 import { clubUpperBoundRef } from '../../src/engine/ops/club.reference';
 import { conv1dRef } from '../../src/engine/ops/conv1d.reference';
@@ -59,6 +60,15 @@ describe('one gradient check per kernel family under Node (Dawn)', () => {
       attrs: { axes: 1, keepdim: false },
       inputs: [{ shape: [3, 17] }],
       ref: ([x]) => refSum(x, [3, 17], 1, false),
+    });
+  });
+
+  it("affine (GroupedLayerNorm's per-group scale and shift)", async () => {
+    const shape = [3, 5, 7];
+    await gradcheck(page, {
+      op: 'affine',
+      inputs: [{ shape }, { shape: [3, 7] }, { shape: [3, 7] }],
+      ref: ([x, w, b]) => affineRef(x, w, b, shape),
     });
   });
 
