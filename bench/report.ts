@@ -132,8 +132,21 @@ const slug = (s: string) =>
 /** A Node run (--runtime node, on Dawn) of bench/node-page.ts: its results are kept apart from the browser's. */
 const isNodeRun = (r: BenchResults) => r.browser.startsWith('none: --runtime node');
 
+/**
+ * The adapter name a section is keyed by: "vendor / architecture (description) [notes]" without the notes, and without
+ * the description where it only repeats the architecture (Chromium 156 added "(SwiftShader Device (Subzero))" to
+ * google / swiftshader, which would otherwise start a second section for the same adapter). A description that names
+ * something else, such as the GPU model under nvidia / ampere, stays in the key.
+ */
+export function adapterName(adapter: string): string {
+  const m = /^(.*? \/ (.*?)) \((.*)\)/.exec(adapter.replace(/\s*\[.*?\]/g, ''));
+  if (!m) return adapter;
+  const [, vendorArch, arch, description] = m;
+  return arch && description.toLowerCase().includes(arch.toLowerCase()) ? vendorArch : `${vendorArch} (${description})`;
+}
+
 /** The adapter (and runtime) a results file and a RESULTS.md section are named after. */
-export const adapterKey = (r: BenchResults): string => `${slug(r.adapter)}${isNodeRun(r) ? '-node' : ''}`;
+export const adapterKey = (r: BenchResults): string => `${slug(adapterName(r.adapter))}${isNodeRun(r) ? '-node' : ''}`;
 
 /** Writes <dir>/results/<date>-<adapter>.json (dir: bench/ by default); returns its path. */
 export function saveResults(benchDir: string, r: BenchResults): string {
@@ -337,6 +350,16 @@ export function renderSection(r: BenchResults, jsonName: string, svgName: string
       L.push(
         '',
         `PyTorch ${torch.torch}, ${torch.device && torch.device !== 'cpu' ? `on ${torch.device}` : `${torch.threads} threads`}.`,
+      );
+    // Unlike the compare rows (frameworks interleaved round by round), the DAR rows run one framework after the other,
+    // so a load that changes during the run moves their ratio: say so when the machine was busy.
+    const peak = Math.max(r.machine.loadStart[0], r.machine.loadEnd[0]);
+    if (peak > r.machine.cores)
+      L.push(
+        '',
+        `**Measured on a busy machine** (load average up to ${peak.toFixed(1)} on ${r.machine.cores} cores): webgrad and ` +
+          'PyTorch ran one after the other, not interleaved, so webgrad/torch here reflects the load each met as much as ' +
+          'the frameworks; read it only beside a run on a quiet machine.',
       );
     const skipped = r.dar.find((d) => !d.torch && d.torchSkipped)?.torchSkipped;
     if (skipped) L.push('', `PyTorch: ${skipped}.`);
