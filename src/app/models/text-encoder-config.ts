@@ -32,6 +32,13 @@ export const TINY_BERT: BertSizes = {
   pooler: false,
 };
 
+/**
+ * How the tiny BERT trains (npm start's --bert-lr-scale and --bert-pretrain-steps defaults): BERT's learning rate as a
+ * multiple of the run's, in an AdamW group of its own, and the masked-LM steps that pre-train it on the training
+ * split's ids once per run (src/app/train/pretrain-bert.ts). Measured in docs/decisions/bert.md.
+ */
+export const TINY_BERT_TRAINING = { lrScale: 1, pretrainSteps: 0 } as const;
+
 /** bert-base-uncased's config.json, as LNLN fine-tunes it (HF's hidden dropout 0.1 in training). */
 export const BERT_BASE_UNCASED: BertSizes = {
   vocabSize: 30522,
