@@ -31,7 +31,7 @@ const OP = 'pretrainBertMlm';
 export interface MlmOptions {
   /** Optimizer steps (batches of `batchSize` training sentences). */
   steps: number;
-  /** Peak learning rate (default 1e-3). */
+  /** Peak learning rate (default 1e-2: at 1e-3, 200 steps of the 1-layer width-32 BERT left the loss at 4.69). */
   lr?: number;
   batchSize?: number;
   /** Share of content tokens predicted per sentence (default 0.15, BERT's). */
@@ -88,7 +88,7 @@ export async function pretrainBertMlm(
   dataset: Dataset,
   o: MlmOptions,
 ): Promise<{ losses: number[]; seconds: number }> {
-  const { steps, lr = 1e-3, batchSize = 32, maskProb = 0.15, every = 10 } = o;
+  const { steps, lr = 1e-2, batchSize = 32, maskProb = 0.15, every = 10 } = o;
   check(Number.isInteger(steps) && steps >= 1, OP, `steps must be a positive integer, got ${steps}`);
   check(Number.isFinite(lr) && lr > 0, OP, `lr must be a finite number > 0, got ${lr}`);
   check(Number.isInteger(batchSize) && batchSize >= 1, OP, `batchSize must be a positive integer, got ${batchSize}`);
