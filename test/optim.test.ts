@@ -37,6 +37,8 @@ type OptCase = OptimizerChoice & {
   skip?: [number, number][];
   /** Draw the parameters and gradients from this name instead of the case's label (to share inputs between cases). */
   inputs?: string;
+  /** Parameter k's learning rate is lr × lrScales[k] (the optimizer's `lrScale` option; default 1). */
+  lrScales?: number[];
 };
 
 /** Runs the steps on the GPU and in float64, and compares parameters and state. Returns the GPU result. */
@@ -67,7 +69,9 @@ async function checkOptimizer(c: OptCase) {
     params: params.map((p, k) => ({ shape: SIZES[k], data: Array.from(p) })),
     grads: grads.map((gs) => gs.map((g) => (g ? Array.from(g) : null))),
     lrs: c.lrs,
+    lrScales: c.lrScales,
   });
+  const lrOf = (s: number, k: number) => lrs[s] * (c.lrScales?.[k] ?? 1);
 
   // The float64 reference.
   const ref = params.map((p) => p.slice());
@@ -80,13 +84,13 @@ async function checkOptimizer(c: OptCase) {
       const g = grads[s][k];
       if (!g) return;
       stepCount[k]++;
-      if (c.kind === 'SGD') sgdStepRef(ref[k], g, bufs[k], { ...c.opts, lr: lrs[s] });
+      if (c.kind === 'SGD') sgdStepRef(ref[k], g, bufs[k], { ...c.opts, lr: lrOf(s, k) });
       else {
         const betas = c.opts.betas && ([c.opts.betas[0], c.opts.betas[1]] satisfies [number, number]); // the reference wants a mutable pair
         adamStepRef(ref[k], g, ms[k], vs[k], stepCount[k], {
           ...c.opts,
           betas,
-          lr: lrs[s],
+          lr: lrOf(s, k),
           decoupled: c.kind === 'AdamW',
         });
       }
@@ -124,18 +128,18 @@ async function checkOptimizer(c: OptCase) {
       close(`expAvgSq ${k}`, st.expAvgSq, vs[k], 1e-5, 1e-7);
     }
   });
-  // One fused dispatch per parameter that has a gradient (multi-tensor Adam: one per distinct step count among them),
-  // plus zero-filling its state the first time it gets one.
+  // One fused dispatch per parameter that has a gradient (multi-tensor Adam: one per distinct step count and lr scale
+  // among them), plus zero-filling its state the first time it gets one.
   const fills = c.kind === 'SGD' ? (c.opts.momentum ? 1 : 0) : 2;
   const multi = c.kind !== 'SGD' && c.opts.multiTensor !== false;
   const seen = new Map<number, number>(); // parameter → steps taken
   const want = grads.map((gs) => {
-    const stepCounts = new Set<number>();
+    const stepCounts = new Set<string>();
     const n = gs.reduce((n, g, k) => {
       if (!g) return n;
       const first = !seen.has(k);
       seen.set(k, (seen.get(k) ?? 0) + 1);
-      stepCounts.add(seen.get(k)!);
+      stepCounts.add(`${seen.get(k)} ${c.lrScales?.[k] ?? 1}`);
       return n + (multi ? 0 : 1) + (first ? fills : 0);
     }, 0);
     return n + (multi ? stepCounts.size : 0);
@@ -213,6 +217,35 @@ describe('Adam and AdamW', () => {
     expect(r.newPipelines).toBe(0);
     const s = await checkOptimizer({ kind: 'SGD', opts: { lr: 0.1, momentum: 0.5 }, lrs: [0.1, 0.2, 0.05, 0.01, 0.3] });
     expect(s.newPipelines).toBe(0);
+  });
+
+  it('lrScale gives each parameter its own learning rate (param groups): the reference at lr × scale, every path', async () => {
+    const lrScales = [1, 10, 0.25];
+    const lrs = [1e-2, 3e-2, 5e-3, 1e-3, 2e-2];
+    const inputs = 'lr scales';
+    for (const kind of ['Adam', 'AdamW'] as const) {
+      const opts = { lr: 1e-2, weightDecay: 0.1 };
+      const multi = await checkOptimizer({ kind, opts, lrScales, lrs, inputs });
+      const single = await checkOptimizer({ kind, opts: { ...opts, multiTensor: false }, lrScales, lrs, inputs });
+      expect(multi.params, `${kind}: multi-tensor = per parameter`).toEqual(single.params);
+      expect(multi.dispatchesPerStep.slice(1), `${kind}: one arena per scale`).toEqual([3, 3, 3, 3]);
+      expect(multi.newPipelines).toBe(0);
+      // A scale really changes the update: all scales 1 give other numbers for parameters 1 and 2, the same for 0.
+      const plain = await checkOptimizer({ kind, opts, lrs, inputs });
+      expect(plain.params[0]).toEqual(multi.params[0]);
+      expect(plain.params[1]).not.toEqual(multi.params[1]);
+      expect(plain.params[2]).not.toEqual(multi.params[2]);
+    }
+    await checkOptimizer({ kind: 'SGD', opts: { lr: 0.1, momentum: 0.5 }, lrScales, lrs: [0.1, 0.2, 0.05, 0.01, 0.3] });
+  });
+
+  it('rejects an lrScale that is not a finite number > 0, naming the parameter', async () => {
+    for (const bad of [0, -1, Number.NaN]) {
+      const args = { kind: 'AdamW' as const, opts: { lr: 1e-2 }, params: [{ shape: [2], data: [1, 2] }], grads: [] };
+      await expect(run('optimSteps', { ...args, lrScales: [bad] })).rejects.toThrow(
+        /AdamW: lrScale\('p0'\) must be a finite number > 0/,
+      );
+    }
   });
 
   it('skips parameters without a gradient (their state and step count stay put)', async () => {

@@ -13,6 +13,7 @@ import type { ScenarioName } from './page/scenarios';
 // @ts-expect-error build.mjs is plain JavaScript
 import { buildNodePrograms, NODE_PROGRAMS } from '../build.mjs';
 import { parseStartArgs, UsageError, DEFAULT_EPOCHS, DERL_EPOCHS, HELP } from '../src/app/cli/start';
+import { TINY_BERT_TRAINING } from '../src/app/models/text-encoder-config';
 import { findModelSpec, MODEL_NAMES, MODELS } from '../src/app/models/catalog';
 import { EVAL_RATES } from '../src/app/data/missing';
 import { METRIC_KEYS, regressionMetrics } from '../src/app/eval/metrics';
@@ -69,6 +70,17 @@ describe('trainModel (LateFusion on tiny)', () => {
     expect(p.epochsRun).toBe(p.bestEpoch + 2);
     expect(p.history.length).toBe(p.epochsRun);
     expect(p.returnedValidLoss).toBeCloseTo(p.bestValidLoss, 6);
+  });
+
+  it('lrScales gives the parameters under a name prefix their own learning rate, recorded for resume', async () => {
+    const r = await run('trainLrScales');
+    const names = Object.keys(r.scales);
+    expect(names.some((n) => n.startsWith('text.'))).toBe(true);
+    for (const n of names) expect(r.scales[n], n).toBe(n.startsWith('text.') ? 5 : 1);
+    for (const n of names) expect(r.plainScales[n], n).toBe(1);
+    expect(r.textDiffers).toBe(true);
+    expect(r.options.lrScales).toEqual({ 'text.': 5 });
+    expect(r.error).toMatch(/RangeError: trainModel: lrScales\['text\.'\] must be a finite number > 0, got 0/);
   });
 
   it('stops on a NaN/Inf loss naming the epoch, step and term, and the last good checkpoint stays intact', async () => {
@@ -286,6 +298,27 @@ describe('npm start command line', () => {
       [['--model', 'latefusion', '--bert-frozen'], /--text-encoder apply to --model dar and derl only/],
     ];
     for (const [argv, msg] of textBad) expect(() => parseStartArgs(argv), argv.join(' ')).toThrow(msg);
+    // The tiny BERT's own lr and masked-LM pre-training (TINY_BERT_TRAINING by default); none without a tiny BERT.
+    expect(d).toMatchObject({
+      bertLrScale: TINY_BERT_TRAINING.lrScale,
+      bertPretrainSteps: TINY_BERT_TRAINING.pretrainSteps,
+    });
+    expect(parseStartArgs(['--bert-lr-scale', '30', '--bert-pretrain-steps', '0'])).toMatchObject({
+      bertLrScale: 30,
+      bertPretrainSteps: 0,
+    });
+    for (const argv of [['--text-encoder', 'features'], ['--bert-frozen'], ['--model', 'latefusion']])
+      expect(parseStartArgs(argv), argv.join(' ')).toMatchObject({ bertLrScale: 1, bertPretrainSteps: 0 });
+    for (const [argv, msg] of [
+      [['--bert-lr-scale', '0'], /--bert-lr-scale must be a number > 0; got '0'/],
+      [['--bert-lr-scale', 'x'], /--bert-lr-scale must be a number > 0/],
+      [['--bert-lr-scale', '3', '--bert-frozen'], /--bert-lr-scale needs a fine-tuned BERT/],
+      [['--bert-lr-scale', '3', '--text-encoder', 'features'], /--bert-lr-scale needs a fine-tuned BERT/],
+      [['--bert-lr-scale', '3', '--model', 'latefusion'], /--bert-lr-scale needs a fine-tuned BERT/],
+      [['--bert-pretrain-steps=-1'], /--bert-pretrain-steps must be an integer ≥ 0/],
+      [['--bert-pretrain-steps', '5', '--text-encoder', 'features'], /--bert-pretrain-steps pre-trains the tiny BERT/],
+    ] as [string[], RegExp][])
+      expect(() => parseStartArgs(argv), argv.join(' ')).toThrow(msg);
     // synthetic-mosi's shared content: the data's default (0) unless asked for; synthetic data only.
     expect(d.sharedContent).toBeNull();
     expect(parseStartArgs(['--shared-content', '8']).sharedContent).toBe(8);

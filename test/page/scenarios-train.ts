@@ -21,17 +21,19 @@ function caught(f: () => unknown): { name: string; message: string } | null {
 /** Which optimizer optimSteps runs, with its options. */
 export type OptimizerChoice = { kind: 'SGD'; opts: SGDOptions } | { kind: 'Adam' | 'AdamW'; opts: AdamOptions };
 
-function makeOptimizer(w: W, { kind, opts }: OptimizerChoice, params: [string, Tensor][]) {
-  if (kind === 'SGD') return new w.SGD(params, opts);
-  if (kind === 'Adam') return new w.Adam(params, opts);
-  if (kind === 'AdamW') return new w.AdamW(params, opts);
+function makeOptimizer(w: W, { kind, opts }: OptimizerChoice, params: [string, Tensor][], scales?: number[]) {
+  // Parameter `p<k>` gets lr × scales[k] (a function cannot cross into the page, so the scales come as numbers).
+  const lrScale = scales && ((name: string) => scales[Number(name.slice(1))]);
+  if (kind === 'SGD') return new w.SGD(params, { ...opts, lrScale });
+  if (kind === 'Adam') return new w.Adam(params, { ...opts, lrScale });
+  if (kind === 'AdamW') return new w.AdamW(params, { ...opts, lrScale });
   throw new Error(`unknown optimizer ${String(kind)}`);
 }
 
 export const SCENARIOS = {
   /**
    * Runs `grads.length` optimizer steps. grads[s][k] is parameter k's gradient at step s, or null for "no gradient
-   * this step"; lrs[s], if given, is set with setLr() before step s. Returns the parameters and state afterwards, and
+   * this step"; lrs[s], if given, is set with setLr() before step s; lrScales[k] multiplies parameter k's lr. Returns the parameters and state afterwards, and
    * how many pipelines were compiled after the first step (changing lr must compile none).
    */
   optimSteps: async (
@@ -39,6 +41,7 @@ export const SCENARIOS = {
       params: { shape: number[]; data: number[] }[];
       grads: (number[] | null)[][];
       lrs?: number[];
+      lrScales?: number[];
     },
     w,
   ) => {
@@ -48,7 +51,7 @@ export const SCENARIOS = {
       `p${k}`,
       w.parameter(w.tensor(p.data, p.shape)),
     ]);
-    const opt = makeOptimizer(w, args, ps);
+    const opt = makeOptimizer(w, args, ps, args.lrScales);
     let pipelinesAfterFirst = 0;
     const dispatchesPerStep: number[] = [];
     for (let s = 0; s < grads.length; s++) {

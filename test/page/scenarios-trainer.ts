@@ -130,6 +130,55 @@ export const SCENARIOS = {
   },
 
   /**
+   * One epoch of LateFusion on tiny with `lrScales` (the text branch at 5×, everything else 1×), and the same without:
+   * each parameter's lr multiplier in the trainer's optimizer, the scales recorded in the checkpoint's options, and
+   * whether the text and audio branches end with other weights; then the RangeError of a bad scale.
+   */
+  trainLrScales: async (_args, w) => {
+    const ds = tiny(w);
+    const base: TrainOptions = { seed: 7, epochs: 1, lr: 5e-3, batchSize: 16 };
+    const train = async (o: TrainOptions) => {
+      const res = await trainModel(lateFusion(ds.dims), ds, o);
+      const scales = Object.fromEntries(res.optimizer.params.map((p) => [p.name, p.lrScale]));
+      const weights = async (prefix: string) =>
+        (
+          await Promise.all(
+            res.model
+              .namedParameters()
+              .filter(([n]) => n.startsWith(prefix))
+              .map(([, p]) => p.toArray()),
+          )
+        )
+          .map((a) => Array.from(a))
+          .flat();
+      const out = {
+        scales,
+        text: await weights('text.'),
+        audio: await weights('audio.'),
+        meta: checkpointMeta(res.best),
+      };
+      res.optimizer.dispose();
+      res.model.dispose();
+      return out;
+    };
+    const scaled = await train({ ...base, lrScales: { 'text.': 5 } });
+    const plain = await train(base);
+    let error = '';
+    try {
+      await trainModel(lateFusion(ds.dims), ds, { ...base, lrScales: { 'text.': 0 } });
+    } catch (e) {
+      error = `${(e as Error).name}: ${(e as Error).message}`;
+    }
+    return {
+      scales: scaled.scales,
+      plainScales: plain.scales,
+      textDiffers: JSON.stringify(scaled.text) !== JSON.stringify(plain.text),
+      options: (scaled.meta as { options: Record<string, unknown> }).options,
+      error,
+    };
+  },
+
+  /**
    * Forces divergence: from epoch `nanEpoch` on the learning rate is 1e30, so the weights blow up and the loss of the
    * next step is infinite or NaN. Returns the error and whether the last checkpoint delivered before it is intact.
    */

@@ -34,6 +34,8 @@ export type StartMessage =
   | { kind: 'plan'; testN: number; constant: { value: number; metrics: RegressionMetrics } }
   /** What the next checkpoint upload must hold: the server refuses any other. */
   | { kind: 'expect'; expected: ExpectedCheckpoint }
+  /** The tiny BERT's masked-LM pre-training, once per run before any seed: steps done of `steps`, mean loss of late. */
+  | { kind: 'pretraining'; step: number; steps: number; loss: number; seconds: number }
   | ({ kind: 'progress' } & OfSeed & TrainProgress)
   | ({ kind: 'epoch' } & OfSeed & EpochSummary)
   /** Kernels of the first training step compiled so far, of `total` (before that step; none once all are cached). */

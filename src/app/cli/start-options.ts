@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MODEL_NAMES, MODELS, modelSpec, type ModelName, type ModelSpec, type RunChoices } from '../models/catalog';
 import { DAR_ABLATIONS } from '../models/dar/config';
+import { TINY_BERT_TRAINING } from '../models/text-encoder-config';
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -33,6 +34,10 @@ Data and model:
                               fine-tune; without it the small presets train a tiny BERT (1 layer, hidden 32) from
                               scratch (the paper preset needs it)
   --bert-frozen               keep BERT's weights fixed (LNLN fine-tunes them, at the run's --lr: 1e-4 for paper)
+  --bert-lr-scale <x>         BERT's learning rate as a multiple of --lr, in an AdamW group of its own (default: the
+                              tiny BERT's TINY_BERT_TRAINING; 1 with --bert, LNLN's single group)
+  --bert-pretrain-steps <n>   masked-language-model steps on the training split's ids that pre-train the tiny BERT
+                              once per run, before any seed (default: TINY_BERT_TRAINING; 0: none; not with --bert)
 
 Training:
   --epochs <n>                epochs per seed (default 4 for DAR small and latefusion, 8 for DERL small, 200 for
@@ -95,6 +100,10 @@ export interface StartOptions {
   textEncoder: RunChoices['textEncoder'];
   /** The BERT folder (--bert), or null. */
   bert: string | null;
+  /** BERT's lr as a multiple of `lr` (--bert-lr-scale; 1 when there is no fine-tuned BERT). */
+  bertLrScale: number;
+  /** Masked-LM pre-training steps of the tiny BERT before training (--bert-pretrain-steps; 0: none). */
+  bertPretrainSteps: number;
   epochs: number;
   seeds: number[];
   trainMissingRate: number | null; // null: by dataset (0.3 MOSI, 0.4 MOSEI)
@@ -126,6 +135,8 @@ const OPTIONS = {
   'text-encoder': { type: 'string' },
   bert: { type: 'string' },
   'bert-frozen': { type: 'boolean' },
+  'bert-lr-scale': { type: 'string' },
+  'bert-pretrain-steps': { type: 'string' },
   epochs: { type: 'string' },
   seeds: { type: 'string' },
   'train-missing-rate': { type: 'string' },
@@ -220,6 +231,17 @@ export function parseStartArgs(argv: string[]): StartOptions {
   if (encoder === 'bert' && preset === 'paper' && bert === null)
     throw new UsageError('--preset paper with --text-encoder bert needs --bert <folder> (a bert-base-uncased)');
   const textEncoder: RunChoices['textEncoder'] = encoder === 'features' ? 'features' : frozen ? 'bert-frozen' : 'bert';
+  // How the tiny from-scratch BERT trains (docs/decisions/bert.md); a supplied one is fine-tuned as LNLN does.
+  const withBert = encoder === 'bert' && spec.takes.includes('textEncoder');
+  const scratch = withBert && bert === null;
+  const bertLrScale = num('bert-lr-scale', (x) => x > 0, 'a number > 0');
+  if (bertLrScale !== null && (!withBert || frozen))
+    throw new UsageError('--bert-lr-scale needs a fine-tuned BERT (--text-encoder bert, without --bert-frozen)');
+  const bertPretrainSteps = int('bert-pretrain-steps', 0);
+  if (bertPretrainSteps && !scratch)
+    throw new UsageError(
+      '--bert-pretrain-steps pre-trains the tiny BERT of --text-encoder bert, not a supplied --bert',
+    );
   // --preset counts as set when given at all (it sizes the model); the others when they differ from their default.
   checkChoicesApply(spec, {
     preset: str('preset') !== undefined,
@@ -251,6 +273,8 @@ export function parseStartArgs(argv: string[]): StartOptions {
     // latefusion reads no text encoder: its runs record 'features' (what it reads).
     textEncoder: spec.takes.includes('textEncoder') ? textEncoder : 'features',
     bert,
+    bertLrScale: !withBert || frozen ? 1 : (bertLrScale ?? (scratch ? TINY_BERT_TRAINING.lrScale : 1)),
+    bertPretrainSteps: scratch ? (bertPretrainSteps ?? TINY_BERT_TRAINING.pretrainSteps) : 0,
     epochs,
     seeds: seedNums,
     trainMissingRate: num('train-missing-rate', (x) => x >= 0 && x < 1, 'a number in [0, 1)'),

@@ -30,6 +30,7 @@ import {
   type TrainProgress,
   type TrainResult,
 } from '../train/index';
+import { pretrainBertMlm } from '../train/pretrain-bert';
 import type { Dataset } from '../data/types';
 import type { ExpectedCheckpoint } from './start-server';
 import type { Report, StartPageGlobals } from './start-messages';
@@ -50,6 +51,9 @@ export interface StartPageOptions {
   textEncoder: RunChoices['textEncoder'];
   /** A supplied BERT folder is served at /bert/config.json and /bert/model.safetensors (--bert). */
   bert: boolean;
+  /** BERT's lr as a multiple of `lr` (its own AdamW group; default 1), the tiny BERT's masked-LM steps (default 0). */
+  bertLrScale?: number;
+  bertPretrainSteps?: number;
   seeds: number[];
   epochs: number;
   batchSize: number;
@@ -200,6 +204,32 @@ async function loadSuppliedBert(o: StartPageOptions): Promise<{ sizes: wg.BertSi
   return { sizes, weights: loaded };
 }
 
+/** Seed of the tiny BERT's pre-training (its weights, batches and masks): one BERT for every training seed. */
+const PRETRAIN_SEED = 4242;
+
+/**
+ * The tiny BERT pre-trained by masked-language modelling on the training split's ids (src/app/train/pretrain-bert.ts),
+ * once for the run: every seed then starts from it, as every LNLN seed starts from bert-base. Null without it.
+ */
+async function pretrainedTinyBert(
+  o: StartPageOptions,
+  dataset: Dataset,
+  report: Report,
+): Promise<{ sizes: wg.BertSizes; weights: wg.Bert } | null> {
+  const steps = o.bertPretrainSteps ?? 0;
+  if (steps === 0 || o.textEncoder === 'features' || o.bert) return null;
+  const sizes = bertSizesFor(dataset);
+  const weights = new wg.Bert({ ...sizes, seed: PRETRAIN_SEED });
+  const t0 = performance.now();
+  await pretrainBertMlm(weights, dataset, {
+    steps,
+    seed: PRETRAIN_SEED,
+    onProgress: (step, n, loss) =>
+      report({ kind: 'pretraining', step, steps: n, loss, seconds: (performance.now() - t0) / 1000 }),
+  });
+  return { sizes, weights };
+}
+
 /** The tiny BERT trained from scratch: synthetic-mosi's vocabulary, or bert-base-uncased's ids for MMSA data. */
 function bertSizesFor(dataset: Dataset): wg.BertSizes {
   return { ...wg.TINY_BERT, vocabSize: dataset instanceof wg.SyntheticMosi ? wg.SYNTHETIC_VOCAB.size : 30522 };
@@ -298,6 +328,8 @@ async function trainSeed(run: Run, si: number): Promise<SeedTraining> {
         batchSize: o.batchSize,
         lr: o.lr,
         weightDecay: o.weightDecay,
+        // BERT in a group of its own when its lr differs (the tiny from-scratch one: TINY_BERT_TRAINING).
+        lrScales: (o.bertLrScale ?? 1) !== 1 ? { 'bert.': o.bertLrScale! } : undefined,
         trainMissingRate: run.trainMissingRate,
         halfComplete: o.halfComplete,
         missingField: o.missingField,
@@ -408,7 +440,7 @@ async function main(o: StartPageOptions) {
   const trainMissingRate = o.trainMissingRate >= 0 ? o.trainMissingRate : mosei ? 0.4 : 0.3;
   const constant = constantPredictorMetrics(dataset, 'test', o.testSubset);
   const testN = Math.min(o.testSubset ?? dataset.sizes.test, dataset.sizes.test);
-  const bert = await loadSuppliedBert(o);
+  const bert = (await loadSuppliedBert(o)) ?? (await pretrainedTinyBert(o, dataset, report));
   const run: Run = {
     o,
     report,
@@ -417,7 +449,7 @@ async function main(o: StartPageOptions) {
     testN,
     factory: (seed) => {
       const model = buildModel(o.model, dataset.dims, seed, { ...o, bert: bert?.sizes ?? bertSizesFor(dataset) });
-      // A supplied BERT's weights replace the fresh ones (a resumed checkpoint's, loaded after, replace these).
+      // A supplied (or pre-trained) BERT's weights replace the fresh ones (a resumed checkpoint's, loaded after, replace these).
       if (bert) (model as unknown as { bert: wg.Bert }).bert.loadStateDict(bert.weights.stateDict());
       return model;
     },

@@ -89,6 +89,10 @@ export class ProgressPrinter {
         return this.dataset(m);
       case 'plan':
         return this.plan(m);
+      case 'pretraining': {
+        const line = `BERT masked-LM pre-training: step ${m.step}/${m.steps}, loss ${m.loss.toFixed(3)}, ${m.seconds.toFixed(1)} s`;
+        return m.step === m.steps ? this.status.print(line) : this.status.update(line);
+      }
       case 'progress':
         return this.progress(m);
       case 'epoch':
@@ -136,7 +140,8 @@ export class ProgressPrinter {
         `validation ${nValid} samples per epoch, evaluation ${EVAL_RATES.length} rates × ${m.testN} test samples per seed\n` +
         `training: ${opts.label}, k = ${this.trainMissingRate}${opts.halfComplete ? ' (half-complete per-sample rates)' : ''} ` +
         `(${opts.missingField === 'fresh' ? 'new dropped positions every epoch' : 'the same dropped positions every epoch'}), ` +
-        `AdamW lr ${opts.lr}, weight decay ${opts.weightDecay} (10% warm-up, cosine), model selection by the smallest validation loss` +
+        `AdamW lr ${opts.lr}${opts.bertLrScale !== 1 ? ` (BERT ×${opts.bertLrScale})` : ''}, weight decay ${opts.weightDecay} (10% warm-up, cosine)` +
+        `${opts.bertPretrainSteps ? `, BERT pre-trained by ${opts.bertPretrainSteps} masked-LM steps first` : ''}, model selection by the smallest validation loss` +
         `${selection ? ` ${selection}` : ''}; output ${opts.out}`,
     );
   }

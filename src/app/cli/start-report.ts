@@ -146,6 +146,8 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
       epochs: opts.epochs,
       batchSize: opts.batchSize,
       lr: opts.lr,
+      bertLrScale: opts.bertLrScale,
+      bertPretrainSteps: opts.bertPretrainSteps,
       weightDecay: opts.weightDecay,
       trainMissingRate: facts.trainMissingRate,
       halfComplete: opts.halfComplete,

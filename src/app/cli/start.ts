@@ -58,6 +58,8 @@ function pageOptions(
     textUnk: opts.textUnk,
     textEncoder: opts.textEncoder,
     bert: opts.bert !== null,
+    bertLrScale: opts.bertLrScale,
+    bertPretrainSteps: opts.bertPretrainSteps,
     seeds: opts.seeds,
     epochs: opts.epochs,
     batchSize: opts.batchSize,

@@ -25,3 +25,4 @@ export {
   type SyntheticOptions,
   type PlantedFactors,
 } from './synthetic';
+export { maskForMlm } from './mlm';

@@ -32,6 +32,14 @@ export const TINY_BERT: BertSizes = {
   pooler: false,
 };
 
+/**
+ * How the tiny BERT trains (npm start's --bert-lr-scale and --bert-pretrain-steps defaults): BERT's learning rate as a
+ * multiple of the run's, in an AdamW group of its own, and the masked-LM steps that pre-train it on the training
+ * split's ids once per run (src/app/train/pretrain-bert.ts). 1 and 0, the run as before: neither lever, nor both, made
+ * DAR use the text on the default run (docs/decisions/bert.md § Round 2).
+ */
+export const TINY_BERT_TRAINING = { lrScale: 1, pretrainSteps: 0 } as const;
+
 /** bert-base-uncased's config.json, as LNLN fine-tunes it (HF's hidden dropout 0.1 in training). */
 export const BERT_BASE_UNCASED: BertSizes = {
   vocabSize: 30522,

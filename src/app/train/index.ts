@@ -28,3 +28,4 @@ export {
   type ModalitySet,
   type ModalityDropResult,
 } from './evaluate';
+export { pretrainBertMlm, type MlmOptions } from './pretrain-bert';

@@ -54,6 +54,7 @@ export const RESUME_KEYS = [
   'batchSize',
   'lr',
   'weightDecay',
+  'lrScales',
   'warmupFraction',
   'minLrFraction',
   'trainMissingRate',

@@ -47,6 +47,11 @@ export interface TrainOptions {
   lr?: number;
   /** AdamW's decoupled weight decay (default 1e-4). */
   weightDecay?: number;
+  /**
+   * Learning-rate multipliers by parameter-name prefix (torch's param groups): `{ 'bert.': 10 }` trains a from-scratch
+   * BERT at 10× the rest (the first matching prefix applies; default 1 for every parameter).
+   */
+  lrScales?: Readonly<Record<string, number>>;
   /** Share of all steps spent in linear warm-up (default 0.1: LNLN's 20 of 200 epochs). */
   warmupFraction?: number;
   /** The learning rate the cosine ends at, as a fraction of `lr` (default 0.01). */
@@ -236,6 +241,8 @@ function checkOptions(o: TrainOptions, ds: Dataset) {
   for (const k of posInt)
     if (o[k] !== undefined && (!Number.isInteger(o[k]) || o[k]! < 1)) bad(`${k} must be a positive integer`, o[k]);
   if (o.lr !== undefined && !(o.lr > 0 && Number.isFinite(o.lr))) bad('lr must be a finite number > 0', o.lr);
+  for (const [k, v] of Object.entries(o.lrScales ?? {}))
+    if (!(v > 0 && Number.isFinite(v))) bad(`lrScales['${k}'] must be a finite number > 0`, v);
   for (const k of ['trainMissingRate', 'validMissingRate', 'warmupFraction', 'minLrFraction'] as const) {
     const v = o[k];
     if (v !== undefined && !(v >= 0 && v <= 1)) bad(`${k} must be in [0, 1]`, v);
@@ -258,7 +265,9 @@ export async function trainModel(
   const o = withDefaults(opts);
   const t0 = performance.now();
   const model = factory(o.seed);
-  const optimizer = new AdamW(model.mainParameters(), { lr: o.lr, weightDecay: o.weightDecay });
+  const scales = Object.entries(o.lrScales ?? {});
+  const lrScale = (name: string) => scales.find(([prefix]) => name.startsWith(prefix))?.[1] ?? 1;
+  const optimizer = new AdamW(model.mainParameters(), { lr: o.lr, weightDecay: o.weightDecay, lrScale });
   try {
     const run = new TrainingRun(o, dataset, model, optimizer, hooks);
     if (o.resume) run.resume(o.resume, o.resumeBest);

@@ -15,7 +15,7 @@ import { check } from '../errors';
 import { zeros } from '../creation';
 import { grid1d, kernel } from '../runtime';
 import type { Tensor } from '../tensor';
-import { checkRange, Optimizer, type ParamState, type ParamsInput, type ParamUpdate } from './optimizer';
+import { checkRange, Optimizer, type LrScale, type ParamsInput, type ParamUpdate } from './optimizer';
 import { arenaLayout, packArena, unpackArena } from './arena';
 import adamSrc from '../../../kernels/optim/adam.wgsl';
 
@@ -45,6 +45,8 @@ export interface AdamOptions {
   weightDecay?: number;
   /** One dispatch for all parameters at the same step count (default true), or one per parameter (false). */
   multiTensor?: boolean;
+  /** Per-parameter lr multipliers by name (default 1): torch's param groups with their own lr. */
+  lrScale?: LrScale;
 }
 
 class AdamBase extends Optimizer {
@@ -61,7 +63,7 @@ class AdamBase extends Optimizer {
     defaultWeightDecay: number,
     private decoupled: boolean,
   ) {
-    super(kind, params, opts.lr);
+    super(kind, params, opts.lr, opts.lrScale);
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? defaultWeightDecay;
@@ -81,16 +83,17 @@ class AdamBase extends Optimizer {
     return { expAvg: zeros(param.shape).keep(), expAvgSq: zeros(param.shape).keep() };
   }
 
-  protected update(param: Tensor, grad: Tensor, state: ParamState): void {
+  protected update({ param, grad, state, lrScale }: ParamUpdate): void {
     const m = state.expAvg as Tensor;
     const v = state.expAvgSq as Tensor;
-    this.dispatch(state.step, param.size, { grad: grad.buffer, p: param.buffer, m: m.buffer, v: v.buffer });
+    const buffers = { grad: grad.buffer, p: param.buffer, m: m.buffer, v: v.buffer };
+    this.dispatch(state.step, this.lr * lrScale, param.size, buffers);
   }
 
-  /** Multi-tensor: per step count (the bias corrections depend on it), pack, one dispatch, unpack. */
+  /** Multi-tensor: per step count (the bias corrections depend on it) and lr, pack, one dispatch, unpack. */
   protected override updateAll(updates: readonly ParamUpdate[]): void {
     if (!this.multiTensor) return super.updateAll(updates);
-    for (const [step, group] of arenaGroups(updates)) {
+    for (const [step, lrScale, group] of arenaGroups(updates)) {
       const parts = {
         grad: group.map((u) => u.grad),
         p: group.map((u) => u.param),
@@ -99,7 +102,7 @@ class AdamBase extends Optimizer {
       };
       const layout = arenaLayout(parts.p);
       const [grad, p, m, v] = [parts.grad, parts.p, parts.m, parts.v].map((ts) => packArena(ts, layout, this.kind));
-      this.dispatch(step, layout.size, { grad: grad.buffer, p: p.buffer, m: m.buffer, v: v.buffer });
+      this.dispatch(step, this.lr * lrScale, layout.size, { grad: grad.buffer, p: p.buffer, m: m.buffer, v: v.buffer });
       unpackArena(p, parts.p, layout);
       unpackArena(m, parts.m, layout);
       unpackArena(v, parts.v, layout);
@@ -107,8 +110,13 @@ class AdamBase extends Optimizer {
     }
   }
 
-  /** One adam.wgsl dispatch over n elements (one parameter, or an arena of many) at step t. */
-  private dispatch(t: number, n: number, buffers: { grad: GPUBuffer; p: GPUBuffer; m: GPUBuffer; v: GPUBuffer }): void {
+  /** One adam.wgsl dispatch over n elements (one parameter, or an arena of many) at step t and learning rate lr. */
+  private dispatch(
+    t: number,
+    lr: number,
+    n: number,
+    buffers: { grad: GPUBuffer; p: GPUBuffer; m: GPUBuffer; v: GPUBuffer },
+  ): void {
     const [b1, b2] = this.betas;
     const n4 = Math.ceil(n / 4);
     runtime().dispatch({
@@ -116,8 +124,8 @@ class AdamBase extends Optimizer {
       constants: { DECOUPLED: this.decoupled ? 1 : 0 },
       params: {
         n4,
-        lr: this.lr,
-        stepSize: this.lr / (1 - b1 ** t),
+        lr,
+        stepSize: lr / (1 - b1 ** t),
         invSqrtBc2: 1 / Math.sqrt(1 - b2 ** t),
         beta1: b1,
         oneMinusBeta1: 1 - b1,
@@ -132,22 +140,23 @@ class AdamBase extends Optimizer {
   }
 }
 
-/** Updates grouped by step count, each group cut to at most ARENA_FLOATS floats (or one parameter, if larger). */
-function arenaGroups(updates: readonly ParamUpdate[]): [number, ParamUpdate[]][] {
-  const groups: [number, ParamUpdate[]][] = [];
-  for (const step of new Set(updates.map((u) => u.state.step))) {
+/** Updates grouped by step count and lr scale, each group cut to ≤ ARENA_FLOATS floats (or one parameter, if larger). */
+function arenaGroups(updates: readonly ParamUpdate[]): [number, number, ParamUpdate[]][] {
+  const groups: [number, number, ParamUpdate[]][] = [];
+  const keys = new Map(updates.map((u) => [`${u.state.step} ${u.lrScale}`, [u.state.step, u.lrScale] as const]));
+  for (const [step, scale] of keys.values()) {
     let group: ParamUpdate[] = [];
     let floats = 0;
-    for (const u of updates.filter((x) => x.state.step === step)) {
+    for (const u of updates.filter((x) => x.state.step === step && x.lrScale === scale)) {
       const n = 4 * Math.ceil(u.param.size / 4);
       if (group.length > 0 && floats + n > ARENA_FLOATS) {
-        groups.push([step, group]);
+        groups.push([step, scale, group]);
         [group, floats] = [[], 0];
       }
       group.push(u);
       floats += n;
     }
-    groups.push([step, group]);
+    groups.push([step, scale, group]);
   }
   return groups;
 }

@@ -18,16 +18,23 @@ export interface ParamState {
   [buffer: string]: Tensor | number;
 }
 
-/** One parameter's share of a step: its gradient, and its state with the step count already incremented. */
+/** One parameter's share of a step: its gradient, its state (step count already incremented), its lr multiplier. */
 export interface ParamUpdate {
   param: Tensor;
   grad: Tensor;
   state: ParamState;
+  lrScale: number;
 }
 
+/**
+ * A parameter's learning rate as a multiple of the optimizer's, by name (torch's param groups, as one function): a
+ * pretrained encoder fine-tuned slower than a fresh head, or a from-scratch one faster. Default: 1 for every name.
+ */
+export type LrScale = (name: string) => number;
+
 export abstract class Optimizer {
-  /** Parameters in the order given, with the names their state is kept under. */
-  readonly params: readonly { name: string; param: Tensor }[];
+  /** Parameters in the order given, with the names their state is kept under and their lr multiplier. */
+  readonly params: readonly { name: string; param: Tensor; lrScale: number }[];
   /** Per-parameter state by parameter name; filled in on each parameter's first step. */
   readonly state: Record<string, ParamState> = {};
   protected lr: number;
@@ -36,15 +43,18 @@ export abstract class Optimizer {
     readonly kind: string,
     params: ParamsInput,
     lr: number,
+    lrScale: LrScale = () => 1,
   ) {
-    const list: { name: string; param: Tensor }[] = [];
+    const list: { name: string; param: Tensor; lrScale: number }[] = [];
     const pairs = 'namedParameters' in params ? params.namedParameters() : params;
     for (const item of pairs) {
       const [name, param] = item instanceof Tensor ? [item.name ?? String(list.length), item] : item;
       assertLive(kind, param);
       check(!list.some((p) => p.name === name), kind, `two parameters are both named '${name}'`);
       check(!list.some((p) => p.param === param), kind, `parameter '${name}' is listed twice`);
-      list.push({ name, param });
+      const scale = lrScale(name);
+      check(Number.isFinite(scale) && scale > 0, kind, `lrScale('${name}') must be a finite number > 0, got ${scale}`);
+      list.push({ name, param, lrScale: scale });
     }
     this.params = list;
     this.lr = checkLr(kind, lr);
@@ -72,18 +82,18 @@ export abstract class Optimizer {
       ]);
     }
     const updates: ParamUpdate[] = [];
-    for (const { name, param } of this.params) {
+    for (const { name, param, lrScale } of this.params) {
       if (!param.grad) continue;
       const state = (this.state[name] ??= { step: 0, ...this.initState(param) });
       state.step++;
-      updates.push({ param, grad: param.grad, state });
+      updates.push({ param, grad: param.grad, state, lrScale });
     }
     this.updateAll(updates);
   }
 
   /** Records the updates of one step: one `update` each, unless a subclass batches them (multi-tensor Adam). */
   protected updateAll(updates: readonly ParamUpdate[]): void {
-    for (const { param, grad, state } of updates) this.update(param, grad, state);
+    for (const u of updates) this.update(u);
   }
 
   /** Disposes every parameter's gradient (the next backward() starts from zero). */
@@ -102,8 +112,8 @@ export abstract class Optimizer {
 
   /** The state tensors a parameter starts with (zero-filled and kept). */
   protected abstract initState(param: Tensor): Record<string, Tensor>;
-  /** Records the fused update of `param` (and `state`, whose step is already incremented) from `grad`. */
-  protected abstract update(param: Tensor, grad: Tensor, state: ParamState): void;
+  /** Records the fused update of `param` (and `state`, whose step is already incremented) from `grad`, at lr·lrScale. */
+  protected abstract update(u: ParamUpdate): void;
 }
 
 function checkLr(op: string, lr: number): number {

@@ -6,7 +6,7 @@ import { check } from '../errors';
 import { zeros } from '../creation';
 import { grid1d, kernel } from '../runtime';
 import type { Tensor } from '../tensor';
-import { checkRange, Optimizer, type ParamState, type ParamsInput } from './optimizer';
+import { checkRange, Optimizer, type LrScale, type ParamsInput, type ParamUpdate } from './optimizer';
 import sgdSrc from '../../../kernels/optim/sgd.wgsl';
 
 const SGD_KERNEL = kernel('sgd', sgdSrc, {
@@ -19,6 +19,8 @@ export interface SGDOptions {
   momentum?: number;
   weightDecay?: number;
   nesterov?: boolean;
+  /** Per-parameter lr multipliers by name (default 1). */
+  lrScale?: LrScale;
 }
 
 export class SGD extends Optimizer {
@@ -29,7 +31,7 @@ export class SGD extends Optimizer {
   private placeholder: Tensor | null = null;
 
   constructor(params: ParamsInput, opts: SGDOptions) {
-    super('SGD', params, opts.lr);
+    super('SGD', params, opts.lr, opts.lrScale);
     this.momentum = opts.momentum ?? 0;
     this.weightDecay = opts.weightDecay ?? 0;
     this.nesterov = opts.nesterov ?? false;
@@ -42,13 +44,13 @@ export class SGD extends Optimizer {
     return this.momentum > 0 ? { momentumBuffer: zeros(param.shape).keep() } : {};
   }
 
-  protected update(param: Tensor, grad: Tensor, state: ParamState): void {
+  protected update({ param, grad, state, lrScale }: ParamUpdate): void {
     const buf = this.momentum > 0 ? (state.momentumBuffer as Tensor) : (this.placeholder ??= zeros([4]).keep());
     const n4 = Math.ceil(param.size / 4);
     runtime().dispatch({
       kernel: SGD_KERNEL,
       constants: { MOMENTUM: this.momentum > 0 ? 1 : 0, NESTEROV: this.nesterov ? 1 : 0 },
-      params: { n4, lr: this.lr, momentum: this.momentum, weightDecay: this.weightDecay },
+      params: { n4, lr: this.lr * lrScale, momentum: this.momentum, weightDecay: this.weightDecay },
       buffers: { grad: grad.buffer, p: param.buffer, buf: buf.buffer },
       groups: grid1d(n4, 64),
     });
