@@ -14,7 +14,7 @@
 // instead of dW's plus a sum), summed by the tiles of the first column (n0 = 0) from the A values they load anyway,
 // in reduce_sum.wgsl's order (K cut into dbChunks chunks of dbChunk, a multiple of 4: four accumulators round-robin
 // per chunk, the chunk sums folded by four more, as FOLD = 1 does), so it equals sum(dY) bit for bit.
-// ACT (8 relu, 9 exact gelu: unary.wgsl's numbers; a Linear followed by its activation): also aux = act(C), C itself
+// ACT (6 tanh, 8 relu, 9 exact gelu: unary.wgsl's numbers; a Linear followed by its activation): also aux = act(C), C itself
 // stored as before (the activation's backward needs it). The tile is read back and mapped in a loop, so act's code
 // is compiled once rather than inlined into each of the 16 row stores; act is unary.wgsl's, lane for lane.
 //
@@ -42,6 +42,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> aux: array<f32>;
 
 //#include "common/erf.wgsl"
+//#include "common/tanh.wgsl"
 
 /** 16 values along n: one row of the tile, or one k-row of the B panel. */
 struct Row16 { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }
@@ -172,6 +173,7 @@ fn actTile(z: u32, m0: u32, n0: u32) {
       let v = vec4<f32>(c[at + n]);
       var y = max(v, vec4<f32>(0.0)); // relu
       if (ACT == 9u) { y = v * normalCdf(v); }
+      if (ACT == 6u) { y = tanhAccurate(v); }
       aux[at + n] = y.x;
     }
   }

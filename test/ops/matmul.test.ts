@@ -252,8 +252,8 @@ describe("matmul, tiled kernel: the activation in the product's store (ACT, a la
   ];
   const sizeOf = (s: number[]) => s.reduce((x, y) => x * y, 1);
 
-  it('matches the float64 reference of relu and gelu of the product, gradients three ways', async () => {
-    for (const activation of ['gelu', 'relu'] as const) {
+  it('matches the float64 reference of relu, gelu and tanh of the product, gradients three ways', async () => {
+    for (const activation of ['gelu', 'relu', 'tanh'] as const) {
       for (const [c, biasShape] of cases) {
         const [aShape, bShape] = shapesOf(c);
         const f = UNARY_REF[activation];
@@ -270,8 +270,8 @@ describe("matmul, tiled kernel: the activation in the product's store (ACT, a la
     }
   });
 
-  it('gives relu()/gelu() of the product its numbers bit for bit, in one launch fewer', async () => {
-    for (const activation of ['gelu', 'relu'] as const) {
+  it('gives relu()/gelu()/tanh() of the product its numbers bit for bit, in two launches fewer', async () => {
+    for (const activation of ['gelu', 'relu', 'tanh'] as const) {
       for (const [c, biasShape] of cases) {
         const [aShape, bShape] = shapesOf(c);
         const rng = rngFor(`matmul act ${activation} ${aShape.join('x')}`);

@@ -206,9 +206,21 @@ export class Sequential extends Module implements UnaryModule {
   }
 
   forward(x: Tensor): Tensor {
-    for (const l of this.layers) x = l.forward(x);
+    const ls = this.layers;
+    for (let i = 0; i < ls.length; i++) {
+      // A Linear followed by ReLU or Tanh runs as one product with the activation in its store (launch fusions).
+      const l = ls[i];
+      const act = l instanceof Linear ? activationOf(ls[i + 1]) : null;
+      x = act ? (l as Linear).forward(x, act) : l.forward(x);
+      if (act) i++;
+    }
     return x;
   }
+}
+
+/** The activation a module is, as Linear.forward's `activation`, or null. */
+function activationOf(m: UnaryModule | undefined): MatmulActivation | null {
+  return m instanceof ReLU ? 'relu' : m instanceof Tanh ? 'tanh' : null;
 }
 
 export class Tanh extends Module implements UnaryModule {

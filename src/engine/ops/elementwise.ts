@@ -102,10 +102,10 @@ function mapWithGrad(name: string, op: U, x: Tensor, s = 0, t = 0): Tensor {
 
 /**
  * Records y, which a fused kernel already computed as act(x) exactly as unary.wgsl does (matmul's activation in its
- * store), with act's backward: the tape of relu(x) or gelu(x) without its launch.
+ * store), with act's backward: the tape of relu(x), gelu(x) or tanh(x) without its launch.
  */
-export function recordActivation(act: 'relu' | 'gelu', x: Tensor, y: Tensor): Tensor {
-  const op = act === 'gelu' ? U.Gelu : U.Relu;
+export function recordActivation(act: 'relu' | 'gelu' | 'tanh', x: Tensor, y: Tensor): Tensor {
+  const op = { relu: U.Relu, gelu: U.Gelu, tanh: U.Tanh }[act];
   return record(y, act, [x], (gy) => [unaryGrad(op, x, gy)]);
 }
 

@@ -25,7 +25,7 @@ import { check, fmtShape, type Shape } from '../errors';
 import { grid1d, kernel, type ContractDecl, type Kernel } from '../runtime';
 import { assertLive, empty, noGrad, record, sameShape, shapeSize, Tensor } from '../tensor';
 import { pickRung } from '../tuning';
-import { expand, gelu, recordActivation, relu } from './elementwise';
+import { expand, gelu, recordActivation, relu, tanh } from './elementwise';
 import { sharedGemm } from './gemm64';
 import { sum, sumChunks } from './reduce';
 import { launchFusions } from '../fusion';
@@ -77,8 +77,8 @@ const MATMUL_TILED: ContractDecl = {
   buffers: { ...MATMUL.buffers, aux: 'read_write' },
 };
 /** The activations the tiled rung applies in its store, by unary.wgsl's op numbers. */
-export type MatmulActivation = 'relu' | 'gelu';
-const ACT_OPS: Record<MatmulActivation, number> = { relu: 8, gelu: 9 };
+export type MatmulActivation = 'relu' | 'gelu' | 'tanh';
+const ACT_OPS: Record<MatmulActivation, number> = { tanh: 6, relu: 8, gelu: 9 };
 
 /** gemm's second output on the tiled rung: db to fill (DBIAS), or the activation to apply, its result left in y. */
 interface Aux {
@@ -115,8 +115,8 @@ export interface MatmulOptions {
   /** Added to C: (N) to every row, or (B,N) to each batch's rows when C is (B,M,N); gets its gradient. */
   bias?: Tensor | null;
   /**
-   * Applied last: relu(C) or gelu(C) (exact), the same as relu()/gelu() of the product, numbers and gradients; on the
-   * tiled rung with launch fusions on (src/engine/fusion.ts), in the product's own launch.
+   * Applied last: relu(C), gelu(C) (exact) or tanh(C), the same as relu()/gelu()/tanh() of the product, numbers and
+   * gradients; on the tiled rung with launch fusions on (src/engine/fusion.ts), in the product's own launch.
    */
   activation?: MatmulActivation | null;
 }
@@ -254,7 +254,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const { transA = false, transB = false } = opts;
   const act = opts.activation ?? null;
   check(
-    act === null || act === 'relu' || act === 'gelu',
+    act === null || act === 'relu' || act === 'gelu' || act === 'tanh',
     'matmul',
     `activation must be ${Object.keys(ACT_OPS).join(' or ')}, got ${String(act)}`,
     shapes,
@@ -328,7 +328,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     const outShape = [...batch, ...(a.rank === 1 ? [] : [M]), ...(b.rank === 1 ? [] : [N])];
     y = productND(a, b, { aMat, bMat, batch, outShape, transA, transB, rung, bias });
   }
-  return act === 'gelu' ? gelu(y) : act === 'relu' ? relu(y) : y;
+  return act === null ? y : { relu, gelu, tanh }[act](y);
 }
 
 /** The broadcast of two batch shapes (NumPy rules), or a WebgradError naming the operands' shapes. */
