@@ -449,6 +449,17 @@ describe('matmul errors', () => {
       untyped({ transpose: true }),
       'unknown option transpose',
     );
+    for (const activation of ['sigmoid', 'toString'])
+      await expectShapeError(
+        page,
+        'matmul',
+        [
+          [3, 4],
+          [4, 5],
+        ],
+        untyped({ activation }),
+        'activation must be',
+      );
     await expectShapeError(page, 'matmulBias', [[3, 4], [4, 5], [4]], undefined, 'bias must be (5)');
     await expectShapeError(
       page,
