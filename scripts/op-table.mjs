@@ -28,6 +28,7 @@ export const NOT_OPS = {
   checkAttnMask: "attention's mask helper: the validated attn mask (shape and kind), passed through",
   biasTensor: "attention's mask helper: the attn mask as the additive bias the kernels read",
   packMasks: "attention's mask helper: the keep mask and the bias in the one buffer the kernels bind",
+  recordActivation: "matmul's helper: records relu/gelu of its product, already computed in the product's launch",
 };
 
 export const OUT = 'docs/operators.md';

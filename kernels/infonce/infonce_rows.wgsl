@@ -13,24 +13,47 @@
 //   G_pos = −Σ_{j≠pos} softmax_j
 // (when the positive is the row maximum, e_pos = 1 exactly and the loss is log1p(rest)).
 //
-// bindings: 0 uniform { n, c, ds4: u32, inv_tau, gscale: f32 }   1 xhat: array<vec4<f32>> ((2N + M)·ds4)
-//           2 logits: array<f32> (N·C)   3 rowloss: array<f32> (N)
-// constants: INBATCH = 0 or 1;  SAVE_GRAD = 0 or 1.
-// dispatch: ceil(N / 16) workgroups of 16 (small groups, so even N = 64 spreads over several CPU threads).
+// MEAN = 1 (a launch fusion, for N ≤ 4096): one workgroup walks every row, then its first invocation writes the loss
+// y[0] = Σ_i rowloss[i] / N with infonce_mean.wgsl's loop (the same order: bit for bit), saving that launch.
+//
+// bindings: 0 uniform { n, c, ds4: u32, inv_tau, gscale, scale: f32 }   1 xhat: array<vec4<f32>> ((2N + M)·ds4)
+//           2 logits: array<f32> (N·C)   3 rowloss: array<f32> (N)   4 y: array<f32> (1; scratch when MEAN = 0)
+// constants: INBATCH = 0 or 1;  SAVE_GRAD = 0 or 1;  MEAN = 0 or 1.
+// dispatch: ceil(N / 16) workgroups of 16 (small groups, so even N = 64 spreads over several CPU threads); MEAN: 1.
 
 override INBATCH: u32 = 1u;
 override SAVE_GRAD: u32 = 0u;
+override MEAN: u32 = 0u;
 
-struct Params { n: u32, c: u32, ds4: u32, inv_tau: f32, gscale: f32 }
+struct Params { n: u32, c: u32, ds4: u32, inv_tau: f32, gscale: f32, scale: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> xhat: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> logits: array<f32>;
 @group(0) @binding(3) var<storage, read_write> rowloss: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(16)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= p.n) { return; }
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (MEAN == 0u) {
+    if (gid.x < p.n) { row(gid.x); }
+    return;
+  }
+  for (var i = lid; i < p.n; i += 16u) { row(i); }
+  storageBarrier(); // every row's loss is written before invocation 0 reads them
+  if (lid != 0u) { return; }
+  // infonce_mean.wgsl's loop, unchanged.
+  var s4 = vec4<f32>(0.0);
+  let n4 = p.n & ~3u;
+  for (var i = 0u; i < n4; i += 4u) {
+    s4 += vec4<f32>(rowloss[i], rowloss[i + 1u], rowloss[i + 2u], rowloss[i + 3u]);
+  }
+  var s = (s4.x + s4.y) + (s4.z + s4.w);
+  for (var i = n4; i < p.n; i++) { s += rowloss[i]; }
+  y[0] = s * p.scale; // scale = 1/N, rounded to f32 as infonce_mean's
+}
+
+/** Row i: its loss, and with SAVE_GRAD its logits' gradient in place. */
+fn row(i: u32) {
   let lb = i * p.c;
   if (INBATCH == 0u) {
     var s = vec4<f32>(0.0);

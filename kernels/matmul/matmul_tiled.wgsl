@@ -10,24 +10,39 @@
 // (z, m-tile, n-tile), n fastest, one per invocation, so no lane idles at small N (DAR's 32-wide layers: 2× faster
 // than a 2-D grid). Edge rows and columns read the last valid one and are not stored: no bounds checks in the loop.
 // Why each choice, with its measurements: docs/decisions/matmul.md.
+// DBIAS (a Linear's dW = dYᵀ·X, S = 1): also db[z·M + m] = Σ_k A_g[m, k] (the bias gradient Σ_rows dY, one launch
+// instead of dW's plus a sum), summed by the tiles of the first column (n0 = 0) from the A values they load anyway,
+// in reduce_sum.wgsl's order (K cut into dbChunks chunks of dbChunk, a multiple of 4: four accumulators round-robin
+// per chunk, the chunk sums folded by four more, as FOLD = 1 does), so it equals sum(dY) bit for bit.
+// ACT (6 tanh, 8 relu, 9 exact gelu: unary.wgsl's numbers; a Linear followed by its activation): also aux = act(C), C itself
+// stored as before (the activation's backward needs it). The tile is read back and mapped in a loop, so act's code
+// is compiled once rather than inlined into each of the 16 row stores; act is unary.wgsl's, lane for lane.
 //
 // bindings: 0 uniform Params   1 a: array<f32>   2 b: array<f32>   3 c: array<f32> (Z·M·N)
 //           4 bias: array<f32> (N or Z·N; bound to a when HAS_BIAS = 0)
+//           5 aux: array<f32> (DBIAS: db, Z·M; ACT: act(C), Z·M·N; else a one-float scratch buffer)
 // dispatch: grid1d(Z·ceil(M/16)·ceil(N/16), WG) workgroups of WG invocations (override, default 16), one tile each.
 
 override WG: u32 = 16u;
 override HAS_BIAS: bool = false;
+override DBIAS: bool = false;
+override ACT: u32 = 0u;
 
 struct Params {
   M: u32, N: u32, K: u32, S: u32,
   sAm: u32, sAk: u32, sBk: u32, sBn: u32,
   batchA: u32, batchB: u32, Z: u32, biasZ: u32,
+  dbChunk: u32, dbChunks: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read_write> aux: array<f32>;
+
+//#include "common/erf.wgsl"
+//#include "common/tanh.wgsl"
 
 /** 16 values along n: one row of the tile, or one k-row of the B panel. */
 struct Row16 { c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32> }
@@ -106,6 +121,64 @@ fn biasRow(z: u32, n0: u32) -> Row16 {
   return Row16(gatherBias(o.o0), gatherBias(o.o1), gatherBias(o.o2), gatherBias(o.o3));
 }
 
+// DBIAS: the 16 rows' sums of the current chunk (.x .. .w: k ≡ 0 .. 3 mod 4), their chunk sums folded round-robin
+// (.x .. .w: chunk ≡ 0 .. 3 mod 4, the chunks past the last multiple of 4 into .x), and the chunk's number.
+var<private> dbAcc: array<vec4<f32>, 16>;
+var<private> dbFold: array<vec4<f32>, 16>;
+var<private> dbC: u32 = 0u;
+
+/** Where row i of the tile (0 .. 15) starts in a. */
+fn rowAt(rows: Offs16, i: u32) -> u32 {
+  let q = i / 4u;
+  return select(select(select(rows.o3, rows.o2, q == 2u), rows.o1, q == 1u), rows.o0, q == 0u)[i % 4u];
+}
+
+/** Ends a chunk: its 16 sums, (a0 + a1) + (a2 + a3) as reduce_sum's chunkSum, go into the fold. */
+fn dbFoldChunk() {
+  let full = p.dbChunks - p.dbChunks % 4u;
+  let j = select(0u, dbC % 4u, dbC < full);
+  for (var i = 0u; i < 16u; i++) {
+    let s = dbAcc[i];
+    dbFold[i][j] += (s.x + s.y) + (s.z + s.w);
+    dbAcc[i] = vec4<f32>(0.0);
+  }
+  dbC++;
+}
+
+/** Four steps of k (k a multiple of 4) into the rows' sums. */
+fn dbStep4(rows: Offs16, k: u32) {
+  for (var i = 0u; i < 16u; i++) { dbAcc[i] += loadA4(rowAt(rows, i), k); }
+  if ((k + 4u) % p.dbChunk == 0u) { dbFoldChunk(); }
+}
+
+/** One step of k past the last multiple of 4 (the last chunk's tail, into the first accumulator). */
+fn dbStep1(rows: Offs16, k: u32) {
+  for (var i = 0u; i < 16u; i++) { dbAcc[i].x += a[rowAt(rows, i) + k * p.sAk]; }
+}
+
+/** db for the tile's rows: the four fold accumulators summed as reduce_sum's second pass does. */
+fn dbStore(z: u32, m0: u32) {
+  if (p.K % p.dbChunk != 0u) { dbFoldChunk(); } // the last, partial chunk
+  for (var i = 0u; i < 16u; i++) {
+    let f = dbFold[i];
+    if (m0 + i < p.M) { aux[z * p.M + m0 + i] = (f.x + f.y) + (f.z + f.w); }
+  }
+}
+
+/** ACT: aux = act(c) over the tile just stored, act as unary.wgsl computes it (on a vec4; lanes are independent). */
+fn actTile(z: u32, m0: u32, n0: u32) {
+  for (var i = 0u; i < 16u && m0 + i < p.M; i++) {
+    let at = (z * p.M + m0 + i) * p.N;
+    for (var n = n0; n < min(n0 + 16u, p.N); n++) {
+      let v = vec4<f32>(c[at + n]);
+      var y = max(v, vec4<f32>(0.0)); // relu
+      if (ACT == 9u) { y = v * normalCdf(v); }
+      if (ACT == 6u) { y = tanhAccurate(v); }
+      aux[at + n] = y.x;
+    }
+  }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let tilesN = (p.N + 15u) / 16u;
@@ -124,6 +197,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var acc4 = acc0; var acc5 = acc0; var acc6 = acc0; var acc7 = acc0;
   var acc8 = acc0; var acc9 = acc0; var acc10 = acc0; var acc11 = acc0;
   var acc12 = acc0; var acc13 = acc0; var acc14 = acc0; var acc15 = acc0;
+  let sumsRows = DBIAS && n0 == 0u; // S = 1 with DBIAS
   for (var s = 0u; s < p.S; s++) {
     let g = z * p.S + s;
     let rows = offs16(m0, p.M - 1u, p.sAm, g * p.batchA); // where rows m0 .. m0+15 of A_g start
@@ -149,6 +223,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       acc13 = fma4(acc13, loadA4(rows.o3.y, k), b0, b1, b2, b3);
       acc14 = fma4(acc14, loadA4(rows.o3.z, k), b0, b1, b2, b3);
       acc15 = fma4(acc15, loadA4(rows.o3.w, k), b0, b1, b2, b3);
+      if (sumsRows) { dbStep4(rows, k); }
     }
     for (var k = K4; k < p.K; k++) {
       let b0 = loadB(k, cols);
@@ -169,8 +244,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       acc13 = fma1(acc13, a[rows.o3.y + ks], b0);
       acc14 = fma1(acc14, a[rows.o3.z + ks], b0);
       acc15 = fma1(acc15, a[rows.o3.w + ks], b0);
+      if (sumsRows) { dbStep1(rows, k); }
     }
   }
+  if (sumsRows) { dbStore(z, m0); }
   var bb = Row16(zero, zero, zero, zero);
   if (HAS_BIAS) { bb = biasRow(z, n0); }
   store(z, m0, n0, acc0, bb);
@@ -189,4 +266,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   store(z, m0 + 13u, n0, acc13, bb);
   store(z, m0 + 14u, n0, acc14, bb);
   store(z, m0 + 15u, n0, acc15, bb);
+  if (ACT != 0u) { actTile(z, m0, n0); }
 }

@@ -38,6 +38,16 @@ export const OPS = {
     const m = estimator(attrs, w);
     return attrs.mode === 'll' ? m.logLikelihood(x, y) : m.miUpperBound(x, y);
   },
+  // The same with the launch fusions off: its heads' Linear + ReLU/Tanh as a product and an activation (and bias sums).
+  clubEstimatorUnfused: ([x, y]: [Tensor, Tensor], attrs: EstimatorAttrs & { mode: 'll' | 'ub' }, w) => {
+    const m = estimator(attrs, w);
+    w.setLaunchFusions(false);
+    try {
+      return attrs.mode === 'll' ? m.logLikelihood(x, y) : m.miUpperBound(x, y);
+    } finally {
+      w.setLaunchFusions(true);
+    }
+  },
   clubEstimatorParams: (_inputs: [], attrs: EstimatorAttrs & { names: string }, w) => {
     const m = estimator(attrs, w);
     const named = m.namedParameters();

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectShapeError, gradcase, gradcheck, untyped, type Tolerances } from '../gradcheck';
 import { openPage, type TestPage } from '../page';
-import type { Rng } from '../rng';
+import { rngFor, type Rng } from '../rng';
 import { clubLogLikelihoodRef, clubUpperBoundRef } from '../../src/engine/ops/club.reference';
 import { refLstm } from '../../src/engine/ops/lstm.reference';
 
@@ -215,6 +215,21 @@ describe('ClubEstimator', () => {
           tol: ESTIMATOR_TOL,
         });
       }
+    }
+  });
+
+  it("runs each head's Linear + ReLU/Tanh as one product (Sequential), bit for bit the unfused numbers", async () => {
+    const shape = [5, 3, dim];
+    const rng = rngFor('club estimator fused heads');
+    const inputs = [0, 1].map(() => ({ shape, data: Array.from(rng.uniform(5 * 3 * dim, -1, 1)) }));
+    for (const mode of ['ll', 'ub'] as const) {
+      const run = (op: 'clubEstimator' | 'clubEstimatorUnfused') =>
+        gradcase(page, { op, attrs: { ...attrs, mode }, inputs, weights: [1], fdIndices: [[], []], fdEps: 1e-2 });
+      const [fused, unfused] = [await run('clubEstimator'), await run('clubEstimatorUnfused')];
+      expect(fused.out).toEqual(unfused.out);
+      expect(fused.grads).toEqual(unfused.grads);
+      // Three activations (ReLU, ReLU, Tanh) in their products' launches; four bias gradients in their dW launches.
+      expect(fused.dispatches).toBe(unfused.dispatches - 7);
     }
   });
 

@@ -49,7 +49,7 @@ function generator(data: Data, d: number, label: string): (r: Rng, n: number) =>
   return (r, n) => r.uniform(n, -0.3, 0.3).map((v, i) => v + dir[i % d]);
 }
 
-function check({ n, d, m, temperature, data, inBatchNegatives, kernel, tol }: Case) {
+function check({ n, d, m, temperature, data, inBatchNegatives, kernel, tol }: Case, unfused = false) {
   const attrs: Omit<InfoNCEOptions, 'negatives'> = {
     temperature,
     ...(inBatchNegatives !== undefined ? { inBatchNegatives } : {}),
@@ -62,7 +62,7 @@ function check({ n, d, m, temperature, data, inBatchNegatives, kernel, tol }: Ca
   ];
   if (m > 0) inputs.push({ shape: [m, d], gen });
   return gradcheck(page, {
-    op: 'infoNCE',
+    op: unfused ? 'infoNCEUnfused' : 'infoNCE',
     attrs,
     inputs,
     tol: { fdEps: fdEpsFor(d, temperature, data === 'random' ? 0.1 : 0.2), ...tol },
@@ -85,6 +85,30 @@ describe('infoNCE', () => {
   it('matches float64 in all three tiers on clustered directions at τ = 0.1 and 0.05', async () => {
     for (const s of GRID) {
       for (const temperature of [0.1, 0.05]) await check({ ...s, temperature, data: 'clustered' });
+    }
+  });
+
+  it('takes the mean in the rows launch (MEAN), bit for bit the separate infonce_mean, which still checks out', async () => {
+    // The unfused path (launch fusions off) keeps infonce_mean: three tiers there too.
+    await check({ n: 17, d: 33, m: 5, temperature: 0.1, data: 'random' }, true);
+    await check({ n: 2, d: 4, m: 0, temperature: 0.1, data: 'random', inBatchNegatives: true }, true);
+    // N = 1, 17 (a tail past 4·4 rows), 64 (DAR's batch), 70 (more rows than 4 per invocation, plus a tail).
+    for (const [n, d, m, inBatchNegatives] of [
+      [1, 3, 2, true],
+      [17, 33, 5, true],
+      [64, 32, 0, true],
+      [70, 8, 128, false],
+    ] as const) {
+      const rng = rngFor(`infoNCE mean ${n} ${d} ${m}`);
+      const shapes = [[n, d], [n, d], ...(m ? [[m, d]] : [])];
+      const inputs = shapes.map((shape) => ({ shape, data: Array.from(rng.uniform(shape[0] * d, -1, 1)) }));
+      const attrs = { temperature: 0.1, inBatchNegatives };
+      const run = (op: 'infoNCE' | 'infoNCEUnfused') =>
+        gradcase(page, { op, attrs, inputs, weights: [1.5], fdIndices: shapes.map(() => []), fdEps: 1e-2 });
+      const [fused, unfused] = [await run('infoNCE'), await run('infoNCEUnfused')];
+      expect(fused.out).toEqual(unfused.out);
+      expect(fused.grads).toEqual(unfused.grads);
+      expect(fused.dispatches, 'the mean is in the rows launch').toBe(unfused.dispatches - 1);
     }
   });
 

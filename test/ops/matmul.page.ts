@@ -10,6 +10,15 @@ export const OPS = {
   matmul: ([a, b]: [Tensor, Tensor], attrs: Attrs, w) => w.matmul(a, b, attrs ?? {}),
   /** matmul with its fused bias: inputs a, b, bias. */
   matmulBias: ([a, b, bias]: [Tensor, Tensor, Tensor], attrs: Attrs, w) => w.matmul(a, b, { ...(attrs ?? {}), bias }),
+  /** matmulBias recorded with the launch fusions off: its bias gradient is a separate sum (compared bit for bit). */
+  matmulBiasUnfused: ([a, b, bias]: [Tensor, Tensor, Tensor], attrs: Attrs, w) => {
+    w.setLaunchFusions(false);
+    try {
+      return w.matmul(a, b, { ...(attrs ?? {}), bias });
+    } finally {
+      w.setLaunchFusions(true);
+    }
+  },
 
   // Not an op: a probe for the memory test (called through tryOp). Runs matmul forward and backward and throws if a
   // result still shares its storage with a temporary: a reshaped view left undisposed would keep the buffer alive

@@ -3,9 +3,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from '../page';
-import { expectShapeError, gradcase, gradcheck, tryOp, untyped, type Tolerances } from '../gradcheck';
+import { expectShapeError, gradcase, gradcheck, tryOp, untyped, type InputSpec, type Tolerances } from '../gradcheck';
 import { rngFor } from '../rng';
 import { matmulRef } from '../../src/engine/ops/matmul.reference';
+import { UNARY_REF } from '../../src/engine/ops/elementwise.reference';
 import type { MatmulKernel } from '../../src/engine/ops/matmul';
 
 // The ladder (src/engine/ops/matmul.ts MATMUL_KERNELS; that module imports WGSL, so Node takes the names only).
@@ -55,7 +56,7 @@ function matmulBiasRef(
   return r;
 }
 
-async function checkBias(kernel: MatmulKernel, c: Case, biasShape: number[]): Promise<void> {
+async function checkBias(kernel: MatmulKernel, c: Case, biasShape: number[], tol?: Partial<Tolerances>): Promise<void> {
   const [aShape, bShape] = shapesOf(c);
   const attrs = { transA: c.transA ?? false, transB: c.transB ?? false, kernel };
   await gradcheck(page, {
@@ -63,6 +64,7 @@ async function checkBias(kernel: MatmulKernel, c: Case, biasShape: number[]): Pr
     attrs,
     inputs: [{ shape: aShape }, { shape: bShape }, { shape: biasShape }],
     ref: (xs, at) => matmulBiasRef(xs, aShape, bShape, biasShape, at),
+    tol,
   });
 }
 
@@ -196,6 +198,110 @@ describe('matmul, shared kernel (GPU profile): vec4 and scalar loads, split-K, a
       let worst = 0;
       for (let i = 0; i < size; i++) worst = Math.max(worst, Math.abs(shared.out[i] - tiled.out[i]));
       expect(worst, JSON.stringify(c)).toBeLessThanOrEqual(tol);
+    }
+  });
+});
+
+describe('matmul, tiled kernel: the bias gradient summed in the dW launch (DBIAS, a launch fusion)', () => {
+  // A Linear's weight is (N,K), so dW = dYᵀ·X and db = Σ_rows dY run along the same k loop (the rows). Rows long
+  // enough that sum() cuts them into chunks: 3 (all folded into the first accumulator), 6 (four round-robin, two into
+  // the first), each with a tail past the last multiple of 4; a batched input folded into the rows; one bias row per
+  // output matrix (G Linears), with dW's rows in two tiles (N = 18); a weight shared by the groups' input.
+  it('matches the float64 reference, gradients three ways, at odd shapes and chunked sums', async () => {
+    const few = { refFdMax: 24, fdCount: 1 };
+    await checkBias('tiled', { M: 517, K: 3, N: 5, transB: true }, [5]);
+    await checkBias('tiled', { M: 1301, K: 2, N: 6, transB: true }, [6]);
+    await checkBias('tiled', { M: 433, K: 3, N: 6, batchA: 3, transB: true }, [6]);
+    await checkBias('tiled', { M: 301, K: 3, N: 18, batchA: 2, batchB: 2, transB: true }, [2, 18]);
+    await checkBias('tiled', { M: 7, K: 3, N: 5, batchB: 2, transB: true }, [2, 5]);
+    await checkBias('tiled', { M: 1301, K: 5, N: 33, transB: true }, [33], few);
+  });
+
+  it('gives the separate sum its numbers bit for bit, in one launch fewer', async () => {
+    for (const [c, biasShape] of [
+      [{ M: 1301, K: 5, N: 32, transB: true }, [32]],
+      [{ M: 512, K: 7, N: 32, batchA: 6, batchB: 6, transB: true }, [6, 32]],
+      [{ M: 37, K: 5, N: 3, batchA: 3, transB: true }, [3]],
+    ] as [Case, number[]][]) {
+      const [aShape, bShape] = shapesOf(c);
+      const rng = rngFor(`matmul dbias ${aShape.join('x')}`);
+      const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+      const inputs = [aShape, bShape, biasShape].map((shape) => ({
+        shape,
+        data: Array.from(rng.uniform(size(shape), -2, 2)),
+      }));
+      const outSize = (c.batchA || c.batchB || 1) * c.M * c.N;
+      const weights = Array.from(rng.uniform(outSize, -1, 1));
+      const attrs = { transB: true, kernel: 'tiled' as const };
+      const run = (op: 'matmulBias' | 'matmulBiasUnfused') =>
+        gradcase(page, { op, attrs, inputs, weights, fdIndices: [[], [], []], fdEps: 1e-2 });
+      const [fused, unfused] = [await run('matmulBias'), await run('matmulBiasUnfused')];
+      expect(fused.out).toEqual(unfused.out);
+      expect(fused.grads).toEqual(unfused.grads);
+      expect(fused.dispatches, 'the sum is gone').toBe(unfused.dispatches - 1);
+    }
+  });
+});
+
+describe("matmul, tiled kernel: the activation in the product's store (ACT, a launch fusion)", () => {
+  const cases: [Case, number[]][] = [
+    [{ M: 17, K: 33, N: 5, transB: true }, [5]], // a Linear, ragged tiles
+    [{ M: 7, K: 6, N: 19, batchA: 3, transB: true }, [19]], // a batched input folded into the rows
+    [{ M: 33, K: 7, N: 18, batchA: 2, batchB: 2, transB: true }, [2, 18]], // G Linears, a bias row each
+    [{ M: 5, K: 4, N: 4, batchB: 2, transB: true }, [2, 4]], // one input through G weights
+  ];
+  const sizeOf = (s: number[]) => s.reduce((x, y) => x * y, 1);
+
+  // relu's kink would break the float32 finite differences (tier 3) of a pre-activation within a step of 0, so its
+  // inputs keep every pre-activation at least 0.25·K − 0.2 ≥ 0.5 away from it, on both sides: x in [0.5, 1], the
+  // weight's rows alternately in [0.5, 1] and [−1, −0.5] (so output columns alternate between live and dead), a small bias.
+  type Inputs = [InputSpec, InputSpec, InputSpec];
+  const reluInputs = (c: Case, aShape: number[], bShape: number[], biasShape: number[]): Inputs => [
+    { shape: aShape, gen: (r, n) => r.uniform(n, 0.5, 1) },
+    { shape: bShape, gen: (r, n) => r.uniform(n, 0.5, 1).map((v, i) => (Math.floor(i / c.K) % 2 ? -v : v)) },
+    { shape: biasShape, gen: (r, n) => r.uniform(n, -0.2, 0.2) },
+  ];
+
+  it('matches the float64 reference of relu, gelu and tanh of the product, gradients three ways', async () => {
+    for (const activation of ['gelu', 'relu', 'tanh'] as const) {
+      for (const [c, biasShape] of cases) {
+        const [aShape, bShape] = shapesOf(c);
+        const f = UNARY_REF[activation];
+        await gradcheck(page, {
+          op: 'matmulBias',
+          attrs: { transB: true, kernel: 'tiled', activation },
+          inputs:
+            activation === 'relu'
+              ? reluInputs(c, aShape, bShape, biasShape)
+              : [{ shape: aShape }, { shape: bShape }, { shape: biasShape }],
+          ref: (xs) => {
+            const r = matmulBiasRef(xs, aShape, bShape, biasShape, { transB: true });
+            return { ...r, data: r.data.map((v) => f(v, undefined)) };
+          },
+        });
+      }
+    }
+  });
+
+  it('gives relu()/gelu()/tanh() of the product its numbers bit for bit, in two launches fewer', async () => {
+    for (const activation of ['gelu', 'relu', 'tanh'] as const) {
+      for (const [c, biasShape] of cases) {
+        const [aShape, bShape] = shapesOf(c);
+        const rng = rngFor(`matmul act ${activation} ${aShape.join('x')}`);
+        const inputs = [aShape, bShape, biasShape].map((shape) => ({
+          shape,
+          data: Array.from(rng.uniform(sizeOf(shape), -2, 2)),
+        }));
+        const weights = Array.from(rng.uniform((c.batchA || c.batchB || 1) * c.M * c.N, -1, 1));
+        const attrs = { transB: true, kernel: 'tiled' as const, activation };
+        const run = (op: 'matmulBias' | 'matmulBiasUnfused') =>
+          gradcase(page, { op, attrs, inputs, weights, fdIndices: [[], [], []], fdEps: 1e-2 });
+        const [fused, unfused] = [await run('matmulBias'), await run('matmulBiasUnfused')];
+        expect(fused.out).toEqual(unfused.out);
+        expect(fused.grads).toEqual(unfused.grads);
+        // Forward: one launch instead of two; backward: the bias sum in dW's launch too.
+        expect(fused.dispatches, activation).toBe(unfused.dispatches - 2);
+      }
     }
   });
 });
@@ -343,6 +449,17 @@ describe('matmul errors', () => {
       untyped({ transpose: true }),
       'unknown option transpose',
     );
+    for (const activation of ['sigmoid', 'toString'])
+      await expectShapeError(
+        page,
+        'matmul',
+        [
+          [3, 4],
+          [4, 5],
+        ],
+        untyped({ activation }),
+        'activation must be',
+      );
     await expectShapeError(page, 'matmulBias', [[3, 4], [4, 5], [4]], undefined, 'bias must be (5)');
     await expectShapeError(
       page,

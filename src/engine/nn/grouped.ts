@@ -19,11 +19,11 @@ import { check } from '../errors';
 import { ones, rand, randn, zeros } from '../creation';
 import { deriveSeed, nextSeed } from '../seed';
 import type { Tensor } from '../tensor';
-import { add, gelu, mul, relu } from '../ops/elementwise';
+import { add, mul } from '../ops/elementwise';
 import { layerNorm } from '../ops/layernorm';
 import { affine } from '../ops/affine';
 import { launchFusions } from '../fusion';
-import { matmul } from '../ops/matmul';
+import { matmul, type MatmulActivation } from '../ops/matmul';
 import { attention } from '../ops/attention';
 import { reshape, slice } from '../ops/shape';
 import { Linear, Module, parameter } from './module';
@@ -83,11 +83,13 @@ export class GroupedLinear extends Module {
         : parameter(rand([groups, outFeatures], { low: -bound, high: bound, seed: deriveSeed(seed, 1) }));
   }
 
-  forward(x: Tensor): Tensor {
+  /** x·W_gᵀ + b_g per group, or act() of it with `activation` (in the product's launch where matmul can). */
+  forward(x: Tensor, activation: MatmulActivation | null = null): Tensor {
     const G = this.groups;
     const n = groupRows('GroupedLinear', x, G, this.inFeatures);
-    // (G, n, out); group g's bias row is added in the kernel's store
-    const y = matmul(reshape(x, [G, n, this.inFeatures]), this.weight, { transB: true, bias: this.bias });
+    // (G, n, out); group g's bias row (and the activation) are applied in the kernel's store
+    const opts = { transB: true, bias: this.bias, activation };
+    const y = matmul(reshape(x, [G, n, this.inFeatures]), this.weight, opts);
     return reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 
@@ -162,8 +164,7 @@ export class GroupedMLP extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const h = this.fc1.forward(x);
-    return this.fc2.forward(this.act === 'gelu' ? gelu(h) : relu(h));
+    return this.fc2.forward(this.fc1.forward(x, this.act)); // fc1's activation in its matmul's launch
   }
 }
 
@@ -185,8 +186,7 @@ export class MLP extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const h = this.fc1.forward(x);
-    return this.fc2.forward(this.act === 'gelu' ? gelu(h) : relu(h));
+    return this.fc2.forward(this.fc1.forward(x, this.act)); // fc1's activation in its matmul's launch
   }
 }
 

@@ -9,7 +9,7 @@ import { nextSeed, subSeed } from '../seed';
 import { assertLive, Tensor } from '../tensor';
 import { relu, tanh } from '../ops/elementwise';
 import { reshape } from '../ops/shape';
-import { matmul } from '../ops/matmul';
+import { matmul, type MatmulActivation } from '../ops/matmul';
 import { loadStateInto, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './state-dict';
 
 /** Marks `t` as a trainable parameter: requiresGrad, exempt from tidy() (it lives until disposed), optionally named. */
@@ -130,6 +130,17 @@ export interface UnaryModule extends Module {
 
 /** y = x·Wᵀ + b over the last dimension: x (..., in), weight (out, in) as in PyTorch, bias (out) → (..., out). */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op = 'linear'): Tensor {
+  return linearWith(x, weight, bias, op, null);
+}
+
+/** linear(), then the activation (in the product's launch where matmul can: its `activation` option). */
+function linearWith(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  op: string,
+  activation: MatmulActivation | null,
+): Tensor {
   assertLive(op, x, weight, ...(bias ? [bias] : []));
   const shapes = bias ? [x.shape, weight.shape, bias.shape] : [x.shape, weight.shape];
   check(weight.rank === 2, op, 'weight must be (out, in)', shapes);
@@ -139,7 +150,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   // Any leading dimensions fold into the matmul's rows (x is contiguous, so this is a free view).
   const rows = x.size / inF;
   const x2 = x.rank === 2 ? x : reshape(x, [rows, inF]);
-  const y = matmul(x2, weight, { transB: true, bias }); // (rows, out); the bias is added in the kernel's store
+  const y = matmul(x2, weight, { transB: true, bias, activation }); // (rows, out); bias (and act) in the store
   return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), outF]);
 }
 
@@ -177,8 +188,9 @@ export class Linear extends Module implements UnaryModule {
       opts.bias === false ? null : parameter(rand([outFeatures], { low: -bound, high: bound, seed: biasSeed }));
   }
 
-  forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias, 'Linear');
+  /** x·Wᵀ + b, or act(x·Wᵀ + b) with `activation` (the same as relu()/gelu() of it, in one launch where it can). */
+  forward(x: Tensor, activation: MatmulActivation | null = null): Tensor {
+    return linearWith(x, this.weight, this.bias, 'Linear', activation);
   }
 }
 
@@ -194,9 +206,21 @@ export class Sequential extends Module implements UnaryModule {
   }
 
   forward(x: Tensor): Tensor {
-    for (const l of this.layers) x = l.forward(x);
+    const ls = this.layers;
+    for (let i = 0; i < ls.length; i++) {
+      // A Linear followed by ReLU or Tanh runs as one product with the activation in its store (launch fusions).
+      const l = ls[i];
+      const act = l instanceof Linear ? activationOf(ls[i + 1]) : null;
+      x = act ? (l as Linear).forward(x, act) : l.forward(x);
+      if (act) i++;
+    }
     return x;
   }
+}
+
+/** The activation a module is, as Linear.forward's `activation`, or null. */
+function activationOf(m: UnaryModule | undefined): MatmulActivation | null {
+  return m instanceof ReLU ? 'relu' : m instanceof Tanh ? 'tanh' : null;
 }
 
 export class Tanh extends Module implements UnaryModule {

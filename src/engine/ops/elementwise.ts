@@ -100,6 +100,15 @@ function mapWithGrad(name: string, op: U, x: Tensor, s = 0, t = 0): Tensor {
   return record(y, name, [x], (gy) => [unaryGrad(op, x, gy, s, t)]);
 }
 
+/**
+ * Records y, which a fused kernel already computed as act(x) exactly as unary.wgsl does (matmul's activation in its
+ * store), with act's backward: the tape of relu(x), gelu(x) or tanh(x) without its launch.
+ */
+export function recordActivation(act: 'relu' | 'gelu' | 'tanh', x: Tensor, y: Tensor): Tensor {
+  const op = { relu: U.Relu, gelu: U.Gelu, tanh: U.Tanh }[act];
+  return record(y, act, [x], (gy) => [unaryGrad(op, x, gy)]);
+}
+
 function checkScalar(op: string, name: string, v: unknown, x: Tensor): asserts v is number {
   check(typeof v === 'number' && Number.isFinite(v), op, `${name} must be a finite number, got ${String(v)}`, [
     x.shape,

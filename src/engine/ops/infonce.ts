@@ -1,6 +1,6 @@
 // Cosine-similarity InfoNCE, fused: four launches forward (normalise every row; the similarity logits as register
 // tiles; per anchor row the log-sum-exp, the loss and, when the tape records, the softmax − onehot matrix the backward
-// needs; the mean) and two backward (both gradient products, G·Ĉ for the anchors and Gᵀ·Â for the candidates, in one
+// needs; the mean — in the rows' launch with the launch fusions on, src/engine/fusion.ts) and two backward (both gradient products, G·Ĉ for the anchors and Gᵀ·Â for the candidates, in one
 // tiled launch; then back through the normalisation). The normalisation and its backward have vec4 variants, taken
 // when D is divisible by 4.
 //
@@ -27,6 +27,7 @@
 // the tests check one against the other and the benchmarks time both.
 
 import { runtime } from '../engine';
+import { launchFusions } from '../fusion';
 import { check, type Shape } from '../errors';
 import { grid1d, kernel } from '../runtime';
 import { full } from '../creation';
@@ -77,9 +78,11 @@ const INFONCE_LOGITS = kernel('infonce_logits', logitsSrc, {
   buffers: { xhat: 'read', logits: 'read_write' },
 });
 const INFONCE_ROWS = kernel('infonce_rows', rowsSrc, {
-  params: { n: 'u32', c: 'u32', ds4: 'u32', inv_tau: 'f32', gscale: 'f32' },
-  buffers: { xhat: 'read', logits: 'read_write', rowloss: 'read_write' },
+  params: { n: 'u32', c: 'u32', ds4: 'u32', inv_tau: 'f32', gscale: 'f32', scale: 'f32' },
+  buffers: { xhat: 'read', logits: 'read_write', rowloss: 'read_write', y: 'read_write' },
 });
+/** Rows up to which infonce_rows also takes the mean (MEAN, a launch fusion): one workgroup then walks them all. */
+const MEAN_ROWS = 4096;
 const INFONCE_MEAN = kernel('infonce_mean', meanSrc, {
   params: { n: 'u32', scale: 'f32' },
   buffers: { rowloss: 'read', y: 'read_write' },
@@ -240,20 +243,25 @@ function fused(
     groups: grid1d(tilesN * tilesQ, 16),
   });
   const rowloss = empty([n], 'infoNCE');
+  const y = empty([], 'infoNCE');
+  const withMean = launchFusions() && n <= MEAN_ROWS; // the mean in the rows' launch
+  const spareY = withMean ? null : empty([1], 'infoNCE'); //  stands in for y when the mean has its own launch
   rt.dispatch({
     kernel: INFONCE_ROWS,
-    constants: { INBATCH: inBatch ? 1 : 0, SAVE_GRAD: grad ? 1 : 0 },
-    params: { n, c, ds4, inv_tau: 1 / tau, gscale: 1 / (tau * n) },
-    buffers: { xhat: xhat.buffer, logits: g.buffer, rowloss: rowloss.buffer },
-    groups: [Math.ceil(n / 16)],
+    constants: { INBATCH: inBatch ? 1 : 0, SAVE_GRAD: grad ? 1 : 0, MEAN: withMean ? 1 : 0 },
+    params: { n, c, ds4, inv_tau: 1 / tau, gscale: 1 / (tau * n), scale: 1 / n },
+    buffers: { xhat: xhat.buffer, logits: g.buffer, rowloss: rowloss.buffer, y: (spareY ?? y).buffer },
+    groups: [withMean ? 1 : Math.ceil(n / 16)],
   });
-  const y = empty([], 'infoNCE');
-  rt.dispatch({
-    kernel: INFONCE_MEAN,
-    params: { n, scale: 1 / n },
-    buffers: { rowloss: rowloss.buffer, y: y.buffer },
-    groups: [1],
-  });
+  if (!withMean) {
+    rt.dispatch({
+      kernel: INFONCE_MEAN,
+      params: { n, scale: 1 / n },
+      buffers: { rowloss: rowloss.buffer, y: y.buffer },
+      groups: [1],
+    });
+  }
+  spareY?.dispose();
   rowloss.dispose();
 
   record(y, 'infoNCE', inputs, (gy, needs, into) => {

@@ -25,9 +25,10 @@ import { check, fmtShape, type Shape } from '../errors';
 import { grid1d, kernel, type ContractDecl, type Kernel } from '../runtime';
 import { assertLive, empty, noGrad, record, sameShape, shapeSize, Tensor } from '../tensor';
 import { pickRung } from '../tuning';
-import { expand } from './elementwise';
+import { expand, gelu, recordActivation, relu, tanh } from './elementwise';
 import { sharedGemm } from './gemm64';
-import { sum } from './reduce';
+import { sum, sumChunks } from './reduce';
+import { launchFusions } from '../fusion';
 import naiveSrc from '../../../kernels/matmul/matmul_naive.wgsl';
 import tiledSrc from '../../../kernels/matmul/matmul_tiled.wgsl';
 
@@ -67,9 +68,27 @@ const MATMUL: ContractDecl = {
   },
   buffers: { a: 'read', b: 'read', c: 'read_write', bias: 'read' },
 };
+/**
+ * The tiled rung's, with its launch fusions' second output `aux`: a Linear's bias gradient in its dW product (DBIAS,
+ * summed in reduce_sum's chunks), or the activation of a Linear's output (ACT).
+ */
+const MATMUL_TILED: ContractDecl = {
+  params: { ...MATMUL.params, dbChunk: 'u32', dbChunks: 'u32' },
+  buffers: { ...MATMUL.buffers, aux: 'read_write' },
+};
+/** The activations the tiled rung applies in its store, by unary.wgsl's op numbers. */
+export type MatmulActivation = 'relu' | 'gelu' | 'tanh';
+const ACT_OPS: Record<MatmulActivation, number> = { tanh: 6, relu: 8, gelu: 9 };
+
+/** gemm's second output on the tiled rung: db to fill (DBIAS), or the activation to apply, its result left in y. */
+interface Aux {
+  db?: Tensor;
+  act?: number;
+  y?: Tensor;
+}
 const RUNGS: Record<Exclude<MatmulKernel, 'shared'>, Rung> = {
   naive: { kernel: kernel('matmul_naive', naiveSrc, MATMUL), tileM: 1, tileN: 1, flat: false },
-  tiled: { kernel: kernel('matmul_tiled', tiledSrc, MATMUL), tileM: 16, tileN: 16, flat: true },
+  tiled: { kernel: kernel('matmul_tiled', tiledSrc, MATMUL_TILED), tileM: 16, tileN: 16, flat: true },
 };
 const NAIVE_WG = 8;
 /**
@@ -95,9 +114,14 @@ export interface MatmulOptions {
   kernel?: MatmulKernel;
   /** Added to C: (N) to every row, or (B,N) to each batch's rows when C is (B,M,N); gets its gradient. */
   bias?: Tensor | null;
+  /**
+   * Applied last: relu(C), gelu(C) (exact) or tanh(C), the same as relu()/gelu()/tanh() of the product, numbers and
+   * gradients; on the tiled rung with launch fusions on (src/engine/fusion.ts), in the product's own launch.
+   */
+  activation?: MatmulActivation | null;
 }
 
-const OPTION_KEYS = ['transA', 'transB', 'kernel', 'bias'];
+const OPTION_KEYS = ['transA', 'transB', 'kernel', 'bias', 'activation'];
 
 /** op(t) as a matrix: [rows, cols] of its last two axes, swapped when transposed. */
 function opDims(shape: readonly number[], trans: boolean): [number, number] {
@@ -121,7 +145,8 @@ function withViews(views: Tensor[], fn: (v: Tensor[]) => Tensor, out?: (c: Tenso
 /**
  * Records C = Σ_s op(A_g)·op(B_g), g = z·S + s, on one rung of the ladder. Shapes were validated by the caller.
  * sumBatch: S = batch and one (M,N) output (the gradient of a broadcast operand); otherwise S = 1 and one output
- * matrix per batch.
+ * matrix per batch. Tiled rung only: aux.db (transA, S = 1) is also filled with db[z, m] = Σ_k op(A_z)[m, k] (see
+ * dbFused); with aux.act, aux.y is set to act(C), C's shape (product23's activation).
  */
 function gemm(
   a: Tensor,
@@ -131,6 +156,7 @@ function gemm(
   rung: MatmulKernel,
   sumBatch = false,
   bias: Tensor | null = null,
+  aux: Aux = {},
 ): Tensor {
   // Where the batch axis sits next to M, or next to K in both operands, fold it in and run one 2-D product: a batch
   // of short matrices (8 rows each in the model) would otherwise leave most of every 16-row tile idle, and a short
@@ -147,7 +173,7 @@ function gemm(
     const [batch, m, k] = a.shape;
     return withViews(
       [a.view([batch * m, k])],
-      ([a2]) => gemm(a2, b, false, transB, rung, false, bias),
+      ([a2]) => gemm(a2, b, false, transB, rung, false, bias, aux),
       (c) => [batch, m, c.shape[1]],
     );
   }
@@ -155,7 +181,9 @@ function gemm(
     // Σ_g A_gᵀ·B_g with A_g (K,M) and B_g (K,N) = Aᵀ·B over the stacked ((B·K),M) and ((B·K),N): a Linear's dW.
     const [batch, k, m] = a.shape;
     const n = b.shape[2];
-    return withViews([a.view([batch * k, m]), b.view([batch * k, n])], ([a2, b2]) => gemm(a2, b2, true, false, rung));
+    return withViews([a.view([batch * k, m]), b.view([batch * k, n])], ([a2, b2]) =>
+      gemm(a2, b2, true, false, rung, false, null, aux),
+    );
   }
   const [M, K] = opDims(a.shape, transA);
   const [, N] = opDims(b.shape, transB);
@@ -163,6 +191,8 @@ function gemm(
   const batch = Math.max(batchOf(a), batchOf(b));
   const [Z, S] = sumBatch ? [1, batch] : [batch, 1];
   const c = empty(batched && !sumBatch ? [batch, M, N] : [M, N], 'matmul');
+  if ((aux.db || aux.act) && rung !== 'tiled') throw new Error('matmul: launch fusions run on the tiled rung only');
+  if (aux.act) aux.y = empty(c.shape, 'matmul');
   if (c.size === 0) return c;
   // Element strides of op(A) along m and k and of op(B) along k and n (row-major storage, swapped by a transpose).
   const [sAm, sAk] = transA ? [1, M] : [K, 1];
@@ -175,13 +205,33 @@ function gemm(
   }
   const { kernel: k, tileM, tileN, flat } = RUNGS[rung];
   const tiles = Z * Math.ceil(M / tileM) * Math.ceil(N / tileN);
+  const params = { M, N, K, S, sAm, sAk, sBk, sBn, batchA, batchB, Z, biasZ: bias?.rank === 2 ? N : 0 };
+  const buffers = { a: a.buffer, b: b.buffer, c: c.buffer, bias: (bias ?? a).buffer }; // a stands in: HAS_BIAS = 0 never reads it
+  if (!flat) {
+    runtime().dispatch({
+      kernel: k,
+      constants: { HAS_BIAS: bias ? 1 : 0 },
+      params,
+      buffers,
+      groups: [Math.ceil(N / NAIVE_WG), Math.ceil(M / NAIVE_WG), Z],
+    });
+    return c;
+  }
+  const { db, y } = aux;
+  if (db && !(transA && S === 1 && db.size === Z * M))
+    throw new Error('matmul: a fused bias gradient needs transA, S = 1');
+  // db sums op(A_z) (Z, M, K) over k as sum() would a (Z, K, M) array over its middle axis: with sum()'s chunks.
+  const { chunk, parts } = sumChunks(Z, K, M);
+  // Without either fusion nothing writes aux: a scratch float stands in (c cannot: two writable bindings).
+  const out2 = db ?? y ?? empty([1], 'matmul');
   runtime().dispatch({
     kernel: k,
-    constants: flat ? { WG: flatWg(tiles), HAS_BIAS: bias ? 1 : 0 } : { HAS_BIAS: bias ? 1 : 0 },
-    params: { M, N, K, S, sAm, sAk, sBk, sBn, batchA, batchB, Z, biasZ: bias?.rank === 2 ? N : 0 },
-    buffers: { a: a.buffer, b: b.buffer, c: c.buffer, bias: (bias ?? a).buffer }, // a stands in: HAS_BIAS = 0 never reads it
-    groups: flat ? grid1d(tiles, flatWg(tiles)) : [Math.ceil(N / NAIVE_WG), Math.ceil(M / NAIVE_WG), Z],
+    constants: { WG: flatWg(tiles), HAS_BIAS: bias ? 1 : 0, DBIAS: db ? 1 : 0, ACT: aux.act ?? 0 },
+    params: { ...params, dbChunk: Math.max(4, chunk), dbChunks: parts },
+    buffers: { ...buffers, aux: out2.buffer },
+    groups: grid1d(tiles, flatWg(tiles)),
   });
+  if (!db && !y) out2.dispose();
   return c;
 }
 
@@ -202,6 +252,13 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     check(OPTION_KEYS.includes(key), 'matmul', `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`, shapes);
   }
   const { transA = false, transB = false } = opts;
+  const act = opts.activation ?? null;
+  check(
+    act === null || act === 'relu' || act === 'gelu' || act === 'tanh',
+    'matmul',
+    `activation must be ${Object.keys(ACT_OPS).join(' or ')}, got ${String(act)}`,
+    shapes,
+  );
   // The tuning profile's rung unless the caller names one (docs/decisions/tuning.md).
   const rung = opts.kernel === undefined ? pickRung(runtime().tuning, { cpu: 'tiled', gpu: 'shared' }) : opts.kernel;
   check(
@@ -256,11 +313,22 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   }
   // Today's shapes (2-D and 3-D, equal batches or one side 2-D) keep their own path: same dispatches, same numbers.
   const plain = (t: Tensor) => t.rank === 2 || t.rank === 3;
+  let y: Tensor;
   if (plain(a) && plain(b) && (a.rank === 2 || b.rank === 2 || a.shape[0] === b.shape[0])) {
-    return product23(a, b, transA, transB, rung, bias);
+    if (act && rung === 'tiled' && launchFusions()) {
+      // The activation in the product's store: one launch, the same tape (a matmul node, then act's) and numbers.
+      const aux: Aux = { act: ACT_OPS[act] };
+      const z = product23(a, b, transA, transB, rung, bias, aux); //  z: (M,N) or (B,M,N), before the activation
+      const y2 = aux.y!.view(z.shape); // the kernel's flat output, shaped as z (a Linear's rows were folded)
+      aux.y!.dispose();
+      return recordActivation(act, z, y2);
+    }
+    y = product23(a, b, transA, transB, rung, bias);
+  } else {
+    const outShape = [...batch, ...(a.rank === 1 ? [] : [M]), ...(b.rank === 1 ? [] : [N])];
+    y = productND(a, b, { aMat, bMat, batch, outShape, transA, transB, rung, bias });
   }
-  const outShape = [...batch, ...(a.rank === 1 ? [] : [M]), ...(b.rank === 1 ? [] : [N])];
-  return productND(a, b, { aMat, bMat, batch, outShape, transA, transB, rung, bias });
+  return act === null ? y : { relu, gelu, tanh }[act](y);
 }
 
 /** The broadcast of two batch shapes (NumPy rules), or a WebgradError naming the operands' shapes. */
@@ -276,7 +344,10 @@ function broadcastBatch(ba: readonly number[], bb: readonly number[], shapes: Sh
   });
 }
 
-/** The 2-D and 3-D product with its backward (a 2-D operand of a batched product is shared by every batch). */
+/**
+ * The 2-D and 3-D product with its backward (a 2-D operand of a batched product is shared by every batch); with
+ * aux.act, the tiled kernel also leaves act(y) in aux.y.
+ */
 function product23(
   a: Tensor,
   b: Tensor,
@@ -284,8 +355,10 @@ function product23(
   transB: boolean,
   rung: MatmulKernel,
   bias: Tensor | null,
+  aux: Aux = {},
 ): Tensor {
-  const y = gemm(a, b, transA, transB, rung, false, bias); // y: (M,N) or (B,M,N)
+  const y = gemm(a, b, transA, transB, rung, false, bias, aux); // y: (M,N) or (B,M,N)
+  const fusions = launchFusions(); // as they were when the product was recorded
   return record(y, 'matmul', bias ? [a, b, bias] : [a, b], (gy, needs) => {
     // dop(A) = dC·op(B)ᵀ and dop(B) = op(A)ᵀ·dC; a transposed operand takes the transpose of its dop, which swaps
     // the factors. A 2-D operand of a batched product gets the sum over the batch.
@@ -296,15 +369,36 @@ function product23(
       : transA
         ? gemm(b, gy, transB, true, rung, sumA) // dA = op(B)·dCᵀ      (K,M)
         : gemm(gy, b, false, !transB, rung, sumA); // dA = dC·op(B)ᵀ      (M,K)
+    // dbias: gy summed over its rows (and over the batch for a shared (N) bias); in dB's launch where dbFused allows.
+    const fuse = fusions && dbFused(b, transA, transB, rung, bias, needs);
+    let gbias = fuse ? empty(bias!.shape, 'matmul') : null;
     const gb = !needs[1]
       ? null
       : transB
-        ? gemm(gy, a, true, transA, rung, sumB) // dB = dCᵀ·op(A)      (N,K)
+        ? gemm(gy, a, true, transA, rung, sumB, null, gbias ? { db: gbias } : {}) // dB = dCᵀ·op(A)      (N,K)
         : gemm(a, gy, !transA, false, rung, sumB); // dB = op(A)ᵀ·dC      (K,N)
-    // dbias: gy summed over its rows (and over the batch for a shared (N) bias).
-    const gbias = !bias || !needs[2] ? null : sum(gy, bias.rank === 2 ? [1] : gy.rank === 3 ? [0, 1] : [0]);
+    if (bias && needs[2] && !fuse) gbias = sum(gy, bias.rank === 2 ? [1] : gy.rank === 3 ? [0, 1] : [0]);
     return bias ? [ga, gb, gbias] : [ga, gb];
   });
+}
+
+/**
+ * Whether product23's backward (launch fusions on) sums the bias gradient in dB's launch (src/engine/fusion.ts): the
+ * tiled rung, a weight stored (N,K) as Linear's (dB = dCᵀ·op(A), so Σ_rows dC runs along dB's rows), both gradients
+ * wanted, and a bias that has one row per output matrix of that product: (N) for a 2-D weight (a batched a folds into
+ * its rows), (B,N) for a (B,N,K) one. The sums are sum()'s, in its order, bit for bit.
+ */
+function dbFused(
+  b: Tensor,
+  transA: boolean,
+  transB: boolean,
+  rung: MatmulKernel,
+  bias: Tensor | null,
+  needs: readonly boolean[],
+): boolean {
+  if (!bias || !needs[1] || !needs[2] || rung !== 'tiled') return false;
+  // N = 1 would make sum() a contiguous-row reduction, in another kernel's order.
+  return transB && !transA && bias.rank === b.rank - 1 && bias.shape[bias.rank - 1] > 1;
 }
 
 /** What productND needs from matmul's validation: operands as matrices (vectors promoted), the output batch. */

@@ -3,10 +3,10 @@
 // engine's (src/engine/nn/grouped.ts).
 
 import type { Tensor } from '../../../engine/tensor';
-import { gelu } from '../../../engine/ops/elementwise';
 import { lstmOp } from '../../../engine/ops/lstm';
 import { clubUpperBound } from '../../../engine/ops/club';
-import { Linear, linear, Module, type Sequential } from '../../../engine/nn/module';
+import { Linear, Module, ReLU, Tanh, type Sequential } from '../../../engine/nn/module';
+import { matmul } from '../../../engine/ops/matmul';
 import { Conv1d } from '../../../engine/nn/conv1d';
 import { LayerNorm } from '../../../engine/nn/transformer';
 import { deriveSeed } from '../../../engine/seed';
@@ -65,7 +65,7 @@ export class Alignment extends Module {
   /** x (B, T_m, d_m) → (B, t, d). */
   forward(x: Tensor): Tensor {
     const u = this.conv.forward(x); //            (B, t, d_m): a learned mix of the T_m steps
-    return gelu(this.proj.forward(this.norm ? this.norm.forward(u) : u));
+    return this.proj.forward(this.norm ? this.norm.forward(u) : u, 'gelu'); // GELU in the product's launch
   }
 }
 
@@ -93,8 +93,18 @@ export function clubUpperBoundFixed(est: ClubEstimator, x: Tensor, y: Tensor): T
   cN.dispose();
   const head = (s: Sequential) => {
     let h = output;
-    for (const layer of s.layers)
-      h = layer instanceof Linear ? linear(h, layer.weight.detach(), layer.bias?.detach() ?? null) : layer.forward(h);
+    const ls = s.layers;
+    for (let i = 0; i < ls.length; i++) {
+      const l = ls[i];
+      if (!(l instanceof Linear)) {
+        h = l.forward(h);
+        continue;
+      }
+      // Linear on detached weights; a ReLU or Tanh after it runs in the product's launch (as Sequential does).
+      const activation = ls[i + 1] instanceof ReLU ? 'relu' : ls[i + 1] instanceof Tanh ? 'tanh' : null;
+      if (activation) i++;
+      h = matmul(h, l.weight.detach(), { transB: true, bias: l.bias?.detach() ?? null, activation });
+    }
     return h;
   };
   return clubUpperBound(head(est.muHead), head(est.logvarHead), y);
