@@ -18,7 +18,7 @@
 
 import { parseArgs } from 'node:util';
 import { init } from '../src/node/init';
-import { add, mean, mulScalar, noGrad, slice, tidy, type Tensor } from '../src/node';
+import { add, mean, mulScalar, noGrad, reshape, slice, sub, tidy, type Tensor } from '../src/node';
 import { syntheticMosi, SYNTHETIC_VOCAB } from '../src/app/data/synthetic';
 import { applyMissing, MissingField } from '../src/app/data/missing';
 import { batchIndices } from '../src/app/data/loader';
@@ -43,6 +43,7 @@ const { values: a } = parseArgs({
     config: { type: 'string', default: '{}' },
     w: { type: 'string', default: '' },
     grad: { type: 'boolean', default: false },
+    pos: { type: 'string', default: 'keep' },
     'shared-content': { type: 'string', default: '8' },
   },
 });
@@ -76,12 +77,24 @@ for (const kv of (a.w ?? '').split(',').filter(Boolean)) {
   weights[name] = Number(v);
 }
 console.log(
-  `config ${JSON.stringify(overrides)} text ${a.text} lr ${a.lr} batch ${B} k ${k} seed ${seed}; ` +
+  `config ${JSON.stringify(overrides)} pos ${a.pos} text ${a.text} lr ${a.lr} batch ${B} k ${k} seed ${seed}; ` +
     (a.w ? `weights ${JSON.stringify(weights)}` : 'L_total as the model defines it'),
 );
 
 function factory(s: number): DAR {
   const model = new DAR(config(s));
+  // --pos centre: the encoders' learned positions minus their mean over time (no offset in the time mean of H);
+  // --pos <x>: scaled by x.
+  if (a.pos !== 'keep') {
+    const p = model.enc.pos_embedding; //                                                   (6, t, d)
+    const [G, t, d] = p.shape;
+    const next = noGrad(() =>
+      a.pos === 'centre' ? sub(p, reshape(mean(p, 1), [G, 1, d])) : mulScalar(p, Number(a.pos)),
+    );
+    model.enc.loadStateDict({ pos_embedding: next }, { strict: false });
+    next.dispose();
+    void t;
+  }
   if (!a.w) return model;
   const losses = model.losses.bind(model);
   model.losses = (batch, cache) => {
