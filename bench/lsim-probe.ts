@@ -87,13 +87,12 @@ function factory(s: number): DAR {
   // --pos <x>: scaled by x.
   if (a.pos !== 'keep') {
     const p = model.enc.pos_embedding; //                                                   (6, t, d)
-    const [G, t, d] = p.shape;
+    const [G, , d] = p.shape;
     const next = noGrad(() =>
       a.pos === 'centre' ? sub(p, reshape(mean(p, 1), [G, 1, d])) : mulScalar(p, Number(a.pos)),
     );
     model.enc.loadStateDict({ pos_embedding: next }, { strict: false });
     next.dispose();
-    void t;
   }
   if (!a.w) return model;
   const losses = model.losses.bind(model);

@@ -7,7 +7,8 @@
 //          default of LNLN's Transformer / CrossTransformerEncoder, for the other LNLN-style blocks (reconstruction
 //          encoders E_com, E_spec; fusion self- and cross-attention).
 //   small: d = 32, t = 8, every block depth 1, 2 heads of 16, FFN 32; CLUB LSTM 16 per direction, one estimator step
-//          per batch at lr 1e-3. Meant for training on a CPU-emulated GPU (SwiftShader) in minutes.
+//          per batch at lr 1e-3; τ = 0.05, the alignment started as an average, the encoders' positions centred (so
+//          that L_sim^com aligns the modalities within the budget). Meant for a CPU-emulated GPU (SwiftShader).
 //
 // Both presets put a LayerNorm after the alignment's mix over time (alignNorm): with missing frames as zero vectors the
 // mix shrinks with the share dropped, and without the norm a model trained at k = 0.3 extrapolates badly to 0.8-0.9
