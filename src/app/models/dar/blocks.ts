@@ -2,7 +2,7 @@
 // estimator held fixed. The grouped layers DAR and DERL are built from (GroupedLinear, GroupedTransformer, ...) are the
 // engine's (src/engine/nn/grouped.ts).
 
-import { noGrad, type Tensor } from '../../../engine/tensor';
+import { noGrad, tidy, type Tensor } from '../../../engine/tensor';
 import { gelu, sub } from '../../../engine/ops/elementwise';
 import { mean } from '../../../engine/ops/reduce';
 import { reshape } from '../../../engine/ops/shape';
@@ -79,7 +79,7 @@ export class Alignment extends Module {
 export function centreOverTime(enc: GroupedTransformer): void {
   const p = enc.pos_embedding;
   const [G, , d] = p.shape;
-  const centred = noGrad(() => sub(p, reshape(mean(p, 1), [G, 1, d])));
+  const centred = tidy(() => noGrad(() => sub(p, reshape(mean(p, 1), [G, 1, d]))));
   enc.loadStateDict({ pos_embedding: centred }, { strict: false });
   centred.dispose();
 }
