@@ -274,6 +274,27 @@ describe('DAR', () => {
     }
   });
 
+  it("posInit 'centred' takes the encoders' N(0, 1) positions' mean over time out, and nothing else", async () => {
+    const r = await run('darPosInit', { dims: TINY, overrides: TINY_OVERRIDES, B: 1, seed: 3 });
+    const [G, t, d] = r.randn.shape;
+    expect(r.centred.shape).toEqual([6, TINY_OVERRIDES.t, TINY_OVERRIDES.d]);
+    const at = (x: number[], g: number, s: number, q: number) => x[(g * t + s) * d + q];
+    let offset = 0;
+    for (let g = 0; g < G; g++)
+      for (let q = 0; q < d; q++) {
+        let mr = 0;
+        let mc = 0;
+        for (let s = 0; s < t; s++)
+          [mr, mc] = [mr + at(r.randn.values, g, s, q) / t, mc + at(r.centred.values, g, s, q) / t];
+        expect(Math.abs(mc), `group ${g}, feature ${q}`).toBeLessThan(1e-5);
+        offset = Math.max(offset, Math.abs(mr));
+        // The same draws, shifted: centred = randn − its time mean.
+        for (let s = 0; s < t; s++)
+          expect(at(r.centred.values, g, s, q)).toBeCloseTo(at(r.randn.values, g, s, q) - mr, 5);
+      }
+    expect(offset).toBeGreaterThan(0.1); // randn's time means are not already zero
+  });
+
   it('inspect() gives the probes z, gates and ‖Ĥ − H‖, ‖H̃ − H‖ per sample, without the tape, leaking nothing', async () => {
     const B = 5;
     const r = await run('darInspect', { dims: TINY, overrides: TINY_OVERRIDES, B, seed: 4 });

@@ -374,6 +374,18 @@ export const SCENARIOS = {
     return out;
   },
 
+  /** posInit: the decoupling encoders' learned positions (G, t, d) of each init, as flat arrays. */
+  darPosInit: async ({ dims, overrides, seed }: ModelArgs, w) => {
+    const out: Record<string, { shape: number[]; values: number[] }> = {};
+    for (const posInit of ['randn', 'centred'] as const) {
+      const model = new w.DAR(w.darConfig('small', dims, { ...overrides, seed, posInit }));
+      const p = model.enc.pos_embedding;
+      out[posInit] = { shape: [...p.shape], values: await arr(p) };
+      model.dispose();
+    }
+    return out;
+  },
+
   /** inspect() (the probes' view of DAR) on a corrupted batch and on the complete one given as both views. */
   darInspect: async ({ dims, overrides, B, seed }: ModelArgs, w) => {
     const rt = w.runtime();
@@ -424,6 +436,7 @@ export const SCENARIOS = {
       configTau: () => w.darConfig('small', dims, { tau: 0 }),
       configSimPool: () => w.darConfig('small', dims, { simPool: 'max' as 'mean' }),
       configAlignInit: () => w.darConfig('small', dims, { alignInit: 'zeros' as 'average' }),
+      configPosInit: () => w.darConfig('small', dims, { posInit: 'zeros' as 'centred' }),
     };
     const out: Record<string, Tried> = {};
     for (const [name, f] of Object.entries(all)) out[name] = await tryBeforeGpu(w, f);

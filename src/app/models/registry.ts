@@ -41,11 +41,18 @@ export function modelKinds(): string[] {
  * model such a checkpoint holds (what the code did before the field existed), so every saved model stays loadable:
  *   dar   alignNorm (no LayerNorm in the alignment before it), selection (model selection compared L_total),
  *         simSpecReduction (L_sim^spec averaged over the modalities), simPool (L_sim compared time means),
- *         alignInit (the alignment's mix over time started from torch's default)
+ *         alignInit (the alignment's mix over time started from torch's default), posInit (N(0, 1) positions)
  *   derl  orthGradient (L_orth's gradient reached the embedding)
  */
 const ADDED_FIELDS: Record<string, Record<string, unknown>> = {
-  dar: { alignNorm: false, selection: 'total', simSpecReduction: 'mean', simPool: 'mean', alignInit: 'kaiming' },
+  dar: {
+    alignNorm: false,
+    selection: 'total',
+    simSpecReduction: 'mean',
+    simPool: 'mean',
+    alignInit: 'kaiming',
+    posInit: 'randn',
+  },
   derl: { orthGradient: 'full' },
 };
 

@@ -2,7 +2,10 @@
 // estimator held fixed. The grouped layers DAR and DERL are built from (GroupedLinear, GroupedTransformer, ...) are the
 // engine's (src/engine/nn/grouped.ts).
 
-import type { Tensor } from '../../../engine/tensor';
+import { noGrad, tidy, type Tensor } from '../../../engine/tensor';
+import { sub } from '../../../engine/ops/elementwise';
+import { mean } from '../../../engine/ops/reduce';
+import { reshape } from '../../../engine/ops/shape';
 import { lstmOp } from '../../../engine/ops/lstm';
 import { clubUpperBound } from '../../../engine/ops/club';
 import { Linear, Module, ReLU, Tanh, type Sequential } from '../../../engine/nn/module';
@@ -12,7 +15,7 @@ import { LayerNorm } from '../../../engine/nn/transformer';
 import { deriveSeed } from '../../../engine/seed';
 import { rand } from '../../../engine/creation';
 import type { ClubEstimator } from '../../../engine/nn/club';
-import { ModuleDict } from '../../../engine/nn/grouped';
+import { type GroupedTransformer, ModuleDict } from '../../../engine/nn/grouped';
 
 /** The three modalities in the paper's order: language, visual, acoustic (the stacking order everywhere). */
 export const MODALITIES = ['l', 'v', 'a'] as const;
@@ -67,6 +70,19 @@ export class Alignment extends Module {
     const u = this.conv.forward(x); //            (B, t, d_m): a learned mix of the T_m steps
     return this.proj.forward(this.norm ? this.norm.forward(u) : u, 'gelu'); // GELU in the product's launch
   }
+}
+
+/**
+ * posInit 'centred': a Transformer's learned positions (G, t, d) minus their mean over the t steps. N(0, 1) positions
+ * add a random offset of norm ≈ √(d/t) to the time mean of every sample's output, which L_sim's cosine similarity then
+ * mostly sees (two samples' common features start at cosine ≈ 0.98); centred, the positions still tell steps apart.
+ */
+export function centreOverTime(enc: GroupedTransformer): void {
+  const p = enc.pos_embedding;
+  const [G, , d] = p.shape;
+  const centred = tidy(() => noGrad(() => sub(p, reshape(mean(p, 1), [G, 1, d]))));
+  enc.loadStateDict({ pos_embedding: centred }, { strict: false });
+  centred.dispose();
 }
 
 /**

@@ -7,7 +7,8 @@
 //          default of LNLN's Transformer / CrossTransformerEncoder, for the other LNLN-style blocks (reconstruction
 //          encoders E_com, E_spec; fusion self- and cross-attention).
 //   small: d = 32, t = 8, every block depth 1, 2 heads of 16, FFN 32; CLUB LSTM 16 per direction, one estimator step
-//          per batch at lr 1e-3. Meant for training on a CPU-emulated GPU (SwiftShader) in minutes.
+//          per batch at lr 1e-3; τ = 0.05, the alignment started as an average, the encoders' positions centred (so
+//          that L_sim^com aligns the modalities within the budget). Meant for a CPU-emulated GPU (SwiftShader).
 //
 // Both presets put a LayerNorm after the alignment's mix over time (alignNorm): with missing frames as zero vectors the
 // mix shrinks with the share dropped, and without the norm a model trained at k = 0.3 extrapolates badly to 0.8-0.9
@@ -113,6 +114,12 @@ export interface DarConfig {
    */
   readonly alignInit: 'kaiming' | 'average';
   /**
+   * Initial learned positions of the decoupling encoders E_c, E_s (the paper gives none): 'randn', N(0, 1) as LNLN's
+   * Transformer, or 'centred', the same draws minus their mean over the t steps, so that the time mean z that L_sim
+   * compares starts without a per-modality offset (docs/decisions/dar-deviations.md §1).
+   */
+  readonly posInit: 'randn' | 'centred';
+  /**
    * Model selection's validation quantity. 'total': L_total, literally (docs/models.md §3.2). 'totalWithoutClub'
    * (default): L_total without its α·λ·L_diff term, because L_diff is measured by the CLUB estimator as trained so far,
    * which sharpens every epoch: its value rises (0.03 → 4.8 over 4 epochs of the small preset) even when the features
@@ -172,6 +179,7 @@ const COMMON = {
   textEncoder: FEATURE_TEXT,
   alignNorm: true,
   alignInit: 'kaiming' as const,
+  posInit: 'randn' as const,
   selection: 'totalWithoutClub' as const,
 };
 
@@ -200,6 +208,12 @@ function presetValues(preset: DarPreset): Omit<DarConfig, 'dims' | 'ablation' | 
     fusionSelf: { ...block },
     fusionCross: { ...block },
     mlpHidden: 32,
+    // L_sim^com must line the modalities up within the default budget (docs/decisions/dar-deviations.md §1, rows 6,
+    // 15, 16): the common features start without a shared offset (alignment as an average over the frames, centred
+    // positions), and τ = 0.05 gives the InfoNCE gradient twice τ = 0.1's weight against L_task.
+    tau: 0.05,
+    alignInit: 'average',
+    posInit: 'centred',
     // One estimator step per batch at lr 1e-3 (not CMG's 5 at 1e-4): the inner loop is a third of a training step's
     // time on SwiftShader, and the small model trains for few epochs, so the estimator must keep up in fewer steps.
     club: { hidden: 32, lstmHidden: 16, innerSteps: 1, lr: 1e-3 },
@@ -300,6 +314,11 @@ export function validateDarConfig(c: DarConfig): void {
     c.alignInit === 'kaiming' || c.alignInit === 'average',
     op,
     `alignInit must be 'kaiming' or 'average', got ${String(c.alignInit)}`,
+  );
+  check(
+    c.posInit === 'randn' || c.posInit === 'centred',
+    op,
+    `posInit must be 'randn' or 'centred', got ${String(c.posInit)}`,
   );
   check(c.simPool === 'mean' || c.simPool === 'flat', op, `simPool must be 'mean' or 'flat', got ${String(c.simPool)}`);
   check(

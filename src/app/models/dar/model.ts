@@ -55,7 +55,15 @@ import {
   MLP,
   ModuleDict,
 } from '../../../engine/nn/grouped';
-import { Alignment, clubUpperBoundFixed, INPUT_FIELD, MODALITIES, type Modality, perModality } from './blocks';
+import {
+  Alignment,
+  centreOverTime,
+  clubUpperBoundFixed,
+  INPUT_FIELD,
+  MODALITIES,
+  type Modality,
+  perModality,
+} from './blocks';
 import type { Bert } from '../../../engine/nn/bert';
 import { FEATURE_TEXT, makeTextBert, textInputDim, viewsText } from '../text-encoder';
 
@@ -121,6 +129,7 @@ export class DAR extends Module implements SentimentModel {
       return new Alignment(md.len, inDim, t, d, s(), config.alignNorm, config.alignInit);
     });
     this.enc = transformer(6, config.encoder);
+    if (config.posInit === 'centred') centreOverTime(this.enc);
     this.dec_re = new GroupedMLP(3, 3 * d, h, d, 'gelu', s());
     this.rec_com_proj = new GroupedLinear(3, 3 * d, d, { seed: s() });
     this.rec = transformer(6, config.recon);
