@@ -111,6 +111,35 @@ export function fdAgrees(g: number, fd: number, fdHalf: number, tol: Tolerances,
   return closeEnough(g, fd, tol.fdRtol, tol.fdAtol * fdScale + tol.fdEps ** 2 + 1.5 * Math.abs(fd - fdHalf));
 }
 
+/**
+ * Whether tier 3 can judge element j of input i at all. In exact arithmetic through the reference, the central
+ * differences at the page's steps h and h/2 must pass tier 3's own rule against the true derivative (a 1e-6 step).
+ * Smooth functions always do (the h/2 difference estimates the truncation); where they do not, the step straddles a
+ * kink — a ReLU's pre-activation crossing 0 between x − h and x + h — and no float32 difference at those steps can
+ * agree with a right gradient. Decided from the reference alone, before any GPU work, so a wrong GPU gradient cannot
+ * make its element drop out.
+ */
+export function tier3CanJudge(
+  lossAt: (xs: Float64Array[]) => number,
+  xs: Float64Array[],
+  i: number,
+  j: number,
+  tol: Tolerances,
+): boolean {
+  const x0 = Math.fround(xs[i][j]); // the page perturbs the float32 value
+  const central = (h: number) => {
+    const p = xs.map((x) => x.slice());
+    const m = xs.map((x) => x.slice());
+    p[i][j] = x0 + h;
+    m[i][j] = x0 - h;
+    return (lossAt(p) - lossAt(m)) / (2 * h);
+  };
+  const scale = Math.max(1, Math.abs(x0));
+  const truth = central(1e-6 * scale);
+  const h = tol.fdEps * scale;
+  return fdAgrees(truth, central(h), central(h / 2), tol, Math.max(1e-3, Math.abs(truth)));
+}
+
 /** Runs all three tiers for one op on one set of shapes; fails the calling test with the seed and the worst element. */
 export async function gradcheck<K extends OpName>(page: TestPage, check: GradCheck<K>): Promise<void> {
   // The types tie the op, its inputs, attrs and reference together at the call; the body needs none of that.
@@ -129,7 +158,27 @@ export async function gradcheck<K extends OpName>(page: TestPage, check: GradChe
   const ref = c.ref(xs, c.attrs);
   const w = rng.uniform(ref.data.length, -1, 1);
   const wantsGrad = c.inputs.map((x) => x.grad !== false);
-  const fdIndices = xs.map((x, i) => (wantsGrad[i] ? rng.sample(x.length, tol.fdCount) : []));
+  // L(x) in float64 through the reference.
+  const lossAt = (inputs: Float64Array[]): number => {
+    const y = c.ref(inputs, c.attrs).data;
+    let l = 0;
+    for (let i = 0; i < y.length; i++) l += w[i] * y[i];
+    return l;
+  };
+  // Tier 3's elements: a fresh sample, minus those the reference shows it cannot judge (a kink inside the step),
+  // redrawn from a generator of their own so that a seed without such an element draws what it always drew.
+  const redraw = rngFor(`${label} tier 3 redraw`);
+  const fdIndices = xs.map((x, i) => {
+    if (!wantsGrad[i]) return [];
+    const picked = rng.sample(x.length, tol.fdCount).filter((j) => tier3CanJudge(lossAt, xs, i, j, tol));
+    for (let tries = 0; picked.length < Math.min(tol.fdCount, x.length) && tries < 8 * tol.fdCount; tries++) {
+      const j = redraw.int(x.length);
+      if (!picked.includes(j) && tier3CanJudge(lossAt, xs, i, j, tol)) picked.push(j);
+    }
+    if (picked.length === 0 && tol.fdCount > 0)
+      expect.fail(`${label}: no element of input ${i} where float32 differences can judge`);
+    return picked;
+  });
 
   const res = await page.call('gradcase', {
     op: c.op,
@@ -148,14 +197,6 @@ export async function gradcheck<K extends OpName>(page: TestPage, check: GradChe
       expect.fail(`${label}: forward[${i}] = ${res.out[i]}, reference ${ref.data[i]}`);
     }
   }
-
-  // L(x) in float64 through the reference.
-  const lossAt = (inputs: Float64Array[]): number => {
-    const y = c.ref(inputs, c.attrs).data;
-    let l = 0;
-    for (let i = 0; i < y.length; i++) l += w[i] * y[i];
-    return l;
-  };
 
   // Float32 finite-difference noise is set by the loss's rounding, not by one input's gradient, so tier 3 measures
   // errors against the largest gradient of any input; tier 2 (float64) keeps each input's own, tighter scale.
