@@ -135,8 +135,8 @@ const PROBE_TEST_SAMPLES = 343;
 
 /**
  * Samples per pass of the test evaluation and of the probes' inspect(). DAR's small preset (no supplied BERT) takes
- * 256 and 128: fewer, larger passes and fewer readbacks, 2–3× faster on SwiftShader, and the same numbers (its
- * predictions and probe outputs are per sample; docs/decisions/start-time.md). The other models keep the batches they
+ * 256 and 128: fewer, larger passes and fewer readbacks (1.15× and 1.05× on SwiftShader: the arithmetic dominates),
+ * and the same numbers (its predictions and probe outputs are per sample; docs/decisions/start-time.md). The other models keep the batches they
  * had (DERL's expert usage is summed per batch on the GPU: another batch would round it differently), and so do a
  * supplied bert-base and the paper preset, whose activations must stay within a GPU's memory.
  */
