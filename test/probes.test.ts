@@ -132,4 +132,37 @@ describe('probeDecoupling on planted factors (a stand-in model whose features ar
     expect(none.r2!.contentFromCommon).toBeNull();
     expect(none.r2!.contentFromSpecific).toBeNull();
   });
+
+  it('gives the same numbers, to the last bit, in batches of any multiple of 32; other batch sizes are a RangeError', async () => {
+    // A stand-in whose outputs depend on the sample alone (its index), the norms of such different sizes that float64
+    // sums taken in another grouping round differently.
+    function perSample(): Inspectable {
+      let at = 0;
+      return {
+        config: { d },
+        inspect(corrupted) {
+          const B = corrupted.textBert!.length / (3 * ds.dims.text.len);
+          const z = new Float32Array(6 * B * d);
+          const gate = new Float32Array(6 * B);
+          const hat = new Float32Array(6 * B);
+          const tilde = new Float32Array(6 * B);
+          for (let k = 0; k < 6; k++)
+            for (let i = 0; i < B; i++) {
+              const s = at + i;
+              for (let q = 0; q < d; q++) z[(k * B + i) * d + q] = Math.sin(0.37 * s + 1.1 * q + 2.3 * k);
+              gate[k * B + i] = 0.5 + 0.4 * Math.sin(0.91 * s + k);
+              hat[k * B + i] = (s % 3 ? 1234.5 : 1.7e-6) * (1 + ((s * 7919 + k * 104729) % 1013) / 1013); // wide exponents
+              tilde[k * B + i] = Math.E * ((s * 6151 + k * 3571) % 997) * 1e-2;
+            }
+          at += B;
+          return { z: asTensor(z), gate: asTensor(gate), hatErr: asTensor(hat), tildeErr: asTensor(tilde) };
+        },
+      };
+    }
+    const o = { rate: 0.3, maskSeed: 1111, factors: f };
+    const base = await probeDecoupling(perSample(), ds, o);
+    for (const batchSize of [64, 128, 160])
+      expect(await probeDecoupling(perSample(), ds, { ...o, batchSize })).toEqual(base);
+    await expect(probeDecoupling(perSample(), ds, { ...o, batchSize: 48 })).rejects.toThrow(RangeError);
+  });
 });

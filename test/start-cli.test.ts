@@ -219,6 +219,27 @@ describe('npm start, Ctrl-C', () => {
         json.training[0].history.every((h: { seconds: number }) => tenths(h.seconds)),
     ).toBe(true);
     expect(json.training[0]).toMatchObject({ seed: 7, bestEpoch, epochsRun, stoppedEarly: true });
+    // Where the time went: the seed's phases (to 0.1 s), training's adding up to its trainSeconds and evaluation's to
+    // its evalSeconds, the first step's compile among them; setup and the report in run.phases; the table printed.
+    const t = json.training[0];
+    const trainKeys = ['compile', 'steps', 'validation', 'probes', 'checkpoints', 'trainOther'];
+    const evalKeys = ['evalRates', 'evalAbsent', 'evalExperts', 'evalProbes'];
+    expect(Object.keys(t.phases)).toEqual([...trainKeys, ...evalKeys]);
+    const sum = (keys: string[]) => keys.reduce((s, k) => s + t.phases[k], 0);
+    expect(Object.values(t.phases).every((v) => typeof v === 'number' && v >= 0 && tenths(v))).toBe(true);
+    expect(Math.abs(sum(trainKeys) - t.trainSeconds)).toBeLessThan(0.5);
+    expect(Math.abs(sum(evalKeys) - t.evalSeconds)).toBeLessThan(0.5);
+    expect(t.phases.compile).toBeGreaterThan(0);
+    expect(t.phases.steps).toBeGreaterThan(0);
+    expect(t.phases.evalRates).toBeGreaterThan(0);
+    expect(t.history.every((h: { compileSeconds: number }, i: number) => h.compileSeconds > 0 === (i === 0))).toBe(
+      true,
+    );
+    expect(Object.keys(json.run.phases)).toEqual(['setup', 'report']);
+    expect(json.run.phases.report).toBeGreaterThanOrEqual(0);
+    expect(r.stdout).toMatch(/^time by phase \(s; total wall [\d.]+\):$/m);
+    expect(r.stdout).toMatch(/^compiling the first step +[\d.]+ +[\d.]+$/m);
+    expect(r.stdout).toMatch(/^test: 10 missing rates +[\d.]+ +[\d.]+$/m);
     expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('interrupted (Ctrl-C) during seed 7');
     // The browser and every helper process of it are gone, and so is its profile.
     expect(r.browser).not.toBeNull();

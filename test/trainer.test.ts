@@ -44,6 +44,21 @@ describe('trainModel (LateFusion on tiny)', () => {
     expect(h.length).toBe(7);
     // The probe hook ran after every epoch, on the model being trained (its validation has put it back in train mode).
     expect(r.probes).toEqual(h.map((e) => ({ epoch: e.epoch, kind: 'latefusion', training: true })));
+    // Where each epoch's time went: compiling ahead in the first epoch only (inside its training steps' time), the
+    // probe hook's 100 ms wait in probeSeconds, a checkpoint every epoch (saved: the trainer keeps 'best' bytes), and
+    // the parts within the epoch's wall time.
+    r.phases.forEach((p, i) => {
+      expect(p.compileSeconds > 0).toBe(i === 0);
+      expect(p.compileSeconds).toBeLessThanOrEqual(p.trainSeconds);
+      expect(p.probeSeconds).toBeGreaterThanOrEqual(0.099);
+      expect(p.probeSeconds).toBeLessThan(5);
+      if (h[i].improved) expect(p.checkpointSeconds).toBeGreaterThan(0);
+      else expect(p.checkpointSeconds).toBeLessThan(0.01); // nothing to save: no onCheckpoint hook
+      expect(p.validSeconds).toBeGreaterThan(0);
+      const parts = p.trainSeconds + p.validSeconds + p.probeSeconds + p.checkpointSeconds;
+      expect(parts).toBeLessThanOrEqual(p.seconds + 1e-6);
+      expect(parts).toBeGreaterThan(0.8 * p.seconds);
+    });
     // Learning: the training loss of epoch 4 is clearly below epoch 1's.
     expect(h[3].train).toBeLessThan(0.9 * h[0].train);
     // Selection: the best epoch is the argmin of the validation losses, it is not the last one here, and the returned

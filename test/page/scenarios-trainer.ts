@@ -107,14 +107,27 @@ export const SCENARIOS = {
       beforeStep: (c) => {
         if (spoilFrom && spoilLr !== undefined && c.epoch >= spoilFrom) c.optimizer.setLr(spoilLr);
       },
-      // What the probe hook returns lands in the epoch's summary.
-      probe: async (model, epoch) => ({ epoch, kind: model.kind, training: model.training }),
+      // What the probe hook returns lands in the epoch's summary; its 100 ms wait, in the summary's probeSeconds.
+      probe: async (model, epoch) => {
+        await new Promise((r) => setTimeout(r, 100));
+        return { epoch, kind: model.kind, training: model.training };
+      },
+      onCompile: () => undefined,
     });
     const masks = new w.MissingField(ds.split('valid'), ds.dims, seed).masks(0.3);
     const again = await validate(res.model, ds, masks, w.batchIndices(ds.sizes.valid, batchSize));
     const out = {
       history: res.history.map(epochRow),
       probes: res.history.map((h) => h.probes),
+      phases: res.history.map((h) => ({
+        seconds: h.seconds,
+        trainSeconds: h.trainSeconds,
+        validSeconds: h.validSeconds,
+        compileSeconds: h.compileSeconds,
+        probeSeconds: h.probeSeconds,
+        checkpointSeconds: h.checkpointSeconds,
+      })),
+      trainSeconds: res.seconds,
       bestEpoch: res.bestEpoch,
       bestValidLoss: res.bestValidLoss,
       epochsRun: res.epochsRun,

@@ -91,11 +91,59 @@ export interface SeedOutcome {
   experts: { rate: number; usage: DerlExpertUsage }[];
   /** DAR only: the decoupling probes (src/app/eval/probes.ts) of the best epoch on the test set at PROBE_RATES. */
   probes: DecouplingProbe[];
+  /** Where this seed's wall time went, in seconds (see SeedPhases). */
+  phases: SeedPhases;
+}
+
+/**
+ * One seed's wall time by phase, in seconds: training (compiling the first step's kernels, the steps, per-epoch
+ * validation, probes and checkpoints; `other` is the rest of trainSeconds: building the model, the epochs' ends) and
+ * evaluation on the test set (every missing rate, whole modalities absent, DERL's expert usage, the probes).
+ */
+export interface SeedPhases {
+  compile: number;
+  steps: number;
+  validation: number;
+  probes: number;
+  checkpoints: number;
+  trainOther: number;
+  evalRates: number;
+  evalAbsent: number;
+  evalExperts: number;
+  evalProbes: number;
+}
+
+/** The training phases of a seed, from its epochs' summaries (those of this run: a resumed run's earlier ones are not). */
+function trainingPhases(history: readonly EpochSummary[], resumedFrom: number, trainSeconds: number) {
+  const ran = history.filter((e) => e.epoch > resumedFrom);
+  const sum = (f: (e: EpochSummary) => number) => ran.reduce((s, e) => s + f(e), 0);
+  const compile = sum((e) => e.compileSeconds);
+  const phases = {
+    compile,
+    steps: sum((e) => e.trainSeconds) - compile,
+    validation: sum((e) => e.validSeconds),
+    probes: sum((e) => e.probeSeconds),
+    checkpoints: sum((e) => e.checkpointSeconds),
+  };
+  const known = Object.values(phases).reduce((a, b) => a + b, 0);
+  return { ...phases, trainOther: Math.max(0, trainSeconds - known) };
 }
 
 /** The missing rates at which the best epoch's decoupling is probed (gates and ‖Ĥ − H‖ vs ‖H̃ − H‖ per rate). */
 export const PROBE_RATES = [0, 0.3, 0.5, 0.7, 0.9];
 const PROBE_TEST_SAMPLES = 343;
+
+/**
+ * Samples per pass of the test evaluation and of the probes' inspect(). DAR's small preset (no supplied BERT) takes
+ * 256 and 128: fewer, larger passes and fewer readbacks (1.15× and 1.05× on SwiftShader: the arithmetic dominates),
+ * and the same numbers (its predictions and probe outputs are per sample; docs/decisions/start-time.md). The other models keep the batches they
+ * had (DERL's expert usage is summed per batch on the GPU: another batch would round it differently), and so do a
+ * supplied bert-base and the paper preset, whose activations must stay within a GPU's memory.
+ */
+function passSizes(o: StartPageOptions): { evalBatch: number; probeBatch: number } {
+  const small = o.model === 'dar' && o.preset === 'small' && !o.bert;
+  return small ? { evalBatch: 256, probeBatch: 128 } : { evalBatch: Math.max(o.batchSize, 64), probeBatch: 32 };
+}
 
 /** DAR's decoupling probes on `split` at `rate` (mask seed 1111); undefined for other models. */
 function probeRun(run: Run, model: SentimentModel, split: 'valid' | 'test', rate: number) {
@@ -105,7 +153,8 @@ function probeRun(run: Run, model: SentimentModel, split: 'valid' | 'test', rate
   // The test set's probes read at most PROBE_TEST_SAMPLES samples per rate, to keep them a small part of evaluation.
   const subset =
     split === 'test' ? Math.min(run.o.testSubset ?? PROBE_TEST_SAMPLES, PROBE_TEST_SAMPLES) : run.o.validSubset;
-  return probeDecoupling(model, ds, { split, rate, maskSeed: run.o.maskSeed, subset, factors });
+  const batchSize = passSizes(run.o).probeBatch;
+  return probeDecoupling(model, ds, { split, rate, maskSeed: run.o.maskSeed, subset, factors, batchSize });
 }
 
 /**
@@ -382,8 +431,9 @@ async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSec
   const parameters = model.parameters().reduce((s, p) => s + p.size, 0);
   await report({ kind: 'evaluating', seedIndex: si, seed, rates: o.rates.length, testN, trainSeconds });
   const t1 = performance.now();
+  const since = (t: number) => (performance.now() - t) / 1000;
   let lastEvalReport = 0;
-  const batchSize = Math.max(o.batchSize, 64);
+  const batchSize = passSizes(o).evalBatch;
   const rates = await evaluateRobustness(model, dataset, o.rates, o.maskSeed, {
     subset: o.testSubset,
     batchSize,
@@ -394,7 +444,11 @@ async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSec
       return report({ kind: 'evalProgress', seedIndex: si, done, total, elapsedSec: (t - t1) / 1000 });
     },
   });
+  const evalRates = since(t1);
+  const tAbsent = performance.now();
   const drops = await evaluateModalityDrop(model, dataset, MODALITY_DROPS, { subset: o.testSubset, batchSize });
+  const evalAbsent = since(tAbsent);
+  const tExperts = performance.now();
   // DERL: which experts the routers pick, per modality, on the test set at a few missing rates.
   const experts: { rate: number; usage: DerlExpertUsage }[] = [];
   if (model instanceof DERL) {
@@ -404,12 +458,15 @@ async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSec
       experts.push({ rate, usage: await model.expertUsage() });
     }
   }
+  const evalExperts = since(tExperts);
+  const tProbes = performance.now();
   const probes: DecouplingProbe[] = [];
   for (const rate of PROBE_RATES) {
     const p = await probeRun(run, model, 'test', rate);
     if (p) probes.push(p);
   }
-  const evalSeconds = (performance.now() - t1) / 1000;
+  const evalProbes = since(tProbes);
+  const evalSeconds = since(t1);
   model.dispose();
   await report({ kind: 'seedDone', seedIndex: si, seed, trainSeconds, evalSeconds, bestEpoch: trained.bestEpoch });
   return {
@@ -427,11 +484,19 @@ async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSec
     modalityDrop: drops.map((d) => ({ condition: d.label, absent: d.absent, metrics: d.metrics })),
     experts,
     probes,
+    phases: {
+      ...trainingPhases(trained.history, trained.resumedFrom, trainSeconds),
+      evalRates,
+      evalAbsent,
+      evalExperts,
+      evalProbes,
+    },
   };
 }
 
 async function main(o: StartPageOptions) {
   const report = (globalThis as unknown as StartPageGlobals).webgradReport;
+  const tSetup = performance.now();
   await wg.init();
   await report({ kind: 'adapter', adapter: wg.adapterInfo(), runtime: hostRuntime() });
   const dataset = await loadDataset(o, report);
@@ -455,6 +520,8 @@ async function main(o: StartPageOptions) {
     },
     checkpoints: new CheckpointChannel(o.token, report),
   };
+  // Setup: the adapter, the data, a supplied or pre-trained BERT (before any seed).
+  const setupSeconds = (performance.now() - tSetup) / 1000;
   await report({ kind: 'plan', testN, constant });
 
   const outcomes: SeedOutcome[] = [];
@@ -482,7 +549,7 @@ async function main(o: StartPageOptions) {
       interrupted = { seed: o.seeds[si], epochsRun: t.result.epochsRun, bestEpoch: t.result.bestEpoch };
   }
   await wg.runtime().sync();
-  return { kind: 'done' as const, outcomes, constant, testN, stats: wg.runtime().stats(), interrupted };
+  return { kind: 'done' as const, outcomes, constant, testN, stats: wg.runtime().stats(), interrupted, setupSeconds };
 }
 
 export type StartPageResult = Awaited<ReturnType<typeof main>>;

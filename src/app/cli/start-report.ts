@@ -18,7 +18,7 @@ import {
 import type { DerlExpertUsage } from '../models/derl/model';
 import { modelSpec, type RunChoices } from '../models/catalog';
 import { htmlReport } from '../report/html';
-import type { StartPageResult } from './start-page';
+import type { SeedPhases, StartPageResult } from './start-page';
 import type { StartOptions } from './start-options';
 import { ckptName } from './start-resume';
 import { fmtDuration } from './start-progress';
@@ -159,6 +159,8 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
       testSamples: result.testN,
       maskSeed: LNLN_EVAL_SEED,
       wallSeconds: round1(facts.wallSeconds),
+      // Where the wall time went outside the seeds (each seed's phases are in training[].phases).
+      phases: { setup: round1(result.setupSeconds), report: 0 },
       runtime: facts.runtime,
       adapter: facts.adapter,
       browser: facts.browser,
@@ -184,6 +186,7 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
       resumedFrom: o.resumedFrom,
       trainSeconds: round1(o.trainSeconds),
       evalSeconds: round1(o.evalSeconds),
+      phases: roundPhases(o.phases),
       history: o.history.map((h) => ({
         epoch: h.epoch,
         train: h.train,
@@ -194,6 +197,9 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
         seconds: round1(h.seconds),
         trainSeconds: round1(h.trainSeconds),
         validSeconds: round1(h.validSeconds),
+        compileSeconds: round1(h.compileSeconds),
+        probeSeconds: round1(h.probeSeconds),
+        checkpointSeconds: round1(h.checkpointSeconds),
         samplesPerSec: round1(h.samplesPerSec),
         ...(h.probes === undefined ? {} : { probes: h.probes as DecouplingProbe }),
       })),
@@ -202,15 +208,54 @@ function resultsJson(result: FinishedRun, opts: StartOptions, facts: RunFacts, {
   };
 }
 
+const roundPhases = (p: SeedPhases) =>
+  Object.fromEntries(Object.entries(p).map(([k, v]) => [k, round1(v)])) as unknown as SeedPhases;
+
+/** The phases' labels, in the order of a seed's run. */
+const PHASE_LABELS: Record<keyof SeedPhases, string> = {
+  compile: 'compiling the first step',
+  steps: 'training steps',
+  validation: 'validation (per epoch)',
+  probes: 'probes (per epoch)',
+  checkpoints: 'checkpoints',
+  trainOther: 'other training',
+  evalRates: 'test: 10 missing rates',
+  evalAbsent: 'test: modalities absent',
+  evalExperts: 'test: expert usage',
+  evalProbes: 'test: probes',
+};
+
+/** Where the wall time went: setup, each phase summed over the seeds (and per seed), the report, in seconds. */
+export function formatPhases(result: FinishedRun, reportSeconds: number, wallSeconds: number): string {
+  const seeds = result.outcomes;
+  const f = (x: number) => x.toFixed(1);
+  const rows: string[][] = [['setup (adapter, data, BERT)', f(result.setupSeconds), ...seeds.map(() => '')]];
+  for (const [k, label] of Object.entries(PHASE_LABELS) as [keyof SeedPhases, string][]) {
+    const per = seeds.map((o) => o.phases[k]);
+    rows.push([label, f(per.reduce((a, b) => a + b, 0)), ...per.map(f)]);
+  }
+  rows.push(['report (tables, results.json, report.html)', f(reportSeconds), ...seeds.map(() => '')]);
+  return (
+    `time by phase (s; total wall ${f(wallSeconds)}):\n` +
+    textTable(['Phase', 'All seeds', ...seeds.map((o) => `Seed ${o.seed}`)], rows)
+  );
+}
+
 /** Prints the tables of a run with at least one seed evaluated, and writes results.json and report.html. */
 export async function reportRun(result: FinishedRun, opts: StartOptions, facts: RunFacts): Promise<void> {
+  const tReport = performance.now();
   const tables = summarize(result);
   printTables(result, opts.label, tables);
   const json = resultsJson(result, opts, facts, tables);
+  const html = htmlReport(json);
+  // The report's own time: building the tables, results.json and report.html (the two small writes after it are not).
+  const reportSeconds = (performance.now() - tReport) / 1000;
+  json.run.phases.report = round1(reportSeconds)!;
   const jsonFile = path.join(opts.out, 'results.json');
   await writeFileAtomic(jsonFile, new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`));
   const reportFile = path.join(opts.out, 'report.html');
-  await writeFileAtomic(reportFile, new TextEncoder().encode(htmlReport(json)));
+  await writeFileAtomic(reportFile, new TextEncoder().encode(html));
+  console.log(`\n${formatPhases(result, reportSeconds, facts.wallSeconds)}`);
   const params = result.outcomes[0]?.parameters;
   console.log(
     `\nwrote ${jsonFile}, ${reportFile} (charts and tables), best-seed<seed>.safetensors (resumable) and model-seed<seed>.safetensors (weights + config) for seeds ${result.outcomes.map((o) => o.seed).join(', ')}` +

@@ -67,6 +67,29 @@ export interface ProbeOptions {
   subset?: number;
   /** The planted factors of the split, for the R² probes (synthetic-mosi: dataset.latents(split)). */
   factors?: PlantedFactors | null;
+  /**
+   * Samples per inspect() pass (default 32; a multiple of 32). Larger batches mean fewer passes and readbacks; the
+   * numbers do not change, as every output is per sample and the sums below run in blocks of 32 whatever the batch.
+   */
+  batchSize?: number;
+}
+
+/** The block of samples the norms are summed over before joining the total (the original batch: same rounding). */
+const SUM_BLOCK = 32;
+
+/**
+ * The sum of x (6, B): per block of SUM_BLOCK samples, all six groups' values summed in (group, sample) order, the
+ * blocks' sums then added up in order; the same sum, to the last bit, as a batch of SUM_BLOCK at a time would give.
+ */
+function blockSums(x: Float32Array, B: number): number {
+  let total = 0;
+  for (let b0 = 0; b0 < B; b0 += SUM_BLOCK) {
+    const b1 = Math.min(B, b0 + SUM_BLOCK);
+    let s = 0;
+    for (let g = 0; g < 6; g++) for (let i = b0; i < b1; i++) s += x[g * B + i];
+    total += s;
+  }
+  return total;
 }
 
 /** The probes of `model` on `dataset` (see the top of this file). */
@@ -83,7 +106,10 @@ export async function probeDecoupling(model: Inspectable, dataset: Dataset, o: P
   let hatSum = 0;
   let tildeSum = 0;
   let at = 0;
-  for (const ix of batchIndices(n, 32)) {
+  const batchSize = o.batchSize ?? SUM_BLOCK;
+  if (!(Number.isInteger(batchSize) && batchSize > 0 && batchSize % SUM_BLOCK === 0))
+    throw new RangeError(`probeDecoupling: batchSize must be a positive multiple of ${SUM_BLOCK}, got ${batchSize}`);
+  for (const ix of batchIndices(n, batchSize)) {
     const complete = dataset.batch(split, ix);
     const out = model.inspect(lazyInputs(applyMissing(complete, masks)), lazyInputs(complete));
     const [zb, gb, he, te] = await Promise.all([out.z, out.gate, out.hatErr, out.tildeErr].map((t) => t.toArray()));
@@ -99,8 +125,8 @@ export async function probeDecoupling(model: Inspectable, dataset: Dataset, o: P
       z[g].set(zb.subarray(g * B * d, (g + 1) * B * d), at * d);
       for (let i = 0; i < B; i++) gate[g] += gb[g * B + i];
     }
-    hatSum += he.reduce((a, b) => a + b, 0);
-    tildeSum += te.reduce((a, b) => a + b, 0);
+    hatSum += blockSums(he, B);
+    tildeSum += blockSums(te, B);
     at += B;
   }
   const common = [0, 1, 2].map((g) => z[g]);

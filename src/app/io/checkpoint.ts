@@ -118,7 +118,7 @@ export async function saveCheckpoint(
   meta: Record<string, unknown> = {},
   opts: SaveOptions = {},
 ): Promise<Uint8Array> {
-  const tensors: [string, F32Tensor][] = [];
+  const reads: [string, readonly number[], Tensor][] = [];
   const params = module.namedParameters();
   for (const [name, p] of params) {
     if (isOptimizerKey(name))
@@ -128,7 +128,7 @@ export async function saveCheckpoint(
         undefined,
         'saveCheckpoint',
       );
-    tensors.push([name, { shape: p.shape, data: await p.toArray() }]);
+    reads.push([name, p.shape, p]);
   }
   const metadata: Record<string, string> = {
     'webgrad.format': CHECKPOINT_FORMAT,
@@ -142,12 +142,34 @@ export async function saveCheckpoint(
       rec.steps[name] = st.step;
       for (const [key, v] of Object.entries(st)) {
         if (!(v instanceof Tensor)) continue;
-        tensors.push([`${prefix}${name}.${key}`, { shape: param.shape, data: await v.toArray() }]);
+        reads.push([`${prefix}${name}.${key}`, param.shape, v]);
       }
     }
     metadata[mdKey] = JSON.stringify(rec);
   }
-  return writeSafetensors(tensors, metadata);
+  return writeSafetensors(await readAll(reads), metadata);
+}
+
+/** Bytes of read back in flight at once: a few round trips for a small model, bounded staging memory for BERT-base. */
+const READ_CHUNK_BYTES = 32 << 20;
+
+/**
+ * The tensors' values, in order. The read backs of a chunk are all started before any is awaited: one wait per
+ * chunk, not one round trip per tensor (hundreds of them in a model with its AdamW state).
+ */
+async function readAll(reads: [string, readonly number[], Tensor][]): Promise<[string, F32Tensor][]> {
+  const out: [string, F32Tensor][] = [];
+  for (let i = 0; i < reads.length;) {
+    let bytes = 0;
+    let j = i;
+    while (j < reads.length && (j === i || bytes + 4 * reads[j][2].size <= READ_CHUNK_BYTES))
+      bytes += 4 * reads[j++][2].size;
+    const chunk = reads.slice(i, j);
+    const data = await Promise.all(chunk.map(([, , t]) => t.toArray()));
+    chunk.forEach(([name, shape], k) => out.push([name, { shape, data: data[k] }]));
+    i = j;
+  }
+  return out;
 }
 
 /**

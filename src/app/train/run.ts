@@ -128,6 +128,8 @@ export class TrainingRun {
   private compiled = false;
   // Clocks for progress and the ETA.
   private runStart = 0;
+  /** Compiling ahead, in the epoch it happened (taken by that epoch's summary). */
+  private compileSeconds = 0;
   private trainSeconds = 0;
   private validSeconds = 0;
   private samplesDone = 0;
@@ -274,7 +276,9 @@ export class TrainingRun {
     const optimizers = [this.optimizer, ...Object.values(this.model.auxiliaryOptimizers?.() ?? {})].filter(
       (x): x is Optimizer => !!x,
     );
+    const t0 = now();
     await compileAhead(() => this.step(batch, epoch, 0, true), optimizers, onCompile);
+    this.compileSeconds = (now() - t0) / 1000;
     this.termNames = termNames;
   }
 
@@ -385,12 +389,18 @@ export class TrainingRun {
       pos.sinceBest = 0;
     } else pos.sinceBest++;
     pos.epoch = e1;
+    const tCheckpoint = now();
     await this.checkpoint(improved, validLoss);
+    const checkpointSeconds = (now() - tCheckpoint) / 1000;
 
     const train: Record<string, number> = {};
     const nSeen = steps.plan.reduce((s, b) => s + b.length, 0);
     for (const [k, v] of steps.sums) train[k] = v / nSeen;
+    const tProbe = now();
     const probes = await this.hooks.probe?.(model, e1);
+    const probeSeconds = (now() - tProbe) / 1000;
+    const compileSeconds = this.compileSeconds;
+    this.compileSeconds = 0;
     const rt = runtime();
     await rt.sync();
     const mem = rt.stats();
@@ -409,6 +419,9 @@ export class TrainingRun {
       seconds: (now() - steps.tEpoch) / 1000,
       trainSeconds: epochTrainSeconds,
       validSeconds: epochValidSeconds,
+      compileSeconds,
+      probeSeconds,
+      checkpointSeconds,
       samplesPerSec: nSeen / epochTrainSeconds,
       memory: { liveBuffers: mem.liveBuffers, liveBytes: mem.liveBytes },
       ...(probes === undefined ? {} : { probes }),

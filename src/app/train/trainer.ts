@@ -131,9 +131,14 @@ export interface EpochSummary {
   bestValidLoss: number;
   lr: number;
   seconds: number;
-  /** Of which training steps and validation. */
+  /** Of which training steps (the run's first epoch: with compileSeconds), validation, probes and checkpoints. */
   trainSeconds: number;
   validSeconds: number;
+  /** Compiling the first step's kernels ahead (./compile-ahead.ts): the run's first epoch only, else 0. */
+  compileSeconds: number;
+  /** hooks.probe (0 without it) and the checkpoint (serialised and handed to hooks.onCheckpoint). */
+  probeSeconds: number;
+  checkpointSeconds: number;
   /** Training samples per second of this epoch's steps. */
   samplesPerSec: number;
   /** GPU memory after the epoch (everything of the epoch freed): flat from epoch to epoch. */
