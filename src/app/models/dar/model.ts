@@ -39,6 +39,7 @@ import { mean, sum } from '../../../engine/ops/reduce';
 import { concat, gatherRows, permute, reshape, slice, stack } from '../../../engine/ops/shape';
 import { mseLoss } from '../../../engine/ops/loss';
 import { infoNCE } from '../../../engine/ops/infonce';
+import { weightedSum } from '../../../engine/ops/weighted-sum';
 import { Module, parameter } from '../../../engine/nn/module';
 import { deriveSeed } from '../../../engine/seed';
 import { ClubEstimator } from '../../../engine/nn/club';
@@ -329,7 +330,8 @@ export class DAR extends Module implements SentimentModel {
     const path = this.headPath(u, h);
     const y = batch.labels;
     const terms: Record<string, Tensor> = {};
-    const sumOf = (xs: Tensor[]) => xs.reduce((a, b) => add(a, b));
+    // Σ w·x over a loss's scalar terms, added in order: one launch each way (mulScalar/add with fusions off).
+    const wsum = (xs: Tensor[], ws = xs.map(() => 1), scale = 1) => weightedSum(xs, ws, { scale });
     const modality = (x: Tensor, k: number) => reshape(slice(x, 0, k, k + 1), x.shape.slice(1)); // group k of (G, ...)
 
     terms.task = mseLoss(path.pred, y);
@@ -341,13 +343,14 @@ export class DAR extends Module implements SentimentModel {
 
     // L_decouple = λ(L_sim + L_diff) + L_re.
     const decouple: Tensor[] = [];
+    const decoupleWeights: number[] = [];
     if (!noSim) {
       const z = this.simFeatures(h); //                                         (6, B, d), or (6, B, t·d) with simPool 'flat'
       const zc = MODALITIES.map((_, k) => modality(z, k));
       const zs = MODALITIES.map((_, k) => modality(z, 3 + k));
       const temperature = c.tau;
       const pairs = CROSS_PAIRS.map(([o, m]) => infoNCE(zc[idx(m)], zc[idx(o)], { temperature }));
-      terms.sim_com = mulScalar(sumOf(pairs), 1 / pairs.length);
+      terms.sim_com = wsum(pairs, undefined, 1 / pairs.length);
       let sim = terms.sim_com;
       const half = Math.floor(B / 2);
       if (half >= 1) {
@@ -362,19 +365,21 @@ export class DAR extends Module implements SentimentModel {
             inBatchNegatives: false,
           }),
         );
-        terms.sim_spec = c.simSpecReduction === 'sum' ? sumOf(per) : mulScalar(sumOf(per), 1 / per.length);
-        sim = add(sim, terms.sim_spec);
+        terms.sim_spec = wsum(per, undefined, c.simSpecReduction === 'sum' ? 1 : 1 / per.length);
+        sim = wsum([sim, terms.sim_spec]);
       } else {
         terms.sim_spec = zeros([]); //  a batch of one has no second sample to pair with; the term set stays the same
       }
       terms.sim = sim;
-      decouple.push(mulScalar(sim, c.lambda));
+      decouple.push(sim);
+      decoupleWeights.push(c.lambda);
     }
     if (!noDiff) {
-      terms.diff = sumOf(
+      terms.diff = wsum(
         MODALITIES.map((m, k) => clubUpperBoundFixed(this.club.get(m), modality(h, 3 + k), modality(h, k))),
       );
-      decouple.push(mulScalar(terms.diff, c.lambda));
+      decouple.push(terms.diff);
+      decoupleWeights.push(c.lambda);
     }
     // D^re_m reads [the other two H̃c, H̃s_m] on features: (3, B, t, 3d).
     const reIn = reshape(
@@ -389,7 +394,8 @@ export class DAR extends Module implements SentimentModel {
         ? mulScalar(mseLoss(restored, reTarget), 3)
         : mulScalar(mseLoss(restored, reTarget, 'sum'), 1 / B);
     decouple.push(terms.re);
-    terms.decouple = sumOf(decouple);
+    decoupleWeights.push(1);
+    terms.decouple = wsum(decouple, decoupleWeights);
 
     if (!noRecon) {
       const uc = view(enc.u, 1);
@@ -398,13 +404,15 @@ export class DAR extends Module implements SentimentModel {
       const decIn = reshape(permute(reshape(path.hat, [2, 3, B, t, d]), [1, 2, 3, 0, 4]), [3, B, t, 2 * d]);
       const uHat = this.dec.forward(decIn);
       // Σ_m [MSE(Ĥc_m, Hc_m) + MSE(Ĥs_m, Hs_m)] = 6·MSE over the six groups; Σ_m MSE(Û¹_m, U¹_m) = 3·MSE over three.
-      terms.recon = add(mulScalar(mseLoss(path.hat, hc), 6), mulScalar(mseLoss(uHat, uc), 3));
+      terms.recon = wsum([mseLoss(path.hat, hc), mseLoss(uHat, uc)], [6, 3]);
     }
 
-    let total = terms.task;
-    if (terms.boot) total = add(total, terms.boot);
-    total = add(total, mulScalar(terms.decouple, c.alpha));
-    if (terms.recon) total = add(total, mulScalar(terms.recon, c.beta));
+    const parts = [terms.task, terms.boot, terms.decouple, terms.recon];
+    const weights = [1, 1, c.alpha, c.beta].filter((_, j) => parts[j]);
+    const total = wsum(
+      parts.filter((t) => t),
+      weights,
+    );
     return { total, terms, pred: path.pred };
   }
 
@@ -433,8 +441,9 @@ export class DAR extends Module implements SentimentModel {
         ll?.dispose();
         ll = tidy(() => {
           opt.zeroGrad();
-          const l = MODALITIES.map((m, j) => this.club.get(m).logLikelihood(feats[j].x, feats[j].y)).reduce((a, b) =>
-            add(a, b),
+          const l = weightedSum(
+            MODALITIES.map((m, j) => this.club.get(m).logLikelihood(feats[j].x, feats[j].y)),
+            [1, 1, 1],
           );
           neg(l).backward();
           opt.step();
