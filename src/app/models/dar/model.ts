@@ -40,6 +40,7 @@ import { concat, gatherRows, permute, reshape, slice, stack } from '../../../eng
 import { mseLoss } from '../../../engine/ops/loss';
 import { infoNCE } from '../../../engine/ops/infonce';
 import { weightedSum } from '../../../engine/ops/weighted-sum';
+import { launchFusions } from '../../../engine/fusion';
 import { Module, parameter } from '../../../engine/nn/module';
 import { deriveSeed } from '../../../engine/seed';
 import { ClubEstimator } from '../../../engine/nn/club';
@@ -346,26 +347,48 @@ export class DAR extends Module implements SentimentModel {
     const decoupleWeights: number[] = [];
     if (!noSim) {
       const z = this.simFeatures(h); //                                         (6, B, d), or (6, B, t·d) with simPool 'flat'
-      const zc = MODALITIES.map((_, k) => modality(z, k));
-      const zs = MODALITIES.map((_, k) => modality(z, 3 + k));
       const temperature = c.tau;
-      const pairs = CROSS_PAIRS.map(([o, m]) => infoNCE(zc[idx(m)], zc[idx(o)], { temperature }));
-      terms.sim_com = wsum(pairs, undefined, 1 / pairs.length);
-      let sim = terms.sim_com;
       const half = Math.floor(B / 2);
-      if (half >= 1) {
-        // Anchor sample i, positive sample half + i of the same modality, negatives every specific vector of the others.
-        const per = MODALITIES.map((_, k) =>
-          infoNCE(slice(zs[k], 0, 0, half), slice(zs[k], 0, half, 2 * half), {
+      const specReduction = c.simSpecReduction === 'sum' ? 'sum' : 'mean';
+      if (launchFusions()) {
+        // The six pairs in one infoNCE call, and the three modalities' L_sim^spec in another (P problems side by side,
+        // ops/infonce.ts): the same losses as the calls below, the gradients summed in another order.
+        const w = z.shape[2];
+        const groups = (ix: number[]) => reshape(gatherRows(reshape(z, [6, B * w]), ix), [ix.length, B, w]);
+        terms.sim_com = infoNCE(groups(PAIR_TGT), groups(PAIR_SRC), { temperature }); // anchors m, positives m′
+        if (half >= 1) {
+          const zs = slice(z, 0, 3, 6); //                                                         (3, B, w)
+          // Problem k's negatives [zs_o; zs_o′] for the other two o < o′: rows PAIR_SRC, paired up.
+          const negatives = reshape(gatherRows(reshape(zs, [3, B * w]), PAIR_SRC), [3, 2 * B, w]);
+          terms.sim_spec = infoNCE(slice(zs, 1, 0, half), slice(zs, 1, half, 2 * half), {
             temperature,
-            negatives: concat(
-              zs.filter((_, o) => o !== k),
-              0,
-            ),
+            negatives,
             inBatchNegatives: false,
-          }),
-        );
-        terms.sim_spec = wsum(per, undefined, c.simSpecReduction === 'sum' ? 1 : 1 / per.length);
+            reduction: specReduction,
+          });
+        }
+      } else {
+        const zc = MODALITIES.map((_, k) => modality(z, k));
+        const zs = MODALITIES.map((_, k) => modality(z, 3 + k));
+        const pairs = CROSS_PAIRS.map(([o, m]) => infoNCE(zc[idx(m)], zc[idx(o)], { temperature }));
+        terms.sim_com = wsum(pairs, undefined, 1 / pairs.length);
+        if (half >= 1) {
+          // Anchor sample i, positive sample half + i of the same modality, negatives every specific vector of the others.
+          const per = MODALITIES.map((_, k) =>
+            infoNCE(slice(zs[k], 0, 0, half), slice(zs[k], 0, half, 2 * half), {
+              temperature,
+              negatives: concat(
+                zs.filter((_, o) => o !== k),
+                0,
+              ),
+              inBatchNegatives: false,
+            }),
+          );
+          terms.sim_spec = wsum(per, undefined, specReduction === 'sum' ? 1 : 1 / per.length);
+        }
+      }
+      let sim = terms.sim_com;
+      if (half >= 1) {
         sim = wsum([sim, terms.sim_spec]);
       } else {
         terms.sim_spec = zeros([]); //  a batch of one has no second sample to pair with; the term set stays the same
