@@ -24,6 +24,16 @@ export const INTO_OPS = {
   // two affines of one x (GroupedLayerNorm's shared normalisation): the first one's backward adds into x's gradient
   affineTwice: ([x, w1, b1, w2, b2]: [Tensor, Tensor, Tensor, Tensor, Tensor], _a, wg) =>
     wg.add(wg.affine(x, w1, b1), wg.affine(x, w2, b2)),
+  // gatherRows(x) ‖ x along rows: the gather's backward adds into x's gradient (its acc), scalar or vec4 rows
+  gatherRowsTwice: ([x]: [Tensor], _a, wg) => wg.concat([wg.gatherRows(x, [2, 0, 2, 1]), x], 0),
+  gatherRowsTwiceUnfused: ([x]: [Tensor], _a, wg) => {
+    wg.setLaunchFusions(false);
+    try {
+      return wg.concat([wg.gatherRows(x, [2, 0, 2, 1]), x], 0);
+    } finally {
+      wg.setLaunchFusions(true);
+    }
+  },
   // the same with the launch fusions off: a separate accumulate (compared bit for bit)
   affineTwiceUnfused: ([x, w1, b1, w2, b2]: [Tensor, Tensor, Tensor, Tensor, Tensor], _a, wg) => {
     wg.setLaunchFusions(false);

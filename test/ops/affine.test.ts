@@ -130,6 +130,32 @@ describe('gradients added into an existing gradient (autograd into)', () => {
     }
   });
 
+  it('gatherRows adds its table gradient into the one the table already has: three tiers, bit for bit', async () => {
+    for (const shape of [
+      [3, 5], // scalar rows
+      [4, 8], // vec4 rows
+    ]) {
+      const rowsOf = (x: Float64Array, ix: number[]) =>
+        ix.flatMap((r) => Array.from(x.subarray(r * shape[1], (r + 1) * shape[1])));
+      await gradcheck(page, {
+        op: 'gatherRowsTwice',
+        inputs: [{ shape }],
+        ref: ([x]) => ({
+          data: Float64Array.from([...rowsOf(x, [2, 0, 2, 1]), ...x]),
+          shape: [4 + shape[0], shape[1]],
+        }),
+      });
+      const rng = rngFor(`gather twice ${shape.join('x')}`);
+      const inputs = [{ shape, data: Array.from(rng.uniform(shape[0] * shape[1], -2, 2)) }];
+      const weights = Array.from(rng.uniform((4 + shape[0]) * shape[1], -1, 1));
+      const run = (op: 'gatherRowsTwice' | 'gatherRowsTwiceUnfused') =>
+        gradcase(page, { op, inputs, weights, fdIndices: [[]], fdEps: 1e-2 });
+      const [fused, unfused] = [await run('gatherRowsTwice'), await run('gatherRowsTwiceUnfused')];
+      expect(fused.grads).toEqual(unfused.grads);
+      expect(fused.dispatches, 'no accumulate launch').toBe(unfused.dispatches - 1);
+    }
+  });
+
   it('layerNorm adds its input gradient into the residual stream gradient (three tiers, odd shapes)', async () => {
     for (const shape of [
       [5, 7],

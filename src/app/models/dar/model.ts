@@ -353,16 +353,22 @@ export class DAR extends Module implements SentimentModel {
       if (launchFusions()) {
         // The six pairs in one infoNCE call, and the three modalities' L_sim^spec in another (P problems side by side,
         // ops/infonce.ts): the same losses as the calls below, the gradients summed in another order.
+        // Every use reads rows of one (6, B·w) view of z, so that each adds its gradient into that view's in its own
+        // kernel (autograd's `into`) rather than through accumulate launches.
         const w = z.shape[2];
-        const groups = (ix: number[]) => reshape(gatherRows(reshape(z, [6, B * w]), ix), [ix.length, B, w]);
+        const zr = reshape(z, [6, B * w]);
+        const groups = (ix: number[], rows = B) => reshape(gatherRows(zr, ix), [ix.length / (rows / B), rows, w]);
         terms.sim_com = infoNCE(groups(PAIR_TGT), groups(PAIR_SRC), { temperature }); // anchors m, positives m′
         if (half >= 1) {
-          const zs = slice(z, 0, 3, 6); //                                                         (3, B, w)
-          // Problem k's negatives [zs_o; zs_o′] for the other two o < o′: rows PAIR_SRC, paired up.
-          const negatives = reshape(gatherRows(reshape(zs, [3, B * w]), PAIR_SRC), [3, 2 * B, w]);
-          terms.sim_spec = infoNCE(slice(zs, 1, 0, half), slice(zs, 1, half, 2 * half), {
+          const zs = slice(zr, 0, 3, 6); //                                                         (3, B·w)
+          const part = (from: number) => reshape(slice(zs, 1, from * w, (from + half) * w), [3, half, w]);
+          terms.sim_spec = infoNCE(part(0), part(half), {
             temperature,
-            negatives,
+            // Problem k's negatives [zs_o; zs_o′] for the other two modalities o < o′: rows 3 + PAIR_SRC, paired up.
+            negatives: groups(
+              PAIR_SRC.map((k) => 3 + k),
+              2 * B,
+            ),
             inBatchNegatives: false,
             reduction: specReduction,
           });
