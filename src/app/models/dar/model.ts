@@ -357,7 +357,7 @@ export class DAR extends Module implements SentimentModel {
         // kernel (autograd's `into`) rather than through accumulate launches.
         const w = z.shape[2];
         const zr = reshape(z, [6, B * w]);
-        const groups = (ix: number[], rows = B) => reshape(gatherRows(zr, ix), [ix.length / (rows / B), rows, w]);
+        const groups = (ix: number[], rows = B) => reshape(gatherRows(zr, ix), [(ix.length * B) / rows, rows, w]);
         terms.sim_com = infoNCE(groups(PAIR_TGT), groups(PAIR_SRC), { temperature }); // anchors m, positives m′
         if (half >= 1) {
           const zs = slice(zr, 0, 3, 6); //                                                         (3, B·w)
