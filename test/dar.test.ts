@@ -128,10 +128,10 @@ describe('DAR', () => {
     console.log(report.join('\n'));
   }, 360_000); // ten full-size training steps: about 30 s on an idle 2-core machine, several minutes when it is shared
 
-  it('one small step (MOSI shapes, batch 64) records at most 569 dispatches (970 before), with the same losses bit for bit', async () => {
+  it('one small step (MOSI shapes, batch 64) records at most 499 dispatches (970 before), with the same losses (bit for bit on the cpu profile)', async () => {
     // A count, not a time: deterministic for a given model, batch and profile. 970 was the count before multi-tensor
     // Adam, the folded small sums and the launch fusions (bench/RESULTS.md, 2026-11-24); 758 after the first two, 645
-    // after the second round of fusions, 569 after the third; the issue's floor is 500, not reached yet
+    // after the second round of fusions, 569 after the third, 499 after the fourth: the issue's floor of 500
     // (docs/decisions/optim.md).
     // The gpu profile runs other rungs and does not fold sums (a GPU wants the parallel two passes), so there only the
     // optimizer's saving is asserted: the 157 Adam updates of a step (109 AdamW, 48 CLUB Adam) take 2 dispatches.
@@ -145,9 +145,16 @@ describe('DAR', () => {
     expect(before - fast).toBeGreaterThanOrEqual(155);
     if (r.tuning === 'cpu') {
       expect(before).toBe(970);
-      expect(fast).toBeLessThanOrEqual(569);
+      expect(fast).toBeLessThanOrEqual(499);
     }
-    expect(r.fast.losses).toEqual(r.before.losses);
+    // The fused path adds the gradients DAR's batched infoNCE calls give z in another order (two gathers' backward into
+    // one view of z) than the separate calls did, so the losses after a step may differ in the last bits: within 1e-6
+    // relative. On the cpu profile they are still equal bit for bit (the gpu profile's differ by ~6e-8 at step 2).
+    r.fast.losses.forEach((l, i) => {
+      const want = r.before.losses[i];
+      expect(Math.abs(l - want), `step ${i + 1}: ${l} vs ${want}`).toBeLessThanOrEqual(1e-6 * Math.abs(want));
+    });
+    if (r.tuning === 'cpu') expect(r.fast.losses).toEqual(r.before.losses);
     expect(new Set(r.fast.losses).size, 'the steps trained').toBe(3);
   }, 240_000);
 

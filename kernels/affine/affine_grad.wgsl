@@ -7,12 +7,15 @@
 // plans for a sum over R of (G, R, D): so they equal the broadcast mul + add's sums bit for bit, in one launch
 // instead of four to six (two products, two sums of one or two passes each).
 //
-// bindings: 0 uniform { g: u32 (G), r: u32 (R), d: u32 (D), chunk: u32, nchunks: u32 }
+// acc = 1 adds dx into the gradient x already has (autograd's `into`: the shared normalisation of GroupedLayerNorm
+// feeds two or three affines) instead of storing it: prev + dx, the single rounding of the accumulate it saves.
+//
+// bindings: 0 uniform { g: u32 (G), r: u32 (R), d: u32 (D), chunk: u32, nchunks: u32, acc: u32 }
 //           1 x: array<f32> (G·R·D)   2 weight: array<f32> (G·D)   3 gy: array<f32> (G·R·D)
 //           4 dx: array<f32> (G·R·D)   5 dweight: array<f32> (G·D)   6 dbias: array<f32> (G·D)
 // dispatch: grid1d(G·D, 64) workgroups of 64.
 
-struct Params { g: u32, r: u32, d: u32, chunk: u32, nchunks: u32 }
+struct Params { g: u32, r: u32, d: u32, chunk: u32, nchunks: u32, acc: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
@@ -20,6 +23,11 @@ struct Params { g: u32, r: u32, d: u32, chunk: u32, nchunks: u32 }
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dweight: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dbias: array<f32>;
+
+/** dx[e] = v, or dx[e] += v with acc. */
+fn putDx(e: u32, v: f32) {
+  if (p.acc != 0u) { dx[e] = dx[e] + v; } else { dx[e] = v; }
+}
 
 /** Both sums over one chunk: .x = Σ gy·x, .y = Σ gy. */
 fn chunkSums(g: u32, j: u32, w: f32, r0: u32, r1: u32) -> vec2<f32> {
@@ -31,7 +39,7 @@ fn chunkSums(g: u32, j: u32, w: f32, r0: u32, r1: u32) -> vec2<f32> {
     for (var q = 0u; q < 4u; q++) {
       let e = k + q * st;
       let gv = gy[e];
-      dx[e] = gv * w;
+      putDx(e, gv * w);
       let gx = gv * x[e];
       a[q] += vec2<f32>(gx, gv);
     }
@@ -39,7 +47,7 @@ fn chunkSums(g: u32, j: u32, w: f32, r0: u32, r1: u32) -> vec2<f32> {
   }
   for (; r < r1; r++) {
     let gv = gy[k];
-    dx[k] = gv * w;
+    putDx(k, gv * w);
     let gx = gv * x[k];
     a[0] += vec2<f32>(gx, gv);
     k += st;

@@ -9,13 +9,14 @@
 // not fma, are what costs (docs/decisions/contrastive.md). Anchors and candidates past the edge repeat the last valid
 // row and are not stored, so the loop has no bounds checks.
 //
-// bindings: 0 uniform { n, q, c, ds, d, cbase, off, tilesQ: u32, inv_tau: f32 }   1 xhat: array<f32>
-//           2 logits: array<f32> (N·C)
+// bindings: 0 uniform { n, q, c, ds, d, cbase, off, tilesQ, rows: u32, inv_tau: f32 }   1 xhat: array<f32>
+//           2 logits: array<f32> (P·N·C)
 //   d: the true width (the loop stops there; the padding is zero);  cbase: xhat row of candidate 0;
-//   tilesQ = ceil(Q / 8).
-// dispatch: grid1d(ceil(N / 8)·tilesQ, 16) workgroups of 16; invocation → (anchor tile, candidate tile).
+//   tilesQ = ceil(Q / 8);  rows = 2N + M, xhat rows per problem.
+// dispatch: grid1d(ceil(N / 8)·tilesQ, 16) workgroups of 16, times P along z; invocation → (anchor tile, candidate
+//           tile) of problem gid.z, whose rows are block gid.z of xhat and whose logits are block gid.z (N·C).
 
-struct Params { n: u32, q: u32, c: u32, ds: u32, d: u32, cbase: u32, off: u32, tilesQ: u32, inv_tau: f32 }
+struct Params { n: u32, q: u32, c: u32, ds: u32, d: u32, cbase: u32, off: u32, tilesQ: u32, rows: u32, inv_tau: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> xhat: array<f32>;
 @group(0) @binding(2) var<storage, read_write> logits: array<f32>;
@@ -29,9 +30,9 @@ fn fma8(acc: Row8, x: f32, c: Row8) -> Row8 {
 }
 
 /** Stores anchor i's row of the tile: columns off + q0 .. off + q0 + 7, those with q < Q. */
-fn store(i: u32, q0: u32, row: Row8) {
+fn store(pb: u32, i: u32, q0: u32, row: Row8) {
   if (i >= p.n) { return; }
-  let base = i * p.c + p.off + q0;
+  let base = (pb * p.n + i) * p.c + p.off + q0;
   let v = array<f32, 8>(row.lo.x, row.lo.y, row.lo.z, row.lo.w, row.hi.x, row.hi.y, row.hi.z, row.hi.w);
   let valid = min(8u, p.q - q0);
   for (var c = 0u; c < valid; c++) { logits[base + c] = v[c] * p.inv_tau; }
@@ -48,10 +49,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let li = vec4<u32>(p.n - 1u);
   let lq = vec4<u32>(p.q - 1u);
   let step = vec4<u32>(0u, 1u, 2u, 3u);
-  let aLo = min(vec4<u32>(i0) + step, li) * p.ds;
-  let aHi = min(vec4<u32>(i0 + 4u) + step, li) * p.ds;
-  let cLo = (vec4<u32>(p.cbase) + min(vec4<u32>(q0) + step, lq)) * p.ds;
-  let cHi = (vec4<u32>(p.cbase) + min(vec4<u32>(q0 + 4u) + step, lq)) * p.ds;
+  let pb = gid.z;
+  let x0 = vec4<u32>(pb * p.rows); //                                        the problem's first xhat row
+  let aLo = (x0 + min(vec4<u32>(i0) + step, li)) * p.ds;
+  let aHi = (x0 + min(vec4<u32>(i0 + 4u) + step, li)) * p.ds;
+  let cLo = (x0 + vec4<u32>(p.cbase) + min(vec4<u32>(q0) + step, lq)) * p.ds;
+  let cHi = (x0 + vec4<u32>(p.cbase) + min(vec4<u32>(q0 + 4u) + step, lq)) * p.ds;
   let z = Row8(vec4<f32>(0.0), vec4<f32>(0.0));
   var r0 = z; var r1 = z; var r2 = z; var r3 = z; var r4 = z; var r5 = z; var r6 = z; var r7 = z;
   for (var k = 0u; k < p.d; k++) {
@@ -66,6 +69,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     r6 = fma8(r6, xhat[aHi.z + k], cv);
     r7 = fma8(r7, xhat[aHi.w + k], cv);
   }
-  store(i0, q0, r0); store(i0 + 1u, q0, r1); store(i0 + 2u, q0, r2); store(i0 + 3u, q0, r3);
-  store(i0 + 4u, q0, r4); store(i0 + 5u, q0, r5); store(i0 + 6u, q0, r6); store(i0 + 7u, q0, r7);
+  store(pb, i0, q0, r0); store(pb, i0 + 1u, q0, r1); store(pb, i0 + 2u, q0, r2); store(pb, i0 + 3u, q0, r3);
+  store(pb, i0 + 4u, q0, r4); store(pb, i0 + 5u, q0, r5); store(pb, i0 + 6u, q0, r6); store(pb, i0 + 7u, q0, r7);
 }

@@ -13,19 +13,24 @@
 //   G_pos = −Σ_{j≠pos} softmax_j
 // (when the positive is the row maximum, e_pos = 1 exactly and the loss is log1p(rest)).
 //
-// MEAN = 1 (a launch fusion, for N ≤ 4096): one workgroup walks every row, then its first invocation writes the loss
-// y[0] = Σ_i rowloss[i] / N with infonce_mean.wgsl's loop (the same order: bit for bit), saving that launch.
+// MEAN = 1 (a launch fusion, for P·N ≤ 4096): one workgroup walks every row, then its first invocation writes the loss
+// y[0] with infonce_mean.wgsl's loops (the same order: bit for bit), saving that launch.
 //
-// bindings: 0 uniform { n, c, ds4: u32, inv_tau, gscale, scale: f32 }   1 xhat: array<vec4<f32>> ((2N + M)·ds4)
-//           2 logits: array<f32> (N·C)   3 rowloss: array<f32> (N)   4 y: array<f32> (1; scratch when MEAN = 0)
+// P independent problems (gid.z; one workgroup walks them all with MEAN): problem pb's rows are block pb of xhat
+// (`rows` = 2N + M rows each), logits and rowloss; the loss is pscale · Σ_pb (their means, added in order).
+//
+// bindings: 0 uniform { n, c, ds4, rows, np: u32, inv_tau, gscale, scale, pscale: f32 }
+//           1 xhat: array<vec4<f32>> (P·(2N + M)·ds4)   2 logits: array<f32> (P·N·C)   3 rowloss: array<f32> (P·N)
+//           4 y: array<f32> (1; scratch when MEAN = 0)
 // constants: INBATCH = 0 or 1;  SAVE_GRAD = 0 or 1;  MEAN = 0 or 1.
-// dispatch: ceil(N / 16) workgroups of 16 (small groups, so even N = 64 spreads over several CPU threads); MEAN: 1.
+// dispatch: (ceil(N / 16), 1, P) workgroups of 16 (small groups, so even N = 64 spreads over several CPU threads);
+//           MEAN: 1.
 
 override INBATCH: u32 = 1u;
 override SAVE_GRAD: u32 = 0u;
 override MEAN: u32 = 0u;
 
-struct Params { n: u32, c: u32, ds4: u32, inv_tau: f32, gscale: f32, scale: f32 }
+struct Params { n: u32, c: u32, ds4: u32, rows: u32, np: u32, inv_tau: f32, gscale: f32, scale: f32, pscale: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> xhat: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> logits: array<f32>;
@@ -35,31 +40,37 @@ struct Params { n: u32, c: u32, ds4: u32, inv_tau: f32, gscale: f32, scale: f32 
 @compute @workgroup_size(16)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   if (MEAN == 0u) {
-    if (gid.x < p.n) { row(gid.x); }
+    if (gid.x < p.n) { row(gid.z, gid.x); }
     return;
   }
-  for (var i = lid; i < p.n; i += 16u) { row(i); }
+  for (var j = lid; j < p.np * p.n; j += 16u) { row(j / p.n, j % p.n); }
   storageBarrier(); // every row's loss is written before invocation 0 reads them
   if (lid != 0u) { return; }
-  // infonce_mean.wgsl's loop, unchanged.
-  var s4 = vec4<f32>(0.0);
-  let n4 = p.n & ~3u;
-  for (var i = 0u; i < n4; i += 4u) {
-    s4 += vec4<f32>(rowloss[i], rowloss[i + 1u], rowloss[i + 2u], rowloss[i + 3u]);
+  // infonce_mean.wgsl's loops, unchanged.
+  var total = 0.0;
+  for (var pb = 0u; pb < p.np; pb++) {
+    let b = pb * p.n;
+    var s4 = vec4<f32>(0.0);
+    let n4 = p.n & ~3u;
+    for (var i = 0u; i < n4; i += 4u) {
+      s4 += vec4<f32>(rowloss[b + i], rowloss[b + i + 1u], rowloss[b + i + 2u], rowloss[b + i + 3u]);
+    }
+    var s = (s4.x + s4.y) + (s4.z + s4.w);
+    for (var i = n4; i < p.n; i++) { s += rowloss[b + i]; }
+    let m = s * p.scale; // scale = 1/N, rounded to f32 as infonce_mean's
+    total = select(total + m, m, pb == 0u);
   }
-  var s = (s4.x + s4.y) + (s4.z + s4.w);
-  for (var i = n4; i < p.n; i++) { s += rowloss[i]; }
-  y[0] = s * p.scale; // scale = 1/N, rounded to f32 as infonce_mean's
+  y[0] = total * p.pscale;
 }
 
-/** Row i: its loss, and with SAVE_GRAD its logits' gradient in place. */
-fn row(i: u32) {
-  let lb = i * p.c;
+/** Row i of problem pb: its loss, and with SAVE_GRAD its logits' gradient in place. */
+fn row(pb: u32, i: u32) {
+  let lb = (pb * p.n + i) * p.c;
   if (INBATCH == 0u) {
     var s = vec4<f32>(0.0);
-    let ab = i * p.ds4;
-    let pb = (p.n + i) * p.ds4;
-    for (var k = 0u; k < p.ds4; k++) { s = fma(xhat[ab + k], xhat[pb + k], s); }
+    let ab = (pb * p.rows + i) * p.ds4;
+    let qb = (pb * p.rows + p.n + i) * p.ds4;
+    for (var k = 0u; k < p.ds4; k++) { s = fma(xhat[ab + k], xhat[qb + k], s); }
     logits[lb] = ((s.x + s.y) + (s.z + s.w)) * p.inv_tau;
   }
   var mx = logits[lb];
@@ -71,7 +82,7 @@ fn row(i: u32) {
     if (j != posCol) { rest += exp(logits[lb + j] - mx); }
   }
   let epos = exp(lpos - mx);
-  rowloss[i] = (mx - lpos) + log1p_(epos - 1.0 + rest);
+  rowloss[pb * p.n + i] = (mx - lpos) + log1p_(epos - 1.0 + rest);
   if (SAVE_GRAD == 1u) {
     // (l − mx) − log Σ, never l − (mx + log Σ): near |l| ~ 1e4 the sum mx + log Σ would round to a float32 step of
     // 1e-3, and every probability with it (issue #17).

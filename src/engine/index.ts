@@ -42,6 +42,7 @@ export * from './ops/softmax';
 export { ROW_KERNELS, ROW_MIN_LENGTH, type RowKernel, type RowOptions } from './ops/rows';
 export * from './ops/layernorm';
 export * from './ops/affine';
+export * from './ops/weighted-sum';
 export * from './ops/matmul';
 export * from './ops/shape';
 export * from './ops/loss';

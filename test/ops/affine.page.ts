@@ -21,4 +21,26 @@ export const INTO_OPS = {
   sliceTwiceConcat: ([x]: [Tensor], _a, wg) => wg.concat([wg.slice(x, 1, 0, 2), wg.slice(x, 1, 1, 3), x], 1),
   // layerNorm(x) + x: the residual stream's gradient reaches x first, then layerNorm's is added into it
   layerNormResidual: ([x]: [Tensor], _a, wg) => wg.add(wg.layerNorm(x, null, null), x),
+  // two affines of one x (GroupedLayerNorm's shared normalisation): the first one's backward adds into x's gradient
+  affineTwice: ([x, w1, b1, w2, b2]: [Tensor, Tensor, Tensor, Tensor, Tensor], _a, wg) =>
+    wg.add(wg.affine(x, w1, b1), wg.affine(x, w2, b2)),
+  // gatherRows(x) ‖ x along rows: the gather's backward adds into x's gradient (its acc), scalar or vec4 rows
+  gatherRowsTwice: ([x]: [Tensor], _a, wg) => wg.concat([wg.gatherRows(x, [2, 0, 2, 1]), x], 0),
+  gatherRowsTwiceUnfused: ([x]: [Tensor], _a, wg) => {
+    wg.setLaunchFusions(false);
+    try {
+      return wg.concat([wg.gatherRows(x, [2, 0, 2, 1]), x], 0);
+    } finally {
+      wg.setLaunchFusions(true);
+    }
+  },
+  // the same with the launch fusions off: a separate accumulate (compared bit for bit)
+  affineTwiceUnfused: ([x, w1, b1, w2, b2]: [Tensor, Tensor, Tensor, Tensor, Tensor], _a, wg) => {
+    wg.setLaunchFusions(false);
+    try {
+      return wg.add(wg.affine(x, w1, b1), wg.affine(x, w2, b2));
+    } finally {
+      wg.setLaunchFusions(true);
+    }
+  },
 } satisfies OpTable;

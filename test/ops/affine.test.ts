@@ -94,6 +94,68 @@ describe('gradients added into an existing gradient (autograd into)', () => {
     }
   });
 
+  it('affine adds its x gradient into the one x already has: three tiers, and bit for bit the accumulate', async () => {
+    for (const shape of [
+      [3, 5, 7],
+      [2, 600, 3], // 3 chunks
+    ]) {
+      const gd = [shape[0], shape[shape.length - 1]];
+      await gradcheck(page, {
+        op: 'affineTwice',
+        inputs: [{ shape }, { shape: gd }, { shape: gd }, { shape: gd }, { shape: gd }],
+        ref: ([x, w1, b1, w2, b2]) => {
+          const [y1, y2] = [affineRef(x, w1, b1, shape).data, affineRef(x, w2, b2, shape).data];
+          return { data: y1.map((v, i) => v + y2[i]), shape };
+        },
+      });
+      const rng = rngFor(`affine twice ${shape.join('x')}`);
+      const n = shape.reduce((a, b) => a * b, 1);
+      const inputs = [shape, gd, gd, gd, gd].map((s) => ({
+        shape: s,
+        data: Array.from(
+          rng.uniform(
+            s.reduce((a, b) => a * b, 1),
+            -2,
+            2,
+          ),
+        ),
+      }));
+      const weights = Array.from(rng.uniform(n, -1, 1));
+      const run = (op: 'affineTwice' | 'affineTwiceUnfused') =>
+        gradcase(page, { op, inputs, weights, fdIndices: inputs.map(() => []), fdEps: 1e-2 });
+      const [fused, unfused] = [await run('affineTwice'), await run('affineTwiceUnfused')];
+      expect(fused.out).toEqual(unfused.out);
+      expect(fused.grads).toEqual(unfused.grads);
+      expect(fused.dispatches, 'no accumulate launch').toBe(unfused.dispatches - 1);
+    }
+  });
+
+  it('gatherRows adds its table gradient into the one the table already has: three tiers, bit for bit', async () => {
+    for (const shape of [
+      [3, 5], // scalar rows
+      [4, 8], // vec4 rows
+    ]) {
+      const rowsOf = (x: Float64Array, ix: number[]) =>
+        ix.flatMap((r) => Array.from(x.subarray(r * shape[1], (r + 1) * shape[1])));
+      await gradcheck(page, {
+        op: 'gatherRowsTwice',
+        inputs: [{ shape }],
+        ref: ([x]) => ({
+          data: Float64Array.from([...rowsOf(x, [2, 0, 2, 1]), ...x]),
+          shape: [4 + shape[0], shape[1]],
+        }),
+      });
+      const rng = rngFor(`gather twice ${shape.join('x')}`);
+      const inputs = [{ shape, data: Array.from(rng.uniform(shape[0] * shape[1], -2, 2)) }];
+      const weights = Array.from(rng.uniform((4 + shape[0]) * shape[1], -1, 1));
+      const run = (op: 'gatherRowsTwice' | 'gatherRowsTwiceUnfused') =>
+        gradcase(page, { op, inputs, weights, fdIndices: [[]], fdEps: 1e-2 });
+      const [fused, unfused] = [await run('gatherRowsTwice'), await run('gatherRowsTwiceUnfused')];
+      expect(fused.grads).toEqual(unfused.grads);
+      expect(fused.dispatches, 'no accumulate launch').toBe(unfused.dispatches - 1);
+    }
+  });
+
   it('layerNorm adds its input gradient into the residual stream gradient (three tiers, odd shapes)', async () => {
     for (const shape of [
       [5, 7],

@@ -23,4 +23,18 @@ export const OPS = {
     const loss = w.infoNCE(a, p, attrs);
     return w.add(loss, w.sum(w.mul(w.add(a, p), a)));
   },
+  // P problems (inputs (P, N, D), (P, M, D)) as P separate calls added by weightedSum: what the batched call replaces.
+  infoNCEPerProblem: ([a, p, negatives]: [Tensor, Tensor, Tensor?], attrs: Omit<InfoNCEOptions, 'negatives'>, w) => {
+    const { reduction, ...opts } = attrs;
+    const P = a.shape[0];
+    const part = (t: Tensor, i: number) => w.reshape(w.slice(t, 0, i, i + 1), t.shape.slice(1));
+    const losses = Array.from({ length: P }, (_, i) =>
+      w.infoNCE(part(a, i), part(p, i), { ...opts, ...(negatives ? { negatives: part(negatives, i) } : {}) }),
+    );
+    return w.weightedSum(
+      losses,
+      losses.map(() => 1),
+      { scale: reduction === 'sum' ? 1 : 1 / P },
+    );
+  },
 } satisfies OpTable;

@@ -112,6 +112,52 @@ describe('infoNCE', () => {
     }
   });
 
+  it('takes P problems in one call (rank 3), three tiers, mean and sum, with and without the MEAN fusion', async () => {
+    for (const [P, n, d, m, inBatchNegatives, reduction, unfused] of [
+      [3, 5, 7, 0, true, 'mean', false], //   scalar normalisation, in-batch negatives only
+      [2, 3, 8, 4, false, 'sum', false], //   vec4, the positive against the extra negatives
+      [3, 4, 5, 2, true, 'mean', true], //    infonce_mean's own launch
+    ] as const) {
+      const gen = generator('random', d, `batched ${P} ${n} ${d} ${m}`);
+      const attrs = { temperature: 0.1, inBatchNegatives, reduction };
+      await gradcheck(page, {
+        op: unfused ? 'infoNCEUnfused' : 'infoNCE',
+        attrs,
+        inputs: [{ shape: [P, n, d], gen }, { shape: [P, n, d], gen }, ...(m ? [{ shape: [P, m, d], gen }] : [])],
+        tol: { fdEps: fdEpsFor(d, 0.1, 0.1) },
+        ref: (xs) => {
+          let total = 0;
+          for (let i = 0; i < P; i++) {
+            const part = (x: Float64Array, rows: number) => x.subarray(i * rows * d, (i + 1) * rows * d);
+            const neg = m ? part(xs[2], m) : null;
+            total += infoNCERef(part(xs[0], n), part(xs[1], n), neg, n, d, m, { temperature: 0.1, inBatchNegatives });
+          }
+          return { data: Float64Array.of(reduction === 'sum' ? total : total / P), shape: [] };
+        },
+      });
+    }
+  });
+
+  it('gives P separate calls added by weightedSum bit for bit, loss and gradients, in 5 launches for 5·P', async () => {
+    for (const [P, n, d, m, inBatchNegatives, reduction] of [
+      [6, 64, 32, 0, true, 'mean'], //   DAR's six L_sim^com pairs
+      [3, 32, 32, 128, false, 'sum'], // DAR's three L_sim^spec terms
+      [2, 7, 9, 3, true, 'mean'],
+    ] as const) {
+      const rng = rngFor(`infoNCE batched ${P} ${n} ${d} ${m}`);
+      const shapes = [[P, n, d], [P, n, d], ...(m ? [[P, m, d]] : [])];
+      const inputs = shapes.map((shape) => ({ shape, data: Array.from(rng.uniform(P * shape[1] * d, -1, 1)) }));
+      const attrs = { temperature: 0.1, inBatchNegatives, reduction };
+      const run = (op: 'infoNCE' | 'infoNCEPerProblem') =>
+        gradcase(page, { op, attrs, inputs, weights: [1.5], fdIndices: shapes.map(() => []), fdEps: 1e-2 });
+      const [batched, separate] = [await run('infoNCE'), await run('infoNCEPerProblem')];
+      expect(batched.out).toEqual(separate.out);
+      expect(batched.grads).toEqual(separate.grads);
+      expect(batched.dispatches).toBe(5);
+      expect(separate.dispatches).toBeGreaterThan(5 * P);
+    }
+  });
+
   it('matches float64 on the vec4 path of the normalisation (D divisible by 4)', async () => {
     for (const n of [2, 17]) {
       for (const d of [4, 36]) {
@@ -348,11 +394,42 @@ describe('infoNCE bad inputs', () => {
       page,
       'infoNCE',
       [
-        [3, 5, 1],
-        [3, 5, 1],
+        [3, 5, 1, 1], // rank 3 is P problems (below); rank 4 is nothing
+        [3, 5, 1, 1],
       ],
       t,
       'anchors',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [2, 3, 5],
+        [3, 3, 5],
+      ],
+      t,
+      'problems',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [2, 3, 5],
+        [2, 3, 5],
+        [3, 4, 5],
+      ],
+      t,
+      'negatives',
+    );
+    await expectShapeError(
+      page,
+      'infoNCE',
+      [
+        [2, 3, 5],
+        [3, 5],
+      ],
+      t,
+      'rank',
     );
     await expectShapeError(page, 'infoNCE', [[3, 5], [15]], t, 'positives');
     await expectShapeError(

@@ -19,6 +19,7 @@ import { OPS as reduce } from './reduce.page';
 import { OPS as shape } from './shape.page';
 import { OPS as softmax } from './softmax.page';
 import { OPS as topk } from './topk.page';
+import { OPS as weightedSum } from './weighted-sum.page';
 
 export const OP_PAGES = {
   ...attention,
@@ -37,6 +38,7 @@ export const OP_PAGES = {
   ...shape,
   ...softmax,
   ...topk,
+  ...weightedSum,
   ...nn,
 } satisfies OpTable;
 

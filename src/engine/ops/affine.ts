@@ -5,6 +5,7 @@
 
 import { runtime } from '../engine';
 import { check } from '../errors';
+import { launchFusions } from '../fusion';
 import { grid1d, kernel } from '../runtime';
 import { assertLive, empty, record, Tensor } from '../tensor';
 import { sumChunks } from './reduce';
@@ -16,7 +17,7 @@ const AFFINE = kernel('affine', affineSrc, {
   buffers: { x: 'read', weight: 'read', bias: 'read', y: 'read_write' },
 });
 const AFFINE_GRAD = kernel('affine_grad', affineGradSrc, {
-  params: { g: 'u32', r: 'u32', d: 'u32', chunk: 'u32', nchunks: 'u32' },
+  params: { g: 'u32', r: 'u32', d: 'u32', chunk: 'u32', nchunks: 'u32', acc: 'u32' },
   buffers: {
     x: 'read',
     weight: 'read',
@@ -50,15 +51,18 @@ export function affine(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
     buffers: { x: x.buffer, weight: weight.buffer, bias: bias.buffer, y: y.buffer },
     groups: grid1d(x.size, 64),
   });
-  return record(y, 'affine', [x, weight, bias], (gy, needs) => {
-    // dx = gy·weight; dweight, dbias: column sums over each group's rows, cut as sum() would cut them.
-    const dx = empty(x.shape, 'affine');
+  const fuse = launchFusions(); // decided when recorded, as the other launch fusions are
+  return record(y, 'affine', [x, weight, bias], (gy, needs, into) => {
+    // dx = gy·weight; dweight, dbias: column sums over each group's rows, cut as sum() would cut them. Added into the
+    // gradient x already has, when it has one (and is not also the weight or bias).
+    const prev = fuse && into[0] && into.indexOf(into[0]) === 0 && into.lastIndexOf(into[0]) === 0 ? into[0] : null;
+    const dx = prev ?? empty(x.shape, 'affine');
     const dweight = empty(weight.shape, 'affine');
     const dbias = empty(bias.shape, 'affine');
     const { chunk, parts } = sumChunks(G, R, D);
     rt.dispatch({
       kernel: AFFINE_GRAD,
-      params: { g: G, r: R, d: D, chunk, nchunks: parts },
+      params: { g: G, r: R, d: D, chunk, nchunks: parts, acc: prev ? 1 : 0 },
       buffers: {
         x: x.buffer,
         weight: weight.buffer,

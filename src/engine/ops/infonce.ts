@@ -23,6 +23,11 @@
 //               specific vectors of the other modalities. inBatchNegatives is off because the other rows' positives
 //               are samples of the *same* modality, which L_sim^spec wants close, not apart.
 //
+// Batched (issue 14's dispatch floor): anchors and positives (P, N, D) and negatives (P, M, D) are P independent
+// problems of the same sizes in the same launches (the problem is the grid's z), and the loss is their means added in
+// order, times 1/P (`reduction: 'mean'`) or 1 ('sum'): what P calls added by weightedSum give, the same numbers. DAR's
+// six L_sim^com pairs are one call, its three L_sim^spec terms another.
+//
 // A slow, obviously-right version built from the engine's generic ops (`kernel: 'composite'`) sits beside the fused one;
 // the tests check one against the other and the benchmarks time both.
 
@@ -32,11 +37,11 @@ import { check, type Shape } from '../errors';
 import { grid1d, kernel } from '../runtime';
 import { full } from '../creation';
 import { assertLive, empty, isGradEnabled, record, Tensor } from '../tensor';
-import { div, maximum, mul, mulScalar, sqrt, sub } from './elementwise';
+import { add, div, maximum, mul, mulScalar, sqrt, sub } from './elementwise';
 import { mean, sum } from './reduce';
 import { logsumexp } from './softmax';
 import { matmul } from './matmul';
-import { concat, reshape } from './shape';
+import { concat, reshape, slice } from './shape';
 import normalizeSrc from '../../../kernels/infonce/infonce_normalize.wgsl';
 import normalizeVec4Src from '../../../kernels/infonce/infonce_normalize_vec4.wgsl';
 import logitsSrc from '../../../kernels/infonce/infonce_logits.wgsl';
@@ -73,18 +78,29 @@ const INFONCE_LOGITS = kernel('infonce_logits', logitsSrc, {
     cbase: 'u32',
     off: 'u32',
     tilesQ: 'u32',
+    rows: 'u32',
     inv_tau: 'f32',
   },
   buffers: { xhat: 'read', logits: 'read_write' },
 });
 const INFONCE_ROWS = kernel('infonce_rows', rowsSrc, {
-  params: { n: 'u32', c: 'u32', ds4: 'u32', inv_tau: 'f32', gscale: 'f32', scale: 'f32' },
+  params: {
+    n: 'u32',
+    c: 'u32',
+    ds4: 'u32',
+    rows: 'u32',
+    np: 'u32',
+    inv_tau: 'f32',
+    gscale: 'f32',
+    scale: 'f32',
+    pscale: 'f32',
+  },
   buffers: { xhat: 'read', logits: 'read_write', rowloss: 'read_write', y: 'read_write' },
 });
-/** Rows up to which infonce_rows also takes the mean (MEAN, a launch fusion): one workgroup then walks them all. */
+/** Rows (of all problems) up to which infonce_rows also takes the mean (MEAN, a launch fusion): one workgroup walks them. */
 const MEAN_ROWS = 4096;
 const INFONCE_MEAN = kernel('infonce_mean', meanSrc, {
-  params: { n: 'u32', scale: 'f32' },
+  params: { n: 'u32', np: 'u32', scale: 'f32', pscale: 'f32' },
   buffers: { rowloss: 'read', y: 'read_write' },
 });
 const INFONCE_GRAD = kernel('infonce_grad', gradSrc, {
@@ -98,6 +114,8 @@ const INFONCE_GRAD = kernel('infonce_grad', gradSrc, {
     chunks: 'u32',
     tilesN: 'u32',
     tilesQ: 'u32',
+    rows: 'u32',
+    pscale: 'f32',
   },
   buffers: { xhat: 'read', g: 'read', gy: 'read', dxhat: 'read_write' },
 });
@@ -118,17 +136,20 @@ export interface InfoNCEOptions {
   eps?: number;
   /** Which rung runs (default 'fused'). */
   kernel?: InfoNCEKernel;
+  /** With P problems (inputs of rank 3): the loss is the mean of theirs (default) or the sum. */
+  reduction?: 'mean' | 'sum';
 }
 
 /** 'fused': the kernels of this file; 'composite': the same maths from generic ops (slow, for checks). */
 export type InfoNCEKernel = 'fused' | 'composite';
 export const INFONCE_KERNELS: readonly InfoNCEKernel[] = ['fused', 'composite'];
 
-const OPTION_KEYS = ['temperature', 'negatives', 'inBatchNegatives', 'eps', 'kernel'];
+const OPTION_KEYS = ['temperature', 'negatives', 'inBatchNegatives', 'eps', 'kernel', 'reduction'];
 
 /**
  * Mean InfoNCE loss over the N anchors with cosine similarities at temperature τ; see the top of this file.
- * anchors and positives are (N, D), `negatives` (M, D); returns a scalar (shape []).
+ * anchors and positives are (N, D), `negatives` (M, D); or P problems at once: (P, N, D) and (P, M, D), the loss
+ * then the mean (or sum, `reduction`) of the problems' losses. Returns a scalar (shape []).
  */
 export function infoNCE(anchors: Tensor, positives: Tensor, opts: InfoNCEOptions): Tensor {
   const op = 'infoNCE';
@@ -138,7 +159,14 @@ export function infoNCE(anchors: Tensor, positives: Tensor, opts: InfoNCEOptions
   for (const key of Object.keys(opts)) {
     check(OPTION_KEYS.includes(key), op, `unknown option ${key} (options are ${OPTION_KEYS.join(', ')})`, shapes);
   }
-  const { temperature: tau, negatives = null, inBatchNegatives = true, eps = 1e-8, kernel: rung = 'fused' } = opts;
+  const {
+    temperature: tau,
+    negatives = null,
+    inBatchNegatives = true,
+    eps = 1e-8,
+    kernel: rung = 'fused',
+    reduction = 'mean',
+  } = opts;
   if (negatives !== null) {
     assertLive(op, negatives);
     shapes.push(negatives.shape);
@@ -167,51 +195,82 @@ export function infoNCE(anchors: Tensor, positives: Tensor, opts: InfoNCEOptions
     `kernel must be one of ${INFONCE_KERNELS.join(', ')}, got ${String(rung)}`,
     shapes,
   );
-  check(anchors.rank === 2, op, `anchors must be (N, D), got rank ${anchors.rank}`, shapes);
-  check(positives.rank === 2, op, `positives must be (N, D), got rank ${positives.rank}`, shapes);
-  const [n, d] = anchors.shape;
   check(
-    positives.shape[0] === n,
+    reduction === 'mean' || reduction === 'sum',
     op,
-    `anchors and positives must have the same number of rows N (${n} vs ${positives.shape[0]})`,
+    `reduction must be mean or sum, got ${String(reduction)}`,
     shapes,
   );
   check(
-    positives.shape[1] === d,
+    anchors.rank === 2 || anchors.rank === 3,
     op,
-    `anchors and positives must have the same width D (${d} vs ${positives.shape[1]})`,
+    `anchors must be (N, D) or (P, N, D), got rank ${anchors.rank}`,
+    shapes,
+  );
+  const r = anchors.rank;
+  check(positives.rank === r, op, `positives must have the anchors' rank ${r}, got ${positives.rank}`, shapes);
+  const P = r === 3 ? anchors.shape[0] : 1;
+  check(r === 2 || positives.shape[0] === P, op, `anchors and positives must hold the same P problems`, shapes);
+  check(P > 0, op, 'needs at least one problem', shapes);
+  const [n, d] = anchors.shape.slice(r - 2);
+  check(
+    positives.shape[r - 2] === n,
+    op,
+    `anchors and positives must have the same number of rows N (${n} vs ${positives.shape[r - 2]})`,
+    shapes,
+  );
+  check(
+    positives.shape[r - 1] === d,
+    op,
+    `anchors and positives must have the same width D (${d} vs ${positives.shape[r - 1]})`,
     shapes,
   );
   check(n > 0 && d > 0, op, 'needs at least one row and one column', shapes);
   if (negatives) {
-    check(negatives.rank === 2, op, `negatives must be (M, D), got rank ${negatives.rank}`, shapes);
     check(
-      negatives.shape[1] === d,
+      negatives.rank === r && (r === 2 || negatives.shape[0] === P),
       op,
-      `negatives must have the anchors' width D = ${d}, got ${negatives.shape[1]}`,
+      r === 2 ? `negatives must be (M, D), got rank ${negatives.rank}` : `negatives must be (P, M, D) with P = ${P}`,
+      shapes,
+    );
+    check(
+      negatives.shape[r - 1] === d,
+      op,
+      `negatives must have the anchors' width D = ${d}, got ${negatives.shape[r - 1]}`,
       shapes,
     );
   }
-  const m = negatives ? negatives.shape[0] : 0;
-  return rung === 'fused'
-    ? fused(anchors, positives, negatives, n, d, m, tau, inBatchNegatives, eps)
-    : composite(anchors, positives, negatives, n, tau, inBatchNegatives, eps);
+  const m = negatives ? negatives.shape[r - 2] : 0;
+  const pscale = reduction === 'mean' ? 1 / P : 1;
+  if (rung === 'fused')
+    return fused(anchors, positives, negatives, { P, n, d, m, tau, inBatch: inBatchNegatives, eps, pscale });
+  if (r === 2) return composite(anchors, positives, negatives, n, tau, inBatchNegatives, eps);
+  // P problems: one composite loss each, added in order and scaled (weightedSum's composite chain).
+  const part = (t: Tensor, i: number) => reshape(slice(t, 0, i, i + 1), t.shape.slice(1));
+  const losses = Array.from({ length: P }, (_, i) =>
+    composite(part(anchors, i), part(positives, i), negatives && part(negatives, i), n, tau, inBatchNegatives, eps),
+  );
+  const total = losses.reduce((acc, l) => add(acc, l));
+  return pscale === 1 ? total : mulScalar(total, pscale);
 }
 
-function fused(
-  a: Tensor,
-  p: Tensor,
-  neg: Tensor | null,
-  n: number,
-  d: number,
-  m: number,
-  tau: number,
-  inBatch: boolean,
-  eps: number,
-): Tensor {
+/** One call's sizes: P problems of N anchors, M extra negatives, width D; pscale multiplies the problems' sum. */
+interface Sizes {
+  P: number;
+  n: number;
+  d: number;
+  m: number;
+  tau: number;
+  inBatch: boolean;
+  eps: number;
+  pscale: number;
+}
+
+function fused(a: Tensor, p: Tensor, neg: Tensor | null, sizes: Sizes): Tensor {
+  const { P, n, d, m, tau, inBatch, eps, pscale } = sizes;
   const rt = runtime();
   const inputs = neg ? [a, p, neg] : [a, p];
-  const rows = 2 * n + m; //                          [a; p; neg] stacked
+  const rows = 2 * n + m; //                          [a; p; neg] stacked, per problem
   const ds = Math.ceil(d / 16) * 16; //                row stride of the normalised copy: whole 4×vec4 chunks
   const ds4 = ds / 4;
   const c = inBatch ? n + m : 1 + m; //                 logit columns per anchor
@@ -227,36 +286,38 @@ function fused(
   const vec4 = d % 4 === 0;
   const rowParams: Record<string, number> = vec4 ? { n, m, d4: d / 4, ds4, eps } : { n, m, d, ds, eps };
 
-  const xhat = empty([rows, ds], 'infoNCE'); //                   x̂, zero-padded to ds
-  const norm = empty([rows], 'infoNCE'); //                       ‖x‖
+  // Every launch runs the P problems side by side: the grid's z is the problem, each with its own block of rows.
+  const perProblem = (groups: readonly [number, number?]) => [groups[0], groups[1] ?? 1, P] as const;
+  const xhat = empty([P * rows, ds], 'infoNCE'); //               x̂, zero-padded to ds
+  const norm = empty([P * rows], 'infoNCE'); //                   ‖x‖
   rt.dispatch({
     kernel: vec4 ? INFONCE_NORMALIZE_VEC4 : INFONCE_NORMALIZE,
     params: rowParams,
     buffers: { a: a.buffer, pos: p.buffer, neg: (neg ?? a).buffer, xhat: xhat.buffer, norm: norm.buffer },
-    groups: [Math.ceil(rows / 16)],
+    groups: perProblem([Math.ceil(rows / 16)]),
   });
-  const g = empty([n, c], 'infoNCE'); //                          logits, then (softmax − onehot)/(τN) when recording
+  const g = empty([P * n, c], 'infoNCE'); //                      logits, then (softmax − onehot)/(τN) when recording
   rt.dispatch({
     kernel: INFONCE_LOGITS,
-    params: { n, q, c, ds, d, cbase, off, tilesQ, inv_tau: 1 / tau },
+    params: { n, q, c, ds, d, cbase, off, tilesQ, rows, inv_tau: 1 / tau },
     buffers: { xhat: xhat.buffer, logits: g.buffer },
-    groups: grid1d(tilesN * tilesQ, 16),
+    groups: perProblem(grid1d(tilesN * tilesQ, 16)),
   });
-  const rowloss = empty([n], 'infoNCE');
+  const rowloss = empty([P * n], 'infoNCE');
   const y = empty([], 'infoNCE');
-  const withMean = launchFusions() && n <= MEAN_ROWS; // the mean in the rows' launch
+  const withMean = launchFusions() && P * n <= MEAN_ROWS; // the mean in the rows' launch
   const spareY = withMean ? null : empty([1], 'infoNCE'); //  stands in for y when the mean has its own launch
   rt.dispatch({
     kernel: INFONCE_ROWS,
     constants: { INBATCH: inBatch ? 1 : 0, SAVE_GRAD: grad ? 1 : 0, MEAN: withMean ? 1 : 0 },
-    params: { n, c, ds4, inv_tau: 1 / tau, gscale: 1 / (tau * n), scale: 1 / n },
+    params: { n, c, ds4, rows, np: P, inv_tau: 1 / tau, gscale: 1 / (tau * n), scale: 1 / n, pscale },
     buffers: { xhat: xhat.buffer, logits: g.buffer, rowloss: rowloss.buffer, y: (spareY ?? y).buffer },
-    groups: [withMean ? 1 : Math.ceil(n / 16)],
+    groups: withMean ? [1] : perProblem([Math.ceil(n / 16)]),
   });
   if (!withMean) {
     rt.dispatch({
       kernel: INFONCE_MEAN,
-      params: { n, scale: 1 / n },
+      params: { n, np: P, scale: 1 / n, pscale },
       buffers: { rowloss: rowloss.buffer, y: y.buffer },
       groups: [1],
     });
@@ -265,15 +326,15 @@ function fused(
   rowloss.dispose();
 
   record(y, 'infoNCE', inputs, (gy, needs, into) => {
-    const dxhat = empty([rows, ds], 'infoNCE');
+    const dxhat = empty([P * rows, ds], 'infoNCE');
     const chunks = ds4 / 2; //                          8 floats per invocation
     const tiles = tilesN + tilesQ + (inBatch ? 0 : tilesN);
     rt.dispatch({
       kernel: INFONCE_GRAD,
       constants: { INBATCH: inBatch ? 1 : 0 },
-      params: { n, q, c, ds4, cbase, off, chunks, tilesN, tilesQ },
+      params: { n, q, c, ds4, cbase, off, chunks, tilesN, tilesQ, rows, pscale },
       buffers: { xhat: xhat.buffer, g: g.buffer, gy: gy.buffer, dxhat: dxhat.buffer },
-      groups: grid1d(tiles * chunks, 16),
+      groups: perProblem(grid1d(tiles * chunks, 16)),
     });
     // An input that already has a gradient (and is not also another input here) gets this one added in the kernel.
     const soFar = inputs.map((_, i) => {
@@ -295,7 +356,7 @@ function fused(
         dp: grads[1].buffer,
         dneg: (grads[2] ?? spare!).buffer,
       },
-      groups: [Math.ceil(rows / 16)],
+      groups: perProblem([Math.ceil(rows / 16)]),
     });
     dxhat.dispose();
     spare?.dispose();

@@ -8,6 +8,7 @@
 
 import { runtime } from '../engine';
 import { check, fmtShape, type Shape } from '../errors';
+import { launchFusions } from '../fusion';
 import { grid1d, kernel, type ContractDecl } from '../runtime';
 import { assertLive, empty, record, sameShape, shapeSize, Tensor } from '../tensor';
 import { mulScalar } from './elementwise';
@@ -45,7 +46,7 @@ const GATHER_DECL: ContractDecl = {
   buffers: { table: 'read', idx: 'read', y: 'read_write' },
 };
 const GATHER_BACKWARD_DECL: ContractDecl = {
-  params: { n: 'u32', d: 'u32', v: 'u32' },
+  params: { n: 'u32', d: 'u32', v: 'u32', acc: 'u32' },
   buffers: { plan: 'read', gy: 'read', dtable: 'read_write' },
 };
 const SLICE = kernel('slice', sliceSrc, SLICE_DECL);
@@ -688,7 +689,11 @@ export function gatherRows(table: Tensor, indices: ArrayLike<number>, shape?: Sh
     });
     rt.release(idxBuf); // reusable only after the batch that reads it has been submitted
   }
-  return record(y, 'gatherRows', [table], (gy) => [gatherRowsBackward(gy, idx, V, D)]);
+  // With the launch fusions (decided now), the backward adds into the gradient the table already has.
+  const fuse = launchFusions();
+  return record(y, 'gatherRows', [table], (gy, _needs, into) => [
+    gatherRowsBackward(gy, idx, V, D, fuse ? into[0] : null),
+  ]);
 }
 
 /**
@@ -704,8 +709,8 @@ export function rowPlan(idx: Uint32Array, V: number): Uint32Array {
   return plan;
 }
 
-function gatherRowsBackward(gy: Tensor, idx: Uint32Array, V: number, D: number): Tensor {
-  const dt = empty([V, D], 'gatherRows backward');
+function gatherRowsBackward(gy: Tensor, idx: Uint32Array, V: number, D: number, prev: Tensor | null): Tensor {
+  const dt = prev ?? empty([V, D], 'gatherRows backward');
   if (dt.size === 0) return dt;
   const rt = runtime();
   const vec = fastPaths && D % 4 === 0;
@@ -713,7 +718,7 @@ function gatherRowsBackward(gy: Tensor, idx: Uint32Array, V: number, D: number):
   const planBuf = rt.upload(rowPlan(idx, V));
   rt.dispatch({
     kernel: vec ? GATHER_ROWS_GRAD_VEC4 : GATHER_ROWS_GRAD,
-    params: { n: dt.size / q, d: D / q, v: V },
+    params: { n: dt.size / q, d: D / q, v: V, acc: prev ? 1 : 0 },
     buffers: { plan: planBuf, gy: gy.buffer, dtable: dt.buffer },
     groups: grid1d(dt.size / q, 64),
   });

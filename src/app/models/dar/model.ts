@@ -39,6 +39,8 @@ import { mean, sum } from '../../../engine/ops/reduce';
 import { concat, gatherRows, permute, reshape, slice, stack } from '../../../engine/ops/shape';
 import { mseLoss } from '../../../engine/ops/loss';
 import { infoNCE } from '../../../engine/ops/infonce';
+import { weightedSum } from '../../../engine/ops/weighted-sum';
+import { launchFusions } from '../../../engine/fusion';
 import { Module, parameter } from '../../../engine/nn/module';
 import { deriveSeed } from '../../../engine/seed';
 import { ClubEstimator } from '../../../engine/nn/club';
@@ -329,7 +331,8 @@ export class DAR extends Module implements SentimentModel {
     const path = this.headPath(u, h);
     const y = batch.labels;
     const terms: Record<string, Tensor> = {};
-    const sumOf = (xs: Tensor[]) => xs.reduce((a, b) => add(a, b));
+    // Σ w·x over a loss's scalar terms, added in order: one launch each way (mulScalar/add with fusions off).
+    const wsum = (xs: Tensor[], ws = xs.map(() => 1), scale = 1) => weightedSum(xs, ws, { scale });
     const modality = (x: Tensor, k: number) => reshape(slice(x, 0, k, k + 1), x.shape.slice(1)); // group k of (G, ...)
 
     terms.task = mseLoss(path.pred, y);
@@ -341,40 +344,71 @@ export class DAR extends Module implements SentimentModel {
 
     // L_decouple = λ(L_sim + L_diff) + L_re.
     const decouple: Tensor[] = [];
+    const decoupleWeights: number[] = [];
     if (!noSim) {
       const z = this.simFeatures(h); //                                         (6, B, d), or (6, B, t·d) with simPool 'flat'
-      const zc = MODALITIES.map((_, k) => modality(z, k));
-      const zs = MODALITIES.map((_, k) => modality(z, 3 + k));
       const temperature = c.tau;
-      const pairs = CROSS_PAIRS.map(([o, m]) => infoNCE(zc[idx(m)], zc[idx(o)], { temperature }));
-      terms.sim_com = mulScalar(sumOf(pairs), 1 / pairs.length);
-      let sim = terms.sim_com;
       const half = Math.floor(B / 2);
-      if (half >= 1) {
-        // Anchor sample i, positive sample half + i of the same modality, negatives every specific vector of the others.
-        const per = MODALITIES.map((_, k) =>
-          infoNCE(slice(zs[k], 0, 0, half), slice(zs[k], 0, half, 2 * half), {
+      const specReduction = c.simSpecReduction === 'sum' ? 'sum' : 'mean';
+      if (launchFusions()) {
+        // The six pairs in one infoNCE call, and the three modalities' L_sim^spec in another (P problems side by side,
+        // ops/infonce.ts): the same losses as the calls below, the gradients summed in another order.
+        // Every use reads rows of one (6, B·w) view of z, so that each adds its gradient into that view's in its own
+        // kernel (autograd's `into`) rather than through accumulate launches.
+        const w = z.shape[2];
+        const zr = reshape(z, [6, B * w]);
+        const groups = (ix: number[], rows = B) => reshape(gatherRows(zr, ix), [(ix.length * B) / rows, rows, w]);
+        terms.sim_com = infoNCE(groups(PAIR_TGT), groups(PAIR_SRC), { temperature }); // anchors m, positives m′
+        if (half >= 1) {
+          const zs = slice(zr, 0, 3, 6); //                                                         (3, B·w)
+          const part = (from: number) => reshape(slice(zs, 1, from * w, (from + half) * w), [3, half, w]);
+          terms.sim_spec = infoNCE(part(0), part(half), {
             temperature,
-            negatives: concat(
-              zs.filter((_, o) => o !== k),
-              0,
+            // Problem k's negatives [zs_o; zs_o′] for the other two modalities o < o′: rows 3 + PAIR_SRC, paired up.
+            negatives: groups(
+              PAIR_SRC.map((k) => 3 + k),
+              2 * B,
             ),
             inBatchNegatives: false,
-          }),
-        );
-        terms.sim_spec = c.simSpecReduction === 'sum' ? sumOf(per) : mulScalar(sumOf(per), 1 / per.length);
-        sim = add(sim, terms.sim_spec);
+            reduction: specReduction,
+          });
+        }
+      } else {
+        const zc = MODALITIES.map((_, k) => modality(z, k));
+        const zs = MODALITIES.map((_, k) => modality(z, 3 + k));
+        const pairs = CROSS_PAIRS.map(([o, m]) => infoNCE(zc[idx(m)], zc[idx(o)], { temperature }));
+        terms.sim_com = wsum(pairs, undefined, 1 / pairs.length);
+        if (half >= 1) {
+          // Anchor sample i, positive sample half + i of the same modality, negatives every specific vector of the others.
+          const per = MODALITIES.map((_, k) =>
+            infoNCE(slice(zs[k], 0, 0, half), slice(zs[k], 0, half, 2 * half), {
+              temperature,
+              negatives: concat(
+                zs.filter((_, o) => o !== k),
+                0,
+              ),
+              inBatchNegatives: false,
+            }),
+          );
+          terms.sim_spec = wsum(per, undefined, specReduction === 'sum' ? 1 : 1 / per.length);
+        }
+      }
+      let sim = terms.sim_com;
+      if (half >= 1) {
+        sim = wsum([sim, terms.sim_spec]);
       } else {
         terms.sim_spec = zeros([]); //  a batch of one has no second sample to pair with; the term set stays the same
       }
       terms.sim = sim;
-      decouple.push(mulScalar(sim, c.lambda));
+      decouple.push(sim);
+      decoupleWeights.push(c.lambda);
     }
     if (!noDiff) {
-      terms.diff = sumOf(
+      terms.diff = wsum(
         MODALITIES.map((m, k) => clubUpperBoundFixed(this.club.get(m), modality(h, 3 + k), modality(h, k))),
       );
-      decouple.push(mulScalar(terms.diff, c.lambda));
+      decouple.push(terms.diff);
+      decoupleWeights.push(c.lambda);
     }
     // D^re_m reads [the other two H̃c, H̃s_m] on features: (3, B, t, 3d).
     const reIn = reshape(
@@ -389,7 +423,8 @@ export class DAR extends Module implements SentimentModel {
         ? mulScalar(mseLoss(restored, reTarget), 3)
         : mulScalar(mseLoss(restored, reTarget, 'sum'), 1 / B);
     decouple.push(terms.re);
-    terms.decouple = sumOf(decouple);
+    decoupleWeights.push(1);
+    terms.decouple = wsum(decouple, decoupleWeights);
 
     if (!noRecon) {
       const uc = view(enc.u, 1);
@@ -398,13 +433,15 @@ export class DAR extends Module implements SentimentModel {
       const decIn = reshape(permute(reshape(path.hat, [2, 3, B, t, d]), [1, 2, 3, 0, 4]), [3, B, t, 2 * d]);
       const uHat = this.dec.forward(decIn);
       // Σ_m [MSE(Ĥc_m, Hc_m) + MSE(Ĥs_m, Hs_m)] = 6·MSE over the six groups; Σ_m MSE(Û¹_m, U¹_m) = 3·MSE over three.
-      terms.recon = add(mulScalar(mseLoss(path.hat, hc), 6), mulScalar(mseLoss(uHat, uc), 3));
+      terms.recon = wsum([mseLoss(path.hat, hc), mseLoss(uHat, uc)], [6, 3]);
     }
 
-    let total = terms.task;
-    if (terms.boot) total = add(total, terms.boot);
-    total = add(total, mulScalar(terms.decouple, c.alpha));
-    if (terms.recon) total = add(total, mulScalar(terms.recon, c.beta));
+    const parts = [terms.task, terms.boot, terms.decouple, terms.recon];
+    const weights = [1, 1, c.alpha, c.beta].filter((_, j) => parts[j]);
+    const total = wsum(
+      parts.filter((t) => t),
+      weights,
+    );
     return { total, terms, pred: path.pred };
   }
 
@@ -433,8 +470,9 @@ export class DAR extends Module implements SentimentModel {
         ll?.dispose();
         ll = tidy(() => {
           opt.zeroGrad();
-          const l = MODALITIES.map((m, j) => this.club.get(m).logLikelihood(feats[j].x, feats[j].y)).reduce((a, b) =>
-            add(a, b),
+          const l = weightedSum(
+            MODALITIES.map((m, j) => this.club.get(m).logLikelihood(feats[j].x, feats[j].y)),
+            [1, 1, 1],
           );
           neg(l).backward();
           opt.step();
