@@ -175,7 +175,7 @@ export async function gradcheck<K extends OpName>(page: TestPage, check: GradChe
       const j = redraw.int(x.length);
       if (!picked.includes(j) && tier3CanJudge(lossAt, xs, i, j, tol)) picked.push(j);
     }
-    if (picked.length === 0 && tol.fdCount > 0)
+    if (picked.length === 0 && tol.fdCount > 0 && x.length > 0)
       expect.fail(`${label}: no element of input ${i} where float32 differences can judge`);
     return picked;
   });

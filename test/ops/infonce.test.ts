@@ -14,7 +14,15 @@
 // The tolerances are the defaults, except at DAR's size (see there).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectShapeError, gradcase, gradcheck, untyped, type InputSpec, type Tolerances } from '../gradcheck';
+import {
+  expectShapeError,
+  gradcase,
+  gradcheck,
+  untyped,
+  type InputSpec,
+  type ShapeErrorArgs,
+  type Tolerances,
+} from '../gradcheck';
 import type { InfoNCEOptions } from '../../src/engine/ops/infonce';
 import { openPage, type TestPage } from '../page';
 import { rngFor, type Rng } from '../rng';
@@ -358,98 +366,22 @@ describe('infoNCE bad inputs', () => {
       untyped({ temperature: '0.1' }),
       'temperature',
     );
-    await expectShapeError(
-      page,
-      'infoNCE',
-      [
-        [3, 5],
-        [4, 5],
-      ],
-      t,
-      'rows',
-    );
-    await expectShapeError(
-      page,
-      'infoNCE',
-      [
-        [3, 5],
-        [3, 6],
-      ],
-      t,
-      'width',
-    );
-    await expectShapeError(
-      page,
-      'infoNCE',
-      [
-        [3, 5],
-        [3, 5],
-        [2, 6],
-      ],
-      t,
-      'negatives',
-    );
-    await expectShapeError(page, 'infoNCE', [[3, 5], [3, 5], [5]], t, 'negatives');
-    await expectShapeError(
-      page,
-      'infoNCE',
-      [
-        [3, 5, 1, 1], // rank 3 is P problems (below); rank 4 is nothing
-        [3, 5, 1, 1],
-      ],
-      t,
-      'anchors',
-    );
-    await expectShapeError(
-      page,
-      'infoNCE',
-      [
-        [2, 3, 5],
-        [3, 3, 5],
-      ],
-      t,
-      'problems',
-    );
-    await expectShapeError(
-      page,
-      'infoNCE',
-      [
-        [2, 3, 5],
-        [2, 3, 5],
-        [3, 4, 5],
-      ],
-      t,
-      'negatives',
-    );
-    await expectShapeError(
-      page,
-      'infoNCE',
-      [
-        [2, 3, 5],
-        [3, 5],
-      ],
-      t,
-      'rank',
-    );
-    await expectShapeError(page, 'infoNCE', [[3, 5], [15]], t, 'positives');
-    await expectShapeError(
-      page,
-      'infoNCE',
-      [
-        [0, 5],
-        [0, 5],
-      ],
-      t,
-    );
-    await expectShapeError(
-      page,
-      'infoNCE',
-      [
-        [3, 0],
-        [3, 0],
-      ],
-      t,
-    );
+    // Bad shapes with good attrs: the inputs' shapes, and what the message must name (the op, where undefined).
+    // prettier-ignore
+    const badShapes: [ShapeErrorArgs<'infoNCE'>[0], string | undefined][] = [
+      [[[3, 5], [4, 5]], 'rows'],
+      [[[3, 5], [3, 6]], 'width'],
+      [[[3, 5], [3, 5], [2, 6]], 'negatives'],
+      [[[3, 5], [3, 5], [5]], 'negatives'],
+      [[[3, 5, 1, 1], [3, 5, 1, 1]], 'anchors'], // rank 3 is P problems (below); rank 4 is nothing
+      [[[2, 3, 5], [3, 3, 5]], 'problems'],
+      [[[2, 3, 5], [2, 3, 5], [3, 4, 5]], 'negatives'],
+      [[[2, 3, 5], [3, 5]], 'rank'],
+      [[[3, 5], [15]], 'positives'],
+      [[[0, 5], [0, 5]], undefined],
+      [[[3, 0], [3, 0]], undefined],
+    ];
+    for (const [shapes, mentions] of badShapes) await expectShapeError(page, 'infoNCE', shapes, t, mentions);
     await expectShapeError(
       page,
       'infoNCE',
