@@ -126,10 +126,12 @@ export function tier3CanJudge(
   j: number,
   tol: Tolerances,
 ): boolean {
-  const x0 = Math.fround(xs[i][j]); // the page perturbs the float32 value
+  // The page holds every input in float32: a tie there (maximum(x, x)) is a tie here only with the same rounding.
+  const base = xs.map((x) => x.map(Math.fround));
+  const x0 = base[i][j];
   const central = (h: number) => {
-    const p = xs.map((x) => x.slice());
-    const m = xs.map((x) => x.slice());
+    const p = base.map((x) => x.slice());
+    const m = base.map((x) => x.slice());
     p[i][j] = x0 + h;
     m[i][j] = x0 - h;
     return (lossAt(p) - lossAt(m)) / (2 * h);
