@@ -172,14 +172,14 @@ export async function gradcheck<K extends OpName>(page: TestPage, check: GradChe
   const redraw = rngFor(`${label} tier 3 redraw`);
   const fdIndices = xs.map((x, i) => {
     if (!wantsGrad[i]) return [];
-    const picked = rng.sample(x.length, tol.fdCount).filter((j) => tier3CanJudge(lossAt, xs, i, j, tol));
+    const drawn = rng.sample(x.length, tol.fdCount);
+    const picked = drawn.filter((j) => tier3CanJudge(lossAt, xs, i, j, tol));
     for (let tries = 0; picked.length < Math.min(tol.fdCount, x.length) && tries < 8 * tol.fdCount; tries++) {
       const j = redraw.int(x.length);
       if (!picked.includes(j) && tier3CanJudge(lossAt, xs, i, j, tol)) picked.push(j);
     }
-    if (picked.length === 0 && tol.fdCount > 0 && x.length > 0)
-      expect.fail(`${label}: no element of input ${i} where float32 differences can judge`);
-    return picked;
+    // Where the screen finds nothing (inputs built to sit on kinks, such as ties), tier 3 checks what it drew.
+    return picked.length > 0 ? picked : drawn;
   });
 
   const res = await page.call('gradcase', {
