@@ -96,7 +96,6 @@ describe('probeDecoupling on planted factors (a stand-in model whose features ar
   function standIn(): Inspectable {
     let at = 0;
     return {
-      config: { d },
       inspect(corrupted) {
         const B = corrupted.textBert!.length / (3 * ds.dims.text.len);
         const z = new Float32Array(6 * B * d);
@@ -133,13 +132,12 @@ describe('probeDecoupling on planted factors (a stand-in model whose features ar
     expect(none.r2!.contentFromSpecific).toBeNull();
   });
 
-  it('gives the same numbers, to the last bit, in batches of any multiple of 32; other batch sizes are a RangeError', async () => {
+  it('gives the same numbers, to the last bit, in batches of any size; a batch size that is not a positive integer is a RangeError', async () => {
     // A stand-in whose outputs depend on the sample alone (its index), the norms of such different sizes that float64
     // sums taken in another grouping round differently.
     function perSample(): Inspectable {
       let at = 0;
       return {
-        config: { d },
         inspect(corrupted) {
           const B = corrupted.textBert!.length / (3 * ds.dims.text.len);
           const z = new Float32Array(6 * B * d);
@@ -161,8 +159,9 @@ describe('probeDecoupling on planted factors (a stand-in model whose features ar
     }
     const o = { rate: 0.3, maskSeed: 1111, factors: f };
     const base = await probeDecoupling(perSample(), ds, o);
-    for (const batchSize of [64, 128, 160])
+    for (const batchSize of [48, 64, 100, 128, 160])
       expect(await probeDecoupling(perSample(), ds, { ...o, batchSize })).toEqual(base);
-    await expect(probeDecoupling(perSample(), ds, { ...o, batchSize: 48 })).rejects.toThrow(RangeError);
+    for (const batchSize of [0, 2.5])
+      await expect(probeDecoupling(perSample(), ds, { ...o, batchSize })).rejects.toThrow(RangeError);
   });
 });

@@ -28,6 +28,7 @@ import { SCENARIOS as compile } from './scenarios-compile';
 import { SCENARIOS as view } from './scenarios-view';
 import { SCENARIOS as bert } from './scenarios-bert';
 import { SCENARIOS as textbert } from './scenarios-textbert';
+import { SCENARIOS as probes } from './scenarios-probes';
 
 export const SCENARIOS = {
   ...core,
@@ -43,6 +44,7 @@ export const SCENARIOS = {
   ...view,
   ...bert,
   ...textbert,
+  ...probes,
 } satisfies ScenarioTable;
 
 type Scenarios = typeof SCENARIOS;

@@ -145,11 +145,19 @@ function passSizes(o: StartPageOptions): { evalBatch: number; probeBatch: number
   return small ? { evalBatch: 256, probeBatch: 128 } : { evalBatch: Math.max(o.batchSize, 64), probeBatch: 32 };
 }
 
-/** DAR's decoupling probes on `split` at `rate` (mask seed 1111); undefined for other models. */
+/** The factors synthetic-mosi planted in `split` (for the probes' R²); null for other data. */
+function plantedFactors(ds: Dataset, split: 'valid' | 'test') {
+  return ds instanceof SyntheticMosi ? ds.latents(split) : null;
+}
+
+/**
+ * DAR's decoupling probes on `split` at `rate` (mask seed 1111) in passes of their own; undefined for other models.
+ * Where an evaluation's own passes already read them (evaluateSeed, the validation hook), those are used instead.
+ */
 function probeRun(run: Run, model: SentimentModel, split: 'valid' | 'test', rate: number) {
   if (!(model instanceof DAR)) return Promise.resolve(undefined);
   const ds = run.dataset;
-  const factors = ds instanceof SyntheticMosi ? ds.latents(split) : null;
+  const factors = plantedFactors(ds, split);
   // The test set's probes read at most PROBE_TEST_SAMPLES samples per rate, to keep them a small part of evaluation.
   const subset =
     split === 'test' ? Math.min(run.o.testSubset ?? PROBE_TEST_SAMPLES, PROBE_TEST_SAMPLES) : run.o.validSubset;
@@ -400,7 +408,11 @@ async function trainSeed(run: Run, si: number): Promise<SeedTraining> {
           history.push(e);
           return report({ kind: 'epoch', seedIndex: si, ...e });
         },
-        probe: (model) => probeRun(run, model, 'valid', run.trainMissingRate),
+        // DAR's validation pass reads the probes (`read`; at its own masks, drawn from the training seed).
+        probe: (model, _epoch, read) =>
+          read
+            ? Promise.resolve(read.result(run.trainMissingRate, plantedFactors(run.dataset, 'valid')))
+            : probeRun(run, model, 'valid', run.trainMissingRate),
         onCheckpoint: async (c) => {
           if (c.kinds.includes('best')) best = c.bytes;
           await run.checkpoints.post(c);
@@ -434,9 +446,12 @@ async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSec
   const since = (t: number) => (performance.now() - t) / 1000;
   let lastEvalReport = 0;
   const batchSize = passSizes(o).evalBatch;
+  // DAR's test probes read the passes of these rates (the first PROBE_TEST_SAMPLES samples) rather than passes of their own.
+  const probing = model instanceof DAR && o.rates[0] === 0 && PROBE_RATES.every((r) => o.rates.includes(r));
   const rates = await evaluateRobustness(model, dataset, o.rates, o.maskSeed, {
     subset: o.testSubset,
     batchSize,
+    ...(probing ? { probes: { rates: PROBE_RATES, subset: PROBE_TEST_SAMPLES } } : {}),
     onProgress: (done, total) => {
       const t = performance.now();
       if (done < total && t - lastEvalReport < 500) return;
@@ -462,7 +477,8 @@ async function evaluateSeed(run: Run, si: number, trained: TrainedSeed, trainSec
   const tProbes = performance.now();
   const probes: DecouplingProbe[] = [];
   for (const rate of PROBE_RATES) {
-    const p = await probeRun(run, model, 'test', rate);
+    const read = rates.find((r) => r.rate === rate)?.probe;
+    const p = read ? read.result(rate, plantedFactors(dataset, 'test')) : await probeRun(run, model, 'test', rate);
     if (p) probes.push(p);
   }
   const evalProbes = since(tProbes);

@@ -26,16 +26,20 @@ import { batchIndices } from '../data/loader';
 import type { Dataset, Split } from '../data/types';
 import type { PlantedFactors } from '../data/synthetic';
 import { lazyInputs } from '../train/batches';
-import type { ModalityInputs } from '../models/types';
+import type { ModalityInputs, ProbeReadings } from '../models/types';
 import { heldOutGaussianMi, heldOutR2, topOne } from './probe-math';
 
 /** What the probes need of a model: DAR's inspect() (src/app/models/dar/model.ts). */
 export interface Inspectable {
-  config: { d: number };
-  inspect(
-    corrupted: ModalityInputs,
-    complete: ModalityInputs,
-  ): Record<'z' | 'gate' | 'hatErr' | 'tildeErr', Tensor> & { zSim?: Tensor };
+  inspect(corrupted: ModalityInputs, complete: ModalityInputs): ProbeReadings;
+}
+
+/** What an evaluation that reads the probes from its own passes needs: DAR's predictInspect(). */
+export interface PredictInspectable {
+  predictInspect(
+    x: ModalityInputs,
+    complete: Tensor | null,
+  ): { pred: Tensor; encoding: Tensor; readings: ProbeReadings };
 }
 
 export interface DecouplingProbe {
@@ -68,8 +72,8 @@ export interface ProbeOptions {
   /** The planted factors of the split, for the R² probes (synthetic-mosi: dataset.latents(split)). */
   factors?: PlantedFactors | null;
   /**
-   * Samples per inspect() pass (default 32; a multiple of 32). Larger batches mean fewer passes and readbacks; the
-   * numbers do not change, as every output is per sample and the sums below run in blocks of 32 whatever the batch.
+   * Samples per inspect() pass (default 32). Larger batches mean fewer passes and readbacks; the numbers do not
+   * change, as every output is per sample and the sums run in blocks of 32 samples whatever the passes.
    */
   batchSize?: number;
 }
@@ -77,19 +81,115 @@ export interface ProbeOptions {
 /** The block of samples the norms are summed over before joining the total (the original batch: same rounding). */
 const SUM_BLOCK = 32;
 
+const six = (size: number) => Array.from({ length: 6 }, () => new Float64Array(size));
+
 /**
- * The sum of x (6, B): per block of SUM_BLOCK samples, all six groups' values summed in (group, sample) order, the
- * blocks' sums then added up in order; the same sum, to the last bit, as a batch of SUM_BLOCK at a time would give.
+ * The readings of one probe (one split, one rate), gathered pass by pass in any order and any pass size, and the
+ * probe computed from them (result()). Every number depends only on the samples, not on how passes cut them.
  */
-function blockSums(x: Float32Array, B: number): number {
-  let total = 0;
-  for (let b0 = 0; b0 < B; b0 += SUM_BLOCK) {
-    const b1 = Math.min(B, b0 + SUM_BLOCK);
-    let s = 0;
-    for (let g = 0; g < 6; g++) for (let i = b0; i < b1; i++) s += x[g * B + i];
-    total += s;
+export class ProbeAccumulator {
+  private z: Float64Array[] = []; //                                         z[g] (n, d), d from the first pass
+  private d = 0;
+  private zs: Float64Array[] | null = null; //                               zSim[g] (n, dSim), when the model gives it
+  private dSim = 0;
+  private readonly gate: Float64Array[]; //                                  gate[g] (n): per sample
+  private readonly hatErr: Float64Array[];
+  private readonly tildeErr: Float64Array[];
+  private filled = 0;
+
+  constructor(readonly n: number) {
+    this.gate = six(n);
+    this.hatErr = six(n);
+    this.tildeErr = six(n);
   }
-  return total;
+
+  /** Reads back a pass's readings (and disposes them) into samples [at, at + B ∩ n). */
+  async addPass(out: ProbeReadings, at: number, B: number): Promise<void> {
+    const [zb, gb, he, te] = await Promise.all([out.z, out.gate, out.hatErr, out.tildeErr].map((t) => t.toArray()));
+    const zsb = out.zSim ? await out.zSim.toArray() : null;
+    for (const t of Object.values(out)) t.dispose();
+    const take = Math.min(B, this.n - at); // a pass may run past the probe's subset
+    if (take <= 0) return;
+    if (!this.d) {
+      this.d = zb.length / (6 * B);
+      this.z = six(this.n * this.d);
+    }
+    const d = this.d;
+    if (zsb) {
+      const dSim = zsb.length / (6 * B);
+      if (!this.zs) {
+        this.dSim = dSim;
+        this.zs = six(this.n * dSim);
+      }
+      for (let g = 0; g < 6; g++) this.zs[g].set(zsb.subarray(g * B * dSim, g * B * dSim + take * dSim), at * dSim);
+    }
+    for (let g = 0; g < 6; g++) {
+      this.z[g].set(zb.subarray(g * B * d, g * B * d + take * d), at * d);
+      this.gate[g].set(gb.subarray(g * B, g * B + take), at);
+      this.hatErr[g].set(he.subarray(g * B, g * B + take), at);
+      this.tildeErr[g].set(te.subarray(g * B, g * B + take), at);
+    }
+    this.filled += take;
+  }
+
+  /**
+   * The sum of a per-sample reading over the six groups: per block of SUM_BLOCK samples, the groups' values in
+   * (group, sample) order, the blocks' sums then added up in order (the rounding of the probes' original 32-sample
+   * passes, whatever the passes now are).
+   */
+  private blockSum(x: Float64Array[]): number {
+    let total = 0;
+    for (let b0 = 0; b0 < this.n; b0 += SUM_BLOCK) {
+      const b1 = Math.min(this.n, b0 + SUM_BLOCK);
+      let s = 0;
+      for (let g = 0; g < 6; g++) for (let i = b0; i < b1; i++) s += x[g][i];
+      total += s;
+    }
+    return total;
+  }
+
+  /** The probe at `rate` from every sample's readings (throws unless all n samples were added). */
+  result(rate: number, factors: PlantedFactors | null | undefined): DecouplingProbe {
+    const { n, d, z } = this;
+    if (this.filled !== n) throw new Error(`probes: ${this.filled} of ${n} samples read`);
+    const zs = this.zs ?? z; // what L_sim compares; the time means when the model gives no zSim
+    const dSim = this.zs ? this.dSim : d;
+    const common = [0, 1, 2].map((g) => z[g]);
+    const specific = [3, 4, 5].map((g) => z[g]);
+    const half = Math.floor(n / 2);
+    const f = factors;
+    const privateOf = f ? [f.zText, f.zVision, f.zAudio] : []; // modality order l, v, a
+    const meanOver = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const r2 = (x: Float64Array, y: Float64Array) => heldOutR2(x, y.subarray(0, n), n, d, half);
+    const K = f?.contentDim ?? 0;
+    const uCols = Array.from({ length: K }, (_, c) => Float64Array.from({ length: n }, (_, i) => f!.u[i * K + c]));
+    const r2u = (xs: Float64Array[]) => (K > 0 ? meanOver(xs.flatMap((x) => uCols.map((y) => r2(x, y)))) : null);
+    const gateSum = (g: Float64Array) => g.reduce((a, b) => a + b, 0);
+    return {
+      rate,
+      n,
+      retrieval: {
+        common32: topOne(zs.slice(0, 3), n, dSim, 32),
+        commonAll: topOne(zs.slice(0, 3), n, dSim, n),
+        specific32: topOne(zs.slice(3), n, dSim, 32),
+        specificAll: topOne(zs.slice(3), n, dSim, n),
+        chance32: 1 / Math.min(32, n),
+      },
+      mi: meanOver([0, 1, 2].map((m) => heldOutGaussianMi(specific[m], common[m], n, d, half))),
+      r2: f
+        ? {
+            sharedFromCommon: meanOver(common.map((x) => r2(x, f.s))),
+            sharedFromSpecific: meanOver(specific.map((x) => r2(x, f.s))),
+            privateFromCommon: meanOver(common.map((x, m) => r2(x, privateOf[m]))),
+            privateFromSpecific: meanOver(specific.map((x, m) => r2(x, privateOf[m]))),
+            contentFromCommon: r2u(common),
+            contentFromSpecific: r2u(specific),
+          }
+        : null,
+      gate: this.gate.map((g) => gateSum(g) / n),
+      recon: { hat: this.blockSum(this.hatErr) / (6 * n), tilde: this.blockSum(this.tildeErr) / (6 * n) },
+    };
+  }
 }
 
 /** The probes of `model` on `dataset` (see the top of this file). */
@@ -98,69 +198,15 @@ export async function probeDecoupling(model: Inspectable, dataset: Dataset, o: P
   const info = dataset.split(split);
   const n = Math.min(o.subset ?? info.n, info.n);
   const masks = new MissingField(info, dataset.dims, o.maskSeed).masks(o.rate, { keepSpecialTokens: true });
-  const d = model.config.d;
-  const z = Array.from({ length: 6 }, () => new Float64Array(n * d)); //  z[g] (n, d)
-  let zs: Float64Array[] = z; // what L_sim compares (zSim: (n, dSim)); the time means when the model gives no zSim
-  let dSim = d;
-  const gate = new Float64Array(6);
-  let hatSum = 0;
-  let tildeSum = 0;
-  let at = 0;
   const batchSize = o.batchSize ?? SUM_BLOCK;
-  if (!(Number.isInteger(batchSize) && batchSize > 0 && batchSize % SUM_BLOCK === 0))
-    throw new RangeError(`probeDecoupling: batchSize must be a positive multiple of ${SUM_BLOCK}, got ${batchSize}`);
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new RangeError(`probeDecoupling: batchSize must be a positive integer, got ${batchSize}`);
+  const acc = new ProbeAccumulator(n);
+  let at = 0;
   for (const ix of batchIndices(n, batchSize)) {
     const complete = dataset.batch(split, ix);
-    const out = model.inspect(lazyInputs(applyMissing(complete, masks)), lazyInputs(complete));
-    const [zb, gb, he, te] = await Promise.all([out.z, out.gate, out.hatErr, out.tildeErr].map((t) => t.toArray()));
-    const zsb = out.zSim ? await out.zSim.toArray() : null;
-    for (const t of Object.values(out)) t.dispose();
-    const B = ix.length;
-    if (zsb && at === 0) {
-      dSim = zsb.length / (6 * B);
-      zs = Array.from({ length: 6 }, () => new Float64Array(n * dSim));
-    }
-    if (zsb) for (let g = 0; g < 6; g++) zs[g].set(zsb.subarray(g * B * dSim, (g + 1) * B * dSim), at * dSim);
-    for (let g = 0; g < 6; g++) {
-      z[g].set(zb.subarray(g * B * d, (g + 1) * B * d), at * d);
-      for (let i = 0; i < B; i++) gate[g] += gb[g * B + i];
-    }
-    hatSum += blockSums(he, B);
-    tildeSum += blockSums(te, B);
-    at += B;
+    await acc.addPass(model.inspect(lazyInputs(applyMissing(complete, masks)), lazyInputs(complete)), at, ix.length);
+    at += ix.length;
   }
-  const common = [0, 1, 2].map((g) => z[g]);
-  const specific = [3, 4, 5].map((g) => z[g]);
-  const half = Math.floor(n / 2);
-  const f = o.factors;
-  const privateOf = f ? [f.zText, f.zVision, f.zAudio] : []; // modality order l, v, a
-  const meanOver = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const r2 = (x: Float64Array, y: Float64Array) => heldOutR2(x, y.subarray(0, n), n, d, half);
-  const K = f?.contentDim ?? 0;
-  const uCols = Array.from({ length: K }, (_, c) => Float64Array.from({ length: n }, (_, i) => f!.u[i * K + c]));
-  const r2u = (xs: Float64Array[]) => (K > 0 ? meanOver(xs.flatMap((x) => uCols.map((y) => r2(x, y)))) : null);
-  return {
-    rate: o.rate,
-    n,
-    retrieval: {
-      common32: topOne(zs.slice(0, 3), n, dSim, 32),
-      commonAll: topOne(zs.slice(0, 3), n, dSim, n),
-      specific32: topOne(zs.slice(3), n, dSim, 32),
-      specificAll: topOne(zs.slice(3), n, dSim, n),
-      chance32: 1 / Math.min(32, n),
-    },
-    mi: meanOver([0, 1, 2].map((m) => heldOutGaussianMi(specific[m], common[m], n, d, half))),
-    r2: f
-      ? {
-          sharedFromCommon: meanOver(common.map((x) => r2(x, f.s))),
-          sharedFromSpecific: meanOver(specific.map((x) => r2(x, f.s))),
-          privateFromCommon: meanOver(common.map((x, m) => r2(x, privateOf[m]))),
-          privateFromSpecific: meanOver(specific.map((x, m) => r2(x, privateOf[m]))),
-          contentFromCommon: r2u(common),
-          contentFromSpecific: r2u(specific),
-        }
-      : null,
-    gate: Array.from(gate, (v) => v / n),
-    recon: { hat: hatSum / (6 * n), tilde: tildeSum / (6 * n) },
-  };
+  return acc.result(o.rate, o.factors);
 }

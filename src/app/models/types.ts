@@ -42,6 +42,13 @@ export interface LossTerms {
  * per step, inside the step's tidy(): its tensors live in that scope. Without it, losses() computes everything itself,
  * with identical results.
  */
+/**
+ * What the decoupling probes (src/app/eval/probes.ts) read per sample of a pass, groups [com l, v, a; spec l, v, a]:
+ * z (6, B, d) the time means of the features, zSim what L_sim compares, gate (6, B) the mean gate, hatErr and tildeErr
+ * (6, B) the distances of the reconstructed and of the corrupted features from the complete input's.
+ */
+export type ProbeReadings = Record<'z' | 'gate' | 'hatErr' | 'tildeErr', Tensor> & { zSim?: Tensor };
+
 export interface StepCache {
   /** The batch `value` was computed from; losses() on another batch ignores it. */
   batch?: TrainingBatch;
@@ -69,6 +76,11 @@ export interface SentimentModel extends Module {
    * inputs, each (3, B, d) with modalities in the model's order, averaged over time; no tape.
    */
   decoupled?(x: ModalityInputs): { common: Tensor; specific: Tensor };
+  /**
+   * Optional (DAR): losses() on a batch and, from the same pass, what the decoupling probes read of it
+   * (src/app/eval/probes.ts); for validation, without the tape. Validation then probes at no extra pass.
+   */
+  lossesInspect?(batch: TrainingBatch): { losses: LossTerms; readings: ProbeReadings };
   /** Parameters the main optimizer updates (DAR leaves out its CLUB estimator, which has its own optimizer). */
   mainParameters(): [string, Tensor][];
   /**

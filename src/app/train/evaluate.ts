@@ -5,7 +5,7 @@
 // The inter-modality setting (DERL's): whole modalities absent (L, A, V, L+A, L+V, A+V), the others complete.
 
 import { runtime } from '../../engine/engine';
-import { noGrad, tidy } from '../../engine/tensor';
+import { noGrad, tidy, type Tensor } from '../../engine/tensor';
 import { batchIndices } from '../data/loader';
 import {
   applyMissing,
@@ -17,6 +17,7 @@ import {
 } from '../data/missing';
 import type { Dataset, Split } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
+import { ProbeAccumulator, type PredictInspectable } from '../eval/probes';
 import type { SentimentModel } from '../models/types';
 import { lazyInputs } from './batches';
 
@@ -41,6 +42,17 @@ export interface EvaluateOptions extends MissingOptions {
 }
 
 /**
+ * DAR's decoupling probes (src/app/eval/probes.ts) read from evaluateRobustness's own passes instead of passes of
+ * their own: at each of `rates` (each one of the evaluated rates; the first evaluated rate must be 0, whose pass gives
+ * the complete input's encoding that ‖Ĥ − H‖ and ‖H̃ − H‖ compare with), over the split's first `subset` samples.
+ * The same readings as probeDecoupling() at the same mask seed (docs/decisions/start-time.md).
+ */
+export interface EvalProbes {
+  rates: readonly number[];
+  subset: number;
+}
+
+/**
  * Predictions of `model` on the split corrupted at each rate (masks from `maskSeed`), scored per rate. The model is
  * put in eval mode and left in the mode it was in.
  */
@@ -49,13 +61,36 @@ export async function evaluateRobustness(
   dataset: Dataset,
   rates: readonly number[] = EVAL_RATES,
   maskSeed: number = LNLN_EVAL_SEED,
-  opts: EvaluateOptions = {},
-): Promise<(RateResult & { preds?: Float32Array; labels?: Float32Array })[]> {
-  if (!rates.length) throw new RangeError('evaluateRobustness: no missing rates given');
+  opts: EvaluateOptions & { probes?: EvalProbes } = {},
+): Promise<(RateResult & { preds?: Float32Array; labels?: Float32Array; probe?: ProbeAccumulator })[]> {
+  const op = 'evaluateRobustness';
+  if (!rates.length) throw new RangeError(`${op}: no missing rates given`);
   const field = new MissingField(dataset.split(opts.split ?? 'test'), dataset.dims, maskSeed);
   const masks = rates.map((r) => field.masks(r, { keepSpecialTokens: opts.keepSpecialTokens }));
-  const scored = await scoreUnderMasks('evaluateRobustness', model, dataset, masks, opts);
-  return rates.map((rate, k) => ({ rate, ...scored[k] }));
+  let probing: Probing | null = null;
+  if (opts.probes) {
+    const { rates: at, subset } = opts.probes;
+    if (!isPredictInspectable(model)) throw new TypeError(`${op}: probes need a model with predictInspect() (DAR)`);
+    if (rates[0] !== 0) throw new RangeError(`${op}: probes need rate 0 first (the complete input), got ${rates[0]}`);
+    const missing = at.filter((r) => !rates.includes(r));
+    if (missing.length) throw new RangeError(`${op}: probe rates ${missing.join(', ')} are not evaluated`);
+    const n = Math.min(subset, opts.subset ?? Infinity, dataset.split(opts.split ?? 'test').n);
+    if (!(n >= 1)) throw new RangeError(`${op}: probes need at least one sample, got subset ${subset}`);
+    probing = { model, n, accs: rates.map((r) => (at.includes(r) ? new ProbeAccumulator(n) : null)) };
+  }
+  const scored = await scoreUnderMasks(op, model, dataset, masks, opts, probing);
+  return rates.map((rate, k) => ({ rate, ...scored[k], ...(probing?.accs[k] ? { probe: probing.accs[k]! } : {}) }));
+}
+
+/** Which passes of scoreUnderMasks also read the probes: masks[0] is the complete input; accs[k] collects mask k's. */
+interface Probing {
+  model: SentimentModel & PredictInspectable;
+  n: number;
+  accs: (ProbeAccumulator | null)[];
+}
+
+function isPredictInspectable(m: SentimentModel): m is SentimentModel & PredictInspectable {
+  return typeof (m as unknown as Partial<PredictInspectable>).predictInspect === 'function';
 }
 
 /** Which modalities are absent in one condition of the inter-modality setting. */
@@ -105,7 +140,7 @@ export async function evaluateModalityDrop(
       { keepSpecialTokens: !absent.includes('text') },
     );
   });
-  const scored = await scoreUnderMasks('evaluateModalityDrop', model, dataset, masks, opts);
+  const scored = await scoreUnderMasks('evaluateModalityDrop', model, dataset, masks, opts, null);
   return conditions.map((absent, k) => ({
     absent,
     label: modalitySetLabel(absent),
@@ -121,6 +156,7 @@ async function scoreUnderMasks(
   dataset: Dataset,
   masks: readonly KeepMasks[],
   opts: Omit<EvaluateOptions, 'keepSpecialTokens'>,
+  probing: Probing | null,
 ): Promise<{ metrics: RegressionMetrics; n: number; preds?: Float32Array; labels?: Float32Array }[]> {
   const split = opts.split ?? 'test';
   const info = dataset.split(split);
@@ -140,22 +176,40 @@ async function scoreUnderMasks(
     for (const ix of plan) {
       const complete = dataset.batch(split, ix);
       labels.set(complete.labels, at);
-      for (let k = 0; k < masks.length; k++) {
-        const x = lazyInputs(applyMissing(complete, masks[k]));
-        const y = tidy(() => noGrad(() => model.predict(x)));
-        const offset = at;
-        const B = ix.length;
-        const job = y.toArray().then(async (p) => {
-          y.dispose();
-          preds[k].set(p.subarray(0, B), offset);
-          done += B;
-          await opts.onProgress?.(done, total);
-        });
-        // One prediction in flight while the next is recorded. The newest job is `pending` before the previous one is
-        // awaited, so when that one throws (a hook's StopRequested) the finally below still catches the newest.
-        const prev = pending;
-        pending = job;
-        if (prev) await prev;
+      // The complete input's encoding (masks[0]'s pass) while this batch holds probed samples; freed after the batch.
+      let hc: Tensor | null = null;
+      try {
+        for (let k = 0; k < masks.length; k++) {
+          const x = lazyInputs(applyMissing(complete, masks[k]));
+          const offset = at;
+          const B = ix.length;
+          const acc = probing && at < probing.n ? probing.accs[k] : null;
+          let y: Tensor;
+          let readings: Promise<void> | null = null;
+          if (probing && at < probing.n && (k === 0 || acc)) {
+            const r = probing.model.predictInspect(x, hc);
+            if (k === 0) hc = r.encoding.keep();
+            else r.encoding.dispose();
+            y = r.pred;
+            if (acc) readings = acc.addPass(r.readings, offset, B);
+            else for (const t of Object.values(r.readings)) t.dispose();
+          } else {
+            y = tidy(() => noGrad(() => model.predict(x)));
+          }
+          const job = Promise.all([y.toArray(), readings]).then(async ([p]) => {
+            y.dispose();
+            preds[k].set(p.subarray(0, B), offset);
+            done += B;
+            await opts.onProgress?.(done, total);
+          });
+          // One prediction in flight while the next is recorded. The newest job is `pending` before the previous one is
+          // awaited, so when that one throws (a hook's StopRequested) the finally below still catches the newest.
+          const prev = pending;
+          pending = job;
+          if (prev) await prev;
+        }
+      } finally {
+        hc?.dispose(); // its last use is recorded; the GPU keeps what it needs until the work is done
       }
       at += ix.length;
     }

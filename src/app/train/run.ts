@@ -11,6 +11,7 @@ import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint';
 import { batchIndices } from '../data/loader';
 import { applyMissing, type KeepMasks } from '../data/missing';
 import type { Dataset, SplitInfo } from '../data/types';
+import { ProbeAccumulator } from '../eval/probes';
 import type { SentimentModel, StepCache, TrainingBatch } from '../models/types';
 import { canonicalKind } from '../models/catalog';
 import { epochShuffleSeed } from '../../engine/seed';
@@ -364,7 +365,9 @@ export class TrainingRun {
     const e1 = steps.epoch;
     // Validation: L_total and its terms on the corrupted validation split, eval mode, no tape.
     const tValid = now();
-    const valid = await validate(model, this.dataset, this.validMasks, this.validPlan);
+    // The probes read this pass's features when the model gives them with its losses (DAR): no pass of their own.
+    const read = this.hooks.probe && model.lossesInspect ? new ProbeAccumulator(this.nValid) : undefined;
+    const valid = await validate(model, this.dataset, this.validMasks, this.validPlan, 'valid', read);
     const epochValidSeconds = (now() - tValid) / 1000;
     this.validSeconds += epochValidSeconds;
     for (const [name, v] of Object.entries(valid.terms)) {
@@ -397,7 +400,7 @@ export class TrainingRun {
     const nSeen = steps.plan.reduce((s, b) => s + b.length, 0);
     for (const [k, v] of steps.sums) train[k] = v / nSeen;
     const tProbe = now();
-    const probes = await this.hooks.probe?.(model, e1);
+    const probes = await this.hooks.probe?.(model, e1, read);
     const probeSeconds = (now() - tProbe) / 1000;
     const compileSeconds = this.compileSeconds;
     this.compileSeconds = 0;

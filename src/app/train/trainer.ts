@@ -33,7 +33,8 @@ import { parseSafetensors } from '../../engine/io/safetensors';
 import { applyMissing, type KeepMasks } from '../data/missing';
 import type { Dataset } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
-import type { SentimentModel } from '../models/types';
+import type { LossTerms, ProbeReadings, SentimentModel } from '../models/types';
+import type { ProbeAccumulator } from '../eval/probes';
 import { lazyTrainingBatch } from './batches';
 import { TrainingRun, type ResolvedOptions } from './run';
 
@@ -160,8 +161,12 @@ export interface CheckpointInfo {
 export interface TrainHooks {
   onProgress?(p: TrainProgress): void | Promise<void>;
   onEpoch?(e: EpochSummary): void | Promise<void>;
-  /** Runs after each epoch's validation, before onEpoch; what it returns goes into the summary's `probes`. */
-  probe?(model: SentimentModel, epoch: number): Promise<unknown>;
+  /**
+   * Runs after each epoch's validation, before onEpoch; what it returns goes into the summary's `probes`. With a model
+   * that has lossesInspect() (DAR), `read` holds the decoupling probes' readings of that validation pass (its masks,
+   * every validation sample): the hook can score them instead of running passes of its own.
+   */
+  probe?(model: SentimentModel, epoch: number, read?: ProbeAccumulator): Promise<unknown>;
   /** Awaited: the trainer waits until the bytes are stored. */
   onCheckpoint?(c: CheckpointInfo): void | Promise<void>;
   /** Runs inside each step's tidy before the forward pass, after the schedule set the learning rate. */
@@ -314,14 +319,19 @@ export function checkpointMeta(bytes: Uint8Array): Record<string, unknown> {
   return md === undefined ? {} : (JSON.parse(md) as Record<string, unknown>);
 }
 
-/** Mean loss terms (weighted by batch size) and metrics of the predictions on a corrupted split, in eval mode. */
+/**
+ * Mean loss terms (weighted by batch size) and metrics of the predictions on a corrupted split, in eval mode. With
+ * `probe` (a model with lossesInspect()), the same passes also fill it with the decoupling probes' readings.
+ */
 export async function validate(
   model: SentimentModel,
   dataset: Dataset,
   masks: KeepMasks,
   plan: Int32Array[],
   split: 'valid' | 'test' | 'train' = 'valid',
+  probe?: ProbeAccumulator,
 ): Promise<{ terms: Record<string, number>; metrics: RegressionMetrics; preds: Float32Array; labels: Float32Array }> {
+  if (probe && !model.lossesInspect) throw new TypeError('validate: probes need a model with lossesInspect() (DAR)');
   const rt = runtime();
   const wasTraining = model.training;
   model.eval();
@@ -337,9 +347,16 @@ export async function validate(
       const corrupted = applyMissing(complete, masks);
       const batch = lazyTrainingBatch(complete, corrupted);
       const B = ix.length;
+      let readings: ProbeReadings | null = null;
       const [row, pred, names] = tidy(() =>
         noGrad(() => {
-          const out = model.losses(batch);
+          let out: LossTerms;
+          if (probe) {
+            const both = model.lossesInspect!(batch);
+            out = both.losses;
+            readings = both.readings;
+            for (const t of Object.values(readings)) t.keep(); // read back (and freed) by the probe below
+          } else out = model.losses(batch);
           const scalars: [string, Tensor][] = [['total', out.total], ...Object.entries(out.terms)];
           const r = empty([scalars.length]).keep();
           scalars.forEach(([, t], i) => rt.copy(t.buffer, r.buffer, 4, 0, 4 * i));
@@ -349,7 +366,8 @@ export async function validate(
       labels.set(complete.labels, at);
       const offset = at;
       at += B;
-      const job = Promise.all([row.toArray(), pred.toArray()]).then(([v, p]) => {
+      const read = readings ? probe!.addPass(readings, offset, B) : null;
+      const job = Promise.all([row.toArray(), pred.toArray(), read]).then(([v, p]) => {
         row.dispose();
         pred.dispose();
         names.forEach((k, i) => sums.set(k, (sums.get(k) ?? 0) + v[i] * B));

@@ -46,8 +46,9 @@ import { deriveSeed } from '../../../engine/seed';
 import { ClubEstimator } from '../../../engine/nn/club';
 import { Adam } from '../../../engine/optim/adam';
 import type { Optimizer } from '../../../engine/optim/optimizer';
+import { check } from '../../../engine/errors';
 import { checkModalityInputs, checkTrainingBatch } from '../inputs';
-import type { LossTerms, ModalityInputs, SentimentModel, StepCache, TrainingBatch } from '../types';
+import type { LossTerms, ModalityInputs, ProbeReadings, SentimentModel, StepCache, TrainingBatch } from '../types';
 import { type BlockConfig, type DarConfig, validateDarConfig } from './config';
 import {
   GroupedCrossEncoder,
@@ -88,8 +89,12 @@ interface CorruptedPath {
   u: Tensor; //      Ũ¹ (3)
   h: Tensor; //      [H̃c; H̃s] (6)
   hat: Tensor; //    [Ĥc; Ĥs] (6)
+  g: Tensor; //      the gates (6)
   pred: Tensor; //   (B, 1)
 }
+
+/** What the probes read per sample (src/app/eval/probes.ts); see inspect(). */
+type DarReadings = Required<ProbeReadings>;
 
 export class DAR extends Module implements SentimentModel {
   readonly kind = 'dar';
@@ -246,7 +251,7 @@ export class DAR extends Module implements SentimentModel {
     const rows = (ix: number[]) => reshape(gatherRows(fSpec, ix), [ix.length, B, t, d]);
     const hSpec = lastFrames(this.fuse_spec.forward(rows(PAIR_TGT), rows(PAIR_SRC))); //  (B, 6d)
     const pred = this.head.forward(concat([hCom, hSpec], 1)); //                           (B, 9d) → (B, 1)
-    return { u, h, hat, pred };
+    return { u, h, hat, g, pred };
   }
 
   /** Predictions (B, 1) from (possibly incomplete) inputs: the corrupted-input path only, without the tape. */
@@ -282,30 +287,60 @@ export class DAR extends Module implements SentimentModel {
    *   hatErr  (6, B)     ‖Ĥ − H‖_F per sample: how far the reconstruction is from the complete input's features
    *   tildeErr (6, B)    ‖H̃ − H‖_F per sample: how far the corrupted features are (what reconstruction should close)
    */
-  inspect(
-    corrupted: ModalityInputs,
-    complete: ModalityInputs,
-  ): Record<'z' | 'zSim' | 'gate' | 'hatErr' | 'tildeErr', Tensor> {
+  inspect(corrupted: ModalityInputs, complete: ModalityInputs): DarReadings {
     const B = this.checkInputs(corrupted, 'corrupted input');
     this.checkInputs(complete, 'complete input');
-    const { t, d } = this.config;
     return noGrad(() =>
       tidy(() => {
         const enc = this.encodeViews([corrupted, complete]);
         const h = slice(enc.h, 1, 0, B); //                                                  [H̃c; H̃s] (6, B, t, d)
-        const hc = slice(enc.h, 1, B, 2 * B); //                                             [Hc; Hs]
         const { hat, g } = this.reconstruct(h);
-        const perSample = (x: Tensor) => reshape(x, [6, B, t * d]);
-        const norm = (x: Tensor) => sqrt(sum(mul(perSample(x), perSample(x)), 2)); //          (6, B)
-        return {
-          z: mean(h, 2),
-          zSim: this.simFeatures(h),
-          gate: mean(perSample(g), 2),
-          hatErr: norm(sub(hat, hc)),
-          tildeErr: norm(sub(h, hc)),
-        };
+        return this.readings(h, hat, g, slice(enc.h, 1, B, 2 * B));
       }),
     );
+  }
+
+  /**
+   * predict() and inspect() from one pass, for an evaluation that probes at some of its missing rates
+   * (src/app/train/evaluate.ts): the prediction (B, 1), the readings, and `encoding`, this input's [H̃c; H̃s]
+   * (6, B, t, d). `complete` is the complete input's `encoding` from an earlier call (the caller keeps it), or null when
+   * `x` is itself the complete input. The same numbers as predict(x) and inspect(x, complete), computed once.
+   */
+  predictInspect(
+    x: ModalityInputs,
+    complete: Tensor | null,
+  ): { pred: Tensor; encoding: Tensor; readings: DarReadings } {
+    const B = this.checkInputs(x, 'input');
+    const { t, d } = this.config;
+    if (complete) {
+      check(
+        complete.shape.join() === [6, B, t, d].join(),
+        OP,
+        `predictInspect: the complete encoding must be [6, ${B}, ${t}, ${d}], got [${complete.shape.join(', ')}]`,
+        [complete.shape],
+      );
+    }
+    return noGrad(() =>
+      tidy(() => {
+        const { u, h } = this.encodeViews([x]);
+        const path = this.headPath(u, h);
+        return { pred: path.pred, encoding: h, readings: this.readings(h, path.hat, path.g, complete ?? h) };
+      }),
+    );
+  }
+
+  /** inspect()'s readings from a pass's [H̃c; H̃s], Ĥ and g and the complete input's [Hc; Hs], all (6, B, t, d). */
+  private readings(h: Tensor, hat: Tensor, g: Tensor, hc: Tensor): DarReadings {
+    const [, B, t, d] = h.shape;
+    const perSample = (x: Tensor) => reshape(x, [6, B, t * d]);
+    const norm = (x: Tensor) => sqrt(sum(mul(perSample(x), perSample(x)), 2)); //            (6, B)
+    return {
+      z: mean(h, 2),
+      zSim: this.simFeatures(h),
+      gate: mean(perSample(g), 2),
+      hatErr: norm(sub(hat, hc)),
+      tildeErr: norm(sub(h, hc)),
+    };
   }
 
   /** What L_sim compares per sample: the mean over time of (6, B, t, d) (simPool 'mean'), or all t·d values ('flat'). */
@@ -316,6 +351,26 @@ export class DAR extends Module implements SentimentModel {
 
   /** L_total and its terms on one training batch (call backward() on `total`); see the top of this file. */
   losses(batch: TrainingBatch, cache?: StepCache): LossTerms {
+    const { total, terms, pred } = this.lossesAndPath(batch, cache);
+    return { total, terms, pred };
+  }
+
+  /** losses() and inspect()'s readings from the same pass, without the tape (validation's probes). */
+  lossesInspect(batch: TrainingBatch): { losses: LossTerms; readings: DarReadings } {
+    return noGrad(() =>
+      tidy(() => {
+        const { total, terms, pred, path, completeH } = this.lossesAndPath(batch);
+        const complete = completeH() ?? this.encodeViews([batch.complete]).h;
+        return { losses: { total, terms, pred }, readings: this.readings(path.h, path.hat, path.g, complete) };
+      }),
+    );
+  }
+
+  /** losses(), with the corrupted path and the complete input's [Hc; Hs] (null when no term needed it). */
+  private lossesAndPath(
+    batch: TrainingBatch,
+    cache?: StepCache,
+  ): LossTerms & { path: CorruptedPath; completeH: () => Tensor | null } {
     const B = this.checkBatch(batch);
     const c = this.config;
     const { t, d } = c;
@@ -442,7 +497,8 @@ export class DAR extends Module implements SentimentModel {
       parts.filter((t) => t),
       weights,
     );
-    return { total, terms, pred: path.pred };
+    // The complete input's [Hc; Hs] only when asked for (a slice is a launch: losses() does not need it).
+    return { total, terms, pred: path.pred, path, completeH: () => (withComplete ? view(enc.h, 1) : null) };
   }
 
   /**
