@@ -1,6 +1,7 @@
 // The decoupling probes read from evaluation's own passes (docs/decisions/start-time.md): DAR's predictInspect() and
 // lossesInspect() give, to the last bit, what predict(), losses() and inspect() give apart; evaluateRobustness's
 // `probes` and validate's accumulator give what probeDecoupling's own passes give at the same masks; misuse is refused.
+// Also DAR's predictModalityDrops() (two encodings per batch for the six whole-modality conditions).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, type TestPage } from './page';
@@ -46,6 +47,15 @@ describe('probes read from evaluation passes', () => {
     expect(r.badShape.name).toBe('WebgradError');
     expect(r.badShape.message).toMatch(/DAR.*predictInspect.*\[6, 7, 4, 8\].*\[6, 8, 4, 8\]/);
     expect(r.badShape.dispatches).toBe(0);
+    expect(r.dropSizes).toMatchObject({ threw: true, name: 'WebgradError', dispatches: 0 });
+    expect(r.dropSizes.message).toMatch(/DAR.*two batch sizes/);
+  });
+
+  it("evaluateModalityDrop's two-encoding path for DAR gives every condition's metrics as predict() does", async () => {
+    const { drops } = await probesFromPasses();
+    expect(drops.fast.map((d) => d.label)).toEqual(['L', 'A', 'V', 'L+A', 'L+V', 'A+V']);
+    expect(drops.fast).toEqual(drops.plain);
+    expect(new Set(drops.fast.map((d) => d.metrics.mae)).size).toBeGreaterThan(1); // the conditions do differ
   });
 
   it('evaluateRobustness and validate read the same probes as probeDecoupling, and the same predictions and losses', async () => {

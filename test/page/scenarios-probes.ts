@@ -6,7 +6,7 @@ import type { DatasetDims, DarOverrides, Tensor } from '../../src/app/all';
 import type { ModalityInputs } from '../../src/app/models/types';
 import { DAR, darConfig } from '../../src/app/models/dar/index';
 import { LateFusion } from '../../src/app/models/latefusion';
-import { evaluateRobustness, validate } from '../../src/app/train/index';
+import { evaluateModalityDrop, evaluateRobustness, MODALITY_DROPS, validate } from '../../src/app/train/index';
 import { validationMasks } from '../../src/app/train/masks';
 import { ProbeAccumulator, probeDecoupling } from '../../src/app/eval/probes';
 import type { ScenarioTable } from './scenarios';
@@ -73,9 +73,12 @@ export const SCENARIOS = {
     const wrong = w.zeros([6, B + 1, model.config.t, model.config.d]);
     const badShape = await tryBeforeGpu(w, () => model.predictInspect(x, wrong));
     wrong.dispose();
+    const other = randomBatch(w, dims, B + 1, seed);
+    const dropSizes = await tryBeforeGpu(w, () => model.predictModalityDrops(x, other.corrupted, [['text']]));
+    disposeBatch(other);
     disposeBatch(batch);
     model.dispose();
-    return { separate, joint, lossTerms, inspected, leaked, badShape };
+    return { separate, joint, lossTerms, inspected, leaked, badShape, dropSizes };
   },
 
   /**
@@ -143,8 +146,17 @@ export const SCENARIOS = {
       ),
     };
     late.dispose();
+    // Whole modalities absent: DAR's two-encoding path against predict() per condition (the same model, the method hidden).
+    const dropOpts = { batchSize: 16, subset: 40 };
+    const plain = Object.create(model) as DAR;
+    Object.defineProperty(plain, 'predictModalityDrops', { value: undefined });
+    const drops = {
+      fast: await evaluateModalityDrop(model, ds, MODALITY_DROPS, dropOpts),
+      plain: await evaluateModalityDrop(plain, ds, MODALITY_DROPS, dropOpts),
+    };
     model.dispose();
     return {
+      drops,
       preds: { with: withProbes.map((r) => Array.from(r.preds!)), without: without.map((r) => Array.from(r.preds!)) },
       fromPasses,
       own,

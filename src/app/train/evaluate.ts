@@ -18,7 +18,7 @@ import {
 import type { Dataset, Split } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
 import { ProbeAccumulator, type PredictInspectable } from '../eval/probes';
-import type { SentimentModel } from '../models/types';
+import type { ModalityInputs, SentimentModel } from '../models/types';
 import { lazyInputs } from './batches';
 
 export interface RateResult {
@@ -140,13 +140,83 @@ export async function evaluateModalityDrop(
       { keepSpecialTokens: !absent.includes('text') },
     );
   });
-  const scored = await scoreUnderMasks('evaluateModalityDrop', model, dataset, masks, opts, null);
+  const scored = isDropPredictor(model)
+    ? await scoreDrops(model, dataset, field, conditions, opts)
+    : await scoreUnderMasks('evaluateModalityDrop', model, dataset, masks, opts, null);
   return conditions.map((absent, k) => ({
     absent,
     label: modalitySetLabel(absent),
     metrics: scored[k].metrics,
     n: scored[k].n,
   }));
+}
+
+/** A model that predicts every condition of a batch from two encodings per modality (DAR's predictModalityDrops()). */
+interface DropPredictor {
+  predictModalityDrops(complete: ModalityInputs, none: ModalityInputs, conditions: readonly ModalitySet[]): Tensor[];
+}
+
+function isDropPredictor(m: SentimentModel): m is SentimentModel & DropPredictor {
+  return typeof (m as unknown as Partial<DropPredictor>).predictModalityDrops === 'function';
+}
+
+/**
+ * evaluateModalityDrop for a DropPredictor: per batch, the complete input and the input with every modality absent
+ * (each modality's masks as its conditions draw them: rate 0 with [CLS]/[SEP] kept, or rate 1 without), every
+ * condition predicted from those two. The same predictions as scoreUnderMasks on each condition's masks.
+ */
+async function scoreDrops(
+  model: SentimentModel & DropPredictor,
+  dataset: Dataset,
+  field: MissingField,
+  conditions: readonly ModalitySet[],
+  opts: Omit<EvaluateOptions, 'keepSpecialTokens'>,
+): Promise<{ metrics: RegressionMetrics; n: number }[]> {
+  const split = opts.split ?? 'test';
+  const info = dataset.split(split);
+  const n = Math.min(opts.subset ?? info.n, info.n);
+  if (n < 1) throw new RangeError(`evaluateModalityDrop: split '${split}' has no samples`);
+  const all = field.masks({ text: 0, audio: 0, vision: 0 }, { keepSpecialTokens: true });
+  const none = field.masks({ text: 1, audio: 1, vision: 1 }, { keepSpecialTokens: false });
+  const preds = conditions.map(() => new Float32Array(n));
+  const labels = new Float32Array(n);
+  const total = n * conditions.length;
+  let done = 0;
+  const wasTraining = model.training;
+  model.eval();
+  let pending: Promise<void> | null = null;
+  try {
+    let at = 0;
+    for (const ix of batchIndices(n, opts.batchSize ?? 64)) {
+      const complete = dataset.batch(split, ix);
+      labels.set(complete.labels, at);
+      const ys = model.predictModalityDrops(
+        lazyInputs(applyMissing(complete, all)),
+        lazyInputs(applyMissing(complete, none)),
+        conditions,
+      );
+      const offset = at;
+      const B = ix.length;
+      const job = Promise.all(ys.map((y) => y.toArray())).then(async (ps) => {
+        ys.forEach((y, k) => {
+          y.dispose();
+          preds[k].set(ps[k].subarray(0, B), offset);
+        });
+        done += B * conditions.length;
+        await opts.onProgress?.(done, total);
+      });
+      // One batch in flight while the next is recorded (as scoreUnderMasks).
+      const prev = pending;
+      pending = job;
+      if (prev) await prev;
+      at += B;
+    }
+    if (pending) await pending;
+  } finally {
+    if (pending) await (pending as Promise<void>).catch(() => undefined);
+    model.train(wasTraining);
+  }
+  return preds.map((p) => ({ metrics: regressionMetrics(p, labels), n }));
 }
 
 /** Predictions of `model` on the split under each set of keep masks, scored with MMSA's metrics. */

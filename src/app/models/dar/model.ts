@@ -86,7 +86,6 @@ const blockOpts = (b: BlockConfig, seed?: number) => ({ heads: b.heads, dimHead:
 
 /** What the corrupted-input path computes. Stacked tensors are (G, B, t, d). */
 interface CorruptedPath {
-  u: Tensor; //      Ũ¹ (3)
   h: Tensor; //      [H̃c; H̃s] (6)
   hat: Tensor; //    [Ĥc; Ĥs] (6)
   g: Tensor; //      the gates (6)
@@ -239,9 +238,9 @@ export class DAR extends Module implements SentimentModel {
   }
 
   /** The corrupted-input path after the encoders: reconstruction → gates → fusion → ŷ. */
-  private headPath(u: Tensor, h: Tensor): CorruptedPath {
+  private headPath(h: Tensor): CorruptedPath {
     const { t, d } = this.config;
-    const B = u.shape[1];
+    const B = h.shape[1];
     const { hat, g } = this.reconstruct(h);
     const fused = add(h, mul(g, sub(hat, h))); //                                           g⊙Ĥ + (1 − g)⊙H̃
     // Last frame of each group's output, groups side by side on features: (G, B, t, d) → (B, G·d).
@@ -251,7 +250,7 @@ export class DAR extends Module implements SentimentModel {
     const rows = (ix: number[]) => reshape(gatherRows(fSpec, ix), [ix.length, B, t, d]);
     const hSpec = lastFrames(this.fuse_spec.forward(rows(PAIR_TGT), rows(PAIR_SRC))); //  (B, 6d)
     const pred = this.head.forward(concat([hCom, hSpec], 1)); //                           (B, 9d) → (B, 1)
-    return { u, h, hat, g, pred };
+    return { h, hat, g, pred };
   }
 
   /** Predictions (B, 1) from (possibly incomplete) inputs: the corrupted-input path only, without the tape. */
@@ -259,8 +258,38 @@ export class DAR extends Module implements SentimentModel {
     this.checkInputs(x, 'input');
     return noGrad(() =>
       tidy(() => {
-        const { u, h } = this.encodeViews([x]);
-        return this.headPath(u, h).pred;
+        return this.headPath(this.encodeViews([x]).h).pred;
+      }),
+    );
+  }
+
+  /**
+   * Predictions (B, 1) for conditions of one batch in which whole modalities are absent (evaluateModalityDrop): a
+   * modality's encodings depend on its own input alone, so each modality is encoded twice, from `complete` and from
+   * `none` (every modality absent), and each condition's [H̃c; H̃s] is put together from those groups. The same
+   * numbers as predict() on each condition's input, with two views encoded instead of one per condition.
+   */
+  predictModalityDrops(
+    complete: ModalityInputs,
+    none: ModalityInputs,
+    conditions: readonly (readonly ('text' | 'audio' | 'vision')[])[],
+  ): Tensor[] {
+    const B = this.checkInputs(complete, 'complete input');
+    check(this.checkInputs(none, 'input without modalities') === B, OP, 'predictModalityDrops: two batch sizes', []);
+    const name = { l: 'text', v: 'vision', a: 'audio' } as const;
+    return noGrad(() =>
+      tidy(() => {
+        // Each pass in a scope of its own, so that only its result outlives it (a supplied BERT's activations are large).
+        const views = [complete, none].map((x) => tidy(() => this.encodeViews([x]).h)); //      (6, B, t, d) each
+        return conditions.map((absent) =>
+          tidy(() => {
+            // Group g belongs to modality g mod 3 (common l, v, a; specific l, v, a).
+            const groups = [0, 1, 2, 3, 4, 5].map((g) =>
+              slice(views[absent.includes(name[MODALITIES[g % 3]]) ? 1 : 0], 0, g, g + 1),
+            );
+            return this.headPath(concat(groups, 0)).pred;
+          }),
+        );
       }),
     );
   }
@@ -322,8 +351,8 @@ export class DAR extends Module implements SentimentModel {
     }
     return noGrad(() =>
       tidy(() => {
-        const { u, h } = this.encodeViews([x]);
-        const path = this.headPath(u, h);
+        const { h } = this.encodeViews([x]);
+        const path = this.headPath(h);
         return { pred: path.pred, encoding: h, readings: this.readings(h, path.hat, path.g, complete ?? h) };
       }),
     );
@@ -383,7 +412,7 @@ export class DAR extends Module implements SentimentModel {
     const view = (x: Tensor, k: number) => (withComplete ? slice(x, 1, k * B, (k + 1) * B) : x);
     const u = view(enc.u, 0);
     const h = view(enc.h, 0); //                                                             [H̃c; H̃s] (6, B, t, d)
-    const path = this.headPath(u, h);
+    const path = this.headPath(h);
     const y = batch.labels;
     const terms: Record<string, Tensor> = {};
     // Σ w·x over a loss's scalar terms, added in order: one launch each way (mulScalar/add with fusions off).
