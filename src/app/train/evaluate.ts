@@ -15,7 +15,7 @@ import {
   type KeepMasks,
   type MissingOptions,
 } from '../data/missing';
-import type { Dataset, Split } from '../data/types';
+import type { Batch, Dataset, Split } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
 import { ProbeAccumulator, type PredictInspectable } from '../eval/probes';
 import type { ModalityInputs, SentimentModel } from '../models/types';
@@ -78,11 +78,11 @@ export async function evaluateRobustness(
     if (!(n >= 1)) throw new RangeError(`${op}: probes need at least one sample, got subset ${subset}`);
     probing = { model, n, accs: rates.map((r) => (at.includes(r) ? new ProbeAccumulator(n) : null)) };
   }
-  const scored = await scoreUnderMasks(op, model, dataset, masks, opts, probing);
+  const scored = await scoreBatches(op, model, dataset, masks.length, opts, maskRecorder(model, masks, probing));
   return rates.map((rate, k) => ({ rate, ...scored[k], ...(probing?.accs[k] ? { probe: probing.accs[k]! } : {}) }));
 }
 
-/** Which passes of scoreUnderMasks also read the probes: masks[0] is the complete input; accs[k] collects mask k's. */
+/** Which passes of maskRecorder also read the probes: masks[0] is the complete input; accs[k] collects mask k's. */
 interface Probing {
   model: SentimentModel & PredictInspectable;
   n: number;
@@ -140,9 +140,22 @@ export async function evaluateModalityDrop(
       { keepSpecialTokens: !absent.includes('text') },
     );
   });
-  const scored = isDropPredictor(model)
-    ? await scoreDrops(model, dataset, field, conditions, opts)
-    : await scoreUnderMasks('evaluateModalityDrop', model, dataset, masks, opts, null);
+  const op = 'evaluateModalityDrop';
+  let record: BatchRecorder;
+  if (isDropPredictor(model)) {
+    // Every condition from two inputs: the complete one and the one with every modality absent (each modality's masks as
+    // its conditions draw them: rate 0 with [CLS]/[SEP] kept, or rate 1 without).
+    const all = field.masks({ text: 0, audio: 0, vision: 0 }, { keepSpecialTokens: true });
+    const none = field.masks({ text: 1, audio: 1, vision: 1 }, { keepSpecialTokens: false });
+    record = (complete) => ({
+      ys: model.predictModalityDrops(
+        lazyInputs(applyMissing(complete, all)),
+        lazyInputs(applyMissing(complete, none)),
+        conditions,
+      ),
+    });
+  } else record = maskRecorder(model, masks, null);
+  const scored = await scoreBatches(op, model, dataset, conditions.length, opts, record);
   return conditions.map((absent, k) => ({
     absent,
     label: modalitySetLabel(absent),
@@ -161,27 +174,62 @@ function isDropPredictor(m: SentimentModel): m is SentimentModel & DropPredictor
 }
 
 /**
- * evaluateModalityDrop for a DropPredictor: per batch, the complete input and the input with every modality absent
- * (each modality's masks as its conditions draw them: rate 0 with [CLS]/[SEP] kept, or rate 1 without), every
- * condition predicted from those two. The same predictions as scoreUnderMasks on each condition's masks.
+ * Records one batch's K predictions (each (B, 1)), and anything else to await before the batch counts as read (the
+ * probes' readings). `at` is the batch's first sample.
  */
-async function scoreDrops(
-  model: SentimentModel & DropPredictor,
+type BatchRecorder = (complete: Batch, at: number) => { ys: Tensor[]; wait?: Promise<unknown>[] };
+
+/**
+ * The batch's predictions under each set of keep masks, mask by mask. With `probing`, the probed masks' passes go
+ * through predictInspect() for the probed samples, the complete input's encoding taken from masks[0]'s pass.
+ */
+function maskRecorder(model: SentimentModel, masks: readonly KeepMasks[], probing: Probing | null): BatchRecorder {
+  return (complete, at) => {
+    const B = complete.labels.length;
+    const ys: Tensor[] = [];
+    const wait: Promise<unknown>[] = [];
+    let hc: Tensor | null = null; // the complete input's encoding while this batch holds probed samples
+    try {
+      for (let k = 0; k < masks.length; k++) {
+        const x = lazyInputs(applyMissing(complete, masks[k]));
+        const acc = probing && at < probing.n ? probing.accs[k] : null;
+        if (probing && at < probing.n && (k === 0 || acc)) {
+          const r = probing.model.predictInspect(x, hc);
+          if (k === 0) hc = r.encoding.keep();
+          else r.encoding.dispose();
+          ys.push(r.pred);
+          if (acc) wait.push(acc.addPass(r.readings, at, B));
+          else for (const t of Object.values(r.readings)) t.dispose();
+        } else ys.push(tidy(() => noGrad(() => model.predict(x))));
+      }
+    } finally {
+      hc?.dispose(); // its last use is recorded; the GPU keeps what it needs until the work is done
+    }
+    return { ys, wait };
+  };
+}
+
+/**
+ * Scores K predictions per sample of the split (the first opts.subset samples) with MMSA's metrics: `record` makes
+ * each batch's; one batch's read back is in flight while the next is recorded.
+ */
+async function scoreBatches(
+  op: string,
+  model: SentimentModel,
   dataset: Dataset,
-  field: MissingField,
-  conditions: readonly ModalitySet[],
+  K: number,
   opts: Omit<EvaluateOptions, 'keepSpecialTokens'>,
-): Promise<{ metrics: RegressionMetrics; n: number }[]> {
+  record: BatchRecorder,
+): Promise<{ metrics: RegressionMetrics; n: number; preds?: Float32Array; labels?: Float32Array }[]> {
   const split = opts.split ?? 'test';
   const info = dataset.split(split);
   const n = Math.min(opts.subset ?? info.n, info.n);
-  if (n < 1) throw new RangeError(`evaluateModalityDrop: split '${split}' has no samples`);
-  const all = field.masks({ text: 0, audio: 0, vision: 0 }, { keepSpecialTokens: true });
-  const none = field.masks({ text: 1, audio: 1, vision: 1 }, { keepSpecialTokens: false });
-  const preds = conditions.map(() => new Float32Array(n));
+  if (n < 1) throw new RangeError(`${op}: split '${split}' has no samples`);
+  const preds = Array.from({ length: K }, () => new Float32Array(n));
   const labels = new Float32Array(n);
-  const total = n * conditions.length;
+  const total = n * K;
   let done = 0;
+
   const wasTraining = model.training;
   model.eval();
   let pending: Promise<void> | null = null;
@@ -190,22 +238,19 @@ async function scoreDrops(
     for (const ix of batchIndices(n, opts.batchSize ?? 64)) {
       const complete = dataset.batch(split, ix);
       labels.set(complete.labels, at);
-      const ys = model.predictModalityDrops(
-        lazyInputs(applyMissing(complete, all)),
-        lazyInputs(applyMissing(complete, none)),
-        conditions,
-      );
+      const { ys, wait = [] } = record(complete, at);
       const offset = at;
       const B = ix.length;
-      const job = Promise.all(ys.map((y) => y.toArray())).then(async (ps) => {
+      const job = Promise.all([Promise.all(ys.map((y) => y.toArray())), ...wait]).then(async ([ps]) => {
         ys.forEach((y, k) => {
           y.dispose();
           preds[k].set(ps[k].subarray(0, B), offset);
         });
-        done += B * conditions.length;
+        done += B * K;
         await opts.onProgress?.(done, total);
       });
-      // One batch in flight while the next is recorded (as scoreUnderMasks).
+      // The newest job is `pending` before the previous one is awaited, so when that one throws (a hook's
+      // StopRequested) the finally below still catches the newest.
       const prev = pending;
       pending = job;
       if (prev) await prev;
@@ -216,83 +261,11 @@ async function scoreDrops(
     if (pending) await (pending as Promise<void>).catch(() => undefined);
     model.train(wasTraining);
   }
-  return preds.map((p) => ({ metrics: regressionMetrics(p, labels), n }));
-}
-
-/** Predictions of `model` on the split under each set of keep masks, scored with MMSA's metrics. */
-async function scoreUnderMasks(
-  op: string,
-  model: SentimentModel,
-  dataset: Dataset,
-  masks: readonly KeepMasks[],
-  opts: Omit<EvaluateOptions, 'keepSpecialTokens'>,
-  probing: Probing | null,
-): Promise<{ metrics: RegressionMetrics; n: number; preds?: Float32Array; labels?: Float32Array }[]> {
-  const split = opts.split ?? 'test';
-  const info = dataset.split(split);
-  const n = Math.min(opts.subset ?? info.n, info.n);
-  if (n < 1) throw new RangeError(`${op}: split '${split}' has no samples`);
-  const preds = masks.map(() => new Float32Array(n));
-  const labels = new Float32Array(n);
-  const plan = batchIndices(n, opts.batchSize ?? 64);
-  const total = n * masks.length;
-  let done = 0;
-
-  const wasTraining = model.training;
-  model.eval();
-  let pending: Promise<void> | null = null;
-  try {
-    let at = 0;
-    for (const ix of plan) {
-      const complete = dataset.batch(split, ix);
-      labels.set(complete.labels, at);
-      // The complete input's encoding (masks[0]'s pass) while this batch holds probed samples; freed after the batch.
-      let hc: Tensor | null = null;
-      try {
-        for (let k = 0; k < masks.length; k++) {
-          const x = lazyInputs(applyMissing(complete, masks[k]));
-          const offset = at;
-          const B = ix.length;
-          const acc = probing && at < probing.n ? probing.accs[k] : null;
-          let y: Tensor;
-          let readings: Promise<void> | null = null;
-          if (probing && at < probing.n && (k === 0 || acc)) {
-            const r = probing.model.predictInspect(x, hc);
-            if (k === 0) hc = r.encoding.keep();
-            else r.encoding.dispose();
-            y = r.pred;
-            if (acc) readings = acc.addPass(r.readings, offset, B);
-            else for (const t of Object.values(r.readings)) t.dispose();
-          } else {
-            y = tidy(() => noGrad(() => model.predict(x)));
-          }
-          const job = Promise.all([y.toArray(), readings]).then(async ([p]) => {
-            y.dispose();
-            preds[k].set(p.subarray(0, B), offset);
-            done += B;
-            await opts.onProgress?.(done, total);
-          });
-          // One prediction in flight while the next is recorded. The newest job is `pending` before the previous one is
-          // awaited, so when that one throws (a hook's StopRequested) the finally below still catches the newest.
-          const prev = pending;
-          pending = job;
-          if (prev) await prev;
-        }
-      } finally {
-        hc?.dispose(); // its last use is recorded; the GPU keeps what it needs until the work is done
-      }
-      at += ix.length;
-    }
-    if (pending) await pending;
-  } finally {
-    if (pending) await (pending as Promise<void>).catch(() => undefined);
-    model.train(wasTraining);
-  }
   await runtime().sync();
-  return masks.map((_, k) => ({
-    metrics: regressionMetrics(preds[k], labels),
+  return preds.map((p) => ({
+    metrics: regressionMetrics(p, labels),
     n,
-    ...(opts.returnPredictions ? { preds: preds[k], labels } : {}),
+    ...(opts.returnPredictions ? { preds: p, labels } : {}),
   }));
 }
 
