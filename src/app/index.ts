@@ -4,6 +4,7 @@
 
 export * from './data/index';
 export * from './eval/metrics';
+export * from './eval/probes';
 export * from './eval/report';
 export * from './io/checkpoint';
 export * from './io/model-file';

@@ -25,6 +25,7 @@ export {
   MODALITY_DROPS,
   type RateResult,
   type EvaluateOptions,
+  type EvalProbes,
   type ModalitySet,
   type ModalityDropResult,
 } from './evaluate';

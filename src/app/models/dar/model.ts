@@ -93,7 +93,7 @@ interface CorruptedPath {
 }
 
 /** What the probes read per sample (src/app/eval/probes.ts); see inspect(). */
-type DarReadings = Required<ProbeReadings>;
+export type DarReadings = Required<ProbeReadings>;
 
 export class DAR extends Module implements SentimentModel {
   readonly kind = 'dar';
