@@ -275,7 +275,13 @@ export class DAR extends Module implements SentimentModel {
     conditions: readonly (readonly ('text' | 'audio' | 'vision')[])[],
   ): Tensor[] {
     const B = this.checkInputs(complete, 'complete input');
-    check(this.checkInputs(none, 'input without modalities') === B, OP, 'predictModalityDrops: two batch sizes', []);
+    const Bn = this.checkInputs(none, 'input without modalities');
+    check(
+      Bn === B,
+      OP,
+      `predictModalityDrops: the complete input has ${B} samples, the one without modalities ${Bn}`,
+      [],
+    );
     const name = { l: 'text', v: 'vision', a: 'audio' } as const;
     return noGrad(() =>
       tidy(() => {
