@@ -188,13 +188,14 @@ function maskRecorder(model: SentimentModel, masks: readonly KeepMasks[], probin
     const B = complete.labels.length;
     const ys: Tensor[] = [];
     const wait: Promise<unknown>[] = [];
-    let hc: Tensor | null = null; // the complete input's encoding while this batch holds probed samples
+    const probed = probing && at < probing.n ? probing : null; // this batch holds probed samples
+    let hc: Tensor | null = null; // the complete input's encoding, while it does
     try {
       for (let k = 0; k < masks.length; k++) {
         const x = lazyInputs(applyMissing(complete, masks[k]));
-        const acc = probing && at < probing.n ? probing.accs[k] : null;
-        if (probing && at < probing.n && (k === 0 || acc)) {
-          const r = probing.model.predictInspect(x, hc);
+        const acc = probed ? probed.accs[k] : null;
+        if (probed && (k === 0 || acc)) {
+          const r = probed.model.predictInspect(x, hc);
           if (k === 0) hc = r.encoding.keep();
           else r.encoding.dispose();
           ys.push(r.pred);
