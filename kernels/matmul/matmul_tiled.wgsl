@@ -2,7 +2,7 @@
 //   C[z][m, n] = Σ_{s < S} Σ_k A_g[m, k] · B_g[k, n],   g = z·S + s
 //   A_g[m, k] = a[g·batchA + m·sAm + k·sAk]      B_g[k, n] = b[g·batchB + k·sBk + n·sBn]
 // (strides express the transposes; batchA/B = 0 broadcasts; S > 1 sums S batches into one output matrix; Z output
-// matrices). HAS_BIAS: C[z][m, n] += bias[z·biasZ + n], the tile's 16 bias values loaded once (a fused Linear).
+// matrices). hasBias: C[z][m, n] += bias[z·biasZ + n], the tile's 16 bias values loaded once (a fused Linear).
 //
 // Differs from matmul_naive by computing a 16×16 tile of C per invocation in registers (16 rows × 4 vec4): 4 steps
 // of k load 4×16 values of A and 4×16 of B for 1024 multiply-adds, because on SwiftShader a storage load costs as
@@ -14,25 +14,26 @@
 // instead of dW's plus a sum), summed by the tiles of the first column (n0 = 0) from the A values they load anyway,
 // in reduce_sum.wgsl's order (K cut into dbChunks chunks of dbChunk, a multiple of 4: four accumulators round-robin
 // per chunk, the chunk sums folded by four more, as FOLD = 1 does), so it equals sum(dY) bit for bit.
-// ACT (6 tanh, 8 relu, 9 exact gelu: unary.wgsl's numbers; a Linear followed by its activation): also aux = act(C), C itself
+// act (6 tanh, 8 relu, 9 exact gelu: unary.wgsl's numbers; a Linear followed by its activation): also aux = act(C), C itself
 // stored as before (the activation's backward needs it). The tile is read back and mapped in a loop, so act's code
 // is compiled once rather than inlined into each of the 16 row stores; act is unary.wgsl's, lane for lane.
+// hasBias and act are uniforms, not pipeline constants: each used outside the k loop, they cost nothing per step of
+// k, and one pipeline serves every Linear (SwiftShader spends about 1.5 s compiling each variant of this shader; a
+// DAR step with the tiny BERT asked for nine). DBIAS works inside the k loop, so it stays a constant.
 //
 // bindings: 0 uniform Params   1 a: array<f32>   2 b: array<f32>   3 c: array<f32> (Z·M·N)
-//           4 bias: array<f32> (N or Z·N; bound to a when HAS_BIAS = 0)
-//           5 aux: array<f32> (DBIAS: db, Z·M; ACT: act(C), Z·M·N; else a one-float scratch buffer)
+//           4 bias: array<f32> (N or Z·N; bound to a when hasBias = 0)
+//           5 aux: array<f32> (DBIAS: db, Z·M; act: act(C), Z·M·N; else a one-float scratch buffer)
 // dispatch: grid1d(Z·ceil(M/16)·ceil(N/16), WG) workgroups of WG invocations (override, default 16), one tile each.
 
 override WG: u32 = 16u;
-override HAS_BIAS: bool = false;
 override DBIAS: bool = false;
-override ACT: u32 = 0u;
 
 struct Params {
   M: u32, N: u32, K: u32, S: u32,
   sAm: u32, sAk: u32, sBk: u32, sBn: u32,
   batchA: u32, batchB: u32, Z: u32, biasZ: u32,
-  dbChunk: u32, dbChunks: u32,
+  dbChunk: u32, dbChunks: u32, hasBias: u32, act: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -165,15 +166,15 @@ fn dbStore(z: u32, m0: u32) {
   }
 }
 
-/** ACT: aux = act(c) over the tile just stored, act as unary.wgsl computes it (on a vec4; lanes are independent). */
+/** act: aux = act(c) over the tile just stored, act as unary.wgsl computes it (on a vec4; lanes are independent). */
 fn actTile(z: u32, m0: u32, n0: u32) {
   for (var i = 0u; i < 16u && m0 + i < p.M; i++) {
     let at = (z * p.M + m0 + i) * p.N;
     for (var n = n0; n < min(n0 + 16u, p.N); n++) {
       let v = vec4<f32>(c[at + n]);
       var y = max(v, vec4<f32>(0.0)); // relu
-      if (ACT == 9u) { y = v * normalCdf(v); }
-      if (ACT == 6u) { y = tanhAccurate(v); }
+      if (p.act == 9u) { y = v * normalCdf(v); }
+      if (p.act == 6u) { y = tanhAccurate(v); }
       aux[at + n] = y.x;
     }
   }
@@ -249,7 +250,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   if (sumsRows) { dbStore(z, m0); }
   var bb = Row16(zero, zero, zero, zero);
-  if (HAS_BIAS) { bb = biasRow(z, n0); }
+  if (p.hasBias != 0u) { bb = biasRow(z, n0); }
   store(z, m0, n0, acc0, bb);
   store(z, m0 + 1u, n0, acc1, bb);
   store(z, m0 + 2u, n0, acc2, bb);
@@ -266,5 +267,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   store(z, m0 + 13u, n0, acc13, bb);
   store(z, m0 + 14u, n0, acc14, bb);
   store(z, m0 + 15u, n0, acc15, bb);
-  if (ACT != 0u) { actTile(z, m0, n0); }
+  if (p.act != 0u) { actTile(z, m0, n0); }
 }

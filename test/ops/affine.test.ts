@@ -1,6 +1,7 @@
 // affine (GroupedLayerNorm's per-group affine in one kernel each way): three-tier gradchecks at odd shapes, including
 // groups long enough that the weight and bias sums are cut into chunks (2, 3 and 5 chunks: the fold's round-robin
-// and its tail), the same numbers as the broadcast mul + add it replaces bit for bit, and typed errors.
+// and its tail), at D a multiple of 4 (the vec4 kernels) and not, the same numbers as the broadcast mul + add it
+// replaces bit for bit, and typed errors.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectShapeError, gradcase, gradcheck } from '../gradcheck';
@@ -23,6 +24,8 @@ const SHAPES: number[][] = [
   [2, 513, 3], // 2 chunks of 260 rows
   [1, 700, 5], // 3 chunks
   [2, 1283, 1], // 5 chunks: four round the accumulators, one into the first
+  [3, 5, 8], // D a multiple of 4: the vec4 kernels (affine_vec4, affine_grad_vec4)
+  [2, 1283, 4], // vec4, 5 chunks
 ];
 
 describe('affine', () => {
@@ -41,6 +44,7 @@ describe('affine', () => {
     for (const shape of [
       [6, 512, 32],
       [6, 1024, 32],
+      [2, 1283, 8], // vec4 with 5 chunks: the fold's tail
       [3, 37, 5],
     ]) {
       const gd = [shape[0], shape[shape.length - 1]];
@@ -98,6 +102,7 @@ describe('gradients added into an existing gradient (autograd into)', () => {
     for (const shape of [
       [3, 5, 7],
       [2, 600, 3], // 3 chunks
+      [2, 600, 4], // vec4, 3 chunks
     ]) {
       const gd = [shape[0], shape[shape.length - 1]];
       await gradcheck(page, {

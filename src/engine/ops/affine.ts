@@ -11,21 +11,33 @@ import { assertLive, empty, record, Tensor } from '../tensor';
 import { sumChunks } from './reduce';
 import affineSrc from '../../../kernels/affine/affine.wgsl';
 import affineGradSrc from '../../../kernels/affine/affine_grad.wgsl';
+import affineVec4Src from '../../../kernels/affine/affine_vec4.wgsl';
+import affineGradVec4Src from '../../../kernels/affine/affine_grad_vec4.wgsl';
 
 const AFFINE = kernel('affine', affineSrc, {
   params: { n: 'u32', rd: 'u32', d: 'u32' },
   buffers: { x: 'read', weight: 'read', bias: 'read', y: 'read_write' },
 });
+const GRAD_BUFFERS = {
+  x: 'read',
+  weight: 'read',
+  gy: 'read',
+  dx: 'read_write',
+  dweight: 'read_write',
+  dbias: 'read_write',
+} as const;
 const AFFINE_GRAD = kernel('affine_grad', affineGradSrc, {
   params: { g: 'u32', r: 'u32', d: 'u32', chunk: 'u32', nchunks: 'u32', acc: 'u32' },
-  buffers: {
-    x: 'read',
-    weight: 'read',
-    gy: 'read',
-    dx: 'read_write',
-    dweight: 'read_write',
-    dbias: 'read_write',
-  },
+  buffers: GRAD_BUFFERS,
+});
+// D a multiple of 4: four columns per invocation, the same numbers (kernels/affine/affine_vec4.wgsl says why).
+const AFFINE_VEC4 = kernel('affine_vec4', affineVec4Src, {
+  params: { n4: 'u32', rd4: 'u32', d4: 'u32' },
+  buffers: { x: 'read', weight: 'read', bias: 'read', y: 'read_write' },
+});
+const AFFINE_GRAD_VEC4 = kernel('affine_grad_vec4', affineGradVec4Src, {
+  params: { g4: 'u32', r: 'u32', d4: 'u32', chunk: 'u32', nchunks: 'u32', acc: 'u32' },
+  buffers: GRAD_BUFFERS,
 });
 
 /**
@@ -45,11 +57,12 @@ export function affine(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
   const y = empty(x.shape, 'affine');
   if (y.size === 0) return y;
   const rt = runtime();
+  const v4 = D % 4 === 0 ? 4 : 1; // elements (columns) per invocation
   rt.dispatch({
-    kernel: AFFINE,
-    params: { n: x.size, rd: R * D, d: D },
+    kernel: v4 === 4 ? AFFINE_VEC4 : AFFINE,
+    params: v4 === 4 ? { n4: x.size / 4, rd4: (R * D) / 4, d4: D / 4 } : { n: x.size, rd: R * D, d: D },
     buffers: { x: x.buffer, weight: weight.buffer, bias: bias.buffer, y: y.buffer },
-    groups: grid1d(x.size, 64),
+    groups: grid1d(x.size / v4, 64),
   });
   const fuse = launchFusions(); // decided when recorded, as the other launch fusions are
   return record(y, 'affine', [x, weight, bias], (gy, needs, into) => {
@@ -60,9 +73,10 @@ export function affine(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
     const dweight = empty(weight.shape, 'affine');
     const dbias = empty(bias.shape, 'affine');
     const { chunk, parts } = sumChunks(G, R, D);
+    const sums = { r: R, chunk, nchunks: parts, acc: prev ? 1 : 0 };
     rt.dispatch({
-      kernel: AFFINE_GRAD,
-      params: { g: G, r: R, d: D, chunk, nchunks: parts, acc: prev ? 1 : 0 },
+      kernel: v4 === 4 ? AFFINE_GRAD_VEC4 : AFFINE_GRAD,
+      params: v4 === 4 ? { g4: (G * D) / 4, d4: D / 4, ...sums } : { g: G, d: D, ...sums },
       buffers: {
         x: x.buffer,
         weight: weight.buffer,
@@ -71,7 +85,7 @@ export function affine(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
         dweight: dweight.buffer,
         dbias: dbias.buffer,
       },
-      groups: grid1d(G * D, 64),
+      groups: v4 === 4 ? grid1d((G * D) / 4, 16) : grid1d(G * D, 64),
     });
     return [dx, dweight, dbias].map((t, i) => {
       if (needs[i]) return t;

@@ -73,7 +73,7 @@ const MATMUL: ContractDecl = {
  * summed in reduce_sum's chunks), or the activation of a Linear's output (ACT).
  */
 const MATMUL_TILED: ContractDecl = {
-  params: { ...MATMUL.params, dbChunk: 'u32', dbChunks: 'u32' },
+  params: { ...MATMUL.params, dbChunk: 'u32', dbChunks: 'u32', hasBias: 'u32', act: 'u32' },
   buffers: { ...MATMUL.buffers, aux: 'read_write' },
 };
 /** The activations the tiled rung applies in its store, by unary.wgsl's op numbers. */
@@ -226,8 +226,8 @@ function gemm(
   const out2 = db ?? y ?? empty([1], 'matmul');
   runtime().dispatch({
     kernel: k,
-    constants: { WG: flatWg(tiles), HAS_BIAS: bias ? 1 : 0, DBIAS: db ? 1 : 0, ACT: aux.act ?? 0 },
-    params: { ...params, dbChunk: Math.max(4, chunk), dbChunks: parts },
+    constants: { WG: flatWg(tiles), DBIAS: db ? 1 : 0 },
+    params: { ...params, dbChunk: Math.max(4, chunk), dbChunks: parts, hasBias: bias ? 1 : 0, act: aux.act ?? 0 },
     buffers: { ...buffers, aux: out2.buffer },
     groups: grid1d(tiles, flatWg(tiles)),
   });
