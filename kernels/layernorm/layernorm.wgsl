@@ -46,7 +46,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var v = (v4.x + v4.y) + (v4.z + v4.w);
   for (var j = c4; j < p.c; j++) { let d = x[base + j] - m; v += d * d; }
   let r = inverseSqrt(v * inv_c + p.eps);
-  for (var j = 0u; j < p.c; j++) {
+  // y four at a time (vec4 arithmetic, scalar stores), then the C % 4 rest: each element's numbers as one at a time.
+  for (var j = 0u; j < c4; j += 4u) {
+    var out = (x4(base + j) - m) * r;
+    if (HAS_GAMMA == 1u) { out *= vec4<f32>(gamma[j], gamma[j + 1u], gamma[j + 2u], gamma[j + 3u]); }
+    if (HAS_BETA == 1u) { out += vec4<f32>(beta[j], beta[j + 1u], beta[j + 2u], beta[j + 3u]); }
+    y[base + j] = out.x;
+    y[base + j + 1u] = out.y;
+    y[base + j + 2u] = out.z;
+    y[base + j + 3u] = out.w;
+  }
+  for (var j = c4; j < p.c; j++) {
     var out = (x[base + j] - m) * r;
     if (HAS_GAMMA == 1u) { out *= gamma[j]; }
     if (HAS_BETA == 1u) { out += beta[j]; }

@@ -61,13 +61,29 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let inv_c = 1.0 / f32(p.c);
   let a = sg * inv_c;
   let b = sgx * inv_c;
-  for (var j = 0u; j < p.c; j++) {
-    let xh = (x[base + j] - m) * r;
-    let d = r * (g_at(base, j) - a - xh * b);
-    if (ACCUMULATE == 1u) {
-      dx[base + j] = dx[base + j] + d;
-    } else {
-      dx[base + j] = d;
-    }
+  // dx four at a time (vec4 arithmetic, scalar stores), then the C % 4 rest: each element's numbers as one at a time.
+  for (var j = 0u; j < c4; j += 4u) {
+    let xh = (x4(base + j) - m) * r;
+    put4(base + j, r * (g4(base, j) - a - xh * b));
   }
+  for (var j = c4; j < p.c; j++) {
+    let xh = (x[base + j] - m) * r;
+    put(base + j, r * (g_at(base, j) - a - xh * b));
+  }
+}
+
+/** dx[i] = d, or dx[i] += d with ACCUMULATE. */
+fn put(i: u32, d: f32) {
+  if (ACCUMULATE == 1u) {
+    dx[i] = dx[i] + d;
+  } else {
+    dx[i] = d;
+  }
+}
+
+fn put4(i: u32, d: vec4<f32>) {
+  put(i, d.x);
+  put(i + 1u, d.y);
+  put(i + 2u, d.z);
+  put(i + 3u, d.w);
 }
