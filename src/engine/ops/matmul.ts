@@ -70,7 +70,8 @@ const MATMUL: ContractDecl = {
 };
 /**
  * The tiled rung's, with its launch fusions' second output `aux`: a Linear's bias gradient in its dW product (DBIAS,
- * summed in reduce_sum's chunks), or the activation of a Linear's output (ACT).
+ * summed in reduce_sum's chunks), or the activation of a Linear's output (the uniform act). hasBias and act are
+ * uniforms, not pipeline constants: one pipeline per workgroup size and DBIAS (matmul_tiled.wgsl says why).
  */
 const MATMUL_TILED: ContractDecl = {
   params: { ...MATMUL.params, dbChunk: 'u32', dbChunks: 'u32', hasBias: 'u32', act: 'u32' },
